@@ -1,0 +1,55 @@
+"""Generate large .bib files for benchmarks by multiplying ../shared/corpus/tugboat.bib.
+
+    python benchmarks/make_corpus.py            # 10k, 50k and 100k entries
+    python benchmarks/make_corpus.py 25000      # one size
+
+Each copy of an entry gets a fresh key (``<key>-c<N>``); @string macros are kept once at
+the top, so the files parse like the original.  Output: benchmarks/data/gen-<N>.bib
+(ignored by git); an existing file of the right size is reused.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SOURCE = HERE.parent.parent / "shared" / "corpus" / "tugboat.bib"
+DATA = HERE / "data"
+SIZES = (10_000, 50_000, 100_000)
+_ENTRY = re.compile(r"^@(?!string|preamble|comment)\w+\s*\{", re.I | re.M)
+
+
+def split_source(text: str) -> tuple[str, list[str]]:
+    """(header with @string macros and comments, entry texts)."""
+    starts = [m.start() for m in _ENTRY.finditer(text)]
+    header = text[: starts[0]]
+    entries = [text[a:b].rstrip() + "\n" for a, b in zip(starts, starts[1:] + [len(text)])]
+    return header, entries
+
+
+def generate(n: int, source: Path = SOURCE) -> Path:
+    DATA.mkdir(exist_ok=True)
+    out = DATA / f"gen-{n}.bib"
+    if out.exists() and out.stat().st_size > 0:
+        return out
+    header, entries = split_source(source.read_text(encoding="utf-8"))
+    key = re.compile(r"^(@\w+\s*\{\s*)([^,\s]+)", re.M)
+    parts = [header]
+    for i in range(n):
+        copy, base = divmod(i, len(entries))
+        text = entries[base]
+        if copy:
+            text = key.sub(lambda m, c=copy: f"{m.group(1)}{m.group(2)}-c{c}", text, count=1)
+        parts.append(text + "\n")
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text("".join(parts), encoding="utf-8")
+    tmp.replace(out)
+    return out
+
+
+if __name__ == "__main__":
+    sizes = [int(a) for a in sys.argv[1:]] or list(SIZES)
+    for size in sizes:
+        print(generate(size))

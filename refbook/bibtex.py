@@ -1,0 +1,234 @@
+"""BibTeX syntax at the level refbook needs beyond bibtexparser.
+
+bibtexparser 2.x splits a file into blocks and an entry into fields, but it keeps no
+character offsets for field values and its writer re-lays-out every entry.  To change
+one field of one entry without touching anything else we need the exact span of each
+field inside an entry's source text; to show or search a value we need it evaluated
+(``@string`` macros resolved, ``#`` concatenations joined, outer delimiters removed).
+Both are small, self-contained scanners over BibTeX's value grammar::
+
+    value := part ('#' part)*
+    part  := '{' balanced '}' | '"' balanced-without-toplevel-quote '"' | word
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# BibTeX's predefined month macros (plain.bst): ``month = jan`` means "January".
+MONTH_MACROS = {
+    "jan": "January", "feb": "February", "mar": "March", "apr": "April",
+    "may": "May", "jun": "June", "jul": "July", "aug": "August",
+    "sep": "September", "oct": "October", "nov": "November", "dec": "December",
+}  # fmt: skip
+
+_NAME = re.compile(r"[^\s\"#%'(),={}]+")
+_SPACE = re.compile(r"\s*")
+
+
+class BibSyntaxError(ValueError):
+    """A value or entry that does not follow BibTeX's grammar; ``pos`` is an offset."""
+
+    def __init__(self, message: str, pos: int = 0):
+        super().__init__(message)
+        self.pos = pos
+
+
+def _skip_balanced(text: str, pos: int, close: str) -> int:
+    """Return the offset just after the delimiter that closes the group opened before ``pos``."""
+    depth = 0
+    n = len(text)
+    while pos < n:
+        ch = text[pos]
+        if ch == "\\":  # an escaped brace or quote does not count
+            pos += 2
+            continue
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            if depth == 0:
+                if close == "}":
+                    return pos + 1
+                raise BibSyntaxError("unbalanced '}'", pos)
+            depth -= 1
+        elif ch == '"' and close == '"' and depth == 0:
+            return pos + 1
+        pos += 1
+    raise BibSyntaxError(f"missing closing {close!r}", pos)
+
+
+def scan_value(text: str, pos: int) -> int:
+    """Scan a field value starting at ``pos`` (after ``=`` and spaces); return its end offset."""
+    n = len(text)
+    while True:
+        pos = _SPACE.match(text, pos).end()
+        if pos >= n:
+            raise BibSyntaxError("missing value", pos)
+        ch = text[pos]
+        if ch == "{":
+            pos = _skip_balanced(text, pos + 1, "}")
+        elif ch == '"':
+            pos = _skip_balanced(text, pos + 1, '"')
+        else:
+            m = _NAME.match(text, pos)
+            if not m:
+                raise BibSyntaxError(f"unexpected {ch!r} in value", pos)
+            pos = m.end()
+        end = pos
+        pos = _SPACE.match(text, pos).end()
+        if pos < n and text[pos] == "#":
+            pos += 1
+            continue
+        return end
+
+
+def split_parts(raw_value: str) -> list[str]:
+    """Split a raw value into its ``#``-joined parts (each with its delimiters)."""
+    parts: list[str] = []
+    pos = _SPACE.match(raw_value, 0).end()
+    n = len(raw_value)
+    while pos < n:
+        start = pos
+        ch = raw_value[pos]
+        if ch == "{":
+            pos = _skip_balanced(raw_value, pos + 1, "}")
+        elif ch == '"':
+            pos = _skip_balanced(raw_value, pos + 1, '"')
+        else:
+            m = _NAME.match(raw_value, pos)
+            if not m:
+                raise BibSyntaxError(f"unexpected {ch!r} in value", pos)
+            pos = m.end()
+        parts.append(raw_value[start:pos])
+        pos = _SPACE.match(raw_value, pos).end()
+        if pos < n:
+            if raw_value[pos] != "#":
+                raise BibSyntaxError(
+                    f"unexpected text {raw_value[pos:pos + 20]!r} after value (missing comma?)", pos
+                )
+            pos = _SPACE.match(raw_value, pos + 1).end()
+    return parts
+
+
+def evaluate(raw_value: str, strings: dict[str, str] | None = None, _depth: int = 0) -> str:
+    """The value as BibTeX sees it: macros resolved, parts joined, outer delimiters removed.
+
+    Inner braces and LaTeX are kept (``{TTP}`` stays ``{TTP}``); see ``latex.to_text`` for
+    plain text.  Unknown macros evaluate to their own name, as biber does with a warning.
+    """
+    strings = strings or {}
+    out = []
+    try:
+        parts = split_parts(raw_value)
+    except BibSyntaxError:
+        return raw_value.strip()
+    for part in parts:
+        if part[0] in "{\"":
+            out.append(part[1:-1])
+        elif part.isdigit():
+            out.append(part)
+        else:
+            name = part.lower()
+            if name in strings and _depth < 20:
+                out.append(evaluate(strings[name], strings, _depth + 1))
+            else:
+                out.append(MONTH_MACROS.get(name, part))
+    return "".join(out)
+
+
+def quote(value: str) -> str:
+    """Wrap a value in braces for writing; refuse unbalanced braces (they would corrupt the file)."""
+    depth = 0
+    i = 0
+    while i < len(value):
+        ch = value[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth < 0:
+                raise BibSyntaxError(f"unbalanced '}}' in value {value!r}", i)
+        i += 1
+    if depth:
+        raise BibSyntaxError(f"unbalanced '{{' in value {value!r}", len(value))
+    return "{" + value + "}"
+
+
+@dataclass(frozen=True)
+class FieldSpan:
+    """Where one field sits inside an entry's source text (offsets into that text)."""
+
+    name: str  # as written
+    start: int  # first character of the name
+    value_start: int
+    value_end: int
+    end: int  # just after the comma that follows the value, or value_end when there is none
+
+    @property
+    def has_comma(self) -> bool:
+        return self.end > self.value_end
+
+
+@dataclass(frozen=True)
+class EntrySpans:
+    entry_type: str
+    key: str
+    key_start: int
+    key_end: int
+    body_start: int  # just after the opening delimiter
+    close: int  # offset of the closing delimiter
+    fields: tuple[FieldSpan, ...]
+
+
+_HEAD = re.compile(r"@\s*([A-Za-z][\w-]*)\s*([{(])\s*")
+_KEY = re.compile(r"[^,\s{}()=]*")
+_FIELD_NAME = re.compile(r"([^\s\"#%'(),={}]+)\s*=\s*")
+
+
+def scan_entry(text: str) -> EntrySpans:
+    """Locate the key and every field of one entry (``@type{key, name = value, ...}``)."""
+    m = _HEAD.match(text)
+    if not m:
+        raise BibSyntaxError("not an entry", 0)
+    entry_type, opener = m.group(1), m.group(2)
+    closer = "}" if opener == "{" else ")"
+    body_start = m.start(2) + 1
+    km = _KEY.match(text, m.end())
+    key_start, key_end = km.start(), km.end()
+    pos = _SPACE.match(text, key_end).end()
+    fields: list[FieldSpan] = []
+    if pos < len(text) and text[pos] == ",":
+        pos += 1
+        while True:
+            pos = _SPACE.match(text, pos).end()
+            if pos >= len(text):
+                raise BibSyntaxError("missing closing delimiter", pos)
+            if text[pos] == closer:
+                break
+            fm = _FIELD_NAME.match(text, pos)
+            if not fm:
+                raise BibSyntaxError(f"expected a field name at {text[pos:pos + 20]!r}", pos)
+            value_start = fm.end()
+            value_end = scan_value(text, value_start)
+            after = _SPACE.match(text, value_end).end()
+            end = value_end
+            if after < len(text) and text[after] == ",":
+                end = after + 1
+                pos = end
+            else:
+                pos = after
+                if after < len(text) and text[after] != closer:
+                    raise BibSyntaxError(
+                        f"missing comma after field {fm.group(1)!r}", value_end
+                    )
+            fields.append(FieldSpan(fm.group(1), fm.start(), value_start, value_end, end))
+    else:
+        pos = _SPACE.match(text, pos).end()
+        if pos >= len(text) or text[pos] != closer:
+            raise BibSyntaxError("expected ',' after the key", pos)
+    return EntrySpans(entry_type, text[key_start:key_end], key_start, key_end, body_start, pos,
+                      tuple(fields))

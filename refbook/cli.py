@@ -1,0 +1,102 @@
+"""The ``refbook`` command line: a Click group whose subcommands are imported on demand.
+
+Only Click is imported at start-up; each subcommand lives in ``refbook/commands/<name>.py``
+and is loaded when it runs (or when its own ``--help`` is asked for), so ``refbook --help``
+and ``refbook --version`` start as fast as Click itself.  Commands return an exit code;
+``RefbookError`` becomes a one-line message on stderr and that error's exit code.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from . import __version__
+
+# name -> (module under refbook.commands, one-line help shown by `refbook --help`)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "list": ("list_", "List entries (table, plain, --json, --keys)."),
+    "show": ("show", "Show entries in full, with annotation (--bibtex: source text)."),
+    "stats": ("stats", "Counts per type, year and keyword; fields missing."),
+    "config": ("config_", "Show the effective settings and where each came from."),
+}
+
+EXIT_CODES_HELP = """\b
+Exit codes:
+  0  success
+  1  findings, or nothing found (unknown key, no search result)
+  2  usage error (bad option or query)
+  3  unreadable or unparseable input
+  4  configuration error (bad refbook.toml, pandoc missing)
+  5  the .bib could not be saved (changed on disk, lock timeout)
+  6  network error while fetching data
+"""
+
+
+class LazyGroup(click.Group):
+    """A group that imports a subcommand's module only when that subcommand is used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        import importlib
+
+        module = importlib.import_module(f"refbook.commands.{COMMANDS[name][0]}")
+        return module.command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, epilog=EXIT_CODES_HELP,
+             context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="refbook")
+@click.option("--bib", "bib", metavar="PATH", envvar=None,
+              help="Bibliography file (default: $REFBOOK_BIB, the config's `bib`, or "
+                   "references.bib found from the current directory upward; - for stdin).")
+@click.pass_context
+def cli(ctx: click.Context, bib: str | None) -> None:
+    """refbook: an annotated bibliography in a plain BibTeX file.
+
+    List, search, check and export the references in references.bib.
+    Every command has --json; output is plain text when piped or NO_COLOR is set.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["bib"] = bib
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: run the CLI and turn errors into exit codes."""
+    from .errors import RefbookError
+
+    try:
+        rv = cli.main(args=argv, prog_name="refbook", standalone_mode=False)
+    except click.exceptions.Abort:
+        sys.stderr.write("Aborted.\n")
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except RefbookError as exc:
+        sys.stderr.write(f"refbook: {exc}\n")
+        sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        # `refbook list | head`: the reader left; exit quietly like other Unix tools
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.stderr.write("Interrupted.\n")
+        sys.exit(130)
+    sys.exit(rv if isinstance(rv, int) else 0)

@@ -1,0 +1,66 @@
+"""Options and helpers shared by the subcommands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from ..errors import NotFoundError
+
+
+def _set_bib(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value:
+        ctx.ensure_object(dict)
+        root = ctx.find_root()
+        root.ensure_object(dict)
+        root.obj["bib"] = value
+
+
+def bib_option(f: Callable) -> Callable:
+    """``--bib PATH`` accepted after the subcommand too (``refbook list --bib x.bib``)."""
+    return click.option("--bib", metavar="PATH", expose_value=False, callback=_set_bib,
+                        is_eager=True, help="Bibliography file (see `refbook --help`).")(f)
+
+
+def json_option(f: Callable) -> Callable:
+    return click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON output.")(f)
+
+
+def root_obj(ctx: click.Context | None = None) -> dict[str, Any]:
+    ctx = ctx or click.get_current_context()
+    root = ctx.find_root()
+    root.ensure_object(dict)
+    return root.obj
+
+
+def get_config(ctx: click.Context | None = None):
+    obj = root_obj(ctx)
+    if "config" not in obj:
+        from ..config import load_config
+
+        obj["config"] = load_config()
+    return obj["config"]
+
+
+def bib_path(ctx: click.Context | None = None) -> str:
+    from ..config import find_bib
+
+    obj = root_obj(ctx)
+    return find_bib(obj.get("bib"), get_config(ctx))
+
+
+def open_library(ctx: click.Context | None = None, *, require_entries: bool = True):
+    """Load the bibliography; parse problems go to stderr as one-line warnings.
+
+    With ``require_entries``, an empty bibliography is "nothing found" (exit 1)."""
+    from ..model import load
+    from ..output import warn
+
+    lib = load(bib_path(ctx))
+    for problem in lib.problems:
+        warn(str(problem))
+    if require_entries and len(lib) == 0:
+        raise NotFoundError(f"{lib.path}: no entries")
+    return lib

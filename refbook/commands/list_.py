@@ -1,0 +1,61 @@
+"""refbook list"""
+
+from __future__ import annotations
+
+import click
+
+from ._common import bib_option, json_option, open_library
+
+SORTS = ("file", "key", "year", "author", "title", "type")
+
+
+def sort_entries(entries: list, how: str, reverse: bool = False) -> list:
+    from ..model import fold
+
+    if how == "file":
+        ordered = list(entries)
+    elif how == "key":
+        ordered = sorted(entries, key=lambda e: e.key.lower())
+    elif how == "year":
+        ordered = sorted(entries, key=lambda e: (e.year or 0, e.key.lower()))
+    elif how == "author":
+        ordered = sorted(entries, key=lambda e: (fold(e.author_label()), e.year or 0))
+    elif how == "title":
+        ordered = sorted(entries, key=lambda e: fold(e.title))
+    else:
+        ordered = sorted(entries, key=lambda e: (e.type, e.key.lower()))
+    return ordered[::-1] if reverse else ordered
+
+
+@click.command("list")
+@click.option("--sort", "sort", type=click.Choice(SORTS), default="file", show_default=True,
+              help="Order of the entries.")
+@click.option("--reverse", is_flag=True, help="Reverse the order.")
+@click.option("--type", "types", multiple=True, metavar="TYPE",
+              help="Only entries of this type (repeatable).")
+@click.option("--keyword", "keywords", multiple=True, metavar="WORD",
+              help="Only entries with this keyword (repeatable: all must match).")
+@click.option("--keys", "keys_only", is_flag=True, help="One key per line (for xargs/pipes).")
+@json_option
+@bib_option
+def command(sort: str, reverse: bool, types: tuple[str, ...], keywords: tuple[str, ...],
+            keys_only: bool, as_json: bool) -> int:
+    """List the entries of the bibliography.
+
+    A table on a terminal; tab-separated KEY, AUTHORS, YEAR, TITLE, TYPE lines when piped.
+    """
+    from ..model import fold
+    from ..output import choose_mode
+    from ..output.records import render_list
+
+    lib = open_library()
+    entries = list(lib)
+    if types:
+        wanted = {t.lower() for t in types}
+        entries = [e for e in entries if e.type in wanted]
+    for word in keywords:
+        w = fold(word)
+        entries = [e for e in entries if any(fold(k) == w for k in e.keywords)]
+    entries = sort_entries(entries, sort, reverse)
+    render_list(entries, choose_mode(as_json), keys_only=keys_only)
+    return 0 if entries else 1

@@ -1,0 +1,30 @@
+"""refbook show"""
+
+from __future__ import annotations
+
+import click
+
+from ._common import bib_option, json_option, open_library
+
+
+@click.command("show")
+@click.argument("keys", nargs=-1, required=True)
+@click.option("--bibtex", "as_bibtex", is_flag=True,
+              help="Print each entry's source text exactly as it is in the file.")
+@json_option
+@bib_option
+def command(keys: tuple[str, ...], as_bibtex: bool, as_json: bool) -> int:
+    """Show entries in full, with their annotation.
+
+    KEYS are compared case-insensitively; an unknown key is an error with a suggestion.
+    """
+    from ..output import choose_mode
+    from ..output.records import render_show, render_sources
+
+    lib = open_library()
+    entries = [lib[k] for k in keys]
+    if as_bibtex:
+        render_sources(entries)
+    else:
+        render_show(entries, choose_mode(as_json))
+    return 0

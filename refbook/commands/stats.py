@@ -1,0 +1,49 @@
+"""refbook stats"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import click
+
+from ._common import bib_option, json_option, open_library
+
+# fields whose absence is worth counting in an annotated bibliography
+WATCHED_FIELDS = ("author", "title", "year", "doi", "url", "annotation", "keywords")
+
+
+def compute_stats(lib) -> dict[str, Any]:
+    types: Counter[str] = Counter()
+    years: Counter[str] = Counter()
+    keywords: Counter[str] = Counter()
+    missing: Counter[str] = Counter()
+    for e in lib:
+        types[e.type] += 1
+        years[str(e.year) if e.year else "n.d."] += 1
+        keywords.update(e.keywords)
+        for name in WATCHED_FIELDS:
+            present = e.get(name) or (name == "annotation" and e.get("annote")) or (
+                name == "year" and e.get("date"))
+            if not present:
+                missing[name] += 1
+    return {
+        "file": lib.path,
+        "entries": len(lib),
+        "types": dict(types.most_common()),
+        "years": dict(sorted(years.items())),
+        "keywords": dict(keywords.most_common()),
+        "missing": {name: missing[name] for name in WATCHED_FIELDS},
+    }
+
+
+@click.command("stats")
+@json_option
+@bib_option
+def command(as_json: bool) -> int:
+    """Counts per entry type, year and keyword, and how many entries miss key fields."""
+    from ..output import choose_mode
+    from ..output.records import render_stats
+
+    render_stats(compute_stats(open_library()), choose_mode(as_json))
+    return 0

@@ -1,0 +1,208 @@
+"""Settings: defaults, then the user config file, then the project's, then the environment.
+
+Project settings live in ``refbook.toml`` or in ``[tool.refbook]`` of ``pyproject.toml``,
+whichever is found first from the current directory upward; user settings in
+``<user config dir>/refbook/config.toml`` (platformdirs).  Every setting is declared in
+``SETTINGS`` with its default; an unknown name or a value of the wrong type is a
+``ConfigError`` (exit code 4) naming the file and the setting.  ``refbook config`` shows
+the effective value of each and where it came from.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError, InputError
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str  # dotted: "check.concurrency"
+    default: Any
+    help: str
+    env: str | None = None  # environment variable that overrides it
+
+
+def _settings(*items: Setting) -> dict[str, Setting]:
+    return {s.name: s for s in items}
+
+
+SETTINGS: dict[str, Setting] = _settings(
+    Setting("bib", "", "Bibliography file (relative to the config file).", "REFBOOK_BIB"),
+    Setting("key_pattern", "[auth:lower][year][shorttitle:lower]",
+            "Citation key pattern for new entries (JabRef syntax)."),
+    # search
+    Setting("search.index_min_entries", 2000,
+            "Use the on-disk search index from this many entries on."),
+    # check
+    Setting("check.mailto", "", "E-mail sent in the User-Agent (Crossref's polite pool)."),
+    Setting("check.concurrency", 32, "Requests in flight at once."),
+    Setting("check.per_host", 4, "Requests in flight per host."),
+    Setting("check.timeout", 10.0, "Seconds before a request times out."),
+    Setting("check.retries", 2, "Retries for timeouts and 5xx answers."),
+    Setting("check.max_age", "1d", "How long a cached result is reused."),
+    Setting("check.allow_private", False, "Allow private, loopback and link-local addresses."),
+    Setting("check.exclude", [], "URL regexes that are not checked."),
+    Setting("check.doi_resolver", "https://doi.org", "DOI resolver base URL.",
+            "REFBOOK_DOI_RESOLVER"),
+    Setting("check.crossref_api", "https://api.crossref.org", "Crossref REST API base URL.",
+            "REFBOOK_CROSSREF_API"),
+    Setting("check.datacite_api", "https://api.datacite.org", "DataCite REST API base URL.",
+            "REFBOOK_DATACITE_API"),
+    # export
+    Setting("export.style", "apa", "Default citation style (name or .csl path)."),
+    Setting("export.pandoc", "", "pandoc executable (default: the pypandoc-binary one).",
+            "REFBOOK_PANDOC"),
+    # lint
+    Setting("lint.select", [], "Rule ids or families to run (empty: all)."),
+    Setting("lint.ignore", [], "Rule ids or families to skip."),
+    Setting("lint.fail_on", "error", "Lowest severity that fails the run."),
+    # fmt
+    Setting("fmt.indent", "  ", "Indentation of fields."),
+    Setting("fmt.quote", "{", "Value delimiter: '{' or '\"'."),
+    Setting("fmt.field_case", "lower", "Field name case: lower or upper."),
+    Setting("fmt.align", False, "Align '=' within an entry."),
+    Setting("fmt.sort", "none", "Entry order: none, key or year."),
+    Setting("fmt.field_order", [], "Field order (empty: refbook's default order)."),
+    # manuscripts
+    Setting("manuscript.ignore_uncited", [], "Keys never reported as uncited."),
+)
+
+
+@dataclass
+class Config:
+    values: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+    base_dirs: dict[str, Path] = field(default_factory=dict)  # for relative paths
+
+    def get(self, name: str) -> Any:
+        return self.values[name]
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name]
+
+    def path(self, name: str) -> Path | None:
+        """A path setting, resolved against the directory of the file that set it."""
+        value = self.values.get(name)
+        if not value:
+            return None
+        p = Path(os.path.expanduser(value))
+        base = self.base_dirs.get(name)
+        return p if p.is_absolute() or base is None else base / p
+
+
+def find_project_file(start: Path | None = None) -> tuple[Path, dict[str, Any]] | None:
+    """The nearest ``refbook.toml`` (or ``pyproject.toml`` with ``[tool.refbook]``)."""
+    here = (start or Path.cwd()).resolve()
+    for d in (here, *here.parents):
+        candidate = d / "refbook.toml"
+        if candidate.is_file():
+            return candidate, _read_toml(candidate)
+        pyproject = d / "pyproject.toml"
+        if pyproject.is_file():
+            data = _read_toml(pyproject)
+            if "refbook" in data.get("tool", {}):
+                return pyproject, data["tool"]["refbook"]
+    return None
+
+
+def user_config_file() -> Path:
+    from .paths import config_dir
+
+    return config_dir() / "config.toml"
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: error: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: error: cannot read ({exc.strerror})") from None
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in data.items():
+        name = f"{prefix}{k}".replace("-", "_")
+        if isinstance(v, dict):
+            out.update(_flatten(v, name + "."))
+        else:
+            out[name] = v
+    return out
+
+
+def _check_type(name: str, value: Any, where: str) -> Any:
+    default = SETTINGS[name].default
+    expected: tuple[type, ...]
+    if isinstance(default, bool):
+        expected = (bool,)
+    elif isinstance(default, int):
+        expected = (int,)
+    elif isinstance(default, float):
+        expected = (int, float)
+    elif isinstance(default, list):
+        expected = (list,)
+    else:
+        expected = (str,)
+    if not isinstance(value, expected) or (isinstance(value, bool) and bool not in expected):
+        raise ConfigError(
+            f"{where}: error: setting {name!r} must be {expected[0].__name__}, "
+            f"got {type(value).__name__} {value!r}"
+        )
+    return float(value) if expected == (int, float) else value
+
+
+def load_config(cwd: Path | None = None) -> Config:
+    cfg = Config()
+    for name, setting in SETTINGS.items():
+        cfg.values[name] = setting.default
+        cfg.sources[name] = "default"
+    layers: list[tuple[Path, dict[str, Any]]] = []
+    user = user_config_file()
+    if user.is_file():
+        layers.append((user, _read_toml(user)))
+    project = find_project_file(cwd)
+    if project is not None:
+        layers.append(project)
+    for path, data in layers:
+        for name, value in _flatten(data).items():
+            if name not in SETTINGS:
+                raise ConfigError(f"{path}: error: unknown setting {name!r} "
+                                  "(see `refbook config` for the list)")
+            cfg.values[name] = _check_type(name, value, str(path))
+            cfg.sources[name] = str(path)
+            cfg.base_dirs[name] = path.parent
+    for name, setting in SETTINGS.items():
+        if setting.env and os.environ.get(setting.env):
+            value = os.environ[setting.env]
+            cfg.values[name] = value
+            cfg.sources[name] = f"environment {setting.env}"
+            cfg.base_dirs[name] = Path.cwd()
+    return cfg
+
+
+def find_bib(option: str | None, cfg: Config, cwd: Path | None = None) -> str:
+    """The bibliography to use: ``--bib``, else ``REFBOOK_BIB``/config ``bib``, else the
+    nearest ``references.bib`` from the current directory upward."""
+    if option:
+        return option
+    configured = cfg.path("bib")
+    if configured is not None:
+        return str(configured)
+    here = (cwd or Path.cwd()).resolve()
+    for d in (here, *here.parents):
+        candidate = d / "references.bib"
+        if candidate.is_file():
+            return str(candidate) if d != here else "references.bib"
+    raise InputError(f"error: no references.bib in {here} or its parents; "
+                     "use --bib PATH or set REFBOOK_BIB")

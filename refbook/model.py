@@ -1,0 +1,433 @@
+"""A typed, read-mostly view of the entries in a .bib file, and the public ``Library`` API.
+
+Values are decoded lazily: the store keeps raw BibTeX, and only what is shown or searched
+goes through macro resolution (``refbook.bibtex.evaluate``) and LaTeX-to-Unicode
+decoding (pylatexenc), which costs about twenty times the parse when done eagerly.
+
+    >>> import refbook
+    >>> lib = refbook.load("references.bib")
+    >>> lib["zahid2023dealing"].title
+    'Dealing with TTP and IS-K after the US withdrawal from Afghanistan: ...'
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from . import bibtex
+from .store import BibFile, Block
+
+_LATEX_CHARS = re.compile(r"[\\{}$~]|--")
+_latex_converter = None
+
+
+def to_text(value: str) -> str:
+    """LaTeX and braces to plain Unicode: ``Schr{\\"o}der`` -> ``Schröder``, ``{TTP}`` -> ``TTP``."""
+    if not _LATEX_CHARS.search(value):
+        return " ".join(value.split())
+    global _latex_converter
+    if _latex_converter is None:
+        from pylatexenc.latex2text import LatexNodes2Text
+
+        _latex_converter = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=False)
+    try:
+        text = _latex_converter.latex_to_text(value)
+    except Exception:  # pylatexenc is tolerant, but never let display crash on odd input
+        text = value.replace("{", "").replace("}", "")
+    return " ".join(text.replace("\xa0", " ").split())
+
+
+def fold(text: str) -> str:
+    """Accent- and case-insensitive form for matching: ``Schröder`` -> ``schroder``."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+@dataclass(frozen=True)
+class Person:
+    """One name of an author or editor list, in BibTeX's four parts (plain text).
+
+    A corporate name written in braces (``{PTI}``, ``{Dawn Staff}``) is kept whole as
+    ``literal`` and has no parts."""
+
+    first: str = ""
+    von: str = ""
+    last: str = ""
+    jr: str = ""
+    literal: str = ""
+
+    @property
+    def family(self) -> str:
+        """Family name as sorted and cited, with its particle: ``van der Berg``."""
+        if self.literal:
+            return self.literal
+        return f"{self.von} {self.last}".strip()
+
+    @property
+    def given(self) -> str:
+        return self.first
+
+    def __str__(self) -> str:
+        if self.literal:
+            return self.literal
+        s = self.family
+        if self.jr:
+            s += f", {self.jr}"
+        if self.first:
+            s += f", {self.first}"
+        return s
+
+    def to_csl(self) -> dict[str, str]:
+        if self.literal:
+            return {"literal": self.literal}
+        d = {"family": self.last}
+        if self.first:
+            d["given"] = self.first
+        if self.von:
+            d["non-dropping-particle"] = self.von
+        if self.jr:
+            d["suffix"] = self.jr
+        return d
+
+
+def parse_names(value: str) -> list[Person]:
+    """Split a BibTeX name list (``A and B and {Corp Inc}``) into ``Person`` records."""
+    from bibtexparser.middlewares.names import (
+        InvalidNameError,
+        parse_single_name_into_parts,
+        split_multiple_persons_names,
+    )
+
+    people = []
+    for name in split_multiple_persons_names(value):
+        name = name.strip()
+        if not name:
+            continue
+        if name.lower() == "others":
+            people.append(Person(literal="others"))
+            continue
+        if _wholly_braced(name):
+            people.append(Person(literal=to_text(name[1:-1])))
+            continue
+        try:
+            parts = parse_single_name_into_parts(name, strict=False)
+        except (InvalidNameError, TypeError, ValueError):
+            people.append(Person(literal=to_text(name)))
+            continue
+        people.append(Person(
+            first=to_text(" ".join(parts.first)),
+            von=to_text(" ".join(parts.von)),
+            last=to_text(" ".join(parts.last)),
+            jr=to_text(" ".join(parts.jr)),
+        ))
+    return people
+
+
+def _wholly_braced(name: str) -> bool:
+    if not (name.startswith("{") and name.endswith("}")):
+        return False
+    depth = 0
+    for i, ch in enumerate(name):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0 and i != len(name) - 1:
+                return False
+    return True
+
+
+_DOI_PREFIX = re.compile(r"^\s*(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
+_YEAR = re.compile(r"\b(\d{4})\b")
+CONTAINER_FIELDS = ("journal", "journaltitle", "booktitle", "maintitle", "organization",
+                    "institution", "publisher", "howpublished", "school")
+
+
+def normalize_doi(doi: str) -> str:
+    """``https://doi.org/10.1177/ABC`` -> ``10.1177/abc`` (DOIs are case-insensitive)."""
+    return _DOI_PREFIX.sub("", doi).strip().lower()
+
+
+class Entry:
+    """One entry of a bibliography, as typed, decoded values.
+
+    ``entry["journal"]`` is the BibTeX value (macros resolved, LaTeX kept);
+    ``entry.text("journal")`` is plain text; properties give the usual parts.
+    Assigning ``entry["note"] = "..."`` edits the store (saved by ``Library.save``)."""
+
+    def __init__(self, bib: BibFile, block: Block):
+        self._bib = bib
+        self._block = block
+
+    def __repr__(self) -> str:
+        return f"<Entry @{self.type}{{{self.key}}} line {self.line}>"
+
+    # identity and source
+    @property
+    def key(self) -> str:
+        return self._block.key
+
+    @property
+    def type(self) -> str:
+        return self._block.entry.entry_type.lower()
+
+    @property
+    def line(self) -> int:
+        return self._block.line
+
+    @property
+    def source(self) -> str:
+        """The entry's exact text in the file."""
+        return self._bib.block_text(self._block)
+
+    # raw access
+    def _raw_fields(self) -> dict[str, str]:
+        entry = self._block.entry
+        cache = getattr(self, "_raw_cache", None)
+        if cache is None or cache[0] is not entry:
+            fields: dict[str, str] = {}
+            for f in entry.fields:
+                fields.setdefault(f.key.lower(), f.value)
+            cache = (entry, fields)
+            self._raw_cache = cache
+            self.__dict__.pop("_values", None)
+        return cache[1]
+
+    @property
+    def fields(self) -> dict[str, str]:
+        """All fields, lower-cased names, BibTeX values (macros resolved, LaTeX kept)."""
+        raw = self._raw_fields()
+        values = self.__dict__.get("_values")
+        if values is None:
+            strings = self._bib.strings
+            values = {k: bibtex.evaluate(v, strings) for k, v in raw.items()}
+            self.__dict__["_values"] = values
+        return values
+
+    def raw(self, name: str) -> str | None:
+        """The value exactly as written (delimiters, macros and ``#`` included)."""
+        return self._raw_fields().get(name.lower())
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.fields.get(name.lower(), default)
+
+    def __getitem__(self, name: str) -> str:
+        return self.fields[name.lower()]
+
+    def __contains__(self, name: str) -> bool:
+        return name.lower() in self._raw_fields()
+
+    def __setitem__(self, name: str, value: str) -> None:
+        self._bib.set_field(self.key, name, value)
+        self._reset()
+
+    def __delitem__(self, name: str) -> None:
+        if not self._bib.remove_field(self.key, name):
+            raise KeyError(name)
+        self._reset()
+
+    def _reset(self) -> None:
+        for attr in ("_raw_cache", "_values", "authors", "editors", "title"):
+            self.__dict__.pop(attr, None)
+
+    def text(self, name: str, default: str = "") -> str:
+        """A field as plain text (LaTeX decoded, braces removed)."""
+        value = self.get(name)
+        return default if value is None else to_text(value)
+
+    # typed parts
+    @cached_property
+    def authors(self) -> list[Person]:
+        value = self.get("author")
+        return parse_names(value) if value else []
+
+    @cached_property
+    def editors(self) -> list[Person]:
+        value = self.get("editor")
+        return parse_names(value) if value else []
+
+    @cached_property
+    def title(self) -> str:
+        return self.text("title")
+
+    @property
+    def year(self) -> int | None:
+        for name in ("year", "date"):
+            value = self.get(name)
+            if value:
+                m = _YEAR.search(value)
+                if m:
+                    return int(m.group(1))
+        return None
+
+    @property
+    def date(self) -> str | None:
+        """ISO-like date (``2023-12-13``, ``2023-02``, ``2023``) from ``date`` or ``year``/``month``."""
+        if self.get("date"):
+            return self.get("date").strip()
+        year = self.year
+        if year is None:
+            return None
+        month = _month_number(self.get("month", ""))
+        return f"{year:04d}-{month:02d}" if month else f"{year:04d}"
+
+    @property
+    def container(self) -> str:
+        """Where the work appeared: journal, book, publisher, site..."""
+        for name in CONTAINER_FIELDS:
+            if self.get(name):
+                return self.text(name)
+        return ""
+
+    @property
+    def volume(self) -> str:
+        return self.text("volume")
+
+    @property
+    def number(self) -> str:
+        return self.text("number") or self.text("issue")
+
+    @property
+    def pages(self) -> str:
+        return self.text("pages")
+
+    @property
+    def doi(self) -> str:
+        value = self.get("doi")
+        return normalize_doi(value) if value else ""
+
+    @property
+    def url(self) -> str:
+        return (self.get("url") or "").strip()
+
+    @property
+    def annotation(self) -> str:
+        return self.text("annotation") or self.text("annote")
+
+    @property
+    def keywords(self) -> list[str]:
+        value = self.text("keywords")
+        return [k.strip() for k in re.split(r"[,;]", value) if k.strip()] if value else []
+
+    def author_label(self, limit: int = 2) -> str:
+        """Short author line for tables: ``Zahid``, ``Jan & Islam``, ``Altaf et al.``."""
+        people = self.authors or self.editors
+        names = [p.family for p in people if p.literal != "others"]
+        if not names:
+            return ""
+        if len(names) > limit or (people and people[-1].literal == "others"):
+            return f"{names[0]} et al."
+        return " & ".join(names)
+
+    def to_dict(self) -> dict[str, Any]:
+        """refbook's JSON schema (CSL-JSON-like names; see docs/json.md)."""
+        d: dict[str, Any] = {"id": self.key, "type": self.type}
+        if self.authors:
+            d["author"] = [p.to_csl() for p in self.authors]
+        if self.editors:
+            d["editor"] = [p.to_csl() for p in self.editors]
+        d["title"] = self.title
+        if self.container:
+            d["container-title"] = self.container
+        if self.year is not None:
+            d["issued"] = self.date
+        for name, value in (("volume", self.volume), ("issue", self.number),
+                            ("page", self.pages), ("DOI", self.doi), ("URL", self.url)):
+            if value:
+                d[name] = value
+        d["keywords"] = self.keywords
+        d["annotation"] = self.annotation
+        d["fields"] = dict(self.fields)
+        d["source"] = {"file": self._bib.name, "line": self.line}
+        return d
+
+
+_MONTHS = {m[:3].lower(): i for i, m in enumerate(bibtex.MONTH_MACROS.values(), start=1)}
+
+
+def _month_number(value: str) -> int | None:
+    value = value.strip().lower()
+    if value.isdigit() and 1 <= int(value) <= 12:
+        return int(value)
+    return _MONTHS.get(value[:3])
+
+
+class Library:
+    """A bibliography file: entries by key (case-insensitive), in file order.
+
+    ``refbook.load(path)`` makes one; iterate it, index it by key, edit entries, ``save()``."""
+
+    def __init__(self, bib: BibFile):
+        self.bib = bib
+
+    @property
+    def path(self) -> str:
+        return self.bib.name
+
+    @property
+    def problems(self):
+        """Parse problems (``Finding`` records): unparseable blocks, duplicate keys..."""
+        return self.bib.problems
+
+    @cached_property
+    def _entries(self) -> list[Entry]:
+        return [Entry(self.bib, b) for b in self.bib.entries()]
+
+    def _refresh(self) -> None:
+        self.__dict__.pop("_entries", None)
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __getitem__(self, key: str) -> Entry:
+        block = self.bib.get(key)  # NotFoundError with a suggestion
+        for e in self._entries:
+            if e._block is block:
+                return e
+        return Entry(self.bib, block)
+
+    def __contains__(self, key: str) -> bool:
+        return self.bib.find(key) is not None
+
+    def get(self, key: str) -> Entry | None:
+        return self[key] if key in self else None
+
+    def keys(self) -> list[str]:
+        return [e.key for e in self._entries]
+
+    def add(self, entry_type: str, key: str, fields: dict[str, str] | list[tuple[str, str]]) -> Entry:
+        """Append a new entry, formatted in the file's own style."""
+        items = list(fields.items()) if isinstance(fields, dict) else list(fields)
+        block = self.bib.append_entry(self.bib.format_entry(entry_type, key, items))
+        self._refresh()
+        return Entry(self.bib, block)
+
+    def remove(self, key: str) -> None:
+        self.bib.remove_entry(key)
+        self._refresh()
+
+    def save(self, path: str | os.PathLike | None = None, *, force: bool = False) -> bool:
+        """Write changes back (atomic, locked, only edited entries change)."""
+        return self.bib.save(path, force=force)
+
+    def __repr__(self) -> str:
+        return f"<Library {self.path}: {len(self)} entries>"
+
+
+def load(path: str | os.PathLike = "references.bib") -> Library:
+    """Read a .bib file into a ``Library`` (``-`` reads standard input)."""
+    return Library(BibFile.read(path))
+
+
+def loads(text: str, name: str = "<string>") -> Library:
+    """A ``Library`` from BibTeX text (not saved anywhere unless ``save(path)`` is given one)."""
+    return Library(BibFile(text, name=name))

@@ -1,0 +1,173 @@
+"""Render findings (lint, check, cite-check, parse problems) in every CI-friendly format:
+
+- ``table``: rich table on a terminal
+- ``plain``: ``file:line:col: severity: [rule] KEY: message`` (compiler style, one per line)
+- ``json``: a list of finding objects plus a summary
+- ``github``: workflow commands (``::error file=…,line=…,title=…::message``)
+- ``sarif``: SARIF 2.1.0
+- ``junit``: JUnit XML (one test case per finding, plus passing cases when given)
+- ``markdown``: a summary table for GitHub job summaries
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from ..findings import Finding
+
+FORMATS = ("table", "plain", "json", "github", "sarif", "junit", "markdown")
+PROJECT_URL = "https://github.com/refbook/refbook"
+
+
+def summary(findings: Sequence[Finding]) -> dict[str, int]:
+    counts = Counter(f.severity for f in findings)
+    return {s: counts.get(s, 0) for s in ("error", "warning", "info")}
+
+
+def render(findings: Sequence[Finding], fmt: str, *, tool: str = "refbook",
+           rules: dict[str, str] | None = None, passed: Iterable[str] = (),
+           extra: dict[str, Any] | None = None, stream=None) -> None:
+    """Write ``findings`` to ``stream`` (stdout) in format ``fmt``.
+
+    ``rules`` maps rule ids to one-line descriptions (SARIF rule metadata); ``passed``
+    names the things checked without a finding (JUnit passing cases); ``extra`` is merged
+    into the JSON document."""
+    out = stream or sys.stdout
+    if fmt == "table":
+        _table(findings, tool)
+    elif fmt == "plain":
+        for f in findings:
+            out.write(f.line_text() + "\n")
+    elif fmt == "json":
+        doc = {"findings": [f.to_dict() for f in findings], "summary": summary(findings)}
+        doc.update(extra or {})
+        json.dump(doc, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    elif fmt == "github":
+        for f in findings:
+            out.write(github_line(f) + "\n")
+    elif fmt == "sarif":
+        json.dump(sarif(findings, tool=tool, rules=rules), out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    elif fmt == "junit":
+        out.write(junit(findings, tool=tool, passed=passed))
+    elif fmt == "markdown":
+        out.write(markdown(findings, tool=tool))
+    else:
+        raise ValueError(f"unknown format {fmt!r}")
+
+
+def _table(findings: Sequence[Finding], tool: str) -> None:
+    from rich.table import Table
+
+    from . import console
+
+    colours = {"error": "red", "warning": "yellow", "info": "cyan"}
+    table = Table(header_style="bold", title=f"{tool}: {len(findings)} finding(s)")
+    for col in ("location", "severity", "rule", "key", "message"):
+        table.add_column(col, overflow="fold")
+    for f in findings:
+        table.add_row(f.location(), f"[{colours.get(f.severity, '')}]{f.severity}[/]",
+                      f.rule, f.key or "", f.message)
+    console().print(table)
+
+
+def _escape_data(s: str) -> str:
+    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_prop(s: str) -> str:
+    return _escape_data(s).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_line(f: Finding) -> str:
+    level = {"error": "error", "warning": "warning"}.get(f.severity, "notice")
+    props = [f"file={_escape_prop(f.path)}"]
+    if f.line is not None:
+        props.append(f"line={f.line}")
+    if f.column is not None:
+        props.append(f"col={f.column}")
+    title = f"{f.key} [{f.rule}]" if f.key else f"[{f.rule}]"
+    props.append(f"title={_escape_prop(title)}")
+    return f"::{level} {','.join(props)}::{_escape_data(f.message)}"
+
+
+def sarif(findings: Sequence[Finding], *, tool: str = "refbook",
+          rules: dict[str, str] | None = None) -> dict[str, Any]:
+    from .. import __version__
+
+    rule_ids = sorted({f.rule for f in findings} | set(rules or {}))
+    results = []
+    for f in findings:
+        region: dict[str, int] = {}
+        if f.line is not None:
+            region["startLine"] = f.line
+            if f.column is not None:
+                region["startColumn"] = f.column
+        location: dict[str, Any] = {"artifactLocation": {"uri": f.path}}
+        if region:
+            location["region"] = region
+        text = f"{f.key}: {f.message}" if f.key else f.message
+        results.append({
+            "ruleId": f.rule,
+            "ruleIndex": rule_ids.index(f.rule),
+            "level": {"error": "error", "warning": "warning"}.get(f.severity, "note"),
+            "message": {"text": text},
+            "locations": [{"physicalLocation": location}],
+        })
+    return {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": tool,
+                "version": __version__,
+                "informationUri": PROJECT_URL,
+                "rules": [{"id": r, "shortDescription": {"text": (rules or {}).get(r, r)}}
+                          for r in rule_ids],
+            }},
+            "results": results,
+        }],
+    }
+
+
+def junit(findings: Sequence[Finding], *, tool: str = "refbook", passed: Iterable[str] = ()) -> str:
+    from xml.sax.saxutils import escape, quoteattr
+
+    passed = list(passed)
+    failures = [f for f in findings if f.severity == "error"]
+    cases = []
+    for f in findings:
+        name = f"{f.key or f.path} [{f.rule}]"
+        body = escape(f.line_text())
+        if f.severity == "error":
+            inner = f"<failure message={quoteattr(f.message)} type={quoteattr(f.rule)}>{body}</failure>"
+        else:
+            inner = f"<system-out>{body}</system-out>"
+        cases.append(f"    <testcase classname={quoteattr(f.path)} name={quoteattr(name)}>{inner}</testcase>")
+    for name in passed:
+        cases.append(f"    <testcase classname={quoteattr(tool)} name={quoteattr(name)}/>")
+    total = len(findings) + len(passed)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<testsuites name={quoteattr(tool)} tests="{total}" failures="{len(failures)}">\n'
+        f'  <testsuite name={quoteattr(tool)} tests="{total}" failures="{len(failures)}" errors="0">\n'
+        + "\n".join(cases) + ("\n" if cases else "")
+        + "  </testsuite>\n</testsuites>\n"
+    )
+
+
+def markdown(findings: Sequence[Finding], *, tool: str = "refbook") -> str:
+    counts = summary(findings)
+    lines = [f"### {tool}: {counts['error']} error(s), {counts['warning']} warning(s), "
+             f"{counts['info']} note(s)", ""]
+    if findings:
+        lines += ["| location | severity | rule | key | message |", "|---|---|---|---|---|"]
+        for f in findings:
+            cells = [f.location(), f.severity, f"`{f.rule}`", f.key or "", f.message]
+            lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,104 @@
+"""Rendering of entries: the list table, the full record of ``show``, statistics."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from . import JSON, RICH, emit_json, emit_table
+
+LIST_COLUMNS = ("key", "authors", "year", "title", "type")
+
+
+def list_rows(entries: Sequence[Any]) -> list[tuple[str, str, str, str, str]]:
+    return [(e.key, e.author_label(), str(e.year or ""), e.title, e.type) for e in entries]
+
+
+def render_list(entries: Sequence[Any], mode: str, *, keys_only: bool = False) -> None:
+    if keys_only:
+        sys.stdout.write("".join(e.key + "\n" for e in entries))
+    elif mode == JSON:
+        emit_json([e.to_dict() for e in entries])
+    else:
+        emit_table(LIST_COLUMNS, list_rows(entries), mode,
+                   styles={"key": "cyan", "year": "green"},
+                   caption=f"{len(entries)} entries" if mode == RICH else None)
+
+
+SHOW_ORDER = ("author", "editor", "title", "journal", "journaltitle", "booktitle", "publisher",
+              "organization", "institution", "year", "date", "volume", "number", "pages",
+              "doi", "url", "urldate", "keywords")
+
+
+def record_lines(entry: Any) -> list[tuple[str, str]]:
+    """(label, plain text) pairs for one entry, in a reading order, annotation last."""
+    rows = [("key", entry.key), ("type", entry.type)]
+    names = list(entry.fields)
+    order = [n for n in SHOW_ORDER if n in names] + sorted(
+        n for n in names if n not in SHOW_ORDER and n not in ("annotation", "annote"))
+    for name in order:
+        if name == "author":
+            value = "; ".join(str(p) for p in entry.authors)
+        elif name == "editor":
+            value = "; ".join(str(p) for p in entry.editors)
+        elif name in ("url", "doi"):
+            value = entry.get(name).strip()
+        else:
+            value = entry.text(name)
+        rows.append((name, value))
+    if entry.annotation:
+        rows.append(("annotation", entry.annotation))
+    rows.append(("source", f"{entry._bib.name}:{entry.line}"))
+    return rows
+
+
+def render_show(entries: Sequence[Any], mode: str) -> None:
+    if mode == JSON:
+        emit_json([e.to_dict() for e in entries])
+        return
+    if mode == RICH:
+        from rich.panel import Panel
+        from rich.table import Table
+
+        from . import console
+
+        con = console()
+        for e in entries:
+            grid = Table.grid(padding=(0, 2))
+            grid.add_column(style="bold cyan", no_wrap=True)
+            grid.add_column(overflow="fold")
+            for label, value in record_lines(e):
+                grid.add_row(label, value)
+            con.print(Panel(grid, title=f"@{e.type}{{{e.key}}}", title_align="left"))
+        return
+    blocks = []
+    for e in entries:
+        blocks.append("\n".join(f"{label}: {value}" for label, value in record_lines(e)))
+    sys.stdout.write("\n\n".join(blocks) + "\n")
+
+
+def render_sources(entries: Sequence[Any]) -> None:
+    """The entries' exact source text, separated by blank lines (``show --bibtex``)."""
+    sys.stdout.write("\n\n".join(e.source for e in entries) + "\n")
+
+
+def render_stats(stats: dict[str, Any], mode: str) -> None:
+    if mode == JSON:
+        emit_json(stats)
+        return
+    sections = (("type", stats["types"]), ("year", stats["years"]),
+                ("keyword", stats["keywords"]), ("missing field", stats["missing"]))
+    if mode == RICH:
+        from . import console
+
+        console().print(f"[bold]{stats['file']}[/]: {stats['entries']} entries")
+    else:
+        sys.stdout.write(f"entries\t{stats['entries']}\n")
+    for label, counts in sections:
+        rows = [(k, v) for k, v in counts.items()]
+        if mode == RICH:
+            emit_table((label, "entries"), rows, mode)
+        else:
+            emit_table((label, "entries"), [(f"{label}:{k}", v) for k, v in rows], mode,
+                       header=False)

@@ -1,0 +1,690 @@
+"""Read and write a .bib file without ever damaging it.
+
+The file is parsed once with bibtexparser 2.x (no middleware: values are decoded lazily
+by ``refbook.model``).  Every block keeps its character span in the original text, and
+the text *between* blocks is kept too, so rendering an unchanged file gives back the
+same bytes, and an edit splices just the changed entry into the original text: a
+``git diff`` shows that entry alone.  bibtexparser's writer is never used, because it
+re-lays-out every entry.
+
+Writes are atomic (temporary file in the same directory, fsync, rename, file mode kept),
+serialised by a lock (``filelock``, kept in the user cache directory so that no lock file
+appears next to the user's .bib), and refused when the file changed on disk since it was
+read.  ``editing(path)`` takes the lock *before* reading, so concurrent read-modify-write
+cycles (twenty ``refbook add`` at once) all succeed.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import logging
+import os
+import re
+import stat
+import tempfile
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import bibtex
+from .errors import InputError, NotFoundError, UsageError, WriteError
+from .findings import Finding
+
+LOCK_TIMEOUT = 10.0  # seconds to wait for another refbook process to finish saving
+
+_KEY_NEAR = re.compile(r"@\s*[A-Za-z][\w-]*\s*[{(]\s*([^,\s{}()=]+)\s*,")
+_ABORT_MSG = re.compile(
+    r"Parsing of `(?P<type>[^`]*)` block \(line (?P<block>\d+)\) aborted on line (?P<line>\d+)"
+    r"[^\n]*\n\s*(?P<detail>.*)",
+    re.S,
+)
+
+
+class Block:
+    """One block of the file: an entry, ``@string``, ``@preamble``, ``@comment``, text between
+    entries, or a block that failed to parse.  ``start``/``end`` are offsets in the original
+    text; an edited block carries its new text, an appended one has no original span."""
+
+    __slots__ = ("kind", "start", "end", "line", "key", "entry", "_text", "new")
+
+    def __init__(self, kind: str, start: int, end: int, line: int, key: str | None, entry=None):
+        self.kind = kind  # entry | string | preamble | comment | text | invalid | removed
+        self.start = start
+        self.end = end
+        self.line = line  # 1-based line of the block's first character
+        self.key = key
+        self.entry = entry  # bibtexparser.model.Entry for entries
+        self._text: str | None = None  # replacement text after an edit
+        self.new = False
+
+    def __repr__(self) -> str:
+        return f"<Block {self.kind} {self.key or ''} line {self.line}>"
+
+
+@dataclass(frozen=True)
+class Style:
+    """How the file writes entries, so that appended entries look like their neighbours."""
+
+    indent: str = "  "
+    quote: str = "{"  # "{" or '"'
+    trailing_comma: bool = True
+    field_case: str = "lower"  # lower | upper | title
+    type_case: str = "lower"
+    align: bool = False  # pad field names so that '=' lines up
+    blank_line: bool = True  # a blank line between entries
+
+    def format_entry(self, entry_type: str, key: str, fields: list[tuple[str, str]],
+                     newline: str = "\n") -> str:
+        etype = _case(entry_type, self.type_case)
+        width = max((len(n) for n, _ in fields), default=0) if self.align else 0
+        lines = [f"@{etype}{{{key},"]
+        for i, (name, value) in enumerate(fields):
+            body = bibtex.quote(value)
+            if self.quote == '"' and '"' not in value:
+                body = '"' + value + '"'
+            comma = "," if (i < len(fields) - 1 or self.trailing_comma) else ""
+            lines.append(f"{self.indent}{_case(name, self.field_case).ljust(width)} = {body}{comma}")
+        lines.append("}")
+        return newline.join(lines)
+
+
+def _case(word: str, how: str) -> str:
+    return word.upper() if how == "upper" else word.capitalize() if how == "title" else word.lower()
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def _parse_blocks(text: str):
+    """bibtexparser's block splitter, its log messages captured instead of printed."""
+    import bibtexparser
+
+    logger = logging.getLogger("bibtexparser")
+    handler = _Collect()
+    old = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        library = bibtexparser.parse_string(text, parse_stack=[])
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = old
+    return library, handler.records
+
+
+def _decode(data: bytes, path: str) -> tuple[str, bool]:
+    bom = data.startswith(codecs.BOM_UTF8)
+    if bom:
+        data = data[len(codecs.BOM_UTF8):]
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        raise InputError(f"{path}:{line}: error: binary data (NUL byte); this is not a BibTeX file")
+    try:
+        return data.decode("utf-8"), bom
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        keys = _KEY_NEAR.findall(data[: exc.start].decode("utf-8", "replace"))
+        near = f" (near key {keys[-1]})" if keys else ""
+        raise InputError(
+            f"{path}:{line}: error: invalid UTF-8 byte 0x{data[exc.start]:02X}{near}; "
+            "convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8)"
+        ) from None
+
+
+class BibFile:
+    """A parsed .bib file that can be edited entry by entry and saved losslessly."""
+
+    def __init__(self, text: str, path: str | os.PathLike | None = None, *,
+                 raw: bytes | None = None, bom: bool = False, name: str | None = None):
+        self.path = Path(path) if path is not None and str(path) != "-" else None
+        self.name = name or (str(path) if path is not None and str(path) != "-" else "<stdin>")
+        self.text = text
+        self.bom = bom
+        self._raw = raw  # the bytes read, to detect changes on disk before saving
+        self.newline = "\r\n" if text.count("\r\n") * 2 > text.count("\n") else "\n"
+        self.blocks: list[Block] = []
+        self.problems: list[Finding] = []
+        self.strings: dict[str, str] = {}
+        self._index: dict[str, Block] | None = None
+        self._style: Style | None = None
+        self.modified = False
+        self._load()
+
+    # -- reading --------------------------------------------------------------------
+    @classmethod
+    def read(cls, path: str | os.PathLike) -> BibFile:
+        """Read a .bib from disk (``-`` reads standard input)."""
+        if str(path) == "-":
+            import sys
+
+            data = sys.stdin.buffer.read()
+            text, bom = _decode(data, "<stdin>")
+            return cls(text, "-", bom=bom)
+        p = Path(path)
+        try:
+            data = p.read_bytes()
+        except IsADirectoryError:
+            raise InputError(f"{p}: error: is a directory, not a .bib file") from None
+        except FileNotFoundError:
+            raise InputError(f"{p}: error: no such file") from None
+        except PermissionError:
+            raise InputError(f"{p}: error: permission denied") from None
+        except OSError as exc:
+            raise InputError(f"{p}: error: cannot read ({exc.strerror})") from None
+        text, bom = _decode(data, str(p))
+        return cls(text, p, raw=data, bom=bom)
+
+    def _load(self) -> None:
+        from bibtexparser import model as bm
+
+        text = self.text
+        library, records = _parse_blocks(text)
+        pos = 0
+        line = 1
+        last = 0
+        for b in library.blocks:
+            raw = b.raw
+            start = text.find(raw, pos) if raw else -1
+            if start < 0:
+                continue  # not located: its text stays in the surrounding gap, verbatim
+            line += text.count("\n", last, start)
+            last = start
+            end = start + len(raw)
+            pos = end
+            if isinstance(b, bm.Entry):
+                blk = Block("entry", start, end, line, b.key, b)
+            elif isinstance(b, (bm.DuplicateBlockKeyBlock, bm.DuplicateFieldKeyBlock)):
+                entry = b.ignore_error_block
+                blk = Block("entry", start, end, line, entry.key, entry)
+                if isinstance(b, bm.DuplicateFieldKeyBlock):
+                    names = [f.key.lower() for f in entry.fields]
+                    dup = sorted({n for n in names if names.count(n) > 1})
+                    self._problem(line, f"duplicate field {', '.join(map(repr, dup))}", entry.key)
+            elif isinstance(b, bm.String):
+                blk = Block("string", start, end, line, b.key)
+                self.strings[b.key.lower()] = b.value
+            elif isinstance(b, bm.Preamble):
+                blk = Block("preamble", start, end, line, None)
+            elif isinstance(b, bm.ExplicitComment):
+                blk = Block("comment", start, end, line, None)
+            elif isinstance(b, bm.ImplicitComment):
+                blk = Block("text", start, end, line, None)
+            else:  # ParsingFailedBlock and anything new
+                m = _KEY_NEAR.match(raw)
+                blk = Block("invalid", start, end, line, m.group(1) if m else None)
+                self._invalid(blk, raw, records)
+            self.blocks.append(blk)
+        self._check_entries()
+        if not self.entries() and self._has_content():
+            first = next((p for p in self.problems if p.severity == "error"), None)
+            if first is not None:
+                raise InputError(f"{first}; no entry could be read")
+            raise InputError(f"{self.name}: error: no BibTeX entries found")
+
+    def _problem(self, line: int, message: str, key: str | None = None,
+                 rule: str = "syntax", severity: str = "error") -> None:
+        self.problems.append(Finding(self.name, line, severity, rule, message, key))
+
+    def _invalid(self, blk: Block, raw: str, records: list[logging.LogRecord]) -> None:
+        detail = "unparseable block (kept verbatim)"
+        line = blk.line
+        for rec in records:
+            m = _ABORT_MSG.match(rec.getMessage())
+            if m and int(m.group("block")) + 1 == blk.line:
+                detail = m.group("detail").strip().rstrip(".")
+                detail = detail[0].lower() + detail[1:] if detail else detail
+                line = int(m.group("line")) + 1
+                break
+        if blk.key is None and re.match(r"@\s*[A-Za-z][\w-]*\s*[{(]\s*[^,{}()]*=", raw):
+            detail = "entry has no key (" + detail + ")"
+        self._problem(line, detail, blk.key)
+
+    def _has_content(self) -> bool:
+        """True when the file has anything besides blank lines and ``%`` comments."""
+        for blk in self.blocks:
+            if blk.kind in ("entry", "string", "preamble", "invalid"):
+                return True
+            if blk.kind == "text":
+                body = self.text[blk.start:blk.end]
+                if any(ln.strip() and not ln.lstrip().startswith("%") for ln in body.splitlines()):
+                    return True
+        return False
+
+    def _check_entries(self) -> None:
+        seen: dict[str, Block] = {}
+        for blk in self.blocks:
+            if blk.kind != "entry":
+                continue
+            lower = blk.key.lower()
+            if lower in seen:
+                first = seen[lower]
+                self._problem(blk.line, f"duplicate key {blk.key!r} (also on line {first.line}); "
+                              "both entries are kept", blk.key, rule="duplicate-key")
+            else:
+                seen[lower] = blk
+            for f in blk.entry.fields:
+                if "=" in f.value or "#" in f.value:
+                    try:
+                        bibtex.split_parts(f.value)
+                    except bibtex.BibSyntaxError as exc:
+                        self._problem(f.start_line + 1, f"field {f.key!r}: {exc}", blk.key)
+
+    # -- access ---------------------------------------------------------------------
+    def entries(self) -> list[Block]:
+        return [b for b in self.blocks if b.kind == "entry"]
+
+    def block_text(self, blk: Block) -> str:
+        return blk._text if blk._text is not None else self.text[blk.start:blk.end]
+
+    def find(self, key: str) -> Block | None:
+        """The entry with this key (compared case-insensitively, as BibTeX and biber do)."""
+        if self._index is None:
+            self._index = {}
+            for b in self.blocks:
+                if b.kind == "entry":
+                    self._index.setdefault(b.key.lower(), b)
+        return self._index.get(key.lower())
+
+    def get(self, key: str) -> Block:
+        blk = self.find(key)
+        if blk is None:
+            raise NotFoundError(_unknown_key_message(key, [b.key for b in self.entries()], self.name))
+        return blk
+
+    # -- editing --------------------------------------------------------------------
+    def replace_entry(self, key: str, new_text: str) -> Block:
+        """Replace one entry's source text; the new text must parse as exactly one entry."""
+        blk = self.get(key)
+        entry = _parse_one_entry(new_text)
+        blk._text = new_text
+        blk.entry = entry
+        if entry.key != blk.key:
+            blk.key = entry.key
+            self._index = None
+        self.modified = True
+        return blk
+
+    def set_field(self, key: str, name: str, value: str) -> Block:
+        """Set (or add) one field, touching only that field's text."""
+        blk = self.get(key)
+        text = self.block_text(blk)
+        spans = bibtex.scan_entry(text)
+        quoted = bibtex.quote(value)
+        for f in spans.fields:
+            if f.name.lower() == name.lower():
+                old = text[f.value_start:f.value_end]
+                if old.startswith('"') and '"' not in value:
+                    quoted = '"' + value + '"'
+                new = text[:f.value_start] + quoted + text[f.value_end:]
+                return self.replace_entry(key, new)
+        return self.replace_entry(key, self._insert_field(text, spans, name, quoted))
+
+    def _insert_field(self, text: str, spans: bibtex.EntrySpans, name: str, quoted: str) -> str:
+        """Add a field after the last one, written like the entry's own fields."""
+        nl = self.newline
+        if not spans.fields:  # an entry with no fields yet: @misc{key}
+            style = self.style()
+            line = f"{style.indent}{_case(name, style.field_case)} = {quoted}"
+            comma = "," if style.trailing_comma else ""
+            return text[: spans.key_end] + "," + nl + line + comma + nl + text[spans.close:]
+        last = spans.fields[-1]
+        fname = _case(name, _detect_case([f.name for f in spans.fields]))
+        sep = text[last.start + len(last.name): last.value_start]  # e.g. " = " or "    = "
+        before, after = sep[: sep.index("=")], sep[sep.index("=") + 1:]
+        line_start = text.rfind("\n", 0, last.start) + 1
+        indent = text[line_start: last.start]
+        if spans.fields[0].start > text.rfind("\n", 0, spans.fields[0].start) > 0 and not indent.strip():
+            # one field per line: the new one gets its own line, '=' aligned like its neighbours
+            cols = {text.index("=", f.start) - f.start for f in spans.fields}
+            if len(cols) == 1 and len({len(f.name) for f in spans.fields}) > 1:
+                before = " " * max(1, len(last.name) + len(before) - len(fname))
+            field = f"{indent}{fname}{before}={after}{quoted}"
+            if last.has_comma:
+                return text[: last.end] + nl + field + "," + text[last.end:]
+            return text[: last.value_end] + "," + nl + field + text[last.value_end:]
+        field = f"{fname}{before}={after}{quoted}"
+        if last.has_comma:
+            return text[: last.end] + " " + field + "," + text[last.end:]
+        return text[: last.value_end] + ", " + field + text[last.value_end:]
+
+    def remove_field(self, key: str, name: str) -> bool:
+        """Remove one field (and its line when it sits on a line of its own)."""
+        blk = self.get(key)
+        text = self.block_text(blk)
+        spans = bibtex.scan_entry(text)
+        for i, f in enumerate(spans.fields):
+            if f.name.lower() != name.lower():
+                continue
+            line_start = text.rfind("\n", 0, f.start) + 1
+            own_line = text[line_start:f.start].strip() == ""
+            after = f.end
+            if own_line:
+                nxt = text.find("\n", after)
+                if nxt >= 0 and text[after:nxt].strip() == "":
+                    new = text[:line_start] + text[nxt + 1:]
+                else:
+                    new = text[:line_start] + text[after:].lstrip(" \t")
+            else:
+                new = text[: f.start] + text[after:].lstrip(" \t")
+            if i == len(spans.fields) - 1 and not f.has_comma and i > 0:
+                # the previous field's comma now ends the list; that is valid BibTeX
+                pass
+            self.replace_entry(key, new)
+            return True
+        return False
+
+    def append_entry(self, text: str) -> Block:
+        """Add a new entry (its text already formatted) at the end of the file."""
+        entry = _parse_one_entry(text)
+        if self.find(entry.key) is not None:
+            raise UsageError(f"{self.name}: key {entry.key!r} already exists")
+        blk = Block("entry", len(self.text), len(self.text), 0, entry.key, entry)
+        blk._text = text
+        blk.new = True
+        self.blocks.append(blk)
+        self._index = None
+        self.modified = True
+        return blk
+
+    def remove_entry(self, key: str) -> None:
+        blk = self.get(key)
+        if blk.new:
+            self.blocks.remove(blk)
+        else:
+            # swallow the blank lines after the entry so that no gap is left behind
+            end = blk.end
+            m = re.compile(r"[ \t]*(\r?\n)?([ \t]*\r?\n)*").match(self.text, end)
+            blk.end = m.end()
+            blk.kind = "removed"
+            blk._text = ""
+        self._index = None
+        self.modified = True
+
+    def style(self) -> Style:
+        if self._style is None:
+            self._style = _detect_style(self)
+        return self._style
+
+    def format_entry(self, entry_type: str, key: str, fields: list[tuple[str, str]]) -> str:
+        """Format a new entry in this file's style (indentation, delimiters, line ending)."""
+        return self.style().format_entry(entry_type, key, fields, self.newline)
+
+    # -- writing --------------------------------------------------------------------
+    def render(self) -> str:
+        if not self.modified:
+            return self.text
+        out: list[str] = []
+        pos = 0
+        appended: list[Block] = []
+        for blk in self.blocks:
+            if blk.new:
+                appended.append(blk)
+                continue
+            out.append(self.text[pos:blk.start])
+            out.append(self.block_text(blk))
+            pos = blk.end
+        out.append(self.text[pos:])
+        if appended:
+            body = "".join(out)
+            nl = self.newline
+            if body.strip() and not body.endswith("\n"):
+                body += nl
+            for blk in appended:
+                if body.strip() and self.style().blank_line and not body.endswith(nl + nl):
+                    body += nl
+                body += self.block_text(blk).replace("\r\n", "\n").replace("\n", nl) + nl
+            return body
+        return "".join(out)
+
+    def render_bytes(self) -> bytes:
+        if not self.modified and self._raw is not None:
+            return self._raw
+        data = self.render().encode("utf-8")
+        return codecs.BOM_UTF8 + data if self.bom else data
+
+    def save(self, path: str | os.PathLike | None = None, *, force: bool = False) -> bool:
+        """Write the file atomically under the lock; return False when nothing changed.
+
+        Refuses (``WriteError``) when the file on disk is no longer the one that was read,
+        unless ``force`` is given.  Saving to another ``path`` writes a copy there.
+        """
+        target = Path(path) if path is not None else self.path
+        if target is None:
+            raise UsageError("cannot save a bibliography read from standard input")
+        data = self.render_bytes()
+        with file_lock(target):
+            try:
+                current = target.read_bytes()
+            except FileNotFoundError:
+                current = None
+            if target == self.path and not force and self._raw is not None and current != self._raw:
+                raise WriteError(
+                    f"{target}: error: changed on disk since it was read; nothing written "
+                    "(run the command again)"
+                )
+            if current == data:
+                self._rebase(data)
+                return False
+            atomic_write(target, data)
+        if target == self.path:
+            self._rebase(data)
+        return True
+
+    def _rebase(self, data: bytes) -> None:
+        """After a save, the written text becomes the new original (offsets recomputed)."""
+        if not self.modified:
+            self._raw = data
+            return
+        text = self.render()
+        pos = 0
+        line = 1
+        kept: list[Block] = []
+        for blk in self.blocks:
+            if blk.kind == "removed":
+                continue
+            body = self.block_text(blk)
+            start = text.find(body, pos) if body else pos
+            line += text.count("\n", pos, start)
+            blk.start, blk.end, blk.line = start, start + len(body), line
+            line += body.count("\n")
+            pos = blk.end
+            blk._text = None
+            blk.new = False
+            kept.append(blk)
+        self.blocks = kept
+        self.text = text
+        self._raw = data
+        self.modified = False
+        self._index = None
+
+
+def _parse_one_entry(text: str):
+    library, records = _parse_blocks(text)
+    from bibtexparser import model as bm
+
+    entries = [b for b in library.blocks if isinstance(b, bm.Entry)]
+    others = [b for b in library.blocks if not isinstance(b, (bm.Entry, bm.ImplicitComment))]
+    if len(entries) != 1 or others or library.failed_blocks:
+        detail = ""
+        for rec in records:
+            m = _ABORT_MSG.match(rec.getMessage())
+            if m:
+                detail = ": " + m.group("detail").strip()
+        raise UsageError(f"not a single valid BibTeX entry{detail}")
+    try:
+        bibtex.scan_entry(text.strip())
+    except bibtex.BibSyntaxError as exc:
+        raise UsageError(f"not a valid BibTeX entry: {exc}") from None
+    for f in entries[0].fields:
+        try:
+            bibtex.split_parts(f.value)
+        except bibtex.BibSyntaxError as exc:
+            raise UsageError(f"field {f.key!r}: {exc}") from None
+    return entries[0]
+
+
+def _detect_case(names: list[str]) -> str:
+    letters = [n for n in names if n.lower() != n.upper()]
+    if letters and all(n.isupper() for n in letters):
+        return "upper"
+    if letters and all(n[:1].isupper() and n[1:].islower() for n in letters):
+        return "title"
+    return "lower"
+
+
+def _detect_style(bib: BibFile) -> Style:
+    entries = bib.entries()[:50]
+    if not entries:
+        return Style()
+    indents: Counter[str] = Counter()
+    quotes: Counter[str] = Counter()
+    commas: Counter[bool] = Counter()
+    aligned: Counter[bool] = Counter()
+    field_names: list[str] = []
+    types: list[str] = []
+    for blk in entries:
+        text = bib.block_text(blk)
+        try:
+            spans = bibtex.scan_entry(text)
+        except bibtex.BibSyntaxError:
+            continue
+        types.append(spans.entry_type)
+        if not spans.fields:
+            continue
+        for f in spans.fields:
+            ls = text.rfind("\n", 0, f.start) + 1
+            prefix = text[ls:f.start]
+            if ls > 0 and not prefix.strip():
+                indents[prefix] += 1
+            quotes[text[f.value_start]] += 1
+            field_names.append(f.name)
+        commas[spans.fields[-1].has_comma] += 1
+        if len(spans.fields) > 1:
+            cols = {text.index("=", f.start) - (text.rfind("\n", 0, f.start) + 1) for f in spans.fields}
+            aligned[len(cols) == 1 and len({len(f.name) for f in spans.fields}) > 1] += 1
+    gaps = [bib.text[a.end:b.start] for a, b in zip(entries, entries[1:])]
+    blank = sum(g.count("\n") >= 2 for g in gaps) * 2 >= len(gaps) if gaps else True
+    return Style(
+        indent=indents.most_common(1)[0][0] if indents else "  ",
+        quote='"' if quotes['"'] > quotes["{"] else "{",
+        trailing_comma=commas[True] >= commas[False],
+        field_case=_detect_case(field_names),
+        type_case=_detect_case(types),
+        align=aligned[True] > aligned[False],
+        blank_line=blank,
+    )
+
+
+def _unknown_key_message(key: str, keys: list[str], name: str) -> str:
+    from rapidfuzz import process
+
+    msg = f"{name}: error: no entry with key {key!r}"
+    best = process.extractOne(key.lower(), {k: k.lower() for k in keys}, score_cutoff=60)
+    if best:
+        msg += f"; did you mean {best[2]!r}?"
+    return msg
+
+
+# -- files: locking and atomic writes ----------------------------------------------------
+_locks: dict[str, object] = {}
+
+
+def file_lock(path: str | os.PathLike, timeout: float = LOCK_TIMEOUT):
+    """An inter-process lock for one .bib, re-entrant within this process.
+
+    The lock file lives in the user cache directory (keyed by the .bib's real path) so that
+    the user's directory never gets a stray ``.lock`` file.
+    """
+    from filelock import FileLock
+
+    from .paths import cache_dir
+
+    real = os.path.realpath(path)
+    lock = _locks.get(real)
+    if lock is None:
+        lock_dir = cache_dir() / "locks"
+        lock_dir.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256(real.encode()).hexdigest()[:24]
+        lock = FileLock(str(lock_dir / f"{digest}.lock"), timeout=timeout)
+        _locks[real] = lock
+    return _TimeoutAsWriteError(lock, path)
+
+
+class _TimeoutAsWriteError:
+    def __init__(self, lock, path) -> None:
+        self.lock = lock
+        self.path = path
+
+    def __enter__(self):
+        from filelock import Timeout
+
+        try:
+            self.lock.acquire()
+        except Timeout:
+            raise WriteError(f"{self.path}: error: another refbook process is writing this file "
+                             "(lock timeout); nothing written") from None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.lock.release()
+
+
+def atomic_write(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never a
+    mix: temporary file in the same directory, fsync, rename over, fsync the directory.
+    The file's permission bits are kept; a symlink is followed, not replaced."""
+    target = Path(os.path.realpath(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            mode = stat.S_IMODE(os.stat(target).st_mode)
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    try:
+        dir_fd = os.open(target.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
+
+
+@contextmanager
+def editing(path: str | os.PathLike, timeout: float = LOCK_TIMEOUT) -> Iterator[BibFile]:
+    """Read-modify-write under the lock: ``with editing(p) as bib: bib.set_field(...)``.
+
+    The file is read after the lock is taken, so concurrent editors queue instead of
+    failing; it is saved on a clean exit when anything changed.
+    """
+    with file_lock(path, timeout):
+        bib = BibFile.read(path)
+        yield bib
+        if bib.modified:
+            bib.save()

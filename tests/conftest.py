@@ -1,0 +1,101 @@
+"""Shared fixtures.
+
+- Every test runs with REFBOOK_CACHE_DIR / REFBOOK_CONFIG_DIR in a temporary directory and
+  without REFBOOK_* variables from the outside, so nothing touches the real home directory.
+- ``shared_dir`` is ``../shared`` beside the repository; tests that need it skip cleanly
+  when it is absent.
+- ``cli`` runs ``refbook`` in-process through ``refbook.cli.main`` and returns a result with
+  ``exit_code``, ``stdout`` and ``stderr`` (stdout is not a terminal: plain mode).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SHIPPED_BIB = REPO / "references.bib"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path_factory, monkeypatch):
+    home = tmp_path_factory.mktemp("home")
+    for name in list(os.environ):
+        if name.startswith("REFBOOK_"):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("REFBOOK_CACHE_DIR", str(home / "cache"))
+    monkeypatch.setenv("REFBOOK_CONFIG_DIR", str(home / "config"))
+    monkeypatch.delenv("NO_COLOR", raising=False)
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    path = REPO.parent / "shared"
+    if not path.is_dir():
+        pytest.skip("../shared is not present")
+    return path
+
+
+@pytest.fixture
+def tugboat(shared_dir) -> Path:
+    path = shared_dir / "corpus" / "tugboat.bib"
+    if not path.is_file():
+        pytest.skip("../shared/corpus/tugboat.bib is not present")
+    return path
+
+
+@pytest.fixture
+def paper(shared_dir) -> Path:
+    path = shared_dir / "seed" / "paper.txt"
+    if not path.is_file():
+        pytest.skip("../shared/seed/paper.txt is not present")
+    return path
+
+
+@pytest.fixture
+def tmp_bib(tmp_path) -> Path:
+    """A writable copy of the shipped references.bib."""
+    dest = tmp_path / "references.bib"
+    shutil.copyfile(SHIPPED_BIB, dest)
+    return dest
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(capfd, monkeypatch, tmp_path):
+    """Run refbook in-process: ``cli("list", "--json", cwd=..., input=...)``."""
+    from refbook.cli import main
+
+    def run(*args: str, cwd: Path | str | None = None, input: str | None = None,
+            env: dict[str, str] | None = None) -> Result:
+        import io
+
+        capfd.readouterr()
+        with monkeypatch.context() as m:
+            m.chdir(cwd or tmp_path)
+            for k, v in (env or {}).items():
+                m.setenv(k, v)
+            if input is not None:
+                stdin = io.TextIOWrapper(io.BytesIO(input.encode()), encoding="utf-8")
+                m.setattr(sys, "stdin", stdin)
+            try:
+                main(list(args))
+                code = 0
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        out, err = capfd.readouterr()
+        return Result(code, out, err)
+
+    return run

@@ -36,6 +36,7 @@ from .findings import Finding
 LOCK_TIMEOUT = 10.0  # seconds to wait for another refbook process to finish saving
 
 _KEY_NEAR = re.compile(r"@\s*[A-Za-z][\w-]*\s*[{(]\s*([^,\s{}()=]+)\s*,")
+_STRAY_AT = re.compile(r"^[ \t]*@(?![ \t]*(?:comment|preamble|string)\b)", re.M | re.I)
 _ABORT_MSG = re.compile(
     r"Parsing of `(?P<type>[^`]*)` block \(line (?P<block>\d+)\) aborted on line (?P<line>\d+)"
     r"[^\n]*\n\s*(?P<detail>.*)",
@@ -121,6 +122,16 @@ def _parse_blocks(text: str):
     return library, handler.records
 
 
+def _explain(detail: str, line: int) -> str:
+    """bibtexparser's abort message, said in the user's terms."""
+    detail = " ".join(detail.split()).rstrip(".")
+    if detail.startswith("Unexpected block start"):
+        return f"entry is not closed: unbalanced '{{' or '\"' before the next entry on line {line}"
+    if detail.startswith("Unexpectedly reached end of file"):
+        return "entry is not closed: unbalanced '{' or '\"' (reached the end of the file)"
+    return f"{detail[:1].lower()}{detail[1:]} (line {line})"
+
+
 def _decode(data: bytes, path: str) -> tuple[str, bool]:
     bom = data.startswith(codecs.BOM_UTF8)
     if bom:
@@ -155,7 +166,7 @@ class BibFile:
         self.blocks: list[Block] = []
         self.problems: list[Finding] = []
         self.strings: dict[str, str] = {}
-        self._index: dict[str, Block] | None = None
+        self._index: dict[str, list[Block]] | None = None
         self._style: Style | None = None
         self.modified = False
         self._load()
@@ -219,11 +230,17 @@ class BibFile:
                 blk = Block("comment", start, end, line, None)
             elif isinstance(b, bm.ImplicitComment):
                 blk = Block("text", start, end, line, None)
+                stray = _STRAY_AT.search(raw)
+                if stray:  # BibTeX would try to read an entry here; bibtexparser says nothing
+                    at_line = line + raw.count("\n", 0, stray.start())
+                    self._problem(at_line, "stray '@' that does not start an entry (kept as a "
+                                  "comment)", None, severity="warning")
             else:  # ParsingFailedBlock and anything new
                 m = _KEY_NEAR.match(raw)
                 blk = Block("invalid", start, end, line, m.group(1) if m else None)
                 self._invalid(blk, raw, records)
             self.blocks.append(blk)
+        self._unmatched_records(records)
         self._check_entries()
         if not self.entries() and self._has_content():
             first = next((p for p in self.problems if p.severity == "error"), None)
@@ -236,18 +253,34 @@ class BibFile:
         self.problems.append(Finding(self.name, line, severity, rule, message, key))
 
     def _invalid(self, blk: Block, raw: str, records: list[logging.LogRecord]) -> None:
+        """Report a block bibtexparser gave up on, at the line where the block starts."""
         detail = "unparseable block (kept verbatim)"
-        line = blk.line
         for rec in records:
             m = _ABORT_MSG.match(rec.getMessage())
             if m and int(m.group("block")) + 1 == blk.line:
-                detail = m.group("detail").strip().rstrip(".")
-                detail = detail[0].lower() + detail[1:] if detail else detail
-                line = int(m.group("line")) + 1
+                records.remove(rec)
+                detail = _explain(m.group("detail"), int(m.group("line")) + 1)
                 break
-        if blk.key is None and re.match(r"@\s*[A-Za-z][\w-]*\s*[{(]\s*[^,{}()]*=", raw):
-            detail = "entry has no key (" + detail + ")"
-        self._problem(line, detail, blk.key)
+        if blk.key is None:
+            no_key = re.match(r"@\s*[A-Za-z][\w-]*\s*[{(]\s*[^\s,{}()=]+\s*=", raw)
+            no_comma = re.match(r"@\s*[A-Za-z][\w-]*\s*[{(]\s*([^\s,{}()=]+)\s+[^\s,{}()=]+\s*=", raw)
+            if no_comma:
+                blk.key = no_comma.group(1)
+                detail = "missing comma after the key"
+            elif no_key:
+                detail = "entry has no key"
+        self._problem(blk.line, detail, blk.key)
+
+    def _unmatched_records(self, records: list[logging.LogRecord]) -> None:
+        """Parser complaints about text that ended up as a comment (a stray ``@``)."""
+        for rec in records:
+            m = _ABORT_MSG.match(rec.getMessage())
+            if m:
+                line = int(m.group("block")) + 1
+                what = m.group("type").strip("`")
+                msg = f"stray {what!r} is not the start of an entry (kept as a comment)" \
+                    if what.strip() == "@" else _explain(m.group("detail"), int(m.group("line")) + 1)
+                self._problem(line, msg, None, severity="warning")
 
     def _has_content(self) -> bool:
         """True when the file has anything besides blank lines and ``%`` comments."""
@@ -287,22 +320,29 @@ class BibFile:
         return blk._text if blk._text is not None else self.text[blk.start:blk.end]
 
     def find(self, key: str) -> Block | None:
-        """The entry with this key (compared case-insensitively, as BibTeX and biber do)."""
+        """The entry with this key, compared case-insensitively as BibTeX and biber do
+        (an exact-case match wins when a file has keys that differ only in case)."""
         if self._index is None:
             self._index = {}
             for b in self.blocks:
                 if b.kind == "entry":
-                    self._index.setdefault(b.key.lower(), b)
-        return self._index.get(key.lower())
+                    self._index.setdefault(b.key.lower(), []).append(b)
+        found = self._index.get(key.lower())
+        if not found:
+            return None
+        return next((b for b in found if b.key == key), found[0])
 
-    def get(self, key: str) -> Block:
+    def get(self, key: str | Block) -> Block:
+        """The entry block for a key (or the block itself); ``NotFoundError`` with a suggestion."""
+        if isinstance(key, Block):
+            return key
         blk = self.find(key)
         if blk is None:
             raise NotFoundError(_unknown_key_message(key, [b.key for b in self.entries()], self.name))
         return blk
 
     # -- editing --------------------------------------------------------------------
-    def replace_entry(self, key: str, new_text: str) -> Block:
+    def replace_entry(self, key: str | Block, new_text: str) -> Block:
         """Replace one entry's source text; the new text must parse as exactly one entry."""
         blk = self.get(key)
         entry = _parse_one_entry(new_text)
@@ -314,7 +354,7 @@ class BibFile:
         self.modified = True
         return blk
 
-    def set_field(self, key: str, name: str, value: str) -> Block:
+    def set_field(self, key: str | Block, name: str, value: str) -> Block:
         """Set (or add) one field, touching only that field's text."""
         blk = self.get(key)
         text = self.block_text(blk)
@@ -326,8 +366,8 @@ class BibFile:
                 if old.startswith('"') and '"' not in value:
                     quoted = '"' + value + '"'
                 new = text[:f.value_start] + quoted + text[f.value_end:]
-                return self.replace_entry(key, new)
-        return self.replace_entry(key, self._insert_field(text, spans, name, quoted))
+                return self.replace_entry(blk, new)
+        return self.replace_entry(blk, self._insert_field(text, spans, name, quoted))
 
     def _insert_field(self, text: str, spans: bibtex.EntrySpans, name: str, quoted: str) -> str:
         """Add a field after the last one, written like the entry's own fields."""
@@ -357,7 +397,7 @@ class BibFile:
             return text[: last.end] + " " + field + "," + text[last.end:]
         return text[: last.value_end] + ", " + field + text[last.value_end:]
 
-    def remove_field(self, key: str, name: str) -> bool:
+    def remove_field(self, key: str | Block, name: str) -> bool:
         """Remove one field (and its line when it sits on a line of its own)."""
         blk = self.get(key)
         text = self.block_text(blk)
@@ -379,7 +419,7 @@ class BibFile:
             if i == len(spans.fields) - 1 and not f.has_comma and i > 0:
                 # the previous field's comma now ends the list; that is valid BibTeX
                 pass
-            self.replace_entry(key, new)
+            self.replace_entry(blk, new)
             return True
         return False
 
@@ -396,7 +436,7 @@ class BibFile:
         self.modified = True
         return blk
 
-    def remove_entry(self, key: str) -> None:
+    def remove_entry(self, key: str | Block) -> None:
         blk = self.get(key)
         if blk.new:
             self.blocks.remove(blk)

@@ -1,0 +1,183 @@
+"""The first commands: list, show, stats, config; bibliography discovery; output modes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+from .conftest import FIXTURES, REPO, SHIPPED_BIB
+
+FIELD_ORDER = FIXTURES / "store" / "field_order.bib"
+
+
+def test_help_lists_commands_and_exit_codes(cli):
+    result = cli("--help")
+    assert result.exit_code == 0
+    for name in ("list", "show", "stats", "config"):
+        assert f"\n  {name} " in result.stdout
+    assert "Exit codes:" in result.stdout and "3  unreadable or unparseable input" in result.stdout
+
+
+def test_version_and_python_dash_m():
+    out = subprocess.run([sys.executable, "-m", "refbook", "--version"], capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.strip() == "refbook, version " + __import__("refbook").__version__
+
+
+def test_help_does_not_import_heavy_modules():
+    code = ("import sys; from refbook.cli import main\n"
+            "try: main(['--help'])\nexcept SystemExit: pass\n"
+            "heavy = [m for m in ('bibtexparser', 'rich', 'requests', 'pylatexenc', 'rapidfuzz')"
+            " if m in sys.modules]\nprint(heavy, file=sys.stderr)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stderr.strip() == "[]"
+
+
+def test_list_plain_output_is_tab_separated(cli):
+    result = cli("list", "--bib", str(FIXTURES / "store" / "corporate.bib"))
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [
+        "key\tauthors\tyear\ttitle\ttype",
+        "pti2023\tPTI\t2023\tCorporate Authors Stay Whole\tonline",
+        "vanderberg2005\tvan der Berg & Dawn Staff\t2005\tParticles and Suffixes\tbook",
+    ]
+
+
+def test_list_sort_filter_keys_and_json(cli):
+    bib = str(FIXTURES / "store" / "corporate.bib")
+    assert cli("list", "--keys", "--sort", "year", "--bib", bib).stdout.split() == \
+        ["vanderberg2005", "pti2023"]
+    assert cli("list", "--keys", "--sort", "year", "--reverse", "--bib", bib).stdout.split() == \
+        ["pti2023", "vanderberg2005"]
+    assert cli("list", "--keys", "--type", "book", "--bib", bib).stdout.split() == ["vanderberg2005"]
+    data = json.loads(cli("list", "--json", "--bib", bib).stdout)
+    assert [d["id"] for d in data] == ["pti2023", "vanderberg2005"]
+    assert data[1]["author"][0]["non-dropping-particle"] == "van der"
+    nothing = cli("list", "--type", "thesis", "--bib", bib)
+    assert nothing.exit_code == 1
+
+
+def test_show_prints_the_record_and_exact_source(cli):
+    bib = str(FIELD_ORDER)
+    result = cli("show", "zeta2019", "--bib", bib)
+    assert result.exit_code == 0
+    assert "title: Fields in an unusual order" in result.stdout
+    assert "pages: 1–10" in result.stdout
+    src = cli("show", "ZETA2019", "--bibtex", "--bib", bib)
+    assert src.stdout == FIELD_ORDER.read_text()
+    data = json.loads(cli("show", "zeta2019", "--json", "--bib", bib).stdout)
+    assert data[0]["page"] == "1–10" and data[0]["fields"]["pages"] == "1--10"
+
+
+def test_unknown_key_suggests_and_exits_1(cli):
+    result = cli("show", "zeta2091", "--bib", str(FIELD_ORDER))
+    assert result.exit_code == 1
+    assert result.stderr.strip().endswith("no entry with key 'zeta2091'; did you mean 'zeta2019'?")
+
+
+def test_stats_counts(cli):
+    data = json.loads(cli("stats", "--json", "--bib", str(FIXTURES / "store" / "corporate.bib")).stdout)
+    assert data["entries"] == 2
+    assert data["types"] == {"online": 1, "book": 1}
+    assert data["missing"]["annotation"] == 2
+
+
+def test_bib_is_found_from_the_current_directory_upward(cli, tmp_path):
+    shutil.copyfile(FIELD_ORDER, tmp_path / "references.bib")
+    sub = tmp_path / "chapters" / "one"
+    sub.mkdir(parents=True)
+    assert cli("list", "--keys", cwd=sub).stdout.split() == ["zeta2019"]
+
+
+def test_bib_from_environment_and_stdin(cli, tmp_path):
+    assert cli("list", "--keys", cwd=tmp_path,
+               env={"REFBOOK_BIB": str(FIELD_ORDER)}).stdout.split() == ["zeta2019"]
+    piped = cli("--bib", "-", "list", "--keys", input="@misc{fromstdin, title={S}}\n")
+    assert piped.stdout.split() == ["fromstdin"]
+
+
+def test_no_bib_anywhere_is_an_input_error(cli, tmp_path):
+    result = cli("list", cwd=tmp_path)
+    assert result.exit_code == 3
+    assert "no references.bib" in result.stderr
+
+
+def test_config_shows_sources_and_bib_from_project_file(cli, tmp_path):
+    shutil.copyfile(FIELD_ORDER, tmp_path / "mine.bib")
+    (tmp_path / "refbook.toml").write_text('bib = "mine.bib"\n[check]\nconcurrency = 8\n')
+    data = json.loads(cli("config", "--json", cwd=tmp_path).stdout)
+    assert data["settings"]["check.concurrency"] == {
+        "value": 8, "source": str(tmp_path / "refbook.toml"),
+        "help": data["settings"]["check.concurrency"]["help"]}
+    assert data["settings"]["export.style"]["source"] == "default"
+    assert data["bib"] == str(tmp_path / "mine.bib")
+    assert cli("list", "--keys", cwd=tmp_path).stdout.split() == ["zeta2019"]
+
+
+def test_pyproject_tool_refbook_section(cli, tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.refbook.lint]\nfail_on = "warning"\n')
+    data = json.loads(cli("config", "--json", cwd=tmp_path).stdout)
+    assert data["settings"]["lint.fail_on"]["value"] == "warning"
+
+
+def test_bad_config_is_exit_4(cli, tmp_path):
+    (tmp_path / "refbook.toml").write_text("[check\nconcurrency = 8\n")
+    result = cli("config", cwd=tmp_path)
+    assert result.exit_code == 4
+    assert result.stderr.startswith(f"refbook: {tmp_path / 'refbook.toml'}: error: invalid TOML")
+    (tmp_path / "refbook.toml").write_text("[check]\nconcurency = 8\n")
+    result = cli("list", cwd=tmp_path)
+    assert result.exit_code == 4
+    assert "unknown setting 'check.concurency'" in result.stderr
+    (tmp_path / "refbook.toml").write_text('[check]\nconcurrency = "many"\n')
+    result = cli("list", cwd=tmp_path)
+    assert result.exit_code == 4
+    assert "setting 'check.concurrency' must be int" in result.stderr
+
+
+def test_user_config_is_read(cli, tmp_path):
+    cfg_dir = tmp_path / "userconf"
+    cfg_dir.mkdir()
+    (cfg_dir / "config.toml").write_text('[export]\nstyle = "ieee"\n')
+    data = json.loads(cli("config", "--json", env={"REFBOOK_CONFIG_DIR": str(cfg_dir)}).stdout)
+    assert data["settings"]["export.style"]["value"] == "ieee"
+    assert data["settings"]["export.style"]["source"] == str(cfg_dir / "config.toml")
+
+
+def test_shipped_bibliography_lists_27_entries(cli):
+    result = cli("list", "--keys", cwd=REPO)
+    assert result.exit_code == 0
+    assert len(result.stdout.split()) == 27
+    assert result.stderr == ""
+
+
+def test_rich_table_on_a_terminal():
+    """On a terminal the list is a rich table (box drawing), and NO_COLOR turns it plain."""
+    import pty
+
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    env["COLUMNS"] = "120"
+    code = ("from refbook.cli import main; main(['--bib', %r, 'list'])" % str(SHIPPED_BIB))
+
+    def run(extra: dict[str, str]) -> str:
+        pid, fd = pty.fork()
+        if pid == 0:  # child: stdout is the pty
+            os.execvpe(sys.executable, [sys.executable, "-c", code], {**env, **extra})
+        chunks = []
+        while True:
+            try:
+                data = os.read(fd, 65536)
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+        os.waitpid(pid, 0)
+        return b"".join(chunks).decode("utf-8", "replace")
+
+    assert "━" in run({}) or "─" in run({})
+    plain = run({"NO_COLOR": "1"})
+    assert "key\tauthors\tyear\ttitle\ttype" in plain.replace("\r\n", "\n")

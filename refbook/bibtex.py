@@ -35,11 +35,18 @@ class BibSyntaxError(ValueError):
         self.pos = pos
 
 
+_SPECIAL = re.compile(r'[\\{}"]')
+
+
 def _skip_balanced(text: str, pos: int, close: str) -> int:
     """Return the offset just after the delimiter that closes the group opened before ``pos``."""
     depth = 0
-    n = len(text)
-    while pos < n:
+    search = _SPECIAL.search
+    while True:
+        m = search(text, pos)
+        if m is None:
+            raise BibSyntaxError(f"missing closing {close!r}", len(text))
+        pos = m.start()
         ch = text[pos]
         if ch == "\\":  # an escaped brace or quote does not count
             pos += 2
@@ -52,10 +59,9 @@ def _skip_balanced(text: str, pos: int, close: str) -> int:
                     return pos + 1
                 raise BibSyntaxError("unbalanced '}'", pos)
             depth -= 1
-        elif ch == '"' and close == '"' and depth == 0:
+        elif close == '"' and depth == 0:
             return pos + 1
         pos += 1
-    raise BibSyntaxError(f"missing closing {close!r}", pos)
 
 
 def scan_value(text: str, pos: int) -> int:
@@ -118,6 +124,12 @@ def evaluate(raw_value: str, strings: dict[str, str] | None = None, _depth: int 
     plain text.  Unknown macros evaluate to their own name, as biber does with a warning.
     """
     strings = strings or {}
+    if "#" not in raw_value:  # one part, which is most values: no need to scan it
+        value = raw_value.strip()
+        if value[:1] == "{" and value[-1:] == "}" or value[:1] == '"' and value[-1:] == '"':
+            return value[1:-1]
+        if value.isdigit() or not value:
+            return value
     out = []
     try:
         parts = split_parts(raw_value)

@@ -160,7 +160,7 @@ def test_rich_table_on_a_terminal():
 
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
     env["COLUMNS"] = "120"
-    code = ("from refbook.cli import main; main(['--bib', %r, 'list'])" % str(SHIPPED_BIB))
+    code = f"from refbook.cli import main; main(['--bib', {str(SHIPPED_BIB)!r}, 'list'])"
 
     def run(extra: dict[str, str]) -> str:
         pid, fd = pty.fork()
@@ -181,3 +181,15 @@ def test_rich_table_on_a_terminal():
     assert "━" in run({}) or "─" in run({})
     plain = run({"NO_COLOR": "1"})
     assert "key\tauthors\tyear\ttitle\ttype" in plain.replace("\r\n", "\n")
+
+
+def test_shell_completion_of_commands_and_keys():
+    env = {**os.environ, "_REFBOOK_COMPLETE": "bash_complete", "COMP_CWORD": "4",
+           "COMP_WORDS": f"refbook --bib {FIXTURES / 'store' / 'corporate.bib'} show p"}
+    out = subprocess.run([sys.executable, "-m", "refbook"], env=env, capture_output=True,
+                         text=True)
+    assert out.stdout.split() == ["plain,pti2023"]
+    env.update(COMP_CWORD="1", COMP_WORDS="refbook st")
+    out = subprocess.run([sys.executable, "-m", "refbook"], env=env, capture_output=True,
+                         text=True)
+    assert "plain,stats" in out.stdout.split()

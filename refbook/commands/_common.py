@@ -48,7 +48,8 @@ def bib_path(ctx: click.Context | None = None) -> str:
     from ..config import find_bib
 
     obj = root_obj(ctx)
-    return find_bib(obj.get("bib"), get_config(ctx))
+    option = obj.get("bib") or (ctx or click.get_current_context()).find_root().params.get("bib")
+    return find_bib(option, get_config(ctx))
 
 
 def open_library(ctx: click.Context | None = None, *, require_entries: bool = True):
@@ -64,3 +65,15 @@ def open_library(ctx: click.Context | None = None, *, require_entries: bool = Tr
     if require_entries and len(lib) == 0:
         raise NotFoundError(f"{lib.path}: no entries")
     return lib
+
+
+def complete_keys(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list:
+    """Shell completion of citation keys from the bibliography in use."""
+    try:
+        from ..model import load
+
+        lib = load(bib_path(ctx))
+    except Exception:  # completion must never fail loudly
+        return []
+    low = incomplete.lower()
+    return [k for k in lib.keys() if k.lower().startswith(low)]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, json_option, open_library
+from ._common import bib_option, complete_keys, json_option, open_library
 
 
 @click.command("show")
-@click.argument("keys", nargs=-1, required=True)
+@click.argument("keys", nargs=-1, required=True, shell_complete=complete_keys)
 @click.option("--bibtex", "as_bibtex", is_flag=True,
               help="Print each entry's source text exactly as it is in the file.")
 @json_option

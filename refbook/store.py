@@ -359,6 +359,8 @@ class BibFile:
         blk = self.get(key)
         text = self.block_text(blk)
         spans = bibtex.scan_entry(text)
+        if self.newline == "\r\n":  # a multi-line value must not mix line endings
+            value = value.replace("\r\n", "\n").replace("\n", "\r\n")
         quoted = bibtex.quote(value)
         for f in spans.fields:
             if f.name.lower() == name.lower():

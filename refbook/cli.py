@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "show": ("show", "Show entries in full, with annotation (--bibtex: source text)."),
     "stats": ("stats", "Counts per type, year and keyword; fields missing."),
     "config": ("config_", "Show the effective settings and where each came from."),
+    "search": ("search", "Search with a query language; ranked, fuzzy, indexed."),
 }
 
 EXIT_CODES_HELP = """\b

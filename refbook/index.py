@@ -1,0 +1,309 @@
+"""The search index: SQLite FTS5 over decoded entry text, in memory or cached on disk.
+
+Small bibliographies are indexed in memory on each run (27 entries take a millisecond).
+Large ones (``search.index_min_entries``, default 2,000) keep an index in the user cache
+directory, keyed by the .bib's real path and validated on every run against the file's
+size, mtime and inode; as git does for its index, a file modified within two seconds of
+the index build ("racily clean") is also compared by SHA-256, so an edit that keeps the
+size and lands in the same mtime tick is still seen.  A stale index is rebuilt into a
+temporary file and renamed into place, so concurrent runs never see a half-built index.
+The warm path imports neither bibtexparser nor pylatexenc: it is sqlite3 only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .query import (
+    SPECIAL_FIELDS,
+    TEXT_COLUMNS,
+    WEIGHTS,
+    Term,
+    compile_sql,
+    fts_expression,
+    parse,
+    positive_terms,
+    rank_expression,
+    smart_case,
+)
+
+SCHEMA_VERSION = "1"
+RACY_SECONDS = 2.0
+_DOC_COLUMNS = ("key", "type", "year", "authors", "author", "title", "container", "keywords",
+                "annotation", "abstract", "doi", "url", "line")
+SCHEMA = f"""
+CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE docs (rowid INTEGER PRIMARY KEY, key TEXT, type TEXT, year INTEGER,
+    authors TEXT, author TEXT, title TEXT, container TEXT, keywords TEXT, annotation TEXT,
+    abstract TEXT, doi TEXT, url TEXT, line INTEGER);
+CREATE VIRTUAL TABLE fts USING fts5({", ".join(TEXT_COLUMNS)}, content='docs',
+    content_rowid='rowid', tokenize='unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE vocab USING fts5vocab(fts, 'row');
+"""
+
+
+@dataclass
+class Hit:
+    key: str
+    type: str
+    year: int | None
+    authors: str
+    title: str
+    container: str
+    doi: str
+    url: str
+    line: int
+    score: float
+    texts: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def matched_fields(self, words: list[str]) -> list[str]:
+        """The fields in which any of the query's words occur."""
+        from .model import fold
+
+        folded = [fold(w) for w in words if w]
+        out = []
+        for name, text in self.texts.items():
+            hay = _tokens(fold(text or ""))
+            if any(all(tok in hay for tok in _tokens(w)) for w in folded):
+                out.append(name)
+        return out
+
+    def to_dict(self, words: list[str]) -> dict:
+        return {"id": self.key, "type": self.type, "year": self.year, "authors": self.authors,
+                "title": self.title, "container-title": self.container, "DOI": self.doi,
+                "URL": self.url, "line": self.line, "score": self.score,
+                "matched": self.matched_fields(words)}
+
+
+def _tokens(text: str) -> set[str]:
+    return set(re.findall(r"\w+", text))
+
+
+@dataclass
+class SearchResult:
+    query: str
+    hits: list[Hit]
+    total: int
+    corrections: list[tuple[str, str]] = field(default_factory=list)
+    words: list[str] = field(default_factory=list)
+
+
+class SearchIndex:
+    """Query an FTS5 index (see ``refbook.query`` for the language)."""
+
+    def __init__(self, conn: sqlite3.Connection, source: str = ""):
+        self.conn = conn
+        self.source = source
+        self._regex_cache: dict[tuple[str, bool], re.Pattern] = {}
+        self._ignore_case = True
+        conn.create_function("regexp", 2, self._regexp, deterministic=True)
+
+    def _regexp(self, pattern: str, value: str | None) -> bool:
+        if value is None:
+            return False
+        key = (pattern, self._ignore_case)
+        rx = self._regex_cache.get(key)
+        if rx is None:
+            rx = re.compile(pattern, re.I if self._ignore_case else 0)
+            self._regex_cache[key] = rx
+        return rx.search(value) is not None
+
+    def count_matches(self, term: Term) -> int:
+        return self.conn.execute("SELECT count(*) FROM fts WHERE fts MATCH ?",
+                                 (fts_expression(term),)).fetchone()[0]
+
+    def suggest(self, word: str) -> str | None:
+        """The indexed word nearest to ``word`` (edit distance), preferring frequent ones."""
+        from rapidfuzz import fuzz, process
+
+        from .model import fold
+
+        vocab = self.conn.execute("SELECT term, doc FROM vocab").fetchall()
+        if not vocab:
+            return None
+        terms = [t for t, _ in vocab]
+        docs = dict(vocab)
+        target = fold(word)
+        best = process.extract(target, terms, scorer=fuzz.ratio, limit=5, score_cutoff=70)
+        if not best:
+            return None
+        top = max(score for _, score, _ in best)
+        candidates = [t for t, score, _ in best if score == top]
+        return max(candidates, key=lambda t: docs.get(t, 0))
+
+    def search(self, query: str, *, sort: str | None = None, limit: int | None = None,
+               fuzzy: bool = True) -> SearchResult:
+        tree = parse(query)
+        case_sensitive = smart_case(query)
+        self._ignore_case = not case_sensitive
+        corrections: list[tuple[str, str]] = []
+        if fuzzy:
+            for term in positive_terms(tree):
+                if (term.regex or term.phrase or term.prefix or term.field in SPECIAL_FIELDS
+                        or not re.fullmatch(r"\w+", term.text)):
+                    continue
+                if self.count_matches(term) == 0:
+                    better = self.suggest(term.text)
+                    if better and better != term.text.lower():
+                        corrections.append((term.text, better))
+                        term.text = better
+        params: list = []
+        where = compile_sql(tree, params)
+        rank = rank_expression(tree)
+        weights = ", ".join(str(w) for w in WEIGHTS)
+        cols = ", ".join(f"d.{c}" for c in _DOC_COLUMNS)
+        if rank:
+            sql = (f"SELECT {cols}, s.score FROM docs d LEFT JOIN (SELECT rowid, "
+                   f"bm25(fts, {weights}) AS score FROM fts WHERE fts MATCH ?) s "
+                   f"ON s.rowid = d.rowid WHERE {where}")
+            params = [rank, *params]
+        else:
+            sql = f"SELECT {cols}, 0.0 FROM docs d WHERE {where}"
+        order = {
+            None: "s.score IS NULL, s.score, d.year IS NULL, d.year DESC, lower(d.key)"
+            if rank else "d.year IS NULL, d.year DESC, lower(d.key)",
+            "year": "d.year IS NULL, d.year DESC, lower(d.key)",
+            "author": "lower(d.authors), d.year",
+            "key": "lower(d.key)",
+        }[sort]
+        sql += f" ORDER BY {order}"
+        words = [t.text for t in positive_terms(tree) if not t.regex and t.field not in SPECIAL_FIELDS]
+        if case_sensitive:
+            rows = [r for r in self.conn.execute(sql, params) if _case_ok(r, words)]
+            total = len(rows)
+            rows = rows[:limit] if limit else rows
+        else:
+            total = self.conn.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
+            if limit:
+                sql += f" LIMIT {int(limit)}"
+            rows = self.conn.execute(sql, params).fetchall()
+        hits = [_hit(r) for r in rows]
+        return SearchResult(query, hits, total, corrections, words)
+
+
+def _case_ok(row: tuple, words: list[str]) -> bool:
+    text = " ".join(str(v) for v in row[:-1] if v is not None)
+    return all(w in text for w in words)
+
+
+def _hit(row: tuple) -> Hit:
+    d = dict(zip(_DOC_COLUMNS, row[:-1]))
+    texts = {name: d[name] or "" for name in ("key", "author", "title", "container",
+                                                "keywords", "annotation", "abstract")}
+    texts["year"] = str(d["year"] or "")
+    return Hit(d["key"], d["type"], d["year"], d["authors"] or "", d["title"] or "",
+               d["container"] or "", d["doi"] or "", d["url"] or "", d["line"],
+               -(row[-1] or 0.0), texts)
+
+
+# -- building ------------------------------------------------------------------------
+
+
+def _doc_rows(lib):
+    for e in lib:
+        people = e.authors + e.editors
+        author = "; ".join(" ".join(x for x in (p.first, p.family, p.jr) if x) for p in people)
+        yield (e.key, e.type, e.year, e.author_label(), author, e.title, e.container,
+               ", ".join(e.keywords), e.annotation, e.text("abstract"), e.doi, e.url, e.line)
+
+
+def _fill(conn: sqlite3.Connection, lib, meta: dict[str, str]) -> None:
+    conn.executescript(SCHEMA)
+    conn.executemany(f"INSERT INTO docs ({', '.join(_DOC_COLUMNS)}) VALUES "
+                     f"({', '.join('?' * len(_DOC_COLUMNS))})", _doc_rows(lib))
+    conn.execute("INSERT INTO fts(fts) VALUES ('rebuild')")
+    conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+    conn.commit()
+
+
+def memory_index(lib) -> SearchIndex:
+    conn = sqlite3.connect(":memory:")
+    _fill(conn, lib, {"schema": SCHEMA_VERSION})
+    return SearchIndex(conn, lib.path)
+
+
+def index_path(bib: str | os.PathLike) -> Path:
+    from .paths import cache_dir
+
+    real = os.path.realpath(bib)
+    digest = hashlib.sha256(real.encode()).hexdigest()[:24]
+    return cache_dir() / "search" / f"{digest}.sqlite"
+
+
+def _file_sha256(path: str | os.PathLike) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _stat_key(st: os.stat_result) -> dict[str, str]:
+    return {"size": str(st.st_size), "mtime_ns": str(st.st_mtime_ns), "inode": str(st.st_ino)}
+
+
+def _is_fresh(conn: sqlite3.Connection, bib: str | os.PathLike) -> bool:
+    try:
+        meta = dict(conn.execute("SELECT name, value FROM meta").fetchall())
+    except sqlite3.DatabaseError:
+        return False
+    if meta.get("schema") != SCHEMA_VERSION or meta.get("path") != os.path.realpath(bib):
+        return False
+    st = os.stat(bib)
+    if str(st.st_size) != meta.get("size"):
+        return False
+    same_stat = all(meta.get(k) == v for k, v in _stat_key(st).items())
+    racy = st.st_mtime_ns / 1e9 >= float(meta.get("built_at", "0")) - RACY_SECONDS
+    if same_stat and not racy:
+        return True
+    # same size but touched, or modified too close to the build: compare content
+    return _file_sha256(bib) == meta.get("sha256")
+
+
+def open_index(bib: str | os.PathLike, *, rebuild: bool = False):
+    """The on-disk index of ``bib``, rebuilt first when stale; returns (index, library or
+    None) where the library is the one just parsed when a rebuild happened (its parse
+    problems are worth reporting)."""
+    path = index_path(bib)
+    if not rebuild and path.exists():
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        if _is_fresh(conn, bib):
+            return SearchIndex(conn, str(bib)), None
+        conn.close()
+    from .model import load
+
+    st_before = os.stat(bib)  # before reading: a change after this makes the index stale
+    lib = load(bib)
+    raw = lib.bib._raw
+    sha = hashlib.sha256(raw).hexdigest() if raw is not None else _file_sha256(bib)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.unlink()
+    except FileNotFoundError:
+        pass
+    conn = sqlite3.connect(tmp)
+    conn.execute("PRAGMA journal_mode=OFF")
+    conn.execute("PRAGMA synchronous=OFF")
+    meta = {"schema": SCHEMA_VERSION, "path": os.path.realpath(bib), "sha256": sha,
+            "built_at": repr(time.time()), **_stat_key(st_before)}
+    _fill(conn, lib, meta)
+    conn.close()
+    os.replace(tmp, path)  # atomic: concurrent readers see the old index or the new one
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    return SearchIndex(conn, str(bib)), lib
+
+
+def count_entries_quickly(bib: str | os.PathLike) -> int:
+    """An upper bound of the number of entries, without parsing (counts '@' at line starts)."""
+    n = 0
+    with open(bib, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            n += chunk.count(b"\n@")
+    return n

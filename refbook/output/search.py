@@ -1,0 +1,71 @@
+"""Rendering of search results: highlighted rich table, tab-separated lines, JSON, keys."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+from . import JSON, RICH, console, emit_json, emit_table
+
+COLUMNS = ("key", "authors", "year", "title", "type")
+
+
+def _highlight(text: str, words: list[str]):
+    """A rich Text with every occurrence of the query's words (accent-insensitive) in bold."""
+    from rich.text import Text
+
+    from ..model import fold
+
+    out = Text(text)
+    folded = fold(text)
+    if len(folded) != len(text):  # folding changed lengths (ligatures): no highlighting
+        return out
+    for word in words:
+        for token in re.findall(r"\w+", fold(word)):
+            for m in re.finditer(rf"\b{re.escape(token)}", folded):
+                out.stylize("bold yellow", m.start(), m.end())
+    return out
+
+
+def render_results(result, mode: str, *, keys_only: bool = False, count_only: bool = False) -> None:
+    if count_only:
+        if mode == JSON:
+            emit_json({"query": result.query, "count": result.total})
+        else:
+            sys.stdout.write(f"{result.total}\n")
+        return
+    if keys_only:
+        sys.stdout.write("".join(h.key + "\n" for h in result.hits))
+        return
+    if mode == JSON:
+        emit_json({
+            "query": result.query,
+            "total": result.total,
+            "corrections": [{"from": a, "to": b} for a, b in result.corrections],
+            "results": [h.to_dict(result.words) for h in result.hits],
+        })
+        return
+    rows = [(h.key, h.authors, str(h.year or ""), h.title, h.type) for h in result.hits]
+    if mode == RICH:
+        from rich.table import Table
+
+        table = Table(header_style="bold", caption=_caption(result))
+        for col in COLUMNS:
+            table.add_column(col, overflow="fold", style={"key": "cyan", "year": "green"}.get(col))
+        for row in rows:
+            table.add_row(row[0], _highlight(row[1], result.words), row[2],
+                          _highlight(row[3], result.words), row[4])
+        console().print(table)
+        return
+    emit_table(COLUMNS, rows, mode)
+
+
+def _caption(result) -> str:
+    shown = len(result.hits)
+    return f"{shown} of {result.total} results" if shown < result.total else f"{shown} results"
+
+
+def render_corrections(result) -> None:
+    """``no match for "talibn"; showing results for "taliban"`` on stderr."""
+    for wrong, right in result.corrections:
+        sys.stderr.write(f'no match for "{wrong}"; showing results for "{right}"\n')

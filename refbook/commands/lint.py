@@ -1,0 +1,103 @@
+"""refbook lint"""
+
+from __future__ import annotations
+
+import click
+
+from ._common import bib_option, bib_path, get_config
+
+FORMATS = ("table", "plain", "json", "github", "sarif", "junit")
+
+
+@click.command("lint")
+@click.option("--select", "select", multiple=True, metavar="RULE",
+              help="Only these rule ids or families (repeatable; default: lint.select).")
+@click.option("--ignore", "ignore", multiple=True, metavar="RULE",
+              help="Skip these rule ids or families (repeatable; adds to lint.ignore).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS),
+              help="Output format (default: table on a terminal, plain otherwise).")
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]),
+              help="Lowest severity that makes the exit code 1 (default: lint.fail_on, error).")
+@click.option("--fix", is_flag=True, help="Apply the safe fixes to the file (minimal diff).")
+@click.option("--dry-run", is_flag=True, help="With --fix: print the diff, write nothing.")
+@click.option("--list-rules", is_flag=True, help="List the rules and exit.")
+@bib_option
+def command(select, ignore, fmt, as_json, fail_on, fix, dry_run, list_rules) -> int:
+    """Find the defects a reference list really has.
+
+    Required fields, duplicate keys/DOIs/titles, DOI and URL syntax (resolver prefixes,
+    hyphenation artefacts like 'pakist-an', URLs split over lines, LaTeX in URLs), page
+    dashes, implausible years and volume/number swaps, unprotected acronyms and proper
+    nouns, characters 8-bit BibTeX cannot handle, missing annotations and urldates, an
+    author spelled two ways. Suppress a rule for one entry with a comment line right
+    above it: % refbook: ignore[rule-id]. Exit code 1 when a finding at or above
+    --fail-on remains.
+    """
+    from ..findings import fails
+    from ..lint import RULES, select_rules
+    from ..output import choose_mode, emit_table
+    from ..output.findings import render
+
+    cfg = get_config()
+    if list_rules:
+        rows = [(r.id, r.family, r.severity, "yes" if r.fixable else "", r.doc)
+                for r in RULES.values()]
+        emit_table(("rule", "family", "severity", "fix", "description"), rows,
+                   choose_mode(False))
+        return 0
+    rules = select_rules(select or cfg["lint.select"], [*cfg["lint.ignore"], *ignore])
+    path = bib_path()
+    if fix:
+        return _fix(path, rules, dry_run)
+    from ..model import load
+
+    result = _lint(load(path), rules)
+    fmt = "json" if as_json else fmt or ("table" if choose_mode(False) == "rich" else "plain")
+    render(result.findings, fmt, tool="refbook lint",
+           rules={r.id: r.doc for r in rules})
+    return 1 if fails(result.findings, fail_on or cfg["lint.fail_on"]) else 0
+
+
+def _lint(lib, rules):
+    from ..lint import lint
+
+    return lint(lib, rules)
+
+
+def _fix(path: str, rules, dry_run: bool) -> int:
+    """Apply safe fixes in rounds (a fix can reveal another), through the store."""
+    import difflib
+    import sys
+
+    from ..lint import apply_fixes
+    from ..model import Library
+    from ..store import BibFile, editing
+
+    def rounds(bib: BibFile) -> int:
+        total = 0
+        for _ in range(5):
+            result = _lint(Library(bib), rules)
+            seen, todo = set(), []
+            for key, field, value in result.fixes:
+                if (key, field) not in seen:
+                    seen.add((key, field))
+                    todo.append((key, field, value))
+            if not todo:
+                break
+            total += apply_fixes(bib, todo)
+        return total
+
+    if dry_run:
+        bib = BibFile.read(path)
+        n = rounds(bib)
+        diff = difflib.unified_diff(bib.text.splitlines(keepends=True),
+                                    bib.render().splitlines(keepends=True),
+                                    fromfile=f"a/{path}", tofile=f"b/{path}")
+        sys.stdout.writelines(diff)
+        sys.stderr.write(f"{n} fix(es) would be applied (dry run: nothing written)\n")
+        return 0
+    with editing(path) as bib:
+        n = rounds(bib)
+    sys.stderr.write(f"{n} fix(es) applied to {path}\n")
+    return 0

@@ -1,0 +1,560 @@
+"""Lint rules: the defects a real reference list has, each a small function.
+
+A rule has a stable id, a family, a default severity, a one-line doc, and a function
+``check(entry, ctx)`` that yields ``Issue`` records (message, field, optional safe fix).
+Library-wide rules (duplicates, spellings) are ``check_all(entries, ctx)``.  Rules are
+registered with ``@rule``; ``refbook lint --select/--ignore`` take ids or families.
+
+Findings point at the field's value in the file (line and column).  Safe fixes are field
+edits applied through the store (minimal diff, atomic, locked); unsafe changes are never
+automatic.  Suppress a rule for one entry with a comment line right above it::
+
+    % refbook: ignore[pages-dash, missing-urldate]
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from .findings import Finding
+from .model import Entry, fold, normalize_doi
+
+# -- the data model: required fields per entry type (BibTeX and BibLaTeX) ---------------
+# "a|b": either field will do.
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "article": ("author", "title", "journal|journaltitle", "year|date"),
+    "book": ("author|editor", "title", "publisher|organization|institution", "year|date"),
+    "mvbook": ("author|editor", "title", "year|date"),
+    "inbook": ("author|editor", "title", "booktitle|chapter|pages", "year|date"),
+    "incollection": ("author", "title", "booktitle", "year|date"),
+    "inproceedings": ("author", "title", "booktitle", "year|date"),
+    "conference": ("author", "title", "booktitle", "year|date"),
+    "proceedings": ("title", "year|date"),
+    "collection": ("editor", "title", "year|date"),
+    "report": ("author", "title", "institution", "year|date"),
+    "techreport": ("author", "title", "institution", "year|date"),
+    "thesis": ("author", "title", "institution|school", "year|date"),
+    "phdthesis": ("author", "title", "school|institution", "year|date"),
+    "mastersthesis": ("author", "title", "school|institution", "year|date"),
+    "online": ("title", "url|doi|eprint", "year|date|urldate"),
+    "misc": ("title|howpublished",),
+    "manual": ("title",),
+    "unpublished": ("author", "title", "note|howpublished"),
+    "booklet": ("title",),
+    "patent": ("author", "title", "number", "year|date"),
+    "dataset": ("title", "year|date"),
+    "software": ("title", "year|date"),
+}
+ONLINE_TYPES = {"online", "electronic", "www", "webpage"}
+# countries and peoples a style would lower-case in sentence case; extended by every word
+# the file itself protects with braces somewhere
+PROPER_NOUNS = {
+    "afghanistan", "afghan", "afghans", "pakistan", "pakistani", "india", "indian", "china",
+    "chinese", "iran", "iranian", "russia", "russian", "america", "american", "europe",
+    "european", "asia", "asian", "africa", "african", "washington", "kabul", "islamabad",
+    "taliban", "islam", "islamic", "english", "french", "german", "latin", "arab", "arabic",
+}
+
+
+@dataclass
+class Issue:
+    message: str
+    field: str | None = None
+    fix: tuple[str, str] | None = None  # (field, new value): a safe fix
+    key: str | None = None  # for library-wide rules: the entry concerned
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    family: str
+    severity: str
+    doc: str
+    check: Callable | None = None  # per entry
+    check_all: Callable | None = None  # over the whole library
+    fixable: bool = False
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(id: str, family: str, severity: str, doc: str, *, library: bool = False,
+         fixable: bool = False):
+    def register(fn: Callable) -> Callable:
+        RULES[id] = Rule(id, family, severity, doc, None if library else fn,
+                         fn if library else None, fixable)
+        return fn
+    return register
+
+
+@dataclass
+class Context:
+    today: _dt.date = field(default_factory=_dt.date.today)
+    protected_words: set[str] = field(default_factory=set)
+
+
+def _has(entry: Entry, name: str) -> bool:
+    return any((entry.get(n) or "").strip() for n in name.split("|"))
+
+
+# -- fields -------------------------------------------------------------------------------
+
+
+@rule("required-fields", "fields", "error",
+      "An entry lacks a field its type requires (BibTeX/BibLaTeX data model).")
+def _required(entry: Entry, ctx: Context) -> Iterator[Issue]:
+    for need in REQUIRED.get(entry.type, ()):
+        if not _has(entry, need):
+            yield Issue(f"@{entry.type} needs {' or '.join(need.split('|'))}")
+
+
+@rule("missing-annotation", "annotated", "warning",
+      "An entry of this annotated bibliography has no annotation (or annote).")
+def _annotation(entry: Entry, ctx: Context) -> Iterator[Issue]:
+    if not entry.annotation:
+        yield Issue("no annotation")
+
+
+@rule("missing-urldate", "annotated", "info",
+      "An online source with a URL does not say when it was accessed (urldate).")
+def _urldate(entry: Entry, ctx: Context) -> Iterator[Issue]:
+    if entry.type in ONLINE_TYPES and entry.get("url") and not entry.get("urldate"):
+        yield Issue("online source without urldate (when was it accessed?)", "url")
+
+
+# -- DOIs -------------------------------------------------------------------------------
+
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+
+
+@rule("doi-prefix", "doi", "warning",
+      "The doi field holds a resolver URL or 'doi:' prefix; it should be the bare DOI.",
+      fixable=True)
+def _doi_prefix(entry: Entry, ctx: Context) -> Iterator[Issue]:
+    value = (entry.get("doi") or "").strip()
+    if re.match(r"(?i)(https?://(dx\.)?doi\.org/|doi:)", value):
+        bare = re.sub(r"(?i)^(https?://(dx\.)?doi\.org/|doi:\s*)", "", value)
+        yield Issue(f"doi has a resolver prefix: {value!r} (should be {bare!r})", "doi",
+                    ("doi", bare))
+
+
+@rule("doi-syntax", "doi", "error",
+      "The DOI is not of the form 10.NNNN/suffix, or has trailing punctuation or braces.")
+def _doi_syntax(entry: Entry, ctx: Context) -> Iterator[Issue]:
+    value = (entry.get("doi") or "").strip()
+    if not value:
+        return
+    bare = re.sub(r"(?i)^(https?://(dx\.)?doi\.org/|doi:\s*)", "", value)
+    if not _DOI.match(bare):
+        yield Issue(f"not a DOI: {value!r}", "doi")
+    elif re.search(r"[.,;:}\]]$", bare):
+        yield Issue(f"DOI ends with punctuation: {value!r}", "doi")
+
+
+@rule("duplicate-doi", "duplicates", "error", "Two entries have the same DOI.", library=True)
+def _duplicate_doi(entries: list[Entry], ctx: Context) -> Iterator[Issue]:
+    seen: dict[str, Entry] = {}
+    for e in entries:
+        if not e.get("doi"):
+            continue
+        doi = normalize_doi(e["doi"])
+        if doi in seen:
+            yield Issue(f"same DOI {doi} as {seen[doi].key} (line {seen[doi].line})", "doi",
+                        key=e.key)
+        else:
+            seen[doi] = e
+
+
+# -- titles -------------------------------------------------------------------------------
+
+
+def _title_key(title: str) -> str:
+    return " ".join(re.findall(r"\w+", fold(title)))
+
+
+@rule("duplicate-title", "duplicates", "warning",
+      "Two entries have the same title (after folding case, accents and punctuation).",
+      library=True)
+def _duplicate_title(entries: list[Entry], ctx: Context) -> Iterator[Issue]:
+    seen: dict[str, Entry] = {}
+    for e in entries:
+        t = _title_key(e.title)
+        if not t:
+            continue
+        if t in seen:
+            o = seen[t]
+            yield Issue(f"same title as {o.key} (line {o.line}); the same work twice?",
+                        "title", key=e.key)
+        else:
+            seen[t] = e
+
+
+@rule("similar-title", "duplicates", "info",
+      "Two entries have nearly the same title (fuzzy, >= 92 %); blocked by title prefix.",
+      library=True)
+def _similar_title(entries: list[Entry], ctx: Context) -> Iterator[Issue]:
+    from rapidfuzz import fuzz
+
+    # blocking: only titles sharing their first two significant words are compared, so
+    # the rule is far from quadratic on large files
+    blocks: dict[str, list[tuple[str, Entry]]] = defaultdict(list)
+    for e in entries:
+        t = _title_key(e.title)
+        words = [w for w in t.split() if w not in _STOP]
+        if len(words) >= 2:
+            blocks[" ".join(words[:2])].append((t, e))
+    for members in blocks.values():
+        if len(members) < 2 or len(members) > 200:
+            continue
+        for i, (ta, a) in enumerate(members):
+            for tb, b in members[i + 1:]:
+                if ta != tb and fuzz.ratio(ta, tb) >= 92:
+                    yield Issue(f"title nearly the same as {a.key} (line {a.line})", "title",
+                                key=b.key)
+
+
+_STOP = {"a", "an", "the", "of", "on", "in", "and", "to", "for", "with", "is", "at", "by"}
+_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]*[A-Z][A-Z0-9]*(?:-[A-Z]+)?\b")
+
+
+def _unbraced_spans(value: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of the stretches of ``value`` at brace depth 0."""
+    depth = 0
+    start = 0
+    for i, ch in enumerate(value):
+        if ch == "{":
+            if depth == 0 and i > start:
+                yield start, i
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                start = i + 1
+    if depth == 0 and start < len(value):
+        yield start, len(value)
+
+
+def _protect(value: str, words: Iterable[str]) -> str:
+    """Wrap each unprotected occurrence of ``words`` in braces."""
+    wanted = set(words)
+    out = []
+    pos = 0
+    for start, end in _unbraced_spans(value):
+        out.append(value[pos:start])
+        chunk = value[start:end]
+        out.append(re.sub(r"(?<![\\\w])[\w'’-]+",
+                          lambda m: "{" + m.group(0) + "}" if m.group(0) in wanted else m.group(0),
+                          chunk))
+        pos = end
+    out.append(value[pos:])
+    return "".join(out)
+
+
+@rule("unprotected-acronym", "titles", "warning",
+      "An acronym in the title (TTP, CPEC) is not in braces; styles would lower-case it.",
+      fixable=True)
+def _acronyms(entry: Entry, ctx: Context) -> Iterator[Issue]:
+    title = entry.get("title") or ""
+    if "\\" in title:
+        return
+    found = []
+    for start, end in _unbraced_spans(title):
+        found += [m.group(0) for m in _ACRONYM.finditer(title[start:end])
+                  if len(m.group(0).replace("-", "")) >= 2]
+    if found:
+        words = sorted(set(found), key=found.index)
+        yield Issue(f"unprotected acronym(s) in title: {', '.join(words)}", "title",
+                    ("title", _protect(title, words)))
+
+
+@rule("unprotected-proper-noun", "titles", "info",
+      "A proper noun in the title is not in braces (a known name, or one the file protects "
+      "elsewhere); sentence-case styles would lower-case it.")
+def _proper_nouns(entry: Entry, ctx: Context) -> Iterator[Issue]:
+    title = entry.get("title") or ""
+    if "\\" in title:
+        return
+    known = PROPER_NOUNS | ctx.protected_words
+    found = []
+    for start, end in _unbraced_spans(title):
+        for m in re.finditer(r"(?<![\w'’])[A-Z][a-z]+(?:'s)?", title[start:end]):
+            word = m.group(0)
+            if fold(word.removesuffix("'s")) in known:
+                found.append(word)
+    if found:
+        yield Issue(f"unprotected proper noun(s) in title: {', '.join(dict.fromkeys(found))}",
+                    "title")
+
+
+# -- URLs -------------------------------------------------------------------------------
+
+_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.I)
+
+
+@rule("url-syntax", "url", "error",
+      "The URL is not a well-formed http(s) URL.")
+def _url_syntax(entry: Entry, ctx: Context) -> Iterator[Issue]:
+    url = (entry.get("url") or "").strip()
+    if url and not re.search(r"\s", url) and not _URL.match(url):
+        yield Issue(f"not an http(s) URL: {url!r}", "url")
+
+
+@rule("url-split", "url", "error",
+      "The URL contains white space: split over two lines when it was copied.")
+def _url_split(entry: Entry, ctx: Context) -> Iterator[Issue]:
+    url = (entry.get("url") or "").strip()
+    if re.search(r"\s", url):
+        joined = re.sub(r"\s+", "", url)
+        yield Issue(f"URL split by white space (joined it would be {joined!r}); check the "
+                    "original", "url")
+
+
+@rule("url-latex", "url", "error",
+      "The URL contains LaTeX escapes (\\_ \\% \\&) or braces, which are not part of it.")
+def _url_latex(entry: Entry, ctx: Context) -> Iterator[Issue]:
+    url = entry.get("url") or ""
+    if re.search(r"\\[_%&#~$]|[{}]|\\url", url):
+        yield Issue(f"LaTeX escape or brace in URL: {url!r}", "url")
+
+
+@rule("url-trailing", "url", "warning",
+      "The URL ends with punctuation ('.', ',', ';', ')' or '}') picked up from the text.",
+      fixable=True)
+def _url_trailing(entry: Entry, ctx: Context) -> Iterator[Issue]:
+    url = (entry.get("url") or "").strip()
+    fixed = url
+    while fixed and (fixed[-1] in ".,;:}" or (fixed[-1] == ")" and "(" not in fixed)):
+        fixed = fixed[:-1]
+    if fixed != url:
+        yield Issue(f"URL ends with punctuation: {url!r}", "url", ("url", fixed))
+
+
+@rule("url-hyphenation", "url", "warning",
+      "A hyphen in the URL looks like a line-break hyphenation ('pakist-an'): joined, the "
+      "word appears in the entry's title while the hyphenated form does not.", fixable=True)
+def _url_hyphenation(entry: Entry, ctx: Context) -> Iterator[Issue]:
+    url = (entry.get("url") or "").strip()
+    if not url:
+        return
+    title_words = set(re.findall(r"\w+", fold(entry.title)))
+    fixed = url
+    suspects = []
+    for m in re.finditer(r"(?<=[/\-_])([a-z]+)-([a-z]+)(?=[-/_.]|$)", url):
+        left, right = m.group(1), m.group(2)
+        joined = left + right
+        if (joined in title_words and left not in title_words and right not in title_words
+                and len(left) >= 2):
+            suspects.append(f"{left}-{right}")
+            fixed = fixed.replace(m.group(0), joined)
+    if suspects:
+        unique = len(suspects) == 1
+        yield Issue(f"hyphenation artefact in URL: {', '.join(suspects)!s} "
+                    f"(the title has {', '.join(s.replace('-', '') for s in suspects)})", "url",
+                    ("url", fixed) if unique else None)
+
+
+# -- pages, years, volumes ----------------------------------------------------------------
+
+_PAGES = re.compile(r"^\s*([A-Za-z]?\d+)\s*(-{1,3}|–|—)\s*([A-Za-z]?\d+)\s*$")
+
+
+@rule("pages-dash", "pages", "warning",
+      "A page range is written with a single hyphen or a Unicode dash; BibTeX wants '--'.",
+      fixable=True)
+def _pages_dash(entry: Entry, ctx: Context) -> Iterator[Issue]:
+    pages = entry.get("pages") or ""
+    m = _PAGES.match(pages)
+    if m and m.group(2) != "--":
+        yield Issue(f"page range {pages!r} should use '--'", "pages",
+                    ("pages", f"{m.group(1)}--{m.group(3)}"))
+
+
+@rule("pages-reversed", "pages", "error", "A page range ends before it starts.")
+def _pages_reversed(entry: Entry, ctx: Context) -> Iterator[Issue]:
+    m = _PAGES.match(entry.get("pages") or "")
+    if m and m.group(1).isdigit() and m.group(3).isdigit() and int(m.group(1)) > int(m.group(3)):
+        # 1059-67 style abbreviations are handled by pandoc; a plain reversal is an error
+        if len(m.group(3)) >= len(m.group(1)):
+            yield Issue(f"page range {entry['pages']!r} is reversed", "pages")
+
+
+@rule("year-format", "dates", "error", "The year is not a four-digit year.")
+def _year_format(entry: Entry, ctx: Context) -> Iterator[Issue]:
+    year = (entry.get("year") or "").strip()
+    if year and not re.fullmatch(r"\d{4}", year):
+        yield Issue(f"year {year!r} is not a four-digit year", "year")
+
+
+@rule("year-future", "dates", "error", "The year (or date) lies in the future.")
+def _year_future(entry: Entry, ctx: Context) -> Iterator[Issue]:
+    if entry.year and entry.year > ctx.today.year:
+        yield Issue(f"year {entry.year} is in the future", "year" if entry.get("year") else "date")
+
+
+@rule("year-date-mismatch", "dates", "warning", "The year and date fields disagree.")
+def _year_date(entry: Entry, ctx: Context) -> Iterator[Issue]:
+    year, date = (entry.get("year") or "").strip(), (entry.get("date") or "").strip()
+    if year and date and not date.startswith(year):
+        yield Issue(f"year {year} but date {date}", "date")
+
+
+@rule("volume-number-swap", "numbers", "warning",
+      "An article's volume is much smaller than its number (as in '1(98)'): probably swapped.")
+def _volume_number(entry: Entry, ctx: Context) -> Iterator[Issue]:
+    if entry.type != "article":
+        return
+    vol, num = (entry.get("volume") or "").strip(), (entry.get("number") or "").strip()
+    if vol.isdigit() and num.isdigit() and int(num) > 12 and int(vol) <= 12 and int(vol) < int(num):
+        yield Issue(f"volume {vol}, number {num}: volume and number swapped?", "volume")
+
+
+# -- characters, names --------------------------------------------------------------------
+
+
+@rule("non-ascii", "encoding", "info",
+      "A character outside Latin-1 that 8-bit BibTeX cannot sort or case-change (use a LaTeX "
+      "escape, or biber).")
+def _non_ascii(entry: Entry, ctx: Context) -> Iterator[Issue]:
+    for name in ("author", "editor", "title"):
+        value = entry.get(name) or ""
+        odd = sorted({c for c in value if ord(c) > 255})
+        if odd:
+            yield Issue(f"{name} has characters 8-bit BibTeX cannot handle: {''.join(odd)}", name)
+
+
+@rule("author-spelling", "authors", "warning",
+      "The same author seems spelled two ways across entries (same given name or initial, "
+      "family names differing by a letter or two).", library=True)
+def _author_spelling(entries: list[Entry], ctx: Context) -> Iterator[Issue]:
+    from rapidfuzz import fuzz
+
+    spellings: dict[tuple[str, str], list[tuple[str, Entry]]] = defaultdict(list)
+    for e in entries:
+        for p in e.authors + e.editors:
+            if p.literal or not p.last:
+                continue
+            initial = fold(p.first[:1]) if p.first else ""
+            family = fold(p.family)
+            spellings[(initial, family[:3])].append((p.family, e))
+    for (initial, _), uses in spellings.items():
+        if not initial:
+            continue
+        forms = {}
+        for fam, e in uses:
+            forms.setdefault(fam, e)
+        names = sorted(forms)
+        for i, a in enumerate(names):
+            for b in names[i + 1:]:
+                if fold(a) != fold(b) and fuzz.ratio(fold(a), fold(b)) >= 80:
+                    yield Issue(f"author {b!r} ({forms[b].key}) and {a!r} ({forms[a].key}) with "
+                                f"the same initial: one person spelled two ways?", "author",
+                                key=forms[b].key)
+
+
+# -- running ------------------------------------------------------------------------------
+
+
+def select_rules(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list[Rule]:
+    """Rules chosen by id or family; unknown names are a ``UsageError``."""
+    from .errors import UsageError
+
+    names = {r.id for r in RULES.values()} | {r.family for r in RULES.values()}
+    for n in [*select, *ignore]:
+        if n not in names:
+            raise UsageError(f"error: unknown lint rule or family {n!r} "
+                             f"(see `refbook lint --list-rules`)")
+    chosen = [r for r in RULES.values() if not select or r.id in select or r.family in select]
+    return [r for r in chosen if r.id not in ignore and r.family not in ignore]
+
+
+_IGNORE = re.compile(r"%\s*refbook:\s*ignore\[([^\]]*)\]")
+
+
+def suppressions(bib) -> dict[str, set[str]]:
+    """``% refbook: ignore[rule, ...]`` in the comment lines right above each entry."""
+    out: dict[str, set[str]] = {}
+    prev = None
+    for blk in bib.blocks:
+        if blk.kind == "entry" and prev is not None and prev.kind == "text":
+            text = bib.block_text(prev)
+            tail = text.rstrip().splitlines()
+            ids: set[str] = set()
+            for line in reversed(tail):
+                if not line.lstrip().startswith("%"):
+                    break
+                for m in _IGNORE.finditer(line):
+                    ids |= {x.strip() for x in m.group(1).split(",") if x.strip()}
+            if ids:
+                out[blk.key] = ids
+        prev = blk
+    return out
+
+
+def _position(entry: Entry, field_name: str | None) -> tuple[int, int | None]:
+    """Line and column of a field's value in the file (or of the entry)."""
+    if not field_name:
+        return entry.line, None
+    from .bibtex import BibSyntaxError, scan_entry
+
+    text = entry.source
+    try:
+        spans = scan_entry(text)
+    except BibSyntaxError:
+        return entry.line, None
+    for f in spans.fields:
+        if f.name.lower() == field_name:
+            before = text[: f.value_start]
+            line = entry.line + before.count("\n")
+            col = f.value_start - (before.rfind("\n") + 1) + 1
+            return line, col
+    return entry.line, None
+
+
+@dataclass
+class LintResult:
+    findings: list[Finding]
+    fixes: list[tuple[str, str, str]]  # (key, field, new value)
+
+
+def lint(lib, rules: list[Rule] | None = None, *, today: _dt.date | None = None) -> LintResult:
+    """Run the rules over a ``Library``; parse problems come first as ``syntax`` findings."""
+    rules = list(RULES.values()) if rules is None else rules
+    ctx = Context(today=today or _dt.date.today())
+    entries = list(lib)
+    for e in entries:
+        title = e.get("title") or ""
+        if "{" in title:
+            ctx.protected_words |= {fold(w) for w in re.findall(r"\{([A-Z][\w'’-]*)\}", title)
+                                    if not w.isupper()}
+    skip = suppressions(lib.bib)
+    findings: list[Finding] = [p for p in lib.problems]
+    fixes: list[tuple[str, str, str]] = []
+    by_key = {e.key: e for e in entries}
+    for r in rules:
+        if r.check_all is not None:
+            produced = ((by_key[i.key], i) for i in r.check_all(entries, ctx))
+        else:
+            produced = ((e, i) for e in entries for i in r.check(e, ctx))
+        for e, issue in produced:
+            if r.id in skip.get(e.key, ()) or r.family in skip.get(e.key, ()):
+                continue
+            line, col = _position(e, issue.field)
+            findings.append(Finding(lib.path, line, r.severity, r.id, issue.message, e.key, col))
+            if issue.fix is not None:
+                fixes.append((e.key, *issue.fix))
+    findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.rule))
+    return LintResult(findings, fixes)
+
+
+def apply_fixes(bib, fixes: list[tuple[str, str, str]]) -> int:
+    """Apply safe fixes to a ``BibFile`` (several fixes of one field: the last one wins,
+    after the others, so acronym braces and a dash fix combine)."""
+    done = 0
+    for key, field_name, value in fixes:
+        bib.set_field(key, field_name, value)
+        done += 1
+    return done

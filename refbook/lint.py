@@ -376,10 +376,10 @@ def _pages_dash(entry: Entry, ctx: Context) -> Iterator[Issue]:
 @rule("pages-reversed", "pages", "error", "A page range ends before it starts.")
 def _pages_reversed(entry: Entry, ctx: Context) -> Iterator[Issue]:
     m = _PAGES.match(entry.get("pages") or "")
-    if m and m.group(1).isdigit() and m.group(3).isdigit() and int(m.group(1)) > int(m.group(3)):
-        # 1059-67 style abbreviations are handled by pandoc; a plain reversal is an error
-        if len(m.group(3)) >= len(m.group(1)):
-            yield Issue(f"page range {entry['pages']!r} is reversed", "pages")
+    # "1059--67" abbreviates the end (pandoc expands it); only a real reversal is an error
+    if (m and m.group(1).isdigit() and m.group(3).isdigit()
+            and int(m.group(1)) > int(m.group(3)) and len(m.group(3)) >= len(m.group(1))):
+        yield Issue(f"page range {entry['pages']!r} is reversed", "pages")
 
 
 @rule("year-format", "dates", "error", "The year is not a four-digit year.")

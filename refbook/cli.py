@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "stats": ("stats", "Counts per type, year and keyword; fields missing."),
     "config": ("config_", "Show the effective settings and where each came from."),
     "search": ("search", "Search with a query language; ranked, fuzzy, indexed."),
+    "fmt": ("fmt", "Format the .bib in one canonical layout, losslessly (--check, -i)."),
     "lint": ("lint", "Find defects: fields, duplicates, DOIs, URLs, pages, titles (--fix)."),
 }
 

@@ -168,6 +168,7 @@ class BibFile:
         self.strings: dict[str, str] = {}
         self._index: dict[str, list[Block]] | None = None
         self._style: Style | None = None
+        self._whole: str | None = None  # a rewrite of the whole file (fmt)
         self.modified = False
         self._load()
 
@@ -461,10 +462,18 @@ class BibFile:
         """Format a new entry in this file's style (indentation, delimiters, line ending)."""
         return self.style().format_entry(entry_type, key, fields, self.newline)
 
+    def replace_all(self, text: str) -> None:
+        """Replace the whole text (``refbook fmt -i``, which re-lays-out every entry)."""
+        _parse_blocks(text)  # must parse; callers check that the data are unchanged
+        self._whole = text
+        self.modified = True
+
     # -- writing --------------------------------------------------------------------
     def render(self) -> str:
         if not self.modified:
             return self.text
+        if self._whole is not None:
+            return self._whole
         out: list[str] = []
         pos = 0
         appended: list[Block] = []
@@ -526,6 +535,9 @@ class BibFile:
         """After a save, the written text becomes the new original (offsets recomputed)."""
         if not self.modified:
             self._raw = data
+            return
+        if self._whole is not None:
+            self.__init__(self._whole, self.path, raw=data, bom=self.bom, name=self.name)
             return
         text = self.render()
         pos = 0

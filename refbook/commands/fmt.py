@@ -8,6 +8,7 @@ from ._common import bib_option, bib_path, get_config
 
 
 @click.command("fmt")
+@click.argument("files", nargs=-1, type=click.Path())
 @click.option("-i", "--in-place", is_flag=True, help="Rewrite the file (atomic, locked).")
 @click.option("--check", is_flag=True,
               help="Write nothing; list the entries that would change; exit 1 if any.")
@@ -16,28 +17,35 @@ from ._common import bib_option, bib_path, get_config
               help="Order of the entries (default: fmt.sort).")
 @click.option("--align/--no-align", default=None, help="Align '=' in each entry (fmt.align).")
 @bib_option
-def command(in_place: bool, check: bool, show_diff: bool, sort: str | None,
-            align: bool | None) -> int:
+def command(files: tuple[str, ...], in_place: bool, check: bool, show_diff: bool,
+            sort: str | None, align: bool | None) -> int:
     """Format the bibliography in one canonical layout, keeping every value exactly.
 
-    Prints the formatted file on stdout unless -i/--in-place, --check or --diff is given.
+    FILES default to the bibliography in use (--bib). Prints the formatted file on stdout unless -i/--in-place, --check or --diff is given.
     Field names lower case, two-space indent, braces, fields in a fixed order (see
     docs/lint.md), one blank line between entries; @string, @preamble and comments kept.
     Configure in [fmt] of refbook.toml.
     """
     import dataclasses
-    import difflib
-    import sys
 
-    from ..fmt import Layout, changed_entries, check_lossless, format_text
-    from ..store import BibFile, editing
+    from ..fmt import Layout
 
     layout = Layout.from_config(get_config())
     if sort:
         layout = dataclasses.replace(layout, sort=sort)
     if align is not None:
         layout = dataclasses.replace(layout, align=align)
-    path = bib_path()
+    return max(_one(path, layout, in_place, check, show_diff)
+               for path in (list(files) or [bib_path()]))
+
+
+def _one(path: str, layout, in_place: bool, check: bool, show_diff: bool) -> int:
+    import difflib
+    import sys
+
+    from ..fmt import changed_entries, check_lossless, format_text
+    from ..store import BibFile, editing
+
     if in_place:
         with editing(path) as bib:
             new = format_text(bib, layout)

@@ -10,6 +10,7 @@ FORMATS = ("table", "plain", "json", "github", "sarif", "junit")
 
 
 @click.command("lint")
+@click.argument("files", nargs=-1, type=click.Path())
 @click.option("--select", "select", multiple=True, metavar="RULE",
               help="Only these rule ids or families (repeatable; default: lint.select).")
 @click.option("--ignore", "ignore", multiple=True, metavar="RULE",
@@ -23,10 +24,10 @@ FORMATS = ("table", "plain", "json", "github", "sarif", "junit")
 @click.option("--dry-run", is_flag=True, help="With --fix: print the diff, write nothing.")
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @bib_option
-def command(select, ignore, fmt, as_json, fail_on, fix, dry_run, list_rules) -> int:
+def command(files, select, ignore, fmt, as_json, fail_on, fix, dry_run, list_rules) -> int:
     """Find the defects a reference list really has.
 
-    Required fields, duplicate keys/DOIs/titles, DOI and URL syntax (resolver prefixes,
+    FILES default to the bibliography in use (--bib). Required fields, duplicate keys/DOIs/titles, DOI and URL syntax (resolver prefixes,
     hyphenation artefacts like 'pakist-an', URLs split over lines, LaTeX in URLs), page
     dashes, implausible years and volume/number swaps, unprotected acronyms and proper
     nouns, characters 8-bit BibTeX cannot handle, missing annotations and urldates, an
@@ -47,16 +48,15 @@ def command(select, ignore, fmt, as_json, fail_on, fix, dry_run, list_rules) -> 
                    choose_mode(False))
         return 0
     rules = select_rules(select or cfg["lint.select"], [*cfg["lint.ignore"], *ignore])
-    path = bib_path()
+    paths = list(files) or [bib_path()]
     if fix:
-        return _fix(path, rules, dry_run)
+        return max(_fix(path, rules, dry_run) for path in paths)
     from ..model import load
 
-    result = _lint(load(path), rules)
+    findings = [f for path in paths for f in _lint(load(path), rules).findings]
     fmt = "json" if as_json else fmt or ("table" if choose_mode(False) == "rich" else "plain")
-    render(result.findings, fmt, tool="refbook lint",
-           rules={r.id: r.doc for r in rules})
-    return 1 if fails(result.findings, fail_on or cfg["lint.fail_on"]) else 0
+    render(findings, fmt, tool="refbook lint", rules={r.id: r.doc for r in rules})
+    return 1 if fails(findings, fail_on or cfg["lint.fail_on"]) else 0
 
 
 def _lint(lib, rules):

@@ -21,6 +21,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "stats": ("stats", "Counts per type, year and keyword; fields missing."),
     "config": ("config_", "Show the effective settings and where each came from."),
     "search": ("search", "Search with a query language; ranked, fuzzy, indexed."),
+    "export": ("export", "Export formatted citations (APA, MLA, …) or data (RIS, CSL-JSON, …)."),
+    "cite": ("cite", "Print an in-text citation: (Zahid, 2023), Zahid (2023), [@key]."),
     "fmt": ("fmt", "Format the .bib in one canonical layout, losslessly (--check, -i)."),
     "lint": ("lint", "Find defects: fields, duplicates, DOIs, URLs, pages, titles (--fix)."),
 }

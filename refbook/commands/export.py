@@ -1,0 +1,104 @@
+"""refbook export"""
+
+from __future__ import annotations
+
+import click
+
+from ._common import bib_option, complete_keys, get_config, open_library
+
+DATA_FORMATS = ("bibtex", "biblatex", "csl-json", "csl-yaml", "ris", "json")
+
+
+def select_entries(lib, keys: tuple[str, ...], query: str | None, cited_in: tuple[str, ...]):
+    """Entries by key (``-`` reads keys from stdin), by search query, or cited in files;
+    all entries when nothing is given."""
+    import sys
+
+    chosen = []
+    if keys:
+        names = []
+        for k in keys:
+            names += sys.stdin.read().split() if k == "-" else [k]
+        chosen += [lib[k] for k in names]
+    if query:
+        try:
+            from ..query import select
+        except ImportError:  # pragma: no cover - the search module ships with refbook
+            raise click.UsageError("-q needs refbook's search module") from None
+        chosen += select(lib, query)
+    if cited_in:
+        from ..manuscript import cited_keys
+
+        chosen += [lib[k] for k in cited_keys(lib, list(cited_in))]
+    if not (keys or query or cited_in):
+        return list(lib)
+    seen, out = set(), []
+    for e in chosen:
+        if e.key not in seen:
+            seen.add(e.key)
+            out.append(e)
+    return out
+
+
+@click.command("export")
+@click.argument("keys", nargs=-1, shell_complete=complete_keys)
+@click.option("-f", "--format", "fmt", type=click.Choice(DATA_FORMATS),
+              help="A data format instead of formatted citations.")
+@click.option("-s", "--style", metavar="NAME|FILE.csl",
+              help="apa, mla, chicago, harvard, ieee, vancouver, or a .csl file "
+                   "(default: export.style, apa).")
+@click.option("-t", "--to", "to", type=click.Choice(["text", "markdown", "html"]),
+              default="text", show_default=True, help="Output markup for formatted citations.")
+@click.option("--annotated", is_flag=True, help="Follow each entry with its annotation.")
+@click.option("--standalone", is_flag=True,
+              help="With --to html: one self-contained page with a search box.")
+@click.option("--normalize", is_flag=True, help="With --format bibtex: canonical layout.")
+@click.option("-q", "--query", metavar="QUERY", help="Entries matching a search query.")
+@click.option("--cited-in", multiple=True, metavar="FILE", type=click.Path(exists=True),
+              help="Entries cited in a manuscript (repeatable).")
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE (atomically).")
+@bib_option
+def command(keys, fmt, style, to, annotated, standalone, normalize, query, cited_in,
+            output) -> int:
+    """Export entries: formatted citations (APA, MLA, Chicago, Harvard, IEEE, Vancouver,
+    any .csl) or data (BibTeX, BibLaTeX, CSL-JSON, CSL-YAML, RIS, JSON).
+
+    KEYS select entries (- reads keys from stdin, e.g. from `refbook search … --keys`);
+    default: all. Styles are applied by pandoc's citeproc (pandoc 3, from the
+    pypandoc-binary package, or REFBOOK_PANDOC) on refbook's CSL-JSON.
+    """
+    import sys
+
+    from .. import export
+    from ..output import warn
+
+    lib = open_library()
+    entries = select_entries(lib, keys, query, cited_in)
+    if not entries:
+        from ..errors import NotFoundError
+
+        raise NotFoundError("no entries selected")
+    cfg = get_config()
+    if fmt:
+        text = export.export_data(entries, fmt, normalize=normalize)
+    else:
+        style = style or cfg["export.style"]
+        pandoc = cfg["export.pandoc"] or None
+        for e in entries:
+            missing = [n for n, v in (("year", e.year), ("title", e.title)) if not v]
+            if missing:
+                warn(f"{lib.path}:{e.line}: warning: {e.key} has no {' or '.join(missing)}; "
+                     "rendered as pandoc does (n.d.)")
+        if standalone:
+            if to != "html":
+                raise click.UsageError("--standalone needs --to html")
+            text = export.standalone_page(entries, style, pandoc=pandoc)
+        else:
+            text = export.format_bibliography(entries, style, to, annotated, pandoc=pandoc)
+    if output:
+        from ..store import atomic_write
+
+        atomic_write(output, text.encode("utf-8"))
+    else:
+        sys.stdout.write(text)
+    return 0

@@ -1,0 +1,424 @@
+"""Export: data formats, and citations formatted by pandoc's citeproc with CSL styles.
+
+Data formats need no style: ``bibtex`` (entries exactly as stored, or normalised),
+``biblatex`` (BibLaTeX field names), ``csl-json``, ``csl-yaml``, ``ris``, ``json``.
+
+Styled output runs pandoc (3.x, from the ``pypandoc-binary`` package, or ``REFBOOK_PANDOC``
+/ ``export.pandoc``) as a separate process on refbook's CSL-JSON (``refbook.csl``), so
+refbook's mapping, not pandoc's BibTeX reader, decides the data.  The six bundled styles
+(``refbook/styles``) are from the Citation Style Language project (CC BY-SA 3.0).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError, UsageError
+from .model import Entry
+
+STYLES_DIR = Path(__file__).resolve().parent / "styles"
+STYLES = {
+    "apa": "apa.csl",
+    "mla": "modern-language-association.csl",
+    "chicago": "chicago-author-date.csl",
+    "harvard": "harvard-cite-them-right.csl",
+    "ieee": "ieee.csl",
+    "vancouver": "nlm-citation-sequence.csl",
+}
+DATA_FORMATS = ("bibtex", "biblatex", "csl-json", "csl-yaml", "ris", "json")
+OUTPUTS = ("text", "markdown", "html")
+PANDOC_MIN = (3, 0)
+
+
+# -- styles and pandoc ----------------------------------------------------------------------
+
+
+def style_path(style: str) -> Path:
+    """A bundled style by name, or a path to any .csl file."""
+    if style in STYLES:
+        return STYLES_DIR / STYLES[style]
+    if style.endswith(".csl") or os.sep in style:
+        path = Path(style)
+        if not path.is_file():
+            raise ConfigError(f"{style}: error: no such CSL style file")
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if "<style" not in text or "http://purl.org/net/xbiblio/csl" not in text:
+            raise ConfigError(f"{style}: error: not a CSL style (no <style> in the CSL namespace)")
+        return path
+    raise UsageError(f"error: unknown style {style!r}; available: {', '.join(STYLES)} "
+                     "(or a path to a .csl file)")
+
+
+def pandoc_executable(configured: str | None = None) -> str:
+    """pandoc ≥ 3: ``REFBOOK_PANDOC``/``export.pandoc``, else the pypandoc-binary one."""
+    exe = configured or os.environ.get("REFBOOK_PANDOC")
+    if not exe:
+        try:
+            import pypandoc
+
+            exe = pypandoc.get_pandoc_path()
+        except (ImportError, OSError):
+            exe = "pandoc"
+    try:
+        out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        raise ConfigError(f"error: pandoc not found ({exe}); install refbook's dependencies "
+                          "(pip install pypandoc-binary) or set REFBOOK_PANDOC") from None
+    m = re.search(r"pandoc(?:\.exe)? (\d+)\.(\d+)", out.stdout)
+    if not m or (int(m.group(1)), int(m.group(2))) < PANDOC_MIN:
+        found = m.group(0) if m else out.stdout.splitlines()[:1]
+        raise ConfigError(f"error: pandoc 3 or newer is needed, found {found} ({exe}); "
+                          "pip install -U pypandoc-binary, or set REFBOOK_PANDOC")
+    return exe
+
+
+def run_pandoc(args: Sequence[str], stdin: str, *, pandoc: str | None = None) -> str:
+    """Run pandoc with ``args`` on ``stdin``; its errors become ``ConfigError``s."""
+    exe = pandoc_executable(pandoc)
+    proc = subprocess.run([exe, *args], input=stdin, capture_output=True, text=True,
+                          encoding="utf-8")
+    if proc.returncode != 0:
+        msg = (proc.stderr.strip().splitlines() or ["failed"])[-1]
+        raise ConfigError(f"error: pandoc: {msg}")
+    return proc.stdout
+
+
+def _with_references(items: list[dict[str, Any]]):
+    """A temporary CSL-JSON file for pandoc's --bibliography."""
+    fh = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8")
+    json.dump(items, fh, ensure_ascii=False)
+    fh.close()
+    return fh.name
+
+
+def citeproc_html(items: list[dict[str, Any]], style: str, body: str = "", *,
+                  pandoc: str | None = None) -> str:
+    """pandoc --citeproc on a Markdown ``body`` (default: every item, no text), as HTML."""
+    from .csl import to_csl  # noqa: F401  (documented entry point of the mapping)
+
+    refs = _with_references(items)
+    try:
+        doc = body or "---\nnocite: |\n  @*\n---\n"
+        return run_pandoc(["--citeproc", "-f", "markdown", "-t", "html", "--wrap=none",
+                           f"--csl={style_path(style)}", f"--bibliography={refs}"], doc,
+                          pandoc=pandoc)
+    finally:
+        os.unlink(refs)
+
+
+_ENTRY_START = re.compile(r'<div id="ref-(?P<key>[^"]+)" class="csl-entry"[^>]*>')
+_MARGIN = re.compile(r'<div class="csl-left-margin">(.*?)</div>\s*<div class="csl-right-inline">(.*)</div>',
+                     re.S)
+
+
+def bibliography_entries(items: list[dict[str, Any]], style: str, *,
+                         pandoc: str | None = None) -> list[tuple[str, str]]:
+    """(key, formatted HTML) for each item, in the style's order."""
+    out = citeproc_html(items, style, pandoc=pandoc)
+    starts = list(_ENTRY_START.finditer(out))
+    entries = []
+    for i, m in enumerate(starts):
+        end = starts[i + 1].start() if i + 1 < len(starts) else out.rfind("</div>")
+        body = out[m.end():end].strip()
+        body = body.removesuffix("</div>").strip()
+        # numbered styles put the label in a left-margin div: "[1] S. Biddle, ..."
+        body = _MARGIN.sub(lambda g: g.group(1).strip() + " " + g.group(2).strip(), body)
+        body = _unwrap_nocase(body)
+        entries.append((m.group("key"), body))
+    return entries
+
+
+_NOCASE = re.compile(r'<span class="nocase">((?:(?!<span).)*?)</span>', re.S)
+
+
+def _unwrap_nocase(body: str) -> str:
+    """Case-protection spans have done their work once formatted: drop them."""
+    while True:
+        new = _NOCASE.sub(r"\1", body)
+        if new == body:
+            return body
+        body = new
+
+
+def html_to(fragment: str, to: str, *, pandoc: str | None = None) -> str:
+    """HTML converted to plain text or Markdown by pandoc (one paragraph per block)."""
+    if to == "html":
+        return fragment
+    target = "plain" if to == "text" else "markdown-smart-raw_html-native_divs-native_spans-bracketed_spans"
+    return run_pandoc(["-f", "html", "-t", target, "--wrap=none"], fragment, pandoc=pandoc)
+
+
+def format_bibliography(entries: Sequence[Entry], style: str = "apa", to: str = "text",
+                        annotated: bool = False, *, pandoc: str | None = None) -> str:
+    """A formatted reference list: one paragraph per entry, sorted as the style says;
+    with ``annotated``, each entry followed by its annotation."""
+    from .csl import to_csl
+
+    items = [to_csl(e) for e in entries]
+    by_key = {e.key: e for e in entries}
+    parts = []
+    for key, body in bibliography_entries(items, style, pandoc=pandoc):
+        parts.append(f'<p class="csl-entry" id="ref-{html.escape(key)}">{body}</p>')
+        if annotated and by_key.get(key) is not None and by_key[key].annotation:
+            parts.append(f'<blockquote class="annotation"><p>{html.escape(by_key[key].annotation)}'
+                         "</p></blockquote>")
+    fragment = "\n".join(parts)
+    if to == "html":
+        return fragment + "\n"
+    text = html_to(fragment, to, pandoc=pandoc)
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+def format_citation(entries: Sequence[Entry], style: str = "apa", *, narrative: bool = False,
+                    locator: str | None = None, all_entries: Sequence[Entry] | None = None,
+                    pandoc: str | None = None) -> str:
+    """An in-text citation of ``entries`` (numbered styles count ``all_entries``)."""
+    from .csl import to_csl
+
+    pool = list(all_entries or entries)
+    keys = {e.key for e in entries}
+    items = [to_csl(e) for e in pool]
+    loc = f", {locator}" if locator else ""
+    if narrative:
+        body = " ".join(f"@{e.key}" + (f" [{locator}]" if locator else "") for e in entries)
+    else:
+        body = "[" + "; ".join(f"@{e.key}{loc}" for e in entries) + "]"
+    if all_entries is not None:
+        others = [e.key for e in pool if e.key not in keys]
+        if others:  # numbered styles number the whole bibliography
+            body = "---\nnocite: |\n  " + ", ".join(f"@{k}" for k in others) + "\n---\n\n" + body
+    out = citeproc_html(items, style, body, pandoc=pandoc)
+    first = re.search(r"<p>(.*?)</p>", out, re.S)
+    fragment = first.group(1) if first else ""
+    return html_to(f"<p>{fragment}</p>", "text", pandoc=pandoc).strip()
+
+
+# -- data formats ---------------------------------------------------------------------------
+
+
+def to_bibtex(entries: Sequence[Entry], *, normalize: bool = False) -> str:
+    if normalize:
+        from .fmt import Layout, format_entry
+
+        return "\n\n".join(format_entry(e.source, Layout()) for e in entries) + "\n"
+    return "\n\n".join(e.source for e in entries) + "\n"
+
+
+_BIBLATEX_FIELDS = {"journal": "journaltitle", "address": "location", "annote": "annotation",
+                    "school": "institution", "key": "sortkey"}
+_BIBLATEX_TYPES = {"techreport": ("report", "techreport"), "phdthesis": ("thesis", "phdthesis"),
+                   "mastersthesis": ("thesis", "mathesis"), "www": ("online", None),
+                   "electronic": ("online", None), "conference": ("inproceedings", None)}
+
+
+def to_biblatex(entries: Sequence[Entry]) -> str:
+    """BibLaTeX data model: journaltitle, date, location, annotation, institution."""
+    from .bibtex import quote
+    from .model import _month_number
+
+    out = []
+    for e in entries:
+        etype, subtype = _BIBLATEX_TYPES.get(e.type, (e.type, None))
+        fields: list[tuple[str, str]] = []
+        values = dict(e.fields)
+        if "date" not in values and values.get("year"):
+            month = _month_number(values.get("month", ""))
+            values["date"] = f"{values['year']}-{month:02d}" if month else values["year"]
+        values.pop("year", None)
+        values.pop("month", None)
+        if subtype and "type" not in values:
+            values["type"] = subtype
+        for name, value in values.items():
+            fields.append((_BIBLATEX_FIELDS.get(name, name), value))
+        lines = [f"@{etype}{{{e.key},"]
+        for name, value in fields:
+            try:
+                lines.append(f"  {name} = {quote(value)},")
+            except ValueError:
+                lines.append(f"  {name} = {e.raw(name) or quote(value)},")
+        lines.append("}")
+        out.append("\n".join(lines))
+    return "\n\n".join(out) + "\n"
+
+
+def to_csl_json(entries: Sequence[Entry]) -> str:
+    from .csl import to_csl
+
+    return json.dumps([to_csl(e) for e in entries], ensure_ascii=False, indent=2) + "\n"
+
+
+def _yaml(value: Any, indent: int = 0) -> str:
+    """A minimal YAML emitter (JSON scalars are valid YAML double-quoted scalars)."""
+    pad = "  " * indent
+    if isinstance(value, dict):
+        return "\n".join(f"{pad}{k}:" + (("\n" + _yaml(v, indent + 1)) if isinstance(v, (dict, list)) and v
+                                         else " " + json.dumps(v, ensure_ascii=False))
+                         for k, v in value.items())
+    if isinstance(value, list):
+        lines = []
+        for v in value:
+            if isinstance(v, dict):
+                inner = _yaml(v, indent + 1).lstrip()
+                lines.append(f"{pad}- {inner}")
+            elif isinstance(v, list):
+                lines.append(f"{pad}- " + json.dumps(v))
+            else:
+                lines.append(f"{pad}- " + json.dumps(v, ensure_ascii=False))
+        return "\n".join(lines)
+    return pad + json.dumps(value, ensure_ascii=False)
+
+
+def to_csl_yaml(entries: Sequence[Entry]) -> str:
+    """CSL YAML as pandoc reads it (``references:`` in a YAML document)."""
+    from .csl import to_csl
+
+    return "---\nreferences:\n" + _yaml([to_csl(e) for e in entries], 1) + "\n...\n"
+
+
+_RIS_TYPES = {"article-journal": "JOUR", "article-newspaper": "NEWS", "article-magazine": "MGZN",
+              "book": "BOOK", "chapter": "CHAP", "report": "RPRT", "thesis": "THES",
+              "webpage": "ELEC", "paper-conference": "CPAPER", "manuscript": "UNPB",
+              "dataset": "DATA", "software": "COMP", "patent": "PAT"}
+
+
+def to_ris(entries: Sequence[Entry]) -> str:
+    """RIS as Zotero and EndNote read it."""
+    from .csl import csl_type, to_csl
+
+    records = []
+    for e in entries:
+        item = to_csl(e)
+        lines = [f"TY  - {_RIS_TYPES.get(csl_type(e), 'GEN')}"]
+        for p in e.authors:
+            lines.append(f"AU  - {p.literal or (p.family + (', ' + p.first if p.first else ''))}")
+        for p in e.editors:
+            lines.append(f"A2  - {p.literal or (p.family + (', ' + p.first if p.first else ''))}")
+        lines.append(f"TI  - {e.title}")
+        if e.container:
+            lines.append(f"T2  - {e.container}")
+        if e.year:
+            lines.append(f"PY  - {e.year}")
+        if item.get("issued", {}).get("date-parts"):
+            parts = item["issued"]["date-parts"][0]
+            lines.append("DA  - " + "/".join(f"{p:02d}" if i else str(p) for i, p in enumerate(parts)))
+        for tag, value in (("VL", e.volume), ("IS", e.number)):
+            if value:
+                lines.append(f"{tag}  - {value}")
+        if e.pages:
+            start, _, end = e.pages.partition("–")
+            lines.append(f"SP  - {start.strip()}")
+            if end:
+                lines.append(f"EP  - {end.strip()}")
+        if item.get("publisher"):
+            lines.append(f"PB  - {re.sub(r'<[^>]+>', '', html.unescape(item['publisher']))}")
+        if e.doi:
+            lines.append(f"DO  - {item['DOI']}")
+        if e.url:
+            lines.append(f"UR  - {e.url}")
+        if e.get("urldate"):
+            lines.append(f"Y2  - {e['urldate']}")
+        for k in e.keywords:
+            lines.append(f"KW  - {k}")
+        if e.annotation:
+            lines.append(f"N1  - {e.annotation}")
+        lines.append(f"ID  - {e.key}")
+        lines.append("ER  - ")
+        records.append("\n".join(lines))
+    return "\n\n".join(records) + "\n"
+
+
+def to_json(entries: Sequence[Entry]) -> str:
+    return json.dumps([e.to_dict() for e in entries], ensure_ascii=False, indent=2) + "\n"
+
+
+def export_data(entries: Sequence[Entry], fmt: str, *, normalize: bool = False) -> str:
+    if fmt == "bibtex":
+        return to_bibtex(entries, normalize=normalize)
+    return {"biblatex": to_biblatex, "csl-json": to_csl_json, "csl-yaml": to_csl_yaml,
+            "ris": to_ris, "json": to_json}[fmt](entries)
+
+
+# -- a standalone annotated bibliography page ----------------------------------------------
+
+PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+body {{ font-family: Georgia, serif; max-width: 48rem; margin: 2rem auto; padding: 0 1rem;
+       line-height: 1.5; color: #1a1a1a; }}
+label {{ display: block; font-weight: bold; margin-bottom: .25rem; }}
+input[type=search] {{ width: 100%; font-size: 1rem; padding: .4rem; box-sizing: border-box; }}
+ol {{ list-style: none; padding: 0; }}
+li {{ margin: 1.2rem 0; padding-left: 2rem; text-indent: -2rem; }}
+li blockquote {{ text-indent: 0; margin: .4rem 0 0 0; color: #333; font-size: .95rem; }}
+li .links {{ text-indent: 0; font-size: .9rem; }}
+a {{ color: #0645ad; }}
+[hidden] {{ display: none; }}
+</style>
+</head>
+<body>
+<main>
+<h1>{title}</h1>
+<label for="filter">Search the bibliography</label>
+<input id="filter" type="search" autocomplete="off" aria-controls="entries"
+       placeholder="Author, title, keyword or annotation">
+<p id="count" role="status" aria-live="polite">{count} entries</p>
+<ol id="entries">
+{items}
+</ol>
+</main>
+<script>
+(function () {{
+  var input = document.getElementById('filter');
+  var items = Array.prototype.slice.call(document.querySelectorAll('#entries > li'));
+  var count = document.getElementById('count');
+  function fold(s) {{ return s.normalize('NFKD').replace(/[\\u0300-\\u036f]/g, '').toLowerCase(); }}
+  input.addEventListener('input', function () {{
+    var words = fold(input.value).split(/\\s+/).filter(Boolean);
+    var shown = 0;
+    items.forEach(function (li) {{
+      var text = fold(li.textContent);
+      var ok = words.every(function (w) {{ return text.indexOf(w) >= 0; }});
+      li.hidden = !ok;
+      if (ok) shown += 1;
+    }});
+    count.textContent = shown + (shown === 1 ? ' entry' : ' entries');
+  }});
+}})();
+</script>
+</body>
+</html>
+"""
+
+
+def standalone_page(entries: Sequence[Entry], style: str = "apa", *, title: str = "Annotated bibliography",
+                    pandoc: str | None = None) -> str:
+    """One self-contained, accessible HTML page: the formatted entries, annotations,
+    DOI/URL links and a search box that filters the list (no external assets)."""
+    from .csl import to_csl
+
+    by_key = {e.key: e for e in entries}
+    items = []
+    for key, body in bibliography_entries([to_csl(e) for e in entries], style, pandoc=pandoc):
+        e = by_key[key]
+        links = []
+        if e.doi:
+            links.append(f'<a href="https://doi.org/{html.escape(e.doi)}">DOI {html.escape(e.doi)}</a>')
+        if e.url:
+            links.append(f'<a href="{html.escape(e.url)}">Link</a>')
+        note = f"<blockquote>{html.escape(e.annotation)}</blockquote>" if e.annotation else ""
+        kw = f' data-keywords="{html.escape(", ".join(e.keywords))}"' if e.keywords else ""
+        items.append(f'<li id="{html.escape(key)}"{kw}><div class="entry">{body}</div>{note}'
+                     f'<div class="links">{" · ".join(links)}</div></li>')
+    return PAGE.format(title=html.escape(title), count=len(items), items="\n".join(items))

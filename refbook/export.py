@@ -93,17 +93,15 @@ def run_pandoc(args: Sequence[str], stdin: str, *, pandoc: str | None = None) ->
 
 def _with_references(items: list[dict[str, Any]]):
     """A temporary CSL-JSON file for pandoc's --bibliography."""
-    fh = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8")
-    json.dump(items, fh, ensure_ascii=False)
-    fh.close()
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False,
+                                     encoding="utf-8") as fh:
+        json.dump(items, fh, ensure_ascii=False)
     return fh.name
 
 
 def citeproc_html(items: list[dict[str, Any]], style: str, body: str = "", *,
                   pandoc: str | None = None) -> str:
     """pandoc --citeproc on a Markdown ``body`` (default: every item, no text), as HTML."""
-    from .csl import to_csl  # noqa: F401  (documented entry point of the mapping)
-
     refs = _with_references(items)
     try:
         doc = body or "---\nnocite: |\n  @*\n---\n"

@@ -182,7 +182,6 @@ def format_citation(entries: Sequence[Entry], style: str = "apa", *, narrative: 
     from .csl import to_csl
 
     pool = list(all_entries or entries)
-    keys = {e.key for e in entries}
     items = [to_csl(e) for e in pool]
     loc = f", {locator}" if locator else ""
     if narrative:
@@ -190,12 +189,12 @@ def format_citation(entries: Sequence[Entry], style: str = "apa", *, narrative: 
     else:
         body = "[" + "; ".join(f"@{e.key}{loc}" for e in entries) + "]"
     if all_entries is not None:
-        others = [e.key for e in pool if e.key not in keys]
-        if others:  # numbered styles number the whole bibliography
-            body = "---\nnocite: |\n  " + ", ".join(f"@{k}" for k in others) + "\n---\n\n" + body
+        # numbered styles number works in order of first citation: cite the whole
+        # bibliography first, in file order, so that numbers match `refbook export`
+        body = "".join(f"[@{e.key}]" for e in pool) + "\n\n" + body
     out = citeproc_html(items, style, body, pandoc=pandoc)
-    first = re.search(r"<p>(.*?)</p>", out, re.S)
-    fragment = first.group(1) if first else ""
+    paragraphs = re.findall(r"<p>(.*?)</p>", out, re.S)
+    fragment = paragraphs[-1] if paragraphs else ""
     return html_to(f"<p>{fragment}</p>", "text", pandoc=pandoc).strip()
 
 

@@ -172,8 +172,14 @@ def _duplicate_doi(entries: list[Entry], ctx: Context) -> Iterator[Issue]:
 # -- titles -------------------------------------------------------------------------------
 
 
-def _title_key(title: str) -> str:
-    return " ".join(re.findall(r"\w+", fold(title)))
+_COMMAND = re.compile(r"\\[A-Za-z]+|\\.")
+
+
+def _title_key(raw_title: str) -> str:
+    """A comparison key for titles: LaTeX commands dropped (an accent command's letter
+    stays: Schr{\\"o}der -> schroder), accents and case folded, punctuation ignored.
+    Cheaper than decoding every title, and equal for the same title however written."""
+    return " ".join(re.findall(r"\w+", fold(_COMMAND.sub("", raw_title))))
 
 
 @rule("duplicate-title", "duplicates", "warning",
@@ -182,7 +188,7 @@ def _title_key(title: str) -> str:
 def _duplicate_title(entries: list[Entry], ctx: Context) -> Iterator[Issue]:
     seen: dict[str, Entry] = {}
     for e in entries:
-        t = _title_key(e.title)
+        t = _title_key(e.get("title") or "")
         if not t:
             continue
         if t in seen:
@@ -203,7 +209,7 @@ def _similar_title(entries: list[Entry], ctx: Context) -> Iterator[Issue]:
     # the rule is far from quadratic on large files
     blocks: dict[str, list[tuple[str, Entry]]] = defaultdict(list)
     for e in entries:
-        t = _title_key(e.title)
+        t = _title_key(e.get("title") or "")
         words = [w for w in t.split() if w not in _STOP]
         if len(words) >= 2:
             blocks[" ".join(words[:2])].append((t, e))
@@ -338,12 +344,13 @@ def _url_trailing(entry: Entry, ctx: Context) -> Iterator[Issue]:
       "word appears in the entry's title while the hyphenated form does not.", fixable=True)
 def _url_hyphenation(entry: Entry, ctx: Context) -> Iterator[Issue]:
     url = (entry.get("url") or "").strip()
-    if not url:
+    candidates = list(re.finditer(r"(?<=[/\-_])([a-z]+)-([a-z]+)(?=[-/_.]|$)", url))
+    if not candidates:
         return
-    title_words = set(re.findall(r"\w+", fold(entry.title)))
+    title_words = set(_title_key(entry.get("title") or "").split())
     fixed = url
     suspects = []
-    for m in re.finditer(r"(?<=[/\-_])([a-z]+)-([a-z]+)(?=[-/_.]|$)", url):
+    for m in candidates:
         left, right = m.group(1), m.group(2)
         joined = left + right
         if (joined in title_words and left not in title_words and right not in title_words
@@ -430,29 +437,43 @@ def _non_ascii(entry: Entry, ctx: Context) -> Iterator[Issue]:
       "The same author seems spelled two ways across entries (same given name or initial, "
       "family names differing by a letter or two).", library=True)
 def _author_spelling(entries: list[Entry], ctx: Context) -> Iterator[Issue]:
+    from bibtexparser.middlewares.names import (
+        InvalidNameError,
+        parse_single_name_into_parts,
+        split_multiple_persons_names,
+    )
     from rapidfuzz import fuzz
 
-    spellings: dict[tuple[str, str], list[tuple[str, Entry]]] = defaultdict(list)
+    # names are compared in a cheap folded form (no LaTeX decoding of every name)
+    spellings: dict[tuple[str, str], dict[str, Entry]] = defaultdict(dict)
     for e in entries:
-        for p in e.authors + e.editors:
-            if p.literal or not p.last:
+        for value in (e.get("author"), e.get("editor")):
+            if not value:
                 continue
-            initial = fold(p.first[:1]) if p.first else ""
-            family = fold(p.family)
-            spellings[(initial, family[:3])].append((p.family, e))
-    for (initial, _), uses in spellings.items():
-        if not initial:
-            continue
-        forms = {}
-        for fam, e in uses:
-            forms.setdefault(fam, e)
+            for name in split_multiple_persons_names(value):
+                name = name.strip()
+                if not name or name.startswith("{") and name.endswith("}"):
+                    continue
+                try:
+                    parts = parse_single_name_into_parts(name, strict=False)
+                except (InvalidNameError, TypeError, ValueError):
+                    continue
+                family = _title_key(" ".join(parts.von + parts.last))
+                initial = _title_key(" ".join(parts.first))[:1]
+                if family and initial:
+                    spellings[(initial, family[:3])].setdefault(family, e)
+    for forms in spellings.values():
         names = sorted(forms)
         for i, a in enumerate(names):
             for b in names[i + 1:]:
-                if fold(a) != fold(b) and fuzz.ratio(fold(a), fold(b)) >= 80:
-                    yield Issue(f"author {b!r} ({forms[b].key}) and {a!r} ({forms[a].key}) with "
-                                f"the same initial: one person spelled two ways?", "author",
-                                key=forms[b].key)
+                if fuzz.ratio(a, b) >= 80:
+                    ea, eb = forms[a], forms[b]
+                    da = next((p.family for p in ea.authors + ea.editors
+                               if _title_key(p.family) == a), a)
+                    db = next((p.family for p in eb.authors + eb.editors
+                               if _title_key(p.family) == b), b)
+                    yield Issue(f"author {db!r} ({eb.key}) and {da!r} ({ea.key}) with the same "
+                                "initial: one person spelled two ways?", "author", key=eb.key)
 
 
 # -- running ------------------------------------------------------------------------------
@@ -498,20 +519,17 @@ def _position(entry: Entry, field_name: str | None) -> tuple[int, int | None]:
     """Line and column of a field's value in the file (or of the entry)."""
     if not field_name:
         return entry.line, None
-    from .bibtex import BibSyntaxError, scan_entry
-
-    text = entry.source
-    try:
-        spans = scan_entry(text)
-    except BibSyntaxError:
+    field = next((f for f in entry._block.entry.fields if f.key.lower() == field_name), None)
+    if field is None or entry._block._text is not None:
         return entry.line, None
-    for f in spans.fields:
-        if f.name.lower() == field_name:
-            before = text[: f.value_start]
-            line = entry.line + before.count("\n")
-            col = f.value_start - (before.rfind("\n") + 1) + 1
-            return line, col
-    return entry.line, None
+    line = field.start_line + 1
+    lines = entry.source.split("\n")
+    index = line - entry.line
+    if 0 <= index < len(lines):
+        m = re.search(rf"(?i)\b{re.escape(field.key)}\s*=\s*", lines[index])
+        if m:
+            return line, m.end() + 1
+    return line, None
 
 
 @dataclass

@@ -194,35 +194,39 @@ class Entry:
         return self._bib.block_text(self._block)
 
     # raw access
-    def _raw_fields(self) -> dict[str, str]:
+    def _caches(self) -> tuple[dict[str, str], dict[str, str]]:
+        """(raw, evaluated) fields, rebuilt when the store replaced the entry (an edit)."""
         entry = self._block.entry
-        cache = getattr(self, "_raw_cache", None)
-        if cache is None or cache[0] is not entry:
-            fields: dict[str, str] = {}
-            for f in entry.fields:
-                fields.setdefault(f.key.lower(), f.value)
-            cache = (entry, fields)
-            self._raw_cache = cache
-            self.__dict__.pop("_values", None)
-        return cache[1]
+        cache = self.__dict__.get("_cache")
+        if cache is not None and cache[0] is entry:
+            return cache[1], cache[2]
+        raw: dict[str, str] = {}
+        for f in entry.fields:
+            raw.setdefault(f.key.lower(), f.value)
+        strings = self._bib.strings
+        values = {k: bibtex.evaluate(v, strings) for k, v in raw.items()}
+        self.__dict__["_cache"] = (entry, raw, values)
+        for attr in ("authors", "editors", "title"):
+            self.__dict__.pop(attr, None)
+        return raw, values
+
+    def _raw_fields(self) -> dict[str, str]:
+        return self._caches()[0]
 
     @property
     def fields(self) -> dict[str, str]:
         """All fields, lower-cased names, BibTeX values (macros resolved, LaTeX kept)."""
-        raw = self._raw_fields()
-        values = self.__dict__.get("_values")
-        if values is None:
-            strings = self._bib.strings
-            values = {k: bibtex.evaluate(v, strings) for k, v in raw.items()}
-            self.__dict__["_values"] = values
-        return values
+        return self._caches()[1]
 
     def raw(self, name: str) -> str | None:
         """The value exactly as written (delimiters, macros and ``#`` included)."""
         return self._raw_fields().get(name.lower())
 
     def get(self, name: str, default: Any = None) -> Any:
-        return self.fields.get(name.lower(), default)
+        cache = self.__dict__.get("_cache")  # inlined fast path: lint calls this a lot
+        if cache is not None and cache[0] is self._block.entry:
+            return cache[2].get(name.lower(), default)
+        return self._caches()[1].get(name.lower(), default)
 
     def __getitem__(self, name: str) -> str:
         return self.fields[name.lower()]
@@ -240,7 +244,7 @@ class Entry:
         self._reset()
 
     def _reset(self) -> None:
-        for attr in ("_raw_cache", "_values", "authors", "editors", "title"):
+        for attr in ("_cache", "authors", "editors", "title"):
             self.__dict__.pop(attr, None)
 
     def text(self, name: str, default: str = "") -> str:

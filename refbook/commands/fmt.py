@@ -55,14 +55,14 @@ def _one(path: str, layout, in_place: bool, check: bool, show_diff: bool) -> int
         return 0
     bib = BibFile.read(path)
     new = format_text(bib, layout)
-    check_lossless(bib, new)
-    if check:
+    if check:  # nothing is written: no need to prove the output lossless
         changed = changed_entries(bib, layout)
         for line, key in changed:
             sys.stdout.write(f"{bib.name}:{line}: would reformat {key}\n")
         if new != bib.text and not changed:
             sys.stdout.write(f"{bib.name}: would reformat (spacing between entries)\n")
         return 1 if new != bib.text else 0
+    check_lossless(bib, new)
     if show_diff:
         sys.stdout.writelines(difflib.unified_diff(
             bib.text.splitlines(keepends=True), new.splitlines(keepends=True),

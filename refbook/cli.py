@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "search": ("search", "Search with a query language; ranked, fuzzy, indexed."),
     "export": ("export", "Export formatted citations (APA, MLA, …) or data (RIS, CSL-JSON, …)."),
     "cite": ("cite", "Print an in-text citation: (Zahid, 2023), Zahid (2023), [@key]."),
+    "cite-check": ("cite_check", "Check a manuscript's citations against the bibliography."),
     "fmt": ("fmt", "Format the .bib in one canonical layout, losslessly (--check, -i)."),
     "lint": ("lint", "Find defects: fields, duplicates, DOIs, URLs, pages, titles (--fix)."),
 }

@@ -1,0 +1,47 @@
+"""refbook cite-check"""
+
+from __future__ import annotations
+
+import click
+
+from ._common import bib_option, get_config, open_library
+
+FORMATS = ("table", "plain", "json", "github", "sarif", "junit")
+
+
+@click.command("cite-check")
+@click.argument("manuscripts", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--syntax", type=click.Choice(["markdown", "latex"]),
+              help="Citation syntax (default: by extension; .tex is LaTeX, others Markdown/"
+                   "plain text with pandoc and author-year citations).")
+@click.option("--uncited", is_flag=True, help="Also report entries that are never cited.")
+@click.option("--ignore", "ignore", multiple=True, metavar="KEY",
+              help="Never report KEY as uncited (repeatable; also manuscript.ignore_uncited).")
+@click.option("--fail-on", type=click.Choice(["citation", "uncited"]), default="citation",
+              show_default=True, help="'uncited' also fails on uncited entries.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format.")
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@bib_option
+def command(manuscripts, syntax, uncited, ignore, fail_on, fmt, as_json) -> int:
+    """Check a manuscript's citations against the bibliography.
+
+    Finds pandoc ([@key]), LaTeX (\\cite{key}, \\parencite…) and author-year citations
+    ((Zahid, 2023), (Anwar et al., 2023), Biddle (2019)), skips code and the manuscript's
+    own reference list, and reports each citation as matched, ambiguous, year-mismatch
+    or missing. Exit code 1 when a citation is missing, mismatched or ambiguous (or, with
+    --fail-on uncited, when an entry is never cited).
+    """
+    from ..manuscript import check_manuscripts
+    from ..output import choose_mode
+    from ..output.manuscript import render
+
+    lib = open_library()
+    ignored = [*get_config()["manuscript.ignore_uncited"], *ignore]
+    result = check_manuscripts(lib, manuscripts, syntax=syntax, ignore_uncited=ignored)
+    fmt = "json" if as_json else fmt or ("table" if choose_mode(False) == "rich" else "plain")
+    report_uncited = uncited or fail_on == "uncited"
+    render(result, fmt, lib.path, uncited=report_uncited)
+    bad = any(c.status != "matched" for c in result.citations)
+    if fail_on == "uncited" and result.uncited:
+        bad = True
+    return 1 if bad else 0

@@ -1,0 +1,359 @@
+"""Citations in manuscripts: find them, match them to entries, report what is wrong.
+
+Three syntaxes, found with line and column:
+
+- pandoc Markdown: ``[@key]``, ``[@key, p. 12; @other]``, ``[-@key]``, narrative ``@key``,
+  with pandoc's key grammar; e-mail addresses and code spans/blocks are not citations;
+- LaTeX: ``\\cite``, ``\\citep``, ``\\citet``, ``\\parencite``, ``\\textcite``, ``\\autocite``,
+  ``\\footcite`` (starred, capitalised, with pre/post notes), several keys, ``\\nocite{*}``;
+  comments are skipped;
+- author-year prose (APA/Harvard): ``(Zahid, 2023)``, ``(Altaf, Zahid, & Sial, 2022)``,
+  ``(Anwar et al., 2023)``, ``(Jan & Islam, 2022; Wani, 2022)``, ``(Dawi, 2023, p. 4)``,
+  ``2023a``, ``n.d.``, ``(PTI, 2023)``, a title inside (``(Akram, *Title*, 2022)``), Markdown
+  link debris (``[2023](#)``), narrative ``Biddle (2019)``, ``Kugelman's (2023)``, and the
+  doubled ``Biddle (Biddle, 2019)``.
+
+The manuscript's own reference list (a "References"/"Bibliography"/"Works Cited"
+heading, ``thebibliography``) is recognised and skipped.  Prose citations are matched by
+family names (accent- and LaTeX-insensitive; ``et al.``; ``&``/``and``) and year through
+an index of first authors, the title fragment choosing between candidates; statuses are
+``matched``, ``ambiguous``, ``year-mismatch`` and ``missing``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .model import Entry, fold
+
+MATCHED, AMBIGUOUS, YEAR_MISMATCH, MISSING = "matched", "ambiguous", "year-mismatch", "missing"
+
+
+@dataclass
+class Citation:
+    path: str
+    line: int
+    column: int
+    text: str  # as written in the manuscript
+    syntax: str  # pandoc | latex | prose
+    keys: list[str] = field(default_factory=list)  # pandoc/LaTeX
+    authors: list[str] = field(default_factory=list)  # prose: family names as written
+    et_al: bool = False
+    year: str = ""  # "2023", "2023a", "n.d."
+    title: str = ""  # prose: a title fragment inside the citation
+    narrative: bool = False
+    status: str = ""
+    matched: list[str] = field(default_factory=list)
+    candidates: list[str] = field(default_factory=list)
+    message: str = ""
+
+    def to_dict(self) -> dict:
+        return {"file": self.path, "line": self.line, "column": self.column, "text": self.text,
+                "syntax": self.syntax, "status": self.status, "keys": self.matched,
+                "candidates": self.candidates, "message": self.message}
+
+
+# -- masking what is not prose ------------------------------------------------------------
+
+_REF_HEADING = re.compile(
+    r"^(?:#{1,6}\s*|\\(?:section|chapter)\*?\{)\**\s*(?:references|bibliography|works cited|"
+    r"reference list|literature cited|sources)\s*\**\}?\s*$", re.I | re.M)
+_HEADING = re.compile(r"^#{1,6}\s|^\\(?:section|chapter)\*?\{", re.M)
+
+
+def _blank(text: str, start: int, end: int) -> str:
+    """Replace a span by spaces, keeping newlines (so line/column numbers stay right)."""
+    return text[:start] + re.sub(r"[^\n]", " ", text[start:end]) + text[end:]
+
+
+def mask(text: str, syntax: str) -> str:
+    """The text with code, comments and the reference list blanked out."""
+    if syntax == "latex":
+        text = re.sub(r"(?<!\\)%[^\n]*", lambda m: " " * len(m.group(0)), text)
+        m = re.search(r"\\begin\{thebibliography\}.*?(\\end\{thebibliography\}|\Z)", text, re.S)
+        if m:
+            text = _blank(text, m.start(), m.end())
+    else:
+        for m in re.finditer(r"^(```|~~~)[^\n]*\n.*?^\1[^\n]*$", text, re.S | re.M):
+            text = _blank(text, m.start(), m.end())
+        for m in re.finditer(r"(`+)(?!`).+?(?<!`)\1(?!`)", text, re.S):
+            text = _blank(text, m.start(), m.end())
+    m = _REF_HEADING.search(text)
+    if m:
+        nxt = _HEADING.search(text, m.end())
+        text = _blank(text, m.start(), nxt.start() if nxt else len(text))
+    # lines written like reference-list entries ("Kaleem, M., & Iqbal, S. (2023). Title.")
+    for m in re.finditer(r"^[^\n]*?\b[A-Z][\w'’-]+, (?:[A-Z]\.\s?)+(?:,? (?:&|and) [^\n(]*)?"
+                         r"\(\d{4}[a-z]?\)\.[^\n]*$", text, re.M):
+        text = _blank(text, m.start(), m.end())
+    return text
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+# -- pandoc and LaTeX ----------------------------------------------------------------------
+
+_PANDOC_KEY = r"[\w][\w:.#$%&\-+?<>~/]*[\w]|[\w]"
+_BRACKET = re.compile(r"\[([^\[\]\n]*?@[^\[\]]*?)\](?!\()")
+_IN_BRACKET_KEY = re.compile(r"(?:^|[\s;\[])-?@(\{[^}]+\}|" + _PANDOC_KEY + ")")
+_NARRATIVE_KEY = re.compile(r"(?<![\w@.\-+])@(\{[^}]+\}|" + _PANDOC_KEY + r")")
+_LATEX = re.compile(
+    r"\\(?:[Cc]ite[pt]?|[Pp]arencite|[Tt]extcite|[Aa]utocite|[Ff]ootcite|[Ss]martcite|"
+    r"citeauthor|citeyear|citealt|citealp|nocite|[Ff]ullcite)\*?"
+    r"(?:\s*\[[^\]]*\]){0,2}\s*\{([^}]*)\}")
+
+
+def _strip_key(key: str) -> str:
+    return key[1:-1] if key.startswith("{") else key.rstrip(".:,;")
+
+
+def find_key_citations(text: str, syntax: str = "pandoc", path: str = "") -> list[Citation]:
+    """pandoc or LaTeX key citations (reusable: ``refbook rename --in`` edits these)."""
+    masked = mask(text, syntax)
+    out: list[Citation] = []
+    if syntax == "latex":
+        for m in _LATEX.finditer(masked):
+            keys = [k.strip() for k in m.group(1).split(",") if k.strip()]
+            line, col = _position(text, m.start())
+            out.append(Citation(path, line, col, text[m.start():m.end()], "latex", keys))
+        return out
+    taken: list[tuple[int, int]] = []
+    for m in _BRACKET.finditer(masked):
+        inner = m.group(1)
+        keys = [_strip_key(k) for k in _IN_BRACKET_KEY.findall(inner)]
+        if not keys:
+            continue
+        line, col = _position(text, m.start())
+        out.append(Citation(path, line, col, text[m.start():m.end()], "pandoc", keys))
+        taken.append((m.start(), m.end()))
+    for m in _NARRATIVE_KEY.finditer(masked):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
+        line, col = _position(text, m.start())
+        out.append(Citation(path, line, col, text[m.start():m.end()], "pandoc",
+                            [_strip_key(m.group(1))], narrative=True))
+    out.sort(key=lambda c: (c.line, c.column))
+    return out
+
+
+# -- author-year prose ---------------------------------------------------------------------
+
+_YEAR = r"(?:\[)?(?P<year>\d{4}[a-z]?|n\.\s?d\.)(?:\]\([^)]*\))?"
+_NAME_WORD = r"(?:[A-Z][\w'’\-]*|(?:van|von|der|de|del|da|di|du|le|la|ul|al|bin|ibn)(?=\s))"
+_NAME = rf"{_NAME_WORD}(?:\s+{_NAME_WORD})*"
+_NAME_RE = re.compile(rf"^{_NAME}$")
+_PREFIX = re.compile(r"^(?:see also|see|e\.g\.,?|cf\.|i\.e\.,?|also)\s+", re.I)
+_NOT_NAMES = {"see", "table", "figure", "fig", "chapter", "section", "page", "vol", "no",
+              "fall", "spring", "summer", "winter", "in", "the", "since", "from", "until",
+              "during", "before", "after", "and", "or", "of", "for", "circa", "ca", "about",
+              "january", "february", "march", "april", "may", "june", "july", "august",
+              "september", "october", "november", "december", "year", "years"}
+
+
+def _parse_work(work: str) -> tuple[list[str], bool, str, str] | None:
+    """``Akram & Riaz, *Title*, 2023, p. 4`` -> (["Akram", "Riaz"], et_al, "2023", "Title")."""
+    work = _PREFIX.sub("", work.strip())
+    m = re.search(rf",\s*{_YEAR}(?=\s*(?:,|$))", work)
+    if m is None:
+        return None
+    year = m.group("year").replace(" ", "")
+    head = work[: m.start()].strip()
+    title = ""
+    t = re.search(r",\s*(\*[^*]+\*|_[^_]+_|\"[^\"]+\"|“[^”]+”)\s*$", head)
+    if t:
+        title = t.group(1).strip("*_\"“”")
+        head = head[: t.start()].strip()
+    et_al = bool(re.search(r"\bet al\.?$", head))
+    head = re.sub(r",?\s*\bet al\.?$", "", head).strip()
+    names = [n.strip() for n in re.split(r"\s*,\s*(?:&\s*|and\s+)?|\s+&\s+|\s+and\s+", head)
+             if n.strip()]
+    if not names or not all(_NAME_RE.match(n) and n.lower() not in _NOT_NAMES for n in names):
+        return None
+    return names, et_al, year, title
+
+
+_PAREN = re.compile(r"\((?P<body>[^()]*(?:\([^()]*\)[^()]*)*)\)")
+_NARRATIVE = re.compile(
+    rf"(?P<names>{_NAME}(?:(?:,\s*{_NAME})*,?\s+(?:and|&)\s+{_NAME}|\s+et al\.)?)"
+    rf"(?:'s|’s)?\s+\((?P<year>\d{{4}}[a-z]?|n\.\s?d\.)(?:,\s*(?:p|pp)\.[^)]*)?\)")
+
+
+def find_prose_citations(text: str, path: str = "", syntax: str = "markdown") -> list[Citation]:
+    masked = mask(text, syntax)
+    # Markdown link debris around years: "[2023](#)" -> "2023" padded to the same length
+    masked = re.sub(r"\[(\d{4}[a-z]?)\]\(([^)]*)\)",
+                    lambda m: m.group(1) + " " * (len(m.group(0)) - len(m.group(1))), masked)
+    out: list[Citation] = []
+    paren_spans: list[tuple[int, int]] = []
+    for m in _PAREN.finditer(masked):
+        body = m.group("body")
+        inner = re.fullmatch(r"\s*(?P<name>" + _NAME + r")\s*\((?P<rest>[^()]*)\)\s*", body)
+        if inner:  # the doubled form: (Biddle (Biddle, 2019))
+            body_start = m.start("body") + body.index("(") + 1
+            body = inner.group("rest")
+        else:
+            body_start = m.start("body")
+        offset = 0
+        found_here = False
+        for work in body.split(";"):
+            parsed = _parse_work(work)
+            start = body_start + offset + (len(work) - len(work.lstrip()))
+            end = body_start + offset + len(work)
+            offset += len(work) + 1
+            if parsed is None:
+                continue
+            names, et_al, year, title = parsed
+            line, col = _position(text, start)
+            out.append(Citation(path, line, col, "(" + text[start:end].strip() + ")",
+                                "prose", authors=names, et_al=et_al, year=year, title=title))
+            found_here = True
+        if found_here:
+            paren_spans.append((m.start(), m.end()))
+    for m in _NARRATIVE.finditer(masked):
+        paren = masked.index("(", m.start("names"))
+        if any(a <= paren < b for a, b in paren_spans):
+            continue
+        names_text = m.group("names")
+        et_al = names_text.endswith("et al.")
+        names = [re.sub(r"['’]s$", "", n) for n in
+                 re.split(r"\s*,\s*|\s+(?:and|&)\s+", names_text.removesuffix(" et al.")) if n]
+        # a sentence's first word is not a name unless an entry says so (checked in matching)
+        if any(n.lower() in _NOT_NAMES for n in names):
+            continue
+        line, col = _position(text, m.start())
+        out.append(Citation(path, line, col, text[m.start():m.end()], "prose", authors=names,
+                            et_al=et_al, year=m.group("year").replace(" ", ""), narrative=True))
+    out.sort(key=lambda c: (c.line, c.column))
+    return out
+
+
+def syntax_for(path: str, forced: str | None = None) -> str:
+    if forced:
+        return forced
+    suffix = Path(path).suffix.lower()
+    return "latex" if suffix in (".tex", ".ltx", ".latex") else "markdown"
+
+
+def find_citations(text: str, path: str = "", syntax: str | None = None) -> list[Citation]:
+    """Every citation in a manuscript, in order."""
+    kind = syntax_for(path, syntax)
+    if kind == "latex":
+        return find_key_citations(text, "latex", path)
+    cites = find_key_citations(text, "pandoc", path) + find_prose_citations(text, path, kind)
+    cites.sort(key=lambda c: (c.line, c.column))
+    return cites
+
+
+# -- matching ------------------------------------------------------------------------------
+
+
+def _name_key(name: str) -> str:
+    return re.sub(r"[^\w]", "", fold(name))
+
+
+class Matcher:
+    """Index of entries by first author's family name (and by key), built once."""
+
+    def __init__(self, entries: Sequence[Entry]):
+        self.entries = list(entries)
+        self.by_key = {e.key.lower(): e for e in self.entries}
+        self.by_first: dict[str, list[Entry]] = defaultdict(list)
+        for e in self.entries:
+            people = e.authors or e.editors
+            if people:
+                self.by_first[_name_key(people[0].family)].append(e)
+
+    def match(self, c: Citation) -> Citation:
+        if c.syntax in ("pandoc", "latex"):
+            if c.keys == ["*"]:
+                c.status, c.matched = MATCHED, [e.key for e in self.entries]
+                return c
+            missing = [k for k in c.keys if k.lower() not in self.by_key]
+            c.matched = [self.by_key[k.lower()].key for k in c.keys if k.lower() in self.by_key]
+            if missing:
+                c.status, c.message = MISSING, f"no entry with key {', '.join(missing)}"
+            else:
+                c.status = MATCHED
+            return c
+        return self._match_prose(c)
+
+    def _match_prose(self, c: Citation) -> Citation:
+        cited = [_name_key(n) for n in c.authors]
+        pool = self.by_first.get(cited[0], [])
+
+        def names(e: Entry) -> list[str]:
+            return [_name_key(p.family) for p in (e.authors or e.editors) if p.literal != "others"]
+
+        if c.et_al:
+            same = [e for e in pool if len(names(e)) >= 3] or [e for e in pool if len(names(e)) >= 2]
+        else:
+            same = [e for e in pool if names(e) == cited] or \
+                [e for e in pool if names(e)[: len(cited)] == cited]
+        if not same:
+            c.status = MISSING
+            c.message = "no entry" if not pool else \
+                f"no entry by {' & '.join(c.authors)} (entries by {c.authors[0]}: " \
+                f"{', '.join(e.key for e in pool)})"
+            return c
+        year = c.year[:4] if c.year[:4].isdigit() else None
+        dated = [e for e in same if (e.year is None if year is None else str(e.year) == year)]
+        if not dated:
+            c.status = YEAR_MISMATCH
+            c.candidates = [e.key for e in same]
+            c.message = "no entry of that year; " + ", ".join(
+                f"{e.key} is {e.year or 'n.d.'}" for e in same)
+            return c
+        if len(dated) > 1 and len(c.year) == 5:  # 2023a / 2023b: by title order
+            dated.sort(key=lambda e: fold(e.title))
+            index = ord(c.year[4]) - ord("a")
+            dated = [dated[index]] if 0 <= index < len(dated) else dated
+        if len(dated) > 1 and c.title:
+            from rapidfuzz import fuzz
+
+            scored = sorted(((fuzz.partial_ratio(fold(c.title), fold(e.title)), e) for e in dated),
+                            key=lambda p: -p[0])
+            if scored[0][0] >= 80 and (len(scored) == 1 or scored[0][0] > scored[1][0]):
+                dated = [scored[0][1]]
+        if len(dated) > 1:
+            c.status = AMBIGUOUS
+            c.candidates = [e.key for e in dated]
+            c.message = "several entries match: " + ", ".join(c.candidates)
+            return c
+        c.status, c.matched = MATCHED, [dated[0].key]
+        return c
+
+
+@dataclass
+class CheckResult:
+    citations: list[Citation]
+    uncited: list[str]
+
+
+def check_manuscripts(lib, paths: Iterable[str], *, syntax: str | None = None,
+                      ignore_uncited: Iterable[str] = ()) -> CheckResult:
+    """Find and match every citation of ``paths`` against ``lib``."""
+    matcher = Matcher(list(lib))
+    citations: list[Citation] = []
+    for path in paths:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+        for c in find_citations(text, str(path), syntax):
+            citations.append(matcher.match(c))
+    cited = {k.lower() for c in citations for k in c.matched}
+    ignore = {k.lower() for k in ignore_uncited}
+    uncited = [e.key for e in matcher.entries
+               if e.key.lower() not in cited and e.key.lower() not in ignore]
+    return CheckResult(citations, uncited)
+
+
+def cited_keys(lib, paths: Iterable[str]) -> list[str]:
+    """The keys of the entries cited in ``paths``, in bibliography order (public API)."""
+    result = check_manuscripts(lib, paths)
+    cited = {k for c in result.citations for k in c.matched}
+    return [e.key for e in lib if e.key in cited]

@@ -1,0 +1,50 @@
+"""Rendering of cite-check results: findings (plain/github/sarif/junit), a table of every
+citation on a terminal, and the documented JSON schema."""
+
+from __future__ import annotations
+
+from ..findings import Finding
+from . import RICH, emit_json, emit_table
+
+RULES = {
+    "missing-citation": "A citation has no entry in the bibliography.",
+    "year-mismatch": "A citation's year differs from the entry of that author.",
+    "ambiguous-citation": "A citation matches several entries.",
+    "uncited-entry": "An entry of the bibliography is never cited.",
+}
+_RULE = {"missing": "missing-citation", "year-mismatch": "year-mismatch",
+         "ambiguous": "ambiguous-citation"}
+
+
+def findings(result, bib_name: str, *, uncited: bool) -> list[Finding]:
+    out = []
+    for c in result.citations:
+        if c.status in _RULE:
+            out.append(Finding(c.path, c.line, "error", _RULE[c.status], c.message or "no entry",
+                               c.text, c.column))
+    if uncited:
+        for key in result.uncited:
+            out.append(Finding(bib_name, None, "warning", "uncited-entry", "never cited", key))
+    return out
+
+
+def render(result, fmt: str, bib_name: str, *, uncited: bool) -> None:
+    from .findings import render as render_findings
+
+    problems = findings(result, bib_name, uncited=uncited)
+    if fmt == "json":
+        emit_json({
+            "citations": [c.to_dict() for c in result.citations],
+            "uncited": result.uncited,
+            "summary": {status: sum(c.status == status for c in result.citations)
+                        for status in ("matched", "ambiguous", "year-mismatch", "missing")},
+        })
+        return
+    if fmt == "table":
+        rows = [(f"{c.path}:{c.line}:{c.column}", c.text, c.status,
+                 ", ".join(c.matched or c.candidates), c.message) for c in result.citations]
+        emit_table(("location", "citation", "status", "entries", "note"), rows, RICH)
+        if uncited and result.uncited:
+            emit_table(("uncited entry",), [(k,) for k in result.uncited], RICH)
+        return
+    render_findings(problems, fmt, tool="refbook cite-check", rules=RULES)

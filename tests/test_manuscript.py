@@ -1,0 +1,157 @@
+"""refbook cite-check: citations found in every syntax, matched, with positions; the
+paper behind the shipped bibliography as real data."""
+
+from __future__ import annotations
+
+import json
+
+import refbook
+from refbook.manuscript import cited_keys, find_citations
+
+from .conftest import FIXTURES, REPO
+
+M = FIXTURES / "manuscripts"
+REFS = str(M / "refs.bib")
+
+# Every in-text citation of the paper's body, read off the paper by hand (line, text, key).
+PAPER_CITATIONS = [
+    (27, "(Chaudhuri & Shende, 2020)", "chaudhuri2020dealing"),
+    (29, "(Siddiqui, 2020)", "siddiqui2020irrefutable"),
+    (37, "(Khurasani, 2022)", "khurasani2022tehrikitaliban"),
+    (39, "(Adeeb & Shabbir, 2018)", "adeeb2018pakistan"),
+    (39, "(Biddle, 2019)", "biddle2019afghanistan"),  # written "(Biddle (Biddle, 2019))"
+    (39, "(Mir, 2023)", "mir2023pakistan"),
+    (41, "(Idrees & Naazer, 2022)", "idrees2022dynamics"),
+    (41, "(Sakhi, 2022)", "sakhi2022taliban"),
+    (43, "(Ehsan & Bilal, 2022)", "ehsan2022sco"),
+    (43, "(Wani, 2022)", "wani2022geopolitical"),
+    (103, "(Zahid, 2023)", "zahid2023dealing"),
+    (107, "(Jan & Islam, 2022)", "jan2022rise"),
+    (111, "(Altaf, Zahid, & Sial, 2022)", "altaf2022critical"),
+    (115, "(Mehlman & Hess, 2022)", "mehlman2022comparative"),
+    (117, "(Akram & Riaz, *Pak-Afghan Relations: A Case of Taliban Regime Past and Present*, "
+          "2023)", "akram2023pak"),
+    (145, "(Aimal, [2021](#))", "aimal2021evolution"),
+    (149, "(Kaura, [2022](#))", "kaura2022pakistan"),
+    (153, "(Siddique, [2023](#))", "siddique2023collision"),
+    (157, "(PTI, [2023](#))", "pti2023pakistan"),
+    (163, "(Khan, [2023](#))", "khan2023trading"),
+    (163, "(Akram, *Pak Afghan Economic Ties: Opening New Vistas*, [2022](#))", "akram2022pak"),
+    (165, "(Kuo, [2023](#))", "kuo2023china"),
+    (171, "(Anwar, Salikuddin, & Watkins, [2023](#))", "anwar2023pakistan"),
+    (173, "(Firdous, [2023](#))", "firdous2023ttps"),
+    (177, "(Kugelman, 2023)", "kugelman2023pakistans"),
+    (179, "(Dawi, 2023)", "dawi2023pakistan"),
+]
+
+
+def test_the_paper_every_citation_found_and_matched(cli, paper):
+    out = cli("cite-check", str(paper), "--json", cwd=REPO)
+    assert out.exit_code == 0, out.stdout
+    data = json.loads(out.stdout)
+    got = [(c["line"], c["text"], c["keys"]) for c in data["citations"]]
+    assert got == [(line, text, [key]) for line, text, key in PAPER_CITATIONS]
+    assert all(c["status"] == "matched" for c in data["citations"])
+    # every reference is cited; only the paper's own entry is not
+    assert data["uncited"] == ["kaleem2023understanding"]
+
+
+def test_the_paper_no_false_hits_and_reference_list_skipped(paper):
+    text = paper.read_text()
+    cites = find_citations(text, str(paper))
+    lines = {c.line for c in cites}
+    assert 13 not in lines  # "(Fall 2023)"
+    assert 19 not in lines  # the paper's own citation line "Kaleem, M., & Iqbal, S. (2023)."
+    ref_start = next(i for i, ln in enumerate(text.splitlines(), 1) if ln.startswith("## References"))
+    assert max(lines) < ref_start
+
+
+def test_the_paper_uncited_with_ignore_list(cli, paper):
+    out = cli("cite-check", str(paper), "--uncited", "--fail-on", "uncited", cwd=REPO)
+    assert out.exit_code == 1
+    assert out.stdout.strip().endswith("[uncited-entry] kaleem2023understanding: never cited")
+    ok = cli("cite-check", str(paper), "--fail-on", "uncited", "--ignore",
+             "kaleem2023understanding", cwd=REPO)
+    assert ok.exit_code == 0 and ok.stdout == ""
+
+
+def _check(cli, name, *extra):
+    out = cli("cite-check", str(M / name), "--bib", REFS, "--json", *extra)
+    return out, json.loads(out.stdout)
+
+
+def test_markdown_essay_all_syntaxes_and_statuses(cli):
+    out, data = _check(cli, "essay.md")
+    assert out.exit_code == 1
+    got = [(c["line"], c["column"], c["syntax"], c["status"], c["keys"] or c["candidates"])
+           for c in data["citations"]]
+    assert got == [
+        (3, 19, "pandoc", "matched", ["schroder2019", "who2021"]),
+        (3, 56, "pandoc", "matched", ["garcia2018"]),
+        (4, 1, "pandoc", "matched", ["smith2020first"]),
+        (5, 16, "pandoc", "missing", []),
+        (7, 9, "prose", "matched", ["schroder2019"]),
+        (7, 38, "prose", "matched", ["garcia2018"]),
+        (8, 2, "prose", "matched", ["garcia2018"]),
+        (8, 41, "prose", "matched", ["who2021"]),
+        (9, 2, "prose", "matched", ["schroder2019"]),
+        (9, 26, "prose", "matched", ["who2021"]),
+        (9, 49, "prose", "matched", ["smith2020first"]),
+        (9, 67, "prose", "matched", ["schroder2019"]),
+        (10, 5, "prose", "matched", ["who2021"]),
+        (10, 42, "prose", "matched", ["smith2020second"]),
+        (12, 14, "prose", "year-mismatch", ["schroder2019"]),
+        (12, 51, "prose", "ambiguous", ["smith2020first", "smith2020second"]),
+        (12, 75, "prose", "missing", []),
+        (13, 15, "prose", "matched", ["smith2020second"]),
+    ]
+    assert data["uncited"] == ["uncited2017"]
+    assert data["summary"] == {"matched": 14, "ambiguous": 1, "year-mismatch": 1, "missing": 2}
+
+
+def test_plain_lines(cli):
+    out = cli("cite-check", str(M / "essay.md"), "--bib", REFS)
+    lines = out.stdout.splitlines()
+    assert f"{M / 'essay.md'}:12:75: error: [missing-citation] (Jones, 2021): no entry" in lines
+    assert (f"{M / 'essay.md'}:12:14: error: [year-mismatch] (Schroder & Weber, 2015): no entry "
+            "of that year; schroder2019 is 2019") in lines
+    assert len(lines) == 4
+
+
+def test_latex(cli):
+    out, data = _check(cli, "essay.tex")
+    got = [(c["line"], c["column"], c["status"], c["keys"]) for c in data["citations"]]
+    assert got == [(3, 13, "matched", ["schroder2019"]),
+                   (3, 41, "matched", ["garcia2018", "who2021"]),
+                   (4, 1, "matched", ["smith2020first"]),
+                   (4, 25, "matched", ["smith2020second"]),
+                   (4, 62, "missing", []),
+                   (6, 12, "matched", ["who2021"]),
+                   (7, 1, "matched", ["uncited2017"])]
+    assert data["uncited"] == []  # \nocite counts
+
+
+def test_nocite_star_and_syntax_option(tmp_path, cli):
+    tex = tmp_path / "all.txt"
+    tex.write_text("\\nocite{*}\n")
+    out = cli("cite-check", str(tex), "--syntax", "latex", "--bib", REFS, "--json")
+    assert json.loads(out.stdout)["uncited"] == []
+
+
+def test_github_and_sarif(cli):
+    gh = cli("cite-check", str(M / "essay.md"), "--bib", REFS, "--format", "github").stdout
+    assert f"::error file={M / 'essay.md'},line=12,col=75,title=(Jones%2C 2021) " \
+           "[missing-citation]::no entry" in gh
+    sarif = json.loads(cli("cite-check", str(M / "essay.md"), "--bib", REFS, "--format",
+                           "sarif").stdout)
+    assert len(sarif["runs"][0]["results"]) == 4
+
+
+def test_cited_keys_api_and_export_cited_in(cli):
+    lib = refbook.load(REFS)
+    assert cited_keys(lib, [str(M / "essay.tex")]) == [
+        "smith2020first", "smith2020second", "schroder2019", "garcia2018", "who2021",
+        "uncited2017"]
+    out = cli("export", "--cited-in", str(M / "essay.md"), "--format", "json", "--bib", REFS)
+    assert [e["id"] for e in json.loads(out.stdout)] == [
+        "smith2020first", "smith2020second", "schroder2019", "garcia2018", "who2021"]

@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("export", "Export formatted citations (APA, MLA, …) or data (RIS, CSL-JSON, …)."),
     "cite": ("cite", "Print an in-text citation: (Zahid, 2023), Zahid (2023), [@key]."),
     "cite-check": ("cite_check", "Check a manuscript's citations against the bibliography."),
+    "render": ("render", "Render a Markdown essay with formatted citations and references."),
     "fmt": ("fmt", "Format the .bib in one canonical layout, losslessly (--check, -i)."),
     "lint": ("lint", "Find defects: fields, duplicates, DOIs, URLs, pages, titles (--fix)."),
 }

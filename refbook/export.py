@@ -419,3 +419,67 @@ def standalone_page(entries: Sequence[Entry], style: str = "apa", *, title: str 
         items.append(f'<li id="{html.escape(key)}"{kw}><div class="entry">{body}</div>{note}'
                      f'<div class="links">{" · ".join(links)}</div></li>')
     return PAGE.format(title=html.escape(title), count=len(items), items="\n".join(items))
+
+
+# -- rendering a manuscript -----------------------------------------------------------------
+
+_ANNOTATE_FILTER = """
+local notes = {}
+local function read(meta)
+  if meta.refbook_annotations then
+    for key, value in pairs(meta.refbook_annotations) do
+      notes[key] = pandoc.utils.stringify(value)
+    end
+  end
+end
+local function unwrap(span)
+  -- case protection has done its work once citeproc has formatted the entry
+  if span.classes:includes("nocase") then return span.content end
+end
+local function annotate(div)
+  local key = div.identifier:match("^ref%-(.+)$")
+  if key and notes[key] then
+    div.content:insert(pandoc.BlockQuote({pandoc.Para({pandoc.Str(notes[key])})}))
+    return div
+  end
+end
+return {{Meta = read}, {Div = annotate, Span = unwrap}}
+"""
+
+
+def render_document(source: str, entries: Sequence[Entry], *, style: str = "apa",
+                    to: str = "markdown", output: str | None = None, annotated: bool = False,
+                    heading: str = "References", pandoc: str | None = None) -> str:
+    """A pandoc-Markdown manuscript with its citations formatted and a reference list
+    appended (pandoc --citeproc on refbook's CSL-JSON).  Returns the text, or writes
+    ``output`` (needed for docx)."""
+    from .csl import to_csl
+
+    refs = _with_references([to_csl(e) for e in entries])
+    temp: list[str] = [refs]
+    try:
+        args = ["--citeproc", "-f", "markdown", "--wrap=none", f"--csl={style_path(style)}",
+                f"--bibliography={refs}", "-M", f"reference-section-title={heading}"]
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False,
+                                         encoding="utf-8") as lua:
+            lua.write(_ANNOTATE_FILTER)
+        temp.append(lua.name)
+        if annotated:
+            meta = {"refbook_annotations": {e.key: e.annotation for e in entries if e.annotation}}
+            with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False,
+                                             encoding="utf-8") as fh:
+                json.dump(meta, fh, ensure_ascii=False)
+            temp.append(fh.name)
+            args.append(f"--metadata-file={fh.name}")
+        args.append(f"--lua-filter={lua.name}")
+        writer = {"markdown": "markdown-citations", "html": "html", "docx": "docx"}[to]
+        args += ["-t", writer]
+        if to == "html":
+            args += ["--standalone", "-M", "link-citations=true"]
+            args += ["-M", "pagetitle=Rendered manuscript"]
+        if output:
+            args += ["-o", output]
+        return run_pandoc(args, source, pandoc=pandoc)
+    finally:
+        for name in temp:
+            os.unlink(name)

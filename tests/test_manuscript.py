@@ -155,3 +155,50 @@ def test_cited_keys_api_and_export_cited_in(cli):
     out = cli("export", "--cited-in", str(M / "essay.md"), "--format", "json", "--bib", REFS)
     assert [e["id"] for e in json.loads(out.stdout)] == [
         "smith2020first", "smith2020second", "schroder2019", "garcia2018", "who2021"]
+
+
+ESSAY = ("# Essay\n\nThe TTP regrouped [@zahid2023dealing, p. 4; @biddle2019afghanistan], "
+         "as @kuo2023china notes.\n")
+
+
+def test_render_markdown_with_reference_list(cli, tmp_path):
+    essay = tmp_path / "essay.md"
+    essay.write_text(ESSAY)
+    out = cli("render", str(essay), cwd=REPO)
+    assert out.exit_code == 0
+    assert "The TTP regrouped (Biddle, 2019; Zahid, 2023, p. 4), as Kuo (2023) notes." in out.stdout
+    assert "# References" in out.stdout
+    assert "Biddle, S. (2019). Afghanistan after America. *Foreign Affairs*, *98*(1), 116--128." \
+        in out.stdout
+    assert "nocase" not in out.stdout and "Mir, A." not in out.stdout  # only cited works
+
+
+def test_render_annotated_other_style_and_heading(cli, tmp_path):
+    essay = tmp_path / "essay.md"
+    essay.write_text(ESSAY)
+    out = cli("render", str(essay), "--annotated", "--style", "ieee", "--heading", "Works",
+              cwd=REPO).stdout
+    assert "# Works" in out and "\\[1\\]" in out
+    assert "> Interview-based piece on extending the China-Pakistan Economic Corridor" in out
+
+
+def test_render_docx_and_html(cli, tmp_path):
+    essay = tmp_path / "essay.md"
+    essay.write_text(ESSAY)
+    target = tmp_path / "essay.docx"
+    assert cli("render", str(essay), "--to", "docx", "-o", str(target), cwd=REPO).exit_code == 0
+    assert target.read_bytes()[:2] == b"PK"
+    html = cli("render", str(essay), "--to", "html", cwd=REPO).stdout
+    assert html.startswith("<!DOCTYPE html>") and 'href="#ref-zahid2023dealing"' in html
+    assert cli("render", str(essay), "--to", "docx", cwd=REPO).exit_code == 2
+
+
+def test_render_stops_on_missing_citation(cli, tmp_path):
+    essay = tmp_path / "bad.md"
+    essay.write_text("Missing [@nobody2020] here.\n")
+    out = cli("render", str(essay), cwd=REPO)
+    assert out.exit_code == 1 and out.stdout == ""
+    assert f"{essay}:1:9: error: [missing-citation] [@nobody2020]: no entry with key nobody2020" \
+        in out.stderr
+    anyway = cli("render", str(essay), "--allow-missing", cwd=REPO)
+    assert anyway.exit_code == 0 and "Missing (**nobody2020?**) here." in anyway.stdout

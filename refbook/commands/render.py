@@ -1,0 +1,58 @@
+"""refbook render"""
+
+from __future__ import annotations
+
+import click
+
+from ._common import bib_option, get_config, open_library
+
+
+@click.command("render")
+@click.argument("essay", type=click.Path(exists=True, dir_okay=False))
+@click.option("-s", "--style", metavar="NAME|FILE.csl", help="Citation style (default apa).")
+@click.option("-t", "--to", "to", type=click.Choice(["markdown", "html", "docx"]),
+              default="markdown", show_default=True, help="Output format.")
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE (required for docx).")
+@click.option("--annotated", is_flag=True, help="Put each annotation under its reference.")
+@click.option("--heading", default="References", show_default=True,
+              help="Heading of the reference list.")
+@click.option("--allow-missing", is_flag=True,
+              help="Render even when a citation has no entry (pandoc marks it ???).")
+@bib_option
+def command(essay, style, to, output, annotated, heading, allow_missing) -> int:
+    """Render a pandoc-Markdown essay: citations formatted, reference list appended.
+
+    Citations are pandoc's ([@key], [@key, p. 12], @key). A citation with no entry stops
+    the render with the cite-check report (exit 1) unless --allow-missing.
+    """
+    import sys
+    from pathlib import Path
+
+    from ..export import render_document
+    from ..manuscript import check_manuscripts
+    from ..output.manuscript import render as render_report
+
+    if to == "docx" and not output:
+        raise click.UsageError("--to docx needs -o FILE")
+    lib = open_library()
+    result = check_manuscripts(lib, [essay], syntax="markdown")
+    keyed = [c for c in result.citations if c.syntax == "pandoc"]
+    if not allow_missing and any(c.status != "matched" for c in keyed):
+        result.citations = [c for c in keyed if c.status != "matched"]
+        old = sys.stdout  # the report goes to stderr: stdout is for the document
+        sys.stdout = sys.stderr
+        try:
+            render_report(result, "plain", lib.path, uncited=False)
+        finally:
+            sys.stdout = old
+        sys.stderr.write("refbook: render stopped: citations without an entry "
+                         "(--allow-missing renders anyway)\n")
+        return 1
+    cfg = get_config()
+    text = render_document(Path(essay).read_text(encoding="utf-8"), list(lib),
+                           style=style or cfg["export.style"], to=to, output=output,
+                           annotated=annotated, heading=heading,
+                           pandoc=cfg["export.pandoc"] or None)
+    if not output:
+        sys.stdout.write(text)
+    return 0

@@ -28,7 +28,9 @@ def bench(n: int) -> None:
     figures = {
         "bare refbook.load": timed([PY, "-c", f"import refbook; refbook.load({path!r})"]),
         "lint (all but similar-title)": timed([*cli, "lint", "--ignore", "similar-title",
-                                               "--format", "json"]),
+                                               "--format", "plain"]),
+        "  same, --format json": timed([*cli, "lint", "--ignore", "similar-title",
+                                        "--format", "json"]),
         "lint --select similar-title": timed([*cli, "lint", "--select", "similar-title"]),
         "fmt --check": timed([*cli, "fmt", "--check"]),
     }

@@ -93,9 +93,17 @@ def mask(text: str, syntax: str) -> str:
     return text
 
 
-def _position(text: str, offset: int) -> tuple[int, int]:
-    line = text.count("\n", 0, offset) + 1
-    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+class _Lines:
+    """Offset -> (line, column) by binary search over the line starts."""
+
+    def __init__(self, text: str):
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def __call__(self, offset: int) -> tuple[int, int]:
+        from bisect import bisect_right
+
+        i = bisect_right(self.starts, offset) - 1
+        return i + 1, offset - self.starts[i] + 1
 
 
 # -- pandoc and LaTeX ----------------------------------------------------------------------
@@ -117,11 +125,12 @@ def _strip_key(key: str) -> str:
 def find_key_citations(text: str, syntax: str = "pandoc", path: str = "") -> list[Citation]:
     """pandoc or LaTeX key citations (reusable: ``refbook rename --in`` edits these)."""
     masked = mask(text, syntax)
+    position = _Lines(text)
     out: list[Citation] = []
     if syntax == "latex":
         for m in _LATEX.finditer(masked):
             keys = [k.strip() for k in m.group(1).split(",") if k.strip()]
-            line, col = _position(text, m.start())
+            line, col = position(m.start())
             out.append(Citation(path, line, col, text[m.start():m.end()], "latex", keys))
         return out
     taken: list[tuple[int, int]] = []
@@ -130,13 +139,17 @@ def find_key_citations(text: str, syntax: str = "pandoc", path: str = "") -> lis
         keys = [_strip_key(k) for k in _IN_BRACKET_KEY.findall(inner)]
         if not keys:
             continue
-        line, col = _position(text, m.start())
+        line, col = position(m.start())
         out.append(Citation(path, line, col, text[m.start():m.end()], "pandoc", keys))
         taken.append((m.start(), m.end()))
+    starts = [a for a, _ in taken]
     for m in _NARRATIVE_KEY.finditer(masked):
-        if any(a <= m.start() < b for a, b in taken):
+        from bisect import bisect_right
+
+        i = bisect_right(starts, m.start()) - 1
+        if i >= 0 and taken[i][0] <= m.start() < taken[i][1]:
             continue
-        line, col = _position(text, m.start())
+        line, col = position(m.start())
         out.append(Citation(path, line, col, text[m.start():m.end()], "pandoc",
                             [_strip_key(m.group(1))], narrative=True))
     out.sort(key=lambda c: (c.line, c.column))
@@ -190,8 +203,9 @@ def find_prose_citations(text: str, path: str = "", syntax: str = "markdown") ->
     # Markdown link debris around years: "[2023](#)" -> "2023" padded to the same length
     masked = re.sub(r"\[(\d{4}[a-z]?)\]\(([^)]*)\)",
                     lambda m: m.group(1) + " " * (len(m.group(0)) - len(m.group(1))), masked)
+    position = _Lines(text)
     out: list[Citation] = []
-    paren_spans: list[tuple[int, int]] = []
+    paren_starts: set[int] = set()
     for m in _PAREN.finditer(masked):
         body = m.group("body")
         inner = re.fullmatch(r"\s*(?P<name>" + _NAME + r")\s*\((?P<rest>[^()]*)\)\s*", body)
@@ -210,15 +224,15 @@ def find_prose_citations(text: str, path: str = "", syntax: str = "markdown") ->
             if parsed is None:
                 continue
             names, et_al, year, title = parsed
-            line, col = _position(text, start)
+            line, col = position(start)
             out.append(Citation(path, line, col, "(" + text[start:end].strip() + ")",
                                 "prose", authors=names, et_al=et_al, year=year, title=title))
             found_here = True
         if found_here:
-            paren_spans.append((m.start(), m.end()))
+            paren_starts.add(m.start())
     for m in _NARRATIVE.finditer(masked):
         paren = masked.index("(", m.start("names"))
-        if any(a <= paren < b for a, b in paren_spans):
+        if paren in paren_starts:
             continue
         names_text = m.group("names")
         et_al = names_text.endswith("et al.")
@@ -227,7 +241,7 @@ def find_prose_citations(text: str, path: str = "", syntax: str = "markdown") ->
         # a sentence's first word is not a name unless an entry says so (checked in matching)
         if any(n.lower() in _NOT_NAMES for n in names):
             continue
-        line, col = _position(text, m.start())
+        line, col = position(m.start())
         out.append(Citation(path, line, col, text[m.start():m.end()], "prose", authors=names,
                             et_al=et_al, year=m.group("year").replace(" ", ""), narrative=True))
     out.sort(key=lambda c: (c.line, c.column))
@@ -259,16 +273,28 @@ def _name_key(name: str) -> str:
 
 
 class Matcher:
-    """Index of entries by first author's family name (and by key), built once."""
+    """Indexes of entries by key, by first author's family name and by the whole author
+    list, each name folded once, so that matching a citation never scans the library."""
 
     def __init__(self, entries: Sequence[Entry]):
         self.entries = list(entries)
         self.by_key = {e.key.lower(): e for e in self.entries}
         self.by_first: dict[str, list[Entry]] = defaultdict(list)
+        self.by_names: dict[tuple[str, ...], list[Entry]] = defaultdict(list)
+        self.names: dict[str, tuple[str, ...]] = {}
+        self.years: dict[str, int | None] = {}
+        self.by_first_year: dict[tuple[str, int | None], list[Entry]] = defaultdict(list)
+        self.by_names_year: dict[tuple, list[Entry]] = defaultdict(list)
         for e in self.entries:
             people = e.authors or e.editors
-            if people:
-                self.by_first[_name_key(people[0].family)].append(e)
+            names = tuple(_name_key(p.family) for p in people if p.literal != "others")
+            self.names[e.key] = names
+            self.years[e.key] = e.year
+            if names:
+                self.by_first[names[0]].append(e)
+                self.by_names[names].append(e)
+                self.by_first_year[(names[0], e.year)].append(e)
+                self.by_names_year[(names, e.year)].append(e)
 
     def match(self, c: Citation) -> Citation:
         if c.syntax in ("pandoc", "latex"):
@@ -285,30 +311,37 @@ class Matcher:
         return self._match_prose(c)
 
     def _match_prose(self, c: Citation) -> Citation:
-        cited = [_name_key(n) for n in c.authors]
+        cited = tuple(_name_key(n) for n in c.authors)
         pool = self.by_first.get(cited[0], [])
-
-        def names(e: Entry) -> list[str]:
-            return [_name_key(p.family) for p in (e.authors or e.editors) if p.literal != "others"]
-
+        names = self.names
         if c.et_al:
-            same = [e for e in pool if len(names(e)) >= 3] or [e for e in pool if len(names(e)) >= 2]
+            # only the entries of that year need their author count checked
+            year_pool = self.by_first_year.get(
+                (cited[0], int(c.year[:4]) if c.year[:4].isdigit() else None), [])
+            same = [e for e in year_pool if len(names[e.key]) >= 3] or \
+                [e for e in year_pool if len(names[e.key]) >= 2] or \
+                [e for e in pool if len(names[e.key]) >= 2]
         else:
-            same = [e for e in pool if names(e) == cited] or \
-                [e for e in pool if names(e)[: len(cited)] == cited]
+            same = self.by_names.get(cited) or \
+                [e for e in pool if names[e.key][: len(cited)] == cited]
         if not same:
             c.status = MISSING
             c.message = "no entry" if not pool else \
                 f"no entry by {' & '.join(c.authors)} (entries by {c.authors[0]}: " \
-                f"{', '.join(e.key for e in pool)})"
+                f"{', '.join(e.key for e in pool[:5])}{', …' if len(pool) > 5 else ''})"
             return c
-        year = c.year[:4] if c.year[:4].isdigit() else None
-        dated = [e for e in same if (e.year is None if year is None else str(e.year) == year)]
+        year = int(c.year[:4]) if c.year[:4].isdigit() else None
+        years = self.years
+        if not c.et_al and same is self.by_names.get(cited):
+            dated = list(self.by_names_year.get((cited, year), []))  # the common case: indexed
+        else:
+            dated = [e for e in same if years[e.key] == year]
         if not dated:
             c.status = YEAR_MISMATCH
             c.candidates = [e.key for e in same]
             c.message = "no entry of that year; " + ", ".join(
-                f"{e.key} is {e.year or 'n.d.'}" for e in same)
+                f"{e.key} is {years[e.key] or 'n.d.'}" for e in same[:5]) + \
+                (f" (and {len(same) - 5} more)" if len(same) > 5 else "")
             return c
         if len(dated) > 1 and len(c.year) == 5:  # 2023a / 2023b: by title order
             dated.sort(key=lambda e: fold(e.title))

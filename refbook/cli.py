@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "stats": ("stats", "Counts per type, year and keyword; fields missing."),
     "config": ("config_", "Show the effective settings and where each came from."),
     "search": ("search", "Search with a query language; ranked, fuzzy, indexed."),
+    "check": ("check", "Check DOIs (exist? same work?) and URLs (alive?) for CI."),
     "export": ("export", "Export formatted citations (APA, MLA, …) or data (RIS, CSL-JSON, …)."),
     "cite": ("cite", "Print an in-text citation: (Zahid, 2023), Zahid (2023), [@key]."),
     "cite-check": ("cite_check", "Check a manuscript's citations against the bibliography."),

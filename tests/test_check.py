@@ -1,0 +1,448 @@
+"""refbook check against real HTTP servers on 127.0.0.1 that imitate the DOI resolver's
+Handle API, Crossref, DataCite and misbehaving web sites.  Never the internet."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+import xml.etree.ElementTree as ET
+
+import pytest
+from werkzeug import Response
+
+from refbook import links
+from refbook.links import Checker, Options, Target
+
+from .conftest import REPO
+
+FAST = dict(timeout=1.0, connect_timeout=1.0, retries=1, backoff=0.05, max_retry_after=2.0,
+            allow_private=True, user_agent="refbook-test")
+
+
+def check_url(url: str, **kw) -> links.Result:
+    opts = Options(**{**FAST, **kw})
+    return Checker(opts).check(Target("k", "url", url, 1), None)
+
+
+# -- URLs --------------------------------------------------------------------------------
+
+
+def test_ok_and_head_only(httpserver):
+    httpserver.expect_request("/ok", method="HEAD").respond_with_data("", 200)
+    r = check_url(httpserver.url_for("/ok"))
+    assert (r.verdict, r.status) == ("ok", 200)
+
+
+@pytest.mark.parametrize("status", [404, 410])
+def test_gone_is_broken(httpserver, status):
+    httpserver.expect_request("/gone").respond_with_data("", status)
+    r = check_url(httpserver.url_for("/gone"))
+    assert r.verdict == "broken" and r.message.endswith(f"returned {status}")
+
+
+def test_permanent_redirect_chain_reports_the_new_url(httpserver):
+    httpserver.expect_request("/a").respond_with_data("", 301, headers={"Location": "/b"})
+    httpserver.expect_request("/b").respond_with_data("", 308, headers={"Location": "/c"})
+    httpserver.expect_request("/c").respond_with_data("", 200)
+    r = check_url(httpserver.url_for("/a"))
+    assert r.verdict == "redirected"
+    assert r.final_url == httpserver.url_for("/c")
+
+
+def test_temporary_redirect_is_ok(httpserver):
+    httpserver.expect_request("/t").respond_with_data("", 302, headers={"Location": "/u"})
+    httpserver.expect_request("/u").respond_with_data("", 200)
+    assert check_url(httpserver.url_for("/t")).verdict == "ok"
+
+
+def test_redirect_loop_and_too_many_hops(httpserver):
+    httpserver.expect_request("/x").respond_with_data("", 302, headers={"Location": "/y"})
+    httpserver.expect_request("/y").respond_with_data("", 302, headers={"Location": "/x"})
+    r = check_url(httpserver.url_for("/x"))
+    assert r.verdict == "broken" and "redirect loop" in r.message
+    for i in range(5):
+        httpserver.expect_request(f"/h{i}").respond_with_data(
+            "", 302, headers={"Location": f"/h{i + 1}"})
+    r = check_url(httpserver.url_for("/h0"), max_redirects=3)
+    assert r.verdict == "broken" and "more than 3 redirects" in r.message
+
+
+def test_head_405_falls_back_to_get(httpserver):
+    httpserver.expect_request("/nohead", method="HEAD").respond_with_data("", 405)
+    httpserver.expect_request("/nohead", method="GET").respond_with_data("hello", 200)
+    assert check_url(httpserver.url_for("/nohead")).verdict == "ok"
+
+
+def test_403_for_robots_is_blocked_not_broken(httpserver):
+    httpserver.expect_request("/bots").respond_with_data("", 403)
+    r = check_url(httpserver.url_for("/bots"))
+    assert r.verdict == "blocked"
+
+
+def test_cloudflare_challenge_and_999(httpserver):
+    httpserver.expect_request("/cf").respond_with_data(
+        "<html>Just a moment...</html>", 403, headers={"cf-mitigated": "challenge"})
+    httpserver.expect_request("/li").respond_with_data("", 999)
+    assert check_url(httpserver.url_for("/cf")).verdict == "blocked"
+    assert check_url(httpserver.url_for("/li")).verdict == "blocked"
+
+
+def test_429_honours_retry_after_then_succeeds(httpserver):
+    httpserver.expect_ordered_request("/slow-down").respond_with_data(
+        "", 429, headers={"Retry-After": "1"})
+    httpserver.expect_ordered_request("/slow-down").respond_with_data("", 200)
+    start = time.monotonic()
+    r = check_url(httpserver.url_for("/slow-down"))
+    assert r.verdict == "ok"
+    assert time.monotonic() - start >= 1.0
+
+
+def test_429_with_a_long_retry_after_is_rate_limited_without_waiting(httpserver):
+    httpserver.expect_request("/later").respond_with_data("", 429, headers={"Retry-After": "3600"})
+    start = time.monotonic()
+    r = check_url(httpserver.url_for("/later"))
+    assert r.verdict == "rate-limited"
+    assert time.monotonic() - start < 5
+
+
+def test_500_then_200_is_retried(httpserver):
+    httpserver.expect_ordered_request("/flaky").respond_with_data("", 500)
+    httpserver.expect_ordered_request("/flaky").respond_with_data("", 200)
+    assert check_url(httpserver.url_for("/flaky")).verdict == "ok"
+
+
+def test_persistent_500_is_an_error_not_broken(httpserver):
+    httpserver.expect_request("/down").respond_with_data("", 503)
+    assert check_url(httpserver.url_for("/down")).verdict == "error"
+
+
+def test_404_is_not_retried(httpserver):
+    httpserver.expect_request("/nope").respond_with_data("", 404)
+    check_url(httpserver.url_for("/nope"))
+    assert len(httpserver.log) == 1
+
+
+def test_huge_body_is_not_downloaded(httpserver):
+    sent = {"bytes": 0}
+
+    def body():
+        chunk = b"x" * (1 << 20)
+        for _ in range(1024):  # 1 GiB if anyone read it all
+            sent["bytes"] += len(chunk)
+            yield chunk
+
+    httpserver.expect_request("/big", method="HEAD").respond_with_data("", 405)
+    httpserver.expect_request("/big", method="GET").respond_with_response(
+        Response(body(), status=200, headers={"Content-Length": str(1 << 30)}))
+    start = time.monotonic()
+    r = check_url(httpserver.url_for("/big"))
+    assert r.verdict == "ok"
+    assert time.monotonic() - start < 10
+    assert sent["bytes"] < 64 << 20  # at most what the socket buffers took
+
+
+@pytest.fixture
+def raw_server():
+    """A TCP server on 127.0.0.1 whose behaviour a test chooses: 'silent' never answers,
+    'reset' closes the connection at once."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    mode = {"kind": "silent"}
+    conns = []
+    stop = threading.Event()
+
+    def serve():
+        sock.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                continue
+            if mode["kind"] == "reset":
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                conn.close()
+            else:
+                conns.append(conn)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield sock.getsockname()[1], mode
+    stop.set()
+    thread.join()
+    for c in conns:
+        c.close()
+    sock.close()
+
+
+def test_server_that_never_answers_times_out(raw_server):
+    port, mode = raw_server
+    start = time.monotonic()
+    r = check_url(f"http://127.0.0.1:{port}/hang", timeout=0.5, retries=1)
+    assert r.verdict == "timeout"
+    assert time.monotonic() - start < 5
+
+
+def test_connection_reset_and_refused(raw_server):
+    port, mode = raw_server
+    mode["kind"] = "reset"
+    assert check_url(f"http://127.0.0.1:{port}/reset").verdict == "broken"
+    free = socket.socket()
+    free.bind(("127.0.0.1", 0))
+    closed_port = free.getsockname()[1]
+    free.close()
+    r = check_url(f"http://127.0.0.1:{closed_port}/")
+    assert r.verdict == "broken" and r.message == "connection refused"
+
+
+def test_private_addresses_are_refused_unless_allowed(httpserver, monkeypatch):
+    httpserver.expect_request("/p").respond_with_data("", 200)
+    r = check_url(httpserver.url_for("/p"), allow_private=False)
+    assert r.verdict == "error" and "private address" in r.message
+    assert len(httpserver.log) == 0  # refused before any request
+
+
+def test_redirect_to_a_private_address_is_refused(httpserver, monkeypatch):
+    # No public address exists in a test: let the test server itself count as public, so
+    # that the redirect target (the cloud metadata address, link-local) is what is refused.
+    real = links._check_public
+
+    def public_for_test_server(url):
+        if f":{httpserver.port}/" in url:
+            return None
+        return real(url)
+
+    monkeypatch.setattr(links, "_check_public", public_for_test_server)
+    httpserver.expect_request("/r").respond_with_data(
+        "", 302, headers={"Location": "http://169.254.169.254/latest/meta-data/"})
+    r = check_url(httpserver.url_for("/r"), allow_private=False)
+    assert r.verdict == "error" and "169.254.169.254" in r.message
+
+
+def test_credentials_are_never_printed(httpserver):
+    httpserver.expect_request("/secret").respond_with_data("", 404)
+    url = httpserver.url_for("/secret").replace("http://", "http://alice:s3cret@")
+    r = check_url(url)
+    assert r.verdict == "broken"
+    assert "s3cret" not in r.message and "s3cret" not in json.dumps(r.to_dict())
+    assert links.redact(url) == url.replace("alice:s3cret@", "***@")
+
+
+@pytest.fixture
+def threaded_server():
+    from pytest_httpserver import HTTPServer
+
+    server = HTTPServer(threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
+
+
+def test_per_host_limit_is_respected(threaded_server):
+    httpserver = threaded_server
+    lock = threading.Lock()
+    state = {"now": 0, "max": 0}
+
+    def slow(request):
+        with lock:
+            state["now"] += 1
+            state["max"] = max(state["max"], state["now"])
+        time.sleep(0.2)
+        with lock:
+            state["now"] -= 1
+        return Response("", 200)
+
+    httpserver.expect_request("/slow").respond_with_handler(slow)
+    targets = [Target(f"k{i}", "url", httpserver.url_for(f"/slow?i={i}"), i) for i in range(12)]
+    results = Checker(Options(**{**FAST, "per_host": 3, "concurrency": 12})).run(targets)
+    assert all(r.verdict == "ok" for r in results)
+    assert state["max"] == 3
+
+
+# -- DOIs -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def registry(httpserver):
+    """The Handle API, Crossref and DataCite, all on one local server."""
+    known = {
+        "10.1177/09749284221127807": {
+            "title": ["Geopolitical Dynamics in the Afghanistan–India–Pakistan Triangle"],
+            "author": [{"family": "Wani", "given": "Zahid Ahmad"}],
+            "issued": {"date-parts": [[2022, 10]]}, "volume": "78", "issue": "4",
+            "page": "617-633"},
+        "10.1000/other": {
+            "title": ["A Completely Different Paper about Soil Chemistry"],
+            "author": [{"family": "Nobody"}], "issued": {"date-parts": [[1999]]}},
+        "10.1000/swapped": {
+            "title": ["Afghanistan after America"], "author": [{"family": "Biddle"}],
+            "issued": {"date-parts": [[2019]]}, "volume": "98", "issue": "1",
+            "page": "116-128"},
+    }
+    datacite = {"10.5281/zenodo.1": {"titles": [{"title": "A Data Set"}],
+                                      "creators": [{"familyName": "Doe"}],
+                                      "publicationYear": 2021}}
+
+    def handle(request):
+        doi = request.path.split("/api/handles/", 1)[1]
+        if doi in known or doi in datacite:
+            return Response(json.dumps({"responseCode": 1, "handle": doi}), 200,
+                            content_type="application/json")
+        return Response(json.dumps({"responseCode": 100, "handle": doi}), 404,
+                        content_type="application/json")
+
+    def crossref(request):
+        doi = request.path.split("/works/", 1)[1]
+        if doi in known:
+            return Response(json.dumps({"status": "ok", "message": known[doi]}), 200,
+                            content_type="application/json")
+        return Response("Resource not found.", 404)
+
+    def datacite_handler(request):
+        doi = request.path.split("/dois/", 1)[1]
+        if doi in datacite:
+            return Response(json.dumps({"data": {"attributes": datacite[doi]}}), 200,
+                            content_type="application/json")
+        return Response("{}", 404, content_type="application/json")
+
+    import re as _re
+
+    httpserver.expect_request(_re.compile(r"^/api/handles/.*")).respond_with_handler(handle)
+    httpserver.expect_request(_re.compile(r"^/cr/works/.*")).respond_with_handler(crossref)
+    httpserver.expect_request(_re.compile(r"^/dc/dois/.*")).respond_with_handler(datacite_handler)
+    base = httpserver.url_for("").rstrip("/")
+    return {"REFBOOK_DOI_RESOLVER": base, "REFBOOK_CROSSREF_API": base + "/cr",
+            "REFBOOK_DATACITE_API": base + "/dc"}
+
+
+DOIS_BIB = """\
+@article{wani2022geopolitical,
+  author = {Wani, Z. A.},
+  title = {Geopolitical Dynamics in the {Afghanistan}-{India}-{Pakistan} Triangle},
+  journal = {India Quarterly},
+  year = {2022},
+  volume = {78},
+  number = {4},
+  pages = {617--633},
+  doi = {10.1177/09749284221127807},
+}
+
+@article{biddle2019afghanistan,
+  author = {Biddle, S.},
+  title = {Afghanistan after America},
+  journal = {Foreign Affairs},
+  year = {2019},
+  volume = {1},
+  number = {98},
+  pages = {116--128},
+  doi = {10.1000/swapped},
+}
+
+@article{wrong2020,
+  author = {Someone, A.},
+  title = {Border Security in South Asia},
+  journal = {J},
+  year = {2020},
+  doi = {10.1000/other},
+}
+
+@article{missing2020,
+  author = {Someone, B.},
+  title = {Not Registered},
+  journal = {J},
+  year = {2020},
+  doi = {10.1000/does-not-exist},
+}
+
+@misc{data2021,
+  author = {Doe, J.},
+  title = {A Data Set},
+  year = {2021},
+  doi = {10.5281/zenodo.1},
+}
+"""
+
+
+def test_doi_checks_through_handle_api_and_metadata(cli, registry, tmp_path):
+    bib = tmp_path / "dois.bib"
+    bib.write_text(DOIS_BIB)
+    out = cli("check", "--json", "--allow-private", "--no-cache", "--bib", str(bib), env=registry)
+    data = json.loads(out.stdout)
+    verdicts = {r["key"]: r for r in data["results"]}
+    assert verdicts["wani2022geopolitical"]["verdict"] == "ok"
+    assert verdicts["wani2022geopolitical"]["warnings"] == []
+    assert verdicts["biddle2019afghanistan"]["verdict"] == "ok"
+    assert set(verdicts["biddle2019afghanistan"]["warnings"]) == {
+        "volume: bib 1, crossref 98", "issue: bib 98, crossref 1"}
+    assert verdicts["wrong2020"]["verdict"] == "mismatch"
+    assert "DOI points to another work" in verdicts["wrong2020"]["message"]
+    assert verdicts["missing2020"]["verdict"] == "broken"
+    assert verdicts["data2021"]["verdict"] == "ok"  # DataCite record
+    assert out.exit_code == 1
+
+
+def test_plain_github_junit_sarif_markdown(cli, registry, tmp_path):
+    bib = tmp_path / "dois.bib"
+    bib.write_text(DOIS_BIB)
+    args = ["check", "--allow-private", "--no-cache", "--bib", str(bib)]
+    lines = DOIS_BIB.splitlines()
+    missing = lines.index("  doi = {10.1000/does-not-exist},") + 1
+    swapped = lines.index("  doi = {10.1000/swapped},") + 1
+    plain = cli(*args, env=registry).stdout.splitlines()
+    assert f"{bib}:{missing}: error: [broken-doi] missing2020: DOI 10.1000/does-not-exist not " \
+           "found (Handle API responseCode 100)" in plain
+    assert f"{bib}:{swapped}: warning: [doi-metadata] biddle2019afghanistan: doi 10.1000/swapped: " \
+           "volume: bib 1, crossref 98" in plain
+    gh = cli(*args, "--format", "github", env=registry).stdout
+    assert f"::error file={bib},line={missing},title=missing2020 [broken-doi]::" in gh
+    junit = ET.fromstring(cli(*args, "--format", "junit", env=registry).stdout)
+    assert junit.get("failures") == "2"
+    assert any(tc.get("name") == "wani2022geopolitical doi" for tc in junit.iter("testcase"))
+    sarif = json.loads(cli(*args, "--format", "sarif", env=registry).stdout)
+    assert {r["ruleId"] for r in sarif["runs"][0]["results"]} >= {"broken-doi", "doi-mismatch"}
+    md = cli(*args, "--format", "markdown", env=registry).stdout
+    assert md.startswith("### refbook check: 2 error(s)")
+
+
+def test_results_cache_reuses_successes_only(cli, registry, tmp_path, httpserver):
+    bib = tmp_path / "dois.bib"
+    bib.write_text(DOIS_BIB)
+    args = ["check", "--json", "--allow-private", "--bib", str(bib)]
+    cli(*args, env=registry)
+    before = len(httpserver.log)
+    again = json.loads(cli(*args, env=registry).stdout)
+    cached = {r["key"]: r["cached"] for r in again["results"]}
+    assert cached["wani2022geopolitical"] and not cached["missing2020"]
+    # only the failures were asked again: 2 failing DOIs -> handle (+ metadata for mismatch)
+    assert len(httpserver.log) - before <= 4
+
+
+def test_selection_and_offline(cli, tmp_path):
+    bib = tmp_path / "dois.bib"
+    bib.write_text(DOIS_BIB.replace("doi = {10.1000/other}", "doi = {https://doi.org/10.1000/other}"))
+    out = cli("check", "--offline", "--json", "--bib", str(bib))
+    data = json.loads(out.stdout)
+    bad = [r for r in data["results"] if r["verdict"] != "ok"]
+    assert [r["key"] for r in bad] == ["wrong2020"] and out.exit_code == 1
+    only = cli("check", "--offline", "--json", "--urls-only", "--bib", str(bib))
+    assert json.loads(only.stdout)["results"] == []
+    keyed = cli("check", "wani2022geopolitical", "--offline", "--json", "--bib", str(bib))
+    assert [r["key"] for r in json.loads(keyed.stdout)["results"]] == ["wani2022geopolitical"]
+
+
+def test_shipped_bibliography_passes_offline(cli):
+    out = cli("check", "--offline", cwd=REPO)
+    assert out.exit_code == 0 and out.stdout == ""
+
+
+def test_user_agent_names_refbook_and_mailto(cli, httpserver, tmp_path):
+    httpserver.expect_request("/ua").respond_with_data("", 200)
+    bib = tmp_path / "u.bib"
+    bib.write_text(f"@online{{u, title={{U}}, year={{2020}}, url={{{httpserver.url_for('/ua')}}}}}\n")
+    (tmp_path / "refbook.toml").write_text('[check]\nmailto = "me@example.org"\n')
+    cli("check", "--allow-private", "--no-cache", "--bib", str(bib), cwd=tmp_path)
+    ua = httpserver.log[0][0].headers["User-Agent"]
+    assert ua.startswith("refbook/") and "mailto:me@example.org" in ua

@@ -1,0 +1,105 @@
+"""refbook add"""
+
+from __future__ import annotations
+
+import click
+
+from ._common import bib_option, bib_path, get_config
+
+
+@click.command("add")
+@click.argument("sources", nargs=-1)
+@click.option("--doi", "dois", multiple=True, metavar="DOI",
+              help="Add by DOI (also a https://doi.org/… URL or doi: prefix); repeatable; "
+                   "'-' reads DOIs from stdin.")
+@click.option("--url", "urls", multiple=True, metavar="URL",
+              help="Add a web page from its citation/Dublin Core/Open Graph meta tags.")
+@click.option("--from", "fmt", type=click.Choice(["bibtex", "biblatex", "ris", "csl-json"]),
+              help="Input format of FILE or stdin (default: detected).")
+@click.option("--force", is_flag=True, help="Add even when it duplicates an entry.")
+@click.option("--merge", "merge_into", is_flag=True,
+              help="Fill the duplicate entry's missing fields instead of adding.")
+@click.option("--dry-run", is_flag=True, help="Print the diff that would be written.")
+@click.option("--annotation", metavar="TEXT", help="Set the annotation of the new entries.")
+@click.option("--keywords", metavar="A,B", help="Set the keywords of the new entries.")
+@click.option("--edit", "edit_first", is_flag=True, help="Open each new entry in $EDITOR first.")
+@bib_option
+def command(sources, dois, urls, fmt, force, merge_into, dry_run, annotation, keywords,
+            edit_first) -> int:
+    """Add references from DOIs, web pages, or BibTeX/BibLaTeX/RIS/CSL-JSON files
+    (SOURCES: files, or - for stdin).
+
+    Keys come from the key_pattern setting (default zahid2023dealing style), unique
+    case-insensitively. A likely duplicate (same DOI, same title/year/first author, or a
+    near-identical title) is reported with the evidence and not added, unless --force or
+    --merge. The rest of the file is untouched; the write is atomic and locked.
+    """
+    import sys
+
+    from .. import __version__, importers
+    from ..edits import add, diff
+    from ..errors import UsageError
+    from ..model import normalize_doi
+    from ..output import warn
+    from ..store import editing
+
+    cfg = get_config()
+    ua = f"refbook/{__version__} (+https://github.com/refbook/refbook)"
+    drafts = []
+    doi_list = []
+    for d in dois:
+        doi_list += sys.stdin.read().split() if d == "-" else [d]
+    for d in doi_list:
+        drafts.append(importers.fetch_doi(normalize_doi(d), cfg["check.doi_resolver"],
+                                          user_agent=ua))
+    for u in urls:
+        drafts.append(importers.fetch_url(u, user_agent=ua))
+    for src in sources:
+        if src == "-":
+            text, name = sys.stdin.read(), "<stdin>"
+        else:
+            try:
+                with open(src, encoding="utf-8-sig") as fh:
+                    text, name = fh.read(), src
+            except OSError as exc:
+                from ..errors import InputError
+
+                raise InputError(f"{src}: error: cannot read ({exc.strerror})") from None
+        drafts += importers.parse(text, fmt, name)
+    if not drafts:
+        raise UsageError("error: nothing to add (give --doi, --url, a file or -)")
+    if edit_first:
+        drafts = [_edited(d) for d in drafts]
+    path = bib_path()
+    with editing(path) as bib:
+        report = add(bib, drafts, pattern=cfg["key_pattern"], force=force,
+                     merge_into=merge_into, annotation=annotation, keywords=keywords)
+        if dry_run:
+            sys.stdout.write(diff(bib, path))
+            bib.modified = False  # nothing is written
+    for source, evidence in report.skipped:
+        warn(f"refbook: not added ({source}): likely duplicate of " + "; ".join(evidence) +
+             " (--force adds it, --merge fills the existing entry)")
+    for key, filled in report.merged:
+        warn(f"refbook: merged into {key}: " + (", ".join(filled) or "nothing new"))
+    if not dry_run:
+        for key in report.added:
+            sys.stdout.write(key + "\n")
+    return 1 if report.skipped and not report.added and not report.merged else 0
+
+
+def _edited(draft):
+    from ..editor import edit_text
+    from ..importers import from_bibtex
+    from ..store import Style
+
+    text = Style().format_entry(draft.entry_type, draft.key or "newkey", list(draft.fields.items()))
+    saved = edit_text(text)
+    parsed = from_bibtex(saved, "<editor>")
+    if len(parsed) != 1:
+        from ..errors import UsageError
+
+        raise UsageError("error: the edited text is not one BibTeX entry; nothing added")
+    new = parsed[0]
+    new.key = new.key if new.key != "newkey" else draft.key
+    return new

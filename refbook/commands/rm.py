@@ -1,0 +1,32 @@
+"""refbook rm"""
+
+from __future__ import annotations
+
+import click
+
+from ._common import bib_option, bib_path, complete_keys
+
+
+@click.command("rm")
+@click.argument("keys", nargs=-1, required=True, shell_complete=complete_keys)
+@click.option("-y", "--yes", is_flag=True, help="Do not ask (needed when not on a terminal).")
+@bib_option
+def command(keys: tuple[str, ...], yes: bool) -> int:
+    """Remove entries (asks for confirmation on a terminal)."""
+    import sys
+
+    from ..errors import UsageError
+    from ..store import editing
+
+    with editing(bib_path()) as bib:
+        blocks = [bib.get(k) for k in keys]
+        if not yes:
+            if not sys.stdin.isatty():
+                raise UsageError("error: refusing to remove entries without --yes "
+                                 "when not on a terminal")
+            if not click.confirm(f"Remove {', '.join(b.key for b in blocks)}?"):
+                bib.modified = False
+                return 1
+        for b in blocks:
+            bib.remove_entry(b)
+    return 0

@@ -1,0 +1,211 @@
+"""Edits of a bibliography, each through the store (only the touched entry changes).
+
+These functions take a ``BibFile`` opened with ``refbook.store.editing`` (locked, read
+after the lock, saved atomically on success) and change it; they never print.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from .errors import UsageError
+from .importers import Draft
+from .model import Entry, Library
+from .store import BibFile
+
+
+def diff(bib: BibFile, name: str) -> str:
+    """The unified diff of the pending change (for --dry-run)."""
+    return "".join(difflib.unified_diff(bib.text.splitlines(keepends=True),
+                                        bib.render().splitlines(keepends=True),
+                                        fromfile=f"a/{name}", tofile=f"b/{name}"))
+
+
+def entry(bib: BibFile, key: str) -> Entry:
+    return Entry(bib, bib.get(key))
+
+
+# -- annotate, tag, set, unset ---------------------------------------------------------------
+
+
+def annotate(bib: BibFile, key: str, text: str) -> None:
+    e = entry(bib, key)
+    name = "annote" if ("annote" in e and "annotation" not in e) else "annotation"
+    bib.set_field(key, name, _value(text))
+
+
+def tag(bib: BibFile, key: str, changes: Sequence[str]) -> list[str]:
+    """``+word`` adds a keyword, ``-word`` removes one (case-insensitive); returns them."""
+    e = entry(bib, key)
+    words = list(e.keywords)
+    for change in changes:
+        if change[:1] not in "+-" or len(change) < 2:
+            raise UsageError(f"error: tags are +word or -word, not {change!r}")
+        word = change[1:].strip()
+        if change[0] == "+":
+            if word.lower() not in (w.lower() for w in words):
+                words.append(word)
+        else:
+            words = [w for w in words if w.lower() != word.lower()]
+    if words:
+        bib.set_field(key, "keywords", _value(", ".join(words)))
+    elif "keywords" in e:
+        bib.remove_field(key, "keywords")
+    return words
+
+
+def set_fields(bib: BibFile, key: str, assignments: Sequence[str]) -> None:
+    for item in assignments:
+        name, sep, value = item.partition("=")
+        if not sep or not re.fullmatch(r"[A-Za-z][\w:-]*", name.strip()):
+            raise UsageError(f"error: expected field=value, got {item!r}")
+        bib.set_field(key, name.strip().lower(), value)
+
+
+def unset_fields(bib: BibFile, key: str, names: Sequence[str]) -> list[str]:
+    return [n for n in names if bib.remove_field(key, n.lower())]
+
+
+def _value(text: str) -> str:
+    """Plain text as a BibTeX value (braces that would unbalance the entry are dropped)."""
+    if text.count("{") != text.count("}"):
+        text = text.replace("{", "").replace("}", "")
+    return " ".join(text.split())
+
+
+# -- rename, remove, merge --------------------------------------------------------------------
+
+
+def rename(bib: BibFile, old: str, new: str) -> list[str]:
+    """Rename a key; ``crossref``/``xdata``/``related``/``ids`` fields naming it follow.
+    Returns the keys whose references were updated."""
+    if not re.fullmatch(r"[^\s,{}()=#%\"']+", new):
+        raise UsageError(f"error: {new!r} is not a valid citation key")
+    blk = bib.get(old)
+    if bib.find(new) is not None and bib.find(new) is not blk:
+        raise UsageError(f"error: key {new!r} already exists")
+    from . import bibtex
+
+    text = bib.block_text(blk)
+    spans = bibtex.scan_entry(text)
+    bib.replace_entry(blk, text[: spans.key_start] + new + text[spans.key_end:])
+    touched = []
+    for other in bib.entries():
+        e = Entry(bib, other)
+        for name in ("crossref", "xref", "xdata", "related", "ids"):
+            value = e.get(name)
+            if not value:
+                continue
+            parts = [p.strip() for p in value.split(",")]
+            if any(p.lower() == old.lower() for p in parts):
+                updated = ", ".join(new if p.lower() == old.lower() else p for p in parts)
+                bib.set_field(other, name, updated)
+                touched.append(other.key)
+    return touched
+
+
+def rename_in_manuscript(text: str, old: str, new: str, syntax: str) -> tuple[str, int]:
+    """Replace pandoc/LaTeX citations of ``old`` by ``new`` in a manuscript's text."""
+    from .manuscript import find_key_citations
+
+    lines = text.split("\n")
+    count = 0
+    # edit from the end so that earlier columns stay valid
+    for c in sorted(find_key_citations(text, syntax), key=lambda c: (-c.line, -c.column)):
+        if not any(k.lower() == old.lower() for k in c.keys):
+            continue
+        line = lines[c.line - 1]
+        start = c.column - 1
+        end = start + len(c.text)
+        if syntax == "latex":
+            new_text = re.sub(r"\{([^}]*)\}$", lambda m: "{" + ",".join(
+                (new if k.strip().lower() == old.lower() else k) for k in m.group(1).split(","))
+                + "}", c.text)
+        else:
+            new_text = re.sub(rf"@(\{{)?{re.escape(old)}(?(1)\}})(?![\w:.#$%&\-+?<>~/]*\w)",
+                              lambda m: "@" + ("{" + new + "}" if m.group(1) else new), c.text,
+                              flags=re.I)
+        if new_text != c.text:
+            lines[c.line - 1] = line[:start] + new_text + line[end:]
+            count += 1
+    return "\n".join(lines), count
+
+
+def merge(bib: BibFile, keep: str, drop: str, prefer: str | None = None,
+          keep_ids: bool = True) -> list[str]:
+    """Fill KEEP's missing fields from DROP, settle conflicts by ``prefer`` (keep|drop),
+    remove DROP, and record its key in ``ids`` so old citations still resolve.  Returns the
+    conflicting field names (an error without ``prefer``)."""
+    a, b = entry(bib, keep), entry(bib, drop)
+    if a._block is b._block:
+        raise UsageError("error: cannot merge an entry with itself")
+    conflicts = [n for n, v in b.fields.items() if n in a.fields and a.fields[n].strip() != v.strip()
+                 and n not in ("ids",)]
+    if conflicts and prefer is None:
+        raise UsageError(f"error: {keep} and {drop} differ in {', '.join(conflicts)}; "
+                         "choose with --prefer keep|drop")
+    for name, value in b.fields.items():
+        if name == "ids":
+            continue
+        if name not in a.fields or (name in conflicts and prefer == "drop"):
+            bib.set_field(keep, name, value)
+    if keep_ids:
+        ids = [i.strip() for i in (Entry(bib, bib.get(keep)).get("ids") or "").split(",") if i.strip()]
+        if drop not in ids:
+            bib.set_field(keep, "ids", ", ".join([*ids, drop]))
+    bib.remove_entry(drop)
+    return conflicts
+
+
+# -- add ------------------------------------------------------------------------------------
+
+
+@dataclass
+class AddReport:
+    added: list[str] = field(default_factory=list)
+    merged: list[tuple[str, list[str]]] = field(default_factory=list)  # (key, fields filled)
+    skipped: list[tuple[str, list[str]]] = field(default_factory=list)  # (source, evidence)
+
+
+def add(bib: BibFile, drafts: Iterable[Draft], *, pattern: str, force: bool = False,
+        merge_into: bool = False, annotation: str | None = None,
+        keywords: str | None = None) -> AddReport:
+    """Append drafts as new entries (new keys from ``pattern``), unless they duplicate an
+    entry: then skip them (reported with the evidence), or fill the existing entry's
+    missing fields with ``merge_into``, or add anyway with ``force``."""
+    from .dedupe import SAME_WORK, matches_for
+    from .keys import make_key, unique_key
+
+    report = AddReport()
+    for draft in drafts:
+        fields = dict(draft.fields)
+        if annotation:
+            fields["annotation"] = _value(annotation)
+        if keywords:
+            fields["keywords"] = _value(keywords)
+        probe = BibFile(bib.format_entry(draft.entry_type, "probe", list(fields.items())),
+                        name="<new>")
+        candidate = Entry(probe, probe.entries()[0])
+        existing = list(Library(bib))
+        dups = matches_for(candidate, existing)
+        strong = [d for d in dups if d.kind == SAME_WORK or d.confidence >= 90]
+        if strong and merge_into:
+            target = strong[0].keys[0]
+            present = Entry(bib, bib.get(target)).fields
+            filled = [n for n in fields if n not in present]
+            for n in filled:
+                bib.set_field(target, n, fields[n])
+            report.merged.append((target, filled))
+            continue
+        if strong and not force:
+            report.skipped.append((draft.source or draft.entry_type,
+                                   [f"{d.keys[0]}: {', '.join(d.evidence)}" for d in strong]))
+            continue
+        key = draft.key if draft.key and bib.find(draft.key) is None else make_key(candidate, pattern)
+        key = unique_key(key, [b.key for b in bib.entries()])
+        bib.append_entry(bib.format_entry(draft.entry_type, key, list(fields.items())))
+        report.added.append(key)
+    return report

@@ -1,0 +1,397 @@
+"""New entries from elsewhere: CSL-JSON (DOI content negotiation, Zotero), RIS, BibTeX or
+BibLaTeX files, and web pages' citation meta tags.  Each importer returns ``Draft``s:
+an entry type and BibTeX field values, to be given a key and appended by the store."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import json
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+from .errors import InputError, NetworkError, NotFoundError, UsageError
+
+
+@dataclass
+class Draft:
+    entry_type: str
+    fields: dict[str, str] = field(default_factory=dict)
+    key: str | None = None  # kept when the source had one (BibTeX files)
+    source: str = ""  # where it came from, for messages
+
+
+# -- CSL-JSON -> BibTeX ---------------------------------------------------------------------
+
+CSL_TO_BIBTEX = {
+    "article-journal": "article", "article": "article", "article-magazine": "article",
+    "article-newspaper": "article", "book": "book", "chapter": "incollection",
+    "paper-conference": "inproceedings", "report": "report", "thesis": "thesis",
+    "webpage": "online", "post-weblog": "online", "post": "online", "dataset": "dataset",
+    "manuscript": "unpublished", "software": "software", "patent": "patent",
+    "entry-encyclopedia": "incollection", "entry-dictionary": "incollection",
+}
+_BIBTEX_SPECIALS = re.compile(r"([&%$#_])")
+
+
+def _escape(text: str) -> str:
+    """Plain text as a BibTeX value: LaTeX specials escaped, braces balanced."""
+    text = _BIBTEX_SPECIALS.sub(r"\\\1", text)
+    if text.count("{") != text.count("}"):
+        text = text.replace("{", "").replace("}", "")
+    return text
+
+
+def _rich_to_bibtex(text: str) -> str:
+    """CSL rich text: ``<span class="nocase">TTP</span>`` -> ``{TTP}``, <i> -> \\emph{}."""
+    text = re.sub(r'<span class="nocase">(.*?)</span>', lambda m: "{" + m.group(1) + "}", text)
+    text = re.sub(r"<i>(.*?)</i>", lambda m: "\\emph{" + m.group(1) + "}", text)
+    text = re.sub(r"<[^>]+>", "", text)
+    return _BIBTEX_SPECIALS.sub(r"\\\1", html.unescape(text))
+
+
+def _names(people: list[dict]) -> str:
+    out = []
+    for p in people:
+        if p.get("literal"):
+            out.append("{" + _escape(p["literal"]) + "}")
+            continue
+        family = p.get("family", "")
+        particle = p.get("non-dropping-particle") or p.get("dropping-particle") or ""
+        name = f"{particle} {family}".strip()
+        if p.get("suffix"):
+            name += f", {p['suffix']}"
+        if p.get("given"):
+            name += f", {p['given']}"
+        out.append(_escape(name))
+    return " and ".join(out)
+
+
+def _date(value: dict | None) -> tuple[str, str] | None:
+    if not value:
+        return None
+    parts = (value.get("date-parts") or [[None]])[0]
+    if parts and parts[0]:
+        iso = "-".join([str(parts[0])] + [f"{int(p):02d}" for p in parts[1:3] if p])
+        return str(parts[0]), iso
+    if value.get("literal"):
+        m = re.search(r"\d{4}", value["literal"])
+        if m:
+            return m.group(0), m.group(0)
+    if value.get("raw"):
+        m = re.search(r"\d{4}", value["raw"])
+        if m:
+            return m.group(0), value["raw"]
+    return None
+
+
+def from_csl(item: dict) -> Draft:
+    """One CSL-JSON item as a BibTeX draft (the inverse of ``refbook.csl.to_csl``)."""
+    ctype = item.get("type", "document")
+    etype = CSL_TO_BIBTEX.get(ctype, "misc")
+    f: dict[str, str] = {}
+    if item.get("author"):
+        f["author"] = _names(item["author"])
+    if item.get("editor"):
+        f["editor"] = _names(item["editor"])
+    title = item.get("title")
+    if isinstance(title, list):
+        title = title[0] if title else ""
+    if title:
+        f["title"] = _rich_to_bibtex(title)
+    container = item.get("container-title")
+    if isinstance(container, list):
+        container = container[0] if container else ""
+    if container:
+        if etype == "article":
+            f["journal"] = _rich_to_bibtex(container)
+            if ctype in ("article-newspaper", "article-magazine"):
+                f["entrysubtype"] = ctype.split("-")[1]
+        elif etype == "online":
+            f["organization"] = _rich_to_bibtex(container)
+        else:
+            f["booktitle"] = _rich_to_bibtex(container)
+    if item.get("publisher"):
+        f["institution" if etype in ("report", "thesis") else "publisher"] = \
+            _rich_to_bibtex(item["publisher"])
+    if item.get("publisher-place"):
+        f["address"] = _escape(item["publisher-place"])
+    issued = _date(item.get("issued"))
+    if issued:
+        f["year"] = issued[0]
+        if issued[1] != issued[0]:
+            f["date"] = issued[1]
+    for src, dst in (("volume", "volume"), ("issue", "number"), ("number", "number"),
+                     ("edition", "edition"), ("collection-title", "series"),
+                     ("genre", "type"), ("ISBN", "isbn"), ("ISSN", "issn"), ("note", "note"),
+                     ("language", "language")):
+        value = item.get(src)
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if value and dst not in f:
+            f[dst] = _escape(str(value))
+    if item.get("page"):
+        f["pages"] = re.sub(r"\s*[-–—]+\s*", "--", str(item["page"]))
+    if item.get("DOI"):
+        f["doi"] = re.sub(r"(?i)^(https?://(dx\.)?doi\.org/|doi:)", "", item["DOI"]).strip()
+    if item.get("URL"):
+        f["url"] = item["URL"]
+    accessed = _date(item.get("accessed"))
+    if accessed:
+        f["urldate"] = accessed[1]
+    if item.get("keyword"):
+        f["keywords"] = _escape(item["keyword"])
+    if item.get("annote"):
+        f["annotation"] = _escape(item["annote"])
+    if item.get("abstract"):
+        f["abstract"] = _escape(re.sub(r"<[^>]+>", "", item["abstract"]))
+    return Draft(etype, f, source=f"CSL-JSON {item.get('id', '')}".strip())
+
+
+# -- RIS ---------------------------------------------------------------------------------
+
+RIS_TYPES = {"JOUR": "article", "JFULL": "article", "MGZN": "article", "NEWS": "article",
+             "BOOK": "book", "EBOOK": "book", "CHAP": "incollection", "ECHAP": "incollection",
+             "CONF": "inproceedings", "CPAPER": "inproceedings", "RPRT": "report",
+             "THES": "thesis", "ELEC": "online", "WEB": "online", "BLOG": "online",
+             "UNPB": "unpublished", "DATA": "dataset", "COMP": "software", "PAT": "patent"}
+
+
+def from_ris(text: str) -> list[Draft]:
+    drafts = []
+    record: list[tuple[str, str]] = []
+    for line in text.splitlines():
+        m = re.match(r"^([A-Z][A-Z0-9])  -\s?(.*)$", line.lstrip("\ufeff"))
+        if not m:
+            continue
+        tag, value = m.group(1), m.group(2).strip()
+        if tag == "ER":
+            if record:
+                drafts.append(_ris_record(record))
+            record = []
+        else:
+            record.append((tag, value))
+    if record:
+        drafts.append(_ris_record(record))
+    return drafts
+
+
+def _ris_record(record: list[tuple[str, str]]) -> Draft:
+    tags: dict[str, list[str]] = {}
+    for tag, value in record:
+        tags.setdefault(tag, []).append(value)
+
+    def first(*names: str) -> str:
+        for n in names:
+            if tags.get(n):
+                return tags[n][0]
+        return ""
+
+    rtype = first("TY") or "GEN"
+    etype = RIS_TYPES.get(rtype, "misc")
+    f: dict[str, str] = {}
+    authors = tags.get("AU", []) + tags.get("A1", [])
+    if authors:
+        f["author"] = " and ".join(_escape(a) if "," in a or " " not in a.strip()
+                                   else "{" + _escape(a) + "}" for a in authors)
+    if tags.get("A2") or tags.get("ED"):
+        f["editor"] = " and ".join(_escape(a) for a in tags.get("A2", []) + tags.get("ED", []))
+    if first("TI", "T1"):
+        f["title"] = _escape(first("TI", "T1"))
+    container = first("T2", "JO", "JF", "JA", "BT")
+    if container:
+        key = {"article": "journal", "online": "organization"}.get(etype, "booktitle")
+        f[key] = _escape(container)
+    date = first("PY", "Y1", "DA")
+    m = re.search(r"\d{4}", date)
+    if m:
+        f["year"] = m.group(0)
+    if first("DA"):
+        parts = [p for p in first("DA").split("/") if p.strip()]
+        if len(parts) >= 2 and parts[0].isdigit():
+            f["date"] = "-".join([parts[0]] + [f"{int(p):02d}" for p in parts[1:3] if p.isdigit()])
+    for tag, name in (("VL", "volume"), ("IS", "number"), ("PB", "publisher"), ("CY", "address"),
+                      ("SN", "issn"), ("ET", "edition")):
+        if first(tag):
+            f[name] = _escape(first(tag))
+    if first("SP"):
+        f["pages"] = first("SP") + (f"--{first('EP')}" if first("EP") else "")
+    if first("DO"):
+        f["doi"] = re.sub(r"(?i)^(https?://(dx\.)?doi\.org/|doi:)", "", first("DO"))
+    if first("UR"):
+        f["url"] = first("UR")
+    if first("Y2"):
+        f["urldate"] = first("Y2").replace("/", "-").strip("-")
+    if tags.get("KW"):
+        f["keywords"] = _escape(", ".join(tags["KW"]))
+    if first("N1"):
+        f["annotation"] = _escape(first("N1"))
+    if first("AB", "N2"):
+        f["abstract"] = _escape(first("AB", "N2"))
+    return Draft(etype, f, key=first("ID") or None, source=f"RIS {rtype}")
+
+
+# -- BibTeX files -----------------------------------------------------------------------------
+
+
+def from_bibtex(text: str, name: str = "<input>") -> list[Draft]:
+    from .store import BibFile
+
+    bib = BibFile(text, name=name)
+    errors = [p for p in bib.problems if p.severity == "error"]
+    if errors:
+        raise InputError(str(errors[0]))
+    drafts = []
+    for blk in bib.entries():
+        fields = {}
+        for f in blk.entry.fields:
+            from .bibtex import evaluate
+
+            fields.setdefault(f.key.lower(), evaluate(f.value, bib.strings))
+        drafts.append(Draft(blk.entry.entry_type.lower(), fields, key=blk.key,
+                            source=f"{name}:{blk.line}"))
+    return drafts
+
+
+def detect(text: str) -> str:
+    """``csl-json``, ``ris`` or ``bibtex``, by content."""
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if stripped.startswith(("[", "{")):
+        return "csl-json"
+    if re.search(r"^TY  - ", text, re.M):
+        return "ris"
+    if re.search(r"^\s*@\w+\s*[{(]", text, re.M):
+        return "bibtex"
+    raise UsageError("error: cannot tell the format of the input (BibTeX, RIS or CSL-JSON?); "
+                     "use --from")
+
+
+def parse(text: str, fmt: str | None = None, name: str = "<input>") -> list[Draft]:
+    fmt = fmt or detect(text)
+    if fmt in ("bibtex", "biblatex"):
+        return from_bibtex(text, name)
+    if fmt == "ris":
+        return from_ris(text)
+    if fmt == "csl-json":
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise InputError(f"{name}: error: invalid JSON: {exc}") from None
+        items = data if isinstance(data, list) else data.get("items", [data]) \
+            if isinstance(data, dict) else []
+        return [from_csl(i) for i in items if isinstance(i, dict)]
+    raise UsageError(f"error: unknown input format {fmt!r}")
+
+
+# -- DOIs and web pages ----------------------------------------------------------------------
+
+
+def fetch_doi(doi: str, resolver: str, *, timeout: float = 20.0,
+              user_agent: str = "refbook") -> Draft:
+    """CSL-JSON for a DOI by content negotiation at the resolver."""
+    import requests
+
+    url = f"{resolver.rstrip('/')}/{doi}"
+    try:
+        resp = requests.get(url, headers={"Accept": "application/vnd.citationstyles.csl+json",
+                                          "User-Agent": user_agent}, timeout=timeout)
+    except requests.Timeout:
+        raise NetworkError(f"error: the DOI resolver did not answer for {doi} "
+                           f"(timeout {timeout:g} s)") from None
+    except requests.RequestException as exc:
+        raise NetworkError(f"error: cannot reach the DOI resolver for {doi}: "
+                           f"{type(exc).__name__}") from None
+    if resp.status_code == 404:
+        raise NotFoundError(f"error: DOI {doi} not found at {resolver}")
+    if resp.status_code != 200:
+        raise NetworkError(f"error: the DOI resolver answered {resp.status_code} for {doi}")
+    try:
+        item = resp.json()
+    except ValueError:
+        raise NetworkError(f"error: the DOI resolver sent malformed CSL-JSON for {doi}") from None
+    if not isinstance(item, dict):
+        raise NetworkError(f"error: the DOI resolver sent malformed CSL-JSON for {doi}")
+    draft = from_csl(item)
+    draft.fields.setdefault("doi", doi)
+    draft.source = f"DOI {doi}"
+    return draft
+
+
+class _Meta(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.meta: dict[str, list[str]] = {}
+        self.title = ""
+        self._in_title = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "meta":
+            name = (a.get("name") or a.get("property") or "").lower()
+            if name and a.get("content"):
+                self.meta.setdefault(name, []).append(a["content"].strip())
+        elif tag == "title":
+            self._in_title = True
+
+    def handle_endtag(self, tag):
+        if tag == "title":
+            self._in_title = False
+
+    def handle_data(self, data):
+        if self._in_title:
+            self.title += data
+
+
+def from_html(page: str, url: str, today: _dt.date | None = None) -> Draft:
+    """An ``@online`` draft from citation_* (Highwire), Dublin Core and Open Graph tags."""
+    p = _Meta()
+    p.feed(page)
+    m = p.meta
+
+    def first(*names: str) -> str:
+        for n in names:
+            if m.get(n):
+                return m[n][0]
+        return ""
+
+    f: dict[str, str] = {}
+    authors = m.get("citation_author") or m.get("dc.creator") or m.get("author") or []
+    if authors:
+        f["author"] = " and ".join(_escape(a) if "," in a else
+                                   _escape(" ".join(a.split()[-1:]) + ", " + " ".join(a.split()[:-1]))
+                                   if len(a.split()) > 1 else _escape(a) for a in authors)
+    title = first("citation_title", "dc.title", "og:title") or p.title.strip()
+    if title:
+        f["title"] = _escape(title)
+    site = first("citation_journal_title", "og:site_name", "dc.publisher", "citation_publisher")
+    if site:
+        f["organization"] = _escape(site)
+    date = first("citation_publication_date", "citation_date", "dc.date",
+                 "article:published_time", "citation_online_date")
+    ym = re.match(r"(\d{4})(?:[-/](\d{1,2}))?(?:[-/](\d{1,2}))?", date)
+    if ym:
+        f["year"] = ym.group(1)
+        parts = [p for p in ym.groups() if p]
+        if len(parts) > 1:
+            f["date"] = "-".join([parts[0]] + [f"{int(x):02d}" for x in parts[1:]])
+    doi = first("citation_doi", "dc.identifier")
+    if doi and re.search(r"10\.\d{4,9}/", doi):
+        f["doi"] = re.sub(r"(?i)^(https?://(dx\.)?doi\.org/|doi:)", "", doi)
+    f["url"] = first("citation_public_url", "og:url") or url
+    f["urldate"] = (today or _dt.date.today()).isoformat()
+    return Draft("online", f, source=f"URL {url}")
+
+
+def fetch_url(url: str, *, timeout: float = 20.0, user_agent: str = "refbook") -> Draft:
+    import requests
+
+    try:
+        resp = requests.get(url, headers={"User-Agent": user_agent}, timeout=timeout, stream=True)
+        page = resp.raw.read(2_000_000, decode_content=True).decode(resp.encoding or "utf-8",
+                                                                    "replace")
+    except requests.RequestException as exc:
+        raise NetworkError(f"error: cannot fetch {url}: {type(exc).__name__}") from None
+    if resp.status_code >= 400:
+        raise NetworkError(f"error: {url} answered {resp.status_code}")
+    return from_html(page, url)

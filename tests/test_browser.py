@@ -71,7 +71,10 @@ def page(cli, tmp_path):
                 break
             time.sleep(0.2)
         tools = DevTools(targets[0]["webSocketDebuggerUrl"])
-        while time.time() < deadline and tools.eval("document.readyState") != "complete":
+        # the target may still show about:blank for a moment: wait for our document
+        while time.time() < deadline and not tools.eval(
+                "location.href.endsWith('refs.html') && document.readyState === 'complete' "
+                "&& document.querySelectorAll('#entries > li').length > 0"):
             time.sleep(0.1)
         yield tools
     finally:

@@ -98,6 +98,25 @@ def find_duplicates(entries: Sequence[Entry]) -> list[Duplicate]:
     return out
 
 
+def candidates(bib, candidate: Entry) -> list[Entry]:
+    """Entries of a ``BibFile`` worth comparing with ``candidate``: those whose raw title
+    contains the candidate's first significant title word, or whose DOI is its DOI.  A
+    substring test on raw values, so that adding to a 50k-entry file does not decode 50k
+    titles (a near-identical title shares its first significant word)."""
+    words = [w for w in _title_key(candidate.get("title") or "").split() if w not in _STOP]
+    word = words[0] if words else ""
+    doi = normalize_doi(candidate.get("doi") or "")
+    out = []
+    for blk in bib.entries():
+        for f in blk.entry.fields:
+            name = f.key.lower()
+            if (name == "title" and word and word in fold(f.value)) or \
+                    (name == "doi" and doi and doi in f.value.lower()):
+                out.append(Entry(bib, blk))
+                break
+    return out
+
+
 def matches_for(candidate: Entry, entries: Sequence[Entry]) -> list[Duplicate]:
     """Entries of a library that a new entry may duplicate."""
     out = [d for e in entries if e.key != candidate.key

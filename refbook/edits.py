@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from .errors import UsageError
 from .importers import Draft
-from .model import Entry, Library
+from .model import Entry
 from .store import BibFile
 
 
@@ -176,7 +176,7 @@ def add(bib: BibFile, drafts: Iterable[Draft], *, pattern: str, force: bool = Fa
     """Append drafts as new entries (new keys from ``pattern``), unless they duplicate an
     entry: then skip them (reported with the evidence), or fill the existing entry's
     missing fields with ``merge_into``, or add anyway with ``force``."""
-    from .dedupe import SAME_WORK, matches_for
+    from .dedupe import SAME_WORK, candidates, matches_for
     from .keys import make_key, unique_key
 
     report = AddReport()
@@ -189,8 +189,7 @@ def add(bib: BibFile, drafts: Iterable[Draft], *, pattern: str, force: bool = Fa
         probe = BibFile(bib.format_entry(draft.entry_type, "probe", list(fields.items())),
                         name="<new>")
         candidate = Entry(probe, probe.entries()[0])
-        existing = list(Library(bib))
-        dups = matches_for(candidate, existing)
+        dups = matches_for(candidate, candidates(bib, candidate))
         strong = [d for d in dups if d.kind == SAME_WORK or d.confidence >= 90]
         if strong and merge_into:
             target = strong[0].keys[0]

@@ -293,3 +293,31 @@ def test_differences_from_pandocs_bib_reader_are_all_explained(cli, style):
     assert different <= EXPLAINED, sorted(different - EXPLAINED)
     if style == "apa":
         assert different == set()  # APA: identical, entry for entry
+
+
+def test_batched_formatting_is_identical_to_one_pandoc_run(tmp_path):
+    """Large author-date lists are formatted in parallel batches cut between first authors;
+    the result must equal one plain citeproc run, order and year suffixes included."""
+    from refbook.export import BATCH_MIN, bibliography_batched, bibliography_entries
+
+    families = ["Łuczak", "Ludden", "van Dijk", "Dijkstra", "de la Cruz", "Dela", "O'Brien",
+                "Obrien", "Émile", "Eames", "Zahid", "Ångström", "Andersson", "Müller", "Mueller"]
+    lines = []
+    n = 0
+    while n < BATCH_MIN + 60:
+        fam = families[n % len(families)]
+        given = "AB"[(n // len(families)) % 2]
+        year = 2000 + (n // 7) % 5
+        lines.append(f"@article{{e{n}, author = {{{fam}, {given}.}}, title = {{Work {n}}}, "
+                     f"journal = {{J}}, year = {{{year}}}}}")
+        n += 1
+    lines += [f"@misc{{anon{i}, title = {{The Report {i}}}, year = {{2001}}}}" for i in range(5)]
+    lines += ["@misc{corp1, author = {{WHO}}, title = {Corporate}, year = {2002}}"]
+    lib = refbook.loads("\n".join(lines))
+    entries = list(lib)
+    from refbook.csl import to_csl
+
+    single = bibliography_entries([to_csl(e) for e in entries], "apa")
+    batched = bibliography_batched(entries, "apa")
+    assert [k for k, _ in batched] == [k for k, _ in single]
+    assert batched == single

@@ -195,7 +195,8 @@ class Entry:
 
     # raw access
     def _caches(self) -> tuple[dict[str, str], dict[str, str]]:
-        """(raw, evaluated) fields, rebuilt when the store replaced the entry (an edit)."""
+        """(raw, evaluated) fields, rebuilt when the store replaced the entry (an edit).
+        Values are evaluated on first use, field by field."""
         entry = self._block.entry
         cache = self.__dict__.get("_cache")
         if cache is not None and cache[0] is entry:
@@ -203,12 +204,19 @@ class Entry:
         raw: dict[str, str] = {}
         for f in entry.fields:
             raw.setdefault(f.key.lower(), f.value)
-        strings = self._bib.strings
-        values = {k: bibtex.evaluate(v, strings) for k, v in raw.items()}
-        self.__dict__["_cache"] = (entry, raw, values)
+        self.__dict__["_cache"] = (entry, raw, {})
         for attr in ("authors", "editors", "title"):
             self.__dict__.pop(attr, None)
-        return raw, values
+        return raw, self.__dict__["_cache"][2]
+
+    def _value(self, name: str, default: Any = None) -> Any:
+        raw, values = self._caches()
+        if name in values:
+            return values[name]
+        if name not in raw:
+            return default
+        value = values[name] = bibtex.evaluate(raw[name], self._bib.strings)
+        return value
 
     def _raw_fields(self) -> dict[str, str]:
         return self._caches()[0]
@@ -216,20 +224,29 @@ class Entry:
     @property
     def fields(self) -> dict[str, str]:
         """All fields, lower-cased names, BibTeX values (macros resolved, LaTeX kept)."""
-        return self._caches()[1]
+        raw, _ = self._caches()
+        return {name: self._value(name) for name in raw}
 
     def raw(self, name: str) -> str | None:
         """The value exactly as written (delimiters, macros and ``#`` included)."""
         return self._raw_fields().get(name.lower())
 
     def get(self, name: str, default: Any = None) -> Any:
+        name = name.lower()
         cache = self.__dict__.get("_cache")  # inlined fast path: lint calls this a lot
         if cache is not None and cache[0] is self._block.entry:
-            return cache[2].get(name.lower(), default)
-        return self._caches()[1].get(name.lower(), default)
+            values = cache[2]
+            if name in values:
+                return values[name]
+            if name not in cache[1]:
+                return default
+        return self._value(name, default)
 
     def __getitem__(self, name: str) -> str:
-        return self.fields[name.lower()]
+        value = self.get(name)
+        if value is None:
+            raise KeyError(name)
+        return value
 
     def __contains__(self, name: str) -> bool:
         return name.lower() in self._raw_fields()

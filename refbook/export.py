@@ -11,6 +11,7 @@ refbook's mapping, not pandoc's BibTeX reader, decides the data.  The six bundle
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import os
@@ -59,7 +60,11 @@ def style_path(style: str) -> Path:
 
 def pandoc_executable(configured: str | None = None) -> str:
     """pandoc ≥ 3: ``REFBOOK_PANDOC``/``export.pandoc``, else the pypandoc-binary one."""
-    exe = configured or os.environ.get("REFBOOK_PANDOC")
+    return _checked_pandoc(configured or os.environ.get("REFBOOK_PANDOC") or "")
+
+
+@functools.lru_cache(maxsize=8)  # one version check per executable, not one per run
+def _checked_pandoc(exe: str) -> str:
     if not exe:
         try:
             import pypandoc
@@ -154,24 +159,29 @@ def html_to(fragment: str, to: str, *, pandoc: str | None = None) -> str:
     return run_pandoc(["-f", "html", "-t", target, "--wrap=none"], fragment, pandoc=pandoc)
 
 
-BATCH_MIN = 600  # below this, one pandoc run is fast enough
-BATCH_SIZE = 400
+BATCH_MIN = 500  # below this, one pandoc run is fast enough
+BATCH_SIZE = 250
 
 
 def _numeric(style: str) -> bool:
     return 'citation-format="numeric"' in style_path(style).read_text(encoding="utf-8")
 
 
-def _sort_group(entry: Entry) -> str:
-    """What author-date styles sort by first: the first author's (or editor's) name, else
-    the title without a leading article."""
+def _sort_group(entry: Entry, demote_particle: bool = True) -> str:
+    """A coarse prefix of what author-date styles sort by first: the first three letters of
+    the first author's (or editor's) last name -- without a "van der" particle, which CSL
+    demotes in sorting -- or of the title.  Entries in different groups then differ within
+    that prefix, so one batch's entries all sort before the next batch's."""
     from .keys import ascii_fold
 
     people = entry.authors or entry.editors
-    name = people[0].family if people else re.sub(r"^(the|a|an)\s+", "", entry.title,
-                                                    flags=re.I)
+    if people:
+        p = people[0]
+        name = p.literal or (p.last if demote_particle else f"{p.von} {p.last}")
+    else:
+        name = entry.title
     # collation as citeproc's: letters without their accents (Ł sorts as L), case ignored
-    return re.sub(r"[^a-z0-9 ]", "", ascii_fold(name).lower())
+    return re.sub(r"[^a-z0-9]", "", ascii_fold(name).lower())[:3]
 
 
 def bibliography_batched(entries: Sequence[Entry], style: str, *,
@@ -187,9 +197,12 @@ def bibliography_batched(entries: Sequence[Entry], style: str, *,
 
     if len(entries) < BATCH_MIN or _numeric(style):
         return bibliography_entries([to_csl(e) for e in entries], style, pandoc=pandoc)
+    text = style_path(style).read_text(encoding="utf-8")
+    m = re.search(r'demote-non-dropping-particle="([^"]+)"', text)
+    demote = (m.group(1) if m else "display-and-sort") != "never"
     groups: dict[str, list[Entry]] = {}
     for e in entries:
-        groups.setdefault(_sort_group(e), []).append(e)
+        groups.setdefault(_sort_group(e, demote), []).append(e)
     batches: list[list[Entry]] = [[]]
     for name in sorted(groups):
         if len(batches[-1]) >= BATCH_SIZE:

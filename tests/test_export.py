@@ -295,7 +295,8 @@ def test_differences_from_pandocs_bib_reader_are_all_explained(cli, style):
         assert different == set()  # APA: identical, entry for entry
 
 
-def test_batched_formatting_is_identical_to_one_pandoc_run(tmp_path):
+@pytest.mark.parametrize("style", ["apa", "chicago", "mla", "harvard"])
+def test_batched_formatting_is_identical_to_one_pandoc_run(style):
     """Large author-date lists are formatted in parallel batches cut between first authors;
     the result must equal one plain citeproc run, order and year suffixes included."""
     from refbook.export import BATCH_MIN, bibliography_batched, bibliography_entries
@@ -317,7 +318,7 @@ def test_batched_formatting_is_identical_to_one_pandoc_run(tmp_path):
     entries = list(lib)
     from refbook.csl import to_csl
 
-    single = bibliography_entries([to_csl(e) for e in entries], "apa")
-    batched = bibliography_batched(entries, "apa")
+    single = bibliography_entries([to_csl(e) for e in entries], style)
+    batched = bibliography_batched(entries, style)
     assert [k for k, _ in batched] == [k for k, _ in single]
     assert batched == single

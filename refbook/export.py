@@ -184,19 +184,11 @@ def _sort_group(entry: Entry, demote_particle: bool = True) -> str:
     return re.sub(r"[^a-z0-9]", "", ascii_fold(name).lower())[:3]
 
 
-def bibliography_batched(entries: Sequence[Entry], style: str, *,
-                         pandoc: str | None = None) -> list[tuple[str, str]]:
-    """Like ``bibliography_entries``, for large lists: citeproc's time grows faster than
-    the number of entries, so author-date lists are cut into batches at boundaries between
-    first authors (works of one author, whose year suffixes 2023a/2023b depend on each
-    other, stay together), the batches are formatted by parallel pandoc processes, and
-    joined in sort order.  Numbered styles are formatted in one run."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from .csl import to_csl
-
+def _batches(entries: Sequence[Entry], style: str) -> list[list[Entry]]:
+    """The entries cut into batches that can be formatted independently (see
+    ``bibliography_batched``); one batch for short lists and numbered styles."""
     if len(entries) < BATCH_MIN or _numeric(style):
-        return bibliography_entries([to_csl(e) for e in entries], style, pandoc=pandoc)
+        return [list(entries)]
     text = style_path(style).read_text(encoding="utf-8")
     m = re.search(r'demote-non-dropping-particle="([^"]+)"', text)
     demote = (m.group(1) if m else "display-and-sort") != "never"
@@ -208,17 +200,54 @@ def bibliography_batched(entries: Sequence[Entry], style: str, *,
         if len(batches[-1]) >= BATCH_SIZE:
             batches.append([])
         batches[-1].extend(groups[name])
-    workers = max(1, min(len(batches), os.cpu_count() or 1))
-    with ThreadPoolExecutor(workers) as pool:
-        parts = list(pool.map(lambda b: bibliography_entries([to_csl(e) for e in b], style,
-                                                             pandoc=pandoc), batches))
+    return batches
+
+
+def _parallel(function, batches: list) -> list:
+    from concurrent.futures import ThreadPoolExecutor
+
+    if len(batches) == 1:
+        return [function(batches[0])]
+    with ThreadPoolExecutor(max(1, min(len(batches), os.cpu_count() or 1))) as pool:
+        return list(pool.map(function, batches))
+
+
+def bibliography_batched(entries: Sequence[Entry], style: str, *,
+                         pandoc: str | None = None) -> list[tuple[str, str]]:
+    """Like ``bibliography_entries``, for large lists: citeproc's time grows faster than
+    the number of entries, so author-date lists are cut into batches at boundaries between
+    sort-name prefixes (works of one author, whose year suffixes 2023a/2023b depend on each
+    other, stay together), the batches are formatted by parallel pandoc processes, and
+    joined in sort order.  Numbered styles are formatted in one run."""
+    from .csl import to_csl
+
+    parts = _parallel(lambda b: bibliography_entries([to_csl(e) for e in b], style,
+                                                     pandoc=pandoc), _batches(entries, style))
     return [pair for part in parts for pair in part]
+
+
+def _plain_text(entries: Sequence[Entry], style: str, pandoc: str | None) -> str:
+    """The reference list as plain text straight from citeproc (no HTML round trip)."""
+    from .csl import to_csl
+
+    def one(batch: list[Entry]) -> str:
+        refs = _with_references([to_csl(e) for e in batch])
+        try:
+            return run_pandoc(["--citeproc", "-f", "markdown", "-t", "plain", "--wrap=none",
+                               f"--csl={style_path(style)}", f"--bibliography={refs}"],
+                              "---\nnocite: |\n  @*\n---\n", pandoc=pandoc).strip()
+        finally:
+            os.unlink(refs)
+
+    return "\n\n".join(p for p in _parallel(one, _batches(entries, style)) if p) + "\n"
 
 
 def format_bibliography(entries: Sequence[Entry], style: str = "apa", to: str = "text",
                         annotated: bool = False, *, pandoc: str | None = None) -> str:
     """A formatted reference list: one paragraph per entry, sorted as the style says;
     with ``annotated``, each entry followed by its annotation."""
+    if to == "text" and not annotated:
+        return _plain_text(entries, style, pandoc)
     by_key = {e.key: e for e in entries}
     parts = []
     for key, body in bibliography_batched(entries, style, pandoc=pandoc):

@@ -58,7 +58,8 @@ def bench_file(path: Path, cache: Path) -> None:
     print(f"  grep -ci knuth             {grep_t:7.3f} s")
     for q in QUERIES:
         t, rss = timed([*search, q], repeat=5)
-        verdict = "OK" if t <= 0.25 and t <= 5 * grep_t else "MISSED"
+        verdict = ("OK" if t <= 0.25 and t <= 5 * grep_t else "MISSED") \
+            if path.stat().st_size > 50 * 2**20 else "(target is set at 100k entries)"
         print(f"  warm {q!r:26s} {t:7.3f} s  {rss:6.0f} MiB  {t / grep_t:5.1f}x grep  {verdict}")
 
 

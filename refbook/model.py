@@ -105,6 +105,11 @@ class Person:
 
 def parse_names(value: str) -> list[Person]:
     """Split a BibTeX name list (``A and B and {Corp Inc}``) into ``Person`` records."""
+    return list(_parse_names(value))
+
+
+@lru_cache(maxsize=65536)  # the same people write many of the entries of a bibliography
+def _parse_names(value: str) -> tuple[Person, ...]:
     from bibtexparser.middlewares.names import (
         InvalidNameError,
         parse_single_name_into_parts,
@@ -133,7 +138,7 @@ def parse_names(value: str) -> list[Person]:
             last=to_text(" ".join(parts.last)),
             jr=to_text(" ".join(parts.jr)),
         ))
-    return people
+    return tuple(people)
 
 
 def _wholly_braced(name: str) -> bool:

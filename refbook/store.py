@@ -405,7 +405,7 @@ class BibFile:
         blk = self.get(key)
         text = self.block_text(blk)
         spans = bibtex.scan_entry(text)
-        for i, f in enumerate(spans.fields):
+        for f in spans.fields:
             if f.name.lower() != name.lower():
                 continue
             line_start = text.rfind("\n", 0, f.start) + 1
@@ -419,9 +419,6 @@ class BibFile:
                     new = text[:line_start] + text[after:].lstrip(" \t")
             else:
                 new = text[: f.start] + text[after:].lstrip(" \t")
-            if i == len(spans.fields) - 1 and not f.has_comma and i > 0:
-                # the previous field's comma now ends the list; that is valid BibTeX
-                pass
             self.replace_entry(blk, new)
             return True
         return False

@@ -369,3 +369,46 @@ def test_a_write_killed_midway_leaves_the_old_or_the_new_file(tmp_path):
         for x in leftovers:  # a killed writer may leave its temporary file, never a torn .bib
             x.unlink()
     assert Path(big).exists()
+
+
+def test_edit_reopens_the_editor_after_a_parse_error(cli, tmp_bib, tmp_path):
+    """First save is broken BibTeX: refbook says so, asks, and opens the editor again."""
+    counter = tmp_path / "count"
+    script = tmp_path / "ed.py"
+    script.write_text(
+        "import sys, pathlib\n"
+        f"c = pathlib.Path({str(counter)!r})\n"
+        "n = int(c.read_text()) if c.exists() else 0\n"
+        "c.write_text(str(n + 1))\n"
+        "p = sys.argv[-1]\n"
+        "t = open(p).read()\n"
+        "t = t.replace('116--128', '116--130')\n"
+        # first save: the closing brace deleted; second: the user puts it back
+        "open(p, 'w').write(t.rstrip().rstrip('}') if n == 0 else t.rstrip() + '\\n}\\n')\n")
+    before = tmp_bib.read_text()
+    out = cli("edit", "biddle2019afghanistan", "--bib", str(tmp_bib), input="y\n",
+              env={"EDITOR": f"{sys.executable} {script}", "VISUAL": ""})
+    assert out.exit_code == 0, out.stderr
+    assert counter.read_text() == "2" and "Edit again?" in out.stderr
+    assert changed_entries(before, tmp_bib.read_text()) == {"biddle2019afghanistan"}
+    assert refbook.load(tmp_bib)["biddle2019afghanistan"]["pages"] == "116--130"
+
+
+def test_edit_unchanged_saves_nothing(cli, tmp_bib):
+    before = os.stat(tmp_bib).st_mtime_ns
+    out = cli("edit", "biddle2019afghanistan", "--bib", str(tmp_bib),
+              env={"EDITOR": "true", "VISUAL": ""})
+    assert out.exit_code == 0 and os.stat(tmp_bib).st_mtime_ns == before
+
+
+def test_add_edit_opens_the_new_entry_first(cli, tmp_path):
+    bib = tmp_path / "a.bib"
+    bib.write_text("")
+    script = tmp_path / "ed.py"
+    script.write_text("import sys\np = sys.argv[-1]\nt = open(p).read()\n"
+                      "open(p, 'w').write(t.replace('Draft Title', 'Edited Title'))\n")
+    out = cli("add", "-", "--edit", "--bib", str(bib),
+              input="@misc{draft2020, title={Draft Title}, year={2020}}\n",
+              env={"EDITOR": f"{sys.executable} {script}", "VISUAL": ""})
+    assert out.exit_code == 0, out.stderr
+    assert refbook.load(bib)["draft2020"].title == "Edited Title"

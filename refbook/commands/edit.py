@@ -31,5 +31,6 @@ def command(key: str) -> int:
                 bib.replace_entry(blk, text)
                 return 0
             except UsageError as exc:
-                if not _click.confirm(f"{exc}. Edit again?", default=True, err=True):
+                if not _click.confirm(f"{str(exc).rstrip('.')}. Edit again?", default=True,
+                                      err=True):
                     return 1

@@ -21,33 +21,8 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 from . import bibtex
+from .latex import to_text
 from .store import BibFile, Block
-
-_NEEDS_LATEX = re.compile(r"[\\$%]")
-_DASHES = (("---", "\u2014"), ("--", "\u2013"))
-_latex_converter = None
-
-
-@lru_cache(maxsize=65536)  # names and journal titles repeat a lot in real bibliographies
-def to_text(value: str) -> str:
-    """LaTeX and braces to plain Unicode: ``Schr{\\"o}der`` -> ``Schröder``, ``{TTP}`` -> ``TTP``."""
-    if not _NEEDS_LATEX.search(value):
-        # no macros: only grouping braces, ties and dashes, which is most values; this
-        # gives what pylatexenc gives, at a fraction of its cost
-        text = value.replace("{", "").replace("}", "").replace("~", " ")
-        for tex, char in _DASHES:
-            text = text.replace(tex, char)
-        return " ".join(text.split())
-    global _latex_converter
-    if _latex_converter is None:
-        from pylatexenc.latex2text import LatexNodes2Text
-
-        _latex_converter = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=False)
-    try:
-        text = _latex_converter.latex_to_text(value)
-    except Exception:  # pylatexenc is tolerant, but never let display crash on odd input
-        text = value.replace("{", "").replace("}", "")
-    return " ".join(text.replace("\xa0", " ").split())
 
 
 def fold(text: str) -> str:

@@ -92,3 +92,15 @@ FRAGMENTS = ["a", "b", "é", " ", "\n", "{", "}", "{}", "\\'", '\\"', "\\v", "\\
 def test_same_text_as_pylatexenc_on_generated_latex(parts):
     value = "".join(parts)
     assert to_text(value) == reference(value)
+
+
+def test_search_finds_words_written_as_logos(tmp_path, cli):
+    bib = tmp_path / "refs.bib"
+    bib.write_text("@book{companion, title = {The {\\LaTeX} Companion}, year = 2004}\n"
+                   "@book{texbook, title = {The \\TeX book}, year = 1984}\n"
+                   "@book{other, title = {Typesetting}, year = 1990}\n")
+    result = cli("--bib", str(bib), "search", "--keys", "latex")
+    assert result.exit_code == 0
+    assert result.stdout.split() == ["companion"]
+    # "\TeX book" is "TeXbook" to TeX, as it is to refbook
+    assert cli("--bib", str(bib), "search", "--keys", "texbook").stdout.split() == ["texbook"]

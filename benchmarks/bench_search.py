@@ -22,7 +22,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_foundation import run, timed  # noqa: E402
+from bench_foundation import compile_bytecode, run, timed  # noqa: E402
 from make_corpus import SIZES, SOURCE, generate  # noqa: E402
 
 PY = sys.executable
@@ -65,6 +65,7 @@ def bench_file(path: Path, cache: Path) -> None:
 
 if __name__ == "__main__":
     sizes = [int(a) for a in sys.argv[1:]] or list(SIZES)
+    compile_bytecode()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory() as tmp:
         files = ([SOURCE] if not sys.argv[1:] and SOURCE.exists() else []) + \

@@ -33,7 +33,7 @@ from .query import (
     smart_case,
 )
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 RACY_SECONDS = 2.0
 _DOC_COLUMNS = ("key", "type", "year", "authors", "author", "title", "container", "keywords",
                 "annotation", "abstract", "doi", "url", "line")
@@ -45,7 +45,18 @@ CREATE TABLE docs (rowid INTEGER PRIMARY KEY, key TEXT, type TEXT, year INTEGER,
 CREATE VIRTUAL TABLE fts USING fts5({", ".join(TEXT_COLUMNS)}, content='docs',
     content_rowid='rowid', tokenize='unicode61 remove_diacritics 2');
 CREATE VIRTUAL TABLE vocab USING fts5vocab(fts, 'row');
+CREATE TABLE words (term TEXT, docs INTEGER, length INTEGER);
 """
+# suggest() reads the vocabulary from this plain copy, by length: scanning fts5vocab
+# walks the whole full-text index (60 ms at 100k entries), a typo query should not
+_FILL_WORDS = """
+INSERT INTO words SELECT term, doc, length(term) FROM vocab;
+CREATE INDEX words_by_length ON words(length);
+"""
+# rapidfuzz's ratio is 2*matches/(len1+len2); with matches <= the shorter length, a word
+# of length n reaches RATIO_CUTOFF only against lengths within these factors of n
+RATIO_CUTOFF = 70
+_LENGTH_FACTORS = (RATIO_CUTOFF / (200 - RATIO_CUTOFF), (200 - RATIO_CUTOFF) / RATIO_CUTOFF)
 
 
 @dataclass
@@ -64,7 +75,7 @@ class Hit:
 
     def matched_fields(self, words: list[str]) -> list[str]:
         """The fields in which any of the query's words occur."""
-        from .model import fold
+        from .latex import fold
 
         folded = [fold(w) for w in words if w]
         out = []
@@ -122,15 +133,18 @@ class SearchIndex:
         """The indexed word nearest to ``word`` (edit distance), preferring frequent ones."""
         from rapidfuzz import fuzz, process
 
-        from .model import fold
+        from .latex import fold
 
-        vocab = self.conn.execute("SELECT term, doc FROM vocab").fetchall()
+        target = fold(word)
+        low, high = (len(target) * f for f in _LENGTH_FACTORS)
+        vocab = self.conn.execute("SELECT term, docs FROM words WHERE length BETWEEN ? AND ?",
+                                  (int(low), int(high) + 1)).fetchall()
         if not vocab:
             return None
         terms = [t for t, _ in vocab]
         docs = dict(vocab)
-        target = fold(word)
-        best = process.extract(target, terms, scorer=fuzz.ratio, limit=5, score_cutoff=70)
+        best = process.extract(target, terms, scorer=fuzz.ratio, limit=None,
+                               score_cutoff=RATIO_CUTOFF)
         if not best:
             return None
         top = max(score for _, score, _ in best)
@@ -178,11 +192,12 @@ class SearchIndex:
             rows = [r for r in self.conn.execute(sql, params) if _case_ok(r, words)]
             total = len(rows)
             rows = rows[:limit] if limit else rows
-        else:
+        elif limit:
             total = self.conn.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
-            if limit:
-                sql += f" LIMIT {int(limit)}"
+            rows = self.conn.execute(f"{sql} LIMIT {int(limit)}", params).fetchall()
+        else:
             rows = self.conn.execute(sql, params).fetchall()
+            total = len(rows)
         hits = [_hit(r) for r in rows]
         return SearchResult(query, hits, total, corrections, words)
 
@@ -218,6 +233,7 @@ def _fill(conn: sqlite3.Connection, lib, meta: dict[str, str]) -> None:
     conn.executemany(f"INSERT INTO docs ({', '.join(_DOC_COLUMNS)}) VALUES "
                      f"({', '.join('?' * len(_DOC_COLUMNS))})", _doc_rows(lib))
     conn.execute("INSERT INTO fts(fts) VALUES ('rebuild')")
+    conn.executescript(_FILL_WORDS)
     conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
     conn.commit()
 

@@ -1,4 +1,5 @@
-"""LaTeX to plain Unicode, for display and search: ``Schr{\\"o}der`` -> ``Schröder``.
+"""LaTeX to plain Unicode, for display and search: ``Schr{\\"o}der`` -> ``Schröder``;
+and the folded form that matching compares (``fold``).
 
 pylatexenc decides what every construct means.  It is exact but slow (a pure-Python
 tokenizer: about 0.25 ms for a short title), which is most of the cost of a first search
@@ -19,6 +20,7 @@ a table column separator.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import cache, lru_cache
 
 # Logos and names that pylatexenc does not know, so would drop: "The \TeX book" would
@@ -57,6 +59,12 @@ def to_text(value: str) -> str:
     if text is None:
         text = decode_with_pylatexenc(value)
     return _collapse(text)
+
+
+def fold(text: str) -> str:
+    """Accent- and case-insensitive form for matching: ``Schröder`` -> ``schroder``."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def decode_with_pylatexenc(value: str) -> str:
@@ -161,8 +169,6 @@ def _macro_kind(name: str) -> str | None:
 
 @cache
 def _accented(name: str) -> bool:
-    import unicodedata
-
     result = unicodedata.normalize("NFD", decode_with_pylatexenc("\\" + name + "{e}"))
     return len(result) > 1 and result[0] == "e" and all(map(unicodedata.combining, result[1:]))
 

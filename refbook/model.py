@@ -14,21 +14,14 @@ from __future__ import annotations
 
 import os
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Any
 
 from . import bibtex
-from .latex import to_text
+from .latex import fold, to_text  # noqa: F401  (public here too)
 from .store import BibFile, Block
-
-
-def fold(text: str) -> str:
-    """Accent- and case-insensitive form for matching: ``Schröder`` -> ``schroder``."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 @dataclass(frozen=True)

@@ -285,7 +285,7 @@ def _fts_string(text: str) -> str:
 
 
 def fts_expression(term: Term) -> str:
-    from .model import to_text
+    from .latex import to_text
 
     text = to_text(term.text) if "\\" in term.text or "{" in term.text else term.text
     expr = _fts_string(text) + ("*" if term.prefix else "")

@@ -8,6 +8,8 @@ import shutil
 import sqlite3
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import refbook
 from refbook.errors import UsageError
@@ -97,6 +99,26 @@ def test_fuzzy_fallback_says_what_it_did(index):
     assert result.corrections == [("questoin", "question")]
     assert {h.key for h in result.hits} == {"titlematch2019", "titlematch2021"}
     assert index.search("questoin", fuzzy=False).hits == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="abcdeilnorstuw", min_size=1, max_size=14))
+def test_fuzzy_suggestion_reads_only_words_of_a_possible_length(word):
+    # the vocabulary is read by length (fast at 100k entries); it must suggest exactly
+    # what a comparison with every indexed word would
+    from rapidfuzz import fuzz, process
+
+    index = SHIPPED_INDEX
+    vocab = dict(index.conn.execute("SELECT term, doc FROM vocab").fetchall())
+    best = process.extract(word, list(vocab), scorer=fuzz.ratio, limit=None, score_cutoff=70)
+    expected = None
+    if best:
+        top = max(score for _, score, _ in best)
+        expected = max((t for t, score, _ in best if score == top), key=vocab.get)
+    assert index.suggest(word) == expected
+
+
+SHIPPED_INDEX = memory_index(refbook.load(REPO / "references.bib"))
 
 
 @pytest.mark.parametrize("query, column, message", [

@@ -14,7 +14,7 @@ def _highlight(text: str, words: list[str]):
     """A rich Text with every occurrence of the query's words (accent-insensitive) in bold."""
     from rich.text import Text
 
-    from ..model import fold
+    from ..latex import fold
 
     out = Text(text)
     folded = fold(text)

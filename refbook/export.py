@@ -262,6 +262,20 @@ def format_bibliography(entries: Sequence[Entry], style: str = "apa", to: str = 
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
 
+def format_entries(entries: Sequence[Entry], style: str = "apa", to: str = "text", *,
+                   pandoc: str | None = None) -> list[tuple[str, str]]:
+    """(key, formatted reference) for each entry, in the style's order."""
+    pairs = bibliography_batched(entries, style, pandoc=pandoc)
+    if to == "html":
+        return pairs
+    # one pandoc run for all: with --wrap=none each paragraph comes back as one block
+    fragment = "\n".join(f"<p>{body}</p>" for _, body in pairs)
+    blocks = [b.strip() for b in html_to(fragment, to, pandoc=pandoc).strip().split("\n\n")]
+    if len(blocks) != len(pairs):  # a reference that spans blocks: convert one by one
+        blocks = [html_to(f"<p>{body}</p>", to, pandoc=pandoc).strip() for _, body in pairs]
+    return [(key, text) for (key, _), text in zip(pairs, blocks)]
+
+
 def format_citation(entries: Sequence[Entry], style: str = "apa", *, narrative: bool = False,
                     locator: str | None = None, all_entries: Sequence[Entry] | None = None,
                     pandoc: str | None = None) -> str:

@@ -66,6 +66,27 @@ class Block:
 
 
 @dataclass(frozen=True)
+class Change:
+    """One entry an edit adds, modifies or removes (what ``--json`` of an edit reports).
+    ``line`` is read from the block, so after a save it is the line in the new file."""
+
+    change: str  # added | modified | removed
+    key: str
+    old_key: str | None
+    block: Block
+
+    @property
+    def line(self) -> int | None:
+        return self.block.line or None  # an appended entry has no line until it is saved
+
+    def to_dict(self) -> dict:
+        d = {"change": self.change, "key": self.key, "line": self.line}
+        if self.old_key and self.old_key != self.key:
+            d["old_key"] = self.old_key
+        return d
+
+
+@dataclass(frozen=True)
 class Style:
     """How the file writes entries, so that appended entries look like their neighbours."""
 
@@ -316,6 +337,21 @@ class BibFile:
     # -- access ---------------------------------------------------------------------
     def entries(self) -> list[Block]:
         return [b for b in self.blocks if b.kind == "entry"]
+
+    def pending_changes(self) -> list[Change]:
+        """The entries changed since the file was read (or last saved), in file order."""
+        out = []
+        for blk in self.blocks:
+            if blk.new:
+                out.append(Change("added", blk.key, None, blk))
+            elif blk.kind == "removed":
+                out.append(Change("removed", blk.key, None, blk))
+            elif blk.kind == "entry" and blk._text is not None:
+                original = self.text[blk.start:blk.end]
+                if blk._text != original:
+                    m = _KEY_NEAR.match(original.lstrip())
+                    out.append(Change("modified", blk.key, m.group(1) if m else None, blk))
+        return out
 
     def block_text(self, blk: Block) -> str:
         return blk._text if blk._text is not None else self.text[blk.start:blk.end]

@@ -193,3 +193,14 @@ def test_shell_completion_of_commands_and_keys():
     out = subprocess.run([sys.executable, "-m", "refbook"], env=env, capture_output=True,
                          text=True)
     assert "plain,stats" in out.stdout.split()
+
+
+def test_every_command_has_a_json_mode():
+    import importlib
+
+    from refbook.cli import COMMANDS
+
+    for name, (module, _help) in COMMANDS.items():
+        command = importlib.import_module(f"refbook.commands.{module}").command
+        options = {opt for param in command.params for opt in getattr(param, "opts", [])}
+        assert "--json" in options, f"refbook {name} has no --json"

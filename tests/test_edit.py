@@ -412,3 +412,55 @@ def test_add_edit_opens_the_new_entry_first(cli, tmp_path):
               env={"EDITOR": f"{sys.executable} {script}", "VISUAL": ""})
     assert out.exit_code == 0, out.stderr
     assert refbook.load(bib)["draft2020"].title == "Edited Title"
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["annotate", "zahid2023dealing", "A new annotation."],
+     [{"change": "modified", "key": "zahid2023dealing"}]),
+    (["tag", "zahid2023dealing", "+border"], [{"change": "modified", "key": "zahid2023dealing"}]),
+    (["set", "biddle2019afghanistan", "note=Read twice"],
+     [{"change": "modified", "key": "biddle2019afghanistan"}]),
+    (["unset", "biddle2019afghanistan", "pages"],
+     [{"change": "modified", "key": "biddle2019afghanistan"}]),
+    (["rm", "--yes", "ehsan2022sco", "biddle2019afghanistan"],
+     [{"change": "removed", "key": "biddle2019afghanistan"},
+      {"change": "removed", "key": "ehsan2022sco"}]),
+    (["rename", "biddle2019afghanistan", "biddle2019after"],
+     [{"change": "modified", "key": "biddle2019after", "old_key": "biddle2019afghanistan"}]),
+])
+def test_edits_report_what_changed_in_json(cli, tmp_bib, args, expected):
+    out = cli(*args, "--json", "--bib", str(tmp_bib))
+    assert out.exit_code == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["path"] == str(tmp_bib) and report["saved"] is True
+    assert [{k: v for k, v in c.items() if k != "line"} for c in report["changes"]] == expected
+    text = tmp_bib.read_text().splitlines()
+    for change in report["changes"]:
+        if change["change"] == "modified":  # the line is where the entry now starts
+            assert text[change["line"] - 1].endswith("{" + change["key"] + ",")
+
+
+def test_add_json_reports_keys_and_lines_and_dry_run_diff(cli, tmp_bib):
+    entry = "@misc{new2024, title = {A New Work}, author = {Doe, Jane}, year = 2024}\n"
+    dry = json.loads(cli("add", "-", "--dry-run", "--json", "--bib", str(tmp_bib),
+                         input=entry).stdout)
+    assert dry["saved"] is False and "+@misc{new2024," in dry["diff"]
+    assert dry["added"] == ["new2024"]
+    out = json.loads(cli("add", "-", "--json", "--bib", str(tmp_bib), input=entry).stdout)
+    assert out["saved"] is True and out["added"] == ["new2024"]
+    [change] = out["changes"]
+    assert change["change"] == "added"
+    assert tmp_bib.read_text().splitlines()[change["line"] - 1] == "@misc{new2024,"
+    again = cli("add", "-", "--json", "--bib", str(tmp_bib), input=entry)
+    assert again.exit_code == 1
+    report = json.loads(again.stdout)
+    assert report["changes"] == [] and report["skipped"][0]["evidence"]
+
+
+def test_no_change_is_reported_as_nothing_saved(cli, tmp_bib):
+    before = tmp_bib.read_bytes()
+    current = refbook.load(tmp_bib)["zahid2023dealing"].annotation
+    out = json.loads(cli("annotate", "zahid2023dealing", current, "--json",
+                         "--bib", str(tmp_bib)).stdout)
+    assert out == {"path": str(tmp_bib), "saved": False, "changes": []}
+    assert tmp_bib.read_bytes() == before

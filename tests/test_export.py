@@ -322,3 +322,27 @@ def test_batched_formatting_is_identical_to_one_pandoc_run(style):
     batched = bibliography_batched(entries, style)
     assert [k for k, _ in batched] == [k for k, _ in single]
     assert batched == single
+
+
+def test_export_json_modes(cli):
+    data = json.loads(cli("export", "--json", "biddle2019afghanistan", cwd=REPO).stdout)
+    assert data == json.loads(cli("export", "--format", "json", "biddle2019afghanistan",
+                                  cwd=REPO).stdout)
+    # with a style: the formatted references, one record each, the same text as the list
+    styled = json.loads(cli("export", "--json", "--style", "apa", cwd=REPO).stdout)
+    text = cli("export", "--style", "apa", cwd=REPO).stdout
+    assert [r["reference"] for r in styled] == text.strip().split("\n\n")
+    assert styled[0] == {"key": "adeeb2018pakistan", "style": "apa", "to": "text",
+                         "reference": styled[0]["reference"]}
+    md = json.loads(cli("export", "--json", "--style", "apa", "--to", "markdown",
+                        "biddle2019afghanistan", cwd=REPO).stdout)
+    assert md[0]["reference"] == cli("export", "--style", "apa", "--to", "markdown",
+                                     "biddle2019afghanistan", cwd=REPO).stdout.strip()
+    assert "*Foreign Affairs*, *98*(1), 116–128." in md[0]["reference"]
+    assert cli("export", "--json", "--format", "ris", cwd=REPO).exit_code == 2
+
+
+def test_cite_json(cli):
+    out = json.loads(cli("cite", "zahid2023dealing", "--locator", "p. 12", "--json",
+                         cwd=REPO).stdout)
+    assert out["citation"] == "(Zahid, 2023, p. 12)" and out["keys"] == ["zahid2023dealing"]

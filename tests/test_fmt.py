@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -105,3 +106,18 @@ def test_cli_check_diff_stdout_and_in_place(cli, tmp_path):
     assert path.read_text() == sorted_out
     assert cli("fmt", "--check", "--sort", "year", "--bib", str(path)).exit_code == 0
     assert data_signature(BibFile.read(path)) == data_signature(BibFile(before.decode()))
+
+
+def test_cli_json_reports(cli, tmp_path):
+    path = tmp_path / "p.bib"
+    shutil.copyfile(FIXTURES / "paper_as_printed.bib", path)
+    check = cli("fmt", "--check", "--json", "--bib", str(path))
+    assert check.exit_code == 1
+    [report] = json.loads(check.stdout)
+    assert report["would_change"] is True
+    assert report["entries"] == [{"key": "mir2023pakistan", "line": 69}]
+    written = json.loads(cli("fmt", "-i", "--json", "--bib", str(path)).stdout)
+    assert written == [{"path": str(path), "saved": True,
+                        "entries": [{"key": "mir2023pakistan", "line": 69}]}]
+    again = json.loads(cli("fmt", "-i", "--json", "--bib", str(path)).stdout)
+    assert again[0]["saved"] is False and again[0]["entries"] == []

@@ -202,3 +202,19 @@ def test_render_stops_on_missing_citation(cli, tmp_path):
         in out.stderr
     anyway = cli("render", str(essay), "--allow-missing", cwd=REPO)
     assert anyway.exit_code == 0 and "Missing (**nobody2020?**) here." in anyway.stdout
+
+
+def test_render_json(cli, tmp_path):
+    essay = tmp_path / "essay.md"
+    essay.write_text(ESSAY)
+    out = json.loads(cli("render", str(essay), "--json", cwd=REPO).stdout)
+    assert out["rendered"] is True and out["problems"] == []
+    assert out["cited"] == ["biddle2019afghanistan", "kuo2023china", "zahid2023dealing"]
+    assert out["text"] == cli("render", str(essay), cwd=REPO).stdout
+    bad = tmp_path / "bad.md"
+    bad.write_text("Missing [@nobody2020] here.\n")
+    failed = cli("render", str(bad), "--json", cwd=REPO)
+    assert failed.exit_code == 1
+    report = json.loads(failed.stdout)
+    assert report["rendered"] is False and "text" not in report
+    assert [p["text"] for p in report["problems"]] == ["[@nobody2020]"]

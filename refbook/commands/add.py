@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, bib_path, get_config
+from ._common import bib_option, bib_path, get_config, json_option
 
 
 @click.command("add")
@@ -23,9 +23,10 @@ from ._common import bib_option, bib_path, get_config
 @click.option("--annotation", metavar="TEXT", help="Set the annotation of the new entries.")
 @click.option("--keywords", metavar="A,B", help="Set the keywords of the new entries.")
 @click.option("--edit", "edit_first", is_flag=True, help="Open each new entry in $EDITOR first.")
+@json_option
 @bib_option
 def command(sources, dois, urls, fmt, force, merge_into, dry_run, annotation, keywords,
-            edit_first) -> int:
+            edit_first, as_json) -> int:
     """Add references from DOIs, web pages, or BibTeX/BibLaTeX/RIS/CSL-JSON files
     (SOURCES: files, or - for stdin).
 
@@ -40,7 +41,8 @@ def command(sources, dois, urls, fmt, force, merge_into, dry_run, annotation, ke
     from ..edits import add, diff
     from ..errors import UsageError
     from ..model import normalize_doi
-    from ..output import warn
+    from ..output import choose_mode, warn
+    from ..output.edits import render_edit
     from ..store import editing
 
     cfg = get_config()
@@ -74,17 +76,25 @@ def command(sources, dois, urls, fmt, force, merge_into, dry_run, annotation, ke
     with editing(path) as bib:
         report = add(bib, drafts, pattern=cfg["key_pattern"], force=force,
                      merge_into=merge_into, annotation=annotation, keywords=keywords)
+        changes = bib.pending_changes()
+        patch = diff(bib, path) if dry_run else None
         if dry_run:
-            sys.stdout.write(diff(bib, path))
             bib.modified = False  # nothing is written
     for source, evidence in report.skipped:
         warn(f"refbook: not added ({source}): likely duplicate of " + "; ".join(evidence) +
              " (--force adds it, --merge fills the existing entry)")
     for key, filled in report.merged:
         warn(f"refbook: merged into {key}: " + (", ".join(filled) or "nothing new"))
-    if not dry_run:
-        for key in report.added:
-            sys.stdout.write(key + "\n")
+    extra = {"added": report.added,
+             "merged": [{"key": k, "filled": f} for k, f in report.merged],
+             "skipped": [{"source": s, "evidence": e} for s, e in report.skipped]}
+    if dry_run:
+        extra["diff"] = patch
+        lines = [patch.rstrip("\n")] if patch else []
+    else:
+        lines = report.added  # the new keys, one per line, for scripts
+    render_edit(path, changes, choose_mode(as_json), saved=bool(changes) and not dry_run,
+                lines=lines, extra=extra)
     return 1 if report.skipped and not report.added and not report.merged else 0
 
 

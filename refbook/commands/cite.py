@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, complete_keys, get_config, open_library
+from ._common import bib_option, complete_keys, get_config, json_option, open_library
 
 
 @click.command("cite")
@@ -16,8 +16,9 @@ from ._common import bib_option, complete_keys, get_config, open_library
               show_default=True, help="Formatted text, or the citation to type in pandoc "
                                       "Markdown or LaTeX.")
 @click.option("--copy", is_flag=True, help="Also put the citation on the clipboard.")
+@json_option
 @bib_option
-def command(keys, style, narrative, locator, syntax, copy) -> int:
+def command(keys, style, narrative, locator, syntax, copy, as_json) -> int:
     """Print the in-text citation of one or several works.
 
     \b
@@ -27,7 +28,6 @@ def command(keys, style, narrative, locator, syntax, copy) -> int:
       refbook cite zahid2023dealing --syntax pandoc  [@zahid2023dealing]
       refbook cite zahid2023dealing --syntax latex   \\parencite{zahid2023dealing}
     """
-    import sys
 
     from ..export import format_citation
 
@@ -50,7 +50,14 @@ def command(keys, style, narrative, locator, syntax, copy) -> int:
         text = format_citation(entries, style or cfg["export.style"], narrative=narrative,
                                locator=locator, all_entries=list(lib),
                                pandoc=cfg["export.pandoc"] or None)
-    sys.stdout.write(text + "\n")
+    from ..output import JSON, choose_mode, emit_json, emit_lines
+
+    if choose_mode(as_json) == JSON:
+        emit_json({"keys": [e.key for e in entries], "syntax": syntax,
+                   "style": (style or get_config()["export.style"]) if syntax == "text" else None,
+                   "narrative": narrative, "locator": locator, "citation": text})
+    else:
+        emit_lines([text])
     if copy:
         _copy(text)
     return 0

@@ -4,33 +4,42 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, bib_path, complete_keys
+from ._common import bib_option, bib_path, complete_keys, json_option
 
 
 @click.command("edit")
 @click.argument("key", shell_complete=complete_keys)
+@json_option
 @bib_option
-def command(key: str) -> int:
+def command(key: str, as_json: bool) -> int:
     """Open one entry in $EDITOR; save it if it changed and still parses (re-opens the
     editor on a parse error; an empty result saves nothing)."""
     import click as _click
 
     from ..editor import edit_text
     from ..errors import UsageError
+    from ..output import choose_mode
+    from ..output.edits import render_edit
     from ..store import editing
 
-    with editing(bib_path()) as bib:
+    path = bib_path()
+    status = 0
+    with editing(path) as bib:
         blk = bib.get(key)
         original = bib.block_text(blk)
         text = original
         while True:
             text = edit_text(text).strip("\n")
             if not text.strip() or text == original:
-                return 0
+                break
             try:
                 bib.replace_entry(blk, text)
-                return 0
+                break
             except UsageError as exc:
                 if not _click.confirm(f"{str(exc).rstrip('.')}. Edit again?", default=True,
                                       err=True):
-                    return 1
+                    status = 1
+                    break
+        changes = bib.pending_changes()
+    render_edit(path, changes, choose_mode(as_json))
+    return status

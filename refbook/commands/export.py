@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, complete_keys, get_config, open_library
+from ._common import bib_option, complete_keys, get_config, json_option, open_library
 
 DATA_FORMATS = ("bibtex", "biblatex", "csl-json", "csl-yaml", "ris", "json")
 
@@ -57,15 +57,19 @@ def select_entries(lib, keys: tuple[str, ...], query: str | None, cited_in: tupl
 @click.option("--cited-in", multiple=True, metavar="FILE", type=click.Path(exists=True),
               help="Entries cited in a manuscript (repeatable).")
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE (atomically).")
+@json_option
 @bib_option
 def command(keys, fmt, style, to, annotated, standalone, normalize, query, cited_in,
-            output) -> int:
+            output, as_json) -> int:
     """Export entries: formatted citations (APA, MLA, Chicago, Harvard, IEEE, Vancouver,
     any .csl) or data (BibTeX, BibLaTeX, CSL-JSON, CSL-YAML, RIS, JSON).
 
     KEYS select entries (- reads keys from stdin, e.g. from `refbook search … --keys`);
     default: all. Styles are applied by pandoc's citeproc (pandoc 3, from the
     pypandoc-binary package, or REFBOOK_PANDOC) on refbook's CSL-JSON.
+
+    --json alone is --format json (refbook's schema); with --style it gives each
+    formatted reference as {"key", "style", "to", "reference"}, in the style's order.
     """
     import sys
 
@@ -79,6 +83,10 @@ def command(keys, fmt, style, to, annotated, standalone, normalize, query, cited
 
         raise NotFoundError("no entries selected")
     cfg = get_config()
+    if as_json and not fmt and not style:
+        fmt = "json"
+    if as_json and fmt and fmt != "json":
+        raise click.UsageError("--json is --format json; give one or the other")
     if fmt:
         text = export.export_data(entries, fmt, normalize=normalize)
     else:
@@ -89,7 +97,17 @@ def command(keys, fmt, style, to, annotated, standalone, normalize, query, cited
             if missing:
                 warn(f"{lib.path}:{e.line}: warning: {e.key} has no {' or '.join(missing)}; "
                      "rendered as pandoc does (n.d.)")
-        if standalone:
+        if as_json:
+            if standalone or annotated:
+                raise click.UsageError("--json gives the references alone "
+                                       "(no --standalone or --annotated)")
+            import json
+
+            text = json.dumps([{"key": key, "style": style, "to": to, "reference": ref}
+                               for key, ref in export.format_entries(entries, style, to,
+                                                                     pandoc=pandoc)],
+                              ensure_ascii=False, indent=2) + "\n"
+        elif standalone:
             if to != "html":
                 raise click.UsageError("--standalone needs --to html")
             text = export.standalone_page(entries, style, pandoc=pandoc)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, bib_path, get_config
+from ._common import bib_option, bib_path, get_config, json_option
 
 
 @click.command("fmt")
@@ -16,9 +16,10 @@ from ._common import bib_option, bib_path, get_config
 @click.option("--sort", type=click.Choice(["none", "key", "year"]),
               help="Order of the entries (default: fmt.sort).")
 @click.option("--align/--no-align", default=None, help="Align '=' in each entry (fmt.align).")
+@json_option
 @bib_option
 def command(files: tuple[str, ...], in_place: bool, check: bool, show_diff: bool,
-            sort: str | None, align: bool | None) -> int:
+            sort: str | None, align: bool | None, as_json: bool) -> int:
     """Format the bibliography in one canonical layout, keeping every value exactly.
 
     FILES default to the bibliography in use (--bib). Prints the formatted file on stdout unless -i/--in-place, --check or --diff is given.
@@ -35,38 +36,53 @@ def command(files: tuple[str, ...], in_place: bool, check: bool, show_diff: bool
         layout = dataclasses.replace(layout, sort=sort)
     if align is not None:
         layout = dataclasses.replace(layout, align=align)
-    return max(_one(path, layout, in_place, check, show_diff)
-               for path in (list(files) or [bib_path()]))
+    from ..output import JSON, choose_mode, emit_json
+
+    mode = choose_mode(as_json)
+    results = [_one(path, layout, in_place, check, show_diff, mode)
+               for path in (list(files) or [bib_path()])]
+    if mode == JSON:
+        emit_json([report for _, report in results])
+    return max(status for status, _ in results)
 
 
-def _one(path: str, layout, in_place: bool, check: bool, show_diff: bool) -> int:
+def _one(path: str, layout, in_place: bool, check: bool, show_diff: bool,
+         mode: str) -> tuple[int, dict]:
     import difflib
-    import sys
 
     from ..fmt import changed_entries, check_lossless, format_text
+    from ..output.edits import render_fmt
     from ..store import BibFile, editing
 
+    report: dict = {"path": path}
     if in_place:
         with editing(path) as bib:
             new = format_text(bib, layout)
             check_lossless(bib, new)
-            if new != bib.text:
+            differs = new != bib.text
+            changed = changed_entries(bib, layout) if differs else []
+            if differs:
                 bib.replace_all(new)
-        return 0
+        report.update(saved=differs, entries=_entries(changed))
+        render_fmt(report, mode)
+        return 0, report
     bib = BibFile.read(path)
     new = format_text(bib, layout)
     if check:  # nothing is written: no need to prove the output lossless
         changed = changed_entries(bib, layout)
-        for line, key in changed:
-            sys.stdout.write(f"{bib.name}:{line}: would reformat {key}\n")
-        if new != bib.text and not changed:
-            sys.stdout.write(f"{bib.name}: would reformat (spacing between entries)\n")
-        return 1 if new != bib.text else 0
+        report.update(would_change=new != bib.text, entries=_entries(changed), name=bib.name)
+        render_fmt(report, mode)
+        return (1 if new != bib.text else 0), report
     check_lossless(bib, new)
     if show_diff:
-        sys.stdout.writelines(difflib.unified_diff(
+        report["diff"] = "".join(difflib.unified_diff(
             bib.text.splitlines(keepends=True), new.splitlines(keepends=True),
             fromfile=f"a/{path}", tofile=f"b/{path}"))
-        return 0
-    sys.stdout.write(new)
-    return 0
+    else:
+        report["text"] = new
+    render_fmt(report, mode)
+    return 0, report
+
+
+def _entries(changed: list[tuple[int, str]]) -> list[dict]:
+    return [{"key": key, "line": line} for line, key in changed]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, get_config, open_library
+from ._common import bib_option, get_config, json_option, open_library
 
 
 @click.command("render")
@@ -18,8 +18,9 @@ from ._common import bib_option, get_config, open_library
               help="Heading of the reference list.")
 @click.option("--allow-missing", is_flag=True,
               help="Render even when a citation has no entry (pandoc marks it ???).")
+@json_option
 @bib_option
-def command(essay, style, to, output, annotated, heading, allow_missing) -> int:
+def command(essay, style, to, output, annotated, heading, allow_missing, as_json) -> int:
     """Render a pandoc-Markdown essay: citations formatted, reference list appended.
 
     Citations are pandoc's ([@key], [@key, p. 12], @key). A citation with no entry stops
@@ -34,10 +35,21 @@ def command(essay, style, to, output, annotated, heading, allow_missing) -> int:
 
     if to == "docx" and not output:
         raise click.UsageError("--to docx needs -o FILE")
+    from ..output import JSON, choose_mode, emit_json
+
+    json_mode = choose_mode(as_json) == JSON
     lib = open_library()
     result = check_manuscripts(lib, [essay], syntax="markdown")
     keyed = [c for c in result.citations if c.syntax == "pandoc"]
-    if not allow_missing and any(c.status != "matched" for c in keyed):
+    cfg = get_config()
+    report = {"essay": essay, "to": to, "style": style or cfg["export.style"],
+              "output": output, "rendered": False,
+              "cited": sorted({k for c in keyed for k in c.matched}),
+              "problems": [c.to_dict() for c in keyed if c.status != "matched"]}
+    if not allow_missing and report["problems"] and json_mode:
+        emit_json(report)
+        return 1
+    if not allow_missing and report["problems"]:
         result.citations = [c for c in keyed if c.status != "matched"]
         old = sys.stdout  # the report goes to stderr: stdout is for the document
         sys.stdout = sys.stderr
@@ -48,11 +60,13 @@ def command(essay, style, to, output, annotated, heading, allow_missing) -> int:
         sys.stderr.write("refbook: render stopped: citations without an entry "
                          "(--allow-missing renders anyway)\n")
         return 1
-    cfg = get_config()
     text = render_document(Path(essay).read_text(encoding="utf-8"), list(lib),
                            style=style or cfg["export.style"], to=to, output=output,
                            annotated=annotated, heading=heading,
                            pandoc=cfg["export.pandoc"] or None)
-    if not output:
+    report["rendered"] = True
+    if json_mode:
+        emit_json(report if output else {**report, "text": text})
+    elif not output:
         sys.stdout.write(text)
     return 0

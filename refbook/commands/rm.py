@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, bib_path, complete_keys
+from ._common import bib_option, bib_path, complete_keys, json_option
 
 
 @click.command("rm")
 @click.argument("keys", nargs=-1, required=True, shell_complete=complete_keys)
 @click.option("-y", "--yes", is_flag=True, help="Do not ask (needed when not on a terminal).")
+@json_option
 @bib_option
-def command(keys: tuple[str, ...], yes: bool) -> int:
+def command(keys: tuple[str, ...], yes: bool, as_json: bool) -> int:
     """Remove entries (asks for confirmation on a terminal)."""
     import sys
 
     from ..errors import UsageError
+    from ..output import choose_mode
+    from ..output.edits import render_edit
     from ..store import editing
 
-    with editing(bib_path()) as bib:
+    path = bib_path()
+    with editing(path) as bib:
         blocks = [bib.get(k) for k in keys]
         if not yes:
             if not sys.stdin.isatty():
@@ -29,4 +33,6 @@ def command(keys: tuple[str, ...], yes: bool) -> int:
                 return 1
         for b in blocks:
             bib.remove_entry(b)
+        changes = bib.pending_changes()
+    render_edit(path, changes, choose_mode(as_json))
     return 0

@@ -1,0 +1,47 @@
+"""Reports of edits: annotate, tag, set, unset, rm, rename, edit, merge, add, fmt.
+
+Plain mode keeps the Unix habit of quiet success (plus whatever line a command has to
+say, such as the keys ``add`` created); ``--json`` always gives the same object, so that
+scripts can tell what changed and where:
+
+    {"path": "references.bib", "saved": true,
+     "changes": [{"change": "modified", "key": "zahid2023dealing", "line": 320}], ...}
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from . import JSON, emit_json, emit_lines
+
+
+def render_edit(path: str | os.PathLike | None, changes: Sequence, mode: str, *,
+                saved: bool | None = None, lines: Iterable[str] = (),
+                extra: dict[str, Any] | None = None) -> None:
+    """``changes`` are ``store.Change`` records; ``saved`` defaults to "anything changed"."""
+    if mode == JSON:
+        emit_json({"path": str(path) if path is not None else None,
+                   "saved": bool(changes) if saved is None else saved,
+                   "changes": [c.to_dict() for c in changes], **(extra or {})})
+    else:
+        emit_lines(lines)
+
+
+def render_fmt(report: dict[str, Any], mode: str) -> None:
+    """One file's ``refbook fmt`` result; in JSON mode the command prints the list of
+    reports at the end instead."""
+    import sys
+
+    if mode == JSON:
+        return
+    if "would_change" in report:
+        for e in report["entries"]:
+            sys.stdout.write(f"{report['name']}:{e['line']}: would reformat {e['key']}\n")
+        if report["would_change"] and not report["entries"]:
+            sys.stdout.write(f"{report['name']}: would reformat (spacing between entries)\n")
+    elif "diff" in report:
+        sys.stdout.write(report["diff"])
+    elif "text" in report:
+        sys.stdout.write(report["text"])

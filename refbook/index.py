@@ -282,16 +282,24 @@ def _is_fresh(conn: sqlite3.Connection, bib: str | os.PathLike) -> bool:
     return _file_sha256(bib) == meta.get("sha256")
 
 
-def open_index(bib: str | os.PathLike, *, rebuild: bool = False):
+def open_index(bib: str | os.PathLike, *, rebuild: bool = False, busy=None):
     """The on-disk index of ``bib``, rebuilt first when stale; returns (index, library or
     None) where the library is the one just parsed when a rebuild happened (its parse
-    problems are worth reporting)."""
+    problems are worth reporting).  ``busy`` (a context manager factory) wraps a rebuild,
+    for the caller to show that work is going on."""
     path = index_path(bib)
     if not rebuild and path.exists():
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         if _is_fresh(conn, bib):
             return SearchIndex(conn, str(bib)), None
         conn.close()
+    from contextlib import nullcontext
+
+    with (busy or nullcontext)():
+        return _rebuild(bib, path)
+
+
+def _rebuild(bib: str | os.PathLike, path: Path):
     from .model import load
 
     st_before = os.stat(bib)  # before reading: a change after this makes the index stale

@@ -260,3 +260,38 @@ def test_no_index_option_bypasses_the_cache(cli, tmp_path):
     out = cli("search", "border", "--no-index", "--count", "--bib", str(path), cwd=tmp_path)
     assert out.stdout == "4\n"
     assert not index_path(path).exists()
+
+
+def test_index_build_shows_a_spinner_on_a_terminal_only(tmp_path):
+    """On a terminal, stderr says what the wait is for; piped, stdout and stderr stay clean."""
+    import pty
+    import subprocess
+    import sys
+
+    path = _big(tmp_path)
+    (tmp_path / "refbook.toml").write_text("[search]\nindex_min_entries = 10\n")
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    env.update(TERM="xterm", COLUMNS="100")
+    leader, follower = pty.openpty()
+    proc = subprocess.run([sys.executable, "-m", "refbook", "search", "filler", "--count",
+                           "--bib", str(path)], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                          stderr=follower, timeout=60)
+    os.close(follower)
+    terminal = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        terminal += chunk
+    os.close(leader)
+    assert proc.stdout == b"30\n"
+    assert b"indexing" in terminal and str(path).encode() in terminal
+    os.unlink(index_path(path))
+    piped = subprocess.run([sys.executable, "-m", "refbook", "search", "filler", "--count",
+                            "--bib", str(path)], cwd=tmp_path, env=env, capture_output=True,
+                           timeout=60)
+    assert piped.stdout == b"30\n" and piped.stderr == b""
+    assert index_path(path).exists()

@@ -32,12 +32,13 @@ def command(manuscripts, syntax, uncited, ignore, fail_on, fmt, as_json) -> int:
     --fail-on uncited, when an entry is never cited).
     """
     from ..manuscript import check_manuscripts
-    from ..output import choose_mode
+    from ..output import busy, choose_mode
     from ..output.manuscript import render
 
-    lib = open_library()
     ignored = [*get_config()["manuscript.ignore_uncited"], *ignore]
-    result = check_manuscripts(lib, manuscripts, syntax=syntax, ignore_uncited=ignored)
+    with busy("checking citations…"):
+        lib = open_library()
+        result = check_manuscripts(lib, manuscripts, syntax=syntax, ignore_uncited=ignored)
     fmt = "json" if as_json else fmt or ("table" if choose_mode(False) == "rich" else "plain")
     report_uncited = uncited or fail_on == "uncited"
     render(result, fmt, lib.path, uncited=report_uncited)

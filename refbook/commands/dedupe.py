@@ -15,9 +15,10 @@ def command(as_json: bool) -> int:
     or same title, year and first author) and "similar title" (shown, never merged).
     Exit code 1 when any is found. Merge with `refbook merge KEEP DROP`."""
     from ..dedupe import find_duplicates
-    from ..output import JSON, choose_mode, emit_json, emit_table
+    from ..output import JSON, busy, choose_mode, emit_json, emit_table
 
-    dups = find_duplicates(list(open_library()))
+    with busy("looking for duplicates…"):
+        dups = find_duplicates(list(open_library()))
     mode = choose_mode(as_json)
     if mode == JSON:
         emit_json([d.to_dict() for d in dups])

@@ -74,7 +74,7 @@ def command(keys, fmt, style, to, annotated, standalone, normalize, query, cited
     import sys
 
     from .. import export
-    from ..output import warn
+    from ..output import busy, warn
 
     lib = open_library()
     entries = select_entries(lib, keys, query, cited_in)
@@ -97,22 +97,22 @@ def command(keys, fmt, style, to, annotated, standalone, normalize, query, cited
             if missing:
                 warn(f"{lib.path}:{e.line}: warning: {e.key} has no {' or '.join(missing)}; "
                      "rendered as pandoc does (n.d.)")
-        if as_json:
-            if standalone or annotated:
-                raise click.UsageError("--json gives the references alone "
-                                       "(no --standalone or --annotated)")
-            import json
+        if as_json and (standalone or annotated):
+            raise click.UsageError("--json gives the references alone "
+                                   "(no --standalone or --annotated)")
+        if standalone and to != "html":
+            raise click.UsageError("--standalone needs --to html")
+        with busy(f"formatting {len(entries)} references ({style}) with pandoc…"):
+            if as_json:
+                import json
 
-            text = json.dumps([{"key": key, "style": style, "to": to, "reference": ref}
-                               for key, ref in export.format_entries(entries, style, to,
-                                                                     pandoc=pandoc)],
-                              ensure_ascii=False, indent=2) + "\n"
-        elif standalone:
-            if to != "html":
-                raise click.UsageError("--standalone needs --to html")
-            text = export.standalone_page(entries, style, pandoc=pandoc)
-        else:
-            text = export.format_bibliography(entries, style, to, annotated, pandoc=pandoc)
+                pairs = export.format_entries(entries, style, to, pandoc=pandoc)
+                text = json.dumps([{"key": key, "style": style, "to": to, "reference": ref}
+                                   for key, ref in pairs], ensure_ascii=False, indent=2) + "\n"
+            elif standalone:
+                text = export.standalone_page(entries, style, pandoc=pandoc)
+            else:
+                text = export.format_bibliography(entries, style, to, annotated, pandoc=pandoc)
     if output:
         from ..store import atomic_write
 

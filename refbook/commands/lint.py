@@ -52,8 +52,10 @@ def command(files, select, ignore, fmt, as_json, fail_on, fix, dry_run, list_rul
     if fix:
         return max(_fix(path, rules, dry_run) for path in paths)
     from ..model import load
+    from ..output import busy
 
-    findings = [f for path in paths for f in _lint(load(path), rules).findings]
+    with busy(f"linting {', '.join(paths)}…"):
+        findings = [f for path in paths for f in _lint(load(path), rules).findings]
     fmt = "json" if as_json else fmt or ("table" if choose_mode(False) == "rich" else "plain")
     render(findings, fmt, tool="refbook lint", rules={r.id: r.doc for r in rules})
     return 1 if fails(findings, fail_on or cfg["lint.fail_on"]) else 0

@@ -47,7 +47,7 @@ def command(query: tuple[str, ...], sort: str, limit: int | None, count_only: bo
 
     from ..errors import NotFoundError
     from ..index import count_entries_quickly, index_path, memory_index, open_index
-    from ..output import choose_mode, warn
+    from ..output import busy, choose_mode, warn
     from ..output.search import render_corrections, render_results
 
     text = " ".join(query)
@@ -56,7 +56,8 @@ def command(query: tuple[str, ...], sort: str, limit: int | None, count_only: bo
     if path != "-" and not no_index and (
             index_path(path).exists() or (os.path.isfile(path) and count_entries_quickly(path)
                                           >= get_config()["search.index_min_entries"])):
-        index, lib = open_index(path)
+        index, lib = open_index(path, busy=lambda: busy(f"indexing {path} for search "
+                                                         "(once per change of the file)…"))
     else:
         from ..model import load
 

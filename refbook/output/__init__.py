@@ -70,6 +70,17 @@ def emit_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], mode: str,
         sys.stdout.write("\t".join(_plain_cell(c) for c in row) + "\n")
 
 
+def busy(message: str):
+    """A spinner with ``message`` on stderr while long work runs, on a terminal only
+    (stdout may be piped: ``refbook search … | head`` still shows it); a no-op otherwise.
+    Use it where the work may take seconds: it is drawn at once."""
+    from contextlib import nullcontext
+
+    if choose_mode(stream=sys.stderr) != RICH:
+        return nullcontext()
+    return console(stderr=True).status(message, spinner="dots")
+
+
 def warn(message: str) -> None:
     """A one-line message on stderr (problems that do not stop the command)."""
     sys.stderr.write(message.rstrip("\n") + "\n")

@@ -14,7 +14,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_foundation import timed  # noqa: E402
+from bench_foundation import compile_bytecode, timed  # noqa: E402
 from make_corpus import DATA, generate  # noqa: E402
 
 PY = sys.executable
@@ -45,10 +45,11 @@ def manuscript(bib: Path, lines: int = 10_000, citations: int = 2_000) -> Path:
 if __name__ == "__main__":
     bib = generate(10_000)
     essay = manuscript(bib)
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
-    load_t, load_rss = timed([PY, "-c", f"import refbook; refbook.load({str(bib)!r})"])
+    compile_bytecode()
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs (best of 3 runs each)")
+    load_t, load_rss = timed([PY, "-c", f"import refbook; refbook.load({str(bib)!r})"], repeat=3)
     check_t, check_rss = timed([PY, "-m", "refbook", "--bib", str(bib), "cite-check",
-                                str(essay), "--format", "json"])
+                                str(essay), "--format", "json"], repeat=3)
     print(f"  bare load (10k entries)        {load_t:6.2f} s  {load_rss:5.0f} MiB")
     print(f"  cite-check (10k lines, 2k+2k)  {check_t:6.2f} s  {check_rss:5.0f} MiB  "
           f"{check_t / load_t:.2f}x load  {'OK' if check_t <= 2 * load_t else 'MISSED'} (< 2x)")

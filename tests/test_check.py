@@ -262,6 +262,61 @@ def test_per_host_limit_is_respected(threaded_server):
     assert state["max"] == 3
 
 
+def test_connections_to_a_host_are_reused():
+    """One pool per host with keep-alive: 20 URLs on one host cost at most per-host TCP
+    connections, not one each (politeness, and a TLS handshake saved per URL)."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    peers: set = set()
+
+    class KeepAlive(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_HEAD(self):  # noqa: N802
+            peers.add(self.client_address)
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), KeepAlive)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = server.server_address[1]
+        targets = [Target(f"k{i}", "url", f"http://127.0.0.1:{port}/p/{i}", i) for i in range(20)]
+        results = Checker(Options(**{**FAST, "per_host": 2, "concurrency": 4})).run(targets)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert all(r.verdict == "ok" for r in results)
+    assert 1 <= len(peers) <= 2
+
+
+def test_proxy_from_the_environment_is_used(httpserver, monkeypatch):
+    """HTTP_PROXY is honoured (corporate networks): the request goes to the proxy with the
+    absolute URL, and NO_PROXY exempts a host."""
+    seen = []
+
+    def proxy(request):
+        seen.append(request.environ.get("REQUEST_URI") or request.url)
+        return Response("", 200)
+
+    httpserver.expect_request("/page").respond_with_handler(proxy)
+    monkeypatch.setenv("HTTP_PROXY", httpserver.url_for("/").rstrip("/"))
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    r = check_url("http://journal.example/page")
+    assert r.verdict == "ok"
+    assert seen and "journal.example/page" in seen[0]
+    monkeypatch.setenv("NO_PROXY", "journal.example")
+    r = check_url("http://journal.example/page")
+    assert r.verdict == "broken"  # not through the proxy: the name does not resolve
+    assert len(seen) == 1
+
+
 # -- DOIs -----------------------------------------------------------------------------------
 
 

@@ -18,13 +18,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_foundation import run, timed  # noqa: E402
+from bench_foundation import compile_bytecode, run, timed  # noqa: E402
 from make_corpus import generate  # noqa: E402
 
 PY = sys.executable
 
 
 def main(n: int) -> None:
+    compile_bytecode()
     src = generate(n)
     with tempfile.TemporaryDirectory() as tmp:
         bib = Path(tmp) / "b.bib"

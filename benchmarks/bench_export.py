@@ -22,13 +22,14 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from bench_foundation import run  # noqa: E402
+from bench_foundation import compile_bytecode, run  # noqa: E402
 from make_corpus import SOURCE, split_source  # noqa: E402
 
 PY = sys.executable
 
 
 def main() -> None:
+    compile_bytecode()
     import refbook
     from refbook.export import STYLES, pandoc_executable, style_path
 

@@ -16,7 +16,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_foundation import timed  # noqa: E402
+from bench_foundation import compile_bytecode, timed  # noqa: E402
 from make_corpus import SIZES, generate  # noqa: E402
 
 PY = sys.executable
@@ -43,6 +43,7 @@ def bench(n: int) -> None:
 
 
 if __name__ == "__main__":
+    compile_bytecode()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     for size in [int(a) for a in sys.argv[1:]] or list(SIZES):
         bench(size)

@@ -35,14 +35,14 @@ def console(stderr: bool = False):
 
 def emit_json(data: Any, stream=None) -> None:
     stream = stream or sys.stdout
-    json.dump(data, stream, ensure_ascii=False, indent=2)
-    stream.write("\n")
+    # one write: json.dump writes piece by piece, a system call each when stdout is
+    # unbuffered (PYTHONUNBUFFERED=1, common in CI and containers): 0.1 s for 500 results
+    stream.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
 def emit_lines(lines: Iterable[str], stream=None) -> None:
     stream = stream or sys.stdout
-    for line in lines:
-        stream.write(line + "\n")
+    stream.write("".join(line + "\n" for line in lines))
 
 
 def _plain_cell(value: Any) -> str:
@@ -64,10 +64,9 @@ def emit_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], mode: str,
             table.add_row(*[str(c) if c is not None else "" for c in row])
         console().print(table)
         return
-    if header:
-        sys.stdout.write("\t".join(columns) + "\n")
-    for row in rows:
-        sys.stdout.write("\t".join(_plain_cell(c) for c in row) + "\n")
+    lines = ["\t".join(columns)] if header else []
+    lines += ("\t".join(_plain_cell(c) for c in row) for row in rows)
+    emit_lines(lines)  # one write: stdout may be unbuffered (PYTHONUNBUFFERED=1)
 
 
 def busy(message: str):

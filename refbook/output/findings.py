@@ -40,19 +40,17 @@ def render(findings: Sequence[Finding], fmt: str, *, tool: str = "refbook",
     if fmt == "table":
         _table(findings, tool)
     elif fmt == "plain":
-        for f in findings:
-            out.write(f.line_text() + "\n")
+        # whole documents in one write each: stdout may be unbuffered (PYTHONUNBUFFERED)
+        out.write("".join(f.line_text() + "\n" for f in findings))
     elif fmt == "json":
         doc = {"findings": [f.to_dict() for f in findings], "summary": summary(findings)}
         doc.update(extra or {})
-        json.dump(doc, out, ensure_ascii=False, indent=2)
-        out.write("\n")
+        out.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
     elif fmt == "github":
-        for f in findings:
-            out.write(github_line(f) + "\n")
+        out.write("".join(github_line(f) + "\n" for f in findings))
     elif fmt == "sarif":
-        json.dump(sarif(findings, tool=tool, rules=rules), out, ensure_ascii=False, indent=2)
-        out.write("\n")
+        out.write(json.dumps(sarif(findings, tool=tool, rules=rules), ensure_ascii=False,
+                             indent=2) + "\n")
     elif fmt == "junit":
         out.write(junit(findings, tool=tool, passed=passed))
     elif fmt == "markdown":

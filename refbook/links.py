@@ -96,7 +96,7 @@ class Options:
 
 def redact(url: str | None) -> str:
     """``https://user:pass@host/x`` -> ``https://***@host/x``: credentials never printed."""
-    if not url:
+    if not url or "@" not in url:  # no userinfo without an '@'
         return url or ""
     try:
         parts = urlsplit(url)

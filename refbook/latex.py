@@ -156,10 +156,10 @@ def _macro_kind(name: str) -> str | None:
 
     if name in LOGOS:
         return ""
-    spec = get_default_latex_context_db().get_macro_spec(name)
-    argspec = getattr(getattr(spec, "args_parser", None), "argspec", "") if spec else ""
     if name in _PARSER_SPECIAL:
         return None
+    spec = get_default_latex_context_db().get_macro_spec(name)
+    argspec = getattr(getattr(spec, "args_parser", None), "argspec", "") if spec else ""
     if not argspec:
         return ""
     if argspec == "{" and _accented(name):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import click
@@ -77,3 +79,30 @@ def complete_keys(ctx: click.Context, _param: click.Parameter, incomplete: str) 
         return []
     low = incomplete.lower()
     return [k for k in lib.keys() if k.lower().startswith(low)]
+
+
+@dataclass
+class EditReport:
+    """What an editing command says besides the changes the store records: ``lines`` in
+    plain mode, ``extra`` members in its ``--json`` object."""
+
+    bib: Any = None
+    lines: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@contextmanager
+def reported_edit(as_json: bool) -> Iterator[EditReport]:
+    """Read-modify-write the bibliography in use (locked, atomic, minimal diff), then
+    render what changed: ``with reported_edit(as_json) as edit: annotate(edit.bib, …)``."""
+    from ..output import choose_mode
+    from ..output.edits import render_edit
+    from ..store import editing
+
+    path = bib_path()
+    report = EditReport()
+    with editing(path) as bib:
+        report.bib = bib
+        yield report
+        changes = bib.pending_changes()
+    render_edit(path, changes, choose_mode(as_json), lines=report.lines, extra=report.extra)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, bib_path, complete_keys, json_option
+from ._common import bib_option, complete_keys, json_option, reported_edit
 
 
 @click.command("annotate")
@@ -15,19 +15,13 @@ from ._common import bib_option, bib_path, complete_keys, json_option
 def command(key: str, text: str | None, as_json: bool) -> int:
     """Set an entry's annotation (opens $EDITOR when TEXT is not given)."""
     from ..edits import annotate, entry
-    from ..output import choose_mode
-    from ..output.edits import render_edit
-    from ..store import editing
 
-    path = bib_path()
-    with editing(path) as bib:
+    with reported_edit(as_json) as edit:
+        current = entry(edit.bib, key).annotation
         if text is None:
             from ..editor import edit_text
 
-            current = entry(bib, key).annotation
             text = edit_text(current + "\n", suffix=".txt").strip()
-        if text and text != entry(bib, key).annotation:  # nothing saved when empty/unchanged
-            annotate(bib, key, text)
-        changes = bib.pending_changes()
-    render_edit(path, changes, choose_mode(as_json))
+        if text and text != current:  # nothing saved on an empty or unchanged result
+            annotate(edit.bib, key, text)
     return 0

@@ -28,8 +28,8 @@ def command(keys, style, narrative, locator, syntax, copy, as_json) -> int:
       refbook cite zahid2023dealing --syntax pandoc  [@zahid2023dealing]
       refbook cite zahid2023dealing --syntax latex   \\parencite{zahid2023dealing}
     """
-
     from ..export import format_citation
+    from ..output import JSON, choose_mode, emit_json, emit_lines
 
     lib = open_library()
     entries = [lib[k] for k in keys]
@@ -47,14 +47,12 @@ def command(keys, style, narrative, locator, syntax, copy, as_json) -> int:
         text = f"{cmd}{page}{{{','.join(e.key for e in entries)}}}"
     else:
         cfg = get_config()
-        text = format_citation(entries, style or cfg["export.style"], narrative=narrative,
-                               locator=locator, all_entries=list(lib),
-                               pandoc=cfg["export.pandoc"] or None)
-    from ..output import JSON, choose_mode, emit_json, emit_lines
-
+        style = style or cfg["export.style"]
+        text = format_citation(entries, style, narrative=narrative, locator=locator,
+                               all_entries=list(lib), pandoc=cfg["export.pandoc"] or None)
     if choose_mode(as_json) == JSON:
         emit_json({"keys": [e.key for e in entries], "syntax": syntax,
-                   "style": (style or get_config()["export.style"]) if syntax == "text" else None,
+                   "style": style if syntax == "text" else None,
                    "narrative": narrative, "locator": locator, "citation": text})
     else:
         emit_lines([text])

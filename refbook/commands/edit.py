@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, bib_path, complete_keys, json_option
+from ._common import bib_option, complete_keys, json_option, reported_edit
 
 
 @click.command("edit")
@@ -18,13 +18,10 @@ def command(key: str, as_json: bool) -> int:
 
     from ..editor import edit_text
     from ..errors import UsageError
-    from ..output import choose_mode
-    from ..output.edits import render_edit
-    from ..store import editing
 
-    path = bib_path()
     status = 0
-    with editing(path) as bib:
+    with reported_edit(as_json) as edit:
+        bib = edit.bib
         blk = bib.get(key)
         original = bib.block_text(blk)
         text = original
@@ -40,6 +37,4 @@ def command(key: str, as_json: bool) -> int:
                                       err=True):
                     status = 1
                     break
-        changes = bib.pending_changes()
-    render_edit(path, changes, choose_mode(as_json))
     return status

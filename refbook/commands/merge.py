@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, bib_path, complete_keys, json_option
+from ._common import bib_option, complete_keys, json_option, reported_edit
 
 
 @click.command("merge")
@@ -19,13 +19,7 @@ def command(keep: str, drop: str, prefer: str | None, no_ids: bool, as_json: boo
     """Merge DROP into KEEP: missing fields are filled, DROP is removed, and its key is
     kept in ids = {DROP} so old citations still resolve (biblatex)."""
     from ..edits import merge
-    from ..output import choose_mode
-    from ..output.edits import render_edit
-    from ..store import editing
 
-    path = bib_path()
-    with editing(path) as bib:
-        conflicts = merge(bib, keep, drop, prefer, keep_ids=not no_ids)
-        changes = bib.pending_changes()
-    render_edit(path, changes, choose_mode(as_json), extra={"conflicts": conflicts})
+    with reported_edit(as_json) as edit:
+        edit.extra["conflicts"] = merge(edit.bib, keep, drop, prefer, keep_ids=not no_ids)
     return 0

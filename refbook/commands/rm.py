@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, bib_path, complete_keys, json_option
+from ._common import bib_option, complete_keys, json_option, reported_edit
 
 
 @click.command("rm")
@@ -17,12 +17,9 @@ def command(keys: tuple[str, ...], yes: bool, as_json: bool) -> int:
     import sys
 
     from ..errors import UsageError
-    from ..output import choose_mode
-    from ..output.edits import render_edit
-    from ..store import editing
 
-    path = bib_path()
-    with editing(path) as bib:
+    with reported_edit(as_json) as edit:
+        bib = edit.bib
         blocks = [bib.get(k) for k in keys]
         if not yes:
             if not sys.stdin.isatty():
@@ -33,6 +30,4 @@ def command(keys: tuple[str, ...], yes: bool, as_json: bool) -> int:
                 return 1
         for b in blocks:
             bib.remove_entry(b)
-        changes = bib.pending_changes()
-    render_edit(path, changes, choose_mode(as_json))
     return 0

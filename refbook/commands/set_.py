@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, bib_path, complete_keys, json_option
+from ._common import bib_option, complete_keys, json_option, reported_edit
 
 
 @click.command("set")
@@ -15,13 +15,7 @@ from ._common import bib_option, bib_path, complete_keys, json_option
 def command(key: str, assignments: tuple[str, ...], as_json: bool) -> int:
     """Set fields: refbook set KEY field=value … (the value is BibTeX: {Braces} protect)."""
     from ..edits import set_fields
-    from ..output import choose_mode
-    from ..output.edits import render_edit
-    from ..store import editing
 
-    path = bib_path()
-    with editing(path) as bib:
-        set_fields(bib, key, assignments)
-        changes = bib.pending_changes()
-    render_edit(path, changes, choose_mode(as_json))
+    with reported_edit(as_json) as edit:
+        set_fields(edit.bib, key, assignments)
     return 0

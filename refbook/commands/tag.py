@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, bib_path, complete_keys, json_option
+from ._common import bib_option, complete_keys, json_option, reported_edit
 
 
 @click.command("tag", context_settings={"ignore_unknown_options": True})
@@ -15,14 +15,9 @@ from ._common import bib_option, bib_path, complete_keys, json_option
 def command(key: str, changes: tuple[str, ...], as_json: bool) -> int:
     """Add (+word) or remove (-word) keywords: refbook tag KEY +border -pakistan"""
     from ..edits import tag
-    from ..output import choose_mode
-    from ..output.edits import render_edit
-    from ..store import editing
 
-    path = bib_path()
-    with editing(path) as bib:
-        words = tag(bib, key, changes)
-        done = bib.pending_changes()
-    render_edit(path, done, choose_mode(as_json), lines=[", ".join(words)],
-                extra={"keywords": words})
+    with reported_edit(as_json) as edit:
+        words = tag(edit.bib, key, changes)
+        edit.lines.append(", ".join(words))
+        edit.extra["keywords"] = words
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, bib_path, complete_keys, json_option
+from ._common import bib_option, complete_keys, json_option, reported_edit
 
 
 @click.command("unset")
@@ -15,13 +15,8 @@ from ._common import bib_option, bib_path, complete_keys, json_option
 def command(key: str, fields: tuple[str, ...], as_json: bool) -> int:
     """Remove fields from an entry; exit 1 if none of them was there."""
     from ..edits import unset_fields
-    from ..output import choose_mode
-    from ..output.edits import render_edit
-    from ..store import editing
 
-    path = bib_path()
-    with editing(path) as bib:
-        removed = unset_fields(bib, key, fields)
-        changes = bib.pending_changes()
-    render_edit(path, changes, choose_mode(as_json), extra={"removed_fields": removed})
+    with reported_edit(as_json) as edit:
+        removed = unset_fields(edit.bib, key, fields)
+        edit.extra["removed_fields"] = removed
     return 0 if removed else 1

@@ -517,16 +517,13 @@ def suppressions(bib) -> dict[str, set[str]]:
 
 def _position(entry: Entry, field_name: str | None) -> tuple[int, int | None]:
     """Line and column of a field's value in the file (or of the entry)."""
-    if not field_name:
+    if not field_name or entry.raw(field_name) is None:
         return entry.line, None
-    field = next((f for f in entry._block.entry.fields if f.key.lower() == field_name), None)
-    if field is None or entry._block._text is not None:
-        return entry.line, None
-    line = field.start_line + 1
+    line = entry.field_line(field_name)
     lines = entry.source.split("\n")
     index = line - entry.line
     if 0 <= index < len(lines):
-        m = re.search(rf"(?i)\b{re.escape(field.key)}\s*=\s*", lines[index])
+        m = re.search(rf"(?i)\b{re.escape(field_name)}\s*=\s*", lines[index])
         if m:
             return line, m.end() + 1
     return line, None

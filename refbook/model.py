@@ -166,6 +166,15 @@ class Entry:
         """The entry's exact text in the file."""
         return self._bib.block_text(self._block)
 
+    def field_line(self, name: str) -> int:
+        """The line where field ``name`` is written (the entry's line when it is absent or
+        the entry was edited in this session)."""
+        name = name.lower()
+        field = next((f for f in self._block.entry.fields if f.key.lower() == name), None)
+        if field is None or self._block._text is not None:
+            return self.line
+        return field.start_line + 1
+
     # raw access
     def _caches(self) -> tuple[dict[str, str], dict[str, str]]:
         """(raw, evaluated) fields, rebuilt when the store replaced the entry (an edit).

@@ -205,3 +205,24 @@ def test_every_command_has_a_json_mode():
         command = importlib.import_module(f"refbook.commands.{module}").command
         options = {opt for param in command.params for opt in getattr(param, "opts", [])}
         assert "--json" in options, f"refbook {name} has no --json"
+
+
+def test_process_exit_runs_exit_handlers_and_keeps_codes_and_output(tmp_path):
+    """The console script leaves without the interpreter's teardown; exit handlers still
+    run, everything written reaches the reader, and exit codes are unchanged."""
+    code = ("import atexit, sys\n"
+            "atexit.register(lambda: sys.stderr.write('handler ran\\n'))\n"
+            "from refbook.cli import main\n"
+            "sys.argv = ['refbook'] + sys.argv[1:]\n"
+            "main()\n")
+    ok = subprocess.run([sys.executable, "-c", code, "--bib", str(SHIPPED_BIB), "list",
+                         "--json"], capture_output=True, text=True)
+    assert ok.returncode == 0
+    assert len(json.loads(ok.stdout)) == 27  # a large document, flushed whole
+    assert ok.stderr == "handler ran\n"
+    missing = subprocess.run([sys.executable, "-c", code, "--bib",
+                              str(tmp_path / "none.bib"), "list"],
+                             capture_output=True, text=True)
+    assert missing.returncode == 3
+    assert missing.stderr.endswith("handler ran\n") and "none.bib" in missing.stderr
+

@@ -317,6 +317,28 @@ def test_proxy_from_the_environment_is_used(httpserver, monkeypatch):
     assert len(seen) == 1
 
 
+
+def test_proxy_credentials_come_from_the_proxy_url(httpserver, monkeypatch):
+    """http://user:pass@proxy:port: the proxy gets Proxy-Authorization; the credentials
+    never reach the output."""
+    import base64
+
+    seen = []
+
+    def proxy(request):
+        seen.append(request.headers.get("Proxy-Authorization"))
+        return Response("", 200)
+
+    httpserver.expect_request("/page").respond_with_handler(proxy)
+    address = httpserver.url_for("/").rstrip("/").replace("http://", "http://ann:s%40cret@")
+    monkeypatch.setenv("HTTP_PROXY", address)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    r = check_url("http://journal.example/page")
+    assert r.verdict == "ok"
+    assert seen == ["Basic " + base64.b64encode(b"ann:s@cret").decode()]
+    assert "cret" not in json.dumps(r.to_dict())
+
 # -- DOIs -----------------------------------------------------------------------------------
 
 

@@ -17,12 +17,10 @@ cycles (twenty ``refbook add`` at once) all succeed.
 from __future__ import annotations
 
 import codecs
-import hashlib
 import logging
 import os
 import re
 import stat
-import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -701,6 +699,8 @@ def file_lock(path: str | os.PathLike, timeout: float = LOCK_TIMEOUT):
     if lock is None:
         lock_dir = cache_dir() / "locks"
         lock_dir.mkdir(parents=True, exist_ok=True)
+        import hashlib  # here: only writers need it (start-up of read-only commands)
+
         digest = hashlib.sha256(real.encode()).hexdigest()[:24]
         lock = FileLock(str(lock_dir / f"{digest}.lock"), timeout=timeout)
         _locks[real] = lock
@@ -731,6 +731,8 @@ def atomic_write(path: str | os.PathLike, data: bytes) -> None:
     mix: temporary file in the same directory, fsync, rename over, fsync the directory.
     The file's permission bits are kept; a symlink is followed, not replaced."""
     target = Path(os.path.realpath(path))
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:

@@ -235,10 +235,13 @@ class Checker:
                     resp = manager.urlopen(method, url, redirect=False, retries=False,
                                            preload_content=False, timeout=timeout,
                                            headers=headers)
-                    answer = _Answer(resp, url, read_json=want_json)
-                    if not answer.complete:
-                        resp.close()  # a body is never downloaded: drop the connection
-                    resp.release_conn()  # a finished one is kept alive for this host
+                    answer = None
+                    try:
+                        answer = _Answer(resp, url, read_json=want_json)
+                    finally:
+                        if answer is None or not answer.complete:
+                            resp.close()  # a body is never downloaded: drop the connection
+                        resp.release_conn()  # a finished one is kept alive for this host
                 except (urllib3.exceptions.HTTPError, OSError) as exc:
                     failure = TransportError.of(exc)
                     if not (failure.kind == "timeout" and attempt < self.o.retries):

@@ -151,19 +151,91 @@ class PrivateAddress(Exception):
     pass
 
 
+def _private_ip(ip: str) -> bool:
+    """Private, loopback, link-local, reserved, multicast or unspecified."""
+    addr = ipaddress.ip_address(ip.split("%")[0])
+    return (addr.is_private or addr.is_loopback or addr.is_link_local or addr.is_reserved
+            or addr.is_multicast or addr.is_unspecified)
+
+
+def _refusal(host: str, ip: str) -> PrivateAddress:
+    ip = ip.split("%")[0]
+    where = f"{ip} is a private address" if host.strip("[]") == ip else \
+        f"{host} resolves to a private address ({ip})"
+    return PrivateAddress(f"{where}; refused (--allow-private to check it)")
+
+
 def _check_public(url: str) -> None:
-    """Refuse private, loopback, link-local and reserved addresses (SSRF protection)."""
+    """Refuse a URL whose host resolves to a private address (SSRF protection), for
+    requests sent through a proxy, which resolves and connects itself.  Direct connections
+    are checked where they are made (``_guarded_pools``)."""
     host = urlsplit(url).hostname or ""
     try:
         infos = socket.getaddrinfo(host, None)
     except socket.gaierror:
         return  # DNS failure: reported by the request itself
     for info in infos:
-        ip = ipaddress.ip_address(info[4][0].split("%")[0])
-        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or \
-                ip.is_multicast or ip.is_unspecified:
-            raise PrivateAddress(f"{host} resolves to a private address ({ip}); "
-                                 "refused (--allow-private to check it)")
+        if _private_ip(info[4][0]):
+            raise _refusal(host, info[4][0])
+
+
+def _connect_public(conn):
+    """A socket for urllib3 connection ``conn``: its host is resolved once, every address
+    is checked, and only then is one of them connected to -- the address checked is the
+    address used, so a DNS answer that changes between a check and the connection
+    (rebinding) cannot slip through, and nothing, not even a TCP handshake, goes to a
+    private address."""
+    from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+    from urllib3.util.connection import create_connection
+
+    host = conn.host
+    try:
+        infos = socket.getaddrinfo(host.rstrip("."), conn.port, 0, socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise NameResolutionError(host, conn, exc) from exc
+    addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    for ip in addresses:
+        if _private_ip(ip):
+            raise _refusal(host, ip)
+    error: Exception | None = None
+    for ip in addresses:  # in the resolver's order, as urllib3 does
+        try:
+            return create_connection((ip, conn.port), conn.timeout,
+                                     source_address=conn.source_address,
+                                     socket_options=conn.socket_options)
+        except TimeoutError:
+            error = ConnectTimeoutError(conn, f"Connection to {host} timed out. "
+                                              f"(connect timeout={conn.timeout})")
+        except OSError as exc:
+            error = NewConnectionError(conn, f"Failed to establish a new connection: {exc}")
+    raise error or NewConnectionError(conn, f"no address for {host}")
+
+
+_POOLS: dict[str, type] = {}
+
+
+def _guarded_pools() -> dict[str, type]:
+    """urllib3 connection pools whose connections are made by ``_connect_public``."""
+    if not _POOLS:
+        from urllib3.connection import HTTPConnection, HTTPSConnection
+        from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+        class GuardedHTTPConnection(HTTPConnection):
+            def _new_conn(self):
+                return _connect_public(self)
+
+        class GuardedHTTPSConnection(HTTPSConnection):
+            def _new_conn(self):
+                return _connect_public(self)
+
+        class GuardedHTTPPool(HTTPConnectionPool):
+            ConnectionCls = GuardedHTTPConnection
+
+        class GuardedHTTPSPool(HTTPSConnectionPool):
+            ConnectionCls = GuardedHTTPSConnection
+
+        _POOLS.update(http=GuardedHTTPPool, https=GuardedHTTPSPool)
+    return _POOLS
 
 
 class Checker:
@@ -213,6 +285,8 @@ class Checker:
                 manager = urllib3.ProxyManager(proxy, proxy_headers=headers, **options)
             else:
                 manager = urllib3.PoolManager(**options)
+                if not self.o.allow_private:
+                    manager.pool_classes_by_scheme = _guarded_pools()
             self._managers[proxy] = manager
         return manager
 
@@ -242,6 +316,8 @@ class Checker:
                         if answer is None or not answer.complete:
                             resp.close()  # a body is never downloaded: drop the connection
                         resp.release_conn()  # a finished one is kept alive for this host
+                except PrivateAddress as exc:  # found on connecting (_guarded_pools)
+                    raise TransportError("private", str(exc)) from None
                 except (urllib3.exceptions.HTTPError, OSError) as exc:
                     failure = TransportError.of(exc)
                     if not (failure.kind == "timeout" and attempt < self.o.retries):
@@ -272,14 +348,16 @@ class Checker:
         hops = 0
         current = url
         while True:
-            if not self.o.allow_private:
-                try:
+            if not self.o.allow_private and _environ_proxy(current):
+                try:  # the proxy resolves the name: check it here, by name
                     _check_public(current)
                 except PrivateAddress as exc:
                     return Result(target, "error", str(exc), final_url=current)
             try:
                 answer = self._request(method, current)
             except TransportError as exc:
+                if exc.kind == "private":
+                    return Result(target, "error", exc.message, final_url=current)
                 if exc.kind == "timeout":
                     return Result(target, "timeout", f"no answer within {self.o.timeout:g} s "
                                   f"({self.o.retries} retries)")
@@ -343,6 +421,8 @@ class Checker:
             answer = self._request("GET", handle, want_json=True,
                                    headers={"Accept": "application/json"})
         except TransportError as exc:
+            if exc.kind == "private":
+                return Result(target, "error", exc.message)
             if exc.kind == "timeout":
                 return Result(target, "timeout", "the DOI resolver did not answer")
             return Result(target, "error", f"DOI resolver unreachable: {exc.message}")
@@ -452,7 +532,8 @@ def _run_workers(work: Callable[[int], None], n: int, workers: int) -> None:
 
 
 class TransportError(Exception):
-    """A request that got no HTTP answer: ``kind`` is timeout, connection or other."""
+    """A request that got no HTTP answer: ``kind`` is timeout, connection, private (a
+    refused address) or other."""
 
     def __init__(self, kind: str, message: str):
         super().__init__(message)

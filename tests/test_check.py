@@ -205,20 +205,70 @@ def test_private_addresses_are_refused_unless_allowed(httpserver, monkeypatch):
 
 
 def test_redirect_to_a_private_address_is_refused(httpserver, monkeypatch):
-    # No public address exists in a test: let the test server itself count as public, so
+    # No public address exists in a test: let the loopback address count as public, so
     # that the redirect target (the cloud metadata address, link-local) is what is refused.
-    real = links._check_public
-
-    def public_for_test_server(url):
-        if f":{httpserver.port}/" in url:
-            return None
-        return real(url)
-
-    monkeypatch.setattr(links, "_check_public", public_for_test_server)
+    real = links._private_ip
+    monkeypatch.setattr(links, "_private_ip",
+                        lambda ip: ip not in ("127.0.0.1", "::1") and real(ip))
     httpserver.expect_request("/r").respond_with_data(
         "", 302, headers={"Location": "http://169.254.169.254/latest/meta-data/"})
     r = check_url(httpserver.url_for("/r"), allow_private=False)
     assert r.verdict == "error" and "169.254.169.254" in r.message
+
+
+def test_the_address_checked_is_the_address_connected_to(httpserver, monkeypatch):
+    """DNS rebinding: a name that answers a public address to a check and a private one to
+    the connection must not reach the private one.  The name is resolved once, when
+    connecting, and the connected peer is what is checked; nothing is sent to a private
+    peer.  (A real DNS server cannot be started here: getaddrinfo is replaced, the
+    socket boundary.)  127.0.0.2 stands in for the public address."""
+    real_private, real_resolve = links._private_ip, socket.getaddrinfo
+    monkeypatch.setattr(links, "_private_ip", lambda ip: ip != "127.0.0.2" and real_private(ip))
+    answers = ["127.0.0.2", "127.0.0.1"]  # first a "public" address, then the private one
+    lookups = []
+
+    def rebinding(host, port, *args, **kw):
+        if host != "rebind.example":
+            return real_resolve(host, port, *args, **kw)
+        lookups.append(host)
+        ip = answers[min(len(lookups), len(answers)) - 1]
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port or 80))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    httpserver.expect_request("/x").respond_with_data("", 200)
+    url = f"http://rebind.example:{httpserver.port}/x"
+    r = check_url(url, allow_private=False)
+    assert len(httpserver.log) == 0  # nothing reached the private address
+    assert r.verdict != "ok"
+    assert lookups == ["rebind.example"]  # one lookup, the one connected with
+
+
+def test_a_private_address_gets_not_even_a_tcp_handshake(monkeypatch):
+    """A name that resolves to a private address is refused before connecting: a .bib in
+    a pull request cannot make the CI runner probe its internal network's ports."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    listener.settimeout(0.3)
+    port = listener.getsockname()[1]
+    real_resolve = socket.getaddrinfo
+    monkeypatch.setattr(socket, "getaddrinfo", lambda host, *a, **kw: real_resolve(
+        "127.0.0.1" if host == "intranet.example" else host, *a, **kw))
+    try:
+        r = check_url(f"http://intranet.example:{port}/admin", allow_private=False)
+        assert r.verdict == "error"
+        assert "intranet.example resolves to a private address (127.0.0.1)" in r.message
+        with pytest.raises(TimeoutError):
+            listener.accept()  # nobody knocked
+    finally:
+        listener.close()
+
+
+def test_a_private_doi_resolver_is_refused_unless_allowed(registry):
+    opts = Options(**{**FAST, "allow_private": False,
+                      "doi_resolver": registry["REFBOOK_DOI_RESOLVER"]})
+    r = Checker(opts).check(Target("k", "doi", "10.1177/09749284221127807", 1), None)
+    assert r.verdict == "error" and "private address" in r.message
 
 
 def test_credentials_are_never_printed(httpserver):

@@ -168,7 +168,7 @@ def _refusal(host: str, ip: str) -> PrivateAddress:
 def _check_public(url: str) -> None:
     """Refuse a URL whose host resolves to a private address (SSRF protection), for
     requests sent through a proxy, which resolves and connects itself.  Direct connections
-    are checked where they are made (``_guarded_pools``)."""
+    are checked where they are made (``_connect_public``)."""
     host = urlsplit(url).hostname or ""
     try:
         infos = socket.getaddrinfo(host, None)
@@ -211,31 +211,102 @@ def _connect_public(conn):
     raise error or NewConnectionError(conn, f"no address for {host}")
 
 
-_POOLS: dict[str, type] = {}
+class _Deadlines:
+    """Ends requests that outlive their deadline (``--timeout`` from the first byte sent
+    to the last byte read).  A read timeout bounds the gaps between bytes, not the whole
+    answer: a server that trickles a header byte a second would hold a worker forever.
+    One thread watches every request in flight and shuts down the socket of one that is
+    late, which ends the blocked read in the worker."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._watched: dict[int, tuple[float, socket.socket]] = {}  # token -> deadline, socket
+        self._fired: set[int] = set()
+        self._tokens = iter(range(1 << 62))
+        self._wake_at = float("inf")
+        self._thread: threading.Thread | None = None
+        self._local = threading.local()
+
+    def begin(self, seconds: float) -> None:
+        """A request starts on this thread."""
+        self._local.deadline = time.monotonic() + seconds
+        self._local.token = None
+
+    def watch(self, sock: socket.socket | None) -> None:
+        """This thread's request now waits for its answer on ``sock``."""
+        deadline = getattr(self._local, "deadline", None)
+        if deadline is None or sock is None:
+            return
+        with self._cond:
+            token = self._local.token = next(self._tokens)
+            self._watched[token] = (deadline, sock)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, daemon=True,
+                                                 name="refbook-deadlines")
+                self._thread.start()
+            if deadline < self._wake_at:  # otherwise the watcher wakes early enough
+                self._cond.notify()
+
+    def expired(self) -> bool:
+        """Whether this thread's request was ended for being late."""
+        token = getattr(self._local, "token", None)
+        with self._cond:
+            return token in self._fired
+
+    def end(self) -> None:
+        """This thread's request is over."""
+        token, self._local.token, self._local.deadline = \
+            getattr(self._local, "token", None), None, None
+        if token is not None:
+            with self._cond:
+                self._watched.pop(token, None)
+                self._fired.discard(token)
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                for token, (deadline, sock) in list(self._watched.items()):
+                    if deadline <= now:
+                        del self._watched[token]
+                        self._fired.add(token)
+                        try:  # the plain socket's shutdown, also under TLS: the worker's
+                            socket.socket.shutdown(sock, socket.SHUT_RDWR)  # read ends
+                        except OSError:
+                            pass
+                self._wake_at = min((d for d, _ in self._watched.values()),
+                                    default=float("inf"))
+                self._cond.wait(None if self._wake_at == float("inf")
+                                else self._wake_at - now)
 
 
-def _guarded_pools() -> dict[str, type]:
-    """urllib3 connection pools whose connections are made by ``_connect_public``."""
-    if not _POOLS:
+_DEADLINES = _Deadlines()
+_POOLS: dict[bool, dict[str, type]] = {}
+
+
+def _pool_classes(guarded: bool) -> dict[str, type]:
+    """urllib3 connection pools whose connections are watched for their deadline and,
+    when ``guarded``, made by ``_connect_public``."""
+    if guarded not in _POOLS:
         from urllib3.connection import HTTPConnection, HTTPSConnection
         from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-        class GuardedHTTPConnection(HTTPConnection):
+        def methods(base: type) -> dict:
+            def getresponse(self, *args, **kwargs):
+                _DEADLINES.watch(self.sock)
+                return base.getresponse(self, *args, **kwargs)
+
             def _new_conn(self):
                 return _connect_public(self)
 
-        class GuardedHTTPSConnection(HTTPSConnection):
-            def _new_conn(self):
-                return _connect_public(self)
+            return {"getresponse": getresponse, **({"_new_conn": _new_conn} if guarded else {})}
 
-        class GuardedHTTPPool(HTTPConnectionPool):
-            ConnectionCls = GuardedHTTPConnection
-
-        class GuardedHTTPSPool(HTTPSConnectionPool):
-            ConnectionCls = GuardedHTTPSConnection
-
-        _POOLS.update(http=GuardedHTTPPool, https=GuardedHTTPSPool)
-    return _POOLS
+        http = type("WatchedHTTPConnection", (HTTPConnection,), methods(HTTPConnection))
+        https = type("WatchedHTTPSConnection", (HTTPSConnection,), methods(HTTPSConnection))
+        _POOLS[guarded] = {
+            "http": type("WatchedHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": http}),
+            "https": type("WatchedHTTPSPool", (HTTPSConnectionPool,), {"ConnectionCls": https})}
+    return _POOLS[guarded]
 
 
 class Checker:
@@ -283,10 +354,10 @@ class Checker:
                     proxy_basic_auth=f"{unquote(auth.username)}:{unquote(auth.password or '')}"
                 ) if auth.username else None
                 manager = urllib3.ProxyManager(proxy, proxy_headers=headers, **options)
+                manager.pool_classes_by_scheme = _pool_classes(guarded=False)
             else:
                 manager = urllib3.PoolManager(**options)
-                if not self.o.allow_private:
-                    manager.pool_classes_by_scheme = _guarded_pools()
+                manager.pool_classes_by_scheme = _pool_classes(guarded=not self.o.allow_private)
             self._managers[proxy] = manager
         return manager
 
@@ -305,6 +376,7 @@ class Checker:
             # the gate is held until the response is finished, so that its connection is
             # back in the pool before the next request to this host starts
             with gate:
+                _DEADLINES.begin(self.o.timeout)
                 try:
                     resp = manager.urlopen(method, url, redirect=False, retries=False,
                                            preload_content=False, timeout=timeout,
@@ -316,13 +388,18 @@ class Checker:
                         if answer is None or not answer.complete:
                             resp.close()  # a body is never downloaded: drop the connection
                         resp.release_conn()  # a finished one is kept alive for this host
-                except PrivateAddress as exc:  # found on connecting (_guarded_pools)
+                    if _DEADLINES.expired():  # cut short: what was parsed is not the answer
+                        raise TimeoutError("deadline passed")
+                except PrivateAddress as exc:  # found on connecting (_connect_public)
                     raise TransportError("private", str(exc)) from None
                 except (urllib3.exceptions.HTTPError, OSError) as exc:
-                    failure = TransportError.of(exc)
+                    failure = TransportError("timeout", "timed out") if _DEADLINES.expired() \
+                        else TransportError.of(exc)
                     if not (failure.kind == "timeout" and attempt < self.o.retries):
                         raise failure from exc
                     answer = None
+                finally:
+                    _DEADLINES.end()
             if answer is None or (answer.status >= 500 and attempt < self.o.retries):
                 attempt += 1  # a timeout or a 5xx: retried with exponential backoff
                 time.sleep(self.o.backoff * 2 ** (attempt - 1))

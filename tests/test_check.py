@@ -146,7 +146,8 @@ def test_huge_body_is_not_downloaded(httpserver):
 @pytest.fixture
 def raw_server():
     """A TCP server on 127.0.0.1 whose behaviour a test chooses: 'silent' never answers,
-    'reset' closes the connection at once."""
+    'reset' closes the connection at once, 'trickle' sends a status line and then a header
+    byte every 0.1 s (for 20 s: longer than any timeout a test sets)."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen(16)
@@ -164,8 +165,21 @@ def raw_server():
             if mode["kind"] == "reset":
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
                 conn.close()
+            elif mode["kind"] == "trickle":
+                conns.append(conn)
+                threading.Thread(target=trickle, args=(conn,), daemon=True).start()
             else:
                 conns.append(conn)
+
+    def trickle(conn):
+        try:
+            conn.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+            for _ in range(200):
+                if stop.wait(0.1):
+                    return
+                conn.sendall(b"z")
+        except OSError:
+            pass
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
@@ -183,6 +197,16 @@ def test_server_that_never_answers_times_out(raw_server):
     r = check_url(f"http://127.0.0.1:{port}/hang", timeout=0.5, retries=1)
     assert r.verdict == "timeout"
     assert time.monotonic() - start < 5
+
+
+def test_a_server_trickling_bytes_times_out_at_the_deadline(raw_server):
+    """--timeout bounds the whole answer, not only the gaps between bytes."""
+    port, mode = raw_server
+    mode["kind"] = "trickle"
+    start = time.monotonic()
+    r = check_url(f"http://127.0.0.1:{port}/slow", timeout=0.5, retries=1)
+    assert r.verdict == "timeout"
+    assert time.monotonic() - start < 3  # two attempts of 0.5 s and a backoff
 
 
 def test_connection_reset_and_refused(raw_server):

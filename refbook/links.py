@@ -18,8 +18,9 @@ network with polite limits -> a verdict each:
 DOIs are checked through the resolver's Handle API (``{resolver}/api/handles/{doi}``),
 never through publishers' landing pages; their metadata come from Crossref
 (``{crossref}/works/{doi}``) or DataCite (``{datacite}/dois/{doi}``).  URLs: HEAD first,
-GET when HEAD is refused (405/403/501/400), redirects followed by hand (each hop checked
-against private addresses), bodies never read (streamed responses closed unread).
+GET when HEAD is refused (405/403/501/400), redirects followed by hand (each hop's
+address checked against private addresses as it is connected to), bodies never read
+(streamed responses closed unread), ``timeout`` a deadline for the whole answer.
 Retries with exponential backoff for timeouts and 5xx only.  A global concurrency limit
 and a per-host limit, a pool of kept-alive connections per host.  The transport is
 urllib3, the engine under requests, used directly: it starts 50 ms sooner (requests

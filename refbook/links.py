@@ -335,8 +335,8 @@ class Checker:
         with self._lock:
             gate = self._gates.get(host)
             if gate is None:
-                gate = self._gates[host] = threading.BoundedSemaphore(self.o.per_host)
                 self._clients[host] = self._manager(_environ_proxy(url))
+                gate = self._gates[host] = threading.BoundedSemaphore(self.o.per_host)
             return self._clients[host], gate
 
     def _manager(self, proxy: str | None):
@@ -369,7 +369,10 @@ class Checker:
         beyond a JSON answer's first 2 MB.  Raises ``TransportError``."""
         import urllib3
 
-        manager, gate = self._client(url)
+        try:
+            manager, gate = self._client(url)
+        except ValueError as exc:  # a proxy urllib3 cannot use (socks5://… without PySocks)
+            raise TransportError("other", f"unusable proxy: {exc}") from None
         headers = {**self._headers, **headers} if headers else self._headers
         timeout = urllib3.Timeout(connect=self.o.connect_timeout, read=self.o.timeout)
         attempt = 0

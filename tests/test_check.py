@@ -392,6 +392,18 @@ def test_proxy_from_the_environment_is_used(httpserver, monkeypatch):
 
 
 
+
+def test_an_unusable_proxy_is_an_error_not_a_crash(monkeypatch):
+    """A SOCKS proxy (which needs PySocks) in the environment: every URL through it gets
+    an `error` verdict saying why, and the run goes on."""
+    monkeypatch.setenv("HTTP_PROXY", "socks5://127.0.0.1:1080")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    targets = [Target(f"k{i}", "url", f"http://journal.example/{i}", i) for i in range(2)]
+    results = Checker(Options(**FAST)).run(targets)
+    assert [r.verdict for r in results] == ["error", "error"]
+    assert all("unusable proxy" in r.message and "socks5" in r.message for r in results)
+
 def test_proxy_credentials_come_from_the_proxy_url(httpserver, monkeypatch):
     """http://user:pass@proxy:port: the proxy gets Proxy-Authorization; the credentials
     never reach the output."""

@@ -31,6 +31,7 @@ request (benchmarks/bench_check.py; docs/check.md).
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import json
 import os
 import queue
@@ -223,7 +224,7 @@ class _Deadlines:
         self._cond = threading.Condition()
         self._watched: dict[int, tuple[float, socket.socket]] = {}  # token -> deadline, socket
         self._fired: set[int] = set()
-        self._tokens = iter(range(1 << 62))
+        self._tokens = itertools.count()
         self._wake_at = float("inf")
         self._thread: threading.Thread | None = None
         self._local = threading.local()
@@ -319,7 +320,7 @@ class Checker:
         self._headers = {"User-Agent": options.user_agent, "Accept": "*/*",
                          "Accept-Encoding": "gzip, deflate"}
         self._managers: dict[str | None, object] = {}  # proxy URL (None: direct) -> pools
-        self._clients: dict[str, object] = {}  # host -> its pool manager
+        self._clients: dict[str, tuple[object, bool]] = {}  # host -> pools, proxied?
         self._gates: dict[str, threading.BoundedSemaphore] = {}
         self._lock = threading.Lock()
 
@@ -330,14 +331,15 @@ class Checker:
 
     def _client(self, url: str):
         """The connection pools for this URL's host (direct or through the environment's
-        proxy) and the host's gate (the per-host limit)."""
+        proxy), whether that is a proxy, and the host's gate (the per-host limit)."""
         host = self._host(url)
         with self._lock:
             gate = self._gates.get(host)
             if gate is None:
-                self._clients[host] = self._manager(_environ_proxy(url))
+                proxy = _environ_proxy(url)
+                self._clients[host] = (self._manager(proxy), proxy is not None)
                 gate = self._gates[host] = threading.BoundedSemaphore(self.o.per_host)
-            return self._clients[host], gate
+            return (*self._clients[host], gate)
 
     def _manager(self, proxy: str | None):
         """One pool manager per proxy (None: direct), holding a pool per host.  The
@@ -370,9 +372,14 @@ class Checker:
         import urllib3
 
         try:
-            manager, gate = self._client(url)
+            manager, proxied, gate = self._client(url)
         except ValueError as exc:  # a proxy urllib3 cannot use (socks5://… without PySocks)
             raise TransportError("other", f"unusable proxy: {exc}") from None
+        if proxied and not self.o.allow_private:
+            try:  # the proxy resolves the name itself: check it here, by name
+                _check_public(url)
+            except PrivateAddress as exc:
+                raise TransportError("private", str(exc)) from None
         headers = {**self._headers, **headers} if headers else self._headers
         timeout = urllib3.Timeout(connect=self.o.connect_timeout, read=self.o.timeout)
         attempt = 0
@@ -387,7 +394,7 @@ class Checker:
                                            headers=headers)
                     answer = None
                     try:
-                        answer = _Answer(resp, url, read_json=want_json)
+                        answer = _Answer(resp, read_json=want_json)
                     finally:
                         if answer is None or not answer.complete:
                             resp.close()  # a body is never downloaded: drop the connection
@@ -429,11 +436,6 @@ class Checker:
         hops = 0
         current = url
         while True:
-            if not self.o.allow_private and _environ_proxy(current):
-                try:  # the proxy resolves the name: check it here, by name
-                    _check_public(current)
-                except PrivateAddress as exc:
-                    return Result(target, "error", str(exc), final_url=current)
             try:
                 answer = self._request(method, current)
             except TransportError as exc:
@@ -645,10 +647,9 @@ class _Answer:
 
     JSON_LIMIT = 2_000_000  # metadata answers are small; cap what is read anyway
 
-    def __init__(self, resp, url: str, *, read_json: bool = False):
+    def __init__(self, resp, *, read_json: bool = False):
         self.status: int = resp.status
         self.headers = resp.headers  # case-insensitive: "Location" and "location" alike
-        self.url = url
         self.json = None
         # nothing left to read (HEAD, 204/304, Content-Length: 0): the connection is reusable
         self.complete = resp.length_remaining == 0

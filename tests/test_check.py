@@ -288,6 +288,25 @@ def test_a_private_address_gets_not_even_a_tcp_handshake(monkeypatch):
         listener.close()
 
 
+
+def test_through_a_proxy_a_private_name_is_refused_before_the_proxy_sees_it(httpserver,
+                                                                            monkeypatch):
+    """The proxy resolves names itself, so the name is checked before the request: for
+    URLs and for the DOI resolver alike."""
+    httpserver.expect_request("/").respond_with_data("", 200)
+    monkeypatch.setenv("HTTP_PROXY", httpserver.url_for("/").rstrip("/"))
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    real_resolve = socket.getaddrinfo
+    monkeypatch.setattr(socket, "getaddrinfo", lambda host, *a, **kw: real_resolve(
+        "127.0.0.1" if host == "intranet.example" else host, *a, **kw))
+    r = check_url("http://intranet.example/admin", allow_private=False)
+    assert r.verdict == "error" and "intranet.example resolves to a private address" in r.message
+    opts = Options(**{**FAST, "allow_private": False, "doi_resolver": "http://intranet.example"})
+    r = Checker(opts).check(Target("k", "doi", "10.1177/09749284221127807", 1), None)
+    assert r.verdict == "error" and "private address" in r.message
+    assert len(httpserver.log) == 0
+
 def test_a_private_doi_resolver_is_refused_unless_allowed(registry):
     opts = Options(**{**FAST, "allow_private": False,
                       "doi_resolver": registry["REFBOOK_DOI_RESOLVER"]})

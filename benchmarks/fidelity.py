@@ -1,0 +1,459 @@
+"""Fidelity on real .bib files: does refbook read, keep, format, lint and export them right?
+
+    python benchmarks/fidelity.py                 # every file of tests/corpus/MANIFEST
+    python benchmarks/fidelity.py -v              # and every field that differs from pandoc
+    python benchmarks/fidelity.py d2l.bib mne-references.bib
+    python benchmarks/fidelity.py --json          # the figures as JSON
+
+Not a timed test: one row a file, each check run on the whole command as a user runs it
+(``python -m refbook ...`` in a child process, on a copy of the file):
+
+read     the file loads (``refbook list --json``), or the error names an encoding
+noop     a save without changes, and a splice of every entry's own text, give back the
+         same bytes
+fmt      ``refbook fmt -i`` succeeds, keeps the data (fmt's data signature), and a second run
+         changes nothing
+lint     ``refbook lint --json`` and ``refbook lint --fix --dry-run`` finish (no traceback)
+export   ``refbook export`` (APA, HTML) lists every entry of the file
+entity   no HTML entity (``&amp;``, ``&lt;``, ``&#38;``...) in the text and Markdown
+         output that the source did not contain, and none escaped twice in HTML
+fields   refbook's CSL-JSON against pandoc's own reader (``pandoc -f biblatex -t csljson``),
+         field by field: title (with subtitle), author and editor family names (with
+         particles, and "others" as et al.), year, container title, volume, issue, page,
+         DOI.  Titles and container titles are compared as pandoc's plain-text writer
+         renders them (math rendered, markup dropped), so that CSL rich text and TeX math
+         compare by what a reader sees; page ranges compare with any dash.
+
+Targets (issue 13): every file readable (or a clear encoding error naming the encoding),
+100 % of the other checks, and at least 99.8 % of the compared fields equal to pandoc's.
+The refbook under test is the one in this checkout (``PYTHONPATH`` is set to it), so the
+script also measures an older checkout when copied into it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import codecs
+import configparser
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+CORPUS = ROOT / "tests" / "corpus"
+PY = sys.executable
+COMPARED = ("title", "author", "editor", "year", "container-title", "volume", "issue",
+            "page", "DOI")
+ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#x[0-9A-Fa-f]+);")
+DOUBLE_ESCAPED = re.compile(r"&amp;(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#x[0-9A-Fa-f]+);")
+ENCODING_NAMED = re.compile(r"(?i)\b(?:utf-?8|utf-?16|utf-?32|latin-?1|iso-?8859|windows-?125\d|"
+                            r"cp125\d|cp1252|gbk|gb2312|gb18030|big5|shift.?jis|euc-|koi8|"
+                            r"mac-?roman|ascii)\b")
+
+
+@dataclass
+class Row:
+    name: str
+    entries: int = 0
+    checks: dict[str, bool | None] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    agree: int = 0
+    compared: int = 0
+    differences: list[str] = field(default_factory=list)
+
+
+# -- running refbook and pandoc ------------------------------------------------------------
+
+
+def refbook(*args: str, cwd: Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), NO_COLOR="1", PYTHONIOENCODING="utf-8")
+    env.pop("REFBOOK_PANDOC", None)
+    return subprocess.run([PY, "-m", "refbook", *args], capture_output=True, text=True,
+                          encoding="utf-8", errors="replace", env=env, cwd=cwd, timeout=timeout)
+
+
+def python(code: str, *args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8")
+    return subprocess.run([PY, "-c", code, *args], capture_output=True, text=True,
+                          encoding="utf-8", errors="replace", env=env, timeout=600)
+
+
+def pandoc_path() -> str:
+    import pypandoc
+
+    return pypandoc.get_pandoc_path()
+
+
+def pandoc(*args: str, stdin: str = "", timeout: float = 600) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run([pandoc_path(), *args], input=stdin, capture_output=True,
+                              text=True, encoding="utf-8", errors="replace", timeout=timeout)
+    except subprocess.TimeoutExpired:  # pandoc loops on cyclic crossrefs
+        return subprocess.CompletedProcess(args, -1, "", f"no answer in {timeout:.0f} s")
+
+
+def crashed(proc: subprocess.CompletedProcess) -> bool:
+    return "Traceback (most recent call last)" in proc.stderr
+
+
+def last_line(proc: subprocess.CompletedProcess) -> str:
+    lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
+    return lines[-1][:160] if lines else f"exit {proc.returncode}"
+
+
+# -- the checks ------------------------------------------------------------------------------
+
+_NOOP = """
+import sys
+from refbook.store import BibFile
+path, copy = sys.argv[1], sys.argv[2]
+bib = BibFile.read(path)
+raw = open(path, 'rb').read()
+bib.save(copy)
+same_save = open(copy, 'rb').read() == raw
+failed = []
+for block in bib.entries():
+    try:
+        bib.replace_entry(block, bib.block_text(block))
+    except Exception as exc:  # noqa: BLE001 - reported, not hidden
+        failed.append(f"{block.key}: {exc}")
+same_splice = bib.render_bytes() == raw
+print(same_save, same_splice, len(failed), failed[:1])
+"""
+
+_SIGNATURE = """
+import sys, hashlib
+from refbook.store import BibFile
+from refbook.fmt import data_signature
+print(hashlib.sha256(repr(data_signature(BibFile.read(sys.argv[1]))).encode()).hexdigest())
+"""
+
+
+def check_read(row: Row, path: Path) -> bool:
+    proc = refbook("--bib", str(path), "list", "--json")
+    if proc.returncode == 0 and not crashed(proc):
+        row.entries = len(json.loads(proc.stdout or "[]"))
+        row.checks["read"] = True
+        return True
+    message = last_line(proc)
+    named = bool(ENCODING_NAMED.search(message)) and not crashed(proc)
+    row.checks["read"] = named
+    row.notes.append(f"read: {message}")
+    return False
+
+
+def check_noop(row: Row, path: Path, tmp: Path) -> None:
+    proc = python(_NOOP, str(path), str(tmp / "noop.bib"))
+    if proc.returncode != 0:
+        row.checks["noop"] = False
+        row.notes.append(f"noop: {last_line(proc)}")
+        return
+    same_save, same_splice, failed, first = proc.stdout.split(" ", 3)
+    ok = same_save == "True" and same_splice == "True" and failed == "0"
+    row.checks["noop"] = ok
+    if not ok:
+        row.notes.append(f"noop: save identical {same_save}, splice identical {same_splice}, "
+                         f"{failed} entries not re-parsed {first.strip()}")
+
+
+def check_fmt(row: Row, path: Path, tmp: Path) -> None:
+    copy = tmp / "fmt.bib"
+    shutil.copyfile(path, copy)
+    before = python(_SIGNATURE, str(copy)).stdout.strip()
+    first = refbook("--bib", str(copy), "fmt", "-i")
+    if first.returncode != 0 or crashed(first):
+        row.checks["fmt"] = False
+        row.notes.append(f"fmt: {last_line(first)}")
+        return
+    after = python(_SIGNATURE, str(copy)).stdout.strip()
+    once = copy.read_bytes()
+    second = refbook("--bib", str(copy), "fmt", "-i")
+    stable = second.returncode == 0 and copy.read_bytes() == once
+    ok = bool(before) and before == after and stable
+    row.checks["fmt"] = ok
+    if not ok:
+        row.notes.append(f"fmt: data kept {before == after}, second run unchanged {stable}")
+
+
+def check_lint(row: Row, path: Path, tmp: Path) -> None:
+    lint = refbook("--bib", str(path), "lint", "--json")
+    copy = tmp / "lint.bib"
+    shutil.copyfile(path, copy)
+    fix = refbook("--bib", str(copy), "lint", "--fix", "--dry-run")
+    ok = True
+    for what, proc in (("lint", lint), ("lint --fix --dry-run", fix)):
+        if proc.returncode not in (0, 1) or crashed(proc):
+            ok = False
+            row.notes.append(f"{what}: {last_line(proc)}")
+    try:
+        json.loads(lint.stdout)
+    except ValueError:
+        ok = False
+    row.checks["lint"] = ok
+
+
+def check_export(row: Row, path: Path, source: str) -> None:
+    html = refbook("--bib", str(path), "export", "--style", "apa", "--to", "html")
+    listed = html.stdout.count('class="csl-entry"')
+    ok = html.returncode == 0 and listed == row.entries
+    row.checks["export"] = ok
+    if not ok:
+        row.notes.append(f"export: {listed} of {row.entries} entries listed"
+                         + (f" ({last_line(html)})" if html.returncode else ""))
+    new: set[str] = set()
+    for to in ("text", "markdown"):
+        out = refbook("--bib", str(path), "export", "--style", "apa", "--to", to).stdout
+        new |= {m for m in ENTITY.findall(out) if m not in source}
+    new |= {m for m in DOUBLE_ESCAPED.findall(html.stdout) if m not in source}
+    row.checks["entity"] = not new
+    if new:
+        row.notes.append(f"entity: {', '.join(sorted(new)[:6])}")
+
+
+# -- the comparison with pandoc's reader -----------------------------------------------------
+
+
+def utf8_text(data: bytes) -> str | None:
+    """The file as text for pandoc (which reads UTF-8 only): BOMs and a JabRef
+    ``% Encoding:`` header are honoured; None when the encoding is unknown."""
+    for bom, codec in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                       (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            return data.decode(codec)
+    m = re.match(rb"(?:[^\n]*\n){0,4}?%\s*Encoding:\s*([\w.-]+)", data)
+    if m:
+        try:
+            return data.decode(m.group(1).decode("ascii"))
+        except (LookupError, UnicodeDecodeError):
+            return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _inlines(value: dict[str, Any]) -> list:
+    if value["t"] == "MetaInlines":
+        return value["c"]
+    if value["t"] == "MetaString":
+        return [{"t": "Str", "c": value["c"]}]
+    if value["t"] == "MetaBlocks":
+        return [i for b in value["c"] if b["t"] in ("Para", "Plain") for i in b["c"]]
+    return []
+
+
+def rendered_fields(ast: dict[str, Any], names: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """{id: {field: plain text}} for the rich-text fields, rendered by pandoc's plain writer
+    from pandoc's own AST (one pandoc run for all of them)."""
+    refs = ast.get("meta", {}).get("references", {"c": []})["c"]
+    blocks, where = [], []
+    for ref in refs:
+        fields = ref["c"]
+        ident = fields.get("id", {}).get("c", "")
+        ident = ident if isinstance(ident, str) else "".join(
+            i.get("c", " ") if isinstance(i.get("c"), str) else " " for i in ident)
+        for name in names:
+            if name in fields:
+                where.append((ident, name))
+                n = len(where) - 1
+                blocks.append({"t": "Para", "c": [{"t": "Str", "c": f"\u27e6{n}\u27e7"},
+                                                   *_inlines(fields[name])]})
+    if not blocks:
+        return {}
+    doc = {"pandoc-api-version": ast["pandoc-api-version"], "meta": {}, "blocks": blocks}
+    out = pandoc("-f", "json", "-t", "plain", "--wrap=none", stdin=json.dumps(doc)).stdout
+    result: dict[str, dict[str, str]] = {}
+    for m in re.finditer(r"\u27e6(\d+)\u27e7(.*?)(?=\n*\u27e6\d+\u27e7|\Z)", out, re.S):
+        ident, name = where[int(m.group(1))]
+        result.setdefault(ident, {})[name] = " ".join(m.group(2).split())
+    return result
+
+
+def _names(people: list[dict[str, str]] | None) -> str | None:
+    if not people:
+        return None
+    out = []
+    for p in people:
+        if "literal" in p:
+            out.append(p["literal"])
+        else:
+            out.append(" ".join(x for x in (p.get("dropping-particle"),
+                                             p.get("non-dropping-particle"), p.get("family"))
+                                if x))
+    return "; ".join(" ".join(n.split()) for n in out)
+
+
+def _year(item: dict[str, Any]) -> str | None:
+    issued = item.get("issued") or {}
+    parts = issued.get("date-parts") or []
+    if parts and parts[0] and parts[0][0] not in (None, ""):
+        return str(parts[0][0])
+    if issued.get("literal"):
+        return str(issued["literal"])
+    return None
+
+
+def _plain(value: Any) -> str | None:
+    if value in (None, ""):
+        return None
+    return " ".join(str(value).split())
+
+
+def comparable(items: list[dict[str, Any]], rendered: dict[str, dict[str, str]]
+               ) -> dict[str, dict[str, str | None]]:
+    out = {}
+    for item in items:
+        ident = str(item.get("id", ""))
+        if ident in out:
+            continue
+        texts = rendered.get(ident, {})
+        page = _plain(item.get("page"))
+        out[ident] = {
+            "title": texts.get("title") or None,
+            "author": _names(item.get("author")),
+            "editor": _names(item.get("editor")),
+            "year": _year(item),
+            "container-title": texts.get("container-title") or None,
+            "volume": _plain(item.get("volume")),
+            "issue": _plain(item.get("issue")),
+            "page": re.sub(r"\s*(?:-+|–|—)\s*", "-", page) if page else None,
+            "DOI": _plain(item.get("DOI")),
+        }
+    return out
+
+
+def check_fields(row: Row, path: Path, tmp: Path) -> None:
+    text = utf8_text(path.read_bytes())
+    if text is None:
+        row.notes.append("fields: pandoc reads UTF-8 only and the file's encoding is unknown")
+        return
+    utf8 = tmp / "utf8.bib"
+    utf8.write_text(text, encoding="utf-8")
+    theirs = pandoc("-f", "biblatex", "-t", "csljson", str(utf8), timeout=60)
+    their_ast = pandoc("-f", "biblatex", "-t", "json", str(utf8), timeout=60)
+    if theirs.returncode != 0 or their_ast.returncode != 0:
+        row.notes.append(f"fields: pandoc cannot read it ({last_line(theirs)})")
+        return
+    ours = refbook("--bib", str(path), "export", "--format", "csl-json")
+    if ours.returncode != 0:
+        row.notes.append(f"fields: {last_line(ours)}")
+        return
+    our_items = json.loads(ours.stdout)
+    (tmp / "ours.json").write_text(ours.stdout, encoding="utf-8")
+    our_ast = pandoc("-f", "csljson", "-t", "json", str(tmp / "ours.json"))
+    rich = ("title", "container-title")
+    a = comparable(json.loads(theirs.stdout), rendered_fields(json.loads(their_ast.stdout), rich))
+    b = comparable(our_items, rendered_fields(json.loads(our_ast.stdout), rich)
+                   if our_ast.returncode == 0 else {})
+    for ident, expected in a.items():
+        got = b.get(ident)
+        if got is None:
+            row.compared += 1
+            row.differences.append(f"{ident}: missing from refbook's CSL-JSON")
+            continue
+        for name in COMPARED:
+            if expected[name] is None and got[name] is None:
+                continue
+            row.compared += 1
+            if expected[name] == got[name]:
+                row.agree += 1
+            else:
+                row.differences.append(f"{ident} {name}: pandoc {expected[name]!r} | "
+                                       f"refbook {got[name]!r}")
+
+
+# -- the table ---------------------------------------------------------------------------------
+
+
+def corpus_files(corpus: Path) -> list[str]:
+    manifest = configparser.ConfigParser(interpolation=None, comment_prefixes=("#",))
+    manifest.read(corpus / "MANIFEST", encoding="utf-8")
+    return manifest.sections()
+
+
+def run_file(corpus: Path, name: str) -> Row:
+    row = Row(name)
+    source_bytes = (corpus / name).read_bytes()
+    source = utf8_text(source_bytes) or source_bytes.decode("latin-1")
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = Path(tmpdir)
+        path = tmp / name
+        shutil.copyfile(corpus / name, path)
+        readable = check_read(row, path)
+        if readable:
+            check_noop(row, path, tmp)
+            check_fmt(row, path, tmp)
+            check_lint(row, path, tmp)
+            check_export(row, path, source)
+        else:
+            for check in ("noop", "fmt", "lint", "export", "entity"):
+                row.checks[check] = None
+        check_fields(row, path, tmp)
+    return row
+
+
+CHECKS = ("read", "noop", "fmt", "lint", "export", "entity")
+
+
+def mark(value: bool | None) -> str:
+    return {True: "ok", False: "FAIL", None: "-"}[value]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("files", nargs="*", help="corpus files (default: all in MANIFEST)")
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="list every field that differs from pandoc's reading")
+    parser.add_argument("--json", action="store_true", help="figures as JSON")
+    args = parser.parse_args()
+    names = args.files or corpus_files(args.corpus)
+    version = pandoc("--version").stdout.split("\n")[0]
+    if not args.json:
+        print(f"refbook at {ROOT}; oracle: {version} (-f biblatex)\n")
+        print(f"{'file':36} {'entries':>7} " + " ".join(f"{c:>6}" for c in CHECKS)
+              + f" {'fields equal to pandoc':>24}")
+    rows = []
+    for name in names:
+        row = run_file(args.corpus, name)
+        rows.append(row)
+        if not args.json:
+            pct = f"{row.agree}/{row.compared} {100 * row.agree / row.compared:6.2f}%" \
+                if row.compared else "-"
+            print(f"{name[:36]:36} {row.entries:7d} "
+                  + " ".join(f"{mark(row.checks.get(c)):>6}" for c in CHECKS) + f" {pct:>24}",
+                  flush=True)
+            for note in row.notes:
+                print(f"{'':8}{note}")
+            if args.verbose:
+                for diff in row.differences:
+                    print(f"{'':8}differs: {diff}")
+    agree = sum(r.agree for r in rows)
+    compared = sum(r.compared for r in rows)
+    totals = {c: (sum(1 for r in rows if r.checks.get(c)),
+                  sum(1 for r in rows if r.checks.get(c) is not None)) for c in CHECKS}
+    if args.json:
+        print(json.dumps({"files": [r.__dict__ for r in rows], "totals": totals,
+                          "fields": {"agree": agree, "compared": compared}}, indent=2))
+        return 0
+    print(f"\n{len(rows)} files, {sum(r.entries for r in rows)} entries")
+    for c in CHECKS:
+        ok, n = totals[c]
+        print(f"  {c:7} {ok:3d}/{n:<3d} files pass" + ("  (target: all)" if n else ""))
+    if compared:
+        pct = 100 * agree / compared
+        print(f"  fields  {agree}/{compared} equal to pandoc's reading: {pct:.2f} % "
+              f"(target 99.8 %: {'met' if pct >= 99.8 else 'MISSED'})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -273,8 +273,15 @@ def rendered_fields(ast: dict[str, Any], names: tuple[str, ...]) -> dict[str, di
     result: dict[str, dict[str, str]] = {}
     for m in re.finditer(r"\u27e6(\d+)\u27e7(.*?)(?=\n*\u27e6\d+\u27e7|\Z)", out, re.S):
         ident, name = where[int(m.group(1))]
-        result.setdefault(ident, {})[name] = " ".join(m.group(2).split())
+        result.setdefault(ident, {})[name] = _neutral_quotes(" ".join(m.group(2).split()))
     return result
+
+
+def _neutral_quotes(text: str) -> str:
+    """Quotation marks and apostrophes as one character each: citeproc sets quotation
+    marks by the style's locale (pandoc's plain writer shows a `single' quotation as
+    ‘single’, citeproc prints it “single”), so their shape says nothing about the data."""
+    return re.sub("[\u2018\u2019\u201a\u201b']", "'", re.sub("[\u201c\u201d\u201e\"]", '"', text))
 
 
 def _names(people: list[dict[str, str]] | None) -> str | None:
@@ -288,7 +295,7 @@ def _names(people: list[dict[str, str]] | None) -> str | None:
             out.append(" ".join(x for x in (p.get("dropping-particle"),
                                              p.get("non-dropping-particle"), p.get("family"))
                                 if x))
-    return "; ".join(" ".join(n.split()) for n in out)
+    return _neutral_quotes("; ".join(" ".join(n.split()) for n in out))
 
 
 def _year(item: dict[str, Any]) -> str | None:
@@ -330,18 +337,85 @@ def comparable(items: list[dict[str, Any]], rendered: dict[str, dict[str, str]]
     return out
 
 
+_BLOCK_START = re.compile(r"^[ \t]*@", re.M)
+_NOT_ENTRY = re.compile(r"(?i)^\s*@\s*(?:string|preamble|comment)\b")
+_PAREN_ENTRY = re.compile(r"^(\s*@\s*[A-Za-z]+\s*)\(")
+
+
+def _blocks(text: str) -> tuple[str, list[str]]:
+    """The file cut at each line starting with '@': (everything that is not an entry,
+    the entries).  Entries in parentheses, which pandoc's reader does not accept, get
+    braces (the same entry for BibTeX)."""
+    starts = [m.start() for m in _BLOCK_START.finditer(text)]
+    pieces = [text[a:b] for a, b in zip([0, *starts], [*starts, len(text)]) if text[a:b]]
+    common, entries = [], []
+    for piece in pieces:
+        if not piece.lstrip().startswith("@") or _NOT_ENTRY.match(piece):
+            common.append(piece)
+            continue
+        m = _PAREN_ENTRY.match(piece)
+        if m and ")" in piece:
+            close = piece.rindex(")")
+            piece = m.group(1) + "{" + piece[m.end():close] + "}" + piece[close + 1:]
+        entries.append(piece)
+    return "".join(common), entries
+
+
+def pandoc_reading(text: str, tmp: Path) -> tuple[list | None, dict | None, int, str]:
+    """pandoc's CSL-JSON and AST of the file (``-f biblatex``), the number of entries it
+    could not read (left out, each found by bisection, so that one entry pandoc's parser
+    rejects does not lose the file), and why there is nothing when there is nothing."""
+
+    def run(body: str) -> tuple[list | None, dict | None, str]:
+        src = tmp / "oracle.bib"
+        src.write_text(body, encoding="utf-8")
+        csl = pandoc("-f", "biblatex", "-t", "csljson", str(src), timeout=60)
+        if csl.returncode != 0:
+            return None, None, (csl.stderr.strip().splitlines() or ["failed"])[0]
+        ast = pandoc("-f", "biblatex", "-t", "json", str(src), timeout=60)
+        if ast.returncode != 0:
+            return None, None, (ast.stderr.strip().splitlines() or ["failed"])[0]
+        return json.loads(csl.stdout), json.loads(ast.stdout), ""
+
+    items, ast, why = run(text)
+    if items is not None:
+        return items, ast, 0, ""
+    common, entries = _blocks(text)
+    if not entries:
+        return None, None, 0, why
+
+    def reads(chunk: list[str]) -> bool:
+        src = tmp / "probe.bib"
+        src.write_text(common + "".join(chunk), encoding="utf-8")
+        return pandoc("-f", "biblatex", "-t", "csljson", str(src), timeout=60).returncode == 0
+
+    def bad(chunk: list[str]) -> list[str]:
+        if reads(chunk):
+            return []
+        if len(chunk) == 1:
+            return chunk
+        half = len(chunk) // 2
+        return bad(chunk[:half]) + bad(chunk[half:])
+
+    rejected = [e for i in range(0, len(entries), 64) for e in bad(entries[i:i + 64])]
+    kept = [e for e in entries if e not in rejected]
+    items, ast, why2 = run(common + "".join(kept))
+    if items is None:
+        return None, None, 0, why
+    return items, ast, len(rejected), ""
+
+
 def check_fields(row: Row, path: Path, tmp: Path) -> None:
     text = utf8_text(path.read_bytes())
     if text is None:
         row.notes.append("fields: pandoc reads UTF-8 only and the file's encoding is unknown")
         return
-    utf8 = tmp / "utf8.bib"
-    utf8.write_text(text, encoding="utf-8")
-    theirs = pandoc("-f", "biblatex", "-t", "csljson", str(utf8), timeout=60)
-    their_ast = pandoc("-f", "biblatex", "-t", "json", str(utf8), timeout=60)
-    if theirs.returncode != 0 or their_ast.returncode != 0:
-        row.notes.append(f"fields: pandoc cannot read it ({last_line(theirs)})")
+    their_items, their_ast, rejected, why = pandoc_reading(text, tmp)
+    if their_items is None:
+        row.notes.append(f"fields: pandoc cannot read it ({why[:120]})")
         return
+    if rejected:
+        row.notes.append(f"fields: {rejected} entries pandoc's parser rejects are not compared")
     ours = refbook("--bib", str(path), "export", "--format", "csl-json")
     if ours.returncode != 0:
         row.notes.append(f"fields: {last_line(ours)}")
@@ -350,7 +424,7 @@ def check_fields(row: Row, path: Path, tmp: Path) -> None:
     (tmp / "ours.json").write_text(ours.stdout, encoding="utf-8")
     our_ast = pandoc("-f", "csljson", "-t", "json", str(tmp / "ours.json"))
     rich = ("title", "container-title")
-    a = comparable(json.loads(theirs.stdout), rendered_fields(json.loads(their_ast.stdout), rich))
+    a = comparable(their_items, rendered_fields(their_ast, rich))
     b = comparable(our_items, rendered_fields(json.loads(our_ast.stdout), rich)
                    if our_ast.returncode == 0 else {})
     for ident, expected in a.items():

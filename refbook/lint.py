@@ -557,6 +557,8 @@ def lint(lib, rules: list[Rule] | None = None, *, today: _dt.date | None = None)
         for e, issue in produced:
             if r.id in skip.get(e.key, ()) or r.family in skip.get(e.key, ()):
                 continue
+            if issue.field and e.raw(issue.field) is None and e.inherited_from(issue.field):
+                continue  # a crossref/xdata parent's field: reported (and fixed) there
             line, col = _position(e, issue.field)
             findings.append(Finding(lib.path, line, r.severity, r.id, issue.message, e.key, col))
             if issue.fix is not None:

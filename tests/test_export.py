@@ -37,7 +37,8 @@ def test_titles_become_sentence_case_with_protected_words(lib):
         'The rise of <span class="nocase">Taliban</span> in <span class="nocase">Afghanistan</span>'
         ': Its <span class="nocase">TTP</span> links')
     assert rich_title(r"Schr{\"o}der's \emph{Grand} Book") == "Schröder's <i>Grand</i> book"
-    assert rich_title("A \\& B") == "A &amp; b"
+    # plain Unicode: pandoc would print an entity as it stands ("Crystal Growth &Amp; Design")
+    assert rich_title("A \\& B") == "A & b"
 
 
 def test_csl_items(lib):

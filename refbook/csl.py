@@ -290,7 +290,7 @@ _EDTF_PART = re.compile(r"^(-?\d{1,4})(?:-(\d{2}))?(?:-(\d{2}))?(?:T[\d:.+\-Z]*)
 def parse_date(value: str) -> dict[str, Any] | None:
     """An ISO 8601/EDTF date (``2023-12-13``, ``1984/1986``, ``1990~``, ``2001-22``
     (summer)) as a CSL date; a literal when it cannot be read."""
-    text = to_text(value).strip()
+    text = re.sub(r"[{}]", "", value).strip()  # not to_text: ~ marks an approximate date
     if not text:
         return None
     circa = False

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .findings import Finding
-from .model import Entry, fold, normalize_doi
+from .model import Entry, fold, normalize_doi, to_text
 
 # -- the data model: required fields per entry type (BibTeX and BibLaTeX) ---------------
 # "a|b": either field will do.
@@ -391,7 +391,8 @@ def _pages_reversed(entry: Entry, ctx: Context) -> Iterator[Issue]:
 
 @rule("year-format", "dates", "error", "The year is not a four-digit year.")
 def _year_format(entry: Entry, ctx: Context) -> Iterator[Issue]:
-    year = (entry.get("year") or "").strip()
+    # as printed: {\noopsort{1973b}}1973 is the year 1973 (the sorting trick prints nothing)
+    year = to_text(entry.get("year") or "").strip()
     if year and not re.fullmatch(r"\d{4}", year):
         yield Issue(f"year {year!r} is not a four-digit year", "year")
 

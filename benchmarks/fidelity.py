@@ -8,7 +8,8 @@
 Not a timed test: one row a file, each check run on the whole command as a user runs it
 (``python -m refbook ...`` in a child process, on a copy of the file):
 
-read     the file loads (``refbook list --json``), or the error names an encoding
+read     the file loads (``refbook list --json``), or the error names the file's encoding
+         (MANIFEST says which it is when it is not UTF-8)
 noop     a save without changes, and a splice of every entry's own text, give back the
          same bytes
 fmt      ``refbook fmt -i`` succeeds, keeps the data (fmt's data signature), and a second run
@@ -59,9 +60,13 @@ COMPARED = ("title", "author", "editor", "year", "container-title", "volume", "i
             "page", "DOI")
 ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#x[0-9A-Fa-f]+);")
 DOUBLE_ESCAPED = re.compile(r"&amp;(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#x[0-9A-Fa-f]+);")
-ENCODING_NAMED = re.compile(r"(?i)\b(?:utf-?8|utf-?16|utf-?32|latin-?1|iso-?8859|windows-?125\d|"
-                            r"cp125\d|cp1252|gbk|gb2312|gb18030|big5|shift.?jis|euc-|koi8|"
-                            r"mac-?roman|ascii)\b")
+# names under which an error message may name a file's encoding (MANIFEST's encoding)
+ENCODING_NAMES = {
+    "latin-1": ("latin-1", "latin1", "iso-8859-1", "iso8859-1", "windows-1252", "cp1252"),
+    "windows-1252": ("windows-1252", "cp1252"),
+    "utf-16-be": ("utf-16",), "utf-16-le": ("utf-16",),
+    "gbk": ("gbk", "gb2312", "gb18030"),
+}
 
 
 @dataclass
@@ -142,14 +147,15 @@ print(hashlib.sha256(repr(data_signature(BibFile.read(sys.argv[1]))).encode()).h
 """
 
 
-def check_read(row: Row, path: Path) -> bool:
+def check_read(row: Row, path: Path, encoding: str | None) -> bool:
     proc = refbook("--bib", str(path), "list", "--json")
     if proc.returncode == 0 and not crashed(proc):
         row.entries = len(json.loads(proc.stdout or "[]"))
         row.checks["read"] = True
         return True
     message = last_line(proc)
-    named = bool(ENCODING_NAMED.search(message)) and not crashed(proc)
+    names = ENCODING_NAMES.get(encoding or "", ())
+    named = any(n in message.lower() for n in names) and not crashed(proc)
     row.checks["read"] = named
     row.notes.append(f"read: {message}")
     return False
@@ -214,6 +220,7 @@ def check_export(row: Row, path: Path, source: str) -> None:
         row.notes.append(f"export: {listed} of {row.entries} entries listed"
                          + (f" ({last_line(html)})" if html.returncode else ""))
     new: set[str] = set()
+    source = source.replace("\\&", "&").replace("\\#", "#")  # \&\#039; is the entity
     for to in ("text", "markdown"):
         out = refbook("--bib", str(path), "export", "--style", "apa", "--to", to).stdout
         new |= {m for m in ENTITY.findall(out) if m not in source}
@@ -226,9 +233,11 @@ def check_export(row: Row, path: Path, source: str) -> None:
 # -- the comparison with pandoc's reader -----------------------------------------------------
 
 
-def utf8_text(data: bytes) -> str | None:
-    """The file as text for pandoc (which reads UTF-8 only): BOMs and a JabRef
-    ``% Encoding:`` header are honoured; None when the encoding is unknown."""
+def utf8_text(data: bytes, encoding: str | None = None) -> str | None:
+    """The file as text for pandoc (which reads UTF-8 only): the encoding MANIFEST gives,
+    BOMs and a JabRef ``% Encoding:`` header are honoured; None when it is unknown."""
+    if encoding:
+        return data.decode(encoding).lstrip("\ufeff")
     for bom, codec in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
                        (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
@@ -367,35 +376,46 @@ def _blocks(text: str) -> tuple[str, list[str]]:
 
 
 _ENTRY_KEY = re.compile(r"^\s*@\s*\w+\s*[{(]\s*([^,\s]+)")
-_CROSSREF_FIELD = re.compile(r"(?i)\bcrossref\s*=\s*(?:\{([^{}]*)\}|\"([^\"]*)\")\s*,?")
+_LINK_FIELD = {name: re.compile(rf"(?i)\b{name}\s*=\s*(?:\{{([^{{}}]*)\}}|\"([^\"]*)\")\s*,?")
+               for name in ("crossref", "xdata")}
 
 
-def _cut_crossref_cycles(text: str) -> tuple[str, int]:
-    """pandoc's reader loops for ever on a crossref cycle: the oracle gets the file with
-    the crossref fields of the entries in a cycle removed.  Returns (text, entries cut)."""
+def _on_a_cycle(links: dict[str, list[str]]) -> set[str]:
+    """The keys from which their own key can be reached again."""
+    out = set()
+    for start in links:
+        stack, seen = list(links[start]), set()
+        while stack:
+            key = stack.pop()
+            if key == start:
+                out.add(start)
+                break
+            if key not in seen:
+                seen.add(key)
+                stack.extend(links.get(key, []))
+    return out
+
+
+def _cut_cycles(text: str) -> tuple[str, int]:
+    """pandoc's reader loops for ever on a crossref (or xdata) cycle: the oracle gets the
+    file with those fields removed from the entries in a cycle.  Returns (text, entries
+    cut)."""
     common, entries = _blocks(text)
-    parent: dict[str, str] = {}
-    for entry in entries:
-        key, ref = _ENTRY_KEY.match(entry), _CROSSREF_FIELD.search(entry)
-        if key and ref:
-            parent[key.group(1).lower()] = (ref.group(1) or ref.group(2) or "").strip().lower()
-    cyclic: set[str] = set()
-    for start in parent:
-        seen, key = [], start
-        while key in parent and key not in seen:
-            seen.append(key)
-            key = parent[key]
-        if key in seen:
-            cyclic |= set(seen[seen.index(key):])
-    if not cyclic:
-        return text, 0
-    out = []
-    for entry in entries:
-        key = _ENTRY_KEY.match(entry)
-        if key and key.group(1).lower() in cyclic:
-            entry = _CROSSREF_FIELD.sub("", entry, count=1)
-        out.append(entry)
-    return common + "".join(out), len(cyclic)
+    cut = 0
+    for pattern in _LINK_FIELD.values():
+        links: dict[str, list[str]] = {}
+        for entry in entries:
+            key, ref = _ENTRY_KEY.match(entry), pattern.search(entry)
+            if key and ref:
+                links[key.group(1).lower()] = [k.lower() for k in re.split(
+                    r"[\s,]+", ref.group(1) or ref.group(2) or "") if k]
+        cyclic = _on_a_cycle(links)
+        for i, entry in enumerate(entries):
+            key = _ENTRY_KEY.match(entry)
+            if key and key.group(1).lower() in cyclic:
+                entries[i] = pattern.sub("", entry, count=1)
+                cut += 1
+    return common + "".join(entries), cut
 
 
 def pandoc_reading(text: str, tmp: Path) -> tuple[list | None, dict | None, int, str]:
@@ -414,7 +434,7 @@ def pandoc_reading(text: str, tmp: Path) -> tuple[list | None, dict | None, int,
             return None, None, (ast.stderr.strip().splitlines() or ["failed"])[0]
         return json.loads(csl.stdout), json.loads(ast.stdout), ""
 
-    text, _cut = _cut_crossref_cycles(text)
+    text, _cut = _cut_cycles(text)
     items, ast, why = run(text)
     if items is not None:
         return items, ast, 0, ""
@@ -445,8 +465,8 @@ def pandoc_reading(text: str, tmp: Path) -> tuple[list | None, dict | None, int,
     return items, ast, len(rejected), ""
 
 
-def check_fields(row: Row, path: Path, tmp: Path) -> None:
-    text = utf8_text(path.read_bytes())
+def check_fields(row: Row, path: Path, tmp: Path, encoding: str | None) -> None:
+    text = utf8_text(path.read_bytes(), encoding)
     if text is None:
         row.notes.append("fields: pandoc reads UTF-8 only and the file's encoding is unknown")
         return
@@ -460,48 +480,60 @@ def check_fields(row: Row, path: Path, tmp: Path) -> None:
     if ours.returncode != 0:
         row.notes.append(f"fields: {last_line(ours)}")
         return
-    our_items = json.loads(ours.stdout)
-    (tmp / "ours.json").write_text(ours.stdout, encoding="utf-8")
+    agree, compared, differences = compare_with_pandoc(their_items, their_ast,
+                                                       json.loads(ours.stdout), tmp)
+    row.agree += agree
+    row.compared += compared
+    row.differences += differences
+
+
+def compare_with_pandoc(their_items: list, their_ast: dict, our_items: list, tmp: Path
+                        ) -> tuple[int, int, list[str]]:
+    """(fields equal, fields compared, differences) of refbook's CSL-JSON items against
+    pandoc's reading of the same file (``pandoc_reading``)."""
+    (tmp / "ours.json").write_text(json.dumps(our_items, ensure_ascii=False), encoding="utf-8")
     our_ast = pandoc("-f", "csljson", "-t", "json", str(tmp / "ours.json"))
     rich = ("title", "container-title")
     a = comparable(their_items, rendered_fields(their_ast, rich))
     b = comparable(our_items, rendered_fields(json.loads(our_ast.stdout), rich)
                    if our_ast.returncode == 0 else {})
+    agree, compared, differences = 0, 0, []
     for ident, expected in a.items():
         got = b.get(ident)
         if got is None:
-            row.compared += 1
-            row.differences.append(f"{ident}: missing from refbook's CSL-JSON")
+            compared += 1
+            differences.append(f"{ident}: missing from refbook's CSL-JSON")
             continue
         for name in COMPARED:
             if expected[name] is None and got[name] is None:
                 continue
-            row.compared += 1
+            compared += 1
             if expected[name] == got[name]:
-                row.agree += 1
+                agree += 1
             else:
-                row.differences.append(f"{ident} {name}: pandoc {expected[name]!r} | "
-                                       f"refbook {got[name]!r}")
+                differences.append(f"{ident} {name}: pandoc {expected[name]!r} | "
+                                   f"refbook {got[name]!r}")
+    return agree, compared, differences
 
 
 # -- the table ---------------------------------------------------------------------------------
 
 
-def corpus_files(corpus: Path) -> list[str]:
-    manifest = configparser.ConfigParser(interpolation=None, comment_prefixes=("#",))
-    manifest.read(corpus / "MANIFEST", encoding="utf-8")
-    return manifest.sections()
+def manifest(corpus: Path) -> dict[str, dict[str, str]]:
+    parser = configparser.ConfigParser(interpolation=None, comment_prefixes=("#",))
+    parser.read(corpus / "MANIFEST", encoding="utf-8")
+    return {name: dict(parser[name]) for name in parser.sections()}
 
 
-def run_file(corpus: Path, name: str) -> Row:
+def run_file(corpus: Path, name: str, encoding: str | None = None) -> Row:
     row = Row(name)
     source_bytes = (corpus / name).read_bytes()
-    source = utf8_text(source_bytes) or source_bytes.decode("latin-1")
+    source = utf8_text(source_bytes, encoding) or source_bytes.decode("latin-1")
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         path = tmp / name
         shutil.copyfile(corpus / name, path)
-        readable = check_read(row, path)
+        readable = check_read(row, path, encoding)
         if readable:
             check_noop(row, path, tmp)
             check_fmt(row, path, tmp)
@@ -510,7 +542,7 @@ def run_file(corpus: Path, name: str) -> Row:
         else:
             for check in ("noop", "fmt", "lint", "export", "entity"):
                 row.checks[check] = None
-        check_fields(row, path, tmp)
+        check_fields(row, path, tmp, encoding)
     return row
 
 
@@ -529,7 +561,8 @@ def main() -> int:
                         help="list every field that differs from pandoc's reading")
     parser.add_argument("--json", action="store_true", help="figures as JSON")
     args = parser.parse_args()
-    names = args.files or corpus_files(args.corpus)
+    files = manifest(args.corpus)
+    names = args.files or list(files)
     version = pandoc("--version").stdout.split("\n")[0]
     if not args.json:
         print(f"refbook at {ROOT}; oracle: {version} (-f biblatex)\n")
@@ -537,7 +570,7 @@ def main() -> int:
               + f" {'fields equal to pandoc':>24}")
     rows = []
     for name in names:
-        row = run_file(args.corpus, name)
+        row = run_file(args.corpus, name, files.get(name, {}).get("encoding"))
         rows.append(row)
         if not args.json:
             pct = f"{row.agree}/{row.compared} {100 * row.agree / row.compared:6.2f}%" \

@@ -284,7 +284,8 @@ def _add_names(item: dict[str, Any], role: str, people: list[Person]) -> None:
 
 # -- dates ----------------------------------------------------------------------------------
 
-_EDTF_PART = re.compile(r"^(-?\d{1,4})(?:-(\d{2}))?(?:-(\d{2}))?(?:T[\d:.+\-Z]*)?$")
+# a date of ISO 8601/EDTF; one-digit months and days are read too (1995-1-4)
+_EDTF_PART = re.compile(r"^(-?\d{1,4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?(?:T[\d:.+\-Z]*)?$")
 
 
 def parse_date(value: str) -> dict[str, Any] | None:
@@ -311,17 +312,16 @@ def parse_date(value: str) -> dict[str, Any] | None:
         if not m:
             return {"literal": to_text(value)}
         year = int(m.group(1))
-        date: list[int | str] = [year]
+        # ISO years count a year 0 (= 1 BC); CSL's negative years do not
+        date: list[int | str] = [year if year > 0 else year - 1]
         if m.group(2):
             month = int(m.group(2))
             if 21 <= month <= 24:
                 season = month - 20
             elif 1 <= month <= 12:
                 date.append(month)
-                if m.group(3):
+                if m.group(3) and 1 <= int(m.group(3)) <= 31:
                     date.append(int(m.group(3)))
-            else:
-                return {"literal": to_text(value)}
         parts.append(date)
     parts = [p for p in parts if p] or []
     if not parts:

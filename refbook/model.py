@@ -92,6 +92,11 @@ def _parse_names(value: str) -> tuple[Person, ...]:
         if name.lower() == "others":
             people.append(Person(literal="others"))
             continue
+        if _EXTENDED_NAME.match(name):
+            person = _extended_name(name)
+            if person is not None:  # None: name-list options (useprefix=false), no name
+                people.append(person)
+            continue
         if _wholly_braced(name):
             people.append(Person(literal=to_text(name[1:-1])))
             continue
@@ -107,6 +112,40 @@ def _parse_names(value: str) -> tuple[Person, ...]:
             jr=to_text(" ".join(parts.jr)),
         ))
     return tuple(people)
+
+
+_EXTENDED_NAME = re.compile(r"^\s*[A-Za-z][\w-]*\s*=")
+
+
+def _extended_name(name: str) -> Person | None:
+    """biblatex's extended name format: ``family=Brown, given=Brian, prefix=de``."""
+    parts: dict[str, str] = {}
+    for piece in _top_level_split(name, ","):
+        key, eq, value = piece.partition("=")
+        if not eq:
+            return None
+        value = value.strip()
+        if _wholly_braced(value):
+            value = value[1:-1]
+        parts[key.strip().lower()] = value
+    if not any(parts.get(k) for k in ("family", "given")):
+        return None
+    return Person(first=to_text(parts.get("given", "")), von=to_text(parts.get("prefix", "")),
+                  last=to_text(parts.get("family", "")), jr=to_text(parts.get("suffix", "")))
+
+
+def _top_level_split(text: str, sep: str) -> list[str]:
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch == sep and depth == 0:
+            out.append(text[start:i])
+            start = i + 1
+    out.append(text[start:])
+    return out
 
 
 def _wholly_braced(name: str) -> bool:

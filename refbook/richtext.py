@@ -54,9 +54,11 @@ _ESCAPES = {"&": "&", "%": "%", "$": "$", "#": "#", "_": "_", "{": "{", "}": "}"
             " ": " ", "\\": " ", ",": " ", ";": " ", ":": " ", "!": "", "-": "", "/": "",
             "@": "", "slash": "/"}
 _BACKTICK_QUOTE = re.compile(r"(?<!`)`([^`']*)'(?!')")
-_LIGATURES = re.compile(r"---|--|``|''|!`|\?`|~|`")
+# TeX's ligatures; a lone ' is typeset ’ (and in CSL-JSON a straight ' could be taken for
+# a quotation mark: "CHI '08: CHI '08")
+_LIGATURES = re.compile(r"---|--|``|''|!`|\?`|~|`|'")
 _LIGATURE_TEXT = {"---": "\u2014", "--": "\u2013", "``": "\u201c", "''": "\u201d",
-                  "!`": "\u00a1", "?`": "\u00bf", "~": " ", "`": "\u2018"}
+                  "!`": "\u00a1", "?`": "\u00bf", "~": " ", "`": "\u2018", "'": "\u2019"}
 # kinds whose text sentence case leaves alone: braces, and (as BibTeX and biblatex do, but
 # not pandoc) the argument of \emph, \textbf...
 PROTECTED = frozenset({"nocase", "sc", "sup", "sub", "math", "i", "b"})

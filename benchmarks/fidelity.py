@@ -264,16 +264,20 @@ def _inlines(value: dict[str, Any]) -> list:
     return []
 
 
-def rendered_fields(ast: dict[str, Any], names: tuple[str, ...]) -> dict[str, dict[str, str]]:
-    """{id: {field: plain text}} for the rich-text fields, rendered by pandoc's plain writer
-    from pandoc's own AST (one pandoc run for all of them)."""
+def rendered_fields(ast: dict[str, Any], names: tuple[str, ...]
+                    ) -> dict[tuple[str, int], dict[str, str]]:
+    """{(id, occurrence): {field: plain text}} for the rich-text fields, rendered by
+    pandoc's plain writer from pandoc's own AST (one pandoc run for all of them)."""
     refs = ast.get("meta", {}).get("references", {"c": []})["c"]
     blocks, where = [], []
+    seen: dict[str, int] = {}
     for ref in refs:
         fields = ref["c"]
         ident = fields.get("id", {}).get("c", "")
         ident = ident if isinstance(ident, str) else "".join(
             i.get("c", " ") if isinstance(i.get("c"), str) else " " for i in ident)
+        seen[ident] = seen.get(ident, 0) + 1
+        ident = (ident, seen[ident])
         for name in names:
             if name in fields:
                 where.append((ident, name))
@@ -284,7 +288,7 @@ def rendered_fields(ast: dict[str, Any], names: tuple[str, ...]) -> dict[str, di
         return {}
     doc = {"pandoc-api-version": ast["pandoc-api-version"], "meta": {}, "blocks": blocks}
     out = pandoc("-f", "json", "-t", "plain", "--wrap=none", stdin=json.dumps(doc)).stdout
-    result: dict[str, dict[str, str]] = {}
+    result: dict[tuple[str, int], dict[str, str]] = {}
     for m in re.finditer(r"\u27e6(\d+)\u27e7(.*?)(?=\n*\u27e6\d+\u27e7|\Z)", out, re.S):
         ident, name = where[int(m.group(1))]
         result.setdefault(ident, {})[name] = _neutral_quotes(" ".join(m.group(2).split()))
@@ -328,14 +332,16 @@ def _plain(value: Any) -> str | None:
     return " ".join(str(value).split())
 
 
-def comparable(items: list[dict[str, Any]], rendered: dict[str, dict[str, str]]
+def comparable(items: list[dict[str, Any]], rendered: dict[tuple[str, int], dict[str, str]]
                ) -> dict[str, dict[str, str | None]]:
     out = {}
+    seen: dict[str, int] = {}
     for item in items:
         ident = str(item.get("id", ""))
-        if ident in out:
-            continue
-        texts = rendered.get(ident, {})
+        seen[ident] = seen.get(ident, 0) + 1
+        texts = rendered.get((ident, seen[ident]), {})
+        if seen[ident] > 1:  # entries sharing a key: the second is refbook's key-2
+            ident = f"{ident}-{seen[ident]}"
         page = _plain(item.get("page"))
         out[ident] = {
             "title": texts.get("title") or None,

@@ -98,6 +98,7 @@ BIBSTRINGS = {
     "submitted": "submitted", "forthcoming": "forthcoming", "inpress": "in press",
     "prepublished": "pre-published",
 }
+_NOTE_VARIABLE = re.compile(r"^(\s*)(\{|[^\s:<>]+)(\s*:)")
 _DOI_RESOLVER = re.compile(r"^\s*(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
 _EPRINT_URLS = {"arxiv": "https://arxiv.org/abs/", "jstor": "https://www.jstor.org/stable/",
                 "pubmed": "https://www.ncbi.nlm.nih.gov/pubmed/",
@@ -504,7 +505,10 @@ def to_csl(entry: Entry, ident: str | None = None) -> dict[str, Any]:
     notes = [rich_text(entry[n]) for n in ("note", "addendum")
              if entry.get(n) and not (n == "note" and entry.type == "periodical")]
     if notes:
-        item["note"] = _joined([(".", n) for n in notes])
+        # a note starting "Word: ..." (Mendeley writes "ID: TN_...") would be read by
+        # citeproc as a variable (that one replaces the item's id) and vanish
+        item["note"] = _NOTE_VARIABLE.sub(r'\1<span class="nocase">\2</span>\3',
+                                          _joined([(".", n) for n in notes]))
     if entry.annotation:
         item["annote"] = entry.annotation
     if entry.keywords:

@@ -535,7 +535,10 @@ def standalone_page(entries: Sequence[Entry], style: str = "apa", *, title: str 
     by_key = {item["id"]: e for item, e in zip(csl, entries)}
     items = []
     for key, body in bibliography_entries(csl, style, pandoc=pandoc):
-        e = by_key[key]
+        e = by_key.get(key)
+        if e is None:  # citeproc changed the id (it should not: see csl.to_csl's note)
+            items.append(f'<li id="{html.escape(key)}"><div class="entry">{body}</div></li>')
+            continue
         links = []
         if e.doi:
             links.append(f'<a href="https://doi.org/{html.escape(e.doi)}">DOI {html.escape(e.doi)}</a>')

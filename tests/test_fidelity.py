@@ -61,6 +61,27 @@ def test_entries_without_a_key_are_all_listed(cli, tmp_path):
     assert html.count('class="csl-entry"') == 5
 
 
+def test_a_note_that_looks_like_a_csl_variable_keeps_the_entry_and_the_note(cli, tmp_path):
+    # Mendeley writes note = {ID: TN_...}; citeproc reads "Name: value" at the start of a
+    # note as a variable: the item took the id TN_... and the note vanished
+    import subprocess
+
+    from refbook.export import pandoc_executable
+
+    bib = write(tmp_path, """\
+        @misc{k, author = {Doe, J.}, title = {T}, year = 2000, note = {ID: TN_x123}}
+        @misc{m, author = {Roe, R.}, title = {U}, year = 2001, note = {Translation: by me}}
+        """)
+    page = cli("--bib", str(bib), "export", "--to", "html", "--standalone")
+    assert page.exit_code == 0 and 'id="k"' in page.stdout and "TN_x123" not in page.stdout
+    back = subprocess.run([pandoc_executable(), "-f", "csljson", "-t", "csljson"],
+                          input=json.dumps(csl(cli, bib)), capture_output=True, text=True,
+                          check=True)
+    items = json.loads(back.stdout)
+    assert [i["id"] for i in items] == ["k", "m"]
+    assert "TN_x123" in items[0]["note"] and "by me" in items[1]["note"]
+
+
 def test_an_id_made_for_a_duplicate_never_takes_another_entrys_key(tmp_path):
     from refbook.csl import csl_items
 

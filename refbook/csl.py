@@ -270,8 +270,18 @@ def _literal_list(value: str) -> str:
 
 
 def _csl_name(person: Person) -> dict[str, str]:
+    name = person.to_csl()
+    # "Santos, Cicero Nogueira dos": BibTeX reads "dos" as a given name (its initial would
+    # print "C. N. d."); it is a particle that drops, as pandoc and citeproc read it
+    given = name.get("given", "").split(" ")
+    particle = []
+    while len(given) > 1 and given[-1][:1].islower() and not given[-1].endswith("."):
+        particle.insert(0, given.pop())
+    if particle:
+        name["given"] = " ".join(given)
+        name["dropping-particle"] = " ".join(particle)
     # typographic apostrophes, as pandoc's reader gives them: O'Meara -> O’Meara
-    return {k: v.replace("'", "\u2019") for k, v in person.to_csl().items()}
+    return {k: v.replace("'", "\u2019") for k, v in name.items()}
 
 
 def _names(people: list[Person]) -> list[dict[str, str]]:
@@ -286,7 +296,7 @@ def _add_names(item: dict[str, Any], role: str, people: list[Person]) -> None:
 # -- dates ----------------------------------------------------------------------------------
 
 # a date of ISO 8601/EDTF; one-digit months and days are read too (1995-1-4)
-_EDTF_PART = re.compile(r"^(-?\d{1,4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?(?:T[\d:.+\-Z]*)?$")
+_EDTF_PART = re.compile(r"^(-?\d+)(?:-(\d{1,2}))?(?:-(\d{1,2}))?(?:T[\d:.+\-Z]*)?$")
 
 
 def parse_date(value: str) -> dict[str, Any] | None:
@@ -306,9 +316,14 @@ def parse_date(value: str) -> dict[str, Any] | None:
     season = None
     for half in halves:
         half = half.strip().rstrip("~?%")
-        if half in ("", ".."):
+        if half.lower() in ("", "..", "unknown", "open"):
             parts.append([""] if parts else [])
             continue
+        # EDTF's unspecified digits (199u, 19XX, 1999-uu) and long years (y-12000)
+        half = re.sub(r"^[yY](?=-?\d{5,}$)", "", half)
+        half = re.sub(r"-[uUxX]{2}", "", half)
+        if re.fullmatch(r"-?\d*[uUxX]+", half) and re.search(r"\d", half):
+            half = re.sub(r"[uUxX]", "0", half)
         m = _EDTF_PART.match(half)
         if not m:
             return {"literal": to_text(value)}

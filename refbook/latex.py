@@ -245,7 +245,8 @@ BIBLATEX_MACROS: dict[str, tuple[str, str]] = {
     "adddotspace": ("", ". "), "addabbrvspace": ("", " "), "addslash": ("", "/"),
     "addhyphen": ("", "-"), "addendash": ("", "\u2013"), "textendash": ("", "\u2013"),
     "textemdash": ("", "\u2014"), "textquotedbl": ("", '"'), "textasciigrave": ("", "`"),
-    "nopp": ("", ""), "bibstring": ("{", "%s"), "biblstring": ("{", "%s"),
+    "nopp": ("", ""), "index": ("[{", ""), "label": ("{", ""), "glossary": ("{", ""),
+    "bibstring": ("{", "%s"), "biblstring": ("{", "%s"),
     "bibsstring": ("{", "%s"),
 }
 _walker = None
@@ -354,7 +355,7 @@ _MATH_SYMBOLS = {
     "%": "%", "&": "&", "#": "#", "$": "$", "_": "_", "ldots": "\u2026", "dots": "\u2026",
     "hbar": "\u210f", "ell": "\u2113", "to": "\u2192", "gets": "\u2190", "lt": "<", "gt": ">",
     "le": "\u2264", "ge": "\u2265", "leq": "\u2264", "geq": "\u2265", "sim": "\u223c",
-    "star": "\u22c6", "ast": "\u2217", "emptyset": "\u2205", "varnothing": "\u2205",
+    "star": "\u22c6", "ast": "*", "emptyset": "\u2205", "varnothing": "\u2205",
 }
 _MATH_SPACES = {",": " ", ";": " ", ":": " ", " ": " ", "quad": " ", "qquad": " ", "!": "",
                 "enspace": " ", "thinspace": " ", "medspace": " ", "thickspace": " "}

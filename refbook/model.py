@@ -89,7 +89,7 @@ def _parse_names(value: str) -> tuple[Person, ...]:
         name = name.strip()
         if not name:
             continue
-        if name.lower() == "others":
+        if name.lower() in _OTHERS:  # "and et al." means what BibTeX's "and others" does
             people.append(Person(literal="others"))
             continue
         if _EXTENDED_NAME.match(name):
@@ -114,6 +114,7 @@ def _parse_names(value: str) -> tuple[Person, ...]:
     return tuple(people)
 
 
+_OTHERS = frozenset({"others", "et al.", "et al", "et. al.", "et.al.", "et alii", "et alia"})
 _EXTENDED_NAME = re.compile(r"^\s*[A-Za-z][\w-]*\s*=")
 
 

@@ -277,8 +277,8 @@ def _math(m: re.Match) -> Node:
 
 # -- sentence case (citeproc's, as pandoc applies it to BibLaTeX titles) ---------------------
 
-(_START, _START_SENTENCE, _AFTER_WORD_END, _AFTER_WORD_CHAR, _AFTER_PUNCT, _AFTER_OTHER,
- _BEFORE_LAST_WORD) = range(7)
+(_START, _START_SENTENCE, _AFTER_WORD_END, _AFTER_WORD_CHAR, _AFTER_PUNCT,
+ _BEFORE_LAST_WORD) = range(6)
 # pandoc's chunks of a word: runs of ASCII letters/digits, runs of other letters/digits,
 # every other character alone
 _CHUNK = re.compile(r"[A-Za-z0-9]+|(?:(?![A-Za-z0-9_])\w)+|.", re.S)
@@ -304,8 +304,7 @@ def sentence_case(nodes: list[Node]) -> list[Node]:
             state[0] = _START_SENTENCE
         elif c.isspace() or c in _WORD_BREAK:
             state[0] = _AFTER_WORD_END
-        else:
-            state[0] = _AFTER_OTHER
+        # other punctuation leaves the state as it is: "Title. (in Russian)" -> "(In"
 
     def transform(node: Node) -> None:
         out = []

@@ -115,6 +115,7 @@ def test_fields_equal_pandocs_reading(name, tmp_path):
     items, ast, rejected, why = fidelity.pandoc_reading(text, tmp_path)
     assert items is not None, why
     ours = csl_items(list(refbook.load(CORPUS / name)))
-    agree, compared, differences = fidelity.compare_with_pandoc(items, ast, ours, tmp_path)
+    agree, compared, differences, _ = fidelity.compare_with_pandoc(items, ast, ours, tmp_path,
+                                                                   text)
     assert compared > 0
     assert differences == []

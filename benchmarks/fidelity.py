@@ -357,7 +357,7 @@ def comparable(items: list[dict[str, Any]], rendered: dict[tuple[str, int], dict
             "container-title": texts.get("container-title") or None,
             "volume": _plain(item.get("volume")),
             "issue": _plain(item.get("issue")),
-            "page": re.sub(r"\s*(?:-+|–|—)\s*", "-", page) if page else None,
+            "page": re.sub(r"\s*[-–—]+\s*", "-", page) if page else None,
             "DOI": _plain(item.get("DOI")),
         }
     return out
@@ -515,6 +515,7 @@ def compare_with_pandoc(their_items: list, their_ast: dict, our_items: list, tmp
     entries = source_entries(source)
     aliases = {a.lower() for e in entries.values()
                for a in re.split(r"[\s,]+", field_of(e, "ids")) if a} - set(entries)
+    parents = {k: field_of(e, "crossref").lower() for k, e in entries.items()}
     agree, compared, differences, deliberate = 0, 0, [], {}
     for ident, expected in a.items():
         got = b.get(ident)
@@ -530,7 +531,12 @@ def compare_with_pandoc(their_items: list, their_ast: dict, our_items: list, tmp
                 agree += 1
                 continue
             entry = entries.get(ident.lower(), "")
-            reason = deliberate_reason(name, expected[name], got[name], entry, aliases)
+            chain, key = [], ident.lower()
+            while key in parents and parents[key] and key not in chain and len(chain) < 8:
+                chain.append(key)
+                key = parents[key]
+            by_alias = key in aliases
+            reason = deliberate_reason(name, expected[name], got[name], entry, by_alias)
             if reason:
                 deliberate[reason] = deliberate.get(reason, 0) + 1
             differences.append(f"{ident} {name}: pandoc {expected[name]!r} | "
@@ -539,12 +545,17 @@ def compare_with_pandoc(their_items: list, their_ast: dict, our_items: list, tmp
 
 
 def source_entries(text: str) -> dict[str, str]:
-    """The file's entries by key (lower case), as written (the first of a key)."""
+    """The file's entries by key (lower case), as written; a second entry with a key is
+    ``key-2`` (as refbook's CSL ids)."""
     out: dict[str, str] = {}
     for entry in _blocks(text)[1] if text else []:
         key = _ENTRY_KEY.match(entry)
         if key:
-            out.setdefault(key.group(1).lower(), entry)
+            ident, n = key.group(1).lower(), 1
+            while ident in out:
+                n += 1
+                ident = f"{key.group(1).lower()}-{n}"
+            out[ident] = entry
     return out
 
 
@@ -559,13 +570,13 @@ _ENTRY_TYPE = re.compile(r"^\s*@\s*(\w+)")
 
 
 def deliberate_reason(name: str, pandoc_value: str | None, refbook_value: str | None,
-                      entry: str, aliases: set[str]) -> str | None:
+                      entry: str, by_alias: bool = False) -> str | None:
     """The documented reason (docs/export.md, "Differences from pandoc's BibLaTeX reader")
-    why refbook's value differs from pandoc's, or None when there is none.  ``aliases``:
-    the keys entries of the file also answer to (their ``ids``)."""
+    why refbook's value differs from pandoc's, or None when there is none.  ``by_alias``:
+    the entry's crossref chain names a parent by one of its ``ids``."""
     m = _ENTRY_TYPE.match(entry)
     etype = m.group(1).lower() if m else ""
-    if field_of(entry, "crossref").lower() in aliases:
+    if by_alias:
         return "crossref-by-alias"
     if name == "DOI" and pandoc_value and refbook_value == _RESOLVER.sub("", pandoc_value):
         return "doi-resolver"
@@ -582,6 +593,11 @@ def deliberate_reason(name: str, pandoc_value: str | None, refbook_value: str | 
             return "booktitle-of-a-misc"
     if name == "year" and pandoc_value in (None, "0") and refbook_value:
         return "date-pandoc-cannot-read"
+    if name in ("author", "editor") and re.search(r"[()]|\{\\", field_of(entry, name)):
+        return "bibtex-name-parts"
+    if name == "title" and field_of(entry, "maintitle") and field_of(entry, "subtitle") \
+            and not field_of(entry, "mainsubtitle"):
+        return "volume-subtitle"
     if name in ("title", "container-title") and pandoc_value and refbook_value and \
             pandoc_value.lower() == refbook_value.lower():
         raw = field_of(entry, "title" if name == "title" else "booktitle") or entry

@@ -100,13 +100,17 @@ def _parse_names(value: str) -> tuple[Person, ...]:
         if _wholly_braced(name):
             people.append(Person(literal=to_text(name[1:-1])))
             continue
+        # "Molins A," is "Last, First" with no first name: the family name is "Molins A"
+        # (BibTeX's reading; bibtexparser ignores the comma and reads "A" as the family)
+        no_first = name.endswith(",") and name.count(",") == 1
         try:
-            parts = parse_single_name_into_parts(name, strict=False)
+            parts = parse_single_name_into_parts(name[:-1] + ", _" if no_first else name,
+                                                 strict=False)
         except (InvalidNameError, TypeError, ValueError):
             people.append(Person(literal=to_text(name)))
             continue
         people.append(Person(
-            first=to_text(" ".join(parts.first)),
+            first="" if no_first else to_text(" ".join(parts.first)),
             von=to_text(" ".join(parts.von)),
             last=to_text(" ".join(parts.last)),
             jr=to_text(" ".join(parts.jr)),

@@ -26,6 +26,7 @@ rendered:
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from . import latex
@@ -279,9 +280,9 @@ def _math(m: re.Match) -> Node:
 
 (_START, _START_SENTENCE, _AFTER_WORD_END, _AFTER_WORD_CHAR, _AFTER_PUNCT,
  _BEFORE_LAST_WORD) = range(6)
-# pandoc's chunks of a word: runs of ASCII letters/digits, runs of other letters/digits,
-# every other character alone
-_CHUNK = re.compile(r"[A-Za-z0-9]+|(?:(?![A-Za-z0-9_])\w)+|.", re.S)
+# pandoc's chunks of a word: runs of ASCII letters/digits, of other letters/digits, of
+# punctuation; any other character alone
+_CHUNK = re.compile(r"[A-Za-z0-9]+|(?:(?![A-Za-z0-9_])\w)+|[\W_]", re.S)
 _WORD_BREAK = frozenset("-/\u2013\u2014")
 
 
@@ -317,7 +318,7 @@ def sentence_case(nodes: list[Node]) -> list[Node]:
             if last is not None and last == (id(node), m.start()) and state[0] in (
                     _AFTER_WORD_END, _START_SENTENCE, _START):
                 state[0] = _BEFORE_LAST_WORD
-            for chunk in _CHUNK.findall(word):
+            for chunk in _chunks(word):
                 if chunk.isalnum():
                     chunk = _sentence_case_word(chunk, state[0] in (_START, _START_SENTENCE))
                 out.append(chunk)
@@ -335,6 +336,20 @@ def sentence_case(nodes: list[Node]) -> list[Node]:
 
     walk(nodes)
     return nodes
+
+
+def _chunks(word: str) -> list[str]:
+    out: list[str] = []
+    for piece in _CHUNK.findall(word):
+        if out and _is_punctuation(piece) and _is_punctuation(out[-1][-1]):
+            out[-1] += piece
+        else:
+            out.append(piece)
+    return out
+
+
+def _is_punctuation(c: str) -> bool:
+    return len(c) == 1 and unicodedata.category(c).startswith("P")
 
 
 def _last_word(nodes: list[Node]) -> tuple[int, int] | None:
@@ -401,7 +416,7 @@ def plain(nodes: list[Node]) -> str:
 
 def rich(value: str, sentence: bool = False) -> str:
     """A BibTeX value as CSL rich text, sentence-cased when ``sentence``."""
-    nodes = parse(value)
+    nodes = parse(value.strip())
     if sentence:
         sentence_case(nodes)
     return render(nodes)

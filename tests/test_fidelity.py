@@ -302,6 +302,16 @@ def test_and_others_gives_et_al(cli, tmp_path):
     assert csl(cli, bib)[0]["author"][-1] == {"literal": "others"}
 
 
+def test_et_al_written_as_a_name_and_particles_after_the_given_name():
+    item = item_of("""@article{x, title = {T}, journal = {J}, year = 2017, author = {Lin, Zhouhan
+        and Santos, Cicero Nogueira dos and Isard, M. and et al.}}""")
+    assert item["author"][1] == {"family": "Santos", "given": "Cicero Nogueira",
+                                 "dropping-particle": "dos"}
+    assert item["author"][-1] == {"literal": "others"}
+    assert refbook.loads("@misc{m, author = {Doe, J. and family=Brown, given=Brian, "
+                         "prefix=de}}").get("m").authors[1].family == "de Brown"
+
+
 # -- 5. BibLaTeX fields ---------------------------------------------------------------------------
 
 
@@ -371,6 +381,7 @@ def test_arxiv_eprints_translators_and_editor_roles():
     (r"Charles Louis Xavier Joseph de la Vall{\'e}e Poussin", "Vallée Poussin", "de la"),
     (r"Maria {\'e}tienne de Santos", "Santos", "étienne de"),
     ("O'Meara, Dominic", "O’Meara", None),
+    ("Molins A,", "Molins A", None),  # "Last," with no first name: BibTeX's reading
 ])
 def test_names_keep_accents_and_follow_the_von_rule(value, family, particle):
     person = item_of(f"@book{{n, author = {{{value}}}, title = {{T}}, year = 2000}}")["author"][0]

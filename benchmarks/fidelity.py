@@ -295,7 +295,9 @@ def rendered_fields(ast: dict[str, Any], names: tuple[str, ...]
     result: dict[tuple[str, int], dict[str, str]] = {}
     for m in re.finditer(r"\u27e6(\d+)\u27e7(.*?)(?=\n*\u27e6\d+\u27e7|\Z)", out, re.S):
         ident, name = where[int(m.group(1))]
-        result.setdefault(ident, {})[name] = _neutral_quotes(" ".join(m.group(2).split()))
+        # soft hyphens (\-) are invisible: pandoc keeps them, refbook drops them
+        text = " ".join(m.group(2).replace("\xad", "").split())
+        result.setdefault(ident, {})[name] = _neutral_quotes(text)
     return result
 
 
@@ -370,12 +372,14 @@ _PAREN_ENTRY = re.compile(r"^(\s*@\s*[A-Za-z]+\s*)\(")
 
 def _blocks(text: str) -> tuple[str, list[str]]:
     """The file cut at each line starting with '@': (everything that is not an entry,
-    the entries).  Entries in parentheses, which pandoc's reader does not accept, get
-    braces (the same entry for BibTeX)."""
+    the entries); @comments are left out.  Entries in parentheses, which pandoc's reader
+    does not accept, get braces (the same entry for BibTeX)."""
     starts = [m.start() for m in _BLOCK_START.finditer(text)]
     pieces = [text[a:b] for a, b in zip([0, *starts], [*starts, len(text)]) if text[a:b]]
     common, entries = [], []
     for piece in pieces:
+        if re.match(r"(?i)\s*@\s*comment", piece):
+            continue  # pandoc's reader rejects "@Comment text" without braces; not data
         if not piece.lstrip().startswith("@") or _NOT_ENTRY.match(piece):
             common.append(piece)
             continue
@@ -593,14 +597,25 @@ def deliberate_reason(name: str, pandoc_value: str | None, refbook_value: str | 
             return "booktitle-of-a-misc"
     if name == "year" and pandoc_value in (None, "0") and refbook_value:
         return "date-pandoc-cannot-read"
+    sources = {"title": "title", "container-title": "journal|journaltitle|booktitle",
+               "author": "author", "editor": "editor"}.get(name)
+    if sources and pandoc_value and refbook_value and \
+            pandoc_value.lower() == refbook_value.lower() and \
+            re.search(rf"(?i)(?:^|[,\s])(?:{sources})\s*=\s*[A-Za-z]", entry):
+        return "undefined-macro"
     if name in ("author", "editor") and re.search(r"[()]|\{\\", field_of(entry, name)):
         return "bibtex-name-parts"
+    if name in ("author", "editor") and pandoc_value and refbook_value and \
+            re.sub(r"\.\s+", ".", pandoc_value) == re.sub(r"\.\s+", ".", refbook_value):
+        return "initials-as-written"
     if name == "title" and field_of(entry, "maintitle") and field_of(entry, "subtitle") \
             and not field_of(entry, "mainsubtitle"):
         return "volume-subtitle"
     if name in ("title", "container-title") and pandoc_value and refbook_value and \
             pandoc_value.lower() == refbook_value.lower():
         raw = field_of(entry, "title" if name == "title" else "booktitle") or entry
+        if re.search(r"\\(?:textsc|sc|scshape)\b", raw):
+            return "small-caps"
         if re.search(r"\\(?:emph|textit|textbf|textsl|mkbibemph|mkbibitalic|mkbibbold)\b", raw):
             return "emph-keeps-case"
         if field_of(entry, "language") and not (field_of(entry, "langid")

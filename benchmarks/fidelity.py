@@ -601,7 +601,7 @@ def deliberate_reason(name: str, pandoc_value: str | None, refbook_value: str | 
                "author": "author", "editor": "editor"}.get(name)
     if sources and pandoc_value and refbook_value and \
             pandoc_value.lower() == refbook_value.lower() and \
-            re.search(rf"(?i)(?:^|[,\s])(?:{sources})\s*=\s*[A-Za-z]", entry):
+            re.search(rf"(?i)(?:^|[,\s])(?:{sources})\s*=(?:[^,]*#)?\s*[A-Za-z]", entry):
         return "undefined-macro"
     if name in ("author", "editor") and re.search(r"[()]|\{\\", field_of(entry, name)):
         return "bibtex-name-parts"
@@ -621,8 +621,10 @@ def deliberate_reason(name: str, pandoc_value: str | None, refbook_value: str | 
         if field_of(entry, "language") and not (field_of(entry, "langid")
                                                   or field_of(entry, "hyphenation")):
             return "language-field"
-    if name in ("title", "container-title") and pandoc_value and refbook_value and \
-            refbook_value.startswith(pandoc_value.rstrip()) and len(refbook_value) > len(pandoc_value):
+    if name in ("title", "container-title") and refbook_value and (
+            (pandoc_value and refbook_value.startswith(pandoc_value.rstrip())
+             and len(refbook_value) > len(pandoc_value))
+            or (pandoc_value is None and re.search(r"[#%]", field_of(entry, name)))):
         return "pandoc-drops-text"
     return None
 

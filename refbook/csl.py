@@ -361,30 +361,27 @@ def _old_date(entry: Entry, prefix: str) -> dict[str, Any] | None:
     year = entry.get(prefix + "year")
     if not year:
         return None
-    text = to_text(year).strip()
-    text = re.sub(r"^[\u2013\u2014]", "-", text)  # a BC year written --300
+    text = re.sub(r"^[\u2013\u2014]", "-", to_text(year).strip())  # a BC year written --300
     if not re.fullmatch(r"-?\d+", text):
         return {"literal": text} if text else None
-    parts: list[list[int]] = []
-    start = [int(text)]
-    month = _month(entry.get(prefix + "month"))
-    if month:
-        start.append(month)
-        day = to_text(entry.get(prefix + "day") or "").strip()
-        if day.isdigit():
-            start.append(int(day))
-    parts.append(start)
+    parts = [_ymd(entry, prefix, "")]
     end_year = to_text(entry.get(prefix + "endyear") or "").strip()
     if re.fullmatch(r"-?\d+", end_year):
-        end = [int(end_year)]
-        end_month = _month(entry.get(prefix + "endmonth"))
-        if end_month:
-            end.append(end_month)
-            end_day = to_text(entry.get(prefix + "endday") or "").strip()
-            if end_day.isdigit():
-                end.append(int(end_day))
-        parts.append(end)
+        parts.append(_ymd(entry, prefix, "end"))
     return {"date-parts": parts}
+
+
+def _ymd(entry: Entry, prefix: str, end: str) -> list[int]:
+    """[year, month, day] as far as they are given (the year is known to be a number)."""
+    year = re.sub(r"^[\u2013\u2014]", "-", to_text(entry.get(f"{prefix}{end}year")).strip())
+    parts = [int(year)]
+    month = _month(entry.get(f"{prefix}{end}month"))
+    if month:
+        parts.append(month)
+        day = to_text(entry.get(f"{prefix}{end}day") or "").strip()
+        if day.isdigit():
+            parts.append(int(day))
+    return parts
 
 
 def _a_date(entry: Entry, field_name: str, prefix: str) -> dict[str, Any] | None:

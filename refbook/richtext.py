@@ -294,6 +294,9 @@ def sentence_case(nodes: list[Node]) -> list[Node]:
     last = _last_word(nodes)
 
     def update(text: str) -> None:
+        # a closing quotation mark (“What Group?” Studying) leaves the state as the
+        # quoted text left it, as a quotation read by pandoc does; a straight " does not
+        text = text.rstrip("\u201d\u2019\u00bb")
         if not text:
             return
         c = text[-1]

@@ -25,7 +25,8 @@ class DevTools:
     def __init__(self, ws_url: str):
         import websocket
 
-        self.ws = websocket.create_connection(ws_url, timeout=20)
+        # no Origin header: Chromium 111+ refuses DevTools connections from unlisted origins
+        self.ws = websocket.create_connection(ws_url, timeout=20, suppress_origin=True)
         self.next_id = 0
 
     def call(self, method: str, **params):

@@ -71,7 +71,6 @@ def command(keys, fmt, style, to, annotated, standalone, normalize, query, cited
     --json alone is --format json (refbook's schema); with --style it gives each
     formatted reference as {"key", "style", "to", "reference"}, in the style's order.
     """
-    import sys
 
     from .. import export
     from ..output import busy, warn
@@ -118,5 +117,7 @@ def command(keys, fmt, style, to, annotated, standalone, normalize, query, cited
 
         atomic_write(output, text.encode("utf-8"))
     else:
-        sys.stdout.write(text)
+        from ..output import emit_document
+
+        emit_document(text)
     return 0

@@ -16,11 +16,10 @@ from ._common import bib_option, bib_path, complete_keys, json_option
 @bib_option
 def command(old: str, new: str, manuscripts: tuple[str, ...], as_json: bool) -> int:
     """Rename a citation key; crossref/xdata/related references follow."""
-    import sys
 
     from ..edits import rename, rename_in_manuscript
     from ..manuscript import syntax_for
-    from ..output import choose_mode
+    from ..output import choose_mode, warn
     from ..output.edits import render_edit
     from ..store import atomic_write, editing
 
@@ -36,7 +35,7 @@ def command(old: str, new: str, manuscripts: tuple[str, ...], as_json: bool) -> 
         new_text, count = rename_in_manuscript(text, old, new, syntax)
         if count:
             atomic_write(path, new_text.encode("utf-8"))
-        sys.stderr.write(f"{path}: {count} citation(s) renamed\n")
+        warn(f"{path}: {count} citation(s) renamed")
         renamed_in[path] = count
     render_edit(bib_file, changes, choose_mode(as_json), extra={"manuscripts": renamed_in})
     return 0

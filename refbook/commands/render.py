@@ -68,5 +68,7 @@ def command(essay, style, to, output, annotated, heading, allow_missing, as_json
     if json_mode:
         emit_json(report if output else {**report, "text": text})
     elif not output:
-        sys.stdout.write(text)
+        from ..output import emit_document
+
+        emit_document(text)
     return 0

@@ -17,6 +17,7 @@ def command(keys: tuple[str, ...], yes: bool, as_json: bool) -> int:
     import sys
 
     from ..errors import UsageError
+    from ..output import visible
 
     with reported_edit(as_json) as edit:
         bib = edit.bib
@@ -25,7 +26,7 @@ def command(keys: tuple[str, ...], yes: bool, as_json: bool) -> int:
             if not sys.stdin.isatty():
                 raise UsageError("error: refusing to remove entries without --yes "
                                  "when not on a terminal")
-            if not click.confirm(f"Remove {', '.join(b.key for b in blocks)}?"):
+            if not click.confirm(visible(f"Remove {', '.join(b.key for b in blocks)}?")):
                 bib.modified = False
                 return 1
         for b in blocks:

@@ -170,6 +170,20 @@ class AddReport:
     skipped: list[tuple[str, list[str]]] = field(default_factory=list)  # (source, evidence)
 
 
+def _check_storable(draft: Draft, fields: dict[str, str]) -> None:
+    """A value the .bib cannot hold (unbalanced braces, a NUL character) is an error that
+    names where it came from, before anything is written."""
+    from .bibtex import BibSyntaxError, quote
+    from .errors import InputError
+
+    for name, value in fields.items():
+        try:
+            quote(value)
+        except BibSyntaxError as exc:
+            raise InputError(f"{draft.source or draft.entry_type}: error: field {name}: {exc}; "
+                             "nothing added") from None
+
+
 def add(bib: BibFile, drafts: Iterable[Draft], *, pattern: str, force: bool = False,
         merge_into: bool = False, annotation: str | None = None,
         keywords: str | None = None) -> AddReport:
@@ -186,6 +200,7 @@ def add(bib: BibFile, drafts: Iterable[Draft], *, pattern: str, force: bool = Fa
             fields["annotation"] = _value(annotation)
         if keywords:
             fields["keywords"] = _value(keywords)
+        _check_storable(draft, fields)
         probe = BibFile(bib.format_entry(draft.entry_type, "probe", list(fields.items())),
                         name="<new>")
         candidate = Entry(probe, probe.entries()[0])

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from .bibtex import BibSyntaxError
 from .errors import UsageError
 from .importers import Draft
 from .model import Entry
@@ -62,7 +63,11 @@ def set_fields(bib: BibFile, key: str, assignments: Sequence[str]) -> None:
         name, sep, value = item.partition("=")
         if not sep or not re.fullmatch(r"[A-Za-z][\w:-]*", name.strip()):
             raise UsageError(f"error: expected field=value, got {item!r}")
-        bib.set_field(key, name.strip().lower(), value)
+        try:
+            bib.set_field(key, name.strip().lower(), value)
+        except BibSyntaxError as exc:
+            raise UsageError(f"{bib.name}: error: {key}: field {name.strip()}: {exc}; "
+                             "nothing written") from None
 
 
 def unset_fields(bib: BibFile, key: str, names: Sequence[str]) -> list[str]:
@@ -70,7 +75,9 @@ def unset_fields(bib: BibFile, key: str, names: Sequence[str]) -> list[str]:
 
 
 def _value(text: str) -> str:
-    """Plain text as a BibTeX value (braces that would unbalance the entry are dropped)."""
+    """Plain text as a BibTeX value (braces that would unbalance the entry are dropped,
+    and NUL characters, which no .bib can hold)."""
+    text = text.replace("\x00", "")
     if text.count("{") != text.count("}"):
         text = text.replace("{", "").replace("}", "")
     return " ".join(text.split())
@@ -173,7 +180,7 @@ class AddReport:
 def _check_storable(draft: Draft, fields: dict[str, str]) -> None:
     """A value the .bib cannot hold (unbalanced braces, a NUL character) is an error that
     names where it came from, before anything is written."""
-    from .bibtex import BibSyntaxError, quote
+    from .bibtex import quote
     from .errors import InputError
 
     for name, value in fields.items():

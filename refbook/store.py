@@ -412,11 +412,7 @@ class BibFile:
         spans = bibtex.scan_entry(text)
         if self.newline == "\r\n":  # a multi-line value must not mix line endings
             value = value.replace("\r\n", "\n").replace("\n", "\r\n")
-        try:
-            quoted = bibtex.quote(value)
-        except bibtex.BibSyntaxError as exc:
-            raise UsageError(f"{self.name}: error: {blk.key}: field {name}: {exc}; "
-                             "nothing written") from None
+        quoted = bibtex.quote(value)
         for f in spans.fields:
             if f.name.lower() == name.lower():
                 old = text[f.value_start:f.value_end]

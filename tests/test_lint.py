@@ -66,6 +66,8 @@ CASES = [
      "@article{a, title={T}, volume={98}, number={1}}"),
     ("non-ascii", "@misc{a, author={Mu\u1e25ammad, A.}, title={T}}",
      "@misc{a, author={Schr\u00f6der, J.}, title={T}}"),
+    ("control-character", "@misc{a, title={T \x1b]0;pwned\x07 \x1b[2J}}",
+     "@misc{a, title={T\twith a tab}, note={two\n  lines}}"),
     ("author-spelling", "@misc{a, author={Siddique, Ahmed}, title={T}}\n"
                         "@misc{b, author={Siddiqui, Ahmed}, title={U}}",
      "@misc{a, author={Siddique, A.}, title={T}}\n@misc{b, author={Siddiqui, N.}, title={U}}"),

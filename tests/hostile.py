@@ -56,6 +56,11 @@ _ENTRIES = [
         "title": "An entry whose key holds an escape sequence",
         "year": "2024",
     }),
+    ("misc", "dup2024", {  # the same work again: dedupe and lint name the key above
+        "author": "Key, Evil",
+        "title": "An entry whose key holds an escape sequence",
+        "year": "2024",
+    }),
     ("book", "markup2023", {
         "author": "Markup, Rich",
         "title": "[bold red]rich markup[/] [link=http://evil.example]click[/link] :smile:",

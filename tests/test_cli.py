@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -194,6 +195,16 @@ def test_shell_completion_of_commands_and_keys():
     out = subprocess.run([sys.executable, "-m", "refbook"], env=env, capture_output=True,
                          text=True)
     assert "plain,stats" in out.stdout.split()
+
+
+def test_commands_write_nothing_themselves():
+    """Commands hand data to refbook/output/, the one place that makes text safe for a
+    terminal (control characters visible, no rich markup read from data): none writes to
+    stdout or stderr itself."""
+    for path in (REPO / "refbook" / "commands").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        found = re.findall(r"sys\.std(?:out|err)\.write|\bprint\(|click\.(?:s)?echo", source)
+        assert found == [], f"{path.name} writes output itself: {found}"
 
 
 def test_every_command_has_a_json_mode():

@@ -35,7 +35,7 @@ def command(essay, style, to, output, annotated, heading, allow_missing, as_json
 
     if to == "docx" and not output:
         raise click.UsageError("--to docx needs -o FILE")
-    from ..output import JSON, choose_mode, emit_json
+    from ..output import JSON, choose_mode, emit_json, warn
 
     json_mode = choose_mode(as_json) == JSON
     lib = open_library()
@@ -57,8 +57,8 @@ def command(essay, style, to, output, annotated, heading, allow_missing, as_json
             render_report(result, "plain", lib.path, uncited=False)
         finally:
             sys.stdout = old
-        sys.stderr.write("refbook: render stopped: citations without an entry "
-                         "(--allow-missing renders anyway)\n")
+        warn("refbook: render stopped: citations without an entry "
+             "(--allow-missing renders anyway)")
         return 1
     text = render_document(Path(essay).read_text(encoding="utf-8"), list(lib),
                            style=style or cfg["export.style"], to=to, output=output,

@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import sys
 
-from .conftest import FIXTURES, REPO, SHIPPED_BIB
+from .conftest import FIXTURES, REPO, SHIPPED_BIB, read_until_closed
 
 FIELD_ORDER = FIXTURES / "store" / "field_order.bib"
 
@@ -168,17 +168,9 @@ def test_rich_table_on_a_terminal():
         pid, fd = pty.fork()
         if pid == 0:  # child: stdout is the pty
             os.execvpe(sys.executable, [sys.executable, "-c", code], {**env, **extra})
-        chunks = []
-        while True:
-            try:
-                data = os.read(fd, 65536)
-            except OSError:
-                break
-            if not data:
-                break
-            chunks.append(data)
+        data = read_until_closed(fd)
         os.waitpid(pid, 0)
-        return b"".join(chunks).decode("utf-8", "replace")
+        return data.decode("utf-8", "replace")
 
     assert "━" in run({}) or "─" in run({})
     plain = run({"NO_COLOR": "1"})

@@ -24,7 +24,7 @@ import pytest
 from refbook.output import visible
 from refbook.safelinks import doi_url, markdown_link, markdown_text, safe_url
 
-from .conftest import REPO
+from .conftest import REPO, read_until_closed
 from .hostile import (
     CONTROL_JOURNAL,
     EVIL_KEY,
@@ -444,18 +444,10 @@ def on_a_terminal(args: list[str], cwd: Path, *, stderr_too: bool = False) -> tu
                             stdout=follower, stderr=follower if stderr_too else subprocess.PIPE,
                             stdin=subprocess.DEVNULL)
     os.close(follower)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
+    out = read_until_closed(leader)
     os.close(leader)
     _, err = proc.communicate(timeout=120)
-    return b"".join(chunks), err or b""
+    return out, err or b""
 
 
 @pytest.mark.parametrize("args", [

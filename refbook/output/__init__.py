@@ -107,8 +107,9 @@ def emit_document(text: str, stream=None) -> None:
 
 
 def _plain_cell(value: Any) -> str:
-    # a tab or newline inside a cell would break the columns of the plain format
-    return " ".join(visible(str(value if value is not None else "")).split())
+    # a tab or newline inside a cell would break the columns of the plain format (the
+    # other control characters are made visible once, over the whole table: emit_lines)
+    return " ".join(str(value if value is not None else "").split())
 
 
 def emit_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], mode: str, *,

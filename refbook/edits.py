@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from .errors import UsageError
 from .importers import Draft
 from .model import Entry
+from .plaintext import check_bibtex, to_bibtex
 from .store import BibFile
 
 
@@ -34,7 +35,16 @@ def entry(bib: BibFile, key: str) -> Entry:
 def annotate(bib: BibFile, key: str, text: str) -> None:
     e = entry(bib, key)
     name = "annote" if ("annote" in e and "annotation" not in e) else "annotation"
-    bib.set_field(key, name, _value(text))
+    bib.set_field(key, name, _typed(bib, key, name, text))
+
+
+def _typed(bib: BibFile, key: str, name: str, text: str, as_bibtex: bool = False) -> str:
+    """What the user typed as the value of field ``name`` (see ``refbook.plaintext``);
+    a value that cannot be written is a usage error naming the entry."""
+    try:
+        return check_bibtex(text, name) if as_bibtex else to_bibtex(text, name)
+    except UsageError as exc:
+        raise UsageError(f"{bib.name}: error: {key}: {exc}; nothing written") from None
 
 
 def tag(bib: BibFile, key: str, changes: Sequence[str]) -> list[str]:
@@ -51,29 +61,29 @@ def tag(bib: BibFile, key: str, changes: Sequence[str]) -> list[str]:
         else:
             words = [w for w in words if w.lower() != word.lower()]
     if words:
-        bib.set_field(key, "keywords", _value(", ".join(words)))
+        bib.set_field(key, "keywords", _typed(bib, key, "keywords", ", ".join(words)))
     elif "keywords" in e:
         bib.remove_field(key, "keywords")
     return words
 
 
-def set_fields(bib: BibFile, key: str, assignments: Sequence[str]) -> None:
-    for item in assignments:
+def set_fields(bib: BibFile, key: str, assignments: Sequence[str], *,
+               as_bibtex: bool = False) -> None:
+    """``field=value`` assignments: the value is text (written escaped, so it reads back as
+    typed), or with ``as_bibtex`` a BibTeX value (braces protect case, LaTeX commands)."""
+    values = []
+    for item in assignments:  # all checked before any is set
         name, sep, value = item.partition("=")
-        if not sep or not re.fullmatch(r"[A-Za-z][\w:-]*", name.strip()):
+        name = name.strip().lower()
+        if not sep or not re.fullmatch(r"[a-z][\w:-]*", name):
             raise UsageError(f"error: expected field=value, got {item!r}")
-        bib.set_field(key, name.strip().lower(), value)
+        values.append((name, _typed(bib, key, name, value, as_bibtex)))
+    for name, value in values:
+        bib.set_field(key, name, value)
 
 
 def unset_fields(bib: BibFile, key: str, names: Sequence[str]) -> list[str]:
     return [n for n in names if bib.remove_field(key, n.lower())]
-
-
-def _value(text: str) -> str:
-    """Plain text as a BibTeX value (braces that would unbalance the entry are dropped)."""
-    if text.count("{") != text.count("}"):
-        text = text.replace("{", "").replace("}", "")
-    return " ".join(text.split())
 
 
 # -- rename, remove, merge --------------------------------------------------------------------
@@ -183,9 +193,9 @@ def add(bib: BibFile, drafts: Iterable[Draft], *, pattern: str, force: bool = Fa
     for draft in drafts:
         fields = dict(draft.fields)
         if annotation:
-            fields["annotation"] = _value(annotation)
+            fields["annotation"] = _typed(bib, "--annotation", "annotation", annotation)
         if keywords:
-            fields["keywords"] = _value(keywords)
+            fields["keywords"] = _typed(bib, "--keywords", "keywords", keywords)
         probe = BibFile(bib.format_entry(draft.entry_type, "probe", list(fields.items())),
                         name="<new>")
         candidate = Entry(probe, probe.entries()[0])

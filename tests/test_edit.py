@@ -55,7 +55,7 @@ def test_each_edit_changes_only_its_entry(cli, tmp_bib, args, key):
 def test_edit_values(cli, tmp_bib):
     cli("annotate", "zahid2023dealing", "A new annotation.", "--bib", str(tmp_bib))
     cli("tag", "zahid2023dealing", "+border", "-IS-K", "--bib", str(tmp_bib))
-    cli("set", "biddle2019afghanistan", "note=Read {twice}", "--bib", str(tmp_bib))
+    cli("set", "--bibtex", "biddle2019afghanistan", "note=Read {twice}", "--bib", str(tmp_bib))
     lib = refbook.load(tmp_bib)
     assert lib["zahid2023dealing"].annotation == "A new annotation."
     assert lib["zahid2023dealing"].keywords == ["TTP", "Pakistan", "Afghan Taliban",

@@ -189,6 +189,8 @@ def add(bib: BibFile, drafts: Iterable[Draft], *, pattern: str, force: bool = Fa
     from .dedupe import SAME_WORK, candidates, matches_for
     from .keys import make_key, unique_key
 
+    drafts = list(drafts)
+    _check_drafts(drafts)  # all of them before anything is added
     report = AddReport()
     for draft in drafts:
         fields = dict(draft.fields)
@@ -218,3 +220,20 @@ def add(bib: BibFile, drafts: Iterable[Draft], *, pattern: str, force: bool = Fa
         bib.append_entry(bib.format_entry(draft.entry_type, key, list(fields.items())))
         report.added.append(key)
     return report
+
+
+def _check_drafts(drafts: Sequence[Draft]) -> None:
+    """Never write an entry without a title, or a value BibTeX cannot read."""
+    from .errors import InputError
+    from .latex import to_text
+    from .plaintext import check_braces
+
+    for draft in drafts:
+        where = draft.source or f"@{draft.entry_type}"
+        for name, value in draft.fields.items():
+            try:
+                check_braces(value, name)
+            except UsageError as exc:
+                raise InputError(f"{where}: error: {exc}; nothing added") from None
+        if not to_text(draft.fields.get("title", "")).strip():
+            raise InputError(f"{where}: error: the entry has no title; nothing added")

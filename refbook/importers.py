@@ -52,6 +52,7 @@ def _rich_to_bibtex(text: str) -> str:
     ``\\emph{}``; the text between the tags is escaped, other tags are dropped."""
     from .plaintext import check_braces, escape
 
+    check_braces(html.unescape(_RICH_TAG.sub("", text)))  # the text's own braces
     out: list[str] = []
     closers: list[str] = []
     pos = 0
@@ -85,6 +86,9 @@ def _names(people: list[dict]) -> str:
         family = p.get("family", "")
         particle = p.get("non-dropping-particle") or p.get("dropping-particle") or ""
         name = f"{particle} {family}".strip()
+        if " " in family.strip() and not (particle or p.get("given") or p.get("suffix")):
+            out.append("{" + _escape(family) + "}")  # "Smith & Co": one name, not first + last
+            continue
         if p.get("suffix"):
             name += f", {p['suffix']}"
         if p.get("given"):

@@ -426,8 +426,9 @@ class Library:
         self._refresh()
 
     def save(self, path: str | os.PathLike | None = None, *, force: bool = False) -> bool:
-        """Write changes back (atomic, locked, only edited entries change)."""
-        return self.bib.save(path, force=force)
+        """Write changes back (atomic, locked, only edited entries change); ``force``
+        writes even when the file changed on disk since it was read, or is read-only."""
+        return self.bib.save(path, force=force, readonly_ok=force)
 
     def __repr__(self) -> str:
         return f"<Library {self.path}: {len(self)} entries>"

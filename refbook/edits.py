@@ -99,9 +99,11 @@ def rename(bib: BibFile, old: str, new: str) -> list[str]:
         raise UsageError(f"error: key {new!r} already exists")
     from . import bibtex
 
-    text = bib.block_text(blk)
-    spans = bibtex.scan_entry(text)
-    bib.replace_entry(blk, text[: spans.key_start] + new + text[spans.key_end:])
+    if blk.key.lower() == old.lower():
+        text = bib.block_text(blk)
+        spans = bibtex.scan_entry(text)
+        bib.replace_entry(blk, text[: spans.key_start] + new + text[spans.key_end:])
+    # else OLD is one of the entry's ids aliases: the alias is renamed, in ids below
     touched = []
     for other in bib.entries():
         e = Entry(bib, other)
@@ -216,7 +218,7 @@ def add(bib: BibFile, drafts: Iterable[Draft], *, pattern: str, force: bool = Fa
                                    [f"{d.keys[0]}: {', '.join(d.evidence)}" for d in strong]))
             continue
         key = draft.key if draft.key and bib.find(draft.key) is None else make_key(candidate, pattern)
-        key = unique_key(key, [b.key for b in bib.entries()])
+        key = unique_key(key, [*(b.key for b in bib.entries()), *bib.aliases()])
         bib.append_entry(bib.format_entry(draft.entry_type, key, list(fields.items())))
         report.added.append(key)
     return report

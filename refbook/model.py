@@ -321,6 +321,13 @@ class Entry:
         return self.text("annotation") or self.text("annote")
 
     @property
+    def aliases(self) -> list[str]:
+        """Other keys this entry answers to: biblatex's ``ids`` (``refbook merge`` puts the
+        dropped key there); ``lib["old key"]`` finds the entry."""
+        value = self.get("ids")
+        return [k.strip() for k in value.split(",") if k.strip()] if value else []
+
+    @property
     def keywords(self) -> list[str]:
         value = self.text("keywords")
         return [k.strip() for k in re.split(r"[,;]", value) if k.strip()] if value else []

@@ -373,16 +373,37 @@ class BibFile:
 
     def find(self, key: str) -> Block | None:
         """The entry with this key, compared case-insensitively as BibTeX and biber do
-        (an exact-case match wins when a file has keys that differ only in case)."""
+        (an exact-case match wins when a file has keys that differ only in case), or else
+        the entry that has it among its biblatex ``ids`` aliases (``refbook merge`` keeps
+        the dropped key there, so old citations still resolve)."""
         if self._index is None:
             self._index = {}
+            self._aliases = None
             for b in self.blocks:
                 if b.kind == "entry":
                     self._index.setdefault(b.key.lower(), []).append(b)
         found = self._index.get(key.lower())
         if not found:
-            return None
+            return self.aliases().get(key.lower())
         return next((b for b in found if b.key == key), found[0])
+
+    def aliases(self) -> dict[str, Block]:
+        """``ids`` aliases (lower case) -> their entry; an alias that is also a key is
+        the key's (biber reports such a file)."""
+        if self._index is None:
+            self.find("")
+        if getattr(self, "_aliases", None) is None:
+            aliases: dict[str, Block] = {}
+            for b in self.entries():
+                for f in b.entry.fields:
+                    if f.key.lower() != "ids":
+                        continue
+                    for alias in bibtex.evaluate(f.value, self.strings).split(","):
+                        alias = alias.strip().lower()
+                        if alias and alias not in self._index:
+                            aliases.setdefault(alias, b)
+            self._aliases = aliases
+        return self._aliases
 
     def get(self, key: str | Block) -> Block:
         """The entry block for a key (or the block itself); ``NotFoundError`` with a suggestion."""
@@ -400,6 +421,7 @@ class BibFile:
         entry = _parse_one_entry(new_text)
         blk._text = new_text
         blk.entry = entry
+        self._aliases = None  # its ids may have changed
         if entry.key != blk.key:
             blk.key = entry.key
             self._index = None
@@ -901,6 +923,30 @@ def stage_write(path: str | os.PathLike, data: bytes) -> StagedWrite:
             raise _write_error(path, exc) from None
         raise
     return StagedWrite(path, target, tmp, mode)
+
+
+def check_output(path: str | os.PathLike) -> Path:
+    """An ``-o FILE`` option's path, checked before any work is done: a directory is a
+    ``WriteError`` (exit 5).  Missing parent folders are fine: ``write_output`` creates
+    them, as pandoc does for its ``-o``."""
+    p = Path(path)
+    if p.is_dir():
+        raise WriteError(f"{path}: error: is a directory; give a file name for -o "
+                         "(nothing written)")
+    return p
+
+
+def write_output(path: str | os.PathLike, data: bytes) -> None:
+    """Write an output file (``export -o``, ``render -o``): missing parent folders are
+    created (as pandoc does), the write is atomic, and any failure is one ``WriteError``
+    (exit 5) naming the file and the reason."""
+    p = check_output(path)
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WriteError(f"{path}: error: cannot create the folder {p.parent} "
+                         f"({_reason(exc)}); nothing written") from None
+    atomic_write(p, data)
 
 
 def _fsync_dir(directory: Path) -> None:

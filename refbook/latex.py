@@ -79,14 +79,14 @@ def fold(text: str) -> str:
 def decode_with_pylatexenc(value: str) -> str:
     """The reference decoding (not collapsed), with refbook's logos, ``&`` and ``%`` kept."""
     try:
-        text = _pylatexenc().latex_to_text(_BARE_SPECIAL.sub(r"\1\\\2", value))
+        text = _pylatexenc().latex_to_text(BARE_SPECIAL.sub(r"\1\\\2", value))
     except Exception:  # pylatexenc is tolerant, but never let display crash on odd input
         text = value.replace("{", "").replace("}", "")
     return text
 
 
 # an ``&`` or ``%`` not escaped by a backslash (``\\%`` is a line break, then a bare ``%``)
-_BARE_SPECIAL = re.compile(r"(?<!\\)((?:\\\\)*)([&%])")
+BARE_SPECIAL = re.compile(r"(?<!\\)((?:\\\\)*)([&%])")
 
 
 def _collapse(text: str) -> str:

@@ -266,13 +266,15 @@ def test_rename_leaves_the_manuscripts_alone_when_the_bib_cannot_be_saved(
 
 # -- -o options --------------------------------------------------------------------------------
 
-
-@pytest.mark.parametrize("command", [
+OUTPUT_COMMANDS = [
     ("export", "--format", "ris"),
     ("export",),
     ("render", "ESSAY"),
     ("render", "ESSAY", "--to", "docx"),
-])
+]
+
+
+@pytest.mark.parametrize("command", OUTPUT_COMMANDS)
 def test_o_creates_missing_folders_like_pandoc(cli, tmp_path, command):
     essay = tmp_path / "essay.md"
     essay.write_text("As [@zahid2023dealing] shows.\n")
@@ -284,12 +286,7 @@ def test_o_creates_missing_folders_like_pandoc(cli, tmp_path, command):
     assert leftovers(out_file.parent) == []
 
 
-@pytest.mark.parametrize("command", [
-    ("export", "--format", "ris"),
-    ("export",),
-    ("render", "ESSAY"),
-    ("render", "ESSAY", "--to", "docx"),
-])
+@pytest.mark.parametrize("command", OUTPUT_COMMANDS)
 def test_o_an_existing_directory_is_one_line_exit_5(cli, tmp_path, command):
     essay = tmp_path / "essay.md"
     essay.write_text("As [@zahid2023dealing] shows.\n")
@@ -334,3 +331,13 @@ def test_a_broken_front_matter_is_an_input_error_naming_the_essay(cli, tmp_path)
     assert out.exit_code == 3, out.stderr
     assert out.stderr.startswith(f"refbook: {essay}: error: pandoc cannot read the document")
     assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_a_lock_that_cannot_be_taken_is_exit_5_not_a_traceback(cli, tmp_bib, tmp_path):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    before = tmp_bib.read_bytes()
+    out = cli("tag", "zahid2023dealing", "+x", "--bib", str(tmp_bib),
+              env={"REFBOOK_CACHE_DIR": str(blocker / "cache")})
+    assert out.exit_code == 5 and "lock" in out.stderr and "Traceback" not in out.stderr
+    assert tmp_bib.read_bytes() == before

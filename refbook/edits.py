@@ -164,11 +164,12 @@ def merge(bib: BibFile, keep: str, drop: str, prefer: str | None = None,
             continue
         if name not in a.fields or (name in conflicts and prefer == "drop"):
             bib.set_field(keep, name, value)
-    if keep_ids:
-        ids = [i.strip() for i in (Entry(bib, bib.get(keep)).get("ids") or "").split(",") if i.strip()]
-        if drop not in ids:
-            bib.set_field(keep, "ids", ", ".join([*ids, drop]))
-    bib.remove_entry(drop)
+    if keep_ids:  # DROP's key, and its own aliases, so that every old citation resolves
+        ids = Entry(bib, a._block).aliases
+        added = [k for k in (b.key, *b.aliases) if k.lower() not in {i.lower() for i in ids}]
+        if added:
+            bib.set_field(a._block, "ids", ", ".join([*ids, *added]))
+    bib.remove_entry(b._block)
     return conflicts
 
 

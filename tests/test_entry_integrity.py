@@ -189,3 +189,12 @@ def test_csl_text_is_escaped_and_markup_kept(cli, tmp_path):
     assert e.title == "R&D at 50% in Dawn: the TTP"
     assert e.container == "J_Stat"
     assert [str(p) for p in e.authors] == ["Smith & Co"]  # one corporate name, not "Co, Smith &"
+
+
+def test_merge_keeps_the_dropped_entrys_own_aliases(cli, merged):
+    out = cli("merge", "zahid2023dealing", "anwar2023pakistan", "--prefer", "keep",
+              "--bib", str(merged))
+    assert out.exit_code == 0, out.stderr
+    lib = refbook.load(merged)
+    assert lib["zahid2023dealing"].aliases == ["anwar2023pakistan", "mir2023pakistan"]
+    assert lib["mir2023pakistan"].key == "zahid2023dealing"

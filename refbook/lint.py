@@ -421,6 +421,24 @@ def _volume_number(entry: Entry, ctx: Context) -> Iterator[Issue]:
 
 # -- characters, names --------------------------------------------------------------------
 
+@rule("bare-special", "encoding", "warning",
+      "A bare % or & in a text field: LaTeX and pandoc read % as the start of a comment "
+      "(the rest of the line is lost) and & as an error; write \\% and \\&.", fixable=True)
+def _bare_special(entry: Entry, ctx: Context) -> Iterator[Issue]:
+    from .latex import BARE_SPECIAL
+    from .plaintext import VERBATIM_FIELDS
+
+    for name, value in entry.fields.items():
+        if name in VERBATIM_FIELDS or not BARE_SPECIAL.search(value):
+            continue
+        found = sorted({m.group(2) for m in BARE_SPECIAL.finditer(value)})
+        escaped = " and ".join("\\" + c for c in found)
+        raw = entry.raw(name) or ""
+        fix = None if "#" in raw else (name, BARE_SPECIAL.sub(r"\1\\\2", value))
+        yield Issue(f"bare {' and '.join(found)} in {name}: LaTeX and pandoc do not read it "
+                    f"as text (write {escaped})", name, fix)
+
+
 
 @rule("non-ascii", "encoding", "info",
       "A character outside Latin-1 that 8-bit BibTeX cannot sort or case-change (use a LaTeX "

@@ -321,6 +321,13 @@ class Entry:
         return self.text("annotation") or self.text("annote")
 
     @property
+    def aliases(self) -> list[str]:
+        """Other keys this entry answers to: biblatex's ``ids`` (``refbook merge`` puts the
+        dropped key there); ``lib["old key"]`` finds the entry."""
+        value = self.get("ids")
+        return [k.strip() for k in value.split(",") if k.strip()] if value else []
+
+    @property
     def keywords(self) -> list[str]:
         value = self.text("keywords")
         return [k.strip() for k in re.split(r"[,;]", value) if k.strip()] if value else []
@@ -426,8 +433,9 @@ class Library:
         self._refresh()
 
     def save(self, path: str | os.PathLike | None = None, *, force: bool = False) -> bool:
-        """Write changes back (atomic, locked, only edited entries change)."""
-        return self.bib.save(path, force=force)
+        """Write changes back (atomic, locked, only edited entries change); ``force``
+        writes even when the file changed on disk since it was read, or is read-only."""
+        return self.bib.save(path, force=force, readonly_ok=force)
 
     def __repr__(self) -> str:
         return f"<Library {self.path}: {len(self)} entries>"

@@ -17,6 +17,7 @@ cycles (twenty ``refbook add`` at once) all succeed.
 from __future__ import annotations
 
 import codecs
+import errno
 import gc
 import logging
 import os
@@ -372,16 +373,37 @@ class BibFile:
 
     def find(self, key: str) -> Block | None:
         """The entry with this key, compared case-insensitively as BibTeX and biber do
-        (an exact-case match wins when a file has keys that differ only in case)."""
+        (an exact-case match wins when a file has keys that differ only in case), or else
+        the entry that has it among its biblatex ``ids`` aliases (``refbook merge`` keeps
+        the dropped key there, so old citations still resolve)."""
         if self._index is None:
             self._index = {}
+            self._aliases = None
             for b in self.blocks:
                 if b.kind == "entry":
                     self._index.setdefault(b.key.lower(), []).append(b)
         found = self._index.get(key.lower())
         if not found:
-            return None
+            return self.aliases().get(key.lower())
         return next((b for b in found if b.key == key), found[0])
+
+    def aliases(self) -> dict[str, Block]:
+        """``ids`` aliases (lower case) -> their entry; an alias that is also a key is
+        the key's (biber reports such a file)."""
+        if self._index is None:
+            self.find("")
+        if getattr(self, "_aliases", None) is None:
+            aliases: dict[str, Block] = {}
+            for b in self.entries():
+                for f in b.entry.fields:
+                    if f.key.lower() != "ids":
+                        continue
+                    for alias in bibtex.evaluate(f.value, self.strings).split(","):
+                        alias = alias.strip().lower()
+                        if alias and alias not in self._index:
+                            aliases.setdefault(alias, b)
+            self._aliases = aliases
+        return self._aliases
 
     def get(self, key: str | Block) -> Block:
         """The entry block for a key (or the block itself); ``NotFoundError`` with a suggestion."""
@@ -399,6 +421,7 @@ class BibFile:
         entry = _parse_one_entry(new_text)
         blk._text = new_text
         blk.entry = entry
+        self._aliases = None  # its ids may have changed
         if entry.key != blk.key:
             blk.key = entry.key
             self._index = None
@@ -487,18 +510,52 @@ class BibFile:
         return blk
 
     def remove_entry(self, key: str | Block) -> None:
+        """Remove an entry, with the ``%`` comment lines directly above it (its own notes
+        and ``% refbook: ignore[…]`` lines, which would otherwise read as the next
+        entry's); a comment block that starts the file is its header and stays."""
         blk = self.get(key)
         if blk.new:
             self.blocks.remove(blk)
         else:
-            # swallow the blank lines after the entry so that no gap is left behind
-            end = blk.end
-            m = re.compile(r"[ \t]*(\r?\n)?([ \t]*\r?\n)*").match(self.text, end)
-            blk.end = m.end()
+            self._take_comment_above(blk)
+            # swallow the blank lines after the entry so that no gap is left behind -- when
+            # there is one before it (else the blank line after it is the one that stays)
+            before = self.text[:blk.start]
+            gap = not before.strip() or re.search(r"\n[ \t]*\r?\n[ \t]*$", before)
+            blank_lines = r"[ \t]*(\r?\n)?([ \t]*\r?\n)*" if gap else r"[ \t]*(\r?\n)?"
+            blk.end = re.compile(blank_lines).match(self.text, blk.end).end()
             blk.kind = "removed"
             blk._text = ""
         self._index = None
         self.modified = True
+
+    def _take_comment_above(self, blk: Block) -> None:
+        """Move ``blk.start`` back over the comment lines right above it (no blank line
+        between), shortening the text block they are in."""
+        text = self.text
+        i = self.blocks.index(blk)
+        between = []  # the text blocks (comments) between the previous entry and this one
+        floor = 0
+        for prev in reversed(self.blocks[:i]):
+            if prev.kind != "text":
+                floor = prev.end
+                break
+            between.append(prev)
+        line_start = text.rfind("\n", 0, blk.start) + 1
+        if text[line_start:blk.start].strip() or line_start <= floor:
+            return
+        start = line_start
+        while start > floor:
+            above = text.rfind("\n", 0, start - 1) + 1
+            if above < floor or not text[above:start].lstrip().startswith("%"):
+                break
+            start = above
+        if start == line_start or not text[:start].strip():
+            return  # nothing above, or a comment block that starts the file
+        for prev in between:
+            prev.start = min(prev.start, start)
+            prev.end = max(prev.start, min(prev.end, start))
+        blk.start = start
 
     def style(self) -> Style:
         if self._style is None:
@@ -550,11 +607,14 @@ class BibFile:
         data = self.render().encode("utf-8")
         return codecs.BOM_UTF8 + data if self.bom else data
 
-    def save(self, path: str | os.PathLike | None = None, *, force: bool = False) -> bool:
+    def save(self, path: str | os.PathLike | None = None, *, force: bool = False,
+             readonly_ok: bool = False) -> bool:
         """Write the file atomically under the lock; return False when nothing changed.
 
         Refuses (``WriteError``) when the file on disk is no longer the one that was read,
-        unless ``force`` is given.  Saving to another ``path`` writes a copy there.
+        unless ``force`` is given, and a read-only file unless ``readonly_ok`` is given.
+        A failed write (disk full, read-only file system…) is a ``WriteError`` too, with
+        the file as it was.  Saving to another ``path`` writes a copy there.
         """
         target = Path(path) if path is not None else self.path
         if target is None:
@@ -565,6 +625,9 @@ class BibFile:
                 current = target.read_bytes()
             except FileNotFoundError:
                 current = None
+            except OSError as exc:
+                raise WriteError(f"{target}: error: cannot read it back before saving "
+                                 f"({_reason(exc)}); nothing written") from None
             if target == self.path and not force and self._raw is not None and current != self._raw:
                 raise WriteError(
                     f"{target}: error: changed on disk since it was read; nothing written "
@@ -573,6 +636,8 @@ class BibFile:
             if current == data:
                 self._rebase(data)
                 return False
+            if not readonly_ok:
+                refuse_readonly(target)
             atomic_write(target, data)
         if target == self.path:
             self._rebase(data)
@@ -700,6 +765,40 @@ def _unknown_key_message(key: str, keys: list[str], name: str) -> str:
 _locks: dict[str, object] = {}
 
 
+def _reason(exc: OSError) -> str:
+    """An OS error in a few words: "No space left on device", "Read-only file system"."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    if exc.errno == errno.EPERM:
+        reason += ": the file may be immutable (chattr +i)"
+    return reason
+
+
+def refuse_readonly(path: str | os.PathLike) -> None:
+    """``WriteError`` (exit 5) when ``path`` is read-only, as editors and git see it: no
+    write permission for this user, or -- as root, who may write anything -- no write bit
+    in its mode at all (``chmod 444``).  A file that does not exist yet is writable."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return  # missing: created; unreadable: the write reports it
+    if not stat.S_ISREG(st.st_mode):
+        return
+    if st.st_mode & 0o222 and os.access(path, os.W_OK):
+        return
+    if st.st_mode & 0o222 and _on_readonly_fs(path):
+        raise WriteError(f"{path}: error: the file system is read-only; nothing written")
+    mode = stat.filemode(st.st_mode)[1:]
+    raise WriteError(f"{path}: error: the file is read-only ({mode}); nothing written "
+                     "(--force writes it anyway)")
+
+
+def _on_readonly_fs(path: str | os.PathLike) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):
+        return False
+
+
 def file_lock(path: str | os.PathLike, timeout: float = LOCK_TIMEOUT):
     """An inter-process lock for one .bib, re-entrant within this process.
 
@@ -714,7 +813,11 @@ def file_lock(path: str | os.PathLike, timeout: float = LOCK_TIMEOUT):
     lock = _locks.get(real)
     if lock is None:
         lock_dir = cache_dir() / "locks"
-        lock_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            lock_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WriteError(f"{path}: error: cannot create the lock directory {lock_dir} "
+                             f"({_reason(exc)}); nothing written") from None
         import hashlib  # here: only writers need it (start-up of read-only commands)
 
         digest = hashlib.sha256(real.encode()).hexdigest()[:24]
@@ -736,6 +839,9 @@ class _TimeoutAsWriteError:
         except Timeout:
             raise WriteError(f"{self.path}: error: another refbook process is writing this file "
                              "(lock timeout); nothing written") from None
+        except OSError as exc:
+            raise WriteError(f"{self.path}: error: cannot take the lock {self.lock.lock_file} "
+                             f"({_reason(exc)}); nothing written") from None
         return self
 
     def __exit__(self, *exc) -> None:
@@ -745,32 +851,107 @@ class _TimeoutAsWriteError:
 def atomic_write(path: str | os.PathLike, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never a
     mix: temporary file in the same directory, fsync, rename over, fsync the directory.
-    The file's permission bits are kept; a symlink is followed, not replaced."""
+    The file's permission bits are kept; a symlink is followed, not replaced.  Any failure
+    (disk full, read-only file system, no permission on the directory, an immutable file)
+    is a ``WriteError`` naming ``path`` and the reason, with ``path`` unchanged and no
+    temporary file left."""
+    staged = stage_write(path, data)
+    staged.commit()
+
+
+class StagedWrite:
+    """A file written next to its target and not yet renamed over it (``stage_write``):
+    ``commit()`` puts it in place, ``discard()`` removes it.  Lets a command that writes
+    several files prepare them all before it replaces any."""
+
+    def __init__(self, path: str | os.PathLike, target: Path, tmp: str, mode: int) -> None:
+        self.path = path
+        self.target = target
+        self.tmp = tmp
+        self.mode = mode
+
+    def commit(self) -> None:
+        try:
+            os.chmod(self.tmp, self.mode)
+            os.replace(self.tmp, self.target)
+        except OSError as exc:
+            self.discard()
+            raise _write_error(self.path, exc) from None
+        _fsync_dir(self.target.parent)
+
+    def discard(self) -> None:
+        try:
+            os.unlink(self.tmp)
+        except OSError:
+            pass
+
+
+def _write_error(path: str | os.PathLike, exc: OSError) -> WriteError:
+    return WriteError(f"{path}: error: could not be written ({_reason(exc)}); "
+                      "nothing was changed")
+
+
+def stage_write(path: str | os.PathLike, data: bytes) -> StagedWrite:
+    """Write ``data`` to a temporary file beside ``path`` (fsynced); see ``StagedWrite``."""
     target = Path(os.path.realpath(path))
     import tempfile
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise _write_error(path, exc) from None
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         try:
             mode = stat.S_IMODE(os.stat(target).st_mode)
         except FileNotFoundError:
             umask = os.umask(0)
             os.umask(umask)
             mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
-        except FileNotFoundError:
+        except OSError:
             pass
+        if isinstance(exc, OSError):
+            raise _write_error(path, exc) from None
         raise
+    return StagedWrite(path, target, tmp, mode)
+
+
+def check_output(path: str | os.PathLike) -> Path:
+    """An ``-o FILE`` option's path, checked before any work is done: a directory is a
+    ``WriteError`` (exit 5).  Missing parent folders are fine: ``write_output`` creates
+    them, as pandoc does for its ``-o``."""
+    p = Path(path)
+    if p.is_dir():
+        raise WriteError(f"{path}: error: is a directory; give a file name for -o "
+                         "(nothing written)")
+    return p
+
+
+def write_output(path: str | os.PathLike, data: bytes) -> None:
+    """Write an output file (``export -o``, ``render -o``): missing parent folders are
+    created (as pandoc does), the write is atomic, and any failure is one ``WriteError``
+    (exit 5) naming the file and the reason."""
+    p = check_output(path)
     try:
-        dir_fd = os.open(target.parent, os.O_RDONLY)
+        p.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WriteError(f"{path}: error: cannot create the folder {p.parent} "
+                         f"({_reason(exc)}); nothing written") from None
+    atomic_write(p, data)
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        dir_fd = os.open(directory, os.O_RDONLY)
     except OSError:
         return
     try:
@@ -782,14 +963,18 @@ def atomic_write(path: str | os.PathLike, data: bytes) -> None:
 
 
 @contextmanager
-def editing(path: str | os.PathLike, timeout: float = LOCK_TIMEOUT) -> Iterator[BibFile]:
+def editing(path: str | os.PathLike, timeout: float = LOCK_TIMEOUT, *,
+            force: bool = False) -> Iterator[BibFile]:
     """Read-modify-write under the lock: ``with editing(p) as bib: bib.set_field(...)``.
 
     The file is read after the lock is taken, so concurrent editors queue instead of
-    failing; it is saved on a clean exit when anything changed.
+    failing; it is saved on a clean exit when anything changed.  A read-only file is
+    refused before anything is done (``WriteError``), unless ``force``.
     """
+    if not force and str(path) != "-":
+        refuse_readonly(path)
     with file_lock(path, timeout):
         bib = BibFile.read(path)
         yield bib
         if bib.modified:
-            bib.save()
+            bib.save(readonly_ok=force)

@@ -64,6 +64,8 @@ CASES = [
      "@misc{a, title={T}, year={2023}, date={2023-02}}"),
     ("volume-number-swap", "@article{a, title={T}, volume={1}, number={98}}",
      "@article{a, title={T}, volume={98}, number={1}}"),
+    ("bare-special", "@misc{a, title={Up 50% in R&D}, url={https://x.org/a%20b}}",
+     r"@misc{a, title={Up 50\% in R\&D}, url={https://x.org/a%20b}}"),
     ("non-ascii", "@misc{a, author={Mu\u1e25ammad, A.}, title={T}}",
      "@misc{a, author={Schr\u00f6der, J.}, title={T}}"),
     ("author-spelling", "@misc{a, author={Siddique, Ahmed}, title={T}}\n"

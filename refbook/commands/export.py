@@ -56,7 +56,8 @@ def select_entries(lib, keys: tuple[str, ...], query: str | None, cited_in: tupl
 @click.option("-q", "--query", metavar="QUERY", help="Entries matching a search query.")
 @click.option("--cited-in", multiple=True, metavar="FILE", type=click.Path(exists=True),
               help="Entries cited in a manuscript (repeatable).")
-@click.option("-o", "--output", metavar="FILE", help="Write to FILE (atomically).")
+@click.option("-o", "--output", metavar="FILE",
+              help="Write to FILE (atomically; missing folders are created).")
 @json_option
 @bib_option
 def command(keys, fmt, style, to, annotated, standalone, normalize, query, cited_in,
@@ -76,6 +77,10 @@ def command(keys, fmt, style, to, annotated, standalone, normalize, query, cited
     from .. import export
     from ..output import busy, warn
 
+    if output:
+        from ..store import check_output
+
+        check_output(output)  # before the work, not after
     lib = open_library()
     entries = select_entries(lib, keys, query, cited_in)
     if not entries:
@@ -114,9 +119,9 @@ def command(keys, fmt, style, to, annotated, standalone, normalize, query, cited
             else:
                 text = export.format_bibliography(entries, style, to, annotated, pandoc=pandoc)
     if output:
-        from ..store import atomic_write
+        from ..store import write_output
 
-        atomic_write(output, text.encode("utf-8"))
+        write_output(output, text.encode("utf-8"))
     else:
         sys.stdout.write(text)
     return 0

@@ -168,7 +168,7 @@ def data_signature(bib: BibFile) -> tuple:
     entries, strings, others = [], [], []
     for b in bib.blocks:
         if b.kind == "entry":
-            fields = tuple(sorted((f.key.lower(), bibtex.evaluate(f.value, bib.strings))
+            fields = tuple(sorted((f.key.lower(), bibtex.evaluate(f.value, bib.strings_for(b)))
                                   for f in b.entry.fields))
             entries.append((b.entry.entry_type.lower(), b.key, fields))
         elif b.kind == "string":

@@ -23,7 +23,7 @@ import os
 import re
 import stat
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +48,7 @@ class Block:
     entries, or a block that failed to parse.  ``start``/``end`` are offsets in the original
     text; an edited block carries its new text, an appended one has no original span."""
 
-    __slots__ = ("kind", "start", "end", "line", "key", "entry", "_text", "new")
+    __slots__ = ("kind", "start", "end", "line", "key", "entry", "_text", "new", "scope")
 
     def __init__(self, kind: str, start: int, end: int, line: int, key: str | None, entry=None):
         self.kind = kind  # entry | string | preamble | comment | text | invalid | removed
@@ -59,6 +59,8 @@ class Block:
         self.entry = entry  # bibtexparser.model.Entry for entries
         self._text: str | None = None  # replacement text after an edit
         self.new = False
+        # @string definitions above the block (see bibtex.MacroTable); None: all of them
+        self.scope: int | None = None
 
     def __repr__(self) -> str:
         return f"<Block {self.kind} {self.key or ''} line {self.line}>"
@@ -199,7 +201,7 @@ class BibFile:
         self.newline = "\r\n" if text.count("\r\n") * 2 > text.count("\n") else "\n"
         self.blocks: list[Block] = []
         self.problems: list[Finding] = []
-        self.strings: dict[str, str] = {}
+        self.macros = bibtex.MacroTable()
         self._index: dict[str, list[Block]] | None = None
         self._style: Style | None = None
         self._whole: str | None = None  # a rewrite of the whole file (fmt)
@@ -250,16 +252,21 @@ class BibFile:
             pos = end
             if isinstance(b, bm.Entry):
                 blk = Block("entry", start, end, line, b.key, b)
+                blk.scope = self.macros.count
+            elif isinstance(b, bm.DuplicateBlockKeyBlock) and isinstance(b.ignore_error_block,
+                                                                         bm.String):
+                # bibtexparser's wrapper for a macro defined again: BibTeX accepts it
+                blk = self._define(b.ignore_error_block, start, end, line)
             elif isinstance(b, (bm.DuplicateBlockKeyBlock, bm.DuplicateFieldKeyBlock)):
                 entry = b.ignore_error_block
                 blk = Block("entry", start, end, line, entry.key, entry)
+                blk.scope = self.macros.count
                 if isinstance(b, bm.DuplicateFieldKeyBlock):
                     names = [f.key.lower() for f in entry.fields]
                     dup = sorted({n for n in names if names.count(n) > 1})
                     self._problem(line, f"duplicate field {', '.join(map(repr, dup))}", entry.key)
             elif isinstance(b, bm.String):
-                blk = Block("string", start, end, line, b.key)
-                self.strings[b.key.lower()] = b.value
+                blk = self._define(b, start, end, line)
             elif isinstance(b, bm.Preamble):
                 blk = Block("preamble", start, end, line, None)
             elif isinstance(b, bm.ExplicitComment):
@@ -277,6 +284,7 @@ class BibFile:
                 self._invalid(blk, raw, records)
             self.blocks.append(blk)
         self._unmatched_records(records)
+        self._check_strings()
         self._check_entries()
         if not self.entries() and self._has_content():
             first = next((p for p in self.problems if p.severity == "error"), None)
@@ -285,8 +293,39 @@ class BibFile:
             raise InputError(f"{self.name}: error: no BibTeX entries found")
 
     def _problem(self, line: int, message: str, key: str | None = None,
-                 rule: str = "syntax", severity: str = "error") -> None:
-        self.problems.append(Finding(self.name, line, severity, rule, message, key))
+                 rule: str = "syntax", severity: str = "error", **data: object) -> None:
+        self.problems.append(Finding(self.name, line, severity, rule, message, key, data=data))
+
+    def _define(self, string, start: int, end: int, line: int) -> Block:
+        """An ``@string`` block; its macro is defined from here on (``bibtex.MacroTable``)."""
+        blk = Block("string", start, end, line, string.key)
+        blk.scope = self.macros.count
+        self.macros.define(string.key, string.value)
+        return blk
+
+    def _check_strings(self) -> None:
+        """One warning per macro defined more than once, with the lines of its definitions."""
+        lines: dict[str, list[Block]] = {}
+        for blk in self.blocks:
+            if blk.kind == "string":
+                lines.setdefault(blk.key.lower(), []).append(blk)
+        for blocks in lines.values():
+            if len(blocks) < 2:
+                continue
+            name = blocks[-1].key
+            nums = [b.line for b in blocks]
+            where = f"lines {', '.join(map(str, nums[:-1]))} and {nums[-1]}"
+            values = {self.macros.at(b.scope + 1)[name.lower()] for b in blocks}
+            if len(values) == 1:
+                msg = f"duplicate @string {name!r} ({where}), with the same text each time"
+            elif len(nums) == 2:
+                msg = (f"duplicate @string {name!r} ({where}); entries from line {nums[1]} on "
+                       "use the later definition, as in BibTeX and biber")
+            else:
+                msg = (f"duplicate @string {name!r} ({where}); each entry uses the definition "
+                       "above it, as in BibTeX and biber")
+            self._problem(blocks[1].line, msg, None, rule="duplicate-string",
+                          severity="warning", name=name, lines=nums)
 
     def _invalid(self, blk: Block, raw: str, records: list[logging.LogRecord]) -> None:
         """Report a block bibtexparser gave up on, at the line where the block starts."""
@@ -349,6 +388,15 @@ class BibFile:
                         self._problem(f.start_line + 1, f"field {f.key!r}: {exc}", blk.key)
 
     # -- access ---------------------------------------------------------------------
+    @property
+    def strings(self) -> dict[str, str]:
+        """The ``@string`` macros (lower-case names) with their values at the end of the file."""
+        return self.macros.final()
+
+    def strings_for(self, blk: Block) -> Mapping[str, str]:
+        """The macros an entry sees: those defined above it, as BibTeX reads the file."""
+        return self.macros.at(blk.scope)
+
     def entries(self) -> list[Block]:
         return [b for b in self.blocks if b.kind == "entry"]
 

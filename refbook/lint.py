@@ -556,7 +556,7 @@ def _position(entry: Entry, field_name: str | None) -> tuple[int, int | None]:
     if not field_name or entry.raw(field_name) is None:
         return entry.line, None
     line = entry.field_line(field_name)
-    lines = entry.source.split("\n")
+    lines = re.split(r"\r\n|\r|\n", entry.source)  # every line ending, CR included
     index = line - entry.line
     if 0 <= index < len(lines):
         m = re.search(rf"(?i)\b{re.escape(field_name)}\s*=\s*", lines[index])

@@ -36,6 +36,7 @@ LOCK_TIMEOUT = 10.0  # seconds to wait for another refbook process to finish sav
 
 _KEY_NEAR = re.compile(r"@\s*[A-Za-z][\w-]*\s*[{(]\s*([^,\s{}()=]+)\s*,")
 _STRAY_AT = re.compile(r"^[ \t]*@(?![ \t]*(?:comment|preamble|string)\b)", re.M | re.I)
+_LONE_CR = re.compile(r"\r(?!\n)")
 _ABORT_MSG = re.compile(
     r"Parsing of `(?P<type>[^`]*)` block \(line (?P<block>\d+)\) aborted on line (?P<line>\d+)"
     r"[^\n]*\n\s*(?P<detail>.*)",
@@ -168,18 +169,40 @@ def _explain(detail: str, line: int) -> str:
     return f"{detail[:1].lower()}{detail[1:]} (line {line})"
 
 
+def _lf_lines(text: str) -> str:
+    """The text with each lone CR (the old Mac line ending) made an LF: the same length, so
+    every offset holds, while line counts and bibtexparser's line numbers become right for
+    CR files too."""
+    return _LONE_CR.sub("\n", text) if "\r" in text else text
+
+
+def _line_at(data: bytes, pos: int) -> int:
+    """1-based line of byte ``pos`` (LF, CRLF and CR line endings)."""
+    crlf = data.count(b"\r\n", 0, pos)
+    return data.count(b"\n", 0, pos) + data.count(b"\r", 0, pos) - crlf + 1
+
+
+def _newline_of(text: str) -> str:
+    """The file's line ending: the one most of its lines use."""
+    lf = text.count("\n")
+    crlf = text.count("\r\n")
+    if crlf * 2 > lf:
+        return "\r\n"
+    return "\r" if text.count("\r") - crlf > lf else "\n"
+
+
 def _decode(data: bytes, path: str) -> tuple[str, bool]:
     bom = data.startswith(codecs.BOM_UTF8)
     if bom:
         data = data[len(codecs.BOM_UTF8):]
     nul = data.find(b"\x00")
     if nul >= 0:
-        line = data.count(b"\n", 0, nul) + 1
+        line = _line_at(data, nul)
         raise InputError(f"{path}:{line}: error: binary data (NUL byte); this is not a BibTeX file")
     try:
         return data.decode("utf-8"), bom
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
+        line = _line_at(data, exc.start)
         keys = _KEY_NEAR.findall(data[: exc.start].decode("utf-8", "replace"))
         near = f" (near key {keys[-1]})" if keys else ""
         raise InputError(
@@ -198,7 +221,7 @@ class BibFile:
         self.text = text
         self.bom = bom
         self._raw = raw  # the bytes read, to detect changes on disk before saving
-        self.newline = "\r\n" if text.count("\r\n") * 2 > text.count("\n") else "\n"
+        self.newline = _newline_of(text)
         self.blocks: list[Block] = []
         self.problems: list[Finding] = []
         self.macros = bibtex.MacroTable()
@@ -236,7 +259,7 @@ class BibFile:
     def _load(self) -> None:
         from bibtexparser import model as bm
 
-        text = self.text
+        text = _lf_lines(self.text)  # offsets are those of self.text
         library, records = _parse_blocks(text)
         pos = 0
         line = 1
@@ -290,7 +313,9 @@ class BibFile:
             first = next((p for p in self.problems if p.severity == "error"), None)
             if first is not None:
                 raise InputError(f"{first}; no entry could be read")
-            raise InputError(f"{self.name}: error: no BibTeX entries found")
+            if not any(b.kind in ("string", "preamble", "comment") for b in self.blocks):
+                # free text only: not a bibliography (a file of @string macros is one)
+                raise InputError(f"{self.name}: error: no BibTeX entries found")
 
     def _problem(self, line: int, message: str, key: str | None = None,
                  rule: str = "syntax", severity: str = "error", **data: object) -> None:
@@ -458,8 +483,8 @@ class BibFile:
         blk = self.get(key)
         text = self.block_text(blk)
         spans = bibtex.scan_entry(text)
-        if self.newline == "\r\n":  # a multi-line value must not mix line endings
-            value = value.replace("\r\n", "\n").replace("\n", "\r\n")
+        if self.newline != "\n":  # a multi-line value must not mix line endings
+            value = value.replace("\r\n", "\n").replace("\n", self.newline)
         quoted = bibtex.quote(value)
         for f in spans.fields:
             if f.name.lower() == name.lower():
@@ -635,6 +660,7 @@ class BibFile:
             self.__init__(self._whole, self.path, raw=data, bom=self.bom, name=self.name)
             return
         text = self.render()
+        lines = _lf_lines(text)
         pos = 0
         line = 1
         kept: list[Block] = []
@@ -643,9 +669,9 @@ class BibFile:
                 continue
             body = self.block_text(blk)
             start = text.find(body, pos) if body else pos
-            line += text.count("\n", pos, start)
+            line += lines.count("\n", pos, start)
             blk.start, blk.end, blk.line = start, start + len(body), line
-            line += body.count("\n")
+            line += lines.count("\n", start, start + len(body))
             pos = blk.end
             blk._text = None
             blk.new = False

@@ -9,10 +9,12 @@ import json
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 import refbook
 from refbook.export import run_pandoc
 
+from .bibgen import Document, Runner, check_document, documents
 from .conftest import REPO
 
 # the file of issue 20: every command ended in AttributeError: 'String' object has no
@@ -133,3 +135,69 @@ def test_every_reading_command_survives_the_issue_files(cli, tmp_path, text):
         out = cli("--bib", str(path), *args)
         assert "Traceback" not in out.stderr, (args, out.stderr)
         assert out.exit_code in (0, 1), (args, out.exit_code, out.stderr)
+
+
+# -- what the generator found ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_line_numbers_with_every_line_ending(newline, tmp_path, cli):
+    text = "% header\n@misc{a, title={A}}\n\n@misc{a,\n  title={B},\n  note = x}\n"
+    path = tmp_path / "f.bib"
+    path.write_bytes(text.replace("\n", newline).encode())
+    lib = refbook.load(path)
+    assert [(e.key, e.line, e.field_line("note")) for e in lib] == [("a", 2, 2), ("a", 4, 6)]
+    assert [(p.line, p.rule) for p in lib.problems] == [(4, "duplicate-key")]
+    out = cli("--bib", str(path), "lint", "--select", "undefined-string")
+    assert f"{path}:6:10: warning: [undefined-string]" in out.stdout
+    assert lib.bib.newline == newline
+    lib.bib.set_field("a", "abstract", "two\nlines")
+    assert "two" + newline + "lines" in lib.bib.render()
+
+
+def test_a_file_of_macros_and_preambles_only_is_a_bibliography(cli, tmp_path):
+    path = tmp_path / "macros.bib"
+    path.write_text('@preamble{"\\newcommand{\\noop}[1]{#1}"}\n@string{j = "J"}\n')
+    out = cli("--bib", str(path), "list")
+    assert (out.exit_code, out.stderr) == (1, f"refbook: {path}: no entries\n")
+    assert refbook.load(path).bib.strings == {"j": "J"}
+
+
+def test_fmt_keeps_comment_paragraphs_and_crlf_macros(cli, tmp_path):
+    path = tmp_path / "f.bib"
+    path.write_bytes(b'@string{j = {A} #\r\n  {B}}\r\n% one\r\n\r\n\r\n% two\r\n'
+                     b'@misc{k, title={T}, journal=j}\r\n')
+    out = cli("--bib", str(path), "fmt")
+    assert out.exit_code == 0, out.stderr
+    data = out.stdout.encode()
+    assert b"\r\r" not in data and data.count(b"\n") == data.count(b"\r\n")
+    assert b"@string{j = {A} #\r\n  {B}}\r\n" in data and b"% two\r\n" in data
+
+# -- the generated sweep ------------------------------------------------------------------
+
+
+def _runner(cli) -> Runner:
+    def run(argv: list[str]) -> tuple[int, str, str]:
+        out = cli(*argv)
+        return out.exit_code, out.stdout, out.stderr
+    return run
+
+
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(doc=documents())
+def test_generated_documents_load_in_every_command(cli, tmp_path, doc: Document):
+    path = tmp_path / "gen.bib"
+    path.write_bytes(doc.text.encode("utf-8"))
+    failures = check_document(doc, str(path), _runner(cli))
+    assert not failures, "\n".join(failures) + "\n--- document:\n" + doc.text
+
+
+@settings(max_examples=6, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(doc=documents(max_blocks=5))
+def test_generated_documents_through_pandoc_styles(cli, tmp_path, doc: Document):
+    path = tmp_path / "gen.bib"
+    path.write_bytes(doc.text.encode("utf-8"))
+    failures = check_document(doc, str(path), _runner(cli), pandoc=True)
+    assert not failures, "\n".join(failures) + "\n--- document:\n" + doc.text

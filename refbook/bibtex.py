@@ -127,7 +127,8 @@ def evaluate(raw_value: str, strings: Mapping[str, str] | None = None) -> str:
     to its own name, as pandoc does (BibTeX prints nothing for it; lint's
     ``undefined-string`` reports it).
     """
-    strings = strings or {}
+    if strings is None:  # not `strings or {}`: the truth of a _Scope would count its names
+        strings = {}
     if "#" not in raw_value:  # one part, which is most values: no need to scan it
         value = raw_value.strip()
         if value[:1] == "{" and value[-1:] == "}" or value[:1] == '"' and value[-1:] == '"':

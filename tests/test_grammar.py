@@ -183,7 +183,7 @@ def _runner(cli) -> Runner:
     return run
 
 
-@settings(max_examples=60, deadline=None, derandomize=True,
+@settings(max_examples=40, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(doc=documents())
 def test_generated_documents_load_in_every_command(cli, tmp_path, doc: Document):
@@ -193,7 +193,7 @@ def test_generated_documents_load_in_every_command(cli, tmp_path, doc: Document)
     assert not failures, "\n".join(failures) + "\n--- document:\n" + doc.text
 
 
-@settings(max_examples=6, deadline=None, derandomize=True,
+@settings(max_examples=4, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(doc=documents(max_blocks=5))
 def test_generated_documents_through_pandoc_styles(cli, tmp_path, doc: Document):

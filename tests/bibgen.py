@@ -237,7 +237,8 @@ def commands(key: str | None, manuscript: str, *, pandoc: bool) -> list[list[str
     if key is not None:
         cmds += [["show", key], ["show", "--json", key], ["cite", "--syntax", "latex", key]]
     if pandoc:
-        cmds += [["export", "--style", "apa"], ["export", "--style", "ieee", "--to", "html"]]
+        cmds += [["export", "--style", "apa"], ["export", "--style", "ieee", "--to", "html"],
+                 ["render", "--allow-missing", manuscript]]
         if key is not None:
             cmds.append(["cite", key])
     return cmds

@@ -367,7 +367,7 @@ def from_bibtex(text: str, name: str = "<input>") -> list[Draft]:
         for f in blk.entry.fields:
             from .bibtex import evaluate
 
-            fields.setdefault(f.key.lower(), evaluate(f.value, bib.strings))
+            fields.setdefault(f.key.lower(), evaluate(f.value, bib.strings_for(blk)))
         drafts.append(Draft(blk.entry.entry_type.lower(), fields, key=blk.key,
                             source=f"{name}:{blk.line}"))
     return drafts

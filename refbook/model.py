@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Any
@@ -175,6 +175,15 @@ class Entry:
             return self.line
         return field.start_line + 1
 
+    @property
+    def macros(self) -> Mapping[str, str]:
+        """The ``@string`` macros this entry sees: those defined above it (as BibTeX reads)."""
+        return self._bib.strings_for(self._block)
+
+    def macro_defined_later(self, name: str) -> bool:
+        """True when macro ``name`` is not defined above the entry but is further down."""
+        return self._bib.macros.defined_later(name, self._block.scope)
+
     # raw access
     def _caches(self) -> tuple[dict[str, str], dict[str, str]]:
         """(raw, evaluated) fields, rebuilt when the store replaced the entry (an edit).
@@ -197,7 +206,7 @@ class Entry:
             return values[name]
         if name not in raw:
             return default
-        value = values[name] = bibtex.evaluate(raw[name], self._bib.strings)
+        value = values[name] = bibtex.evaluate(raw[name], self.macros)
         return value
 
     def _raw_fields(self) -> dict[str, str]:

@@ -24,7 +24,7 @@ import os
 import re
 import stat
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +37,7 @@ LOCK_TIMEOUT = 10.0  # seconds to wait for another refbook process to finish sav
 
 _KEY_NEAR = re.compile(r"@\s*[A-Za-z][\w-]*\s*[{(]\s*([^,\s{}()=]+)\s*,")
 _STRAY_AT = re.compile(r"^[ \t]*@(?![ \t]*(?:comment|preamble|string)\b)", re.M | re.I)
+_LONE_CR = re.compile(r"\r(?!\n)")
 _ABORT_MSG = re.compile(
     r"Parsing of `(?P<type>[^`]*)` block \(line (?P<block>\d+)\) aborted on line (?P<line>\d+)"
     r"[^\n]*\n\s*(?P<detail>.*)",
@@ -49,7 +50,7 @@ class Block:
     entries, or a block that failed to parse.  ``start``/``end`` are offsets in the original
     text; an edited block carries its new text, an appended one has no original span."""
 
-    __slots__ = ("kind", "start", "end", "line", "key", "entry", "_text", "new")
+    __slots__ = ("kind", "start", "end", "line", "key", "entry", "_text", "new", "scope")
 
     def __init__(self, kind: str, start: int, end: int, line: int, key: str | None, entry=None):
         self.kind = kind  # entry | string | preamble | comment | text | invalid | removed
@@ -60,6 +61,8 @@ class Block:
         self.entry = entry  # bibtexparser.model.Entry for entries
         self._text: str | None = None  # replacement text after an edit
         self.new = False
+        # @string definitions above the block (see bibtex.MacroTable); None: all of them
+        self.scope: int | None = None
 
     def __repr__(self) -> str:
         return f"<Block {self.kind} {self.key or ''} line {self.line}>"
@@ -167,18 +170,40 @@ def _explain(detail: str, line: int) -> str:
     return f"{detail[:1].lower()}{detail[1:]} (line {line})"
 
 
+def _lf_lines(text: str) -> str:
+    """The text with each lone CR (the old Mac line ending) made an LF: the same length, so
+    every offset holds, while line counts and bibtexparser's line numbers become right for
+    CR files too."""
+    return _LONE_CR.sub("\n", text) if "\r" in text else text
+
+
+def _line_at(data: bytes, pos: int) -> int:
+    """1-based line of byte ``pos`` (LF, CRLF and CR line endings)."""
+    crlf = data.count(b"\r\n", 0, pos)
+    return data.count(b"\n", 0, pos) + data.count(b"\r", 0, pos) - crlf + 1
+
+
+def _newline_of(text: str) -> str:
+    """The file's line ending: the one most of its lines use."""
+    lf = text.count("\n")
+    crlf = text.count("\r\n")
+    if crlf * 2 > lf:
+        return "\r\n"
+    return "\r" if text.count("\r") - crlf > lf else "\n"
+
+
 def _decode(data: bytes, path: str) -> tuple[str, bool]:
     bom = data.startswith(codecs.BOM_UTF8)
     if bom:
         data = data[len(codecs.BOM_UTF8):]
     nul = data.find(b"\x00")
     if nul >= 0:
-        line = data.count(b"\n", 0, nul) + 1
+        line = _line_at(data, nul)
         raise InputError(f"{path}:{line}: error: binary data (NUL byte); this is not a BibTeX file")
     try:
         return data.decode("utf-8"), bom
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
+        line = _line_at(data, exc.start)
         keys = _KEY_NEAR.findall(data[: exc.start].decode("utf-8", "replace"))
         near = f" (near key {keys[-1]})" if keys else ""
         raise InputError(
@@ -197,10 +222,10 @@ class BibFile:
         self.text = text
         self.bom = bom
         self._raw = raw  # the bytes read, to detect changes on disk before saving
-        self.newline = "\r\n" if text.count("\r\n") * 2 > text.count("\n") else "\n"
+        self.newline = _newline_of(text)
         self.blocks: list[Block] = []
         self.problems: list[Finding] = []
-        self.strings: dict[str, str] = {}
+        self.macros = bibtex.MacroTable()
         self._index: dict[str, list[Block]] | None = None
         self._style: Style | None = None
         self._whole: str | None = None  # a rewrite of the whole file (fmt)
@@ -235,7 +260,7 @@ class BibFile:
     def _load(self) -> None:
         from bibtexparser import model as bm
 
-        text = self.text
+        text = _lf_lines(self.text)  # offsets are those of self.text
         library, records = _parse_blocks(text)
         pos = 0
         line = 1
@@ -251,16 +276,21 @@ class BibFile:
             pos = end
             if isinstance(b, bm.Entry):
                 blk = Block("entry", start, end, line, b.key, b)
+                blk.scope = self.macros.count
+            elif isinstance(b, bm.DuplicateBlockKeyBlock) and isinstance(b.ignore_error_block,
+                                                                         bm.String):
+                # bibtexparser's wrapper for a macro defined again: BibTeX accepts it
+                blk = self._define(b.ignore_error_block, start, end, line)
             elif isinstance(b, (bm.DuplicateBlockKeyBlock, bm.DuplicateFieldKeyBlock)):
                 entry = b.ignore_error_block
                 blk = Block("entry", start, end, line, entry.key, entry)
+                blk.scope = self.macros.count
                 if isinstance(b, bm.DuplicateFieldKeyBlock):
                     names = [f.key.lower() for f in entry.fields]
                     dup = sorted({n for n in names if names.count(n) > 1})
                     self._problem(line, f"duplicate field {', '.join(map(repr, dup))}", entry.key)
             elif isinstance(b, bm.String):
-                blk = Block("string", start, end, line, b.key)
-                self.strings[b.key.lower()] = b.value
+                blk = self._define(b, start, end, line)
             elif isinstance(b, bm.Preamble):
                 blk = Block("preamble", start, end, line, None)
             elif isinstance(b, bm.ExplicitComment):
@@ -278,16 +308,50 @@ class BibFile:
                 self._invalid(blk, raw, records)
             self.blocks.append(blk)
         self._unmatched_records(records)
+        self._check_strings()
         self._check_entries()
         if not self.entries() and self._has_content():
             first = next((p for p in self.problems if p.severity == "error"), None)
             if first is not None:
                 raise InputError(f"{first}; no entry could be read")
-            raise InputError(f"{self.name}: error: no BibTeX entries found")
+            if not any(b.kind in ("string", "preamble", "comment") for b in self.blocks):
+                # free text only: not a bibliography (a file of @string macros is one)
+                raise InputError(f"{self.name}: error: no BibTeX entries found")
 
     def _problem(self, line: int, message: str, key: str | None = None,
-                 rule: str = "syntax", severity: str = "error") -> None:
-        self.problems.append(Finding(self.name, line, severity, rule, message, key))
+                 rule: str = "syntax", severity: str = "error", **data: object) -> None:
+        self.problems.append(Finding(self.name, line, severity, rule, message, key, data=data))
+
+    def _define(self, string, start: int, end: int, line: int) -> Block:
+        """An ``@string`` block; its macro is defined from here on (``bibtex.MacroTable``)."""
+        blk = Block("string", start, end, line, string.key)
+        blk.scope = self.macros.count
+        self.macros.define(string.key, string.value)
+        return blk
+
+    def _check_strings(self) -> None:
+        """One warning per macro defined more than once, with the lines of its definitions."""
+        lines: dict[str, list[Block]] = {}
+        for blk in self.blocks:
+            if blk.kind == "string":
+                lines.setdefault(blk.key.lower(), []).append(blk)
+        for blocks in lines.values():
+            if len(blocks) < 2:
+                continue
+            name = blocks[-1].key
+            nums = [b.line for b in blocks]
+            where = f"lines {', '.join(map(str, nums[:-1]))} and {nums[-1]}"
+            values = {self.macros.at(b.scope + 1)[name.lower()] for b in blocks}
+            if len(values) == 1:
+                msg = f"duplicate @string {name!r} ({where}), with the same text each time"
+            elif len(nums) == 2:
+                msg = (f"duplicate @string {name!r} ({where}); entries from line {nums[1]} on "
+                       "use the later definition, as in BibTeX and biber")
+            else:
+                msg = (f"duplicate @string {name!r} ({where}); each entry uses the definition "
+                       "above it, as in BibTeX and biber")
+            self._problem(blocks[1].line, msg, None, rule="duplicate-string",
+                          severity="warning", name=name, lines=nums)
 
     def _invalid(self, blk: Block, raw: str, records: list[logging.LogRecord]) -> None:
         """Report a block bibtexparser gave up on, at the line where the block starts."""
@@ -350,6 +414,15 @@ class BibFile:
                         self._problem(f.start_line + 1, f"field {f.key!r}: {exc}", blk.key)
 
     # -- access ---------------------------------------------------------------------
+    @property
+    def strings(self) -> dict[str, str]:
+        """The ``@string`` macros (lower-case names) with their values at the end of the file."""
+        return self.macros.final()
+
+    def strings_for(self, blk: Block) -> Mapping[str, str]:
+        """The macros an entry sees: those defined above it, as BibTeX reads the file."""
+        return self.macros.at(blk.scope)
+
     def entries(self) -> list[Block]:
         return [b for b in self.blocks if b.kind == "entry"]
 
@@ -433,8 +506,8 @@ class BibFile:
         blk = self.get(key)
         text = self.block_text(blk)
         spans = bibtex.scan_entry(text)
-        if self.newline == "\r\n":  # a multi-line value must not mix line endings
-            value = value.replace("\r\n", "\n").replace("\n", "\r\n")
+        if self.newline != "\n":  # a multi-line value must not mix line endings
+            value = value.replace("\r\n", "\n").replace("\n", self.newline)
         quoted = bibtex.quote(value)
         for f in spans.fields:
             if f.name.lower() == name.lower():
@@ -652,6 +725,7 @@ class BibFile:
             self.__init__(self._whole, self.path, raw=data, bom=self.bom, name=self.name)
             return
         text = self.render()
+        lines = _lf_lines(text)
         pos = 0
         line = 1
         kept: list[Block] = []
@@ -660,9 +734,9 @@ class BibFile:
                 continue
             body = self.block_text(blk)
             start = text.find(body, pos) if body else pos
-            line += text.count("\n", pos, start)
+            line += lines.count("\n", pos, start)
             blk.start, blk.end, blk.line = start, start + len(body), line
-            line += body.count("\n")
+            line += lines.count("\n", start, start + len(body))
             pos = blk.end
             blk._text = None
             blk.new = False

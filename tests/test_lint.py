@@ -36,6 +36,10 @@ CASES = [
     ("doi-syntax", "@misc{a, title={T}, doi={10.1000/x.}}", "@misc{a, title={T}, doi={10.1000/x}}"),
     ("duplicate-doi", "@misc{a, title={T}, doi={10.1/X}}\n@misc{b, title={U}, doi={10.1/x}}",
      "@misc{a, title={T}, doi={10.1/X}}\n@misc{b, title={U}, doi={10.1/y}}"),
+    ("duplicate-string", '@string{j = "J"}\n@STRING{J = "K"}\n@misc{a, title={T}, journal=j}',
+     '@string{j = "J"}\n@string{k = "K"}\n@misc{a, title={T}, journal=j # k}'),
+    ("undefined-string", '@misc{a, title={T}, journal=j}\n@string{j = "J"}',
+     '@string{j = "J"}\n@misc{a, title={T}, journal=j # { x}, month=jan, year=2020}'),
     ("duplicate-title", "@misc{a, title={The Same: Title}}\n@misc{b, title={the same title}}",
      "@misc{a, title={The Same Title}}\n@misc{b, title={Another Title}}"),
     ("similar-title", "@misc{a, title={Border Trade Between Neighbours}}\n"

@@ -433,9 +433,11 @@ class Library:
         return f"<Library {self.path}: {len(self)} entries>"
 
 
-def load(path: str | os.PathLike = "references.bib") -> Library:
-    """Read a .bib file into a ``Library`` (``-`` reads standard input)."""
-    return Library(BibFile.read(path))
+def load(path: str | os.PathLike = "references.bib", encoding: str | None = None) -> Library:
+    """Read a .bib file into a ``Library`` (``-`` reads standard input).  The encoding is
+    the file's byte-order mark or JabRef ``% Encoding:`` header, else UTF-8, unless
+    ``encoding`` is given; changes are saved in the same encoding."""
+    return Library(BibFile.read(path, encoding))
 
 
 def loads(text: str, name: str = "<string>") -> Library:

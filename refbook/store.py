@@ -16,7 +16,6 @@ cycles (twenty ``refbook add`` at once) all succeed.
 
 from __future__ import annotations
 
-import codecs
 import gc
 import logging
 import os
@@ -29,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import bibtex
+from .encoding import Encoding
 from .errors import InputError, NotFoundError, UsageError, WriteError
 from .findings import Finding
 
@@ -166,35 +166,31 @@ def _explain(detail: str, line: int) -> str:
     return f"{detail[:1].lower()}{detail[1:]} (line {line})"
 
 
-def _decode(data: bytes, path: str) -> tuple[str, bool]:
-    bom = data.startswith(codecs.BOM_UTF8)
-    if bom:
-        data = data[len(codecs.BOM_UTF8):]
-    nul = data.find(b"\x00")
-    if nul >= 0:
-        line = data.count(b"\n", 0, nul) + 1
-        raise InputError(f"{path}:{line}: error: binary data (NUL byte); this is not a BibTeX file")
-    try:
-        return data.decode("utf-8"), bom
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        keys = _KEY_NEAR.findall(data[: exc.start].decode("utf-8", "replace"))
-        near = f" (near key {keys[-1]})" if keys else ""
-        raise InputError(
-            f"{path}:{line}: error: invalid UTF-8 byte 0x{data[exc.start]:02X}{near}; "
-            "convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8)"
-        ) from None
+BIB_OPTION = 'refbook --encoding {0} (or encoding = "{0}" in refbook.toml)'
+
+
+def _near_key(text: str, line: int) -> str:
+    keys = _KEY_NEAR.findall(text)
+    return f", near key {keys[-1]}" if keys else ""
+
+
+def _decode(data: bytes, path: str, encoding: str | None = None):
+    """The text of a .bib (see ``refbook.encoding``: never guessed, since it is written back)."""
+    from .encoding import decode
+
+    return decode(data, path, encoding, option=BIB_OPTION, near=_near_key)
 
 
 class BibFile:
     """A parsed .bib file that can be edited entry by entry and saved losslessly."""
 
     def __init__(self, text: str, path: str | os.PathLike | None = None, *,
-                 raw: bytes | None = None, bom: bool = False, name: str | None = None):
+                 raw: bytes | None = None, bom: bool = False, name: str | None = None,
+                 encoding: Encoding | None = None):
         self.path = Path(path) if path is not None and str(path) != "-" else None
         self.name = name or (str(path) if path is not None and str(path) != "-" else "<stdin>")
         self.text = text
-        self.bom = bom
+        self.encoding = encoding or Encoding(bom=bom)  # written back in the same encoding
         self._raw = raw  # the bytes read, to detect changes on disk before saving
         self.newline = "\r\n" if text.count("\r\n") * 2 > text.count("\n") else "\n"
         self.blocks: list[Block] = []
@@ -207,16 +203,20 @@ class BibFile:
         with _no_gc():
             self._load()
 
+    @property
+    def bom(self) -> bool:
+        return self.encoding.bom
+
     # -- reading --------------------------------------------------------------------
     @classmethod
-    def read(cls, path: str | os.PathLike) -> BibFile:
-        """Read a .bib from disk (``-`` reads standard input)."""
+    def read(cls, path: str | os.PathLike, encoding: str | None = None) -> BibFile:
+        """Read a .bib from disk (``-`` reads standard input).  ``encoding`` overrides what
+        the file says about itself (byte-order mark, JabRef's ``% Encoding:`` header)."""
         if str(path) == "-":
             import sys
 
             data = sys.stdin.buffer.read()
-            text, bom = _decode(data, "<stdin>")
-            return cls(text, "-", bom=bom)
+            return cls._decoded(_decode(data, "<stdin>", encoding), "-", None)
         p = Path(path)
         try:
             data = p.read_bytes()
@@ -228,8 +228,15 @@ class BibFile:
             raise InputError(f"{p}: error: permission denied") from None
         except OSError as exc:
             raise InputError(f"{p}: error: cannot read ({exc.strerror})") from None
-        text, bom = _decode(data, str(p))
-        return cls(text, p, raw=data, bom=bom)
+        return cls._decoded(_decode(data, str(p), encoding), p, data)
+
+    @classmethod
+    def _decoded(cls, decoded, path: str | os.PathLike, raw: bytes | None) -> BibFile:
+        bib = cls(decoded.text, path, raw=raw, encoding=decoded.encoding)
+        for note in decoded.notes:  # e.g. a JabRef header that contradicts the bytes
+            bib.problems.insert(0, Finding(bib.name, 1, "warning", "encoding",
+                                           note.split(": warning: ", 1)[-1]))
+        return bib
 
     def _load(self) -> None:
         from bibtexparser import model as bm
@@ -547,8 +554,22 @@ class BibFile:
     def render_bytes(self) -> bytes:
         if not self.modified and self._raw is not None:
             return self._raw
-        data = self.render().encode("utf-8")
-        return codecs.BOM_UTF8 + data if self.bom else data
+        text = self.render()
+        try:
+            return self.encoding.encode(text)
+        except UnicodeEncodeError as exc:
+            raise self._unwritable(text, exc) from None
+
+    def _unwritable(self, text: str, exc: UnicodeEncodeError) -> WriteError:
+        """A character the file's encoding cannot hold: say which, where, and what to do."""
+        char = text[exc.start]
+        line = text.count("\n", 0, exc.start) + 1
+        keys = _KEY_NEAR.findall(text, 0, exc.start)
+        near = f" (entry {keys[-1]})" if keys else ""
+        return WriteError(f"{self.name}:{line}: error: {char!r} (U+{ord(char):04X}){near} cannot "
+                          f"be written in {self.encoding.name}, the file's encoding; nothing "
+                          "written (write it as LaTeX, e.g. {\\'e} or {\\L}, or convert the "
+                          "file to UTF-8)")
 
     def save(self, path: str | os.PathLike | None = None, *, force: bool = False) -> bool:
         """Write the file atomically under the lock; return False when nothing changed.
@@ -584,7 +605,8 @@ class BibFile:
             self._raw = data
             return
         if self._whole is not None:
-            self.__init__(self._whole, self.path, raw=data, bom=self.bom, name=self.name)
+            self.__init__(self._whole, self.path, raw=data, name=self.name,
+                          encoding=self.encoding)
             return
         text = self.render()
         pos = 0
@@ -782,14 +804,16 @@ def atomic_write(path: str | os.PathLike, data: bytes) -> None:
 
 
 @contextmanager
-def editing(path: str | os.PathLike, timeout: float = LOCK_TIMEOUT) -> Iterator[BibFile]:
+def editing(path: str | os.PathLike, timeout: float = LOCK_TIMEOUT, *,
+            encoding: str | None = None) -> Iterator[BibFile]:
     """Read-modify-write under the lock: ``with editing(p) as bib: bib.set_field(...)``.
 
     The file is read after the lock is taken, so concurrent editors queue instead of
-    failing; it is saved on a clean exit when anything changed.
+    failing; it is saved on a clean exit when anything changed.  ``encoding`` as for
+    ``BibFile.read``.
     """
     with file_lock(path, timeout):
-        bib = BibFile.read(path)
+        bib = BibFile.read(path, encoding)
         yield bib
         if bib.modified:
             bib.save()

@@ -287,8 +287,9 @@ MALFORMED_CASES = {
                                     "entry could be read"),
     "stray_at.bib": (0, "stray_at.bib:1: warning: stray '@' that does not start an entry "
                         "(kept as a comment)"),
-    "bad_encoding.bib": (3, "bad_encoding.bib:2: error: invalid UTF-8 byte 0xFC (near key "
-                            "latin2020); convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8)"),
+    "bad_encoding.bib": (3, "bad_encoding.bib:2: error: not UTF-8 (byte 0xFC, near key "
+                            "latin2020); it looks like windows-1252: use refbook --encoding "
+                            "windows-1252 (or encoding = \"windows-1252\" in refbook.toml)"),
     "empty.bib": (1, "empty.bib: no entries"),
     "binary_garbage.bib": (3, "binary_garbage.bib:3: error: binary data (NUL byte); this is not "
                               "a BibTeX file"),

@@ -27,9 +27,14 @@ def select_entries(lib, keys: tuple[str, ...], query: str | None, cited_in: tupl
             raise click.UsageError("-q needs refbook's search module") from None
         chosen += select(lib, query)
     if cited_in:
-        from ..manuscript import cited_keys
+        from ..manuscript import check_manuscripts
+        from ..output import warn
 
-        chosen += [lib[k] for k in cited_keys(lib, list(cited_in))]
+        result = check_manuscripts(lib, list(cited_in))  # manuscripts' encodings detected
+        for note in result.notes:
+            warn(note)
+        cited = {k for c in result.citations for k in c.matched}
+        chosen += [e for e in lib if e.key in cited]
     if not (keys or query or cited_in):
         return list(lib)
     seen, out = set(), []

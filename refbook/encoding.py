@@ -55,6 +55,15 @@ _PREFERRED = (
     "utf-8", "cp1252", "iso8859-1", "iso8859-15", "cp1250", "iso8859-2", "cp1251", "koi8-r",
     "gb18030", "gbk", "big5", "cp932", "shift_jis", "euc_jp", "cp949", "euc_kr", "mac-roman",
 )
+# the encodings a bibliography or manuscript plausibly has: DOS and EBCDIC code pages
+# read the few accented letters of a short file "as well" but are never what it is
+_PLAUSIBLE = (
+    "utf_8", "utf_16", "utf_16_le", "utf_16_be", "utf_32", "utf_32_le", "utf_32_be",
+    "cp1250", "cp1251", "cp1252", "cp1253", "cp1254", "cp1255", "cp1256", "cp1257", "cp1258",
+    "latin_1", "iso8859_2", "iso8859_4", "iso8859_5", "iso8859_7", "iso8859_9", "iso8859_13",
+    "iso8859_15", "iso8859_16", "koi8_r", "koi8_u", "mac_roman", "cp874", "gb18030", "gbk",
+    "big5", "big5hkscs", "cp932", "shift_jis", "euc_jp", "euc_kr", "cp949",
+)
 # Emacs and Java spell some names differently from Python
 _ALIASES = {
     "iso-latin-1": "latin-1", "iso-latin-9": "iso8859-15", "latin-9": "iso8859-15",
@@ -166,7 +175,7 @@ def likely_encodings(data: bytes) -> list[str]:
     ties between equally good readings broken toward the encodings bibliographies have)."""
     from charset_normalizer import from_bytes
 
-    results = list(from_bytes(data[:1 << 20]))
+    results = list(from_bytes(data[:1 << 20], cp_isolation=list(_PLAUSIBLE)))
     if not results:
         return []
     best = results[0]
@@ -236,6 +245,7 @@ def decode(data: bytes, name: str, encoding: str | None = None, *, detect: bool 
         return _strict(data, name, Encoding(codec, True, "bom"), near, option, what,
                        f"as {display(codec)} (it starts with a {display(codec)} byte-order mark)")
     declared = _declared(data)
+    said = ""  # "as declared in ...", when the file says it is UTF-8 and is not
     if declared is not None:
         label, where = declared
         codec = lookup(label)
@@ -244,6 +254,8 @@ def decode(data: bytes, name: str, encoding: str | None = None, *, detect: bool 
                          "read as UTF-8")
         elif codec == "utf-8-sig":
             codec = UTF8
+        if codec in (UTF8, "ascii"):
+            said = f", though declared in {where}"
         if codec is not None and codec not in (UTF8, "ascii"):
             enc = Encoding(codec, False, "declared")
             result = _strict(data, name, enc, near, option, what,
@@ -264,8 +276,9 @@ def decode(data: bytes, name: str, encoding: str | None = None, *, detect: bool 
                 return Decoded(guessed.text, guessed.encoding, (*notes, *guessed.notes))
         line = data.count(b"\n", 0, exc.start) + 1
         context = near(data[:exc.start].decode(UTF8, "replace"), line) if near else ""
-        raise InputError(f"{name}:{line}: error: not UTF-8 (byte 0x{data[exc.start]:02X}"
-                         f"{context}); {_suggest(data, UTF8, option)}") from None
+        raise InputError(f"{name}:{line}: error: not UTF-8{said} (byte "
+                         f"0x{data[exc.start]:02X}{context}); {_suggest(data, UTF8, option)}"
+                         ) from None
     return Decoded(text, Encoding(UTF8, False, "default"), tuple(notes))
 
 
@@ -318,10 +331,46 @@ def _refuse_binary(text: str, name: str, what: str) -> None:
                          f"{what} file")
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffe\uffff]")
+
+
+def _is_text(text: str) -> bool:
+    """No control characters but tab, line ends and form feed: text, not binary data."""
+    return _CONTROL.search(text) is None
+
+
+def _wide_by_nuls(data: bytes) -> str | None:
+    """UTF-16/32 without a byte-order mark, told by where its NUL bytes are: mostly
+    Latin-script text has a NUL in the high byte of nearly every character."""
+    sample = data[:1 << 16]
+    n = len(sample) // 4 * 4
+    if n < 8:
+        return None
+    sample = sample[:n]
+    at = [sample[i::4].count(0) / (n // 4) for i in range(4)]
+    if at[1] > 0.9 and at[2] > 0.9 and at[3] > 0.9 and at[0] < 0.1:
+        return "utf-32-le"
+    if at[0] > 0.9 and at[1] > 0.9 and at[2] > 0.9 and at[3] < 0.1:
+        return "utf-32-be"
+    even, odd = (at[0] + at[2]) / 2, (at[1] + at[3]) / 2
+    if odd > 0.5 and even < 0.05:
+        return "utf-16-le"
+    if even > 0.5 and odd < 0.05:
+        return "utf-16-be"
+    return None
+
+
+def _decodes_to_text(data: bytes, codec: str) -> bool:
+    try:
+        return _is_text(data.decode(codec))
+    except UnicodeDecodeError:
+        return False
+
+
 def _wide_or_binary(data: bytes, name: str, option: str, what: str, detect: bool,
                     notes: list[str]) -> Decoded:
     """NUL bytes without a byte-order mark: UTF-16/32 text that lacks its mark, or binary."""
-    wide = [c for c in likely_encodings(data) if c.startswith(("utf-16", "utf-32"))]
+    wide = [c for c in [_wide_by_nuls(data)] if c and _decodes_to_text(data, c)]
     if wide and detect:
         return Decoded(data.decode(wide[0]), Encoding(wide[0], False, "detected"),
                        (*notes, f"{name}: warning: read as {display(wide[0])} (detected; no "
@@ -339,7 +388,7 @@ def _detected(data: bytes, name: str, option: str) -> Decoded | None:
         if codec == UTF8:
             continue
         text = data.decode(codec)
-        if "\x00" in text and not codec.startswith(("utf-16", "utf-32")):
+        if not _is_text(text):
             continue
         return Decoded(text, Encoding(codec, False, "detected"),
                        (f"{name}: warning: not UTF-8; read as {display(codec)} (detected; "

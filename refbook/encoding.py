@@ -64,6 +64,8 @@ _PLAUSIBLE = (
     "iso8859_15", "iso8859_16", "koi8_r", "koi8_u", "mac_roman", "cp874", "gb18030", "gbk",
     "big5", "big5hkscs", "cp932", "shift_jis", "euc_jp", "euc_kr", "cp949",
 )
+_MULTIBYTE = {"gb18030", "gbk", "big5", "big5hkscs", "cp932", "shift_jis", "euc_jp", "euc_kr",
+              "cp949"}
 # Emacs and Java spell some names differently from Python
 _ALIASES = {
     "iso-latin-1": "latin-1", "iso-latin-9": "iso8859-15", "latin-9": "iso8859-15",
@@ -180,10 +182,12 @@ def likely_encodings(data: bytes) -> list[str]:
         return []
     best = results[0]
     tied: list[str] = []
+    # with few non-ASCII bytes the measures are noise (8 GBK bytes read "best" as Korean):
+    # near ties go to the encodings bibliographies are most often written in
+    few = sum(1 for byte in data[:1 << 20] if byte > 0x7F) < 200
     for r in results:
-        # coherence (language fit) is noise with a few non-ASCII bytes: near ties go to
-        # the encodings bibliographies are written in (windows-1252 before DOS cp852)
-        if abs(r.chaos - best.chaos) < 0.02 and best.coherence - r.coherence < 0.1:
+        margin = 0.1 if few and r.encoding in _MULTIBYTE else 0.02
+        if r.chaos - best.chaos <= margin and best.coherence - r.coherence < 0.1:
             tied += [r.encoding, *r.could_be_from_charset]
     canonical = [c for c in (lookup(n) for n in dict.fromkeys(tied)) if c]
 

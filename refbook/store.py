@@ -193,6 +193,8 @@ class BibFile:
         self.encoding = encoding or Encoding(bom=bom)  # written back in the same encoding
         self._raw = raw  # the bytes read, to detect changes on disk before saving
         self.newline = "\r\n" if text.count("\r\n") * 2 > text.count("\n") else "\n"
+        if "\n" not in text and "\r" in text:
+            self.newline = "\r"  # classic Mac OS line ends (JabRef still writes such files)
         self.blocks: list[Block] = []
         self.problems: list[Finding] = []
         self.strings: dict[str, str] = {}

@@ -66,6 +66,7 @@ class Issue:
     field: str | None = None
     fix: tuple[str, str] | None = None  # (field, new value): a safe fix
     key: str | None = None  # for library-wide rules: the entry concerned
+    line: int | None = None  # where, when not the field's (first) line
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,17 @@ def _required(entry: Entry, ctx: Context) -> Iterator[Issue]:
     for need in REQUIRED.get(entry.type, ()):
         if not _has(entry, need):
             yield Issue(f"@{entry.type} needs {' or '.join(need.split('|'))}")
+
+
+@rule("duplicate-field", "fields", "error",
+      "A field is written twice in one entry (BibTeX reads the first, some tools the last); "
+      "refbook edits the entry only once one is removed.")
+def _duplicate_field(entry: Entry, ctx: Context) -> Iterator[Issue]:
+    for name, lines in entry.duplicate_fields().items():
+        times = "twice" if len(lines) == 2 else f"{len(lines)} times"
+        yield Issue(f"field {name!r} written {times} (lines "
+                    f"{', '.join(map(str, lines[:-1]))} and {lines[-1]}); BibTeX reads the "
+                    "first: remove one", name, line=lines[1])
 
 
 @rule("missing-annotation", "annotated", "warning",
@@ -546,7 +558,9 @@ def lint(lib, rules: list[Rule] | None = None, *, today: _dt.date | None = None)
             ctx.protected_words |= {fold(w) for w in re.findall(r"\{([A-Z][\w'’-]*)\}", title)
                                     if not w.isupper()}
     skip = suppressions(lib.bib)
-    findings: list[Finding] = [p for p in lib.problems]
+    # the parser's duplicate-field problems are the duplicate-field rule's findings here
+    # (selectable and suppressible like any rule)
+    findings: list[Finding] = [p for p in lib.problems if p.rule != "duplicate-field"]
     fixes: list[tuple[str, str, str]] = []
     by_key = {e.key: e for e in entries}
     for r in rules:
@@ -557,10 +571,10 @@ def lint(lib, rules: list[Rule] | None = None, *, today: _dt.date | None = None)
         for e, issue in produced:
             if r.id in skip.get(e.key, ()) or r.family in skip.get(e.key, ()):
                 continue
-            line, col = _position(e, issue.field)
+            line, col = (issue.line, None) if issue.line else _position(e, issue.field)
             findings.append(Finding(lib.path, line, r.severity, r.id, issue.message, e.key, col))
-            if issue.fix is not None:
-                fixes.append((e.key, *issue.fix))
+            if issue.fix is not None and not e.duplicate_fields():
+                fixes.append((e.key, *issue.fix))  # (not in an entry that waits for a hand fix)
     findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.rule))
     return LintResult(findings, fixes)
 

@@ -175,6 +175,16 @@ class Entry:
             return self.line
         return field.start_line + 1
 
+    def duplicate_fields(self) -> dict[str, list[int]]:
+        """Fields written more than once in this entry (the first is the one read), with
+        the lines where each is written."""
+        from .store import duplicate_fields
+
+        found = duplicate_fields(self._block.entry)
+        if self._block._text is not None:  # parsed on its own after an edit
+            found = {n: [self.line + i - 1 for i in at] for n, at in found.items()}
+        return found
+
     # raw access
     def _caches(self) -> tuple[dict[str, str], dict[str, str]]:
         """(raw, evaluated) fields, rebuilt when the store replaced the entry (an edit).

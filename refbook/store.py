@@ -262,10 +262,6 @@ class BibFile:
             elif isinstance(b, (bm.DuplicateBlockKeyBlock, bm.DuplicateFieldKeyBlock)):
                 entry = b.ignore_error_block
                 blk = Block("entry", start, end, line, entry.key, entry)
-                if isinstance(b, bm.DuplicateFieldKeyBlock):
-                    names = [f.key.lower() for f in entry.fields]
-                    dup = sorted({n for n in names if names.count(n) > 1})
-                    self._problem(line, f"duplicate field {', '.join(map(repr, dup))}", entry.key)
             elif isinstance(b, bm.String):
                 blk = Block("string", start, end, line, b.key)
                 self.strings[b.key.lower()] = b.value
@@ -344,13 +340,21 @@ class BibFile:
             if blk.kind != "entry":
                 continue
             lower = blk.key.lower()
-            if lower in seen:
+            if not lower:  # @article{, ...}: some exporters write entries without keys
+                self._problem(blk.line, "entry without a key (it cannot be cited)", None,
+                              rule="missing-key")
+            elif lower in seen:
                 first = seen[lower]
                 self._problem(blk.line, f"duplicate key {blk.key!r} (also on line {first.line}); "
                               "both entries are kept", blk.key, rule="duplicate-key")
             else:
                 seen[lower] = blk
-            for f in blk.entry.fields:
+            fields = blk.entry.fields
+            if len({f.key.lower() for f in fields}) < len(fields):
+                for name, lines in duplicate_fields(blk.entry).items():
+                    self._problem(lines[1], _duplicate_field_message(name, lines), blk.key,
+                                  rule="duplicate-field")
+            for f in fields:
                 if "=" in f.value or "#" in f.value:
                     try:
                         bibtex.split_parts(f.value)
@@ -405,7 +409,11 @@ class BibFile:
     def replace_entry(self, key: str | Block, new_text: str) -> Block:
         """Replace one entry's source text; the new text must parse as exactly one entry."""
         blk = self.get(key)
-        entry = _parse_one_entry(new_text)
+        try:
+            entry = _parse_one_entry(new_text)
+        except _DuplicateFieldError:
+            self._refuse_duplicate_fields(blk)  # the entry had it already: say where
+            raise
         blk._text = new_text
         blk.entry = entry
         if entry.key != blk.key:
@@ -414,9 +422,23 @@ class BibFile:
         self.modified = True
         return blk
 
+    def _refuse_duplicate_fields(self, blk: Block) -> None:
+        """An entry with a field written twice is not edited field by field: which of the
+        two the edit should change (BibTeX reads the first, biber the last) is unclear."""
+        dups = duplicate_fields(blk.entry)
+        if dups and blk._text is None:
+            name, lines = next(iter(dups.items()))
+            raise InputError(f"{self.name}:{lines[1]}: error: {blk.key or 'the entry'}: "
+                             f"{_duplicate_field_message(name, lines)}; remove one (refbook "
+                             f"edit {blk.key}) before editing this entry")
+        if dups:
+            raise InputError(f"{self.name}: error: {blk.key}: field {next(iter(dups))!r} "
+                             "appears twice; remove one before editing this entry")
+
     def set_field(self, key: str | Block, name: str, value: str) -> Block:
         """Set (or add) one field, touching only that field's text."""
         blk = self.get(key)
+        self._refuse_duplicate_fields(blk)
         text = self.block_text(blk)
         spans = bibtex.scan_entry(text)
         if self.newline == "\r\n":  # a multi-line value must not mix line endings
@@ -462,6 +484,7 @@ class BibFile:
     def remove_field(self, key: str | Block, name: str) -> bool:
         """Remove one field (and its line when it sits on a line of its own)."""
         blk = self.get(key)
+        self._refuse_duplicate_fields(blk)
         text = self.block_text(blk)
         spans = bibtex.scan_entry(text)
         for f in spans.fields:
@@ -633,10 +656,35 @@ class BibFile:
         self._index = None
 
 
+def duplicate_fields(entry) -> dict[str, list[int]]:
+    """Field names written more than once in a (bibtexparser) entry, with the 1-based
+    lines where each is written, relative to the parsed text."""
+    lines: dict[str, list[int]] = {}
+    for f in entry.fields:
+        lines.setdefault(f.key.lower(), []).append(f.start_line + 1)
+    return {name: at for name, at in lines.items() if len(at) > 1}
+
+
+def _duplicate_field_message(name: str, lines: list[int]) -> str:
+    where = ", ".join(map(str, lines[:-1])) + f" and {lines[-1]}"
+    times = "twice" if len(lines) == 2 else f"{len(lines)} times"
+    return f"field {name!r} written {times} (lines {where}); BibTeX reads the first"
+
+
+class _DuplicateFieldError(UsageError):
+    pass
+
+
 def _parse_one_entry(text: str):
     library, records = _parse_blocks(text)
     from bibtexparser import model as bm
 
+    for b in library.blocks:
+        entry = getattr(b, "ignore_error_block", b)
+        dups = duplicate_fields(entry) if isinstance(entry, bm.Entry) else {}
+        if dups:  # (bibtexparser tells only exact-case repeats: Title and title are too)
+            raise _DuplicateFieldError(f"not a valid BibTeX entry: field {next(iter(dups))!r} "
+                                       "written twice")
     entries = [b for b in library.blocks if isinstance(b, bm.Entry)]
     others = [b for b in library.blocks if not isinstance(b, (bm.Entry, bm.ImplicitComment))]
     if len(entries) != 1 or others or library.failed_blocks:

@@ -28,6 +28,7 @@ def run(text: str, rule_id: str) -> list[str]:
 CASES = [
     ("required-fields", "@article{a, title={T}, year={2020}}",
      "@article{a, author={X, Y}, title={T}, journal={J}, year={2020}}"),
+    ("duplicate-field", "@misc{a, title={T},\n  Title={U}}", "@misc{a, title={T}, note={U}}"),
     ("missing-annotation", "@misc{a, title={T}}", "@misc{a, title={T}, annote={Why.}}"),
     ("missing-urldate", "@online{a, title={T}, url={https://x.org}, year={2020}}",
      "@online{a, title={T}, url={https://x.org}, year={2020}, urldate={2024-01-02}}"),
@@ -211,3 +212,32 @@ def test_list_rules(cli):
     out = cli("lint", "--list-rules")
     assert out.exit_code == 0
     assert len(out.stdout.splitlines()) == len(RULES) + 1
+
+
+DUPLICATE_FIELD = ("@article{first,\n  title = {One},\n  pages = {1-2},\n}\n\n"
+                   "@article{twice,\n  title = {Two},\n  year = {2020},\n  title = {Again},\n"
+                   "  pages = {3-4},\n}\n\n@article{last,\n  pages = {5-6},\n}\n")
+
+
+def test_duplicate_field_is_a_finding_and_the_rest_is_fixed(cli, tmp_path):
+    """'lint --fix --dry-run' said "not a single valid BibTeX entry" (no file, no line)."""
+    path = tmp_path / "d.bib"
+    path.write_text(DUPLICATE_FIELD)
+    out = cli("lint", "--bib", str(path), "--select", "duplicate-field")
+    assert (f"{path}:9: error: [duplicate-field] twice: field 'title' written twice (lines 7 "
+            "and 9); BibTeX reads the first: remove one") in out.stdout.splitlines()
+    assert out.stdout.count("[duplicate-field]") == 1  # not also as a [syntax] problem
+    dry = cli("lint", "--bib", str(path), "--fix", "--dry-run")
+    assert dry.exit_code == 0, dry.stderr
+    assert "+  pages = {1--2}," in dry.stdout and "+  pages = {5--6}," in dry.stdout
+    assert "3--4" not in dry.stdout  # the entry waits for the hand fix
+    assert "2 fix(es) would be applied" in dry.stderr
+    assert path.read_text() == DUPLICATE_FIELD
+    fixed = cli("lint", "--bib", str(path), "--fix")
+    assert fixed.exit_code == 0, fixed.stderr
+    assert path.read_text() == DUPLICATE_FIELD.replace("{1-2}", "{1--2}").replace("{5-6}", "{5--6}")
+
+
+def test_duplicate_field_can_be_suppressed():
+    text = "% refbook: ignore[duplicate-field]\n" + DUPLICATE_FIELD.split("\n\n")[1] + "\n"
+    assert run(text, "duplicate-field") == []

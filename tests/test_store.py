@@ -180,6 +180,18 @@ def test_duplicate_keys_are_reported_with_both_lines_and_kept():
     assert dups[0].line == 6
 
 
+def test_keyless_entries_are_reported_once_each_with_their_line():
+    """58 entries '@article{,' were reported 57 times as "duplicate key ''"."""
+    bib = BibFile("@article{,\n  title = {A},\n}\n\n@article{,\n  title = {B},\n}\n\n"
+                  "@misc{named, title = {C}}\n\n@book{, title = {D}}\n", name="k.bib")
+    assert [str(p) for p in bib.problems] == [
+        "k.bib:1: error: entry without a key (it cannot be cited)",
+        "k.bib:5: error: entry without a key (it cannot be cited)",
+        "k.bib:11: error: entry without a key (it cannot be cited)",
+    ]
+    assert len(bib.entries()) == 4
+
+
 # -- saving -------------------------------------------------------------------------
 
 
@@ -294,8 +306,8 @@ MALFORMED_CASES = {
     "binary_garbage.bib": (3, "binary_garbage.bib:3: error: binary data (NUL byte); this is not "
                               "a BibTeX file"),
     "no_entries.bib": (3, "no_entries.bib: error: no BibTeX entries found"),
-    "duplicate_field.bib": (0, "duplicate_field.bib:1: error: duplicate field 'title' (near key "
-                               "dupfield2020)"),
+    "duplicate_field.bib": (0, "duplicate_field.bib:3: error: field 'title' written twice "
+                               "(lines 2 and 3); BibTeX reads the first (near key dupfield2020)"),
     "one_bad_among_good.bib": (0, "one_bad_among_good.bib:6: error: entry is not closed: "
                                   "unbalanced '{' or '\"' before the next entry on line 11 (near "
                                   "key broken2020)"),

@@ -98,10 +98,15 @@ def command(keys, fmt, style, to, annotated, standalone, normalize, query, cited
         style = style or cfg["export.style"]
         pandoc = cfg["export.pandoc"] or None
         for e in entries:
-            missing = [n for n, v in (("year", e.year), ("title", e.title)) if not v]
-            if missing:
-                warn(f"{lib.path}:{e.line}: warning: {e.key} has no {' or '.join(missing)}; "
-                     "rendered as pandoc does (n.d.)")
+            if not e.year and not e.title:
+                said = "has no year or title; rendered as pandoc does (n.d.)"
+            elif not e.year:
+                said = "has no year; rendered as pandoc does (n.d.)"
+            elif not e.title:
+                said = "has no title"
+            else:
+                continue
+            warn(f"{lib.path}:{e.line}: warning: {e.key or 'entry without a key'} {said}")
         if as_json and (standalone or annotated):
             raise click.UsageError("--json gives the references alone "
                                    "(no --standalone or --annotated)")

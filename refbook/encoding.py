@@ -406,15 +406,23 @@ def read_text(path: str | os.PathLike, encoding: str | None = None, *, detect: b
     ``encoding`` if given, else by byte-order mark, declaration, UTF-8, or detection.
     Unreadable files are ``InputError``s (exit 3) with one line naming the file."""
     p = str(path)
+    return decode(read_bytes(p), p, encoding, detect=detect, option=option, what=what)
+
+
+def read_bytes(path: str | os.PathLike, kind: str = "") -> bytes:
+    """A file's bytes; what stops reading it is an ``InputError`` naming the file (``kind``,
+    e.g. "a .bib file", completes "is a directory, not ...")."""
+    from pathlib import Path
+
+    p = str(path)
     try:
-        with open(p, "rb") as fh:
-            data = fh.read()
+        return Path(p).read_bytes()
     except IsADirectoryError:
-        raise InputError(f"{p}: error: is a directory") from None
+        raise InputError(f"{p}: error: is a directory" + (f", not {kind}" if kind else "")
+                         ) from None
     except FileNotFoundError:
         raise InputError(f"{p}: error: no such file") from None
     except PermissionError:
         raise InputError(f"{p}: error: permission denied") from None
     except OSError as exc:
         raise InputError(f"{p}: error: cannot read ({exc.strerror})") from None
-    return decode(data, p, encoding, detect=detect, option=option, what=what)

@@ -571,27 +571,15 @@ _LETTERS = str.maketrans({"ł": "l", "ø": "o", "ı": "i", "đ": "d", "ß": "ss"
 @lru_cache(maxsize=65536)
 def _folded_names(value: str) -> tuple[tuple[str, str], ...]:
     """(family, initials) of each name of a BibTeX name list, folded; corporate names
-    (in braces) left out."""
-    from bibtexparser.middlewares.names import (
-        InvalidNameError,
-        parse_single_name_into_parts,
-        split_multiple_persons_names,
-    )
+    (in braces) and "others" left out."""
+    from .model import parse_names
 
     out = []
-    for name in split_multiple_persons_names(value):
-        name = name.strip()
-        if not name or name.startswith("{") and name.endswith("}"):
-            continue
-        try:
-            parts = parse_single_name_into_parts(name, strict=False)
-        except (InvalidNameError, TypeError, ValueError):
-            continue
-        if any(c.isdigit() for c in "".join(parts.last)):
-            continue  # Barker1, Barker2: numbered test names, not spellings
-        family = _family_key(" ".join(parts.last))  # particles are not spelling (van/van der)
-        initials = "".join(w[:1] for w in re.findall(r"\w+", fold(_COMMAND.sub(
-            "", " ".join(parts.first).replace("-", " ")))))
+    for person in parse_names(value):
+        if person.literal or any(c.isdigit() for c in person.last):
+            continue  # a corporate name; Barker1, Barker2: numbered test names
+        family = _family_key(person.last)  # particles are not spelling (van/van der)
+        initials = "".join(w[:1] for w in re.findall(r"\w+", fold(person.first.replace("-", " "))))
         if family and initials:
             out.append((family, initials))
     return tuple(out)

@@ -219,17 +219,10 @@ class BibFile:
 
             data = sys.stdin.buffer.read()
             return cls._decoded(_decode(data, "<stdin>", encoding), "-", None)
+        from .encoding import read_bytes
+
         p = Path(path)
-        try:
-            data = p.read_bytes()
-        except IsADirectoryError:
-            raise InputError(f"{p}: error: is a directory, not a .bib file") from None
-        except FileNotFoundError:
-            raise InputError(f"{p}: error: no such file") from None
-        except PermissionError:
-            raise InputError(f"{p}: error: permission denied") from None
-        except OSError as exc:
-            raise InputError(f"{p}: error: cannot read ({exc.strerror})") from None
+        data = read_bytes(p, "a .bib file")
         return cls._decoded(_decode(data, str(p), encoding), p, data)
 
     @classmethod

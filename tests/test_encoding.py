@@ -10,6 +10,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import refbook
 from refbook.encoding import decode, likely_encodings, lookup
@@ -316,3 +318,42 @@ def test_a_lossy_reading_is_refused():
     data = "% Encoding: utf-7\n@misc{a, title={+AGE-}}\n".encode("ascii")
     with pytest.raises(InputError, match="written back unchanged"):
         decode(data, "x.bib")
+
+
+# -- property: any text, any of these encodings: read as written, edits touch only their entry
+
+_HEADERS = {
+    "utf-8": ("", b""), "utf-8-bom": ("", codecs.BOM_UTF8),
+    "utf-16-le": ("", codecs.BOM_UTF16_LE), "utf-16-be": ("", codecs.BOM_UTF16_BE),
+    "cp1252": ("% Encoding: windows-1252\n\n", b""),
+    "latin-1": ("% -*- coding: latin-1 -*-\n\n", b""),
+}
+_CODEC = {"utf-8-bom": "utf-8"}
+_LATIN = "abcXYZ 019,.:;-éèçñüöäßÅØæœ€–“”"
+
+
+@settings(max_examples=60, deadline=None)
+@given(kind=st.sampled_from(sorted(_HEADERS)),
+       title=st.text(alphabet=_LATIN, min_size=1, max_size=30).map(str.strip).filter(bool),
+       note=st.text(alphabet=_LATIN, min_size=1, max_size=20).map(str.strip).filter(bool),
+       crlf=st.booleans())
+def test_property_text_in_any_encoding_reads_back_and_edits_stay_local(
+        tmp_path_factory, kind, title, note, crlf):
+    codec = _CODEC.get(kind, kind)
+    if kind in ("latin-1",):
+        title = title.replace("€", "E").replace("–", "-").replace("“", '"').replace("”", '"')
+        title = title.replace("œ", "oe")
+        note = note.replace("€", "E").replace("–", "-").replace("“", "").replace("”", "")
+        note = note.replace("œ", "oe")
+    header, bom = _HEADERS[kind]
+    text = (header + f"@misc{{a,\n  title = {{{title}}},\n}}\n\n@misc{{b,\n  title = {{B}},\n}}\n")
+    nl = "\r\n" if crlf else "\n"
+    text = text.replace("\n", nl)
+    path = tmp_path_factory.mktemp("p") / "x.bib"
+    path.write_bytes(bom + text.encode(codec))
+    lib = refbook.load(path)
+    assert lib["a"].get("title") == title
+    lib["b"]["note"] = note
+    lib.save()
+    expected = text.replace(f"  title = {{B}},{nl}}}", f"  title = {{B}},{nl}  note = {{{note}}},{nl}}}")
+    assert path.read_bytes() == bom + expected.encode(codec)

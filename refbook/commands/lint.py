@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, bib_path, force_option, get_config
+from ._common import bib_encoding, bib_option, bib_path, force_option, get_config
 
 FORMATS = ("table", "plain", "json", "github", "sarif", "junit")
 
@@ -52,12 +52,13 @@ def command(files, select, ignore, fmt, as_json, fail_on, fix, dry_run, list_rul
     rules = select_rules(select or cfg["lint.select"], [*cfg["lint.ignore"], *ignore])
     paths = list(files) or [bib_path()]
     if fix:
-        return max(_fix(path, rules, dry_run, force) for path in paths)
+        return max(_fix(path, rules, dry_run, force, bib_encoding()) for path in paths)
     from ..model import load
     from ..output import busy
 
     with busy(f"linting {', '.join(paths)}…"):
-        findings = [f for path in paths for f in _lint(load(path), rules).findings]
+        encoding = bib_encoding()
+        findings = [f for path in paths for f in _lint(load(path, encoding), rules).findings]
     fmt = "json" if as_json else fmt or ("table" if choose_mode(False) == "rich" else "plain")
     render(findings, fmt, tool="refbook lint", rules={r.id: r.doc for r in rules})
     return 1 if fails(findings, fail_on or cfg["lint.fail_on"]) else 0
@@ -69,7 +70,8 @@ def _lint(lib, rules):
     return lint(lib, rules)
 
 
-def _fix(path: str, rules, dry_run: bool, force: bool = False) -> int:
+def _fix(path: str, rules, dry_run: bool, force: bool = False,
+         encoding: str | None = None) -> int:
     """Apply safe fixes in rounds (a fix can reveal another), through the store."""
     import difflib
     import sys
@@ -93,7 +95,7 @@ def _fix(path: str, rules, dry_run: bool, force: bool = False) -> int:
         return total
 
     if dry_run:
-        bib = BibFile.read(path)
+        bib = BibFile.read(path, encoding)
         n = rounds(bib)
         diff = difflib.unified_diff(bib.text.splitlines(keepends=True),
                                     bib.render().splitlines(keepends=True),
@@ -101,7 +103,7 @@ def _fix(path: str, rules, dry_run: bool, force: bool = False) -> int:
         sys.stdout.writelines(diff)
         sys.stderr.write(f"{n} fix(es) would be applied (dry run: nothing written)\n")
         return 0
-    with editing(path, force=force) as bib:
+    with editing(path, force=force, encoding=encoding) as bib:
         n = rounds(bib)
     sys.stderr.write(f"{n} fix(es) applied to {path}\n")
     return 0

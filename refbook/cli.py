@@ -47,7 +47,7 @@ Exit codes:
   2  usage error (bad option or query)
   3  unreadable or unparseable input
   4  configuration error (bad refbook.toml, pandoc missing)
-  5  the .bib could not be saved (changed on disk, lock timeout)
+  5  a file could not be written (read-only, changed on disk, disk full…)
   6  network error while fetching data
 """
 
@@ -79,8 +79,12 @@ class LazyGroup(click.Group):
 @click.option("--bib", "bib", metavar="PATH", envvar=None,
               help="Bibliography file (default: $REFBOOK_BIB, the config's `bib`, or "
                    "references.bib found from the current directory upward; - for stdin).")
+@click.option("--encoding", "encoding", metavar="ENC",
+              help="Encoding of the bibliography (default: the `encoding` setting, else its "
+                   "byte-order mark or JabRef '% Encoding:' header, else UTF-8); it is "
+                   "written back in the same encoding.")
 @click.pass_context
-def cli(ctx: click.Context, bib: str | None) -> None:
+def cli(ctx: click.Context, bib: str | None, encoding: str | None) -> None:
     """refbook: an annotated bibliography in a plain BibTeX file.
 
     List, search, check and export the references in references.bib.
@@ -88,6 +92,8 @@ def cli(ctx: click.Context, bib: str | None) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["bib"] = bib
+    if encoding:
+        ctx.obj["encoding"] = encoding
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -114,12 +114,14 @@ def run(argv: list[str] | None = None) -> int:
         sys.stderr.write("Aborted.\n")
         return 130
     except click.ClickException as exc:
-        exc.show()
+        _show_click_error(exc)
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except RefbookError as exc:
-        sys.stderr.write(f"refbook: {exc}\n")
+        from .output import warn
+
+        warn(f"refbook: {exc}")  # file names, keys and values shown with visible controls
         return exc.exit_code
     except BrokenPipeError:
         _quiet_stdout()  # `refbook list | head`: the reader left; exit quietly like other Unix tools
@@ -128,6 +130,18 @@ def run(argv: list[str] | None = None) -> int:
         sys.stderr.write("Interrupted.\n")
         return 130
     return rv if isinstance(rv, int) else 0
+
+
+def _show_click_error(exc: click.ClickException) -> None:
+    """Click's message (usage, hint, error), its control characters made visible: it
+    can quote an argument, such as a file name, and the terminal must not obey it."""
+    import io
+
+    from .output import visible
+
+    buffer = io.StringIO()
+    exc.show(file=buffer)
+    sys.stderr.write(visible(buffer.getvalue()))
 
 
 def _quiet_stdout() -> None:

@@ -564,6 +564,26 @@ def _non_ascii(entry: Entry, ctx: Context) -> Iterator[Issue]:
             yield Issue(f"{name} has characters 8-bit BibTeX cannot handle: {''.join(odd)}", name)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")  # CR LF is a line end
+_MAYBE_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # one character class: fast
+
+
+@rule("control-character", "encoding", "warning",
+      "A key or field holds a control character (a terminal escape sequence, a bell): "
+      "invisible in print, and a bibliography from someone else may use it on a terminal.")
+def _control_character(entry: Entry, ctx: Context) -> Iterator[Issue]:
+    def named(value: str) -> str:  # U+001B, never the character itself
+        return " ".join(f"U+{ord(c):04X}" for c in sorted(set(_CONTROL.findall(value))))
+
+    if _MAYBE_CONTROL.search(entry.source) is None:  # the usual case: one quick scan
+        return
+    if _CONTROL.search(entry.key):
+        yield Issue(f"the key holds control characters: {named(entry.key)}")
+    for name, value in entry.fields.items():
+        if _CONTROL.search(value):
+            yield Issue(f"{name} holds control characters: {named(value)}", name)
+
+
 @rule("author-spelling", "authors", "warning",
       "The same author seems spelled two ways across entries: family names a letter or two "
       "apart (not one the start of the other, as Martin/Martinez), the same initials, and a "

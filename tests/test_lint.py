@@ -73,6 +73,8 @@ CASES = [
      r"@misc{a, title={Up 50\% in R\&D}, url={https://x.org/a%20b}}"),
     ("non-ascii", "@misc{a, author={Mu\u1e25ammad, A.}, title={T}}",
      "@misc{a, author={Schr\u00f6der, J.}, title={T}}"),
+    ("control-character", "@misc{a, title={T \x1b]0;pwned\x07 \x1b[2J}}",
+     "@misc{a, title={T\twith a tab}, note={two\n  lines}}"),
     ("author-spelling", "@misc{a, author={Siddique, Ahmed and Khan, Imran}, title={T}}\n"
                         "@misc{b, author={Siddiqui, Ahmed and Khan, Imran}, title={U}}",
      # different initials; no co-author or venue in common; one name the start of the other

@@ -51,7 +51,7 @@ def command(sources, dois, urls, fmt, force, merge_into, dry_run, annotation, ke
     from ..edits import add, diff
     from ..errors import UsageError
     from ..model import normalize_doi
-    from ..output import choose_mode, warn
+    from ..output import JSON, choose_mode, emit_document, warn
     from ..output.edits import render_edit
     from ..store import editing
 
@@ -101,11 +101,14 @@ def command(sources, dois, urls, fmt, force, merge_into, dry_run, annotation, ke
              "skipped": [{"source": s, "evidence": e} for s, e in report.skipped]}
     if dry_run:
         extra["diff"] = patch
-        lines = [patch.rstrip("\n")] if patch else []
+        lines = []
     else:
         lines = report.added  # the new keys, one per line, for scripts
-    render_edit(path, changes, choose_mode(as_json), saved=bool(changes) and not dry_run,
-                lines=lines, extra=extra)
+    mode = choose_mode(as_json)
+    render_edit(path, changes, mode, saved=bool(changes) and not dry_run, lines=lines,
+                extra=extra)
+    if dry_run and patch and mode != JSON:
+        emit_document(patch)  # a diff: exact when piped, like the file it would write
     return 1 if report.skipped and not report.added and not report.merged else 0
 
 

@@ -19,6 +19,7 @@ def command(key: str, force: bool, as_json: bool) -> int:
 
     from ..editor import edit_text
     from ..errors import UsageError
+    from ..output import visible
 
     status = 0
     with reported_edit(as_json, force=force) as edit:
@@ -34,8 +35,8 @@ def command(key: str, force: bool, as_json: bool) -> int:
                 bib.replace_entry(blk, text)
                 break
             except UsageError as exc:
-                if not _click.confirm(f"{str(exc).rstrip('.')}. Edit again?", default=True,
-                                      err=True):
+                if not _click.confirm(visible(f"{str(exc).rstrip('.')}. Edit again?"),
+                                      default=True, err=True):
                     status = 1
                     break
     return status

@@ -77,7 +77,6 @@ def command(keys, fmt, style, to, annotated, standalone, normalize, query, cited
     --json alone is --format json (refbook's schema); with --style it gives each
     formatted reference as {"key", "style", "to", "reference"}, in the style's order.
     """
-    import sys
 
     from .. import export
     from ..output import busy, warn
@@ -133,5 +132,7 @@ def command(keys, fmt, style, to, annotated, standalone, normalize, query, cited
 
         write_output(output, text.encode("utf-8"))
     else:
-        sys.stdout.write(text)
+        from ..output import emit_document
+
+        emit_document(text)
     return 0

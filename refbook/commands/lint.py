@@ -74,10 +74,10 @@ def _fix(path: str, rules, dry_run: bool, force: bool = False,
          encoding: str | None = None) -> int:
     """Apply safe fixes in rounds (a fix can reveal another), through the store."""
     import difflib
-    import sys
 
     from ..lint import apply_fixes
     from ..model import Library
+    from ..output import emit_document, warn
     from ..store import BibFile, editing
 
     def rounds(bib: BibFile) -> int:
@@ -100,10 +100,10 @@ def _fix(path: str, rules, dry_run: bool, force: bool = False,
         diff = difflib.unified_diff(bib.text.splitlines(keepends=True),
                                     bib.render().splitlines(keepends=True),
                                     fromfile=f"a/{path}", tofile=f"b/{path}")
-        sys.stdout.writelines(diff)
-        sys.stderr.write(f"{n} fix(es) would be applied (dry run: nothing written)\n")
+        emit_document("".join(diff))
+        warn(f"{n} fix(es) would be applied (dry run: nothing written)")
         return 0
     with editing(path, force=force, encoding=encoding) as bib:
         n = rounds(bib)
-    sys.stderr.write(f"{n} fix(es) applied to {path}\n")
+    warn(f"{n} fix(es) applied to {path}")
     return 0

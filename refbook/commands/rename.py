@@ -31,11 +31,10 @@ def command(old: str, new: str, manuscripts: tuple[str, ...], force: bool, as_js
 
     With --in, every manuscript is read (in its own encoding) and checked before anything
     is written, and the .bib and the manuscripts are all renamed or none is."""
-    import sys
 
     from ..edits import rename, rename_in_manuscript
     from ..manuscript import syntax_for
-    from ..output import choose_mode
+    from ..output import choose_mode, warn
     from ..output.edits import render_edit
     from ..store import editing, refuse_readonly, stage_write
 
@@ -72,7 +71,7 @@ def command(old: str, new: str, manuscripts: tuple[str, ...], force: bool, as_js
     for s in staged:  # the .bib is saved: the manuscripts follow
         s.commit()
     for path, count in renamed_in.items():
-        sys.stderr.write(f"{path}: {count} citation(s) renamed\n")
+        warn(f"{path}: {count} citation(s) renamed")
     render_edit(bib_file, changes, choose_mode(as_json), extra={"manuscripts": renamed_in})
     return 0
 

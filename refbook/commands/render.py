@@ -68,8 +68,8 @@ def command(essay, style, to, output, annotated, heading, allow_missing, as_json
             render_report(result, "plain", lib.path, uncited=False)
         finally:
             sys.stdout = old
-        sys.stderr.write("refbook: render stopped: citations without an entry "
-                         "(--allow-missing renders anyway)\n")
+        warn("refbook: render stopped: citations without an entry "
+             "(--allow-missing renders anyway)")
         return 1
     from ..errors import InputError
 
@@ -84,5 +84,7 @@ def command(essay, style, to, output, annotated, heading, allow_missing, as_json
     if json_mode:
         emit_json(report if output else {**report, "text": text})
     elif not output:
-        sys.stdout.write(text)
+        from ..output import emit_document
+
+        emit_document(text)
     return 0

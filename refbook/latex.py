@@ -16,7 +16,9 @@ TeX math is taken out first and converted on its own (see below).
 ``tests/test_latex.py`` checks that both give the same text on every value of the real
 corpora and on generated LaTeX.  One deliberate difference from pylatexenc: a bare ``&``
 (a LaTeX error that BibTeX users make all the time) stays ``&`` instead of vanishing as
-a table column separator.
+a table column separator; and a bare ``%`` stays ``%`` instead of cutting the rest of
+the line as a comment (refbook writes ``\%``, see ``refbook.plaintext``; ``lint`` reports
+a bare one).
 
 Beyond pylatexenc's defaults, as pandoc's BibLaTeX reader reads them: biblatex's
 commands (``\mkbibquote``/``\enquote`` give quotation marks, ``\hyphen`` a hyphen,
@@ -47,6 +49,13 @@ LOGOS = {
     "LuaLaTeX": "LuaLaTeX", "BibLaTeX": "BibLaTeX", "LyX": "LyX", "TeXLive": "TeX Live",
 }
 
+# The text-mode commands for ASCII characters that pylatexenc drops or turns into another
+# character (\textasciicircum gives U+02C6): as LaTeX prints them, and pandoc reads them.
+TEXT_SYMBOLS = {
+    "textasciicircum": "^", "textquotedbl": '"', "textbar": "|", "textless": "<",
+    "textgreater": ">", "textunderscore": "_", "textbraceleft": "{", "textbraceright": "}",
+}
+
 # Text ligatures pylatexenc turns into characters (its "specials"), read left to right,
 # longest first
 _TEXT_SPECIALS = {"---": "\u2014", "--": "\u2013", "``": "\u201c", "''": "\u201d",
@@ -56,7 +65,7 @@ _TOKEN = re.compile(r"\\([^\W\d_]+)(\s*)|\\(.)|([{}])|([^\\{}]+)", re.DOTALL)
 # names the LaTeX walker itself treats specially (environments, verbatim, math)
 _PARSER_SPECIAL = frozenset({"begin", "end", "verb", "(", ")", "[", "]"})
 _NEEDS_PARSING = re.compile(r"[\\$%{}]")
-_NEEDS_PYLATEXENC = re.compile(r"[$%]|\\$|\n\s*\n")
+_NEEDS_PYLATEXENC = re.compile(r"[$]|\\$|\n\s*\n")
 _converter = None
 
 
@@ -81,7 +90,7 @@ def fold(text: str) -> str:
 
 def decode_with_pylatexenc(value: str) -> str:
     """The reference decoding (not collapsed), with refbook's logos, biblatex's commands,
-    TeX math and ``&`` kept."""
+    TeX math, ``&`` and ``%`` kept."""
     value, maths = _extract_math(value)
     return _quotes(_restore_math(_decode(value), maths))
 
@@ -89,11 +98,15 @@ def decode_with_pylatexenc(value: str) -> str:
 def _decode(value: str) -> str:
     """pylatexenc on text without math (math was taken out by ``_extract_math``)."""
     try:
-        text = _pylatexenc().latex_to_text(value.replace("\\&", "\0").replace("&", "\\&")
-                                           .replace("\0", "\\&"), latex_context=_walker_db())
+        text = _pylatexenc().latex_to_text(BARE_SPECIAL.sub(r"\1\\\2", value),
+                                           latex_context=_walker_db())
     except Exception:  # pylatexenc is tolerant, but never let display crash on odd input
         text = value.replace("{", "").replace("}", "")
     return text
+
+
+# an ``&`` or ``%`` not escaped by a backslash (``\\%`` is a line break, then a bare ``%``)
+BARE_SPECIAL = re.compile(r"(?<!\\)((?:\\\\)*)([&%])")
 
 
 def _collapse(text: str) -> str:
@@ -171,7 +184,7 @@ def _accent_argument(tokens: list[tuple[str, ...]], i: int) -> tuple[str | None,
 def _macro_kind(name: str) -> str | None:
     """'' for a macro without arguments, 'accent' for one taking a single mandatory
     argument that pylatexenc turns into an accented character, None for the rest."""
-    if name in LOGOS:
+    if name in LOGOS or name in TEXT_SYMBOLS:
         return ""
     if name in _PARSER_SPECIAL:
         return None
@@ -219,6 +232,8 @@ def _pylatexenc():
         db = get_default_latex_context_db()
         db.add_context_category("refbook-logos", prepend=True, macros=[
             MacroTextSpec(name, simplify_repl=text) for name, text in LOGOS.items()])
+        db.add_context_category("refbook-symbols", prepend=True, macros=[
+            MacroTextSpec(name, simplify_repl=text) for name, text in TEXT_SYMBOLS.items()])
         db.add_context_category("refbook-biblatex", prepend=True, macros=[
             MacroTextSpec(name, simplify_repl=_last_argument(repl) if "%s" in repl else repl)
             for name, (_args, repl) in BIBLATEX_MACROS.items()])
@@ -244,7 +259,7 @@ BIBLATEX_MACROS: dict[str, tuple[str, str]] = {
     "addnbspace": ("", " "), "addthinspace": ("", " "), "addnbthinspace": ("", " "),
     "adddotspace": ("", ". "), "addabbrvspace": ("", " "), "addslash": ("", "/"),
     "addhyphen": ("", "-"), "addendash": ("", "\u2013"), "textendash": ("", "\u2013"),
-    "textemdash": ("", "\u2014"), "textquotedbl": ("", '"'), "textasciigrave": ("", "`"),
+    "textemdash": ("", "\u2014"), "textasciigrave": ("", "`"),
     "nopp": ("", ""), "index": ("[{", ""), "label": ("{", ""), "glossary": ("{", ""),
     "bibstring": ("{", "%s"), "biblstring": ("{", "%s"),
     "bibsstring": ("{", "%s"),

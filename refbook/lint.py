@@ -2,8 +2,9 @@
 
 A rule has a stable id, a family, a default severity, a one-line doc, and a function
 ``check(entry, ctx)`` that yields ``Issue`` records (message, field, optional safe fix).
-Library-wide rules (duplicates, spellings) are ``check_all(entries, ctx)``.  Rules are
-registered with ``@rule``; ``refbook lint --select/--ignore`` take ids or families.
+Library-wide rules (duplicates, spellings) are ``check_all(entries, ctx)``; rules about
+the file's other blocks (``@string``) are ``check_file(bib, ctx)`` and give a line.  Rules
+are registered with ``@rule``; ``refbook lint --select/--ignore`` take ids or families.
 
 Findings point at the field's value in the file (line and column).  Safe fixes are field
 edits applied through the store (minimal diff, atomic, locked); unsafe changes are never
@@ -19,7 +20,9 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
+from .bibtex import MONTH_MACROS, macro_names
 from .findings import Finding
 from .model import Entry, fold, normalize_doi, to_text
 
@@ -66,6 +69,7 @@ class Issue:
     field: str | None = None
     fix: tuple[str, str] | None = None  # (field, new value): a safe fix
     key: str | None = None  # for library-wide rules: the entry concerned
+    line: int | None = None  # where, when not the field's (first) line (file rules: the defect's)
 
 
 @dataclass(frozen=True)
@@ -77,16 +81,17 @@ class Rule:
     check: Callable | None = None  # per entry
     check_all: Callable | None = None  # over the whole library
     fixable: bool = False
+    check_file: Callable | None = None  # over the file's blocks (BibFile)
 
 
 RULES: dict[str, Rule] = {}
 
 
 def rule(id: str, family: str, severity: str, doc: str, *, library: bool = False,
-         fixable: bool = False):
+         fixable: bool = False, file: bool = False):
     def register(fn: Callable) -> Callable:
-        RULES[id] = Rule(id, family, severity, doc, None if library else fn,
-                         fn if library else None, fixable)
+        RULES[id] = Rule(id, family, severity, doc, None if library or file else fn,
+                         fn if library else None, fixable, fn if file else None)
         return fn
     return register
 
@@ -110,6 +115,17 @@ def _required(entry: Entry, ctx: Context) -> Iterator[Issue]:
     for need in REQUIRED.get(entry.type, ()):
         if not _has(entry, need):
             yield Issue(f"@{entry.type} needs {' or '.join(need.split('|'))}")
+
+
+@rule("duplicate-field", "fields", "error",
+      "A field is written twice in one entry (BibTeX reads the first, some tools the last); "
+      "refbook edits the entry only once one is removed.")
+def _duplicate_field(entry: Entry, ctx: Context) -> Iterator[Issue]:
+    for name, lines in entry.duplicate_fields().items():
+        times = "twice" if len(lines) == 2 else f"{len(lines)} times"
+        yield Issue(f"field {name!r} written {times} (lines "
+                    f"{', '.join(map(str, lines[:-1]))} and {lines[-1]}); BibTeX reads the "
+                    "first: remove one", name, line=lines[1])
 
 
 @rule("missing-annotation", "annotated", "warning",
@@ -167,6 +183,38 @@ def _duplicate_doi(entries: list[Entry], ctx: Context) -> Iterator[Issue]:
                         key=e.key)
         else:
             seen[doi] = e
+
+
+@rule("duplicate-string", "strings", "warning",
+      "An @string macro is defined twice (names ignore case); as in BibTeX and biber, each "
+      "entry uses the definition above it.", file=True)
+def _duplicate_string(bib, ctx: Context) -> Iterator[Issue]:
+    # the store finds them while reading (every command warns); lint reports them as a rule
+    for problem in bib.problems:
+        if problem.rule == "duplicate-string":
+            yield Issue(problem.message, line=problem.line)
+
+
+@rule("undefined-string", "strings", "warning",
+      "A field uses a macro that no @string above the entry defines; BibTeX prints nothing "
+      "for it (refbook and pandoc show its name).")
+def _undefined_string(entry: Entry, ctx: Context) -> Iterator[Issue]:
+    macros = entry.macros
+    for name in entry.fields:
+        raw = entry.raw(name) or ""
+        if raw[:1] in ("{", '"') and "#" not in raw:
+            continue
+        for word in macro_names(raw):
+            low = word.lower()
+            if low in macros or low in MONTH_MACROS:
+                continue
+            if entry.macro_defined_later(low):
+                yield Issue(f"{name} uses @string {word!r} before its definition further down; "
+                            "BibTeX and biber read in order and treat it as undefined here",
+                            name)
+            else:
+                yield Issue(f"{name} uses @string {word!r}, which is not defined (BibTeX "
+                            "prints nothing for it)", name)
 
 
 # -- titles -------------------------------------------------------------------------------
@@ -278,8 +326,9 @@ def _acronyms(entry: Entry, ctx: Context) -> Iterator[Issue]:
 
 
 @rule("unprotected-proper-noun", "titles", "info",
-      "A proper noun in the title is not in braces (a known name, or one the file protects "
-      "elsewhere); sentence-case styles would lower-case it.")
+      "A proper noun in the title is not in braces (a known place or people, or a word the "
+      "file protects in a sentence-case title and never writes in lower case); sentence-case "
+      "styles would lower-case it.")
 def _proper_nouns(entry: Entry, ctx: Context) -> Iterator[Issue]:
     title = entry.get("title") or ""
     if "\\" in title:
@@ -287,13 +336,77 @@ def _proper_nouns(entry: Entry, ctx: Context) -> Iterator[Issue]:
     known = PROPER_NOUNS | ctx.protected_words
     found = []
     for start, end in _unbraced_spans(title):
-        for m in re.finditer(r"(?<![\w'’])[A-Z][a-z]+(?:'s)?", title[start:end]):
+        for m in re.finditer(r"(?<![\w'’])[A-Z][a-z]+(?:'s)?\b", title[start:end]):
             word = m.group(0)
-            if fold(word.removesuffix("'s")) in known:
+            if fold(word.removesuffix("'s")) in known and \
+                    not _SENTENCE_START.search(title, 0, start + m.start()):
                 found.append(word)
     if found:
         yield Issue(f"unprotected proper noun(s) in title: {', '.join(dict.fromkeys(found))}",
                     "title")
+
+
+# where a sentence (or a title's part) starts: its first word is capitalised anyway
+_SENTENCE_START = re.compile(r"(?:^\W*|[:.?!]\W*\s+\W*|\s-{1,3}\s+\W*|—\s*)\Z")
+# short words a sentence-case title also writes in lower case: they say nothing about it
+_FUNCTION_WORDS = _STOP | {
+    "from", "into", "onto", "over", "under", "between", "versus", "via", "van", "der", "de",
+    "von", "within", "without", "through", "using", "per", "vs", "et", "al", "its", "their",
+    "as", "or", "nor", "but", "du", "la", "le", "den", "del", "della", "di", "da", "dos", "das",
+}
+
+
+def _is_sentence_case(title: str) -> bool:
+    """True when the title is written in sentence case, so that its braces protect chosen
+    words (proper nouns) rather than every capitalised word (Zotero/Better BibTeX braces
+    each word of a title-case title: "{{Nanowire}} {{Growth}}")."""
+    lower = upper = 0
+    braced = sum(len(re.findall(r"\b[A-Z][a-z]+\b", m.group(1)))
+                 for m in re.finditer(r"\{+([^{}]*)\}+", title))
+    for start, end in _unbraced_spans(title):
+        for m in re.finditer(r"(?<![\\\w'’-])([A-Za-z][a-z]*[A-Za-z])(?![\w'’-])",
+                             title[start:end]):
+            word = m.group(1)
+            if len(word) < 3 or word.lower() in _FUNCTION_WORDS or \
+                    _SENTENCE_START.search(title, 0, start + m.start()):
+                continue
+            if word[0].islower():
+                lower += 1
+            elif not word.isupper():
+                upper += 1
+    return lower >= 2 and lower >= 2 * upper and lower >= braced
+
+
+def _lone_braced_words(title: str) -> set[str]:
+    """Capitalised words braced alone, not first in the title, and not in a run of braced
+    words ("({Current} {Source} {Density})" protects a term, not three proper nouns)."""
+    found = list(re.finditer(r"\{+([A-Z][a-z]+)\}+", title))
+    out = set()
+    for i, m in enumerate(found):
+        joined_before = i > 0 and not title[found[i - 1].end():m.start()].strip(" -")
+        joined_after = i + 1 < len(found) and not title[m.end():found[i + 1].start()].strip(" -")
+        if not (joined_before or joined_after or _SENTENCE_START.search(title, 0, m.start())):
+            out.add(fold(m.group(1)))
+    return out
+
+
+def protected_words(entries: Iterable[Entry]) -> set[str]:
+    """Proper nouns the file itself shows: words braced inside a sentence-case title (not
+    as its first word), that no title, abstract or keyword list writes in lower case."""
+    braced: set[str] = set()
+    lower: set[str] = set()
+    for e in entries:
+        title = e.get("title") or ""
+        if "{" in title and _is_sentence_case(title):
+            braced |= _lone_braced_words(title)
+    if not braced:
+        return braced
+    for e in entries:
+        for name in ("title", "subtitle", "booktitle", "abstract", "keywords", "note"):
+            value = e.get(name) or ""
+            for start, end in _unbraced_spans(value):
+                lower.update(re.findall(r"(?<![\\\w])[a-z][a-z'’]*[a-z]\b", value[start:end]))
+    return {w for w in braced if w not in lower}
 
 
 # -- URLs -------------------------------------------------------------------------------
@@ -422,6 +535,24 @@ def _volume_number(entry: Entry, ctx: Context) -> Iterator[Issue]:
 
 # -- characters, names --------------------------------------------------------------------
 
+@rule("bare-special", "encoding", "warning",
+      "A bare % or & in a text field: LaTeX and pandoc read % as the start of a comment "
+      "(the rest of the line is lost) and & as an error; write \\% and \\&.", fixable=True)
+def _bare_special(entry: Entry, ctx: Context) -> Iterator[Issue]:
+    from .latex import BARE_SPECIAL
+    from .plaintext import VERBATIM_FIELDS
+
+    for name, value in entry.fields.items():
+        if name in VERBATIM_FIELDS or not BARE_SPECIAL.search(value):
+            continue
+        found = sorted({m.group(2) for m in BARE_SPECIAL.finditer(value)})
+        escaped = " and ".join("\\" + c for c in found)
+        raw = entry.raw(name) or ""
+        fix = None if "#" in raw else (name, BARE_SPECIAL.sub(r"\1\\\2", value))
+        yield Issue(f"bare {' and '.join(found)} in {name}: LaTeX and pandoc do not read it "
+                    f"as text (write {escaped})", name, fix)
+
+
 
 @rule("non-ascii", "encoding", "info",
       "A character outside Latin-1 that 8-bit BibTeX cannot sort or case-change (use a LaTeX "
@@ -434,47 +565,115 @@ def _non_ascii(entry: Entry, ctx: Context) -> Iterator[Issue]:
             yield Issue(f"{name} has characters 8-bit BibTeX cannot handle: {''.join(odd)}", name)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")  # CR LF is a line end
+_MAYBE_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # one character class: fast
+
+
+@rule("control-character", "encoding", "warning",
+      "A key or field holds a control character (a terminal escape sequence, a bell): "
+      "invisible in print, and a bibliography from someone else may use it on a terminal.")
+def _control_character(entry: Entry, ctx: Context) -> Iterator[Issue]:
+    def named(value: str) -> str:  # U+001B, never the character itself
+        return " ".join(f"U+{ord(c):04X}" for c in sorted(set(_CONTROL.findall(value))))
+
+    if _MAYBE_CONTROL.search(entry.source) is None:  # the usual case: one quick scan
+        return
+    if _CONTROL.search(entry.key):
+        yield Issue(f"the key holds control characters: {named(entry.key)}")
+    for name, value in entry.fields.items():
+        if _CONTROL.search(value):
+            yield Issue(f"{name} holds control characters: {named(value)}", name)
+
+
 @rule("author-spelling", "authors", "warning",
-      "The same author seems spelled two ways across entries (same given name or initial, "
-      "family names differing by a letter or two).", library=True)
+      "The same author seems spelled two ways across entries: family names a letter or two "
+      "apart (not one the start of the other, as Martin/Martinez), the same initials, and a "
+      "co-author or venue in common.", library=True)
 def _author_spelling(entries: list[Entry], ctx: Context) -> Iterator[Issue]:
-    from bibtexparser.middlewares.names import (
-        InvalidNameError,
-        parse_single_name_into_parts,
-        split_multiple_persons_names,
-    )
     from rapidfuzz import fuzz
 
     # names are compared in a cheap folded form (no LaTeX decoding of every name)
-    spellings: dict[tuple[str, str], dict[str, Entry]] = defaultdict(dict)
+    people: dict[tuple[str, str], dict[str, list[tuple[str, Entry, set[str]]]]] = \
+        defaultdict(lambda: defaultdict(list))
     for e in entries:
-        for value in (e.get("author"), e.get("editor")):
-            if not value:
-                continue
-            for name in split_multiple_persons_names(value):
-                name = name.strip()
-                if not name or name.startswith("{") and name.endswith("}"):
-                    continue
-                try:
-                    parts = parse_single_name_into_parts(name, strict=False)
-                except (InvalidNameError, TypeError, ValueError):
-                    continue
-                family = _title_key(" ".join(parts.von + parts.last))
-                initial = _title_key(" ".join(parts.first))[:1]
-                if family and initial:
-                    spellings[(initial, family[:3])].setdefault(family, e)
-    for forms in spellings.values():
+        names = [n for value in (e.get("author"), e.get("editor")) if value
+                 for n in _folded_names(value)]
+        for family, initials in dict.fromkeys(names):
+            others = {f for f, _ in names if f != family}
+            people[(initials[:1], family[:3])][family].append((initials, e, others))
+    for forms in people.values():
+        if len(forms) < 2:
+            continue
         names = sorted(forms)
         for i, a in enumerate(names):
             for b in names[i + 1:]:
-                if fuzz.ratio(a, b) >= 80:
-                    ea, eb = forms[a], forms[b]
-                    da = next((p.family for p in ea.authors + ea.editors
-                               if _title_key(p.family) == a), a)
-                    db = next((p.family for p in eb.authors + eb.editors
-                               if _title_key(p.family) == b), b)
-                    yield Issue(f"author {db!r} ({eb.key}) and {da!r} ({ea.key}) with the same "
-                                "initial: one person spelled two ways?", "author", key=eb.key)
+                short = len(a) <= 6 and len(b) <= 6  # one letter changed in a short
+                if b.startswith(a) or a.startswith(b) or \
+                        fuzz.ratio(a, b) < (85 if short else 80):  # name: another name
+                    continue  # Martin/Martinez, Wan/Wang: two names, not one misspelled
+                if min(len(forms[a]), len(forms[b])) >= 3:
+                    continue  # both well attested (Chen and Cheung): two people
+                pair = _same_person(forms[a], forms[b])
+                if pair is None:
+                    continue
+                ea, eb = pair
+                da = next((p.family for p in ea.authors + ea.editors
+                           if _family_key(p.family) == a), a)
+                db = next((p.family for p in eb.authors + eb.editors
+                           if _family_key(p.family) == b), b)
+                yield Issue(f"author {db!r} ({eb.key}) and {da!r} ({ea.key}): same initials and "
+                            "a co-author or venue in common; one person spelled two ways?",
+                            "author", key=eb.key)
+
+
+@lru_cache(maxsize=65536)
+def _family_key(name: str) -> str:
+    """A family name as plain folded letters (Gani{\\`e}re, Kratochv{\\'\\i}l: ganiere,
+    kratochvil)."""
+    if "\\" in name or "{" in name:
+        from .latex import to_text
+
+        name = to_text(name)
+    return "".join(re.findall(r"[^\W\d_]+", fold(name).translate(_LETTERS)))
+
+
+# letters fold() keeps that are a plain letter with a stroke or another spelling
+_LETTERS = str.maketrans({"ł": "l", "ø": "o", "ı": "i", "đ": "d", "ß": "ss", "æ": "ae",
+                          "œ": "oe", "þ": "th", "ð": "d"})
+
+
+@lru_cache(maxsize=65536)
+def _folded_names(value: str) -> tuple[tuple[str, str], ...]:
+    """(family, initials) of each name of a BibTeX name list, folded; corporate names
+    (in braces) and "others" left out."""
+    from .model import parse_names
+
+    out = []
+    for person in parse_names(value):
+        if person.literal or any(c.isdigit() for c in person.last):
+            continue  # a corporate name; Barker1, Barker2: numbered test names
+        family = _family_key(person.last)  # particles are not spelling (van/van der)
+        initials = "".join(w[:1] for w in re.findall(r"\w+", fold(person.first.replace("-", " "))))
+        if family and initials:
+            out.append((family, initials))
+    return tuple(out)
+
+
+def _venue(e: Entry) -> str:
+    return _title_key(e.get("journal") or e.get("journaltitle") or e.get("booktitle") or "")
+
+
+def _same_person(a: list[tuple[str, Entry, set[str]]],
+                 b: list[tuple[str, Entry, set[str]]]) -> tuple[Entry, Entry] | None:
+    """Two entries, one with each spelling, whose people have compatible initials (J. and
+    J. M.) and share a co-author or a venue; None when no such pair exists."""
+    if {id(e) for _, e, _ in a} & {id(e) for _, e, _ in b}:
+        return None  # both in one author list: two people
+    for ia, ea, oa in a:
+        for ib, eb, ob in b:
+            if (ia.startswith(ib) or ib.startswith(ia)) and oa & ob:
+                return ea, eb
+    return None
 
 
 # -- running ------------------------------------------------------------------------------
@@ -521,7 +720,7 @@ def _position(entry: Entry, field_name: str | None) -> tuple[int, int | None]:
     if not field_name or entry.raw(field_name) is None:
         return entry.line, None
     line = entry.field_line(field_name)
-    lines = entry.source.split("\n")
+    lines = re.split(r"\r\n|\r|\n", entry.source)  # every line ending, CR included
     index = line - entry.line
     if 0 <= index < len(lines):
         m = re.search(rf"(?i)\b{re.escape(field_name)}\s*=\s*", lines[index])
@@ -541,16 +740,19 @@ def lint(lib, rules: list[Rule] | None = None, *, today: _dt.date | None = None)
     rules = list(RULES.values()) if rules is None else rules
     ctx = Context(today=today or _dt.date.today())
     entries = list(lib)
-    for e in entries:
-        title = e.get("title") or ""
-        if "{" in title:
-            ctx.protected_words |= {fold(w) for w in re.findall(r"\{([A-Z][\w'’-]*)\}", title)
-                                    if not w.isupper()}
+    if any(r.id == "unprotected-proper-noun" for r in rules):
+        ctx.protected_words = protected_words(entries)
     skip = suppressions(lib.bib)
-    findings: list[Finding] = [p for p in lib.problems]
+    # parse problems that a rule reports (duplicate-string, duplicate-field) follow that
+    # rule's selection and suppressions
+    findings: list[Finding] = [p for p in lib.problems if p.rule not in RULES]
     fixes: list[tuple[str, str, str]] = []
     by_key = {e.key: e for e in entries}
     for r in rules:
+        if r.check_file is not None:
+            findings += [Finding(lib.path, i.line, r.severity, r.id, i.message, i.key)
+                         for i in r.check_file(lib.bib, ctx)]
+            continue
         if r.check_all is not None:
             produced = ((by_key[i.key], i) for i in r.check_all(entries, ctx))
         else:
@@ -560,10 +762,10 @@ def lint(lib, rules: list[Rule] | None = None, *, today: _dt.date | None = None)
                 continue
             if issue.field and e.raw(issue.field) is None and e.inherited_from(issue.field):
                 continue  # a crossref/xdata parent's field: reported (and fixed) there
-            line, col = _position(e, issue.field)
+            line, col = (issue.line, None) if issue.line else _position(e, issue.field)
             findings.append(Finding(lib.path, line, r.severity, r.id, issue.message, e.key, col))
-            if issue.fix is not None:
-                fixes.append((e.key, *issue.fix))
+            if issue.fix is not None and not e.duplicate_fields():
+                fixes.append((e.key, *issue.fix))  # (not in an entry that waits for a hand fix)
     findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.rule))
     return LintResult(findings, fixes)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Any
@@ -219,6 +219,25 @@ class Entry:
             return self.line
         return field.start_line + 1
 
+    @property
+    def macros(self) -> Mapping[str, str]:
+        """The ``@string`` macros this entry sees: those defined above it (as BibTeX reads)."""
+        return self._bib.strings_for(self._block)
+
+    def macro_defined_later(self, name: str) -> bool:
+        """True when macro ``name`` is not defined above the entry but is further down."""
+        return self._bib.macros.defined_later(name, self._block.scope)
+
+    def duplicate_fields(self) -> dict[str, list[int]]:
+        """Fields written more than once in this entry (the first is the one read), with
+        the lines where each is written."""
+        from .store import duplicate_fields
+
+        found = duplicate_fields(self._block.entry)
+        if self._block._text is not None:  # parsed on its own after an edit
+            found = {n: [self.line + i - 1 for i in at] for n, at in found.items()}
+        return found
+
     # raw access
     def _caches(self) -> tuple[dict[str, str], dict[str, str]]:
         """(raw, evaluated) fields, rebuilt when the store replaced the entry (an edit).
@@ -241,7 +260,7 @@ class Entry:
             return values[name]
         if name not in raw:
             return self._inherited_value(name, default)
-        value = values[name] = bibtex.evaluate(raw[name], self._bib.strings)
+        value = values[name] = bibtex.evaluate(raw[name], self.macros)
         return value
 
     def _raw_fields(self) -> dict[str, str]:
@@ -410,6 +429,13 @@ class Entry:
         return self.text("annotation") or self.text("annote")
 
     @property
+    def aliases(self) -> list[str]:
+        """Other keys this entry answers to: biblatex's ``ids`` (``refbook merge`` puts the
+        dropped key there); ``lib["old key"]`` finds the entry."""
+        value = self.get("ids")
+        return [k.strip() for k in value.split(",") if k.strip()] if value else []
+
+    @property
     def keywords(self) -> list[str]:
         value = self.text("keywords")
         return [k.strip() for k in re.split(r"[,;]", value) if k.strip()] if value else []
@@ -515,16 +541,6 @@ def _keys(value: str) -> list[str]:
     return [k for k in re.split(r"[\s,]+", to_text(value)) if k]
 
 
-def _by_alias(bib: BibFile, key: str) -> Block | None:
-    """The entry that lists ``key`` among its ``ids`` (biblatex's key aliases)."""
-    low = key.lower()
-    for block in bib.entries():
-        for f in block.entry.fields:
-            if f.key.lower() == "ids" and low in (k.lower() for k in _keys(f.value)):
-                return block
-    return None
-
-
 def inherit(entry: Entry, *, chain: list | None = None, problems: list | None = None,
             _seen: tuple = ()) -> dict[str, tuple[str, str]]:
     """All fields of ``entry``, its own and those it inherits: name -> (value, key of the
@@ -538,7 +554,7 @@ def inherit(entry: Entry, *, chain: list | None = None, problems: list | None = 
     seen = (*_seen, entry._block)
     for link in ("xdata", "crossref"):
         for key in _keys(fields.get(link, (None, ""))[0] or ""):
-            block = bib.find(key) or _by_alias(bib, key)
+            block = bib.find(key)  # a key, or one of an entry's ids aliases
             if block is None:
                 if problems is not None:
                     problems.append(((entry._block,), link,
@@ -647,16 +663,19 @@ class Library:
         self._refresh()
 
     def save(self, path: str | os.PathLike | None = None, *, force: bool = False) -> bool:
-        """Write changes back (atomic, locked, only edited entries change)."""
-        return self.bib.save(path, force=force)
+        """Write changes back (atomic, locked, only edited entries change); ``force``
+        writes even when the file changed on disk since it was read, or is read-only."""
+        return self.bib.save(path, force=force, readonly_ok=force)
 
     def __repr__(self) -> str:
         return f"<Library {self.path}: {len(self)} entries>"
 
 
-def load(path: str | os.PathLike = "references.bib") -> Library:
-    """Read a .bib file into a ``Library`` (``-`` reads standard input)."""
-    return Library(BibFile.read(path))
+def load(path: str | os.PathLike = "references.bib", encoding: str | None = None) -> Library:
+    """Read a .bib file into a ``Library`` (``-`` reads standard input).  The encoding is
+    the file's byte-order mark or JabRef ``% Encoding:`` header, else UTF-8, unless
+    ``encoding`` is given; changes are saved in the same encoding."""
+    return Library(BibFile.read(path, encoding))
 
 
 def loads(text: str, name: str = "<string>") -> Library:

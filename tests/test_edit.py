@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -48,14 +49,16 @@ def test_each_edit_changes_only_its_entry(cli, tmp_bib, args, key):
     new_lib = refbook.loads(after)
     if key in new_lib:
         assert before.replace(old, "@") == after.replace(new_lib[key].source, "@")
-    else:
-        assert before.replace(old + "\n\n", "", 1) == after
+    else:  # the entry goes with the comment lines right above it (its own notes)
+        m = re.search(r"(?:^%[^\n]*\n)*" + re.escape(old + "\n\n"), before, re.M)
+        assert m.group().startswith("% Note:")
+        assert before[:m.start()] + before[m.end():] == after
 
 
 def test_edit_values(cli, tmp_bib):
     cli("annotate", "zahid2023dealing", "A new annotation.", "--bib", str(tmp_bib))
     cli("tag", "zahid2023dealing", "+border", "-IS-K", "--bib", str(tmp_bib))
-    cli("set", "biddle2019afghanistan", "note=Read {twice}", "--bib", str(tmp_bib))
+    cli("set", "--bibtex", "biddle2019afghanistan", "note=Read {twice}", "--bib", str(tmp_bib))
     lib = refbook.load(tmp_bib)
     assert lib["zahid2023dealing"].annotation == "A new annotation."
     assert lib["zahid2023dealing"].keywords == ["TTP", "Pakistan", "Afghan Taliban",
@@ -464,3 +467,18 @@ def test_no_change_is_reported_as_nothing_saved(cli, tmp_bib):
                          "--bib", str(tmp_bib)).stdout)
     assert out == {"path": str(tmp_bib), "saved": False, "changes": []}
     assert tmp_bib.read_bytes() == before
+
+
+def test_set_on_an_entry_with_a_duplicate_field_is_a_clear_error(cli, tmp_path):
+    """It printed "not a single valid BibTeX entry" with no file and no line."""
+    path = tmp_path / "references.bib"
+    text = ("@misc{ok, title={Fine}}\n\n@misc{twice,\n  title = {One},\n  title = {Two},\n}\n")
+    path.write_text(text)
+    out = cli("set", "twice", "note=x", cwd=tmp_path)
+    assert out.exit_code == 3
+    assert out.stderr.strip() == (
+        "refbook: references.bib:5: error: twice: field 'title' written twice (lines 4 and 5); "
+        "BibTeX reads the first; remove one (refbook edit twice) before editing this entry")
+    assert path.read_text() == text
+    assert cli("set", "ok", "note=x", cwd=tmp_path).exit_code == 0
+    assert "note={x}" in path.read_text()

@@ -4,23 +4,25 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, complete_keys, json_option, reported_edit
+from ._common import bib_option, complete_keys, force_option, json_option, reported_edit
 
 
 @click.command("edit")
 @click.argument("key", shell_complete=complete_keys)
+@force_option
 @json_option
 @bib_option
-def command(key: str, as_json: bool) -> int:
+def command(key: str, force: bool, as_json: bool) -> int:
     """Open one entry in $EDITOR; save it if it changed and still parses (re-opens the
     editor on a parse error; an empty result saves nothing)."""
     import click as _click
 
     from ..editor import edit_text
     from ..errors import UsageError
+    from ..output import visible
 
     status = 0
-    with reported_edit(as_json) as edit:
+    with reported_edit(as_json, force=force) as edit:
         bib = edit.bib
         blk = bib.get(key)
         original = bib.block_text(blk)
@@ -33,8 +35,8 @@ def command(key: str, as_json: bool) -> int:
                 bib.replace_entry(blk, text)
                 break
             except UsageError as exc:
-                if not _click.confirm(f"{str(exc).rstrip('.')}. Edit again?", default=True,
-                                      err=True):
+                if not _click.confirm(visible(f"{str(exc).rstrip('.')}. Edit again?"),
+                                      default=True, err=True):
                     status = 1
                     break
     return status

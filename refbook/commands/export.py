@@ -27,9 +27,14 @@ def select_entries(lib, keys: tuple[str, ...], query: str | None, cited_in: tupl
             raise click.UsageError("-q needs refbook's search module") from None
         chosen += select(lib, query)
     if cited_in:
-        from ..manuscript import cited_keys
+        from ..manuscript import check_manuscripts
+        from ..output import warn
 
-        chosen += [lib[k] for k in cited_keys(lib, list(cited_in))]
+        result = check_manuscripts(lib, list(cited_in))  # manuscripts' encodings detected
+        for note in result.notes:
+            warn(note)
+        cited = {k for c in result.citations for k in c.matched}
+        chosen += [e for e in lib if e.key in cited]
     if not (keys or query or cited_in):
         return list(lib)
     seen, out = set(), []
@@ -56,7 +61,8 @@ def select_entries(lib, keys: tuple[str, ...], query: str | None, cited_in: tupl
 @click.option("-q", "--query", metavar="QUERY", help="Entries matching a search query.")
 @click.option("--cited-in", multiple=True, metavar="FILE", type=click.Path(exists=True),
               help="Entries cited in a manuscript (repeatable).")
-@click.option("-o", "--output", metavar="FILE", help="Write to FILE (atomically).")
+@click.option("-o", "--output", metavar="FILE",
+              help="Write to FILE (atomically; missing folders are created).")
 @json_option
 @bib_option
 def command(keys, fmt, style, to, annotated, standalone, normalize, query, cited_in,
@@ -71,11 +77,14 @@ def command(keys, fmt, style, to, annotated, standalone, normalize, query, cited
     --json alone is --format json (refbook's schema); with --style it gives each
     formatted reference as {"key", "style", "to", "reference"}, in the style's order.
     """
-    import sys
 
     from .. import export
     from ..output import busy, warn
 
+    if output:
+        from ..store import check_output
+
+        check_output(output)  # before the work, not after
     lib = open_library()
     entries = select_entries(lib, keys, query, cited_in)
     if not entries:
@@ -97,10 +106,15 @@ def command(keys, fmt, style, to, annotated, standalone, normalize, query, cited
         style = style or cfg["export.style"]
         pandoc = cfg["export.pandoc"] or None
         for e in entries:
-            missing = [n for n, v in (("year", e.year), ("title", e.title)) if not v]
-            if missing:
-                warn(f"{lib.path}:{e.line}: warning: {e.key} has no {' or '.join(missing)}; "
-                     "rendered as pandoc does (n.d.)")
+            if not e.year and not e.title:
+                said = "has no year or title; rendered as pandoc does (n.d.)"
+            elif not e.year:
+                said = "has no year; rendered as pandoc does (n.d.)"
+            elif not e.title:
+                said = "has no title"
+            else:
+                continue
+            warn(f"{lib.path}:{e.line}: warning: {e.key or 'entry without a key'} {said}")
         if as_json and (standalone or annotated):
             raise click.UsageError("--json gives the references alone "
                                    "(no --standalone or --annotated)")
@@ -118,9 +132,11 @@ def command(keys, fmt, style, to, annotated, standalone, normalize, query, cited
             else:
                 text = export.format_bibliography(entries, style, to, annotated, pandoc=pandoc)
     if output:
-        from ..store import atomic_write
+        from ..store import write_output
 
-        atomic_write(output, text.encode("utf-8"))
+        write_output(output, text.encode("utf-8"))
     else:
-        sys.stdout.write(text)
+        from ..output import emit_document
+
+        emit_document(text)
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, bib_path, get_config, json_option
+from ._common import bib_encoding, bib_option, bib_path, force_option, get_config, json_option
 
 
 @click.command("fmt")
@@ -16,10 +16,11 @@ from ._common import bib_option, bib_path, get_config, json_option
 @click.option("--sort", type=click.Choice(["none", "key", "year"]),
               help="Order of the entries (default: fmt.sort).")
 @click.option("--align/--no-align", default=None, help="Align '=' in each entry (fmt.align).")
+@force_option
 @json_option
 @bib_option
 def command(files: tuple[str, ...], in_place: bool, check: bool, show_diff: bool,
-            sort: str | None, align: bool | None, as_json: bool) -> int:
+            sort: str | None, align: bool | None, force: bool, as_json: bool) -> int:
     """Format the bibliography in one canonical layout, keeping every value exactly.
 
     FILES default to the bibliography in use (--bib). Prints the formatted file on stdout unless -i/--in-place, --check or --diff is given.
@@ -39,7 +40,8 @@ def command(files: tuple[str, ...], in_place: bool, check: bool, show_diff: bool
     from ..output import JSON, choose_mode, emit_json
 
     mode = choose_mode(as_json)
-    results = [_one(path, layout, in_place, check, show_diff, mode)
+    encoding = bib_encoding()
+    results = [_one(path, layout, in_place, check, show_diff, mode, force, encoding)
                for path in (list(files) or [bib_path()])]
     if mode == JSON:
         emit_json([report for _, report in results])
@@ -47,7 +49,7 @@ def command(files: tuple[str, ...], in_place: bool, check: bool, show_diff: bool
 
 
 def _one(path: str, layout, in_place: bool, check: bool, show_diff: bool,
-         mode: str) -> tuple[int, dict]:
+         mode: str, force: bool = False, encoding: str | None = None) -> tuple[int, dict]:
     import difflib
 
     from ..fmt import changed_entries, check_lossless, format_text
@@ -56,7 +58,7 @@ def _one(path: str, layout, in_place: bool, check: bool, show_diff: bool,
 
     report: dict = {"path": path}
     if in_place:
-        with editing(path) as bib:
+        with editing(path, force=force, encoding=encoding) as bib:
             new = format_text(bib, layout)
             check_lossless(bib, new)
             differs = new != bib.text
@@ -66,7 +68,7 @@ def _one(path: str, layout, in_place: bool, check: bool, show_diff: bool,
         report.update(saved=differs, entries=_entries(changed))
         render_fmt(report, mode)
         return 0, report
-    bib = BibFile.read(path)
+    bib = BibFile.read(path, encoding)
     new = format_text(bib, layout)
     if check:  # nothing is written: no need to prove the output lossless
         changed = changed_entries(bib, layout)

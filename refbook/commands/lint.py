@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, bib_path, get_config
+from ._common import bib_encoding, bib_option, bib_path, force_option, get_config
 
 FORMATS = ("table", "plain", "json", "github", "sarif", "junit")
 
@@ -23,8 +23,10 @@ FORMATS = ("table", "plain", "json", "github", "sarif", "junit")
 @click.option("--fix", is_flag=True, help="Apply the safe fixes to the file (minimal diff).")
 @click.option("--dry-run", is_flag=True, help="With --fix: print the diff, write nothing.")
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
+@force_option
 @bib_option
-def command(files, select, ignore, fmt, as_json, fail_on, fix, dry_run, list_rules) -> int:
+def command(files, select, ignore, fmt, as_json, fail_on, fix, dry_run, list_rules,
+            force) -> int:
     """Find the defects a reference list really has.
 
     FILES default to the bibliography in use (--bib). Required fields, duplicate keys/DOIs/titles, DOI and URL syntax (resolver prefixes,
@@ -50,12 +52,13 @@ def command(files, select, ignore, fmt, as_json, fail_on, fix, dry_run, list_rul
     rules = select_rules(select or cfg["lint.select"], [*cfg["lint.ignore"], *ignore])
     paths = list(files) or [bib_path()]
     if fix:
-        return max(_fix(path, rules, dry_run) for path in paths)
+        return max(_fix(path, rules, dry_run, force, bib_encoding()) for path in paths)
     from ..model import load
     from ..output import busy
 
     with busy(f"linting {', '.join(paths)}…"):
-        findings = [f for path in paths for f in _lint(load(path), rules).findings]
+        encoding = bib_encoding()
+        findings = [f for path in paths for f in _lint(load(path, encoding), rules).findings]
     fmt = "json" if as_json else fmt or ("table" if choose_mode(False) == "rich" else "plain")
     render(findings, fmt, tool="refbook lint", rules={r.id: r.doc for r in rules})
     return 1 if fails(findings, fail_on or cfg["lint.fail_on"]) else 0
@@ -67,13 +70,14 @@ def _lint(lib, rules):
     return lint(lib, rules)
 
 
-def _fix(path: str, rules, dry_run: bool) -> int:
+def _fix(path: str, rules, dry_run: bool, force: bool = False,
+         encoding: str | None = None) -> int:
     """Apply safe fixes in rounds (a fix can reveal another), through the store."""
     import difflib
-    import sys
 
     from ..lint import apply_fixes
     from ..model import Library
+    from ..output import emit_document, warn
     from ..store import BibFile, editing
 
     def rounds(bib: BibFile) -> int:
@@ -91,15 +95,15 @@ def _fix(path: str, rules, dry_run: bool) -> int:
         return total
 
     if dry_run:
-        bib = BibFile.read(path)
+        bib = BibFile.read(path, encoding)
         n = rounds(bib)
         diff = difflib.unified_diff(bib.text.splitlines(keepends=True),
                                     bib.render().splitlines(keepends=True),
                                     fromfile=f"a/{path}", tofile=f"b/{path}")
-        sys.stdout.writelines(diff)
-        sys.stderr.write(f"{n} fix(es) would be applied (dry run: nothing written)\n")
+        emit_document("".join(diff))
+        warn(f"{n} fix(es) would be applied (dry run: nothing written)")
         return 0
-    with editing(path) as bib:
+    with editing(path, force=force, encoding=encoding) as bib:
         n = rounds(bib)
-    sys.stderr.write(f"{n} fix(es) applied to {path}\n")
+    warn(f"{n} fix(es) applied to {path}")
     return 0

@@ -73,13 +73,15 @@ _converter = None
 def to_text(value: str) -> str:
     """LaTeX and braces to plain Unicode with white space collapsed: ``{TTP}`` -> ``TTP``,
     ``Mu\\d{h}ammad`` -> ``Muḥammad``, ``21--36`` -> ``21–36``, ``$x^2$`` -> ``x²``."""
+    if "`" in value:
+        value = _quotes(value)
     if not _NEEDS_PARSING.search(value):
-        return _collapse(_quotes(_plain(value)))  # most values: plain text, ties, dashes
+        return _collapse(_plain(value))  # most values: plain text, ties, dashes, quotes
     value, maths = _extract_math(value)
     text = _fast(value)
     if text is None:
         text = _decode(value)
-    return _collapse(_quotes(_restore_math(text, maths)))
+    return _collapse(_restore_math(text, maths))
 
 
 def fold(text: str) -> str:
@@ -91,8 +93,8 @@ def fold(text: str) -> str:
 def decode_with_pylatexenc(value: str) -> str:
     """The reference decoding (not collapsed), with refbook's logos, biblatex's commands,
     TeX math, ``&`` and ``%`` kept."""
-    value, maths = _extract_math(value)
-    return _quotes(_restore_math(_decode(value), maths))
+    value, maths = _extract_math(_quotes(value) if "`" in value else value)
+    return _restore_math(_decode(value), maths)
 
 
 def _decode(value: str) -> str:
@@ -293,14 +295,22 @@ def _walker_db():
 
 # -- quotation marks ----------------------------------------------------------------------
 
-_BACKTICK_QUOTE = re.compile(r"`([^`'\u2018\u2019\n]*)'")
+# a backtick that is a quotation mark (not ``, !`, ?` or the accent \`), and the ' that
+# closes it
+_BACKTICK = re.compile(r"(?<![\\`!?])`(?!`)(?:([^`']*)'(?!'))?")
 
 
-def _quotes(text: str) -> str:
-    """A backtick opens a quotation in TeX: ```word'`` -> ‘word’ (as pandoc reads it)."""
-    if "`" not in text:
-        return text
-    return _BACKTICK_QUOTE.sub("\u2018\\1\u2019", text).replace("`", "\u2018")
+def _quotes(value: str) -> str:
+    """A backtick opens a quotation in TeX: ```word'`` -> ‘word’, as TeX prints it and
+    pandoc reads it (read from the source, so that ``\\`{}``, a literal backtick, stays)."""
+    return _BACKTICK.sub(lambda m: "\u2018" if m.group(1) is None
+                         else "\u2018" + m.group(1) + "\u2019", value)
+
+
+# an accent on nothing prints the accent itself: \`{} is a backtick, \~{} a tilde
+_SPACING_ACCENT = re.compile(r"\\([`'^~\"=.])\{\}")
+_SPACING_ACCENTS = {"`": "`", "'": "\u00b4", "^": "^", "~": "~", '"': "\u00a8", "=": "\u00af",
+                    ".": "\u02d9"}
 
 
 # -- TeX math -------------------------------------------------------------------------------
@@ -326,9 +336,19 @@ def split_math(value: str) -> list[tuple[bool, str]]:
 
 
 def _extract_math(value: str) -> tuple[str, list[str]]:
-    if "$" not in value and "\\(" not in value and "\\[" not in value:
-        return value, []
+    """Math (and accents on nothing, ``\\`{}``) replaced by placeholders, which the LaTeX
+    decoding passes through; ``_restore_math`` puts their text back."""
     maths: list[str] = []
+    if "{}" in value and _SPACING_ACCENT.search(value):
+        def spacing(m: re.Match) -> str:
+            if len(maths) >= 6400:
+                return m.group(0)
+            maths.append(_SPACING_ACCENTS[m.group(1)])
+            return chr(_PLACEHOLDER + len(maths) - 1)
+
+        value = _SPACING_ACCENT.sub(spacing, value)
+    if "$" not in value and "\\(" not in value and "\\[" not in value:
+        return value, maths
 
     def hold(m: re.Match) -> str:
         if len(maths) >= 6400:

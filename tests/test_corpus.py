@@ -70,7 +70,7 @@ def test_every_file_reads_or_fails_with_one_line_naming_it(name):
 def test_csl_json_has_an_item_per_entry_and_no_entity(name):
     lib = readable(name)
     if lib is None:
-        pytest.skip("not readable here (an encoding refbook cannot read yet)")
+        pytest.skip("not readable without --encoding (the error names the encoding)")
     entries = list(lib)
     items = csl_items(entries)
     assert len(items) == len(entries)
@@ -92,7 +92,7 @@ def test_formatted_export_lists_every_entry(name):
 
     lib = readable(name)
     if lib is None:
-        pytest.skip("not readable here (an encoding refbook cannot read yet)")
+        pytest.skip("not readable without --encoding (the error names the encoding)")
     pairs = format_entries(list(lib), "apa", "text")
     assert len(pairs) == len(lib)
     assert len({key for key, _ in pairs}) == len(lib)

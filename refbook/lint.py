@@ -764,10 +764,23 @@ def lint(lib, rules: list[Rule] | None = None, *, today: _dt.date | None = None)
                 continue  # a crossref/xdata parent's field: reported (and fixed) there
             line, col = (issue.line, None) if issue.line else _position(e, issue.field)
             findings.append(Finding(lib.path, line, r.severity, r.id, issue.message, e.key, col))
-            if issue.fix is not None and not e.duplicate_fields():
+            if issue.fix is not None and not e.duplicate_fields() and _editable(e):
                 fixes.append((e.key, *issue.fix))  # (not in an entry that waits for a hand fix)
     findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.rule))
     return LintResult(findings, fixes)
+
+
+def _editable(entry: Entry) -> bool:
+    """True when the store can edit the entry's text field by field: biber's test files
+    have % comment lines inside entries, which bibtexparser reads and refbook's field
+    scanner does not (a fix there would fail; the finding stays)."""
+    from .bibtex import BibSyntaxError, scan_entry
+
+    try:
+        scan_entry(entry.source)
+    except BibSyntaxError:
+        return False
+    return True
 
 
 def apply_fixes(bib, fixes: list[tuple[str, str, str]]) -> int:

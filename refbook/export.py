@@ -20,10 +20,13 @@ import subprocess
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError, UsageError
 from .model import Entry
+
+if TYPE_CHECKING:
+    from .citing import CiteItem
 
 STYLES_DIR = Path(__file__).resolve().parent / "styles"
 STYLES = {
@@ -278,17 +281,17 @@ def format_entries(entries: Sequence[Entry], style: str = "apa", to: str = "text
 
 def format_citation(entries: Sequence[Entry], style: str = "apa", *, narrative: bool = False,
                     locator: str | None = None, all_entries: Sequence[Entry] | None = None,
-                    pandoc: str | None = None) -> str:
-    """An in-text citation of ``entries`` (numbered styles count ``all_entries``)."""
+                    pandoc: str | None = None, cites: Sequence[CiteItem] | None = None) -> str:
+    """An in-text citation of ``entries`` (numbered styles count ``all_entries``);
+    ``cites`` gives each work its own locator (``locator`` is one for all)."""
+    from .citing import CiteItem, pandoc_citation
     from .csl import to_csl
 
     pool = list(all_entries or entries)
     items = [to_csl(e) for e in pool]
-    loc = f", {locator}" if locator else ""
-    if narrative:
-        body = " ".join(f"@{e.key}" + (f" [{locator}]" if locator else "") for e in entries)
-    else:
-        body = "[" + "; ".join(f"@{e.key}{loc}" for e in entries) + "]"
+    if cites is None:
+        cites = [CiteItem(e.key, locator or "") for e in entries]
+    body = pandoc_citation(cites, narrative)
     if all_entries is not None:
         # numbered styles number works in order of first citation: cite the whole
         # bibliography first, in file order, so that numbers match `refbook export`
@@ -526,6 +529,7 @@ def standalone_page(entries: Sequence[Entry], style: str = "apa", *, title: str 
 
 _ANNOTATE_FILTER = """
 local notes = {}
+local markdown = FORMAT:match("markdown") ~= nil
 local function read(meta)
   if meta.refbook_annotations then
     for key, value in pairs(meta.refbook_annotations) do
@@ -541,19 +545,60 @@ local function annotate(div)
   local key = div.identifier:match("^ref%-(.+)$")
   if key and notes[key] then
     div.content:insert(pandoc.BlockQuote({pandoc.Para({pandoc.Str(notes[key])})}))
-    return div
+  end
+  -- in Markdown, citeproc's divs would be ::: fences a reader of the file never wrote
+  if markdown and (key or div.identifier == "refs") then return div.content end
+  if key then return div end
+end
+local function heading(h)
+  -- the reference list's heading as a reader would type it, without {#bibliography ...}
+  if markdown and h.identifier == "bibliography" then
+    h.identifier = ""
+    h.classes = {}
+    return h
   end
 end
-return {{Meta = read}, {Div = annotate, Span = unwrap}}
+local function title(doc)
+  -- an HTML page is titled by the document: its title, else its first heading
+  local meta = doc.meta
+  if markdown or meta.title or meta.pagetitle then return nil end
+  local found = meta.refbook_fallback_title
+  for _, block in ipairs(doc.blocks) do
+    if block.t == "Header" and block.identifier ~= "bibliography" then
+      found = pandoc.utils.stringify(block.content)
+      break
+    end
+  end
+  meta.pagetitle = found
+  doc.meta = meta
+  return doc
+end
+return {{Meta = read}, {Div = annotate, Span = unwrap, Header = heading}, {Pandoc = title}}
 """
+# a YAML metadata block at the start of a pandoc-Markdown document: "---", then (no blank
+# line) "name: value" lines, then "---" or "..."
+_FRONT_MATTER = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n(?=[A-Za-z_][\w-]*[ \t]*:)"
+                           r"(?:.*?\r?\n)??(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
+
+
+def front_matter(source: str) -> str:
+    """The document's leading YAML metadata block (title, author, date…), as written."""
+    m = _FRONT_MATTER.match(source)
+    return m.group(0) if m else ""
 
 
 def render_document(source: str, entries: Sequence[Entry], *, style: str = "apa",
                     to: str = "markdown", output: str | None = None, annotated: bool = False,
-                    heading: str = "References", pandoc: str | None = None) -> str:
+                    heading: str = "References", pandoc: str | None = None,
+                    title: str = "Manuscript") -> str:
     """A pandoc-Markdown manuscript with its citations formatted and a reference list
     appended (pandoc --citeproc on refbook's CSL-JSON).  Returns the text, or writes
-    ``output`` (needed for docx)."""
+    ``output`` (needed for docx).
+
+    Markdown comes out as a reader expects it, like ``export --to markdown``: the
+    document's YAML front matter kept as written, real dashes and quotes, and no
+    ``:::`` fences around the references.  An HTML page is titled by the document's
+    title, else its first heading, else ``title`` (e.g. the file's name)."""
     from .csl import to_csl
 
     refs = _with_references([to_csl(e) for e in entries])
@@ -573,14 +618,22 @@ def render_document(source: str, entries: Sequence[Entry], *, style: str = "apa"
             temp.append(fh.name)
             args.append(f"--metadata-file={fh.name}")
         args.append(f"--lua-filter={lua.name}")
-        writer = {"markdown": "markdown-citations", "html": "html", "docx": "docx"}[to]
+        writer = {"markdown": "markdown-citations-smart", "html": "html", "docx": "docx"}[to]
         args += ["-t", writer]
         if to == "html":
             args += ["--standalone", "-M", "link-citations=true"]
-            args += ["-M", "pagetitle=Rendered manuscript"]
-        if output:
+            args += ["-M", f"refbook_fallback_title={title}"]
+        if output and to != "markdown":
             args += ["-o", output]
-        return run_pandoc(args, source, pandoc=pandoc)
+        text = run_pandoc(args, source, pandoc=pandoc)
+        if to == "markdown":  # pandoc writes no metadata without --standalone: keep it
+            meta = front_matter(source)
+            text = meta + ("\n" if meta and text else "") + text
+            if output:
+                from .store import atomic_write
+
+                atomic_write(output, text.encode("utf-8"))
+        return text
     finally:
         for name in temp:
             os.unlink(name)

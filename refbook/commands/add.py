@@ -107,9 +107,12 @@ def _edited(draft):
     saved = edit_text(text)
     parsed = from_bibtex(saved, "<editor>")
     if len(parsed) != 1:
+        from ..editor import keep_for_recovery
         from ..errors import UsageError
 
-        raise UsageError("error: the edited text is not one BibTeX entry; nothing added")
+        kept = keep_for_recovery(saved, draft.key or "newkey")
+        raise UsageError("error: the edited text is not one BibTeX entry; nothing added; "
+                         f"your text is in {kept}")
     new = parsed[0]
     new.key = new.key if new.key != "newkey" else draft.key
     return new

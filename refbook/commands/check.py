@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, complete_keys, get_config, open_library
+from ._common import bib_option, complete_keys, get_config, open_library, refuse_together
 
 FORMATS = ("table", "plain", "json", "junit", "github", "markdown", "sarif")
 
@@ -43,6 +43,12 @@ def command(keys, query, dois_only, urls_only, offline, strict, concurrency, per
     from ..paths import cache_dir
     from .export import select_entries
 
+    ctx = click.get_current_context()
+    refuse_together(ctx, "dois_only", "urls_only", "together they check nothing")
+    refuse_together(ctx, "as_json", "fmt", "--json is --format json", when=fmt != "json")
+    refuse_together(ctx, "offline", ("concurrency", "per_host", "timeout", "retries",
+                                     "max_age", "no_cache", "allow_private"),
+                    "--offline checks syntax only and makes no request")
     cfg = get_config()
     lib = open_library()
     entries = select_entries(lib, keys, query, ())

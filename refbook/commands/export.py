@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, complete_keys, get_config, json_option, open_library
+from ._common import (
+    bib_option,
+    complete_keys,
+    get_config,
+    json_option,
+    open_library,
+    refuse_together,
+    requires,
+)
 
 DATA_FORMATS = ("bibtex", "biblatex", "csl-json", "csl-yaml", "ris", "json")
 
@@ -76,6 +84,11 @@ def command(keys, fmt, style, to, annotated, standalone, normalize, query, cited
     from .. import export
     from ..output import busy, warn
 
+    ctx = click.get_current_context()
+    refuse_together(ctx, "fmt", ("style", "to", "annotated", "standalone"),
+                    "--format writes data; --style, --to, --annotated and --standalone "
+                    "shape formatted citations")
+    requires(ctx, "normalize", "--format bibtex", fmt == "bibtex")
     lib = open_library()
     entries = select_entries(lib, keys, query, cited_in)
     if not entries:

@@ -17,7 +17,8 @@ from ._common import bib_option, get_config, json_option, open_library
 @click.option("--heading", default="References", show_default=True,
               help="Heading of the reference list.")
 @click.option("--allow-missing", is_flag=True,
-              help="Render even when a citation has no entry (pandoc marks it ???).")
+              help="Render even when a citation has no entry (pandoc prints its key in "
+                   "bold with a question mark: **key?**).")
 @json_option
 @bib_option
 def command(essay, style, to, output, annotated, heading, allow_missing, as_json) -> int:
@@ -63,7 +64,7 @@ def command(essay, style, to, output, annotated, heading, allow_missing, as_json
     text = render_document(Path(essay).read_text(encoding="utf-8"), list(lib),
                            style=style or cfg["export.style"], to=to, output=output,
                            annotated=annotated, heading=heading,
-                           pandoc=cfg["export.pandoc"] or None)
+                           pandoc=cfg["export.pandoc"] or None, title=Path(essay).stem)
     report["rendered"] = True
     if json_mode:
         emit_json(report if output else {**report, "text": text})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, bib_path, get_config, json_option
+from ._common import bib_option, bib_path, get_config, json_option, refuse_together
 
 
 @click.command("add")
@@ -35,22 +35,36 @@ def command(sources, dois, urls, fmt, force, merge_into, dry_run, annotation, ke
     near-identical title) is reported with the evidence and not added, unless --force or
     --merge. The rest of the file is untouched; the write is atomic and locked.
     """
+    import os
+    import shlex
     import sys
 
     from .. import __version__, importers
-    from ..edits import add, diff
+    from ..edits import AddReport, add, diff, known_dois
     from ..errors import UsageError
     from ..model import normalize_doi
     from ..output import choose_mode, warn
     from ..output.edits import render_edit
-    from ..store import editing
+    from ..store import BibFile, editing
 
+    refuse_together(click.get_current_context(), "force", "merge_into",
+                    "--force adds a duplicate; --merge fills the existing entry instead")
     cfg = get_config()
     ua = f"refbook/{__version__} (+https://github.com/refbook/refbook)"
+    path = bib_path()
+    if path != "-" and not os.path.exists(path):
+        from ..errors import InputError
+
+        raise InputError(f"{path}: error: no such file; start a bibliography there with "
+                         f"`refbook init {shlex.quote(path)}`")
     drafts = []
     doi_list = []
     for d in dois:
         doi_list += sys.stdin.read().split() if d == "-" else [d]
+    known: list[tuple[str, list[str]]] = []
+    if doi_list and not (force or merge_into):
+        # a DOI already in the file is reported without asking the network (works offline)
+        doi_list, known = known_dois(BibFile.read(path), [normalize_doi(d) for d in doi_list])
     for d in doi_list:
         drafts.append(importers.fetch_doi(normalize_doi(d), cfg["check.doi_resolver"],
                                           user_agent=ua))
@@ -68,18 +82,21 @@ def command(sources, dois, urls, fmt, force, merge_into, dry_run, annotation, ke
 
                 raise InputError(f"{src}: error: cannot read ({exc.strerror})") from None
         drafts += importers.parse(text, fmt, name)
-    if not drafts:
+    if not drafts and not known:
         raise UsageError("error: nothing to add (give --doi, --url, a file or -)")
     if edit_first:
         drafts = [_edited(d) for d in drafts]
-    path = bib_path()
-    with editing(path) as bib:
-        report = add(bib, drafts, pattern=cfg["key_pattern"], force=force,
-                     merge_into=merge_into, annotation=annotation, keywords=keywords)
-        changes = bib.pending_changes()
-        patch = diff(bib, path) if dry_run else None
-        if dry_run:
-            bib.modified = False  # nothing is written
+    if drafts:
+        with editing(path) as bib:
+            report = add(bib, drafts, pattern=cfg["key_pattern"], force=force,
+                         merge_into=merge_into, annotation=annotation, keywords=keywords)
+            changes = bib.pending_changes()
+            patch = diff(bib, path) if dry_run else None
+            if dry_run:
+                bib.modified = False  # nothing is written
+    else:
+        report, changes, patch = AddReport(), [], ""
+    report.skipped[:0] = known
     for source, evidence in report.skipped:
         warn(f"refbook: not added ({source}): likely duplicate of " + "; ".join(evidence) +
              " (--force adds it, --merge fills the existing entry)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, bib_path, get_config
+from ._common import bib_option, bib_path, get_config, refuse_together, requires
 
 FORMATS = ("table", "plain", "json", "github", "sarif", "junit")
 
@@ -40,10 +40,27 @@ def command(files, select, ignore, fmt, as_json, fail_on, fix, dry_run, list_rul
     from ..output import choose_mode, emit_table
     from ..output.findings import render
 
+    ctx = click.get_current_context()
+    refuse_together(ctx, "as_json", "fmt", "--json is --format json", when=fmt != "json")
+    refuse_together(ctx, "list_rules", ("fix", "dry_run", "fail_on", "fmt"),
+                    "--list-rules lists the rules (--json, --select and --ignore apply)")
+    if list_rules and files:
+        raise click.UsageError("--list-rules takes no FILES", ctx)
+    requires(ctx, "dry_run", "--fix", fix)
+    refuse_together(ctx, "fix", ("fmt", "as_json", "fail_on"),
+                    "--fix applies the fixes and says how many; lint without --fix "
+                    "reports the findings")
     cfg = get_config()
     if list_rules:
+        listed = select_rules(select, ignore) if (select or ignore) else list(RULES.values())
+        if choose_mode(as_json) == "json":
+            from ..output import emit_json
+
+            emit_json([{"id": r.id, "family": r.family, "severity": r.severity,
+                        "fixable": r.fixable, "doc": r.doc} for r in listed])
+            return 0
         rows = [(r.id, r.family, r.severity, "yes" if r.fixable else "", r.doc)
-                for r in RULES.values()]
+                for r in listed]
         emit_table(("rule", "family", "severity", "fix", "description"), rows,
                    choose_mode(False))
         return 0
@@ -69,7 +86,6 @@ def _lint(lib, rules):
 
 def _fix(path: str, rules, dry_run: bool) -> int:
     """Apply safe fixes in rounds (a fix can reveal another), through the store."""
-    import difflib
     import sys
 
     from ..lint import apply_fixes
@@ -93,10 +109,9 @@ def _fix(path: str, rules, dry_run: bool) -> int:
     if dry_run:
         bib = BibFile.read(path)
         n = rounds(bib)
-        diff = difflib.unified_diff(bib.text.splitlines(keepends=True),
-                                    bib.render().splitlines(keepends=True),
-                                    fromfile=f"a/{path}", tofile=f"b/{path}")
-        sys.stdout.writelines(diff)
+        from ..edits import unified_diff
+
+        sys.stdout.write(unified_diff(bib.text, bib.render(), path))
         sys.stderr.write(f"{n} fix(es) would be applied (dry run: nothing written)\n")
         return 0
     with editing(path) as bib:

@@ -34,9 +34,11 @@ def command(keys, query, dois_only, urls_only, offline, strict, concurrency, per
     Verdicts: ok, redirected, broken, mismatch, blocked, timeout, rate-limited, error.
     Exit code 1 when a URL or DOI is broken, a DOI points to another work, or a DOI or
     URL is malformed (with --strict also on blocked, timeout, rate-limited, error).
+    Exit code 6 when the network cannot be reached at all (no name resolves, no route):
+    one line says how many links were not checked.
     """
     from .. import __version__
-    from ..errors import UsageError
+    from ..errors import NetworkError, UsageError
     from ..links import STRICT_FAILING, Checker, Options, ResultCache, collect, parse_age
     from ..output import choose_mode
     from ..output.check import render
@@ -81,6 +83,13 @@ def command(keys, query, dois_only, urls_only, offline, strict, concurrency, per
     else:
         results = checker.run(targets, by_key)
     failing = STRICT_FAILING if strict else {"broken", "mismatch"}
+    if checker.network_down:
+        # one line, not one finding per link; machine formats still get every result
+        if mode not in ("table", "plain"):
+            render(results, mode, lib.path, failing)
+        unchecked = sum(r.cause is not None for r in results)
+        raise NetworkError(f"could not reach the network: {unchecked} "
+                           f"link{'s' if unchecked != 1 else ''} not checked")
     render(results, mode, lib.path, failing)
     bad = any(r.verdict in failing or (r.verdict == "error" and _syntax(r)) for r in results)
     return 1 if bad else 0

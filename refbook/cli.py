@@ -49,7 +49,7 @@ Exit codes:
   3  unreadable or unparseable input
   4  configuration error (bad refbook.toml, pandoc missing)
   5  the .bib could not be saved (changed on disk, lock timeout)
-  6  network error while fetching data
+  6  network error (fetching data failed; check reached no network)
 """
 
 

@@ -9,7 +9,7 @@ Exit codes (documented in the README and in ``refbook --help``):
 3     unreadable or unparseable input (the .bib or another input file)
 4     configuration error (bad refbook.toml, missing/too old pandoc, bad .csl)
 5     the .bib could not be saved (changed on disk since it was read, lock timeout)
-6     network error while fetching data (``refbook add --doi``)
+6     network error: fetching data failed (``refbook add --doi``), or ``check`` reached no network
 ====  =====================================================================
 """
 

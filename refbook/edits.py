@@ -129,10 +129,7 @@ def rename(bib: BibFile, old: str, new: str) -> list[str]:
     blk = bib.get(old)
     if bib.find(new) is not None and bib.find(new) is not blk:
         raise UsageError(f"error: key {new!r} already exists")
-    from . import bibtex
-
-    text = bib.block_text(blk)
-    spans = bibtex.scan_entry(text)
+    _, text, spans = bib.entry_spans(blk)
     bib.replace_entry(blk, text[: spans.key_start] + new + text[spans.key_end:])
     touched = []
     for other in bib.entries():

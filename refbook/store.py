@@ -405,11 +405,22 @@ class BibFile:
         self.modified = True
         return blk
 
-    def set_field(self, key: str | Block, name: str, value: str) -> Block:
-        """Set (or add) one field, touching only that field's text."""
+    def entry_spans(self, key: str | Block) -> tuple[Block, str, bibtex.EntrySpans]:
+        """An entry to edit: its block, text and field spans.  An entry that bibtexparser
+        read but refbook's grammar cannot split into fields (an unbalanced brace inside a
+        value, a missing comma) is an ``InputError`` naming file, line and key: it is not
+        edited blindly."""
         blk = self.get(key)
         text = self.block_text(blk)
-        spans = bibtex.scan_entry(text)
+        try:
+            return blk, text, bibtex.scan_entry(text)
+        except bibtex.BibSyntaxError as exc:
+            raise InputError(f"{self.name}:{blk.line}: error: cannot edit {blk.key}: {exc}; "
+                             f"repair the entry first (refbook edit {blk.key})") from None
+
+    def set_field(self, key: str | Block, name: str, value: str) -> Block:
+        """Set (or add) one field, touching only that field's text."""
+        blk, text, spans = self.entry_spans(key)
         if self.newline == "\r\n":  # a multi-line value must not mix line endings
             value = value.replace("\r\n", "\n").replace("\n", "\r\n")
         quoted = bibtex.quote(value)
@@ -452,9 +463,7 @@ class BibFile:
 
     def remove_field(self, key: str | Block, name: str) -> bool:
         """Remove one field (and its line when it sits on a line of its own)."""
-        blk = self.get(key)
-        text = self.block_text(blk)
-        spans = bibtex.scan_entry(text)
+        blk, text, spans = self.entry_spans(key)
         for f in spans.fields:
             if f.name.lower() != name.lower():
                 continue

@@ -630,9 +630,14 @@ def render_document(source: str, entries: Sequence[Entry], *, style: str = "apa"
             meta = front_matter(source)
             text = meta + ("\n" if meta and text else "") + text
             if output:
+                from .errors import WriteError
                 from .store import atomic_write
 
-                atomic_write(output, text.encode("utf-8"))
+                try:
+                    atomic_write(output, text.encode("utf-8"))
+                except OSError as exc:
+                    raise WriteError(f"{output}: error: cannot write "
+                                     f"({exc.strerror or exc})") from None
         return text
     finally:
         for name in temp:

@@ -386,8 +386,8 @@ def test_edit_reopens_the_editor_after_a_parse_error(cli, tmp_bib, tmp_path):
         # first save: the closing brace deleted; second: the user puts it back
         "open(p, 'w').write(t.rstrip().rstrip('}') if n == 0 else t.rstrip() + '\\n}\\n')\n")
     before = tmp_bib.read_text()
-    # the question is asked on a terminal only (without one, see test_issue14_usage.py)
-    from tests.test_issue14_usage import run_on_terminal
+    # the question is asked on a terminal only (without one, see test_usage.py)
+    from .test_usage import run_on_terminal
 
     code, err = run_on_terminal(["edit", "biddle2019afghanistan", "--bib", str(tmp_bib)],
                                 "y\n", {"EDITOR": f"{sys.executable} {script}", "VISUAL": ""})

@@ -410,3 +410,26 @@ def test_no_command_crashes_or_writes_what_it_must_not(name):
     prop()
     for line in KNOWN_SEEN[warnings_before:]:
         warnings.warn(f"known crash, fixed elsewhere: {line}", stacklevel=1)
+
+
+# -- what the fuzzer found, kept as plain regression tests ---------------------------------
+
+@pytest.mark.parametrize("args", [["unset", "aimal2021evolution", "note"],
+                                  ["set", "aimal2021evolution", "note=x"],
+                                  ["tag", "aimal2021evolution", "+x"],
+                                  ["annotate", "aimal2021evolution", "New text."],
+                                  ["rename", "aimal2021evolution", "aimal2021"],
+                                  ["merge", "aimal2021evolution", "adeeb2018pakistan",
+                                   "--prefer", "keep"]])
+def test_editing_an_entry_refbook_cannot_split_is_a_clean_error(cli, tmp_path, args):
+    """An unbalanced brace inside a value that bibtexparser reads past: before, editing
+    that entry was a BibSyntaxError traceback."""
+    bib = tmp_path / "references.bib"
+    text = SHIPPED.decode().replace("for International Peace}", "for Internationa} Peace}")
+    bib.write_text(text)
+    out = cli(*args, "--bib", str(bib))
+    assert out.exit_code == 3, out.stderr
+    assert "Traceback" not in out.stderr
+    assert f"{bib}:33: error: cannot edit aimal2021evolution: missing comma after field " \
+           "'organization'" in out.stderr
+    assert bib.read_text() == text

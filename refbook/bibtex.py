@@ -14,6 +14,7 @@ Both are small, self-contained scanners over BibTeX's value grammar::
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 # BibTeX's predefined month macros (plain.bst): ``month = jan`` means "January".
@@ -117,13 +118,17 @@ def split_parts(raw_value: str) -> list[str]:
     return parts
 
 
-def evaluate(raw_value: str, strings: dict[str, str] | None = None, _depth: int = 0) -> str:
+def evaluate(raw_value: str, strings: Mapping[str, str] | None = None) -> str:
     """The value as BibTeX sees it: macros resolved, parts joined, outer delimiters removed.
 
-    Inner braces and LaTeX are kept (``{TTP}`` stays ``{TTP}``); see ``latex.to_text`` for
-    plain text.  Unknown macros evaluate to their own name, as biber does with a warning.
+    ``strings`` maps lower-case macro names to their *evaluated* text (what BibTeX stores
+    for an ``@string``: see ``MacroTable``).  Inner braces and LaTeX are kept (``{TTP}``
+    stays ``{TTP}``); see ``latex.to_text`` for plain text.  An undefined macro evaluates
+    to its own name, as pandoc does (BibTeX prints nothing for it; lint's
+    ``undefined-string`` reports it).
     """
-    strings = strings or {}
+    if strings is None:  # not `strings or {}`: the truth of a _Scope would count its names
+        strings = {}
     if "#" not in raw_value:  # one part, which is most values: no need to scan it
         value = raw_value.strip()
         if value[:1] == "{" and value[-1:] == "}" or value[:1] == '"' and value[-1:] == '"':
@@ -142,11 +147,96 @@ def evaluate(raw_value: str, strings: dict[str, str] | None = None, _depth: int 
             out.append(part)
         else:
             name = part.lower()
-            if name in strings and _depth < 20:
-                out.append(evaluate(strings[name], strings, _depth + 1))
-            else:
-                out.append(MONTH_MACROS.get(name, part))
+            value = strings.get(name)
+            out.append(value if value is not None else MONTH_MACROS.get(name, part))
     return "".join(out)
+
+
+def macro_names(raw_value: str) -> list[str]:
+    """The macro names a raw value refers to (bare words that are not numbers), as written."""
+    value = raw_value.strip()
+    if "#" not in value and value[:1] in ("{", '"'):
+        return []
+    try:
+        parts = split_parts(raw_value)
+    except BibSyntaxError:
+        return []
+    return [p for p in parts if p[0] not in "{\"" and not p.isdigit()]
+
+
+class MacroTable:
+    """The ``@string`` macros of a file, looked up the way BibTeX reads the file: in order.
+
+    BibTeX (and biber, and pandoc) read a .bib from top to bottom: an ``@string`` value is
+    evaluated when it is defined, with the macros defined above it, and an entry sees the
+    definitions above it.  A name defined again (names are case-insensitive) takes the
+    later value from that point on: BibTeX silently, biber with the warning "overriding
+    existing definition of macro".  ``define`` records definitions in file order and
+    returns the number of definitions before it (a *scope*); ``at(scope)`` is the mapping
+    an entry read at that point sees, ``at(None)`` the one at the end of the file.
+    """
+
+    def __init__(self) -> None:
+        # lower-case name -> [(index of the definition in the file, evaluated value)]
+        self._defs: dict[str, list[tuple[int, str]]] = {}
+        self.count = 0
+
+    def define(self, name: str, raw_value: str) -> str:
+        """Record a definition (its value evaluated in the current scope); its value."""
+        value = evaluate(raw_value, self.at(self.count))
+        self._defs.setdefault(name.lower(), []).append((self.count, value))
+        self.count += 1
+        return value
+
+    def at(self, scope: int | None) -> Mapping[str, str]:
+        return _Scope(self._defs, self.count if scope is None else scope)
+
+    def final(self) -> dict[str, str]:
+        """Every macro with its last value (what an entry at the end of the file sees)."""
+        return {name: defs[-1][1] for name, defs in self._defs.items()}
+
+    def defined_later(self, name: str, scope: int | None) -> bool:
+        """True when ``name`` is not defined before ``scope`` but is further down."""
+        defs = self._defs.get(name.lower())
+        return bool(defs) and scope is not None and defs[0][0] >= scope
+
+
+class _Scope(Mapping):
+    """The macros visible at one point of a file (a read-only view of a ``MacroTable``)."""
+
+    __slots__ = ("_defs", "_scope")
+
+    def __init__(self, defs: dict[str, list[tuple[int, str]]], scope: int) -> None:
+        self._defs = defs
+        self._scope = scope
+
+    def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        defs = self._defs.get(name)
+        if not defs:
+            return default
+        if len(defs) == 1:  # the common case: one definition
+            return defs[0][1] if defs[0][0] < self._scope else default
+        value = default
+        for index, text in defs:
+            if index >= self._scope:
+                break
+            value = text
+        return value
+
+    def __getitem__(self, name: str) -> str:
+        value = self.get(name)
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.get(name) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name in self._defs if name in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def quote(value: str) -> str:

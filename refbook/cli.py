@@ -48,7 +48,7 @@ Exit codes:
   2  usage error (bad option or query)
   3  unreadable or unparseable input
   4  configuration error (bad refbook.toml, pandoc missing)
-  5  the .bib could not be saved (changed on disk, lock timeout)
+  5  a file could not be written (read-only, changed on disk, disk full…)
   6  network error (fetching data failed; check reached no network)
 """
 

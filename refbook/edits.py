@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from .errors import UsageError
 from .importers import Draft
 from .model import Entry
+from .plaintext import check_bibtex, to_bibtex
 from .store import BibFile
 
 
@@ -43,7 +44,16 @@ def entry(bib: BibFile, key: str) -> Entry:
 def annotate(bib: BibFile, key: str, text: str) -> None:
     e = entry(bib, key)
     name = "annote" if ("annote" in e and "annotation" not in e) else "annotation"
-    bib.set_field(key, name, _value(text))
+    bib.set_field(key, name, _typed(bib, key, name, text))
+
+
+def _typed(bib: BibFile, key: str, name: str, text: str, as_bibtex: bool = False) -> str:
+    """What the user typed as the value of field ``name`` (see ``refbook.plaintext``);
+    a value that cannot be written is a usage error naming the entry."""
+    try:
+        return check_bibtex(text, name) if as_bibtex else to_bibtex(text, name)
+    except UsageError as exc:
+        raise UsageError(f"{bib.name}: error: {key}: {exc}; nothing written") from None
 
 
 def tag(bib: BibFile, key: str, changes: Sequence[str]) -> list[str]:
@@ -60,7 +70,8 @@ def tag(bib: BibFile, key: str, changes: Sequence[str]) -> list[str]:
         else:
             words = [w for w in words if w.lower() != word.lower()]
     if words:
-        bib.set_field(key, "keywords", _value(join_keywords(words, bib, e.get("keywords"))))
+        bib.set_field(key, "keywords", _typed(bib, key, "keywords",
+                                              join_keywords(words, bib, e.get("keywords"))))
     elif "keywords" in e:
         bib.remove_field(key, "keywords")
     return words
@@ -99,23 +110,23 @@ def join_keywords(words: Sequence[str], bib: BibFile, value: str | None = None) 
     return keyword_separator(bib, value).join(words)
 
 
-def set_fields(bib: BibFile, key: str, assignments: Sequence[str]) -> None:
-    for item in assignments:
+def set_fields(bib: BibFile, key: str, assignments: Sequence[str], *,
+               as_bibtex: bool = False) -> None:
+    """``field=value`` assignments: the value is text (written escaped, so it reads back as
+    typed), or with ``as_bibtex`` a BibTeX value (braces protect case, LaTeX commands)."""
+    values = []
+    for item in assignments:  # all checked before any is set
         name, sep, value = item.partition("=")
-        if not sep or not re.fullmatch(r"[A-Za-z][\w:-]*", name.strip()):
+        name = name.strip().lower()
+        if not sep or not re.fullmatch(r"[a-z][\w:-]*", name):
             raise UsageError(f"error: expected field=value, got {item!r}")
-        bib.set_field(key, name.strip().lower(), value)
+        values.append((name, _typed(bib, key, name, value, as_bibtex)))
+    for name, value in values:
+        bib.set_field(key, name, value)
 
 
 def unset_fields(bib: BibFile, key: str, names: Sequence[str]) -> list[str]:
     return [n for n in names if bib.remove_field(key, n.lower())]
-
-
-def _value(text: str) -> str:
-    """Plain text as a BibTeX value (braces that would unbalance the entry are dropped)."""
-    if text.count("{") != text.count("}"):
-        text = text.replace("{", "").replace("}", "")
-    return " ".join(text.split())
 
 
 # -- rename, remove, merge --------------------------------------------------------------------
@@ -129,8 +140,10 @@ def rename(bib: BibFile, old: str, new: str) -> list[str]:
     blk = bib.get(old)
     if bib.find(new) is not None and bib.find(new) is not blk:
         raise UsageError(f"error: key {new!r} already exists")
-    _, text, spans = bib.entry_spans(blk)
-    bib.replace_entry(blk, text[: spans.key_start] + new + text[spans.key_end:])
+    if blk.key.lower() == old.lower():
+        _, text, spans = bib.entry_spans(blk)
+        bib.replace_entry(blk, text[: spans.key_start] + new + text[spans.key_end:])
+    # else OLD is one of the entry's ids aliases: the alias is renamed, in ids below
     touched = []
     for other in bib.entries():
         e = Entry(bib, other)
@@ -191,11 +204,12 @@ def merge(bib: BibFile, keep: str, drop: str, prefer: str | None = None,
             continue
         if name not in a.fields or (name in conflicts and prefer == "drop"):
             bib.set_field(keep, name, value)
-    if keep_ids:
-        ids = [i.strip() for i in (Entry(bib, bib.get(keep)).get("ids") or "").split(",") if i.strip()]
-        if drop not in ids:
-            bib.set_field(keep, "ids", ", ".join([*ids, drop]))
-    bib.remove_entry(drop)
+    if keep_ids:  # DROP's key, and its own aliases, so that every old citation resolves
+        ids = Entry(bib, a._block).aliases
+        added = [k for k in (b.key, *b.aliases) if k.lower() not in {i.lower() for i in ids}]
+        if added:
+            bib.set_field(a._block, "ids", ", ".join([*ids, *added]))
+    bib.remove_entry(b._block)
     return conflicts
 
 
@@ -240,13 +254,16 @@ def add(bib: BibFile, drafts: Iterable[Draft], *, pattern: str, force: bool = Fa
     from .dedupe import SAME_WORK, candidates, matches_for
     from .keys import make_key, unique_key
 
+    drafts = list(drafts)
+    _check_drafts(drafts)  # all of them before anything is added
     report = AddReport()
     for draft in drafts:
         fields = dict(draft.fields)
         if annotation:
-            fields["annotation"] = _value(annotation)
+            fields["annotation"] = _typed(bib, "--annotation", "annotation", annotation)
         if keywords:
-            fields["keywords"] = _value(join_keywords(split_keywords(keywords), bib))
+            fields["keywords"] = _typed(bib, "--keywords", "keywords",
+                                        join_keywords(split_keywords(keywords), bib))
         probe = BibFile(bib.format_entry(draft.entry_type, "probe", list(fields.items())),
                         name="<new>")
         candidate = Entry(probe, probe.entries()[0])
@@ -265,7 +282,24 @@ def add(bib: BibFile, drafts: Iterable[Draft], *, pattern: str, force: bool = Fa
                                    [f"{d.keys[0]}: {', '.join(d.evidence)}" for d in strong]))
             continue
         key = draft.key if draft.key and bib.find(draft.key) is None else make_key(candidate, pattern)
-        key = unique_key(key, [b.key for b in bib.entries()])
+        key = unique_key(key, [*(b.key for b in bib.entries()), *bib.aliases()])
         bib.append_entry(bib.format_entry(draft.entry_type, key, list(fields.items())))
         report.added.append(key)
     return report
+
+
+def _check_drafts(drafts: Sequence[Draft]) -> None:
+    """Never write an entry without a title, or a value BibTeX cannot read."""
+    from .errors import InputError
+    from .latex import to_text
+    from .plaintext import check_braces
+
+    for draft in drafts:
+        where = draft.source or f"@{draft.entry_type}"
+        for name, value in draft.fields.items():
+            try:
+                check_braces(value, name)
+            except UsageError as exc:
+                raise InputError(f"{where}: error: {exc}; nothing added") from None
+        if not to_text(draft.fields.get("title", "")).strip():
+            raise InputError(f"{where}: error: the entry has no title; nothing added")

@@ -8,7 +8,8 @@ Exit codes (documented in the README and in ``refbook --help``):
 2     usage error (bad option, malformed query, unknown style name)
 3     unreadable or unparseable input (the .bib or another input file)
 4     configuration error (bad refbook.toml, missing/too old pandoc, bad .csl)
-5     the .bib could not be saved (changed on disk since it was read, lock timeout)
+5     a file could not be written: the .bib (read-only, changed on disk since it was read,
+      lock timeout, disk full…) or an -o output
 6     network error: fetching data failed (``refbook add --doi``), or ``check`` reached no network
 ====  =====================================================================
 """
@@ -51,7 +52,8 @@ class ConfigError(RefbookError):
 
 
 class WriteError(RefbookError):
-    """Saving was refused: the file changed on disk, or the lock timed out."""
+    """Writing was refused or failed: a read-only file, the file changed on disk, the lock
+    timed out, or the OS said no (disk full, read-only file system…)."""
 
     exit_code = EXIT_WRITE
 

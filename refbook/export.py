@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import ConfigError, UsageError
+from .errors import ConfigError, InputError, UsageError, WriteError
 from .model import Entry
 
 if TYPE_CHECKING:
@@ -89,14 +89,44 @@ def _checked_pandoc(exe: str) -> str:
 
 
 def run_pandoc(args: Sequence[str], stdin: str, *, pandoc: str | None = None) -> str:
-    """Run pandoc with ``args`` on ``stdin``; its errors become ``ConfigError``s."""
+    """Run pandoc with ``args`` on ``stdin``; its failures become one-line refbook errors
+    (``pandoc_error``)."""
     exe = pandoc_executable(pandoc)
     proc = subprocess.run([exe, *args], input=stdin, capture_output=True, text=True,
                           encoding="utf-8")
     if proc.returncode != 0:
-        msg = (proc.stderr.strip().splitlines() or ["failed"])[-1]
-        raise ConfigError(f"error: pandoc: {msg}")
+        raise pandoc_error(proc.returncode, proc.stderr)
     return proc.stdout
+
+
+# pandoc's exit codes (pandoc --help, "Exit codes" in its manual) by whose fault it is
+_PANDOC_INPUT_CODES = {64, 65, 92, 93, 94}  # the document: parse, YAML, UTF-8 errors
+_PANDOC_WRITE_CODES = {1}  # an I/O error
+_HASKELL_IO = re.compile(r"^(?P<path>.*?): (?:with|open|create|remove|get|hGet|hPut)\w*: "
+                         r"(?P<kind>[^(]*)\((?P<reason>[^)]*)\)\s*$")
+
+
+def pandoc_error(code: int, stderr: str) -> ConfigError | InputError | WriteError:
+    """pandoc's failure as one line: its own message without the Haskell call stack that
+    pandoc 3.7+ prints after I/O errors, ``path: withBinaryFile: does not exist (No such
+    file or directory)`` said as ``path: no such file or directory``, and the exit code of
+    whoever is to blame: the document (3), a write (5), else the set-up or style (4)."""
+    lines = []
+    for line in stderr.splitlines():
+        if line.startswith("HasCallStack backtrace:"):
+            break
+        if line.strip() and not line.startswith("[WARNING]"):
+            lines.append(line.strip())
+    msg = " ".join(lines).removeprefix("pandoc: ") or f"failed (exit code {code})"
+    m = _HASKELL_IO.match(msg)
+    if m:
+        msg = f"{m.group('path')}: {m.group('reason').strip().lower()}"
+    msg = msg.replace('"stdin"', "the document")
+    if code in _PANDOC_INPUT_CODES:
+        return InputError(f"error: pandoc cannot read the document: {msg}")
+    if code in _PANDOC_WRITE_CODES and m:
+        return WriteError(f"error: pandoc cannot write or read a file: {msg}")
+    return ConfigError(f"error: pandoc: {msg}")
 
 
 def _with_references(items: list[dict[str, Any]]):
@@ -587,6 +617,22 @@ def front_matter(source: str) -> str:
     return m.group(0) if m else ""
 
 
+def _cite_by_key(source: str, entries: Sequence[Entry]) -> str:
+    """Citations of an ``ids`` alias rewritten to the entry's key, which is the id pandoc
+    knows the work by (CSL-JSON has no aliases)."""
+    aliases = {a.lower(): e.key for e in entries for a in e.aliases}
+    if not aliases:
+        return source
+    from .edits import rename_in_manuscript
+    from .manuscript import find_key_citations
+
+    keys = {e.key.lower() for e in entries}
+    cited = {k.lower() for c in find_key_citations(source, "pandoc") for k in c.keys}
+    for alias in sorted(cited & aliases.keys() - keys):
+        source, _ = rename_in_manuscript(source, alias, aliases[alias], "pandoc")
+    return source
+
+
 def render_document(source: str, entries: Sequence[Entry], *, style: str = "apa",
                     to: str = "markdown", output: str | None = None, annotated: bool = False,
                     heading: str = "References", pandoc: str | None = None,
@@ -601,6 +647,7 @@ def render_document(source: str, entries: Sequence[Entry], *, style: str = "apa"
     title, else its first heading, else ``title`` (e.g. the file's name)."""
     from .csl import to_csl
 
+    source = _cite_by_key(source, entries)
     refs = _with_references([to_csl(e) for e in entries])
     temp: list[str] = [refs]
     try:
@@ -623,21 +670,25 @@ def render_document(source: str, entries: Sequence[Entry], *, style: str = "apa"
         if to == "html":
             args += ["--standalone", "-M", "link-citations=true"]
             args += ["-M", f"refbook_fallback_title={title}"]
-        if output and to != "markdown":
-            args += ["-o", output]
-        text = run_pandoc(args, source, pandoc=pandoc)
         if to == "markdown":  # pandoc writes no metadata without --standalone: keep it
+            text = run_pandoc(args, source, pandoc=pandoc)
             meta = front_matter(source)
             text = meta + ("\n" if meta and text else "") + text
             if output:
-                from .errors import WriteError
-                from .store import atomic_write
+                from .store import write_output
 
-                try:
-                    atomic_write(output, text.encode("utf-8"))
-                except OSError as exc:
-                    raise WriteError(f"{output}: error: cannot write "
-                                     f"({exc.strerror or exc})") from None
+                write_output(output, text.encode("utf-8"))
+            return text
+        if not output:
+            return run_pandoc(args, source, pandoc=pandoc)
+        # pandoc writes into a folder of refbook's; the file is then put in place the way
+        # every -o is (folders created, atomic, one-line errors)
+        from .store import write_output
+
+        with tempfile.TemporaryDirectory(prefix="refbook-render-") as tmp:
+            written = Path(tmp) / f"out{Path(output).suffix or '.' + to}"
+            text = run_pandoc([*args, "-o", str(written)], source, pandoc=pandoc)
+            write_output(output, written.read_bytes())
         return text
     finally:
         for name in temp:

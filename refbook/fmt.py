@@ -17,6 +17,7 @@ and after, and fmt refuses to write output whose data differ.  Formatting is ide
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from . import bibtex
@@ -144,7 +145,9 @@ def format_text(bib: BibFile, layout: Layout) -> str:
     out: list[str] = []
     prev: Block | None = None
     for b in sequence:
-        body = bib.block_text(b)
+        # one line ending inside (the file's own is applied at the end): a CRLF @string or
+        # comment kept verbatim would otherwise come out with CR CR LF
+        body = bib.block_text(b).replace("\r\n", "\n").replace("\r", "\n")
         if b.kind == "entry":
             try:
                 body = format_entry(body, layout)
@@ -168,12 +171,15 @@ def data_signature(bib: BibFile) -> tuple:
     entries, strings, others = [], [], []
     for b in bib.blocks:
         if b.kind == "entry":
-            fields = tuple(sorted((f.key.lower(), bibtex.evaluate(f.value, bib.strings))
+            fields = tuple(sorted((f.key.lower(), bibtex.evaluate(f.value, bib.strings_for(b)))
                                   for f in b.entry.fields))
             entries.append((b.entry.entry_type.lower(), b.key, fields))
         elif b.kind == "string":
             strings.append(bib.block_text(b))
-        elif b.kind in ("preamble", "comment", "text", "invalid"):
+        elif b.kind == "text":  # comment paragraphs: the layout decides the blank lines
+            body = bib.block_text(b).replace("\r\n", "\n").replace("\r", "\n")
+            others += [p.strip() for p in re.split(r"\n[ \t]*\n", body) if p.strip()]
+        elif b.kind in ("preamble", "comment", "invalid"):
             others.append(bib.block_text(b).strip())
     return tuple(sorted(entries, key=lambda e: e[1])), tuple(strings), tuple(sorted(others))
 

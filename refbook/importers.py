@@ -32,23 +32,49 @@ CSL_TO_BIBTEX = {
     "manuscript": "unpublished", "software": "software", "patent": "patent",
     "entry-encyclopedia": "incollection", "entry-dictionary": "incollection",
 }
-_BIBTEX_SPECIALS = re.compile(r"([&%$#_])")
 
 
 def _escape(text: str) -> str:
-    """Plain text as a BibTeX value: LaTeX specials escaped, braces balanced."""
-    text = _BIBTEX_SPECIALS.sub(r"\\\1", text)
-    if text.count("{") != text.count("}"):
-        text = text.replace("{", "").replace("}", "")
-    return text
+    """Plain text as a BibTeX value (``refbook.plaintext``: specials escaped; a lone brace
+    is an error, reported with the item it is in)."""
+    from .plaintext import to_bibtex
+
+    return to_bibtex(text)
+
+
+_RICH_TAG = re.compile(r"<(/?)([a-z]+)([^>]*)>", re.I)
+_RICH_MACROS = {"i": "\\emph{", "em": "\\emph{", "b": "\\textbf{", "strong": "\\textbf{",
+                "sup": "\\textsuperscript{", "sub": "\\textsubscript{"}
 
 
 def _rich_to_bibtex(text: str) -> str:
-    """CSL rich text: ``<span class="nocase">TTP</span>`` -> ``{TTP}``, <i> -> \\emph{}."""
-    text = re.sub(r'<span class="nocase">(.*?)</span>', lambda m: "{" + m.group(1) + "}", text)
-    text = re.sub(r"<i>(.*?)</i>", lambda m: "\\emph{" + m.group(1) + "}", text)
-    text = re.sub(r"<[^>]+>", "", text)
-    return _BIBTEX_SPECIALS.sub(r"\\\1", html.unescape(text))
+    """CSL rich text: ``<span class="nocase">TTP</span>`` -> ``{TTP}``, ``<i>`` ->
+    ``\\emph{}``; the text between the tags is escaped, other tags are dropped."""
+    from .plaintext import check_braces, escape
+
+    check_braces(html.unescape(_RICH_TAG.sub("", text)))  # the text's own braces
+    out: list[str] = []
+    closers: list[str] = []
+    pos = 0
+    for m in _RICH_TAG.finditer(text):
+        out.append(escape(html.unescape(text[pos:m.start()])))
+        pos = m.end()
+        closing, tag = m.group(1), m.group(2).lower()
+        if closing:
+            if tag in ("span", *_RICH_MACROS) and closers:
+                out.append(closers.pop())
+            continue
+        if tag == "span":
+            out.append("{" if "nocase" in m.group(3) else "")
+            closers.append("}" if "nocase" in m.group(3) else "")
+        elif tag in _RICH_MACROS:
+            out.append(_RICH_MACROS[tag])
+            closers.append("}")
+    out.append(escape(html.unescape(text[pos:])))
+    out.extend(reversed(closers))  # tags left open
+    value = " ".join("".join(out).split())
+    check_braces(value)
+    return value
 
 
 def _names(people: list[dict]) -> str:
@@ -60,6 +86,9 @@ def _names(people: list[dict]) -> str:
         family = p.get("family", "")
         particle = p.get("non-dropping-particle") or p.get("dropping-particle") or ""
         name = f"{particle} {family}".strip()
+        if " " in family.strip() and not (particle or p.get("given") or p.get("suffix")):
+            out.append("{" + _escape(family) + "}")  # "Smith & Co": one name, not first + last
+            continue
         if p.get("suffix"):
             name += f", {p['suffix']}"
         if p.get("given"):
@@ -86,6 +115,95 @@ def _date(value: dict | None) -> tuple[str, str] | None:
     return None
 
 
+# CSL-JSON variables by kind (CSL 1.0.2 schema): the types the mapping relies on
+CSL_NAME_VARIABLES = frozenset({
+    "author", "editor", "translator", "container-author", "collection-editor", "composer",
+    "director", "editorial-director", "illustrator", "interviewer", "original-author",
+    "recipient", "reviewed-author", "chair", "compiler", "contributor", "curator",
+    "editor-translator", "executive-producer", "guest", "host", "narrator", "organizer",
+    "performer", "producer", "script-writer", "series-creator",
+})
+CSL_DATE_VARIABLES = frozenset({
+    "issued", "accessed", "submitted", "event-date", "original-date", "available-date",
+})
+
+
+def csl_items(data: object, name: str = "<input>") -> list[dict]:
+    """The items of a CSL-JSON document (a list of items, ``{"items": [...]}`` as Zotero's
+    API sends, or one item), each checked: ``InputError`` (exit 3) naming the item and the
+    variable for anything refbook cannot read as CSL-JSON, so that nothing is written."""
+    if isinstance(data, dict) and isinstance(data.get("items"), list):
+        data = data["items"]
+    elif isinstance(data, dict) and "type" in data:
+        data = [data]
+    if not isinstance(data, list):
+        raise InputError(f"{name}: error: not CSL-JSON: expected a list of items "
+                         "(objects with a type and a title); nothing added")
+    for i, item in enumerate(data, start=1):
+        _check_csl_item(item, f"{name}: error: CSL-JSON item {i}")
+    return data
+
+
+def _check_csl_item(item: object, where: str) -> None:
+    def bad(variable: str, expected: str, value: object) -> InputError:
+        return InputError(f"{where}{ident}: {variable!r} must be {expected}, not "
+                          f"{_json_kind(value)}; nothing added")
+
+    ident = ""
+    if not isinstance(item, dict):
+        raise InputError(f"{where}: expected an object (a CSL item), not {_json_kind(item)}; "
+                         "nothing added")
+    if isinstance(item.get("id"), (str, int)):
+        ident = f" ({item['id']})"
+    for variable, value in item.items():
+        if value is None:
+            continue
+        if variable in CSL_NAME_VARIABLES:
+            if not isinstance(value, list):
+                raise bad(variable, "a list of names", value)
+            for person in value:
+                if not isinstance(person, dict) or not all(
+                        isinstance(v, (str, int, bool)) for v in person.values()):
+                    raise bad(variable, "a list of name objects ({\"family\", \"given\"} or "
+                              "{\"literal\"})", person)
+        elif variable in CSL_DATE_VARIABLES:
+            parts = value.get("date-parts") if isinstance(value, dict) else None
+            if not isinstance(value, dict) or (parts is not None and not (
+                    isinstance(parts, list) and all(isinstance(p, list) and all(
+                        isinstance(x, (int, str)) and str(x).strip().lstrip("-").isdigit()
+                        for x in p) for p in parts))):
+                raise bad(variable, "a date object ({\"date-parts\": [[2023, 12]]})", value)
+        elif variable == "type":
+            if not isinstance(value, str):
+                raise bad(variable, "a string", value)
+        elif variable in _CSL_TEXT:
+            texts = value if isinstance(value, list) else [value]
+            if not all(isinstance(v, (str, int, float)) and not isinstance(v, bool)
+                       for v in texts):
+                raise bad(variable, "a string", value)
+    title = item.get("title")
+    if isinstance(title, list):
+        title = title[0] if title else ""
+    if not str(title or "").strip():
+        raise InputError(f"{where}{ident}: no title; nothing added")
+
+
+# the variables from_csl reads as text
+_CSL_TEXT = frozenset({
+    "id", "title", "container-title", "publisher", "publisher-place", "volume", "issue",
+    "number", "edition", "collection-title", "genre", "ISBN", "ISSN", "note", "language",
+    "page", "DOI", "URL", "keyword", "annote", "abstract",
+})
+
+
+def _json_kind(value: object) -> str:
+    kinds = {dict: "an object", list: "a list", str: "a string", bool: "true/false",
+             int: "a number", float: "a number", type(None): "null"}
+    shown = json.dumps(value, ensure_ascii=False)
+    shown = shown if len(shown) <= 30 else shown[:27] + "..."
+    return f"{kinds.get(type(value), type(value).__name__)} {shown}"
+
+
 def from_csl(item: dict) -> Draft:
     """One CSL-JSON item as a BibTeX draft (the inverse of ``refbook.csl.to_csl``)."""
     ctype = item.get("type", "document")
@@ -99,11 +217,12 @@ def from_csl(item: dict) -> Draft:
     if isinstance(title, list):
         title = title[0] if title else ""
     if title:
-        f["title"] = _rich_to_bibtex(title)
+        f["title"] = _rich_to_bibtex(str(title))
     container = item.get("container-title")
     if isinstance(container, list):
         container = container[0] if container else ""
     if container:
+        container = str(container)
         if etype == "article":
             f["journal"] = _rich_to_bibtex(container)
             if ctype in ("article-newspaper", "article-magazine"):
@@ -114,9 +233,9 @@ def from_csl(item: dict) -> Draft:
             f["booktitle"] = _rich_to_bibtex(container)
     if item.get("publisher"):
         f["institution" if etype in ("report", "thesis") else "publisher"] = \
-            _rich_to_bibtex(item["publisher"])
+            _rich_to_bibtex(str(item["publisher"]))
     if item.get("publisher-place"):
-        f["address"] = _escape(item["publisher-place"])
+        f["address"] = _escape(str(item["publisher-place"]))
     issued = _date(item.get("issued"))
     if issued:
         f["year"] = issued[0]
@@ -134,18 +253,18 @@ def from_csl(item: dict) -> Draft:
     if item.get("page"):
         f["pages"] = re.sub(r"\s*[-–—]+\s*", "--", str(item["page"]))
     if item.get("DOI"):
-        f["doi"] = re.sub(r"(?i)^(https?://(dx\.)?doi\.org/|doi:)", "", item["DOI"]).strip()
+        f["doi"] = re.sub(r"(?i)^(https?://(dx\.)?doi\.org/|doi:)", "", str(item["DOI"])).strip()
     if item.get("URL"):
-        f["url"] = item["URL"]
+        f["url"] = str(item["URL"]).strip()
     accessed = _date(item.get("accessed"))
     if accessed:
         f["urldate"] = accessed[1]
     if item.get("keyword"):
-        f["keywords"] = _escape(item["keyword"])
+        f["keywords"] = _escape(str(item["keyword"]))
     if item.get("annote"):
-        f["annotation"] = _escape(item["annote"])
+        f["annotation"] = _escape(str(item["annote"]))
     if item.get("abstract"):
-        f["abstract"] = _escape(re.sub(r"<[^>]+>", "", item["abstract"]))
+        f["abstract"] = _escape(html.unescape(re.sub(r"<[^>]+>", "", str(item["abstract"]))))
     return Draft(etype, f, source=f"CSL-JSON {item.get('id', '')}".strip())
 
 
@@ -248,7 +367,7 @@ def from_bibtex(text: str, name: str = "<input>") -> list[Draft]:
         for f in blk.entry.fields:
             from .bibtex import evaluate
 
-            fields.setdefault(f.key.lower(), evaluate(f.value, bib.strings))
+            fields.setdefault(f.key.lower(), evaluate(f.value, bib.strings_for(blk)))
         drafts.append(Draft(blk.entry.entry_type.lower(), fields, key=blk.key,
                             source=f"{name}:{blk.line}"))
     return drafts
@@ -272,15 +391,23 @@ def parse(text: str, fmt: str | None = None, name: str = "<input>") -> list[Draf
     if fmt in ("bibtex", "biblatex"):
         return from_bibtex(text, name)
     if fmt == "ris":
-        return from_ris(text)
+        try:
+            return from_ris(text)
+        except UsageError as exc:  # a lone brace, which BibTeX cannot store
+            raise InputError(f"{name}: error: {exc}; nothing added") from None
     if fmt == "csl-json":
         try:
             data = json.loads(text)
         except ValueError as exc:
             raise InputError(f"{name}: error: invalid JSON: {exc}") from None
-        items = data if isinstance(data, list) else data.get("items", [data]) \
-            if isinstance(data, dict) else []
-        return [from_csl(i) for i in items if isinstance(i, dict)]
+        drafts = []
+        for i, item in enumerate(csl_items(data, name), start=1):
+            try:
+                drafts.append(from_csl(item))
+            except UsageError as exc:  # a lone brace, which BibTeX cannot store
+                raise InputError(f"{name}: error: CSL-JSON item {i}: {exc}; nothing added") \
+                    from None
+        return drafts
     raise UsageError(f"error: unknown input format {fmt!r}")
 
 
@@ -312,7 +439,11 @@ def fetch_doi(doi: str, resolver: str, *, timeout: float = 20.0,
         raise NetworkError(f"error: the DOI resolver sent malformed CSL-JSON for {doi}") from None
     if not isinstance(item, dict):
         raise NetworkError(f"error: the DOI resolver sent malformed CSL-JSON for {doi}")
-    draft = from_csl(item)
+    try:
+        _check_csl_item(item, "the resolver's CSL-JSON")
+        draft = from_csl(item)
+    except (InputError, UsageError) as exc:
+        raise NetworkError(f"error: DOI {doi}: {exc}") from None
     draft.fields.setdefault("doi", doi)
     draft.source = f"DOI {doi}"
     return draft
@@ -394,4 +525,7 @@ def fetch_url(url: str, *, timeout: float = 20.0, user_agent: str = "refbook") -
         raise NetworkError(f"error: cannot fetch {url}: {type(exc).__name__}") from None
     if resp.status_code >= 400:
         raise NetworkError(f"error: {url} answered {resp.status_code}")
-    return from_html(page, url)
+    try:
+        return from_html(page, url)
+    except UsageError as exc:  # a lone brace, which BibTeX cannot store
+        raise InputError(f"error: {url}: {exc}; nothing added") from None

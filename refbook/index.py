@@ -34,7 +34,7 @@ from .query import (
     regex_ignores_case,
 )
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"  # 3: decoded text changed (a bare % is text, not a comment)
 RACY_SECONDS = 2.0
 _DOC_COLUMNS = ("key", "type", "year", "authors", "author", "title", "container", "keywords",
                 "annotation", "abstract", "doi", "url", "line")

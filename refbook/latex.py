@@ -14,7 +14,9 @@ of a TeX-heavy file.  So values are decoded in one of two ways:
 ``tests/test_latex.py`` checks that both give the same text on every value of the real
 corpora and on generated LaTeX.  One deliberate difference from pylatexenc: a bare ``&``
 (a LaTeX error that BibTeX users make all the time) stays ``&`` instead of vanishing as
-a table column separator.
+a table column separator; and a bare ``%`` stays ``%`` instead of cutting the rest of
+the line as a comment (refbook writes ``\\%``, see ``refbook.plaintext``; ``lint`` reports
+a bare one).
 """
 
 from __future__ import annotations
@@ -36,6 +38,13 @@ LOGOS = {
     "LuaLaTeX": "LuaLaTeX", "BibLaTeX": "BibLaTeX", "LyX": "LyX", "TeXLive": "TeX Live",
 }
 
+# The text-mode commands for ASCII characters that pylatexenc drops or turns into another
+# character (\textasciicircum gives U+02C6): as LaTeX prints them, and pandoc reads them.
+TEXT_SYMBOLS = {
+    "textasciicircum": "^", "textquotedbl": '"', "textbar": "|", "textless": "<",
+    "textgreater": ">", "textunderscore": "_", "textbraceleft": "{", "textbraceright": "}",
+}
+
 # Text ligatures pylatexenc turns into characters (its "specials"), read left to right,
 # longest first
 _TEXT_SPECIALS = {"---": "\u2014", "--": "\u2013", "``": "\u201c", "''": "\u201d",
@@ -45,7 +54,7 @@ _TOKEN = re.compile(r"\\([^\W\d_]+)(\s*)|\\(.)|([{}])|([^\\{}]+)", re.DOTALL)
 # names the LaTeX walker itself treats specially (environments, verbatim, math)
 _PARSER_SPECIAL = frozenset({"begin", "end", "verb", "(", ")", "[", "]"})
 _NEEDS_PARSING = re.compile(r"[\\$%{}]")
-_NEEDS_PYLATEXENC = re.compile(r"[$%]|\\$|\n\s*\n")
+_NEEDS_PYLATEXENC = re.compile(r"[$]|\\$|\n\s*\n")
 _converter = None
 
 
@@ -68,13 +77,16 @@ def fold(text: str) -> str:
 
 
 def decode_with_pylatexenc(value: str) -> str:
-    """The reference decoding (not collapsed), with refbook's logos and ``&`` kept."""
+    """The reference decoding (not collapsed), with refbook's logos, ``&`` and ``%`` kept."""
     try:
-        text = _pylatexenc().latex_to_text(value.replace("\\&", "\0").replace("&", "\\&")
-                                           .replace("\0", "\\&"))
+        text = _pylatexenc().latex_to_text(BARE_SPECIAL.sub(r"\1\\\2", value))
     except Exception:  # pylatexenc is tolerant, but never let display crash on odd input
         text = value.replace("{", "").replace("}", "")
     return text
+
+
+# an ``&`` or ``%`` not escaped by a backslash (``\\%`` is a line break, then a bare ``%``)
+BARE_SPECIAL = re.compile(r"(?<!\\)((?:\\\\)*)([&%])")
 
 
 def _collapse(text: str) -> str:
@@ -154,7 +166,7 @@ def _macro_kind(name: str) -> str | None:
     argument that pylatexenc turns into an accented character, None for the rest."""
     from pylatexenc.latexwalker import get_default_latex_context_db
 
-    if name in LOGOS:
+    if name in LOGOS or name in TEXT_SYMBOLS:
         return ""
     if name in _PARSER_SPECIAL:
         return None
@@ -202,6 +214,8 @@ def _pylatexenc():
         db = get_default_latex_context_db()
         db.add_context_category("refbook-logos", prepend=True, macros=[
             MacroTextSpec(name, simplify_repl=text) for name, text in LOGOS.items()])
+        db.add_context_category("refbook-symbols", prepend=True, macros=[
+            MacroTextSpec(name, simplify_repl=text) for name, text in TEXT_SYMBOLS.items()])
         _converter = LatexNodes2Text(latex_context=db, math_mode="verbatim",
                                      strict_latex_spaces=False)
     return _converter

@@ -2,8 +2,9 @@
 
 A rule has a stable id, a family, a default severity, a one-line doc, and a function
 ``check(entry, ctx)`` that yields ``Issue`` records (message, field, optional safe fix).
-Library-wide rules (duplicates, spellings) are ``check_all(entries, ctx)``.  Rules are
-registered with ``@rule``; ``refbook lint --select/--ignore`` take ids or families.
+Library-wide rules (duplicates, spellings) are ``check_all(entries, ctx)``; rules about
+the file's other blocks (``@string``) are ``check_file(bib, ctx)`` and give a line.  Rules
+are registered with ``@rule``; ``refbook lint --select/--ignore`` take ids or families.
 
 Findings point at the field's value in the file (line and column).  Safe fixes are field
 edits applied through the store (minimal diff, atomic, locked); unsafe changes are never
@@ -20,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from .bibtex import MONTH_MACROS, macro_names
 from .findings import Finding
 from .model import Entry, fold, normalize_doi
 
@@ -66,6 +68,7 @@ class Issue:
     field: str | None = None
     fix: tuple[str, str] | None = None  # (field, new value): a safe fix
     key: str | None = None  # for library-wide rules: the entry concerned
+    line: int | None = None  # for file rules: where the defect is
 
 
 @dataclass(frozen=True)
@@ -77,16 +80,17 @@ class Rule:
     check: Callable | None = None  # per entry
     check_all: Callable | None = None  # over the whole library
     fixable: bool = False
+    check_file: Callable | None = None  # over the file's blocks (BibFile)
 
 
 RULES: dict[str, Rule] = {}
 
 
 def rule(id: str, family: str, severity: str, doc: str, *, library: bool = False,
-         fixable: bool = False):
+         fixable: bool = False, file: bool = False):
     def register(fn: Callable) -> Callable:
-        RULES[id] = Rule(id, family, severity, doc, None if library else fn,
-                         fn if library else None, fixable)
+        RULES[id] = Rule(id, family, severity, doc, None if library or file else fn,
+                         fn if library else None, fixable, fn if file else None)
         return fn
     return register
 
@@ -167,6 +171,38 @@ def _duplicate_doi(entries: list[Entry], ctx: Context) -> Iterator[Issue]:
                         key=e.key)
         else:
             seen[doi] = e
+
+
+@rule("duplicate-string", "strings", "warning",
+      "An @string macro is defined twice (names ignore case); as in BibTeX and biber, each "
+      "entry uses the definition above it.", file=True)
+def _duplicate_string(bib, ctx: Context) -> Iterator[Issue]:
+    # the store finds them while reading (every command warns); lint reports them as a rule
+    for problem in bib.problems:
+        if problem.rule == "duplicate-string":
+            yield Issue(problem.message, line=problem.line)
+
+
+@rule("undefined-string", "strings", "warning",
+      "A field uses a macro that no @string above the entry defines; BibTeX prints nothing "
+      "for it (refbook and pandoc show its name).")
+def _undefined_string(entry: Entry, ctx: Context) -> Iterator[Issue]:
+    macros = entry.macros
+    for name in entry.fields:
+        raw = entry.raw(name) or ""
+        if raw[:1] in ("{", '"') and "#" not in raw:
+            continue
+        for word in macro_names(raw):
+            low = word.lower()
+            if low in macros or low in MONTH_MACROS:
+                continue
+            if entry.macro_defined_later(low):
+                yield Issue(f"{name} uses @string {word!r} before its definition further down; "
+                            "BibTeX and biber read in order and treat it as undefined here",
+                            name)
+            else:
+                yield Issue(f"{name} uses @string {word!r}, which is not defined (BibTeX "
+                            "prints nothing for it)", name)
 
 
 # -- titles -------------------------------------------------------------------------------
@@ -421,6 +457,24 @@ def _volume_number(entry: Entry, ctx: Context) -> Iterator[Issue]:
 
 # -- characters, names --------------------------------------------------------------------
 
+@rule("bare-special", "encoding", "warning",
+      "A bare % or & in a text field: LaTeX and pandoc read % as the start of a comment "
+      "(the rest of the line is lost) and & as an error; write \\% and \\&.", fixable=True)
+def _bare_special(entry: Entry, ctx: Context) -> Iterator[Issue]:
+    from .latex import BARE_SPECIAL
+    from .plaintext import VERBATIM_FIELDS
+
+    for name, value in entry.fields.items():
+        if name in VERBATIM_FIELDS or not BARE_SPECIAL.search(value):
+            continue
+        found = sorted({m.group(2) for m in BARE_SPECIAL.finditer(value)})
+        escaped = " and ".join("\\" + c for c in found)
+        raw = entry.raw(name) or ""
+        fix = None if "#" in raw else (name, BARE_SPECIAL.sub(r"\1\\\2", value))
+        yield Issue(f"bare {' and '.join(found)} in {name}: LaTeX and pandoc do not read it "
+                    f"as text (write {escaped})", name, fix)
+
+
 
 @rule("non-ascii", "encoding", "info",
       "A character outside Latin-1 that 8-bit BibTeX cannot sort or case-change (use a LaTeX "
@@ -520,7 +574,7 @@ def _position(entry: Entry, field_name: str | None) -> tuple[int, int | None]:
     if not field_name or entry.raw(field_name) is None:
         return entry.line, None
     line = entry.field_line(field_name)
-    lines = entry.source.split("\n")
+    lines = re.split(r"\r\n|\r|\n", entry.source)  # every line ending, CR included
     index = line - entry.line
     if 0 <= index < len(lines):
         m = re.search(rf"(?i)\b{re.escape(field_name)}\s*=\s*", lines[index])
@@ -546,10 +600,15 @@ def lint(lib, rules: list[Rule] | None = None, *, today: _dt.date | None = None)
             ctx.protected_words |= {fold(w) for w in re.findall(r"\{([A-Z][\w'’-]*)\}", title)
                                     if not w.isupper()}
     skip = suppressions(lib.bib)
-    findings: list[Finding] = [p for p in lib.problems]
+    # parse problems that a rule reports (duplicate-string) follow that rule's selection
+    findings: list[Finding] = [p for p in lib.problems if p.rule not in RULES]
     fixes: list[tuple[str, str, str]] = []
     by_key = {e.key: e for e in entries}
     for r in rules:
+        if r.check_file is not None:
+            findings += [Finding(lib.path, i.line, r.severity, r.id, i.message, i.key)
+                         for i in r.check_file(lib.bib, ctx)]
+            continue
         if r.check_all is not None:
             produced = ((by_key[i.key], i) for i in r.check_all(entries, ctx))
         else:

@@ -279,6 +279,9 @@ class Matcher:
     def __init__(self, entries: Sequence[Entry]):
         self.entries = list(entries)
         self.by_key = {e.key.lower(): e for e in self.entries}
+        for e in self.entries:  # an ids alias cites its entry (a key wins over an alias)
+            for alias in e.aliases:
+                self.by_key.setdefault(alias.lower(), e)
         self.by_first: dict[str, list[Entry]] = defaultdict(list)
         self.by_names: dict[tuple[str, ...], list[Entry]] = defaultdict(list)
         self.names: dict[str, tuple[str, ...]] = {}

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Any
@@ -175,6 +175,15 @@ class Entry:
             return self.line
         return field.start_line + 1
 
+    @property
+    def macros(self) -> Mapping[str, str]:
+        """The ``@string`` macros this entry sees: those defined above it (as BibTeX reads)."""
+        return self._bib.strings_for(self._block)
+
+    def macro_defined_later(self, name: str) -> bool:
+        """True when macro ``name`` is not defined above the entry but is further down."""
+        return self._bib.macros.defined_later(name, self._block.scope)
+
     # raw access
     def _caches(self) -> tuple[dict[str, str], dict[str, str]]:
         """(raw, evaluated) fields, rebuilt when the store replaced the entry (an edit).
@@ -197,7 +206,7 @@ class Entry:
             return values[name]
         if name not in raw:
             return default
-        value = values[name] = bibtex.evaluate(raw[name], self._bib.strings)
+        value = values[name] = bibtex.evaluate(raw[name], self.macros)
         return value
 
     def _raw_fields(self) -> dict[str, str]:
@@ -321,6 +330,13 @@ class Entry:
         return self.text("annotation") or self.text("annote")
 
     @property
+    def aliases(self) -> list[str]:
+        """Other keys this entry answers to: biblatex's ``ids`` (``refbook merge`` puts the
+        dropped key there); ``lib["old key"]`` finds the entry."""
+        value = self.get("ids")
+        return [k.strip() for k in value.split(",") if k.strip()] if value else []
+
+    @property
     def keywords(self) -> list[str]:
         value = self.text("keywords")
         return [k.strip() for k in re.split(r"[,;]", value) if k.strip()] if value else []
@@ -426,8 +442,9 @@ class Library:
         self._refresh()
 
     def save(self, path: str | os.PathLike | None = None, *, force: bool = False) -> bool:
-        """Write changes back (atomic, locked, only edited entries change)."""
-        return self.bib.save(path, force=force)
+        """Write changes back (atomic, locked, only edited entries change); ``force``
+        writes even when the file changed on disk since it was read, or is read-only."""
+        return self.bib.save(path, force=force, readonly_ok=force)
 
     def __repr__(self) -> str:
         return f"<Library {self.path}: {len(self)} entries>"

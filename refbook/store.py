@@ -17,13 +17,14 @@ cycles (twenty ``refbook add`` at once) all succeed.
 from __future__ import annotations
 
 import codecs
+import errno
 import gc
 import logging
 import os
 import re
 import stat
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ LOCK_TIMEOUT = 10.0  # seconds to wait for another refbook process to finish sav
 
 _KEY_NEAR = re.compile(r"@\s*[A-Za-z][\w-]*\s*[{(]\s*([^,\s{}()=]+)\s*,")
 _STRAY_AT = re.compile(r"^[ \t]*@(?![ \t]*(?:comment|preamble|string)\b)", re.M | re.I)
+_LONE_CR = re.compile(r"\r(?!\n)")
 _ABORT_MSG = re.compile(
     r"Parsing of `(?P<type>[^`]*)` block \(line (?P<block>\d+)\) aborted on line (?P<line>\d+)"
     r"[^\n]*\n\s*(?P<detail>.*)",
@@ -48,7 +50,7 @@ class Block:
     entries, or a block that failed to parse.  ``start``/``end`` are offsets in the original
     text; an edited block carries its new text, an appended one has no original span."""
 
-    __slots__ = ("kind", "start", "end", "line", "key", "entry", "_text", "new")
+    __slots__ = ("kind", "start", "end", "line", "key", "entry", "_text", "new", "scope")
 
     def __init__(self, kind: str, start: int, end: int, line: int, key: str | None, entry=None):
         self.kind = kind  # entry | string | preamble | comment | text | invalid | removed
@@ -59,6 +61,8 @@ class Block:
         self.entry = entry  # bibtexparser.model.Entry for entries
         self._text: str | None = None  # replacement text after an edit
         self.new = False
+        # @string definitions above the block (see bibtex.MacroTable); None: all of them
+        self.scope: int | None = None
 
     def __repr__(self) -> str:
         return f"<Block {self.kind} {self.key or ''} line {self.line}>"
@@ -166,18 +170,40 @@ def _explain(detail: str, line: int) -> str:
     return f"{detail[:1].lower()}{detail[1:]} (line {line})"
 
 
+def _lf_lines(text: str) -> str:
+    """The text with each lone CR (the old Mac line ending) made an LF: the same length, so
+    every offset holds, while line counts and bibtexparser's line numbers become right for
+    CR files too."""
+    return _LONE_CR.sub("\n", text) if "\r" in text else text
+
+
+def _line_at(data: bytes, pos: int) -> int:
+    """1-based line of byte ``pos`` (LF, CRLF and CR line endings)."""
+    crlf = data.count(b"\r\n", 0, pos)
+    return data.count(b"\n", 0, pos) + data.count(b"\r", 0, pos) - crlf + 1
+
+
+def _newline_of(text: str) -> str:
+    """The file's line ending: the one most of its lines use."""
+    lf = text.count("\n")
+    crlf = text.count("\r\n")
+    if crlf * 2 > lf:
+        return "\r\n"
+    return "\r" if text.count("\r") - crlf > lf else "\n"
+
+
 def _decode(data: bytes, path: str) -> tuple[str, bool]:
     bom = data.startswith(codecs.BOM_UTF8)
     if bom:
         data = data[len(codecs.BOM_UTF8):]
     nul = data.find(b"\x00")
     if nul >= 0:
-        line = data.count(b"\n", 0, nul) + 1
+        line = _line_at(data, nul)
         raise InputError(f"{path}:{line}: error: binary data (NUL byte); this is not a BibTeX file")
     try:
         return data.decode("utf-8"), bom
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
+        line = _line_at(data, exc.start)
         keys = _KEY_NEAR.findall(data[: exc.start].decode("utf-8", "replace"))
         near = f" (near key {keys[-1]})" if keys else ""
         raise InputError(
@@ -196,10 +222,10 @@ class BibFile:
         self.text = text
         self.bom = bom
         self._raw = raw  # the bytes read, to detect changes on disk before saving
-        self.newline = "\r\n" if text.count("\r\n") * 2 > text.count("\n") else "\n"
+        self.newline = _newline_of(text)
         self.blocks: list[Block] = []
         self.problems: list[Finding] = []
-        self.strings: dict[str, str] = {}
+        self.macros = bibtex.MacroTable()
         self._index: dict[str, list[Block]] | None = None
         self._style: Style | None = None
         self._whole: str | None = None  # a rewrite of the whole file (fmt)
@@ -234,7 +260,7 @@ class BibFile:
     def _load(self) -> None:
         from bibtexparser import model as bm
 
-        text = self.text
+        text = _lf_lines(self.text)  # offsets are those of self.text
         library, records = _parse_blocks(text)
         pos = 0
         line = 1
@@ -250,16 +276,21 @@ class BibFile:
             pos = end
             if isinstance(b, bm.Entry):
                 blk = Block("entry", start, end, line, b.key, b)
+                blk.scope = self.macros.count
+            elif isinstance(b, bm.DuplicateBlockKeyBlock) and isinstance(b.ignore_error_block,
+                                                                         bm.String):
+                # bibtexparser's wrapper for a macro defined again: BibTeX accepts it
+                blk = self._define(b.ignore_error_block, start, end, line)
             elif isinstance(b, (bm.DuplicateBlockKeyBlock, bm.DuplicateFieldKeyBlock)):
                 entry = b.ignore_error_block
                 blk = Block("entry", start, end, line, entry.key, entry)
+                blk.scope = self.macros.count
                 if isinstance(b, bm.DuplicateFieldKeyBlock):
                     names = [f.key.lower() for f in entry.fields]
                     dup = sorted({n for n in names if names.count(n) > 1})
                     self._problem(line, f"duplicate field {', '.join(map(repr, dup))}", entry.key)
             elif isinstance(b, bm.String):
-                blk = Block("string", start, end, line, b.key)
-                self.strings[b.key.lower()] = b.value
+                blk = self._define(b, start, end, line)
             elif isinstance(b, bm.Preamble):
                 blk = Block("preamble", start, end, line, None)
             elif isinstance(b, bm.ExplicitComment):
@@ -277,16 +308,50 @@ class BibFile:
                 self._invalid(blk, raw, records)
             self.blocks.append(blk)
         self._unmatched_records(records)
+        self._check_strings()
         self._check_entries()
         if not self.entries() and self._has_content():
             first = next((p for p in self.problems if p.severity == "error"), None)
             if first is not None:
                 raise InputError(f"{first}; no entry could be read")
-            raise InputError(f"{self.name}: error: no BibTeX entries found")
+            if not any(b.kind in ("string", "preamble", "comment") for b in self.blocks):
+                # free text only: not a bibliography (a file of @string macros is one)
+                raise InputError(f"{self.name}: error: no BibTeX entries found")
 
     def _problem(self, line: int, message: str, key: str | None = None,
-                 rule: str = "syntax", severity: str = "error") -> None:
-        self.problems.append(Finding(self.name, line, severity, rule, message, key))
+                 rule: str = "syntax", severity: str = "error", **data: object) -> None:
+        self.problems.append(Finding(self.name, line, severity, rule, message, key, data=data))
+
+    def _define(self, string, start: int, end: int, line: int) -> Block:
+        """An ``@string`` block; its macro is defined from here on (``bibtex.MacroTable``)."""
+        blk = Block("string", start, end, line, string.key)
+        blk.scope = self.macros.count
+        self.macros.define(string.key, string.value)
+        return blk
+
+    def _check_strings(self) -> None:
+        """One warning per macro defined more than once, with the lines of its definitions."""
+        lines: dict[str, list[Block]] = {}
+        for blk in self.blocks:
+            if blk.kind == "string":
+                lines.setdefault(blk.key.lower(), []).append(blk)
+        for blocks in lines.values():
+            if len(blocks) < 2:
+                continue
+            name = blocks[-1].key
+            nums = [b.line for b in blocks]
+            where = f"lines {', '.join(map(str, nums[:-1]))} and {nums[-1]}"
+            values = {self.macros.at(b.scope + 1)[name.lower()] for b in blocks}
+            if len(values) == 1:
+                msg = f"duplicate @string {name!r} ({where}), with the same text each time"
+            elif len(nums) == 2:
+                msg = (f"duplicate @string {name!r} ({where}); entries from line {nums[1]} on "
+                       "use the later definition, as in BibTeX and biber")
+            else:
+                msg = (f"duplicate @string {name!r} ({where}); each entry uses the definition "
+                       "above it, as in BibTeX and biber")
+            self._problem(blocks[1].line, msg, None, rule="duplicate-string",
+                          severity="warning", name=name, lines=nums)
 
     def _invalid(self, blk: Block, raw: str, records: list[logging.LogRecord]) -> None:
         """Report a block bibtexparser gave up on, at the line where the block starts."""
@@ -349,6 +414,15 @@ class BibFile:
                         self._problem(f.start_line + 1, f"field {f.key!r}: {exc}", blk.key)
 
     # -- access ---------------------------------------------------------------------
+    @property
+    def strings(self) -> dict[str, str]:
+        """The ``@string`` macros (lower-case names) with their values at the end of the file."""
+        return self.macros.final()
+
+    def strings_for(self, blk: Block) -> Mapping[str, str]:
+        """The macros an entry sees: those defined above it, as BibTeX reads the file."""
+        return self.macros.at(blk.scope)
+
     def entries(self) -> list[Block]:
         return [b for b in self.blocks if b.kind == "entry"]
 
@@ -372,16 +446,37 @@ class BibFile:
 
     def find(self, key: str) -> Block | None:
         """The entry with this key, compared case-insensitively as BibTeX and biber do
-        (an exact-case match wins when a file has keys that differ only in case)."""
+        (an exact-case match wins when a file has keys that differ only in case), or else
+        the entry that has it among its biblatex ``ids`` aliases (``refbook merge`` keeps
+        the dropped key there, so old citations still resolve)."""
         if self._index is None:
             self._index = {}
+            self._aliases = None
             for b in self.blocks:
                 if b.kind == "entry":
                     self._index.setdefault(b.key.lower(), []).append(b)
         found = self._index.get(key.lower())
         if not found:
-            return None
+            return self.aliases().get(key.lower())
         return next((b for b in found if b.key == key), found[0])
+
+    def aliases(self) -> dict[str, Block]:
+        """``ids`` aliases (lower case) -> their entry; an alias that is also a key is
+        the key's (biber reports such a file)."""
+        if self._index is None:
+            self.find("")
+        if getattr(self, "_aliases", None) is None:
+            aliases: dict[str, Block] = {}
+            for b in self.entries():
+                for f in b.entry.fields:
+                    if f.key.lower() != "ids":
+                        continue
+                    for alias in bibtex.evaluate(f.value, self.strings).split(","):
+                        alias = alias.strip().lower()
+                        if alias and alias not in self._index:
+                            aliases.setdefault(alias, b)
+            self._aliases = aliases
+        return self._aliases
 
     def get(self, key: str | Block) -> Block:
         """The entry block for a key (or the block itself); ``NotFoundError`` with a suggestion."""
@@ -399,6 +494,7 @@ class BibFile:
         entry = _parse_one_entry(new_text)
         blk._text = new_text
         blk.entry = entry
+        self._aliases = None  # its ids may have changed
         if entry.key != blk.key:
             blk.key = entry.key
             self._index = None
@@ -421,8 +517,8 @@ class BibFile:
     def set_field(self, key: str | Block, name: str, value: str) -> Block:
         """Set (or add) one field, touching only that field's text."""
         blk, text, spans = self.entry_spans(key)
-        if self.newline == "\r\n":  # a multi-line value must not mix line endings
-            value = value.replace("\r\n", "\n").replace("\n", "\r\n")
+        if self.newline != "\n":  # a multi-line value must not mix line endings
+            value = value.replace("\r\n", "\n").replace("\n", self.newline)
         quoted = bibtex.quote(value)
         for f in spans.fields:
             if f.name.lower() == name.lower():
@@ -496,18 +592,52 @@ class BibFile:
         return blk
 
     def remove_entry(self, key: str | Block) -> None:
+        """Remove an entry, with the ``%`` comment lines directly above it (its own notes
+        and ``% refbook: ignore[…]`` lines, which would otherwise read as the next
+        entry's); a comment block that starts the file is its header and stays."""
         blk = self.get(key)
         if blk.new:
             self.blocks.remove(blk)
         else:
-            # swallow the blank lines after the entry so that no gap is left behind
-            end = blk.end
-            m = re.compile(r"[ \t]*(\r?\n)?([ \t]*\r?\n)*").match(self.text, end)
-            blk.end = m.end()
+            self._take_comment_above(blk)
+            # swallow the blank lines after the entry so that no gap is left behind -- when
+            # there is one before it (else the blank line after it is the one that stays)
+            before = self.text[:blk.start]
+            gap = not before.strip() or re.search(r"\n[ \t]*\r?\n[ \t]*$", before)
+            blank_lines = r"[ \t]*(\r?\n)?([ \t]*\r?\n)*" if gap else r"[ \t]*(\r?\n)?"
+            blk.end = re.compile(blank_lines).match(self.text, blk.end).end()
             blk.kind = "removed"
             blk._text = ""
         self._index = None
         self.modified = True
+
+    def _take_comment_above(self, blk: Block) -> None:
+        """Move ``blk.start`` back over the comment lines right above it (no blank line
+        between), shortening the text block they are in."""
+        text = self.text
+        i = self.blocks.index(blk)
+        between = []  # the text blocks (comments) between the previous entry and this one
+        floor = 0
+        for prev in reversed(self.blocks[:i]):
+            if prev.kind != "text":
+                floor = prev.end
+                break
+            between.append(prev)
+        line_start = text.rfind("\n", 0, blk.start) + 1
+        if text[line_start:blk.start].strip() or line_start <= floor:
+            return
+        start = line_start
+        while start > floor:
+            above = text.rfind("\n", 0, start - 1) + 1
+            if above < floor or not text[above:start].lstrip().startswith("%"):
+                break
+            start = above
+        if start == line_start or not text[:start].strip():
+            return  # nothing above, or a comment block that starts the file
+        for prev in between:
+            prev.start = min(prev.start, start)
+            prev.end = max(prev.start, min(prev.end, start))
+        blk.start = start
 
     def style(self) -> Style:
         if self._style is None:
@@ -559,11 +689,14 @@ class BibFile:
         data = self.render().encode("utf-8")
         return codecs.BOM_UTF8 + data if self.bom else data
 
-    def save(self, path: str | os.PathLike | None = None, *, force: bool = False) -> bool:
+    def save(self, path: str | os.PathLike | None = None, *, force: bool = False,
+             readonly_ok: bool = False) -> bool:
         """Write the file atomically under the lock; return False when nothing changed.
 
         Refuses (``WriteError``) when the file on disk is no longer the one that was read,
-        unless ``force`` is given.  Saving to another ``path`` writes a copy there.
+        unless ``force`` is given, and a read-only file unless ``readonly_ok`` is given.
+        A failed write (disk full, read-only file system…) is a ``WriteError`` too, with
+        the file as it was.  Saving to another ``path`` writes a copy there.
         """
         target = Path(path) if path is not None else self.path
         if target is None:
@@ -574,6 +707,9 @@ class BibFile:
                 current = target.read_bytes()
             except FileNotFoundError:
                 current = None
+            except OSError as exc:
+                raise WriteError(f"{target}: error: cannot read it back before saving "
+                                 f"({_reason(exc)}); nothing written") from None
             if target == self.path and not force and self._raw is not None and current != self._raw:
                 raise WriteError(
                     f"{target}: error: changed on disk since it was read; nothing written "
@@ -582,6 +718,8 @@ class BibFile:
             if current == data:
                 self._rebase(data)
                 return False
+            if not readonly_ok:
+                refuse_readonly(target)
             atomic_write(target, data)
         if target == self.path:
             self._rebase(data)
@@ -596,6 +734,7 @@ class BibFile:
             self.__init__(self._whole, self.path, raw=data, bom=self.bom, name=self.name)
             return
         text = self.render()
+        lines = _lf_lines(text)
         pos = 0
         line = 1
         kept: list[Block] = []
@@ -604,9 +743,9 @@ class BibFile:
                 continue
             body = self.block_text(blk)
             start = text.find(body, pos) if body else pos
-            line += text.count("\n", pos, start)
+            line += lines.count("\n", pos, start)
             blk.start, blk.end, blk.line = start, start + len(body), line
-            line += body.count("\n")
+            line += lines.count("\n", start, start + len(body))
             pos = blk.end
             blk._text = None
             blk.new = False
@@ -709,6 +848,40 @@ def _unknown_key_message(key: str, keys: list[str], name: str) -> str:
 _locks: dict[str, object] = {}
 
 
+def _reason(exc: OSError) -> str:
+    """An OS error in a few words: "No space left on device", "Read-only file system"."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    if exc.errno == errno.EPERM:
+        reason += ": the file may be immutable (chattr +i)"
+    return reason
+
+
+def refuse_readonly(path: str | os.PathLike) -> None:
+    """``WriteError`` (exit 5) when ``path`` is read-only, as editors and git see it: no
+    write permission for this user, or -- as root, who may write anything -- no write bit
+    in its mode at all (``chmod 444``).  A file that does not exist yet is writable."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return  # missing: created; unreadable: the write reports it
+    if not stat.S_ISREG(st.st_mode):
+        return
+    if st.st_mode & 0o222 and os.access(path, os.W_OK):
+        return
+    if st.st_mode & 0o222 and _on_readonly_fs(path):
+        raise WriteError(f"{path}: error: the file system is read-only; nothing written")
+    mode = stat.filemode(st.st_mode)[1:]
+    raise WriteError(f"{path}: error: the file is read-only ({mode}); nothing written "
+                     "(--force writes it anyway)")
+
+
+def _on_readonly_fs(path: str | os.PathLike) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):
+        return False
+
+
 def file_lock(path: str | os.PathLike, timeout: float = LOCK_TIMEOUT):
     """An inter-process lock for one .bib, re-entrant within this process.
 
@@ -723,7 +896,11 @@ def file_lock(path: str | os.PathLike, timeout: float = LOCK_TIMEOUT):
     lock = _locks.get(real)
     if lock is None:
         lock_dir = cache_dir() / "locks"
-        lock_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            lock_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WriteError(f"{path}: error: cannot create the lock directory {lock_dir} "
+                             f"({_reason(exc)}); nothing written") from None
         import hashlib  # here: only writers need it (start-up of read-only commands)
 
         digest = hashlib.sha256(real.encode()).hexdigest()[:24]
@@ -745,6 +922,9 @@ class _TimeoutAsWriteError:
         except Timeout:
             raise WriteError(f"{self.path}: error: another refbook process is writing this file "
                              "(lock timeout); nothing written") from None
+        except OSError as exc:
+            raise WriteError(f"{self.path}: error: cannot take the lock {self.lock.lock_file} "
+                             f"({_reason(exc)}); nothing written") from None
         return self
 
     def __exit__(self, *exc) -> None:
@@ -754,32 +934,107 @@ class _TimeoutAsWriteError:
 def atomic_write(path: str | os.PathLike, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never a
     mix: temporary file in the same directory, fsync, rename over, fsync the directory.
-    The file's permission bits are kept; a symlink is followed, not replaced."""
+    The file's permission bits are kept; a symlink is followed, not replaced.  Any failure
+    (disk full, read-only file system, no permission on the directory, an immutable file)
+    is a ``WriteError`` naming ``path`` and the reason, with ``path`` unchanged and no
+    temporary file left."""
+    staged = stage_write(path, data)
+    staged.commit()
+
+
+class StagedWrite:
+    """A file written next to its target and not yet renamed over it (``stage_write``):
+    ``commit()`` puts it in place, ``discard()`` removes it.  Lets a command that writes
+    several files prepare them all before it replaces any."""
+
+    def __init__(self, path: str | os.PathLike, target: Path, tmp: str, mode: int) -> None:
+        self.path = path
+        self.target = target
+        self.tmp = tmp
+        self.mode = mode
+
+    def commit(self) -> None:
+        try:
+            os.chmod(self.tmp, self.mode)
+            os.replace(self.tmp, self.target)
+        except OSError as exc:
+            self.discard()
+            raise _write_error(self.path, exc) from None
+        _fsync_dir(self.target.parent)
+
+    def discard(self) -> None:
+        try:
+            os.unlink(self.tmp)
+        except OSError:
+            pass
+
+
+def _write_error(path: str | os.PathLike, exc: OSError) -> WriteError:
+    return WriteError(f"{path}: error: could not be written ({_reason(exc)}); "
+                      "nothing was changed")
+
+
+def stage_write(path: str | os.PathLike, data: bytes) -> StagedWrite:
+    """Write ``data`` to a temporary file beside ``path`` (fsynced); see ``StagedWrite``."""
     target = Path(os.path.realpath(path))
     import tempfile
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise _write_error(path, exc) from None
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         try:
             mode = stat.S_IMODE(os.stat(target).st_mode)
         except FileNotFoundError:
             umask = os.umask(0)
             os.umask(umask)
             mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
-        except FileNotFoundError:
+        except OSError:
             pass
+        if isinstance(exc, OSError):
+            raise _write_error(path, exc) from None
         raise
+    return StagedWrite(path, target, tmp, mode)
+
+
+def check_output(path: str | os.PathLike) -> Path:
+    """An ``-o FILE`` option's path, checked before any work is done: a directory is a
+    ``WriteError`` (exit 5).  Missing parent folders are fine: ``write_output`` creates
+    them, as pandoc does for its ``-o``."""
+    p = Path(path)
+    if p.is_dir():
+        raise WriteError(f"{path}: error: is a directory; give a file name for -o "
+                         "(nothing written)")
+    return p
+
+
+def write_output(path: str | os.PathLike, data: bytes) -> None:
+    """Write an output file (``export -o``, ``render -o``): missing parent folders are
+    created (as pandoc does), the write is atomic, and any failure is one ``WriteError``
+    (exit 5) naming the file and the reason."""
+    p = check_output(path)
     try:
-        dir_fd = os.open(target.parent, os.O_RDONLY)
+        p.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WriteError(f"{path}: error: cannot create the folder {p.parent} "
+                         f"({_reason(exc)}); nothing written") from None
+    atomic_write(p, data)
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        dir_fd = os.open(directory, os.O_RDONLY)
     except OSError:
         return
     try:
@@ -791,14 +1046,18 @@ def atomic_write(path: str | os.PathLike, data: bytes) -> None:
 
 
 @contextmanager
-def editing(path: str | os.PathLike, timeout: float = LOCK_TIMEOUT) -> Iterator[BibFile]:
+def editing(path: str | os.PathLike, timeout: float = LOCK_TIMEOUT, *,
+            force: bool = False) -> Iterator[BibFile]:
     """Read-modify-write under the lock: ``with editing(p) as bib: bib.set_field(...)``.
 
     The file is read after the lock is taken, so concurrent editors queue instead of
-    failing; it is saved on a clean exit when anything changed.
+    failing; it is saved on a clean exit when anything changed.  A read-only file is
+    refused before anything is done (``WriteError``), unless ``force``.
     """
+    if not force and str(path) != "-":
+        refuse_readonly(path)
     with file_lock(path, timeout):
         bib = BibFile.read(path)
         yield bib
         if bib.modified:
-            bib.save()
+            bib.save(readonly_ok=force)

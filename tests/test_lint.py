@@ -36,6 +36,10 @@ CASES = [
     ("doi-syntax", "@misc{a, title={T}, doi={10.1000/x.}}", "@misc{a, title={T}, doi={10.1000/x}}"),
     ("duplicate-doi", "@misc{a, title={T}, doi={10.1/X}}\n@misc{b, title={U}, doi={10.1/x}}",
      "@misc{a, title={T}, doi={10.1/X}}\n@misc{b, title={U}, doi={10.1/y}}"),
+    ("duplicate-string", '@string{j = "J"}\n@STRING{J = "K"}\n@misc{a, title={T}, journal=j}',
+     '@string{j = "J"}\n@string{k = "K"}\n@misc{a, title={T}, journal=j # k}'),
+    ("undefined-string", '@misc{a, title={T}, journal=j}\n@string{j = "J"}',
+     '@string{j = "J"}\n@misc{a, title={T}, journal=j # { x}, month=jan, year=2020}'),
     ("duplicate-title", "@misc{a, title={The Same: Title}}\n@misc{b, title={the same title}}",
      "@misc{a, title={The Same Title}}\n@misc{b, title={Another Title}}"),
     ("similar-title", "@misc{a, title={Border Trade Between Neighbours}}\n"
@@ -64,6 +68,8 @@ CASES = [
      "@misc{a, title={T}, year={2023}, date={2023-02}}"),
     ("volume-number-swap", "@article{a, title={T}, volume={1}, number={98}}",
      "@article{a, title={T}, volume={98}, number={1}}"),
+    ("bare-special", "@misc{a, title={Up 50% in R&D}, url={https://x.org/a%20b}}",
+     r"@misc{a, title={Up 50\% in R\&D}, url={https://x.org/a%20b}}"),
     ("non-ascii", "@misc{a, author={Mu\u1e25ammad, A.}, title={T}}",
      "@misc{a, author={Schr\u00f6der, J.}, title={T}}"),
     ("author-spelling", "@misc{a, author={Siddique, Ahmed}, title={T}}\n"

@@ -67,7 +67,6 @@ CONFLICTS = [
     (["lint", "--list-rules", "--fix"], ("--list-rules", "--fix")),
     (["fmt", "-i", "--check"], ("--in-place", "--check")),
     (["fmt", "-i", "--diff"], ("--in-place", "--diff")),
-    (["add", "--force", "--merge", "-"], ("--force", "--merge")),
 ]
 
 

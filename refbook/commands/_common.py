@@ -26,6 +26,17 @@ def bib_option(f: Callable) -> Callable:
                         is_eager=True, help="Bibliography file (see `refbook --help`).")(f)
 
 
+def force_option(f: Callable) -> Callable:
+    """``--force`` of the editing commands: write even when the .bib is read-only."""
+    return click.option("--force", is_flag=True,
+                        help="Write even when the .bib is read-only (chmod 444).")(f)
+
+
+def dry_run_option(f: Callable) -> Callable:
+    return click.option("--dry-run", is_flag=True,
+                        help="Print the diff that would be written; write nothing.")(f)
+
+
 def json_option(f: Callable) -> Callable:
     return click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON output.")(f)
 
@@ -92,20 +103,31 @@ class EditReport:
 
 
 @contextmanager
-def reported_edit(as_json: bool) -> Iterator[EditReport]:
+def reported_edit(as_json: bool, *, force: bool = False,
+                  dry_run: bool = False) -> Iterator[EditReport]:
     """Read-modify-write the bibliography in use (locked, atomic, minimal diff), then
-    render what changed: ``with reported_edit(as_json) as edit: annotate(edit.bib, …)``."""
+    render what changed: ``with reported_edit(as_json) as edit: annotate(edit.bib, …)``.
+    A read-only file is refused unless ``force``; ``dry_run`` reports the diff instead
+    of writing it."""
     from ..output import choose_mode
     from ..output.edits import render_edit
     from ..store import editing
 
     path = bib_path()
     report = EditReport()
-    with editing(path) as bib:
+    with editing(path, force=force or dry_run) as bib:
         report.bib = bib
         yield report
         changes = bib.pending_changes()
-    render_edit(path, changes, choose_mode(as_json), lines=report.lines, extra=report.extra)
+        if dry_run:
+            from ..edits import diff
+
+            patch = diff(bib, path)
+            bib.modified = False  # nothing is written
+            report.lines = [patch.rstrip("\n")] if patch else []
+            report.extra["diff"] = patch
+    render_edit(path, changes, choose_mode(as_json), saved=bool(changes) and not dry_run,
+                lines=report.lines, extra=report.extra)
 
 
 def given(ctx: click.Context, name: str) -> bool:

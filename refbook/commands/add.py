@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, bib_path, get_config, json_option, refuse_together
+from ._common import bib_option, bib_path, get_config, json_option
 
 
 @click.command("add")
@@ -16,7 +16,8 @@ from ._common import bib_option, bib_path, get_config, json_option, refuse_toget
               help="Add a web page from its citation/Dublin Core/Open Graph meta tags.")
 @click.option("--from", "fmt", type=click.Choice(["bibtex", "biblatex", "ris", "csl-json"]),
               help="Input format of FILE or stdin (default: detected).")
-@click.option("--force", is_flag=True, help="Add even when it duplicates an entry.")
+@click.option("--force", is_flag=True,
+              help="Add even when it duplicates an entry, or the .bib is read-only.")
 @click.option("--merge", "merge_into", is_flag=True,
               help="Fill the duplicate entry's missing fields instead of adding.")
 @click.option("--dry-run", is_flag=True, help="Print the diff that would be written.")
@@ -47,8 +48,6 @@ def command(sources, dois, urls, fmt, force, merge_into, dry_run, annotation, ke
     from ..output.edits import render_edit
     from ..store import BibFile, editing
 
-    refuse_together(click.get_current_context(), "force", "merge_into",
-                    "--force adds a duplicate; --merge fills the existing entry instead")
     cfg = get_config()
     ua = f"refbook/{__version__} (+https://github.com/refbook/refbook)"
     path = bib_path()
@@ -87,7 +86,7 @@ def command(sources, dois, urls, fmt, force, merge_into, dry_run, annotation, ke
     if edit_first:
         drafts = [_edited(d) for d in drafts]
     if drafts:
-        with editing(path) as bib:
+        with editing(path, force=force or dry_run) as bib:
             report = add(bib, drafts, pattern=cfg["key_pattern"], force=force,
                          merge_into=merge_into, annotation=annotation, keywords=keywords)
             changes = bib.pending_changes()

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, complete_keys, json_option, reported_edit
+from ._common import bib_option, complete_keys, force_option, json_option, reported_edit
 
 
 @click.command("edit")
 @click.argument("key", shell_complete=complete_keys)
+@force_option
 @json_option
 @bib_option
-def command(key: str, as_json: bool) -> int:
+def command(key: str, force: bool, as_json: bool) -> int:
     """Open one entry in $EDITOR; save it if it changed and still parses (on a parse error,
     asks on a terminal to edit again; without a terminal, or when you decline, your text
     is kept in a recovery file whose path is printed; an empty result saves nothing)."""
@@ -22,7 +23,7 @@ def command(key: str, as_json: bool) -> int:
     from ..output import warn
 
     status = 0
-    with reported_edit(as_json) as edit:
+    with reported_edit(as_json, force=force) as edit:
         bib = edit.bib
         blk = bib.get(key)
         original = bib.block_text(blk)

@@ -64,7 +64,8 @@ def select_entries(lib, keys: tuple[str, ...], query: str | None, cited_in: tupl
 @click.option("-q", "--query", metavar="QUERY", help="Entries matching a search query.")
 @click.option("--cited-in", multiple=True, metavar="FILE", type=click.Path(exists=True),
               help="Entries cited in a manuscript (repeatable).")
-@click.option("-o", "--output", metavar="FILE", help="Write to FILE (atomically).")
+@click.option("-o", "--output", metavar="FILE",
+              help="Write to FILE (atomically; missing folders are created).")
 @json_option
 @bib_option
 def command(keys, fmt, style, to, annotated, standalone, normalize, query, cited_in,
@@ -89,6 +90,10 @@ def command(keys, fmt, style, to, annotated, standalone, normalize, query, cited
                     "--format writes data; --style, --to, --annotated and --standalone "
                     "shape formatted citations")
     requires(ctx, "normalize", "--format bibtex", fmt == "bibtex")
+    if output:
+        from ..store import check_output
+
+        check_output(output)  # before the work, not after
     lib = open_library()
     entries = select_entries(lib, keys, query, cited_in)
     if not entries:
@@ -127,9 +132,9 @@ def command(keys, fmt, style, to, annotated, standalone, normalize, query, cited
             else:
                 text = export.format_bibliography(entries, style, to, annotated, pandoc=pandoc)
     if output:
-        from ..store import atomic_write
+        from ..store import write_output
 
-        atomic_write(output, text.encode("utf-8"))
+        write_output(output, text.encode("utf-8"))
     else:
         sys.stdout.write(text)
     return 0

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, bib_path, get_config, json_option, refuse_together
+from ._common import (
+    bib_option,
+    bib_path,
+    force_option,
+    get_config,
+    json_option,
+    refuse_together,
+)
 
 
 @click.command("fmt")
@@ -16,10 +23,11 @@ from ._common import bib_option, bib_path, get_config, json_option, refuse_toget
 @click.option("--sort", type=click.Choice(["none", "key", "year"]),
               help="Order of the entries (default: fmt.sort).")
 @click.option("--align/--no-align", default=None, help="Align '=' in each entry (fmt.align).")
+@force_option
 @json_option
 @bib_option
 def command(files: tuple[str, ...], in_place: bool, check: bool, show_diff: bool,
-            sort: str | None, align: bool | None, as_json: bool) -> int:
+            sort: str | None, align: bool | None, force: bool, as_json: bool) -> int:
     """Format the bibliography in one canonical layout, keeping every value exactly.
 
     FILES default to the bibliography in use (--bib). Prints the formatted file on stdout unless -i/--in-place, --check or --diff is given.
@@ -42,7 +50,7 @@ def command(files: tuple[str, ...], in_place: bool, check: bool, show_diff: bool
     from ..output import JSON, choose_mode, emit_json
 
     mode = choose_mode(as_json)
-    results = [_one(path, layout, in_place, check, show_diff, mode)
+    results = [_one(path, layout, in_place, check, show_diff, mode, force)
                for path in (list(files) or [bib_path()])]
     if mode == JSON:
         emit_json([report for _, report in results])
@@ -50,14 +58,14 @@ def command(files: tuple[str, ...], in_place: bool, check: bool, show_diff: bool
 
 
 def _one(path: str, layout, in_place: bool, check: bool, show_diff: bool,
-         mode: str) -> tuple[int, dict]:
+         mode: str, force: bool = False) -> tuple[int, dict]:
     from ..fmt import changed_entries, check_lossless, format_text
     from ..output.edits import render_fmt
     from ..store import BibFile, editing
 
     report: dict = {"path": path}
     if in_place:
-        with editing(path) as bib:
+        with editing(path, force=force) as bib:
             new = format_text(bib, layout)
             check_lossless(bib, new)
             differs = new != bib.text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, bib_path, get_config, refuse_together, requires
+from ._common import bib_option, bib_path, force_option, get_config, refuse_together, requires
 
 FORMATS = ("table", "plain", "json", "github", "sarif", "junit")
 
@@ -23,8 +23,10 @@ FORMATS = ("table", "plain", "json", "github", "sarif", "junit")
 @click.option("--fix", is_flag=True, help="Apply the safe fixes to the file (minimal diff).")
 @click.option("--dry-run", is_flag=True, help="With --fix: print the diff, write nothing.")
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
+@force_option
 @bib_option
-def command(files, select, ignore, fmt, as_json, fail_on, fix, dry_run, list_rules) -> int:
+def command(files, select, ignore, fmt, as_json, fail_on, fix, dry_run, list_rules,
+            force) -> int:
     """Find the defects a reference list really has.
 
     FILES default to the bibliography in use (--bib). Required fields, duplicate keys/DOIs/titles, DOI and URL syntax (resolver prefixes,
@@ -67,7 +69,7 @@ def command(files, select, ignore, fmt, as_json, fail_on, fix, dry_run, list_rul
     rules = select_rules(select or cfg["lint.select"], [*cfg["lint.ignore"], *ignore])
     paths = list(files) or [bib_path()]
     if fix:
-        return max(_fix(path, rules, dry_run) for path in paths)
+        return max(_fix(path, rules, dry_run, force) for path in paths)
     from ..model import load
     from ..output import busy
 
@@ -84,7 +86,7 @@ def _lint(lib, rules):
     return lint(lib, rules)
 
 
-def _fix(path: str, rules, dry_run: bool) -> int:
+def _fix(path: str, rules, dry_run: bool, force: bool = False) -> int:
     """Apply safe fixes in rounds (a fix can reveal another), through the store."""
     import sys
 
@@ -114,7 +116,7 @@ def _fix(path: str, rules, dry_run: bool) -> int:
         sys.stdout.write(unified_diff(bib.text, bib.render(), path))
         sys.stderr.write(f"{n} fix(es) would be applied (dry run: nothing written)\n")
         return 0
-    with editing(path) as bib:
+    with editing(path, force=force) as bib:
         n = rounds(bib)
     sys.stderr.write(f"{n} fix(es) applied to {path}\n")
     return 0

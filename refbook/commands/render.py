@@ -12,7 +12,8 @@ from ._common import bib_option, get_config, json_option, open_library
 @click.option("-s", "--style", metavar="NAME|FILE.csl", help="Citation style (default apa).")
 @click.option("-t", "--to", "to", type=click.Choice(["markdown", "html", "docx"]),
               default="markdown", show_default=True, help="Output format.")
-@click.option("-o", "--output", metavar="FILE", help="Write to FILE (required for docx).")
+@click.option("-o", "--output", metavar="FILE",
+              help="Write to FILE (required for docx; atomically, missing folders created).")
 @click.option("--annotated", is_flag=True, help="Put each annotation under its reference.")
 @click.option("--heading", default="References", show_default=True,
               help="Heading of the reference list.")
@@ -36,6 +37,10 @@ def command(essay, style, to, output, annotated, heading, allow_missing, as_json
 
     if to == "docx" and not output:
         raise click.UsageError("--to docx needs -o FILE")
+    if output:
+        from ..store import check_output
+
+        check_output(output)  # before pandoc runs, not after
     from ..output import JSON, choose_mode, emit_json
 
     json_mode = choose_mode(as_json) == JSON
@@ -61,10 +66,15 @@ def command(essay, style, to, output, annotated, heading, allow_missing, as_json
         sys.stderr.write("refbook: render stopped: citations without an entry "
                          "(--allow-missing renders anyway)\n")
         return 1
-    text = render_document(Path(essay).read_text(encoding="utf-8"), list(lib),
-                           style=style or cfg["export.style"], to=to, output=output,
-                           annotated=annotated, heading=heading,
-                           pandoc=cfg["export.pandoc"] or None, title=Path(essay).stem)
+    from ..errors import InputError
+
+    try:
+        text = render_document(Path(essay).read_text(encoding="utf-8"), list(lib),
+                               style=style or cfg["export.style"], to=to, output=output,
+                               annotated=annotated, heading=heading,
+                               pandoc=cfg["export.pandoc"] or None, title=Path(essay).stem)
+    except InputError as exc:  # pandoc could not read the essay: say which file
+        raise InputError(f"{essay}: {exc}") from None
     report["rendered"] = True
     if json_mode:
         emit_json(report if output else {**report, "text": text})

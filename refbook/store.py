@@ -1008,14 +1008,21 @@ def stage_write(path: str | os.PathLike, data: bytes) -> StagedWrite:
     return StagedWrite(path, target, tmp, mode)
 
 
-def check_output(path: str | os.PathLike) -> Path:
+def check_output(path: str | os.PathLike,
+                 inputs: tuple[str | os.PathLike, ...] = ()) -> Path:
     """An ``-o FILE`` option's path, checked before any work is done: a directory is a
-    ``WriteError`` (exit 5).  Missing parent folders are fine: ``write_output`` creates
-    them, as pandoc does for its ``-o``."""
+    ``WriteError`` (exit 5), and so is one of the command's ``inputs`` (the bibliography,
+    the essay: ``render essay.md -o references.bib`` must not replace the bibliography).
+    Missing parent folders are fine: ``write_output`` creates them, as pandoc does."""
     p = Path(path)
     if p.is_dir():
         raise WriteError(f"{path}: error: is a directory; give a file name for -o "
                          "(nothing written)")
+    for source in inputs:
+        if source != "-" and p.exists() and Path(source).exists() and \
+                os.path.samefile(p, source):
+            raise WriteError(f"{path}: error: -o names an input of this command ({source}); "
+                             "give another file name (nothing written)")
     return p
 
 

@@ -25,6 +25,7 @@ import io
 import os
 import random
 import re
+import shutil
 import socket
 import sys
 import tempfile
@@ -345,9 +346,11 @@ def check_command(name: str, data) -> None:
                                      st.sampled_from(["@misc{x, title={T}}", "}", "@article{"])),
                            label="editor saves")
         script = root / "editor.py"
-        script.write_text("import os, sys\nt = os.environ.get('FUZZ_EDIT', '')\n"
+        saves = root / "editor-saves.txt"  # what "the user" types: NUL bytes included
+        saves.write_text(edited, encoding="utf-8")
+        script.write_text(f"import sys\nt = open({str(saves)!r}, encoding='utf-8').read()\n"
                           "open(sys.argv[-1], 'a' if t.startswith('@') else 'w').write(t)\n")
-        env = {"EDITOR": f"{sys.executable} {script}", "VISUAL": "", "FUZZ_EDIT": edited,
+        env = {"EDITOR": f"{sys.executable} {script}", "VISUAL": "",
                "REFBOOK_DOI_RESOLVER": "http://doi.invalid", "NO_COLOR": "1"}
         before = {p: p.read_bytes() for p in (bib, paper, tex, other)}
         code, out, err, escaped = run_refbook(argv, root, stdin, env)
@@ -387,7 +390,7 @@ def _save_failure(root: Path, before: dict[Path, bytes], argv: list[str], stdin:
     for path, data in before.items():
         (folder / path.name).write_bytes(data)
     (folder / "stdin").write_bytes(stdin)
-    (folder / "editor-saves.txt").write_text(env["FUZZ_EDIT"], encoding="utf-8")
+    shutil.copyfile(root / "editor-saves.txt", folder / "editor-saves.txt")
     (folder / "argv.txt").write_text("\n".join(argv) + "\n", encoding="utf-8")
     return f"\n(inputs saved in {folder})"
 
@@ -433,3 +436,18 @@ def test_editing_an_entry_refbook_cannot_split_is_a_clean_error(cli, tmp_path, a
     assert f"{bib}:33: error: cannot edit aimal2021evolution: missing comma after field " \
            "'organization'" in out.stderr
     assert bib.read_text() == text
+
+
+@pytest.mark.parametrize("args", [["render", "essay.md", "-o", "references.bib"],
+                                  ["render", "essay.md", "-o", "essay.md"],
+                                  ["export", "--format", "bibtex", "-o", "references.bib"],
+                                  ["export", "--cited-in", "essay.md", "-o", "essay.md"]])
+def test_o_never_replaces_an_input(cli, tmp_path, args):
+    """Before: `render essay.md -o references.bib` replaced the bibliography with the
+    rendered essay, exit 0."""
+    (tmp_path / "references.bib").write_bytes(SHIPPED)
+    (tmp_path / "essay.md").write_text("Cited [@zahid2023dealing].\n")
+    out = cli(*args, cwd=tmp_path)
+    assert out.exit_code == 5 and "-o names an input of this command" in out.stderr
+    assert (tmp_path / "references.bib").read_bytes() == SHIPPED
+    assert (tmp_path / "essay.md").read_text() == "Cited [@zahid2023dealing].\n"

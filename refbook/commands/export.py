@@ -6,6 +6,7 @@ import click
 
 from ._common import (
     bib_option,
+    bib_path,
     complete_keys,
     get_config,
     json_option,
@@ -93,7 +94,7 @@ def command(keys, fmt, style, to, annotated, standalone, normalize, query, cited
     if output:
         from ..store import check_output
 
-        check_output(output)  # before the work, not after
+        check_output(output, (bib_path(), *cited_in))  # before the work, not after
     lib = open_library()
     entries = select_entries(lib, keys, query, cited_in)
     if not entries:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, get_config, json_option, open_library
+from ._common import bib_option, bib_path, get_config, json_option, open_library
 
 
 @click.command("render")
@@ -40,7 +40,7 @@ def command(essay, style, to, output, annotated, heading, allow_missing, as_json
     if output:
         from ..store import check_output
 
-        check_output(output)  # before pandoc runs, not after
+        check_output(output, (bib_path(), essay))  # before pandoc runs, not after
     from ..output import JSON, choose_mode, emit_json
 
     json_mode = choose_mode(as_json) == JSON

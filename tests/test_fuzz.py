@@ -183,10 +183,36 @@ WORDS = st.one_of(
             max_size=25))
 
 
+def _rule_names() -> list[str]:
+    from refbook.lint import RULES
+
+    return sorted({r.id for r in RULES.values()} | {r.family for r in RULES.values()})
+
+
+# values users give these options, valid and not, beside odd text
+OPTION_VALUES: dict[str, list[str]] = {
+    "select": [*_rule_names(), "nosuch"], "ignore": [*_rule_names(), "nosuch"],
+    "style": ["apa", "mla", "chicago", "harvard", "ieee", "vancouver", "nosuch", "x.csl",
+              "essay.md", "references.bib"],
+    "query": ["taliban", "year:2023 pakistan", "title~\"(\"", "a OR", "(x", "author:SCHRODER",
+              "k:cpec -india", "year:3000-1000", "doi:10.1177", "\"unclosed"],
+    "locator": ["p. 4", "pp. 1-2", "", "chap. 3", "§ 2"],
+    "max_age": ["1d", "30m", "0", "x", "-1d"], "keywords": ["a,b", "a; b", "", ",,", "{x"],
+    "annotation": ["Attacks rose 50% in 2023 & the TTP regrouped", "{", "", "a } b"],
+    "heading": ["References", "", "Works {x}", "# h"], "doi": ["10.1177/09749284221127807",
+                                                             "10.1/x", "nonsense", "-"],
+    "url": ["http://127.0.0.1:9/x", "https://example.org", "nonsense"],
+    "prefer": ["keep", "drop"],
+}
+
+
 def _value(draw, param: click.Parameter, files: list[str]) -> str:
     kind = param.type
+    if param.name in OPTION_VALUES and draw(st.integers(0, 4)):
+        return draw(st.sampled_from(OPTION_VALUES[param.name]))
     if isinstance(kind, click.Choice):
-        return draw(st.one_of(st.sampled_from(list(kind.choices)), WORDS))
+        return draw(st.sampled_from(list(kind.choices))) if draw(st.integers(0, 5)) \
+            else draw(WORDS)
     if isinstance(kind, (click.IntRange, click.types.IntParamType)):
         return str(draw(st.one_of(st.integers(-3, 600), st.just(0))))
     if isinstance(kind, click.types.FloatParamType):
@@ -222,7 +248,8 @@ def _argument(draw, name: str, param: click.Argument, files: list[str], keys: li
         return draw(st.one_of(TEXT, WORDS))
     if param.name in ("files", "sources", "manuscripts", "essay", "path") or isinstance(
             param.type, click.Path):
-        return draw(st.one_of(st.sampled_from(files), WORDS))
+        return draw(st.sampled_from(files[:5])) if draw(st.integers(0, 4)) else \
+            draw(st.one_of(st.sampled_from(files), WORDS))
     return draw(WORDS)
 
 
@@ -238,7 +265,7 @@ def argv_for(draw, name: str, command: click.Command, files: list[str],
             count = draw(st.integers(1 if param.required else 0, high))
             args += [_argument(draw, name, param, files, keys) for _ in range(count)]
             continue
-        if not isinstance(param, click.Option) or not draw(st.integers(0, 9)) < 3:
+        if not isinstance(param, click.Option) or not draw(st.integers(0, 9)) < 2:
             continue
         flag = max(param.opts, key=len)
         if param.is_flag:
@@ -327,7 +354,7 @@ def check_command(name: str, data) -> None:
              blob("csl-json", (FIXTURES / "import" / "zotero.json").read_bytes()), b"",
              b"\xff\xfe\x00x", b'{"not": "a list"}', b'[{"type": "book"}]',
              b'[{"author": "x"}]']), label="other.ris"))
-        files = [str(bib), "references.bib", "essay.md", "essay.tex", "other.ris", "missing.bib",
+        files = ["essay.md", "essay.tex", "other.ris", str(bib), "references.bib", "missing.bib",
                  str(root), "out/x.txt", "-"]
         keys = [k.decode("utf-8", "replace") for k in re.findall(
             rb"@\s*\w+\s*[{(]\s*([^,\s{}()]+)\s*,", bib.read_bytes())] or ["nosuch"]

@@ -26,45 +26,39 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from bench_foundation import compile_bytecode  # noqa: E402
-from make_corpus import DATA, SOURCE, generate, split_source  # noqa: E402
+from make_corpus import DATA, KEY, SOURCE, build, generate  # noqa: E402
 
 PY = sys.executable
-_KEY = re.compile(r"^(@\w+\s*\{\s*)([^,\s]+)", re.M)
 _YEAR = re.compile(r"(\byear\s*=\s*[{\"]?\s*)(\d{4})", re.I)
 _TITLE = re.compile(r"(\btitle\s*=\s*[{\"])", re.I)
 
 
 def generate_dup10(n: int, source: Path = SOURCE) -> Path:
     """N/10 distinct works (see the module doc), each copied 10 times with fresh keys."""
-    DATA.mkdir(exist_ok=True)
-    out = DATA / f"dup10-{n}.bib"
-    if out.exists() and out.stat().st_size > 0:
-        return out
-    header, entries = split_source(source.read_text(encoding="utf-8"))
-    parts = [header]
-    for i in range(n // 10):
-        variant, base = divmod(i, len(entries))
-        work = entries[base]
-        if variant:
-            work = _KEY.sub(lambda m, v=variant: f"{m.group(1)}{m.group(2)}-v{v}", work, count=1)
-            if variant % 2:
-                work = _YEAR.sub(lambda m, v=variant: f"{m.group(1)}{int(m.group(2)) + v}",
-                                 work, count=1)
-            else:
-                work = _TITLE.sub(lambda m, v=variant: f"{m.group(1)}Part {v}: ", work, count=1)
-        for copy in range(10):
-            text = _KEY.sub(lambda m, c=copy: f"{m.group(1)}{m.group(2)}-d{c}", work, count=1)
-            parts.append(text + "\n")
-    tmp = out.with_suffix(".tmp")
-    tmp.write_text("".join(parts), encoding="utf-8")
-    tmp.replace(out)
-    return out
+    def works(entries: list[str]) -> Iterable[str]:
+        for i in range(n // 10):
+            variant, base = divmod(i, len(entries))
+            work = entries[base]
+            if variant:
+                work = KEY.sub(lambda m, v=variant: f"{m.group(1)}{m.group(2)}-v{v}", work,
+                               count=1)
+                if variant % 2:
+                    work = _YEAR.sub(lambda m, v=variant: f"{m.group(1)}{int(m.group(2)) + v}",
+                                     work, count=1)
+                else:
+                    work = _TITLE.sub(lambda m, v=variant: f"{m.group(1)}Part {v}: ", work,
+                                      count=1)
+            for copy in range(10):
+                yield KEY.sub(lambda m, c=copy: f"{m.group(1)}{m.group(2)}-d{c}", work, count=1)
+
+    return build(f"dup10-{n}.bib", works, source)
 
 
 def run(argv: list[str], timeout: float, env: dict[str, str]) -> tuple[float, float | None]:

@@ -108,30 +108,28 @@ def _mutate(data: bytes, rnd: random.Random, n: int) -> bytes:
 
 @st.composite
 def bib_bytes(draw) -> Blob:
-    kind = draw(st.sampled_from(["shipped", "shipped", "shipped", "truncated", "mutated",
-                                 "mutated", "bytes", "encoded", "generated", "generated",
-                                 "empty"]))
-    rnd = random.Random(draw(st.integers(0, 2**32)))
-    return blob(kind, _bib(draw, kind, rnd))
+    kind = draw(st.sampled_from(["as-is", "as-is", "as-is", "truncated", "mutated", "mutated",
+                                 "bytes", "encoded", "generated", "generated", "empty"]))
+    return blob(kind, _variant(draw, kind, SHIPPED))
 
 
-def _bib(draw, kind: str, rnd: random.Random) -> bytes:
-    if kind == "shipped":
-        return SHIPPED
+def _variant(draw, kind: str, base: bytes) -> bytes:
+    """``base`` as it is, cut short, mutated, re-encoded; random bytes; generated BibTeX."""
+    if kind == "as-is":
+        return base
     if kind == "truncated":
-        return SHIPPED[:draw(st.integers(0, len(SHIPPED)))]
+        return base[:draw(st.integers(0, len(base)))]
     if kind == "mutated":
-        return _mutate(SHIPPED, rnd, draw(st.integers(1, 12)))
+        return _mutate(base, random.Random(draw(st.integers(0, 2**32))),
+                       draw(st.integers(1, 12)))
     if kind == "bytes":
         return draw(st.binary(max_size=400))
     if kind == "encoded":
-        text = SHIPPED.decode("utf-8")
         encoding = draw(st.sampled_from(["latin-1", "cp1252", "utf-16", "utf-8-sig", "mac-roman"]))
-        return text.encode(encoding, errors="replace")
-    if kind == "empty":
-        return b""
-    entries = draw(st.lists(generated_entry(), min_size=1, max_size=4))
-    return "\n".join(entries).encode("utf-8")
+        return base.decode("utf-8").encode(encoding, errors="replace")
+    if kind == "generated":
+        return "\n".join(draw(st.lists(generated_entry(), min_size=1, max_size=4))).encode()
+    return b""
 
 
 @st.composite
@@ -153,23 +151,11 @@ def generated_entry(draw) -> str:
 
 @st.composite
 def manuscript_bytes(draw) -> Blob:
-    kind = draw(st.sampled_from(["essay", "latex", "latin1", "bytes", "mutated", "empty"]))
-    rnd = random.Random(draw(st.integers(0, 2**32)))
-    return blob(kind, _manuscript(draw, kind, rnd))
-
-
-def _manuscript(draw, kind: str, rnd: random.Random) -> bytes:
-    if kind == "essay":
-        return ESSAY
+    kind = draw(st.sampled_from(["as-is", "latex", "encoded", "bytes", "mutated", "truncated",
+                                 "empty"]))
     if kind == "latex":
-        return LATEX
-    if kind == "latin1":
-        return ESSAY.decode("utf-8").encode("latin-1", errors="replace")
-    if kind == "bytes":
-        return draw(st.binary(max_size=300))
-    if kind == "mutated":
-        return _mutate(ESSAY, rnd, draw(st.integers(1, 10)))
-    return b""
+        return blob(kind, LATEX)
+    return blob(kind, _variant(draw, kind, ESSAY))
 
 
 WORDS = st.one_of(

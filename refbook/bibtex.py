@@ -240,7 +240,11 @@ class _Scope(Mapping):
 
 
 def quote(value: str) -> str:
-    """Wrap a value in braces for writing; refuse unbalanced braces (they would corrupt the file)."""
+    """Wrap a value in braces for writing; refuse unbalanced braces (they would corrupt the
+    file) and NUL characters (a file holding one is not read as BibTeX any more)."""
+    if "\x00" in value:
+        raise BibSyntaxError("a NUL character in the value (a .bib file cannot hold one)",
+                             value.index("\x00"))
     depth = 0
     i = 0
     while i < len(value):

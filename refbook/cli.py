@@ -80,8 +80,12 @@ class LazyGroup(click.Group):
 @click.option("--bib", "bib", metavar="PATH", envvar=None,
               help="Bibliography file (default: $REFBOOK_BIB, the config's `bib`, or "
                    "references.bib found from the current directory upward; - for stdin).")
+@click.option("--encoding", "encoding", metavar="ENC",
+              help="Encoding of the bibliography (default: the `encoding` setting, else its "
+                   "byte-order mark or JabRef '% Encoding:' header, else UTF-8); it is "
+                   "written back in the same encoding.")
 @click.pass_context
-def cli(ctx: click.Context, bib: str | None) -> None:
+def cli(ctx: click.Context, bib: str | None, encoding: str | None) -> None:
     """refbook: an annotated bibliography in a plain BibTeX file.
 
     List, search, check and export the references in references.bib.
@@ -89,6 +93,8 @@ def cli(ctx: click.Context, bib: str | None) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["bib"] = bib
+    if encoding:
+        ctx.obj["encoding"] = encoding
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -109,12 +115,14 @@ def run(argv: list[str] | None = None) -> int:
         sys.stderr.write("Aborted.\n")
         return 130
     except click.ClickException as exc:
-        exc.show()
+        _show_click_error(exc)
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except RefbookError as exc:
-        sys.stderr.write(f"refbook: {exc}\n")
+        from .output import warn
+
+        warn(f"refbook: {exc}")  # file names, keys and values shown with visible controls
         return exc.exit_code
     except BrokenPipeError:
         _quiet_stdout()  # `refbook list | head`: the reader left; exit quietly like other Unix tools
@@ -123,6 +131,18 @@ def run(argv: list[str] | None = None) -> int:
         sys.stderr.write("Interrupted.\n")
         return 130
     return rv if isinstance(rv, int) else 0
+
+
+def _show_click_error(exc: click.ClickException) -> None:
+    """Click's message (usage, hint, error), its control characters made visible: it
+    can quote an argument, such as a file name, and the terminal must not obey it."""
+    import io
+
+    from .output import visible
+
+    buffer = io.StringIO()
+    exc.show(file=buffer)
+    sys.stderr.write(visible(buffer.getvalue()))
 
 
 def _quiet_stdout() -> None:

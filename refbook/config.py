@@ -37,6 +37,8 @@ def _settings(*items: Setting) -> dict[str, Setting]:
 
 SETTINGS: dict[str, Setting] = _settings(
     Setting("bib", "", "Bibliography file (relative to the config file).", "REFBOOK_BIB"),
+    Setting("encoding", "", "Encoding of the bibliography (empty: its byte-order mark or "
+            "JabRef '% Encoding:' header, else UTF-8).", "REFBOOK_ENCODING"),
     Setting("key_pattern", "[auth:lower][year][shorttitle:lower]",
             "Citation key pattern for new entries (JabRef syntax)."),
     # search

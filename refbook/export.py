@@ -157,7 +157,10 @@ _MARGIN = re.compile(r'<div class="csl-left-margin">(.*?)</div>\s*<div class="cs
 
 def bibliography_entries(items: list[dict[str, Any]], style: str, *,
                          pandoc: str | None = None) -> list[tuple[str, str]]:
-    """(key, formatted HTML) for each item, in the style's order."""
+    """(key, formatted HTML) for each item, in the style's order; only safe links
+    (``safelinks.safe_url``) stay links, so the Markdown made from it has no other."""
+    from .safelinks import safe_html_links
+
     out = citeproc_html(items, style, pandoc=pandoc)
     starts = list(_ENTRY_START.finditer(out))
     entries = []
@@ -167,7 +170,7 @@ def bibliography_entries(items: list[dict[str, Any]], style: str, *,
         body = body.removesuffix("</div>").strip()
         # numbered styles put the label in a left-margin div: "[1] S. Biddle, ..."
         body = _MARGIN.sub(lambda g: g.group(1).strip() + " " + g.group(2).strip(), body)
-        body = _unwrap_nocase(body)
+        body = safe_html_links(_unwrap_nocase(body))
         entries.append((m.group("key"), body))
     return entries
 
@@ -479,24 +482,62 @@ def export_data(entries: Sequence[Entry], fmt: str, *, normalize: bool = False) 
 
 # -- a standalone annotated bibliography page ----------------------------------------------
 
+PAGE_STYLE = """
+body { font-family: Georgia, serif; max-width: 48rem; margin: 2rem auto; padding: 0 1rem;
+       line-height: 1.5; color: #1a1a1a; }
+label { display: block; font-weight: bold; margin-bottom: .25rem; }
+input[type=search] { width: 100%; font-size: 1rem; padding: .4rem; box-sizing: border-box; }
+ol { list-style: none; padding: 0; }
+li { margin: 1.2rem 0; padding-left: 2rem; text-indent: -2rem; }
+li blockquote { text-indent: 0; margin: .4rem 0 0 0; color: #333; font-size: .95rem; }
+li .links { text-indent: 0; font-size: .9rem; }
+a { color: #0645ad; }
+[hidden] { display: none; }
+"""
+
+PAGE_SCRIPT = """
+(function () {
+  var input = document.getElementById('filter');
+  var items = Array.prototype.slice.call(document.querySelectorAll('#entries > li'));
+  var count = document.getElementById('count');
+  function fold(s) { return s.normalize('NFKD').replace(/[\\u0300-\\u036f]/g, '').toLowerCase(); }
+  input.addEventListener('input', function () {
+    var words = fold(input.value).split(/\\s+/).filter(Boolean);
+    var shown = 0;
+    items.forEach(function (li) {
+      var text = fold(li.textContent);
+      var ok = words.every(function (w) { return text.indexOf(w) >= 0; });
+      li.hidden = !ok;
+      if (ok) shown += 1;
+    });
+    count.textContent = shown + (shown === 1 ? ' entry' : ' entries');
+  });
+})();
+"""
+
+
+def _csp_hash(source: str) -> str:
+    """A CSP source expression allowing exactly this inline script or style."""
+    import base64
+    import hashlib
+
+    return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode() + "'"
+
+
+# Defence in depth: whatever a field holds, the page runs only its own search script and
+# loads nothing (no image, font, frame, form target or base URL from anywhere).
+PAGE_CSP = (f"default-src 'none'; script-src {_csp_hash(PAGE_SCRIPT)}; "
+            f"style-src {_csp_hash(PAGE_STYLE)}; base-uri 'none'; form-action 'none'")
+
 PAGE = """<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{csp}">
+<meta name="referrer" content="no-referrer">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
-<style>
-body {{ font-family: Georgia, serif; max-width: 48rem; margin: 2rem auto; padding: 0 1rem;
-       line-height: 1.5; color: #1a1a1a; }}
-label {{ display: block; font-weight: bold; margin-bottom: .25rem; }}
-input[type=search] {{ width: 100%; font-size: 1rem; padding: .4rem; box-sizing: border-box; }}
-ol {{ list-style: none; padding: 0; }}
-li {{ margin: 1.2rem 0; padding-left: 2rem; text-indent: -2rem; }}
-li blockquote {{ text-indent: 0; margin: .4rem 0 0 0; color: #333; font-size: .95rem; }}
-li .links {{ text-indent: 0; font-size: .9rem; }}
-a {{ color: #0645ad; }}
-[hidden] {{ display: none; }}
-</style>
+<style>{style}</style>
 </head>
 <body>
 <main>
@@ -509,25 +550,7 @@ a {{ color: #0645ad; }}
 {items}
 </ol>
 </main>
-<script>
-(function () {{
-  var input = document.getElementById('filter');
-  var items = Array.prototype.slice.call(document.querySelectorAll('#entries > li'));
-  var count = document.getElementById('count');
-  function fold(s) {{ return s.normalize('NFKD').replace(/[\\u0300-\\u036f]/g, '').toLowerCase(); }}
-  input.addEventListener('input', function () {{
-    var words = fold(input.value).split(/\\s+/).filter(Boolean);
-    var shown = 0;
-    items.forEach(function (li) {{
-      var text = fold(li.textContent);
-      var ok = words.every(function (w) {{ return text.indexOf(w) >= 0; }});
-      li.hidden = !ok;
-      if (ok) shown += 1;
-    }});
-    count.textContent = shown + (shown === 1 ? ' entry' : ' entries');
-  }});
-}})();
-</script>
+<script>{script}</script>
 </body>
 </html>
 """
@@ -536,8 +559,11 @@ a {{ color: #0645ad; }}
 def standalone_page(entries: Sequence[Entry], style: str = "apa", *, title: str = "Annotated bibliography",
                     pandoc: str | None = None) -> str:
     """One self-contained, accessible HTML page: the formatted entries, annotations,
-    DOI/URL links and a search box that filters the list (no external assets)."""
+    DOI/URL links and a search box that filters the list (no external assets; a
+    Content-Security-Policy lets only the page's own search script run).  Values are
+    escaped once, here (annotations, keywords) or by pandoc (the formatted entry)."""
     from .csl import to_csl
+    from .safelinks import doi_url, html_link, safe_url
 
     by_key = {e.key: e for e in entries}
     items = []
@@ -545,14 +571,16 @@ def standalone_page(entries: Sequence[Entry], style: str = "apa", *, title: str 
         e = by_key[key]
         links = []
         if e.doi:
-            links.append(f'<a href="https://doi.org/{html.escape(e.doi)}">DOI {html.escape(e.doi)}</a>')
+            links.append(html_link(f"DOI {e.doi}", doi_url(e.doi)))
         if e.url:
-            links.append(f'<a href="{html.escape(e.url)}">Link</a>')
+            # a URL that may not be a link (javascript:, data:, …) is shown as text
+            links.append(html_link("Link" if safe_url(e.url) else e.url, e.url))
         note = f"<blockquote>{html.escape(e.annotation)}</blockquote>" if e.annotation else ""
         kw = f' data-keywords="{html.escape(", ".join(e.keywords))}"' if e.keywords else ""
         items.append(f'<li id="{html.escape(key)}"{kw}><div class="entry">{body}</div>{note}'
                      f'<div class="links">{" · ".join(links)}</div></li>')
-    return PAGE.format(title=html.escape(title), count=len(items), items="\n".join(items))
+    return PAGE.format(csp=html.escape(PAGE_CSP), title=html.escape(title), count=len(items),
+                       items="\n".join(items), style=PAGE_STYLE, script=PAGE_SCRIPT)
 
 
 # -- rendering a manuscript -----------------------------------------------------------------
@@ -561,6 +589,9 @@ _ANNOTATE_FILTER = """
 local notes = {}
 local markdown = FORMAT:match("markdown") ~= nil
 local function read(meta)
+  if meta.refbook_target then  -- the format finally written (this run may write JSON)
+    markdown = pandoc.utils.stringify(meta.refbook_target) == "markdown"
+  end
   if meta.refbook_annotations then
     for key, value in pairs(meta.refbook_annotations) do
       notes[key] = pandoc.utils.stringify(value)
@@ -639,13 +670,15 @@ def render_document(source: str, entries: Sequence[Entry], *, style: str = "apa"
                     title: str = "Manuscript") -> str:
     """A pandoc-Markdown manuscript with its citations formatted and a reference list
     appended (pandoc --citeproc on refbook's CSL-JSON).  Returns the text, or writes
-    ``output`` (needed for docx).
+    ``output`` (needed for docx).  Links are kept only where ``safelinks.safe_url``
+    allows (and the document's own relative links, such as citations' ``#ref-key``).
 
     Markdown comes out as a reader expects it, like ``export --to markdown``: the
     document's YAML front matter kept as written, real dashes and quotes, and no
     ``:::`` fences around the references.  An HTML page is titled by the document's
     title, else its first heading, else ``title`` (e.g. the file's name)."""
     from .csl import to_csl
+    from .safelinks import safe_ast_links
 
     source = _cite_by_key(source, entries)
     refs = _with_references([to_csl(e) for e in entries])
@@ -666,12 +699,17 @@ def render_document(source: str, entries: Sequence[Entry], *, style: str = "apa"
             args.append(f"--metadata-file={fh.name}")
         args.append(f"--lua-filter={lua.name}")
         writer = {"markdown": "markdown-citations-smart", "html": "html", "docx": "docx"}[to]
-        args += ["-t", writer]
+        # two runs with the document tree in between: citeproc links the entries' URLs,
+        # and only safe links may stay links (safelinks.safe_url, one rule in Python)
+        write = ["-f", "json", "-t", writer, "--wrap=none"]
+        args += ["-M", f"refbook_target={to}"]  # the filter runs in the first (JSON) run
         if to == "html":
-            args += ["--standalone", "-M", "link-citations=true"]
-            args += ["-M", f"refbook_fallback_title={title}"]
+            write += ["--standalone"]
+            args += ["-M", "link-citations=true", "-M", f"refbook_fallback_title={title}"]
+        tree = json.loads(run_pandoc([*args, "-t", "json"], source, pandoc=pandoc))
+        safe = json.dumps(safe_ast_links(tree))
         if to == "markdown":  # pandoc writes no metadata without --standalone: keep it
-            text = run_pandoc(args, source, pandoc=pandoc)
+            text = run_pandoc(write, safe, pandoc=pandoc)
             meta = front_matter(source)
             text = meta + ("\n" if meta and text else "") + text
             if output:
@@ -680,14 +718,14 @@ def render_document(source: str, entries: Sequence[Entry], *, style: str = "apa"
                 write_output(output, text.encode("utf-8"))
             return text
         if not output:
-            return run_pandoc(args, source, pandoc=pandoc)
+            return run_pandoc(write, safe, pandoc=pandoc)
         # pandoc writes into a folder of refbook's; the file is then put in place the way
         # every -o is (folders created, atomic, one-line errors)
         from .store import write_output
 
         with tempfile.TemporaryDirectory(prefix="refbook-render-") as tmp:
             written = Path(tmp) / f"out{Path(output).suffix or '.' + to}"
-            text = run_pandoc([*args, "-o", str(written)], source, pandoc=pandoc)
+            text = run_pandoc([*write, "-o", str(written)], safe, pandoc=pandoc)
             write_output(output, written.read_bytes())
         return text
     finally:

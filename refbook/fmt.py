@@ -86,24 +86,39 @@ def format_entry(text: str, layout: Layout) -> str:
     return "\n".join(lines)
 
 
-def _blocks(bib: BibFile) -> list[Block]:
-    """The file's blocks, text between entries split into paragraphs (at blank lines), so
-    that a comment directly above an entry can travel with it."""
-    import re
+# blank lines (any line end): where free text between entries splits into paragraphs
+_BLANK_LINES = re.compile(r"(?:\r\n|\r(?!\n)|\n)(?:[ \t]*(?:\r\n|\r(?!\n)|\n))+")
 
+
+def _blocks(bib: BibFile) -> list[Block]:
+    """The file's blocks, text between entries split into paragraphs (at blank lines, any
+    number of them), so that a comment directly above an entry can travel with it."""
     out: list[Block] = []
     for b in bib.blocks:
         if b.kind == "removed":
+            continue
+        if b.kind == "text" and out and out[-1].kind == "invalid" and out[-1]._text is None:
+            # the rest of an entry the parser gave up on: kept with it, verbatim (a blank
+            # line put between them would change how the file reads)
+            broken = out.pop()
+            out.append(Block("invalid", broken.start, b.end, broken.line, broken.key))
             continue
         if b.kind != "text" or b._text is not None:
             out.append(b)
             continue
         pos = b.start
-        for m in re.finditer(r"\n[ \t]*\n\s*", bib.text[b.start:b.end]):
-            out.append(Block("text", pos, b.start + m.start(), b.line, None))
-            pos = b.start + m.end()
-        out.append(Block("text", pos, b.end, b.line, None))
+        for m in _BLANK_LINES.finditer(bib.text, b.start, b.end):
+            if m.start() > pos:
+                out.append(Block("text", pos, m.start(), b.line, None))
+            pos = m.end()
+        if b.end > pos:
+            out.append(Block("text", pos, b.end, b.line, None))
     return out
+
+
+def _lf(text: str) -> str:
+    """Line ends as ``\n`` (the file's own line end is put back at the end)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _units(bib: BibFile) -> tuple[list[Block], list[list[Block]], list[Block]]:
@@ -145,9 +160,9 @@ def format_text(bib: BibFile, layout: Layout) -> str:
     out: list[str] = []
     prev: Block | None = None
     for b in sequence:
-        # one line ending inside (the file's own is applied at the end): a CRLF @string or
-        # comment kept verbatim would otherwise come out with CR CR LF
-        body = bib.block_text(b).replace("\r\n", "\n").replace("\r", "\n")
+        # every line end as \n while laying out (a multi-line value or @comment of a CRLF
+        # file would otherwise come out with \r\r\n), the file's own put back at the end
+        body = _lf(bib.block_text(b))
         if b.kind == "entry":
             try:
                 body = format_entry(body, layout)
@@ -157,7 +172,7 @@ def format_text(bib: BibFile, layout: Layout) -> str:
             body = body.strip("\n")
         if prev is not None:
             attached = prev.kind == "text" and b.kind == "entry" and \
-                "\n\n" not in bib.text[prev.end:b.start]
+                not _BLANK_LINES.search(bib.text, prev.end, b.start)
             out.append("\n" if attached else "\n\n")
         out.append(body)
         prev = b
@@ -165,22 +180,27 @@ def format_text(bib: BibFile, layout: Layout) -> str:
     return text.replace("\n", bib.newline) if bib.newline != "\n" else text
 
 
+def _paragraphs(text: str) -> list[str]:
+    """Free text as its paragraphs: how many blank lines separate them is layout."""
+    return [p.strip() for p in _BLANK_LINES.split(_lf(text)) if p.strip()]
+
+
 def data_signature(bib: BibFile) -> tuple:
     """What a BibTeX reader sees: entries (type, key, evaluated fields in order), strings,
     preambles and comments; layout is not part of it."""
     entries, strings, others = [], [], []
     for b in bib.blocks:
-        if b.kind == "entry":
-            fields = tuple(sorted((f.key.lower(), bibtex.evaluate(f.value, bib.strings_for(b)))
+        if b.kind == "entry":  # line ends are white space to BibTeX, not data
+            fields = tuple(sorted((f.key.lower(),
+                                    _lf(bibtex.evaluate(f.value, bib.strings_for(b))))
                                   for f in b.entry.fields))
             entries.append((b.entry.entry_type.lower(), b.key, fields))
         elif b.kind == "string":
-            strings.append(bib.block_text(b))
-        elif b.kind == "text":  # comment paragraphs: the layout decides the blank lines
-            body = bib.block_text(b).replace("\r\n", "\n").replace("\r", "\n")
-            others += [p.strip() for p in re.split(r"\n[ \t]*\n", body) if p.strip()]
+            strings.append(_lf(bib.block_text(b)))
+        elif b.kind == "text":  # free text: its paragraphs, however many blank lines apart
+            others += _paragraphs(bib.block_text(b))
         elif b.kind in ("preamble", "comment", "invalid"):
-            others.append(bib.block_text(b).strip())
+            others.append(_lf(bib.block_text(b)).strip())
     return tuple(sorted(entries, key=lambda e: e[1])), tuple(strings), tuple(sorted(others))
 
 
@@ -199,7 +219,7 @@ def changed_entries(bib: BibFile, layout: Layout) -> list[tuple[int, str]]:
     out = []
     for b in bib.entries():
         try:
-            if format_entry(bib.block_text(b), layout) != bib.block_text(b).replace("\r\n", "\n"):
+            if format_entry(_lf(bib.block_text(b)), layout) != _lf(bib.block_text(b)):
                 out.append((b.line, b.key))
         except bibtex.BibSyntaxError:
             continue

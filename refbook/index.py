@@ -273,12 +273,27 @@ def _stat_key(st: os.stat_result) -> dict[str, str]:
     return {"size": str(st.st_size), "mtime_ns": str(st.st_mtime_ns), "inode": str(st.st_ino)}
 
 
-def _is_fresh(conn: sqlite3.Connection, bib: str | os.PathLike) -> bool:
+def _read_only(path: Path) -> sqlite3.Connection:
+    from .paths import distrust_schema
+
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    distrust_schema(conn)
+    return conn
+
+
+def _is_fresh(conn: sqlite3.Connection, bib: str | os.PathLike,
+              encoding: str | None = None) -> bool:
+    from .paths import SQLITE_APPLICATION_ID
+
     try:
+        if conn.execute("PRAGMA application_id").fetchone()[0] != SQLITE_APPLICATION_ID:
+            return False  # not refbook's index: rebuilt in its place
         meta = dict(conn.execute("SELECT name, value FROM meta").fetchall())
-    except sqlite3.DatabaseError:
+    except sqlite3.DatabaseError:  # not a SQLite file at all
         return False
     if meta.get("schema") != SCHEMA_VERSION or meta.get("path") != os.path.realpath(bib):
+        return False
+    if meta.get("encoding", "") != (encoding or ""):  # read another way: other text
         return False
     st = os.stat(bib)
     if str(st.st_size) != meta.get("size"):
@@ -291,46 +306,60 @@ def _is_fresh(conn: sqlite3.Connection, bib: str | os.PathLike) -> bool:
     return _file_sha256(bib) == meta.get("sha256")
 
 
-def open_index(bib: str | os.PathLike, *, rebuild: bool = False, busy=None):
+def open_index(bib: str | os.PathLike, *, rebuild: bool = False, busy=None,
+               encoding: str | None = None):
     """The on-disk index of ``bib``, rebuilt first when stale; returns (index, library or
     None) where the library is the one just parsed when a rebuild happened (its parse
     problems are worth reporting).  ``busy`` (a context manager factory) wraps a rebuild,
     for the caller to show that work is going on."""
+    from .paths import is_own_file
+
     path = index_path(bib)
-    if not rebuild and path.exists():
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        if _is_fresh(conn, bib):
+    if not rebuild and is_own_file(path):  # another user's file, or a link: rebuilt
+        conn = _read_only(path)
+        if _is_fresh(conn, bib, encoding):
             return SearchIndex(conn, str(bib)), None
         conn.close()
     from contextlib import nullcontext
 
     with (busy or nullcontext)():
-        return _rebuild(bib, path)
+        return _rebuild(bib, path, encoding)
 
 
-def _rebuild(bib: str | os.PathLike, path: Path):
+def _rebuild(bib: str | os.PathLike, path: Path, encoding: str | None = None):
     from .model import load
+    from .paths import SQLITE_APPLICATION_ID
 
     st_before = os.stat(bib)  # before reading: a change after this makes the index stale
-    lib = load(bib)
+    lib = load(bib, encoding)
     raw = lib.bib._raw
     sha = hashlib.sha256(raw).hexdigest() if raw is not None else _file_sha256(bib)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
-        tmp.unlink()
-    except FileNotFoundError:
-        pass
-    conn = sqlite3.connect(tmp)
-    conn.execute("PRAGMA journal_mode=OFF")
-    conn.execute("PRAGMA synchronous=OFF")
-    meta = {"schema": SCHEMA_VERSION, "path": os.path.realpath(bib), "sha256": sha,
-            "built_at": repr(time.time()), **_stat_key(st_before)}
-    _fill(conn, lib, meta)
-    conn.close()
-    os.replace(tmp, path)  # atomic: concurrent readers see the old index or the new one
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    return SearchIndex(conn, str(bib)), lib
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            tmp.unlink()
+        except FileNotFoundError:
+            pass
+        conn = sqlite3.connect(tmp)
+        conn.execute("PRAGMA journal_mode=OFF")
+        conn.execute("PRAGMA synchronous=OFF")
+        conn.execute(f"PRAGMA application_id = {SQLITE_APPLICATION_ID}")
+        meta = {"schema": SCHEMA_VERSION, "path": os.path.realpath(bib), "sha256": sha,
+                "built_at": repr(time.time()), "encoding": encoding or "",
+                **_stat_key(st_before)}
+        _fill(conn, lib, meta)
+        conn.close()
+        os.replace(tmp, path)  # atomic: concurrent readers see the old index or the new one
+    except (OSError, sqlite3.Error):
+        # no cache where it cannot be written (a read-only cache directory, another
+        # user's file that may not be replaced): search this run in memory
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        return memory_index(lib), lib
+    return SearchIndex(_read_only(path), str(bib)), lib
 
 
 def count_entries_quickly(bib: str | os.PathLike) -> int:

@@ -20,6 +20,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .bibtex import MONTH_MACROS, macro_names
 from .findings import Finding
@@ -68,7 +69,7 @@ class Issue:
     field: str | None = None
     fix: tuple[str, str] | None = None  # (field, new value): a safe fix
     key: str | None = None  # for library-wide rules: the entry concerned
-    line: int | None = None  # for file rules: where the defect is
+    line: int | None = None  # where, when not the field's (first) line (file rules: the defect's)
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,17 @@ def _required(entry: Entry, ctx: Context) -> Iterator[Issue]:
     for need in REQUIRED.get(entry.type, ()):
         if not _has(entry, need):
             yield Issue(f"@{entry.type} needs {' or '.join(need.split('|'))}")
+
+
+@rule("duplicate-field", "fields", "error",
+      "A field is written twice in one entry (BibTeX reads the first, some tools the last); "
+      "refbook edits the entry only once one is removed.")
+def _duplicate_field(entry: Entry, ctx: Context) -> Iterator[Issue]:
+    for name, lines in entry.duplicate_fields().items():
+        times = "twice" if len(lines) == 2 else f"{len(lines)} times"
+        yield Issue(f"field {name!r} written {times} (lines "
+                    f"{', '.join(map(str, lines[:-1]))} and {lines[-1]}); BibTeX reads the "
+                    "first: remove one", name, line=lines[1])
 
 
 @rule("missing-annotation", "annotated", "warning",
@@ -314,8 +326,9 @@ def _acronyms(entry: Entry, ctx: Context) -> Iterator[Issue]:
 
 
 @rule("unprotected-proper-noun", "titles", "info",
-      "A proper noun in the title is not in braces (a known name, or one the file protects "
-      "elsewhere); sentence-case styles would lower-case it.")
+      "A proper noun in the title is not in braces (a known place or people, or a word the "
+      "file protects in a sentence-case title and never writes in lower case); sentence-case "
+      "styles would lower-case it.")
 def _proper_nouns(entry: Entry, ctx: Context) -> Iterator[Issue]:
     title = entry.get("title") or ""
     if "\\" in title:
@@ -323,13 +336,77 @@ def _proper_nouns(entry: Entry, ctx: Context) -> Iterator[Issue]:
     known = PROPER_NOUNS | ctx.protected_words
     found = []
     for start, end in _unbraced_spans(title):
-        for m in re.finditer(r"(?<![\w'’])[A-Z][a-z]+(?:'s)?", title[start:end]):
+        for m in re.finditer(r"(?<![\w'’])[A-Z][a-z]+(?:'s)?\b", title[start:end]):
             word = m.group(0)
-            if fold(word.removesuffix("'s")) in known:
+            if fold(word.removesuffix("'s")) in known and \
+                    not _SENTENCE_START.search(title, 0, start + m.start()):
                 found.append(word)
     if found:
         yield Issue(f"unprotected proper noun(s) in title: {', '.join(dict.fromkeys(found))}",
                     "title")
+
+
+# where a sentence (or a title's part) starts: its first word is capitalised anyway
+_SENTENCE_START = re.compile(r"(?:^\W*|[:.?!]\W*\s+\W*|\s-{1,3}\s+\W*|—\s*)\Z")
+# short words a sentence-case title also writes in lower case: they say nothing about it
+_FUNCTION_WORDS = _STOP | {
+    "from", "into", "onto", "over", "under", "between", "versus", "via", "van", "der", "de",
+    "von", "within", "without", "through", "using", "per", "vs", "et", "al", "its", "their",
+    "as", "or", "nor", "but", "du", "la", "le", "den", "del", "della", "di", "da", "dos", "das",
+}
+
+
+def _is_sentence_case(title: str) -> bool:
+    """True when the title is written in sentence case, so that its braces protect chosen
+    words (proper nouns) rather than every capitalised word (Zotero/Better BibTeX braces
+    each word of a title-case title: "{{Nanowire}} {{Growth}}")."""
+    lower = upper = 0
+    braced = sum(len(re.findall(r"\b[A-Z][a-z]+\b", m.group(1)))
+                 for m in re.finditer(r"\{+([^{}]*)\}+", title))
+    for start, end in _unbraced_spans(title):
+        for m in re.finditer(r"(?<![\\\w'’-])([A-Za-z][a-z]*[A-Za-z])(?![\w'’-])",
+                             title[start:end]):
+            word = m.group(1)
+            if len(word) < 3 or word.lower() in _FUNCTION_WORDS or \
+                    _SENTENCE_START.search(title, 0, start + m.start()):
+                continue
+            if word[0].islower():
+                lower += 1
+            elif not word.isupper():
+                upper += 1
+    return lower >= 2 and lower >= 2 * upper and lower >= braced
+
+
+def _lone_braced_words(title: str) -> set[str]:
+    """Capitalised words braced alone, not first in the title, and not in a run of braced
+    words ("({Current} {Source} {Density})" protects a term, not three proper nouns)."""
+    found = list(re.finditer(r"\{+([A-Z][a-z]+)\}+", title))
+    out = set()
+    for i, m in enumerate(found):
+        joined_before = i > 0 and not title[found[i - 1].end():m.start()].strip(" -")
+        joined_after = i + 1 < len(found) and not title[m.end():found[i + 1].start()].strip(" -")
+        if not (joined_before or joined_after or _SENTENCE_START.search(title, 0, m.start())):
+            out.add(fold(m.group(1)))
+    return out
+
+
+def protected_words(entries: Iterable[Entry]) -> set[str]:
+    """Proper nouns the file itself shows: words braced inside a sentence-case title (not
+    as its first word), that no title, abstract or keyword list writes in lower case."""
+    braced: set[str] = set()
+    lower: set[str] = set()
+    for e in entries:
+        title = e.get("title") or ""
+        if "{" in title and _is_sentence_case(title):
+            braced |= _lone_braced_words(title)
+    if not braced:
+        return braced
+    for e in entries:
+        for name in ("title", "subtitle", "booktitle", "abstract", "keywords", "note"):
+            value = e.get(name) or ""
+            for start, end in _unbraced_spans(value):
+                lower.update(re.findall(r"(?<![\\\w])[a-z][a-z'’]*[a-z]\b", value[start:end]))
+    return {w for w in braced if w not in lower}
 
 
 # -- URLs -------------------------------------------------------------------------------
@@ -487,47 +564,115 @@ def _non_ascii(entry: Entry, ctx: Context) -> Iterator[Issue]:
             yield Issue(f"{name} has characters 8-bit BibTeX cannot handle: {''.join(odd)}", name)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")  # CR LF is a line end
+_MAYBE_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # one character class: fast
+
+
+@rule("control-character", "encoding", "warning",
+      "A key or field holds a control character (a terminal escape sequence, a bell): "
+      "invisible in print, and a bibliography from someone else may use it on a terminal.")
+def _control_character(entry: Entry, ctx: Context) -> Iterator[Issue]:
+    def named(value: str) -> str:  # U+001B, never the character itself
+        return " ".join(f"U+{ord(c):04X}" for c in sorted(set(_CONTROL.findall(value))))
+
+    if _MAYBE_CONTROL.search(entry.source) is None:  # the usual case: one quick scan
+        return
+    if _CONTROL.search(entry.key):
+        yield Issue(f"the key holds control characters: {named(entry.key)}")
+    for name, value in entry.fields.items():
+        if _CONTROL.search(value):
+            yield Issue(f"{name} holds control characters: {named(value)}", name)
+
+
 @rule("author-spelling", "authors", "warning",
-      "The same author seems spelled two ways across entries (same given name or initial, "
-      "family names differing by a letter or two).", library=True)
+      "The same author seems spelled two ways across entries: family names a letter or two "
+      "apart (not one the start of the other, as Martin/Martinez), the same initials, and a "
+      "co-author or venue in common.", library=True)
 def _author_spelling(entries: list[Entry], ctx: Context) -> Iterator[Issue]:
-    from bibtexparser.middlewares.names import (
-        InvalidNameError,
-        parse_single_name_into_parts,
-        split_multiple_persons_names,
-    )
     from rapidfuzz import fuzz
 
     # names are compared in a cheap folded form (no LaTeX decoding of every name)
-    spellings: dict[tuple[str, str], dict[str, Entry]] = defaultdict(dict)
+    people: dict[tuple[str, str], dict[str, list[tuple[str, Entry, set[str]]]]] = \
+        defaultdict(lambda: defaultdict(list))
     for e in entries:
-        for value in (e.get("author"), e.get("editor")):
-            if not value:
-                continue
-            for name in split_multiple_persons_names(value):
-                name = name.strip()
-                if not name or name.startswith("{") and name.endswith("}"):
-                    continue
-                try:
-                    parts = parse_single_name_into_parts(name, strict=False)
-                except (InvalidNameError, TypeError, ValueError):
-                    continue
-                family = _title_key(" ".join(parts.von + parts.last))
-                initial = _title_key(" ".join(parts.first))[:1]
-                if family and initial:
-                    spellings[(initial, family[:3])].setdefault(family, e)
-    for forms in spellings.values():
+        names = [n for value in (e.get("author"), e.get("editor")) if value
+                 for n in _folded_names(value)]
+        for family, initials in dict.fromkeys(names):
+            others = {f for f, _ in names if f != family}
+            people[(initials[:1], family[:3])][family].append((initials, e, others))
+    for forms in people.values():
+        if len(forms) < 2:
+            continue
         names = sorted(forms)
         for i, a in enumerate(names):
             for b in names[i + 1:]:
-                if fuzz.ratio(a, b) >= 80:
-                    ea, eb = forms[a], forms[b]
-                    da = next((p.family for p in ea.authors + ea.editors
-                               if _title_key(p.family) == a), a)
-                    db = next((p.family for p in eb.authors + eb.editors
-                               if _title_key(p.family) == b), b)
-                    yield Issue(f"author {db!r} ({eb.key}) and {da!r} ({ea.key}) with the same "
-                                "initial: one person spelled two ways?", "author", key=eb.key)
+                short = len(a) <= 6 and len(b) <= 6  # one letter changed in a short
+                if b.startswith(a) or a.startswith(b) or \
+                        fuzz.ratio(a, b) < (85 if short else 80):  # name: another name
+                    continue  # Martin/Martinez, Wan/Wang: two names, not one misspelled
+                if min(len(forms[a]), len(forms[b])) >= 3:
+                    continue  # both well attested (Chen and Cheung): two people
+                pair = _same_person(forms[a], forms[b])
+                if pair is None:
+                    continue
+                ea, eb = pair
+                da = next((p.family for p in ea.authors + ea.editors
+                           if _family_key(p.family) == a), a)
+                db = next((p.family for p in eb.authors + eb.editors
+                           if _family_key(p.family) == b), b)
+                yield Issue(f"author {db!r} ({eb.key}) and {da!r} ({ea.key}): same initials and "
+                            "a co-author or venue in common; one person spelled two ways?",
+                            "author", key=eb.key)
+
+
+@lru_cache(maxsize=65536)
+def _family_key(name: str) -> str:
+    """A family name as plain folded letters (Gani{\\`e}re, Kratochv{\\'\\i}l: ganiere,
+    kratochvil)."""
+    if "\\" in name or "{" in name:
+        from .latex import to_text
+
+        name = to_text(name)
+    return "".join(re.findall(r"[^\W\d_]+", fold(name).translate(_LETTERS)))
+
+
+# letters fold() keeps that are a plain letter with a stroke or another spelling
+_LETTERS = str.maketrans({"ł": "l", "ø": "o", "ı": "i", "đ": "d", "ß": "ss", "æ": "ae",
+                          "œ": "oe", "þ": "th", "ð": "d"})
+
+
+@lru_cache(maxsize=65536)
+def _folded_names(value: str) -> tuple[tuple[str, str], ...]:
+    """(family, initials) of each name of a BibTeX name list, folded; corporate names
+    (in braces) and "others" left out."""
+    from .model import parse_names
+
+    out = []
+    for person in parse_names(value):
+        if person.literal or any(c.isdigit() for c in person.last):
+            continue  # a corporate name; Barker1, Barker2: numbered test names
+        family = _family_key(person.last)  # particles are not spelling (van/van der)
+        initials = "".join(w[:1] for w in re.findall(r"\w+", fold(person.first.replace("-", " "))))
+        if family and initials:
+            out.append((family, initials))
+    return tuple(out)
+
+
+def _venue(e: Entry) -> str:
+    return _title_key(e.get("journal") or e.get("journaltitle") or e.get("booktitle") or "")
+
+
+def _same_person(a: list[tuple[str, Entry, set[str]]],
+                 b: list[tuple[str, Entry, set[str]]]) -> tuple[Entry, Entry] | None:
+    """Two entries, one with each spelling, whose people have compatible initials (J. and
+    J. M.) and share a co-author or a venue; None when no such pair exists."""
+    if {id(e) for _, e, _ in a} & {id(e) for _, e, _ in b}:
+        return None  # both in one author list: two people
+    for ia, ea, oa in a:
+        for ib, eb, ob in b:
+            if (ia.startswith(ib) or ib.startswith(ia)) and oa & ob:
+                return ea, eb
+    return None
 
 
 # -- running ------------------------------------------------------------------------------
@@ -594,13 +739,11 @@ def lint(lib, rules: list[Rule] | None = None, *, today: _dt.date | None = None)
     rules = list(RULES.values()) if rules is None else rules
     ctx = Context(today=today or _dt.date.today())
     entries = list(lib)
-    for e in entries:
-        title = e.get("title") or ""
-        if "{" in title:
-            ctx.protected_words |= {fold(w) for w in re.findall(r"\{([A-Z][\w'’-]*)\}", title)
-                                    if not w.isupper()}
+    if any(r.id == "unprotected-proper-noun" for r in rules):
+        ctx.protected_words = protected_words(entries)
     skip = suppressions(lib.bib)
-    # parse problems that a rule reports (duplicate-string) follow that rule's selection
+    # parse problems that a rule reports (duplicate-string, duplicate-field) follow that
+    # rule's selection and suppressions
     findings: list[Finding] = [p for p in lib.problems if p.rule not in RULES]
     fixes: list[tuple[str, str, str]] = []
     by_key = {e.key: e for e in entries}
@@ -616,10 +759,10 @@ def lint(lib, rules: list[Rule] | None = None, *, today: _dt.date | None = None)
         for e, issue in produced:
             if r.id in skip.get(e.key, ()) or r.family in skip.get(e.key, ()):
                 continue
-            line, col = _position(e, issue.field)
+            line, col = (issue.line, None) if issue.line else _position(e, issue.field)
             findings.append(Finding(lib.path, line, r.severity, r.id, issue.message, e.key, col))
-            if issue.fix is not None:
-                fixes.append((e.key, *issue.fix))
+            if issue.fix is not None and not e.duplicate_fields():
+                fixes.append((e.key, *issue.fix))  # (not in an entry that waits for a hand fix)
     findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.rule))
     return LintResult(findings, fixes)
 

@@ -370,26 +370,35 @@ class Matcher:
 class CheckResult:
     citations: list[Citation]
     uncited: list[str]
+    texts: dict[str, str] = field(default_factory=dict)  # each manuscript's text, decoded
+    notes: list[str] = field(default_factory=list)  # warnings: an encoding detected...
 
 
 def check_manuscripts(lib, paths: Iterable[str], *, syntax: str | None = None,
-                      ignore_uncited: Iterable[str] = ()) -> CheckResult:
-    """Find and match every citation of ``paths`` against ``lib``."""
+                      ignore_uncited: Iterable[str] = (),
+                      encoding: str | None = None) -> CheckResult:
+    """Find and match every citation of ``paths`` against ``lib``.  Manuscripts are
+    decoded as ``refbook.encoding.read_text`` does (``encoding``, else byte-order mark,
+    UTF-8 or detection, which ``notes`` reports); every file is read before any is
+    matched, so an unreadable one stops the check with an ``InputError``."""
+    from .encoding import read_text
+
+    decoded = {str(path): read_text(path, encoding) for path in paths}
     matcher = Matcher(list(lib))
     citations: list[Citation] = []
-    for path in paths:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
-        for c in find_citations(text, str(path), syntax):
+    for path, d in decoded.items():
+        for c in find_citations(d.text, path, syntax):
             citations.append(matcher.match(c))
     cited = {k.lower() for c in citations for k in c.matched}
     ignore = {k.lower() for k in ignore_uncited}
     uncited = [e.key for e in matcher.entries
                if e.key.lower() not in cited and e.key.lower() not in ignore]
-    return CheckResult(citations, uncited)
+    return CheckResult(citations, uncited, {p: d.text for p, d in decoded.items()},
+                       [n for d in decoded.values() for n in d.notes])
 
 
-def cited_keys(lib, paths: Iterable[str]) -> list[str]:
+def cited_keys(lib, paths: Iterable[str], encoding: str | None = None) -> list[str]:
     """The keys of the entries cited in ``paths``, in bibliography order (public API)."""
-    result = check_manuscripts(lib, paths)
+    result = check_manuscripts(lib, paths, encoding=encoding)
     cited = {k for c in result.citations for k in c.matched}
     return [e.key for e in lib if e.key in cited]

@@ -184,6 +184,16 @@ class Entry:
         """True when macro ``name`` is not defined above the entry but is further down."""
         return self._bib.macros.defined_later(name, self._block.scope)
 
+    def duplicate_fields(self) -> dict[str, list[int]]:
+        """Fields written more than once in this entry (the first is the one read), with
+        the lines where each is written."""
+        from .store import duplicate_fields
+
+        found = duplicate_fields(self._block.entry)
+        if self._block._text is not None:  # parsed on its own after an edit
+            found = {n: [self.line + i - 1 for i in at] for n, at in found.items()}
+        return found
+
     # raw access
     def _caches(self) -> tuple[dict[str, str], dict[str, str]]:
         """(raw, evaluated) fields, rebuilt when the store replaced the entry (an edit).
@@ -450,9 +460,11 @@ class Library:
         return f"<Library {self.path}: {len(self)} entries>"
 
 
-def load(path: str | os.PathLike = "references.bib") -> Library:
-    """Read a .bib file into a ``Library`` (``-`` reads standard input)."""
-    return Library(BibFile.read(path))
+def load(path: str | os.PathLike = "references.bib", encoding: str | None = None) -> Library:
+    """Read a .bib file into a ``Library`` (``-`` reads standard input).  The encoding is
+    the file's byte-order mark or JabRef ``% Encoding:`` header, else UTF-8, unless
+    ``encoding`` is given; changes are saved in the same encoding."""
+    return Library(BibFile.read(path, encoding))
 
 
 def loads(text: str, name: str = "<string>") -> Library:

@@ -72,7 +72,11 @@ def check_bibtex(value: str, field: str = "") -> str:
 
 
 def check_braces(value: str, field: str = "") -> None:
-    """Braces paired as BibTeX and biber count them: every brace, even ``\\{``."""
+    """Braces paired as BibTeX and biber count them: every brace, even ``\\{``; and no NUL
+    character, which would make the file unreadable as BibTeX (refbook reads it as binary)."""
+    if "\x00" in value:
+        where = f" in {field}" if field else ""
+        raise UsageError(f"a NUL character{where}: a .bib file cannot hold one")
     depth = 0
     for i, ch in enumerate(value):
         if ch == "{":

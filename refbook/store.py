@@ -16,7 +16,6 @@ cycles (twenty ``refbook add`` at once) all succeed.
 
 from __future__ import annotations
 
-import codecs
 import errno
 import gc
 import logging
@@ -30,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import bibtex
+from .encoding import Encoding
 from .errors import InputError, NotFoundError, UsageError, WriteError
 from .findings import Finding
 
@@ -177,12 +177,6 @@ def _lf_lines(text: str) -> str:
     return _LONE_CR.sub("\n", text) if "\r" in text else text
 
 
-def _line_at(data: bytes, pos: int) -> int:
-    """1-based line of byte ``pos`` (LF, CRLF and CR line endings)."""
-    crlf = data.count(b"\r\n", 0, pos)
-    return data.count(b"\n", 0, pos) + data.count(b"\r", 0, pos) - crlf + 1
-
-
 def _newline_of(text: str) -> str:
     """The file's line ending: the one most of its lines use."""
     lf = text.count("\n")
@@ -192,35 +186,31 @@ def _newline_of(text: str) -> str:
     return "\r" if text.count("\r") - crlf > lf else "\n"
 
 
-def _decode(data: bytes, path: str) -> tuple[str, bool]:
-    bom = data.startswith(codecs.BOM_UTF8)
-    if bom:
-        data = data[len(codecs.BOM_UTF8):]
-    nul = data.find(b"\x00")
-    if nul >= 0:
-        line = _line_at(data, nul)
-        raise InputError(f"{path}:{line}: error: binary data (NUL byte); this is not a BibTeX file")
-    try:
-        return data.decode("utf-8"), bom
-    except UnicodeDecodeError as exc:
-        line = _line_at(data, exc.start)
-        keys = _KEY_NEAR.findall(data[: exc.start].decode("utf-8", "replace"))
-        near = f" (near key {keys[-1]})" if keys else ""
-        raise InputError(
-            f"{path}:{line}: error: invalid UTF-8 byte 0x{data[exc.start]:02X}{near}; "
-            "convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8)"
-        ) from None
+BIB_OPTION = 'refbook --encoding {0} (or encoding = "{0}" in refbook.toml)'
+
+
+def _near_key(text: str, line: int) -> str:
+    keys = _KEY_NEAR.findall(text)
+    return f", near key {keys[-1]}" if keys else ""
+
+
+def _decode(data: bytes, path: str, encoding: str | None = None):
+    """The text of a .bib (see ``refbook.encoding``: never guessed, since it is written back)."""
+    from .encoding import decode
+
+    return decode(data, path, encoding, option=BIB_OPTION, near=_near_key)
 
 
 class BibFile:
     """A parsed .bib file that can be edited entry by entry and saved losslessly."""
 
     def __init__(self, text: str, path: str | os.PathLike | None = None, *,
-                 raw: bytes | None = None, bom: bool = False, name: str | None = None):
+                 raw: bytes | None = None, bom: bool = False, name: str | None = None,
+                 encoding: Encoding | None = None):
         self.path = Path(path) if path is not None and str(path) != "-" else None
         self.name = name or (str(path) if path is not None and str(path) != "-" else "<stdin>")
         self.text = text
-        self.bom = bom
+        self.encoding = encoding or Encoding(bom=bom)  # written back in the same encoding
         self._raw = raw  # the bytes read, to detect changes on disk before saving
         self.newline = _newline_of(text)
         self.blocks: list[Block] = []
@@ -233,29 +223,33 @@ class BibFile:
         with _no_gc():
             self._load()
 
+    @property
+    def bom(self) -> bool:
+        return self.encoding.bom
+
     # -- reading --------------------------------------------------------------------
     @classmethod
-    def read(cls, path: str | os.PathLike) -> BibFile:
-        """Read a .bib from disk (``-`` reads standard input)."""
+    def read(cls, path: str | os.PathLike, encoding: str | None = None) -> BibFile:
+        """Read a .bib from disk (``-`` reads standard input).  ``encoding`` overrides what
+        the file says about itself (byte-order mark, JabRef's ``% Encoding:`` header)."""
         if str(path) == "-":
             import sys
 
             data = sys.stdin.buffer.read()
-            text, bom = _decode(data, "<stdin>")
-            return cls(text, "-", bom=bom)
+            return cls._decoded(_decode(data, "<stdin>", encoding), "-", None)
+        from .encoding import read_bytes
+
         p = Path(path)
-        try:
-            data = p.read_bytes()
-        except IsADirectoryError:
-            raise InputError(f"{p}: error: is a directory, not a .bib file") from None
-        except FileNotFoundError:
-            raise InputError(f"{p}: error: no such file") from None
-        except PermissionError:
-            raise InputError(f"{p}: error: permission denied") from None
-        except OSError as exc:
-            raise InputError(f"{p}: error: cannot read ({exc.strerror})") from None
-        text, bom = _decode(data, str(p))
-        return cls(text, p, raw=data, bom=bom)
+        data = read_bytes(p, "a .bib file")
+        return cls._decoded(_decode(data, str(p), encoding), p, data)
+
+    @classmethod
+    def _decoded(cls, decoded, path: str | os.PathLike, raw: bytes | None) -> BibFile:
+        bib = cls(decoded.text, path, raw=raw, encoding=decoded.encoding)
+        for note in decoded.notes:  # e.g. a JabRef header that contradicts the bytes
+            bib.problems.insert(0, Finding(bib.name, 1, "warning", "encoding",
+                                           note.split(": warning: ", 1)[-1]))
+        return bib
 
     def _load(self) -> None:
         from bibtexparser import model as bm
@@ -285,10 +279,6 @@ class BibFile:
                 entry = b.ignore_error_block
                 blk = Block("entry", start, end, line, entry.key, entry)
                 blk.scope = self.macros.count
-                if isinstance(b, bm.DuplicateFieldKeyBlock):
-                    names = [f.key.lower() for f in entry.fields]
-                    dup = sorted({n for n in names if names.count(n) > 1})
-                    self._problem(line, f"duplicate field {', '.join(map(repr, dup))}", entry.key)
             elif isinstance(b, bm.String):
                 blk = self._define(b, start, end, line)
             elif isinstance(b, bm.Preamble):
@@ -400,13 +390,21 @@ class BibFile:
             if blk.kind != "entry":
                 continue
             lower = blk.key.lower()
-            if lower in seen:
+            if not lower:  # @article{, ...}: some exporters write entries without keys
+                self._problem(blk.line, "entry without a key (it cannot be cited)", None,
+                              rule="missing-key")
+            elif lower in seen:
                 first = seen[lower]
                 self._problem(blk.line, f"duplicate key {blk.key!r} (also on line {first.line}); "
                               "both entries are kept", blk.key, rule="duplicate-key")
             else:
                 seen[lower] = blk
-            for f in blk.entry.fields:
+            fields = blk.entry.fields
+            if len({f.key.lower() for f in fields}) < len(fields):
+                for name, lines in duplicate_fields(blk.entry).items():
+                    self._problem(lines[1], _duplicate_field_message(name, lines), blk.key,
+                                  rule="duplicate-field")
+            for f in fields:
                 if "=" in f.value or "#" in f.value:
                     try:
                         bibtex.split_parts(f.value)
@@ -491,7 +489,11 @@ class BibFile:
     def replace_entry(self, key: str | Block, new_text: str) -> Block:
         """Replace one entry's source text; the new text must parse as exactly one entry."""
         blk = self.get(key)
-        entry = _parse_one_entry(new_text)
+        try:
+            entry = _parse_one_entry(new_text)
+        except _DuplicateFieldError:
+            self._refuse_duplicate_fields(blk)  # the entry had it already: say where
+            raise
         blk._text = new_text
         blk.entry = entry
         self._aliases = None  # its ids may have changed
@@ -501,12 +503,26 @@ class BibFile:
         self.modified = True
         return blk
 
+    def _refuse_duplicate_fields(self, blk: Block) -> None:
+        """An entry with a field written twice is not edited field by field: which of the
+        two the edit should change (BibTeX reads the first, biber the last) is unclear."""
+        dups = duplicate_fields(blk.entry)
+        if dups and blk._text is None:
+            name, lines = next(iter(dups.items()))
+            raise InputError(f"{self.name}:{lines[1]}: error: {blk.key or 'the entry'}: "
+                             f"{_duplicate_field_message(name, lines)}; remove one (refbook "
+                             f"edit {blk.key}) before editing this entry")
+        if dups:
+            raise InputError(f"{self.name}: error: {blk.key}: field {next(iter(dups))!r} "
+                             "appears twice; remove one before editing this entry")
+
     def entry_spans(self, key: str | Block) -> tuple[Block, str, bibtex.EntrySpans]:
-        """An entry to edit: its block, text and field spans.  An entry that bibtexparser
-        read but refbook's grammar cannot split into fields (an unbalanced brace inside a
-        value, a missing comma) is an ``InputError`` naming file, line and key: it is not
-        edited blindly."""
+        """An entry to edit: its block, text and field spans.  An entry with a field written
+        twice, or one that bibtexparser read but refbook's grammar cannot split into fields
+        (an unbalanced brace inside a value, a missing comma), is an ``InputError`` naming
+        file, line and key: it is not edited blindly."""
         blk = self.get(key)
+        self._refuse_duplicate_fields(blk)
         text = self.block_text(blk)
         try:
             return blk, text, bibtex.scan_entry(text)
@@ -686,8 +702,22 @@ class BibFile:
     def render_bytes(self) -> bytes:
         if not self.modified and self._raw is not None:
             return self._raw
-        data = self.render().encode("utf-8")
-        return codecs.BOM_UTF8 + data if self.bom else data
+        text = self.render()
+        try:
+            return self.encoding.encode(text)
+        except UnicodeEncodeError as exc:
+            raise self._unwritable(text, exc) from None
+
+    def _unwritable(self, text: str, exc: UnicodeEncodeError) -> WriteError:
+        """A character the file's encoding cannot hold: say which, where, and what to do."""
+        char = text[exc.start]
+        line = text.count("\n", 0, exc.start) + 1
+        keys = _KEY_NEAR.findall(text, 0, exc.start)
+        near = f" (entry {keys[-1]})" if keys else ""
+        return WriteError(f"{self.name}:{line}: error: {char!r} (U+{ord(char):04X}){near} cannot "
+                          f"be written in {self.encoding.name}, the file's encoding; nothing "
+                          "written (write it as LaTeX, e.g. {\\'e} or {\\L}, or convert the "
+                          "file to UTF-8)")
 
     def save(self, path: str | os.PathLike | None = None, *, force: bool = False,
              readonly_ok: bool = False) -> bool:
@@ -731,7 +761,8 @@ class BibFile:
             self._raw = data
             return
         if self._whole is not None:
-            self.__init__(self._whole, self.path, raw=data, bom=self.bom, name=self.name)
+            self.__init__(self._whole, self.path, raw=data, name=self.name,
+                          encoding=self.encoding)
             return
         text = self.render()
         lines = _lf_lines(text)
@@ -757,10 +788,35 @@ class BibFile:
         self._index = None
 
 
+def duplicate_fields(entry) -> dict[str, list[int]]:
+    """Field names written more than once in a (bibtexparser) entry, with the 1-based
+    lines where each is written, relative to the parsed text."""
+    lines: dict[str, list[int]] = {}
+    for f in entry.fields:
+        lines.setdefault(f.key.lower(), []).append(f.start_line + 1)
+    return {name: at for name, at in lines.items() if len(at) > 1}
+
+
+def _duplicate_field_message(name: str, lines: list[int]) -> str:
+    where = ", ".join(map(str, lines[:-1])) + f" and {lines[-1]}"
+    times = "twice" if len(lines) == 2 else f"{len(lines)} times"
+    return f"field {name!r} written {times} (lines {where}); BibTeX reads the first"
+
+
+class _DuplicateFieldError(UsageError):
+    pass
+
+
 def _parse_one_entry(text: str):
     library, records = _parse_blocks(text)
     from bibtexparser import model as bm
 
+    for b in library.blocks:
+        entry = getattr(b, "ignore_error_block", b)
+        dups = duplicate_fields(entry) if isinstance(entry, bm.Entry) else {}
+        if dups:  # (bibtexparser tells only exact-case repeats: Title and title are too)
+            raise _DuplicateFieldError(f"not a valid BibTeX entry: field {next(iter(dups))!r} "
+                                       "written twice")
     entries = [b for b in library.blocks if isinstance(b, bm.Entry)]
     others = [b for b in library.blocks if not isinstance(b, (bm.Entry, bm.ImplicitComment))]
     if len(entries) != 1 or others or library.failed_blocks:
@@ -1054,17 +1110,18 @@ def _fsync_dir(directory: Path) -> None:
 
 @contextmanager
 def editing(path: str | os.PathLike, timeout: float = LOCK_TIMEOUT, *,
-            force: bool = False) -> Iterator[BibFile]:
+            force: bool = False, encoding: str | None = None) -> Iterator[BibFile]:
     """Read-modify-write under the lock: ``with editing(p) as bib: bib.set_field(...)``.
 
     The file is read after the lock is taken, so concurrent editors queue instead of
     failing; it is saved on a clean exit when anything changed.  A read-only file is
-    refused before anything is done (``WriteError``), unless ``force``.
+    refused before anything is done (``WriteError``), unless ``force``.  ``encoding`` as
+    for ``BibFile.read``.
     """
     if not force and str(path) != "-":
         refuse_readonly(path)
     with file_lock(path, timeout):
-        bib = BibFile.read(path)
+        bib = BibFile.read(path, encoding)
         yield bib
         if bib.modified:
             bib.save(readonly_ok=force)

@@ -66,6 +66,20 @@ def tmp_bib(tmp_path) -> Path:
     return dest
 
 
+def read_until_closed(fd: int) -> bytes:
+    """Everything written to a pseudo-terminal until its other side is closed."""
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # EIO: the other side is closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 @dataclass
 class Result:
     exit_code: int

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 
-from .conftest import FIXTURES, REPO, SHIPPED_BIB
+from .conftest import FIXTURES, REPO, SHIPPED_BIB, read_until_closed
 
 FIELD_ORDER = FIXTURES / "store" / "field_order.bib"
 
@@ -167,17 +168,9 @@ def test_rich_table_on_a_terminal():
         pid, fd = pty.fork()
         if pid == 0:  # child: stdout is the pty
             os.execvpe(sys.executable, [sys.executable, "-c", code], {**env, **extra})
-        chunks = []
-        while True:
-            try:
-                data = os.read(fd, 65536)
-            except OSError:
-                break
-            if not data:
-                break
-            chunks.append(data)
+        data = read_until_closed(fd)
         os.waitpid(pid, 0)
-        return b"".join(chunks).decode("utf-8", "replace")
+        return data.decode("utf-8", "replace")
 
     assert "━" in run({}) or "─" in run({})
     plain = run({"NO_COLOR": "1"})
@@ -194,6 +187,16 @@ def test_shell_completion_of_commands_and_keys():
     out = subprocess.run([sys.executable, "-m", "refbook"], env=env, capture_output=True,
                          text=True)
     assert "plain,stats" in out.stdout.split()
+
+
+def test_commands_write_nothing_themselves():
+    """Commands hand data to refbook/output/, the one place that makes text safe for a
+    terminal (control characters visible, no rich markup read from data): none writes to
+    stdout or stderr itself."""
+    for path in (REPO / "refbook" / "commands").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        found = re.findall(r"sys\.std(?:out|err)\.write|\bprint\(|click\.(?:s)?echo", source)
+        assert found == [], f"{path.name} writes output itself: {found}"
 
 
 def test_every_command_has_a_json_mode():

@@ -470,3 +470,18 @@ def test_no_change_is_reported_as_nothing_saved(cli, tmp_bib):
                          "--bib", str(tmp_bib)).stdout)
     assert out == {"path": str(tmp_bib), "saved": False, "changes": []}
     assert tmp_bib.read_bytes() == before
+
+
+def test_set_on_an_entry_with_a_duplicate_field_is_a_clear_error(cli, tmp_path):
+    """It printed "not a single valid BibTeX entry" with no file and no line."""
+    path = tmp_path / "references.bib"
+    text = ("@misc{ok, title={Fine}}\n\n@misc{twice,\n  title = {One},\n  title = {Two},\n}\n")
+    path.write_text(text)
+    out = cli("set", "twice", "note=x", cwd=tmp_path)
+    assert out.exit_code == 3
+    assert out.stderr.strip() == (
+        "refbook: references.bib:5: error: twice: field 'title' written twice (lines 4 and 5); "
+        "BibTeX reads the first; remove one (refbook edit twice) before editing this entry")
+    assert path.read_text() == text
+    assert cli("set", "ok", "note=x", cwd=tmp_path).exit_code == 0
+    assert "note={x}" in path.read_text()

@@ -245,6 +245,17 @@ def test_missing_year_is_rendered_nd_with_a_warning(cli, tmp_path):
     assert "warning: undated has no year" in out.stderr
 
 
+def test_missing_title_with_a_year_does_not_say_nd(cli, tmp_path):
+    """It said "has no title; rendered as pandoc does (n.d.)" for a dated entry."""
+    bib = tmp_path / "n.bib"
+    bib.write_text("@misc{untitled, author={Doe, J.}, year={2020}}\n")
+    out = cli("export", "--bib", str(bib))
+    assert out.exit_code == 0
+    assert "(2020)" in out.stdout
+    assert f"{bib}:1: warning: untitled has no title\n" in out.stderr
+    assert "n.d." not in out.stderr
+
+
 def test_standalone_page_is_self_contained(cli):
     page = cli("export", "--to", "html", "--standalone", cwd=REPO).stdout
     assert page.startswith("<!DOCTYPE html>") and '<html lang="en">' in page

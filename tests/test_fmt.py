@@ -121,3 +121,56 @@ def test_cli_json_reports(cli, tmp_path):
                         "entries": [{"key": "mir2023pakistan", "line": 69}]}]
     again = json.loads(cli("fmt", "-i", "--json", "--bib", str(path)).stdout)
     assert again[0]["saved"] is False and again[0]["entries"] == []
+
+
+# -- files fmt refused (issue 13, item 8): the layout must handle them ----------------------
+
+CRLF_MULTILINE = ("% header\r\n\r\n@comment{a comment\r\nover two lines}\r\n\r\n"
+                  "@article{a,\r\n  title = {A title\r\n    on two lines},\r\n  year = 2020,\r\n}\r\n")
+
+
+def test_crlf_file_with_multiline_comment_and_value(cli, tmp_path):
+    """A second CR was added (\\r\\r\\n) and fmt refused: 'formatting would change the data'."""
+    path = tmp_path / "crlf.bib"
+    path.write_bytes(CRLF_MULTILINE.replace("  year = 2020,\r\n", "  YEAR = 2020\r\n").encode())
+    out = cli("fmt", "-i", "--bib", str(path))
+    assert out.exit_code == 0, out.stderr
+    assert path.read_bytes() == CRLF_MULTILINE.encode()
+    assert b"\r\r" not in path.read_bytes()
+    assert cli("fmt", "--check", "--bib", str(path)).exit_code == 0
+
+
+def test_several_blank_lines_in_free_text(cli, tmp_path):
+    path = tmp_path / "blank.bib"
+    path.write_text("@misc{a, title={A}}\n\nsome notes\n\n\n\nmore notes\n  indented\n\n\n"
+                    "@misc{b, title={B}}\n")
+    out = cli("fmt", "-i", "--bib", str(path))
+    assert out.exit_code == 0, out.stderr
+    assert path.read_text() == ("@misc{a,\n  title = {A},\n}\n\nsome notes\n\nmore notes\n"
+                                "  indented\n\n@misc{b,\n  title = {B},\n}\n")
+    assert cli("fmt", "--check", "--bib", str(path)).exit_code == 0
+
+
+def test_crlf_comment_lines_stay_one_paragraph():
+    bib = BibFile("% ----\r\n% TITLE\r\n% ----\r\n@misc{a, title={A}}\r\n")
+    assert format_text(bib, Layout()) == ("% ----\r\n% TITLE\r\n% ----\r\n@misc{a,\r\n"
+                                          "  title = {A},\r\n}\r\n")
+
+
+def test_classic_mac_line_ends_are_kept():
+    bib = BibFile("% Encoding: UTF-8\r\r@misc{a,\r  TITLE = {A}}\r")
+    out = format_text(bib, Layout())
+    assert out == "% Encoding: UTF-8\r\r@misc{a,\r  title = {A},\r}\r"
+    assert data_signature(BibFile(out)) == data_signature(bib)
+
+
+def test_rest_of_an_unparseable_entry_stays_with_it():
+    """biber's xdata.bib: an entry bibtexparser gives up on mid-way (a '%' after a value);
+    a blank line put between its two halves made the rest parse as another entry."""
+    text = ("@book{ok, title={T}}\n\n@BOOK{broken,\n  AUTHOR = {A and B}, % a comment, with "
+            "a comma\n  EDITOR = {C},\n}\n\n@book{next, title={U}}\n")
+    bib = BibFile(text)
+    out = format_text(bib, Layout())
+    assert "@BOOK{broken,\n  AUTHOR = {A and B}, % a comment, with a comma\n  EDITOR = {C},\n}" \
+        in out
+    assert data_signature(BibFile(out)) == data_signature(bib)

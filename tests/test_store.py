@@ -180,6 +180,18 @@ def test_duplicate_keys_are_reported_with_both_lines_and_kept():
     assert dups[0].line == 6
 
 
+def test_keyless_entries_are_reported_once_each_with_their_line():
+    """58 entries '@article{,' were reported 57 times as "duplicate key ''"."""
+    bib = BibFile("@article{,\n  title = {A},\n}\n\n@article{,\n  title = {B},\n}\n\n"
+                  "@misc{named, title = {C}}\n\n@book{, title = {D}}\n", name="k.bib")
+    assert [str(p) for p in bib.problems] == [
+        "k.bib:1: error: entry without a key (it cannot be cited)",
+        "k.bib:5: error: entry without a key (it cannot be cited)",
+        "k.bib:11: error: entry without a key (it cannot be cited)",
+    ]
+    assert len(bib.entries()) == 4
+
+
 # -- saving -------------------------------------------------------------------------
 
 
@@ -287,14 +299,15 @@ MALFORMED_CASES = {
                                     "entry could be read"),
     "stray_at.bib": (0, "stray_at.bib:1: warning: stray '@' that does not start an entry "
                         "(kept as a comment)"),
-    "bad_encoding.bib": (3, "bad_encoding.bib:2: error: invalid UTF-8 byte 0xFC (near key "
-                            "latin2020); convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8)"),
+    "bad_encoding.bib": (3, "bad_encoding.bib:2: error: not UTF-8 (byte 0xFC, near key "
+                            "latin2020); it looks like windows-1252: use refbook --encoding "
+                            "windows-1252 (or encoding = \"windows-1252\" in refbook.toml)"),
     "empty.bib": (1, "empty.bib: no entries"),
     "binary_garbage.bib": (3, "binary_garbage.bib:3: error: binary data (NUL byte); this is not "
                               "a BibTeX file"),
     "no_entries.bib": (3, "no_entries.bib: error: no BibTeX entries found"),
-    "duplicate_field.bib": (0, "duplicate_field.bib:1: error: duplicate field 'title' (near key "
-                               "dupfield2020)"),
+    "duplicate_field.bib": (0, "duplicate_field.bib:3: error: field 'title' written twice "
+                               "(lines 2 and 3); BibTeX reads the first (near key dupfield2020)"),
     "one_bad_among_good.bib": (0, "one_bad_among_good.bib:6: error: entry is not closed: "
                                   "unbalanced '{' or '\"' before the next entry on line 11 (near "
                                   "key broken2020)"),

@@ -20,7 +20,14 @@ def _set_bib(ctx: click.Context, _param: click.Parameter, value: str | None) -> 
         root.obj["bib"] = value
 
 
-def bib_option(f: Callable) -> Callable:
+def _set_encoding(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value:
+        root = ctx.find_root()
+        root.ensure_object(dict)
+        root.obj["encoding"] = value
+
+
+def bib_path_option(f: Callable) -> Callable:
     """``--bib PATH`` accepted after the subcommand too (``refbook list --bib x.bib``)."""
     return click.option("--bib", metavar="PATH", expose_value=False, callback=_set_bib,
                         is_eager=True, help="Bibliography file (see `refbook --help`).")(f)
@@ -35,6 +42,15 @@ def force_option(f: Callable) -> Callable:
 def dry_run_option(f: Callable) -> Callable:
     return click.option("--dry-run", is_flag=True,
                         help="Print the diff that would be written; write nothing.")(f)
+
+
+def bib_option(f: Callable) -> Callable:
+    """``--bib PATH`` and ``--encoding ENC`` (the bibliography's) accepted after the
+    subcommand too.  Commands that read other files (manuscripts, files to import) use
+    ``bib_path_option`` and an ``--encoding`` of their own for those files."""
+    f = click.option("--encoding", metavar="ENC", expose_value=False, callback=_set_encoding,
+                     is_eager=True, help="Encoding of the bibliography (see `refbook --help`).")(f)
+    return bib_path_option(f)
 
 
 def json_option(f: Callable) -> Callable:
@@ -65,6 +81,46 @@ def bib_path(ctx: click.Context | None = None) -> str:
     return find_bib(option, get_config(ctx))
 
 
+def bib_encoding(ctx: click.Context | None = None) -> str | None:
+    """The bibliography's encoding as the user gives it (``--encoding``, else the
+    ``encoding`` setting), or None: the file says (byte-order mark, header) or UTF-8."""
+    from ..encoding import check_name, lookup
+
+    value = root_obj(ctx).get("encoding")
+    if value:
+        return check_name(value)
+    cfg = get_config(ctx)
+    value = cfg["encoding"]
+    if value and lookup(value) is None:
+        from ..errors import ConfigError
+
+        raise ConfigError(f"{cfg.sources['encoding']}: error: setting 'encoding': unknown "
+                          f"encoding {value!r}")
+    return value or None
+
+
+def input_encoding_option(what: str) -> Callable[[Callable], Callable]:
+    """``--encoding ENC`` for the files a command reads besides the bibliography."""
+    return click.option("--encoding", "encoding", metavar="ENC",
+                        help=f"Encoding of {what} (default: byte-order mark or declaration, "
+                             "UTF-8, else detected and said). The bibliography's is given "
+                             "before the command: refbook --encoding ENC …")
+
+
+def decode_input(path: str, encoding: str | None, what: str = "text"):
+    """A manuscript or file to import, decoded (``refbook.encoding``); a detected encoding
+    is said on stderr."""
+    from ..encoding import check_name, read_text
+    from ..output import warn
+
+    if encoding:
+        check_name(encoding)
+    decoded = read_text(path, encoding, what=what)
+    for note in decoded.notes:
+        warn(note)
+    return decoded
+
+
 def open_library(ctx: click.Context | None = None, *, require_entries: bool = True):
     """Load the bibliography; parse problems go to stderr as one-line warnings.
 
@@ -72,7 +128,7 @@ def open_library(ctx: click.Context | None = None, *, require_entries: bool = Tr
     from ..model import load
     from ..output import warn
 
-    lib = load(bib_path(ctx))
+    lib = load(bib_path(ctx), bib_encoding(ctx))
     for problem in lib.problems:
         warn(str(problem))
     if require_entries and len(lib) == 0:
@@ -85,7 +141,7 @@ def complete_keys(ctx: click.Context, _param: click.Parameter, incomplete: str) 
     try:
         from ..model import load
 
-        lib = load(bib_path(ctx))
+        lib = load(bib_path(ctx), bib_encoding(ctx))
     except Exception:  # completion must never fail loudly
         return []
     low = incomplete.lower()
@@ -115,7 +171,7 @@ def reported_edit(as_json: bool, *, force: bool = False,
 
     path = bib_path()
     report = EditReport()
-    with editing(path, force=force or dry_run) as bib:
+    with editing(path, force=force or dry_run, encoding=bib_encoding()) as bib:
         report.bib = bib
         yield report
         changes = bib.pending_changes()

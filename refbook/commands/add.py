@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, bib_path, get_config, json_option
+from ._common import (
+    bib_encoding,
+    bib_path,
+    bib_path_option,
+    decode_input,
+    get_config,
+    input_encoding_option,
+    json_option,
+)
 
 
 @click.command("add")
@@ -24,10 +32,11 @@ from ._common import bib_option, bib_path, get_config, json_option
 @click.option("--annotation", metavar="TEXT", help="Set the annotation of the new entries.")
 @click.option("--keywords", metavar="A,B", help="Set the keywords of the new entries.")
 @click.option("--edit", "edit_first", is_flag=True, help="Open each new entry in $EDITOR first.")
+@input_encoding_option("FILE and stdin")
 @json_option
-@bib_option
+@bib_path_option
 def command(sources, dois, urls, fmt, force, merge_into, dry_run, annotation, keywords,
-            edit_first, as_json) -> int:
+            edit_first, as_json, encoding) -> int:
     """Add references from DOIs, web pages, or BibTeX/BibLaTeX/RIS/CSL-JSON files
     (SOURCES: files, or - for stdin).
 
@@ -44,7 +53,7 @@ def command(sources, dois, urls, fmt, force, merge_into, dry_run, annotation, ke
     from ..edits import AddReport, add, diff, known_dois
     from ..errors import UsageError
     from ..model import normalize_doi
-    from ..output import choose_mode, warn
+    from ..output import JSON, choose_mode, emit_document, warn
     from ..output.edits import render_edit
     from ..store import BibFile, editing
 
@@ -71,22 +80,23 @@ def command(sources, dois, urls, fmt, force, merge_into, dry_run, annotation, ke
         drafts.append(importers.fetch_url(u, user_agent=ua))
     for src in sources:
         if src == "-":
-            text, name = sys.stdin.read(), "<stdin>"
-        else:
-            try:
-                with open(src, encoding="utf-8-sig") as fh:
-                    text, name = fh.read(), src
-            except OSError as exc:
-                from ..errors import InputError
+            from ..encoding import check_name, decode
 
-                raise InputError(f"{src}: error: cannot read ({exc.strerror})") from None
+            decoded = decode(sys.stdin.buffer.read(), "<stdin>",
+                             check_name(encoding) if encoding else None, detect=True,
+                             what="text")
+            for note in decoded.notes:
+                warn(note)
+            text, name = decoded.text, "<stdin>"
+        else:
+            text, name = decode_input(src, encoding).text, src
         drafts += importers.parse(text, fmt, name)
     if not drafts and not known:
         raise UsageError("error: nothing to add (give --doi, --url, a file or -)")
     if edit_first:
         drafts = [_edited(d) for d in drafts]
     if drafts:
-        with editing(path, force=force or dry_run) as bib:
+        with editing(path, force=force or dry_run, encoding=bib_encoding()) as bib:
             report = add(bib, drafts, pattern=cfg["key_pattern"], force=force,
                          merge_into=merge_into, annotation=annotation, keywords=keywords)
             changes = bib.pending_changes()
@@ -106,11 +116,14 @@ def command(sources, dois, urls, fmt, force, merge_into, dry_run, annotation, ke
              "skipped": [{"source": s, "evidence": e} for s, e in report.skipped]}
     if dry_run:
         extra["diff"] = patch
-        lines = [patch.rstrip("\n")] if patch else []
+        lines = []
     else:
         lines = report.added  # the new keys, one per line, for scripts
-    render_edit(path, changes, choose_mode(as_json), saved=bool(changes) and not dry_run,
-                lines=lines, extra=extra)
+    mode = choose_mode(as_json)
+    render_edit(path, changes, mode, saved=bool(changes) and not dry_run, lines=lines,
+                extra=extra)
+    if dry_run and patch and mode != JSON:
+        emit_document(patch)  # a diff: exact when piped, like the file it would write
     return 1 if report.skipped and not report.added and not report.merged else 0
 
 

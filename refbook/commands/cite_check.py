@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, get_config, open_library, refuse_together, requires
+from ._common import (
+    bib_path_option,
+    get_config,
+    input_encoding_option,
+    open_library,
+    refuse_together,
+    requires,
+)
 
 FORMATS = ("table", "plain", "json", "github", "sarif", "junit")
 
@@ -21,8 +28,9 @@ FORMATS = ("table", "plain", "json", "github", "sarif", "junit")
               show_default=True, help="'uncited' also fails on uncited entries.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format.")
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
-@bib_option
-def command(manuscripts, syntax, uncited, ignore, fail_on, fmt, as_json) -> int:
+@input_encoding_option("the manuscripts")
+@bib_path_option
+def command(manuscripts, syntax, uncited, ignore, fail_on, fmt, as_json, encoding) -> int:
     """Check a manuscript's citations against the bibliography.
 
     Finds pandoc ([@key]), LaTeX (\\cite{key}, \\parencite…) and author-year citations
@@ -31,8 +39,9 @@ def command(manuscripts, syntax, uncited, ignore, fail_on, fmt, as_json) -> int:
     or missing. Exit code 1 when a citation is missing, mismatched or ambiguous (or, with
     --fail-on uncited, when an entry is never cited).
     """
+    from ..encoding import check_name
     from ..manuscript import check_manuscripts
-    from ..output import busy, choose_mode
+    from ..output import busy, choose_mode, warn
     from ..output.manuscript import render
 
     ctx = click.get_current_context()
@@ -40,9 +49,14 @@ def command(manuscripts, syntax, uncited, ignore, fail_on, fmt, as_json) -> int:
     requires(ctx, "ignore", "--uncited or --fail-on uncited",
              uncited or fail_on == "uncited", "it only silences the uncited report")
     ignored = [*get_config()["manuscript.ignore_uncited"], *ignore]
+    if encoding:
+        check_name(encoding)
     with busy("checking citations…"):
         lib = open_library()
-        result = check_manuscripts(lib, manuscripts, syntax=syntax, ignore_uncited=ignored)
+        result = check_manuscripts(lib, manuscripts, syntax=syntax, ignore_uncited=ignored,
+                                   encoding=encoding)
+    for note in result.notes:
+        warn(note)
     fmt = "json" if as_json else fmt or ("table" if choose_mode(False) == "rich" else "plain")
     report_uncited = uncited or fail_on == "uncited"
     render(result, fmt, lib.path, uncited=report_uncited)

@@ -20,7 +20,7 @@ def command(key: str, force: bool, as_json: bool) -> int:
 
     from ..editor import edit_text, interactive, keep_for_recovery
     from ..errors import InputError, UsageError
-    from ..output import warn
+    from ..output import visible, warn
 
     status = 0
     with reported_edit(as_json, force=force) as edit:
@@ -36,7 +36,7 @@ def command(key: str, force: bool, as_json: bool) -> int:
                 bib.replace_entry(blk, text)
                 break
             except UsageError as exc:
-                problem = str(exc).rstrip(".")
+                problem = visible(str(exc).rstrip("."))
                 if not interactive():
                     kept = keep_for_recovery(text, blk.key)
                     raise InputError(f"{problem}; not saved (no terminal to edit again); "

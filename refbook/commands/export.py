@@ -36,9 +36,14 @@ def select_entries(lib, keys: tuple[str, ...], query: str | None, cited_in: tupl
             raise click.UsageError("-q needs refbook's search module") from None
         chosen += select(lib, query)
     if cited_in:
-        from ..manuscript import cited_keys
+        from ..manuscript import check_manuscripts
+        from ..output import warn
 
-        chosen += [lib[k] for k in cited_keys(lib, list(cited_in))]
+        result = check_manuscripts(lib, list(cited_in))  # manuscripts' encodings detected
+        for note in result.notes:
+            warn(note)
+        cited = {k for c in result.citations for k in c.matched}
+        chosen += [e for e in lib if e.key in cited]
     if not (keys or query or cited_in):
         return list(lib)
     seen, out = set(), []
@@ -81,7 +86,6 @@ def command(keys, fmt, style, to, annotated, standalone, normalize, query, cited
     --json alone is --format json (refbook's schema); with --style it gives each
     formatted reference as {"key", "style", "to", "reference"}, in the style's order.
     """
-    import sys
 
     from .. import export
     from ..output import busy, warn
@@ -112,10 +116,15 @@ def command(keys, fmt, style, to, annotated, standalone, normalize, query, cited
         style = style or cfg["export.style"]
         pandoc = cfg["export.pandoc"] or None
         for e in entries:
-            missing = [n for n, v in (("year", e.year), ("title", e.title)) if not v]
-            if missing:
-                warn(f"{lib.path}:{e.line}: warning: {e.key} has no {' or '.join(missing)}; "
-                     "rendered as pandoc does (n.d.)")
+            if not e.year and not e.title:
+                said = "has no year or title; rendered as pandoc does (n.d.)"
+            elif not e.year:
+                said = "has no year; rendered as pandoc does (n.d.)"
+            elif not e.title:
+                said = "has no title"
+            else:
+                continue
+            warn(f"{lib.path}:{e.line}: warning: {e.key or 'entry without a key'} {said}")
         if as_json and (standalone or annotated):
             raise click.UsageError("--json gives the references alone "
                                    "(no --standalone or --annotated)")
@@ -137,5 +146,7 @@ def command(keys, fmt, style, to, annotated, standalone, normalize, query, cited
 
         write_output(output, text.encode("utf-8"))
     else:
-        sys.stdout.write(text)
+        from ..output import emit_document
+
+        emit_document(text)
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ._common import (
+    bib_encoding,
     bib_option,
     bib_path,
     force_option,
@@ -50,7 +51,8 @@ def command(files: tuple[str, ...], in_place: bool, check: bool, show_diff: bool
     from ..output import JSON, choose_mode, emit_json
 
     mode = choose_mode(as_json)
-    results = [_one(path, layout, in_place, check, show_diff, mode, force)
+    encoding = bib_encoding()
+    results = [_one(path, layout, in_place, check, show_diff, mode, force, encoding)
                for path in (list(files) or [bib_path()])]
     if mode == JSON:
         emit_json([report for _, report in results])
@@ -58,14 +60,14 @@ def command(files: tuple[str, ...], in_place: bool, check: bool, show_diff: bool
 
 
 def _one(path: str, layout, in_place: bool, check: bool, show_diff: bool,
-         mode: str, force: bool = False) -> tuple[int, dict]:
+         mode: str, force: bool = False, encoding: str | None = None) -> tuple[int, dict]:
     from ..fmt import changed_entries, check_lossless, format_text
     from ..output.edits import render_fmt
     from ..store import BibFile, editing
 
     report: dict = {"path": path}
     if in_place:
-        with editing(path, force=force) as bib:
+        with editing(path, force=force, encoding=encoding) as bib:
             new = format_text(bib, layout)
             check_lossless(bib, new)
             differs = new != bib.text
@@ -75,7 +77,7 @@ def _one(path: str, layout, in_place: bool, check: bool, show_diff: bool,
         report.update(saved=differs, entries=_entries(changed))
         render_fmt(report, mode)
         return 0, report
-    bib = BibFile.read(path)
+    bib = BibFile.read(path, encoding)
     new = format_text(bib, layout)
     if check:  # nothing is written: no need to prove the output lossless
         changed = changed_entries(bib, layout)

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, bib_path, force_option, get_config, refuse_together, requires
+from ._common import (
+    bib_encoding,
+    bib_option,
+    bib_path,
+    force_option,
+    get_config,
+    refuse_together,
+    requires,
+)
 
 FORMATS = ("table", "plain", "json", "github", "sarif", "junit")
 
@@ -69,12 +77,13 @@ def command(files, select, ignore, fmt, as_json, fail_on, fix, dry_run, list_rul
     rules = select_rules(select or cfg["lint.select"], [*cfg["lint.ignore"], *ignore])
     paths = list(files) or [bib_path()]
     if fix:
-        return max(_fix(path, rules, dry_run, force) for path in paths)
+        return max(_fix(path, rules, dry_run, force, bib_encoding()) for path in paths)
     from ..model import load
     from ..output import busy
 
     with busy(f"linting {', '.join(paths)}…"):
-        findings = [f for path in paths for f in _lint(load(path), rules).findings]
+        encoding = bib_encoding()
+        findings = [f for path in paths for f in _lint(load(path, encoding), rules).findings]
     fmt = "json" if as_json else fmt or ("table" if choose_mode(False) == "rich" else "plain")
     render(findings, fmt, tool="refbook lint", rules={r.id: r.doc for r in rules})
     return 1 if fails(findings, fail_on or cfg["lint.fail_on"]) else 0
@@ -86,12 +95,13 @@ def _lint(lib, rules):
     return lint(lib, rules)
 
 
-def _fix(path: str, rules, dry_run: bool, force: bool = False) -> int:
+def _fix(path: str, rules, dry_run: bool, force: bool = False,
+         encoding: str | None = None) -> int:
     """Apply safe fixes in rounds (a fix can reveal another), through the store."""
-    import sys
 
     from ..lint import apply_fixes
     from ..model import Library
+    from ..output import emit_document, warn
     from ..store import BibFile, editing
 
     def rounds(bib: BibFile) -> int:
@@ -109,14 +119,14 @@ def _fix(path: str, rules, dry_run: bool, force: bool = False) -> int:
         return total
 
     if dry_run:
-        bib = BibFile.read(path)
+        bib = BibFile.read(path, encoding)
         n = rounds(bib)
         from ..edits import unified_diff
 
-        sys.stdout.write(unified_diff(bib.text, bib.render(), path))
-        sys.stderr.write(f"{n} fix(es) would be applied (dry run: nothing written)\n")
+        emit_document(unified_diff(bib.text, bib.render(), path))
+        warn(f"{n} fix(es) would be applied (dry run: nothing written)")
         return 0
-    with editing(path, force=force) as bib:
+    with editing(path, force=force, encoding=encoding) as bib:
         n = rounds(bib)
-    sys.stderr.write(f"{n} fix(es) applied to {path}\n")
+    warn(f"{n} fix(es) applied to {path}")
     return 0

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, bib_path, get_config, json_option, open_library
+from ._common import (
+    bib_path,
+    bib_path_option,
+    get_config,
+    input_encoding_option,
+    json_option,
+    open_library,
+)
 
 
 @click.command("render")
@@ -20,17 +27,20 @@ from ._common import bib_option, bib_path, get_config, json_option, open_library
 @click.option("--allow-missing", is_flag=True,
               help="Render even when a citation has no entry (pandoc prints its key in "
                    "bold with a question mark: **key?**).")
+@input_encoding_option("the essay")
 @json_option
-@bib_option
-def command(essay, style, to, output, annotated, heading, allow_missing, as_json) -> int:
+@bib_path_option
+def command(essay, style, to, output, annotated, heading, allow_missing, as_json,
+            encoding) -> int:
     """Render a pandoc-Markdown essay: citations formatted, reference list appended.
 
     Citations are pandoc's ([@key], [@key, p. 12], @key). A citation with no entry stops
     the render with the cite-check report (exit 1) unless --allow-missing.
     """
+    import os
     import sys
-    from pathlib import Path
 
+    from ..encoding import check_name
     from ..export import render_document
     from ..manuscript import check_manuscripts
     from ..output.manuscript import render as render_report
@@ -41,11 +51,15 @@ def command(essay, style, to, output, annotated, heading, allow_missing, as_json
         from ..store import check_output
 
         check_output(output, (bib_path(), essay))  # before pandoc runs, not after
-    from ..output import JSON, choose_mode, emit_json
+    from ..output import JSON, choose_mode, emit_json, warn
 
     json_mode = choose_mode(as_json) == JSON
+    if encoding:
+        check_name(encoding)
     lib = open_library()
-    result = check_manuscripts(lib, [essay], syntax="markdown")
+    result = check_manuscripts(lib, [essay], syntax="markdown", encoding=encoding)
+    for note in result.notes:
+        warn(note)
     keyed = [c for c in result.citations if c.syntax == "pandoc"]
     cfg = get_config()
     report = {"essay": essay, "to": to, "style": style or cfg["export.style"],
@@ -63,21 +77,24 @@ def command(essay, style, to, output, annotated, heading, allow_missing, as_json
             render_report(result, "plain", lib.path, uncited=False)
         finally:
             sys.stdout = old
-        sys.stderr.write("refbook: render stopped: citations without an entry "
-                         "(--allow-missing renders anyway)\n")
+        warn("refbook: render stopped: citations without an entry "
+             "(--allow-missing renders anyway)")
         return 1
     from ..errors import InputError
 
     try:
-        text = render_document(Path(essay).read_text(encoding="utf-8"), list(lib),
+        text = render_document(result.texts[str(essay)], list(lib),
                                style=style or cfg["export.style"], to=to, output=output,
                                annotated=annotated, heading=heading,
-                               pandoc=cfg["export.pandoc"] or None, title=Path(essay).stem)
+                               pandoc=cfg["export.pandoc"] or None,
+                               title=os.path.splitext(os.path.basename(essay))[0])
     except InputError as exc:  # pandoc could not read the essay: say which file
         raise InputError(f"{essay}: {exc}") from None
     report["rendered"] = True
     if json_mode:
         emit_json(report if output else {**report, "text": text})
     elif not output:
-        sys.stdout.write(text)
+        from ..output import emit_document
+
+        emit_document(text)
     return 0

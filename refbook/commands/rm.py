@@ -26,6 +26,7 @@ def command(keys: tuple[str, ...], yes: bool, dry_run: bool, force: bool, as_jso
     import sys
 
     from ..errors import UsageError
+    from ..output import visible
 
     with reported_edit(as_json, force=force, dry_run=dry_run) as edit:
         bib = edit.bib
@@ -34,7 +35,7 @@ def command(keys: tuple[str, ...], yes: bool, dry_run: bool, force: bool, as_jso
             if not sys.stdin.isatty():
                 raise UsageError("error: refusing to remove entries without --yes "
                                  "when not on a terminal")
-            if not click.confirm(f"Remove {', '.join(b.key for b in blocks)}?"):
+            if not click.confirm(visible(f"Remove {', '.join(b.key for b in blocks)}?")):
                 bib.modified = False
                 return 1
         for b in blocks:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, bib_path, get_config, json_option, refuse_together
+from ._common import (
+    bib_encoding,
+    bib_option,
+    bib_path,
+    get_config,
+    json_option,
+    refuse_together,
+)
 
 HELP = """Search the bibliography; results ranked best first.
 
@@ -61,11 +68,12 @@ def command(query: tuple[str, ...], sort: str, limit: int | None, count_only: bo
             index_path(path).exists() or (os.path.isfile(path) and count_entries_quickly(path)
                                           >= get_config()["search.index_min_entries"])):
         index, lib = open_index(path, busy=lambda: busy(f"indexing {path} for search "
-                                                         "(once per change of the file)…"))
+                                                         "(once per change of the file)…"),
+                                encoding=bib_encoding())
     else:
         from ..model import load
 
-        lib = load(path)
+        lib = load(path, bib_encoding())
         index = memory_index(lib)
     if lib is not None:
         for problem in lib.problems:

@@ -1,12 +1,19 @@
 """All rendering lives here: rich tables on a terminal, plain tab-separated text when
 piped or with ``NO_COLOR``, JSON with ``--json``.  Commands hand data to these functions
 and never format output themselves.
+
+A .bib from someone else is untrusted input, and so are file names and what servers
+answer: every human-readable output shows control characters visibly (``visible``), rich
+never reads markup from data (``cell``), JSON escapes them (``json_text``), and documents
+(``show --bibtex``, exports, ``fmt``) are written exactly unless stdout is a terminal
+(``emit_document``).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -27,6 +34,49 @@ def choose_mode(as_json: bool = False, stream=None) -> str:
         return PLAIN
 
 
+# C0 controls but tab and newline, DEL, C1 controls, a CR that does not end a line (CR LF);
+# and lone surrogates (undecodable bytes of a file name), which no stream could encode
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]|\r(?!\n)")
+_MAYBE_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")  # one class: fast
+
+
+def _escape_control(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    if 0xDC80 <= code <= 0xDCFF:  # a byte os.fsdecode could not decode: show the byte
+        code -= 0xDC00
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(text: str) -> str:
+    """``text`` safe to show on a terminal: each control character written as a visible
+    escape (ESC as ``\\x1b``, as git and curl do), so that no value can move the cursor,
+    clear the screen, retitle the window or make a hyperlink.  Tab and newline stay."""
+    if _MAYBE_CONTROL.search(text) is None:  # the usual case: one quick scan, no copy
+        return text
+    return _CONTROL.sub(_escape_control, text)
+
+
+def cell(value: Any, style: str = ""):
+    """A value as rich text: shown as written (never read as rich markup such as
+    ``[link=…]``), its control characters visible."""
+    from rich.text import Text
+
+    return Text(visible(str(value if value is not None else "")), style=style)
+
+
+_JSON_UNESCAPED = re.compile(r"[\x7f-\x9f\ud800-\udfff]")
+
+
+def json_text(data: Any) -> str:
+    """``data`` as indented JSON.  json escapes C0 controls; DEL, C1 controls and lone
+    surrogates are escaped too (the values stay exact), so no raw control character
+    reaches a terminal and every value can be encoded."""
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    if _JSON_UNESCAPED.search(text) is None:  # the usual case: one scan, no copy
+        return text
+    return _JSON_UNESCAPED.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def console(stderr: bool = False):
     from rich.console import Console
 
@@ -37,16 +87,29 @@ def emit_json(data: Any, stream=None) -> None:
     stream = stream or sys.stdout
     # one write: json.dump writes piece by piece, a system call each when stdout is
     # unbuffered (PYTHONUNBUFFERED=1, common in CI and containers): 0.1 s for 500 results
-    stream.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    stream.write(json_text(data) + "\n")
 
 
 def emit_lines(lines: Iterable[str], stream=None) -> None:
+    """Lines of human-readable text (control characters made visible)."""
     stream = stream or sys.stdout
-    stream.write("".join(line + "\n" for line in lines))
+    stream.write(visible("".join(line + "\n" for line in lines)))
+
+
+def emit_document(text: str, stream=None) -> None:
+    """A document (BibTeX source, an export, a diff): written exactly when piped or
+    redirected, with its control characters visible on a terminal."""
+    stream = stream or sys.stdout
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    stream.write(visible(text) if tty else text)
 
 
 def _plain_cell(value: Any) -> str:
-    # a tab or newline inside a cell would break the columns of the plain format
+    # a tab or newline inside a cell would break the columns of the plain format (the
+    # other control characters are made visible once, over the whole table: emit_lines)
     return " ".join(str(value if value is not None else "").split())
 
 
@@ -61,7 +124,7 @@ def emit_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], mode: str,
         for col in columns:
             table.add_column(col, style=(styles or {}).get(col), overflow="fold")
         for row in rows:
-            table.add_row(*[str(c) if c is not None else "" for c in row])
+            table.add_row(*[cell(c) for c in row])
         console().print(table)
         return
     lines = ["\t".join(columns)] if header else []
@@ -77,9 +140,9 @@ def busy(message: str):
 
     if choose_mode(stream=sys.stderr) != RICH:
         return nullcontext()
-    return console(stderr=True).status(message, spinner="dots")
+    return console(stderr=True).status(cell(message), spinner="dots")
 
 
 def warn(message: str) -> None:
     """A one-line message on stderr (problems that do not stop the command)."""
-    sys.stderr.write(message.rstrip("\n") + "\n")
+    sys.stderr.write(visible(message.rstrip("\n")) + "\n")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from ..findings import Finding
-from . import console, emit_json
+from . import cell, console, emit_json
 
 RULES = {
     "broken-url": "The URL does not answer (404/410, DNS failure, refused, redirect loop).",
@@ -90,8 +90,9 @@ def render(results, fmt: str, bib: str, failing: set[str]) -> None:
                                              "blocked", "timeout", "rate-limited", "ok"))}
         for r in sorted(results, key=lambda r: (order[r.verdict], r.target.line)):
             detail = r.message + ("".join(f"\n{w}" for w in r.warnings))
-            table.add_row(f"[{colours[r.verdict]}]{r.verdict}[/]", r.target.key,
-                          str(r.target.line), r.target.kind, redact(r.target.value), detail)
+            table.add_row(cell(r.verdict, colours[r.verdict]), cell(r.target.key),
+                          cell(r.target.line), cell(r.target.kind),
+                          cell(redact(r.target.value)), cell(detail))
         console().print(table)
         return
     passed = [f"{r.target.key} {r.target.kind}" for r in results

@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from . import JSON, emit_json, emit_lines
+from . import JSON, emit_document, emit_json, emit_lines
 
 
 def render_edit(path: str | os.PathLike | None, changes: Sequence, mode: str, *,
@@ -32,16 +32,15 @@ def render_edit(path: str | os.PathLike | None, changes: Sequence, mode: str, *,
 def render_fmt(report: dict[str, Any], mode: str) -> None:
     """One file's ``refbook fmt`` result; in JSON mode the command prints the list of
     reports at the end instead."""
-    import sys
-
     if mode == JSON:
         return
     if "would_change" in report:
-        for e in report["entries"]:
-            sys.stdout.write(f"{report['name']}:{e['line']}: would reformat {e['key']}\n")
+        lines = [f"{report['name']}:{e['line']}: would reformat {e['key']}"
+                 for e in report["entries"]]
         if report["would_change"] and not report["entries"]:
-            sys.stdout.write(f"{report['name']}: would reformat (spacing between entries)\n")
+            lines.append(f"{report['name']}: would reformat (spacing between entries)")
+        emit_lines(lines)
     elif "diff" in report:
-        sys.stdout.write(report["diff"])
+        emit_document(report["diff"])
     elif "text" in report:
-        sys.stdout.write(report["text"])
+        emit_document(report["text"])

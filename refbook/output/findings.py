@@ -11,13 +11,14 @@
 
 from __future__ import annotations
 
-import json
+import re
 import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..findings import Finding
+from . import cell, json_text, visible
 
 FORMATS = ("table", "plain", "json", "github", "sarif", "junit", "markdown")
 PROJECT_URL = "https://github.com/refbook/refbook"
@@ -41,16 +42,15 @@ def render(findings: Sequence[Finding], fmt: str, *, tool: str = "refbook",
         _table(findings, tool)
     elif fmt == "plain":
         # whole documents in one write each: stdout may be unbuffered (PYTHONUNBUFFERED)
-        out.write("".join(f.line_text() + "\n" for f in findings))
+        out.write(visible("".join(f.line_text() + "\n" for f in findings)))
     elif fmt == "json":
         doc = {"findings": [f.to_dict() for f in findings], "summary": summary(findings)}
         doc.update(extra or {})
-        out.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+        out.write(json_text(doc) + "\n")
     elif fmt == "github":
         out.write("".join(github_line(f) + "\n" for f in findings))
     elif fmt == "sarif":
-        out.write(json.dumps(sarif(findings, tool=tool, rules=rules), ensure_ascii=False,
-                             indent=2) + "\n")
+        out.write(json_text(sarif(findings, tool=tool, rules=rules)) + "\n")
     elif fmt == "junit":
         out.write(junit(findings, tool=tool, passed=passed))
     elif fmt == "markdown":
@@ -69,13 +69,15 @@ def _table(findings: Sequence[Finding], tool: str) -> None:
     for col in ("location", "severity", "rule", "key", "message"):
         table.add_column(col, overflow="fold")
     for f in findings:
-        table.add_row(f.location(), f"[{colours.get(f.severity, '')}]{f.severity}[/]",
-                      f.rule, f.key or "", f.message)
+        table.add_row(cell(f.location()), cell(f.severity, colours.get(f.severity, "")),
+                      cell(f.rule), cell(f.key or ""), cell(f.message))
     console().print(table)
 
 
 def _escape_data(s: str) -> str:
-    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # control characters visible (GitHub's log viewer reads ANSI escapes), then the
+    # workflow-command escapes of %, CR and LF
+    return visible(s).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _escape_prop(s: str) -> str:
@@ -133,15 +135,28 @@ def sarif(findings: Sequence[Finding], *, tool: str = "refbook",
     }
 
 
+_NOT_XML = re.compile("[\ufffe\uffff]")
+
+
+def _xml_text(s: str) -> str:
+    """Text XML 1.0 can hold: control characters (which not even a character reference
+    may name there) visible, and the two non-characters too."""
+    return _NOT_XML.sub(lambda m: f"\\u{ord(m.group()):04x}", visible(s))
+
+
 def junit(findings: Sequence[Finding], *, tool: str = "refbook", passed: Iterable[str] = ()) -> str:
-    from xml.sax.saxutils import escape, quoteattr
+    from xml.sax.saxutils import escape
+    from xml.sax.saxutils import quoteattr as _quoteattr
+
+    def quoteattr(s: str) -> str:
+        return _quoteattr(_xml_text(s))
 
     passed = list(passed)
     failures = [f for f in findings if f.severity == "error"]
     cases = []
     for f in findings:
         name = f"{f.key or f.path} [{f.rule}]"
-        body = escape(f.line_text())
+        body = escape(_xml_text(f.line_text()))
         if f.severity == "error":
             inner = f"<failure message={quoteattr(f.message)} type={quoteattr(f.rule)}>{body}</failure>"
         else:
@@ -159,6 +174,14 @@ def junit(findings: Sequence[Finding], *, tool: str = "refbook", passed: Iterabl
     )
 
 
+def _md_cell(value: str) -> str:
+    """A table cell of Markdown: one line, control characters visible, no markup (a
+    value's ``[text](javascript:…)`` or ``<img>`` is shown as written)."""
+    from ..safelinks import markdown_text
+
+    return markdown_text(" ".join(visible(value).split()))
+
+
 def markdown(findings: Sequence[Finding], *, tool: str = "refbook") -> str:
     counts = summary(findings)
     lines = [f"### {tool}: {counts['error']} error(s), {counts['warning']} warning(s), "
@@ -166,6 +189,7 @@ def markdown(findings: Sequence[Finding], *, tool: str = "refbook") -> str:
     if findings:
         lines += ["| location | severity | rule | key | message |", "|---|---|---|---|---|"]
         for f in findings:
-            cells = [f.location(), f.severity, f"`{f.rule}`", f.key or "", f.message]
-            lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+            cells = [_md_cell(f.location()), f.severity, f"`{f.rule}`", _md_cell(f.key or ""),
+                     _md_cell(f.message)]
+            lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

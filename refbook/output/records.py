@@ -6,7 +6,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from . import JSON, RICH, emit_json, emit_table
+from . import JSON, RICH, cell, emit_document, emit_json, emit_lines, emit_table, visible
 
 LIST_COLUMNS = ("key", "authors", "year", "title", "type")
 
@@ -17,7 +17,7 @@ def list_rows(entries: Sequence[Any]) -> list[tuple[str, str, str, str, str]]:
 
 def render_list(entries: Sequence[Any], mode: str, *, keys_only: bool = False) -> None:
     if keys_only:
-        sys.stdout.write("".join(e.key + "\n" for e in entries))
+        emit_lines(e.key for e in entries)
     elif mode == JSON:
         emit_json([e.to_dict() for e in entries])
     else:
@@ -69,18 +69,19 @@ def render_show(entries: Sequence[Any], mode: str) -> None:
             grid.add_column(style="bold cyan", no_wrap=True)
             grid.add_column(overflow="fold")
             for label, value in record_lines(e):
-                grid.add_row(label, value)
-            con.print(Panel(grid, title=f"@{e.type}{{{e.key}}}", title_align="left"))
+                grid.add_row(cell(label), cell(value))
+            con.print(Panel(grid, title=cell(f"@{e.type}{{{e.key}}}"), title_align="left"))
         return
     blocks = []
     for e in entries:
         blocks.append("\n".join(f"{label}: {value}" for label, value in record_lines(e)))
-    sys.stdout.write("\n\n".join(blocks) + "\n")
+    sys.stdout.write(visible("\n\n".join(blocks)) + "\n")
 
 
 def render_sources(entries: Sequence[Any]) -> None:
-    """The entries' exact source text, separated by blank lines (``show --bibtex``)."""
-    sys.stdout.write("\n\n".join(e.source for e in entries) + "\n")
+    """The entries' exact source text, separated by blank lines (``show --bibtex``):
+    byte for byte when piped, control characters visible on a terminal."""
+    emit_document("\n\n".join(e.source for e in entries) + "\n")
 
 
 def render_stats(stats: dict[str, Any], mode: str) -> None:
@@ -92,7 +93,7 @@ def render_stats(stats: dict[str, Any], mode: str) -> None:
     if mode == RICH:
         from . import console
 
-        console().print(f"[bold]{stats['file']}[/]: {stats['entries']} entries")
+        console().print(cell(stats["file"], "bold") + f": {stats['entries']} entries")
     else:
         sys.stdout.write(f"entries\t{stats['entries']}\n")
     for label, counts in sections:

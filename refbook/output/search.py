@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import sys
 
-from . import JSON, RICH, console, emit_json, emit_table
+from . import JSON, RICH, cell, console, emit_json, emit_lines, emit_table, visible, warn
 
 COLUMNS = ("key", "authors", "year", "title", "type")
 
@@ -16,6 +16,7 @@ def _highlight(text: str, words: list[str]):
 
     from ..latex import fold
 
+    text = visible(text)
     out = Text(text)
     folded = fold(text)
     if len(folded) != len(text):  # folding changed lengths (ligatures): no highlighting
@@ -35,7 +36,7 @@ def render_results(result, mode: str, *, keys_only: bool = False, count_only: bo
             sys.stdout.write(f"{result.total}\n")
         return
     if keys_only:
-        sys.stdout.write("".join(h.key + "\n" for h in result.hits))
+        emit_lines(h.key for h in result.hits)
         return
     if mode == JSON:
         emit_json({
@@ -53,8 +54,8 @@ def render_results(result, mode: str, *, keys_only: bool = False, count_only: bo
         for col in COLUMNS:
             table.add_column(col, overflow="fold", style={"key": "cyan", "year": "green"}.get(col))
         for row in rows:
-            table.add_row(row[0], _highlight(row[1], result.words), row[2],
-                          _highlight(row[3], result.words), row[4])
+            table.add_row(cell(row[0]), _highlight(row[1], result.words), cell(row[2]),
+                          _highlight(row[3], result.words), cell(row[4]))
         console().print(table)
         return
     emit_table(COLUMNS, rows, mode)
@@ -68,4 +69,4 @@ def _caption(result) -> str:
 def render_corrections(result) -> None:
     """``no match for "talibn"; showing results for "taliban"`` on stderr."""
     for wrong, right in result.corrections:
-        sys.stderr.write(f'no match for "{wrong}"; showing results for "{right}"\n')
+        warn(f'no match for "{wrong}"; showing results for "{right}"')

@@ -340,10 +340,24 @@ def format_citation(entries: Sequence[Entry], style: str = "apa", *, narrative: 
 
 def to_bibtex(entries: Sequence[Entry], *, normalize: bool = False) -> str:
     if normalize:
-        from .fmt import Layout, format_entry
+        from .fmt import Layout
 
-        return "\n\n".join(format_entry(e.source, Layout()) for e in entries) + "\n"
+        return "\n\n".join(_normalized(e, Layout()) for e in entries) + "\n"
     return "\n\n".join(e.source for e in entries) + "\n"
+
+
+def _normalized(entry: Entry, layout) -> str:
+    """An entry in the canonical layout; one refbook's grammar cannot split into fields
+    (an unbalanced brace inside a value) is an ``InputError`` naming it."""
+    from .bibtex import BibSyntaxError
+    from .fmt import format_entry
+
+    try:
+        return format_entry(entry.source, layout)
+    except BibSyntaxError as exc:
+        raise InputError(f"{entry._bib.name}:{entry.line}: error: cannot normalize "
+                         f"{entry.key}: {exc}; repair the entry first (refbook edit "
+                         f"{entry.key})") from None
 
 
 _BIBLATEX_FIELDS = {"journal": "journaltitle", "address": "location", "annote": "annotation",

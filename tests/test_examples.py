@@ -22,6 +22,8 @@ DOCUMENTS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 NETWORK = re.compile(r"refbook check(?!.*--offline)|--url |add --doi -|dois\.txt")
 # examples that need something a clone does not have: a clipboard, the test run itself
 NOT_HERE = re.compile(r"^(pbpaste|pytest$|eval .*(zsh|fish)|_REFBOOK_COMPLETE=fish)")
+# a line of a ```sh or plain block that is a command to run
+COMMAND_LINE = re.compile(r"^(refbook\s|pytest$|eval |_REFBOOK_COMPLETE=|\S+ \| refbook\s)")
 
 
 @dataclass
@@ -45,11 +47,13 @@ def examples() -> list[Example]:
                         ex.commands.append((line[2:], []))
                     elif ex.commands:
                         ex.commands[-1][1].append(line)
-            else:
+            else:  # command lines only: a block may also show a message ("refbook: …")
                 for line in body.splitlines():
                     command = line.split(" && ")[-1].strip()  # `pip install -e . && refbook …`
-                    if command and not command.startswith("#"):
+                    if COMMAND_LINE.match(command):
                         ex.commands.append((command, None))
+            if not ex.commands:
+                continue
             found.append(ex)
     return found
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -29,24 +30,35 @@ def split_source(text: str) -> tuple[str, list[str]]:
     return header, entries
 
 
-def generate(n: int, source: Path = SOURCE) -> Path:
+KEY = re.compile(r"^(@\w+\s*\{\s*)([^,\s]+)", re.M)
+
+
+def build(name: str, entries_of: Callable[[list[str]], Iterable[str]],
+          source: Path = SOURCE) -> Path:
+    """benchmarks/data/NAME: the source's header, then the entries ``entries_of`` makes of
+    the source's entries; built once (an existing file is reused)."""
     DATA.mkdir(exist_ok=True)
-    out = DATA / f"gen-{n}.bib"
+    out = DATA / name
     if out.exists() and out.stat().st_size > 0:
         return out
     header, entries = split_source(source.read_text(encoding="utf-8"))
-    key = re.compile(r"^(@\w+\s*\{\s*)([^,\s]+)", re.M)
-    parts = [header]
-    for i in range(n):
-        copy, base = divmod(i, len(entries))
-        text = entries[base]
-        if copy:
-            text = key.sub(lambda m, c=copy: f"{m.group(1)}{m.group(2)}-c{c}", text, count=1)
-        parts.append(text + "\n")
     tmp = out.with_suffix(".tmp")
-    tmp.write_text("".join(parts), encoding="utf-8")
+    tmp.write_text(header + "".join(text + "\n" for text in entries_of(entries)),
+                   encoding="utf-8")
     tmp.replace(out)
     return out
+
+
+def generate(n: int, source: Path = SOURCE) -> Path:
+    def copies(entries: list[str]) -> Iterable[str]:
+        for i in range(n):
+            copy, base = divmod(i, len(entries))
+            text = entries[base]
+            if copy:
+                text = KEY.sub(lambda m, c=copy: f"{m.group(1)}{m.group(2)}-c{c}", text, count=1)
+            yield text
+
+    return build(f"gen-{n}.bib", copies, source)
 
 
 if __name__ == "__main__":

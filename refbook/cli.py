@@ -16,6 +16,7 @@ from . import __version__
 
 # name -> (module under refbook.commands, one-line help shown by `refbook --help`)
 COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("init", "Start a bibliography: a new references.bib (and refbook.toml)."),
     "list": ("list_", "List entries (table, plain, --json, --keys)."),
     "show": ("show", "Show entries in full, with annotation (--bibtex: source text)."),
     "stats": ("stats", "Counts per type, year and keyword; fields missing."),
@@ -48,7 +49,7 @@ Exit codes:
   3  unreadable or unparseable input
   4  configuration error (bad refbook.toml, pandoc missing)
   5  a file could not be written (read-only, changed on disk, disk full…)
-  6  network error while fetching data
+  6  network error (fetching data failed; check reached no network)
 """
 
 

@@ -207,4 +207,4 @@ def find_bib(option: str | None, cfg: Config, cwd: Path | None = None) -> str:
         if candidate.is_file():
             return str(candidate) if d != here else "references.bib"
     raise InputError(f"error: no references.bib in {here} or its parents; "
-                     "use --bib PATH or set REFBOOK_BIB")
+                     "use --bib PATH or set REFBOOK_BIB, or start one with `refbook init`")

@@ -31,3 +31,32 @@ def edit_text(text: str, suffix: str = ".bib") -> str:
         raise UsageError(f"error: editor not found: {argv[0]}") from None
     finally:
         os.unlink(fh.name)
+
+
+def keep_for_recovery(text: str, name: str, suffix: str = ".bib") -> str:
+    """Save text the user typed that could not be used (it does not parse, and there is
+    no terminal to ask them to fix it) where they can find it: a new file under the user
+    cache directory (``recovery/``), never next to, or over, their .bib.  Returns its path."""
+    import re
+    import time
+
+    from .paths import cache_dir
+
+    folder = cache_dir() / "recovery"
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = re.sub(r"[^\w.-]+", "_", name)[:80] or "entry"
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    fd, path = tempfile.mkstemp(prefix=f"{stem}-{stamp}-", suffix=suffix, dir=folder)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text if text.endswith("\n") else text + "\n")
+    return path
+
+
+def interactive() -> bool:
+    """Whether a person can answer a question: standard input is a terminal."""
+    import sys
+
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (ValueError, OSError):  # closed or detached stdin
+        return False

@@ -20,9 +20,18 @@ from .store import BibFile
 
 def diff(bib: BibFile, name: str) -> str:
     """The unified diff of the pending change (for --dry-run)."""
-    return "".join(difflib.unified_diff(bib.text.splitlines(keepends=True),
-                                        bib.render().splitlines(keepends=True),
-                                        fromfile=f"a/{name}", tofile=f"b/{name}"))
+    return unified_diff(bib.text, bib.render(), name)
+
+
+def unified_diff(old: str, new: str, name: str) -> str:
+    """A unified diff of a file's text, headed as git does for a relative path (``a/x.bib``,
+    ``b/x.bib``) and by the path itself for an absolute one (not ``a//home/…``)."""
+    import os
+
+    old_name, new_name = (name, name) if os.path.isabs(name) else (f"a/{name}", f"b/{name}")
+    return "".join(difflib.unified_diff(old.splitlines(keepends=True),
+                                        new.splitlines(keepends=True),
+                                        fromfile=old_name, tofile=new_name))
 
 
 def entry(bib: BibFile, key: str) -> Entry:
@@ -61,10 +70,44 @@ def tag(bib: BibFile, key: str, changes: Sequence[str]) -> list[str]:
         else:
             words = [w for w in words if w.lower() != word.lower()]
     if words:
-        bib.set_field(key, "keywords", _typed(bib, key, "keywords", ", ".join(words)))
+        bib.set_field(key, "keywords", _typed(bib, key, "keywords",
+                                              join_keywords(words, bib, e.get("keywords"))))
     elif "keywords" in e:
         bib.remove_field(key, "keywords")
     return words
+
+
+def keyword_separator(bib: BibFile, value: str | None = None) -> str:
+    """How keywords are separated: as in ``value`` (an entry's own keywords) when it has
+    two, else as most entries of the file do (``a, b``, ``a,b``, ``a; b``), else ``, ``."""
+    from collections import Counter
+
+    found = re.search(r"[ \t]*([,;])([ \t]*)", value or "")
+    if found:
+        return found.group(1) + (" " if found.group(2) else "")
+    styles: Counter[str] = Counter()
+    for blk in bib.entries():
+        for f in blk.entry.fields:
+            if f.key.lower() == "keywords" and isinstance(f.value, str):
+                m = re.search(r"[ \t]*([,;])([ \t]*)", f.value)
+                if m:
+                    styles[m.group(1) + (" " if m.group(2) else "")] += 1
+    return styles.most_common(1)[0][0] if styles else ", "
+
+
+def split_keywords(text: str) -> list[str]:
+    """``"a,b; c"`` -> ``["a", "b", "c"]`` (each once, case-insensitively)."""
+    out: list[str] = []
+    for word in re.split(r"[,;]", text):
+        word = word.strip()
+        if word and word.lower() not in (w.lower() for w in out):
+            out.append(word)
+    return out
+
+
+def join_keywords(words: Sequence[str], bib: BibFile, value: str | None = None) -> str:
+    """Keywords written in the file's own separator style (see ``keyword_separator``)."""
+    return keyword_separator(bib, value).join(words)
 
 
 def set_fields(bib: BibFile, key: str, assignments: Sequence[str], *,
@@ -97,11 +140,8 @@ def rename(bib: BibFile, old: str, new: str) -> list[str]:
     blk = bib.get(old)
     if bib.find(new) is not None and bib.find(new) is not blk:
         raise UsageError(f"error: key {new!r} already exists")
-    from . import bibtex
-
     if blk.key.lower() == old.lower():
-        text = bib.block_text(blk)
-        spans = bibtex.scan_entry(text)
+        _, text, spans = bib.entry_spans(blk)
         bib.replace_entry(blk, text[: spans.key_start] + new + text[spans.key_end:])
     # else OLD is one of the entry's ids aliases: the alias is renamed, in ids below
     touched = []
@@ -176,6 +216,28 @@ def merge(bib: BibFile, keep: str, drop: str, prefer: str | None = None,
 # -- add ------------------------------------------------------------------------------------
 
 
+def known_dois(bib: BibFile, dois: Sequence[str]) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    """Split normalised ``dois`` into those not in ``bib`` yet and (source, evidence) for
+    those an entry already has, as ``add`` reports a skipped duplicate."""
+    from .model import normalize_doi
+
+    have: dict[str, list[str]] = {}
+    for blk in bib.entries():
+        if any(f.key.lower() == "doi" for f in blk.entry.fields):  # decode only those
+            value = Entry(bib, blk).get("doi")
+            if value:
+                have.setdefault(normalize_doi(value), []).append(blk.key)
+    new: list[str] = []
+    known: list[tuple[str, list[str]]] = []
+    for doi in dict.fromkeys(dois):
+        keys = have.get(normalize_doi(doi))
+        if keys:
+            known.append((f"DOI {doi}", [f"{k}: same DOI {doi}" for k in keys]))
+        else:
+            new.append(doi)
+    return new, known
+
+
 @dataclass
 class AddReport:
     added: list[str] = field(default_factory=list)
@@ -200,7 +262,8 @@ def add(bib: BibFile, drafts: Iterable[Draft], *, pattern: str, force: bool = Fa
         if annotation:
             fields["annotation"] = _typed(bib, "--annotation", "annotation", annotation)
         if keywords:
-            fields["keywords"] = _typed(bib, "--keywords", "keywords", keywords)
+            fields["keywords"] = _typed(bib, "--keywords", "keywords",
+                                        join_keywords(split_keywords(keywords), bib))
         probe = BibFile(bib.format_entry(draft.entry_type, "probe", list(fields.items())),
                         name="<new>")
         candidate = Entry(probe, probe.entries()[0])

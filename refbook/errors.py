@@ -10,7 +10,7 @@ Exit codes (documented in the README and in ``refbook --help``):
 4     configuration error (bad refbook.toml, missing/too old pandoc, bad .csl)
 5     a file could not be written: the .bib (read-only, changed on disk since it was read,
       lock timeout, disk full…) or an -o output
-6     network error while fetching data (``refbook add --doi``)
+6     network error: fetching data failed (``refbook add --doi``), or ``check`` reached no network
 ====  =====================================================================
 """
 

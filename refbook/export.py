@@ -20,10 +20,13 @@ import subprocess
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError, InputError, UsageError, WriteError
 from .model import Entry
+
+if TYPE_CHECKING:
+    from .citing import CiteItem
 
 STYLES_DIR = Path(__file__).resolve().parent / "styles"
 STYLES = {
@@ -331,8 +334,14 @@ def format_entries(entries: Sequence[Entry], style: str = "apa", to: str = "text
 
 def format_citation(entries: Sequence[Entry], style: str = "apa", *, narrative: bool = False,
                     locator: str | None = None, all_entries: Sequence[Entry] | None = None,
-                    pandoc: str | None = None) -> str:
-    """An in-text citation of ``entries`` (numbered styles count ``all_entries``)."""
+                    pandoc: str | None = None, cites: Sequence[CiteItem] | None = None) -> str:
+    """An in-text citation of ``entries`` (numbered styles count ``all_entries``);
+    ``cites`` gives each work its own locator (``locator`` is one for all).  Works are
+    cited by their CSL ids (``refbook.csl.unique_ids``): an entry's key, unless another
+    entry has it too."""
+    from dataclasses import replace
+
+    from .citing import CiteItem, pandoc_citation
     from .csl import unique_ids
 
     pool = list(all_entries or entries)
@@ -342,12 +351,11 @@ def format_citation(entries: Sequence[Entry], style: str = "apa", *, narrative: 
     item = _identified(pool)
     items = [item(e) for e in pool]
     ident = dict(zip(map(id, pool), unique_ids(pool)[0]))
-    loc = f", {locator}" if locator else ""
-    if narrative:
-        body = " ".join(f"@{ident[id(e)]}" + (f" [{locator}]" if locator else "")
-                        for e in entries)
-    else:
-        body = "[" + "; ".join(f"@{ident[id(e)]}{loc}" for e in entries) + "]"
+    if cites is None:
+        cites = [CiteItem(ident[id(e)], locator or "") for e in entries]
+    elif len(cites) == len(entries):
+        cites = [replace(c, key=ident[id(e)]) for c, e in zip(cites, entries)]
+    body = pandoc_citation(cites, narrative)
     if all_entries is not None:
         # numbered styles number works in order of first citation: cite the whole
         # bibliography first, in file order, so that numbers match `refbook export`
@@ -363,10 +371,24 @@ def format_citation(entries: Sequence[Entry], style: str = "apa", *, narrative: 
 
 def to_bibtex(entries: Sequence[Entry], *, normalize: bool = False) -> str:
     if normalize:
-        from .fmt import Layout, format_entry
+        from .fmt import Layout
 
-        return "\n\n".join(format_entry(e.source, Layout()) for e in entries) + "\n"
+        return "\n\n".join(_normalized(e, Layout()) for e in entries) + "\n"
     return "\n\n".join(e.source for e in entries) + "\n"
+
+
+def _normalized(entry: Entry, layout) -> str:
+    """An entry in the canonical layout; one refbook's grammar cannot split into fields
+    (an unbalanced brace inside a value) is an ``InputError`` naming it."""
+    from .bibtex import BibSyntaxError
+    from .fmt import format_entry
+
+    try:
+        return format_entry(entry.source, layout)
+    except BibSyntaxError as exc:
+        raise InputError(f"{entry._bib.name}:{entry.line}: error: cannot normalize "
+                         f"{entry.key}: {exc}; repair the entry first (refbook edit "
+                         f"{entry.key})") from None
 
 
 _BIBLATEX_FIELDS = {"journal": "journaltitle", "address": "location", "annote": "annotation",
@@ -613,7 +635,11 @@ def standalone_page(entries: Sequence[Entry], style: str = "apa", *, title: str 
 
 _ANNOTATE_FILTER = """
 local notes = {}
+local markdown = FORMAT:match("markdown") ~= nil
 local function read(meta)
+  if meta.refbook_target then  -- the format finally written (this run may write JSON)
+    markdown = pandoc.utils.stringify(meta.refbook_target) == "markdown"
+  end
   if meta.refbook_annotations then
     for key, value in pairs(meta.refbook_annotations) do
       notes[key] = pandoc.utils.stringify(value)
@@ -628,11 +654,46 @@ local function annotate(div)
   local key = div.identifier:match("^ref%-(.+)$")
   if key and notes[key] then
     div.content:insert(pandoc.BlockQuote({pandoc.Para({pandoc.Str(notes[key])})}))
-    return div
+  end
+  -- in Markdown, citeproc's divs would be ::: fences a reader of the file never wrote
+  if markdown and (key or div.identifier == "refs") then return div.content end
+  if key then return div end
+end
+local function heading(h)
+  -- the reference list's heading as a reader would type it, without {#bibliography ...}
+  if markdown and h.identifier == "bibliography" then
+    h.identifier = ""
+    h.classes = {}
+    return h
   end
 end
-return {{Meta = read}, {Div = annotate, Span = unwrap}}
+local function title(doc)
+  -- an HTML page is titled by the document: its title, else its first heading
+  local meta = doc.meta
+  if markdown or meta.title or meta.pagetitle then return nil end
+  local found = meta.refbook_fallback_title
+  for _, block in ipairs(doc.blocks) do
+    if block.t == "Header" and block.identifier ~= "bibliography" then
+      found = pandoc.utils.stringify(block.content)
+      break
+    end
+  end
+  meta.pagetitle = found
+  doc.meta = meta
+  return doc
+end
+return {{Meta = read}, {Div = annotate, Span = unwrap, Header = heading}, {Pandoc = title}}
 """
+# a YAML metadata block at the start of a pandoc-Markdown document: "---", then (no blank
+# line) "name: value" lines, then "---" or "..."
+_FRONT_MATTER = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n(?=[A-Za-z_][\w-]*[ \t]*:)"
+                           r"(?:.*?\r?\n)??(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
+
+
+def front_matter(source: str) -> str:
+    """The document's leading YAML metadata block (title, author, date…), as written."""
+    m = _FRONT_MATTER.match(source)
+    return m.group(0) if m else ""
 
 
 def _cite_by_key(source: str, entries: Sequence[Entry]) -> str:
@@ -653,11 +714,17 @@ def _cite_by_key(source: str, entries: Sequence[Entry]) -> str:
 
 def render_document(source: str, entries: Sequence[Entry], *, style: str = "apa",
                     to: str = "markdown", output: str | None = None, annotated: bool = False,
-                    heading: str = "References", pandoc: str | None = None) -> str:
+                    heading: str = "References", pandoc: str | None = None,
+                    title: str = "Manuscript") -> str:
     """A pandoc-Markdown manuscript with its citations formatted and a reference list
     appended (pandoc --citeproc on refbook's CSL-JSON).  Returns the text, or writes
     ``output`` (needed for docx).  Links are kept only where ``safelinks.safe_url``
-    allows (and the document's own relative links, such as citations' ``#ref-key``)."""
+    allows (and the document's own relative links, such as citations' ``#ref-key``).
+
+    Markdown comes out as a reader expects it, like ``export --to markdown``: the
+    document's YAML front matter kept as written, real dashes and quotes, and no
+    ``:::`` fences around the references.  An HTML page is titled by the document's
+    title, else its first heading, else ``title`` (e.g. the file's name)."""
     from .csl import csl_items
     from .safelinks import safe_ast_links
 
@@ -679,15 +746,25 @@ def render_document(source: str, entries: Sequence[Entry], *, style: str = "apa"
             temp.append(fh.name)
             args.append(f"--metadata-file={fh.name}")
         args.append(f"--lua-filter={lua.name}")
-        writer = {"markdown": "markdown-citations", "html": "html", "docx": "docx"}[to]
+        writer = {"markdown": "markdown-citations-smart", "html": "html", "docx": "docx"}[to]
         # two runs with the document tree in between: citeproc links the entries' URLs,
         # and only safe links may stay links (safelinks.safe_url, one rule in Python)
         write = ["-f", "json", "-t", writer, "--wrap=none"]
+        args += ["-M", f"refbook_target={to}"]  # the filter runs in the first (JSON) run
         if to == "html":
             write += ["--standalone"]
-            args += ["-M", "link-citations=true", "-M", "pagetitle=Rendered manuscript"]
+            args += ["-M", "link-citations=true", "-M", f"refbook_fallback_title={title}"]
         tree = json.loads(run_pandoc([*args, "-t", "json"], source, pandoc=pandoc))
         safe = json.dumps(safe_ast_links(tree))
+        if to == "markdown":  # pandoc writes no metadata without --standalone: keep it
+            text = run_pandoc(write, safe, pandoc=pandoc)
+            meta = front_matter(source)
+            text = meta + ("\n" if meta and text else "") + text
+            if output:
+                from .store import write_output
+
+                write_output(output, text.encode("utf-8"))
+            return text
         if not output:
             return run_pandoc(write, safe, pandoc=pandoc)
         # pandoc writes into a folder of refbook's; the file is then put in place the way

@@ -25,12 +25,13 @@ from .query import (
     TEXT_COLUMNS,
     WEIGHTS,
     Term,
+    case_sensitive_words,
     compile_sql,
     fts_expression,
     parse,
     positive_terms,
     rank_expression,
-    smart_case,
+    regex_ignores_case,
 )
 
 SCHEMA_VERSION = "3"  # 3: decoded text changed (a bare % is text, not a comment)
@@ -112,16 +113,16 @@ class SearchIndex:
         self.conn = conn
         self.source = source
         self._regex_cache: dict[tuple[str, bool], re.Pattern] = {}
-        self._ignore_case = True
         conn.create_function("regexp", 2, self._regexp, deterministic=True)
 
     def _regexp(self, pattern: str, value: str | None) -> bool:
         if value is None:
             return False
-        key = (pattern, self._ignore_case)
+        ignore_case = regex_ignores_case(pattern)
+        key = (pattern, ignore_case)
         rx = self._regex_cache.get(key)
         if rx is None:
-            rx = re.compile(pattern, re.I if self._ignore_case else 0)
+            rx = re.compile(pattern, re.I if ignore_case else 0)
             self._regex_cache[key] = rx
         return rx.search(value) is not None
 
@@ -154,8 +155,6 @@ class SearchIndex:
     def search(self, query: str, *, sort: str | None = None, limit: int | None = None,
                fuzzy: bool = True) -> SearchResult:
         tree = parse(query)
-        case_sensitive = smart_case(query)
-        self._ignore_case = not case_sensitive
         corrections: list[tuple[str, str]] = []
         if fuzzy:
             for term in positive_terms(tree):
@@ -188,8 +187,9 @@ class SearchIndex:
         }[sort]
         sql += f" ORDER BY {order}"
         words = [t.text for t in positive_terms(tree) if not t.regex and t.field not in SPECIAL_FIELDS]
-        if case_sensitive:
-            rows = [r for r in self.conn.execute(sql, params) if _case_ok(r, words)]
+        cased = case_sensitive_words(tree)  # after the fuzzy corrections
+        if cased:
+            rows = [r for r in self.conn.execute(sql, params) if _case_ok(r, cased)]
             total = len(rows)
             rows = rows[:limit] if limit else rows
         elif limit:
@@ -203,8 +203,17 @@ class SearchIndex:
 
 
 def _case_ok(row: tuple, words: list[str]) -> bool:
-    text = " ".join(str(v) for v in row[:-1] if v is not None)
-    return all(w in text for w in words)
+    """Whether each word occurs in the row with its case (accents ignored, as in the
+    index: ``Schroder`` finds ``Schröder``)."""
+    text = _strip_accents(" ".join(str(v) for v in row[:-1] if v is not None))
+    return all(_strip_accents(w) in text for w in words)
+
+
+def _strip_accents(text: str) -> str:
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _hit(row: tuple) -> Hit:

@@ -48,6 +48,11 @@ from .model import Entry, fold, normalize_doi
 VERDICTS = ("ok", "redirected", "broken", "mismatch", "blocked", "timeout", "rate-limited",
             "error")
 FAILING = {"broken", "mismatch"}
+# causes of a request that got no answer (Result.cause), from the resolver or the router:
+# a host that does not exist (NXDOMAIN), a temporary or other resolver failure, no route;
+# and a timeout or other failure with no sign of the network either way
+NO_SUCH_HOST, DNS_TEMPORARY, DNS_FAILURE, UNROUTABLE, NO_ANSWER = (
+    "no-such-host", "dns-temporary", "dns-failure", "unroutable", "no-answer")
 STRICT_FAILING = FAILING | {"blocked", "timeout", "rate-limited", "error"}
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 REDIRECTS = {301, 302, 303, 307, 308}
@@ -75,6 +80,8 @@ class Result:
     final_url: str | None = None
     warnings: list[str] = field(default_factory=list)  # metadata differences
     cached: bool = False
+    # why no answer came, when the network itself may be at fault: one of NO_ANSWER
+    cause: str | None = None
 
     def to_dict(self) -> dict:
         return {"key": self.target.key, "kind": self.target.kind,
@@ -210,6 +217,7 @@ def _connect_public(conn):
                                               f"(connect timeout={conn.timeout})")
         except OSError as exc:
             error = NewConnectionError(conn, f"Failed to establish a new connection: {exc}")
+            error.__cause__ = exc  # the errno tells "no route" from "refused"
     raise error or NewConnectionError(conn, f"no address for {host}")
 
 
@@ -284,6 +292,7 @@ class _Deadlines:
 
 _DEADLINES = _Deadlines()
 _POOLS: dict[bool, dict[str, type]] = {}
+_REUSED = threading.local()  # .value: this thread's last request went on a reused connection
 
 
 def _pool_classes(guarded: bool) -> dict[str, type]:
@@ -298,10 +307,26 @@ def _pool_classes(guarded: bool) -> dict[str, type]:
                 _DEADLINES.watch(self.sock)
                 return base.getresponse(self, *args, **kwargs)
 
+            def connect(self):
+                base.connect(self)
+                self._refbook_fresh = True
+
+            def request(self, *args, **kwargs):
+                # a kept-alive connection sent a request before: the server may have
+                # closed it meanwhile (see Checker._request).  A plain HTTP connection is
+                # opened inside request(), an HTTPS one just before it.
+                _REUSED.value = self.sock is not None and not getattr(self, "_refbook_fresh",
+                                                                      False)
+                try:
+                    return base.request(self, *args, **kwargs)
+                finally:
+                    self._refbook_fresh = False
+
             def _new_conn(self):
                 return _connect_public(self)
 
-            return {"getresponse": getresponse, **({"_new_conn": _new_conn} if guarded else {})}
+            return {"getresponse": getresponse, "connect": connect, "request": request,
+                    **({"_new_conn": _new_conn} if guarded else {})}
 
         http = type("WatchedHTTPConnection", (HTTPConnection,), methods(HTTPConnection))
         https = type("WatchedHTTPSConnection", (HTTPSConnection,), methods(HTTPSConnection))
@@ -323,6 +348,8 @@ class Checker:
         self._clients: dict[str, tuple[object, bool]] = {}  # host -> pools, proxied?
         self._gates: dict[str, threading.BoundedSemaphore] = {}
         self._lock = threading.Lock()
+        self._reached = False  # some request got an answer, or a refusal: the network works
+        self.network_down = False  # set by run(): nothing could be reached at all
 
     # -- plumbing
     def _host(self, url: str) -> str:
@@ -383,11 +410,13 @@ class Checker:
         headers = {**self._headers, **headers} if headers else self._headers
         timeout = urllib3.Timeout(connect=self.o.connect_timeout, read=self.o.timeout)
         attempt = 0
+        stale_retried = False
         while True:
             # the gate is held until the response is finished, so that its connection is
             # back in the pool before the next request to this host starts
             with gate:
                 _DEADLINES.begin(self.o.timeout)
+                _REUSED.value = False
                 try:
                     resp = manager.urlopen(method, url, redirect=False, retries=False,
                                            preload_content=False, timeout=timeout,
@@ -406,11 +435,22 @@ class Checker:
                 except (urllib3.exceptions.HTTPError, OSError) as exc:
                     failure = TransportError("timeout", "timed out") if _DEADLINES.expired() \
                         else TransportError.of(exc)
+                    if failure.kind == "connection" and _REUSED.value and not stale_retried:
+                        # a kept-alive connection that failed before any answer: the
+                        # server closed it while idle (or reset it).  urllib3 has closed it
+                        # (it never goes back to the pool); ask once more on a fresh one,
+                        # as browsers and requests do for idempotent requests
+                        stale_retried = True
+                        continue
+                    if failure.kind == "connection" and failure.cause is None:
+                        self._reached = True  # refused or reset: the network works
                     if not (failure.kind == "timeout" and attempt < self.o.retries):
                         raise failure from exc
                     answer = None
                 finally:
                     _DEADLINES.end()
+            if answer is not None:
+                self._reached = True
             if answer is None or (answer.status >= 500 and attempt < self.o.retries):
                 attempt += 1  # a timeout or a 5xx: retried with exponential backoff
                 time.sleep(self.o.backoff * 2 ** (attempt - 1))
@@ -443,10 +483,14 @@ class Checker:
                     return Result(target, "error", exc.message, final_url=current)
                 if exc.kind == "timeout":
                     return Result(target, "timeout", f"no answer within {self.o.timeout:g} s "
-                                  f"({self.o.retries} retries)")
-                if exc.kind == "connection":
-                    return Result(target, "broken", exc.message)
-                return Result(target, "error", f"request failed: {exc.message}")
+                                  f"({self.o.retries} retries)", cause=NO_ANSWER)
+                if exc.cause in (DNS_TEMPORARY, DNS_FAILURE, UNROUTABLE):
+                    # our resolver or our network failed, not the link
+                    return Result(target, "error", exc.message, cause=exc.cause)
+                if exc.kind == "connection":  # refused, reset, or no such host
+                    return Result(target, "broken", exc.message, cause=exc.cause)
+                return Result(target, "error", f"request failed: {exc.message}",
+                              cause=NO_ANSWER)
             status = answer.status
             if status in REDIRECTS and answer.headers.get("Location"):
                 nxt = urljoin(current, answer.headers["Location"])
@@ -507,8 +551,10 @@ class Checker:
             if exc.kind == "private":
                 return Result(target, "error", exc.message)
             if exc.kind == "timeout":
-                return Result(target, "timeout", "the DOI resolver did not answer")
-            return Result(target, "error", f"DOI resolver unreachable: {exc.message}")
+                return Result(target, "timeout", "the DOI resolver did not answer",
+                              cause=NO_ANSWER)
+            return Result(target, "error", f"DOI resolver unreachable: {exc.message}",
+                          cause=exc.cause or NO_ANSWER)
         code = (answer.json or {}).get("responseCode")
         if answer.status == 404 or code == 100:
             return Result(target, "broken", f"DOI {doi} not found (Handle API responseCode 100)",
@@ -579,7 +625,48 @@ class Checker:
         _run_workers(work, len(targets), max(1, self.o.concurrency))
         for manager in self._managers.values():
             manager.clear()  # close the kept-alive connections
-        return results  # type: ignore[return-value]
+        done: list[Result] = results  # type: ignore[assignment]
+        self.network_down = self._unreachable(done)
+        if self.network_down:  # not a bibliography of dead links: a machine offline
+            done = [not_checked(r) for r in done]
+        return done
+
+    def _unreachable(self, results: list[Result]) -> bool:
+        """Whether the network itself could not be reached: no request got an answer (nor
+        a refusal), and some failed in the resolver or the routing.  When the only such
+        failures are hosts that "do not exist" (a resolver that answers NXDOMAIN for every
+        name, as some offline set-ups do), the DOI resolver's name is looked up: if it
+        resolves, those hosts really do not exist and stay broken."""
+        failed = [r for r in results if r.cause]
+        if self._reached or not failed:
+            return False
+        if any(r.cause in (DNS_TEMPORARY, DNS_FAILURE, UNROUTABLE) for r in failed):
+            return True
+        return not _resolves(urlsplit(self.o.doi_resolver).hostname or "")
+
+
+def not_checked(result: Result) -> Result:
+    """A result whose request got no answer, when the network could not be reached."""
+    if not result.cause:
+        return result
+    return Result(result.target, "error", f"not checked: could not reach the network "
+                  f"({result.message})", cause=result.cause)
+
+
+def _resolves(host: str) -> bool:
+    """Whether ``host`` resolves (True for an address literal: nothing to learn)."""
+    if not host:
+        return True
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return True
+    except ValueError:
+        pass
+    try:
+        socket.getaddrinfo(host, 443, 0, socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        return False
+    return True
 
 
 def _run_workers(work: Callable[[int], None], n: int, workers: int) -> None:
@@ -618,10 +705,11 @@ class TransportError(Exception):
     """A request that got no HTTP answer: ``kind`` is timeout, connection, private (a
     refused address) or other."""
 
-    def __init__(self, kind: str, message: str):
+    def __init__(self, kind: str, message: str, cause: str | None = None):
         super().__init__(message)
         self.kind = kind
         self.message = message
+        self.cause = cause  # NO_SUCH_HOST, DNS_TEMPORARY, DNS_FAILURE, UNROUTABLE or None
 
     @classmethod
     def of(cls, exc: Exception) -> TransportError:
@@ -638,8 +726,41 @@ class TransportError(Exception):
                 isinstance(exc, ConnectTimeoutError) and not isinstance(exc, NewConnectionError)):
             return cls("timeout", "timed out")
         if isinstance(exc, (NewConnectionError, ProtocolError, ProxyError, SSLError, OSError)):
-            return cls("connection", _connection_message(exc))
+            cause = _network_cause(exc)
+            return cls("connection", _CAUSE_MESSAGES.get(cause) or _connection_message(exc),
+                       cause)
         return cls("other", type(exc).__name__)
+
+
+_CAUSE_MESSAGES = {NO_SUCH_HOST: "DNS lookup failed: no such host",
+                   DNS_TEMPORARY: "DNS lookup failed: temporary failure in name resolution",
+                   DNS_FAILURE: "DNS lookup failed", UNROUTABLE: "network unreachable"}
+
+
+def _network_cause(exc: BaseException) -> str | None:
+    """What in the network failed, from the exception chain: the resolver (a host that does
+    not exist, a temporary failure such as EAI_AGAIN, another failure) or the routing
+    (ENETUNREACH, EHOSTUNREACH, ENETDOWN); None for anything else (refused, reset…)."""
+    import errno
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, socket.gaierror):
+            if current.errno == socket.EAI_AGAIN:
+                return DNS_TEMPORARY
+            if current.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", None),
+                                 getattr(socket, "EAI_ADDRFAMILY", None)):
+                return NO_SUCH_HOST
+            return DNS_FAILURE
+        if isinstance(current, OSError) and current.errno in (
+                errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN):
+            return UNROUTABLE
+        current = current.__cause__ or current.__context__
+        if current is None and exc.args and isinstance(exc.args[-1], BaseException):
+            current = exc.args[-1]  # ProtocolError('Connection aborted.', OSError(...))
+    return None
 
 
 class _Answer:

@@ -16,7 +16,8 @@ Syntax (also in ``refbook search --help`` and docs/search.md)::
 
 Matching is on decoded text (LaTeX to Unicode), accent- and case-insensitive, with
 punctuation and hyphens not significant (``cross-border`` ~ ``cross border``).  Smart
-case: a query with an upper-case letter matches case-sensitively.
+case: a word that mixes upper- and lower-case letters matches its case (accents still
+ignored); a word in capitals throughout (``SCHRODER``) matches any case.
 
 Queries run on SQLite FTS5 (``refbook.index``): each term becomes an FTS5 match on its
 columns, year/type/key/doi terms become SQL conditions, and the result is ranked with
@@ -285,9 +286,7 @@ def _fts_string(text: str) -> str:
 
 
 def fts_expression(term: Term) -> str:
-    from .latex import to_text
-
-    text = to_text(term.text) if "\\" in term.text or "{" in term.text else term.text
+    text = term_text(term)
     expr = _fts_string(text) + ("*" if term.prefix else "")
     if term.field:
         cols = FIELDS[term.field]
@@ -337,6 +336,34 @@ def smart_case(query: str) -> bool:
     outside field names and operators)."""
     stripped = re.sub(r"\b(AND|OR|NOT)\b|\b[A-Za-z]+(?=[:~])", "", query)
     return any(c.isupper() for c in stripped)
+
+
+def term_text(term: Term) -> str:
+    """A term's words as text: LaTeX decoded (``Schr{\\"o}der`` -> ``Schröder``)."""
+    from .latex import to_text
+
+    return to_text(term.text) if "\\" in term.text or "{" in term.text else term.text
+
+
+def case_sensitive_words(tree) -> list[str]:
+    """The query's words that ask for their case (smart case): those that mix upper- and
+    lower-case letters (``Taliban``, ``McNeil``).  A word in lower case, or in capitals
+    throughout (``SCHRODER``, ``CPEC``, as names and acronyms are often typed), matches
+    any case; a regular expression with a capital letter is the way to insist on one."""
+    out = []
+    for t in positive_terms(tree):
+        if t.regex or t.field in SPECIAL_FIELDS:
+            continue
+        text = term_text(t)
+        if any(c.isupper() for c in text) and any(c.islower() for c in text):
+            out.append(text)
+    return out
+
+
+def regex_ignores_case(pattern: str) -> bool:
+    """A regular expression ignores case unless it has a capital letter (escapes such as
+    ``\\S`` and ``\\W`` aside)."""
+    return not any(c.isupper() for c in re.sub(r"\\.", "", pattern))
 
 
 def select(lib, query: str, *, sort: str | None = None) -> list:

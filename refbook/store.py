@@ -516,12 +516,23 @@ class BibFile:
             raise InputError(f"{self.name}: error: {blk.key}: field {next(iter(dups))!r} "
                              "appears twice; remove one before editing this entry")
 
-    def set_field(self, key: str | Block, name: str, value: str) -> Block:
-        """Set (or add) one field, touching only that field's text."""
+    def entry_spans(self, key: str | Block) -> tuple[Block, str, bibtex.EntrySpans]:
+        """An entry to edit: its block, text and field spans.  An entry with a field written
+        twice, or one that bibtexparser read but refbook's grammar cannot split into fields
+        (an unbalanced brace inside a value, a missing comma), is an ``InputError`` naming
+        file, line and key: it is not edited blindly."""
         blk = self.get(key)
         self._refuse_duplicate_fields(blk)
         text = self.block_text(blk)
-        spans = bibtex.scan_entry(text)
+        try:
+            return blk, text, bibtex.scan_entry(text)
+        except bibtex.BibSyntaxError as exc:
+            raise InputError(f"{self.name}:{blk.line}: error: cannot edit {blk.key}: {exc}; "
+                             f"repair the entry first (refbook edit {blk.key})") from None
+
+    def set_field(self, key: str | Block, name: str, value: str) -> Block:
+        """Set (or add) one field, touching only that field's text."""
+        blk, text, spans = self.entry_spans(key)
         if self.newline != "\n":  # a multi-line value must not mix line endings
             value = value.replace("\r\n", "\n").replace("\n", self.newline)
         quoted = bibtex.quote(value)
@@ -564,10 +575,7 @@ class BibFile:
 
     def remove_field(self, key: str | Block, name: str) -> bool:
         """Remove one field (and its line when it sits on a line of its own)."""
-        blk = self.get(key)
-        self._refuse_duplicate_fields(blk)
-        text = self.block_text(blk)
-        spans = bibtex.scan_entry(text)
+        blk, text, spans = self.entry_spans(key)
         for f in spans.fields:
             if f.name.lower() != name.lower():
                 continue
@@ -1056,14 +1064,21 @@ def stage_write(path: str | os.PathLike, data: bytes) -> StagedWrite:
     return StagedWrite(path, target, tmp, mode)
 
 
-def check_output(path: str | os.PathLike) -> Path:
+def check_output(path: str | os.PathLike,
+                 inputs: tuple[str | os.PathLike, ...] = ()) -> Path:
     """An ``-o FILE`` option's path, checked before any work is done: a directory is a
-    ``WriteError`` (exit 5).  Missing parent folders are fine: ``write_output`` creates
-    them, as pandoc does for its ``-o``."""
+    ``WriteError`` (exit 5), and so is one of the command's ``inputs`` (the bibliography,
+    the essay: ``render essay.md -o references.bib`` must not replace the bibliography).
+    Missing parent folders are fine: ``write_output`` creates them, as pandoc does."""
     p = Path(path)
     if p.is_dir():
         raise WriteError(f"{path}: error: is a directory; give a file name for -o "
                          "(nothing written)")
+    for source in inputs:
+        if source != "-" and p.exists() and Path(source).exists() and \
+                os.path.samefile(p, source):
+            raise WriteError(f"{path}: error: -o names an input of this command ({source}); "
+                             "give another file name (nothing written)")
     return p
 
 

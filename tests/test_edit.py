@@ -389,10 +389,13 @@ def test_edit_reopens_the_editor_after_a_parse_error(cli, tmp_bib, tmp_path):
         # first save: the closing brace deleted; second: the user puts it back
         "open(p, 'w').write(t.rstrip().rstrip('}') if n == 0 else t.rstrip() + '\\n}\\n')\n")
     before = tmp_bib.read_text()
-    out = cli("edit", "biddle2019afghanistan", "--bib", str(tmp_bib), input="y\n",
-              env={"EDITOR": f"{sys.executable} {script}", "VISUAL": ""})
-    assert out.exit_code == 0, out.stderr
-    assert counter.read_text() == "2" and "Edit again?" in out.stderr
+    # the question is asked on a terminal only (without one, see test_usage.py)
+    from .test_usage import run_on_terminal
+
+    code, err = run_on_terminal(["edit", "biddle2019afghanistan", "--bib", str(tmp_bib)],
+                                "y\n", {"EDITOR": f"{sys.executable} {script}", "VISUAL": ""})
+    assert code == 0, err
+    assert counter.read_text() == "2" and "Edit again?" in err
     assert changed_entries(before, tmp_bib.read_text()) == {"biddle2019afghanistan"}
     assert refbook.load(tmp_bib)["biddle2019afghanistan"]["pages"] == "116--130"
 

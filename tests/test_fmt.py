@@ -100,7 +100,7 @@ def test_cli_check_diff_stdout_and_in_place(cli, tmp_path):
     assert out.exit_code == 0 and out.stdout.startswith("% The reference list")
     assert path.read_bytes() == before
     diff = cli("fmt", "--diff", "--sort", "year", "--bib", str(path))
-    assert diff.stdout.startswith(f"--- a/{path}")
+    assert diff.stdout.startswith(f"--- {path}\n+++ {path}\n")  # absolute: no a/ prefix
     sorted_out = cli("fmt", "--sort", "year", "--bib", str(path)).stdout
     assert cli("fmt", "-i", "--sort", "year", "--bib", str(path)).exit_code == 0
     assert path.read_text() == sorted_out

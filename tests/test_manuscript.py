@@ -168,7 +168,7 @@ def test_render_markdown_with_reference_list(cli, tmp_path):
     assert out.exit_code == 0
     assert "The TTP regrouped (Biddle, 2019; Zahid, 2023, p. 4), as Kuo (2023) notes." in out.stdout
     assert "# References" in out.stdout
-    assert "Biddle, S. (2019). Afghanistan after America. *Foreign Affairs*, *98*(1), 116--128." \
+    assert "Biddle, S. (2019). Afghanistan after America. *Foreign Affairs*, *98*(1), 116–128." \
         in out.stdout
     assert "nocase" not in out.stdout and "Mir, A." not in out.stdout  # only cited works
 

@@ -78,7 +78,7 @@ def test_force_writes_a_read_only_bib_and_keeps_its_mode(cli, tmp_bib, args):
 def test_dry_run_of_a_read_only_bib_is_fine(cli, tmp_bib):
     os.chmod(tmp_bib, 0o444)
     out = cli("rm", "--yes", "--dry-run", "zahid2023dealing", "--bib", str(tmp_bib))
-    assert out.exit_code == 0 and out.stdout.startswith("--- a/")
+    assert out.exit_code == 0 and out.stdout.startswith(f"--- {tmp_bib}\n")
 
 
 def test_the_python_api_refuses_a_read_only_file_unless_forced(tmp_bib):

@@ -184,3 +184,41 @@ def reported_edit(as_json: bool, *, force: bool = False,
             report.extra["diff"] = patch
     render_edit(path, changes, choose_mode(as_json), saved=bool(changes) and not dry_run,
                 lines=report.lines, extra=report.extra)
+
+
+def given(ctx: click.Context, name: str) -> bool:
+    """Whether the user gave option ``name`` (on the command line or in its environment
+    variable), as opposed to its default."""
+    from click.core import ParameterSource
+
+    source = ctx.get_parameter_source(name)
+    return source in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
+
+
+def option_name(ctx: click.Context, name: str) -> str:
+    """How option ``name`` is spelled on the command line (its long form)."""
+    for param in ctx.command.params:
+        if param.name == name and isinstance(param, click.Option):
+            return max(param.opts, key=len)
+    return name
+
+
+def refuse_together(ctx: click.Context, first: str, others: tuple[str, ...] | str,
+                    why: str = "", *, when: bool = True) -> None:
+    """A usage error (exit 2) when option ``first`` is given with any of ``others`` (and
+    ``when`` holds): one of them would otherwise be ignored without a word."""
+    if not when:
+        return
+    for other in (others,) if isinstance(others, str) else others:
+        if given(ctx, first) and given(ctx, other):
+            reason = f": {why}" if why else ""
+            raise click.UsageError(f"{option_name(ctx, first)} and {option_name(ctx, other)} "
+                                   f"cannot be used together{reason}", ctx)
+
+
+def requires(ctx: click.Context, name: str, needed: str, ok: bool, why: str = "") -> None:
+    """A usage error (exit 2) when option ``name`` is given but ``ok`` is false (the
+    option ``needed`` for it to mean anything is missing)."""
+    if given(ctx, name) and not ok:
+        reason = f" ({why})" if why else ""
+        raise click.UsageError(f"{option_name(ctx, name)} needs {needed}{reason}", ctx)

@@ -45,22 +45,34 @@ def command(sources, dois, urls, fmt, force, merge_into, dry_run, annotation, ke
     near-identical title) is reported with the evidence and not added, unless --force or
     --merge. The rest of the file is untouched; the write is atomic and locked.
     """
+    import os
+    import shlex
     import sys
 
     from .. import __version__, importers
-    from ..edits import add, diff
+    from ..edits import AddReport, add, diff, known_dois
     from ..errors import UsageError
     from ..model import normalize_doi
     from ..output import JSON, choose_mode, emit_document, warn
     from ..output.edits import render_edit
-    from ..store import editing
+    from ..store import BibFile, editing
 
     cfg = get_config()
     ua = f"refbook/{__version__} (+https://github.com/refbook/refbook)"
+    path = bib_path()
+    if path != "-" and not os.path.exists(path):
+        from ..errors import InputError
+
+        raise InputError(f"{path}: error: no such file; start a bibliography there with "
+                         f"`refbook init {shlex.quote(path)}`")
     drafts = []
     doi_list = []
     for d in dois:
         doi_list += sys.stdin.read().split() if d == "-" else [d]
+    known: list[tuple[str, list[str]]] = []
+    if doi_list and not (force or merge_into):
+        # a DOI already in the file is reported without asking the network (works offline)
+        doi_list, known = known_dois(BibFile.read(path), [normalize_doi(d) for d in doi_list])
     for d in doi_list:
         drafts.append(importers.fetch_doi(normalize_doi(d), cfg["check.doi_resolver"],
                                           user_agent=ua))
@@ -79,18 +91,21 @@ def command(sources, dois, urls, fmt, force, merge_into, dry_run, annotation, ke
         else:
             text, name = decode_input(src, encoding).text, src
         drafts += importers.parse(text, fmt, name)
-    if not drafts:
+    if not drafts and not known:
         raise UsageError("error: nothing to add (give --doi, --url, a file or -)")
     if edit_first:
         drafts = [_edited(d) for d in drafts]
-    path = bib_path()
-    with editing(path, force=force or dry_run, encoding=bib_encoding()) as bib:
-        report = add(bib, drafts, pattern=cfg["key_pattern"], force=force,
-                     merge_into=merge_into, annotation=annotation, keywords=keywords)
-        changes = bib.pending_changes()
-        patch = diff(bib, path) if dry_run else None
-        if dry_run:
-            bib.modified = False  # nothing is written
+    if drafts:
+        with editing(path, force=force or dry_run, encoding=bib_encoding()) as bib:
+            report = add(bib, drafts, pattern=cfg["key_pattern"], force=force,
+                         merge_into=merge_into, annotation=annotation, keywords=keywords)
+            changes = bib.pending_changes()
+            patch = diff(bib, path) if dry_run else None
+            if dry_run:
+                bib.modified = False  # nothing is written
+    else:
+        report, changes, patch = AddReport(), [], ""
+    report.skipped[:0] = known
     for source, evidence in report.skipped:
         warn(f"refbook: not added ({source}): likely duplicate of " + "; ".join(evidence) +
              " (--force adds it, --merge fills the existing entry)")
@@ -121,9 +136,12 @@ def _edited(draft):
     saved = edit_text(text)
     parsed = from_bibtex(saved, "<editor>")
     if len(parsed) != 1:
+        from ..editor import keep_for_recovery
         from ..errors import UsageError
 
-        raise UsageError("error: the edited text is not one BibTeX entry; nothing added")
+        kept = keep_for_recovery(saved, draft.key or "newkey")
+        raise UsageError("error: the edited text is not one BibTeX entry; nothing added; "
+                         f"your text is in {kept}")
     new = parsed[0]
     new.key = new.key if new.key != "newkey" else draft.key
     return new

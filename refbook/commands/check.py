@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, complete_keys, get_config, open_library
+from ._common import bib_option, complete_keys, get_config, open_library, refuse_together
 
 FORMATS = ("table", "plain", "json", "junit", "github", "markdown", "sarif")
 
@@ -34,15 +34,23 @@ def command(keys, query, dois_only, urls_only, offline, strict, concurrency, per
     Verdicts: ok, redirected, broken, mismatch, blocked, timeout, rate-limited, error.
     Exit code 1 when a URL or DOI is broken, a DOI points to another work, or a DOI or
     URL is malformed (with --strict also on blocked, timeout, rate-limited, error).
+    Exit code 6 when the network cannot be reached at all (no name resolves, no route):
+    one line says how many links were not checked.
     """
     from .. import __version__
-    from ..errors import UsageError
+    from ..errors import NetworkError, UsageError
     from ..links import STRICT_FAILING, Checker, Options, ResultCache, collect, parse_age
     from ..output import choose_mode
     from ..output.check import render
     from ..paths import cache_dir
     from .export import select_entries
 
+    ctx = click.get_current_context()
+    refuse_together(ctx, "dois_only", "urls_only", "together they check nothing")
+    refuse_together(ctx, "as_json", "fmt", "--json is --format json", when=fmt != "json")
+    refuse_together(ctx, "offline", ("concurrency", "per_host", "timeout", "retries",
+                                     "max_age", "no_cache", "allow_private"),
+                    "--offline checks syntax only and makes no request")
     cfg = get_config()
     lib = open_library()
     entries = select_entries(lib, keys, query, ())
@@ -75,6 +83,13 @@ def command(keys, query, dois_only, urls_only, offline, strict, concurrency, per
     else:
         results = checker.run(targets, by_key)
     failing = STRICT_FAILING if strict else {"broken", "mismatch"}
+    if checker.network_down:
+        # one line, not one finding per link; machine formats still get every result
+        if mode not in ("table", "plain"):
+            render(results, mode, lib.path, failing)
+        unchecked = sum(r.cause is not None for r in results)
+        raise NetworkError(f"could not reach the network: {unchecked} "
+                           f"link{'s' if unchecked != 1 else ''} not checked")
     render(results, mode, lib.path, failing)
     bad = any(r.verdict in failing or (r.verdict == "error" and _syntax(r)) for r in results)
     return 1 if bad else 0

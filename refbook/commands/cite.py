@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, complete_keys, get_config, json_option, open_library
+from ._common import (
+    bib_option,
+    complete_keys,
+    get_config,
+    json_option,
+    open_library,
+    requires,
+)
 
 
 @click.command("cite")
 @click.argument("keys", nargs=-1, required=True, shell_complete=complete_keys)
 @click.option("-s", "--style", metavar="NAME|FILE.csl", help="Citation style (default apa).")
 @click.option("--narrative", is_flag=True, help="Narrative form: Zahid (2023).")
-@click.option("--locator", metavar="TEXT", help='Page or other locator, e.g. "p. 12".')
+@click.option("--locator", metavar="TEXT",
+              help='Page or other locator of the one work cited, e.g. "p. 12" (several '
+                   'works: KEY:"p. 12" each).')
 @click.option("--syntax", type=click.Choice(["text", "pandoc", "latex"]), default="text",
               show_default=True, help="Formatted text, or the citation to type in pandoc "
                                       "Markdown or LaTeX.")
@@ -21,39 +30,47 @@ from ._common import bib_option, complete_keys, get_config, json_option, open_li
 def command(keys, style, narrative, locator, syntax, copy, as_json) -> int:
     """Print the in-text citation of one or several works.
 
+    KEYS are citation keys, KEY:LOCATOR for a work's own locator, or pandoc's
+    citation syntax; a work named twice is cited once.
+
     \b
       refbook cite zahid2023dealing                  (Zahid, 2023)
       refbook cite zahid2023dealing --narrative      Zahid (2023)
       refbook cite zahid2023dealing --locator "p. 12"
+      refbook cite zahid2023dealing:"p. 12" biddle2019afghanistan
+      refbook cite "[@zahid2023dealing, p. 12; @biddle2019afghanistan]"
       refbook cite zahid2023dealing --syntax pandoc  [@zahid2023dealing]
       refbook cite zahid2023dealing --syntax latex   \\parencite{zahid2023dealing}
     """
+    from ..citing import latex_citation, pandoc_citation, parse_cite_args
     from ..export import format_citation
     from ..output import JSON, choose_mode, emit_json, emit_lines
 
+    ctx = click.get_current_context()
+    requires(ctx, "style", "--syntax text", syntax == "text",
+             "pandoc and LaTeX citations are formatted later, by their own styles")
     lib = open_library()
-    entries = [lib[k] for k in keys]
+
+    def resolve(key: str) -> str | None:
+        found = lib.get(key)
+        return found.key if found is not None else None
+
+    cites = parse_cite_args(keys, resolve, locator)
+    entries = [lib[c.key] for c in cites]
     if syntax == "pandoc":
-        loc = f", {locator}" if locator else ""
-        if narrative:
-            text = " ".join(f"@{e.key}" + (f" [{locator}]" if locator else "") for e in entries)
-        else:
-            text = "[" + "; ".join(f"@{e.key}{loc}" for e in entries) + "]"
+        text = pandoc_citation(cites, narrative)
     elif syntax == "latex":
-        cmd = "\\textcite" if narrative else "\\parencite"
-        page = ""
-        if locator:
-            page = "[" + locator.removeprefix("p. ").removeprefix("pp. ") + "]"
-        text = f"{cmd}{page}{{{','.join(e.key for e in entries)}}}"
+        text = latex_citation(cites, narrative)
     else:
         cfg = get_config()
         style = style or cfg["export.style"]
-        text = format_citation(entries, style, narrative=narrative, locator=locator,
+        text = format_citation(entries, style, narrative=narrative, cites=cites,
                                all_entries=list(lib), pandoc=cfg["export.pandoc"] or None)
     if choose_mode(as_json) == JSON:
         emit_json({"keys": [e.key for e in entries], "syntax": syntax,
                    "style": style if syntax == "text" else None,
-                   "narrative": narrative, "locator": locator, "citation": text})
+                   "narrative": narrative, "locator": locator,
+                   "works": [c.to_dict() for c in cites], "citation": text})
     else:
         emit_lines([text])
     if copy:

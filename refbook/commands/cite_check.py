@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_path_option, get_config, input_encoding_option, open_library
+from ._common import (
+    bib_path_option,
+    get_config,
+    input_encoding_option,
+    open_library,
+    refuse_together,
+    requires,
+)
 
 FORMATS = ("table", "plain", "json", "github", "sarif", "junit")
 
@@ -37,6 +44,10 @@ def command(manuscripts, syntax, uncited, ignore, fail_on, fmt, as_json, encodin
     from ..output import busy, choose_mode, warn
     from ..output.manuscript import render
 
+    ctx = click.get_current_context()
+    refuse_together(ctx, "as_json", "fmt", "--json is --format json", when=fmt != "json")
+    requires(ctx, "ignore", "--uncited or --fail-on uncited",
+             uncited or fail_on == "uncited", "it only silences the uncited report")
     ignored = [*get_config()["manuscript.ignore_uncited"], *ignore]
     if encoding:
         check_name(encoding)

@@ -13,13 +13,14 @@ from ._common import bib_option, complete_keys, force_option, json_option, repor
 @json_option
 @bib_option
 def command(key: str, force: bool, as_json: bool) -> int:
-    """Open one entry in $EDITOR; save it if it changed and still parses (re-opens the
-    editor on a parse error; an empty result saves nothing)."""
+    """Open one entry in $EDITOR; save it if it changed and still parses (on a parse error,
+    asks on a terminal to edit again; without a terminal, or when you decline, your text
+    is kept in a recovery file whose path is printed; an empty result saves nothing)."""
     import click as _click
 
-    from ..editor import edit_text
-    from ..errors import UsageError
-    from ..output import visible
+    from ..editor import edit_text, interactive, keep_for_recovery
+    from ..errors import InputError, UsageError
+    from ..output import visible, warn
 
     status = 0
     with reported_edit(as_json, force=force) as edit:
@@ -35,8 +36,13 @@ def command(key: str, force: bool, as_json: bool) -> int:
                 bib.replace_entry(blk, text)
                 break
             except UsageError as exc:
-                if not _click.confirm(visible(f"{str(exc).rstrip('.')}. Edit again?"),
-                                      default=True, err=True):
+                problem = visible(str(exc).rstrip("."))
+                if not interactive():
+                    kept = keep_for_recovery(text, blk.key)
+                    raise InputError(f"{problem}; not saved (no terminal to edit again); "
+                                     f"your text is in {kept}") from None
+                if not _click.confirm(f"{problem}. Edit again?", default=True, err=True):
+                    warn(f"refbook: not saved; your text is in {keep_for_recovery(text, blk.key)}")
                     status = 1
                     break
     return status

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, complete_keys, get_config, json_option, open_library
+from ._common import (
+    bib_option,
+    bib_path,
+    complete_keys,
+    get_config,
+    json_option,
+    open_library,
+    refuse_together,
+    requires,
+)
 
 DATA_FORMATS = ("bibtex", "biblatex", "csl-json", "csl-yaml", "ris", "json")
 
@@ -81,10 +90,15 @@ def command(keys, fmt, style, to, annotated, standalone, normalize, query, cited
     from .. import export
     from ..output import busy, warn
 
+    ctx = click.get_current_context()
+    refuse_together(ctx, "fmt", ("style", "to", "annotated", "standalone"),
+                    "--format writes data; --style, --to, --annotated and --standalone "
+                    "shape formatted citations")
+    requires(ctx, "normalize", "--format bibtex", fmt == "bibtex")
     if output:
         from ..store import check_output
 
-        check_output(output)  # before the work, not after
+        check_output(output, (bib_path(), *cited_in))  # before the work, not after
     lib = open_library()
     entries = select_entries(lib, keys, query, cited_in)
     if not entries:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_encoding, bib_option, bib_path, force_option, get_config, json_option
+from ._common import (
+    bib_encoding,
+    bib_option,
+    bib_path,
+    force_option,
+    get_config,
+    json_option,
+    refuse_together,
+)
 
 
 @click.command("fmt")
@@ -32,6 +40,9 @@ def command(files: tuple[str, ...], in_place: bool, check: bool, show_diff: bool
 
     from ..fmt import Layout
 
+    refuse_together(click.get_current_context(), "in_place", ("check", "show_diff"),
+                    "-i rewrites the file; --check and --diff write nothing")
+
     layout = Layout.from_config(get_config())
     if sort:
         layout = dataclasses.replace(layout, sort=sort)
@@ -50,8 +61,6 @@ def command(files: tuple[str, ...], in_place: bool, check: bool, show_diff: bool
 
 def _one(path: str, layout, in_place: bool, check: bool, show_diff: bool,
          mode: str, force: bool = False, encoding: str | None = None) -> tuple[int, dict]:
-    import difflib
-
     from ..fmt import changed_entries, check_lossless, format_text
     from ..output.edits import render_fmt
     from ..store import BibFile, editing
@@ -77,9 +86,9 @@ def _one(path: str, layout, in_place: bool, check: bool, show_diff: bool,
         return (1 if new != bib.text else 0), report
     check_lossless(bib, new)
     if show_diff:
-        report["diff"] = "".join(difflib.unified_diff(
-            bib.text.splitlines(keepends=True), new.splitlines(keepends=True),
-            fromfile=f"a/{path}", tofile=f"b/{path}"))
+        from ..edits import unified_diff
+
+        report["diff"] = unified_diff(bib.text, new, path)
     else:
         report["text"] = new
     render_fmt(report, mode)

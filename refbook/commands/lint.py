@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_encoding, bib_option, bib_path, force_option, get_config
+from ._common import (
+    bib_encoding,
+    bib_option,
+    bib_path,
+    force_option,
+    get_config,
+    refuse_together,
+    requires,
+)
 
 FORMATS = ("table", "plain", "json", "github", "sarif", "junit")
 
@@ -42,10 +50,27 @@ def command(files, select, ignore, fmt, as_json, fail_on, fix, dry_run, list_rul
     from ..output import choose_mode, emit_table
     from ..output.findings import render
 
+    ctx = click.get_current_context()
+    refuse_together(ctx, "as_json", "fmt", "--json is --format json", when=fmt != "json")
+    refuse_together(ctx, "list_rules", ("fix", "dry_run", "fail_on", "fmt"),
+                    "--list-rules lists the rules (--json, --select and --ignore apply)")
+    if list_rules and files:
+        raise click.UsageError("--list-rules takes no FILES", ctx)
+    requires(ctx, "dry_run", "--fix", fix)
+    refuse_together(ctx, "fix", ("fmt", "as_json", "fail_on"),
+                    "--fix applies the fixes and says how many; lint without --fix "
+                    "reports the findings")
     cfg = get_config()
     if list_rules:
+        listed = select_rules(select, ignore) if (select or ignore) else list(RULES.values())
+        if choose_mode(as_json) == "json":
+            from ..output import emit_json
+
+            emit_json([{"id": r.id, "family": r.family, "severity": r.severity,
+                        "fixable": r.fixable, "doc": r.doc} for r in listed])
+            return 0
         rows = [(r.id, r.family, r.severity, "yes" if r.fixable else "", r.doc)
-                for r in RULES.values()]
+                for r in listed]
         emit_table(("rule", "family", "severity", "fix", "description"), rows,
                    choose_mode(False))
         return 0
@@ -73,7 +98,6 @@ def _lint(lib, rules):
 def _fix(path: str, rules, dry_run: bool, force: bool = False,
          encoding: str | None = None) -> int:
     """Apply safe fixes in rounds (a fix can reveal another), through the store."""
-    import difflib
 
     from ..lint import apply_fixes
     from ..model import Library
@@ -97,10 +121,9 @@ def _fix(path: str, rules, dry_run: bool, force: bool = False,
     if dry_run:
         bib = BibFile.read(path, encoding)
         n = rounds(bib)
-        diff = difflib.unified_diff(bib.text.splitlines(keepends=True),
-                                    bib.render().splitlines(keepends=True),
-                                    fromfile=f"a/{path}", tofile=f"b/{path}")
-        emit_document("".join(diff))
+        from ..edits import unified_diff
+
+        emit_document(unified_diff(bib.text, bib.render(), path))
         warn(f"{n} fix(es) would be applied (dry run: nothing written)")
         return 0
     with editing(path, force=force, encoding=encoding) as bib:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, json_option, open_library
+from ._common import bib_option, json_option, open_library, refuse_together
 
 SORTS = ("file", "key", "year", "author", "title", "type")
 
@@ -48,6 +48,8 @@ def command(sort: str, reverse: bool, types: tuple[str, ...], keywords: tuple[st
     from ..output import choose_mode
     from ..output.records import render_list
 
+    refuse_together(click.get_current_context(), "keys_only", "as_json",
+                    "--keys prints keys alone; --json prints whole records")
     lib = open_library()
     entries = list(lib)
     if types:

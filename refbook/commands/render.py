@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_path_option, get_config, input_encoding_option, json_option, open_library
+from ._common import (
+    bib_path,
+    bib_path_option,
+    get_config,
+    input_encoding_option,
+    json_option,
+    open_library,
+)
 
 
 @click.command("render")
@@ -18,7 +25,8 @@ from ._common import bib_path_option, get_config, input_encoding_option, json_op
 @click.option("--heading", default="References", show_default=True,
               help="Heading of the reference list.")
 @click.option("--allow-missing", is_flag=True,
-              help="Render even when a citation has no entry (pandoc marks it ???).")
+              help="Render even when a citation has no entry (pandoc prints its key in "
+                   "bold with a question mark: **key?**).")
 @input_encoding_option("the essay")
 @json_option
 @bib_path_option
@@ -29,6 +37,7 @@ def command(essay, style, to, output, annotated, heading, allow_missing, as_json
     Citations are pandoc's ([@key], [@key, p. 12], @key). A citation with no entry stops
     the render with the cite-check report (exit 1) unless --allow-missing.
     """
+    import os
     import sys
 
     from ..encoding import check_name
@@ -41,7 +50,7 @@ def command(essay, style, to, output, annotated, heading, allow_missing, as_json
     if output:
         from ..store import check_output
 
-        check_output(output)  # before pandoc runs, not after
+        check_output(output, (bib_path(), essay))  # before pandoc runs, not after
     from ..output import JSON, choose_mode, emit_json, warn
 
     json_mode = choose_mode(as_json) == JSON
@@ -77,7 +86,8 @@ def command(essay, style, to, output, annotated, heading, allow_missing, as_json
         text = render_document(result.texts[str(essay)], list(lib),
                                style=style or cfg["export.style"], to=to, output=output,
                                annotated=annotated, heading=heading,
-                               pandoc=cfg["export.pandoc"] or None)
+                               pandoc=cfg["export.pandoc"] or None,
+                               title=os.path.splitext(os.path.basename(essay))[0])
     except InputError as exc:  # pandoc could not read the essay: say which file
         raise InputError(f"{essay}: {exc}") from None
     report["rendered"] = True

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_encoding, bib_option, bib_path, get_config, json_option
+from ._common import (
+    bib_encoding,
+    bib_option,
+    bib_path,
+    get_config,
+    json_option,
+    refuse_together,
+)
 
 HELP = """Search the bibliography; results ranked best first.
 
@@ -50,6 +57,10 @@ def command(query: tuple[str, ...], sort: str, limit: int | None, count_only: bo
     from ..output import busy, choose_mode, warn
     from ..output.search import render_corrections, render_results
 
+    ctx = click.get_current_context()
+    refuse_together(ctx, "keys_only", "as_json", "--keys prints keys alone")
+    refuse_together(ctx, "count_only", ("keys_only", "limit", "sort"),
+                    "--count prints the number of all results")
     text = " ".join(query)
     path = bib_path()
     lib = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, complete_keys, json_option, open_library
+from ._common import bib_option, complete_keys, json_option, open_library, refuse_together
 
 
 @click.command("show")
@@ -21,6 +21,9 @@ def command(keys: tuple[str, ...], as_bibtex: bool, as_json: bool) -> int:
     from ..output import choose_mode
     from ..output.records import render_show, render_sources
 
+    refuse_together(click.get_current_context(), "as_bibtex", "as_json",
+                    "--bibtex prints the source text; --json the decoded record, "
+                    "with the source in its \"source\" member")
     lib = open_library()
     entries = [lib[k] for k in keys]
     if as_bibtex:

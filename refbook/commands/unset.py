@@ -16,8 +16,16 @@ from ._common import bib_option, complete_keys, force_option, json_option, repor
 def command(key: str, fields: tuple[str, ...], force: bool, as_json: bool) -> int:
     """Remove fields from an entry; exit 1 if none of them was there."""
     from ..edits import unset_fields
+    from ..output import warn
 
     with reported_edit(as_json, force=force) as edit:
         removed = unset_fields(edit.bib, key, fields)
+        gone = {f.lower() for f in removed}
+        absent = [f for f in dict.fromkeys(fields) if f.lower() not in gone]
         edit.extra["removed_fields"] = removed
+        edit.extra["absent_fields"] = absent
+        name = edit.bib.get(key).key
+    if absent:
+        warn(f"refbook: {name} has no field {', '.join(absent)}"
+             + ("; nothing changed" if not removed else ""))
     return 0 if removed else 1

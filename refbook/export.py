@@ -248,26 +248,44 @@ def _parallel(function, batches: list) -> list:
         return list(pool.map(function, batches))
 
 
+def _identified(entries: Sequence[Entry]):
+    """A function giving each entry's CSL item, with an id unique in ``entries``
+    (``refbook.csl.unique_ids``: a duplicate key or an entry without one must not make
+    an entry vanish from the list)."""
+    from .csl import to_csl, unique_ids
+
+    ids, _ = unique_ids(entries)
+    by_entry = {id(e): i for e, i in zip(entries, ids)}
+    return lambda e: to_csl(e, by_entry[id(e)])
+
+
+def id_changes(entries: Sequence[Entry]) -> list[tuple[Entry, str]]:
+    """(entry, message) for each entry exported under another id than its key."""
+    from .csl import unique_ids
+
+    return [(c.entry, c.message) for c in unique_ids(entries)[1]]
+
+
 def bibliography_batched(entries: Sequence[Entry], style: str, *,
                          pandoc: str | None = None) -> list[tuple[str, str]]:
     """Like ``bibliography_entries``, for large lists: citeproc's time grows faster than
     the number of entries, so author-date lists are cut into batches at boundaries between
     sort-name prefixes (works of one author, whose year suffixes 2023a/2023b depend on each
     other, stay together), the batches are formatted by parallel pandoc processes, and
-    joined in sort order.  Numbered styles are formatted in one run."""
-    from .csl import to_csl
-
-    parts = _parallel(lambda b: bibliography_entries([to_csl(e) for e in b], style,
+    joined in sort order.  Numbered styles are formatted in one run.  The keys returned
+    are the CSL ids (the entry's key, unless it is a duplicate or missing)."""
+    item = _identified(entries)
+    parts = _parallel(lambda b: bibliography_entries([item(e) for e in b], style,
                                                      pandoc=pandoc), _batches(entries, style))
     return [pair for part in parts for pair in part]
 
 
 def _plain_text(entries: Sequence[Entry], style: str, pandoc: str | None) -> str:
     """The reference list as plain text straight from citeproc (no HTML round trip)."""
-    from .csl import to_csl
+    item = _identified(entries)
 
     def one(batch: list[Entry]) -> str:
-        refs = _with_references([to_csl(e) for e in batch])
+        refs = _with_references([item(e) for e in batch])
         try:
             return run_pandoc(["--citeproc", "-f", "markdown", "-t", "plain", "--wrap=none",
                                f"--csl={style_path(style)}", f"--bibliography={refs}"],
@@ -284,7 +302,9 @@ def format_bibliography(entries: Sequence[Entry], style: str = "apa", to: str = 
     with ``annotated``, each entry followed by its annotation."""
     if to == "text" and not annotated:
         return _plain_text(entries, style, pandoc)
-    by_key = {e.key: e for e in entries}
+    from .csl import unique_ids
+
+    by_key = dict(zip(unique_ids(entries)[0], entries))
     parts = []
     for key, body in bibliography_batched(entries, style, pandoc=pandoc):
         parts.append(f'<p class="csl-entry" id="ref-{html.escape(key)}">{body}</p>')
@@ -316,19 +336,30 @@ def format_citation(entries: Sequence[Entry], style: str = "apa", *, narrative: 
                     locator: str | None = None, all_entries: Sequence[Entry] | None = None,
                     pandoc: str | None = None, cites: Sequence[CiteItem] | None = None) -> str:
     """An in-text citation of ``entries`` (numbered styles count ``all_entries``);
-    ``cites`` gives each work its own locator (``locator`` is one for all)."""
+    ``cites`` gives each work its own locator (``locator`` is one for all).  Works are
+    cited by their CSL ids (``refbook.csl.unique_ids``): an entry's key, unless another
+    entry has it too."""
+    from dataclasses import replace
+
     from .citing import CiteItem, pandoc_citation
-    from .csl import to_csl
+    from .csl import unique_ids
 
     pool = list(all_entries or entries)
-    items = [to_csl(e) for e in pool]
+    for e in entries:  # a work cited from outside the pool (the API allows it)
+        if not any(p is e for p in pool):
+            pool.append(e)
+    item = _identified(pool)
+    items = [item(e) for e in pool]
+    ident = dict(zip(map(id, pool), unique_ids(pool)[0]))
     if cites is None:
-        cites = [CiteItem(e.key, locator or "") for e in entries]
+        cites = [CiteItem(ident[id(e)], locator or "") for e in entries]
+    elif len(cites) == len(entries):
+        cites = [replace(c, key=ident[id(e)]) for c, e in zip(cites, entries)]
     body = pandoc_citation(cites, narrative)
     if all_entries is not None:
         # numbered styles number works in order of first citation: cite the whole
         # bibliography first, in file order, so that numbers match `refbook export`
-        body = "".join(f"[@{e.key}]" for e in pool) + "\n\n" + body
+        body = "".join(f"[@{ident[id(e)]}]" for e in pool) + "\n\n" + body
     out = citeproc_html(items, style, body, pandoc=pandoc)
     paragraphs = re.findall(r"<p>(.*?)</p>", out, re.S)
     fragment = paragraphs[-1] if paragraphs else ""
@@ -398,9 +429,9 @@ def to_biblatex(entries: Sequence[Entry]) -> str:
 
 
 def to_csl_json(entries: Sequence[Entry]) -> str:
-    from .csl import to_csl
+    from .csl import csl_items
 
-    return json.dumps([to_csl(e) for e in entries], ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(csl_items(entries), ensure_ascii=False, indent=2) + "\n"
 
 
 def _yaml(value: Any, indent: int = 0) -> str:
@@ -426,9 +457,9 @@ def _yaml(value: Any, indent: int = 0) -> str:
 
 def to_csl_yaml(entries: Sequence[Entry]) -> str:
     """CSL YAML as pandoc reads it (``references:`` in a YAML document)."""
-    from .csl import to_csl
+    from .csl import csl_items
 
-    return "---\nreferences:\n" + _yaml([to_csl(e) for e in entries], 1) + "\n...\n"
+    return "---\nreferences:\n" + _yaml(csl_items(entries), 1) + "\n...\n"
 
 
 _RIS_TYPES = {"article-journal": "JOUR", "article-newspaper": "NEWS", "article-magazine": "MGZN",
@@ -439,11 +470,10 @@ _RIS_TYPES = {"article-journal": "JOUR", "article-newspaper": "NEWS", "article-m
 
 def to_ris(entries: Sequence[Entry]) -> str:
     """RIS as Zotero and EndNote read it."""
-    from .csl import csl_type, to_csl
+    from .csl import csl_items, csl_type
 
     records = []
-    for e in entries:
-        item = to_csl(e)
+    for e, item in zip(entries, csl_items(entries)):
         lines = [f"TY  - {_RIS_TYPES.get(csl_type(e), 'GEN')}"]
         for p in e.authors:
             lines.append(f"AU  - {p.literal or (p.family + (', ' + p.first if p.first else ''))}")
@@ -477,7 +507,7 @@ def to_ris(entries: Sequence[Entry]) -> str:
             lines.append(f"KW  - {k}")
         if e.annotation:
             lines.append(f"N1  - {e.annotation}")
-        lines.append(f"ID  - {e.key}")
+        lines.append(f"ID  - {item['id']}")
         lines.append("ER  - ")
         records.append("\n".join(lines))
     return "\n\n".join(records) + "\n"
@@ -576,13 +606,17 @@ def standalone_page(entries: Sequence[Entry], style: str = "apa", *, title: str 
     DOI/URL links and a search box that filters the list (no external assets; a
     Content-Security-Policy lets only the page's own search script run).  Values are
     escaped once, here (annotations, keywords) or by pandoc (the formatted entry)."""
-    from .csl import to_csl
+    from .csl import csl_items
     from .safelinks import doi_url, html_link, safe_url
 
-    by_key = {e.key: e for e in entries}
+    csl = csl_items(entries)
+    by_key = {item["id"]: e for item, e in zip(csl, entries)}
     items = []
-    for key, body in bibliography_entries([to_csl(e) for e in entries], style, pandoc=pandoc):
-        e = by_key[key]
+    for key, body in bibliography_entries(csl, style, pandoc=pandoc):
+        e = by_key.get(key)
+        if e is None:  # citeproc changed the id (it should not: see csl.to_csl's note)
+            items.append(f'<li id="{html.escape(key)}"><div class="entry">{body}</div></li>')
+            continue
         links = []
         if e.doi:
             links.append(html_link(f"DOI {e.doi}", doi_url(e.doi)))
@@ -691,11 +725,11 @@ def render_document(source: str, entries: Sequence[Entry], *, style: str = "apa"
     document's YAML front matter kept as written, real dashes and quotes, and no
     ``:::`` fences around the references.  An HTML page is titled by the document's
     title, else its first heading, else ``title`` (e.g. the file's name)."""
-    from .csl import to_csl
+    from .csl import csl_items
     from .safelinks import safe_ast_links
 
     source = _cite_by_key(source, entries)
-    refs = _with_references([to_csl(e) for e in entries])
+    refs = _with_references(csl_items(entries))
     temp: list[str] = [refs]
     try:
         args = ["--citeproc", "-f", "markdown", "--wrap=none", f"--csl={style_path(style)}",

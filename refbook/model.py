@@ -89,24 +89,68 @@ def _parse_names(value: str) -> tuple[Person, ...]:
         name = name.strip()
         if not name:
             continue
-        if name.lower() == "others":
+        if name.lower() in _OTHERS:  # "and et al." means what BibTeX's "and others" does
             people.append(Person(literal="others"))
+            continue
+        if _EXTENDED_NAME.match(name):
+            person = _extended_name(name)
+            if person is not None:  # None: name-list options (useprefix=false), no name
+                people.append(person)
             continue
         if _wholly_braced(name):
             people.append(Person(literal=to_text(name[1:-1])))
             continue
+        # "Molins A," is "Last, First" with no first name: the family name is "Molins A"
+        # (BibTeX's reading; bibtexparser ignores the comma and reads "A" as the family)
+        no_first = name.endswith(",") and name.count(",") == 1
         try:
-            parts = parse_single_name_into_parts(name, strict=False)
+            parts = parse_single_name_into_parts(name[:-1] + ", _" if no_first else name,
+                                                 strict=False)
         except (InvalidNameError, TypeError, ValueError):
             people.append(Person(literal=to_text(name)))
             continue
         people.append(Person(
-            first=to_text(" ".join(parts.first)),
+            first="" if no_first else to_text(" ".join(parts.first)),
             von=to_text(" ".join(parts.von)),
             last=to_text(" ".join(parts.last)),
             jr=to_text(" ".join(parts.jr)),
         ))
     return tuple(people)
+
+
+_OTHERS = frozenset({"others", "et al.", "et al", "et. al.", "et.al.", "et alii", "et alia"})
+_EXTENDED_NAME = re.compile(r"^\s*[A-Za-z][\w-]*\s*=")
+
+
+def _extended_name(name: str) -> Person | None:
+    """biblatex's extended name format: ``family=Brown, given=Brian, prefix=de``."""
+    parts: dict[str, str] = {}
+    for piece in _top_level_split(name, ","):
+        key, eq, value = piece.partition("=")
+        if not eq:
+            return None
+        value = value.strip()
+        if _wholly_braced(value):
+            value = value[1:-1]
+        parts[key.strip().lower()] = value
+    if not any(parts.get(k) for k in ("family", "given")):
+        return None
+    return Person(first=to_text(parts.get("given", "")), von=to_text(parts.get("prefix", "")),
+                  last=to_text(parts.get("family", "")), jr=to_text(parts.get("suffix", "")))
+
+
+def _top_level_split(text: str, sep: str) -> list[str]:
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch == sep and depth == 0:
+            out.append(text[start:i])
+            start = i + 1
+    out.append(text[start:])
+    return out
 
 
 def _wholly_braced(name: str) -> bool:
@@ -215,7 +259,7 @@ class Entry:
         if name in values:
             return values[name]
         if name not in raw:
-            return default
+            return self._inherited_value(name, default)
         value = values[name] = bibtex.evaluate(raw[name], self.macros)
         return value
 
@@ -240,7 +284,7 @@ class Entry:
             if name in values:
                 return values[name]
             if name not in cache[1]:
-                return default
+                return self._inherited_value(name, default)
         return self._value(name, default)
 
     def __getitem__(self, name: str) -> str:
@@ -262,8 +306,48 @@ class Entry:
         self._reset()
 
     def _reset(self) -> None:
-        for attr in ("_cache", "authors", "editors", "title"):
+        for attr in ("_cache", "_inheritance_cache", "authors", "editors", "title"):
             self.__dict__.pop(attr, None)
+
+    # inheritance (crossref, xdata)
+    def _has_parents(self) -> bool:
+        raw = self._raw_fields()
+        return "crossref" in raw or "xdata" in raw
+
+    def _inherited_value(self, name: str, default: Any) -> Any:
+        if not self._has_parents():
+            return default
+        found = self._inheritance().get(name)
+        return default if found is None else found[0]
+
+    def _inheritance(self) -> dict[str, tuple[str, str]]:
+        """Inherited fields: name -> (value, key of the entry it comes from); cached until
+        this entry or one it inherits from is edited."""
+        cached = self.__dict__.get("_inheritance_cache")
+        if cached is not None and cached[0] is self._block.entry and all(
+                block.entry is entry for block, entry in cached[1]):
+            return cached[2]
+        chain: list[tuple[Block, Any]] = []
+        fields = inherit(self, chain=chain)
+        own = self._raw_fields()
+        inherited = {n: (v, src) for n, (v, src) in fields.items() if n not in own}
+        self.__dict__["_inheritance_cache"] = (self._block.entry, chain, inherited)
+        return inherited
+
+    @property
+    def inherited(self) -> dict[str, str]:
+        """The fields this entry inherits through ``crossref``/``xdata`` (BibLaTeX values,
+        by biblatex's inheritance rules); the file itself keeps only the entry's own."""
+        if not self._has_parents():
+            return {}
+        return {name: value for name, (value, _src) in self._inheritance().items()}
+
+    def inherited_from(self, name: str) -> str | None:
+        """The key of the entry field ``name`` is inherited from, or None (own or absent)."""
+        if name.lower() in self._raw_fields() or not self._has_parents():
+            return None
+        found = self._inheritance().get(name.lower())
+        return found[1] if found else None
 
     def text(self, name: str, default: str = "") -> str:
         """A field as plain text (LaTeX decoded, braces removed)."""
@@ -279,6 +363,11 @@ class Entry:
     @cached_property
     def editors(self) -> list[Person]:
         value = self.get("editor")
+        return parse_names(value) if value else []
+
+    def people(self, name: str) -> list[Person]:
+        """A name-list field (``translator``, ``bookauthor``, ``editora``...) as people."""
+        value = self.get(name)
         return parse_names(value) if value else []
 
     @cached_property
@@ -380,10 +469,13 @@ class Entry:
         d["keywords"] = self.keywords
         d["annotation"] = self.annotation
         d["fields"] = dict(self.fields)
+        if self.inherited:
+            d["inherited"] = self.inherited
         d["source"] = {"file": self._bib.name, "line": self.line}
         return d
 
 
+_CROSSREF = re.compile(r"(?i)\b(?:crossref|xdata)\s*=")
 _MONTHS = {m[:3].lower(): i for i, m in enumerate(bibtex.MONTH_MACROS.values(), start=1)}
 
 
@@ -392,6 +484,101 @@ def _month_number(value: str) -> int | None:
     if value.isdigit() and 1 <= int(value) <= 12:
         return int(value)
     return _MONTHS.get(value[:3])
+
+
+# -- crossref and xdata inheritance -------------------------------------------------------------
+
+# fields never inherited (biblatex.def's \DeclareDataInheritance{*}{*})
+NOT_INHERITED = frozenset({
+    "ids", "crossref", "xref", "xdata", "entryset", "entrysubtype", "execute", "label",
+    "options", "presort", "related", "relatedoptions", "relatedstring", "relatedtype",
+    "shorthand", "shorthandintro", "sortkey"})
+_TITLES = ("shorttitle", "sorttitle", "indextitle", "indexsorttitle")
+
+
+def _renamed(prefix: str):
+    names = {"title": prefix + "title", "subtitle": prefix + "subtitle",
+             "titleaddon": prefix + "titleaddon"}
+    return lambda field: [names[field]] if field in names else [] if field in _TITLES \
+        else [field]
+
+
+_MAIN, _BOOK, _JOURNAL = _renamed("main"), _renamed("book"), _renamed("journal")
+
+
+def inherited_names(parent_type: str, child_type: str, name: str) -> list[str]:
+    """The names a parent's field takes in a child (biblatex's default inheritance
+    table, as pandoc implements it): a @book's title is an @inbook's booktitle, an
+    @mvbook's title a @book's maintitle, a @periodical's title an @article's journaltitle;
+    other fields keep their name; ``NOT_INHERITED`` ones are not passed on."""
+    if name in NOT_INHERITED:
+        return []
+    if name == "author" and (
+            (parent_type in ("mvbook", "book") and child_type in ("inbook", "bookinbook",
+                                                                  "suppbook"))
+            or (parent_type == "mvbook" and child_type == "book")):
+        return ["bookauthor", "author"]
+    if parent_type == "mvbook" and child_type in ("book", "inbook", "bookinbook", "suppbook"):
+        return _MAIN(name)
+    if parent_type in ("mvcollection", "mvreference") and child_type in (
+            "collection", "reference", "incollection", "inreference", "suppcollection"):
+        return _MAIN(name)
+    if parent_type == "mvproceedings" and child_type in ("proceedings", "inproceedings"):
+        return _MAIN(name)
+    if parent_type == "book" and child_type in ("inbook", "bookinbook", "suppbook"):
+        return _BOOK(name)
+    if parent_type in ("collection", "reference") and child_type in (
+            "incollection", "inreference", "suppcollection"):
+        return _BOOK(name)
+    if parent_type == "proceedings" and child_type == "inproceedings":
+        return _BOOK(name)
+    if parent_type == "periodical" and child_type in ("article", "suppperiodical"):
+        return _JOURNAL(name) if name != "titleaddon" else [name]
+    return [name]
+
+
+def _keys(value: str) -> list[str]:
+    return [k for k in re.split(r"[\s,]+", to_text(value)) if k]
+
+
+def inherit(entry: Entry, *, chain: list | None = None, problems: list | None = None,
+            _seen: tuple = ()) -> dict[str, tuple[str, str]]:
+    """All fields of ``entry``, its own and those it inherits: name -> (value, key of the
+    entry the value comes from).  ``xdata`` entries first, then the ``crossref`` parent
+    (cascading: the parent's own inherited fields pass on); an entry's own fields always
+    win.  A missing parent or a cycle is reported in ``problems`` as (blocks concerned,
+    field, message) and otherwise ignored.  ``chain`` collects the (block, parsed entry)
+    pairs read."""
+    bib = entry._bib
+    fields = {name: (entry.get(name), entry.key) for name in entry._raw_fields()}
+    seen = (*_seen, entry._block)
+    for link in ("xdata", "crossref"):
+        for key in _keys(fields.get(link, (None, ""))[0] or ""):
+            block = bib.find(key)  # a key, or one of an entry's ids aliases
+            if block is None:
+                if problems is not None:
+                    problems.append(((entry._block,), link,
+                                     f"{link} parent {key!r} not found; nothing inherited"))
+                continue
+            if block in seen:
+                if problems is not None:
+                    cycle = seen[seen.index(block):]
+                    path = " -> ".join([b.key for b in cycle] + [block.key])
+                    problems.append((cycle, link, f"{link} cycle {path}; not followed"))
+                continue
+            if chain is not None:
+                chain.append((block, block.entry))
+            parent = Entry(bib, block)
+            inherited = inherit(parent, chain=chain, problems=problems, _seen=seen)
+            found: dict[str, tuple[str, str]] = {}
+            for name in sorted(inherited):  # as pandoc: a title beats a booktitle for booktitle
+                targets = [name] if link == "xdata" and name not in NOT_INHERITED else \
+                    [] if link == "xdata" else inherited_names(parent.type, entry.type, name)
+                for target in targets:
+                    found[target] = inherited[name]
+            for name, value in found.items():
+                fields.setdefault(name, value)
+    return fields
 
 
 class Library:
@@ -408,8 +595,31 @@ class Library:
 
     @property
     def problems(self):
-        """Parse problems (``Finding`` records): unparseable blocks, duplicate keys..."""
-        return self.bib.problems
+        """Parse problems (``Finding`` records): unparseable blocks, duplicate keys...,
+        and crossref/xdata parents that are missing or cyclic (warnings)."""
+        return self.bib.problems + self._inheritance_problems
+
+    @cached_property
+    def _inheritance_problems(self) -> list:
+        from .findings import Finding
+
+        if not _CROSSREF.search(self.bib.text) and not any(b.new or b._text is not None
+                                                             for b in self.bib.entries()):
+            return []
+        found: dict[frozenset, tuple[Block, str, str]] = {}
+        for e in self:
+            if not e._has_parents():
+                continue
+            problems: list[tuple[tuple, str, str]] = []
+            inherit(e, problems=problems)
+            for blocks, link, message in problems:
+                where = min(blocks, key=lambda b: b.line)  # a cycle: once, at its first entry
+                found.setdefault(frozenset(map(id, blocks)), (where, link, message))
+        out = []
+        for block, link, message in sorted(found.values(), key=lambda p: p[0].line):
+            line = Entry(self.bib, block).field_line(link)
+            out.append(Finding(self.path, line, "warning", "crossref", message, block.key))
+        return out
 
     @cached_property
     def _entries(self) -> list[Entry]:
@@ -417,6 +627,7 @@ class Library:
 
     def _refresh(self) -> None:
         self.__dict__.pop("_entries", None)
+        self.__dict__.pop("_inheritance_problems", None)
 
     def __iter__(self) -> Iterator[Entry]:
         return iter(self._entries)

@@ -9,8 +9,10 @@ collapsed); ``to_bibtex`` is its inverse for plain text:
   ``\\%`` …, ``\\`` as ``\\textbackslash{}``, ``~`` as ``\\textasciitilde{}``, ``^`` as
   ``\\textasciicircum{}``.  Unescaped, ``%`` starts a comment in LaTeX and pandoc (the rest
   of the line is lost), ``~`` is a tie and the others are errors or math.
-- TeX's ligatures are broken with ``{}``: ``--`` (an en dash when read), ``''``, ``\\`\\```,
-  ``!\\``` and ``?\\``` are written ``-{}-`` and so on.
+- TeX's ligatures are broken with ``{}``: ``--`` (an en dash when read) and ``''`` are
+  written ``-{}-`` and ``'{}'``.  A backtick, which TeX prints as an opening quotation mark
+  (```word'`` is ‘word’), is written ``\\`{}`` (the grave accent on nothing: a backtick
+  for TeX, pandoc and refbook alike).
 - White space is collapsed to single spaces, as BibTeX and LaTeX read it anyway.
 - Braces must come in pairs: BibTeX and biber count every brace, escaped or not, to find
   where a value ends, and there is no escape for a lone brace that pandoc, biber and
@@ -39,10 +41,11 @@ VERBATIM_FIELDS = frozenset({
 _ESCAPES = {
     "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "%": r"\%", "&": r"\&", "#": r"\#",
     "$": r"\$", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    "`": r"\`{}",
 }
-_SPECIAL = re.compile(r"[\\{}%&#$_~^]")
-# TeX ligatures that reading turns into other characters: -- '' `` !` ?`
-_LIGATURE = re.compile(r"-(?=-)|'(?=')|`(?=`)|[!?](?=`)")
+_SPECIAL = re.compile(r"[\\{}%&#$_~^`]")
+# TeX ligatures that reading turns into other characters: -- ''
+_LIGATURE = re.compile(r"-(?=-)|'(?=')")
 
 
 def escape(text: str) -> str:

@@ -157,8 +157,6 @@ def test_no_injected_script_runs_and_the_search_still_works(hostile_page):
     assert page.eval("window.pwned") is None
 
 
-@pytest.mark.xfail(strict=True, reason="refbook/csl.py still HTML-escapes CSL-JSON text, which "
-                                        "pandoc escapes again; fixed by the fidelity branch (i13a)")
 def test_hostile_title_is_shown_as_written(hostile_page):
     text = hostile_page.eval("document.getElementById('html2020').innerText")
     assert "Hello <script>window.pwned = 1</script> world &" in text

@@ -405,8 +405,6 @@ def test_standalone_page_escapes_once_and_allows_only_its_own_script(cli, hostil
     assert " · javascript:window.pwned=4</div>" in page
 
 
-@pytest.mark.xfail(strict=True, reason="refbook/csl.py still HTML-escapes CSL-JSON text, which "
-                                        "pandoc escapes again; fixed by the fidelity branch (i13a)")
 def test_formatted_titles_are_escaped_once(cli, hostile):
     html = cli("export", "html2020", "--to", "html", "--bib", str(hostile)).stdout
     assert "Hello &lt;script&gt;window.pwned = 1&lt;/script&gt; world &amp;" in html

@@ -110,6 +110,10 @@ def command(keys, fmt, style, to, annotated, standalone, normalize, query, cited
         fmt = "json"
     if as_json and fmt and fmt != "json":
         raise click.UsageError("--json is --format json; give one or the other")
+    if fmt in (None, "csl-json", "csl-yaml", "ris"):
+        # CSL ids must be unique, or citeproc keeps one of the entries that share one
+        for e, message in export.id_changes(entries):
+            warn(f"{lib.path}:{e.line}: warning: {message}")
     if fmt:
         text = export.export_data(entries, fmt, normalize=normalize)
     else:

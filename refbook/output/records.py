@@ -47,6 +47,14 @@ def record_lines(entry: Any) -> list[tuple[str, str]]:
         else:
             value = entry.text(name)
         rows.append((name, value))
+    for name in entry.inherited:  # through crossref/xdata: said where from
+        if name in ("annotation", "annote"):
+            continue
+        if name in ("author", "editor"):
+            value = "; ".join(str(p) for p in entry.people(name))
+        else:
+            value = entry.text(name)
+        rows.append((name, f"{value} (from {entry.inherited_from(name)})"))
     if entry.annotation:
         rows.append(("annotation", entry.annotation))
     rows.append(("source", f"{entry._bib.name}:{entry.line}"))

@@ -55,7 +55,10 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-CORPUS = ROOT / "tests" / "corpus"
+MANIFEST = ROOT / "tests" / "corpus" / "MANIFEST"
+# the files are not in the repository (fetched from other projects; see MANIFEST for where
+# each comes from): --corpus DIR, else $REFBOOK_CORPUS, else ../shared/corpus/real
+CORPUS = Path(os.environ.get("REFBOOK_CORPUS") or ROOT.parent / "shared" / "corpus" / "real")
 PY = sys.executable
 COMPARED = ("title", "author", "editor", "year", "container-title", "volume", "issue",
             "page", "DOI")
@@ -633,9 +636,9 @@ def deliberate_reason(name: str, pandoc_value: str | None, refbook_value: str | 
 # -- the table ---------------------------------------------------------------------------------
 
 
-def manifest(corpus: Path) -> dict[str, dict[str, str]]:
+def manifest() -> dict[str, dict[str, str]]:
     parser = configparser.ConfigParser(interpolation=None, comment_prefixes=("#",))
-    parser.read(corpus / "MANIFEST", encoding="utf-8")
+    parser.read(MANIFEST, encoding="utf-8")
     return {name: dict(parser[name]) for name in parser.sections()}
 
 
@@ -675,7 +678,9 @@ def main() -> int:
                         help="list every field that differs from pandoc's reading")
     parser.add_argument("--json", action="store_true", help="figures as JSON")
     args = parser.parse_args()
-    files = manifest(args.corpus)
+    files = manifest()
+    if not args.corpus.is_dir():
+        parser.error(f"no corpus at {args.corpus}: give --corpus DIR (files listed in {MANIFEST})")
     names = args.files or list(files)
     version = pandoc("--version").stdout.split("\n")[0]
     if not args.json:

@@ -7,11 +7,11 @@ below says, for findings of a seeded random sample of both the old and the new r
 each is right (True) or wrong (False), with the reason.  It prints, per rule: findings on
 each file, how many are labelled, and precision (right / labelled).
 
-    python benchmarks/lint_precision.py                    # tests/corpus + ../shared/corpus
+    python benchmarks/lint_precision.py                    # the real-file corpus + ../shared/corpus
     python benchmarks/lint_precision.py --extra DIR        # more files (see EXTRA below)
     python benchmarks/lint_precision.py --unlabelled 40    # print findings still to label
 
-Files: ``tests/corpus/*.bib`` (with provenance in its MANIFEST), ``../shared/corpus/
+Files: the corpus of ``tests/corpus/MANIFEST`` ($REFBOOK_CORPUS or ../shared/corpus/real), ``../shared/corpus/
 tugboat.bib``, and the files of ``--extra`` directories, by file name.  The labels of the
 7,166-entry file of issue 13 (``Unabbreviate_on_import_1436-3.bib``) and its siblings need
 them: FlamingTempura/bibtex-tidy @ d0311ef7a92fdec9acd6f33f9989e01ca7be9d0c, ``test/bibliographies/better-bibtex/`` (MIT).
@@ -23,6 +23,7 @@ proper-noun findings on that file alone, most wrong; after, a handful, all right
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import re
 import sys
@@ -372,7 +373,8 @@ LABELS: dict[tuple[str, str, str, str], tuple[bool, str]] = {
 
 
 def corpus_files(extra: list[Path]) -> list[Path]:
-    files = sorted((REPO / "tests" / "corpus").glob("*.bib"))
+    corpus = Path(os.environ.get("REFBOOK_CORPUS") or REPO.parent / "shared" / "corpus" / "real")
+    files = sorted(corpus.glob("*.bib"))  # the files of tests/corpus/MANIFEST (not committed)
     shared = REPO.parent / "shared" / "corpus" / "tugboat.bib"
     if shared.is_file():
         files.append(shared)

@@ -42,6 +42,29 @@ def shared_dir() -> Path:
     return path
 
 
+# The real .bib files listed in tests/corpus/MANIFEST are not part of the repository (files
+# fetched from other projects are not committed here): they are read from $REFBOOK_CORPUS
+# or ../shared/corpus/real, and the tests that need them skip when neither exists.
+CORPUS_MANIFEST = Path(__file__).resolve().parent / "corpus" / "MANIFEST"
+_CORPUS_ENV = os.environ.get("REFBOOK_CORPUS")  # read now: each test clears REFBOOK_*
+
+
+def corpus_location() -> Path | None:
+    for candidate in (_CORPUS_ENV, REPO.parent / "shared" / "corpus" / "real"):
+        if candidate and Path(candidate, "biblatex-examples.bib").is_file():
+            return Path(candidate)
+    return None
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    path = corpus_location()
+    if path is None:
+        pytest.skip("the real-file corpus (tests/corpus/MANIFEST) is not present: "
+                    "set REFBOOK_CORPUS or provide ../shared/corpus/real")
+    return path
+
+
 @pytest.fixture
 def tugboat(shared_dir) -> Path:
     path = shared_dir / "corpus" / "tugboat.bib"

@@ -46,18 +46,18 @@ def _records(cli, *args):
 
 def test_jabref_windows_1252_header_is_honoured(cli):
     """JabRef writes '% Encoding: windows-1252'; the degree sign is byte 0xB0."""
-    [rec] = _records(cli, "--bib", str(ENC / "jabref-windows-1252-with-header.bib"))
-    assert rec["fields"]["abstract"] == "25\u00b0 C"
+    [rec] = _records(cli, "--bib", str(ENC / "windows-1252-header.bib"))
+    assert rec["fields"]["abstract"] == "Water boils at 100\u00b0 C"
 
 
 def test_utf16_be_with_bom_is_read(cli):
-    """JabRef's UTF-16BE file (byte-order mark, CR line ends) was 'binary data (NUL byte)'."""
-    [rec] = _records(cli, "--bib", str(ENC / "jabref-utf-16BE-with-header.bib"))
-    assert rec["title"] == "\u00dc ist ein Umlaut"
+    """A UTF-16BE file as JabRef writes it (byte-order mark, CR line ends) was 'binary data (NUL byte)'."""
+    [rec] = _records(cli, "--bib", str(ENC / "utf-16be-bom-cr.bib"))
+    assert rec["title"] == "\u00dcber Umlaute"
 
 
-@pytest.mark.parametrize("name, title", [("biber-encoding1-latin9.bib", "\u0160ome title"),
-                                         ("biber-encoding3-latin1.bib", "S\u00f6me title")])
+@pytest.mark.parametrize("name, title", [("emacs-latin9.bib", "\u0160ibenik guide"),
+                                         ("emacs-latin1.bib", "S\u00f6derberg notes")])
 def test_emacs_coding_cookie_is_honoured(cli, name, title):
     [rec] = _records(cli, "--bib", str(ENC / name))
     assert rec["title"] == title
@@ -142,7 +142,7 @@ def test_explicit_encoding_that_fails_says_where(cli, tmp_path):
 
 
 def test_declared_utf8_that_is_not(cli):
-    out = cli("--bib", str(ENC / "jabref-windows-1252-but-utf-8-declared.bib"), "list")
+    out = cli("--bib", str(ENC / "utf-8-declared-but-windows-1252.bib"), "list")
     assert out.exit_code == 3
     assert out.stderr.strip().endswith(
         "error: not UTF-8, though declared in its % Encoding: header (byte 0xA0); it looks "
@@ -165,7 +165,7 @@ def test_stale_header_is_warned_about(cli, tmp_path):
 
 
 def test_windows_1252_edit_is_byte_minimal(cli, tmp_path):
-    path = _copy(ENC / "jabref-windows-1252-with-header.bib", tmp_path)
+    path = _copy(ENC / "windows-1252-header.bib", tmp_path)
     text = ("% Encoding: windows-1252\n\n@article{a,\n  title = {Caf\u00e9 \u201cnoir\u201d},\n}\n\n"
             "@article{b,\n  title = {Na\u00efve \u2013 b},\n}\n")
     path.write_bytes(text.encode("cp1252"))
@@ -176,7 +176,7 @@ def test_windows_1252_edit_is_byte_minimal(cli, tmp_path):
 
 
 def test_character_the_encoding_cannot_hold_is_refused(cli, tmp_path):
-    path = _copy(ENC / "jabref-windows-1252-with-header.bib", tmp_path)
+    path = _copy(ENC / "windows-1252-header.bib", tmp_path)
     before = path.read_bytes()
     out = cli("--bib", str(path), "set", "", "note=\u0141\u00f3d\u017a")
     assert out.exit_code == 5
@@ -186,11 +186,11 @@ def test_character_the_encoding_cannot_hold_is_refused(cli, tmp_path):
 
 
 def test_fmt_keeps_the_encoding(cli, tmp_path):
-    path = _copy(ENC / "biber-encoding1-latin9.bib", tmp_path)
+    path = _copy(ENC / "emacs-latin9.bib", tmp_path)
     out = cli("--bib", str(path), "fmt", "-i")
     assert out.exit_code == 0, out.stderr
     text = path.read_bytes().decode("iso8859-15")
-    assert "@book{test\u0160," in text and "{\u0160ome title}" in text
+    assert "@book{test\u0160," in text and "{\u0160ibenik guide}" in text
 
 
 def test_python_api_takes_an_encoding(tmp_path):

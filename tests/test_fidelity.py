@@ -1,5 +1,5 @@
 """Issue 13, items 1-6: what the reader of an essay sees from real .bib files.  Each test
-is a minimal case of a defect found on real files (tests/corpus); pandoc's own BibLaTeX
+is a minimal case of a defect found on real files (the corpus of tests/corpus/MANIFEST); pandoc's own BibLaTeX
 reader is the reference where the issue is silent."""
 
 from __future__ import annotations
@@ -417,7 +417,7 @@ def test_math_is_never_marked_up_inside(tmp_path):
 
 
 def test_lint_fix_skips_an_entry_with_a_comment_line_inside(cli, tmp_path):
-    # biber's test files (tests/corpus/bbt-apa-examples-2660.bib) comment out fields with
+    # biber's test files (bbt-apa-examples-2660.bib of the corpus) comment out fields with
     # %; bibtexparser reads such an entry, refbook's field scanner cannot edit it: the
     # finding is reported and the fix left for a hand edit (it was a traceback)
     bib = write(tmp_path, """\

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import richtext
+from .identifiers import strip_doi_prefix
 from .model import Entry, Person, to_text
 
 TYPE_MAP = {
@@ -99,7 +100,6 @@ BIBSTRINGS = {
     "prepublished": "pre-published",
 }
 _NOTE_VARIABLE = re.compile(r"^(\s*)(\{|[^\s:<>]+)(\s*:)")
-_DOI_RESOLVER = re.compile(r"^\s*(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
 _EPRINT_URLS = {"arxiv": "https://arxiv.org/abs/", "jstor": "https://www.jstor.org/stable/",
                 "pubmed": "https://www.ncbi.nlm.nih.gov/pubmed/",
                 "googlebooks": "https://books.google.com?id="}
@@ -502,7 +502,7 @@ def to_csl(entry: Entry, ident: str | None = None) -> dict[str, Any]:
     # identifiers and links
     if entry.get("doi"):
         # the resolver is not part of the DOI (styles add their own); its case is kept
-        item["DOI"] = _DOI_RESOLVER.sub("", to_text(entry["doi"])).strip()
+        item["DOI"] = strip_doi_prefix(to_text(entry["doi"]))
     kind, eprint, eprint_class = _eprint(entry)
     if entry.url:
         item["URL"] = entry.url

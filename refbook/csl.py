@@ -41,76 +41,202 @@ from .identifiers import strip_doi_prefix
 from .model import Entry, Person, to_text
 
 TYPE_MAP = {
-    "article": "article-journal", "book": "book", "mvbook": "book", "booklet": "pamphlet",
-    "bookinbook": "book", "inbook": "chapter", "incollection": "chapter",
-    "suppbook": "chapter", "suppcollection": "chapter", "inproceedings": "paper-conference",
-    "conference": "paper-conference", "proceedings": "book", "mvproceedings": "book",
-    "collection": "book", "mvcollection": "book", "reference": "book", "mvreference": "book",
-    "inreference": "entry-encyclopedia", "report": "report", "techreport": "report",
-    "thesis": "thesis", "phdthesis": "thesis", "mastersthesis": "thesis", "online": "webpage",
-    "www": "webpage", "electronic": "webpage", "manual": "book", "unpublished": "manuscript",
-    "misc": "document", "dataset": "dataset", "data": "dataset", "software": "software",
-    "patent": "patent", "periodical": "periodical", "suppperiodical": "article-journal",
-    "artwork": "graphic", "image": "graphic", "audio": "song", "music": "song",
-    "commentary": "book", "jurisdiction": "legal_case", "legislation": "legislation",
-    "legal": "treaty", "letter": "personal_communication", "letters": "personal_communication",
-    "movie": "motion_picture", "video": "motion_picture", "performance": "speech",
-    "review": "review", "standard": "standard", "newsarticle": "article-newspaper",
+    "article": "article-journal",
+    "book": "book",
+    "mvbook": "book",
+    "booklet": "pamphlet",
+    "bookinbook": "book",
+    "inbook": "chapter",
+    "incollection": "chapter",
+    "suppbook": "chapter",
+    "suppcollection": "chapter",
+    "inproceedings": "paper-conference",
+    "conference": "paper-conference",
+    "proceedings": "book",
+    "mvproceedings": "book",
+    "collection": "book",
+    "mvcollection": "book",
+    "reference": "book",
+    "mvreference": "book",
+    "inreference": "entry-encyclopedia",
+    "report": "report",
+    "techreport": "report",
+    "thesis": "thesis",
+    "phdthesis": "thesis",
+    "mastersthesis": "thesis",
+    "online": "webpage",
+    "www": "webpage",
+    "electronic": "webpage",
+    "manual": "book",
+    "unpublished": "manuscript",
+    "misc": "document",
+    "dataset": "dataset",
+    "data": "dataset",
+    "software": "software",
+    "patent": "patent",
+    "periodical": "periodical",
+    "suppperiodical": "article-journal",
+    "artwork": "graphic",
+    "image": "graphic",
+    "audio": "song",
+    "music": "song",
+    "commentary": "book",
+    "jurisdiction": "legal_case",
+    "legislation": "legislation",
+    "legal": "treaty",
+    "letter": "personal_communication",
+    "letters": "personal_communication",
+    "movie": "motion_picture",
+    "video": "motion_picture",
+    "performance": "speech",
+    "review": "review",
+    "standard": "standard",
+    "newsarticle": "article-newspaper",
 }
-_CHAPTERLIKE = frozenset({"inbook", "incollection", "inproceedings", "inreference",
-                          "bookinbook"})
+_CHAPTERLIKE = frozenset({"inbook", "incollection", "inproceedings", "inreference", "bookinbook"})
 _ARTICLELIKE = frozenset({"article", "periodical", "suppperiodical", "review"})
-_IN_SERIES = frozenset({"book", "collection", "proceedings", "reference", "mvbook",
-                        "mvcollection", "mvproceedings", "mvreference", "bookinbook", "inbook",
-                        "incollection", "inproceedings", "inreference", "suppbook",
-                        "suppcollection"})
+_IN_SERIES = frozenset(
+    {
+        "book",
+        "collection",
+        "proceedings",
+        "reference",
+        "mvbook",
+        "mvcollection",
+        "mvproceedings",
+        "mvreference",
+        "bookinbook",
+        "inbook",
+        "incollection",
+        "inproceedings",
+        "inreference",
+        "suppbook",
+        "suppcollection",
+    }
+)
 # babel/polyglossia language names (langid, hyphenation) -> IETF tags, as pandoc maps them
 LANGUAGES = {
-    "english": "en-US", "usenglish": "en-US", "american": "en-US", "british": "en-GB",
-    "ukenglish": "en-GB", "canadian": "en-US", "australian": "en-GB", "newzealand": "en-GB",
-    "afrikaans": "af-ZA", "arabic": "ar", "basque": "eu", "bulgarian": "bg-BG",
-    "catalan": "ca-AD", "croatian": "hr-HR", "czech": "cs-CZ", "danish": "da-DK",
-    "dutch": "nl-NL", "estonian": "et-EE", "finnish": "fi-FI", "canadien": "fr-CA",
-    "acadian": "fr-CA", "french": "fr-FR", "francais": "fr-FR", "austrian": "de-AT",
-    "naustrian": "de-AT", "german": "de-DE", "germanb": "de-DE", "ngerman": "de-DE",
-    "greek": "el-GR", "polutonikogreek": "el-GR", "polytonicgreek": "el-GR",
-    "hebrew": "he-IL", "hungarian": "hu-HU", "icelandic": "is-IS", "italian": "it-IT",
-    "japanese": "ja-JP", "latvian": "lv-LV", "lithuanian": "lt-LT", "magyar": "hu-HU",
-    "mongolian": "mn-MN", "norsk": "nb-NO", "nynorsk": "nn-NO", "farsi": "fa-IR",
-    "polish": "pl-PL", "brazil": "pt-BR", "brazilian": "pt-BR", "portugues": "pt-PT",
-    "portuguese": "pt-PT", "romanian": "ro-RO", "russian": "ru-RU", "serbian": "sr-RS",
-    "serbianc": "sr-RS", "slovak": "sk-SK", "slovene": "sl-SL", "spanish": "es-ES",
-    "swedish": "sv-SE", "thai": "th-TH", "turkish": "tr-TR", "ukrainian": "uk-UA",
-    "vietnamese": "vi-VN", "latin": "la", "chinese": "zh-CN", "korean": "ko-KR",
-    "norwegian": "nb-NO", "swissgerman": "de-CH", "nswissgerman": "de-CH",
-    "portuges": "pt-PT", "slovenian": "sl-SL",
+    "english": "en-US",
+    "usenglish": "en-US",
+    "american": "en-US",
+    "british": "en-GB",
+    "ukenglish": "en-GB",
+    "canadian": "en-US",
+    "australian": "en-GB",
+    "newzealand": "en-GB",
+    "afrikaans": "af-ZA",
+    "arabic": "ar",
+    "basque": "eu",
+    "bulgarian": "bg-BG",
+    "catalan": "ca-AD",
+    "croatian": "hr-HR",
+    "czech": "cs-CZ",
+    "danish": "da-DK",
+    "dutch": "nl-NL",
+    "estonian": "et-EE",
+    "finnish": "fi-FI",
+    "canadien": "fr-CA",
+    "acadian": "fr-CA",
+    "french": "fr-FR",
+    "francais": "fr-FR",
+    "austrian": "de-AT",
+    "naustrian": "de-AT",
+    "german": "de-DE",
+    "germanb": "de-DE",
+    "ngerman": "de-DE",
+    "greek": "el-GR",
+    "polutonikogreek": "el-GR",
+    "polytonicgreek": "el-GR",
+    "hebrew": "he-IL",
+    "hungarian": "hu-HU",
+    "icelandic": "is-IS",
+    "italian": "it-IT",
+    "japanese": "ja-JP",
+    "latvian": "lv-LV",
+    "lithuanian": "lt-LT",
+    "magyar": "hu-HU",
+    "mongolian": "mn-MN",
+    "norsk": "nb-NO",
+    "nynorsk": "nn-NO",
+    "farsi": "fa-IR",
+    "polish": "pl-PL",
+    "brazil": "pt-BR",
+    "brazilian": "pt-BR",
+    "portugues": "pt-PT",
+    "portuguese": "pt-PT",
+    "romanian": "ro-RO",
+    "russian": "ru-RU",
+    "serbian": "sr-RS",
+    "serbianc": "sr-RS",
+    "slovak": "sk-SK",
+    "slovene": "sl-SL",
+    "spanish": "es-ES",
+    "swedish": "sv-SE",
+    "thai": "th-TH",
+    "turkish": "tr-TR",
+    "ukrainian": "uk-UA",
+    "vietnamese": "vi-VN",
+    "latin": "la",
+    "chinese": "zh-CN",
+    "korean": "ko-KR",
+    "norwegian": "nb-NO",
+    "swissgerman": "de-CH",
+    "nswissgerman": "de-CH",
+    "portuges": "pt-PT",
+    "slovenian": "sl-SL",
 }
 # a free-text language field is trusted when it is one of these or a babel name
 _ISO_CODE = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?$")
 _ENGLISH_WORDS = {"en", "eng", "english"}
 # biblatex localisation keys that appear in data (type = {phdthesis}, \bibstring{...})
 BIBSTRINGS = {
-    "phdthesis": "PhD thesis", "mathesis": "Master's thesis", "techreport": "Tech. rep.",
-    "resreport": "research rep.", "software": "computer software", "datacd": "CD-ROM",
-    "audiocd": "audio CD", "candthesis": "Candidate thesis", "patent": "patent",
-    "patentus": "U.S. patent", "patentuk": "British patent", "patentde": "German patent",
-    "patenteu": "European patent", "patentfr": "French patent", "jourser": "ser.",
-    "newseries": "new ser.", "oldseries": "old ser.", "inpreparation": "in preparation",
-    "submitted": "submitted", "forthcoming": "forthcoming", "inpress": "in press",
+    "phdthesis": "PhD thesis",
+    "mathesis": "Master's thesis",
+    "techreport": "Tech. rep.",
+    "resreport": "research rep.",
+    "software": "computer software",
+    "datacd": "CD-ROM",
+    "audiocd": "audio CD",
+    "candthesis": "Candidate thesis",
+    "patent": "patent",
+    "patentus": "U.S. patent",
+    "patentuk": "British patent",
+    "patentde": "German patent",
+    "patenteu": "European patent",
+    "patentfr": "French patent",
+    "jourser": "ser.",
+    "newseries": "new ser.",
+    "oldseries": "old ser.",
+    "inpreparation": "in preparation",
+    "submitted": "submitted",
+    "forthcoming": "forthcoming",
+    "inpress": "in press",
     "prepublished": "pre-published",
 }
 _NOTE_VARIABLE = re.compile(r"^(\s*)(\{|[^\s:<>]+)(\s*:)")
-_EPRINT_URLS = {"arxiv": "https://arxiv.org/abs/", "jstor": "https://www.jstor.org/stable/",
-                "pubmed": "https://www.ncbi.nlm.nih.gov/pubmed/",
-                "googlebooks": "https://books.google.com?id="}
+_EPRINT_URLS = {
+    "arxiv": "https://arxiv.org/abs/",
+    "jstor": "https://www.jstor.org/stable/",
+    "pubmed": "https://www.ncbi.nlm.nih.gov/pubmed/",
+    "googlebooks": "https://books.google.com?id=",
+}
 # editortype/editoratype -> CSL name variable
-_EDITOR_ROLES = {"editor": "editor", "compiler": "compiler", "director": "director",
-                 "organizer": "organizer", "collaborator": "contributor",
-                 "redactor": "contributor", "reviser": "contributor",
-                 "founder": "contributor", "continuator": "contributor",
-                 "translator": "translator",
-                 "chair": "chair", "curator": "curator", "producer": "producer",
-                 "illustrator": "illustrator"}
+_EDITOR_ROLES = {
+    "editor": "editor",
+    "compiler": "compiler",
+    "director": "director",
+    "organizer": "organizer",
+    "collaborator": "contributor",
+    "redactor": "contributor",
+    "reviser": "contributor",
+    "founder": "contributor",
+    "continuator": "contributor",
+    "translator": "translator",
+    "chair": "chair",
+    "curator": "curator",
+    "producer": "producer",
+    "illustrator": "illustrator",
+}
 
 
 # -- languages ------------------------------------------------------------------------------
@@ -124,8 +250,12 @@ def language(entry: Entry) -> str | None:
         if value:
             if name == "langid" and value == "english":
                 opts = (entry.get("langidopts") or "").replace(" ", "").lower()
-                variant = {"variant=british": "en-GB", "variant=uk": "en-GB",
-                           "variant=australian": "en-GB", "variant=newzealand": "en-GB"}
+                variant = {
+                    "variant=british": "en-GB",
+                    "variant=uk": "en-GB",
+                    "variant=australian": "en-GB",
+                    "variant=newzealand": "en-GB",
+                }
                 if opts in variant:
                     return variant[opts]
             return LANGUAGES.get(value, value)
@@ -197,8 +327,10 @@ def _title_of(entry: Entry, names: tuple[str, str, str], sentence: bool) -> str 
     base = entry.get(names[0])
     if not base:
         return None
-    parts = [(sep, richtext.rich(entry.get(name) or "", sentence))
-             for sep, name in (("", names[0]), (":", names[1]), (".", names[2]))]
+    parts = [
+        (sep, richtext.rich(entry.get(name) or "", sentence))
+        for sep, name in (("", names[0]), (":", names[1]), (".", names[2]))
+    ]
     return _joined(parts) or None
 
 
@@ -233,10 +365,9 @@ def _titles(entry: Entry, english: bool) -> dict[str, str]:
     if container is None and chapterlike:
         container = _title_of(entry, main, english) or _title_of(entry, book, english)
     if container is None:
-        container = (_title_of(entry, ("journaltitle", "journalsubtitle", "journaltitleaddon"),
-                               False)
-                     or _title_of(entry, ("journal", "journalsubtitle", "journaltitleaddon"),
-                                  False))
+        container = _title_of(
+            entry, ("journaltitle", "journalsubtitle", "journaltitleaddon"), False
+        ) or _title_of(entry, ("journal", "journalsubtitle", "journaltitleaddon"), False)
     if container is None and entry.get("booktitle") and t not in _IN_SERIES | {"periodical"}:
         container = _title_of(entry, book, english)  # a @misc or @online in a book
     if container:
@@ -445,14 +576,17 @@ def to_csl(entry: Entry, ident: str | None = None) -> dict[str, Any]:
     if ctype == "webpage" and "container-title" not in item and entry.get("organization"):
         item["container-title"] = rich_text(entry["organization"])
     # publisher and places
-    publishers = [(n, entry.get(n)) for n in ("school", "institution", "organization",
-                                              "howpublished", "publisher") if entry.get(n)]
+    publishers = [
+        (n, entry.get(n))
+        for n in ("school", "institution", "organization", "howpublished", "publisher")
+        if entry.get(n)
+    ]
     if ctype == "webpage":  # the site's organisation is its container, not a publisher
-        publishers = [(n, v) for n, v in publishers if n not in ("organization",
-                                                                 "howpublished")]
+        publishers = [(n, v) for n, v in publishers if n not in ("organization", "howpublished")]
     if publishers:
-        item["publisher"] = "; ".join(rich_text(v) if n == "howpublished" else _literal_list(v)
-                                      for n, v in publishers)
+        item["publisher"] = "; ".join(
+            rich_text(v) if n == "howpublished" else _literal_list(v) for n, v in publishers
+        )
     if entry.get("origpublisher"):
         item["original-publisher"] = rich_text(entry["origpublisher"])
     place = entry.get("address") or (entry.get("location") if entry.type != "patent" else None)
@@ -465,9 +599,12 @@ def to_csl(entry: Entry, ident: str | None = None) -> dict[str, Any]:
     if entry.get("venue"):
         item["event-place"] = rich_text(entry["venue"])
     # dates
-    for field_name, prefix, dst in (("date", "", "issued"), ("eventdate", "event", "event-date"),
-                                    ("origdate", "orig", "original-date"),
-                                    ("urldate", "url", "accessed")):
+    for field_name, prefix, dst in (
+        ("date", "", "issued"),
+        ("eventdate", "event", "event-date"),
+        ("origdate", "orig", "original-date"),
+        ("urldate", "url", "accessed"),
+    ):
         date = _a_date(entry, field_name, prefix)
         if date:
             item[dst] = date
@@ -486,11 +623,19 @@ def to_csl(entry: Entry, ident: str | None = None) -> dict[str, Any]:
         item["issue"] = issue
     if entry.pages:
         item["page"] = entry.pages
-    for src, dst in (("pagetotal", "number-of-pages"), ("volumes", "number-of-volumes"),
-                     ("chapter", "chapter-number"), ("edition", "edition"),
-                     ("version", "version"), ("isbn", "ISBN"), ("issn", "ISSN"),
-                     ("pmid", "PMID"), ("pmcid", "PMCID"), ("library", "call-number"),
-                     ("ids", "other-ids")):
+    for src, dst in (
+        ("pagetotal", "number-of-pages"),
+        ("volumes", "number-of-volumes"),
+        ("chapter", "chapter-number"),
+        ("edition", "edition"),
+        ("version", "version"),
+        ("isbn", "ISBN"),
+        ("issn", "ISSN"),
+        ("pmid", "PMID"),
+        ("pmcid", "PMCID"),
+        ("library", "call-number"),
+        ("ids", "other-ids"),
+    ):
         if entry.get(src):
             item[dst] = _text(entry, src)
     genre = _genre(entry)
@@ -509,18 +654,23 @@ def to_csl(entry: Entry, ident: str | None = None) -> dict[str, Any]:
     elif eprint and kind in _EPRINT_URLS:
         item["URL"] = _EPRINT_URLS[kind] + eprint
     if kind == "arxiv" and eprint:
-        item.setdefault("number", f"arXiv:{eprint}" + (f" [{eprint_class}]" if eprint_class
-                                                        else ""))
+        item.setdefault(
+            "number", f"arXiv:{eprint}" + (f" [{eprint_class}]" if eprint_class else "")
+        )
         if "publisher" not in item and "container-title" not in item:
             item["publisher"] = "arXiv"
     # notes
-    notes = [rich_text(entry[n]) for n in ("note", "addendum")
-             if entry.get(n) and not (n == "note" and entry.type == "periodical")]
+    notes = [
+        rich_text(entry[n])
+        for n in ("note", "addendum")
+        if entry.get(n) and not (n == "note" and entry.type == "periodical")
+    ]
     if notes:
         # a note starting "Word: ..." (Mendeley writes "ID: TN_...") would be read by
         # citeproc as a variable (that one replaces the item's id) and vanish
-        item["note"] = _NOTE_VARIABLE.sub(r'\1<span class="nocase">\2</span>\3',
-                                          _joined([(".", n) for n in notes]))
+        item["note"] = _NOTE_VARIABLE.sub(
+            r'\1<span class="nocase">\2</span>\3', _joined([(".", n) for n in notes])
+        )
     if entry.annotation:
         item["annote"] = entry.annotation
     if entry.keywords:
@@ -545,8 +695,10 @@ class IdChange:
     def message(self) -> str:
         if not self.entry.key:
             return f"entry without a key; exported as {self.ident!r}"
-        return (f"duplicate key {self.entry.key!r} (also on line {self.first_line}); "
-                f"exported as {self.ident!r}")
+        return (
+            f"duplicate key {self.entry.key!r} (also on line {self.first_line}); "
+            f"exported as {self.ident!r}"
+        )
 
 
 def unique_ids(entries: Sequence[Entry]) -> tuple[list[str], list[IdChange]]:

@@ -420,6 +420,8 @@ def find_prose_citations(text: str, path: str = "", syntax: str = "markdown") ->
                     et_al=et_al,
                     year=year,
                     title=title,
+                    start=start,
+                    end=start + len(text[start:end].rstrip()),
                 )
             )
             found_here = True
@@ -451,6 +453,8 @@ def find_prose_citations(text: str, path: str = "", syntax: str = "markdown") ->
                 et_al=et_al,
                 year=m.group("year").replace(" ", ""),
                 narrative=True,
+                start=m.start(),
+                end=m.end(),
             )
         )
     out.sort(key=lambda c: (c.line, c.column))

@@ -197,7 +197,9 @@ def resolve_completion(
     key = (item.data or {}).get("key") if isinstance(item.data, dict) else None
     entry = snapshot.by_key.get(str(key).lower()) if snapshot and key else None
     if entry is not None:
-        item.documentation = lsp.MarkupContent(lsp.MarkupKind.Markdown, entry_markdown(entry, style))
+        item.documentation = lsp.MarkupContent(
+            lsp.MarkupKind.Markdown, entry_markdown(entry, style)
+        )
     return item
 
 
@@ -223,10 +225,14 @@ def _bib_key_at(doc: Document, offset: int) -> tuple[str, lsp.Range] | None:
     return None
 
 
-_BIB_KEY = re.compile(r"^[ \t]*@(?!string|preamble|comment)\w+\s*[{(]\s*([^\s,{}()]+)\s*,", re.I | re.M)
+_BIB_KEY = re.compile(
+    r"^[ \t]*@(?!string|preamble|comment)\w+\s*[{(]\s*([^\s,{}()]+)\s*,", re.I | re.M
+)
 
 
-def hover(doc: Document, position: lsp.Position, snapshot: Snapshot | None, style: str) -> lsp.Hover | None:
+def hover(
+    doc: Document, position: lsp.Position, snapshot: Snapshot | None, style: str
+) -> lsp.Hover | None:
     found = key_at(doc, position)
     if found is None or snapshot is None:
         return None
@@ -234,7 +240,9 @@ def hover(doc: Document, position: lsp.Position, snapshot: Snapshot | None, styl
     entry = snapshot.by_key.get(key.lower())
     if entry is None:
         return None
-    return lsp.Hover(lsp.MarkupContent(lsp.MarkupKind.Markdown, entry_markdown(entry, style)), where)
+    return lsp.Hover(
+        lsp.MarkupContent(lsp.MarkupKind.Markdown, entry_markdown(entry, style)), where
+    )
 
 
 def entry_location(snapshot: Snapshot, entry: Entry, bib_text: str | None = None) -> lsp.Location:
@@ -245,13 +253,17 @@ def entry_location(snapshot: Snapshot, entry: Entry, bib_text: str | None = None
     start = index.starts[line] if line < len(index.starts) else 0
     m = _BIB_KEY.search(text, start)
     if m is not None and m.group(1).lower() == entry.key.lower():
-        rng = lsp.Range(lsp.Position(*index.position(m.start(1))), lsp.Position(*index.position(m.end(1))))
+        rng = lsp.Range(
+            lsp.Position(*index.position(m.start(1))), lsp.Position(*index.position(m.end(1)))
+        )
     else:
         rng = lsp.Range(lsp.Position(line, 0), lsp.Position(line, 0))
     return lsp.Location(docs.path_to_uri(snapshot.path), rng)
 
 
-def definition(doc: Document, position: lsp.Position, snapshot: Snapshot | None) -> lsp.Location | None:
+def definition(
+    doc: Document, position: lsp.Position, snapshot: Snapshot | None
+) -> lsp.Location | None:
     found = key_at(doc, position)
     if found is None or snapshot is None:
         return None
@@ -543,9 +555,7 @@ def _paren_group(text: str, c: Citation) -> tuple[int, int]:
     return open_at, close_at + 1
 
 
-def prose_actions(
-    doc: Document, rng: lsp.Range, snapshot: Snapshot
-) -> list[lsp.CodeAction]:
+def prose_actions(doc: Document, rng: lsp.Range, snapshot: Snapshot) -> list[lsp.CodeAction]:
     """Turn a matched author-year citation into a key citation of the document's own
     syntax: ``(Zahid, 2023, p. 4)`` -> ``[@zahid2023dealing, p. 4]``, ``Biddle (2019)`` ->
     ``@biddle2019afghanistan``, ``(Jan & Islam, 2022; Wani, 2022)`` -> ``[@jan2022rise;
@@ -624,7 +634,7 @@ def doi_actions(doc: Document, rng: lsp.Range, snapshot: Snapshot | None) -> lis
             lsp.CodeAction(
                 f"Add an entry for DOI {doi}",
                 kind=lsp.CodeActionKind.QuickFix,
-                command=lsp.Command(f"Add DOI {doi}", ADD_DOI_COMMAND, [doi]),
+                command=lsp.Command(f"Add DOI {doi}", ADD_DOI_COMMAND, arguments=[doi]),
             )
         )
     return out

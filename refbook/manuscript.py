@@ -34,6 +34,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +110,14 @@ _REF_HEADING = re.compile(
     r"reference list|literature cited|sources)\s*\**\}?\s*$",
     re.I | re.M,
 )
+_REF_WORDS = (
+    "references",
+    "bibliography",
+    "works cited",
+    "reference list",
+    "literature cited",
+    "sources",
+)
 _HEADING = re.compile(r"^#{1,6}\s|^\\(?:section|chapter)\*?\{", re.M)
 
 
@@ -122,6 +131,11 @@ _FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*$", re.S | re
 
 def mask(text: str, syntax: str) -> str:
     """The text with code, comments, front matter and the reference list blanked out."""
+    return _mask(text, syntax if syntax in ("latex", "typst") else "markdown")
+
+
+@lru_cache(maxsize=4)  # the key and the prose citations of one text mask it once
+def _mask(text: str, syntax: str) -> str:
     if syntax == "typst":
         for rx in (r"^(```+)[^\n]*\n.*?^\1", r"(`+)(?!`).+?(?<!`)\1(?!`)", r"/\*.*?\*/"):
             for m in re.finditer(rx, text, re.S | re.M):
@@ -136,23 +150,39 @@ def mask(text: str, syntax: str) -> str:
         m = _FRONT_MATTER.match(text)
         if m:
             text = _blank(text, 0, m.end())
-        for m in re.finditer(r"^(```|~~~)[^\n]*\n.*?^\1[^\n]*$", text, re.S | re.M):
+        # (the patterns run only where their first character occurs: long texts often have none)
+        fences = _FENCE.finditer(text) if "```" in text or "~~~" in text else ()
+        for m in fences:
             text = _blank(text, m.start(), m.end())
-        for m in re.finditer(r"(`+)(?!`).+?(?<!`)\1(?!`)", text, re.S):
+        for m in _INLINE_CODE.finditer(text) if "`" in text else ():
             text = _blank(text, m.start(), m.end())
-    m = _REF_HEADING.search(text)
+    lowered = text.lower()
+    m = _REF_HEADING.search(text) if any(w in lowered for w in _REF_WORDS) else None
     if m:
         nxt = _HEADING.search(text, m.end())
         text = _blank(text, m.start(), nxt.start() if nxt else len(text))
     # lines written like reference-list entries ("Kaleem, M., & Iqbal, S. (2023). Title.")
-    for m in re.finditer(
-        r"^[^\n]*?\b[A-Z][\w'’-]+, (?:[A-Z]\.\s?)+(?:,? (?:&|and) [^\n(]*)?"
-        r"\(\d{4}[a-z]?\)\.[^\n]*$",
-        text,
-        re.M,
-    ):
-        text = _blank(text, m.start(), m.end())
+    # (only lines with "(2023)." are tried: the pattern is slow on every line of a long text)
+    lines = set()
+    for year in _REF_YEAR.finditer(text):
+        start = text.rfind("\n", 0, year.start()) + 1
+        if start not in lines:
+            lines.add(start)
+            end = text.find("\n", year.end())
+            m = _REF_LINE.match(text, start, len(text) if end < 0 else end)
+            if m:
+                text = _blank(text, m.start(), m.end())
     return text
+
+
+_FENCE = re.compile(r"^(```|~~~)[^\n]*\n.*?^\1[^\n]*$", re.S | re.M)
+_INLINE_CODE = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
+_REF_YEAR = re.compile(r"\(\d{4}[a-z]?\)\.")
+_REF_LINE = re.compile(
+    r"^[^\n]*?\b[A-Z][\w'’-]+, (?:[A-Z]\.\s?)+(?:,? (?:&|and) [^\n(]*)?"
+    r"\(\d{4}[a-z]?\)\.[^\n]*$",
+    re.M,
+)
 
 
 class _Lines:
@@ -173,7 +203,8 @@ class _Lines:
 _PANDOC_KEY = r"[\w][\w:.#$%&\-+?<>~/]*[\w]|[\w]"
 _BRACKET = re.compile(r"\[([^\[\]\n]*?@[^\[\]]*?)\](?!\()")
 _IN_BRACKET_KEY = re.compile(r"(?:^|[\s;\[])-?@(\{[^}]+\}|" + _PANDOC_KEY + ")")
-_NARRATIVE_KEY = re.compile(r"(?<![\w@.\-+\\])@(\{[^}]+\}|" + _PANDOC_KEY + r")")
+# the @ first, then a look at the character before it: the scan jumps from @ to @
+_NARRATIVE_KEY = re.compile(r"@(?<![\w@.\-+\\]@)(\{[^}]+\}|" + _PANDOC_KEY + r")")
 # Quarto's and pandoc-crossref's cross-reference prefixes: @fig-map, @sec:intro are no citations
 _CROSSREF = re.compile(
     r"(?:fig|tbl|lst|tip|nte|wrn|imp|cau|thm|lem|cor|prp|cnj|def|exm|exr|sol|rem|eq|sec)[-:]\w"
@@ -379,14 +410,42 @@ _NARRATIVE = re.compile(
 )
 
 
+# what a narrative citation ends with, and the characters its names can be made of
+_NARRATIVE_YEAR = re.compile(r"\s\((?:\d{4}[a-z]?|n\.\s?d\.)(?:,\s*(?:p|pp)\.[^)]*)?\)")
+_NOT_IN_NAMES = re.compile(r"[^\w'’\-\s,&.]")
+
+
+def _narrative_matches(masked: str) -> Iterable[re.Match[str]]:
+    """``_NARRATIVE.finditer(masked)``, scanning only the runs of name characters that end
+    in a year in parentheses: the same matches (no match can cross a character outside
+    those runs), without trying the pattern at every capital letter of a long text."""
+    for year in _NARRATIVE_YEAR.finditer(masked):
+        yield from _NARRATIVE.finditer(masked, _run_start(masked, year.start()), year.end())
+
+
+def _run_start(text: str, end: int) -> int:
+    """Where the run of name characters that ends at ``end`` starts (looked for in
+    growing windows: runs are short)."""
+    width = 256
+    while True:
+        start = max(0, end - width)
+        stops = [m.end() for m in _NOT_IN_NAMES.finditer(text, start, end)]
+        if stops:
+            return stops[-1]
+        if start == 0:
+            return 0
+        width *= 4
+
+
 def find_prose_citations(text: str, path: str = "", syntax: str = "markdown") -> list[Citation]:
     masked = mask(text, syntax)
     # Markdown link debris around years: "[2023](#)" -> "2023" padded to the same length
-    masked = re.sub(
-        r"\[(\d{4}[a-z]?)\]\(([^)]*)\)",
-        lambda m: m.group(1) + " " * (len(m.group(0)) - len(m.group(1))),
-        masked,
-    )
+    if "](" in masked:
+        masked = re.sub(
+            r"\[(\d{4}[a-z]?)\]\(([^)]*)\)",
+            lambda m: m.group(1) + " " * (len(m.group(0)) - len(m.group(1))),
+            masked,
+        )
     position = _Lines(text)
     out: list[Citation] = []
     paren_starts: set[int] = set()
@@ -427,7 +486,7 @@ def find_prose_citations(text: str, path: str = "", syntax: str = "markdown") ->
             found_here = True
         if found_here:
             paren_starts.add(m.start())
-    for m in _NARRATIVE.finditer(masked):
+    for m in _narrative_matches(masked):
         paren = masked.index("(", m.start("names"))
         if paren in paren_starts:
             continue

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import refbook
 from refbook.manuscript import CitationStatus, cited_keys, find_citations
@@ -349,3 +351,46 @@ def test_rename_in_a_typst_manuscript(tmp_path):
 
     text, count = rename_in_manuscript("@old and #cite(<old>) and @older\n", "old", "new", "typst")
     assert (text, count) == ("@new and #cite(<new>) and @older\n", 2)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "Smith",
+                "Jones",
+                " ",
+                "\n",
+                "and",
+                " & ",
+                ", ",
+                "et al.",
+                "'s",
+                "(2020)",
+                "(n.d.)",
+                "(2020, p. 4)",
+                "van",
+                "de",
+                "x",
+                ".",
+                "(",
+                ")",
+                "[",
+                "@k",
+                "Ann-Marie",
+                "O'Neil",
+            ]
+        ),
+        max_size=40,
+    )
+)
+def test_narrative_scan_finds_what_a_full_scan_finds(parts: list[str]) -> None:
+    """The narrative citations are looked for only before a year in parentheses; the
+    matches are exactly those of the pattern run over the whole text."""
+    from refbook.manuscript import _NARRATIVE, _narrative_matches
+
+    text = "".join(parts)
+    assert [m.span() for m in _narrative_matches(text)] == [
+        m.span() for m in _NARRATIVE.finditer(text)
+    ]

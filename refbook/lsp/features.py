@@ -142,12 +142,17 @@ def rank_keys(snapshot: Snapshot, query: str, limit: int = COMPLETION_LIMIT) -> 
             i += 1
     words = _search_words(query)
     if len(out) < limit and words:
-        try:
-            hits = snapshot.index.search(
-                " ".join(f"{w}*" for w in words), limit=limit, fuzzy=False
-            ).hits
-        except RefbookError:
-            hits = []
+        hits = []
+        # every word, else any word (ranked: the entries with most of them first)
+        for joiner in (" ", " OR ") if len(words) > 1 else (" ",):
+            try:
+                hits = snapshot.index.search(
+                    joiner.join(f"{w}*" for w in words), limit=limit, fuzzy=False
+                ).hits
+            except RefbookError:
+                hits = []
+            if hits:
+                break
         for hit in hits:
             entry = by_key.get(hit.key.lower())
             if entry is not None and len(out) < limit:

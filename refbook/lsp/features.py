@@ -252,7 +252,7 @@ def hover(
 
 def entry_location(snapshot: Snapshot, entry: Entry, bib_text: str | None = None) -> lsp.Location:
     """The entry's key in the .bib."""
-    text = bib_text if bib_text is not None else snapshot.library.bib.text
+    text = bib_text if bib_text is not None else snapshot.text
     index = TextIndex(text)
     line = entry.line - 1
     start = index.starts[line] if line < len(index.starts) else 0

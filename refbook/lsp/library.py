@@ -42,6 +42,16 @@ class Snapshot:
     path: str
 
     @cached_property
+    def text(self) -> str:
+        """The .bib's text as read (for positions of entries)."""
+        bib = getattr(self.library, "bib", None)
+        if bib is not None:
+            return bib.text
+        from ..encoding import read_text
+
+        return read_text(self.path).text
+
+    @cached_property
     def entries(self) -> list[Entry]:
         return list(self.library)
 

@@ -73,13 +73,14 @@ async def server(
     root: Path, *args: str, editor: str = "visual-studio-code"
 ) -> AsyncIterator[LanguageClient]:
     client = await ClientServerConfig([sys.executable, "-m", "refbook", "lsp", *args]).start()
-    await client.initialize_session(
+    result = await client.initialize_session(
         t.InitializeParams(
             capabilities=client_capabilities(editor),
             root_uri=root.as_uri(),
             workspace_folders=[t.WorkspaceFolder(root.as_uri(), root.name)],
         )
     )
+    client.position_encoding = result.capabilities.position_encoding  # type: ignore[attr-defined]
     try:
         yield client
     finally:
@@ -324,6 +325,35 @@ async def test_completion_matches_author_title_and_year_words_ranked_like_search
             )
         )
         assert got is None
+
+
+@pytest.mark.parametrize("editor", ["visual-studio-code", "neovim", "emacs"])
+async def test_ranges_in_the_negotiated_position_encoding(workspace: Path, editor: str) -> None:
+    text = "Ça 😀 [@nobody] et @knuth1984literate\n"
+
+    def at(offset: int) -> int:  # a character offset in the negotiated code units
+        encoding = str(getattr(client.position_encoding, "value", client.position_encoding))
+        if encoding == "utf-32":
+            return offset
+        codec = "utf-8" if encoding == "utf-8" else "utf-16-le"
+        return len(text[:offset].encode(codec)) // (1 if codec == "utf-8" else 2)
+
+    async with server(workspace, editor=editor) as client:
+        uri = open_doc(client, workspace / "a.md", "markdown", text)
+        (found,) = await diagnostics(client, uri, 1)
+        start = text.index("nobody")
+        assert found.range == t.Range(
+            t.Position(0, at(start)), t.Position(0, at(start + len("nobody")))
+        )
+        key = text.index("knuth")
+        hover = await client.text_document_hover_async(
+            t.HoverParams(
+                text_document=t.TextDocumentIdentifier(uri), position=t.Position(0, at(key) + 2)
+            )
+        )
+        assert hover.range == t.Range(
+            t.Position(0, at(key)), t.Position(0, at(key + len("knuth1984literate")))
+        )
 
 
 async def test_hover_links_only_safe_urls(workspace: Path) -> None:

@@ -70,10 +70,17 @@ class RefbookServer(LanguageServer):
 
     # -- documents and bibliographies ---------------------------------------------------
 
+    @property
+    def position_encoding(self) -> str:
+        """The position encoding negotiated with the client ("utf-16" unless it offered
+        another that pygls chose)."""
+        kind = self.workspace.position_encoding
+        return str(getattr(kind, "value", kind) or "utf-16")
+
     def document(self, uri: str) -> Document:
         td = self.workspace.get_text_document(uri)
-        encoding = str(self.workspace.position_encoding or "utf-16")
-        return Document(uri, td.source, docs.language_of(uri, td.language_id or ""), encoding)
+        language = docs.language_of(uri, td.language_id or "")
+        return Document(uri, td.source, language, self.position_encoding)
 
     def open_documents(self) -> list[Document]:
         return [self.document(uri) for uri in list(self.workspace.text_documents)]
@@ -106,7 +113,7 @@ class RefbookServer(LanguageServer):
         """Open documents, then the workspace's other manuscripts (each once)."""
         out = self.open_documents()
         seen = {d.uri for d in out}
-        encoding = str(self.workspace.position_encoding or "utf-16")
+        encoding = self.position_encoding
         for path in features.workspace_manuscripts(self.root):
             uri = docs.path_to_uri(path)
             if uri not in seen:

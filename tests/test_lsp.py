@@ -447,7 +447,9 @@ async def test_unreadable_bib_on_disk_does_not_kill_the_server(workspace: Path) 
         uri = open_doc(client, workspace / "a.md", "markdown", text)
         assert await diagnostics(client, uri, 0) == []
         bib.write_bytes(b"@book{x, title = {\xff\xfe caf\xe9}}\n")  # not UTF-8
-        await asyncio.sleep(1.5)
+        # the .bib is not open: its problem is published for it all the same
+        (problem,) = await diagnostics(client, bib.as_uri(), 1)
+        assert problem.code == "syntax" and "UTF-8" in problem.message
         got = await client.text_document_completion_async(
             t.CompletionParams(
                 text_document=t.TextDocumentIdentifier(uri), position=t.Position(0, 5)

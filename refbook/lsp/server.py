@@ -135,8 +135,28 @@ class RefbookServer(LanguageServer):
         self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri, found))
 
     def publish_all(self) -> None:
-        for uri in list(self.workspace.text_documents):
+        open_uris = list(self.workspace.text_documents)
+        for uri in open_uris:
             guarded(self, lambda uri=uri: self.publish(uri), None)()
+        for state in list(self.states.values()):  # a .bib that is not open: its problems
+            uri = docs.path_to_uri(state.path)
+            if uri not in open_uris:
+                guarded(self, lambda state=state: self.publish_problems(state), None)()
+
+    def publish_problems(self, state: LibraryState) -> None:
+        """What the latest reading of a .bib found wrong (an editor lists them even when
+        the .bib is not open)."""
+        from ..encoding import read_text
+
+        try:
+            text = read_text(state.path, state.encoding).text
+        except (OSError, RefbookError):
+            text = ""
+        index = features.TextIndex(text, self.position_encoding)
+        found = [features.finding_diagnostic(f, index) for f in state.problems]
+        self.text_document_publish_diagnostics(
+            lsp.PublishDiagnosticsParams(docs.path_to_uri(state.path), found)
+        )
 
     async def watch(self) -> None:
         """Pick up changes of the .bib on disk (another tool, a checkout, ``refbook add``)."""

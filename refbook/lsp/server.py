@@ -32,6 +32,7 @@ from .library import LibraryState, Snapshot
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
+BIB_PAUSE_SECONDS = 0.3
 T = TypeVar("T")
 
 
@@ -45,6 +46,7 @@ class RefbookServer(LanguageServer):
         self.default_bib: str | None = None
         self.style = "apa"
         self.settings: dict[str, Any] = {}
+        self._pending: asyncio.TimerHandle | None = None
 
     # -- configuration ------------------------------------------------------------------
 
@@ -129,6 +131,7 @@ class RefbookServer(LanguageServer):
         doc = self.document(uri)
         if doc.language == docs.BIB:
             state = self.state(str(Path(doc.path).resolve()))
+            state.current()  # read first when the buffer changed
             found = features.bib_diagnostics(doc.text, doc.path, state.problems, doc.encoding)
         else:
             found = features.manuscript_diagnostics(doc, self.snapshot(doc))
@@ -157,6 +160,14 @@ class RefbookServer(LanguageServer):
         self.text_document_publish_diagnostics(
             lsp.PublishDiagnosticsParams(docs.path_to_uri(state.path), found)
         )
+
+    def later(self, seconds: float, fn: Callable[[], None]) -> None:
+        """Run ``fn`` once after ``seconds`` without another call of ``later`` (a pause in
+        typing)."""
+        if self._pending is not None:
+            self._pending.cancel()
+        loop = asyncio.get_running_loop()
+        self._pending = loop.call_later(seconds, guarded(self, fn, None))
 
     async def watch(self) -> None:
         """Pick up changes of the .bib on disk (another tool, a checkout, ``refbook add``)."""
@@ -222,7 +233,9 @@ def create_server(bib: str | None = None, encoding: str | None = None) -> Refboo
             doc = ls.document(params.text_document.uri)
             if doc.language == docs.BIB:
                 ls.state(str(Path(doc.path).resolve())).set_buffer(doc.text)
-                ls.publish_all()  # the manuscripts' unknown keys follow the buffer
+                # the .bib is read again once typing pauses, not at every keystroke; then
+                # the manuscripts' unknown keys follow the buffer
+                ls.later(BIB_PAUSE_SECONDS, ls.publish_all)
             else:
                 ls.publish(doc.uri)
 

@@ -392,7 +392,7 @@ class Entry:
         year = self.year
         if year is None:
             return None
-        month = _month_number(self.get("month", ""))
+        month = month_number(self.get("month", ""))
         return f"{year:04d}-{month:02d}" if month else f"{year:04d}"
 
     @property
@@ -479,7 +479,7 @@ _CROSSREF = re.compile(r"(?i)\b(?:crossref|xdata)\s*=")
 _MONTHS = {m[:3].lower(): i for i, m in enumerate(bibtex.MONTH_MACROS.values(), start=1)}
 
 
-def _month_number(value: str) -> int | None:
+def month_number(value: str) -> int | None:
     value = value.strip().lower()
     if value.isdigit() and 1 <= int(value) <= 12:
         return int(value)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
+PROJECT_URL = "https://github.com/refbook/refbook"
 __all__ = ["load", "loads", "Library", "Entry", "Person", "BibFile", "Finding", "__version__"]
 
 if TYPE_CHECKING:

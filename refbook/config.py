@@ -59,6 +59,9 @@ SETTINGS: dict[str, Setting] = _settings(
             "REFBOOK_CROSSREF_API"),
     Setting("check.datacite_api", "https://api.datacite.org", "DataCite REST API base URL.",
             "REFBOOK_DATACITE_API"),
+    # add
+    Setting("add.allow_private", False, "Allow private, loopback and link-local addresses "
+            "in add --doi (the resolver) and --url."),
     # export
     Setting("export.style", "apa", "Default citation style (name or .csl path)."),
     Setting("export.pandoc", "", "pandoc executable (default: the pypandoc-binary one).",

@@ -8,22 +8,55 @@ SARIF or JUnit.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
-SEVERITIES = ("error", "warning", "info")
-SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1}
+
+class TextEnum(str, Enum):
+    """An enum whose members are their text: ``Severity.ERROR == "error"``, printed and
+    written to JSON as ``error`` (``enum.StrEnum`` from Python 3.11 on)."""
+
+    def __str__(self) -> str:
+        return str.__str__(self)
+
+    def __format__(self, spec: str) -> str:
+        return str.__format__(self, spec)
+
+
+class Severity(TextEnum):
+    """How bad a finding is, worst first; ``rank`` orders them (``<`` compares the text,
+    as for any ``str``)."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+    def at_least(self, threshold: Severity | str) -> bool:
+        """Whether this severity is ``threshold`` or worse (``--fail-on``)."""
+        return _RANK[self] >= _RANK[Severity(threshold)]
+
+
+_RANK = {Severity.ERROR: 3, Severity.WARNING: 2, Severity.INFO: 1}
 
 
 @dataclass(frozen=True)
 class Finding:
     path: str
     line: int | None  # 1-based; None when the finding is about the file as a whole
-    severity: str  # "error" | "warning" | "info"
+    severity: Severity  # a plain "error", "warning" or "info" is taken as the member
     rule: str  # stable id, e.g. "syntax", "duplicate-key", "pages-dash", "broken-url"
     message: str
     key: str | None = None  # the entry concerned, when there is one
     column: int | None = None  # 1-based
     data: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        if type(self.severity) is not Severity:  # "error" from older callers: the member
+            object.__setattr__(self, "severity", Severity(self.severity))
 
     def location(self) -> str:
         loc = self.path
@@ -45,23 +78,19 @@ class Finding:
 
     def to_dict(self) -> dict[str, Any]:
         # by hand: dataclasses.asdict deep-copies, which is slow for 100k findings
-        d = {"path": self.path, "line": self.line, "severity": self.severity, "rule": self.rule,
+        d: dict[str, Any] = {"path": self.path, "line": self.line, "severity": self.severity, "rule": self.rule,
              "message": self.message, "key": self.key, "column": self.column}
         if self.data:
             d["data"] = dict(self.data)
         return d
 
 
-def worst(findings: list[Finding]) -> str | None:
+def worst(findings: list[Finding]) -> Severity | None:
     """The most severe severity present, or None for no findings."""
-    best = None
-    for f in findings:
-        if best is None or SEVERITY_RANK[f.severity] > SEVERITY_RANK[best]:
-            best = f.severity
-    return best
+    return max((f.severity for f in findings), key=lambda s: s.rank, default=None)
 
 
-def fails(findings: list[Finding], fail_on: str = "error") -> bool:
+def fails(findings: list[Finding], fail_on: Severity | str = Severity.ERROR) -> bool:
     """True when any finding is at least as severe as ``fail_on``."""
-    threshold = SEVERITY_RANK[fail_on]
-    return any(SEVERITY_RANK[f.severity] >= threshold for f in findings)
+    threshold = Severity(fail_on)
+    return any(f.severity.at_least(threshold) for f in findings)

@@ -10,8 +10,16 @@ import json
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from typing import TYPE_CHECKING
 
 from .errors import InputError, NetworkError, NotFoundError, UsageError
+from .findings import Severity
+from .identifiers import DOI_IN_TEXT, redact, strip_doi_prefix, url_form_error
+
+if TYPE_CHECKING:
+    import requests
+
+FETCH_TIMEOUT = 20.0  # seconds for a whole fetch (add --doi, add --url), redirects included
 
 
 @dataclass
@@ -253,7 +261,7 @@ def from_csl(item: dict) -> Draft:
     if item.get("page"):
         f["pages"] = re.sub(r"\s*[-–—]+\s*", "--", str(item["page"]))
     if item.get("DOI"):
-        f["doi"] = re.sub(r"(?i)^(https?://(dx\.)?doi\.org/|doi:)", "", str(item["DOI"])).strip()
+        f["doi"] = strip_doi_prefix(str(item["DOI"]))
     if item.get("URL"):
         f["url"] = str(item["URL"]).strip()
     accessed = _date(item.get("accessed"))
@@ -337,7 +345,7 @@ def _ris_record(record: list[tuple[str, str]]) -> Draft:
     if first("SP"):
         f["pages"] = first("SP") + (f"--{first('EP')}" if first("EP") else "")
     if first("DO"):
-        f["doi"] = re.sub(r"(?i)^(https?://(dx\.)?doi\.org/|doi:)", "", first("DO"))
+        f["doi"] = strip_doi_prefix(first("DO"))
     if first("UR"):
         f["url"] = first("UR")
     if first("Y2"):
@@ -358,7 +366,7 @@ def from_bibtex(text: str, name: str = "<input>") -> list[Draft]:
     from .store import BibFile
 
     bib = BibFile(text, name=name)
-    errors = [p for p in bib.problems if p.severity == "error"]
+    errors = [p for p in bib.problems if p.severity is Severity.ERROR]
     if errors:
         raise InputError(str(errors[0]))
     drafts = []
@@ -414,27 +422,32 @@ def parse(text: str, fmt: str | None = None, name: str = "<input>") -> list[Draf
 # -- DOIs and web pages ----------------------------------------------------------------------
 
 
-def fetch_doi(doi: str, resolver: str, *, timeout: float = 20.0,
-              user_agent: str = "refbook") -> Draft:
-    """CSL-JSON for a DOI by content negotiation at the resolver."""
-    import requests
+def fetch_doi(doi: str, resolver: str, *, timeout: float | None = None,
+              user_agent: str | None = None, allow_private: bool = False,
+              session: requests.Session | None = None) -> Draft:
+    """CSL-JSON for a DOI by content negotiation at the resolver, through the transport
+    (``refbook.links.session``: private addresses refused unless ``allow_private``)."""
+    from .links.session import fetch
+    from .links.transport import TransportError
 
+    timeout = timeout or FETCH_TIMEOUT
     url = f"{resolver.rstrip('/')}/{doi}"
     try:
-        resp = requests.get(url, headers={"Accept": "application/vnd.citationstyles.csl+json",
-                                          "User-Agent": user_agent}, timeout=timeout)
-    except requests.Timeout:
-        raise NetworkError(f"error: the DOI resolver did not answer for {doi} "
-                           f"(timeout {timeout:g} s)") from None
-    except requests.RequestException as exc:
+        page = fetch(url, timeout=timeout, session=session, allow_private=allow_private,
+                     agent=user_agent,
+                     headers={"Accept": "application/vnd.citationstyles.csl+json"})
+    except TransportError as exc:
+        if exc.kind == "timeout":
+            raise NetworkError(f"error: the DOI resolver did not answer for {doi} "
+                               f"(timeout {timeout:g} s)") from None
         raise NetworkError(f"error: cannot reach the DOI resolver for {doi}: "
-                           f"{type(exc).__name__}") from None
-    if resp.status_code == 404:
-        raise NotFoundError(f"error: DOI {doi} not found at {resolver}")
-    if resp.status_code != 200:
-        raise NetworkError(f"error: the DOI resolver answered {resp.status_code} for {doi}")
+                           f"{exc.message}") from None
+    if page.status == 404:
+        raise NotFoundError(f"error: DOI {doi} not found at {redact(resolver)}")
+    if page.status != 200:
+        raise NetworkError(f"error: the DOI resolver answered {page.status} for {doi}")
     try:
-        item = resp.json()
+        item = json.loads(page.body)
     except ValueError:
         raise NetworkError(f"error: the DOI resolver sent malformed CSL-JSON for {doi}") from None
     if not isinstance(item, dict):
@@ -507,25 +520,37 @@ def from_html(page: str, url: str, today: _dt.date | None = None) -> Draft:
         if len(parts) > 1:
             f["date"] = "-".join([parts[0]] + [f"{int(x):02d}" for x in parts[1:]])
     doi = first("citation_doi", "dc.identifier")
-    if doi and re.search(r"10\.\d{4,9}/", doi):
-        f["doi"] = re.sub(r"(?i)^(https?://(dx\.)?doi\.org/|doi:)", "", doi)
+    if doi and DOI_IN_TEXT.search(doi):
+        f["doi"] = strip_doi_prefix(doi)
     f["url"] = first("citation_public_url", "og:url") or url
     f["urldate"] = (today or _dt.date.today()).isoformat()
     return Draft("online", f, source=f"URL {url}")
 
 
-def fetch_url(url: str, *, timeout: float = 20.0, user_agent: str = "refbook") -> Draft:
-    import requests
+def fetch_url(url: str, *, timeout: float | None = None, user_agent: str | None = None,
+              allow_private: bool = False, session: requests.Session | None = None) -> Draft:
+    """An ``@online`` draft from a web page's meta tags, fetched through the transport
+    (``refbook.links.session``: private addresses refused unless ``allow_private``)."""
+    from .links.session import fetch
+    from .links.transport import TransportError
 
+    problem = url_form_error(url)
+    if problem:
+        raise UsageError(f"error: --url: {problem}")
+    timeout = timeout or FETCH_TIMEOUT
     try:
-        resp = requests.get(url, headers={"User-Agent": user_agent}, timeout=timeout, stream=True)
-        page = resp.raw.read(2_000_000, decode_content=True).decode(resp.encoding or "utf-8",
-                                                                    "replace")
-    except requests.RequestException as exc:
-        raise NetworkError(f"error: cannot fetch {url}: {type(exc).__name__}") from None
-    if resp.status_code >= 400:
-        raise NetworkError(f"error: {url} answered {resp.status_code}")
+        page = fetch(url, timeout=timeout, session=session, allow_private=allow_private,
+                     agent=user_agent)
+    except TransportError as exc:
+        reason = f"no answer within {timeout:g} s" if exc.kind == "timeout" else exc.message
+        raise NetworkError(f"error: cannot fetch {redact(url)}: {reason}") from None
+    if page.status >= 400:
+        raise NetworkError(f"error: {redact(url)} answered {page.status}")
     try:
-        return from_html(page, url)
+        text = page.body.decode(page.encoding or "utf-8", "replace")
+    except LookupError:  # a charset Python does not know
+        text = page.body.decode("utf-8", "replace")
+    try:
+        return from_html(text, url)
     except UsageError as exc:  # a lone brace, which BibTeX cannot store
-        raise InputError(f"error: {url}: {exc}; nothing added") from None
+        raise InputError(f"error: {redact(url)}: {exc}; nothing added") from None

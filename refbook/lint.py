@@ -23,8 +23,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .bibtex import MONTH_MACROS, macro_names
-from .findings import Finding
-from .model import Entry, fold, normalize_doi, to_text
+from .findings import Finding, Severity
+from .identifiers import (
+    bare_doi_error,
+    has_doi_prefix,
+    normalize_doi,
+    strip_doi_prefix,
+    url_form_error,
+)
+from .model import Entry, fold, to_text
 
 # -- the data model: required fields per entry type (BibTeX and BibLaTeX) ---------------
 # "a|b": either field will do.
@@ -76,7 +83,7 @@ class Issue:
 class Rule:
     id: str
     family: str
-    severity: str
+    severity: Severity
     doc: str
     check: Callable | None = None  # per entry
     check_all: Callable | None = None  # over the whole library
@@ -87,10 +94,10 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def rule(id: str, family: str, severity: str, doc: str, *, library: bool = False,
+def rule(id: str, family: str, severity: Severity | str, doc: str, *, library: bool = False,
          fixable: bool = False, file: bool = False):
     def register(fn: Callable) -> Callable:
-        RULES[id] = Rule(id, family, severity, doc, None if library or file else fn,
+        RULES[id] = Rule(id, family, Severity(severity), doc, None if library or file else fn,
                          fn if library else None, fixable, fn if file else None)
         return fn
     return register
@@ -144,16 +151,13 @@ def _urldate(entry: Entry, ctx: Context) -> Iterator[Issue]:
 
 # -- DOIs -------------------------------------------------------------------------------
 
-_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
-
-
 @rule("doi-prefix", "doi", "warning",
       "The doi field holds a resolver URL or 'doi:' prefix; it should be the bare DOI.",
       fixable=True)
 def _doi_prefix(entry: Entry, ctx: Context) -> Iterator[Issue]:
     value = (entry.get("doi") or "").strip()
-    if re.match(r"(?i)(https?://(dx\.)?doi\.org/|doi:)", value):
-        bare = re.sub(r"(?i)^(https?://(dx\.)?doi\.org/|doi:\s*)", "", value)
+    if has_doi_prefix(value):
+        bare = strip_doi_prefix(value)
         yield Issue(f"doi has a resolver prefix: {value!r} (should be {bare!r})", "doi",
                     ("doi", bare))
 
@@ -164,11 +168,9 @@ def _doi_syntax(entry: Entry, ctx: Context) -> Iterator[Issue]:
     value = (entry.get("doi") or "").strip()
     if not value:
         return
-    bare = re.sub(r"(?i)^(https?://(dx\.)?doi\.org/|doi:\s*)", "", value)
-    if not _DOI.match(bare):
-        yield Issue(f"not a DOI: {value!r}", "doi")
-    elif re.search(r"[.,;:}\]]$", bare):
-        yield Issue(f"DOI ends with punctuation: {value!r}", "doi")
+    problem = bare_doi_error(strip_doi_prefix(value), value)
+    if problem:
+        yield Issue(problem, "doi")
 
 
 @rule("duplicate-doi", "duplicates", "error", "Two entries have the same DOI.", library=True)
@@ -411,15 +413,13 @@ def protected_words(entries: Iterable[Entry]) -> set[str]:
 
 # -- URLs -------------------------------------------------------------------------------
 
-_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.I)
-
-
 @rule("url-syntax", "url", "error",
       "The URL is not a well-formed http(s) URL.")
 def _url_syntax(entry: Entry, ctx: Context) -> Iterator[Issue]:
     url = (entry.get("url") or "").strip()
-    if url and not re.search(r"\s", url) and not _URL.match(url):
-        yield Issue(f"not an http(s) URL: {url!r}", "url")
+    problem = url_form_error(url) if url and not re.search(r"\s", url) else None
+    if problem:  # white space is url-split's, braces and backslashes url-latex's
+        yield Issue(problem, "url")
 
 
 @rule("url-split", "url", "error",

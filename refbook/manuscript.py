@@ -27,10 +27,36 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from .findings import TextEnum
 from .model import Entry, fold
 
-MATCHED, AMBIGUOUS, YEAR_MISMATCH, MISSING = "matched", "ambiguous", "year-mismatch", "missing"
+
+class CitationStatus(TextEnum):
+    """What cite-check says of one citation; the value is what JSON shows.  Each member
+    carries ``rule`` (its finding's rule id; None: no finding) and ``fails`` (whether it
+    makes cite-check exit 1)."""
+
+    rule: str | None
+    fails: bool
+
+    def __new__(cls, value: str, rule: str | None) -> CitationStatus:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.rule = rule
+        member.fails = rule is not None  # every citation that is not matched fails
+        return member
+
+    # listed in the JSON summary's order
+    MATCHED = "matched", None
+    AMBIGUOUS = "ambiguous", "ambiguous-citation"
+    YEAR_MISMATCH = "year-mismatch", "year-mismatch"
+    MISSING = "missing", "missing-citation"
+
+
+MATCHED, AMBIGUOUS = CitationStatus.MATCHED, CitationStatus.AMBIGUOUS
+YEAR_MISMATCH, MISSING = CitationStatus.YEAR_MISMATCH, CitationStatus.MISSING
 
 
 @dataclass
@@ -46,14 +72,14 @@ class Citation:
     year: str = ""  # "2023", "2023a", "n.d."
     title: str = ""  # prose: a title fragment inside the citation
     narrative: bool = False
-    status: str = ""
+    status: CitationStatus | None = None  # None until matched
     matched: list[str] = field(default_factory=list)
     candidates: list[str] = field(default_factory=list)
     message: str = ""
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"file": self.path, "line": self.line, "column": self.column, "text": self.text,
-                "syntax": self.syntax, "status": self.status, "keys": self.matched,
+                "syntax": self.syntax, "status": self.status or "", "keys": self.matched,
                 "candidates": self.candidates, "message": self.message}
 
 

@@ -20,6 +20,7 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 from . import bibtex
+from .identifiers import normalize_doi  # noqa: F401  (public here too)
 from .latex import fold, to_text  # noqa: F401  (public here too)
 from .store import BibFile, Block
 
@@ -167,15 +168,9 @@ def _wholly_braced(name: str) -> bool:
     return True
 
 
-_DOI_PREFIX = re.compile(r"^\s*(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
 _YEAR = re.compile(r"\b(\d{4})\b")
 CONTAINER_FIELDS = ("journal", "journaltitle", "booktitle", "maintitle", "organization",
                     "institution", "publisher", "howpublished", "school")
-
-
-def normalize_doi(doi: str) -> str:
-    """``https://doi.org/10.1177/ABC`` -> ``10.1177/abc`` (DOIs are case-insensitive)."""
-    return _DOI_PREFIX.sub("", doi).strip().lower()
 
 
 class Entry:

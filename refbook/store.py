@@ -31,7 +31,7 @@ from pathlib import Path
 from . import bibtex
 from .encoding import Encoding
 from .errors import InputError, NotFoundError, UsageError, WriteError
-from .findings import Finding
+from .findings import Finding, Severity
 
 LOCK_TIMEOUT = 10.0  # seconds to wait for another refbook process to finish saving
 
@@ -291,7 +291,7 @@ class BibFile:
                 if stray:  # BibTeX would try to read an entry here; bibtexparser says nothing
                     at_line = line + raw.count("\n", 0, stray.start())
                     self._problem(at_line, "stray '@' that does not start an entry (kept as a "
-                                  "comment)", None, severity="warning")
+                                  "comment)", None, severity=Severity.WARNING)
             else:  # ParsingFailedBlock and anything new
                 m = _KEY_NEAR.match(raw)
                 blk = Block("invalid", start, end, line, m.group(1) if m else None)
@@ -301,7 +301,7 @@ class BibFile:
         self._check_strings()
         self._check_entries()
         if not self.entries() and self._has_content():
-            first = next((p for p in self.problems if p.severity == "error"), None)
+            first = next((p for p in self.problems if p.severity is Severity.ERROR), None)
             if first is not None:
                 raise InputError(f"{first}; no entry could be read")
             if not any(b.kind in ("string", "preamble", "comment") for b in self.blocks):
@@ -309,7 +309,7 @@ class BibFile:
                 raise InputError(f"{self.name}: error: no BibTeX entries found")
 
     def _problem(self, line: int, message: str, key: str | None = None,
-                 rule: str = "syntax", severity: str = "error", **data: object) -> None:
+                 rule: str = "syntax", severity: Severity = Severity.ERROR, **data: object) -> None:
         self.problems.append(Finding(self.name, line, severity, rule, message, key, data=data))
 
     def _define(self, string, start: int, end: int, line: int) -> Block:
@@ -341,7 +341,7 @@ class BibFile:
                 msg = (f"duplicate @string {name!r} ({where}); each entry uses the definition "
                        "above it, as in BibTeX and biber")
             self._problem(blocks[1].line, msg, None, rule="duplicate-string",
-                          severity="warning", name=name, lines=nums)
+                          severity=Severity.WARNING, name=name, lines=nums)
 
     def _invalid(self, blk: Block, raw: str, records: list[logging.LogRecord]) -> None:
         """Report a block bibtexparser gave up on, at the line where the block starts."""
@@ -371,7 +371,7 @@ class BibFile:
                 what = m.group("type").strip("`")
                 msg = f"stray {what!r} is not the start of an entry (kept as a comment)" \
                     if what.strip() == "@" else _explain(m.group("detail"), int(m.group("line")) + 1)
-                self._problem(line, msg, None, severity="warning")
+                self._problem(line, msg, None, severity=Severity.WARNING)
 
     def _has_content(self) -> bool:
         """True when the file has anything besides blank lines and ``%`` comments."""

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -136,3 +138,65 @@ def cli(capfd, monkeypatch, tmp_path):
         return Result(code, out, err)
 
     return run
+
+
+@pytest.fixture
+def raw_server():
+    """A TCP server on 127.0.0.1 whose behaviour a test chooses: 'silent' never answers,
+    'reset' closes the connection at once, 'trickle' sends a status line and then a header
+    byte every 0.1 s (for 20 s: longer than any timeout a test sets)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    mode = {"kind": "silent"}
+    conns = []
+    stop = threading.Event()
+
+    def serve():
+        sock.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                continue
+            if mode["kind"] == "reset":
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                conn.close()
+            elif mode["kind"] == "trickle":
+                conns.append(conn)
+                threading.Thread(target=trickle, args=(conn,), daemon=True).start()
+            else:
+                conns.append(conn)
+
+    def trickle(conn):
+        try:
+            conn.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+            for _ in range(200):
+                if stop.wait(0.1):
+                    return
+                conn.sendall(b"z")
+        except OSError:
+            pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield sock.getsockname()[1], mode
+    stop.set()
+    thread.join()
+    for c in conns:
+        c.close()
+    sock.close()
+
+
+@pytest.fixture
+def proxy_to_intranet(httpserver, monkeypatch):
+    """``HTTP_PROXY`` is ``httpserver``, and the name intranet.example resolves to
+    127.0.0.1, a private address as an internal host's would be (getaddrinfo replaced:
+    the socket boundary)."""
+    monkeypatch.setenv("HTTP_PROXY", httpserver.url_for("/").rstrip("/"))
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    real_resolve = socket.getaddrinfo
+    monkeypatch.setattr(socket, "getaddrinfo", lambda host, *a, **kw: real_resolve(
+        "127.0.0.1" if host == "intranet.example" else host, *a, **kw))
+    return httpserver

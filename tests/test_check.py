@@ -4,6 +4,7 @@ Handle API, Crossref, DataCite and misbehaving web sites.  Never the internet.""
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 import time
@@ -13,9 +14,10 @@ import pytest
 from werkzeug import Response
 
 from refbook import links
-from refbook.links import Checker, Options, Target
+from refbook.links import Checker, Options, Target, transport
 
 from .conftest import REPO
+from .servers import nobody_knocks
 
 FAST = dict(timeout=1.0, connect_timeout=1.0, retries=1, backoff=0.05, max_retry_after=2.0,
             allow_private=True, user_agent="refbook-test")
@@ -143,54 +145,6 @@ def test_huge_body_is_not_downloaded(httpserver):
     assert sent["bytes"] < 64 << 20  # at most what the socket buffers took
 
 
-@pytest.fixture
-def raw_server():
-    """A TCP server on 127.0.0.1 whose behaviour a test chooses: 'silent' never answers,
-    'reset' closes the connection at once, 'trickle' sends a status line and then a header
-    byte every 0.1 s (for 20 s: longer than any timeout a test sets)."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(16)
-    mode = {"kind": "silent"}
-    conns = []
-    stop = threading.Event()
-
-    def serve():
-        sock.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                conn, _ = sock.accept()
-            except OSError:
-                continue
-            if mode["kind"] == "reset":
-                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-                conn.close()
-            elif mode["kind"] == "trickle":
-                conns.append(conn)
-                threading.Thread(target=trickle, args=(conn,), daemon=True).start()
-            else:
-                conns.append(conn)
-
-    def trickle(conn):
-        try:
-            conn.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
-            for _ in range(200):
-                if stop.wait(0.1):
-                    return
-                conn.sendall(b"z")
-        except OSError:
-            pass
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield sock.getsockname()[1], mode
-    stop.set()
-    thread.join()
-    for c in conns:
-        c.close()
-    sock.close()
-
-
 def test_server_that_never_answers_times_out(raw_server):
     port, mode = raw_server
     start = time.monotonic()
@@ -231,8 +185,8 @@ def test_private_addresses_are_refused_unless_allowed(httpserver, monkeypatch):
 def test_redirect_to_a_private_address_is_refused(httpserver, monkeypatch):
     # No public address exists in a test: let the loopback address count as public, so
     # that the redirect target (the cloud metadata address, link-local) is what is refused.
-    real = links._private_ip
-    monkeypatch.setattr(links, "_private_ip",
+    real = transport._private_ip
+    monkeypatch.setattr(transport, "_private_ip",
                         lambda ip: ip not in ("127.0.0.1", "::1") and real(ip))
     httpserver.expect_request("/r").respond_with_data(
         "", 302, headers={"Location": "http://169.254.169.254/latest/meta-data/"})
@@ -246,8 +200,8 @@ def test_the_address_checked_is_the_address_connected_to(httpserver, monkeypatch
     connecting, and the connected peer is what is checked; nothing is sent to a private
     peer.  (A real DNS server cannot be started here: getaddrinfo is replaced, the
     socket boundary.)  127.0.0.2 stands in for the public address."""
-    real_private, real_resolve = links._private_ip, socket.getaddrinfo
-    monkeypatch.setattr(links, "_private_ip", lambda ip: ip != "127.0.0.2" and real_private(ip))
+    real_private, real_resolve = transport._private_ip, socket.getaddrinfo
+    monkeypatch.setattr(transport, "_private_ip", lambda ip: ip != "127.0.0.2" and real_private(ip))
     answers = ["127.0.0.2", "127.0.0.1"]  # first a "public" address, then the private one
     lookups = []
 
@@ -270,36 +224,21 @@ def test_the_address_checked_is_the_address_connected_to(httpserver, monkeypatch
 def test_a_private_address_gets_not_even_a_tcp_handshake(monkeypatch):
     """A name that resolves to a private address is refused before connecting: a .bib in
     a pull request cannot make the CI runner probe its internal network's ports."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    listener.settimeout(0.3)
-    port = listener.getsockname()[1]
     real_resolve = socket.getaddrinfo
     monkeypatch.setattr(socket, "getaddrinfo", lambda host, *a, **kw: real_resolve(
         "127.0.0.1" if host == "intranet.example" else host, *a, **kw))
-    try:
+    with nobody_knocks() as port:
         r = check_url(f"http://intranet.example:{port}/admin", allow_private=False)
         assert r.verdict == "error"
         assert "intranet.example resolves to a private address (127.0.0.1)" in r.message
-        with pytest.raises(TimeoutError):
-            listener.accept()  # nobody knocked
-    finally:
-        listener.close()
 
 
 
-def test_through_a_proxy_a_private_name_is_refused_before_the_proxy_sees_it(httpserver,
-                                                                            monkeypatch):
+def test_through_a_proxy_a_private_name_is_refused_before_the_proxy_sees_it(
+        httpserver, proxy_to_intranet):
     """The proxy resolves names itself, so the name is checked before the request: for
     URLs and for the DOI resolver alike."""
     httpserver.expect_request("/").respond_with_data("", 200)
-    monkeypatch.setenv("HTTP_PROXY", httpserver.url_for("/").rstrip("/"))
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
-    real_resolve = socket.getaddrinfo
-    monkeypatch.setattr(socket, "getaddrinfo", lambda host, *a, **kw: real_resolve(
-        "127.0.0.1" if host == "intranet.example" else host, *a, **kw))
     r = check_url("http://intranet.example/admin", allow_private=False)
     assert r.verdict == "error" and "intranet.example resolves to a private address" in r.message
     opts = Options(**{**FAST, "allow_private": False, "doi_resolver": "http://intranet.example"})
@@ -628,3 +567,165 @@ def test_user_agent_names_refbook_and_mailto(cli, httpserver, tmp_path):
     cli("check", "--allow-private", "--no-cache", "--bib", str(bib), cwd=tmp_path)
     ua = httpserver.log[0][0].headers["User-Agent"]
     assert ua.startswith("refbook/") and "mailto:me@example.org" in ua
+
+
+# -- typed verdicts: CI meaning from the enum, never from a message's wording --------------
+
+# docs/check.md's table: which verdicts fail the run, without and with --strict
+CI_MEANING = {"ok": (False, False), "redirected": (False, False), "broken": (True, True),
+              "mismatch": (True, True), "blocked": (False, True), "timeout": (False, True),
+              "rate-limited": (False, True), "error": (False, True),
+              "excluded": (False, False)}
+ONE_EACH = ("@misc{d, title={D}, doi={10.1000/x}}\n"
+            "@online{u, title={U}, year={2020}, url={https://example.org/u}}\n")
+
+
+@pytest.mark.parametrize("strict", [False, True])
+@pytest.mark.parametrize("verdict", list(links.Verdict))
+def test_rewording_a_message_cannot_change_the_exit_code(cli, tmp_path, monkeypatch, verdict,
+                                                         strict):
+    """Before: the exit code came from message prefixes ("not a DOI", "white space"…), so
+    rewording a message in links.py changed what fails CI."""
+    monkeypatch.setattr(Checker, "check", lambda self, target, entry: links.Result(
+        target, verdict, "a message nobody has written before"))
+    bib = tmp_path / "v.bib"
+    bib.write_text(ONE_EACH)
+    args = ["check", "--offline", "--bib", str(bib), *(["--strict"] if strict else [])]
+    out = cli(*args, "--json")
+    assert out.exit_code == int(CI_MEANING[verdict][strict])
+    assert [r["verdict"] for r in json.loads(out.stdout)["results"]] == [verdict.value] * 2
+    for fmt in ("plain", "github", "sarif", "junit", "markdown"):
+        assert cli(*args, "--format", fmt).exit_code == out.exit_code
+
+
+@pytest.mark.parametrize("kind", ["doi", "url"])
+def test_a_malformed_target_fails_whatever_its_message_says(cli, tmp_path, monkeypatch, kind):
+    monkeypatch.setattr(Checker, "check", lambda self, target, entry: links.Result(
+        target, links.Verdict.ERROR, "reworded", malformed=True))
+    bib = tmp_path / "v.bib"
+    bib.write_text(ONE_EACH)
+    out = cli("check", "--offline", "--format", "sarif", f"--{kind}s-only", "--bib", str(bib))
+    assert out.exit_code == 1
+    result, = json.loads(out.stdout)["runs"][0]["results"]
+    assert (result["ruleId"], result["level"]) == (f"{kind}-syntax", "error")
+
+
+def test_every_verdict_has_its_ci_meaning_rule_and_colour():
+    from refbook.output.check import COLOURS, RULES
+
+    assert {v.value for v in links.Verdict} == set(CI_MEANING)
+    for verdict in links.Verdict:
+        assert (verdict.fails(), verdict.fails(strict=True)) == CI_MEANING[verdict]
+        assert verdict in COLOURS
+        for kind in ("doi", "url"):
+            result = links.Result(Target("k", kind, "x", 1), verdict, "")
+            assert result.rule is None if verdict is links.Verdict.OK else result.rule in RULES
+            assert links.Result(Target("k", kind, "x", 1), verdict, "",
+                                malformed=True).rule in RULES
+    assert [v.value for v in sorted(links.Verdict, key=lambda v: v.order)][:3] == \
+        ["broken", "mismatch", "error"]  # the table shows problems first
+
+
+def test_malformed_ipv6_url_is_a_syntax_error_not_a_traceback(cli, tmp_path):
+    """Before: `check --offline` crashed on urlsplit's ValueError."""
+    bib = tmp_path / "v6.bib"
+    bib.write_text("@misc{a, title={A}, url={http://[::1/x}}\n")
+    out = cli("check", "--offline", "--bib", str(bib))
+    assert out.exit_code == 1
+    assert "[url-syntax] a: url http://[::1/x: not an http(s) URL" in out.stdout
+
+
+# -- check.exclude and --exclude ------------------------------------------------------------
+
+EXCLUDING = ("@misc{skip, title={S}, url={https://intranet.example/wiki}}\n"
+             "@misc{keep, title={K}, url={https://example.org/page}}\n"
+             "@misc{dat, title={D}, doi={10.5555/bad.}}\n"
+             "@misc{byurl, title={B}, doi={10.1234/ok}}\n")
+
+
+def test_excluded_targets_are_reported_and_never_fail(cli, tmp_path):
+    """Before: the check.exclude setting existed, and nothing read it."""
+    bib = tmp_path / "x.bib"
+    bib.write_text(EXCLUDING)
+    args = ["check", "--offline", "--exclude", r"intranet\.example", "--exclude",
+            r"^10\.5555/", "--exclude", r"doi\.org/10\.1234/", "--bib", str(bib)]
+    out = cli(*args, "--json")
+    assert out.exit_code == 0, out.stdout  # 10.5555/bad. is malformed, but excluded
+    data = json.loads(out.stdout)
+    verdicts = {r["key"]: r["verdict"] for r in data["results"]}
+    assert verdicts == {"skip": "excluded", "keep": "ok", "dat": "excluded",
+                        "byurl": "excluded"}
+    assert data["summary"]["excluded"] == 3
+    skip = next(r for r in data["results"] if r["key"] == "skip")
+    assert skip["message"] == r"not checked: matches the exclude pattern intranet\.example"
+    plain = cli(*args).stdout
+    assert f"{bib}:1: info: [excluded] skip: url https://intranet.example/wiki: not checked" \
+        in plain
+    assert "::notice file=" in cli(*args, "--format", "github").stdout
+    sarif = json.loads(cli(*args, "--format", "sarif").stdout)["runs"][0]
+    assert {(r["ruleId"], r["level"]) for r in sarif["results"]} == {("excluded", "note")}
+    assert "excluded" in {r["id"] for r in sarif["tool"]["driver"]["rules"]}
+    junit = ET.fromstring(cli(*args, "--format", "junit").stdout)
+    assert junit.get("failures") == "0"
+    assert "skip [excluded]" in {tc.get("name") for tc in junit.iter("testcase")}
+    assert "| `excluded` |" in cli(*args, "--format", "markdown").stdout
+    assert "excluded" in cli(*args, "--format", "table").stdout
+
+
+def test_excluded_urls_are_never_requested(cli, tmp_path, httpserver):
+    httpserver.expect_request("/keep").respond_with_data("", 200)
+    httpserver.expect_request("/skip").respond_with_data("", 404)
+    bib = tmp_path / "x.bib"
+    bib.write_text(f"@misc{{a, title={{A}}, url={{{httpserver.url_for('/keep')}}}}}\n"
+                   f"@misc{{b, title={{B}}, url={{{httpserver.url_for('/skip')}}}}}\n")
+    (tmp_path / "refbook.toml").write_text("[check]\nexclude = ['/skip$']\n")
+    out = cli("check", "--allow-private", "--no-cache", "--json", "--bib", str(bib),
+              cwd=tmp_path)
+    assert out.exit_code == 0
+    assert [r["verdict"] for r in json.loads(out.stdout)["results"]] == ["ok", "excluded"]
+    assert [req.path for req, _ in httpserver.log] == ["/keep"]
+
+
+def test_a_bad_exclude_pattern_is_a_one_line_error(cli, tmp_path):
+    bib = tmp_path / "x.bib"
+    bib.write_text(EXCLUDING)
+    out = cli("check", "--offline", "--exclude", "(", "--bib", str(bib))
+    assert out.exit_code == 2
+    assert "--exclude: not a regular expression: '('" in out.stderr
+    (tmp_path / "refbook.toml").write_text("[check]\nexclude = ['[a-']\n")
+    out = cli("check", "--offline", "--bib", str(bib), cwd=tmp_path)
+    assert out.exit_code == 4 and len(out.stderr.strip().splitlines()) == 1
+    assert f"{tmp_path / 'refbook.toml'}: error: setting 'check.exclude': not a regular " \
+           "expression: '[a-'" in out.stderr
+
+
+def test_check_defaults_and_help_come_from_the_settings():
+    from click.testing import CliRunner
+
+    from refbook.commands.check import command
+    from refbook.config import SETTINGS
+
+    assert Options().concurrency == SETTINGS["check.concurrency"].default
+    assert Options().timeout == SETTINGS["check.timeout"].default
+    assert Options().doi_resolver == SETTINGS["check.doi_resolver"].default
+    text = CliRunner().invoke(command, ["--help"]).output
+    assert f"Requests at once ({SETTINGS['check.concurrency'].default})" in text
+    assert f"({SETTINGS['check.max_age'].default})" in text
+
+
+def test_check_never_imports_requests(httpserver, tmp_path):
+    """check makes its requests through the transport's urllib3 face: requests (and the
+    ~50 ms it costs to import) is for `add`'s one-off fetches only."""
+    import subprocess
+    import sys
+
+    httpserver.expect_request("/ok").respond_with_data("", 200)
+    bib = tmp_path / "one.bib"
+    bib.write_text(f"@misc{{a, title={{A}}, url={{{httpserver.url_for('/ok')}}}}}\n")
+    script = ("import sys\nfrom refbook.cli import run\n"
+              f"code = run(['check', '--allow-private', '--no-cache', '--bib', {str(bib)!r}])\n"
+              "print(code, 'requests' in sys.modules, 'urllib3' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         cwd=tmp_path, env={**os.environ, "REFBOOK_CACHE_DIR": str(tmp_path)})
+    assert out.stdout.split()[-3:] == ["0", "False", "True"], out.stderr
+    assert len(httpserver.log) == 1

@@ -14,7 +14,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,80 +22,10 @@ import pytest
 from refbook.links import Checker, Options, Target
 
 from .conftest import REPO
+from .servers import KeepAliveServer
 
 FAST = dict(timeout=2.0, connect_timeout=2.0, retries=0, backoff=0.05, allow_private=True,
             user_agent="refbook-test")
-OK = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
-
-
-class KeepAliveServer:
-    """HTTP/1.1 on 127.0.0.1, one thread per connection, keep-alive by default.
-
-    ``mode`` says what happens to a connection's second request: "close" (the server
-    closes it, as one does with an idle keep-alive connection whose timeout fires as a
-    request arrives), "reset" (an RST), or "serve".  A path ``/reset`` is always reset."""
-
-    def __init__(self, mode: str) -> None:
-        self.mode = mode
-        self.connections = 0
-        self.requests: list[str] = []
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def _accept(self) -> None:
-        self.sock.settimeout(0.1)
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            with self._lock:
-                self.connections += 1
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    @staticmethod
-    def _reset(conn: socket.socket) -> None:
-        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-        conn.close()
-
-    def _serve(self, conn: socket.socket) -> None:
-        conn.settimeout(5)
-        served = 0
-        buffer = b""
-        try:
-            while True:
-                while b"\r\n\r\n" not in buffer:
-                    chunk = conn.recv(4096)
-                    if not chunk:
-                        conn.close()
-                        return
-                    buffer += chunk
-                head, buffer = buffer.split(b"\r\n\r\n", 1)
-                path = head.split(b" ")[1].decode()
-                with self._lock:
-                    self.requests.append(path)
-                if path == "/reset" or (served and self.mode == "reset"):
-                    self._reset(conn)
-                    return
-                if served and self.mode == "close":
-                    conn.close()
-                    return
-                conn.sendall(OK)
-                served += 1
-        except OSError:
-            conn.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self.sock.close()
 
 
 @pytest.fixture

@@ -168,7 +168,7 @@ def resolver(httpserver):
 
 def test_add_by_doi_appends_one_entry_in_the_files_style(cli, tmp_bib, resolver):
     before = tmp_bib.read_text()
-    out = cli("add", "--doi", "https://doi.org/10.5555/border.2021", "--bib", str(tmp_bib),
+    out = cli("add", "--allow-private", "--doi", "https://doi.org/10.5555/border.2021", "--bib", str(tmp_bib),
               env=resolver)
     assert out.exit_code == 0, out.stderr
     assert out.stdout.strip() == "schroder2021border"
@@ -184,13 +184,13 @@ def test_add_by_doi_appends_one_entry_in_the_files_style(cli, tmp_bib, resolver)
 
 
 def test_add_same_doi_again_is_a_duplicate(cli, tmp_bib, resolver):
-    cli("add", "--doi", "10.5555/border.2021", "--bib", str(tmp_bib), env=resolver)
+    cli("add", "--allow-private", "--doi", "10.5555/border.2021", "--bib", str(tmp_bib), env=resolver)
     before = tmp_bib.read_bytes()
-    again = cli("add", "--doi", "doi:10.5555/BORDER.2021", "--bib", str(tmp_bib), env=resolver)
+    again = cli("add", "--allow-private", "--doi", "doi:10.5555/BORDER.2021", "--bib", str(tmp_bib), env=resolver)
     assert again.exit_code == 1
     assert "likely duplicate of schroder2021border: same DOI 10.5555/border.2021" in again.stderr
     assert tmp_bib.read_bytes() == before
-    forced = cli("add", "--doi", "10.5555/border.2021", "--force", "--bib", str(tmp_bib),
+    forced = cli("add", "--allow-private", "--doi", "10.5555/border.2021", "--force", "--bib", str(tmp_bib),
                  env=resolver)
     assert forced.stdout.strip() == "schroder2021bordera"
 
@@ -199,7 +199,7 @@ def test_add_merge_fills_missing_fields(cli, tmp_path, resolver):
     bib = tmp_path / "m.bib"
     bib.write_text("@article{mine,\n  title = {Border Trade in {TTP} Areas},\n  year = {2021},\n"
                    "  doi = {10.5555/border.2021},\n}\n")
-    out = cli("add", "--doi", "10.5555/border.2021", "--merge", "--bib", str(bib), env=resolver)
+    out = cli("add", "--allow-private", "--doi", "10.5555/border.2021", "--merge", "--bib", str(bib), env=resolver)
     assert out.exit_code == 0 and "merged into mine" in out.stderr
     e = refbook.load(bib)["mine"]
     assert e["journal"] == "Journal of Border Studies" and e["title"] == "Border Trade in {TTP} Areas"
@@ -211,7 +211,7 @@ def test_add_merge_fills_missing_fields(cli, tmp_path, resolver):
 ])
 def test_add_doi_errors_leave_the_file_untouched(cli, tmp_bib, resolver, doi, code, message):
     before = tmp_bib.read_bytes()
-    out = cli("add", "--doi", doi, "--bib", str(tmp_bib), env=resolver)
+    out = cli("add", "--allow-private", "--doi", doi, "--bib", str(tmp_bib), env=resolver)
     assert out.exit_code == code and message in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
     assert tmp_bib.read_bytes() == before
@@ -221,10 +221,10 @@ def test_add_doi_timeout(cli, tmp_bib, resolver, monkeypatch):
     import refbook.importers as imp
 
     real = imp.fetch_doi
-    monkeypatch.setattr(imp, "fetch_doi", lambda doi, resolver, **kw: real(doi, resolver,
-                                                                           timeout=0.5))
+    monkeypatch.setattr(imp, "fetch_doi", lambda doi, resolver, **kw: real(
+        doi, resolver, **{**kw, "timeout": 0.5}))
     before = tmp_bib.read_bytes()
-    out = cli("add", "--doi", "10.5555/slow", "--bib", str(tmp_bib), env=resolver)
+    out = cli("add", "--allow-private", "--doi", "10.5555/slow", "--bib", str(tmp_bib), env=resolver)
     assert out.exit_code == 6 and "did not answer" in out.stderr
     assert tmp_bib.read_bytes() == before
 
@@ -232,7 +232,7 @@ def test_add_doi_timeout(cli, tmp_bib, resolver, monkeypatch):
 def test_add_url_reads_meta_tags(cli, tmp_path, resolver, httpserver):
     bib = tmp_path / "u.bib"
     bib.write_text("")
-    out = cli("add", "--url", httpserver.url_for("/page"), "--bib", str(bib))
+    out = cli("add", "--allow-private", "--url", httpserver.url_for("/page"), "--bib", str(bib))
     assert out.exit_code == 0, out.stderr
     e = refbook.load(bib)[out.stdout.strip()]
     assert e.type == "online" and e.title == "Pakistan Seeks US Help"

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 import refbook
-from refbook.manuscript import cited_keys, find_citations
+from refbook.manuscript import CitationStatus, cited_keys, find_citations
 
 from .conftest import FIXTURES, REPO
 
@@ -218,3 +220,23 @@ def test_render_json(cli, tmp_path):
     report = json.loads(failed.stdout)
     assert report["rendered"] is False and "text" not in report
     assert [p["text"] for p in report["problems"]] == ["[@nobody2020]"]
+
+
+@pytest.mark.parametrize("status", list(CitationStatus))
+def test_cite_check_exit_code_comes_from_the_status_not_its_message(cli, monkeypatch, status):
+    """Statuses are an enum carrying their rule and CI meaning: rewording a message cannot
+    change what fails.  Before: the exit code compared with the literal "matched"."""
+    from refbook.manuscript import Matcher
+
+    def match(self, c):
+        c.status, c.message = status, "worded like nothing before"
+        return c
+
+    monkeypatch.setattr(Matcher, "match", match)
+    out = cli("cite-check", str(M / "essay.md"), "--bib", REFS, "--format", "sarif")
+    assert out.exit_code == (0 if status is CitationStatus.MATCHED else 1)
+    rules = {r["ruleId"] for r in json.loads(out.stdout)["runs"][0]["results"]}
+    assert rules == ({status.rule} if status.rule else set())
+    data = json.loads(cli("cite-check", str(M / "essay.md"), "--bib", REFS, "--json").stdout)
+    assert list(data["summary"]) == ["matched", "ambiguous", "year-mismatch", "missing"]
+    assert {c["status"] for c in data["citations"]} == {status.value}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from ..config import SETTINGS
+from ..errors import EXIT_FINDINGS, EXIT_OK
 from ._common import (
     bib_encoding,
     bib_path,
@@ -22,6 +24,8 @@ from ._common import (
                    "'-' reads DOIs from stdin.")
 @click.option("--url", "urls", multiple=True, metavar="URL",
               help="Add a web page from its citation/Dublin Core/Open Graph meta tags.")
+@click.option("--allow-private", is_flag=True,
+              help=SETTINGS["add.allow_private"].help)
 @click.option("--from", "fmt", type=click.Choice(["bibtex", "biblatex", "ris", "csl-json"]),
               help="Input format of FILE or stdin (default: detected).")
 @click.option("--force", is_flag=True,
@@ -35,8 +39,8 @@ from ._common import (
 @input_encoding_option("FILE and stdin")
 @json_option
 @bib_path_option
-def command(sources, dois, urls, fmt, force, merge_into, dry_run, annotation, keywords,
-            edit_first, as_json, encoding) -> int:
+def command(sources, dois, urls, allow_private, fmt, force, merge_into, dry_run, annotation,
+            keywords, edit_first, as_json, encoding) -> int:
     """Add references from DOIs, web pages, or BibTeX/BibLaTeX/RIS/CSL-JSON files
     (SOURCES: files, or - for stdin).
 
@@ -49,16 +53,15 @@ def command(sources, dois, urls, fmt, force, merge_into, dry_run, annotation, ke
     import shlex
     import sys
 
-    from .. import __version__, importers
+    from .. import importers
     from ..edits import AddReport, add, diff, known_dois
     from ..errors import UsageError
-    from ..model import normalize_doi
+    from ..identifiers import normalize_doi
     from ..output import JSON, choose_mode, emit_document, warn
     from ..output.edits import render_edit
     from ..store import BibFile, editing
 
     cfg = get_config()
-    ua = f"refbook/{__version__} (+https://github.com/refbook/refbook)"
     path = bib_path()
     if path != "-" and not os.path.exists(path):
         from ..errors import InputError
@@ -73,11 +76,18 @@ def command(sources, dois, urls, fmt, force, merge_into, dry_run, annotation, ke
     if doi_list and not (force or merge_into):
         # a DOI already in the file is reported without asking the network (works offline)
         doi_list, known = known_dois(BibFile.read(path), [normalize_doi(d) for d in doi_list])
-    for d in doi_list:
-        drafts.append(importers.fetch_doi(normalize_doi(d), cfg["check.doi_resolver"],
-                                          user_agent=ua))
-    for u in urls:
-        drafts.append(importers.fetch_url(u, user_agent=ua))
+    if doi_list or urls:  # one session: its connections are kept alive between fetches
+        from ..links.session import open_session
+        from ..links.transport import user_agent
+
+        net = dict(allow_private=allow_private or cfg["add.allow_private"],
+                   user_agent=user_agent(cfg["check.mailto"]))
+        session = open_session(allow_private=net["allow_private"], agent=net["user_agent"])
+        for d in doi_list:
+            drafts.append(importers.fetch_doi(normalize_doi(d), cfg["check.doi_resolver"],
+                                              session=session, **net))
+        for u in urls:
+            drafts.append(importers.fetch_url(u, session=session, **net))
     for src in sources:
         if src == "-":
             from ..encoding import check_name, decode
@@ -124,7 +134,8 @@ def command(sources, dois, urls, fmt, force, merge_into, dry_run, annotation, ke
                 extra=extra)
     if dry_run and patch and mode != JSON:
         emit_document(patch)  # a diff: exact when piped, like the file it would write
-    return 1 if report.skipped and not report.added and not report.merged else 0
+    return EXIT_FINDINGS if report.skipped and not report.added and not report.merged \
+        else EXIT_OK
 
 
 def _edited(draft):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..errors import EXIT_FINDINGS, EXIT_OK
 from ._common import (
     bib_path_option,
     get_config,
@@ -60,7 +61,7 @@ def command(manuscripts, syntax, uncited, ignore, fail_on, fmt, as_json, encodin
     fmt = "json" if as_json else fmt or ("table" if choose_mode(False) == "rich" else "plain")
     report_uncited = uncited or fail_on == "uncited"
     render(result, fmt, lib.path, uncited=report_uncited)
-    bad = any(c.status != "matched" for c in result.citations)
+    bad = any(c.status is None or c.status.fails for c in result.citations)
     if fail_on == "uncited" and result.uncited:
         bad = True
-    return 1 if bad else 0
+    return EXIT_FINDINGS if bad else EXIT_OK

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..findings import Severity
 from ._common import (
     bib_encoding,
     bib_option,
@@ -26,7 +27,7 @@ FORMATS = ("table", "plain", "json", "github", "sarif", "junit")
 @click.option("--format", "fmt", type=click.Choice(FORMATS),
               help="Output format (default: table on a terminal, plain otherwise).")
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]),
+@click.option("--fail-on", type=click.Choice([s.value for s in Severity]),
               help="Lowest severity that makes the exit code 1 (default: lint.fail_on, error).")
 @click.option("--fix", is_flag=True, help="Apply the safe fixes to the file (minimal diff).")
 @click.option("--dry-run", is_flag=True, help="With --fix: print the diff, write nothing.")

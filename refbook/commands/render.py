@@ -42,7 +42,7 @@ def command(essay, style, to, output, annotated, heading, allow_missing, as_json
 
     from ..encoding import check_name
     from ..export import render_document
-    from ..manuscript import check_manuscripts
+    from ..manuscript import MATCHED, check_manuscripts
     from ..output.manuscript import render as render_report
 
     if to == "docx" and not output:
@@ -65,12 +65,12 @@ def command(essay, style, to, output, annotated, heading, allow_missing, as_json
     report = {"essay": essay, "to": to, "style": style or cfg["export.style"],
               "output": output, "rendered": False,
               "cited": sorted({k for c in keyed for k in c.matched}),
-              "problems": [c.to_dict() for c in keyed if c.status != "matched"]}
+              "problems": [c.to_dict() for c in keyed if c.status is not MATCHED]}
     if not allow_missing and report["problems"] and json_mode:
         emit_json(report)
         return 1
     if not allow_missing and report["problems"]:
-        result.citations = [c for c in keyed if c.status != "matched"]
+        result.citations = [c for c in keyed if c.status is not MATCHED]
         old = sys.stdout  # the report goes to stderr: stdout is for the document
         sys.stdout = sys.stderr
         try:

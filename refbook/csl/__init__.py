@@ -36,6 +36,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..identifiers import strip_doi_prefix
 from ..latex import to_text
 from .dates import a_date, parse_date  # noqa: F401  (parse_date: public here too)
 from .languages import LANGUAGES, is_english, language  # noqa: F401  (public here too)
@@ -50,7 +51,6 @@ if TYPE_CHECKING:
 # dates.  This module puts an item together from them and gives items unique ids.
 
 _NOTE_VARIABLE = re.compile(r"^(\s*)(\{|[^\s:<>]+)(\s*:)")
-_DOI_RESOLVER = re.compile(r"^\s*(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
 _EPRINT_URLS = {"arxiv": "https://arxiv.org/abs/", "jstor": "https://www.jstor.org/stable/",
                 "pubmed": "https://www.ncbi.nlm.nih.gov/pubmed/",
                 "googlebooks": "https://books.google.com?id="}
@@ -181,7 +181,7 @@ def _identifiers_and_links(entry: Entry, item: dict[str, Any]) -> None:
     """DOI, URL (or the eprint's URL), arXiv number and publisher."""
     if entry.get("doi"):
         # the resolver is not part of the DOI (styles add their own); its case is kept
-        item["DOI"] = _DOI_RESOLVER.sub("", to_text(entry["doi"])).strip()
+        item["DOI"] = strip_doi_prefix(to_text(entry["doi"]))
     kind, eprint, eprint_class = _eprint(entry)
     if entry.url:
         item["URL"] = entry.url

@@ -3,9 +3,12 @@ terminal; one line per problem when piped; JSON, JUnit, GitHub, Markdown and SAR
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
-from ..findings import Finding
+from ..findings import Finding, Severity
+from ..identifiers import redact
+from ..links.verdicts import Result, Verdict
 from . import cell, console, emit_json
 
 RULES = {
@@ -20,42 +23,30 @@ RULES = {
     "doi-syntax": "The DOI is malformed.",
     "url-syntax": "The URL is malformed.",
     "check-error": "The check failed for another reason.",
+    "excluded": "Not checked: matches an exclude pattern (--exclude, check.exclude).",
 }
 
 
-def _rule(r) -> str:
-    kind = r.target.kind
-    if r.verdict == "broken":
-        return f"broken-{kind}"
-    if r.verdict == "mismatch":
-        return "doi-mismatch"
-    if r.verdict == "error" and r.message.startswith(("not a DOI", "DOI ends", "doi field")):
-        return "doi-syntax"
-    if r.verdict == "error" and r.message.startswith(("not an http", "white space")):
-        return "url-syntax"
-    return {"error": "check-error"}.get(r.verdict, r.verdict)
-
-
-def findings(results, bib: str, failing: set[str]) -> list[Finding]:
-    from ..links import redact
-
+def findings(results: Sequence[Result], bib: str, strict: bool = False) -> list[Finding]:
+    """A finding for each result that is not ``ok`` (severity and rule from its verdict),
+    and a ``doi-metadata`` warning for each field that differs from the DOI's record."""
     out = []
     for r in results:
-        what = f"{r.target.kind} {redact(' '.join(r.target.value.split()))}"
-        if r.verdict not in ("ok",):
-            rule = _rule(r)
-            severity = "error" if r.verdict in failing or rule.endswith("-syntax") else "warning"
+        rule = r.rule
+        if rule is not None:
+            what = f"{r.target.kind} {redact(' '.join(r.target.value.split()))}"
             message = r.message if r.message.startswith(("url ", "DOI ")) else f"{what}: {r.message}"
             message = " ".join(message.split())  # one line, whatever the URL held
-            out.append(Finding(bib, r.target.line, severity, rule, message, r.target.key))
+            out.append(Finding(bib, r.target.line, r.severity(strict), rule, message,
+                               r.target.key))
         for w in r.warnings:
-            out.append(Finding(bib, r.target.line, "warning", "doi-metadata",
+            out.append(Finding(bib, r.target.line, Severity.WARNING, "doi-metadata",
                                f"doi {r.target.value}: {w}", r.target.key))
     return out
 
 
 @contextmanager
-def progress_bar(total: int):
+def progress_bar(total: int) -> Iterator[Callable[[Result], None]]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     with Progress("[bold]checking", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -64,37 +55,33 @@ def progress_bar(total: int):
         yield lambda _result: progress.advance(task)
 
 
-def render(results, fmt: str, bib: str, failing: set[str]) -> None:
+COLOURS = {Verdict.OK: "green", Verdict.REDIRECTED: "yellow", Verdict.BROKEN: "red",
+           Verdict.MISMATCH: "red", Verdict.BLOCKED: "magenta", Verdict.TIMEOUT: "magenta",
+           Verdict.RATE_LIMITED: "magenta", Verdict.ERROR: "red", Verdict.EXCLUDED: "dim"}
+
+
+def render(results: Sequence[Result], fmt: str, bib: str, strict: bool = False) -> None:
     from .findings import render as render_findings
 
-    problems = findings(results, bib, failing)
+    problems = findings(results, bib, strict)
     if fmt == "json":
-        counts = {v: sum(r.verdict == v for r in results) for v in
-                  ("ok", "redirected", "broken", "mismatch", "blocked", "timeout",
-                   "rate-limited", "error")}
+        counts = {v.value: sum(r.verdict is v for r in results) for v in Verdict}
         emit_json({"results": [r.to_dict() for r in results], "summary": counts,
                    "findings": [f.to_dict() for f in problems]})
         return
     if fmt == "table":
         from rich.table import Table
 
-        from ..links import redact
-
-        colours = {"ok": "green", "redirected": "yellow", "broken": "red", "mismatch": "red",
-                   "blocked": "magenta", "timeout": "magenta", "rate-limited": "magenta",
-                   "error": "red"}
         table = Table(header_style="bold", title=f"refbook check: {len(results)} checked")
         for col in ("verdict", "key", "line", "kind", "target", "detail"):
             table.add_column(col, overflow="fold")
-        order = {v: i for i, v in enumerate(("broken", "mismatch", "error", "redirected",
-                                             "blocked", "timeout", "rate-limited", "ok"))}
-        for r in sorted(results, key=lambda r: (order[r.verdict], r.target.line)):
+        for r in sorted(results, key=lambda r: (r.verdict.order, r.target.line)):
             detail = r.message + ("".join(f"\n{w}" for w in r.warnings))
-            table.add_row(cell(r.verdict, colours[r.verdict]), cell(r.target.key),
+            table.add_row(cell(r.verdict, COLOURS[r.verdict]), cell(r.target.key),
                           cell(r.target.line), cell(r.target.kind),
                           cell(redact(r.target.value)), cell(detail))
         console().print(table)
         return
     passed = [f"{r.target.key} {r.target.kind}" for r in results
-              if r.verdict == "ok" and not r.warnings]
+              if r.verdict is Verdict.OK and not r.warnings]
     render_findings(problems, fmt, tool="refbook check", rules=RULES, passed=passed)

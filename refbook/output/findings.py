@@ -17,16 +17,18 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ..findings import Finding
+from .. import PROJECT_URL
+from ..findings import Finding, Severity
 from . import cell, json_text, visible
 
 FORMATS = ("table", "plain", "json", "github", "sarif", "junit", "markdown")
-PROJECT_URL = "https://github.com/refbook/refbook"
+GITHUB_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+SARIF_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
 def summary(findings: Sequence[Finding]) -> dict[str, int]:
     counts = Counter(f.severity for f in findings)
-    return {s: counts.get(s, 0) for s in ("error", "warning", "info")}
+    return {s.value: counts.get(s, 0) for s in Severity}
 
 
 def render(findings: Sequence[Finding], fmt: str, *, tool: str = "refbook",
@@ -64,7 +66,7 @@ def _table(findings: Sequence[Finding], tool: str) -> None:
 
     from . import console
 
-    colours = {"error": "red", "warning": "yellow", "info": "cyan"}
+    colours = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
     table = Table(header_style="bold", title=f"{tool}: {len(findings)} finding(s)")
     for col in ("location", "severity", "rule", "key", "message"):
         table.add_column(col, overflow="fold")
@@ -85,7 +87,7 @@ def _escape_prop(s: str) -> str:
 
 
 def github_line(f: Finding) -> str:
-    level = {"error": "error", "warning": "warning"}.get(f.severity, "notice")
+    level = GITHUB_LEVELS[f.severity]
     props = [f"file={_escape_prop(f.path)}"]
     if f.line is not None:
         props.append(f"line={f.line}")
@@ -115,7 +117,7 @@ def sarif(findings: Sequence[Finding], *, tool: str = "refbook",
         results.append({
             "ruleId": f.rule,
             "ruleIndex": rule_ids.index(f.rule),
-            "level": {"error": "error", "warning": "warning"}.get(f.severity, "note"),
+            "level": SARIF_LEVELS[f.severity],
             "message": {"text": text},
             "locations": [{"physicalLocation": location}],
         })
@@ -152,12 +154,12 @@ def junit(findings: Sequence[Finding], *, tool: str = "refbook", passed: Iterabl
         return _quoteattr(_xml_text(s))
 
     passed = list(passed)
-    failures = [f for f in findings if f.severity == "error"]
+    failures = [f for f in findings if f.severity is Severity.ERROR]
     cases = []
     for f in findings:
         name = f"{f.key or f.path} [{f.rule}]"
         body = escape(_xml_text(f.line_text()))
-        if f.severity == "error":
+        if f.severity is Severity.ERROR:
             inner = f"<failure message={quoteattr(f.message)} type={quoteattr(f.rule)}>{body}</failure>"
         else:
             inner = f"<system-out>{body}</system-out>"

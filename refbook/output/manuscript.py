@@ -3,7 +3,8 @@ citation on a terminal, and the documented JSON schema."""
 
 from __future__ import annotations
 
-from ..findings import Finding
+from ..findings import Finding, Severity
+from ..manuscript import CheckResult, CitationStatus
 from . import RICH, emit_json, emit_table
 
 RULES = {
@@ -12,23 +13,22 @@ RULES = {
     "ambiguous-citation": "A citation matches several entries.",
     "uncited-entry": "An entry of the bibliography is never cited.",
 }
-_RULE = {"missing": "missing-citation", "year-mismatch": "year-mismatch",
-         "ambiguous": "ambiguous-citation"}
 
 
-def findings(result, bib_name: str, *, uncited: bool) -> list[Finding]:
+def findings(result: CheckResult, bib_name: str, *, uncited: bool) -> list[Finding]:
     out = []
     for c in result.citations:
-        if c.status in _RULE:
-            out.append(Finding(c.path, c.line, "error", _RULE[c.status], c.message or "no entry",
-                               c.text, c.column))
+        if c.status is not None and c.status.rule is not None:
+            out.append(Finding(c.path, c.line, Severity.ERROR, c.status.rule,
+                               c.message or "no entry", c.text, c.column))
     if uncited:
         for key in result.uncited:
-            out.append(Finding(bib_name, None, "warning", "uncited-entry", "never cited", key))
+            out.append(Finding(bib_name, None, Severity.WARNING, "uncited-entry", "never cited",
+                               key))
     return out
 
 
-def render(result, fmt: str, bib_name: str, *, uncited: bool) -> None:
+def render(result: CheckResult, fmt: str, bib_name: str, *, uncited: bool) -> None:
     from .findings import render as render_findings
 
     problems = findings(result, bib_name, uncited=uncited)
@@ -36,8 +36,8 @@ def render(result, fmt: str, bib_name: str, *, uncited: bool) -> None:
         emit_json({
             "citations": [c.to_dict() for c in result.citations],
             "uncited": result.uncited,
-            "summary": {status: sum(c.status == status for c in result.citations)
-                        for status in ("matched", "ambiguous", "year-mismatch", "missing")},
+            "summary": {status.value: sum(c.status is status for c in result.citations)
+                        for status in CitationStatus},
         })
         return
     if fmt == "table":

@@ -1,0 +1,45 @@
+"""DOI and URL checking that a CI can trust, and refbook's one HTTP transport.
+
+Collect targets (each entry's ``doi`` and ``url`` with their line) -> check them on the
+network with polite limits -> a verdict each:
+
+================  =======================================================================
+``ok``            the DOI exists (Handle API) and its metadata agree; the URL answers 2xx
+``redirected``    the URL answers after a permanent redirect (the new URL is given)
+``broken``        404/410, no such host, connection refused, DOI not found, redirect loop
+``mismatch``      the DOI's registered metadata describe another work (title) -- an
+                  error; field differences (volume, year…) are warnings on an ``ok`` DOI
+``blocked``       bot protection (403 with a challenge marker, 999, a WAF header) or 401
+``timeout``       no answer in time, after retries
+``rate-limited``  429, after honouring Retry-After (bounded)
+``error``         anything else (5xx after retries, refused private address, bad syntax)
+``excluded``      matched an exclude pattern; not checked
+================  =======================================================================
+
+The modules, in the order a check runs:
+
+- ``targets``: ``Target``, ``collect`` (DOIs and URLs of entries), ``Exclusions``;
+- ``checker``: ``Options``, ``Checker`` (workers, URL verdicts, network-down detection);
+- ``doi``: Handle API lookups, Crossref/DataCite records, ``compare``;
+- ``transport``: the guarded HTTP transport every request goes through (private-address
+  guard, deadline, pools, proxies, CA bundle, User-Agent); ``client``: its urllib3 face,
+  for check (per-host gates, retries, stale-connection retry); ``session``: its requests
+  face, for ``add``;
+- ``verdicts``: ``Verdict`` (CI meaning, severity, rule id, order) and ``Result``;
+- ``cache``: ``ResultCache`` and ``parse_age``.
+"""
+
+from __future__ import annotations
+
+from ..identifiers import doi_syntax_error, redact, url_syntax_error
+from .cache import ResultCache, parse_age
+from .checker import Checker, Options, not_checked
+from .doi import Difference, compare
+from .targets import Exclusions, Target, collect
+from .transport import PrivateAddress, TransportError, user_agent
+from .verdicts import FailsWhen, Result, Verdict
+
+__all__ = ["Checker", "Difference", "Exclusions", "FailsWhen", "Options", "PrivateAddress",
+           "Result", "ResultCache", "Target", "TransportError", "Verdict", "collect",
+           "compare", "doi_syntax_error", "not_checked", "parse_age", "redact",
+           "url_syntax_error", "user_agent"]

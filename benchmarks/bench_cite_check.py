@@ -34,7 +34,9 @@ def manuscript(bib: Path, lines: int = 10_000, citations: int = 2_000) -> Path:
         if i % every == 0:
             e = rng.choice(entries)
             names = [p.family for p in e.authors]
-            who = names[0] + (" et al." if len(names) > 2 else f" & {names[1]}" if len(names) == 2 else "")
+            who = names[0] + (
+                " et al." if len(names) > 2 else f" & {names[1]}" if len(names) == 2 else ""
+            )
             text += f" As argued before ({who}, {e.year}), and [@{e.key}]."
         out.append(text)
     path = DATA / "manuscript-10000.md"
@@ -48,8 +50,12 @@ if __name__ == "__main__":
     compile_bytecode()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs (best of 3 runs each)")
     load_t, load_rss = timed([PY, "-c", f"import refbook; refbook.load({str(bib)!r})"], repeat=3)
-    check_t, check_rss = timed([PY, "-m", "refbook", "--bib", str(bib), "cite-check",
-                                str(essay), "--format", "json"], repeat=3)
+    check_t, check_rss = timed(
+        [PY, "-m", "refbook", "--bib", str(bib), "cite-check", str(essay), "--format", "json"],
+        repeat=3,
+    )
     print(f"  bare load (10k entries)        {load_t:6.2f} s  {load_rss:5.0f} MiB")
-    print(f"  cite-check (10k lines, 2k+2k)  {check_t:6.2f} s  {check_rss:5.0f} MiB  "
-          f"{check_t / load_t:.2f}x load  {'OK' if check_t <= 2 * load_t else 'MISSED'} (< 2x)")
+    print(
+        f"  cite-check (10k lines, 2k+2k)  {check_t:6.2f} s  {check_rss:5.0f} MiB  "
+        f"{check_t / load_t:.2f}x load  {'OK' if check_t <= 2 * load_t else 'MISSED'} (< 2x)"
+    )

@@ -42,19 +42,19 @@ _TITLE = re.compile(r"(\btitle\s*=\s*[{\"])", re.I)
 
 def generate_dup10(n: int, source: Path = SOURCE) -> Path:
     """N/10 distinct works (see the module doc), each copied 10 times with fresh keys."""
+
     def works(entries: list[str]) -> Iterable[str]:
         for i in range(n // 10):
             variant, base = divmod(i, len(entries))
             work = entries[base]
             if variant:
-                work = KEY.sub(lambda m, v=variant: f"{m.group(1)}{m.group(2)}-v{v}", work,
-                               count=1)
+                work = KEY.sub(lambda m, v=variant: f"{m.group(1)}{m.group(2)}-v{v}", work, count=1)
                 if variant % 2:
-                    work = _YEAR.sub(lambda m, v=variant: f"{m.group(1)}{int(m.group(2)) + v}",
-                                     work, count=1)
+                    work = _YEAR.sub(
+                        lambda m, v=variant: f"{m.group(1)}{int(m.group(2)) + v}", work, count=1
+                    )
                 else:
-                    work = _TITLE.sub(lambda m, v=variant: f"{m.group(1)}Part {v}: ", work,
-                                      count=1)
+                    work = _TITLE.sub(lambda m, v=variant: f"{m.group(1)}Part {v}: ", work, count=1)
             for copy in range(10):
                 yield KEY.sub(lambda m, c=copy: f"{m.group(1)}{m.group(2)}-d{c}", work, count=1)
 
@@ -65,8 +65,14 @@ def run(argv: list[str], timeout: float, env: dict[str, str]) -> tuple[float, fl
     """(wall seconds, peak RSS MiB) of one process; (timeout, None) if it ran too long."""
     t0 = time.perf_counter()
     try:
-        proc = subprocess.run(["/usr/bin/time", "-f", "%M", *argv], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, text=True, timeout=timeout, env=env)
+        proc = subprocess.run(
+            ["/usr/bin/time", "-f", "%M", *argv],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=timeout,
+            env=env,
+        )
     except subprocess.TimeoutExpired:
         return timeout, None
     wall = time.perf_counter() - t0
@@ -79,9 +85,17 @@ def bench(path: Path, timeout: float) -> None:
     env = {**os.environ, "REFBOOK_CACHE_DIR": str(DATA / "cache")}
     load_t, load_rss = run([PY, "-c", f"import refbook; refbook.load({str(path)!r})"], 3600, env)
     t, rss = run([PY, "-m", "refbook", "--bib", str(path), "dedupe", "--json"], timeout, env)
-    groups = subprocess.run([PY, "-m", "refbook", "--bib", str(path), "dedupe", "--json"],
-                            capture_output=True, text=True, env=env,
-                            timeout=timeout * 2).stdout.count('"kind"') if rss else None
+    groups = (
+        subprocess.run(
+            [PY, "-m", "refbook", "--bib", str(path), "dedupe", "--json"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=timeout * 2,
+        ).stdout.count('"kind"')
+        if rss
+        else None
+    )
     entries = sum(1 for line in path.open(encoding="utf-8") if re.match(r"@(?!string)", line, re.I))
     print(f"{path.name}: {entries:,} entries, {path.stat().st_size / 2**20:.0f} MB")
     print(f"  bare refbook.load   {load_t:7.2f} s  {load_rss:5.0f} MiB")
@@ -90,9 +104,11 @@ def bench(path: Path, timeout: float) -> None:
         return
     ok_t = t <= 2 * load_t
     ok_m = rss <= 500
-    print(f"  refbook dedupe      {t:7.2f} s  {rss:5.0f} MiB  {t / load_t:.2f}x load  "
-          f"{groups:,} groups  time {'OK' if ok_t else 'MISSED'} (<= 2x), "
-          f"memory {'OK' if ok_m else 'MISSED'} (<= 500 MiB; load alone {load_rss:.0f})")
+    print(
+        f"  refbook dedupe      {t:7.2f} s  {rss:5.0f} MiB  {t / load_t:.2f}x load  "
+        f"{groups:,} groups  time {'OK' if ok_t else 'MISSED'} (<= 2x), "
+        f"memory {'OK' if ok_m else 'MISSED'} (<= 500 MiB; load alone {load_rss:.0f})"
+    )
 
 
 def main() -> None:

@@ -33,18 +33,27 @@ def main(n: int) -> None:
         env_cache = str(Path(tmp) / "cache")
         os.environ["REFBOOK_CACHE_DIR"] = env_cache
         load_t, load_rss = timed([PY, "-c", f"import refbook; refbook.load({str(bib)!r})"])
-        key = subprocess.run([PY, "-m", "refbook", "--bib", str(bib), "list", "--keys"],
-                             capture_output=True, text=True).stdout.split()[0]
-        ann_t, ann_rss = run([PY, "-m", "refbook", "--bib", str(bib), "annotate", key,
-                              "Benchmark annotation."])
+        key = subprocess.run(
+            [PY, "-m", "refbook", "--bib", str(bib), "list", "--keys"],
+            capture_output=True,
+            text=True,
+        ).stdout.split()[0]
+        ann_t, ann_rss = run(
+            [PY, "-m", "refbook", "--bib", str(bib), "annotate", key, "Benchmark annotation."]
+        )
         entry = Path(tmp) / "new.bib"
         entry.write_text("@misc{benchadd, title={A Brand New Work on Typesetting}, year={2024}}\n")
         add_t, add_rss = run([PY, "-m", "refbook", "--bib", str(bib), "add", str(entry)])
         print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; {n:,} entries")
         print(f"  bare refbook.load   {load_t:6.2f} s  {load_rss:5.0f} MiB")
-        for label, t, rss in (("refbook annotate", ann_t, ann_rss), ("refbook add", add_t, add_rss)):
-            print(f"  {label:18s}  {t:6.2f} s  {rss:5.0f} MiB  {t / load_t:.2f}x load  "
-                  f"{'OK' if t <= 1.5 * load_t else 'MISSED'} (<= 1.5x)")
+        for label, t, rss in (
+            ("refbook annotate", ann_t, ann_rss),
+            ("refbook add", add_t, add_rss),
+        ):
+            print(
+                f"  {label:18s}  {t:6.2f} s  {rss:5.0f} MiB  {t / load_t:.2f}x load  "
+                f"{'OK' if t <= 1.5 * load_t else 'MISSED'} (<= 1.5x)"
+            )
 
 
 if __name__ == "__main__":

@@ -28,8 +28,12 @@ PY = sys.executable
 def run(argv: list[str]) -> tuple[float, float]:
     """(wall seconds, peak RSS MiB) of one child process, measured with /usr/bin/time."""
     t0 = time.perf_counter()
-    proc = subprocess.run(["/usr/bin/time", "-f", "%M", *argv], stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE, text=True)
+    proc = subprocess.run(
+        ["/usr/bin/time", "-f", "%M", *argv],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     wall = time.perf_counter() - t0
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{argv} failed: {proc.stderr[-400:]}")
@@ -57,13 +61,21 @@ def bench_size(n: int) -> None:
     listing = [PY, "-m", "refbook", "--bib", str(path), "list", "--json"]
     noop_save = [PY, "-c", f"import refbook; lib = refbook.load({str(path)!r}); lib.save()"]
     # edits the first entry and then restores it, saving twice: the file ends as it began
-    edit_save = [PY, "-c", f"import refbook; lib = refbook.load({str(path)!r}); "
-                 "e = next(iter(lib)); e['note'] = 'benchmark'; lib.save(); "
-                 "del e['note']; lib.save()"]
+    edit_save = [
+        PY,
+        "-c",
+        f"import refbook; lib = refbook.load({str(path)!r}); "
+        "e = next(iter(lib)); e['note'] = 'benchmark'; lib.save(); "
+        "del e['note']; lib.save()",
+    ]
     figures = {}
-    for label, argv in (("bare bibtexparser.parse_file", bare), ("refbook.load", load),
-                        ("refbook list --json", listing), ("load + no-op save", noop_save),
-                        ("load + edit one entry + save (x2)", edit_save)):
+    for label, argv in (
+        ("bare bibtexparser.parse_file", bare),
+        ("refbook.load", load),
+        ("refbook list --json", listing),
+        ("load + no-op save", noop_save),
+        ("load + edit one entry + save (x2)", edit_save),
+    ):
         # best of several runs where they are short: this kind of machine is noisy
         figures[label] = timed(argv, repeat=3 if n <= 10_000 else 2 if n <= 50_000 else 1)
     base = figures["bare bibtexparser.parse_file"][0]
@@ -71,11 +83,15 @@ def bench_size(n: int) -> None:
     for label, (wall, rss) in figures.items():
         print(f"  {label:36s} {wall:7.2f} s  {rss:7.0f} MiB  {wall / base:5.2f}x bare parse")
     load_t = figures["refbook.load"][0]
-    print(f"  target load <= 1.3x bare: {load_t / base:.2f}x "
-          f"{'OK' if load_t <= 1.3 * base else 'MISSED'}")
+    print(
+        f"  target load <= 1.3x bare: {load_t / base:.2f}x "
+        f"{'OK' if load_t <= 1.3 * base else 'MISSED'}"
+    )
     save_only = figures["load + no-op save"][0]
-    print(f"  target no-op save (load+save) <= 1.5x load: {save_only / load_t:.2f}x "
-          f"{'OK' if save_only <= 1.5 * load_t else 'MISSED'}")
+    print(
+        f"  target no-op save (load+save) <= 1.5x load: {save_only / load_t:.2f}x "
+        f"{'OK' if save_only <= 1.5 * load_t else 'MISSED'}"
+    )
 
 
 def bench_startup() -> None:
@@ -84,8 +100,10 @@ def bench_startup() -> None:
     version_t, _ = timed([PY, "-m", "refbook", "--version"], repeat=7)
     print("\nstart-up (best of 7)")
     print(f"  python -c 'import click'  {click_t * 1000:6.0f} ms  {click_rss:5.0f} MiB")
-    print(f"  refbook --help            {help_t * 1000:6.0f} ms  {help_rss:5.0f} MiB  "
-          f"{help_t / click_t:.2f}x  {'OK' if help_t <= 1.5 * click_t else 'MISSED'} (<= 1.5x)")
+    print(
+        f"  refbook --help            {help_t * 1000:6.0f} ms  {help_rss:5.0f} MiB  "
+        f"{help_t / click_t:.2f}x  {'OK' if help_t <= 1.5 * click_t else 'MISSED'} (<= 1.5x)"
+    )
     print(f"  refbook --version         {version_t * 1000:6.0f} ms")
 
 

@@ -41,6 +41,7 @@ def _runner():
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = run(argv)
         return code, out.getvalue(), err.getvalue()
+
     return run_cli
 
 
@@ -62,8 +63,11 @@ def main() -> int:
     home = Path(tempfile.mkdtemp(prefix="refbook-grammar-"))
     os.environ["REFBOOK_CACHE_DIR"] = str(home / "cache")
     os.environ["REFBOOK_CONFIG_DIR"] = str(home / "config")
-    for name in [n for n in os.environ if n.startswith("REFBOOK_") and n not in
-                 ("REFBOOK_CACHE_DIR", "REFBOOK_CONFIG_DIR")]:
+    for name in [
+        n
+        for n in os.environ
+        if n.startswith("REFBOOK_") and n not in ("REFBOOK_CACHE_DIR", "REFBOOK_CONFIG_DIR")
+    ]:
         del os.environ[name]
     bib = home / "gen.bib"
     run_cli = _runner()
@@ -73,8 +77,13 @@ def main() -> int:
     started = time.perf_counter()
 
     @seed(args.seed)
-    @settings(max_examples=args.n, deadline=None, database=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=args.n,
+        deadline=None,
+        database=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(doc=documents())
     def sweep(doc: Document) -> None:
         bib.write_bytes(doc.text.encode("utf-8"))
@@ -95,13 +104,16 @@ def main() -> int:
 
     sweep()
     elapsed = time.perf_counter() - started
-    print(f"grammar sweep: {stats['documents']} documents, {stats['entries']} entries, "
-          f"{'with' if args.pandoc else 'without'} pandoc styles, seed {args.seed}")
-    for label in sorted(k for k in stats if k not in ("documents", "entries",
-                                                      "failed documents")):
+    print(
+        f"grammar sweep: {stats['documents']} documents, {stats['entries']} entries, "
+        f"{'with' if args.pandoc else 'without'} pandoc styles, seed {args.seed}"
+    )
+    for label in sorted(k for k in stats if k not in ("documents", "entries", "failed documents")):
         print(f"  {label:32s} {stats[label]:6d}")
-    print(f"  {'time per document':32s} {elapsed / max(stats['documents'], 1) * 1000:6.0f} ms "
-          f"({elapsed:.0f} s in all)")
+    print(
+        f"  {'time per document':32s} {elapsed / max(stats['documents'], 1) * 1000:6.0f} ms "
+        f"({elapsed:.0f} s in all)"
+    )
     print(f"failed documents: {stats['failed documents']}")
     for kind, count in kinds.most_common():
         doc, failure = smallest[kind]

@@ -27,10 +27,12 @@ def bench(n: int) -> None:
     cli = [PY, "-m", "refbook", "--bib", path]
     figures = {
         "bare refbook.load": timed([PY, "-c", f"import refbook; refbook.load({path!r})"]),
-        "lint (all but similar-title)": timed([*cli, "lint", "--ignore", "similar-title",
-                                               "--format", "plain"]),
-        "  same, --format json": timed([*cli, "lint", "--ignore", "similar-title",
-                                        "--format", "json"]),
+        "lint (all but similar-title)": timed(
+            [*cli, "lint", "--ignore", "similar-title", "--format", "plain"]
+        ),
+        "  same, --format json": timed(
+            [*cli, "lint", "--ignore", "similar-title", "--format", "json"]
+        ),
         "lint --select similar-title": timed([*cli, "lint", "--select", "similar-title"]),
         "fmt --check": timed([*cli, "fmt", "--check"]),
     }
@@ -39,7 +41,9 @@ def bench(n: int) -> None:
     for label, (wall, rss) in figures.items():
         print(f"  {label:32s} {wall:7.2f} s  {rss:6.0f} MiB  {wall / load:5.2f}x load")
     lint_t = figures["lint (all but similar-title)"][0]
-    print(f"  target lint <= 2x load: {lint_t / load:.2f}x {'OK' if lint_t <= 2 * load else 'MISSED'}")
+    print(
+        f"  target lint <= 2x load: {lint_t / load:.2f}x {'OK' if lint_t <= 2 * load else 'MISSED'}"
+    )
 
 
 if __name__ == "__main__":

@@ -46,7 +46,7 @@ def main() -> None:
     if "--compare" in args:
         i = args.index("--compare")
         compare = str(Path(args[i + 1]).resolve())
-        del args[i:i + 2]
+        del args[i : i + 2]
     size = int(args[0]) if args else 50_000
     bib = generate(size)
     with tempfile.TemporaryDirectory() as cache:
@@ -64,8 +64,9 @@ def main() -> None:
             for _ in range(5):
                 for name, env in variants.items():
                     times[name].append(timed(full, env))
-            print(f"{label:<24}" + "".join(f"{statistics.median(t):>30.3f}"
-                                           for t in times.values()))
+            print(
+                f"{label:<24}" + "".join(f"{statistics.median(t):>30.3f}" for t in times.values())
+            )
 
 
 if __name__ == "__main__":

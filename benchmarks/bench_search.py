@@ -53,13 +53,18 @@ def bench_file(path: Path, cache: Path) -> None:
     grep_t = grep_time(path)
     print(f"\n{path.name}: {path.stat().st_size / 2**20:.0f} MiB")
     print(f"  bare refbook.load          {load_t:7.2f} s  {load_rss:6.0f} MiB")
-    print(f"  cold (parse + index)       {cold_t:7.2f} s  {cold_rss:6.0f} MiB  "
-          f"{cold_t / load_t:.2f}x load  {'OK' if cold_t <= 2 * load_t else 'MISSED'} (<= 2x)")
+    print(
+        f"  cold (parse + index)       {cold_t:7.2f} s  {cold_rss:6.0f} MiB  "
+        f"{cold_t / load_t:.2f}x load  {'OK' if cold_t <= 2 * load_t else 'MISSED'} (<= 2x)"
+    )
     print(f"  grep -ci knuth             {grep_t:7.3f} s")
     for q in QUERIES:
         t, rss = timed([*search, q], repeat=5)
-        verdict = ("OK" if t <= 0.25 and t <= 5 * grep_t else "MISSED") \
-            if path.stat().st_size > 50 * 2**20 else "(target is set at 100k entries)"
+        verdict = (
+            ("OK" if t <= 0.25 and t <= 5 * grep_t else "MISSED")
+            if path.stat().st_size > 50 * 2**20
+            else "(target is set at 100k entries)"
+        )
         print(f"  warm {q!r:26s} {t:7.3f} s  {rss:6.0f} MiB  {t / grep_t:5.1f}x grep  {verdict}")
 
 
@@ -68,7 +73,8 @@ if __name__ == "__main__":
     compile_bytecode()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory() as tmp:
-        files = ([SOURCE] if not sys.argv[1:] and SOURCE.exists() else []) + \
-            [generate(n) for n in sizes]
+        files = ([SOURCE] if not sys.argv[1:] and SOURCE.exists() else []) + [
+            generate(n) for n in sizes
+        ]
         for f in files:
             bench_file(f, Path(tmp) / "cache")

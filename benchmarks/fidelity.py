@@ -60,15 +60,25 @@ MANIFEST = ROOT / "tests" / "corpus" / "MANIFEST"
 # each comes from): --corpus DIR, else $REFBOOK_CORPUS, else ../shared/corpus/real
 CORPUS = Path(os.environ.get("REFBOOK_CORPUS") or ROOT.parent / "shared" / "corpus" / "real")
 PY = sys.executable
-COMPARED = ("title", "author", "editor", "year", "container-title", "volume", "issue",
-            "page", "DOI")
+COMPARED = (
+    "title",
+    "author",
+    "editor",
+    "year",
+    "container-title",
+    "volume",
+    "issue",
+    "page",
+    "DOI",
+)
 ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#x[0-9A-Fa-f]+);")
 DOUBLE_ESCAPED = re.compile(r"&amp;(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#x[0-9A-Fa-f]+);")
 # names under which an error message may name a file's encoding (MANIFEST's encoding)
 ENCODING_NAMES = {
     "latin-1": ("latin-1", "latin1", "iso-8859-1", "iso8859-1", "windows-1252", "cp1252"),
     "windows-1252": ("windows-1252", "cp1252"),
-    "utf-16-be": ("utf-16",), "utf-16-le": ("utf-16",),
+    "utf-16-be": ("utf-16",),
+    "utf-16-le": ("utf-16",),
     "gbk": ("gbk", "gb2312", "gb18030"),
 }
 
@@ -88,17 +98,34 @@ class Row:
 # -- running refbook and pandoc ------------------------------------------------------------
 
 
-def refbook(*args: str, cwd: Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+def refbook(
+    *args: str, cwd: Path | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(ROOT), NO_COLOR="1", PYTHONIOENCODING="utf-8")
     env.pop("REFBOOK_PANDOC", None)
-    return subprocess.run([PY, "-m", "refbook", *args], capture_output=True, text=True,
-                          encoding="utf-8", errors="replace", env=env, cwd=cwd, timeout=timeout)
+    return subprocess.run(
+        [PY, "-m", "refbook", *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        env=env,
+        cwd=cwd,
+        timeout=timeout,
+    )
 
 
 def python(code: str, *args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8")
-    return subprocess.run([PY, "-c", code, *args], capture_output=True, text=True,
-                          encoding="utf-8", errors="replace", env=env, timeout=600)
+    return subprocess.run(
+        [PY, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        env=env,
+        timeout=600,
+    )
 
 
 def pandoc_path() -> str:
@@ -109,8 +136,15 @@ def pandoc_path() -> str:
 
 def pandoc(*args: str, stdin: str = "", timeout: float = 600) -> subprocess.CompletedProcess:
     try:
-        return subprocess.run([pandoc_path(), *args], input=stdin, capture_output=True,
-                              text=True, encoding="utf-8", errors="replace", timeout=timeout)
+        return subprocess.run(
+            [pandoc_path(), *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            timeout=timeout,
+        )
     except subprocess.TimeoutExpired:  # pandoc loops on cyclic crossrefs
         return subprocess.CompletedProcess(args, -1, "", f"no answer in {timeout:.0f} s")
 
@@ -224,8 +258,10 @@ def check_export(row: Row, path: Path, source: str) -> None:
     ok = html.returncode == 0 and listed == row.entries
     row.checks["export"] = ok
     if not ok:
-        row.notes.append(f"export: {listed} of {row.entries} entries listed"
-                         + (f" ({last_line(html)})" if html.returncode else ""))
+        row.notes.append(
+            f"export: {listed} of {row.entries} entries listed"
+            + (f" ({last_line(html)})" if html.returncode else "")
+        )
     new: set[str] = set()
     source = source.replace("\\&", "&").replace("\\#", "#")  # \&\#039; is the entity
     for to in ("text", "markdown"):
@@ -246,8 +282,11 @@ def utf8_text(data: bytes, encoding: str | None = None) -> str | None:
     BOMs and a JabRef ``% Encoding:`` header are honoured; None when it is unknown."""
     if encoding:
         return data.decode(encoding).lstrip("\ufeff")
-    for bom, codec in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-                       (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, codec in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
         if data.startswith(bom):
             return data.decode(codec)
     m = re.match(rb"(?:[^\n]*\n){0,4}?%\s*Encoding:\s*([\w.-]+)", data)
@@ -272,8 +311,9 @@ def _inlines(value: dict[str, Any]) -> list:
     return []
 
 
-def rendered_fields(ast: dict[str, Any], names: tuple[str, ...]
-                    ) -> dict[tuple[str, int], dict[str, str]]:
+def rendered_fields(
+    ast: dict[str, Any], names: tuple[str, ...]
+) -> dict[tuple[str, int], dict[str, str]]:
     """{(id, occurrence): {field: plain text}} for the rich-text fields, rendered by
     pandoc's plain writer from pandoc's own AST (one pandoc run for all of them)."""
     refs = ast.get("meta", {}).get("references", {"c": []})["c"]
@@ -282,16 +322,23 @@ def rendered_fields(ast: dict[str, Any], names: tuple[str, ...]
     for ref in refs:
         fields = ref["c"]
         ident = fields.get("id", {}).get("c", "")
-        ident = ident if isinstance(ident, str) else "".join(
-            i.get("c", " ") if isinstance(i.get("c"), str) else " " for i in ident)
+        ident = (
+            ident
+            if isinstance(ident, str)
+            else "".join(i.get("c", " ") if isinstance(i.get("c"), str) else " " for i in ident)
+        )
         seen[ident] = seen.get(ident, 0) + 1
         ident = (ident, seen[ident])
         for name in names:
             if name in fields:
                 where.append((ident, name))
                 n = len(where) - 1
-                blocks.append({"t": "Para", "c": [{"t": "Str", "c": f"\u27e6{n}\u27e7"},
-                                                   *_inlines(fields[name])]})
+                blocks.append(
+                    {
+                        "t": "Para",
+                        "c": [{"t": "Str", "c": f"\u27e6{n}\u27e7"}, *_inlines(fields[name])],
+                    }
+                )
     if not blocks:
         return {}
     doc = {"pandoc-api-version": ast["pandoc-api-version"], "meta": {}, "blocks": blocks}
@@ -320,8 +367,9 @@ def _names(people: list[dict[str, str]] | None) -> str | None:
         if "literal" in p:
             out.append(p["literal"])
         else:
-            particle = " ".join(x for x in (p.get("dropping-particle"),
-                                            p.get("non-dropping-particle")) if x)
+            particle = " ".join(
+                x for x in (p.get("dropping-particle"), p.get("non-dropping-particle")) if x
+            )
             # as CSL prints it: no space after a particle ending in - or ' (al-Hakim)
             glue = "" if particle.endswith(("-", "'", "\u2019")) else " "
             out.append((particle + glue if particle else "") + (p.get("family") or ""))
@@ -344,8 +392,9 @@ def _plain(value: Any) -> str | None:
     return " ".join(str(value).split())
 
 
-def comparable(items: list[dict[str, Any]], rendered: dict[tuple[str, int], dict[str, str]]
-               ) -> dict[str, dict[str, str | None]]:
+def comparable(
+    items: list[dict[str, Any]], rendered: dict[tuple[str, int], dict[str, str]]
+) -> dict[str, dict[str, str | None]]:
     out = {}
     seen: dict[str, int] = {}
     for item in items:
@@ -390,14 +439,16 @@ def _blocks(text: str) -> tuple[str, list[str]]:
         m = _PAREN_ENTRY.match(piece)
         if m and ")" in piece:
             close = piece.rindex(")")
-            piece = m.group(1) + "{" + piece[m.end():close] + "}" + piece[close + 1:]
+            piece = m.group(1) + "{" + piece[m.end() : close] + "}" + piece[close + 1 :]
         entries.append(piece)
     return "".join(common), entries
 
 
 _ENTRY_KEY = re.compile(r"^\s*@\s*\w+\s*[{(]\s*([^,\s]+)")
-_LINK_FIELD = {name: re.compile(rf"(?i)\b{name}\s*=\s*(?:\{{([^{{}}]*)\}}|\"([^\"]*)\")\s*,?")
-               for name in ("crossref", "xdata")}
+_LINK_FIELD = {
+    name: re.compile(rf"(?i)\b{name}\s*=\s*(?:\{{([^{{}}]*)\}}|\"([^\"]*)\")\s*,?")
+    for name in ("crossref", "xdata")
+}
 
 
 def _on_a_cycle(links: dict[str, list[str]]) -> set[str]:
@@ -427,8 +478,9 @@ def _cut_cycles(text: str) -> tuple[str, int]:
         for entry in entries:
             key, ref = _ENTRY_KEY.match(entry), pattern.search(entry)
             if key and ref:
-                links[key.group(1).lower()] = [k.lower() for k in re.split(
-                    r"[\s,]+", ref.group(1) or ref.group(2) or "") if k]
+                links[key.group(1).lower()] = [
+                    k.lower() for k in re.split(r"[\s,]+", ref.group(1) or ref.group(2) or "") if k
+                ]
         cyclic = _on_a_cycle(links)
         for i, entry in enumerate(entries):
             key = _ENTRY_KEY.match(entry)
@@ -477,7 +529,7 @@ def pandoc_reading(text: str, tmp: Path) -> tuple[list | None, dict | None, int,
         half = len(chunk) // 2
         return bad(chunk[:half]) + bad(chunk[half:])
 
-    rejected = [e for i in range(0, len(entries), 64) for e in bad(entries[i:i + 64])]
+    rejected = [e for i in range(0, len(entries), 64) for e in bad(entries[i : i + 64])]
     kept = [e for e in entries if e not in rejected]
     items, ast, why2 = run(common + "".join(kept))
     if items is None:
@@ -501,7 +553,8 @@ def check_fields(row: Row, path: Path, tmp: Path, encoding: str | None) -> None:
         row.notes.append(f"fields: {last_line(ours)}")
         return
     agree, compared, differences, deliberate = compare_with_pandoc(
-        their_items, their_ast, json.loads(ours.stdout), tmp, text)
+        their_items, their_ast, json.loads(ours.stdout), tmp, text
+    )
     row.agree += agree
     row.compared += compared
     row.differences += differences
@@ -509,8 +562,9 @@ def check_fields(row: Row, path: Path, tmp: Path, encoding: str | None) -> None:
         row.deliberate[reason] = row.deliberate.get(reason, 0) + n
 
 
-def compare_with_pandoc(their_items: list, their_ast: dict, our_items: list, tmp: Path,
-                        source: str = "") -> tuple[int, int, list[str], dict[str, int]]:
+def compare_with_pandoc(
+    their_items: list, their_ast: dict, our_items: list, tmp: Path, source: str = ""
+) -> tuple[int, int, list[str], dict[str, int]]:
     """(fields equal, fields compared, differences, deliberate differences by reason) of
     refbook's CSL-JSON items against pandoc's reading of the same file (``pandoc_reading``);
     ``source`` (the file's text) lets a difference be put down to a documented choice."""
@@ -518,11 +572,14 @@ def compare_with_pandoc(their_items: list, their_ast: dict, our_items: list, tmp
     our_ast = pandoc("-f", "csljson", "-t", "json", str(tmp / "ours.json"))
     rich = ("title", "container-title")
     a = comparable(their_items, rendered_fields(their_ast, rich))
-    b = comparable(our_items, rendered_fields(json.loads(our_ast.stdout), rich)
-                   if our_ast.returncode == 0 else {})
+    b = comparable(
+        our_items,
+        rendered_fields(json.loads(our_ast.stdout), rich) if our_ast.returncode == 0 else {},
+    )
     entries = source_entries(source)
-    aliases = {a.lower() for e in entries.values()
-               for a in re.split(r"[\s,]+", field_of(e, "ids")) if a} - set(entries)
+    aliases = {
+        a.lower() for e in entries.values() for a in re.split(r"[\s,]+", field_of(e, "ids")) if a
+    } - set(entries)
     parents = {k: field_of(e, "crossref").lower() for k, e in entries.items()}
     agree, compared, differences, deliberate = 0, 0, [], {}
     for ident, expected in a.items():
@@ -547,8 +604,10 @@ def compare_with_pandoc(their_items: list, their_ast: dict, our_items: list, tmp
             reason = deliberate_reason(name, expected[name], got[name], entry, by_alias)
             if reason:
                 deliberate[reason] = deliberate.get(reason, 0) + 1
-            differences.append(f"{ident} {name}: pandoc {expected[name]!r} | "
-                               f"refbook {got[name]!r}" + (f"  [{reason}]" if reason else ""))
+            differences.append(
+                f"{ident} {name}: pandoc {expected[name]!r} | "
+                f"refbook {got[name]!r}" + (f"  [{reason}]" if reason else "")
+            )
     return agree, compared, differences, deliberate
 
 
@@ -568,8 +627,9 @@ def source_entries(text: str) -> dict[str, str]:
 
 
 def field_of(entry: str, name: str) -> str:
-    m = re.search(rf"(?i)(?:^|[,\s]){name}\s*=\s*(\{{(?:[^{{}}]|\{{[^{{}}]*\}})*\}}|\"[^\"]*\"|\w+)",
-                  entry)
+    m = re.search(
+        rf"(?i)(?:^|[,\s]){name}\s*=\s*(\{{(?:[^{{}}]|\{{[^{{}}]*\}})*\}}|\"[^\"]*\"|\w+)", entry
+    )
     return m.group(1).strip('{}"') if m else ""
 
 
@@ -577,8 +637,13 @@ _RESOLVER = re.compile(r"^\s*(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
 _ENTRY_TYPE = re.compile(r"^\s*@\s*(\w+)")
 
 
-def deliberate_reason(name: str, pandoc_value: str | None, refbook_value: str | None,
-                      entry: str, by_alias: bool = False) -> str | None:
+def deliberate_reason(
+    name: str,
+    pandoc_value: str | None,
+    refbook_value: str | None,
+    entry: str,
+    by_alias: bool = False,
+) -> str | None:
     """The documented reason (docs/export.md, "Differences from pandoc's BibLaTeX reader")
     why refbook's value differs from pandoc's, or None when there is none.  ``by_alias``:
     the entry's crossref chain names a parent by one of its ``ids``."""
@@ -588,11 +653,19 @@ def deliberate_reason(name: str, pandoc_value: str | None, refbook_value: str | 
         return "crossref-by-alias"
     if name == "DOI" and pandoc_value and refbook_value == _RESOLVER.sub("", pandoc_value):
         return "doi-resolver"
-    if name == "issue" and pandoc_value is None and field_of(entry, "issue") and \
-            not field_of(entry, "number"):
+    if (
+        name == "issue"
+        and pandoc_value is None
+        and field_of(entry, "issue")
+        and not field_of(entry, "number")
+    ):
         return "issue-without-number"
-    if name in ("author", "editor") and pandoc_value and refbook_value and \
-            re.sub(r"\bet al\.?", "others", pandoc_value) == refbook_value:
+    if (
+        name in ("author", "editor")
+        and pandoc_value
+        and refbook_value
+        and re.sub(r"\bet al\.?", "others", pandoc_value) == refbook_value
+    ):
         return "et-al-as-others"
     if name == "container-title" and pandoc_value is None and refbook_value:
         if field_of(entry, "organization") and etype in ("online", "www", "electronic", "misc"):
@@ -601,34 +674,63 @@ def deliberate_reason(name: str, pandoc_value: str | None, refbook_value: str | 
             return "booktitle-of-a-misc"
     if name == "year" and pandoc_value in (None, "0") and refbook_value:
         return "date-pandoc-cannot-read"
-    sources = {"title": "title", "container-title": "journal|journaltitle|booktitle",
-               "author": "author", "editor": "editor"}.get(name)
-    if sources and pandoc_value and refbook_value and \
-            pandoc_value.lower() == refbook_value.lower() and \
-            re.search(rf"(?i)(?:^|[,\s])(?:{sources})\s*=(?:[^,]*#)?\s*[A-Za-z]", entry):
+    sources = {
+        "title": "title",
+        "container-title": "journal|journaltitle|booktitle",
+        "author": "author",
+        "editor": "editor",
+    }.get(name)
+    if (
+        sources
+        and pandoc_value
+        and refbook_value
+        and pandoc_value.lower() == refbook_value.lower()
+        and re.search(rf"(?i)(?:^|[,\s])(?:{sources})\s*=(?:[^,]*#)?\s*[A-Za-z]", entry)
+    ):
         return "undefined-macro"
     if name in ("author", "editor") and re.search(r"[()]|\{\\", field_of(entry, name)):
         return "bibtex-name-parts"
-    if name in ("author", "editor") and pandoc_value and refbook_value and \
-            re.sub(r"\.\s+", ".", pandoc_value) == re.sub(r"\.\s+", ".", refbook_value):
+    if (
+        name in ("author", "editor")
+        and pandoc_value
+        and refbook_value
+        and re.sub(r"\.\s+", ".", pandoc_value) == re.sub(r"\.\s+", ".", refbook_value)
+    ):
         return "initials-as-written"
-    if name == "title" and field_of(entry, "maintitle") and field_of(entry, "subtitle") \
-            and not field_of(entry, "mainsubtitle"):
+    if (
+        name == "title"
+        and field_of(entry, "maintitle")
+        and field_of(entry, "subtitle")
+        and not field_of(entry, "mainsubtitle")
+    ):
         return "volume-subtitle"
-    if name in ("title", "container-title") and pandoc_value and refbook_value and \
-            pandoc_value.lower() == refbook_value.lower():
+    if (
+        name in ("title", "container-title")
+        and pandoc_value
+        and refbook_value
+        and pandoc_value.lower() == refbook_value.lower()
+    ):
         raw = field_of(entry, "title" if name == "title" else "booktitle") or entry
         if re.search(r"\\(?:textsc|sc|scshape)\b", raw):
             return "small-caps"
         if re.search(r"\\(?:emph|textit|textbf|textsl|mkbibemph|mkbibitalic|mkbibbold)\b", raw):
             return "emph-keeps-case"
-        if field_of(entry, "language") and not (field_of(entry, "langid")
-                                                  or field_of(entry, "hyphenation")):
+        if field_of(entry, "language") and not (
+            field_of(entry, "langid") or field_of(entry, "hyphenation")
+        ):
             return "language-field"
-    if name in ("title", "container-title") and refbook_value and (
-            (pandoc_value and refbook_value.startswith(pandoc_value.rstrip())
-             and len(refbook_value) > len(pandoc_value))
-            or (pandoc_value is None and re.search(r"[#%]", field_of(entry, name)))):
+    if (
+        name in ("title", "container-title")
+        and refbook_value
+        and (
+            (
+                pandoc_value
+                and refbook_value.startswith(pandoc_value.rstrip())
+                and len(refbook_value) > len(pandoc_value)
+            )
+            or (pandoc_value is None and re.search(r"[#%]", field_of(entry, name)))
+        )
+    ):
         return "pandoc-drops-text"
     return None
 
@@ -674,8 +776,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("files", nargs="*", help="corpus files (default: all in MANIFEST)")
     parser.add_argument("--corpus", type=Path, default=CORPUS)
-    parser.add_argument("-v", "--verbose", action="store_true",
-                        help="list every field that differs from pandoc's reading")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="list every field that differs from pandoc's reading",
+    )
     parser.add_argument("--json", action="store_true", help="figures as JSON")
     args = parser.parse_args()
     files = manifest()
@@ -685,18 +791,27 @@ def main() -> int:
     version = pandoc("--version").stdout.split("\n")[0]
     if not args.json:
         print(f"refbook at {ROOT}; oracle: {version} (-f biblatex)\n")
-        print(f"{'file':36} {'entries':>7} " + " ".join(f"{c:>6}" for c in CHECKS)
-              + f" {'fields equal to pandoc':>24}")
+        print(
+            f"{'file':36} {'entries':>7} "
+            + " ".join(f"{c:>6}" for c in CHECKS)
+            + f" {'fields equal to pandoc':>24}"
+        )
     rows = []
     for name in names:
         row = run_file(args.corpus, name, files.get(name, {}).get("encoding"))
         rows.append(row)
         if not args.json:
-            pct = f"{row.agree}/{row.compared} {100 * row.agree / row.compared:6.2f}%" \
-                if row.compared else "-"
-            print(f"{name[:36]:36} {row.entries:7d} "
-                  + " ".join(f"{mark(row.checks.get(c)):>6}" for c in CHECKS) + f" {pct:>24}",
-                  flush=True)
+            pct = (
+                f"{row.agree}/{row.compared} {100 * row.agree / row.compared:6.2f}%"
+                if row.compared
+                else "-"
+            )
+            print(
+                f"{name[:36]:36} {row.entries:7d} "
+                + " ".join(f"{mark(row.checks.get(c)):>6}" for c in CHECKS)
+                + f" {pct:>24}",
+                flush=True,
+            )
             for note in row.notes:
                 print(f"{'':8}{note}")
             if args.verbose:
@@ -709,12 +824,24 @@ def main() -> int:
         for reason, n in r.deliberate.items():
             reasons[reason] = reasons.get(reason, 0) + n
     explained = sum(reasons.values())
-    totals = {c: (sum(1 for r in rows if r.checks.get(c)),
-                  sum(1 for r in rows if r.checks.get(c) is not None)) for c in CHECKS}
+    totals = {
+        c: (
+            sum(1 for r in rows if r.checks.get(c)),
+            sum(1 for r in rows if r.checks.get(c) is not None),
+        )
+        for c in CHECKS
+    }
     if args.json:
-        print(json.dumps({"files": [r.__dict__ for r in rows], "totals": totals,
-                          "fields": {"agree": agree, "compared": compared,
-                                     "deliberate": reasons}}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "files": [r.__dict__ for r in rows],
+                    "totals": totals,
+                    "fields": {"agree": agree, "compared": compared, "deliberate": reasons},
+                },
+                indent=2,
+            )
+        )
         return 0
     print(f"\n{len(rows)} files, {sum(r.entries for r in rows)} entries")
     for c in CHECKS:
@@ -722,12 +849,16 @@ def main() -> int:
         print(f"  {c:7} {ok:3d}/{n:<3d} files pass" + ("  (target: all)" if n else ""))
     if compared:
         pct = 100 * agree / compared
-        print(f"  fields  {agree}/{compared} equal to pandoc's reading: {pct:.2f} % "
-              f"(target 99.8 %: {'met' if pct >= 99.8 else 'MISSED'})")
+        print(
+            f"  fields  {agree}/{compared} equal to pandoc's reading: {pct:.2f} % "
+            f"(target 99.8 %: {'met' if pct >= 99.8 else 'MISSED'})"
+        )
         rest = compared - agree - explained
-        print(f"          {explained} differ by a documented choice (docs/export.md), "
-              f"{rest} unexplained; equal or documented: "
-              f"{100 * (agree + explained) / compared:.2f} %")
+        print(
+            f"          {explained} differ by a documented choice (docs/export.md), "
+            f"{rest} unexplained; equal or documented: "
+            f"{100 * (agree + explained) / compared:.2f} %"
+        )
         for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1]):
             print(f"            {n:5d}  {reason}")
     return 0

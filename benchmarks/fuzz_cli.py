@@ -46,10 +46,17 @@ def main(argv: list[str]) -> int:
     test_fuzz.run_refbook = counting
     commands = names or test_fuzz._commands()
     failures = 0
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; {examples} examples per command")
+    print(
+        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; {examples} examples per command"
+    )
+
     def prop_for(name: str):
-        @settings(max_examples=examples, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=examples,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         @given(st.data())
         def prop(data):
             test_fuzz.check_command(name, data)

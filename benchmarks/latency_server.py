@@ -16,16 +16,20 @@ import asyncio
 import sys
 
 
-async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                 latency: float) -> None:
+async def answer(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, latency: float
+) -> None:
     try:
         while True:
             head = await reader.readuntil(b"\r\n\r\n")
             await asyncio.sleep(latency)
             close = b"\r\nconnection: close" in head.lower()
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n"
-                         + (b"Connection: close\r\n" if close else b"") + b"\r\n"
-                         + (b"" if head.startswith(b"HEAD ") else b"ok"))
+            writer.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n"
+                + (b"Connection: close\r\n" if close else b"")
+                + b"\r\n"
+                + (b"" if head.startswith(b"HEAD ") else b"ok")
+            )
             await writer.drain()
             if close:
                 break
@@ -36,8 +40,10 @@ async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
 
 
 async def serve(hosts: int, latency: float) -> None:
-    servers = [await asyncio.start_server(lambda r, w: answer(r, w, latency), "127.0.0.1", 0,
-                                          backlog=1024) for _ in range(hosts)]
+    servers = [
+        await asyncio.start_server(lambda r, w: answer(r, w, latency), "127.0.0.1", 0, backlog=1024)
+        for _ in range(hosts)
+    ]
     print(" ".join(str(s.sockets[0].getsockname()[1]) for s in servers), flush=True)
     await asyncio.Event().wait()  # until killed
 

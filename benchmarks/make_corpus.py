@@ -33,8 +33,9 @@ def split_source(text: str) -> tuple[str, list[str]]:
 KEY = re.compile(r"^(@\w+\s*\{\s*)([^,\s]+)", re.M)
 
 
-def build(name: str, entries_of: Callable[[list[str]], Iterable[str]],
-          source: Path = SOURCE) -> Path:
+def build(
+    name: str, entries_of: Callable[[list[str]], Iterable[str]], source: Path = SOURCE
+) -> Path:
     """benchmarks/data/NAME: the source's header, then the entries ``entries_of`` makes of
     the source's entries; built once (an existing file is reused)."""
     DATA.mkdir(exist_ok=True)
@@ -43,8 +44,7 @@ def build(name: str, entries_of: Callable[[list[str]], Iterable[str]],
         return out
     header, entries = split_source(source.read_text(encoding="utf-8"))
     tmp = out.with_suffix(".tmp")
-    tmp.write_text(header + "".join(text + "\n" for text in entries_of(entries)),
-                   encoding="utf-8")
+    tmp.write_text(header + "".join(text + "\n" for text in entries_of(entries)), encoding="utf-8")
     tmp.replace(out)
     return out
 

@@ -112,7 +112,8 @@ def split_parts(raw_value: str) -> list[str]:
         if pos < n:
             if raw_value[pos] != "#":
                 raise BibSyntaxError(
-                    f"unexpected text {raw_value[pos:pos + 20]!r} after value (missing comma?)", pos
+                    f"unexpected text {raw_value[pos : pos + 20]!r} after value (missing comma?)",
+                    pos,
                 )
             pos = _SPACE.match(raw_value, pos + 1).end()
     return parts
@@ -141,7 +142,7 @@ def evaluate(raw_value: str, strings: Mapping[str, str] | None = None) -> str:
     except BibSyntaxError:
         return raw_value.strip()
     for part in parts:
-        if part[0] in "{\"":
+        if part[0] in '{"':
             out.append(part[1:-1])
         elif part.isdigit():
             out.append(part)
@@ -161,7 +162,7 @@ def macro_names(raw_value: str) -> list[str]:
         parts = split_parts(raw_value)
     except BibSyntaxError:
         return []
-    return [p for p in parts if p[0] not in "{\"" and not p.isdigit()]
+    return [p for p in parts if p[0] not in '{"' and not p.isdigit()]
 
 
 class MacroTable:
@@ -243,8 +244,9 @@ def quote(value: str) -> str:
     """Wrap a value in braces for writing; refuse unbalanced braces (they would corrupt the
     file) and NUL characters (a file holding one is not read as BibTeX any more)."""
     if "\x00" in value:
-        raise BibSyntaxError("a NUL character in the value (a .bib file cannot hold one)",
-                             value.index("\x00"))
+        raise BibSyntaxError(
+            "a NUL character in the value (a .bib file cannot hold one)", value.index("\x00")
+        )
     depth = 0
     i = 0
     while i < len(value):
@@ -317,7 +319,7 @@ def scan_entry(text: str) -> EntrySpans:
                 break
             fm = _FIELD_NAME.match(text, pos)
             if not fm:
-                raise BibSyntaxError(f"expected a field name at {text[pos:pos + 20]!r}", pos)
+                raise BibSyntaxError(f"expected a field name at {text[pos : pos + 20]!r}", pos)
             value_start = fm.end()
             value_end = scan_value(text, value_start)
             after = _SPACE.match(text, value_end).end()
@@ -328,13 +330,12 @@ def scan_entry(text: str) -> EntrySpans:
             else:
                 pos = after
                 if after < len(text) and text[after] != closer:
-                    raise BibSyntaxError(
-                        f"missing comma after field {fm.group(1)!r}", value_end
-                    )
+                    raise BibSyntaxError(f"missing comma after field {fm.group(1)!r}", value_end)
             fields.append(FieldSpan(fm.group(1), fm.start(), value_start, value_end, end))
     else:
         pos = _SPACE.match(text, pos).end()
         if pos >= len(text) or text[pos] != closer:
             raise BibSyntaxError("expected ',' after the key", pos)
-    return EntrySpans(entry_type, text[key_start:key_end], key_start, key_end, body_start, pos,
-                      tuple(fields))
+    return EntrySpans(
+        entry_type, text[key_start:key_end], key_start, key_end, body_start, pos, tuple(fields)
+    )

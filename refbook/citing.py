@@ -30,24 +30,32 @@ class CiteItem:
     suppress_author: bool = False
 
     def to_dict(self) -> dict:
-        return {"key": self.key, "locator": self.locator or None,
-                "prefix": self.prefix or None, "suppress_author": self.suppress_author}
+        return {
+            "key": self.key,
+            "locator": self.locator or None,
+            "prefix": self.prefix or None,
+            "suppress_author": self.suppress_author,
+        }
 
 
-def parse_cite_args(args: Sequence[str], resolve: Callable[[str], str | None],
-                    locator: str | None = None) -> list[CiteItem]:
+def parse_cite_args(
+    args: Sequence[str], resolve: Callable[[str], str | None], locator: str | None = None
+) -> list[CiteItem]:
     """The works ``args`` name, in order, each once.  ``resolve`` gives the canonical key
     of a key (None when there is no such entry); unknown keys are reported by the caller's
     lookup, so they pass through unchanged.  ``locator`` (``--locator``) is for one work."""
     items: list[CiteItem] = []
     for arg in args:
         items += _parse_pandoc(arg) if "@" in arg else [_parse_key(arg, resolve)]
-    items = [CiteItem(resolve(i.key) or i.key, i.locator, i.prefix, i.suppress_author)
-             for i in items]
+    items = [
+        CiteItem(resolve(i.key) or i.key, i.locator, i.prefix, i.suppress_author) for i in items
+    ]
     if locator:
         if len({i.key.lower() for i in items}) > 1:
-            raise UsageError("error: --locator is for one work; give each work its own: "
-                             "KEY:\"p. 4\" or \"[@a, p. 4; @b]\"")
+            raise UsageError(
+                "error: --locator is for one work; give each work its own: "
+                'KEY:"p. 4" or "[@a, p. 4; @b]"'
+            )
         if any(i.locator for i in items):
             raise UsageError("error: a locator given twice (--locator and in the citation)")
         items = [CiteItem(i.key, locator, i.prefix, i.suppress_author) for i in items]
@@ -57,9 +65,11 @@ def parse_cite_args(args: Sequence[str], resolve: Callable[[str], str | None],
         if same is None:
             out.append(item)
         elif item != same and (item.locator, item.prefix) != ("", ""):
-            raise UsageError(f"error: {item.key} is cited twice with different locators "
-                             f"({same.locator or 'none'!r}, {item.locator or 'none'!r}); "
-                             "cite it once")
+            raise UsageError(
+                f"error: {item.key} is cited twice with different locators "
+                f"({same.locator or 'none'!r}, {item.locator or 'none'!r}); "
+                "cite it once"
+            )
     return out
 
 
@@ -68,9 +78,9 @@ def _parse_key(arg: str, resolve: Callable[[str], str | None]) -> CiteItem:
     if resolve(arg) is not None or ":" not in arg:
         return CiteItem(arg)
     for m in reversed(list(re.finditer(":", arg))):
-        key = arg[:m.start()]
+        key = arg[: m.start()]
         if resolve(key) is not None:
-            return CiteItem(key, _clean_locator(arg[m.end():]))
+            return CiteItem(key, _clean_locator(arg[m.end() :]))
     return CiteItem(arg)  # no such key: the lookup reports it with a suggestion
 
 
@@ -84,15 +94,17 @@ def _parse_pandoc(arg: str) -> list[CiteItem]:
             continue
         m = _ITEM.match(part.strip())
         if m is None:
-            raise UsageError(f"error: not a citation: {part.strip()!r} (pandoc syntax: "
-                             "\"[@key, p. 4; @other]\")")
+            raise UsageError(
+                f'error: not a citation: {part.strip()!r} (pandoc syntax: "[@key, p. 4; @other]")'
+            )
         key = m.group("key")
         key = key[1:-1] if key.startswith("{") else key
         suffix = m.group("suffix").strip()
         if suffix.startswith("[") and suffix.endswith("]"):  # narrative: @key [p. 4]
             suffix = suffix[1:-1]
-        items.append(CiteItem(key, _clean_locator(suffix), m.group("prefix").strip(),
-                              bool(m.group("minus"))))
+        items.append(
+            CiteItem(key, _clean_locator(suffix), m.group("prefix").strip(), bool(m.group("minus")))
+        )
     if not items:
         raise UsageError(f"error: no citation key in {arg!r}")
     return items

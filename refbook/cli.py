@@ -74,16 +74,26 @@ class LazyGroup(click.Group):
                 formatter.write_dl(rows)
 
 
-@click.group(cls=LazyGroup, epilog=EXIT_CODES_HELP,
-             context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LazyGroup, epilog=EXIT_CODES_HELP, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.version_option(__version__, "-V", "--version", prog_name="refbook")
-@click.option("--bib", "bib", metavar="PATH", envvar=None,
-              help="Bibliography file (default: $REFBOOK_BIB, the config's `bib`, or "
-                   "references.bib found from the current directory upward; - for stdin).")
-@click.option("--encoding", "encoding", metavar="ENC",
-              help="Encoding of the bibliography (default: the `encoding` setting, else its "
-                   "byte-order mark or JabRef '% Encoding:' header, else UTF-8); it is "
-                   "written back in the same encoding.")
+@click.option(
+    "--bib",
+    "bib",
+    metavar="PATH",
+    envvar=None,
+    help="Bibliography file (default: $REFBOOK_BIB, the config's `bib`, or "
+    "references.bib found from the current directory upward; - for stdin).",
+)
+@click.option(
+    "--encoding",
+    "encoding",
+    metavar="ENC",
+    help="Encoding of the bibliography (default: the `encoding` setting, else its "
+    "byte-order mark or JabRef '% Encoding:' header, else UTF-8); it is "
+    "written back in the same encoding.",
+)
 @click.pass_context
 def cli(ctx: click.Context, bib: str | None, encoding: str | None) -> None:
     """refbook: an annotated bibliography in a plain BibTeX file.

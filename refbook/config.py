@@ -37,13 +37,22 @@ def _settings(*items: Setting) -> dict[str, Setting]:
 
 SETTINGS: dict[str, Setting] = _settings(
     Setting("bib", "", "Bibliography file (relative to the config file).", "REFBOOK_BIB"),
-    Setting("encoding", "", "Encoding of the bibliography (empty: its byte-order mark or "
-            "JabRef '% Encoding:' header, else UTF-8).", "REFBOOK_ENCODING"),
-    Setting("key_pattern", "[auth:lower][year][shorttitle:lower]",
-            "Citation key pattern for new entries (JabRef syntax)."),
+    Setting(
+        "encoding",
+        "",
+        "Encoding of the bibliography (empty: its byte-order mark or "
+        "JabRef '% Encoding:' header, else UTF-8).",
+        "REFBOOK_ENCODING",
+    ),
+    Setting(
+        "key_pattern",
+        "[auth:lower][year][shorttitle:lower]",
+        "Citation key pattern for new entries (JabRef syntax).",
+    ),
     # search
-    Setting("search.index_min_entries", 2000,
-            "Use the on-disk search index from this many entries on."),
+    Setting(
+        "search.index_min_entries", 2000, "Use the on-disk search index from this many entries on."
+    ),
     # check
     Setting("check.mailto", "", "E-mail sent in the User-Agent (Crossref's polite pool)."),
     Setting("check.concurrency", 32, "Requests in flight at once."),
@@ -53,19 +62,35 @@ SETTINGS: dict[str, Setting] = _settings(
     Setting("check.max_age", "1d", "How long a cached result is reused."),
     Setting("check.allow_private", False, "Allow private, loopback and link-local addresses."),
     Setting("check.exclude", [], "URL regexes that are not checked."),
-    Setting("check.doi_resolver", "https://doi.org", "DOI resolver base URL.",
-            "REFBOOK_DOI_RESOLVER"),
-    Setting("check.crossref_api", "https://api.crossref.org", "Crossref REST API base URL.",
-            "REFBOOK_CROSSREF_API"),
-    Setting("check.datacite_api", "https://api.datacite.org", "DataCite REST API base URL.",
-            "REFBOOK_DATACITE_API"),
+    Setting(
+        "check.doi_resolver", "https://doi.org", "DOI resolver base URL.", "REFBOOK_DOI_RESOLVER"
+    ),
+    Setting(
+        "check.crossref_api",
+        "https://api.crossref.org",
+        "Crossref REST API base URL.",
+        "REFBOOK_CROSSREF_API",
+    ),
+    Setting(
+        "check.datacite_api",
+        "https://api.datacite.org",
+        "DataCite REST API base URL.",
+        "REFBOOK_DATACITE_API",
+    ),
     # add
-    Setting("add.allow_private", False, "Allow private, loopback and link-local addresses "
-            "in add --doi (the resolver) and --url."),
+    Setting(
+        "add.allow_private",
+        False,
+        "Allow private, loopback and link-local addresses in add --doi (the resolver) and --url.",
+    ),
     # export
     Setting("export.style", "apa", "Default citation style (name or .csl path)."),
-    Setting("export.pandoc", "", "pandoc executable (default: the pypandoc-binary one).",
-            "REFBOOK_PANDOC"),
+    Setting(
+        "export.pandoc",
+        "",
+        "pandoc executable (default: the pypandoc-binary one).",
+        "REFBOOK_PANDOC",
+    ),
     # lint
     Setting("lint.select", [], "Rule ids or families to run (empty: all)."),
     Setting("lint.ignore", [], "Rule ids or families to skip."),
@@ -182,8 +207,9 @@ def load_config(cwd: Path | None = None) -> Config:
     for path, data in layers:
         for name, value in _flatten(data).items():
             if name not in SETTINGS:
-                raise ConfigError(f"{path}: error: unknown setting {name!r} "
-                                  "(see `refbook config` for the list)")
+                raise ConfigError(
+                    f"{path}: error: unknown setting {name!r} (see `refbook config` for the list)"
+                )
             cfg.values[name] = _check_type(name, value, str(path))
             cfg.sources[name] = str(path)
             cfg.base_dirs[name] = path.parent
@@ -209,5 +235,7 @@ def find_bib(option: str | None, cfg: Config, cwd: Path | None = None) -> str:
         candidate = d / "references.bib"
         if candidate.is_file():
             return str(candidate) if d != here else "references.bib"
-    raise InputError(f"error: no references.bib in {here} or its parents; "
-                     "use --bib PATH or set REFBOOK_BIB, or start one with `refbook init`")
+    raise InputError(
+        f"error: no references.bib in {here} or its parents; "
+        "use --bib PATH or set REFBOOK_BIB, or start one with `refbook init`"
+    )

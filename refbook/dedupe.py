@@ -28,8 +28,12 @@ class Duplicate:
     evidence: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {"keys": list(self.keys), "kind": self.kind, "confidence": self.confidence,
-                "evidence": self.evidence}
+        return {
+            "keys": list(self.keys),
+            "kind": self.kind,
+            "confidence": self.confidence,
+            "evidence": self.evidence,
+        }
 
 
 def _first_author(e: Entry) -> str:
@@ -66,8 +70,9 @@ def compare(a: Entry, b: Entry) -> Duplicate | None:
         if same_author:
             evidence.append("same first author")
         kind = SAME_WORK if same_year and same_author and score >= 97 else SIMILAR
-        return Duplicate((a.key, b.key), kind, int(score * (0.95 if kind == SAME_WORK else 0.85)),
-                         evidence)
+        return Duplicate(
+            (a.key, b.key), kind, int(score * (0.95 if kind == SAME_WORK else 0.85)), evidence
+        )
     return None
 
 
@@ -134,8 +139,13 @@ def find_duplicates(entries: Sequence[Entry]) -> list[Duplicate]:
     out: list[Duplicate] = []
     for members in groups.values():
         if len(members) > 1:
-            out.append(_same_work([entries[i].key for i in members],
-                                  [dois[i] for i in members], [signatures[i] for i in members]))
+            out.append(
+                _same_work(
+                    [entries[i].key for i in members],
+                    [dois[i] for i in members],
+                    [signatures[i] for i in members],
+                )
+            )
     # works, by title: one representative each (the first of its group)
     works_by_title: dict[str, list[int]] = defaultdict(list)
     for first in groups:
@@ -143,16 +153,24 @@ def find_duplicates(entries: Sequence[Entry]) -> list[Duplicate]:
             works_by_title[title_keys[first]].append(first)
     for works in works_by_title.values():
         if len(works) > 1:
-            out.append(_same_title([entries[i] for i in works], [years[i] for i in works],
-                                   [authors[i] for i in works]))
+            out.append(
+                _same_title(
+                    [entries[i] for i in works],
+                    [years[i] for i in works],
+                    [authors[i] for i in works],
+                )
+            )
     for ta, tb in _similar_titles(list(works_by_title)):
         # the works of the two titles with the same year and first author (the likely
         # same work); else the first of each, as the link between the two titles
         theirs: dict[tuple[int | None, str], int] = {}
         for j in works_by_title[tb]:
             theirs.setdefault((years[j], authors[j]), j)
-        pairs = [(i, theirs[(years[i], authors[i])]) for i in works_by_title[ta]
-                 if (years[i], authors[i]) in theirs]
+        pairs = [
+            (i, theirs[(years[i], authors[i])])
+            for i in works_by_title[ta]
+            if (years[i], authors[i]) in theirs
+        ]
         for i, j in pairs or [(works_by_title[ta][0], works_by_title[tb][0])]:
             found = compare(entries[i], entries[j])
             if found is not None:
@@ -161,8 +179,9 @@ def find_duplicates(entries: Sequence[Entry]) -> list[Duplicate]:
     return out
 
 
-def _same_work(keys: list[str], dois: list[str],
-               signatures: list[tuple[str, int, str] | None]) -> Duplicate:
+def _same_work(
+    keys: list[str], dois: list[str], signatures: list[tuple[str, int, str] | None]
+) -> Duplicate:
     """One group of copies of a work, with what joined them."""
     from collections import Counter
 
@@ -208,11 +227,11 @@ def _similar_titles(titles: list[str]) -> Iterator[tuple[str, str]]:
             continue
         finer: dict[str, list[str]] = defaultdict(list)
         for t in block:
-            finer[" ".join(_significant(t)[:depth + 1])].append(t)
+            finer[" ".join(_significant(t)[: depth + 1])].append(t)
         if len(finer) == 1:  # no word left to tell them apart: neighbours in sorted order
             ordered = sorted(block)
             for i in range(0, len(ordered), WINDOW):
-                yield from _pairs_above(ordered[i:i + WINDOW], ordered[i:i + 2 * WINDOW])
+                yield from _pairs_above(ordered[i : i + WINDOW], ordered[i : i + 2 * WINDOW])
             continue
         todo += [(sub, depth + 1) for sub in finer.values() if len(sub) > 1]
 
@@ -223,9 +242,10 @@ def _pairs_above(rows: list[str], cols: list[str]) -> Iterator[tuple[str, str]]:
     from rapidfuzz import fuzz, process
 
     for i, a in enumerate(rows):
-        later = cols[i + 1:]
-        for b, _score, _j in process.extract(a, later, scorer=fuzz.ratio, score_cutoff=92,
-                                             limit=None):
+        later = cols[i + 1 :]
+        for b, _score, _j in process.extract(
+            a, later, scorer=fuzz.ratio, score_cutoff=92, limit=None
+        ):
             yield a, b
 
 
@@ -254,8 +274,9 @@ def candidates(bib, candidate: Entry) -> list[Entry]:
     for blk in bib.entries():
         for f in blk.entry.fields:
             name = f.key.lower()
-            if (name == "title" and word and word in fold(f.value)) or \
-                    (name == "doi" and doi and doi in f.value.lower()):
+            if (name == "title" and word and word in fold(f.value)) or (
+                name == "doi" and doi and doi in f.value.lower()
+            ):
                 out.append(Entry(bib, blk))
                 break
     return out
@@ -263,7 +284,12 @@ def candidates(bib, candidate: Entry) -> list[Entry]:
 
 def matches_for(candidate: Entry, entries: Sequence[Entry]) -> list[Duplicate]:
     """Entries of a library that a new entry may duplicate."""
-    out = [d for e in entries if e.key != candidate.key
-           for d in [compare(e, candidate)] if d is not None]
+    out = [
+        d
+        for e in entries
+        if e.key != candidate.key
+        for d in [compare(e, candidate)]
+        if d is not None
+    ]
     out.sort(key=lambda d: -d.confidence)
     return out

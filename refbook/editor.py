@@ -23,8 +23,9 @@ def edit_text(text: str, suffix: str = ".bib") -> str:
     try:
         result = subprocess.run([*argv, fh.name], check=False)
         if result.returncode != 0:
-            raise UsageError(f"error: the editor exited with status {result.returncode}; "
-                             "nothing saved")
+            raise UsageError(
+                f"error: the editor exited with status {result.returncode}; nothing saved"
+            )
         with open(fh.name, encoding="utf-8") as saved:
             return saved.read()
     except FileNotFoundError:

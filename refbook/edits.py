@@ -29,9 +29,14 @@ def unified_diff(old: str, new: str, name: str) -> str:
     import os
 
     old_name, new_name = (name, name) if os.path.isabs(name) else (f"a/{name}", f"b/{name}")
-    return "".join(difflib.unified_diff(old.splitlines(keepends=True),
-                                        new.splitlines(keepends=True),
-                                        fromfile=old_name, tofile=new_name))
+    return "".join(
+        difflib.unified_diff(
+            old.splitlines(keepends=True),
+            new.splitlines(keepends=True),
+            fromfile=old_name,
+            tofile=new_name,
+        )
+    )
 
 
 def entry(bib: BibFile, key: str) -> Entry:
@@ -70,8 +75,11 @@ def tag(bib: BibFile, key: str, changes: Sequence[str]) -> list[str]:
         else:
             words = [w for w in words if w.lower() != word.lower()]
     if words:
-        bib.set_field(key, "keywords", _typed(bib, key, "keywords",
-                                              join_keywords(words, bib, e.get("keywords"))))
+        bib.set_field(
+            key,
+            "keywords",
+            _typed(bib, key, "keywords", join_keywords(words, bib, e.get("keywords"))),
+        )
     elif "keywords" in e:
         bib.remove_field(key, "keywords")
     return words
@@ -110,8 +118,9 @@ def join_keywords(words: Sequence[str], bib: BibFile, value: str | None = None) 
     return keyword_separator(bib, value).join(words)
 
 
-def set_fields(bib: BibFile, key: str, assignments: Sequence[str], *,
-               as_bibtex: bool = False) -> None:
+def set_fields(
+    bib: BibFile, key: str, assignments: Sequence[str], *, as_bibtex: bool = False
+) -> None:
     """``field=value`` assignments: the value is text (written escaped, so it reads back as
     typed), or with ``as_bibtex`` a BibTeX value (braces protect case, LaTeX commands)."""
     values = []
@@ -142,7 +151,7 @@ def rename(bib: BibFile, old: str, new: str) -> list[str]:
         raise UsageError(f"error: key {new!r} already exists")
     if blk.key.lower() == old.lower():
         _, text, spans = bib.entry_spans(blk)
-        bib.replace_entry(blk, text[: spans.key_start] + new + text[spans.key_end:])
+        bib.replace_entry(blk, text[: spans.key_start] + new + text[spans.key_end :])
     # else OLD is one of the entry's ids aliases: the alias is renamed, in ids below
     touched = []
     for other in bib.entries():
@@ -173,32 +182,50 @@ def rename_in_manuscript(text: str, old: str, new: str, syntax: str) -> tuple[st
         start = c.column - 1
         end = start + len(c.text)
         if syntax == "latex":
-            new_text = re.sub(r"\{([^}]*)\}$", lambda m: "{" + ",".join(
-                (new if k.strip().lower() == old.lower() else k) for k in m.group(1).split(","))
-                + "}", c.text)
+            new_text = re.sub(
+                r"\{([^}]*)\}$",
+                lambda m: (
+                    "{"
+                    + ",".join(
+                        (new if k.strip().lower() == old.lower() else k)
+                        for k in m.group(1).split(",")
+                    )
+                    + "}"
+                ),
+                c.text,
+            )
         else:
-            new_text = re.sub(rf"@(\{{)?{re.escape(old)}(?(1)\}})(?![\w:.#$%&\-+?<>~/]*\w)",
-                              lambda m: "@" + ("{" + new + "}" if m.group(1) else new), c.text,
-                              flags=re.I)
+            new_text = re.sub(
+                rf"@(\{{)?{re.escape(old)}(?(1)\}})(?![\w:.#$%&\-+?<>~/]*\w)",
+                lambda m: "@" + ("{" + new + "}" if m.group(1) else new),
+                c.text,
+                flags=re.I,
+            )
         if new_text != c.text:
             lines[c.line - 1] = line[:start] + new_text + line[end:]
             count += 1
     return "\n".join(lines), count
 
 
-def merge(bib: BibFile, keep: str, drop: str, prefer: str | None = None,
-          keep_ids: bool = True) -> list[str]:
+def merge(
+    bib: BibFile, keep: str, drop: str, prefer: str | None = None, keep_ids: bool = True
+) -> list[str]:
     """Fill KEEP's missing fields from DROP, settle conflicts by ``prefer`` (keep|drop),
     remove DROP, and record its key in ``ids`` so old citations still resolve.  Returns the
     conflicting field names (an error without ``prefer``)."""
     a, b = entry(bib, keep), entry(bib, drop)
     if a._block is b._block:
         raise UsageError("error: cannot merge an entry with itself")
-    conflicts = [n for n, v in b.fields.items() if n in a.fields and a.fields[n].strip() != v.strip()
-                 and n not in ("ids",)]
+    conflicts = [
+        n
+        for n, v in b.fields.items()
+        if n in a.fields and a.fields[n].strip() != v.strip() and n not in ("ids",)
+    ]
     if conflicts and prefer is None:
-        raise UsageError(f"error: {keep} and {drop} differ in {', '.join(conflicts)}; "
-                         "choose with --prefer keep|drop")
+        raise UsageError(
+            f"error: {keep} and {drop} differ in {', '.join(conflicts)}; "
+            "choose with --prefer keep|drop"
+        )
     for name, value in b.fields.items():
         if name == "ids":
             continue
@@ -245,9 +272,16 @@ class AddReport:
     skipped: list[tuple[str, list[str]]] = field(default_factory=list)  # (source, evidence)
 
 
-def add(bib: BibFile, drafts: Iterable[Draft], *, pattern: str, force: bool = False,
-        merge_into: bool = False, annotation: str | None = None,
-        keywords: str | None = None) -> AddReport:
+def add(
+    bib: BibFile,
+    drafts: Iterable[Draft],
+    *,
+    pattern: str,
+    force: bool = False,
+    merge_into: bool = False,
+    annotation: str | None = None,
+    keywords: str | None = None,
+) -> AddReport:
     """Append drafts as new entries (new keys from ``pattern``), unless they duplicate an
     entry: then skip them (reported with the evidence), or fill the existing entry's
     missing fields with ``merge_into``, or add anyway with ``force``."""
@@ -262,10 +296,12 @@ def add(bib: BibFile, drafts: Iterable[Draft], *, pattern: str, force: bool = Fa
         if annotation:
             fields["annotation"] = _typed(bib, "--annotation", "annotation", annotation)
         if keywords:
-            fields["keywords"] = _typed(bib, "--keywords", "keywords",
-                                        join_keywords(split_keywords(keywords), bib))
-        probe = BibFile(bib.format_entry(draft.entry_type, "probe", list(fields.items())),
-                        name="<new>")
+            fields["keywords"] = _typed(
+                bib, "--keywords", "keywords", join_keywords(split_keywords(keywords), bib)
+            )
+        probe = BibFile(
+            bib.format_entry(draft.entry_type, "probe", list(fields.items())), name="<new>"
+        )
         candidate = Entry(probe, probe.entries()[0])
         dups = matches_for(candidate, candidates(bib, candidate))
         strong = [d for d in dups if d.kind == SAME_WORK or d.confidence >= 90]
@@ -278,10 +314,16 @@ def add(bib: BibFile, drafts: Iterable[Draft], *, pattern: str, force: bool = Fa
             report.merged.append((target, filled))
             continue
         if strong and not force:
-            report.skipped.append((draft.source or draft.entry_type,
-                                   [f"{d.keys[0]}: {', '.join(d.evidence)}" for d in strong]))
+            report.skipped.append(
+                (
+                    draft.source or draft.entry_type,
+                    [f"{d.keys[0]}: {', '.join(d.evidence)}" for d in strong],
+                )
+            )
             continue
-        key = draft.key if draft.key and bib.find(draft.key) is None else make_key(candidate, pattern)
+        key = (
+            draft.key if draft.key and bib.find(draft.key) is None else make_key(candidate, pattern)
+        )
         key = unique_key(key, [*(b.key for b in bib.entries()), *bib.aliases()])
         bib.append_entry(bib.format_entry(draft.entry_type, key, list(fields.items())))
         report.added.append(key)

@@ -44,32 +44,103 @@ _BOM_OF = {codec: bom for bom, codec in _BOMS}
 # Python's codec names as people write them (codecs.lookup gives "cp1252" for
 # "windows-1252"; messages use the name users and iconv know)
 _DISPLAY = {
-    "cp1250": "windows-1250", "cp1251": "windows-1251", "cp1252": "windows-1252",
-    "cp1253": "windows-1253", "cp1254": "windows-1254", "cp1255": "windows-1255",
-    "cp1256": "windows-1256", "cp1257": "windows-1257", "cp1258": "windows-1258",
-    "iso8859-1": "latin-1", "latin-1": "latin-1", "iso8859-15": "iso-8859-15",
-    "iso8859-2": "iso-8859-2", "mac-roman": "macroman", "ascii": "us-ascii",
+    "cp1250": "windows-1250",
+    "cp1251": "windows-1251",
+    "cp1252": "windows-1252",
+    "cp1253": "windows-1253",
+    "cp1254": "windows-1254",
+    "cp1255": "windows-1255",
+    "cp1256": "windows-1256",
+    "cp1257": "windows-1257",
+    "cp1258": "windows-1258",
+    "iso8859-1": "latin-1",
+    "latin-1": "latin-1",
+    "iso8859-15": "iso-8859-15",
+    "iso8859-2": "iso-8859-2",
+    "mac-roman": "macroman",
+    "ascii": "us-ascii",
 }
 # among encodings that read a file equally well, the one a bibliography most likely has
 _PREFERRED = (
-    "utf-8", "cp1252", "iso8859-1", "iso8859-15", "cp1250", "iso8859-2", "cp1251", "koi8-r",
-    "gb18030", "gbk", "big5", "cp932", "shift_jis", "euc_jp", "cp949", "euc_kr", "mac-roman",
+    "utf-8",
+    "cp1252",
+    "iso8859-1",
+    "iso8859-15",
+    "cp1250",
+    "iso8859-2",
+    "cp1251",
+    "koi8-r",
+    "gb18030",
+    "gbk",
+    "big5",
+    "cp932",
+    "shift_jis",
+    "euc_jp",
+    "cp949",
+    "euc_kr",
+    "mac-roman",
 )
 # the encodings a bibliography or manuscript plausibly has: DOS and EBCDIC code pages
 # read the few accented letters of a short file "as well" but are never what it is
 _PLAUSIBLE = (
-    "utf_8", "utf_16", "utf_16_le", "utf_16_be", "utf_32", "utf_32_le", "utf_32_be",
-    "cp1250", "cp1251", "cp1252", "cp1253", "cp1254", "cp1255", "cp1256", "cp1257", "cp1258",
-    "latin_1", "iso8859_2", "iso8859_4", "iso8859_5", "iso8859_7", "iso8859_9", "iso8859_13",
-    "iso8859_15", "iso8859_16", "koi8_r", "koi8_u", "mac_roman", "cp874", "gb18030", "gbk",
-    "big5", "big5hkscs", "cp932", "shift_jis", "euc_jp", "euc_kr", "cp949",
+    "utf_8",
+    "utf_16",
+    "utf_16_le",
+    "utf_16_be",
+    "utf_32",
+    "utf_32_le",
+    "utf_32_be",
+    "cp1250",
+    "cp1251",
+    "cp1252",
+    "cp1253",
+    "cp1254",
+    "cp1255",
+    "cp1256",
+    "cp1257",
+    "cp1258",
+    "latin_1",
+    "iso8859_2",
+    "iso8859_4",
+    "iso8859_5",
+    "iso8859_7",
+    "iso8859_9",
+    "iso8859_13",
+    "iso8859_15",
+    "iso8859_16",
+    "koi8_r",
+    "koi8_u",
+    "mac_roman",
+    "cp874",
+    "gb18030",
+    "gbk",
+    "big5",
+    "big5hkscs",
+    "cp932",
+    "shift_jis",
+    "euc_jp",
+    "euc_kr",
+    "cp949",
 )
-_MULTIBYTE = {"gb18030", "gbk", "big5", "big5hkscs", "cp932", "shift_jis", "euc_jp", "euc_kr",
-              "cp949"}
+_MULTIBYTE = {
+    "gb18030",
+    "gbk",
+    "big5",
+    "big5hkscs",
+    "cp932",
+    "shift_jis",
+    "euc_jp",
+    "euc_kr",
+    "cp949",
+}
 # Emacs and Java spell some names differently from Python
 _ALIASES = {
-    "iso-latin-1": "latin-1", "iso-latin-9": "iso8859-15", "latin-9": "iso8859-15",
-    "utf-8-with-signature": "utf-8-sig", "mule-utf-8": "utf-8", "x-macroman": "mac-roman",
+    "iso-latin-1": "latin-1",
+    "iso-latin-9": "iso8859-15",
+    "latin-9": "iso8859-15",
+    "utf-8-with-signature": "utf-8-sig",
+    "mule-utf-8": "utf-8",
+    "x-macroman": "mac-roman",
 }
 _HEADER = re.compile(rb"^[ \t]*%[ \t]*Encoding:[ \t]*([A-Za-z0-9_.:+-]+)", re.I)
 _COOKIE = re.compile(rb"-\*-.*?\bcoding:[ \t]*([A-Za-z0-9_.:+-]+).*?-\*-")
@@ -99,8 +170,7 @@ class Encoding:
         return _BOM_OF.get(self.codec, b"") + data if self.bom else data
 
     def to_dict(self) -> dict[str, object]:
-        return {"encoding": self.name, "codec": self.codec, "bom": self.bom,
-                "source": self.source}
+        return {"encoding": self.name, "codec": self.codec, "bom": self.bom, "source": self.source}
 
 
 @dataclass(frozen=True)
@@ -132,8 +202,10 @@ def lookup(name: str) -> str | None:
 def check_name(name: str, where: str = "--encoding") -> str:
     """``name`` if it names a text encoding, else a ``UsageError`` saying so."""
     if lookup(name) is None:
-        raise UsageError(f"error: {where}: unknown encoding {name!r} (examples: utf-8, "
-                         "windows-1252, latin-1, utf-16, gb18030)")
+        raise UsageError(
+            f"error: {where}: unknown encoding {name!r} (examples: utf-8, "
+            "windows-1252, latin-1, utf-16, gb18030)"
+        )
     return name
 
 
@@ -177,14 +249,14 @@ def likely_encodings(data: bytes) -> list[str]:
     ties between equally good readings broken toward the encodings bibliographies have)."""
     from charset_normalizer import from_bytes
 
-    results = list(from_bytes(data[:1 << 20], cp_isolation=list(_PLAUSIBLE)))
+    results = list(from_bytes(data[: 1 << 20], cp_isolation=list(_PLAUSIBLE)))
     if not results:
         return []
     best = results[0]
     tied: list[str] = []
     # with few non-ASCII bytes the measures are noise (8 GBK bytes read "best" as Korean):
     # near ties go to the encodings bibliographies are most often written in
-    few = sum(1 for byte in data[:1 << 20] if byte > 0x7F) < 200
+    few = sum(1 for byte in data[: 1 << 20] if byte > 0x7F) < 200
     for r in results:
         margin = 0.1 if few and r.encoding in _MULTIBYTE else 0.02
         if r.chaos - best.chaos <= margin and best.coherence - r.coherence < 0.1:
@@ -208,8 +280,9 @@ def _round_trips(data: bytes, codec: str) -> bool:
 
 def _line_of(data: bytes, offset: int, codec: str) -> int:
     """1-based line of a byte offset (newlines counted in the codec's own bytes)."""
-    newline = "\n".encode(codec) if codec.startswith("utf-16") or codec.startswith("utf-32") \
-        else b"\n"
+    newline = (
+        "\n".encode(codec) if codec.startswith("utf-16") or codec.startswith("utf-32") else b"\n"
+    )
     return data.count(newline, 0, offset) + 1
 
 
@@ -227,9 +300,16 @@ def _hint(option: str, name: str) -> str:
     return option.format(name) if "{0}" in option else f"{option} {name}"
 
 
-def decode(data: bytes, name: str, encoding: str | None = None, *, detect: bool = False,
-           option: str = "--encoding", near: Callable[[str, int], str] | None = None,
-           what: str = "BibTeX") -> Decoded:
+def decode(
+    data: bytes,
+    name: str,
+    encoding: str | None = None,
+    *,
+    detect: bool = False,
+    option: str = "--encoding",
+    near: Callable[[str, int], str] | None = None,
+    what: str = "BibTeX",
+) -> Decoded:
     """Decode a file's bytes.  ``encoding`` is the user's choice (wins over anything the
     file says); ``detect`` allows charset-normalizer's guess when nothing else works (not
     for a .bib).  ``option`` is how the user chooses, for the messages; ``near(text,
@@ -241,33 +321,51 @@ def decode(data: bytes, name: str, encoding: str | None = None, *, detect: bool 
         if codec is None:
             check_name(encoding)
         assert codec is not None
-        return _strict(data, name, _explicit(data, codec), near, option, what,
-                       f"as {display(codec)}, the encoding given")
+        return _strict(
+            data,
+            name,
+            _explicit(data, codec),
+            near,
+            option,
+            what,
+            f"as {display(codec)}, the encoding given",
+        )
     found = _bom(data)
     if found is not None:
         codec, size = found
-        return _strict(data, name, Encoding(codec, True, "bom"), near, option, what,
-                       f"as {display(codec)} (it starts with a {display(codec)} byte-order mark)")
+        return _strict(
+            data,
+            name,
+            Encoding(codec, True, "bom"),
+            near,
+            option,
+            what,
+            f"as {display(codec)} (it starts with a {display(codec)} byte-order mark)",
+        )
     declared = _declared(data)
     said = ""  # "as declared in ...", when the file says it is UTF-8 and is not
     if declared is not None:
         label, where = declared
         codec = lookup(label)
         if codec is None:
-            notes.append(f"{name}: warning: unknown encoding {label!r} declared in {where}; "
-                         "read as UTF-8")
+            notes.append(
+                f"{name}: warning: unknown encoding {label!r} declared in {where}; read as UTF-8"
+            )
         elif codec == "utf-8-sig":
             codec = UTF8
         if codec in (UTF8, "ascii"):
             said = f", though declared in {where}"
         if codec is not None and codec not in (UTF8, "ascii"):
             enc = Encoding(codec, False, "declared")
-            result = _strict(data, name, enc, near, option, what,
-                             f"as {display(codec)} (declared in {where})")
+            result = _strict(
+                data, name, enc, near, option, what, f"as {display(codec)} (declared in {where})"
+            )
             if not data.isascii() and _is_utf8(data):
-                notes.append(f"{name}: warning: declares {display(codec)} in {where} but its "
-                             f"text is UTF-8; read as {display(codec)} as declared "
-                             f"({_hint(option, 'utf-8')} if the declaration is out of date)")
+                notes.append(
+                    f"{name}: warning: declares {display(codec)} in {where} but its "
+                    f"text is UTF-8; read as {display(codec)} as declared "
+                    f"({_hint(option, 'utf-8')} if the declaration is out of date)"
+                )
             return Decoded(result.text, enc, (*notes, *result.notes))
     if b"\x00" in data:
         return _wide_or_binary(data, name, option, what, detect, notes)
@@ -279,10 +377,11 @@ def decode(data: bytes, name: str, encoding: str | None = None, *, detect: bool 
             if guessed is not None:
                 return Decoded(guessed.text, guessed.encoding, (*notes, *guessed.notes))
         line = data.count(b"\n", 0, exc.start) + 1
-        context = near(data[:exc.start].decode(UTF8, "replace"), line) if near else ""
-        raise InputError(f"{name}:{line}: error: not UTF-8{said} (byte "
-                         f"0x{data[exc.start]:02X}{context}); {_suggest(data, UTF8, option)}"
-                         ) from None
+        context = near(data[: exc.start].decode(UTF8, "replace"), line) if near else ""
+        raise InputError(
+            f"{name}:{line}: error: not UTF-8{said} (byte "
+            f"0x{data[exc.start]:02X}{context}); {_suggest(data, UTF8, option)}"
+        ) from None
     return Decoded(text, Encoding(UTF8, False, "default"), tuple(notes))
 
 
@@ -298,23 +397,28 @@ def _explicit(data: bytes, codec: str) -> Encoding:
     return Encoding(family, False, "option")
 
 
-def _strict(data: bytes, name: str, enc: Encoding, near, option: str, what: str,
-            how: str) -> Decoded:
+def _strict(
+    data: bytes, name: str, enc: Encoding, near, option: str, what: str, how: str
+) -> Decoded:
     """Decode with one encoding, strictly and losslessly, or say why not."""
-    body = data[len(_BOM_OF.get(enc.codec, b"")):] if enc.bom else data
+    body = data[len(_BOM_OF.get(enc.codec, b"")) :] if enc.bom else data
     try:
         text = body.decode(enc.codec)
     except UnicodeDecodeError as exc:
         start = exc.start + (len(data) - len(body))
         line = _line_of(data, start, enc.codec)
-        context = near(body[:exc.start].decode(enc.codec, "replace"), line) if near else ""
-        raise InputError(f"{name}:{line}: error: cannot be read {how}: byte "
-                         f"0x{data[start]:02X}{context}; "
-                         f"{_suggest(data, enc.codec, option)}") from None
+        context = near(body[: exc.start].decode(enc.codec, "replace"), line) if near else ""
+        raise InputError(
+            f"{name}:{line}: error: cannot be read {how}: byte "
+            f"0x{data[start]:02X}{context}; "
+            f"{_suggest(data, enc.codec, option)}"
+        ) from None
     if not enc.is_utf8 and text.encode(enc.codec) != body:
-        raise InputError(f"{name}: error: cannot be read {how} and written back unchanged "
-                         f"(some byte sequences have two readings); "
-                         f"{_suggest(data, enc.codec, option)}")
+        raise InputError(
+            f"{name}: error: cannot be read {how} and written back unchanged "
+            f"(some byte sequences have two readings); "
+            f"{_suggest(data, enc.codec, option)}"
+        )
     _refuse_binary(text, name, what)
     return Decoded(text, enc)
 
@@ -331,8 +435,7 @@ def _refuse_binary(text: str, name: str, what: str) -> None:
     nul = text.find("\x00")
     if nul >= 0:
         line = text.count("\n", 0, nul) + 1
-        raise InputError(f"{name}:{line}: error: binary data (NUL byte); this is not a "
-                         f"{what} file")
+        raise InputError(f"{name}:{line}: error: binary data (NUL byte); this is not a {what} file")
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffe\uffff]")
@@ -346,7 +449,7 @@ def _is_text(text: str) -> bool:
 def _wide_by_nuls(data: bytes) -> str | None:
     """UTF-16/32 without a byte-order mark, told by where its NUL bytes are: mostly
     Latin-script text has a NUL in the high byte of nearly every character."""
-    sample = data[:1 << 16]
+    sample = data[: 1 << 16]
     n = len(sample) // 4 * 4
     if n < 8:
         return None
@@ -371,20 +474,28 @@ def _decodes_to_text(data: bytes, codec: str) -> bool:
         return False
 
 
-def _wide_or_binary(data: bytes, name: str, option: str, what: str, detect: bool,
-                    notes: list[str]) -> Decoded:
+def _wide_or_binary(
+    data: bytes, name: str, option: str, what: str, detect: bool, notes: list[str]
+) -> Decoded:
     """NUL bytes without a byte-order mark: UTF-16/32 text that lacks its mark, or binary."""
     wide = [c for c in [_wide_by_nuls(data)] if c and _decodes_to_text(data, c)]
     if wide and detect:
-        return Decoded(data.decode(wide[0]), Encoding(wide[0], False, "detected"),
-                       (*notes, f"{name}: warning: read as {display(wide[0])} (detected; no "
-                                 f"byte-order mark; {_hint(option, 'ENC')} to choose)"))
+        return Decoded(
+            data.decode(wide[0]),
+            Encoding(wide[0], False, "detected"),
+            (
+                *notes,
+                f"{name}: warning: read as {display(wide[0])} (detected; no "
+                f"byte-order mark; {_hint(option, 'ENC')} to choose)",
+            ),
+        )
     line = data.count(b"\n", 0, data.index(b"\x00")) + 1
     if wide:
-        raise InputError(f"{name}:{line}: error: looks like {display(wide[0])} without a "
-                         f"byte-order mark: use {_hint(option, display(wide[0]))}")
-    raise InputError(f"{name}:{line}: error: binary data (NUL byte); this is not a "
-                     f"{what} file")
+        raise InputError(
+            f"{name}:{line}: error: looks like {display(wide[0])} without a "
+            f"byte-order mark: use {_hint(option, display(wide[0]))}"
+        )
+    raise InputError(f"{name}:{line}: error: binary data (NUL byte); this is not a {what} file")
 
 
 def _detected(data: bytes, name: str, option: str) -> Decoded | None:
@@ -394,14 +505,25 @@ def _detected(data: bytes, name: str, option: str) -> Decoded | None:
         text = data.decode(codec)
         if not _is_text(text):
             continue
-        return Decoded(text, Encoding(codec, False, "detected"),
-                       (f"{name}: warning: not UTF-8; read as {display(codec)} (detected; "
-                        f"{_hint(option, 'ENC')} to choose)",))
+        return Decoded(
+            text,
+            Encoding(codec, False, "detected"),
+            (
+                f"{name}: warning: not UTF-8; read as {display(codec)} (detected; "
+                f"{_hint(option, 'ENC')} to choose)",
+            ),
+        )
     return None
 
 
-def read_text(path: str | os.PathLike, encoding: str | None = None, *, detect: bool = True,
-              option: str = "--encoding", what: str = "text") -> Decoded:
+def read_text(
+    path: str | os.PathLike,
+    encoding: str | None = None,
+    *,
+    detect: bool = True,
+    option: str = "--encoding",
+    what: str = "text",
+) -> Decoded:
     """Read a text file that is not the bibliography (a manuscript, a file to import):
     ``encoding`` if given, else by byte-order mark, declaration, UTF-8, or detection.
     Unreadable files are ``InputError``s (exit 3) with one line naming the file."""
@@ -418,8 +540,9 @@ def read_bytes(path: str | os.PathLike, kind: str = "") -> bytes:
     try:
         return Path(p).read_bytes()
     except IsADirectoryError:
-        raise InputError(f"{p}: error: is a directory" + (f", not {kind}" if kind else "")
-                         ) from None
+        raise InputError(
+            f"{p}: error: is a directory" + (f", not {kind}" if kind else "")
+        ) from None
     except FileNotFoundError:
         raise InputError(f"{p}: error: no such file") from None
     except PermissionError:

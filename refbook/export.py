@@ -57,8 +57,9 @@ def style_path(style: str) -> Path:
         if "<style" not in text or "http://purl.org/net/xbiblio/csl" not in text:
             raise ConfigError(f"{style}: error: not a CSL style (no <style> in the CSL namespace)")
         return path
-    raise UsageError(f"error: unknown style {style!r}; available: {', '.join(STYLES)} "
-                     "(or a path to a .csl file)")
+    raise UsageError(
+        f"error: unknown style {style!r}; available: {', '.join(STYLES)} (or a path to a .csl file)"
+    )
 
 
 def pandoc_executable(configured: str | None = None) -> str:
@@ -78,13 +79,17 @@ def _checked_pandoc(exe: str) -> str:
     try:
         out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired):
-        raise ConfigError(f"error: pandoc not found ({exe}); install refbook's dependencies "
-                          "(pip install pypandoc-binary) or set REFBOOK_PANDOC") from None
+        raise ConfigError(
+            f"error: pandoc not found ({exe}); install refbook's dependencies "
+            "(pip install pypandoc-binary) or set REFBOOK_PANDOC"
+        ) from None
     m = re.search(r"pandoc(?:\.exe)? (\d+)\.(\d+)", out.stdout)
     if not m or (int(m.group(1)), int(m.group(2))) < PANDOC_MIN:
         found = m.group(0) if m else out.stdout.splitlines()[:1]
-        raise ConfigError(f"error: pandoc 3 or newer is needed, found {found} ({exe}); "
-                          "pip install -U pypandoc-binary, or set REFBOOK_PANDOC")
+        raise ConfigError(
+            f"error: pandoc 3 or newer is needed, found {found} ({exe}); "
+            "pip install -U pypandoc-binary, or set REFBOOK_PANDOC"
+        )
     return exe
 
 
@@ -92,8 +97,9 @@ def run_pandoc(args: Sequence[str], stdin: str, *, pandoc: str | None = None) ->
     """Run pandoc with ``args`` on ``stdin``; its failures become one-line refbook errors
     (``pandoc_error``)."""
     exe = pandoc_executable(pandoc)
-    proc = subprocess.run([exe, *args], input=stdin, capture_output=True, text=True,
-                          encoding="utf-8")
+    proc = subprocess.run(
+        [exe, *args], input=stdin, capture_output=True, text=True, encoding="utf-8"
+    )
     if proc.returncode != 0:
         raise pandoc_error(proc.returncode, proc.stderr)
     return proc.stdout
@@ -102,8 +108,10 @@ def run_pandoc(args: Sequence[str], stdin: str, *, pandoc: str | None = None) ->
 # pandoc's exit codes (pandoc --help, "Exit codes" in its manual) by whose fault it is
 _PANDOC_INPUT_CODES = {64, 65, 92, 93, 94}  # the document: parse, YAML, UTF-8 errors
 _PANDOC_WRITE_CODES = {1}  # an I/O error
-_HASKELL_IO = re.compile(r"^(?P<path>.*?): (?:with|open|create|remove|get|hGet|hPut)\w*: "
-                         r"(?P<kind>[^(]*)\((?P<reason>[^)]*)\)\s*$")
+_HASKELL_IO = re.compile(
+    r"^(?P<path>.*?): (?:with|open|create|remove|get|hGet|hPut)\w*: "
+    r"(?P<kind>[^(]*)\((?P<reason>[^)]*)\)\s*$"
+)
 
 
 def pandoc_error(code: int, stderr: str) -> ConfigError | InputError | WriteError:
@@ -131,32 +139,45 @@ def pandoc_error(code: int, stderr: str) -> ConfigError | InputError | WriteErro
 
 def _with_references(items: list[dict[str, Any]]):
     """A temporary CSL-JSON file for pandoc's --bibliography."""
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False,
-                                     encoding="utf-8") as fh:
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as fh:
         json.dump(items, fh, ensure_ascii=False)
     return fh.name
 
 
-def citeproc_html(items: list[dict[str, Any]], style: str, body: str = "", *,
-                  pandoc: str | None = None) -> str:
+def citeproc_html(
+    items: list[dict[str, Any]], style: str, body: str = "", *, pandoc: str | None = None
+) -> str:
     """pandoc --citeproc on a Markdown ``body`` (default: every item, no text), as HTML."""
     refs = _with_references(items)
     try:
         doc = body or "---\nnocite: |\n  @*\n---\n"
-        return run_pandoc(["--citeproc", "-f", "markdown", "-t", "html", "--wrap=none",
-                           f"--csl={style_path(style)}", f"--bibliography={refs}"], doc,
-                          pandoc=pandoc)
+        return run_pandoc(
+            [
+                "--citeproc",
+                "-f",
+                "markdown",
+                "-t",
+                "html",
+                "--wrap=none",
+                f"--csl={style_path(style)}",
+                f"--bibliography={refs}",
+            ],
+            doc,
+            pandoc=pandoc,
+        )
     finally:
         os.unlink(refs)
 
 
 _ENTRY_START = re.compile(r'<div id="ref-(?P<key>[^"]+)" class="csl-entry"[^>]*>')
-_MARGIN = re.compile(r'<div class="csl-left-margin">(.*?)</div>\s*<div class="csl-right-inline">(.*)</div>',
-                     re.S)
+_MARGIN = re.compile(
+    r'<div class="csl-left-margin">(.*?)</div>\s*<div class="csl-right-inline">(.*)</div>', re.S
+)
 
 
-def bibliography_entries(items: list[dict[str, Any]], style: str, *,
-                         pandoc: str | None = None) -> list[tuple[str, str]]:
+def bibliography_entries(
+    items: list[dict[str, Any]], style: str, *, pandoc: str | None = None
+) -> list[tuple[str, str]]:
     """(key, formatted HTML) for each item, in the style's order; only safe links
     (``safelinks.safe_url``) stay links, so the Markdown made from it has no other."""
     from .safelinks import safe_html_links
@@ -166,7 +187,7 @@ def bibliography_entries(items: list[dict[str, Any]], style: str, *,
     entries = []
     for i, m in enumerate(starts):
         end = starts[i + 1].start() if i + 1 < len(starts) else out.rfind("</div>")
-        body = out[m.end():end].strip()
+        body = out[m.end() : end].strip()
         body = body.removesuffix("</div>").strip()
         # numbered styles put the label in a left-margin div: "[1] S. Biddle, ..."
         body = _MARGIN.sub(lambda g: g.group(1).strip() + " " + g.group(2).strip(), body)
@@ -191,7 +212,11 @@ def html_to(fragment: str, to: str, *, pandoc: str | None = None) -> str:
     """HTML converted to plain text or Markdown by pandoc (one paragraph per block)."""
     if to == "html":
         return fragment
-    target = "plain" if to == "text" else "markdown-smart-raw_html-native_divs-native_spans-bracketed_spans"
+    target = (
+        "plain"
+        if to == "text"
+        else "markdown-smart-raw_html-native_divs-native_spans-bracketed_spans"
+    )
     return run_pandoc(["-f", "html", "-t", target, "--wrap=none"], fragment, pandoc=pandoc)
 
 
@@ -266,8 +291,9 @@ def id_changes(entries: Sequence[Entry]) -> list[tuple[Entry, str]]:
     return [(c.entry, c.message) for c in unique_ids(entries)[1]]
 
 
-def bibliography_batched(entries: Sequence[Entry], style: str, *,
-                         pandoc: str | None = None) -> list[tuple[str, str]]:
+def bibliography_batched(
+    entries: Sequence[Entry], style: str, *, pandoc: str | None = None
+) -> list[tuple[str, str]]:
     """Like ``bibliography_entries``, for large lists: citeproc's time grows faster than
     the number of entries, so author-date lists are cut into batches at boundaries between
     sort-name prefixes (works of one author, whose year suffixes 2023a/2023b depend on each
@@ -275,8 +301,10 @@ def bibliography_batched(entries: Sequence[Entry], style: str, *,
     joined in sort order.  Numbered styles are formatted in one run.  The keys returned
     are the CSL ids (the entry's key, unless it is a duplicate or missing)."""
     item = _identified(entries)
-    parts = _parallel(lambda b: bibliography_entries([item(e) for e in b], style,
-                                                     pandoc=pandoc), _batches(entries, style))
+    parts = _parallel(
+        lambda b: bibliography_entries([item(e) for e in b], style, pandoc=pandoc),
+        _batches(entries, style),
+    )
     return [pair for part in parts for pair in part]
 
 
@@ -287,17 +315,34 @@ def _plain_text(entries: Sequence[Entry], style: str, pandoc: str | None) -> str
     def one(batch: list[Entry]) -> str:
         refs = _with_references([item(e) for e in batch])
         try:
-            return run_pandoc(["--citeproc", "-f", "markdown", "-t", "plain", "--wrap=none",
-                               f"--csl={style_path(style)}", f"--bibliography={refs}"],
-                              "---\nnocite: |\n  @*\n---\n", pandoc=pandoc).strip()
+            return run_pandoc(
+                [
+                    "--citeproc",
+                    "-f",
+                    "markdown",
+                    "-t",
+                    "plain",
+                    "--wrap=none",
+                    f"--csl={style_path(style)}",
+                    f"--bibliography={refs}",
+                ],
+                "---\nnocite: |\n  @*\n---\n",
+                pandoc=pandoc,
+            ).strip()
         finally:
             os.unlink(refs)
 
     return "\n\n".join(p for p in _parallel(one, _batches(entries, style)) if p) + "\n"
 
 
-def format_bibliography(entries: Sequence[Entry], style: str = "apa", to: str = "text",
-                        annotated: bool = False, *, pandoc: str | None = None) -> str:
+def format_bibliography(
+    entries: Sequence[Entry],
+    style: str = "apa",
+    to: str = "text",
+    annotated: bool = False,
+    *,
+    pandoc: str | None = None,
+) -> str:
     """A formatted reference list: one paragraph per entry, sorted as the style says;
     with ``annotated``, each entry followed by its annotation."""
     if to == "text" and not annotated:
@@ -309,8 +354,10 @@ def format_bibliography(entries: Sequence[Entry], style: str = "apa", to: str = 
     for key, body in bibliography_batched(entries, style, pandoc=pandoc):
         parts.append(f'<p class="csl-entry" id="ref-{html.escape(key)}">{body}</p>')
         if annotated and by_key.get(key) is not None and by_key[key].annotation:
-            parts.append(f'<blockquote class="annotation"><p>{html.escape(by_key[key].annotation)}'
-                         "</p></blockquote>")
+            parts.append(
+                f'<blockquote class="annotation"><p>{html.escape(by_key[key].annotation)}'
+                "</p></blockquote>"
+            )
     fragment = "\n".join(parts)
     if to == "html":
         return fragment + "\n"
@@ -318,8 +365,9 @@ def format_bibliography(entries: Sequence[Entry], style: str = "apa", to: str = 
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
 
-def format_entries(entries: Sequence[Entry], style: str = "apa", to: str = "text", *,
-                   pandoc: str | None = None) -> list[tuple[str, str]]:
+def format_entries(
+    entries: Sequence[Entry], style: str = "apa", to: str = "text", *, pandoc: str | None = None
+) -> list[tuple[str, str]]:
     """(key, formatted reference) for each entry, in the style's order."""
     pairs = bibliography_batched(entries, style, pandoc=pandoc)
     if to == "html":
@@ -332,9 +380,16 @@ def format_entries(entries: Sequence[Entry], style: str = "apa", to: str = "text
     return [(key, text) for (key, _), text in zip(pairs, blocks)]
 
 
-def format_citation(entries: Sequence[Entry], style: str = "apa", *, narrative: bool = False,
-                    locator: str | None = None, all_entries: Sequence[Entry] | None = None,
-                    pandoc: str | None = None, cites: Sequence[CiteItem] | None = None) -> str:
+def format_citation(
+    entries: Sequence[Entry],
+    style: str = "apa",
+    *,
+    narrative: bool = False,
+    locator: str | None = None,
+    all_entries: Sequence[Entry] | None = None,
+    pandoc: str | None = None,
+    cites: Sequence[CiteItem] | None = None,
+) -> str:
     """An in-text citation of ``entries`` (numbered styles count ``all_entries``);
     ``cites`` gives each work its own locator (``locator`` is one for all).  Works are
     cited by their CSL ids (``refbook.csl.unique_ids``): an entry's key, unless another
@@ -386,16 +441,28 @@ def _normalized(entry: Entry, layout) -> str:
     try:
         return format_entry(entry.source, layout)
     except BibSyntaxError as exc:
-        raise InputError(f"{entry._bib.name}:{entry.line}: error: cannot normalize "
-                         f"{entry.key}: {exc}; repair the entry first (refbook edit "
-                         f"{entry.key})") from None
+        raise InputError(
+            f"{entry._bib.name}:{entry.line}: error: cannot normalize "
+            f"{entry.key}: {exc}; repair the entry first (refbook edit "
+            f"{entry.key})"
+        ) from None
 
 
-_BIBLATEX_FIELDS = {"journal": "journaltitle", "address": "location", "annote": "annotation",
-                    "school": "institution", "key": "sortkey"}
-_BIBLATEX_TYPES = {"techreport": ("report", "techreport"), "phdthesis": ("thesis", "phdthesis"),
-                   "mastersthesis": ("thesis", "mathesis"), "www": ("online", None),
-                   "electronic": ("online", None), "conference": ("inproceedings", None)}
+_BIBLATEX_FIELDS = {
+    "journal": "journaltitle",
+    "address": "location",
+    "annote": "annotation",
+    "school": "institution",
+    "key": "sortkey",
+}
+_BIBLATEX_TYPES = {
+    "techreport": ("report", "techreport"),
+    "phdthesis": ("thesis", "phdthesis"),
+    "mastersthesis": ("thesis", "mathesis"),
+    "www": ("online", None),
+    "electronic": ("online", None),
+    "conference": ("inproceedings", None),
+}
 
 
 def to_biblatex(entries: Sequence[Entry]) -> str:
@@ -438,9 +505,15 @@ def _yaml(value: Any, indent: int = 0) -> str:
     """A minimal YAML emitter (JSON scalars are valid YAML double-quoted scalars)."""
     pad = "  " * indent
     if isinstance(value, dict):
-        return "\n".join(f"{pad}{k}:" + (("\n" + _yaml(v, indent + 1)) if isinstance(v, (dict, list)) and v
-                                         else " " + json.dumps(v, ensure_ascii=False))
-                         for k, v in value.items())
+        return "\n".join(
+            f"{pad}{k}:"
+            + (
+                ("\n" + _yaml(v, indent + 1))
+                if isinstance(v, (dict, list)) and v
+                else " " + json.dumps(v, ensure_ascii=False)
+            )
+            for k, v in value.items()
+        )
     if isinstance(value, list):
         lines = []
         for v in value:
@@ -462,10 +535,21 @@ def to_csl_yaml(entries: Sequence[Entry]) -> str:
     return "---\nreferences:\n" + _yaml(csl_items(entries), 1) + "\n...\n"
 
 
-_RIS_TYPES = {"article-journal": "JOUR", "article-newspaper": "NEWS", "article-magazine": "MGZN",
-              "book": "BOOK", "chapter": "CHAP", "report": "RPRT", "thesis": "THES",
-              "webpage": "ELEC", "paper-conference": "CPAPER", "manuscript": "UNPB",
-              "dataset": "DATA", "software": "COMP", "patent": "PAT"}
+_RIS_TYPES = {
+    "article-journal": "JOUR",
+    "article-newspaper": "NEWS",
+    "article-magazine": "MGZN",
+    "book": "BOOK",
+    "chapter": "CHAP",
+    "report": "RPRT",
+    "thesis": "THES",
+    "webpage": "ELEC",
+    "paper-conference": "CPAPER",
+    "manuscript": "UNPB",
+    "dataset": "DATA",
+    "software": "COMP",
+    "patent": "PAT",
+}
 
 
 def to_ris(entries: Sequence[Entry]) -> str:
@@ -486,7 +570,9 @@ def to_ris(entries: Sequence[Entry]) -> str:
             lines.append(f"PY  - {e.year}")
         if item.get("issued", {}).get("date-parts"):
             parts = item["issued"]["date-parts"][0]
-            lines.append("DA  - " + "/".join(f"{p:02d}" if i else str(p) for i, p in enumerate(parts)))
+            lines.append(
+                "DA  - " + "/".join(f"{p:02d}" if i else str(p) for i, p in enumerate(parts))
+            )
         for tag, value in (("VL", e.volume), ("IS", e.number)):
             if value:
                 lines.append(f"{tag}  - {value}")
@@ -520,8 +606,13 @@ def to_json(entries: Sequence[Entry]) -> str:
 def export_data(entries: Sequence[Entry], fmt: str, *, normalize: bool = False) -> str:
     if fmt == "bibtex":
         return to_bibtex(entries, normalize=normalize)
-    return {"biblatex": to_biblatex, "csl-json": to_csl_json, "csl-yaml": to_csl_yaml,
-            "ris": to_ris, "json": to_json}[fmt](entries)
+    return {
+        "biblatex": to_biblatex,
+        "csl-json": to_csl_json,
+        "csl-yaml": to_csl_yaml,
+        "ris": to_ris,
+        "json": to_json,
+    }[fmt](entries)
 
 
 # -- a standalone annotated bibliography page ----------------------------------------------
@@ -565,13 +656,19 @@ def _csp_hash(source: str) -> str:
     import base64
     import hashlib
 
-    return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode() + "'"
+    return (
+        "'sha256-"
+        + base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode()
+        + "'"
+    )
 
 
 # Defence in depth: whatever a field holds, the page runs only its own search script and
 # loads nothing (no image, font, frame, form target or base URL from anywhere).
-PAGE_CSP = (f"default-src 'none'; script-src {_csp_hash(PAGE_SCRIPT)}; "
-            f"style-src {_csp_hash(PAGE_STYLE)}; base-uri 'none'; form-action 'none'")
+PAGE_CSP = (
+    f"default-src 'none'; script-src {_csp_hash(PAGE_SCRIPT)}; "
+    f"style-src {_csp_hash(PAGE_STYLE)}; base-uri 'none'; form-action 'none'"
+)
 
 PAGE = """<!DOCTYPE html>
 <html lang="en">
@@ -600,8 +697,13 @@ PAGE = """<!DOCTYPE html>
 """
 
 
-def standalone_page(entries: Sequence[Entry], style: str = "apa", *, title: str = "Annotated bibliography",
-                    pandoc: str | None = None) -> str:
+def standalone_page(
+    entries: Sequence[Entry],
+    style: str = "apa",
+    *,
+    title: str = "Annotated bibliography",
+    pandoc: str | None = None,
+) -> str:
     """One self-contained, accessible HTML page: the formatted entries, annotations,
     DOI/URL links and a search box that filters the list (no external assets; a
     Content-Security-Policy lets only the page's own search script run).  Values are
@@ -625,10 +727,18 @@ def standalone_page(entries: Sequence[Entry], style: str = "apa", *, title: str 
             links.append(html_link("Link" if safe_url(e.url) else e.url, e.url))
         note = f"<blockquote>{html.escape(e.annotation)}</blockquote>" if e.annotation else ""
         kw = f' data-keywords="{html.escape(", ".join(e.keywords))}"' if e.keywords else ""
-        items.append(f'<li id="{html.escape(key)}"{kw}><div class="entry">{body}</div>{note}'
-                     f'<div class="links">{" · ".join(links)}</div></li>')
-    return PAGE.format(csp=html.escape(PAGE_CSP), title=html.escape(title), count=len(items),
-                       items="\n".join(items), style=PAGE_STYLE, script=PAGE_SCRIPT)
+        items.append(
+            f'<li id="{html.escape(key)}"{kw}><div class="entry">{body}</div>{note}'
+            f'<div class="links">{" · ".join(links)}</div></li>'
+        )
+    return PAGE.format(
+        csp=html.escape(PAGE_CSP),
+        title=html.escape(title),
+        count=len(items),
+        items="\n".join(items),
+        style=PAGE_STYLE,
+        script=PAGE_SCRIPT,
+    )
 
 
 # -- rendering a manuscript -----------------------------------------------------------------
@@ -686,8 +796,11 @@ return {{Meta = read}, {Div = annotate, Span = unwrap, Header = heading}, {Pando
 """
 # a YAML metadata block at the start of a pandoc-Markdown document: "---", then (no blank
 # line) "name: value" lines, then "---" or "..."
-_FRONT_MATTER = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n(?=[A-Za-z_][\w-]*[ \t]*:)"
-                           r"(?:.*?\r?\n)??(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
+_FRONT_MATTER = re.compile(
+    r"\A(?:\ufeff)?---[ \t]*\r?\n(?=[A-Za-z_][\w-]*[ \t]*:)"
+    r"(?:.*?\r?\n)??(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)",
+    re.S,
+)
 
 
 def front_matter(source: str) -> str:
@@ -712,10 +825,18 @@ def _cite_by_key(source: str, entries: Sequence[Entry]) -> str:
     return source
 
 
-def render_document(source: str, entries: Sequence[Entry], *, style: str = "apa",
-                    to: str = "markdown", output: str | None = None, annotated: bool = False,
-                    heading: str = "References", pandoc: str | None = None,
-                    title: str = "Manuscript") -> str:
+def render_document(
+    source: str,
+    entries: Sequence[Entry],
+    *,
+    style: str = "apa",
+    to: str = "markdown",
+    output: str | None = None,
+    annotated: bool = False,
+    heading: str = "References",
+    pandoc: str | None = None,
+    title: str = "Manuscript",
+) -> str:
     """A pandoc-Markdown manuscript with its citations formatted and a reference list
     appended (pandoc --citeproc on refbook's CSL-JSON).  Returns the text, or writes
     ``output`` (needed for docx).  Links are kept only where ``safelinks.safe_url``
@@ -732,16 +853,24 @@ def render_document(source: str, entries: Sequence[Entry], *, style: str = "apa"
     refs = _with_references(csl_items(entries))
     temp: list[str] = [refs]
     try:
-        args = ["--citeproc", "-f", "markdown", "--wrap=none", f"--csl={style_path(style)}",
-                f"--bibliography={refs}", "-M", f"reference-section-title={heading}"]
-        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False,
-                                         encoding="utf-8") as lua:
+        args = [
+            "--citeproc",
+            "-f",
+            "markdown",
+            "--wrap=none",
+            f"--csl={style_path(style)}",
+            f"--bibliography={refs}",
+            "-M",
+            f"reference-section-title={heading}",
+        ]
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False, encoding="utf-8") as lua:
             lua.write(_ANNOTATE_FILTER)
         temp.append(lua.name)
         if annotated:
             meta = {"refbook_annotations": {e.key: e.annotation for e in entries if e.annotation}}
-            with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False,
-                                             encoding="utf-8") as fh:
+            with tempfile.NamedTemporaryFile(
+                "w", suffix=".json", delete=False, encoding="utf-8"
+            ) as fh:
                 json.dump(meta, fh, ensure_ascii=False)
             temp.append(fh.name)
             args.append(f"--metadata-file={fh.name}")

@@ -78,8 +78,15 @@ class Finding:
 
     def to_dict(self) -> dict[str, Any]:
         # by hand: dataclasses.asdict deep-copies, which is slow for 100k findings
-        d: dict[str, Any] = {"path": self.path, "line": self.line, "severity": self.severity, "rule": self.rule,
-             "message": self.message, "key": self.key, "column": self.column}
+        d: dict[str, Any] = {
+            "path": self.path,
+            "line": self.line,
+            "severity": self.severity,
+            "rule": self.rule,
+            "message": self.message,
+            "key": self.key,
+            "column": self.column,
+        }
         if self.data:
             d["data"] = dict(self.data)
         return d

@@ -24,12 +24,47 @@ from . import bibtex
 from .store import BibFile, Block
 
 DEFAULT_ORDER = (
-    "author", "editor", "title", "subtitle", "journal", "journaltitle", "booktitle",
-    "maintitle", "organization", "institution", "school", "howpublished", "entrysubtype",
-    "year", "date", "month", "volume", "number", "issue", "pages", "edition", "series",
-    "chapter", "publisher", "address", "location", "type", "language", "isbn", "issn", "doi",
-    "eprint", "eprinttype", "url", "urldate", "keywords", "annotation", "annote", "abstract",
-    "note", "addendum",
+    "author",
+    "editor",
+    "title",
+    "subtitle",
+    "journal",
+    "journaltitle",
+    "booktitle",
+    "maintitle",
+    "organization",
+    "institution",
+    "school",
+    "howpublished",
+    "entrysubtype",
+    "year",
+    "date",
+    "month",
+    "volume",
+    "number",
+    "issue",
+    "pages",
+    "edition",
+    "series",
+    "chapter",
+    "publisher",
+    "address",
+    "location",
+    "type",
+    "language",
+    "isbn",
+    "issn",
+    "doi",
+    "eprint",
+    "eprinttype",
+    "url",
+    "urldate",
+    "keywords",
+    "annotation",
+    "annote",
+    "abstract",
+    "note",
+    "addendum",
 )
 
 
@@ -44,10 +79,14 @@ class Layout:
 
     @classmethod
     def from_config(cls, cfg) -> Layout:
-        return cls(indent=cfg["fmt.indent"], quote=cfg["fmt.quote"],
-                   field_case=cfg["fmt.field_case"], align=cfg["fmt.align"],
-                   sort=cfg["fmt.sort"],
-                   field_order=tuple(cfg["fmt.field_order"]) or DEFAULT_ORDER)
+        return cls(
+            indent=cfg["fmt.indent"],
+            quote=cfg["fmt.quote"],
+            field_case=cfg["fmt.field_case"],
+            align=cfg["fmt.align"],
+            sort=cfg["fmt.sort"],
+            field_order=tuple(cfg["fmt.field_order"]) or DEFAULT_ORDER,
+        )
 
 
 def _requote(raw: str, quote: str) -> str:
@@ -73,11 +112,11 @@ def _requote(raw: str, quote: str) -> str:
 def format_entry(text: str, layout: Layout) -> str:
     spans = bibtex.scan_entry(text)
     order = {name: i for i, name in enumerate(layout.field_order)}
-    fields = [(f.name, text[f.value_start:f.value_end]) for f in spans.fields]
-    ranked = sorted(enumerate(fields),
-                    key=lambda p: (order.get(p[1][0].lower(), len(order)), p[0]))
-    names = [name.upper() if layout.field_case == "upper" else name.lower()
-             for _, (name, _) in ranked]
+    fields = [(f.name, text[f.value_start : f.value_end]) for f in spans.fields]
+    ranked = sorted(enumerate(fields), key=lambda p: (order.get(p[1][0].lower(), len(order)), p[0]))
+    names = [
+        name.upper() if layout.field_case == "upper" else name.lower() for _, (name, _) in ranked
+    ]
     width = max((len(n) for n in names), default=0) if layout.align else 0
     lines = [f"@{spans.entry_type.lower()}{{{spans.key},"]
     for name, (_, (_, raw)) in zip(names, ranked):
@@ -126,8 +165,11 @@ def _units(bib: BibFile) -> tuple[list[Block], list[list[Block]], list[Block]]:
     blocks = _blocks(bib)
     first = next((i for i, b in enumerate(blocks) if b.kind == "entry"), len(blocks))
     # a comment directly above the first entry (no blank line) belongs to it
-    if 0 < first < len(blocks) and blocks[first - 1].kind == "text" and \
-            "\n\n" not in bib.text[blocks[first - 1].end:blocks[first].start]:
+    if (
+        0 < first < len(blocks)
+        and blocks[first - 1].kind == "text"
+        and "\n\n" not in bib.text[blocks[first - 1].end : blocks[first].start]
+    ):
         first -= 1
     header = blocks[:first]
     units: list[list[Block]] = []
@@ -144,8 +186,9 @@ def _sort_key(unit: list[Block], how: str):
     entry = unit[-1]
     if how == "key":
         return (entry.key.lower(),)
-    year = bibtex.evaluate(next((f.value for f in entry.entry.fields
-                                 if f.key.lower() == "year"), "0"))
+    year = bibtex.evaluate(
+        next((f.value for f in entry.entry.fields if f.key.lower() == "year"), "0")
+    )
     return (year if year.isdigit() else "0", entry.key.lower())
 
 
@@ -171,8 +214,11 @@ def format_text(bib: BibFile, layout: Layout) -> str:
         else:
             body = body.strip("\n")
         if prev is not None:
-            attached = prev.kind == "text" and b.kind == "entry" and \
-                not _BLANK_LINES.search(bib.text, prev.end, b.start)
+            attached = (
+                prev.kind == "text"
+                and b.kind == "entry"
+                and not _BLANK_LINES.search(bib.text, prev.end, b.start)
+            )
             out.append("\n" if attached else "\n\n")
         out.append(body)
         prev = b
@@ -191,9 +237,12 @@ def data_signature(bib: BibFile) -> tuple:
     entries, strings, others = [], [], []
     for b in bib.blocks:
         if b.kind == "entry":  # line ends are white space to BibTeX, not data
-            fields = tuple(sorted((f.key.lower(),
-                                    _lf(bibtex.evaluate(f.value, bib.strings_for(b))))
-                                  for f in b.entry.fields))
+            fields = tuple(
+                sorted(
+                    (f.key.lower(), _lf(bibtex.evaluate(f.value, bib.strings_for(b))))
+                    for f in b.entry.fields
+                )
+            )
             entries.append((b.entry.entry_type.lower(), b.key, fields))
         elif b.kind == "string":
             strings.append(_lf(bib.block_text(b)))
@@ -210,8 +259,10 @@ def check_lossless(before: BibFile, after_text: str) -> None:
 
     after = BibFile(after_text, name=before.name)
     if data_signature(before) != data_signature(after):
-        raise RefbookError(f"{before.name}: error: formatting would change the data; nothing "
-                           "written (please report this)")
+        raise RefbookError(
+            f"{before.name}: error: formatting would change the data; nothing "
+            "written (please report this)"
+        )
 
 
 def changed_entries(bib: BibFile, layout: Layout) -> list[tuple[int, str]]:

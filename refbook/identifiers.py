@@ -50,8 +50,10 @@ def doi_syntax_error(value: str) -> str | None:
     """What is wrong with a ``doi`` field's value, or None: the field holds the bare DOI
     (``check`` reports a resolver prefix as an error; lint's ``doi-prefix`` fixes it)."""
     if value.lower().startswith(("http", "doi:")):
-        return (f"doi field holds a resolver URL or prefix ({value}); "
-                f"write the bare DOI {normalize_doi(value)}")
+        return (
+            f"doi field holds a resolver URL or prefix ({value}); "
+            f"write the bare DOI {normalize_doi(value)}"
+        )
     return bare_doi_error(value.strip(), value)
 
 

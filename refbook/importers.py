@@ -33,12 +33,24 @@ class Draft:
 # -- CSL-JSON -> BibTeX ---------------------------------------------------------------------
 
 CSL_TO_BIBTEX = {
-    "article-journal": "article", "article": "article", "article-magazine": "article",
-    "article-newspaper": "article", "book": "book", "chapter": "incollection",
-    "paper-conference": "inproceedings", "report": "report", "thesis": "thesis",
-    "webpage": "online", "post-weblog": "online", "post": "online", "dataset": "dataset",
-    "manuscript": "unpublished", "software": "software", "patent": "patent",
-    "entry-encyclopedia": "incollection", "entry-dictionary": "incollection",
+    "article-journal": "article",
+    "article": "article",
+    "article-magazine": "article",
+    "article-newspaper": "article",
+    "book": "book",
+    "chapter": "incollection",
+    "paper-conference": "inproceedings",
+    "report": "report",
+    "thesis": "thesis",
+    "webpage": "online",
+    "post-weblog": "online",
+    "post": "online",
+    "dataset": "dataset",
+    "manuscript": "unpublished",
+    "software": "software",
+    "patent": "patent",
+    "entry-encyclopedia": "incollection",
+    "entry-dictionary": "incollection",
 }
 
 
@@ -51,8 +63,14 @@ def _escape(text: str) -> str:
 
 
 _RICH_TAG = re.compile(r"<(/?)([a-z]+)([^>]*)>", re.I)
-_RICH_MACROS = {"i": "\\emph{", "em": "\\emph{", "b": "\\textbf{", "strong": "\\textbf{",
-                "sup": "\\textsuperscript{", "sub": "\\textsubscript{"}
+_RICH_MACROS = {
+    "i": "\\emph{",
+    "em": "\\emph{",
+    "b": "\\textbf{",
+    "strong": "\\textbf{",
+    "sup": "\\textsuperscript{",
+    "sub": "\\textsubscript{",
+}
 
 
 def _rich_to_bibtex(text: str) -> str:
@@ -65,7 +83,7 @@ def _rich_to_bibtex(text: str) -> str:
     closers: list[str] = []
     pos = 0
     for m in _RICH_TAG.finditer(text):
-        out.append(escape(html.unescape(text[pos:m.start()])))
+        out.append(escape(html.unescape(text[pos : m.start()])))
         pos = m.end()
         closing, tag = m.group(1), m.group(2).lower()
         if closing:
@@ -124,16 +142,47 @@ def _date(value: dict | None) -> tuple[str, str] | None:
 
 
 # CSL-JSON variables by kind (CSL 1.0.2 schema): the types the mapping relies on
-CSL_NAME_VARIABLES = frozenset({
-    "author", "editor", "translator", "container-author", "collection-editor", "composer",
-    "director", "editorial-director", "illustrator", "interviewer", "original-author",
-    "recipient", "reviewed-author", "chair", "compiler", "contributor", "curator",
-    "editor-translator", "executive-producer", "guest", "host", "narrator", "organizer",
-    "performer", "producer", "script-writer", "series-creator",
-})
-CSL_DATE_VARIABLES = frozenset({
-    "issued", "accessed", "submitted", "event-date", "original-date", "available-date",
-})
+CSL_NAME_VARIABLES = frozenset(
+    {
+        "author",
+        "editor",
+        "translator",
+        "container-author",
+        "collection-editor",
+        "composer",
+        "director",
+        "editorial-director",
+        "illustrator",
+        "interviewer",
+        "original-author",
+        "recipient",
+        "reviewed-author",
+        "chair",
+        "compiler",
+        "contributor",
+        "curator",
+        "editor-translator",
+        "executive-producer",
+        "guest",
+        "host",
+        "narrator",
+        "organizer",
+        "performer",
+        "producer",
+        "script-writer",
+        "series-creator",
+    }
+)
+CSL_DATE_VARIABLES = frozenset(
+    {
+        "issued",
+        "accessed",
+        "submitted",
+        "event-date",
+        "original-date",
+        "available-date",
+    }
+)
 
 
 def csl_items(data: object, name: str = "<input>") -> list[dict]:
@@ -145,8 +194,10 @@ def csl_items(data: object, name: str = "<input>") -> list[dict]:
     elif isinstance(data, dict) and "type" in data:
         data = [data]
     if not isinstance(data, list):
-        raise InputError(f"{name}: error: not CSL-JSON: expected a list of items "
-                         "(objects with a type and a title); nothing added")
+        raise InputError(
+            f"{name}: error: not CSL-JSON: expected a list of items "
+            "(objects with a type and a title); nothing added"
+        )
     for i, item in enumerate(data, start=1):
         _check_csl_item(item, f"{name}: error: CSL-JSON item {i}")
     return data
@@ -154,13 +205,16 @@ def csl_items(data: object, name: str = "<input>") -> list[dict]:
 
 def _check_csl_item(item: object, where: str) -> None:
     def bad(variable: str, expected: str, value: object) -> InputError:
-        return InputError(f"{where}{ident}: {variable!r} must be {expected}, not "
-                          f"{_json_kind(value)}; nothing added")
+        return InputError(
+            f"{where}{ident}: {variable!r} must be {expected}, not "
+            f"{_json_kind(value)}; nothing added"
+        )
 
     ident = ""
     if not isinstance(item, dict):
-        raise InputError(f"{where}: expected an object (a CSL item), not {_json_kind(item)}; "
-                         "nothing added")
+        raise InputError(
+            f"{where}: expected an object (a CSL item), not {_json_kind(item)}; nothing added"
+        )
     if isinstance(item.get("id"), (str, int)):
         ident = f" ({item['id']})"
     for variable, value in item.items():
@@ -171,23 +225,36 @@ def _check_csl_item(item: object, where: str) -> None:
                 raise bad(variable, "a list of names", value)
             for person in value:
                 if not isinstance(person, dict) or not all(
-                        isinstance(v, (str, int, bool)) for v in person.values()):
-                    raise bad(variable, "a list of name objects ({\"family\", \"given\"} or "
-                              "{\"literal\"})", person)
+                    isinstance(v, (str, int, bool)) for v in person.values()
+                ):
+                    raise bad(
+                        variable,
+                        'a list of name objects ({"family", "given"} or {"literal"})',
+                        person,
+                    )
         elif variable in CSL_DATE_VARIABLES:
             parts = value.get("date-parts") if isinstance(value, dict) else None
-            if not isinstance(value, dict) or (parts is not None and not (
-                    isinstance(parts, list) and all(isinstance(p, list) and all(
-                        isinstance(x, (int, str)) and str(x).strip().lstrip("-").isdigit()
-                        for x in p) for p in parts))):
-                raise bad(variable, "a date object ({\"date-parts\": [[2023, 12]]})", value)
+            if not isinstance(value, dict) or (
+                parts is not None
+                and not (
+                    isinstance(parts, list)
+                    and all(
+                        isinstance(p, list)
+                        and all(
+                            isinstance(x, (int, str)) and str(x).strip().lstrip("-").isdigit()
+                            for x in p
+                        )
+                        for p in parts
+                    )
+                )
+            ):
+                raise bad(variable, 'a date object ({"date-parts": [[2023, 12]]})', value)
         elif variable == "type":
             if not isinstance(value, str):
                 raise bad(variable, "a string", value)
         elif variable in _CSL_TEXT:
             texts = value if isinstance(value, list) else [value]
-            if not all(isinstance(v, (str, int, float)) and not isinstance(v, bool)
-                       for v in texts):
+            if not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in texts):
                 raise bad(variable, "a string", value)
     title = item.get("title")
     if isinstance(title, list):
@@ -197,16 +264,43 @@ def _check_csl_item(item: object, where: str) -> None:
 
 
 # the variables from_csl reads as text
-_CSL_TEXT = frozenset({
-    "id", "title", "container-title", "publisher", "publisher-place", "volume", "issue",
-    "number", "edition", "collection-title", "genre", "ISBN", "ISSN", "note", "language",
-    "page", "DOI", "URL", "keyword", "annote", "abstract",
-})
+_CSL_TEXT = frozenset(
+    {
+        "id",
+        "title",
+        "container-title",
+        "publisher",
+        "publisher-place",
+        "volume",
+        "issue",
+        "number",
+        "edition",
+        "collection-title",
+        "genre",
+        "ISBN",
+        "ISSN",
+        "note",
+        "language",
+        "page",
+        "DOI",
+        "URL",
+        "keyword",
+        "annote",
+        "abstract",
+    }
+)
 
 
 def _json_kind(value: object) -> str:
-    kinds = {dict: "an object", list: "a list", str: "a string", bool: "true/false",
-             int: "a number", float: "a number", type(None): "null"}
+    kinds = {
+        dict: "an object",
+        list: "a list",
+        str: "a string",
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        type(None): "null",
+    }
     shown = json.dumps(value, ensure_ascii=False)
     shown = shown if len(shown) <= 30 else shown[:27] + "..."
     return f"{kinds.get(type(value), type(value).__name__)} {shown}"
@@ -240,8 +334,9 @@ def from_csl(item: dict) -> Draft:
         else:
             f["booktitle"] = _rich_to_bibtex(container)
     if item.get("publisher"):
-        f["institution" if etype in ("report", "thesis") else "publisher"] = \
-            _rich_to_bibtex(str(item["publisher"]))
+        f["institution" if etype in ("report", "thesis") else "publisher"] = _rich_to_bibtex(
+            str(item["publisher"])
+        )
     if item.get("publisher-place"):
         f["address"] = _escape(str(item["publisher-place"]))
     issued = _date(item.get("issued"))
@@ -249,10 +344,18 @@ def from_csl(item: dict) -> Draft:
         f["year"] = issued[0]
         if issued[1] != issued[0]:
             f["date"] = issued[1]
-    for src, dst in (("volume", "volume"), ("issue", "number"), ("number", "number"),
-                     ("edition", "edition"), ("collection-title", "series"),
-                     ("genre", "type"), ("ISBN", "isbn"), ("ISSN", "issn"), ("note", "note"),
-                     ("language", "language")):
+    for src, dst in (
+        ("volume", "volume"),
+        ("issue", "number"),
+        ("number", "number"),
+        ("edition", "edition"),
+        ("collection-title", "series"),
+        ("genre", "type"),
+        ("ISBN", "isbn"),
+        ("ISSN", "issn"),
+        ("note", "note"),
+        ("language", "language"),
+    ):
         value = item.get(src)
         if isinstance(value, list):
             value = value[0] if value else None
@@ -278,11 +381,27 @@ def from_csl(item: dict) -> Draft:
 
 # -- RIS ---------------------------------------------------------------------------------
 
-RIS_TYPES = {"JOUR": "article", "JFULL": "article", "MGZN": "article", "NEWS": "article",
-             "BOOK": "book", "EBOOK": "book", "CHAP": "incollection", "ECHAP": "incollection",
-             "CONF": "inproceedings", "CPAPER": "inproceedings", "RPRT": "report",
-             "THES": "thesis", "ELEC": "online", "WEB": "online", "BLOG": "online",
-             "UNPB": "unpublished", "DATA": "dataset", "COMP": "software", "PAT": "patent"}
+RIS_TYPES = {
+    "JOUR": "article",
+    "JFULL": "article",
+    "MGZN": "article",
+    "NEWS": "article",
+    "BOOK": "book",
+    "EBOOK": "book",
+    "CHAP": "incollection",
+    "ECHAP": "incollection",
+    "CONF": "inproceedings",
+    "CPAPER": "inproceedings",
+    "RPRT": "report",
+    "THES": "thesis",
+    "ELEC": "online",
+    "WEB": "online",
+    "BLOG": "online",
+    "UNPB": "unpublished",
+    "DATA": "dataset",
+    "COMP": "software",
+    "PAT": "patent",
+}
 
 
 def from_ris(text: str) -> list[Draft]:
@@ -320,8 +439,10 @@ def _ris_record(record: list[tuple[str, str]]) -> Draft:
     f: dict[str, str] = {}
     authors = tags.get("AU", []) + tags.get("A1", [])
     if authors:
-        f["author"] = " and ".join(_escape(a) if "," in a or " " not in a.strip()
-                                   else "{" + _escape(a) + "}" for a in authors)
+        f["author"] = " and ".join(
+            _escape(a) if "," in a or " " not in a.strip() else "{" + _escape(a) + "}"
+            for a in authors
+        )
     if tags.get("A2") or tags.get("ED"):
         f["editor"] = " and ".join(_escape(a) for a in tags.get("A2", []) + tags.get("ED", []))
     if first("TI", "T1"):
@@ -338,8 +459,14 @@ def _ris_record(record: list[tuple[str, str]]) -> Draft:
         parts = [p for p in first("DA").split("/") if p.strip()]
         if len(parts) >= 2 and parts[0].isdigit():
             f["date"] = "-".join([parts[0]] + [f"{int(p):02d}" for p in parts[1:3] if p.isdigit()])
-    for tag, name in (("VL", "volume"), ("IS", "number"), ("PB", "publisher"), ("CY", "address"),
-                      ("SN", "issn"), ("ET", "edition")):
+    for tag, name in (
+        ("VL", "volume"),
+        ("IS", "number"),
+        ("PB", "publisher"),
+        ("CY", "address"),
+        ("SN", "issn"),
+        ("ET", "edition"),
+    ):
         if first(tag):
             f[name] = _escape(first(tag))
     if first("SP"):
@@ -376,8 +503,9 @@ def from_bibtex(text: str, name: str = "<input>") -> list[Draft]:
             from .bibtex import evaluate
 
             fields.setdefault(f.key.lower(), evaluate(f.value, bib.strings_for(blk)))
-        drafts.append(Draft(blk.entry.entry_type.lower(), fields, key=blk.key,
-                            source=f"{name}:{blk.line}"))
+        drafts.append(
+            Draft(blk.entry.entry_type.lower(), fields, key=blk.key, source=f"{name}:{blk.line}")
+        )
     return drafts
 
 
@@ -390,8 +518,9 @@ def detect(text: str) -> str:
         return "ris"
     if re.search(r"^\s*@\w+\s*[{(]", text, re.M):
         return "bibtex"
-    raise UsageError("error: cannot tell the format of the input (BibTeX, RIS or CSL-JSON?); "
-                     "use --from")
+    raise UsageError(
+        "error: cannot tell the format of the input (BibTeX, RIS or CSL-JSON?); use --from"
+    )
 
 
 def parse(text: str, fmt: str | None = None, name: str = "<input>") -> list[Draft]:
@@ -413,8 +542,9 @@ def parse(text: str, fmt: str | None = None, name: str = "<input>") -> list[Draf
             try:
                 drafts.append(from_csl(item))
             except UsageError as exc:  # a lone brace, which BibTeX cannot store
-                raise InputError(f"{name}: error: CSL-JSON item {i}: {exc}; nothing added") \
-                    from None
+                raise InputError(
+                    f"{name}: error: CSL-JSON item {i}: {exc}; nothing added"
+                ) from None
         return drafts
     raise UsageError(f"error: unknown input format {fmt!r}")
 
@@ -422,9 +552,15 @@ def parse(text: str, fmt: str | None = None, name: str = "<input>") -> list[Draf
 # -- DOIs and web pages ----------------------------------------------------------------------
 
 
-def fetch_doi(doi: str, resolver: str, *, timeout: float | None = None,
-              user_agent: str | None = None, allow_private: bool = False,
-              session: requests.Session | None = None) -> Draft:
+def fetch_doi(
+    doi: str,
+    resolver: str,
+    *,
+    timeout: float | None = None,
+    user_agent: str | None = None,
+    allow_private: bool = False,
+    session: requests.Session | None = None,
+) -> Draft:
     """CSL-JSON for a DOI by content negotiation at the resolver, through the transport
     (``refbook.links.session``: private addresses refused unless ``allow_private``)."""
     from .links.session import fetch
@@ -433,15 +569,22 @@ def fetch_doi(doi: str, resolver: str, *, timeout: float | None = None,
     timeout = timeout or FETCH_TIMEOUT
     url = f"{resolver.rstrip('/')}/{doi}"
     try:
-        page = fetch(url, timeout=timeout, session=session, allow_private=allow_private,
-                     agent=user_agent,
-                     headers={"Accept": "application/vnd.citationstyles.csl+json"})
+        page = fetch(
+            url,
+            timeout=timeout,
+            session=session,
+            allow_private=allow_private,
+            agent=user_agent,
+            headers={"Accept": "application/vnd.citationstyles.csl+json"},
+        )
     except TransportError as exc:
         if exc.kind == "timeout":
-            raise NetworkError(f"error: the DOI resolver did not answer for {doi} "
-                               f"(timeout {timeout:g} s)") from None
-        raise NetworkError(f"error: cannot reach the DOI resolver for {doi}: "
-                           f"{exc.message}") from None
+            raise NetworkError(
+                f"error: the DOI resolver did not answer for {doi} (timeout {timeout:g} s)"
+            ) from None
+        raise NetworkError(
+            f"error: cannot reach the DOI resolver for {doi}: {exc.message}"
+        ) from None
     if page.status == 404:
         raise NotFoundError(f"error: DOI {doi} not found at {redact(resolver)}")
     if page.status != 200:
@@ -502,17 +645,27 @@ def from_html(page: str, url: str, today: _dt.date | None = None) -> Draft:
     f: dict[str, str] = {}
     authors = m.get("citation_author") or m.get("dc.creator") or m.get("author") or []
     if authors:
-        f["author"] = " and ".join(_escape(a) if "," in a else
-                                   _escape(" ".join(a.split()[-1:]) + ", " + " ".join(a.split()[:-1]))
-                                   if len(a.split()) > 1 else _escape(a) for a in authors)
+        f["author"] = " and ".join(
+            _escape(a)
+            if "," in a
+            else _escape(" ".join(a.split()[-1:]) + ", " + " ".join(a.split()[:-1]))
+            if len(a.split()) > 1
+            else _escape(a)
+            for a in authors
+        )
     title = first("citation_title", "dc.title", "og:title") or p.title.strip()
     if title:
         f["title"] = _escape(title)
     site = first("citation_journal_title", "og:site_name", "dc.publisher", "citation_publisher")
     if site:
         f["organization"] = _escape(site)
-    date = first("citation_publication_date", "citation_date", "dc.date",
-                 "article:published_time", "citation_online_date")
+    date = first(
+        "citation_publication_date",
+        "citation_date",
+        "dc.date",
+        "article:published_time",
+        "citation_online_date",
+    )
     ym = re.match(r"(\d{4})(?:[-/](\d{1,2}))?(?:[-/](\d{1,2}))?", date)
     if ym:
         f["year"] = ym.group(1)
@@ -527,8 +680,14 @@ def from_html(page: str, url: str, today: _dt.date | None = None) -> Draft:
     return Draft("online", f, source=f"URL {url}")
 
 
-def fetch_url(url: str, *, timeout: float | None = None, user_agent: str | None = None,
-              allow_private: bool = False, session: requests.Session | None = None) -> Draft:
+def fetch_url(
+    url: str,
+    *,
+    timeout: float | None = None,
+    user_agent: str | None = None,
+    allow_private: bool = False,
+    session: requests.Session | None = None,
+) -> Draft:
     """An ``@online`` draft from a web page's meta tags, fetched through the transport
     (``refbook.links.session``: private addresses refused unless ``allow_private``)."""
     from .links.session import fetch
@@ -539,8 +698,9 @@ def fetch_url(url: str, *, timeout: float | None = None, user_agent: str | None 
         raise UsageError(f"error: --url: {problem}")
     timeout = timeout or FETCH_TIMEOUT
     try:
-        page = fetch(url, timeout=timeout, session=session, allow_private=allow_private,
-                     agent=user_agent)
+        page = fetch(
+            url, timeout=timeout, session=session, allow_private=allow_private, agent=user_agent
+        )
     except TransportError as exc:
         reason = f"no answer within {timeout:g} s" if exc.kind == "timeout" else exc.message
         raise NetworkError(f"error: cannot fetch {redact(url)}: {reason}") from None

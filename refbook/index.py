@@ -36,8 +36,21 @@ from .query import (
 
 SCHEMA_VERSION = "3"  # 3: decoded text changed (a bare % is text, not a comment)
 RACY_SECONDS = 2.0
-_DOC_COLUMNS = ("key", "type", "year", "authors", "author", "title", "container", "keywords",
-                "annotation", "abstract", "doi", "url", "line")
+_DOC_COLUMNS = (
+    "key",
+    "type",
+    "year",
+    "authors",
+    "author",
+    "title",
+    "container",
+    "keywords",
+    "annotation",
+    "abstract",
+    "doi",
+    "url",
+    "line",
+)
 SCHEMA = f"""
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE docs (rowid INTEGER PRIMARY KEY, key TEXT, type TEXT, year INTEGER,
@@ -87,10 +100,19 @@ class Hit:
         return out
 
     def to_dict(self, words: list[str]) -> dict:
-        return {"id": self.key, "type": self.type, "year": self.year, "authors": self.authors,
-                "title": self.title, "container-title": self.container, "DOI": self.doi,
-                "URL": self.url, "line": self.line, "score": self.score,
-                "matched": self.matched_fields(words)}
+        return {
+            "id": self.key,
+            "type": self.type,
+            "year": self.year,
+            "authors": self.authors,
+            "title": self.title,
+            "container-title": self.container,
+            "DOI": self.doi,
+            "URL": self.url,
+            "line": self.line,
+            "score": self.score,
+            "matched": self.matched_fields(words),
+        }
 
 
 def _tokens(text: str) -> set[str]:
@@ -127,8 +149,9 @@ class SearchIndex:
         return rx.search(value) is not None
 
     def count_matches(self, term: Term) -> int:
-        return self.conn.execute("SELECT count(*) FROM fts WHERE fts MATCH ?",
-                                 (fts_expression(term),)).fetchone()[0]
+        return self.conn.execute(
+            "SELECT count(*) FROM fts WHERE fts MATCH ?", (fts_expression(term),)
+        ).fetchone()[0]
 
     def suggest(self, word: str) -> str | None:
         """The indexed word nearest to ``word`` (edit distance), preferring frequent ones."""
@@ -138,28 +161,36 @@ class SearchIndex:
 
         target = fold(word)
         low, high = (len(target) * f for f in _LENGTH_FACTORS)
-        vocab = self.conn.execute("SELECT term, docs FROM words WHERE length BETWEEN ? AND ?",
-                                  (int(low), int(high) + 1)).fetchall()
+        vocab = self.conn.execute(
+            "SELECT term, docs FROM words WHERE length BETWEEN ? AND ?", (int(low), int(high) + 1)
+        ).fetchall()
         if not vocab:
             return None
         terms = [t for t, _ in vocab]
         docs = dict(vocab)
-        best = process.extract(target, terms, scorer=fuzz.ratio, limit=None,
-                               score_cutoff=RATIO_CUTOFF)
+        best = process.extract(
+            target, terms, scorer=fuzz.ratio, limit=None, score_cutoff=RATIO_CUTOFF
+        )
         if not best:
             return None
         top = max(score for _, score, _ in best)
         candidates = [t for t, score, _ in best if score == top]
         return max(candidates, key=lambda t: docs.get(t, 0))
 
-    def search(self, query: str, *, sort: str | None = None, limit: int | None = None,
-               fuzzy: bool = True) -> SearchResult:
+    def search(
+        self, query: str, *, sort: str | None = None, limit: int | None = None, fuzzy: bool = True
+    ) -> SearchResult:
         tree = parse(query)
         corrections: list[tuple[str, str]] = []
         if fuzzy:
             for term in positive_terms(tree):
-                if (term.regex or term.phrase or term.prefix or term.field in SPECIAL_FIELDS
-                        or not re.fullmatch(r"\w+", term.text)):
+                if (
+                    term.regex
+                    or term.phrase
+                    or term.prefix
+                    or term.field in SPECIAL_FIELDS
+                    or not re.fullmatch(r"\w+", term.text)
+                ):
                     continue
                 if self.count_matches(term) == 0:
                     better = self.suggest(term.text)
@@ -172,21 +203,26 @@ class SearchIndex:
         weights = ", ".join(str(w) for w in WEIGHTS)
         cols = ", ".join(f"d.{c}" for c in _DOC_COLUMNS)
         if rank:
-            sql = (f"SELECT {cols}, s.score FROM docs d LEFT JOIN (SELECT rowid, "
-                   f"bm25(fts, {weights}) AS score FROM fts WHERE fts MATCH ?) s "
-                   f"ON s.rowid = d.rowid WHERE {where}")
+            sql = (
+                f"SELECT {cols}, s.score FROM docs d LEFT JOIN (SELECT rowid, "
+                f"bm25(fts, {weights}) AS score FROM fts WHERE fts MATCH ?) s "
+                f"ON s.rowid = d.rowid WHERE {where}"
+            )
             params = [rank, *params]
         else:
             sql = f"SELECT {cols}, 0.0 FROM docs d WHERE {where}"
         order = {
             None: "s.score IS NULL, s.score, d.year IS NULL, d.year DESC, lower(d.key)"
-            if rank else "d.year IS NULL, d.year DESC, lower(d.key)",
+            if rank
+            else "d.year IS NULL, d.year DESC, lower(d.key)",
             "year": "d.year IS NULL, d.year DESC, lower(d.key)",
             "author": "lower(d.authors), d.year",
             "key": "lower(d.key)",
         }[sort]
         sql += f" ORDER BY {order}"
-        words = [t.text for t in positive_terms(tree) if not t.regex and t.field not in SPECIAL_FIELDS]
+        words = [
+            t.text for t in positive_terms(tree) if not t.regex and t.field not in SPECIAL_FIELDS
+        ]
         cased = case_sensitive_words(tree)  # after the fuzzy corrections
         if cased:
             rows = [r for r in self.conn.execute(sql, params) if _case_ok(r, cased)]
@@ -218,12 +254,24 @@ def _strip_accents(text: str) -> str:
 
 def _hit(row: tuple) -> Hit:
     d = dict(zip(_DOC_COLUMNS, row[:-1]))
-    texts = {name: d[name] or "" for name in ("key", "author", "title", "container",
-                                                "keywords", "annotation", "abstract")}
+    texts = {
+        name: d[name] or ""
+        for name in ("key", "author", "title", "container", "keywords", "annotation", "abstract")
+    }
     texts["year"] = str(d["year"] or "")
-    return Hit(d["key"], d["type"], d["year"], d["authors"] or "", d["title"] or "",
-               d["container"] or "", d["doi"] or "", d["url"] or "", d["line"],
-               -(row[-1] or 0.0), texts)
+    return Hit(
+        d["key"],
+        d["type"],
+        d["year"],
+        d["authors"] or "",
+        d["title"] or "",
+        d["container"] or "",
+        d["doi"] or "",
+        d["url"] or "",
+        d["line"],
+        -(row[-1] or 0.0),
+        texts,
+    )
 
 
 # -- building ------------------------------------------------------------------------
@@ -233,14 +281,30 @@ def _doc_rows(lib):
     for e in lib:
         people = e.authors + e.editors
         author = "; ".join(" ".join(x for x in (p.first, p.family, p.jr) if x) for p in people)
-        yield (e.key, e.type, e.year, e.author_label(), author, e.title, e.container,
-               ", ".join(e.keywords), e.annotation, e.text("abstract"), e.doi, e.url, e.line)
+        yield (
+            e.key,
+            e.type,
+            e.year,
+            e.author_label(),
+            author,
+            e.title,
+            e.container,
+            ", ".join(e.keywords),
+            e.annotation,
+            e.text("abstract"),
+            e.doi,
+            e.url,
+            e.line,
+        )
 
 
 def _fill(conn: sqlite3.Connection, lib, meta: dict[str, str]) -> None:
     conn.executescript(SCHEMA)
-    conn.executemany(f"INSERT INTO docs ({', '.join(_DOC_COLUMNS)}) VALUES "
-                     f"({', '.join('?' * len(_DOC_COLUMNS))})", _doc_rows(lib))
+    conn.executemany(
+        f"INSERT INTO docs ({', '.join(_DOC_COLUMNS)}) VALUES "
+        f"({', '.join('?' * len(_DOC_COLUMNS))})",
+        _doc_rows(lib),
+    )
     conn.execute("INSERT INTO fts(fts) VALUES ('rebuild')")
     conn.executescript(_FILL_WORDS)
     conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
@@ -281,8 +345,9 @@ def _read_only(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def _is_fresh(conn: sqlite3.Connection, bib: str | os.PathLike,
-              encoding: str | None = None) -> bool:
+def _is_fresh(
+    conn: sqlite3.Connection, bib: str | os.PathLike, encoding: str | None = None
+) -> bool:
     from .paths import SQLITE_APPLICATION_ID
 
     try:
@@ -306,8 +371,9 @@ def _is_fresh(conn: sqlite3.Connection, bib: str | os.PathLike,
     return _file_sha256(bib) == meta.get("sha256")
 
 
-def open_index(bib: str | os.PathLike, *, rebuild: bool = False, busy=None,
-               encoding: str | None = None):
+def open_index(
+    bib: str | os.PathLike, *, rebuild: bool = False, busy=None, encoding: str | None = None
+):
     """The on-disk index of ``bib``, rebuilt first when stale; returns (index, library or
     None) where the library is the one just parsed when a rebuild happened (its parse
     problems are worth reporting).  ``busy`` (a context manager factory) wraps a rebuild,
@@ -345,9 +411,14 @@ def _rebuild(bib: str | os.PathLike, path: Path, encoding: str | None = None):
         conn.execute("PRAGMA journal_mode=OFF")
         conn.execute("PRAGMA synchronous=OFF")
         conn.execute(f"PRAGMA application_id = {SQLITE_APPLICATION_ID}")
-        meta = {"schema": SCHEMA_VERSION, "path": os.path.realpath(bib), "sha256": sha,
-                "built_at": repr(time.time()), "encoding": encoding or "",
-                **_stat_key(st_before)}
+        meta = {
+            "schema": SCHEMA_VERSION,
+            "path": os.path.realpath(bib),
+            "sha256": sha,
+            "built_at": repr(time.time()),
+            "encoding": encoding or "",
+            **_stat_key(st_before),
+        }
         _fill(conn, lib, meta)
         conn.close()
         os.replace(tmp, path)  # atomic: concurrent readers see the old index or the new one

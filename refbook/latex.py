@@ -40,26 +40,60 @@ from functools import cache, lru_cache
 # become "The book" and a search for "tex" would miss it.  The names texnames.sty and
 # hologo define, as commonly typeset.
 LOGOS = {
-    "TeX": "TeX", "LaTeX": "LaTeX", "LaTeXe": "LaTeX2ε", "BibTeX": "BibTeX",
-    "AmSTeX": "AmS-TeX", "AMSTeX": "AMS-TeX", "AmSLaTeX": "AmS-LaTeX", "AmS": "AmS",
-    "LAMSTeX": "LAMS-TeX", "SliTeX": "SliTeX", "SLITEX": "SliTeX", "PiCTeX": "PiCTeX",
-    "MF": "METAFONT", "METAFONT": "METAFONT", "MP": "METAPOST", "METAPOST": "METAPOST",
-    "MetaPost": "MetaPost", "ConTeXt": "ConTeXt", "eTeX": "ε-TeX", "pdfTeX": "pdfTeX",
-    "pdfLaTeX": "pdfLaTeX", "XeTeX": "XeTeX", "XeLaTeX": "XeLaTeX", "LuaTeX": "LuaTeX",
-    "LuaLaTeX": "LuaLaTeX", "BibLaTeX": "BibLaTeX", "LyX": "LyX", "TeXLive": "TeX Live",
+    "TeX": "TeX",
+    "LaTeX": "LaTeX",
+    "LaTeXe": "LaTeX2ε",
+    "BibTeX": "BibTeX",
+    "AmSTeX": "AmS-TeX",
+    "AMSTeX": "AMS-TeX",
+    "AmSLaTeX": "AmS-LaTeX",
+    "AmS": "AmS",
+    "LAMSTeX": "LAMS-TeX",
+    "SliTeX": "SliTeX",
+    "SLITEX": "SliTeX",
+    "PiCTeX": "PiCTeX",
+    "MF": "METAFONT",
+    "METAFONT": "METAFONT",
+    "MP": "METAPOST",
+    "METAPOST": "METAPOST",
+    "MetaPost": "MetaPost",
+    "ConTeXt": "ConTeXt",
+    "eTeX": "ε-TeX",
+    "pdfTeX": "pdfTeX",
+    "pdfLaTeX": "pdfLaTeX",
+    "XeTeX": "XeTeX",
+    "XeLaTeX": "XeLaTeX",
+    "LuaTeX": "LuaTeX",
+    "LuaLaTeX": "LuaLaTeX",
+    "BibLaTeX": "BibLaTeX",
+    "LyX": "LyX",
+    "TeXLive": "TeX Live",
 }
 
 # The text-mode commands for ASCII characters that pylatexenc drops or turns into another
 # character (\textasciicircum gives U+02C6): as LaTeX prints them, and pandoc reads them.
 TEXT_SYMBOLS = {
-    "textasciicircum": "^", "textquotedbl": '"', "textbar": "|", "textless": "<",
-    "textgreater": ">", "textunderscore": "_", "textbraceleft": "{", "textbraceright": "}",
+    "textasciicircum": "^",
+    "textquotedbl": '"',
+    "textbar": "|",
+    "textless": "<",
+    "textgreater": ">",
+    "textunderscore": "_",
+    "textbraceleft": "{",
+    "textbraceright": "}",
 }
 
 # Text ligatures pylatexenc turns into characters (its "specials"), read left to right,
 # longest first
-_TEXT_SPECIALS = {"---": "\u2014", "--": "\u2013", "``": "\u201c", "''": "\u201d",
-                  "!`": "\u00a1", "?`": "\u00bf", "~": " "}
+_TEXT_SPECIALS = {
+    "---": "\u2014",
+    "--": "\u2013",
+    "``": "\u201c",
+    "''": "\u201d",
+    "!`": "\u00a1",
+    "?`": "\u00bf",
+    "~": " ",
+}
 _TEXT_SPECIAL = re.compile("|".join(map(re.escape, _TEXT_SPECIALS)))
 _TOKEN = re.compile(r"\\([^\W\d_]+)(\s*)|\\(.)|([{}])|([^\\{}]+)", re.DOTALL)
 # names the LaTeX walker itself treats specially (environments, verbatim, math)
@@ -100,8 +134,9 @@ def decode_with_pylatexenc(value: str) -> str:
 def _decode(value: str) -> str:
     """pylatexenc on text without math (math was taken out by ``_extract_math``)."""
     try:
-        text = _pylatexenc().latex_to_text(BARE_SPECIAL.sub(r"\1\\\2", value),
-                                           latex_context=_walker_db())
+        text = _pylatexenc().latex_to_text(
+            BARE_SPECIAL.sub(r"\1\\\2", value), latex_context=_walker_db()
+        )
     except Exception:  # pylatexenc is tolerant, but never let display crash on odd input
         text = value.replace("{", "").replace("}", "")
     return text
@@ -232,15 +267,27 @@ def _pylatexenc():
         )
 
         db = get_default_latex_context_db()
-        db.add_context_category("refbook-logos", prepend=True, macros=[
-            MacroTextSpec(name, simplify_repl=text) for name, text in LOGOS.items()])
-        db.add_context_category("refbook-symbols", prepend=True, macros=[
-            MacroTextSpec(name, simplify_repl=text) for name, text in TEXT_SYMBOLS.items()])
-        db.add_context_category("refbook-biblatex", prepend=True, macros=[
-            MacroTextSpec(name, simplify_repl=_last_argument(repl) if "%s" in repl else repl)
-            for name, (_args, repl) in BIBLATEX_MACROS.items()])
-        _converter = LatexNodes2Text(latex_context=db, math_mode="verbatim",
-                                     strict_latex_spaces=False)
+        db.add_context_category(
+            "refbook-logos",
+            prepend=True,
+            macros=[MacroTextSpec(name, simplify_repl=text) for name, text in LOGOS.items()],
+        )
+        db.add_context_category(
+            "refbook-symbols",
+            prepend=True,
+            macros=[MacroTextSpec(name, simplify_repl=text) for name, text in TEXT_SYMBOLS.items()],
+        )
+        db.add_context_category(
+            "refbook-biblatex",
+            prepend=True,
+            macros=[
+                MacroTextSpec(name, simplify_repl=_last_argument(repl) if "%s" in repl else repl)
+                for name, (_args, repl) in BIBLATEX_MACROS.items()
+            ],
+        )
+        _converter = LatexNodes2Text(
+            latex_context=db, math_mode="verbatim", strict_latex_spaces=False
+        )
     return _converter
 
 
@@ -248,22 +295,51 @@ def _pylatexenc():
 # name -> (argument spec, text; %s is the argument).  \noopsort and its kin exist to
 # sort: they print nothing.
 BIBLATEX_MACROS: dict[str, tuple[str, str]] = {
-    "noopsort": ("{", ""), "SortNoop": ("{", ""), "sortnoop": ("{", ""), "noop": ("{", ""),
-    "NoOpSort": ("{", ""), "nosort": ("{", ""),
-    "hyphen": ("", "-"), "hyph": ("", "-"), "nbhyphen": ("", "-"), "hyphenate": ("", "-"),
-    "mkbibquote": ("{", "\u201c%s\u201d"), "enquote": ("*{", "\u201c%s\u201d"),
-    "textquote": ("{", "\u201c%s\u201d"), "mkbibemph": ("{", "%s"),
-    "mkbibitalic": ("{", "%s"), "mkbibbold": ("{", "%s"), "mkbibparens": ("{", "(%s)"),
-    "mkbibbrackets": ("{", "[%s]"), "mkbibsuperscript": ("{", "%s"),
-    "mkbibacro": ("{", "%s"), "autocap": ("{", "%s"), "textnormal": ("{", "%s"),
-    "adddot": ("", "."), "addperiod": ("", "."), "addcomma": ("", ","),
-    "addcolon": ("", ":"), "addsemicolon": ("", ";"), "addspace": ("", " "),
-    "addnbspace": ("", " "), "addthinspace": ("", " "), "addnbthinspace": ("", " "),
-    "adddotspace": ("", ". "), "addabbrvspace": ("", " "), "addslash": ("", "/"),
-    "addhyphen": ("", "-"), "addendash": ("", "\u2013"), "textendash": ("", "\u2013"),
-    "textemdash": ("", "\u2014"), "textasciigrave": ("", "`"),
-    "nopp": ("", ""), "index": ("[{", ""), "label": ("{", ""), "glossary": ("{", ""),
-    "bibstring": ("{", "%s"), "biblstring": ("{", "%s"),
+    "noopsort": ("{", ""),
+    "SortNoop": ("{", ""),
+    "sortnoop": ("{", ""),
+    "noop": ("{", ""),
+    "NoOpSort": ("{", ""),
+    "nosort": ("{", ""),
+    "hyphen": ("", "-"),
+    "hyph": ("", "-"),
+    "nbhyphen": ("", "-"),
+    "hyphenate": ("", "-"),
+    "mkbibquote": ("{", "\u201c%s\u201d"),
+    "enquote": ("*{", "\u201c%s\u201d"),
+    "textquote": ("{", "\u201c%s\u201d"),
+    "mkbibemph": ("{", "%s"),
+    "mkbibitalic": ("{", "%s"),
+    "mkbibbold": ("{", "%s"),
+    "mkbibparens": ("{", "(%s)"),
+    "mkbibbrackets": ("{", "[%s]"),
+    "mkbibsuperscript": ("{", "%s"),
+    "mkbibacro": ("{", "%s"),
+    "autocap": ("{", "%s"),
+    "textnormal": ("{", "%s"),
+    "adddot": ("", "."),
+    "addperiod": ("", "."),
+    "addcomma": ("", ","),
+    "addcolon": ("", ":"),
+    "addsemicolon": ("", ";"),
+    "addspace": ("", " "),
+    "addnbspace": ("", " "),
+    "addthinspace": ("", " "),
+    "addnbthinspace": ("", " "),
+    "adddotspace": ("", ". "),
+    "addabbrvspace": ("", " "),
+    "addslash": ("", "/"),
+    "addhyphen": ("", "-"),
+    "addendash": ("", "\u2013"),
+    "textendash": ("", "\u2013"),
+    "textemdash": ("", "\u2014"),
+    "textasciigrave": ("", "`"),
+    "nopp": ("", ""),
+    "index": ("[{", ""),
+    "label": ("{", ""),
+    "glossary": ("{", ""),
+    "bibstring": ("{", "%s"),
+    "biblstring": ("{", "%s"),
     "bibsstring": ("{", "%s"),
 }
 _walker = None
@@ -272,10 +348,12 @@ _walker = None
 def _last_argument(template: str):
     """A pylatexenc text replacement: ``template`` around the macro's last argument (so that
     a star or an optional argument before it does not count)."""
+
     def replace(node, l2tobj) -> str:
         args = [a for a in getattr(node.nodeargd, "argnlist", None) or [] if a is not None]
         inner = l2tobj.nodelist_to_text([args[-1]]) if args else ""
         return template.replace("%s", inner)
+
     return replace
 
 
@@ -287,8 +365,13 @@ def _walker_db():
         from pylatexenc.latexwalker import get_default_latex_context_db
 
         db = get_default_latex_context_db()
-        db.add_context_category("refbook-biblatex", prepend=True, macros=[
-            macrospec.MacroSpec(name, args) for name, (args, _repl) in BIBLATEX_MACROS.items()])
+        db.add_context_category(
+            "refbook-biblatex",
+            prepend=True,
+            macros=[
+                macrospec.MacroSpec(name, args) for name, (args, _repl) in BIBLATEX_MACROS.items()
+            ],
+        )
         _walker = db
     return _walker
 
@@ -303,21 +386,32 @@ _BACKTICK = re.compile(r"(?<![\\`!?])`(?!`)(?:([^`']*)'(?!'))?")
 def _quotes(value: str) -> str:
     """A backtick opens a quotation in TeX: ```word'`` -> ‘word’, as TeX prints it and
     pandoc reads it (read from the source, so that ``\\`{}``, a literal backtick, stays)."""
-    return _BACKTICK.sub(lambda m: "\u2018" if m.group(1) is None
-                         else "\u2018" + m.group(1) + "\u2019", value)
+    return _BACKTICK.sub(
+        lambda m: "\u2018" if m.group(1) is None else "\u2018" + m.group(1) + "\u2019", value
+    )
 
 
 # an accent on nothing prints the accent itself: \`{} is a backtick, \~{} a tilde
 _SPACING_ACCENT = re.compile(r"\\([`'^~\"=.])\{\}")
-_SPACING_ACCENTS = {"`": "`", "'": "\u00b4", "^": "^", "~": "~", '"': "\u00a8", "=": "\u00af",
-                    ".": "\u02d9"}
+_SPACING_ACCENTS = {
+    "`": "`",
+    "'": "\u00b4",
+    "^": "^",
+    "~": "~",
+    '"': "\u00a8",
+    "=": "\u00af",
+    ".": "\u02d9",
+}
 
 
 # -- TeX math -------------------------------------------------------------------------------
 
 # $...$, \(...\), $$...$$, \[...\]; a dollar escaped as \$ is not a delimiter
-MATH = re.compile(r"(?<!\\)\$\$(.+?)(?<!\\)\$\$|(?<!\\)\$(.+?)(?<!\\)\$|\\\((.+?)\\\)|"
-                  r"\\\[(.+?)\\\]", re.S)
+MATH = re.compile(
+    r"(?<!\\)\$\$(.+?)(?<!\\)\$\$|(?<!\\)\$(.+?)(?<!\\)\$|\\\((.+?)\\\)|"
+    r"\\\[(.+?)\\\]",
+    re.S,
+)
 _PLACEHOLDER = 0xE000  # private-use characters stand for math while the text is decoded
 
 
@@ -327,7 +421,7 @@ def split_math(value: str) -> list[tuple[bool, str]]:
     pos = 0
     for m in MATH.finditer(value):
         if m.start() > pos:
-            out.append((False, value[pos:m.start()]))
+            out.append((False, value[pos : m.start()]))
         out.append((True, next(g for g in m.groups() if g is not None)))
         pos = m.end()
     if pos < len(value):
@@ -340,6 +434,7 @@ def _extract_math(value: str) -> tuple[str, list[str]]:
     decoding passes through; ``_restore_math`` puts their text back."""
     maths: list[str] = []
     if "{}" in value and _SPACING_ACCENT.search(value):
+
         def spacing(m: re.Match) -> str:
             if len(maths) >= 6400:
                 return m.group(0)
@@ -384,41 +479,163 @@ def math_to_rich(tex: str) -> str | None:
 
 # what texmath (pandoc's math library) makes of the symbols, where pylatexenc differs
 _MATH_SYMBOLS = {
-    "cdot": "\u22c5", "ne": "\u2260", "neq": "\u2260", "neg": "\u00ac", "lnot": "\u00ac",
-    "iff": "\u27fa", "colon": ":", "prime": "\u2032", "lbrace": "{", "rbrace": "}",
-    "{": "{", "}": "}", "|": "\u2016", "lvert": "|", "rvert": "|", "vert": "|", "mid": "\u2223",
-    "%": "%", "&": "&", "#": "#", "$": "$", "_": "_", "ldots": "\u2026", "dots": "\u2026",
-    "hbar": "\u210f", "ell": "\u2113", "to": "\u2192", "gets": "\u2190", "lt": "<", "gt": ">",
-    "le": "\u2264", "ge": "\u2265", "leq": "\u2264", "geq": "\u2265", "sim": "\u223c",
-    "star": "\u22c6", "ast": "*", "emptyset": "\u2205", "varnothing": "\u2205",
+    "cdot": "\u22c5",
+    "ne": "\u2260",
+    "neq": "\u2260",
+    "neg": "\u00ac",
+    "lnot": "\u00ac",
+    "iff": "\u27fa",
+    "colon": ":",
+    "prime": "\u2032",
+    "lbrace": "{",
+    "rbrace": "}",
+    "{": "{",
+    "}": "}",
+    "|": "\u2016",
+    "lvert": "|",
+    "rvert": "|",
+    "vert": "|",
+    "mid": "\u2223",
+    "%": "%",
+    "&": "&",
+    "#": "#",
+    "$": "$",
+    "_": "_",
+    "ldots": "\u2026",
+    "dots": "\u2026",
+    "hbar": "\u210f",
+    "ell": "\u2113",
+    "to": "\u2192",
+    "gets": "\u2190",
+    "lt": "<",
+    "gt": ">",
+    "le": "\u2264",
+    "ge": "\u2265",
+    "leq": "\u2264",
+    "geq": "\u2265",
+    "sim": "\u223c",
+    "star": "\u22c6",
+    "ast": "*",
+    "emptyset": "\u2205",
+    "varnothing": "\u2205",
 }
-_MATH_SPACES = {",": " ", ";": " ", ":": " ", " ": " ", "quad": " ", "qquad": " ", "!": "",
-                "enspace": " ", "thinspace": " ", "medspace": " ", "thickspace": " "}
-_MATH_FUNCTIONS = frozenset((
-    "log", "ln", "lg", "exp", "sin", "cos", "tan", "cot", "sec", "csc", "sinh", "cosh", "tanh",
-    "coth", "arcsin", "arccos", "arctan", "max", "min", "sup", "inf", "lim", "liminf", "limsup",
-    "det", "dim", "ker", "deg", "arg", "gcd", "hom", "Pr", "mod", "bmod"))
-_MATH_PLAIN_FONTS = frozenset((
-    "mathrm", "mathit", "mathsf", "mathtt", "mathnormal", "text", "textrm", "textit", "textsf",
-    "texttt", "textup", "mbox", "hbox", "textnormal", "mathup"))
-_MATH_BOLD_FONTS = frozenset((
-    "mathbf", "boldsymbol", "bm", "textbf", "pmb"))
-_MATH_LETTER_FONTS = {"mathbb": "DOUBLE-STRUCK", "mathcal": "SCRIPT", "mathscr": "SCRIPT",
-                      "mathfrak": "FRAKTUR", "mathbbm": "DOUBLE-STRUCK"}
-_MATH_ACCENTS = {"hat": "\u0302", "widehat": "\u0302", "bar": "\u0304", "overline": "\u0305",
-                 "tilde": "\u0303", "widetilde": "\u0303", "vec": "\u20d7", "dot": "\u0307",
-                 "ddot": "\u0308", "acute": "\u0301", "grave": "\u0300", "breve": "\u0306",
-                 "check": "\u030c"}
-_BIN = frozenset("+\u2212\u00b1\u2213\u00d7\u00f7\u22c5\u00b7\u2218\u2217\u22c6\u2297\u2295\u2296\u2299"
-                 "\u222a\u2229\u2216\u2227\u2228\u228e\u2294\u2293\u22c4\u2020\u2021\u2240")
-_REL = frozenset("=<>\u2264\u2265\u2260\u2248\u223c\u2243\u2245\u2261\u226a\u226b\u221d\u2208\u2209\u220b"
-                 "\u2282\u2283\u2286\u2287\u228a\u228b\u2192\u2190\u2194\u21d2\u21d0\u21d4\u21a6\u27f6\u27f5"
-                 "\u27f9\u27f8\u27fa\u2223\u2225\u22a5\u22a2\u22a3\u227a\u227b\u2aaf\u2ab0\u2272\u2273:\u2254"
-                 "\u2250\u2259\u225c\u21a0\u21aa\u21c0\u21cc")
+_MATH_SPACES = {
+    ",": " ",
+    ";": " ",
+    ":": " ",
+    " ": " ",
+    "quad": " ",
+    "qquad": " ",
+    "!": "",
+    "enspace": " ",
+    "thinspace": " ",
+    "medspace": " ",
+    "thickspace": " ",
+}
+_MATH_FUNCTIONS = frozenset(
+    (
+        "log",
+        "ln",
+        "lg",
+        "exp",
+        "sin",
+        "cos",
+        "tan",
+        "cot",
+        "sec",
+        "csc",
+        "sinh",
+        "cosh",
+        "tanh",
+        "coth",
+        "arcsin",
+        "arccos",
+        "arctan",
+        "max",
+        "min",
+        "sup",
+        "inf",
+        "lim",
+        "liminf",
+        "limsup",
+        "det",
+        "dim",
+        "ker",
+        "deg",
+        "arg",
+        "gcd",
+        "hom",
+        "Pr",
+        "mod",
+        "bmod",
+    )
+)
+_MATH_PLAIN_FONTS = frozenset(
+    (
+        "mathrm",
+        "mathit",
+        "mathsf",
+        "mathtt",
+        "mathnormal",
+        "text",
+        "textrm",
+        "textit",
+        "textsf",
+        "texttt",
+        "textup",
+        "mbox",
+        "hbox",
+        "textnormal",
+        "mathup",
+    )
+)
+_MATH_BOLD_FONTS = frozenset(("mathbf", "boldsymbol", "bm", "textbf", "pmb"))
+_MATH_LETTER_FONTS = {
+    "mathbb": "DOUBLE-STRUCK",
+    "mathcal": "SCRIPT",
+    "mathscr": "SCRIPT",
+    "mathfrak": "FRAKTUR",
+    "mathbbm": "DOUBLE-STRUCK",
+}
+_MATH_ACCENTS = {
+    "hat": "\u0302",
+    "widehat": "\u0302",
+    "bar": "\u0304",
+    "overline": "\u0305",
+    "tilde": "\u0303",
+    "widetilde": "\u0303",
+    "vec": "\u20d7",
+    "dot": "\u0307",
+    "ddot": "\u0308",
+    "acute": "\u0301",
+    "grave": "\u0300",
+    "breve": "\u0306",
+    "check": "\u030c",
+}
+_BIN = frozenset(
+    "+\u2212\u00b1\u2213\u00d7\u00f7\u22c5\u00b7\u2218\u2217\u22c6\u2297\u2295\u2296\u2299"
+    "\u222a\u2229\u2216\u2227\u2228\u228e\u2294\u2293\u22c4\u2020\u2021\u2240"
+)
+_REL = frozenset(
+    "=<>\u2264\u2265\u2260\u2248\u223c\u2243\u2245\u2261\u226a\u226b\u221d\u2208\u2209\u220b"
+    "\u2282\u2283\u2286\u2287\u228a\u228b\u2192\u2190\u2194\u21d2\u21d0\u21d4\u21a6\u27f6\u27f5"
+    "\u27f9\u27f8\u27fa\u2223\u2225\u22a5\u22a2\u22a3\u227a\u227b\u2aaf\u2ab0\u2272\u2273:\u2254"
+    "\u2250\u2259\u225c\u21a0\u21aa\u21c0\u21cc"
+)
 _OPEN = frozenset("([\u27e8\u2308\u230a")
 _CLOSE = frozenset(")]\u27e9\u2309\u230b!")
-_SUPERSCRIPTS = dict(zip("0123456789+-\u2212=()", "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079\u207a\u207b\u207b\u207c\u207d\u207e"))
-_SUBSCRIPTS = dict(zip("0123456789+-\u2212=()", "\u2080\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089\u208a\u208b\u208b\u208c\u208d\u208e"))
+_SUPERSCRIPTS = dict(
+    zip(
+        "0123456789+-\u2212=()",
+        "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079\u207a\u207b\u207b\u207c\u207d\u207e",
+    )
+)
+_SUBSCRIPTS = dict(
+    zip(
+        "0123456789+-\u2212=()",
+        "\u2080\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089\u208a\u208b\u208b\u208c\u208d\u208e",
+    )
+)
 _MATH_TOKEN = re.compile(r"\\([A-Za-z]+)\*?|\\(.)|(\s+)|(.)", re.S)
 
 # an atom: (kind, payload); kinds: ord, bin, rel, punct, open, close, fn (text);
@@ -512,16 +729,40 @@ def _math_item(tokens: list[tuple], i: int) -> tuple[list[_Atom], int]:
     name = word or symbol
     if name in _MATH_SPACES:
         return ([("ord", _MATH_SPACES[name])] if _MATH_SPACES[name] else []), i
-    if name in ("left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr",
-                "displaystyle", "textstyle", "scriptstyle", "limits", "nolimits"):
+    if name in (
+        "left",
+        "right",
+        "big",
+        "Big",
+        "bigg",
+        "Bigg",
+        "bigl",
+        "bigr",
+        "Bigl",
+        "Bigr",
+        "displaystyle",
+        "textstyle",
+        "scriptstyle",
+        "limits",
+        "nolimits",
+    ):
         return [], i
     if name in _MATH_FUNCTIONS:
         return [("fn", name)], i
     if name == "operatorname":
         text, i = _math_text_arg(tokens, i)
         return [("fn", text)], i
-    if name in ("text", "textrm", "textit", "textsf", "texttt", "textup", "mbox", "hbox",
-                "textnormal"):
+    if name in (
+        "text",
+        "textrm",
+        "textit",
+        "textsf",
+        "texttt",
+        "textup",
+        "mbox",
+        "hbox",
+        "textnormal",
+    ):
         text, i = _math_text_arg(tokens, i)
         return [("ord", text)], i
     if name in _MATH_PLAIN_FONTS:
@@ -531,8 +772,10 @@ def _math_item(tokens: list[tuple], i: int) -> tuple[list[_Atom], int]:
         return [("bold", inner)], i
     if name in _MATH_LETTER_FONTS:
         inner, i = _math_arg(tokens, i)
-        return [(kind, _styled(text, _MATH_LETTER_FONTS[name]) if kind == "ord" else text)
-                for kind, text in inner], i
+        return [
+            (kind, _styled(text, _MATH_LETTER_FONTS[name]) if kind == "ord" else text)
+            for kind, text in inner
+        ], i
     if name in _MATH_ACCENTS:
         inner, i = _math_arg(tokens, i)
         if len(inner) != 1 or inner[0][0] != "ord" or len(inner[0][1]) != 1:
@@ -571,8 +814,11 @@ def _styled(text: str, style: str) -> str:
     out = []
     for c in text:
         case = "CAPITAL" if c.isupper() else "SMALL"
-        for name in (f"MATHEMATICAL {style} {case} {c.upper()}", f"{style} {case} {c.upper()}",
-                     f"BLACK-LETTER {case} {c.upper()}"):
+        for name in (
+            f"MATHEMATICAL {style} {case} {c.upper()}",
+            f"{style} {case} {c.upper()}",
+            f"BLACK-LETTER {case} {c.upper()}",
+        ):
             try:
                 out.append(unicodedata.lookup(name))
                 break
@@ -613,14 +859,22 @@ def _render_math(atoms: list[_Atom], rich: bool) -> str:
             if not operand:
                 kind = "ord"  # a sign: -1, +x
         elif kind == "rel":
-            out.append(f" {payload} " if prev is not None and following else
-                       f" {payload}" if prev is not None else
-                       f"{payload} " if following and atoms[n + 1][0] != "close" else payload)
+            out.append(
+                f" {payload} "
+                if prev is not None and following
+                else f" {payload}"
+                if prev is not None
+                else f"{payload} "
+                if following and atoms[n + 1][0] != "close"
+                else payload
+            )
         elif kind == "punct":
             out.append(payload + (" " if following else ""))
         elif kind == "fn":
-            out.append(payload + (" " if following and atoms[n + 1][0] not in ("open", "sup", "sub")
-                                  else ""))
+            out.append(
+                payload
+                + (" " if following and atoms[n + 1][0] not in ("open", "sup", "sub") else "")
+            )
         else:
             out.append(payload)
         prev = kind

@@ -63,10 +63,39 @@ ONLINE_TYPES = {"online", "electronic", "www", "webpage"}
 # countries and peoples a style would lower-case in sentence case; extended by every word
 # the file itself protects with braces somewhere
 PROPER_NOUNS = {
-    "afghanistan", "afghan", "afghans", "pakistan", "pakistani", "india", "indian", "china",
-    "chinese", "iran", "iranian", "russia", "russian", "america", "american", "europe",
-    "european", "asia", "asian", "africa", "african", "washington", "kabul", "islamabad",
-    "taliban", "islam", "islamic", "english", "french", "german", "latin", "arab", "arabic",
+    "afghanistan",
+    "afghan",
+    "afghans",
+    "pakistan",
+    "pakistani",
+    "india",
+    "indian",
+    "china",
+    "chinese",
+    "iran",
+    "iranian",
+    "russia",
+    "russian",
+    "america",
+    "american",
+    "europe",
+    "european",
+    "asia",
+    "asian",
+    "africa",
+    "african",
+    "washington",
+    "kabul",
+    "islamabad",
+    "taliban",
+    "islam",
+    "islamic",
+    "english",
+    "french",
+    "german",
+    "latin",
+    "arab",
+    "arabic",
 }
 
 
@@ -94,12 +123,29 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def rule(id: str, family: str, severity: Severity | str, doc: str, *, library: bool = False,
-         fixable: bool = False, file: bool = False):
+def rule(
+    id: str,
+    family: str,
+    severity: Severity | str,
+    doc: str,
+    *,
+    library: bool = False,
+    fixable: bool = False,
+    file: bool = False,
+):
     def register(fn: Callable) -> Callable:
-        RULES[id] = Rule(id, family, Severity(severity), doc, None if library or file else fn,
-                         fn if library else None, fixable, fn if file else None)
+        RULES[id] = Rule(
+            id,
+            family,
+            Severity(severity),
+            doc,
+            None if library or file else fn,
+            fn if library else None,
+            fixable,
+            fn if file else None,
+        )
         return fn
+
     return register
 
 
@@ -116,34 +162,54 @@ def _has(entry: Entry, name: str) -> bool:
 # -- fields -------------------------------------------------------------------------------
 
 
-@rule("required-fields", "fields", "error",
-      "An entry lacks a field its type requires (BibTeX/BibLaTeX data model).")
+@rule(
+    "required-fields",
+    "fields",
+    "error",
+    "An entry lacks a field its type requires (BibTeX/BibLaTeX data model).",
+)
 def _required(entry: Entry, ctx: Context) -> Iterator[Issue]:
     for need in REQUIRED.get(entry.type, ()):
         if not _has(entry, need):
             yield Issue(f"@{entry.type} needs {' or '.join(need.split('|'))}")
 
 
-@rule("duplicate-field", "fields", "error",
-      "A field is written twice in one entry (BibTeX reads the first, some tools the last); "
-      "refbook edits the entry only once one is removed.")
+@rule(
+    "duplicate-field",
+    "fields",
+    "error",
+    "A field is written twice in one entry (BibTeX reads the first, some tools the last); "
+    "refbook edits the entry only once one is removed.",
+)
 def _duplicate_field(entry: Entry, ctx: Context) -> Iterator[Issue]:
     for name, lines in entry.duplicate_fields().items():
         times = "twice" if len(lines) == 2 else f"{len(lines)} times"
-        yield Issue(f"field {name!r} written {times} (lines "
-                    f"{', '.join(map(str, lines[:-1]))} and {lines[-1]}); BibTeX reads the "
-                    "first: remove one", name, line=lines[1])
+        yield Issue(
+            f"field {name!r} written {times} (lines "
+            f"{', '.join(map(str, lines[:-1]))} and {lines[-1]}); BibTeX reads the "
+            "first: remove one",
+            name,
+            line=lines[1],
+        )
 
 
-@rule("missing-annotation", "annotated", "warning",
-      "An entry of this annotated bibliography has no annotation (or annote).")
+@rule(
+    "missing-annotation",
+    "annotated",
+    "warning",
+    "An entry of this annotated bibliography has no annotation (or annote).",
+)
 def _annotation(entry: Entry, ctx: Context) -> Iterator[Issue]:
     if not entry.annotation:
         yield Issue("no annotation")
 
 
-@rule("missing-urldate", "annotated", "info",
-      "An online source with a URL does not say when it was accessed (urldate).")
+@rule(
+    "missing-urldate",
+    "annotated",
+    "info",
+    "An online source with a URL does not say when it was accessed (urldate).",
+)
 def _urldate(entry: Entry, ctx: Context) -> Iterator[Issue]:
     if entry.type in ONLINE_TYPES and entry.get("url") and not entry.get("urldate"):
         yield Issue("online source without urldate (when was it accessed?)", "url")
@@ -151,19 +217,29 @@ def _urldate(entry: Entry, ctx: Context) -> Iterator[Issue]:
 
 # -- DOIs -------------------------------------------------------------------------------
 
-@rule("doi-prefix", "doi", "warning",
-      "The doi field holds a resolver URL or 'doi:' prefix; it should be the bare DOI.",
-      fixable=True)
+
+@rule(
+    "doi-prefix",
+    "doi",
+    "warning",
+    "The doi field holds a resolver URL or 'doi:' prefix; it should be the bare DOI.",
+    fixable=True,
+)
 def _doi_prefix(entry: Entry, ctx: Context) -> Iterator[Issue]:
     value = (entry.get("doi") or "").strip()
     if has_doi_prefix(value):
         bare = strip_doi_prefix(value)
-        yield Issue(f"doi has a resolver prefix: {value!r} (should be {bare!r})", "doi",
-                    ("doi", bare))
+        yield Issue(
+            f"doi has a resolver prefix: {value!r} (should be {bare!r})", "doi", ("doi", bare)
+        )
 
 
-@rule("doi-syntax", "doi", "error",
-      "The DOI is not of the form 10.NNNN/suffix, or has trailing punctuation or braces.")
+@rule(
+    "doi-syntax",
+    "doi",
+    "error",
+    "The DOI is not of the form 10.NNNN/suffix, or has trailing punctuation or braces.",
+)
 def _doi_syntax(entry: Entry, ctx: Context) -> Iterator[Issue]:
     value = (entry.get("doi") or "").strip()
     if not value:
@@ -181,15 +257,21 @@ def _duplicate_doi(entries: list[Entry], ctx: Context) -> Iterator[Issue]:
             continue
         doi = normalize_doi(e["doi"])
         if doi in seen:
-            yield Issue(f"same DOI {doi} as {seen[doi].key} (line {seen[doi].line})", "doi",
-                        key=e.key)
+            yield Issue(
+                f"same DOI {doi} as {seen[doi].key} (line {seen[doi].line})", "doi", key=e.key
+            )
         else:
             seen[doi] = e
 
 
-@rule("duplicate-string", "strings", "warning",
-      "An @string macro is defined twice (names ignore case); as in BibTeX and biber, each "
-      "entry uses the definition above it.", file=True)
+@rule(
+    "duplicate-string",
+    "strings",
+    "warning",
+    "An @string macro is defined twice (names ignore case); as in BibTeX and biber, each "
+    "entry uses the definition above it.",
+    file=True,
+)
 def _duplicate_string(bib, ctx: Context) -> Iterator[Issue]:
     # the store finds them while reading (every command warns); lint reports them as a rule
     for problem in bib.problems:
@@ -197,9 +279,13 @@ def _duplicate_string(bib, ctx: Context) -> Iterator[Issue]:
             yield Issue(problem.message, line=problem.line)
 
 
-@rule("undefined-string", "strings", "warning",
-      "A field uses a macro that no @string above the entry defines; BibTeX prints nothing "
-      "for it (refbook and pandoc show its name).")
+@rule(
+    "undefined-string",
+    "strings",
+    "warning",
+    "A field uses a macro that no @string above the entry defines; BibTeX prints nothing "
+    "for it (refbook and pandoc show its name).",
+)
 def _undefined_string(entry: Entry, ctx: Context) -> Iterator[Issue]:
     macros = entry.macros
     for name in entry.fields:
@@ -211,12 +297,17 @@ def _undefined_string(entry: Entry, ctx: Context) -> Iterator[Issue]:
             if low in macros or low in MONTH_MACROS:
                 continue
             if entry.macro_defined_later(low):
-                yield Issue(f"{name} uses @string {word!r} before its definition further down; "
-                            "BibTeX and biber read in order and treat it as undefined here",
-                            name)
+                yield Issue(
+                    f"{name} uses @string {word!r} before its definition further down; "
+                    "BibTeX and biber read in order and treat it as undefined here",
+                    name,
+                )
             else:
-                yield Issue(f"{name} uses @string {word!r}, which is not defined (BibTeX "
-                            "prints nothing for it)", name)
+                yield Issue(
+                    f"{name} uses @string {word!r}, which is not defined (BibTeX "
+                    "prints nothing for it)",
+                    name,
+                )
 
 
 # -- titles -------------------------------------------------------------------------------
@@ -232,9 +323,13 @@ def _title_key(raw_title: str) -> str:
     return " ".join(re.findall(r"\w+", fold(_COMMAND.sub("", raw_title))))
 
 
-@rule("duplicate-title", "duplicates", "warning",
-      "Two entries have the same title (after folding case, accents and punctuation).",
-      library=True)
+@rule(
+    "duplicate-title",
+    "duplicates",
+    "warning",
+    "Two entries have the same title (after folding case, accents and punctuation).",
+    library=True,
+)
 def _duplicate_title(entries: list[Entry], ctx: Context) -> Iterator[Issue]:
     seen: dict[str, Entry] = {}
     for e in entries:
@@ -243,15 +338,20 @@ def _duplicate_title(entries: list[Entry], ctx: Context) -> Iterator[Issue]:
             continue
         if t in seen:
             o = seen[t]
-            yield Issue(f"same title as {o.key} (line {o.line}); the same work twice?",
-                        "title", key=e.key)
+            yield Issue(
+                f"same title as {o.key} (line {o.line}); the same work twice?", "title", key=e.key
+            )
         else:
             seen[t] = e
 
 
-@rule("similar-title", "duplicates", "info",
-      "Two entries have nearly the same title (fuzzy, >= 92 %); blocked by title prefix.",
-      library=True)
+@rule(
+    "similar-title",
+    "duplicates",
+    "info",
+    "Two entries have nearly the same title (fuzzy, >= 92 %); blocked by title prefix.",
+    library=True,
+)
 def _similar_title(entries: list[Entry], ctx: Context) -> Iterator[Issue]:
     from rapidfuzz import fuzz
 
@@ -267,10 +367,11 @@ def _similar_title(entries: list[Entry], ctx: Context) -> Iterator[Issue]:
         if len(members) < 2 or len(members) > 200:
             continue
         for i, (ta, a) in enumerate(members):
-            for tb, b in members[i + 1:]:
+            for tb, b in members[i + 1 :]:
                 if ta != tb and fuzz.ratio(ta, tb) >= 92:
-                    yield Issue(f"title nearly the same as {a.key} (line {a.line})", "title",
-                                key=b.key)
+                    yield Issue(
+                        f"title nearly the same as {a.key} (line {a.line})", "title", key=b.key
+                    )
 
 
 _STOP = {"a", "an", "the", "of", "on", "in", "and", "to", "for", "with", "is", "at", "by"}
@@ -302,35 +403,53 @@ def _protect(value: str, words: Iterable[str]) -> str:
     for start, end in _unbraced_spans(value):
         out.append(value[pos:start])
         chunk = value[start:end]
-        out.append(re.sub(r"(?<![\\\w])[\w'’-]+",
-                          lambda m: "{" + m.group(0) + "}" if m.group(0) in wanted else m.group(0),
-                          chunk))
+        out.append(
+            re.sub(
+                r"(?<![\\\w])[\w'’-]+",
+                lambda m: "{" + m.group(0) + "}" if m.group(0) in wanted else m.group(0),
+                chunk,
+            )
+        )
         pos = end
     out.append(value[pos:])
     return "".join(out)
 
 
-@rule("unprotected-acronym", "titles", "warning",
-      "An acronym in the title (TTP, CPEC) is not in braces; styles would lower-case it.",
-      fixable=True)
+@rule(
+    "unprotected-acronym",
+    "titles",
+    "warning",
+    "An acronym in the title (TTP, CPEC) is not in braces; styles would lower-case it.",
+    fixable=True,
+)
 def _acronyms(entry: Entry, ctx: Context) -> Iterator[Issue]:
     title = entry.get("title") or ""
     if "\\" in title:
         return
     found = []
     for start, end in _unbraced_spans(title):
-        found += [m.group(0) for m in _ACRONYM.finditer(title[start:end])
-                  if len(m.group(0).replace("-", "")) >= 2]
+        found += [
+            m.group(0)
+            for m in _ACRONYM.finditer(title[start:end])
+            if len(m.group(0).replace("-", "")) >= 2
+        ]
     if found:
         words = sorted(set(found), key=found.index)
-        yield Issue(f"unprotected acronym(s) in title: {', '.join(words)}", "title",
-                    ("title", _protect(title, words)))
+        yield Issue(
+            f"unprotected acronym(s) in title: {', '.join(words)}",
+            "title",
+            ("title", _protect(title, words)),
+        )
 
 
-@rule("unprotected-proper-noun", "titles", "info",
-      "A proper noun in the title is not in braces (a known place or people, or a word the "
-      "file protects in a sentence-case title and never writes in lower case); sentence-case "
-      "styles would lower-case it.")
+@rule(
+    "unprotected-proper-noun",
+    "titles",
+    "info",
+    "A proper noun in the title is not in braces (a known place or people, or a word the "
+    "file protects in a sentence-case title and never writes in lower case); sentence-case "
+    "styles would lower-case it.",
+)
 def _proper_nouns(entry: Entry, ctx: Context) -> Iterator[Issue]:
     title = entry.get("title") or ""
     if "\\" in title:
@@ -340,21 +459,56 @@ def _proper_nouns(entry: Entry, ctx: Context) -> Iterator[Issue]:
     for start, end in _unbraced_spans(title):
         for m in re.finditer(r"(?<![\w'’])[A-Z][a-z]+(?:'s)?\b", title[start:end]):
             word = m.group(0)
-            if fold(word.removesuffix("'s")) in known and \
-                    not _SENTENCE_START.search(title, 0, start + m.start()):
+            if fold(word.removesuffix("'s")) in known and not _SENTENCE_START.search(
+                title, 0, start + m.start()
+            ):
                 found.append(word)
     if found:
-        yield Issue(f"unprotected proper noun(s) in title: {', '.join(dict.fromkeys(found))}",
-                    "title")
+        yield Issue(
+            f"unprotected proper noun(s) in title: {', '.join(dict.fromkeys(found))}", "title"
+        )
 
 
 # where a sentence (or a title's part) starts: its first word is capitalised anyway
 _SENTENCE_START = re.compile(r"(?:^\W*|[:.?!]\W*\s+\W*|\s-{1,3}\s+\W*|—\s*)\Z")
 # short words a sentence-case title also writes in lower case: they say nothing about it
 _FUNCTION_WORDS = _STOP | {
-    "from", "into", "onto", "over", "under", "between", "versus", "via", "van", "der", "de",
-    "von", "within", "without", "through", "using", "per", "vs", "et", "al", "its", "their",
-    "as", "or", "nor", "but", "du", "la", "le", "den", "del", "della", "di", "da", "dos", "das",
+    "from",
+    "into",
+    "onto",
+    "over",
+    "under",
+    "between",
+    "versus",
+    "via",
+    "van",
+    "der",
+    "de",
+    "von",
+    "within",
+    "without",
+    "through",
+    "using",
+    "per",
+    "vs",
+    "et",
+    "al",
+    "its",
+    "their",
+    "as",
+    "or",
+    "nor",
+    "but",
+    "du",
+    "la",
+    "le",
+    "den",
+    "del",
+    "della",
+    "di",
+    "da",
+    "dos",
+    "das",
 }
 
 
@@ -363,14 +517,20 @@ def _is_sentence_case(title: str) -> bool:
     words (proper nouns) rather than every capitalised word (Zotero/Better BibTeX braces
     each word of a title-case title: "{{Nanowire}} {{Growth}}")."""
     lower = upper = 0
-    braced = sum(len(re.findall(r"\b[A-Z][a-z]+\b", m.group(1)))
-                 for m in re.finditer(r"\{+([^{}]*)\}+", title))
+    braced = sum(
+        len(re.findall(r"\b[A-Z][a-z]+\b", m.group(1)))
+        for m in re.finditer(r"\{+([^{}]*)\}+", title)
+    )
     for start, end in _unbraced_spans(title):
-        for m in re.finditer(r"(?<![\\\w'’-])([A-Za-z][a-z]*[A-Za-z])(?![\w'’-])",
-                             title[start:end]):
+        for m in re.finditer(
+            r"(?<![\\\w'’-])([A-Za-z][a-z]*[A-Za-z])(?![\w'’-])", title[start:end]
+        ):
             word = m.group(1)
-            if len(word) < 3 or word.lower() in _FUNCTION_WORDS or \
-                    _SENTENCE_START.search(title, 0, start + m.start()):
+            if (
+                len(word) < 3
+                or word.lower() in _FUNCTION_WORDS
+                or _SENTENCE_START.search(title, 0, start + m.start())
+            ):
                 continue
             if word[0].islower():
                 lower += 1
@@ -385,8 +545,8 @@ def _lone_braced_words(title: str) -> set[str]:
     found = list(re.finditer(r"\{+([A-Z][a-z]+)\}+", title))
     out = set()
     for i, m in enumerate(found):
-        joined_before = i > 0 and not title[found[i - 1].end():m.start()].strip(" -")
-        joined_after = i + 1 < len(found) and not title[m.end():found[i + 1].start()].strip(" -")
+        joined_before = i > 0 and not title[found[i - 1].end() : m.start()].strip(" -")
+        joined_after = i + 1 < len(found) and not title[m.end() : found[i + 1].start()].strip(" -")
         if not (joined_before or joined_after or _SENTENCE_START.search(title, 0, m.start())):
             out.add(fold(m.group(1)))
     return out
@@ -413,8 +573,8 @@ def protected_words(entries: Iterable[Entry]) -> set[str]:
 
 # -- URLs -------------------------------------------------------------------------------
 
-@rule("url-syntax", "url", "error",
-      "The URL is not a well-formed http(s) URL.")
+
+@rule("url-syntax", "url", "error", "The URL is not a well-formed http(s) URL.")
 def _url_syntax(entry: Entry, ctx: Context) -> Iterator[Issue]:
     url = (entry.get("url") or "").strip()
     problem = url_form_error(url) if url and not re.search(r"\s", url) else None
@@ -422,27 +582,40 @@ def _url_syntax(entry: Entry, ctx: Context) -> Iterator[Issue]:
         yield Issue(problem, "url")
 
 
-@rule("url-split", "url", "error",
-      "The URL contains white space: split over two lines when it was copied.")
+@rule(
+    "url-split",
+    "url",
+    "error",
+    "The URL contains white space: split over two lines when it was copied.",
+)
 def _url_split(entry: Entry, ctx: Context) -> Iterator[Issue]:
     url = (entry.get("url") or "").strip()
     if re.search(r"\s", url):
         joined = re.sub(r"\s+", "", url)
-        yield Issue(f"URL split by white space (joined it would be {joined!r}); check the "
-                    "original", "url")
+        yield Issue(
+            f"URL split by white space (joined it would be {joined!r}); check the original", "url"
+        )
 
 
-@rule("url-latex", "url", "error",
-      "The URL contains LaTeX escapes (\\_ \\% \\&) or braces, which are not part of it.")
+@rule(
+    "url-latex",
+    "url",
+    "error",
+    "The URL contains LaTeX escapes (\\_ \\% \\&) or braces, which are not part of it.",
+)
 def _url_latex(entry: Entry, ctx: Context) -> Iterator[Issue]:
     url = entry.get("url") or ""
     if re.search(r"\\[_%&#~$]|[{}]|\\url", url):
         yield Issue(f"LaTeX escape or brace in URL: {url!r}", "url")
 
 
-@rule("url-trailing", "url", "warning",
-      "The URL ends with punctuation ('.', ',', ';', ')' or '}') picked up from the text.",
-      fixable=True)
+@rule(
+    "url-trailing",
+    "url",
+    "warning",
+    "The URL ends with punctuation ('.', ',', ';', ')' or '}') picked up from the text.",
+    fixable=True,
+)
 def _url_trailing(entry: Entry, ctx: Context) -> Iterator[Issue]:
     url = (entry.get("url") or "").strip()
     fixed = url
@@ -452,9 +625,14 @@ def _url_trailing(entry: Entry, ctx: Context) -> Iterator[Issue]:
         yield Issue(f"URL ends with punctuation: {url!r}", "url", ("url", fixed))
 
 
-@rule("url-hyphenation", "url", "warning",
-      "A hyphen in the URL looks like a line-break hyphenation ('pakist-an'): joined, the "
-      "word appears in the entry's title while the hyphenated form does not.", fixable=True)
+@rule(
+    "url-hyphenation",
+    "url",
+    "warning",
+    "A hyphen in the URL looks like a line-break hyphenation ('pakist-an'): joined, the "
+    "word appears in the entry's title while the hyphenated form does not.",
+    fixable=True,
+)
 def _url_hyphenation(entry: Entry, ctx: Context) -> Iterator[Issue]:
     url = (entry.get("url") or "").strip()
     candidates = list(re.finditer(r"(?<=[/\-_])([a-z]+)-([a-z]+)(?=[-/_.]|$)", url))
@@ -466,15 +644,22 @@ def _url_hyphenation(entry: Entry, ctx: Context) -> Iterator[Issue]:
     for m in candidates:
         left, right = m.group(1), m.group(2)
         joined = left + right
-        if (joined in title_words and left not in title_words and right not in title_words
-                and len(left) >= 2):
+        if (
+            joined in title_words
+            and left not in title_words
+            and right not in title_words
+            and len(left) >= 2
+        ):
             suspects.append(f"{left}-{right}")
             fixed = fixed.replace(m.group(0), joined)
     if suspects:
         unique = len(suspects) == 1
-        yield Issue(f"hyphenation artefact in URL: {', '.join(suspects)!s} "
-                    f"(the title has {', '.join(s.replace('-', '') for s in suspects)})", "url",
-                    ("url", fixed) if unique else None)
+        yield Issue(
+            f"hyphenation artefact in URL: {', '.join(suspects)!s} "
+            f"(the title has {', '.join(s.replace('-', '') for s in suspects)})",
+            "url",
+            ("url", fixed) if unique else None,
+        )
 
 
 # -- pages, years, volumes ----------------------------------------------------------------
@@ -482,23 +667,35 @@ def _url_hyphenation(entry: Entry, ctx: Context) -> Iterator[Issue]:
 _PAGES = re.compile(r"^\s*([A-Za-z]?\d+)\s*(-{1,3}|–|—)\s*([A-Za-z]?\d+)\s*$")
 
 
-@rule("pages-dash", "pages", "warning",
-      "A page range is written with a single hyphen or a Unicode dash; BibTeX wants '--'.",
-      fixable=True)
+@rule(
+    "pages-dash",
+    "pages",
+    "warning",
+    "A page range is written with a single hyphen or a Unicode dash; BibTeX wants '--'.",
+    fixable=True,
+)
 def _pages_dash(entry: Entry, ctx: Context) -> Iterator[Issue]:
     pages = entry.get("pages") or ""
     m = _PAGES.match(pages)
     if m and m.group(2) != "--":
-        yield Issue(f"page range {pages!r} should use '--'", "pages",
-                    ("pages", f"{m.group(1)}--{m.group(3)}"))
+        yield Issue(
+            f"page range {pages!r} should use '--'",
+            "pages",
+            ("pages", f"{m.group(1)}--{m.group(3)}"),
+        )
 
 
 @rule("pages-reversed", "pages", "error", "A page range ends before it starts.")
 def _pages_reversed(entry: Entry, ctx: Context) -> Iterator[Issue]:
     m = _PAGES.match(entry.get("pages") or "")
     # "1059--67" abbreviates the end (pandoc expands it); only a real reversal is an error
-    if (m and m.group(1).isdigit() and m.group(3).isdigit()
-            and int(m.group(1)) > int(m.group(3)) and len(m.group(3)) >= len(m.group(1))):
+    if (
+        m
+        and m.group(1).isdigit()
+        and m.group(3).isdigit()
+        and int(m.group(1)) > int(m.group(3))
+        and len(m.group(3)) >= len(m.group(1))
+    ):
         yield Issue(f"page range {entry['pages']!r} is reversed", "pages")
 
 
@@ -523,8 +720,12 @@ def _year_date(entry: Entry, ctx: Context) -> Iterator[Issue]:
         yield Issue(f"year {year} but date {date}", "date")
 
 
-@rule("volume-number-swap", "numbers", "warning",
-      "An article's volume is much smaller than its number (as in '1(98)'): probably swapped.")
+@rule(
+    "volume-number-swap",
+    "numbers",
+    "warning",
+    "An article's volume is much smaller than its number (as in '1(98)'): probably swapped.",
+)
 def _volume_number(entry: Entry, ctx: Context) -> Iterator[Issue]:
     if entry.type != "article":
         return
@@ -535,9 +736,15 @@ def _volume_number(entry: Entry, ctx: Context) -> Iterator[Issue]:
 
 # -- characters, names --------------------------------------------------------------------
 
-@rule("bare-special", "encoding", "warning",
-      "A bare % or & in a text field: LaTeX and pandoc read % as the start of a comment "
-      "(the rest of the line is lost) and & as an error; write \\% and \\&.", fixable=True)
+
+@rule(
+    "bare-special",
+    "encoding",
+    "warning",
+    "A bare % or & in a text field: LaTeX and pandoc read % as the start of a comment "
+    "(the rest of the line is lost) and & as an error; write \\% and \\&.",
+    fixable=True,
+)
 def _bare_special(entry: Entry, ctx: Context) -> Iterator[Issue]:
     from .latex import BARE_SPECIAL
     from .plaintext import VERBATIM_FIELDS
@@ -549,14 +756,21 @@ def _bare_special(entry: Entry, ctx: Context) -> Iterator[Issue]:
         escaped = " and ".join("\\" + c for c in found)
         raw = entry.raw(name) or ""
         fix = None if "#" in raw else (name, BARE_SPECIAL.sub(r"\1\\\2", value))
-        yield Issue(f"bare {' and '.join(found)} in {name}: LaTeX and pandoc do not read it "
-                    f"as text (write {escaped})", name, fix)
+        yield Issue(
+            f"bare {' and '.join(found)} in {name}: LaTeX and pandoc do not read it "
+            f"as text (write {escaped})",
+            name,
+            fix,
+        )
 
 
-
-@rule("non-ascii", "encoding", "info",
-      "A character outside Latin-1 that 8-bit BibTeX cannot sort or case-change (use a LaTeX "
-      "escape, or biber).")
+@rule(
+    "non-ascii",
+    "encoding",
+    "info",
+    "A character outside Latin-1 that 8-bit BibTeX cannot sort or case-change (use a LaTeX "
+    "escape, or biber).",
+)
 def _non_ascii(entry: Entry, ctx: Context) -> Iterator[Issue]:
     for name in ("author", "editor", "title"):
         value = entry.get(name) or ""
@@ -569,9 +783,13 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")  # CR L
 _MAYBE_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # one character class: fast
 
 
-@rule("control-character", "encoding", "warning",
-      "A key or field holds a control character (a terminal escape sequence, a bell): "
-      "invisible in print, and a bibliography from someone else may use it on a terminal.")
+@rule(
+    "control-character",
+    "encoding",
+    "warning",
+    "A key or field holds a control character (a terminal escape sequence, a bell): "
+    "invisible in print, and a bibliography from someone else may use it on a terminal.",
+)
 def _control_character(entry: Entry, ctx: Context) -> Iterator[Issue]:
     def named(value: str) -> str:  # U+001B, never the character itself
         return " ".join(f"U+{ord(c):04X}" for c in sorted(set(_CONTROL.findall(value))))
@@ -585,19 +803,26 @@ def _control_character(entry: Entry, ctx: Context) -> Iterator[Issue]:
             yield Issue(f"{name} holds control characters: {named(value)}", name)
 
 
-@rule("author-spelling", "authors", "warning",
-      "The same author seems spelled two ways across entries: family names a letter or two "
-      "apart (not one the start of the other, as Martin/Martinez), the same initials, and a "
-      "co-author or venue in common.", library=True)
+@rule(
+    "author-spelling",
+    "authors",
+    "warning",
+    "The same author seems spelled two ways across entries: family names a letter or two "
+    "apart (not one the start of the other, as Martin/Martinez), the same initials, and a "
+    "co-author or venue in common.",
+    library=True,
+)
 def _author_spelling(entries: list[Entry], ctx: Context) -> Iterator[Issue]:
     from rapidfuzz import fuzz
 
     # names are compared in a cheap folded form (no LaTeX decoding of every name)
-    people: dict[tuple[str, str], dict[str, list[tuple[str, Entry, set[str]]]]] = \
-        defaultdict(lambda: defaultdict(list))
+    people: dict[tuple[str, str], dict[str, list[tuple[str, Entry, set[str]]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
     for e in entries:
-        names = [n for value in (e.get("author"), e.get("editor")) if value
-                 for n in _folded_names(value)]
+        names = [
+            n for value in (e.get("author"), e.get("editor")) if value for n in _folded_names(value)
+        ]
         for family, initials in dict.fromkeys(names):
             others = {f for f, _ in names if f != family}
             people[(initials[:1], family[:3])][family].append((initials, e, others))
@@ -606,10 +831,11 @@ def _author_spelling(entries: list[Entry], ctx: Context) -> Iterator[Issue]:
             continue
         names = sorted(forms)
         for i, a in enumerate(names):
-            for b in names[i + 1:]:
+            for b in names[i + 1 :]:
                 short = len(a) <= 6 and len(b) <= 6  # one letter changed in a short
-                if b.startswith(a) or a.startswith(b) or \
-                        fuzz.ratio(a, b) < (85 if short else 80):  # name: another name
+                if (
+                    b.startswith(a) or a.startswith(b) or fuzz.ratio(a, b) < (85 if short else 80)
+                ):  # name: another name
                     continue  # Martin/Martinez, Wan/Wang: two names, not one misspelled
                 if min(len(forms[a]), len(forms[b])) >= 3:
                     continue  # both well attested (Chen and Cheung): two people
@@ -617,13 +843,18 @@ def _author_spelling(entries: list[Entry], ctx: Context) -> Iterator[Issue]:
                 if pair is None:
                     continue
                 ea, eb = pair
-                da = next((p.family for p in ea.authors + ea.editors
-                           if _family_key(p.family) == a), a)
-                db = next((p.family for p in eb.authors + eb.editors
-                           if _family_key(p.family) == b), b)
-                yield Issue(f"author {db!r} ({eb.key}) and {da!r} ({ea.key}): same initials and "
-                            "a co-author or venue in common; one person spelled two ways?",
-                            "author", key=eb.key)
+                da = next(
+                    (p.family for p in ea.authors + ea.editors if _family_key(p.family) == a), a
+                )
+                db = next(
+                    (p.family for p in eb.authors + eb.editors if _family_key(p.family) == b), b
+                )
+                yield Issue(
+                    f"author {db!r} ({eb.key}) and {da!r} ({ea.key}): same initials and "
+                    "a co-author or venue in common; one person spelled two ways?",
+                    "author",
+                    key=eb.key,
+                )
 
 
 @lru_cache(maxsize=65536)
@@ -638,8 +869,9 @@ def _family_key(name: str) -> str:
 
 
 # letters fold() keeps that are a plain letter with a stroke or another spelling
-_LETTERS = str.maketrans({"ł": "l", "ø": "o", "ı": "i", "đ": "d", "ß": "ss", "æ": "ae",
-                          "œ": "oe", "þ": "th", "ð": "d"})
+_LETTERS = str.maketrans(
+    {"ł": "l", "ø": "o", "ı": "i", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe", "þ": "th", "ð": "d"}
+)
 
 
 @lru_cache(maxsize=65536)
@@ -663,8 +895,9 @@ def _venue(e: Entry) -> str:
     return _title_key(e.get("journal") or e.get("journaltitle") or e.get("booktitle") or "")
 
 
-def _same_person(a: list[tuple[str, Entry, set[str]]],
-                 b: list[tuple[str, Entry, set[str]]]) -> tuple[Entry, Entry] | None:
+def _same_person(
+    a: list[tuple[str, Entry, set[str]]], b: list[tuple[str, Entry, set[str]]]
+) -> tuple[Entry, Entry] | None:
     """Two entries, one with each spelling, whose people have compatible initials (J. and
     J. M.) and share a co-author or a venue; None when no such pair exists."""
     if {id(e) for _, e, _ in a} & {id(e) for _, e, _ in b}:
@@ -686,8 +919,9 @@ def select_rules(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list
     names = {r.id for r in RULES.values()} | {r.family for r in RULES.values()}
     for n in [*select, *ignore]:
         if n not in names:
-            raise UsageError(f"error: unknown lint rule or family {n!r} "
-                             f"(see `refbook lint --list-rules`)")
+            raise UsageError(
+                f"error: unknown lint rule or family {n!r} (see `refbook lint --list-rules`)"
+            )
     chosen = [r for r in RULES.values() if not select or r.id in select or r.family in select]
     return [r for r in chosen if r.id not in ignore and r.family not in ignore]
 
@@ -750,8 +984,10 @@ def lint(lib, rules: list[Rule] | None = None, *, today: _dt.date | None = None)
     by_key = {e.key: e for e in entries}
     for r in rules:
         if r.check_file is not None:
-            findings += [Finding(lib.path, i.line, r.severity, r.id, i.message, i.key)
-                         for i in r.check_file(lib.bib, ctx)]
+            findings += [
+                Finding(lib.path, i.line, r.severity, r.id, i.message, i.key)
+                for i in r.check_file(lib.bib, ctx)
+            ]
             continue
         if r.check_all is not None:
             produced = ((by_key[i.key], i) for i in r.check_all(entries, ctx))

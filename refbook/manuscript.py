@@ -78,16 +78,26 @@ class Citation:
     message: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"file": self.path, "line": self.line, "column": self.column, "text": self.text,
-                "syntax": self.syntax, "status": self.status or "", "keys": self.matched,
-                "candidates": self.candidates, "message": self.message}
+        return {
+            "file": self.path,
+            "line": self.line,
+            "column": self.column,
+            "text": self.text,
+            "syntax": self.syntax,
+            "status": self.status or "",
+            "keys": self.matched,
+            "candidates": self.candidates,
+            "message": self.message,
+        }
 
 
 # -- masking what is not prose ------------------------------------------------------------
 
 _REF_HEADING = re.compile(
     r"^(?:#{1,6}\s*|\\(?:section|chapter)\*?\{)\**\s*(?:references|bibliography|works cited|"
-    r"reference list|literature cited|sources)\s*\**\}?\s*$", re.I | re.M)
+    r"reference list|literature cited|sources)\s*\**\}?\s*$",
+    re.I | re.M,
+)
 _HEADING = re.compile(r"^#{1,6}\s|^\\(?:section|chapter)\*?\{", re.M)
 
 
@@ -113,8 +123,12 @@ def mask(text: str, syntax: str) -> str:
         nxt = _HEADING.search(text, m.end())
         text = _blank(text, m.start(), nxt.start() if nxt else len(text))
     # lines written like reference-list entries ("Kaleem, M., & Iqbal, S. (2023). Title.")
-    for m in re.finditer(r"^[^\n]*?\b[A-Z][\w'’-]+, (?:[A-Z]\.\s?)+(?:,? (?:&|and) [^\n(]*)?"
-                         r"\(\d{4}[a-z]?\)\.[^\n]*$", text, re.M):
+    for m in re.finditer(
+        r"^[^\n]*?\b[A-Z][\w'’-]+, (?:[A-Z]\.\s?)+(?:,? (?:&|and) [^\n(]*)?"
+        r"\(\d{4}[a-z]?\)\.[^\n]*$",
+        text,
+        re.M,
+    ):
         text = _blank(text, m.start(), m.end())
     return text
 
@@ -141,7 +155,8 @@ _NARRATIVE_KEY = re.compile(r"(?<![\w@.\-+])@(\{[^}]+\}|" + _PANDOC_KEY + r")")
 _LATEX = re.compile(
     r"\\(?:[Cc]ite[pt]?|[Pp]arencite|[Tt]extcite|[Aa]utocite|[Ff]ootcite|[Ss]martcite|"
     r"citeauthor|citeyear|citealt|citealp|nocite|[Ff]ullcite)\*?"
-    r"(?:\s*\[[^\]]*\]){0,2}\s*\{([^}]*)\}")
+    r"(?:\s*\[[^\]]*\]){0,2}\s*\{([^}]*)\}"
+)
 
 
 def _strip_key(key: str) -> str:
@@ -157,7 +172,7 @@ def find_key_citations(text: str, syntax: str = "pandoc", path: str = "") -> lis
         for m in _LATEX.finditer(masked):
             keys = [k.strip() for k in m.group(1).split(",") if k.strip()]
             line, col = position(m.start())
-            out.append(Citation(path, line, col, text[m.start():m.end()], "latex", keys))
+            out.append(Citation(path, line, col, text[m.start() : m.end()], "latex", keys))
         return out
     taken: list[tuple[int, int]] = []
     for m in _BRACKET.finditer(masked):
@@ -166,7 +181,7 @@ def find_key_citations(text: str, syntax: str = "pandoc", path: str = "") -> lis
         if not keys:
             continue
         line, col = position(m.start())
-        out.append(Citation(path, line, col, text[m.start():m.end()], "pandoc", keys))
+        out.append(Citation(path, line, col, text[m.start() : m.end()], "pandoc", keys))
         taken.append((m.start(), m.end()))
     starts = [a for a, _ in taken]
     for m in _NARRATIVE_KEY.finditer(masked):
@@ -176,8 +191,17 @@ def find_key_citations(text: str, syntax: str = "pandoc", path: str = "") -> lis
         if i >= 0 and taken[i][0] <= m.start() < taken[i][1]:
             continue
         line, col = position(m.start())
-        out.append(Citation(path, line, col, text[m.start():m.end()], "pandoc",
-                            [_strip_key(m.group(1))], narrative=True))
+        out.append(
+            Citation(
+                path,
+                line,
+                col,
+                text[m.start() : m.end()],
+                "pandoc",
+                [_strip_key(m.group(1))],
+                narrative=True,
+            )
+        )
     out.sort(key=lambda c: (c.line, c.column))
     return out
 
@@ -189,11 +213,50 @@ _NAME_WORD = r"(?:[A-Z][\w'’\-]*|(?:van|von|der|de|del|da|di|du|le|la|ul|al|bi
 _NAME = rf"{_NAME_WORD}(?:\s+{_NAME_WORD})*"
 _NAME_RE = re.compile(rf"^{_NAME}$")
 _PREFIX = re.compile(r"^(?:see also|see|e\.g\.,?|cf\.|i\.e\.,?|also)\s+", re.I)
-_NOT_NAMES = {"see", "table", "figure", "fig", "chapter", "section", "page", "vol", "no",
-              "fall", "spring", "summer", "winter", "in", "the", "since", "from", "until",
-              "during", "before", "after", "and", "or", "of", "for", "circa", "ca", "about",
-              "january", "february", "march", "april", "may", "june", "july", "august",
-              "september", "october", "november", "december", "year", "years"}
+_NOT_NAMES = {
+    "see",
+    "table",
+    "figure",
+    "fig",
+    "chapter",
+    "section",
+    "page",
+    "vol",
+    "no",
+    "fall",
+    "spring",
+    "summer",
+    "winter",
+    "in",
+    "the",
+    "since",
+    "from",
+    "until",
+    "during",
+    "before",
+    "after",
+    "and",
+    "or",
+    "of",
+    "for",
+    "circa",
+    "ca",
+    "about",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "year",
+    "years",
+}
 
 
 def _parse_work(work: str) -> tuple[list[str], bool, str, str] | None:
@@ -207,12 +270,13 @@ def _parse_work(work: str) -> tuple[list[str], bool, str, str] | None:
     title = ""
     t = re.search(r",\s*(\*[^*]+\*|_[^_]+_|\"[^\"]+\"|“[^”]+”)\s*$", head)
     if t:
-        title = t.group(1).strip("*_\"“”")
+        title = t.group(1).strip('*_"“”')
         head = head[: t.start()].strip()
     et_al = bool(re.search(r"\bet al\.?$", head))
     head = re.sub(r",?\s*\bet al\.?$", "", head).strip()
-    names = [n.strip() for n in re.split(r"\s*,\s*(?:&\s*|and\s+)?|\s+&\s+|\s+and\s+", head)
-             if n.strip()]
+    names = [
+        n.strip() for n in re.split(r"\s*,\s*(?:&\s*|and\s+)?|\s+&\s+|\s+and\s+", head) if n.strip()
+    ]
     if not names or not all(_NAME_RE.match(n) and n.lower() not in _NOT_NAMES for n in names):
         return None
     return names, et_al, year, title
@@ -221,14 +285,18 @@ def _parse_work(work: str) -> tuple[list[str], bool, str, str] | None:
 _PAREN = re.compile(r"\((?P<body>[^()]*(?:\([^()]*\)[^()]*)*)\)")
 _NARRATIVE = re.compile(
     rf"(?P<names>{_NAME}(?:(?:,\s*{_NAME})*,?\s+(?:and|&)\s+{_NAME}|\s+et al\.)?)"
-    rf"(?:'s|’s)?\s+\((?P<year>\d{{4}}[a-z]?|n\.\s?d\.)(?:,\s*(?:p|pp)\.[^)]*)?\)")
+    rf"(?:'s|’s)?\s+\((?P<year>\d{{4}}[a-z]?|n\.\s?d\.)(?:,\s*(?:p|pp)\.[^)]*)?\)"
+)
 
 
 def find_prose_citations(text: str, path: str = "", syntax: str = "markdown") -> list[Citation]:
     masked = mask(text, syntax)
     # Markdown link debris around years: "[2023](#)" -> "2023" padded to the same length
-    masked = re.sub(r"\[(\d{4}[a-z]?)\]\(([^)]*)\)",
-                    lambda m: m.group(1) + " " * (len(m.group(0)) - len(m.group(1))), masked)
+    masked = re.sub(
+        r"\[(\d{4}[a-z]?)\]\(([^)]*)\)",
+        lambda m: m.group(1) + " " * (len(m.group(0)) - len(m.group(1))),
+        masked,
+    )
     position = _Lines(text)
     out: list[Citation] = []
     paren_starts: set[int] = set()
@@ -251,8 +319,19 @@ def find_prose_citations(text: str, path: str = "", syntax: str = "markdown") ->
                 continue
             names, et_al, year, title = parsed
             line, col = position(start)
-            out.append(Citation(path, line, col, "(" + text[start:end].strip() + ")",
-                                "prose", authors=names, et_al=et_al, year=year, title=title))
+            out.append(
+                Citation(
+                    path,
+                    line,
+                    col,
+                    "(" + text[start:end].strip() + ")",
+                    "prose",
+                    authors=names,
+                    et_al=et_al,
+                    year=year,
+                    title=title,
+                )
+            )
             found_here = True
         if found_here:
             paren_starts.add(m.start())
@@ -262,14 +341,28 @@ def find_prose_citations(text: str, path: str = "", syntax: str = "markdown") ->
             continue
         names_text = m.group("names")
         et_al = names_text.endswith("et al.")
-        names = [re.sub(r"['’]s$", "", n) for n in
-                 re.split(r"\s*,\s*|\s+(?:and|&)\s+", names_text.removesuffix(" et al.")) if n]
+        names = [
+            re.sub(r"['’]s$", "", n)
+            for n in re.split(r"\s*,\s*|\s+(?:and|&)\s+", names_text.removesuffix(" et al."))
+            if n
+        ]
         # a sentence's first word is not a name unless an entry says so (checked in matching)
         if any(n.lower() in _NOT_NAMES for n in names):
             continue
         line, col = position(m.start())
-        out.append(Citation(path, line, col, text[m.start():m.end()], "prose", authors=names,
-                            et_al=et_al, year=m.group("year").replace(" ", ""), narrative=True))
+        out.append(
+            Citation(
+                path,
+                line,
+                col,
+                text[m.start() : m.end()],
+                "prose",
+                authors=names,
+                et_al=et_al,
+                year=m.group("year").replace(" ", ""),
+                narrative=True,
+            )
+        )
     out.sort(key=lambda c: (c.line, c.column))
     return out
 
@@ -346,18 +439,25 @@ class Matcher:
         if c.et_al:
             # only the entries of that year need their author count checked
             year_pool = self.by_first_year.get(
-                (cited[0], int(c.year[:4]) if c.year[:4].isdigit() else None), [])
-            same = [e for e in year_pool if len(names[e.key]) >= 3] or \
-                [e for e in year_pool if len(names[e.key]) >= 2] or \
-                [e for e in pool if len(names[e.key]) >= 2]
+                (cited[0], int(c.year[:4]) if c.year[:4].isdigit() else None), []
+            )
+            same = (
+                [e for e in year_pool if len(names[e.key]) >= 3]
+                or [e for e in year_pool if len(names[e.key]) >= 2]
+                or [e for e in pool if len(names[e.key]) >= 2]
+            )
         else:
-            same = self.by_names.get(cited) or \
-                [e for e in pool if names[e.key][: len(cited)] == cited]
+            same = self.by_names.get(cited) or [
+                e for e in pool if names[e.key][: len(cited)] == cited
+            ]
         if not same:
             c.status = MISSING
-            c.message = "no entry" if not pool else \
-                f"no entry by {' & '.join(c.authors)} (entries by {c.authors[0]}: " \
+            c.message = (
+                "no entry"
+                if not pool
+                else f"no entry by {' & '.join(c.authors)} (entries by {c.authors[0]}: "
                 f"{', '.join(e.key for e in pool[:5])}{', …' if len(pool) > 5 else ''})"
+            )
             return c
         year = int(c.year[:4]) if c.year[:4].isdigit() else None
         years = self.years
@@ -368,9 +468,11 @@ class Matcher:
         if not dated:
             c.status = YEAR_MISMATCH
             c.candidates = [e.key for e in same]
-            c.message = "no entry of that year; " + ", ".join(
-                f"{e.key} is {years[e.key] or 'n.d.'}" for e in same[:5]) + \
-                (f" (and {len(same) - 5} more)" if len(same) > 5 else "")
+            c.message = (
+                "no entry of that year; "
+                + ", ".join(f"{e.key} is {years[e.key] or 'n.d.'}" for e in same[:5])
+                + (f" (and {len(same) - 5} more)" if len(same) > 5 else "")
+            )
             return c
         if len(dated) > 1 and len(c.year) == 5:  # 2023a / 2023b: by title order
             dated.sort(key=lambda e: fold(e.title))
@@ -379,8 +481,10 @@ class Matcher:
         if len(dated) > 1 and c.title:
             from rapidfuzz import fuzz
 
-            scored = sorted(((fuzz.partial_ratio(fold(c.title), fold(e.title)), e) for e in dated),
-                            key=lambda p: -p[0])
+            scored = sorted(
+                ((fuzz.partial_ratio(fold(c.title), fold(e.title)), e) for e in dated),
+                key=lambda p: -p[0],
+            )
             if scored[0][0] >= 80 and (len(scored) == 1 or scored[0][0] > scored[1][0]):
                 dated = [scored[0][1]]
         if len(dated) > 1:
@@ -400,9 +504,14 @@ class CheckResult:
     notes: list[str] = field(default_factory=list)  # warnings: an encoding detected...
 
 
-def check_manuscripts(lib, paths: Iterable[str], *, syntax: str | None = None,
-                      ignore_uncited: Iterable[str] = (),
-                      encoding: str | None = None) -> CheckResult:
+def check_manuscripts(
+    lib,
+    paths: Iterable[str],
+    *,
+    syntax: str | None = None,
+    ignore_uncited: Iterable[str] = (),
+    encoding: str | None = None,
+) -> CheckResult:
     """Find and match every citation of ``paths`` against ``lib``.  Manuscripts are
     decoded as ``refbook.encoding.read_text`` does (``encoding``, else byte-order mark,
     UTF-8 or detection, which ``notes`` reports); every file is read before any is
@@ -417,10 +526,15 @@ def check_manuscripts(lib, paths: Iterable[str], *, syntax: str | None = None,
             citations.append(matcher.match(c))
     cited = {k.lower() for c in citations for k in c.matched}
     ignore = {k.lower() for k in ignore_uncited}
-    uncited = [e.key for e in matcher.entries
-               if e.key.lower() not in cited and e.key.lower() not in ignore]
-    return CheckResult(citations, uncited, {p: d.text for p, d in decoded.items()},
-                       [n for d in decoded.values() for n in d.notes])
+    uncited = [
+        e.key for e in matcher.entries if e.key.lower() not in cited and e.key.lower() not in ignore
+    ]
+    return CheckResult(
+        citations,
+        uncited,
+        {p: d.text for p, d in decoded.items()},
+        [n for d in decoded.values() for n in d.notes],
+    )
 
 
 def cited_keys(lib, paths: Iterable[str], encoding: str | None = None) -> list[str]:

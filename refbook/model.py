@@ -105,17 +105,20 @@ def _parse_names(value: str) -> tuple[Person, ...]:
         # (BibTeX's reading; bibtexparser ignores the comma and reads "A" as the family)
         no_first = name.endswith(",") and name.count(",") == 1
         try:
-            parts = parse_single_name_into_parts(name[:-1] + ", _" if no_first else name,
-                                                 strict=False)
+            parts = parse_single_name_into_parts(
+                name[:-1] + ", _" if no_first else name, strict=False
+            )
         except (InvalidNameError, TypeError, ValueError):
             people.append(Person(literal=to_text(name)))
             continue
-        people.append(Person(
-            first="" if no_first else to_text(" ".join(parts.first)),
-            von=to_text(" ".join(parts.von)),
-            last=to_text(" ".join(parts.last)),
-            jr=to_text(" ".join(parts.jr)),
-        ))
+        people.append(
+            Person(
+                first="" if no_first else to_text(" ".join(parts.first)),
+                von=to_text(" ".join(parts.von)),
+                last=to_text(" ".join(parts.last)),
+                jr=to_text(" ".join(parts.jr)),
+            )
+        )
     return tuple(people)
 
 
@@ -136,8 +139,12 @@ def _extended_name(name: str) -> Person | None:
         parts[key.strip().lower()] = value
     if not any(parts.get(k) for k in ("family", "given")):
         return None
-    return Person(first=to_text(parts.get("given", "")), von=to_text(parts.get("prefix", "")),
-                  last=to_text(parts.get("family", "")), jr=to_text(parts.get("suffix", "")))
+    return Person(
+        first=to_text(parts.get("given", "")),
+        von=to_text(parts.get("prefix", "")),
+        last=to_text(parts.get("family", "")),
+        jr=to_text(parts.get("suffix", "")),
+    )
 
 
 def _top_level_split(text: str, sep: str) -> list[str]:
@@ -169,8 +176,17 @@ def _wholly_braced(name: str) -> bool:
 
 
 _YEAR = re.compile(r"\b(\d{4})\b")
-CONTAINER_FIELDS = ("journal", "journaltitle", "booktitle", "maintitle", "organization",
-                    "institution", "publisher", "howpublished", "school")
+CONTAINER_FIELDS = (
+    "journal",
+    "journaltitle",
+    "booktitle",
+    "maintitle",
+    "organization",
+    "institution",
+    "publisher",
+    "howpublished",
+    "school",
+)
 
 
 class Entry:
@@ -319,8 +335,11 @@ class Entry:
         """Inherited fields: name -> (value, key of the entry it comes from); cached until
         this entry or one it inherits from is edited."""
         cached = self.__dict__.get("_inheritance_cache")
-        if cached is not None and cached[0] is self._block.entry and all(
-                block.entry is entry for block, entry in cached[1]):
+        if (
+            cached is not None
+            and cached[0] is self._block.entry
+            and all(block.entry is entry for block, entry in cached[1])
+        ):
             return cached[2]
         chain: list[tuple[Block, Any]] = []
         fields = inherit(self, chain=chain)
@@ -457,8 +476,13 @@ class Entry:
             d["container-title"] = self.container
         if self.year is not None:
             d["issued"] = self.date
-        for name, value in (("volume", self.volume), ("issue", self.number),
-                            ("page", self.pages), ("DOI", self.doi), ("URL", self.url)):
+        for name, value in (
+            ("volume", self.volume),
+            ("issue", self.number),
+            ("page", self.pages),
+            ("DOI", self.doi),
+            ("URL", self.url),
+        ):
             if value:
                 d[name] = value
         d["keywords"] = self.keywords
@@ -484,18 +508,37 @@ def month_number(value: str) -> int | None:
 # -- crossref and xdata inheritance -------------------------------------------------------------
 
 # fields never inherited (biblatex.def's \DeclareDataInheritance{*}{*})
-NOT_INHERITED = frozenset({
-    "ids", "crossref", "xref", "xdata", "entryset", "entrysubtype", "execute", "label",
-    "options", "presort", "related", "relatedoptions", "relatedstring", "relatedtype",
-    "shorthand", "shorthandintro", "sortkey"})
+NOT_INHERITED = frozenset(
+    {
+        "ids",
+        "crossref",
+        "xref",
+        "xdata",
+        "entryset",
+        "entrysubtype",
+        "execute",
+        "label",
+        "options",
+        "presort",
+        "related",
+        "relatedoptions",
+        "relatedstring",
+        "relatedtype",
+        "shorthand",
+        "shorthandintro",
+        "sortkey",
+    }
+)
 _TITLES = ("shorttitle", "sorttitle", "indextitle", "indexsorttitle")
 
 
 def _renamed(prefix: str):
-    names = {"title": prefix + "title", "subtitle": prefix + "subtitle",
-             "titleaddon": prefix + "titleaddon"}
-    return lambda field: [names[field]] if field in names else [] if field in _TITLES \
-        else [field]
+    names = {
+        "title": prefix + "title",
+        "subtitle": prefix + "subtitle",
+        "titleaddon": prefix + "titleaddon",
+    }
+    return lambda field: [names[field]] if field in names else [] if field in _TITLES else [field]
 
 
 _MAIN, _BOOK, _JOURNAL = _renamed("main"), _renamed("book"), _renamed("journal")
@@ -509,21 +552,29 @@ def inherited_names(parent_type: str, child_type: str, name: str) -> list[str]:
     if name in NOT_INHERITED:
         return []
     if name == "author" and (
-            (parent_type in ("mvbook", "book") and child_type in ("inbook", "bookinbook",
-                                                                  "suppbook"))
-            or (parent_type == "mvbook" and child_type == "book")):
+        (parent_type in ("mvbook", "book") and child_type in ("inbook", "bookinbook", "suppbook"))
+        or (parent_type == "mvbook" and child_type == "book")
+    ):
         return ["bookauthor", "author"]
     if parent_type == "mvbook" and child_type in ("book", "inbook", "bookinbook", "suppbook"):
         return _MAIN(name)
     if parent_type in ("mvcollection", "mvreference") and child_type in (
-            "collection", "reference", "incollection", "inreference", "suppcollection"):
+        "collection",
+        "reference",
+        "incollection",
+        "inreference",
+        "suppcollection",
+    ):
         return _MAIN(name)
     if parent_type == "mvproceedings" and child_type in ("proceedings", "inproceedings"):
         return _MAIN(name)
     if parent_type == "book" and child_type in ("inbook", "bookinbook", "suppbook"):
         return _BOOK(name)
     if parent_type in ("collection", "reference") and child_type in (
-            "incollection", "inreference", "suppcollection"):
+        "incollection",
+        "inreference",
+        "suppcollection",
+    ):
         return _BOOK(name)
     if parent_type == "proceedings" and child_type == "inproceedings":
         return _BOOK(name)
@@ -536,8 +587,9 @@ def _keys(value: str) -> list[str]:
     return [k for k in re.split(r"[\s,]+", to_text(value)) if k]
 
 
-def inherit(entry: Entry, *, chain: list | None = None, problems: list | None = None,
-            _seen: tuple = ()) -> dict[str, tuple[str, str]]:
+def inherit(
+    entry: Entry, *, chain: list | None = None, problems: list | None = None, _seen: tuple = ()
+) -> dict[str, tuple[str, str]]:
     """All fields of ``entry``, its own and those it inherits: name -> (value, key of the
     entry the value comes from).  ``xdata`` entries first, then the ``crossref`` parent
     (cascading: the parent's own inherited fields pass on); an entry's own fields always
@@ -552,12 +604,17 @@ def inherit(entry: Entry, *, chain: list | None = None, problems: list | None = 
             block = bib.find(key)  # a key, or one of an entry's ids aliases
             if block is None:
                 if problems is not None:
-                    problems.append(((entry._block,), link,
-                                     f"{link} parent {key!r} not found; nothing inherited"))
+                    problems.append(
+                        (
+                            (entry._block,),
+                            link,
+                            f"{link} parent {key!r} not found; nothing inherited",
+                        )
+                    )
                 continue
             if block in seen:
                 if problems is not None:
-                    cycle = seen[seen.index(block):]
+                    cycle = seen[seen.index(block) :]
                     path = " -> ".join([b.key for b in cycle] + [block.key])
                     problems.append((cycle, link, f"{link} cycle {path}; not followed"))
                 continue
@@ -567,8 +624,13 @@ def inherit(entry: Entry, *, chain: list | None = None, problems: list | None = 
             inherited = inherit(parent, chain=chain, problems=problems, _seen=seen)
             found: dict[str, tuple[str, str]] = {}
             for name in sorted(inherited):  # as pandoc: a title beats a booktitle for booktitle
-                targets = [name] if link == "xdata" and name not in NOT_INHERITED else \
-                    [] if link == "xdata" else inherited_names(parent.type, entry.type, name)
+                targets = (
+                    [name]
+                    if link == "xdata" and name not in NOT_INHERITED
+                    else []
+                    if link == "xdata"
+                    else inherited_names(parent.type, entry.type, name)
+                )
                 for target in targets:
                     found[target] = inherited[name]
             for name, value in found.items():
@@ -598,8 +660,9 @@ class Library:
     def _inheritance_problems(self) -> list:
         from .findings import Finding
 
-        if not _CROSSREF.search(self.bib.text) and not any(b.new or b._text is not None
-                                                             for b in self.bib.entries()):
+        if not _CROSSREF.search(self.bib.text) and not any(
+            b.new or b._text is not None for b in self.bib.entries()
+        ):
             return []
         found: dict[frozenset, tuple[Block, str, str]] = {}
         for e in self:
@@ -646,7 +709,9 @@ class Library:
     def keys(self) -> list[str]:
         return [e.key for e in self._entries]
 
-    def add(self, entry_type: str, key: str, fields: dict[str, str] | list[tuple[str, str]]) -> Entry:
+    def add(
+        self, entry_type: str, key: str, fields: dict[str, str] | list[tuple[str, str]]
+    ) -> Entry:
         """Append a new entry, formatted in the file's own style."""
         items = list(fields.items()) if isinstance(fields, dict) else list(fields)
         block = self.bib.append_entry(self.bib.format_entry(entry_type, key, items))

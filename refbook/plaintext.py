@@ -33,14 +33,37 @@ import re
 from .errors import UsageError
 
 # biblatex's verbatim fields (read without LaTeX), and fields that hold citation keys
-VERBATIM_FIELDS = frozenset({
-    "url", "urlraw", "doi", "eprint", "file", "pdf", "verba", "verbb", "verbc",
-    "crossref", "xref", "xdata", "ids", "related", "entryset",
-})
+VERBATIM_FIELDS = frozenset(
+    {
+        "url",
+        "urlraw",
+        "doi",
+        "eprint",
+        "file",
+        "pdf",
+        "verba",
+        "verbb",
+        "verbc",
+        "crossref",
+        "xref",
+        "xdata",
+        "ids",
+        "related",
+        "entryset",
+    }
+)
 
 _ESCAPES = {
-    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "%": r"\%", "&": r"\&", "#": r"\#",
-    "$": r"\$", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "%": r"\%",
+    "&": r"\&",
+    "#": r"\#",
+    "$": r"\$",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
     "`": r"\`{}",
 }
 _SPECIAL = re.compile(r"[\\{}%&#$_~^`]")
@@ -94,5 +117,5 @@ def check_braces(value: str, field: str = "") -> None:
 
 def _brace_message(brace: str, value: str, pos: int, field: str) -> str:
     where = f" in {field}" if field else ""
-    near = value[max(0, pos - 15):pos + 15]
+    near = value[max(0, pos - 15) : pos + 15]
     return f"unbalanced '{brace}'{where} (near {near!r}): BibTeX needs braces in pairs"

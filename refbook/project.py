@@ -42,8 +42,9 @@ class Created:
     paths: list[str] = field(default_factory=list)
 
 
-def init_project(bib: str | os.PathLike = "references.bib", *,
-                 config: str | os.PathLike | None = None) -> Created:
+def init_project(
+    bib: str | os.PathLike = "references.bib", *, config: str | os.PathLike | None = None
+) -> Created:
     """Create ``bib`` (a header, no entries) and, when ``config`` names one, a
     ``refbook.toml`` whose ``bib`` points at it.  Refuses (``WriteError``, exit 5) when
     either exists -- checked for both before anything is written -- and creates each file
@@ -51,8 +52,10 @@ def init_project(bib: str | os.PathLike = "references.bib", *,
     targets = [Path(bib)] + ([Path(config)] if config is not None else [])
     for path in targets:
         if path.exists() or path.is_symlink():
-            raise WriteError(f"{path}: error: already exists; refbook init never overwrites "
-                             "a file (use another name, or add to it with `refbook add`)")
+            raise WriteError(
+                f"{path}: error: already exists; refbook init never overwrites "
+                "a file (use another name, or add to it with `refbook add`)"
+            )
         if not path.parent.is_dir():
             raise WriteError(f"{path}: error: no such directory {str(path.parent)!r}")
     created = Created()
@@ -67,8 +70,9 @@ def init_project(bib: str | os.PathLike = "references.bib", *,
     except OSError as exc:
         for done in created.paths:  # all or nothing
             os.unlink(done)
-        raise WriteError(f"{exc.filename or targets[0]}: error: cannot create "
-                         f"({exc.strerror or exc})") from None
+        raise WriteError(
+            f"{exc.filename or targets[0]}: error: cannot create ({exc.strerror or exc})"
+        ) from None
     return created
 
 

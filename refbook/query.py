@@ -32,19 +32,30 @@ from dataclasses import dataclass, field
 from .errors import UsageError
 
 # field name -> (index columns, kind); aliases map to the same entry
-TEXT_COLUMNS = ("key", "author", "title", "container", "year", "keywords", "annotation",
-                "abstract")
+TEXT_COLUMNS = ("key", "author", "title", "container", "year", "keywords", "annotation", "abstract")
 # BM25 weights in TEXT_COLUMNS order: title and authors count most
 WEIGHTS = (3.0, 8.0, 10.0, 2.0, 1.0, 4.0, 1.5, 1.0)
 FIELDS: dict[str, tuple[str, ...]] = {
-    "author": ("author",), "a": ("author",), "editor": ("author",),
-    "title": ("title",), "t": ("title",),
-    "keyword": ("keywords",), "keywords": ("keywords",), "k": ("keywords",),
-    "journal": ("container",), "j": ("container",), "container": ("container",),
-    "annotation": ("annotation",), "note": ("annotation",), "annote": ("annotation",),
+    "author": ("author",),
+    "a": ("author",),
+    "editor": ("author",),
+    "title": ("title",),
+    "t": ("title",),
+    "keyword": ("keywords",),
+    "keywords": ("keywords",),
+    "k": ("keywords",),
+    "journal": ("container",),
+    "j": ("container",),
+    "container": ("container",),
+    "annotation": ("annotation",),
+    "note": ("annotation",),
+    "annote": ("annotation",),
     "abstract": ("abstract",),
-    "year": ("year",), "y": ("year",),
-    "type": ("type",), "key": ("key",), "doi": ("doi",),
+    "year": ("year",),
+    "y": ("year",),
+    "type": ("type",),
+    "key": ("key",),
+    "doi": ("doi",),
 }
 SPECIAL_FIELDS = {"year", "type", "key", "doi"}
 FIELD_NAMES = sorted({k for k in FIELDS if len(k) > 1})
@@ -88,7 +99,8 @@ class Or:
     children: list = field(default_factory=list)
 
 
-_TOKEN = re.compile(r"""
+_TOKEN = re.compile(
+    r"""
     (?P<space>\s+)
   | (?P<lparen>\()
   | (?P<rparen>\))
@@ -97,7 +109,9 @@ _TOKEN = re.compile(r"""
         (?:(?P<field>[A-Za-z]+)(?P<op>[:~]))?
         (?:"(?P<phrase>[^"]*)(?P<closed>")? | (?P<word>(?:\\.|[^\s()"\\])+))?
     )
-""", re.X)
+""",
+    re.X,
+)
 
 
 def _canonical_field(name: str, query: str, pos: int) -> str:
@@ -176,9 +190,11 @@ def tokenize(query: str) -> list[tuple[str, object, int]]:
                 try:
                     re.compile(text)
                 except re.error as exc:
-                    raise QueryError(f"bad regular expression: {exc}", query,
-                                     m.start("phrase") - 1 if phrase is not None
-                                     else m.start("word")) from None
+                    raise QueryError(
+                        f"bad regular expression: {exc}",
+                        query,
+                        m.start("phrase") - 1 if phrase is not None else m.start("word"),
+                    ) from None
             elif term.field == "year":
                 term.year_range = _year_range(text, query, m.start("word") if word else start)
         if not term.regex and not term.phrase and text.endswith("*") and len(text) > 1:
@@ -209,8 +225,9 @@ class _Parser:
         node = self.or_expr()
         kind, _, pos = self.peek()
         if kind is not None:
-            raise QueryError("unbalanced ')'" if kind == ")" else f"unexpected {kind!r}",
-                             self.query, pos)
+            raise QueryError(
+                "unbalanced ')'" if kind == ")" else f"unexpected {kind!r}", self.query, pos
+            )
         return node
 
     def or_expr(self):
@@ -315,7 +332,9 @@ def compile_sql(node, params: list) -> str:
         params.append(term.text.lower())
         return "(d.type = ?)"
     if term.field == "key":
-        params.append(term.text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_"))
+        params.append(
+            term.text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        )
         return "(lower(d.key) LIKE '%' || ? || '%' ESCAPE '\\')"
     if term.field == "doi":
         params.append(term.text.lower())
@@ -326,8 +345,11 @@ def compile_sql(node, params: list) -> str:
 
 def rank_expression(node) -> str | None:
     """One FTS5 query (positive text terms ORed) whose BM25 ranks the matches."""
-    parts = [fts_expression(t) for t in positive_terms(node)
-             if not t.regex and t.field not in SPECIAL_FIELDS]
+    parts = [
+        fts_expression(t)
+        for t in positive_terms(node)
+        if not t.regex and t.field not in SPECIAL_FIELDS
+    ]
     return " OR ".join(parts) if parts else None
 
 

@@ -33,33 +33,101 @@ from . import latex
 
 # commands with one argument that mark it up: name -> node kind
 _WRAPPERS = {
-    "emph": "i", "textit": "i", "textsl": "i", "mkbibemph": "i", "mkbibitalic": "i",
-    "textbf": "b", "mkbibbold": "b", "textsc": "sc", "mkbibacro": "sc",
-    "textsuperscript": "sup", "mkbibsuperscript": "sup", "textsubscript": "sub",
-    "mkbibquote": "quote", "enquote": "quote", "textquote": "quote",
-    "textnormal": "", "textrm": "", "textup": "", "textmd": "", "textsf": "", "texttt": "",
-    "mbox": "", "hbox": "", "text": "", "autocap": "", "ensuremath": "", "textlatin": "",
-    "foreignlanguage": "", "bibstring": "", "biblstring": "", "bibsstring": "",
+    "emph": "i",
+    "textit": "i",
+    "textsl": "i",
+    "mkbibemph": "i",
+    "mkbibitalic": "i",
+    "textbf": "b",
+    "mkbibbold": "b",
+    "textsc": "sc",
+    "mkbibacro": "sc",
+    "textsuperscript": "sup",
+    "mkbibsuperscript": "sup",
+    "textsubscript": "sub",
+    "mkbibquote": "quote",
+    "enquote": "quote",
+    "textquote": "quote",
+    "textnormal": "",
+    "textrm": "",
+    "textup": "",
+    "textmd": "",
+    "textsf": "",
+    "texttt": "",
+    "mbox": "",
+    "hbox": "",
+    "text": "",
+    "autocap": "",
+    "ensuremath": "",
+    "textlatin": "",
+    "foreignlanguage": "",
+    "bibstring": "",
+    "biblstring": "",
+    "bibsstring": "",
 }
 _AROUND = {"mkbibparens": ("(", ")"), "mkbibbrackets": ("[", "]")}
 # declarations that change the rest of their group: {\em ...}
 _DECLARATIONS = {
-    "em": "i", "it": "i", "itshape": "i", "sl": "i", "slshape": "i", "bf": "b",
-    "bfseries": "b", "sc": "sc", "scshape": "sc", "rm": "", "normalfont": "", "upshape": "",
-    "sf": "", "tt": "", "mdseries": "", "rmfamily": "", "sffamily": "", "ttfamily": "",
-    "relax": "", "protect": "", "unskip": "", "ignorespaces": "",
+    "em": "i",
+    "it": "i",
+    "itshape": "i",
+    "sl": "i",
+    "slshape": "i",
+    "bf": "b",
+    "bfseries": "b",
+    "sc": "sc",
+    "scshape": "sc",
+    "rm": "",
+    "normalfont": "",
+    "upshape": "",
+    "sf": "",
+    "tt": "",
+    "mdseries": "",
+    "rmfamily": "",
+    "sffamily": "",
+    "ttfamily": "",
+    "relax": "",
+    "protect": "",
+    "unskip": "",
+    "ignorespaces": "",
 }
-_DROPPED = frozenset(name for name, (args, text) in latex.BIBLATEX_MACROS.items()
-                     if args == "{" and not text)
-_ESCAPES = {"&": "&", "%": "%", "$": "$", "#": "#", "_": "_", "{": "{", "}": "}",
-            " ": " ", "\\": " ", ",": " ", ";": " ", ":": " ", "!": "", "-": "", "/": "",
-            "@": "", "slash": "/"}
+_DROPPED = frozenset(
+    name for name, (args, text) in latex.BIBLATEX_MACROS.items() if args == "{" and not text
+)
+_ESCAPES = {
+    "&": "&",
+    "%": "%",
+    "$": "$",
+    "#": "#",
+    "_": "_",
+    "{": "{",
+    "}": "}",
+    " ": " ",
+    "\\": " ",
+    ",": " ",
+    ";": " ",
+    ":": " ",
+    "!": "",
+    "-": "",
+    "/": "",
+    "@": "",
+    "slash": "/",
+}
 _BACKTICK_QUOTE = re.compile(r"(?<!`)`([^`']*)'(?!')")
 # TeX's ligatures; a lone ' is typeset ’ (and in CSL-JSON a straight ' could be taken for
 # a quotation mark: "CHI '08: CHI '08")
 _LIGATURES = re.compile(r"---|--|``|''|!`|\?`|~|`|'")
-_LIGATURE_TEXT = {"---": "\u2014", "--": "\u2013", "``": "\u201c", "''": "\u201d",
-                  "!`": "\u00a1", "?`": "\u00bf", "~": " ", "`": "\u2018", "'": "\u2019"}
+_LIGATURE_TEXT = {
+    "---": "\u2014",
+    "--": "\u2013",
+    "``": "\u201c",
+    "''": "\u201d",
+    "!`": "\u00a1",
+    "?`": "\u00bf",
+    "~": " ",
+    "`": "\u2018",
+    "'": "\u2019",
+}
 # kinds whose text sentence case leaves alone: braces, and (as BibTeX and biblatex do, but
 # not pandoc) the argument of \emph, \textbf...
 PROTECTED = frozenset({"nocase", "sc", "sup", "sub", "math", "i", "b"})
@@ -101,8 +169,9 @@ class _Parser:
 
         def flush() -> None:
             if buf:
-                out.append(Node("text", _ligatures(_BACKTICK_QUOTE.sub(
-                    "\u2018\\1\u2019", "".join(buf)))))
+                out.append(
+                    Node("text", _ligatures(_BACKTICK_QUOTE.sub("\u2018\\1\u2019", "".join(buf))))
+                )
                 buf.clear()
 
         while i < len(s):
@@ -117,15 +186,16 @@ class _Parser:
                 flush()
                 start = i
                 children, i = self.group(i + 1)
-                if s[start + 1:start + 2] == "\\" and not any(
-                        c.isupper() for c in plain(children)):
+                if s[start + 1 : start + 2] == "\\" and not any(
+                    c.isupper() for c in plain(children)
+                ):
                     # {\'e}: an accented letter in braces protects nothing worth keeping
                     # (pandoc would still wrap it); {\"O} keeps its capital
                     out.extend(children)
                 else:
                     out.append(Node("nocase", children=_unprotect_nested(children)))
                 continue
-            if ch == "$" or (ch == "\\" and s[i + 1:i + 2] in ("(", "[")):
+            if ch == "$" or (ch == "\\" and s[i + 1 : i + 2] in ("(", "[")):
                 m = latex.MATH.match(s, i)
                 if m:
                     flush()
@@ -165,7 +235,7 @@ class _Parser:
             while j < len(s) and s[j] in " \t\n\r":
                 j += 1
             return m.group(0).rstrip("*"), j
-        return s[i + 1:i + 2], i + 2
+        return s[i + 1 : i + 2], i + 2
 
     def argument(self, i: int) -> tuple[list[Node], str, int]:
         """One argument: a {group} (not case protection) or a single character."""
@@ -177,7 +247,7 @@ class _Parser:
         if s[i] == "{":
             start = i
             children, i = self.group(i + 1)
-            return children, s[start + 1:i - 1], i
+            return children, s[start + 1 : i - 1], i
         if s[i] == "\\":
             name, j = self.command_name(i)
             nodes, j = self.command(name, j)
@@ -227,7 +297,7 @@ class _Parser:
             return [Node("text", latex.to_text("\\" + name + "{" + raw + "}"))], j
         if kind == "":
             text = latex._macro_text(name)
-            if not text and s[i:i + 1] == "{":
+            if not text and s[i : i + 1] == "{":
                 # a command pylatexenc does not know: its argument is kept as text (pandoc
                 # drops both), and it is not case protection
                 children, i = self.group(i + 1)
@@ -248,7 +318,7 @@ class _Parser:
             if kind == "[":
                 i = self.skip_optional(i)
             elif kind == "*":
-                if s[i:i + 1] == "*":
+                if s[i : i + 1] == "*":
                     i += 1
             elif kind == "{":
                 _children, _raw, i = self.argument(i)
@@ -278,8 +348,9 @@ def _math(m: re.Match) -> Node:
 
 # -- sentence case (citeproc's, as pandoc applies it to BibLaTeX titles) ---------------------
 
-(_START, _START_SENTENCE, _AFTER_WORD_END, _AFTER_WORD_CHAR, _AFTER_PUNCT,
- _BEFORE_LAST_WORD) = range(6)
+(_START, _START_SENTENCE, _AFTER_WORD_END, _AFTER_WORD_CHAR, _AFTER_PUNCT, _BEFORE_LAST_WORD) = (
+    range(6)
+)
 # pandoc's chunks of a word: runs of ASCII letters/digits, of other letters/digits, of
 # punctuation; any other character alone
 _CHUNK = re.compile(r"[A-Za-z0-9]+|(?:(?![A-Za-z0-9_])\w)+|[\W_]", re.S)
@@ -318,8 +389,11 @@ def sentence_case(nodes: list[Node]) -> list[Node]:
                 update(" ")
                 out.append(word)
                 continue
-            if last is not None and last == (id(node), m.start()) and state[0] in (
-                    _AFTER_WORD_END, _START_SENTENCE, _START):
+            if (
+                last is not None
+                and last == (id(node), m.start())
+                and state[0] in (_AFTER_WORD_END, _START_SENTENCE, _START)
+            ):
                 state[0] = _BEFORE_LAST_WORD
             for chunk in _chunks(word):
                 if chunk.isalnum():
@@ -381,9 +455,14 @@ def _sentence_case_word(word: str, at_start: bool) -> str:
 
 # -- rendering -------------------------------------------------------------------------------
 
-_TAGS = {"i": ("<i>", "</i>"), "b": ("<b>", "</b>"), "sup": ("<sup>", "</sup>"),
-         "sub": ("<sub>", "</sub>"), "sc": ('<span style="font-variant:small-caps;">', "</span>"),
-         "nocase": ('<span class="nocase">', "</span>")}
+_TAGS = {
+    "i": ("<i>", "</i>"),
+    "b": ("<b>", "</b>"),
+    "sup": ("<sup>", "</sup>"),
+    "sub": ("<sub>", "</sub>"),
+    "sc": ('<span style="font-variant:small-caps;">', "</span>"),
+    "nocase": ('<span class="nocase">', "</span>"),
+}
 
 
 def render(nodes: list[Node], quote_level: int = 0) -> str:

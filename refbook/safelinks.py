@@ -50,7 +50,7 @@ def safe_url(url: str, *, relative: bool = False) -> str | None:
         parts.port  # noqa: B018 - raises ValueError on a port that is not a number
     except ValueError:
         return None
-    if not cleaned[m.end():].startswith("//") or not parts.hostname:
+    if not cleaned[m.end() :].startswith("//") or not parts.hostname:
         return None
     return cleaned
 
@@ -95,8 +95,11 @@ def safe_ast_links(node: Any, *, relative: bool = True) -> Any:
     if isinstance(node, list):
         out: list[Any] = []
         for item in node:
-            if (isinstance(item, dict) and item.get("t") == "Link"
-                    and safe_url(item["c"][2][0], relative=relative) is None):
+            if (
+                isinstance(item, dict)
+                and item.get("t") == "Link"
+                and safe_url(item["c"][2][0], relative=relative) is None
+            ):
                 attr, inlines = item["c"][0], safe_ast_links(item["c"][1], relative=relative)
                 if attr[0] or attr[1] or attr[2]:
                     out.append({"t": "Span", "c": [attr, inlines]})

@@ -101,8 +101,9 @@ class Style:
     align: bool = False  # pad field names so that '=' lines up
     blank_line: bool = True  # a blank line between entries
 
-    def format_entry(self, entry_type: str, key: str, fields: list[tuple[str, str]],
-                     newline: str = "\n") -> str:
+    def format_entry(
+        self, entry_type: str, key: str, fields: list[tuple[str, str]], newline: str = "\n"
+    ) -> str:
         etype = _case(entry_type, self.type_case)
         width = max((len(n) for n, _ in fields), default=0) if self.align else 0
         lines = [f"@{etype}{{{key},"]
@@ -111,7 +112,9 @@ class Style:
             if self.quote == '"' and '"' not in value:
                 body = '"' + value + '"'
             comma = "," if (i < len(fields) - 1 or self.trailing_comma) else ""
-            lines.append(f"{self.indent}{_case(name, self.field_case).ljust(width)} = {body}{comma}")
+            lines.append(
+                f"{self.indent}{_case(name, self.field_case).ljust(width)} = {body}{comma}"
+            )
         lines.append("}")
         return newline.join(lines)
 
@@ -204,9 +207,16 @@ def _decode(data: bytes, path: str, encoding: str | None = None):
 class BibFile:
     """A parsed .bib file that can be edited entry by entry and saved losslessly."""
 
-    def __init__(self, text: str, path: str | os.PathLike | None = None, *,
-                 raw: bytes | None = None, bom: bool = False, name: str | None = None,
-                 encoding: Encoding | None = None):
+    def __init__(
+        self,
+        text: str,
+        path: str | os.PathLike | None = None,
+        *,
+        raw: bytes | None = None,
+        bom: bool = False,
+        name: str | None = None,
+        encoding: Encoding | None = None,
+    ):
         self.path = Path(path) if path is not None and str(path) != "-" else None
         self.name = name or (str(path) if path is not None and str(path) != "-" else "<stdin>")
         self.text = text
@@ -247,8 +257,9 @@ class BibFile:
     def _decoded(cls, decoded, path: str | os.PathLike, raw: bytes | None) -> BibFile:
         bib = cls(decoded.text, path, raw=raw, encoding=decoded.encoding)
         for note in decoded.notes:  # e.g. a JabRef header that contradicts the bytes
-            bib.problems.insert(0, Finding(bib.name, 1, "warning", "encoding",
-                                           note.split(": warning: ", 1)[-1]))
+            bib.problems.insert(
+                0, Finding(bib.name, 1, "warning", "encoding", note.split(": warning: ", 1)[-1])
+            )
         return bib
 
     def _load(self) -> None:
@@ -271,8 +282,9 @@ class BibFile:
             if isinstance(b, bm.Entry):
                 blk = Block("entry", start, end, line, b.key, b)
                 blk.scope = self.macros.count
-            elif isinstance(b, bm.DuplicateBlockKeyBlock) and isinstance(b.ignore_error_block,
-                                                                         bm.String):
+            elif isinstance(b, bm.DuplicateBlockKeyBlock) and isinstance(
+                b.ignore_error_block, bm.String
+            ):
                 # bibtexparser's wrapper for a macro defined again: BibTeX accepts it
                 blk = self._define(b.ignore_error_block, start, end, line)
             elif isinstance(b, (bm.DuplicateBlockKeyBlock, bm.DuplicateFieldKeyBlock)):
@@ -290,8 +302,12 @@ class BibFile:
                 stray = _STRAY_AT.search(raw)
                 if stray:  # BibTeX would try to read an entry here; bibtexparser says nothing
                     at_line = line + raw.count("\n", 0, stray.start())
-                    self._problem(at_line, "stray '@' that does not start an entry (kept as a "
-                                  "comment)", None, severity=Severity.WARNING)
+                    self._problem(
+                        at_line,
+                        "stray '@' that does not start an entry (kept as a comment)",
+                        None,
+                        severity=Severity.WARNING,
+                    )
             else:  # ParsingFailedBlock and anything new
                 m = _KEY_NEAR.match(raw)
                 blk = Block("invalid", start, end, line, m.group(1) if m else None)
@@ -308,8 +324,15 @@ class BibFile:
                 # free text only: not a bibliography (a file of @string macros is one)
                 raise InputError(f"{self.name}: error: no BibTeX entries found")
 
-    def _problem(self, line: int, message: str, key: str | None = None,
-                 rule: str = "syntax", severity: Severity = Severity.ERROR, **data: object) -> None:
+    def _problem(
+        self,
+        line: int,
+        message: str,
+        key: str | None = None,
+        rule: str = "syntax",
+        severity: Severity = Severity.ERROR,
+        **data: object,
+    ) -> None:
         self.problems.append(Finding(self.name, line, severity, rule, message, key, data=data))
 
     def _define(self, string, start: int, end: int, line: int) -> Block:
@@ -335,13 +358,24 @@ class BibFile:
             if len(values) == 1:
                 msg = f"duplicate @string {name!r} ({where}), with the same text each time"
             elif len(nums) == 2:
-                msg = (f"duplicate @string {name!r} ({where}); entries from line {nums[1]} on "
-                       "use the later definition, as in BibTeX and biber")
+                msg = (
+                    f"duplicate @string {name!r} ({where}); entries from line {nums[1]} on "
+                    "use the later definition, as in BibTeX and biber"
+                )
             else:
-                msg = (f"duplicate @string {name!r} ({where}); each entry uses the definition "
-                       "above it, as in BibTeX and biber")
-            self._problem(blocks[1].line, msg, None, rule="duplicate-string",
-                          severity=Severity.WARNING, name=name, lines=nums)
+                msg = (
+                    f"duplicate @string {name!r} ({where}); each entry uses the definition "
+                    "above it, as in BibTeX and biber"
+                )
+            self._problem(
+                blocks[1].line,
+                msg,
+                None,
+                rule="duplicate-string",
+                severity=Severity.WARNING,
+                name=name,
+                lines=nums,
+            )
 
     def _invalid(self, blk: Block, raw: str, records: list[logging.LogRecord]) -> None:
         """Report a block bibtexparser gave up on, at the line where the block starts."""
@@ -354,7 +388,9 @@ class BibFile:
                 break
         if blk.key is None:
             no_key = re.match(r"@\s*[A-Za-z][\w-]*\s*[{(]\s*[^\s,{}()=]+\s*=", raw)
-            no_comma = re.match(r"@\s*[A-Za-z][\w-]*\s*[{(]\s*([^\s,{}()=]+)\s+[^\s,{}()=]+\s*=", raw)
+            no_comma = re.match(
+                r"@\s*[A-Za-z][\w-]*\s*[{(]\s*([^\s,{}()=]+)\s+[^\s,{}()=]+\s*=", raw
+            )
             if no_comma:
                 blk.key = no_comma.group(1)
                 detail = "missing comma after the key"
@@ -369,8 +405,11 @@ class BibFile:
             if m:
                 line = int(m.group("block")) + 1
                 what = m.group("type").strip("`")
-                msg = f"stray {what!r} is not the start of an entry (kept as a comment)" \
-                    if what.strip() == "@" else _explain(m.group("detail"), int(m.group("line")) + 1)
+                msg = (
+                    f"stray {what!r} is not the start of an entry (kept as a comment)"
+                    if what.strip() == "@"
+                    else _explain(m.group("detail"), int(m.group("line")) + 1)
+                )
                 self._problem(line, msg, None, severity=Severity.WARNING)
 
     def _has_content(self) -> bool:
@@ -379,7 +418,7 @@ class BibFile:
             if blk.kind in ("entry", "string", "preamble", "invalid"):
                 return True
             if blk.kind == "text":
-                body = self.text[blk.start:blk.end]
+                body = self.text[blk.start : blk.end]
                 if any(ln.strip() and not ln.lstrip().startswith("%") for ln in body.splitlines()):
                     return True
         return False
@@ -391,19 +430,28 @@ class BibFile:
                 continue
             lower = blk.key.lower()
             if not lower:  # @article{, ...}: some exporters write entries without keys
-                self._problem(blk.line, "entry without a key (it cannot be cited)", None,
-                              rule="missing-key")
+                self._problem(
+                    blk.line, "entry without a key (it cannot be cited)", None, rule="missing-key"
+                )
             elif lower in seen:
                 first = seen[lower]
-                self._problem(blk.line, f"duplicate key {blk.key!r} (also on line {first.line}); "
-                              "both entries are kept", blk.key, rule="duplicate-key")
+                self._problem(
+                    blk.line,
+                    f"duplicate key {blk.key!r} (also on line {first.line}); both entries are kept",
+                    blk.key,
+                    rule="duplicate-key",
+                )
             else:
                 seen[lower] = blk
             fields = blk.entry.fields
             if len({f.key.lower() for f in fields}) < len(fields):
                 for name, lines in duplicate_fields(blk.entry).items():
-                    self._problem(lines[1], _duplicate_field_message(name, lines), blk.key,
-                                  rule="duplicate-field")
+                    self._problem(
+                        lines[1],
+                        _duplicate_field_message(name, lines),
+                        blk.key,
+                        rule="duplicate-field",
+                    )
             for f in fields:
                 if "=" in f.value or "#" in f.value:
                     try:
@@ -433,14 +481,14 @@ class BibFile:
             elif blk.kind == "removed":
                 out.append(Change("removed", blk.key, None, blk))
             elif blk.kind == "entry" and blk._text is not None:
-                original = self.text[blk.start:blk.end]
+                original = self.text[blk.start : blk.end]
                 if blk._text != original:
                     m = _KEY_NEAR.match(original.lstrip())
                     out.append(Change("modified", blk.key, m.group(1) if m else None, blk))
         return out
 
     def block_text(self, blk: Block) -> str:
-        return blk._text if blk._text is not None else self.text[blk.start:blk.end]
+        return blk._text if blk._text is not None else self.text[blk.start : blk.end]
 
     def find(self, key: str) -> Block | None:
         """The entry with this key, compared case-insensitively as BibTeX and biber do
@@ -482,7 +530,9 @@ class BibFile:
             return key
         blk = self.find(key)
         if blk is None:
-            raise NotFoundError(_unknown_key_message(key, [b.key for b in self.entries()], self.name))
+            raise NotFoundError(
+                _unknown_key_message(key, [b.key for b in self.entries()], self.name)
+            )
         return blk
 
     # -- editing --------------------------------------------------------------------
@@ -509,12 +559,16 @@ class BibFile:
         dups = duplicate_fields(blk.entry)
         if dups and blk._text is None:
             name, lines = next(iter(dups.items()))
-            raise InputError(f"{self.name}:{lines[1]}: error: {blk.key or 'the entry'}: "
-                             f"{_duplicate_field_message(name, lines)}; remove one (refbook "
-                             f"edit {blk.key}) before editing this entry")
+            raise InputError(
+                f"{self.name}:{lines[1]}: error: {blk.key or 'the entry'}: "
+                f"{_duplicate_field_message(name, lines)}; remove one (refbook "
+                f"edit {blk.key}) before editing this entry"
+            )
         if dups:
-            raise InputError(f"{self.name}: error: {blk.key}: field {next(iter(dups))!r} "
-                             "appears twice; remove one before editing this entry")
+            raise InputError(
+                f"{self.name}: error: {blk.key}: field {next(iter(dups))!r} "
+                "appears twice; remove one before editing this entry"
+            )
 
     def entry_spans(self, key: str | Block) -> tuple[Block, str, bibtex.EntrySpans]:
         """An entry to edit: its block, text and field spans.  An entry with a field written
@@ -527,8 +581,10 @@ class BibFile:
         try:
             return blk, text, bibtex.scan_entry(text)
         except bibtex.BibSyntaxError as exc:
-            raise InputError(f"{self.name}:{blk.line}: error: cannot edit {blk.key}: {exc}; "
-                             f"repair the entry first (refbook edit {blk.key})") from None
+            raise InputError(
+                f"{self.name}:{blk.line}: error: cannot edit {blk.key}: {exc}; "
+                f"repair the entry first (refbook edit {blk.key})"
+            ) from None
 
     def set_field(self, key: str | Block, name: str, value: str) -> Block:
         """Set (or add) one field, touching only that field's text."""
@@ -538,10 +594,10 @@ class BibFile:
         quoted = bibtex.quote(value)
         for f in spans.fields:
             if f.name.lower() == name.lower():
-                old = text[f.value_start:f.value_end]
+                old = text[f.value_start : f.value_end]
                 if old.startswith('"') and '"' not in value:
                     quoted = '"' + value + '"'
-                new = text[:f.value_start] + quoted + text[f.value_end:]
+                new = text[: f.value_start] + quoted + text[f.value_end :]
                 return self.replace_entry(blk, new)
         return self.replace_entry(blk, self._insert_field(text, spans, name, quoted))
 
@@ -552,26 +608,29 @@ class BibFile:
             style = self.style()
             line = f"{style.indent}{_case(name, style.field_case)} = {quoted}"
             comma = "," if style.trailing_comma else ""
-            return text[: spans.key_end] + "," + nl + line + comma + nl + text[spans.close:]
+            return text[: spans.key_end] + "," + nl + line + comma + nl + text[spans.close :]
         last = spans.fields[-1]
         fname = _case(name, _detect_case([f.name for f in spans.fields]))
-        sep = text[last.start + len(last.name): last.value_start]  # e.g. " = " or "    = "
-        before, after = sep[: sep.index("=")], sep[sep.index("=") + 1:]
+        sep = text[last.start + len(last.name) : last.value_start]  # e.g. " = " or "    = "
+        before, after = sep[: sep.index("=")], sep[sep.index("=") + 1 :]
         line_start = text.rfind("\n", 0, last.start) + 1
-        indent = text[line_start: last.start]
-        if spans.fields[0].start > text.rfind("\n", 0, spans.fields[0].start) > 0 and not indent.strip():
+        indent = text[line_start : last.start]
+        if (
+            spans.fields[0].start > text.rfind("\n", 0, spans.fields[0].start) > 0
+            and not indent.strip()
+        ):
             # one field per line: the new one gets its own line, '=' aligned like its neighbours
             cols = {text.index("=", f.start) - f.start for f in spans.fields}
             if len(cols) == 1 and len({len(f.name) for f in spans.fields}) > 1:
                 before = " " * max(1, len(last.name) + len(before) - len(fname))
             field = f"{indent}{fname}{before}={after}{quoted}"
             if last.has_comma:
-                return text[: last.end] + nl + field + "," + text[last.end:]
-            return text[: last.value_end] + "," + nl + field + text[last.value_end:]
+                return text[: last.end] + nl + field + "," + text[last.end :]
+            return text[: last.value_end] + "," + nl + field + text[last.value_end :]
         field = f"{fname}{before}={after}{quoted}"
         if last.has_comma:
-            return text[: last.end] + " " + field + "," + text[last.end:]
-        return text[: last.value_end] + ", " + field + text[last.value_end:]
+            return text[: last.end] + " " + field + "," + text[last.end :]
+        return text[: last.value_end] + ", " + field + text[last.value_end :]
 
     def remove_field(self, key: str | Block, name: str) -> bool:
         """Remove one field (and its line when it sits on a line of its own)."""
@@ -580,12 +639,12 @@ class BibFile:
             if f.name.lower() != name.lower():
                 continue
             line_start = text.rfind("\n", 0, f.start) + 1
-            own_line = text[line_start:f.start].strip() == ""
+            own_line = text[line_start : f.start].strip() == ""
             after = f.end
             if own_line:
                 nxt = text.find("\n", after)
                 if nxt >= 0 and text[after:nxt].strip() == "":
-                    new = text[:line_start] + text[nxt + 1:]
+                    new = text[:line_start] + text[nxt + 1 :]
                 else:
                     new = text[:line_start] + text[after:].lstrip(" \t")
             else:
@@ -618,7 +677,7 @@ class BibFile:
             self._take_comment_above(blk)
             # swallow the blank lines after the entry so that no gap is left behind -- when
             # there is one before it (else the blank line after it is the one that stays)
-            before = self.text[:blk.start]
+            before = self.text[: blk.start]
             gap = not before.strip() or re.search(r"\n[ \t]*\r?\n[ \t]*$", before)
             blank_lines = r"[ \t]*(\r?\n)?([ \t]*\r?\n)*" if gap else r"[ \t]*(\r?\n)?"
             blk.end = re.compile(blank_lines).match(self.text, blk.end).end()
@@ -640,7 +699,7 @@ class BibFile:
                 break
             between.append(prev)
         line_start = text.rfind("\n", 0, blk.start) + 1
-        if text[line_start:blk.start].strip() or line_start <= floor:
+        if text[line_start : blk.start].strip() or line_start <= floor:
             return
         start = line_start
         while start > floor:
@@ -683,7 +742,7 @@ class BibFile:
             if blk.new:
                 appended.append(blk)
                 continue
-            out.append(self.text[pos:blk.start])
+            out.append(self.text[pos : blk.start])
             out.append(self.block_text(blk))
             pos = blk.end
         out.append(self.text[pos:])
@@ -714,13 +773,20 @@ class BibFile:
         line = text.count("\n", 0, exc.start) + 1
         keys = _KEY_NEAR.findall(text, 0, exc.start)
         near = f" (entry {keys[-1]})" if keys else ""
-        return WriteError(f"{self.name}:{line}: error: {char!r} (U+{ord(char):04X}){near} cannot "
-                          f"be written in {self.encoding.name}, the file's encoding; nothing "
-                          "written (write it as LaTeX, e.g. {\\'e} or {\\L}, or convert the "
-                          "file to UTF-8)")
+        return WriteError(
+            f"{self.name}:{line}: error: {char!r} (U+{ord(char):04X}){near} cannot "
+            f"be written in {self.encoding.name}, the file's encoding; nothing "
+            "written (write it as LaTeX, e.g. {\\'e} or {\\L}, or convert the "
+            "file to UTF-8)"
+        )
 
-    def save(self, path: str | os.PathLike | None = None, *, force: bool = False,
-             readonly_ok: bool = False) -> bool:
+    def save(
+        self,
+        path: str | os.PathLike | None = None,
+        *,
+        force: bool = False,
+        readonly_ok: bool = False,
+    ) -> bool:
         """Write the file atomically under the lock; return False when nothing changed.
 
         Refuses (``WriteError``) when the file on disk is no longer the one that was read,
@@ -738,8 +804,10 @@ class BibFile:
             except FileNotFoundError:
                 current = None
             except OSError as exc:
-                raise WriteError(f"{target}: error: cannot read it back before saving "
-                                 f"({_reason(exc)}); nothing written") from None
+                raise WriteError(
+                    f"{target}: error: cannot read it back before saving "
+                    f"({_reason(exc)}); nothing written"
+                ) from None
             if target == self.path and not force and self._raw is not None and current != self._raw:
                 raise WriteError(
                     f"{target}: error: changed on disk since it was read; nothing written "
@@ -761,8 +829,7 @@ class BibFile:
             self._raw = data
             return
         if self._whole is not None:
-            self.__init__(self._whole, self.path, raw=data, name=self.name,
-                          encoding=self.encoding)
+            self.__init__(self._whole, self.path, raw=data, name=self.name, encoding=self.encoding)
             return
         text = self.render()
         lines = _lf_lines(text)
@@ -815,8 +882,9 @@ def _parse_one_entry(text: str):
         entry = getattr(b, "ignore_error_block", b)
         dups = duplicate_fields(entry) if isinstance(entry, bm.Entry) else {}
         if dups:  # (bibtexparser tells only exact-case repeats: Title and title are too)
-            raise _DuplicateFieldError(f"not a valid BibTeX entry: field {next(iter(dups))!r} "
-                                       "written twice")
+            raise _DuplicateFieldError(
+                f"not a valid BibTeX entry: field {next(iter(dups))!r} written twice"
+            )
     entries = [b for b in library.blocks if isinstance(b, bm.Entry)]
     others = [b for b in library.blocks if not isinstance(b, (bm.Entry, bm.ImplicitComment))]
     if len(entries) != 1 or others or library.failed_blocks:
@@ -868,16 +936,18 @@ def _detect_style(bib: BibFile) -> Style:
             continue
         for f in spans.fields:
             ls = text.rfind("\n", 0, f.start) + 1
-            prefix = text[ls:f.start]
+            prefix = text[ls : f.start]
             if ls > 0 and not prefix.strip():
                 indents[prefix] += 1
             quotes[text[f.value_start]] += 1
             field_names.append(f.name)
         commas[spans.fields[-1].has_comma] += 1
         if len(spans.fields) > 1:
-            cols = {text.index("=", f.start) - (text.rfind("\n", 0, f.start) + 1) for f in spans.fields}
+            cols = {
+                text.index("=", f.start) - (text.rfind("\n", 0, f.start) + 1) for f in spans.fields
+            }
             aligned[len(cols) == 1 and len({len(f.name) for f in spans.fields}) > 1] += 1
-    gaps = [bib.text[a.end:b.start] for a, b in zip(entries, entries[1:])]
+    gaps = [bib.text[a.end : b.start] for a, b in zip(entries, entries[1:])]
     blank = sum(g.count("\n") >= 2 for g in gaps) * 2 >= len(gaps) if gaps else True
     return Style(
         indent=indents.most_common(1)[0][0] if indents else "  ",
@@ -927,8 +997,9 @@ def refuse_readonly(path: str | os.PathLike) -> None:
     if st.st_mode & 0o222 and _on_readonly_fs(path):
         raise WriteError(f"{path}: error: the file system is read-only; nothing written")
     mode = stat.filemode(st.st_mode)[1:]
-    raise WriteError(f"{path}: error: the file is read-only ({mode}); nothing written "
-                     "(--force writes it anyway)")
+    raise WriteError(
+        f"{path}: error: the file is read-only ({mode}); nothing written (--force writes it anyway)"
+    )
 
 
 def _on_readonly_fs(path: str | os.PathLike) -> bool:
@@ -955,8 +1026,10 @@ def file_lock(path: str | os.PathLike, timeout: float = LOCK_TIMEOUT):
         try:
             lock_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise WriteError(f"{path}: error: cannot create the lock directory {lock_dir} "
-                             f"({_reason(exc)}); nothing written") from None
+            raise WriteError(
+                f"{path}: error: cannot create the lock directory {lock_dir} "
+                f"({_reason(exc)}); nothing written"
+            ) from None
         import hashlib  # here: only writers need it (start-up of read-only commands)
 
         digest = hashlib.sha256(real.encode()).hexdigest()[:24]
@@ -976,11 +1049,15 @@ class _TimeoutAsWriteError:
         try:
             self.lock.acquire()
         except Timeout:
-            raise WriteError(f"{self.path}: error: another refbook process is writing this file "
-                             "(lock timeout); nothing written") from None
+            raise WriteError(
+                f"{self.path}: error: another refbook process is writing this file "
+                "(lock timeout); nothing written"
+            ) from None
         except OSError as exc:
-            raise WriteError(f"{self.path}: error: cannot take the lock {self.lock.lock_file} "
-                             f"({_reason(exc)}); nothing written") from None
+            raise WriteError(
+                f"{self.path}: error: cannot take the lock {self.lock.lock_file} "
+                f"({_reason(exc)}); nothing written"
+            ) from None
         return self
 
     def __exit__(self, *exc) -> None:
@@ -1026,8 +1103,7 @@ class StagedWrite:
 
 
 def _write_error(path: str | os.PathLike, exc: OSError) -> WriteError:
-    return WriteError(f"{path}: error: could not be written ({_reason(exc)}); "
-                      "nothing was changed")
+    return WriteError(f"{path}: error: could not be written ({_reason(exc)}); nothing was changed")
 
 
 def stage_write(path: str | os.PathLike, data: bytes) -> StagedWrite:
@@ -1043,7 +1119,7 @@ def stage_write(path: str | os.PathLike, data: bytes) -> StagedWrite:
         try:
             view = memoryview(data)
             while view:
-                view = view[os.write(fd, view):]
+                view = view[os.write(fd, view) :]
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -1064,21 +1140,22 @@ def stage_write(path: str | os.PathLike, data: bytes) -> StagedWrite:
     return StagedWrite(path, target, tmp, mode)
 
 
-def check_output(path: str | os.PathLike,
-                 inputs: tuple[str | os.PathLike, ...] = ()) -> Path:
+def check_output(path: str | os.PathLike, inputs: tuple[str | os.PathLike, ...] = ()) -> Path:
     """An ``-o FILE`` option's path, checked before any work is done: a directory is a
     ``WriteError`` (exit 5), and so is one of the command's ``inputs`` (the bibliography,
     the essay: ``render essay.md -o references.bib`` must not replace the bibliography).
     Missing parent folders are fine: ``write_output`` creates them, as pandoc does."""
     p = Path(path)
     if p.is_dir():
-        raise WriteError(f"{path}: error: is a directory; give a file name for -o "
-                         "(nothing written)")
+        raise WriteError(
+            f"{path}: error: is a directory; give a file name for -o (nothing written)"
+        )
     for source in inputs:
-        if source != "-" and p.exists() and Path(source).exists() and \
-                os.path.samefile(p, source):
-            raise WriteError(f"{path}: error: -o names an input of this command ({source}); "
-                             "give another file name (nothing written)")
+        if source != "-" and p.exists() and Path(source).exists() and os.path.samefile(p, source):
+            raise WriteError(
+                f"{path}: error: -o names an input of this command ({source}); "
+                "give another file name (nothing written)"
+            )
     return p
 
 
@@ -1090,8 +1167,9 @@ def write_output(path: str | os.PathLike, data: bytes) -> None:
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise WriteError(f"{path}: error: cannot create the folder {p.parent} "
-                         f"({_reason(exc)}); nothing written") from None
+        raise WriteError(
+            f"{path}: error: cannot create the folder {p.parent} ({_reason(exc)}); nothing written"
+        ) from None
     atomic_write(p, data)
 
 
@@ -1109,8 +1187,13 @@ def _fsync_dir(directory: Path) -> None:
 
 
 @contextmanager
-def editing(path: str | os.PathLike, timeout: float = LOCK_TIMEOUT, *,
-            force: bool = False, encoding: str | None = None) -> Iterator[BibFile]:
+def editing(
+    path: str | os.PathLike,
+    timeout: float = LOCK_TIMEOUT,
+    *,
+    force: bool = False,
+    encoding: str | None = None,
+) -> Iterator[BibFile]:
     """Read-modify-write under the lock: ``with editing(p) as bib: bib.set_field(...)``.
 
     The file is read after the lock is taken, so concurrent editors queue instead of

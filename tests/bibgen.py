@@ -26,17 +26,82 @@ from hypothesis import strategies as st
 from refbook.bibtex import MONTH_MACROS
 
 # small pools, so that duplicates of every kind are frequent
-KEYS = ["smith2020", "Smith2020", "SMITH2020", "haxby:2001", "k-1", "x_y.z", "a/b", "Müller2019",
-        "e1", "E1", "kaleem2023understanding"]
-TYPES = ["article", "Article", "ARTICLE", "misc", "Misc", "book", "inproceedings",
-         "InProceedings", "online", "phdthesis", "unpublished", "customtype"]
-FIELDS = ["title", "Title", "TITLE", "author", "year", "note", "Note", "journal", "url", "doi",
-          "pages", "keywords", "annotation", "month", "date", "editor", "booktitle", "x-field"]
+KEYS = [
+    "smith2020",
+    "Smith2020",
+    "SMITH2020",
+    "haxby:2001",
+    "k-1",
+    "x_y.z",
+    "a/b",
+    "Müller2019",
+    "e1",
+    "E1",
+    "kaleem2023understanding",
+]
+TYPES = [
+    "article",
+    "Article",
+    "ARTICLE",
+    "misc",
+    "Misc",
+    "book",
+    "inproceedings",
+    "InProceedings",
+    "online",
+    "phdthesis",
+    "unpublished",
+    "customtype",
+]
+FIELDS = [
+    "title",
+    "Title",
+    "TITLE",
+    "author",
+    "year",
+    "note",
+    "Note",
+    "journal",
+    "url",
+    "doi",
+    "pages",
+    "keywords",
+    "annotation",
+    "month",
+    "date",
+    "editor",
+    "booktitle",
+    "x-field",
+]
 MACROS = ["jnl", "JNL", "HaxbyJV", "haxbyjv", "acm", "jan", "Oct", "m2"]
-WORDS = ["Taliban", "border", "the", "TTP", "Pakistan", "and", "of", "Schr{\\\"o}der",
-         "\\&", "\\%", "10.1000/x", "https://example.org/a_b", "21--36", "{CPEC}", "2023",
-         "Haxby, J. V.", "and others", "é", "—", "a@b", "@handle", '{"}', "(p)", "x,y",
-         "#1", "50%"]
+WORDS = [
+    "Taliban",
+    "border",
+    "the",
+    "TTP",
+    "Pakistan",
+    "and",
+    "of",
+    'Schr{\\"o}der',
+    "\\&",
+    "\\%",
+    "10.1000/x",
+    "https://example.org/a_b",
+    "21--36",
+    "{CPEC}",
+    "2023",
+    "Haxby, J. V.",
+    "and others",
+    "é",
+    "—",
+    "a@b",
+    "@handle",
+    '{"}',
+    "(p)",
+    "x,y",
+    "#1",
+    "50%",
+]
 
 
 @dataclass
@@ -65,8 +130,13 @@ def _text(draw) -> str:
     """Balanced text for a value: words, nested braces, LaTeX, line breaks (a '"' only
     inside braces, so that the text fits in a quoted value too)."""
     words = draw(st.lists(st.sampled_from(WORDS), min_size=0, max_size=5))
-    seps = draw(st.lists(st.sampled_from([" ", " ", "  ", "\n  ", "\t"]), min_size=len(words),
-                         max_size=len(words)))
+    seps = draw(
+        st.lists(
+            st.sampled_from([" ", " ", "  ", "\n  ", "\t"]),
+            min_size=len(words),
+            max_size=len(words),
+        )
+    )
     text = "".join(w + s for w, s in zip(words, seps)).rstrip(" \t\n")
     if draw(st.booleans()) and text:
         text = "{" + text + "}"
@@ -93,8 +163,11 @@ def _value(draw, defined: list[str]) -> tuple[str, list[tuple[str, str]]]:
             source.append(num)
             parts.append((kind, num))
         else:
-            name = draw(st.sampled_from(MACROS + defined)) if defined else \
-                draw(st.sampled_from(MACROS))
+            name = (
+                draw(st.sampled_from(MACROS + defined))
+                if defined
+                else draw(st.sampled_from(MACROS))
+            )
             source.append(name)
             parts.append(("macro", name))
     joiner = draw(st.sampled_from([" # ", "#", " #\n    "]))
@@ -120,8 +193,13 @@ def _entry(draw, macros: dict[str, str], defined: list[str]) -> tuple[str, str, 
         values.setdefault(name.lower(), _evaluated(parts, macros))  # the first one counts
     trailing = draw(st.sampled_from(["", ",", ",\n"])) if body else draw(st.sampled_from(["", ","]))
     head = f"@{etype}{draw(st.sampled_from(['', ' ']))}{open_}{key}"
-    text = head + ("," + draw(_SPACE) + sep.join(body) if body else "") + trailing \
-        + draw(st.sampled_from(["\n", "", " "])) + close
+    text = (
+        head
+        + ("," + draw(_SPACE) + sep.join(body) if body else "")
+        + trailing
+        + draw(st.sampled_from(["\n", "", " "]))
+        + close
+    )
     return key, text, values
 
 
@@ -142,23 +220,36 @@ def _string(draw, macros: dict[str, str], defined: list[str]) -> str:
 def _preamble(draw) -> str:
     command = draw(st.sampled_from(["preamble", "PREAMBLE", "Preamble"]))
     open_, close = draw(st.sampled_from([("{", "}"), ("(", ")")]))
-    body = draw(st.sampled_from(['"\\newcommand{\\noop}[1]{#1}"', '"a" # "b"',
-                                 '{\\providecommand{\\url}[1]{#1}}']))
+    body = draw(
+        st.sampled_from(
+            ['"\\newcommand{\\noop}[1]{#1}"', '"a" # "b"', "{\\providecommand{\\url}[1]{#1}}"]
+        )
+    )
     return f"@{command}{open_}{body}{close}"
 
 
 @st.composite
 def _comment(draw) -> str:
     command = draw(st.sampled_from(["comment", "Comment", "COMMENT"]))
-    body = draw(st.sampled_from(["jabref-meta: databaseType:bibtex;", "{nested} text", "",
-                                 "line one\nline two"]))
+    body = draw(
+        st.sampled_from(
+            ["jabref-meta: databaseType:bibtex;", "{nested} text", "", "line one\nline two"]
+        )
+    )
     open_, close = draw(st.sampled_from([("{", "}"), ("(", ")")]))
     return f"@{command}{open_}{body}{close}"
 
 
-_FREE = st.sampled_from(["% a comment line", "Free text between entries.", "%% @article is "
-                         "mentioned in a comment", "", "--- section: books ---",
-                         "% refbook: ignore[pages-dash]"])
+_FREE = st.sampled_from(
+    [
+        "% a comment line",
+        "Free text between entries.",
+        "%% @article is mentioned in a comment",
+        "",
+        "--- section: books ---",
+        "% refbook: ignore[pages-dash]",
+    ]
+)
 
 
 @st.composite
@@ -168,8 +259,11 @@ def documents(draw, max_blocks: int = 8) -> Document:
     doc = Document("")
     pieces: list[str] = []
     for _ in range(draw(st.integers(1, max_blocks))):
-        kind = draw(st.sampled_from(["entry", "entry", "entry", "string", "string", "preamble",
-                                     "comment", "free"]))
+        kind = draw(
+            st.sampled_from(
+                ["entry", "entry", "entry", "string", "string", "preamble", "comment", "free"]
+            )
+        )
         if kind == "entry":
             key, text, values = draw(_entry(macros, defined))
             doc.entries.append((key, values))
@@ -192,8 +286,9 @@ def documents(draw, max_blocks: int = 8) -> Document:
     doc.newline = draw(st.sampled_from(["\n", "\r\n", "\r"]))
     if doc.newline != "\n":
         text = text.replace("\n", doc.newline)
-        doc.entries = [(k, {n: v.replace("\n", doc.newline) for n, v in f.items()})
-                       for k, f in doc.entries]
+        doc.entries = [
+            (k, {n: v.replace("\n", doc.newline) for n, v in f.items()}) for k, f in doc.entries
+        ]
     doc.text = ("\ufeff" if draw(st.integers(0, 9)) == 0 else "") + text
     return doc
 
@@ -208,8 +303,9 @@ def bibtexparser_keys(text: str) -> list[str]:
     for b in library.blocks:
         if isinstance(b, bm.Entry):
             keys.append(b.key)
-        elif isinstance(b, (bm.DuplicateBlockKeyBlock, bm.DuplicateFieldKeyBlock)) and \
-                isinstance(b.ignore_error_block, bm.Entry):
+        elif isinstance(b, (bm.DuplicateBlockKeyBlock, bm.DuplicateFieldKeyBlock)) and isinstance(
+            b.ignore_error_block, bm.Entry
+        ):
             keys.append(b.ignore_error_block.key)
     return keys
 
@@ -229,16 +325,28 @@ _WHERE = re.compile(r":\d+(:\d+)?: ")  # file:line: in a one-line error
 
 def commands(key: str | None, manuscript: str, *, pandoc: bool) -> list[list[str]]:
     """Every command that reads the file (with pandoc: the citation styles too)."""
-    cmds = [["list", "--json"], ["list"], ["stats", "--json"], ["search", "pakistan"],
-            ["search", "--json", "title:border OR year:2020"], ["lint", "--format", "json"],
-            ["fmt", "--check"], ["fmt"], ["check", "--offline", "--json"],
-            ["cite-check", manuscript], ["dedupe", "--json"]]
+    cmds = [
+        ["list", "--json"],
+        ["list"],
+        ["stats", "--json"],
+        ["search", "pakistan"],
+        ["search", "--json", "title:border OR year:2020"],
+        ["lint", "--format", "json"],
+        ["fmt", "--check"],
+        ["fmt"],
+        ["check", "--offline", "--json"],
+        ["cite-check", manuscript],
+        ["dedupe", "--json"],
+    ]
     cmds += [["export", "-f", fmt] for fmt in DATA_FORMATS]
     if key is not None:
         cmds += [["show", key], ["show", "--json", key], ["cite", "--syntax", "latex", key]]
     if pandoc:
-        cmds += [["export", "--style", "apa"], ["export", "--style", "ieee", "--to", "html"],
-                 ["render", "--allow-missing", manuscript]]
+        cmds += [
+            ["export", "--style", "apa"],
+            ["export", "--style", "ieee", "--to", "html"],
+            ["render", "--allow-missing", manuscript],
+        ]
         if key is not None:
             cmds.append(["cite", key])
     return cmds
@@ -257,8 +365,11 @@ def check_document(doc: Document, bib: str, run: Runner, *, pandoc: bool = False
     if theirs != expected_keys:
         failures.append(f"bibtexparser finds {theirs}, the document holds {expected_keys}")
     manuscript = str(Path(bib).with_name("ms.md"))
-    Path(manuscript).write_text(f"As argued [@{expected_keys[0] if expected_keys else 'x'}] and "
-                                "(Smith, 2020), but see [@nowhere].\n", encoding="utf-8")
+    Path(manuscript).write_text(
+        f"As argued [@{expected_keys[0] if expected_keys else 'x'}] and "
+        "(Smith, 2020), but see [@nowhere].\n",
+        encoding="utf-8",
+    )
     key = expected_keys[0] if expected_keys else None
     for args in commands(key, manuscript, pandoc=pandoc):
         argv = ["--bib", bib, *args]
@@ -296,7 +407,10 @@ def _compare_entries(doc: Document, records: list[dict]) -> list[str]:
         got = {n: normalise(v) for n, v in record["fields"].items()}
         want = {n: normalise(v) for n, v in fields.items()}
         if got != want:
-            diff = {n: (got.get(n), want.get(n)) for n in set(got) | set(want)
-                    if got.get(n) != want.get(n)}
+            diff = {
+                n: (got.get(n), want.get(n))
+                for n in set(got) | set(want)
+                if got.get(n) != want.get(n)
+            }
             failures.append(f"entry {key}: fields (refbook, expected) differ: {diff}")
     return failures

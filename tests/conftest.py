@@ -62,8 +62,10 @@ def corpus_location() -> Path | None:
 def corpus_dir() -> Path:
     path = corpus_location()
     if path is None:
-        pytest.skip("the real-file corpus (tests/corpus/MANIFEST) is not present: "
-                    "set REFBOOK_CORPUS or provide ../shared/corpus/real")
+        pytest.skip(
+            "the real-file corpus (tests/corpus/MANIFEST) is not present: "
+            "set REFBOOK_CORPUS or provide ../shared/corpus/real"
+        )
     return path
 
 
@@ -117,8 +119,12 @@ def cli(capfd, monkeypatch, tmp_path):
     """Run refbook in-process: ``cli("list", "--json", cwd=..., input=...)``."""
     from refbook.cli import main
 
-    def run(*args: str, cwd: Path | str | None = None, input: str | None = None,
-            env: dict[str, str] | None = None) -> Result:
+    def run(
+        *args: str,
+        cwd: Path | str | None = None,
+        input: str | None = None,
+        env: dict[str, str] | None = None,
+    ) -> Result:
         import io
 
         capfd.readouterr()
@@ -160,7 +166,9 @@ def raw_server():
             except OSError:
                 continue
             if mode["kind"] == "reset":
-                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                conn.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+                )
                 conn.close()
             elif mode["kind"] == "trickle":
                 conns.append(conn)
@@ -197,6 +205,11 @@ def proxy_to_intranet(httpserver, monkeypatch):
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
     real_resolve = socket.getaddrinfo
-    monkeypatch.setattr(socket, "getaddrinfo", lambda host, *a, **kw: real_resolve(
-        "127.0.0.1" if host == "intranet.example" else host, *a, **kw))
+    monkeypatch.setattr(
+        socket,
+        "getaddrinfo",
+        lambda host, *a, **kw: real_resolve(
+            "127.0.0.1" if host == "intranet.example" else host, *a, **kw
+        ),
+    )
     return httpserver

@@ -14,7 +14,9 @@ OSC_TITLE = "\x1b]0;pwned\x07"  # renames the terminal window
 CLEAR = "\x1b[2J"  # clears the screen
 OSC_LINK = "\x1b]8;;http://evil.example/\x07click\x1b]8;;\x07"  # a terminal hyperlink
 C1_CSI = "\x9b"  # the 8-bit CSI some terminals obey in UTF-8 too
-SCRIPT_TITLE = 'Hello <script>window.pwned = 1</script> world & <img src=x onerror="window.pwned = 2">'
+SCRIPT_TITLE = (
+    'Hello <script>window.pwned = 1</script> world & <img src=x onerror="window.pwned = 2">'
+)
 ANNOTATION = "Note <script>window.pwned = 5</script> & more"
 UNSAFE_URLS = {
     "js2021": "javascript:window.pwned=3",
@@ -24,54 +26,91 @@ UNSAFE_URLS = {
     "tab2021": "java\tscript:window.pwned=9",
 }
 TERMINAL_TITLE = f"Title {OSC_TITLE} and {CLEAR} cleared {ESC}[31mred{ESC}[0m"
-CONTROL_JOURNAL = f"Bell\x07 back\x08space vt\x0b ff\x0c del\x7f csi{C1_CSI}[2J nel\x85 so\x0e cr\rx"
+CONTROL_JOURNAL = (
+    f"Bell\x07 back\x08space vt\x0b ff\x0c del\x7f csi{C1_CSI}[2J nel\x85 so\x0e cr\rx"
+)
 EVIL_KEY = f"evil{CLEAR}key2024"
 LONG_TITLE = "Long " + "word " * 20000 + "end"
 
 _ENTRIES = [
-    ("article", "html2020", {
-        "author": "Tag, <b>Bold</b> and O'Brien, Mary",
-        "title": SCRIPT_TITLE,
-        "journal": 'Journal "quoted" <i>x</i>',
-        "year": "2020",
-        "url": "javascript:window.pwned=4",
-        "doi": '10.1234/abc"><script>window.pwned=10</script>',
-        "annotation": ANNOTATION,
-        "keywords": 'a"b, <c>',
-    }),
-    *[("misc", key, {"author": f"Scheme, {key[:-4].title()}", "title": f"Scheme {key}",
-                     "year": "2021", "url": url}) for key, url in UNSAFE_URLS.items()],
-    ("article", "term2022", {
-        "author": f"Ev{ESC}il, Mallory",
-        "title": TERMINAL_TITLE,
-        "journal": CONTROL_JOURNAL,
-        "year": "2022",
-        "annotation": f"ann {OSC_LINK} end",
-        "url": f"https://example.org/ok?a=1&b=2{CLEAR}",
-        "doi": f"10.1234/{ESC}[2J",
-        "keywords": f"pwn{ESC}ed",
-    }),
-    ("misc", EVIL_KEY, {
-        "author": "Key, Evil",
-        "title": "An entry whose key holds an escape sequence",
-        "year": "2024",
-    }),
-    ("misc", "dup2024", {  # the same work again: dedupe and lint name the key above
-        "author": "Key, Evil",
-        "title": "An entry whose key holds an escape sequence",
-        "year": "2024",
-    }),
-    ("book", "markup2023", {
-        "author": "Markup, Rich",
-        "title": "[bold red]rich markup[/] [link=http://evil.example]click[/link] :smile:",
-        "publisher": "[/] unbalanced [i]",
-        "year": "2023",
-    }),
-    ("book", "long2023", {
-        "author": "Long, Line",
-        "title": LONG_TITLE,
-        "year": "2023",
-    }),
+    (
+        "article",
+        "html2020",
+        {
+            "author": "Tag, <b>Bold</b> and O'Brien, Mary",
+            "title": SCRIPT_TITLE,
+            "journal": 'Journal "quoted" <i>x</i>',
+            "year": "2020",
+            "url": "javascript:window.pwned=4",
+            "doi": '10.1234/abc"><script>window.pwned=10</script>',
+            "annotation": ANNOTATION,
+            "keywords": 'a"b, <c>',
+        },
+    ),
+    *[
+        (
+            "misc",
+            key,
+            {
+                "author": f"Scheme, {key[:-4].title()}",
+                "title": f"Scheme {key}",
+                "year": "2021",
+                "url": url,
+            },
+        )
+        for key, url in UNSAFE_URLS.items()
+    ],
+    (
+        "article",
+        "term2022",
+        {
+            "author": f"Ev{ESC}il, Mallory",
+            "title": TERMINAL_TITLE,
+            "journal": CONTROL_JOURNAL,
+            "year": "2022",
+            "annotation": f"ann {OSC_LINK} end",
+            "url": f"https://example.org/ok?a=1&b=2{CLEAR}",
+            "doi": f"10.1234/{ESC}[2J",
+            "keywords": f"pwn{ESC}ed",
+        },
+    ),
+    (
+        "misc",
+        EVIL_KEY,
+        {
+            "author": "Key, Evil",
+            "title": "An entry whose key holds an escape sequence",
+            "year": "2024",
+        },
+    ),
+    (
+        "misc",
+        "dup2024",
+        {  # the same work again: dedupe and lint name the key above
+            "author": "Key, Evil",
+            "title": "An entry whose key holds an escape sequence",
+            "year": "2024",
+        },
+    ),
+    (
+        "book",
+        "markup2023",
+        {
+            "author": "Markup, Rich",
+            "title": "[bold red]rich markup[/] [link=http://evil.example]click[/link] :smile:",
+            "publisher": "[/] unbalanced [i]",
+            "year": "2023",
+        },
+    ),
+    (
+        "book",
+        "long2023",
+        {
+            "author": "Long, Line",
+            "title": LONG_TITLE,
+            "year": "2023",
+        },
+    ),
 ]
 
 
@@ -95,7 +134,9 @@ KEYS = [key for _, key, _ in _ENTRIES]
 # outputs are LF-only), DEL, C1 controls
 RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # on a terminal rich draws with SGR sequences (colours, bold) and nothing else
-NOT_SGR = re.compile(rb"\x1b(?!\[[0-9;]*m)|[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]|\xc2[\x80-\x9f]")
+NOT_SGR = re.compile(
+    rb"\x1b(?!\[[0-9;]*m)|[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]|\xc2[\x80-\x9f]"
+)
 
 
 def raw_controls(text: str) -> list[str]:

@@ -17,8 +17,10 @@ import pytest
 from .conftest import REPO
 from .hostile import KEYS, browser_scheme, write_hostile_bib
 
-BROWSER = next((shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome")
-                if shutil.which(b)), None)
+BROWSER = next(
+    (shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)),
+    None,
+)
 
 pytestmark = pytest.mark.skipif(BROWSER is None, reason="no Chromium installed")
 
@@ -50,11 +52,24 @@ def open_in_chromium(html_file: Path, profile: Path):
     """Headless Chromium showing ``html_file``; yields the DevTools connection once the
     page has loaded."""
     proc = subprocess.Popen(
-        [BROWSER, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--no-first-run", f"--user-data-dir={profile}",
-         "--remote-debugging-port=0", f"file://{html_file}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        [
+            BROWSER,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={profile}",
+            "--remote-debugging-port=0",
+            f"file://{html_file}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         port = None
         deadline = time.time() + 30
@@ -74,9 +89,10 @@ def open_in_chromium(html_file: Path, profile: Path):
         tools = DevTools(targets[0]["webSocketDebuggerUrl"])
         # the target may still show about:blank for a moment: wait for our document
         while time.time() < deadline and not tools.eval(
-                f"location.href.endsWith({json.dumps(html_file.name)}) "
-                "&& document.readyState === 'complete' "
-                "&& document.querySelectorAll('#entries > li').length > 0"):
+            f"location.href.endsWith({json.dumps(html_file.name)}) "
+            "&& document.readyState === 'complete' "
+            "&& document.querySelectorAll('#entries > li').length > 0"
+        ):
             time.sleep(0.1)
         yield tools
     finally:
@@ -86,8 +102,7 @@ def open_in_chromium(html_file: Path, profile: Path):
 
 @pytest.fixture
 def page(cli, tmp_path):
-    out = cli("export", "--to", "html", "--standalone", "-o", str(tmp_path / "refs.html"),
-              cwd=REPO)
+    out = cli("export", "--to", "html", "--standalone", "-o", str(tmp_path / "refs.html"), cwd=REPO)
     assert out.exit_code == 0
     yield from open_in_chromium(tmp_path / "refs.html", tmp_path / "profile")
 
@@ -95,15 +110,26 @@ def page(cli, tmp_path):
 @pytest.fixture
 def hostile_page(cli, tmp_path):
     bib = write_hostile_bib(tmp_path)
-    out = cli("export", "--to", "html", "--standalone", "--annotated", "--bib", str(bib),
-              "-o", str(tmp_path / "hostile.html"))
+    out = cli(
+        "export",
+        "--to",
+        "html",
+        "--standalone",
+        "--annotated",
+        "--bib",
+        str(bib),
+        "-o",
+        str(tmp_path / "hostile.html"),
+    )
     assert out.exit_code == 0, out.stderr
     yield from open_in_chromium(tmp_path / "hostile.html", tmp_path / "profile")
 
 
 def visible(tools: DevTools) -> list[str]:
-    return tools.eval("Array.from(document.querySelectorAll('#entries > li'))"
-                      ".filter(li => !li.hidden).map(li => li.id)")
+    return tools.eval(
+        "Array.from(document.querySelectorAll('#entries > li'))"
+        ".filter(li => !li.hidden).map(li => li.id)"
+    )
 
 
 def test_typing_in_the_search_box_filters_the_entries(page):
@@ -117,14 +143,17 @@ def test_typing_in_the_search_box_filters_the_entries(page):
     page.eval("const f = document.getElementById('filter'); f.value = ''; f.focus()")
     page.call("Input.insertText", text="KHYBER Pakhtunkhwa")
     assert visible(page) == ["kuo2023china"]
-    page.eval("const g = document.getElementById('filter'); g.value = ''; "
-              "g.dispatchEvent(new Event('input'))")
+    page.eval(
+        "const g = document.getElementById('filter'); g.value = ''; "
+        "g.dispatchEvent(new Event('input'))"
+    )
     assert len(visible(page)) == 27
 
 
 def test_doi_and_url_links_are_real_links(page):
-    hrefs = page.eval("Array.from(document.querySelectorAll('#wani2022geopolitical a'))"
-                      ".map(a => a.href)")
+    hrefs = page.eval(
+        "Array.from(document.querySelectorAll('#wani2022geopolitical a')).map(a => a.href)"
+    )
     assert "https://doi.org/10.1177/09749284221127807" in hrefs
 
 
@@ -143,10 +172,12 @@ def test_no_injected_script_runs_and_the_search_still_works(hostile_page):
     assert "Note <script>window.pwned = 5</script> & more" in text  # escaped once: shown as written
     assert page.eval("document.querySelectorAll('script').length") == 1
     # defence in depth: the Content-Security-Policy refuses a script added to the page
-    page.eval("var s = document.createElement('script'); s.textContent = 'window.pwned = 11';"
-              "document.body.appendChild(s); var i = document.createElement('img');"
-              "i.setAttribute('onerror', 'window.pwned = 12'); i.src = 'x:'; "
-              "document.body.appendChild(i); 0")
+    page.eval(
+        "var s = document.createElement('script'); s.textContent = 'window.pwned = 11';"
+        "document.body.appendChild(s); var i = document.createElement('img');"
+        "i.setAttribute('onerror', 'window.pwned = 12'); i.src = 'x:'; "
+        "document.body.appendChild(i); 0"
+    )
     time.sleep(0.3)
     assert page.eval("window.pwned") is None
     # … while the page's own search script runs: typing filters the list

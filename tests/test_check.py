@@ -19,8 +19,15 @@ from refbook.links import Checker, Options, Target, transport
 from .conftest import REPO
 from .servers import nobody_knocks
 
-FAST = dict(timeout=1.0, connect_timeout=1.0, retries=1, backoff=0.05, max_retry_after=2.0,
-            allow_private=True, user_agent="refbook-test")
+FAST = dict(
+    timeout=1.0,
+    connect_timeout=1.0,
+    retries=1,
+    backoff=0.05,
+    max_retry_after=2.0,
+    allow_private=True,
+    user_agent="refbook-test",
+)
 
 
 def check_url(url: str, **kw) -> links.Result:
@@ -66,7 +73,8 @@ def test_redirect_loop_and_too_many_hops(httpserver):
     assert r.verdict == "broken" and "redirect loop" in r.message
     for i in range(5):
         httpserver.expect_request(f"/h{i}").respond_with_data(
-            "", 302, headers={"Location": f"/h{i + 1}"})
+            "", 302, headers={"Location": f"/h{i + 1}"}
+        )
     r = check_url(httpserver.url_for("/h0"), max_redirects=3)
     assert r.verdict == "broken" and "more than 3 redirects" in r.message
 
@@ -85,7 +93,8 @@ def test_403_for_robots_is_blocked_not_broken(httpserver):
 
 def test_cloudflare_challenge_and_999(httpserver):
     httpserver.expect_request("/cf").respond_with_data(
-        "<html>Just a moment...</html>", 403, headers={"cf-mitigated": "challenge"})
+        "<html>Just a moment...</html>", 403, headers={"cf-mitigated": "challenge"}
+    )
     httpserver.expect_request("/li").respond_with_data("", 999)
     assert check_url(httpserver.url_for("/cf")).verdict == "blocked"
     assert check_url(httpserver.url_for("/li")).verdict == "blocked"
@@ -93,7 +102,8 @@ def test_cloudflare_challenge_and_999(httpserver):
 
 def test_429_honours_retry_after_then_succeeds(httpserver):
     httpserver.expect_ordered_request("/slow-down").respond_with_data(
-        "", 429, headers={"Retry-After": "1"})
+        "", 429, headers={"Retry-After": "1"}
+    )
     httpserver.expect_ordered_request("/slow-down").respond_with_data("", 200)
     start = time.monotonic()
     r = check_url(httpserver.url_for("/slow-down"))
@@ -137,7 +147,8 @@ def test_huge_body_is_not_downloaded(httpserver):
 
     httpserver.expect_request("/big", method="HEAD").respond_with_data("", 405)
     httpserver.expect_request("/big", method="GET").respond_with_response(
-        Response(body(), status=200, headers={"Content-Length": str(1 << 30)}))
+        Response(body(), status=200, headers={"Content-Length": str(1 << 30)})
+    )
     start = time.monotonic()
     r = check_url(httpserver.url_for("/big"))
     assert r.verdict == "ok"
@@ -186,10 +197,12 @@ def test_redirect_to_a_private_address_is_refused(httpserver, monkeypatch):
     # No public address exists in a test: let the loopback address count as public, so
     # that the redirect target (the cloud metadata address, link-local) is what is refused.
     real = transport._private_ip
-    monkeypatch.setattr(transport, "_private_ip",
-                        lambda ip: ip not in ("127.0.0.1", "::1") and real(ip))
+    monkeypatch.setattr(
+        transport, "_private_ip", lambda ip: ip not in ("127.0.0.1", "::1") and real(ip)
+    )
     httpserver.expect_request("/r").respond_with_data(
-        "", 302, headers={"Location": "http://169.254.169.254/latest/meta-data/"})
+        "", 302, headers={"Location": "http://169.254.169.254/latest/meta-data/"}
+    )
     r = check_url(httpserver.url_for("/r"), allow_private=False)
     assert r.verdict == "error" and "169.254.169.254" in r.message
 
@@ -225,17 +238,22 @@ def test_a_private_address_gets_not_even_a_tcp_handshake(monkeypatch):
     """A name that resolves to a private address is refused before connecting: a .bib in
     a pull request cannot make the CI runner probe its internal network's ports."""
     real_resolve = socket.getaddrinfo
-    monkeypatch.setattr(socket, "getaddrinfo", lambda host, *a, **kw: real_resolve(
-        "127.0.0.1" if host == "intranet.example" else host, *a, **kw))
+    monkeypatch.setattr(
+        socket,
+        "getaddrinfo",
+        lambda host, *a, **kw: real_resolve(
+            "127.0.0.1" if host == "intranet.example" else host, *a, **kw
+        ),
+    )
     with nobody_knocks() as port:
         r = check_url(f"http://intranet.example:{port}/admin", allow_private=False)
         assert r.verdict == "error"
         assert "intranet.example resolves to a private address (127.0.0.1)" in r.message
 
 
-
 def test_through_a_proxy_a_private_name_is_refused_before_the_proxy_sees_it(
-        httpserver, proxy_to_intranet):
+    httpserver, proxy_to_intranet
+):
     """The proxy resolves names itself, so the name is checked before the request: for
     URLs and for the DOI resolver alike."""
     httpserver.expect_request("/").respond_with_data("", 200)
@@ -246,9 +264,11 @@ def test_through_a_proxy_a_private_name_is_refused_before_the_proxy_sees_it(
     assert r.verdict == "error" and "private address" in r.message
     assert len(httpserver.log) == 0
 
+
 def test_a_private_doi_resolver_is_refused_unless_allowed(registry):
-    opts = Options(**{**FAST, "allow_private": False,
-                      "doi_resolver": registry["REFBOOK_DOI_RESOLVER"]})
+    opts = Options(
+        **{**FAST, "allow_private": False, "doi_resolver": registry["REFBOOK_DOI_RESOLVER"]}
+    )
     r = Checker(opts).check(Target("k", "doi", "10.1177/09749284221127807", 1), None)
     assert r.verdict == "error" and "private address" in r.message
 
@@ -349,8 +369,6 @@ def test_proxy_from_the_environment_is_used(httpserver, monkeypatch):
     assert len(seen) == 1
 
 
-
-
 def test_an_unusable_proxy_is_an_error_not_a_crash(monkeypatch):
     """A SOCKS proxy (which needs PySocks) in the environment: every URL through it gets
     an `error` verdict saying why, and the run goes on."""
@@ -361,6 +379,7 @@ def test_an_unusable_proxy_is_an_error_not_a_crash(monkeypatch):
     results = Checker(Options(**FAST)).run(targets)
     assert [r.verdict for r in results] == ["error", "error"]
     assert all("unusable proxy" in r.message and "socks5" in r.message for r in results)
+
 
 def test_proxy_credentials_come_from_the_proxy_url(httpserver, monkeypatch):
     """http://user:pass@proxy:port: the proxy gets Proxy-Authorization; the credentials
@@ -383,6 +402,7 @@ def test_proxy_credentials_come_from_the_proxy_url(httpserver, monkeypatch):
     assert seen == ["Basic " + base64.b64encode(b"ann:s@cret").decode()]
     assert "cret" not in json.dumps(r.to_dict())
 
+
 # -- DOIs -----------------------------------------------------------------------------------
 
 
@@ -393,40 +413,61 @@ def registry(httpserver):
         "10.1177/09749284221127807": {
             "title": ["Geopolitical Dynamics in the Afghanistan–India–Pakistan Triangle"],
             "author": [{"family": "Wani", "given": "Zahid Ahmad"}],
-            "issued": {"date-parts": [[2022, 10]]}, "volume": "78", "issue": "4",
-            "page": "617-633"},
+            "issued": {"date-parts": [[2022, 10]]},
+            "volume": "78",
+            "issue": "4",
+            "page": "617-633",
+        },
         "10.1000/other": {
             "title": ["A Completely Different Paper about Soil Chemistry"],
-            "author": [{"family": "Nobody"}], "issued": {"date-parts": [[1999]]}},
+            "author": [{"family": "Nobody"}],
+            "issued": {"date-parts": [[1999]]},
+        },
         "10.1000/swapped": {
-            "title": ["Afghanistan after America"], "author": [{"family": "Biddle"}],
-            "issued": {"date-parts": [[2019]]}, "volume": "98", "issue": "1",
-            "page": "116-128"},
+            "title": ["Afghanistan after America"],
+            "author": [{"family": "Biddle"}],
+            "issued": {"date-parts": [[2019]]},
+            "volume": "98",
+            "issue": "1",
+            "page": "116-128",
+        },
     }
-    datacite = {"10.5281/zenodo.1": {"titles": [{"title": "A Data Set"}],
-                                      "creators": [{"familyName": "Doe"}],
-                                      "publicationYear": 2021}}
+    datacite = {
+        "10.5281/zenodo.1": {
+            "titles": [{"title": "A Data Set"}],
+            "creators": [{"familyName": "Doe"}],
+            "publicationYear": 2021,
+        }
+    }
 
     def handle(request):
         doi = request.path.split("/api/handles/", 1)[1]
         if doi in known or doi in datacite:
-            return Response(json.dumps({"responseCode": 1, "handle": doi}), 200,
-                            content_type="application/json")
-        return Response(json.dumps({"responseCode": 100, "handle": doi}), 404,
-                        content_type="application/json")
+            return Response(
+                json.dumps({"responseCode": 1, "handle": doi}), 200, content_type="application/json"
+            )
+        return Response(
+            json.dumps({"responseCode": 100, "handle": doi}), 404, content_type="application/json"
+        )
 
     def crossref(request):
         doi = request.path.split("/works/", 1)[1]
         if doi in known:
-            return Response(json.dumps({"status": "ok", "message": known[doi]}), 200,
-                            content_type="application/json")
+            return Response(
+                json.dumps({"status": "ok", "message": known[doi]}),
+                200,
+                content_type="application/json",
+            )
         return Response("Resource not found.", 404)
 
     def datacite_handler(request):
         doi = request.path.split("/dois/", 1)[1]
         if doi in datacite:
-            return Response(json.dumps({"data": {"attributes": datacite[doi]}}), 200,
-                            content_type="application/json")
+            return Response(
+                json.dumps({"data": {"attributes": datacite[doi]}}),
+                200,
+                content_type="application/json",
+            )
         return Response("{}", 404, content_type="application/json")
 
     import re as _re
@@ -435,8 +476,11 @@ def registry(httpserver):
     httpserver.expect_request(_re.compile(r"^/cr/works/.*")).respond_with_handler(crossref)
     httpserver.expect_request(_re.compile(r"^/dc/dois/.*")).respond_with_handler(datacite_handler)
     base = httpserver.url_for("").rstrip("/")
-    return {"REFBOOK_DOI_RESOLVER": base, "REFBOOK_CROSSREF_API": base + "/cr",
-            "REFBOOK_DATACITE_API": base + "/dc"}
+    return {
+        "REFBOOK_DOI_RESOLVER": base,
+        "REFBOOK_CROSSREF_API": base + "/cr",
+        "REFBOOK_DATACITE_API": base + "/dc",
+    }
 
 
 DOIS_BIB = """\
@@ -497,7 +541,9 @@ def test_doi_checks_through_handle_api_and_metadata(cli, registry, tmp_path):
     assert verdicts["wani2022geopolitical"]["warnings"] == []
     assert verdicts["biddle2019afghanistan"]["verdict"] == "ok"
     assert set(verdicts["biddle2019afghanistan"]["warnings"]) == {
-        "volume: bib 1, crossref 98", "issue: bib 98, crossref 1"}
+        "volume: bib 1, crossref 98",
+        "issue: bib 98, crossref 1",
+    }
     assert verdicts["wrong2020"]["verdict"] == "mismatch"
     assert "DOI points to another work" in verdicts["wrong2020"]["message"]
     assert verdicts["missing2020"]["verdict"] == "broken"
@@ -513,10 +559,14 @@ def test_plain_github_junit_sarif_markdown(cli, registry, tmp_path):
     missing = lines.index("  doi = {10.1000/does-not-exist},") + 1
     swapped = lines.index("  doi = {10.1000/swapped},") + 1
     plain = cli(*args, env=registry).stdout.splitlines()
-    assert f"{bib}:{missing}: error: [broken-doi] missing2020: DOI 10.1000/does-not-exist not " \
-           "found (Handle API responseCode 100)" in plain
-    assert f"{bib}:{swapped}: warning: [doi-metadata] biddle2019afghanistan: doi 10.1000/swapped: " \
-           "volume: bib 1, crossref 98" in plain
+    assert (
+        f"{bib}:{missing}: error: [broken-doi] missing2020: DOI 10.1000/does-not-exist not "
+        "found (Handle API responseCode 100)" in plain
+    )
+    assert (
+        f"{bib}:{swapped}: warning: [doi-metadata] biddle2019afghanistan: doi 10.1000/swapped: "
+        "volume: bib 1, crossref 98" in plain
+    )
     gh = cli(*args, "--format", "github", env=registry).stdout
     assert f"::error file={bib},line={missing},title=missing2020 [broken-doi]::" in gh
     junit = ET.fromstring(cli(*args, "--format", "junit", env=registry).stdout)
@@ -543,7 +593,9 @@ def test_results_cache_reuses_successes_only(cli, registry, tmp_path, httpserver
 
 def test_selection_and_offline(cli, tmp_path):
     bib = tmp_path / "dois.bib"
-    bib.write_text(DOIS_BIB.replace("doi = {10.1000/other}", "doi = {https://doi.org/10.1000/other}"))
+    bib.write_text(
+        DOIS_BIB.replace("doi = {10.1000/other}", "doi = {https://doi.org/10.1000/other}")
+    )
     out = cli("check", "--offline", "--json", "--bib", str(bib))
     data = json.loads(out.stdout)
     bad = [r for r in data["results"] if r["verdict"] != "ok"]
@@ -562,7 +614,9 @@ def test_shipped_bibliography_passes_offline(cli):
 def test_user_agent_names_refbook_and_mailto(cli, httpserver, tmp_path):
     httpserver.expect_request("/ua").respond_with_data("", 200)
     bib = tmp_path / "u.bib"
-    bib.write_text(f"@online{{u, title={{U}}, year={{2020}}, url={{{httpserver.url_for('/ua')}}}}}\n")
+    bib.write_text(
+        f"@online{{u, title={{U}}, year={{2020}}, url={{{httpserver.url_for('/ua')}}}}}\n"
+    )
     (tmp_path / "refbook.toml").write_text('[check]\nmailto = "me@example.org"\n')
     cli("check", "--allow-private", "--no-cache", "--bib", str(bib), cwd=tmp_path)
     ua = httpserver.log[0][0].headers["User-Agent"]
@@ -572,22 +626,37 @@ def test_user_agent_names_refbook_and_mailto(cli, httpserver, tmp_path):
 # -- typed verdicts: CI meaning from the enum, never from a message's wording --------------
 
 # docs/check.md's table: which verdicts fail the run, without and with --strict
-CI_MEANING = {"ok": (False, False), "redirected": (False, False), "broken": (True, True),
-              "mismatch": (True, True), "blocked": (False, True), "timeout": (False, True),
-              "rate-limited": (False, True), "error": (False, True),
-              "excluded": (False, False)}
-ONE_EACH = ("@misc{d, title={D}, doi={10.1000/x}}\n"
-            "@online{u, title={U}, year={2020}, url={https://example.org/u}}\n")
+CI_MEANING = {
+    "ok": (False, False),
+    "redirected": (False, False),
+    "broken": (True, True),
+    "mismatch": (True, True),
+    "blocked": (False, True),
+    "timeout": (False, True),
+    "rate-limited": (False, True),
+    "error": (False, True),
+    "excluded": (False, False),
+}
+ONE_EACH = (
+    "@misc{d, title={D}, doi={10.1000/x}}\n"
+    "@online{u, title={U}, year={2020}, url={https://example.org/u}}\n"
+)
 
 
 @pytest.mark.parametrize("strict", [False, True])
 @pytest.mark.parametrize("verdict", list(links.Verdict))
-def test_rewording_a_message_cannot_change_the_exit_code(cli, tmp_path, monkeypatch, verdict,
-                                                         strict):
+def test_rewording_a_message_cannot_change_the_exit_code(
+    cli, tmp_path, monkeypatch, verdict, strict
+):
     """Before: the exit code came from message prefixes ("not a DOI", "white space"…), so
     rewording a message in links.py changed what fails CI."""
-    monkeypatch.setattr(Checker, "check", lambda self, target, entry: links.Result(
-        target, verdict, "a message nobody has written before"))
+    monkeypatch.setattr(
+        Checker,
+        "check",
+        lambda self, target, entry: links.Result(
+            target, verdict, "a message nobody has written before"
+        ),
+    )
     bib = tmp_path / "v.bib"
     bib.write_text(ONE_EACH)
     args = ["check", "--offline", "--bib", str(bib), *(["--strict"] if strict else [])]
@@ -600,13 +669,18 @@ def test_rewording_a_message_cannot_change_the_exit_code(cli, tmp_path, monkeypa
 
 @pytest.mark.parametrize("kind", ["doi", "url"])
 def test_a_malformed_target_fails_whatever_its_message_says(cli, tmp_path, monkeypatch, kind):
-    monkeypatch.setattr(Checker, "check", lambda self, target, entry: links.Result(
-        target, links.Verdict.ERROR, "reworded", malformed=True))
+    monkeypatch.setattr(
+        Checker,
+        "check",
+        lambda self, target, entry: links.Result(
+            target, links.Verdict.ERROR, "reworded", malformed=True
+        ),
+    )
     bib = tmp_path / "v.bib"
     bib.write_text(ONE_EACH)
     out = cli("check", "--offline", "--format", "sarif", f"--{kind}s-only", "--bib", str(bib))
     assert out.exit_code == 1
-    result, = json.loads(out.stdout)["runs"][0]["results"]
+    (result,) = json.loads(out.stdout)["runs"][0]["results"]
     assert (result["ruleId"], result["level"]) == (f"{kind}-syntax", "error")
 
 
@@ -620,10 +694,14 @@ def test_every_verdict_has_its_ci_meaning_rule_and_colour():
         for kind in ("doi", "url"):
             result = links.Result(Target("k", kind, "x", 1), verdict, "")
             assert result.rule is None if verdict is links.Verdict.OK else result.rule in RULES
-            assert links.Result(Target("k", kind, "x", 1), verdict, "",
-                                malformed=True).rule in RULES
-    assert [v.value for v in sorted(links.Verdict, key=lambda v: v.order)][:3] == \
-        ["broken", "mismatch", "error"]  # the table shows problems first
+            assert (
+                links.Result(Target("k", kind, "x", 1), verdict, "", malformed=True).rule in RULES
+            )
+    assert [v.value for v in sorted(links.Verdict, key=lambda v: v.order)][:3] == [
+        "broken",
+        "mismatch",
+        "error",
+    ]  # the table shows problems first
 
 
 def test_malformed_ipv6_url_is_a_syntax_error_not_a_traceback(cli, tmp_path):
@@ -637,30 +715,42 @@ def test_malformed_ipv6_url_is_a_syntax_error_not_a_traceback(cli, tmp_path):
 
 # -- check.exclude and --exclude ------------------------------------------------------------
 
-EXCLUDING = ("@misc{skip, title={S}, url={https://intranet.example/wiki}}\n"
-             "@misc{keep, title={K}, url={https://example.org/page}}\n"
-             "@misc{dat, title={D}, doi={10.5555/bad.}}\n"
-             "@misc{byurl, title={B}, doi={10.1234/ok}}\n")
+EXCLUDING = (
+    "@misc{skip, title={S}, url={https://intranet.example/wiki}}\n"
+    "@misc{keep, title={K}, url={https://example.org/page}}\n"
+    "@misc{dat, title={D}, doi={10.5555/bad.}}\n"
+    "@misc{byurl, title={B}, doi={10.1234/ok}}\n"
+)
 
 
 def test_excluded_targets_are_reported_and_never_fail(cli, tmp_path):
     """Before: the check.exclude setting existed, and nothing read it."""
     bib = tmp_path / "x.bib"
     bib.write_text(EXCLUDING)
-    args = ["check", "--offline", "--exclude", r"intranet\.example", "--exclude",
-            r"^10\.5555/", "--exclude", r"doi\.org/10\.1234/", "--bib", str(bib)]
+    args = [
+        "check",
+        "--offline",
+        "--exclude",
+        r"intranet\.example",
+        "--exclude",
+        r"^10\.5555/",
+        "--exclude",
+        r"doi\.org/10\.1234/",
+        "--bib",
+        str(bib),
+    ]
     out = cli(*args, "--json")
     assert out.exit_code == 0, out.stdout  # 10.5555/bad. is malformed, but excluded
     data = json.loads(out.stdout)
     verdicts = {r["key"]: r["verdict"] for r in data["results"]}
-    assert verdicts == {"skip": "excluded", "keep": "ok", "dat": "excluded",
-                        "byurl": "excluded"}
+    assert verdicts == {"skip": "excluded", "keep": "ok", "dat": "excluded", "byurl": "excluded"}
     assert data["summary"]["excluded"] == 3
     skip = next(r for r in data["results"] if r["key"] == "skip")
     assert skip["message"] == r"not checked: matches the exclude pattern intranet\.example"
     plain = cli(*args).stdout
-    assert f"{bib}:1: info: [excluded] skip: url https://intranet.example/wiki: not checked" \
-        in plain
+    assert (
+        f"{bib}:1: info: [excluded] skip: url https://intranet.example/wiki: not checked" in plain
+    )
     assert "::notice file=" in cli(*args, "--format", "github").stdout
     sarif = json.loads(cli(*args, "--format", "sarif").stdout)["runs"][0]
     assert {(r["ruleId"], r["level"]) for r in sarif["results"]} == {("excluded", "note")}
@@ -676,11 +766,12 @@ def test_excluded_urls_are_never_requested(cli, tmp_path, httpserver):
     httpserver.expect_request("/keep").respond_with_data("", 200)
     httpserver.expect_request("/skip").respond_with_data("", 404)
     bib = tmp_path / "x.bib"
-    bib.write_text(f"@misc{{a, title={{A}}, url={{{httpserver.url_for('/keep')}}}}}\n"
-                   f"@misc{{b, title={{B}}, url={{{httpserver.url_for('/skip')}}}}}\n")
+    bib.write_text(
+        f"@misc{{a, title={{A}}, url={{{httpserver.url_for('/keep')}}}}}\n"
+        f"@misc{{b, title={{B}}, url={{{httpserver.url_for('/skip')}}}}}\n"
+    )
     (tmp_path / "refbook.toml").write_text("[check]\nexclude = ['/skip$']\n")
-    out = cli("check", "--allow-private", "--no-cache", "--json", "--bib", str(bib),
-              cwd=tmp_path)
+    out = cli("check", "--allow-private", "--no-cache", "--json", "--bib", str(bib), cwd=tmp_path)
     assert out.exit_code == 0
     assert [r["verdict"] for r in json.loads(out.stdout)["results"]] == ["ok", "excluded"]
     assert [req.path for req, _ in httpserver.log] == ["/keep"]
@@ -695,8 +786,10 @@ def test_a_bad_exclude_pattern_is_a_one_line_error(cli, tmp_path):
     (tmp_path / "refbook.toml").write_text("[check]\nexclude = ['[a-']\n")
     out = cli("check", "--offline", "--bib", str(bib), cwd=tmp_path)
     assert out.exit_code == 4 and len(out.stderr.strip().splitlines()) == 1
-    assert f"{tmp_path / 'refbook.toml'}: error: setting 'check.exclude': not a regular " \
-           "expression: '[a-'" in out.stderr
+    assert (
+        f"{tmp_path / 'refbook.toml'}: error: setting 'check.exclude': not a regular "
+        "expression: '[a-'" in out.stderr
+    )
 
 
 def test_check_defaults_and_help_come_from_the_settings():
@@ -722,10 +815,17 @@ def test_check_never_imports_requests(httpserver, tmp_path):
     httpserver.expect_request("/ok").respond_with_data("", 200)
     bib = tmp_path / "one.bib"
     bib.write_text(f"@misc{{a, title={{A}}, url={{{httpserver.url_for('/ok')}}}}}\n")
-    script = ("import sys\nfrom refbook.cli import run\n"
-              f"code = run(['check', '--allow-private', '--no-cache', '--bib', {str(bib)!r}])\n"
-              "print(code, 'requests' in sys.modules, 'urllib3' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         cwd=tmp_path, env={**os.environ, "REFBOOK_CACHE_DIR": str(tmp_path)})
+    script = (
+        "import sys\nfrom refbook.cli import run\n"
+        f"code = run(['check', '--allow-private', '--no-cache', '--bib', {str(bib)!r}])\n"
+        "print(code, 'requests' in sys.modules, 'urllib3' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "REFBOOK_CACHE_DIR": str(tmp_path)},
+    )
     assert out.stdout.split()[-3:] == ["0", "False", "True"], out.stderr
     assert len(httpserver.log) == 1

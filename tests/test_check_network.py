@@ -24,8 +24,14 @@ from refbook.links import Checker, Options, Target
 from .conftest import REPO
 from .servers import KeepAliveServer
 
-FAST = dict(timeout=2.0, connect_timeout=2.0, retries=0, backoff=0.05, allow_private=True,
-            user_agent="refbook-test")
+FAST = dict(
+    timeout=2.0,
+    connect_timeout=2.0,
+    retries=0,
+    backoff=0.05,
+    allow_private=True,
+    user_agent="refbook-test",
+)
 
 
 @pytest.fixture
@@ -69,10 +75,26 @@ def test_a_resetting_url_does_not_break_its_healthy_neighbours(keepalive_server)
 def test_through_the_cli_with_connections_kept_alive(cli, keepalive_server, tmp_path):
     server = keepalive_server("close")
     bib = tmp_path / "k.bib"
-    bib.write_text("".join(f"@online{{k{i}, title={{Page {i}}}, url={{{server.url(f'/p/{i}')}}}}}\n"
-                           for i in range(4)))
-    out = cli("check", "--bib", str(bib), "--allow-private", "--per-host", "1",
-              "--concurrency", "1", "--no-cache", "--retries", "0", "--json")
+    bib.write_text(
+        "".join(
+            f"@online{{k{i}, title={{Page {i}}}, url={{{server.url(f'/p/{i}')}}}}}\n"
+            for i in range(4)
+        )
+    )
+    out = cli(
+        "check",
+        "--bib",
+        str(bib),
+        "--allow-private",
+        "--per-host",
+        "1",
+        "--concurrency",
+        "1",
+        "--no-cache",
+        "--retries",
+        "0",
+        "--json",
+    )
     assert out.exit_code == 0, out.stdout
     assert json.loads(out.stdout)["summary"]["ok"] == 4
 
@@ -94,10 +116,15 @@ def fake_resolver(monkeypatch, answers: dict[str, int | str]) -> None:
     def getaddrinfo(host, port, *args, **kwargs):
         answer = answers.get(str(host).rstrip("."), socket.EAI_AGAIN)
         if isinstance(answer, int):
-            raise socket.gaierror(answer, os.strerror(0) if answer == 0 else
-                                  {socket.EAI_AGAIN: "Temporary failure in name resolution",
-                                   socket.EAI_NONAME: "Name or service not known"}.get(
-                                      answer, "resolver failure"))
+            raise socket.gaierror(
+                answer,
+                os.strerror(0)
+                if answer == 0
+                else {
+                    socket.EAI_AGAIN: "Temporary failure in name resolution",
+                    socket.EAI_NONAME: "Name or service not known",
+                }.get(answer, "resolver failure"),
+            )
         return real(answer, port, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
@@ -108,18 +135,31 @@ def test_no_name_resolves_is_one_line_and_exit_6(cli, tmp_path, monkeypatch):
     bib = tmp_path / "n.bib"
     bib.write_text(LINKS)
     fake_resolver(monkeypatch, {})  # EAI_AGAIN for every name
-    out = cli("check", "--bib", str(bib), "--no-cache",
-              env={"REFBOOK_DOI_RESOLVER": "https://doi.example.com"})
+    out = cli(
+        "check",
+        "--bib",
+        str(bib),
+        "--no-cache",
+        env={"REFBOOK_DOI_RESOLVER": "https://doi.example.com"},
+    )
     assert out.exit_code == 6
     assert out.stdout == ""
     assert out.stderr.strip() == "refbook: could not reach the network: 3 links not checked"
-    out = cli("check", "--bib", str(bib), "--no-cache", "--json",
-              env={"REFBOOK_DOI_RESOLVER": "https://doi.example.com"})
+    out = cli(
+        "check",
+        "--bib",
+        str(bib),
+        "--no-cache",
+        "--json",
+        env={"REFBOOK_DOI_RESOLVER": "https://doi.example.com"},
+    )
     assert out.exit_code == 6
     report = json.loads(out.stdout)
     assert {r["verdict"] for r in report["results"]} == {"error"}
-    assert all(r["message"].startswith("not checked: could not reach the network")
-               for r in report["results"])
+    assert all(
+        r["message"].startswith("not checked: could not reach the network")
+        for r in report["results"]
+    )
 
 
 def test_a_resolver_that_says_nxdomain_for_everything_is_no_network(cli, tmp_path, monkeypatch):
@@ -127,24 +167,43 @@ def test_a_resolver_that_says_nxdomain_for_everything_is_no_network(cli, tmp_pat
     resolver's name does not resolve, that is no network, not dead links."""
     bib = tmp_path / "n.bib"
     bib.write_text(LINKS)
-    fake_resolver(monkeypatch, {"one.example.org": socket.EAI_NONAME,
-                                "two.example.net": socket.EAI_NONAME,
-                                "doi.example.com": socket.EAI_NONAME})
-    out = cli("check", "--bib", str(bib), "--no-cache",
-              env={"REFBOOK_DOI_RESOLVER": "https://doi.example.com"})
+    fake_resolver(
+        monkeypatch,
+        {
+            "one.example.org": socket.EAI_NONAME,
+            "two.example.net": socket.EAI_NONAME,
+            "doi.example.com": socket.EAI_NONAME,
+        },
+    )
+    out = cli(
+        "check",
+        "--bib",
+        str(bib),
+        "--no-cache",
+        env={"REFBOOK_DOI_RESOLVER": "https://doi.example.com"},
+    )
     assert out.exit_code == 6, out.stdout + out.stderr
     assert "could not reach the network: 3 links not checked" in out.stderr
 
 
 def test_a_host_that_does_not_exist_while_others_resolve_stays_broken(
-        cli, tmp_path, monkeypatch, httpserver):
+    cli, tmp_path, monkeypatch, httpserver
+):
     httpserver.expect_request("/a").respond_with_data("", 200)
     bib = tmp_path / "n.bib"
-    bib.write_text(f"@online{{a, title={{A}}, url={{http://good.test:{httpserver.port}/a}}}}\n"
-                   "@online{b, title={B}, url={http://nosuch.test/b}}\n"
-                   "@online{c, title={C}, url={http://flaky.test/c}}\n")
-    fake_resolver(monkeypatch, {"good.test": "127.0.0.1", "nosuch.test": socket.EAI_NONAME,
-                                "flaky.test": socket.EAI_AGAIN})
+    bib.write_text(
+        f"@online{{a, title={{A}}, url={{http://good.test:{httpserver.port}/a}}}}\n"
+        "@online{b, title={B}, url={http://nosuch.test/b}}\n"
+        "@online{c, title={C}, url={http://flaky.test/c}}\n"
+    )
+    fake_resolver(
+        monkeypatch,
+        {
+            "good.test": "127.0.0.1",
+            "nosuch.test": socket.EAI_NONAME,
+            "flaky.test": socket.EAI_AGAIN,
+        },
+    )
     out = cli("check", "--bib", str(bib), "--no-cache", "--allow-private", "--json")
     verdicts = {r["key"]: (r["verdict"], r["message"]) for r in json.loads(out.stdout)["results"]}
     assert verdicts["a"][0] == "ok"
@@ -157,10 +216,14 @@ def test_a_host_that_does_not_exist_while_others_resolve_stays_broken(
 def test_nxdomain_alone_is_broken_when_the_resolver_works(cli, tmp_path, monkeypatch):
     bib = tmp_path / "n.bib"
     bib.write_text("@online{b, title={B}, url={http://nosuch.test/b}}\n")
-    fake_resolver(monkeypatch, {"nosuch.test": socket.EAI_NONAME,
-                                "doi.example.com": "127.0.0.1"})
-    out = cli("check", "--bib", str(bib), "--no-cache",
-              env={"REFBOOK_DOI_RESOLVER": "https://doi.example.com"})
+    fake_resolver(monkeypatch, {"nosuch.test": socket.EAI_NONAME, "doi.example.com": "127.0.0.1"})
+    out = cli(
+        "check",
+        "--bib",
+        str(bib),
+        "--no-cache",
+        env={"REFBOOK_DOI_RESOLVER": "https://doi.example.com"},
+    )
     assert out.exit_code == 1
     assert "broken-url" in out.stdout and "no such host" in out.stdout
 
@@ -169,23 +232,42 @@ def _unshare_works() -> bool:
     if shutil.which("unshare") is None:
         return False
     try:
-        return subprocess.run(["unshare", "-n", "true"], capture_output=True,
-                              timeout=20).returncode == 0
+        return (
+            subprocess.run(["unshare", "-n", "true"], capture_output=True, timeout=20).returncode
+            == 0
+        )
     except (OSError, subprocess.TimeoutExpired):
         return False
 
 
-@pytest.mark.skipif(not _unshare_works(),
-                    reason="unshare -n is not available (needs root or user namespaces)")
+@pytest.mark.skipif(
+    not _unshare_works(), reason="unshare -n is not available (needs root or user namespaces)"
+)
 def test_in_a_network_namespace_without_interfaces(tmp_path):
     """The real thing: no interface up, not even loopback."""
     bib = tmp_path / "n.bib"
     bib.write_text(LINKS + "@online{d, title={D}, url={https://93.184.216.34/d}}\n")
-    env = {**os.environ, "REFBOOK_CACHE_DIR": str(tmp_path / "cache"),
-           "PYTHONPATH": str(REPO)}
-    proc = subprocess.run(["unshare", "-n", sys.executable, "-m", "refbook", "--bib", str(bib),
-                           "check", "--no-cache", "--timeout", "5", "--json"],
-                          capture_output=True, text=True, env=env, timeout=120)
+    env = {**os.environ, "REFBOOK_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(REPO)}
+    proc = subprocess.run(
+        [
+            "unshare",
+            "-n",
+            sys.executable,
+            "-m",
+            "refbook",
+            "--bib",
+            str(bib),
+            "check",
+            "--no-cache",
+            "--timeout",
+            "5",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert proc.returncode == 6, proc.stderr
     assert "could not reach the network: 4 links not checked" in proc.stderr
     results = json.loads(proc.stdout)["results"]

@@ -23,17 +23,20 @@ def test_help_lists_commands_and_exit_codes(cli):
 
 
 def test_version_and_python_dash_m():
-    out = subprocess.run([sys.executable, "-m", "refbook", "--version"], capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "refbook", "--version"], capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip() == "refbook, version " + __import__("refbook").__version__
 
 
 def test_help_does_not_import_heavy_modules():
-    code = ("import sys; from refbook.cli import main\n"
-            "try: main(['--help'])\nexcept SystemExit: pass\n"
-            "heavy = [m for m in ('bibtexparser', 'rich', 'requests', 'urllib3', 'pylatexenc',"
-            " 'rapidfuzz')"
-            " if m in sys.modules]\nprint(heavy, file=sys.stderr)")
+    code = (
+        "import sys; from refbook.cli import main\n"
+        "try: main(['--help'])\nexcept SystemExit: pass\n"
+        "heavy = [m for m in ('bibtexparser', 'rich', 'requests', 'urllib3', 'pylatexenc',"
+        " 'rapidfuzz')"
+        " if m in sys.modules]\nprint(heavy, file=sys.stderr)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stderr.strip() == "[]"
 
@@ -50,11 +53,17 @@ def test_list_plain_output_is_tab_separated(cli):
 
 def test_list_sort_filter_keys_and_json(cli):
     bib = str(FIXTURES / "store" / "corporate.bib")
-    assert cli("list", "--keys", "--sort", "year", "--bib", bib).stdout.split() == \
-        ["vanderberg2005", "pti2023"]
-    assert cli("list", "--keys", "--sort", "year", "--reverse", "--bib", bib).stdout.split() == \
-        ["pti2023", "vanderberg2005"]
-    assert cli("list", "--keys", "--type", "book", "--bib", bib).stdout.split() == ["vanderberg2005"]
+    assert cli("list", "--keys", "--sort", "year", "--bib", bib).stdout.split() == [
+        "vanderberg2005",
+        "pti2023",
+    ]
+    assert cli("list", "--keys", "--sort", "year", "--reverse", "--bib", bib).stdout.split() == [
+        "pti2023",
+        "vanderberg2005",
+    ]
+    assert cli("list", "--keys", "--type", "book", "--bib", bib).stdout.split() == [
+        "vanderberg2005"
+    ]
     data = json.loads(cli("list", "--json", "--bib", bib).stdout)
     assert [d["id"] for d in data] == ["pti2023", "vanderberg2005"]
     assert data[1]["author"][0]["non-dropping-particle"] == "van der"
@@ -81,7 +90,9 @@ def test_unknown_key_suggests_and_exits_1(cli):
 
 
 def test_stats_counts(cli):
-    data = json.loads(cli("stats", "--json", "--bib", str(FIXTURES / "store" / "corporate.bib")).stdout)
+    data = json.loads(
+        cli("stats", "--json", "--bib", str(FIXTURES / "store" / "corporate.bib")).stdout
+    )
     assert data["entries"] == 2
     assert data["types"] == {"online": 1, "book": 1}
     assert data["missing"]["annotation"] == 2
@@ -95,8 +106,9 @@ def test_bib_is_found_from_the_current_directory_upward(cli, tmp_path):
 
 
 def test_bib_from_environment_and_stdin(cli, tmp_path):
-    assert cli("list", "--keys", cwd=tmp_path,
-               env={"REFBOOK_BIB": str(FIELD_ORDER)}).stdout.split() == ["zeta2019"]
+    assert cli(
+        "list", "--keys", cwd=tmp_path, env={"REFBOOK_BIB": str(FIELD_ORDER)}
+    ).stdout.split() == ["zeta2019"]
     piped = cli("--bib", "-", "list", "--keys", input="@misc{fromstdin, title={S}}\n")
     assert piped.stdout.split() == ["fromstdin"]
 
@@ -112,8 +124,10 @@ def test_config_shows_sources_and_bib_from_project_file(cli, tmp_path):
     (tmp_path / "refbook.toml").write_text('bib = "mine.bib"\n[check]\nconcurrency = 8\n')
     data = json.loads(cli("config", "--json", cwd=tmp_path).stdout)
     assert data["settings"]["check.concurrency"] == {
-        "value": 8, "source": str(tmp_path / "refbook.toml"),
-        "help": data["settings"]["check.concurrency"]["help"]}
+        "value": 8,
+        "source": str(tmp_path / "refbook.toml"),
+        "help": data["settings"]["check.concurrency"]["help"],
+    }
     assert data["settings"]["export.style"]["source"] == "default"
     assert data["bib"] == str(tmp_path / "mine.bib")
     assert cli("list", "--keys", cwd=tmp_path).stdout.split() == ["zeta2019"]
@@ -178,14 +192,16 @@ def test_rich_table_on_a_terminal():
 
 
 def test_shell_completion_of_commands_and_keys():
-    env = {**os.environ, "_REFBOOK_COMPLETE": "bash_complete", "COMP_CWORD": "4",
-           "COMP_WORDS": f"refbook --bib {FIXTURES / 'store' / 'corporate.bib'} show p"}
-    out = subprocess.run([sys.executable, "-m", "refbook"], env=env, capture_output=True,
-                         text=True)
+    env = {
+        **os.environ,
+        "_REFBOOK_COMPLETE": "bash_complete",
+        "COMP_CWORD": "4",
+        "COMP_WORDS": f"refbook --bib {FIXTURES / 'store' / 'corporate.bib'} show p",
+    }
+    out = subprocess.run([sys.executable, "-m", "refbook"], env=env, capture_output=True, text=True)
     assert out.stdout.split() == ["plain,pti2023"]
     env.update(COMP_CWORD="1", COMP_WORDS="refbook st")
-    out = subprocess.run([sys.executable, "-m", "refbook"], env=env, capture_output=True,
-                         text=True)
+    out = subprocess.run([sys.executable, "-m", "refbook"], env=env, capture_output=True, text=True)
     assert "plain,stats" in out.stdout.split()
 
 
@@ -213,19 +229,25 @@ def test_every_command_has_a_json_mode():
 def test_process_exit_runs_exit_handlers_and_keeps_codes_and_output(tmp_path):
     """The console script leaves without the interpreter's teardown; exit handlers still
     run, everything written reaches the reader, and exit codes are unchanged."""
-    code = ("import atexit, sys\n"
-            "atexit.register(lambda: sys.stderr.write('handler ran\\n'))\n"
-            "from refbook.cli import main\n"
-            "sys.argv = ['refbook'] + sys.argv[1:]\n"
-            "main()\n")
-    ok = subprocess.run([sys.executable, "-c", code, "--bib", str(SHIPPED_BIB), "list",
-                         "--json"], capture_output=True, text=True)
+    code = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: sys.stderr.write('handler ran\\n'))\n"
+        "from refbook.cli import main\n"
+        "sys.argv = ['refbook'] + sys.argv[1:]\n"
+        "main()\n"
+    )
+    ok = subprocess.run(
+        [sys.executable, "-c", code, "--bib", str(SHIPPED_BIB), "list", "--json"],
+        capture_output=True,
+        text=True,
+    )
     assert ok.returncode == 0
     assert len(json.loads(ok.stdout)) == 27  # a large document, flushed whole
     assert ok.stderr == "handler ran\n"
-    missing = subprocess.run([sys.executable, "-c", code, "--bib",
-                              str(tmp_path / "none.bib"), "list"],
-                             capture_output=True, text=True)
+    missing = subprocess.run(
+        [sys.executable, "-c", code, "--bib", str(tmp_path / "none.bib"), "list"],
+        capture_output=True,
+        text=True,
+    )
     assert missing.returncode == 3
     assert missing.stderr.endswith("handler ran\n") and "none.bib" in missing.stderr
-

@@ -91,8 +91,14 @@ def test_csl_json_has_an_item_per_entry_and_no_entity(corpus, name):
 
 
 # files that had entries vanish, entities, crossrefs or math (the benchmark does them all)
-EXPORTED = ["biblatex-examples.bib", "bbt-apa-examples-2660.bib", "biber-crossrefs.bib",
-            "hott-book-references.bib", "bbt-language-field-1921.bib", "pybamm-citations.bib"]
+EXPORTED = [
+    "biblatex-examples.bib",
+    "bbt-apa-examples-2660.bib",
+    "biber-crossrefs.bib",
+    "hott-book-references.bib",
+    "bbt-language-field-1921.bib",
+    "pybamm-citations.bib",
+]
 
 
 @pytest.mark.parametrize("name", EXPORTED)
@@ -112,8 +118,13 @@ def test_formatted_export_lists_every_entry(corpus, name):
 # files on which refbook's CSL-JSON equals pandoc's reading, field for field (see
 # benchmarks/fidelity.py for the rest of the corpus and docs/export.md for why some
 # fields of other files differ)
-AGREEING = ["biblatex-examples.bib", "pandoc-averroes.bib", "pandoc-biblio.bib",
-            "jabref-crossref.bib", "tidy-bibtexparser-crossref.bib"]
+AGREEING = [
+    "biblatex-examples.bib",
+    "pandoc-averroes.bib",
+    "pandoc-biblio.bib",
+    "jabref-crossref.bib",
+    "tidy-bibtexparser-crossref.bib",
+]
 
 
 @pytest.mark.parametrize("name", AGREEING)
@@ -124,7 +135,6 @@ def test_fields_equal_pandocs_reading(corpus, name, tmp_path):
     items, ast, rejected, why = fidelity.pandoc_reading(text, tmp_path)
     assert items is not None, why
     ours = csl_items(list(refbook.load(corpus / name)))
-    agree, compared, differences, _ = fidelity.compare_with_pandoc(items, ast, ours, tmp_path,
-                                                                   text)
+    agree, compared, differences, _ = fidelity.compare_with_pandoc(items, ast, ours, tmp_path, text)
     assert compared > 0
     assert differences == []

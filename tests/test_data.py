@@ -95,10 +95,14 @@ def _entry_by(lib, family: str, year: int):
 
 def test_source_defects_are_repaired(lib):
     dawi = _entry_by(lib, "Dawi", 2023)
-    assert "/a/pakistan-seeks-us-help-against-pakistani-taliban-in-afghanistan/7397076.html" in dawi.url
+    assert (
+        "/a/pakistan-seeks-us-help-against-pakistani-taliban-in-afghanistan/7397076.html"
+        in dawi.url
+    )
     kuo = _entry_by(lib, "Kuo", 2023)
-    assert kuo.url == ("https://thediplomat.com/2023/06/"
-                       "china-pakistan-and-the-taliban-cpec-in-afghanistan/")
+    assert kuo.url == (
+        "https://thediplomat.com/2023/06/china-pakistan-and-the-taliban-cpec-in-afghanistan/"
+    )
     biddle = _entry_by(lib, "Biddle", 2019)
     assert (biddle.volume, biddle.number) == ("98", "1")
     wani = _entry_by(lib, "Wani", 2022)

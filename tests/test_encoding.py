@@ -56,20 +56,30 @@ def test_utf16_be_with_bom_is_read(cli):
     assert rec["title"] == "\u00dcber Umlaute"
 
 
-@pytest.mark.parametrize("name, title", [("emacs-latin9.bib", "\u0160ibenik guide"),
-                                         ("emacs-latin1.bib", "S\u00f6derberg notes")])
+@pytest.mark.parametrize(
+    "name, title",
+    [("emacs-latin9.bib", "\u0160ibenik guide"), ("emacs-latin1.bib", "S\u00f6derberg notes")],
+)
 def test_emacs_coding_cookie_is_honoured(cli, name, title):
     [rec] = _records(cli, "--bib", str(ENC / name))
     assert rec["title"] == title
 
 
-@pytest.mark.parametrize("codec, bom", [
-    ("utf-16-le", codecs.BOM_UTF16_LE), ("utf-16-be", codecs.BOM_UTF16_BE),
-    ("utf-32-le", codecs.BOM_UTF32_LE), ("utf-32-be", codecs.BOM_UTF32_BE),
-])
+@pytest.mark.parametrize(
+    "codec, bom",
+    [
+        ("utf-16-le", codecs.BOM_UTF16_LE),
+        ("utf-16-be", codecs.BOM_UTF16_BE),
+        ("utf-32-le", codecs.BOM_UTF32_LE),
+        ("utf-32-be", codecs.BOM_UTF32_BE),
+    ],
+)
 def test_wide_encodings_with_bom_are_edited_in_place(cli, tmp_path, codec, bom):
-    text = ENTRY.format(author="M\u00fcller, K\u00e4the", title="\u00c9tude") + "\n" + \
-        ENTRY.format(author="Other, A.", title="Second").replace("mueller2020", "other2021")
+    text = (
+        ENTRY.format(author="M\u00fcller, K\u00e4the", title="\u00c9tude")
+        + "\n"
+        + ENTRY.format(author="Other, A.", title="Second").replace("mueller2020", "other2021")
+    )
     path = _write(tmp_path, text, codec, bom)
     before = path.read_bytes()
     assert cli("--bib", str(path), "list").exit_code == 0
@@ -85,14 +95,18 @@ def test_utf16_without_bom_names_the_encoding(cli, tmp_path):
     path = _write(tmp_path, ENTRY.format(author="A, B", title="T"), "utf-16-le")
     out = cli("--bib", str(path), "list")
     assert out.exit_code == 3
-    assert "looks like utf-16-le without a byte-order mark: use refbook --encoding utf-16-le" \
+    assert (
+        "looks like utf-16-le without a byte-order mark: use refbook --encoding utf-16-le"
         in out.stderr
+    )
     ok = cli("--encoding", "utf-16-le", "--bib", str(path), "list", "--keys")
     assert ok.exit_code == 0 and ok.stdout.split() == ["mueller2020"]
 
 
-GBK_TEXT = ENTRY.format(author="\u738b\u5c0f\u660e and \u674e\u534e",
-                        title="\u4e2d\u56fd\u7ecf\u6d4e\u7684\u53d1\u5c55\u4e0e\u6539\u9769\u7814\u7a76")
+GBK_TEXT = ENTRY.format(
+    author="\u738b\u5c0f\u660e and \u674e\u534e",
+    title="\u4e2d\u56fd\u7ecf\u6d4e\u7684\u53d1\u5c55\u4e0e\u6539\u9769\u7814\u7a76",
+)
 
 
 def test_gbk_file_error_names_the_likely_encoding(cli, tmp_path):
@@ -147,7 +161,8 @@ def test_declared_utf8_that_is_not(cli):
     assert out.stderr.strip().endswith(
         "error: not UTF-8, though declared in its % Encoding: header (byte 0xA0); it looks "
         "like windows-1252: use refbook --encoding windows-1252 (or encoding = "
-        "\"windows-1252\" in refbook.toml)")
+        '"windows-1252" in refbook.toml)'
+    )
 
 
 def test_stale_header_is_warned_about(cli, tmp_path):
@@ -166,8 +181,10 @@ def test_stale_header_is_warned_about(cli, tmp_path):
 
 def test_windows_1252_edit_is_byte_minimal(cli, tmp_path):
     path = _copy(ENC / "windows-1252-header.bib", tmp_path)
-    text = ("% Encoding: windows-1252\n\n@article{a,\n  title = {Caf\u00e9 \u201cnoir\u201d},\n}\n\n"
-            "@article{b,\n  title = {Na\u00efve \u2013 b},\n}\n")
+    text = (
+        "% Encoding: windows-1252\n\n@article{a,\n  title = {Caf\u00e9 \u201cnoir\u201d},\n}\n\n"
+        "@article{b,\n  title = {Na\u00efve \u2013 b},\n}\n"
+    )
     path.write_bytes(text.encode("cp1252"))
     out = cli("--bib", str(path), "set", "b", "note=\u00bc \u20ac")
     assert out.exit_code == 0, out.stderr
@@ -233,8 +250,9 @@ def test_binary_manuscript_is_a_clear_error(cli, tmp_path):
     (tmp_path / "paper.pdf").write_bytes(b"%PDF-1.5\n\x00\x01\x02binary\xff\xfe")
     out = cli("cite-check", "paper.pdf", cwd=tmp_path)
     assert out.exit_code == 3
-    assert out.stderr.strip() == ("refbook: paper.pdf:2: error: binary data (NUL byte); this "
-                                  "is not a text file")
+    assert out.stderr.strip() == (
+        "refbook: paper.pdf:2: error: binary data (NUL byte); this is not a text file"
+    )
 
 
 def test_render_latin1_essay(cli, tmp_path):
@@ -270,8 +288,13 @@ def test_rename_with_a_binary_manuscript_changes_nothing(cli, tmp_path):
 def test_add_latin1_bibtex_file(cli, tmp_path):
     """It was a UnicodeDecodeError traceback."""
     bib = _write(tmp_path, BIB, "utf-8")
-    _write(tmp_path, "@book{new,\n  author = {G\u00f6del, Kurt},\n  title = {\u00dcber formal "
-           "unentscheidbare S\u00e4tze},\n  year = {1931},\n}\n", "latin-1", name="new.bib")
+    _write(
+        tmp_path,
+        "@book{new,\n  author = {G\u00f6del, Kurt},\n  title = {\u00dcber formal "
+        "unentscheidbare S\u00e4tze},\n  year = {1931},\n}\n",
+        "latin-1",
+        name="new.bib",
+    )
     out = cli("add", "new.bib", cwd=tmp_path)
     assert out.exit_code == 0, out.stderr
     assert "G\u00f6del" in bib.read_text(encoding="utf-8")
@@ -290,8 +313,13 @@ def test_add_binary_file_is_refused_and_nothing_written(cli, tmp_path):
 
 def test_add_with_encoding_option(cli, tmp_path):
     bib = _write(tmp_path, BIB, "utf-8")
-    _write(tmp_path, "@book{new, author = {\u041f\u0443\u0448\u043a\u0438\u043d, \u0410.}, "
-           "title = {\u0421\u0442\u0438\u0445\u0438}, year = {1830}}\n", "koi8-r", name="ru.bib")
+    _write(
+        tmp_path,
+        "@book{new, author = {\u041f\u0443\u0448\u043a\u0438\u043d, \u0410.}, "
+        "title = {\u0421\u0442\u0438\u0445\u0438}, year = {1830}}\n",
+        "koi8-r",
+        name="ru.bib",
+    )
     out = cli("add", "--encoding", "koi8-r", "ru.bib", cwd=tmp_path)
     assert out.exit_code == 0, out.stderr
     assert "\u041f\u0443\u0448\u043a\u0438\u043d" in bib.read_text(encoding="utf-8")
@@ -309,8 +337,13 @@ def test_lookup_knows_the_names_people_write():
 
 def test_likely_encoding_prefers_what_bibliographies_use():
     assert likely_encodings("Caf\u00e9 \u00e0 Paris, \u00e9t\u00e9".encode("cp1252"))[0] == "cp1252"
-    assert likely_encodings("\u0141\u00f3d\u017a i Gda\u0144sk: \u017c\u00f3\u0142\u0107 "
-                            "g\u0119\u015bl\u0105 ja\u017a\u0144".encode("cp1250"))[0] == "cp1250"
+    assert (
+        likely_encodings(
+            "\u0141\u00f3d\u017a i Gda\u0144sk: \u017c\u00f3\u0142\u0107 "
+            "g\u0119\u015bl\u0105 ja\u017a\u0144".encode("cp1250")
+        )[0]
+        == "cp1250"
+    )
 
 
 def test_a_lossy_reading_is_refused():
@@ -323,8 +356,10 @@ def test_a_lossy_reading_is_refused():
 # -- property: any text, any of these encodings: read as written, edits touch only their entry
 
 _HEADERS = {
-    "utf-8": ("", b""), "utf-8-bom": ("", codecs.BOM_UTF8),
-    "utf-16-le": ("", codecs.BOM_UTF16_LE), "utf-16-be": ("", codecs.BOM_UTF16_BE),
+    "utf-8": ("", b""),
+    "utf-8-bom": ("", codecs.BOM_UTF8),
+    "utf-16-le": ("", codecs.BOM_UTF16_LE),
+    "utf-16-be": ("", codecs.BOM_UTF16_BE),
     "cp1252": ("% Encoding: windows-1252\n\n", b""),
     "latin-1": ("% -*- coding: latin-1 -*-\n\n", b""),
 }
@@ -333,12 +368,15 @@ _LATIN = "abcXYZ 019,.:;-éèçñüöäßÅØæœ€–“”"
 
 
 @settings(max_examples=60, deadline=None)
-@given(kind=st.sampled_from(sorted(_HEADERS)),
-       title=st.text(alphabet=_LATIN, min_size=1, max_size=30).map(str.strip).filter(bool),
-       note=st.text(alphabet=_LATIN, min_size=1, max_size=20).map(str.strip).filter(bool),
-       crlf=st.booleans())
+@given(
+    kind=st.sampled_from(sorted(_HEADERS)),
+    title=st.text(alphabet=_LATIN, min_size=1, max_size=30).map(str.strip).filter(bool),
+    note=st.text(alphabet=_LATIN, min_size=1, max_size=20).map(str.strip).filter(bool),
+    crlf=st.booleans(),
+)
 def test_property_text_in_any_encoding_reads_back_and_edits_stay_local(
-        tmp_path_factory, kind, title, note, crlf):
+    tmp_path_factory, kind, title, note, crlf
+):
     codec = _CODEC.get(kind, kind)
     if kind in ("latin-1",):
         title = title.replace("€", "E").replace("–", "-").replace("“", '"').replace("”", '"')
@@ -346,7 +384,7 @@ def test_property_text_in_any_encoding_reads_back_and_edits_stay_local(
         note = note.replace("€", "E").replace("–", "-").replace("“", "").replace("”", "")
         note = note.replace("œ", "oe")
     header, bom = _HEADERS[kind]
-    text = (header + f"@misc{{a,\n  title = {{{title}}},\n}}\n\n@misc{{b,\n  title = {{B}},\n}}\n")
+    text = header + f"@misc{{a,\n  title = {{{title}}},\n}}\n\n@misc{{b,\n  title = {{B}},\n}}\n"
     nl = "\r\n" if crlf else "\n"
     text = text.replace("\n", nl)
     path = tmp_path_factory.mktemp("p") / "x.bib"
@@ -355,5 +393,7 @@ def test_property_text_in_any_encoding_reads_back_and_edits_stay_local(
     assert lib["a"].get("title") == title
     lib["b"]["note"] = note
     lib.save()
-    expected = text.replace(f"  title = {{B}},{nl}}}", f"  title = {{B}},{nl}  note = {{{note}}},{nl}}}")
+    expected = text.replace(
+        f"  title = {{B}},{nl}}}", f"  title = {{B}},{nl}  note = {{{note}}},{nl}}}"
+    )
     assert path.read_bytes() == bom + expected.encode(codec)

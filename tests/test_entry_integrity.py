@@ -31,16 +31,20 @@ def test_rm_removes_the_comment_block_above_the_entry(cli, tmp_bib):
 
 
 def test_merge_removes_the_dropped_entrys_comment_block(cli, tmp_bib):
-    out = cli("merge", "anwar2023pakistan", "mir2023pakistan", "--prefer", "keep",
-              "--bib", str(tmp_bib))
+    out = cli(
+        "merge", "anwar2023pakistan", "mir2023pakistan", "--prefer", "keep", "--bib", str(tmp_bib)
+    )
     assert out.exit_code == 0, out.stderr
     assert MIR_COMMENT not in tmp_bib.read_text()
 
 
-@pytest.mark.parametrize("command", [
-    ("rm", "--yes", "mir2023pakistan"),
-    ("merge", "anwar2023pakistan", "mir2023pakistan", "--prefer", "keep"),
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("rm", "--yes", "mir2023pakistan"),
+        ("merge", "anwar2023pakistan", "mir2023pakistan", "--prefer", "keep"),
+    ],
+)
 def test_dry_run_shows_the_comment_going_and_writes_nothing(cli, tmp_bib, command):
     before = tmp_bib.read_bytes()
     out = cli(*command, "--dry-run", "--bib", str(tmp_bib))
@@ -55,20 +59,28 @@ def test_dry_run_shows_the_comment_going_and_writes_nothing(cli, tmp_bib, comman
 def test_comments_not_attached_to_the_entry_stay(tmp_path):
     from refbook.store import BibFile
 
-    text = ("% Encoding: UTF-8\n@misc{first, title={F}}\n\n% a loose note\n\n"
-            "@misc{b, title={B}}\n% about c\n   % more about c\n@misc{c, title={C}}\n")
+    text = (
+        "% Encoding: UTF-8\n@misc{first, title={F}}\n\n% a loose note\n\n"
+        "@misc{b, title={B}}\n% about c\n   % more about c\n@misc{c, title={C}}\n"
+    )
     bib = BibFile(text)
     bib.remove_entry("first")  # the file's header comment is not the first entry's
-    assert bib.render() == "% Encoding: UTF-8\n\n% a loose note\n\n@misc{b, title={B}}\n" \
+    assert (
+        bib.render() == "% Encoding: UTF-8\n\n% a loose note\n\n@misc{b, title={B}}\n"
         "% about c\n   % more about c\n@misc{c, title={C}}\n"
+    )
     bib = BibFile(text)
     bib.remove_entry("c")
-    assert bib.render() == "% Encoding: UTF-8\n@misc{first, title={F}}\n\n% a loose note\n\n" \
+    assert (
+        bib.render() == "% Encoding: UTF-8\n@misc{first, title={F}}\n\n% a loose note\n\n"
         "@misc{b, title={B}}\n"
+    )
     bib = BibFile(text)
     bib.remove_entry("b")  # the blank line that separated b from what follows stays
-    assert bib.render() == "% Encoding: UTF-8\n@misc{first, title={F}}\n\n% a loose note\n\n" \
+    assert (
+        bib.render() == "% Encoding: UTF-8\n@misc{first, title={F}}\n\n% a loose note\n\n"
         "% about c\n   % more about c\n@misc{c, title={C}}\n"
+    )
 
 
 # -- ids aliases ----------------------------------------------------------------------------------
@@ -78,8 +90,9 @@ def test_comments_not_attached_to_the_entry_stay(tmp_path):
 def merged(cli, tmp_path):
     bib = tmp_path / "references.bib"
     shutil.copyfile(SHIPPED_BIB, bib)
-    out = cli("merge", "anwar2023pakistan", "mir2023pakistan", "--prefer", "keep",
-              "--bib", str(bib))
+    out = cli(
+        "merge", "anwar2023pakistan", "mir2023pakistan", "--prefer", "keep", "--bib", str(bib)
+    )
     assert out.exit_code == 0, out.stderr
     assert "ids = {mir2023pakistan}" in bib.read_text()
     return bib
@@ -131,17 +144,20 @@ def test_a_new_key_never_takes_an_alias(cli, merged, tmp_path):
 # -- add: input that is not what it claims -----------------------------------------------------
 
 
-@pytest.mark.parametrize("data, message", [
-    ('[{"type": "book", "title": "T", "author": "x"}]', "'author' must be a list of names"),
-    ('[{"type": "book", "title": "T", "author": ["x"]}]', "'author' must be a list of name"),
-    ('{"not": "a list"}', "not CSL-JSON"),
-    ('[{"type": "book"}]', "no title"),
-    ('[{"type": "book", "title": "T"}, 3]', "item 2: expected an object"),
-    ('[{"type": "book", "title": "T", "issued": "2020"}]', "'issued' must be a date"),
-    ('[{"type": "book", "title": {"x": 1}}]', "'title' must be a string"),
-    ('[{"type": "book", "title": "A {lone brace"}]', "unbalanced '{'"),
-    ('["just a string"]', "item 1: expected an object"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ('[{"type": "book", "title": "T", "author": "x"}]', "'author' must be a list of names"),
+        ('[{"type": "book", "title": "T", "author": ["x"]}]', "'author' must be a list of name"),
+        ('{"not": "a list"}', "not CSL-JSON"),
+        ('[{"type": "book"}]', "no title"),
+        ('[{"type": "book", "title": "T"}, 3]', "item 2: expected an object"),
+        ('[{"type": "book", "title": "T", "issued": "2020"}]', "'issued' must be a date"),
+        ('[{"type": "book", "title": {"x": 1}}]', "'title' must be a string"),
+        ('[{"type": "book", "title": "A {lone brace"}]', "unbalanced '{'"),
+        ('["just a string"]', "item 1: expected an object"),
+    ],
+)
 def test_add_rejects_json_that_is_not_csl(cli, tmp_bib, tmp_path, data, message):
     src = tmp_path / "in.json"
     src.write_text(data)
@@ -153,10 +169,13 @@ def test_add_rejects_json_that_is_not_csl(cli, tmp_bib, tmp_path, data, message)
     assert tmp_bib.read_bytes() == before
 
 
-@pytest.mark.parametrize("source, fmt", [
-    ("TY  - JOUR\nAU  - Doe, J.\nPY  - 2020\nER  - \n", "ris"),
-    ("@misc{notitle, author = {Doe, J.}, year = {2020}}\n", "bibtex"),
-])
+@pytest.mark.parametrize(
+    "source, fmt",
+    [
+        ("TY  - JOUR\nAU  - Doe, J.\nPY  - 2020\nER  - \n", "ris"),
+        ("@misc{notitle, author = {Doe, J.}, year = {2020}}\n", "bibtex"),
+    ],
+)
 def test_add_never_writes_an_entry_without_a_title(cli, tmp_bib, tmp_path, source, fmt):
     src = tmp_path / f"in.{fmt}"
     src.write_text(source)
@@ -178,10 +197,19 @@ def test_csl_text_is_escaped_and_markup_kept(cli, tmp_path):
     bib = tmp_path / "refs.bib"
     bib.write_text("")
     src = tmp_path / "in.json"
-    src.write_text(json.dumps([{
-        "type": "article-journal", "title": 'R&amp;D at 50% in <i>Dawn</i>: the <span '
-        'class="nocase">TTP</span>', "author": [{"family": "Smith & Co"}],
-        "container-title": "J_Stat", "issued": {"date-parts": [[2020]]}}]))
+    src.write_text(
+        json.dumps(
+            [
+                {
+                    "type": "article-journal",
+                    "title": 'R&amp;D at 50% in <i>Dawn</i>: the <span class="nocase">TTP</span>',
+                    "author": [{"family": "Smith & Co"}],
+                    "container-title": "J_Stat",
+                    "issued": {"date-parts": [[2020]]},
+                }
+            ]
+        )
+    )
     out = cli("add", str(src), "--bib", str(bib))
     assert out.exit_code == 0, out.stderr
     e = refbook.load(bib)[out.stdout.split()[-1]]
@@ -192,8 +220,9 @@ def test_csl_text_is_escaped_and_markup_kept(cli, tmp_path):
 
 
 def test_merge_keeps_the_dropped_entrys_own_aliases(cli, merged):
-    out = cli("merge", "zahid2023dealing", "anwar2023pakistan", "--prefer", "keep",
-              "--bib", str(merged))
+    out = cli(
+        "merge", "zahid2023dealing", "anwar2023pakistan", "--prefer", "keep", "--bib", str(merged)
+    )
     assert out.exit_code == 0, out.stderr
     lib = refbook.load(merged)
     assert lib["zahid2023dealing"].aliases == ["anwar2023pakistan", "mir2023pakistan"]

@@ -40,7 +40,7 @@ def examples() -> list[Example]:
             lang, body = m.group(1), m.group(2)
             if lang not in ("console", "sh", "") or "refbook" not in body:
                 continue
-            ex = Example(f"{doc.relative_to(REPO)}:{text[:m.start()].count(chr(10)) + 1}")
+            ex = Example(f"{doc.relative_to(REPO)}:{text[: m.start()].count(chr(10)) + 1}")
             if lang == "console":
                 for line in body.splitlines():
                     if line.startswith("$ "):
@@ -61,8 +61,11 @@ def examples() -> list[Example]:
 def _plain_checkout(dest: Path) -> Path:
     """The repository's tracked files, as a clone has them (the working tree's content)."""
     try:
-        names = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True,
-                               check=True).stdout.decode().split("\0")
+        names = (
+            subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True)
+            .stdout.decode()
+            .split("\0")
+        )
     except (OSError, subprocess.CalledProcessError):
         pytest.skip("not a git checkout")
     for name in filter(None, names):
@@ -82,9 +85,12 @@ def _matches(expected: list[str], actual: list[str]) -> bool:
         if line.strip() == "...":
             pattern.append(r"(?:[^\n]*\n)*?")
         else:
-            pattern.append(".*".join(re.escape(part) for part in line.rstrip().split("...")) + r"\n")
-    return re.fullmatch("".join(pattern), "".join(a.rstrip() + "\n" for a in actual),
-                        re.S) is not None
+            pattern.append(
+                ".*".join(re.escape(part) for part in line.rstrip().split("...")) + r"\n"
+            )
+    return (
+        re.fullmatch("".join(pattern), "".join(a.rstrip() + "\n" for a in actual), re.S) is not None
+    )
 
 
 EXAMPLES = examples()
@@ -98,8 +104,12 @@ def test_the_docs_have_examples_to_run():
 @pytest.mark.parametrize("example", EXAMPLES, ids=[ex.where for ex in EXAMPLES])
 def test_example_runs_as_shown(example: Example, tmp_path):
     root = _plain_checkout(tmp_path / "clone")
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-           "REFBOOK_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(REPO)}
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "REFBOOK_CACHE_DIR": str(tmp_path / "cache"),
+        "PYTHONPATH": str(REPO),
+    }
     env.pop("NO_COLOR", None)
     ran = 0
     for command, shown in example.commands:
@@ -108,8 +118,14 @@ def test_example_runs_as_shown(example: Example, tmp_path):
             continue
         if "jq " in shell_line and shutil.which("jq") is None:
             continue
-        proc = subprocess.run(["bash", "-o", "pipefail", "-c", shell_line], cwd=root, env=env,
-                              capture_output=True, text=True, timeout=300)
+        proc = subprocess.run(
+            ["bash", "-o", "pipefail", "-c", shell_line],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         ran += 1
         where = f"{example.where}: $ {command}"
         assert "Traceback" not in proc.stderr, f"{where}\n{proc.stderr}"
@@ -118,6 +134,7 @@ def test_example_runs_as_shown(example: Example, tmp_path):
             while shown and not shown[-1].strip():
                 shown = shown[:-1]
             out, err = proc.stdout.splitlines(), proc.stderr.splitlines()
-            assert _matches(shown, err + out) or _matches(shown, out + err), \
+            assert _matches(shown, err + out) or _matches(shown, out + err), (
                 f"{where}\nexpected:\n" + "\n".join(shown) + "\ngot:\n" + proc.stderr + proc.stdout
+            )
     assert ran or all(NETWORK.search(c) or NOT_HERE.search(c) for c, _ in example.commands)

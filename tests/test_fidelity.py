@@ -35,11 +35,14 @@ def references(text: str) -> list[str]:
 
 
 def test_entries_sharing_a_key_are_all_listed_with_a_warning(cli, tmp_path):
-    bib = write(tmp_path, """\
+    bib = write(
+        tmp_path,
+        """\
         @article{a, author = {One, Ann}, title = {First}, journal = {J}, year = 2001}
 
         @article{a, author = {Two, Bob}, title = {Second}, journal = {J}, year = 2002}
-        """)
+        """,
+    )
     out = cli("--bib", str(bib), "export")
     assert out.exit_code == 0
     refs = references(out.stdout)
@@ -49,9 +52,14 @@ def test_entries_sharing_a_key_are_all_listed_with_a_warning(cli, tmp_path):
 
 
 def test_entries_without_a_key_are_all_listed(cli, tmp_path):
-    bib = write(tmp_path, "\n".join(
-        f"@article{{, author = {{Author{n}, A.}}, title = {{Work {n}}}, journal = {{J}}, "
-        f"year = {2000 + n}}}" for n in range(5)))
+    bib = write(
+        tmp_path,
+        "\n".join(
+            f"@article{{, author = {{Author{n}, A.}}, title = {{Work {n}}}, journal = {{J}}, "
+            f"year = {2000 + n}}}"
+            for n in range(5)
+        ),
+    )
     out = cli("--bib", str(bib), "export", "--style", "ieee")
     assert len(references(out.stdout)) == 5
     ids = [i["id"] for i in csl(cli, bib)]
@@ -68,15 +76,22 @@ def test_a_note_that_looks_like_a_csl_variable_keeps_the_entry_and_the_note(cli,
 
     from refbook.export import pandoc_executable
 
-    bib = write(tmp_path, """\
+    bib = write(
+        tmp_path,
+        """\
         @misc{k, author = {Doe, J.}, title = {T}, year = 2000, note = {ID: TN_x123}}
         @misc{m, author = {Roe, R.}, title = {U}, year = 2001, note = {Translation: by me}}
-        """)
+        """,
+    )
     page = cli("--bib", str(bib), "export", "--to", "html", "--standalone")
     assert page.exit_code == 0 and 'id="k"' in page.stdout and "TN_x123" not in page.stdout
-    back = subprocess.run([pandoc_executable(), "-f", "csljson", "-t", "csljson"],
-                          input=json.dumps(csl(cli, bib)), capture_output=True, text=True,
-                          check=True)
+    back = subprocess.run(
+        [pandoc_executable(), "-f", "csljson", "-t", "csljson"],
+        input=json.dumps(csl(cli, bib)),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     items = json.loads(back.stdout)
     assert [i["id"] for i in items] == ["k", "m"]
     assert "TN_x123" in items[0]["note"] and "by me" in items[1]["note"]
@@ -92,15 +107,28 @@ def test_an_id_made_for_a_duplicate_never_takes_another_entrys_key(tmp_path):
 # -- 2. plain Unicode in CSL-JSON: no HTML entities anywhere ----------------------------------
 
 SPECIAL = r"Tom \& Jerry <b> \"q\" 'a' > 1"
-FIELDS = ("title", "journal", "booktitle", "publisher", "note", "series", "address",
-          "edition", "howpublished", "institution")
+FIELDS = (
+    "title",
+    "journal",
+    "booktitle",
+    "publisher",
+    "note",
+    "series",
+    "address",
+    "edition",
+    "howpublished",
+    "institution",
+)
 
 
 def test_an_escaped_ampersand_is_an_ampersand(cli, tmp_path):
-    bib = write(tmp_path, r"""
+    bib = write(
+        tmp_path,
+        r"""
         @article{cg, author = {Doe, Jane}, title = {Crystals \& Growth},
           journal = {Crystal Growth \& Design}, year = 2020, volume = 3, pages = {1--5}}
-        """)
+        """,
+    )
     item = csl(cli, bib)[0]
     assert item["container-title"] == "Crystal Growth & Design"
     assert item["title"] == "Crystals & growth"
@@ -118,8 +146,12 @@ def test_special_characters_in_every_field_survive_text_markdown_and_html(cli, t
     fields = {"author": "Doe, Jane", "title": "Title", "year": "2020"}
     fields[field] = value
     body = ", ".join(f"{k} = {{{v}}}" for k, v in fields.items())
-    etype = {"journal": "article", "booktitle": "incollection", "institution": "report",
-             "howpublished": "misc"}.get(field, "book")
+    etype = {
+        "journal": "article",
+        "booktitle": "incollection",
+        "institution": "report",
+        "howpublished": "misc",
+    }.get(field, "book")
     bib = write(tmp_path, f"@{etype}{{k, {body}}}\n")
     item = csl(cli, bib)[0]
     rendered = json.dumps(item, ensure_ascii=False)
@@ -139,14 +171,17 @@ def test_special_characters_in_every_field_survive_text_markdown_and_html(cli, t
 
 
 def test_math_delimiters_become_text_not_entities(cli, tmp_path):
-    bib = write(tmp_path, r"""
+    bib = write(
+        tmp_path,
+        r"""
         @article{m, author = {Doe, Jane}, title = {Growth of {GaN} $<$111$>$ and
           $\mathrm{cm}^{-1}$ Bands}, journal = {J}, year = 2020}
-        """)
+        """,
+    )
     item = csl(cli, bib)[0]
     assert "$" not in item["title"] and "&lt;" not in item["title"]
     assert "<111>" in item["title"]
-    assert 'cm<sup>−1</sup>' in item["title"]
+    assert "cm<sup>−1</sup>" in item["title"]
     text = cli("--bib", str(bib), "export").stdout
     assert "<111>" in text and "cm⁻¹" in text and "$" not in text
     html = cli("--bib", str(bib), "export", "--to", "html").stdout
@@ -181,10 +216,11 @@ WESTFAHL = r"""
 def test_a_crossref_child_inherits_its_parents_fields(cli, tmp_path):
     bib = write(tmp_path, WESTFAHL)
     text = cli("--bib", str(bib), "export").stdout
-    assert ("Westfahl, G. (2000b). The true frontier: Confronting and avoiding the realities "
-            "of space in American science fiction films. In G. Westfahl (Ed.), Space and "
-            "beyond: The frontier theme in science fiction (pp. 55–65). Greenwood.") in \
-        " ".join(text.split())
+    assert (
+        "Westfahl, G. (2000b). The true frontier: Confronting and avoiding the realities "
+        "of space in American science fiction films. In G. Westfahl (Ed.), Space and "
+        "beyond: The frontier theme in science fiction (pp. 55–65). Greenwood."
+    ) in " ".join(text.split())
     child = refbook.load(bib)["westfahl:space"]
     assert child.year == 2000 and child.inherited_from("booktitle") == "westfahl:frontier"
     assert child.get("publisher") == "Greenwood" and child.editors[0].last == "Westfahl"
@@ -193,10 +229,11 @@ def test_a_crossref_child_inherits_its_parents_fields(cli, tmp_path):
 
 
 def test_lint_sees_inherited_fields_and_reports_a_missing_parent(cli, tmp_path):
-    bib = write(tmp_path, WESTFAHL + "\n@inproceedings{lost, author = {A, B}, title = {T}, "
-                                     "crossref = {nowhere}}\n")
-    out = json.loads(cli("--bib", str(bib), "lint", "--json", "--select",
-                         "required-fields").stdout)
+    bib = write(
+        tmp_path,
+        WESTFAHL + "\n@inproceedings{lost, author = {A, B}, title = {T}, crossref = {nowhere}}\n",
+    )
+    out = json.loads(cli("--bib", str(bib), "lint", "--json", "--select", "required-fields").stdout)
     findings = {(f["key"], f["rule"], f["severity"]) for f in out["findings"]}
     assert ("westfahl:space", "required-fields", "error") not in findings
     assert ("lost", "crossref", "warning") in findings
@@ -213,12 +250,15 @@ def test_search_finds_a_child_by_its_inherited_container(cli, tmp_path):
 
 
 def test_cite_check_matches_a_child_by_its_inherited_year(cli, tmp_path):
-    bib = write(tmp_path, """\
+    bib = write(
+        tmp_path,
+        """\
         @incollection{smith:ch, author = {Smith, Ann}, title = {A Chapter},
           crossref = {volume}}
         @collection{volume, editor = {Roe, Rita}, title = {The Volume}, year = 1999,
           publisher = {P}}
-        """)
+        """,
+    )
     paper = tmp_path / "paper.md"
     paper.write_text("It was argued (Smith, 1999), and others agree (Roe, 1999).\n")
     out = json.loads(cli("--bib", str(bib), "cite-check", str(paper), "--json").stdout)
@@ -237,8 +277,9 @@ def test_cascading_crossrefs_and_biblatex_field_names(tmp_path):
         @article{art, author = {Doe, J.}, title = {A Paper}, pages = {1--9}, crossref = {jcg}}
         """)
     book, chapter, article = lib["texbook"], lib["ch1"], lib["art"]
-    assert book.get("maintitle") == r"Computers \& Typesetting" and book.get("title") != \
-        book.get("maintitle")
+    assert book.get("maintitle") == r"Computers \& Typesetting" and book.get("title") != book.get(
+        "maintitle"
+    )
     assert chapter.get("booktitle") == r"The {\TeX}book"
     assert chapter.get("maintitle") == r"Computers \& Typesetting"
     assert chapter.get("bookauthor") == "Knuth, Donald E." and chapter.authors[0].last == "Knuth"
@@ -261,11 +302,14 @@ def test_xdata_fields_are_inherited_and_take_precedence_over_crossref(tmp_path):
 
 
 def test_a_crossref_cycle_is_a_warning_not_a_hang(cli, tmp_path):
-    bib = write(tmp_path, """\
+    bib = write(
+        tmp_path,
+        """\
         @book{c1, title = {One}, crossref = {c3}}
         @book{c2, title = {Two}, crossref = {c1}}
         @book{c3, title = {Three}, crossref = {c2}, year = 2000}
-        """)
+        """,
+    )
     out = cli("--bib", str(bib), "export")
     assert out.exit_code == 0 and len(references(out.stdout)) == 3
     assert "warning: crossref cycle c1 -> c3 -> c2 -> c1; not followed" in out.stderr
@@ -273,14 +317,18 @@ def test_a_crossref_cycle_is_a_warning_not_a_hang(cli, tmp_path):
 
 
 def test_edits_and_fixes_never_copy_inherited_fields_into_the_child(cli, tmp_path):
-    bib = write(tmp_path, WESTFAHL.replace("  publisher    = {Greenwood},",
-                                           "  publisher    = {Greenwood},\n"
-                                           "  doi          = {https://doi.org/10.1000/XYZ},"))
+    bib = write(
+        tmp_path,
+        WESTFAHL.replace(
+            "  publisher    = {Greenwood},",
+            "  publisher    = {Greenwood},\n  doi          = {https://doi.org/10.1000/XYZ},",
+        ),
+    )
     before = bib.read_text()
     assert cli("--bib", str(bib), "set", "westfahl:space", "note=Read twice").exit_code == 0
     assert cli("--bib", str(bib), "lint", "--fix").exit_code in (0, 1)
     after = bib.read_text()
-    child = after[after.index("@InBook"):after.index("@Collection")]
+    child = after[after.index("@InBook") : after.index("@Collection")]
     assert re.search(r"note\s+= \{Read twice\}", child)
     for name in ("doi", "publisher", "booktitle", "year", "date"):
         assert f"{name} " not in child.lower().replace("note", ""), name
@@ -292,10 +340,13 @@ def test_edits_and_fixes_never_copy_inherited_fields_into_the_child(cli, tmp_pat
 
 
 def test_and_others_gives_et_al(cli, tmp_path):
-    bib = write(tmp_path, """\
+    bib = write(
+        tmp_path,
+        """\
         @article{bennett, author = {Bennett, James and Lanning, Stan and others},
           title = {The Netflix Prize}, journal = {Proceedings of KDD Cup}, year = 2007}
-        """)
+        """,
+    )
     assert cli("--bib", str(bib), "cite", "bennett").stdout.strip() == "(Bennett et al., 2007)"
     text = cli("--bib", str(bib), "export").stdout
     assert text.startswith("Bennett, J., Lanning, S., et al. (2007).")
@@ -305,11 +356,19 @@ def test_and_others_gives_et_al(cli, tmp_path):
 def test_et_al_written_as_a_name_and_particles_after_the_given_name():
     item = item_of("""@article{x, title = {T}, journal = {J}, year = 2017, author = {Lin, Zhouhan
         and Santos, Cicero Nogueira dos and Isard, M. and et al.}}""")
-    assert item["author"][1] == {"family": "Santos", "given": "Cicero Nogueira",
-                                 "dropping-particle": "dos"}
+    assert item["author"][1] == {
+        "family": "Santos",
+        "given": "Cicero Nogueira",
+        "dropping-particle": "dos",
+    }
     assert item["author"][-1] == {"literal": "others"}
-    assert refbook.loads("@misc{m, author = {Doe, J. and family=Brown, given=Brian, "
-                         "prefix=de}}").get("m").authors[1].family == "de Brown"
+    assert (
+        refbook.loads("@misc{m, author = {Doe, J. and family=Brown, given=Brian, prefix=de}}")
+        .get("m")
+        .authors[1]
+        .family
+        == "de Brown"
+    )
 
 
 # -- 5. BibLaTeX fields ---------------------------------------------------------------------------
@@ -372,17 +431,20 @@ def test_arxiv_eprints_translators_and_editor_roles():
 # -- 6. names and LaTeX ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value, family, particle", [
-    (r"\"Unal, T\"ulay", "Ünal", None),
-    (r"T{\"u}lay {\"U}nal", "Ünal", None),
-    (r"\"{U}nal, T.", "Ünal", None),
-    ("Jean de La Fontaine", "La Fontaine", "de"),
-    ("Ludwig van Beethoven", "Beethoven", "van"),
-    (r"Charles Louis Xavier Joseph de la Vall{\'e}e Poussin", "Vallée Poussin", "de la"),
-    (r"Maria {\'e}tienne de Santos", "Santos", "étienne de"),
-    ("O'Meara, Dominic", "O’Meara", None),
-    ("Molins A,", "Molins A", None),  # "Last," with no first name: BibTeX's reading
-])
+@pytest.mark.parametrize(
+    "value, family, particle",
+    [
+        (r"\"Unal, T\"ulay", "Ünal", None),
+        (r"T{\"u}lay {\"U}nal", "Ünal", None),
+        (r"\"{U}nal, T.", "Ünal", None),
+        ("Jean de La Fontaine", "La Fontaine", "de"),
+        ("Ludwig van Beethoven", "Beethoven", "van"),
+        (r"Charles Louis Xavier Joseph de la Vall{\'e}e Poussin", "Vallée Poussin", "de la"),
+        (r"Maria {\'e}tienne de Santos", "Santos", "étienne de"),
+        ("O'Meara, Dominic", "O’Meara", None),
+        ("Molins A,", "Molins A", None),  # "Last," with no first name: BibTeX's reading
+    ],
+)
 def test_names_keep_accents_and_follow_the_von_rule(value, family, particle):
     person = item_of(f"@book{{n, author = {{{value}}}, title = {{T}}, year = 2000}}")["author"][0]
     assert person["family"] == family
@@ -390,11 +452,14 @@ def test_names_keep_accents_and_follow_the_von_rule(value, family, particle):
 
 
 def test_sorting_tricks_hyphens_quotes_and_backticks(cli, tmp_path):
-    bib = write(tmp_path, r"""
+    bib = write(
+        tmp_path,
+        r"""
         @book{knuth, author = {Knuth, Donald E.}, year = "{\noopsort{1973b}}1973",
           title = {A Methodology\hyphen Independent Study of \mkbibquote{Quoted} and
                    \enquote{Enquoted} Words, `Single' ones, and It's}, publisher = {P}}
-        """)
+        """,
+    )
     item = csl(cli, bib)[0]
     assert item["issued"] == {"date-parts": [[1973]]}
     assert "methodology-independent" in item["title"]
@@ -410,7 +475,7 @@ def test_math_is_never_marked_up_inside(tmp_path):
     item = item_of(r"""@article{m, title = {Raman Bands at 520 $\mathrm{cm}^{-1}$ in
         {Si} and $\frac{A}{B}$ Ratios}, journal = {J}, year = 2000}""")
     title = item["title"]
-    assert 'cm<sup>−1</sup>' in title
+    assert "cm<sup>−1</sup>" in title
     # math that has no Unicode form stays TeX, whole, protected from case changes
     assert '<span class="nocase">$\\frac{A}{B}$</span>' in title
     assert to_text(r"$\alpha$-helix and H$_2$O at $10^{-3}$") == "α-helix and H₂O at 10⁻³"
@@ -420,12 +485,15 @@ def test_lint_fix_skips_an_entry_with_a_comment_line_inside(cli, tmp_path):
     # biber's test files (bbt-apa-examples-2660.bib of the corpus) comment out fields with
     # %; bibtexparser reads such an entry, refbook's field scanner cannot edit it: the
     # finding is reported and the fix left for a hand edit (it was a traceback)
-    bib = write(tmp_path, """\
+    bib = write(
+        tmp_path,
+        """\
         @article{a, author = {A, B}, title = {T}, journal = {J}, year = 2000,
           pages = {1-2},
         %  note = {commented out},
         }
-        """)
+        """,
+    )
     before = bib.read_bytes()
     out = cli("--bib", str(bib), "lint", "--fix", "--dry-run")
     assert out.exit_code == 0 and "Traceback" not in out.stderr

@@ -15,12 +15,16 @@ from refbook.store import BibFile
 from .conftest import FIXTURES, REPO, SHIPPED_BIB
 
 PARSEABLE = sorted((FIXTURES / "store").glob("*.bib")) + [
-    FIXTURES / "paper_as_printed.bib", SHIPPED_BIB,
+    FIXTURES / "paper_as_printed.bib",
+    SHIPPED_BIB,
     FIXTURES / "malformed" / "one_bad_among_good.bib",
     FIXTURES / "malformed" / "stray_at.bib",
 ]
-LAYOUTS = [Layout(), Layout(align=True, sort="key"), Layout(quote='"', field_case="upper",
-                                                           indent="\t", sort="year")]
+LAYOUTS = [
+    Layout(),
+    Layout(align=True, sort="key"),
+    Layout(quote='"', field_case="upper", indent="\t", sort="year"),
+]
 
 
 @pytest.mark.parametrize("layout", LAYOUTS, ids=["default", "aligned-sorted", "quotes-upper"])
@@ -44,7 +48,8 @@ def test_tugboat_data_preserved(tugboat):
 def test_canonical_layout():
     bib = BibFile('@ARTICLE{k,  YEAR=2020,Title="A {B} c",\n\tauthor = {X, Y}}\n')
     assert format_text(bib, Layout()) == (
-        "@article{k,\n  author = {X, Y},\n  title = {A {B} c},\n  year = 2020,\n}\n")
+        "@article{k,\n  author = {X, Y},\n  title = {A {B} c},\n  year = 2020,\n}\n"
+    )
     assert format_text(bib, Layout(align=True)).splitlines()[1] == "  author = {X, Y},"
 
 
@@ -61,11 +66,15 @@ def test_macros_concatenation_strings_and_comments_are_kept():
 
 
 def test_sorting_moves_comments_with_their_entry():
-    bib = BibFile("% header\n\n% about z\n@misc{z, title={Z}, year={2001}}\n\n"
-                  "% about a\n@misc{a, title={A}, year={2002}}\n")
+    bib = BibFile(
+        "% header\n\n% about z\n@misc{z, title={Z}, year={2001}}\n\n"
+        "% about a\n@misc{a, title={A}, year={2002}}\n"
+    )
     out = format_text(bib, Layout(sort="key"))
-    assert out == ("% header\n\n% about a\n@misc{a,\n  title = {A},\n  year = {2002},\n}\n\n"
-                   "% about z\n@misc{z,\n  title = {Z},\n  year = {2001},\n}\n")
+    assert out == (
+        "% header\n\n% about a\n@misc{a,\n  title = {A},\n  year = {2002},\n}\n\n"
+        "% about z\n@misc{z,\n  title = {Z},\n  year = {2001},\n}\n"
+    )
 
 
 _name = st.sampled_from(["title", "author", "year", "note", "pages", "journal", "doi"])
@@ -73,13 +82,15 @@ _value = st.text(alphabet="abc XYZ-.,:0123", min_size=0, max_size=12)
 
 
 @settings(max_examples=80, deadline=None)
-@given(fields=st.lists(st.tuples(_name, _value), min_size=1, max_size=6,
-                       unique_by=lambda f: f[0]),
-       spaces=st.sampled_from([" ", "", "\n    ", "\t"]),
-       quote=st.booleans())
+@given(
+    fields=st.lists(st.tuples(_name, _value), min_size=1, max_size=6, unique_by=lambda f: f[0]),
+    spaces=st.sampled_from([" ", "", "\n    ", "\t"]),
+    quote=st.booleans(),
+)
 def test_property_fmt_twice_is_fmt_once(fields, spaces, quote):
     body = f",{spaces}".join(
-        f"{n}{spaces}={spaces}" + (f'"{v}"' if quote else f"{{{v}}}") for n, v in fields)
+        f"{n}{spaces}={spaces}" + (f'"{v}"' if quote else f"{{{v}}}") for n, v in fields
+    )
     text = f"@article{{k,{spaces}{body}}}\n\n@misc{{m, title = {{M}}}}\n"
     bib = BibFile(text)
     once = format_text(bib, Layout())
@@ -117,16 +128,19 @@ def test_cli_json_reports(cli, tmp_path):
     assert report["would_change"] is True
     assert report["entries"] == [{"key": "mir2023pakistan", "line": 69}]
     written = json.loads(cli("fmt", "-i", "--json", "--bib", str(path)).stdout)
-    assert written == [{"path": str(path), "saved": True,
-                        "entries": [{"key": "mir2023pakistan", "line": 69}]}]
+    assert written == [
+        {"path": str(path), "saved": True, "entries": [{"key": "mir2023pakistan", "line": 69}]}
+    ]
     again = json.loads(cli("fmt", "-i", "--json", "--bib", str(path)).stdout)
     assert again[0]["saved"] is False and again[0]["entries"] == []
 
 
 # -- files fmt refused (issue 13, item 8): the layout must handle them ----------------------
 
-CRLF_MULTILINE = ("% header\r\n\r\n@comment{a comment\r\nover two lines}\r\n\r\n"
-                  "@article{a,\r\n  title = {A title\r\n    on two lines},\r\n  year = 2020,\r\n}\r\n")
+CRLF_MULTILINE = (
+    "% header\r\n\r\n@comment{a comment\r\nover two lines}\r\n\r\n"
+    "@article{a,\r\n  title = {A title\r\n    on two lines},\r\n  year = 2020,\r\n}\r\n"
+)
 
 
 def test_crlf_file_with_multiline_comment_and_value(cli, tmp_path):
@@ -142,19 +156,23 @@ def test_crlf_file_with_multiline_comment_and_value(cli, tmp_path):
 
 def test_several_blank_lines_in_free_text(cli, tmp_path):
     path = tmp_path / "blank.bib"
-    path.write_text("@misc{a, title={A}}\n\nsome notes\n\n\n\nmore notes\n  indented\n\n\n"
-                    "@misc{b, title={B}}\n")
+    path.write_text(
+        "@misc{a, title={A}}\n\nsome notes\n\n\n\nmore notes\n  indented\n\n\n@misc{b, title={B}}\n"
+    )
     out = cli("fmt", "-i", "--bib", str(path))
     assert out.exit_code == 0, out.stderr
-    assert path.read_text() == ("@misc{a,\n  title = {A},\n}\n\nsome notes\n\nmore notes\n"
-                                "  indented\n\n@misc{b,\n  title = {B},\n}\n")
+    assert path.read_text() == (
+        "@misc{a,\n  title = {A},\n}\n\nsome notes\n\nmore notes\n"
+        "  indented\n\n@misc{b,\n  title = {B},\n}\n"
+    )
     assert cli("fmt", "--check", "--bib", str(path)).exit_code == 0
 
 
 def test_crlf_comment_lines_stay_one_paragraph():
     bib = BibFile("% ----\r\n% TITLE\r\n% ----\r\n@misc{a, title={A}}\r\n")
-    assert format_text(bib, Layout()) == ("% ----\r\n% TITLE\r\n% ----\r\n@misc{a,\r\n"
-                                          "  title = {A},\r\n}\r\n")
+    assert format_text(bib, Layout()) == (
+        "% ----\r\n% TITLE\r\n% ----\r\n@misc{a,\r\n  title = {A},\r\n}\r\n"
+    )
 
 
 def test_classic_mac_line_ends_are_kept():
@@ -167,10 +185,13 @@ def test_classic_mac_line_ends_are_kept():
 def test_rest_of_an_unparseable_entry_stays_with_it():
     """biber's xdata.bib: an entry bibtexparser gives up on mid-way (a '%' after a value);
     a blank line put between its two halves made the rest parse as another entry."""
-    text = ("@book{ok, title={T}}\n\n@BOOK{broken,\n  AUTHOR = {A and B}, % a comment, with "
-            "a comma\n  EDITOR = {C},\n}\n\n@book{next, title={U}}\n")
+    text = (
+        "@book{ok, title={T}}\n\n@BOOK{broken,\n  AUTHOR = {A and B}, % a comment, with "
+        "a comma\n  EDITOR = {C},\n}\n\n@book{next, title={U}}\n"
+    )
     bib = BibFile(text)
     out = format_text(bib, Layout())
-    assert "@BOOK{broken,\n  AUTHOR = {A and B}, % a comment, with a comma\n  EDITOR = {C},\n}" \
-        in out
+    assert (
+        "@BOOK{broken,\n  AUTHOR = {A and B}, % a comment, with a comma\n  EDITOR = {C},\n}" in out
+    )
     assert data_signature(BibFile(out)) == data_signature(bib)

@@ -45,8 +45,7 @@ EXAMPLES = int(os.environ.get("REFBOOK_FUZZ_EXAMPLES", "6"))
 RANDOM = bool(os.environ.get("REFBOOK_FUZZ_RANDOM"))
 EXIT_CODES = {0, 1, 2, 3, 4, 5, 6}
 # commands that may write the .bib when they report success
-EDITING = {"add", "annotate", "tag", "set", "unset", "rm", "rename", "edit", "merge", "fmt",
-           "lint"}
+EDITING = {"add", "annotate", "tag", "set", "unset", "rm", "rename", "edit", "merge", "fmt", "lint"}
 # options never drawn: --copy would run the user's clipboard tool
 NEVER = {"copy", "help"}
 
@@ -62,6 +61,7 @@ KNOWN_SEEN: list[str] = []
 
 
 # -- inputs ------------------------------------------------------------------------------
+
 
 class Blob(bytes):
     """Input bytes that say what they are in a failure report, not all of themselves."""
@@ -85,22 +85,57 @@ def _mutate(data: bytes, rnd: random.Random, n: int) -> bytes:
             break
         i = rnd.randrange(len(out))
         op = rnd.randrange(3)
-        piece = rnd.choice([b"{", b"}", b"@", b",", b'"', b"%", b"=", b"\\", b"#", b"(", b")",
-                            b"\n", b"\x00", b"\xff", b"@string{x = ", b"@comment{", b"\r\n",
-                            "ü".encode(), "’".encode()[:2]])
+        piece = rnd.choice(
+            [
+                b"{",
+                b"}",
+                b"@",
+                b",",
+                b'"',
+                b"%",
+                b"=",
+                b"\\",
+                b"#",
+                b"(",
+                b")",
+                b"\n",
+                b"\x00",
+                b"\xff",
+                b"@string{x = ",
+                b"@comment{",
+                b"\r\n",
+                "ü".encode(),
+                "’".encode()[:2],
+            ]
+        )
         if op == 0:
             out[i:i] = piece
         elif op == 1:
-            del out[i:i + rnd.randrange(1, 40)]
+            del out[i : i + rnd.randrange(1, 40)]
         else:
-            out[i:i + len(piece)] = piece
+            out[i : i + len(piece)] = piece
     return bytes(out)
 
 
 @st.composite
 def bib_bytes(draw) -> Blob:
-    kind = draw(st.sampled_from(["as-is", "as-is", "as-is", "truncated", "mutated", "mutated",
-                                 "bytes", "encoded", "generated", "generated", "empty"]))
+    kind = draw(
+        st.sampled_from(
+            [
+                "as-is",
+                "as-is",
+                "as-is",
+                "truncated",
+                "mutated",
+                "mutated",
+                "bytes",
+                "encoded",
+                "generated",
+                "generated",
+                "empty",
+            ]
+        )
+    )
     return blob(kind, _variant(draw, kind, SHIPPED))
 
 
@@ -109,10 +144,9 @@ def _variant(draw, kind: str, base: bytes) -> bytes:
     if kind == "as-is":
         return base
     if kind == "truncated":
-        return base[:draw(st.integers(0, len(base)))]
+        return base[: draw(st.integers(0, len(base)))]
     if kind == "mutated":
-        return _mutate(base, random.Random(draw(st.integers(0, 2**32))),
-                       draw(st.integers(1, 12)))
+        return _mutate(base, random.Random(draw(st.integers(0, 2**32))), draw(st.integers(1, 12)))
     if kind == "bytes":
         return draw(st.binary(max_size=400))
     if kind == "encoded":
@@ -125,16 +159,68 @@ def _variant(draw, kind: str, base: bytes) -> bytes:
 
 @st.composite
 def generated_entry(draw) -> str:
-    etype = draw(st.sampled_from(["article", "book", "misc", "online", "inproceedings", "string",
-                                  "preamble", "comment", "ARTICLE", ""]))
+    etype = draw(
+        st.sampled_from(
+            [
+                "article",
+                "book",
+                "misc",
+                "online",
+                "inproceedings",
+                "string",
+                "preamble",
+                "comment",
+                "ARTICLE",
+                "",
+            ]
+        )
+    )
     key = draw(st.sampled_from([k.decode() for k in KEYS[:5]] + ["k", "a:b", "x y", "", "ü"]))
-    fields = draw(st.lists(st.tuples(
-        st.sampled_from(["title", "author", "year", "doi", "url", "keywords", "annotation",
-                         "pages", "date", "ids", "crossref", "journal", "editor", "x"]),
-        st.one_of(st.text(max_size=30), st.sampled_from(
-            ["{Schr{\\\"o}der}", "2020", "10.1000/x", "https://example.org/a b", "50% off",
-             "{unbalanced", "a } b", "Last, First and Other, A.", "{{nested}}", "\\", "#",
-             "1--2", "2023-02-30"]))), max_size=6))
+    fields = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(
+                    [
+                        "title",
+                        "author",
+                        "year",
+                        "doi",
+                        "url",
+                        "keywords",
+                        "annotation",
+                        "pages",
+                        "date",
+                        "ids",
+                        "crossref",
+                        "journal",
+                        "editor",
+                        "x",
+                    ]
+                ),
+                st.one_of(
+                    st.text(max_size=30),
+                    st.sampled_from(
+                        [
+                            '{Schr{\\"o}der}',
+                            "2020",
+                            "10.1000/x",
+                            "https://example.org/a b",
+                            "50% off",
+                            "{unbalanced",
+                            "a } b",
+                            "Last, First and Other, A.",
+                            "{{nested}}",
+                            "\\",
+                            "#",
+                            "1--2",
+                            "2023-02-30",
+                        ]
+                    ),
+                ),
+            ),
+            max_size=6,
+        )
+    )
     delims = draw(st.sampled_from(["{}", '""', "", "()"]))
     body = ", ".join(f"{name} = {delims[:1]}{value}{delims[1:]}" for name, value in fields)
     return f"@{etype}{{{key}, {body}}}"
@@ -142,22 +228,43 @@ def generated_entry(draw) -> str:
 
 @st.composite
 def manuscript_bytes(draw) -> Blob:
-    kind = draw(st.sampled_from(["as-is", "latex", "encoded", "bytes", "mutated", "truncated",
-                                 "empty"]))
+    kind = draw(
+        st.sampled_from(["as-is", "latex", "encoded", "bytes", "mutated", "truncated", "empty"])
+    )
     if kind == "latex":
         return blob(kind, LATEX)
     return blob(kind, _variant(draw, kind, ESSAY))
 
 
 WORDS = st.one_of(
-    st.sampled_from([k.decode() for k in KEYS] + ["nosuch", "ZAHID2023DEALING", "-", "", " ",
-                                                   "note=x", "title={unbalanced", "a=50% off",
-                                                   "+tag", "-IS-K", "p. 4", "[@a, p. 4; @b]",
-                                                   "zahid2023dealing:p. 4", "year:2023",
-                                                   "title~\"(\"", "apa", "ieee",
-                                                   "nosuch.csl", "../x", "\u202e", "--"]),
-    st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)),
-            max_size=25))
+    st.sampled_from(
+        [k.decode() for k in KEYS]
+        + [
+            "nosuch",
+            "ZAHID2023DEALING",
+            "-",
+            "",
+            " ",
+            "note=x",
+            "title={unbalanced",
+            "a=50% off",
+            "+tag",
+            "-IS-K",
+            "p. 4",
+            "[@a, p. 4; @b]",
+            "zahid2023dealing:p. 4",
+            "year:2023",
+            'title~"("',
+            "apa",
+            "ieee",
+            "nosuch.csl",
+            "../x",
+            "\u202e",
+            "--",
+        ]
+    ),
+    st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), max_size=25),
+)
 
 
 def _rule_names() -> list[str]:
@@ -168,16 +275,38 @@ def _rule_names() -> list[str]:
 
 # values users give these options, valid and not, beside odd text
 OPTION_VALUES: dict[str, list[str]] = {
-    "select": [*_rule_names(), "nosuch"], "ignore": [*_rule_names(), "nosuch"],
-    "style": ["apa", "mla", "chicago", "harvard", "ieee", "vancouver", "nosuch", "x.csl",
-              "essay.md", "references.bib"],
-    "query": ["taliban", "year:2023 pakistan", "title~\"(\"", "a OR", "(x", "author:SCHRODER",
-              "k:cpec -india", "year:3000-1000", "doi:10.1177", "\"unclosed"],
+    "select": [*_rule_names(), "nosuch"],
+    "ignore": [*_rule_names(), "nosuch"],
+    "style": [
+        "apa",
+        "mla",
+        "chicago",
+        "harvard",
+        "ieee",
+        "vancouver",
+        "nosuch",
+        "x.csl",
+        "essay.md",
+        "references.bib",
+    ],
+    "query": [
+        "taliban",
+        "year:2023 pakistan",
+        'title~"("',
+        "a OR",
+        "(x",
+        "author:SCHRODER",
+        "k:cpec -india",
+        "year:3000-1000",
+        "doi:10.1177",
+        '"unclosed',
+    ],
     "locator": ["p. 4", "pp. 1-2", "", "chap. 3", "§ 2"],
-    "max_age": ["1d", "30m", "0", "x", "-1d"], "keywords": ["a,b", "a; b", "", ",,", "{x"],
+    "max_age": ["1d", "30m", "0", "x", "-1d"],
+    "keywords": ["a,b", "a; b", "", ",,", "{x"],
     "annotation": ["Attacks rose 50% in 2023 & the TTP regrouped", "{", "", "a } b"],
-    "heading": ["References", "", "Works {x}", "# h"], "doi": ["10.1177/09749284221127807",
-                                                             "10.1/x", "nonsense", "-"],
+    "heading": ["References", "", "Works {x}", "# h"],
+    "doi": ["10.1177/09749284221127807", "10.1/x", "nonsense", "-"],
     "url": ["http://127.0.0.1:9/x", "https://example.org", "nonsense"],
     "prefer": ["keep", "drop"],
 }
@@ -188,8 +317,7 @@ def _value(draw, param: click.Parameter, files: list[str]) -> str:
     if param.name in OPTION_VALUES and draw(st.integers(0, 4)):
         return draw(st.sampled_from(OPTION_VALUES[param.name]))
     if isinstance(kind, click.Choice):
-        return draw(st.sampled_from(list(kind.choices))) if draw(st.integers(0, 5)) \
-            else draw(WORDS)
+        return draw(st.sampled_from(list(kind.choices))) if draw(st.integers(0, 5)) else draw(WORDS)
     if isinstance(kind, (click.IntRange, click.types.IntParamType)):
         return str(draw(st.one_of(st.integers(-3, 600), st.just(0))))
     if isinstance(kind, click.types.FloatParamType):
@@ -199,22 +327,44 @@ def _value(draw, param: click.Parameter, files: list[str]) -> str:
     return draw(WORDS)
 
 
-TEXT = st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)),
-               max_size=40)
-FIELD = st.sampled_from(["note", "title", "author", "year", "doi", "url", "keywords",
-                         "annotation", "pages", "ids", "crossref", "date", "Title", "x-y", "1a",
-                         ""])
+TEXT = st.text(
+    st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), max_size=40
+)
+FIELD = st.sampled_from(
+    [
+        "note",
+        "title",
+        "author",
+        "year",
+        "doi",
+        "url",
+        "keywords",
+        "annotation",
+        "pages",
+        "ids",
+        "crossref",
+        "date",
+        "Title",
+        "x-y",
+        "1a",
+        "",
+    ]
+)
 
 
 def _argument(draw, name: str, param: click.Argument, files: list[str], keys: list[str]) -> str:
     """A value for a positional argument, by what the command takes there."""
-    key = st.one_of(st.sampled_from(keys or ["nosuch"]), WORDS) if draw(st.integers(0, 4)) \
-        else WORDS
+    key = (
+        st.one_of(st.sampled_from(keys or ["nosuch"]), WORDS) if draw(st.integers(0, 4)) else WORDS
+    )
     if param.name in ("key", "keys", "old", "keep", "drop"):
         return draw(key)
     if param.name == "new":
-        return draw(st.one_of(st.sampled_from(["new-key", "x{y", "a b", "", keys[0] if keys
-                                                else "k"]), TEXT))
+        return draw(
+            st.one_of(
+                st.sampled_from(["new-key", "x{y", "a b", "", keys[0] if keys else "k"]), TEXT
+            )
+        )
     if param.name == "assignments":
         return f"{draw(FIELD)}={draw(st.one_of(TEXT, WORDS))}"
     if param.name == "changes":
@@ -224,15 +374,20 @@ def _argument(draw, name: str, param: click.Argument, files: list[str], keys: li
     if param.name == "text":
         return draw(st.one_of(TEXT, WORDS))
     if param.name in ("files", "sources", "manuscripts", "essay", "path") or isinstance(
-            param.type, click.Path):
-        return draw(st.sampled_from(files[:5])) if draw(st.integers(0, 4)) else \
-            draw(st.one_of(st.sampled_from(files), WORDS))
+        param.type, click.Path
+    ):
+        return (
+            draw(st.sampled_from(files[:5]))
+            if draw(st.integers(0, 4))
+            else draw(st.one_of(st.sampled_from(files), WORDS))
+        )
     return draw(WORDS)
 
 
 @st.composite
-def argv_for(draw, name: str, command: click.Command, files: list[str],
-             keys: list[str]) -> list[str]:
+def argv_for(
+    draw, name: str, command: click.Command, files: list[str], keys: list[str]
+) -> list[str]:
     args: list[str] = []
     for param in command.params:
         if param.name in NEVER:
@@ -257,6 +412,7 @@ def argv_for(draw, name: str, command: click.Command, files: list[str],
 
 # -- running ----------------------------------------------------------------------------
 
+
 def _offline(stack: ExitStack) -> None:
     """No name resolves and nothing but 127.0.0.1 is connected to: the network is never
     reached, whatever URL or DOI a fuzzed file holds."""
@@ -276,8 +432,9 @@ def _offline(stack: ExitStack) -> None:
     stack.enter_context(mock.patch.object(socket.socket, "connect", connect))
 
 
-def run_refbook(argv: list[str], cwd: Path, stdin: bytes, env: dict[str, str]
-                ) -> tuple[int, str, str, str | None]:
+def run_refbook(
+    argv: list[str], cwd: Path, stdin: bytes, env: dict[str, str]
+) -> tuple[int, str, str, str | None]:
     """(exit code, stdout, stderr, traceback of an exception that escaped) of one run."""
     from refbook.cli import run
 
@@ -288,8 +445,9 @@ def run_refbook(argv: list[str], cwd: Path, stdin: bytes, env: dict[str, str]
         from unittest import mock
 
         stack.enter_context(mock.patch.dict(os.environ, env))
-        stack.enter_context(mock.patch.object(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin),
-                                                                             encoding="utf-8")))
+        stack.enter_context(
+            mock.patch.object(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"))
+        )
         stack.enter_context(mock.patch.object(sys, "stdout", out))
         stack.enter_context(mock.patch.object(sys, "stderr", err))
         old = os.getcwd()
@@ -326,15 +484,37 @@ def check_command(name: str, data) -> None:
         tex = root / "essay.tex"
         tex.write_bytes(data.draw(manuscript_bytes(), label="essay.tex"))
         other = root / "other.ris"
-        other.write_bytes(data.draw(st.sampled_from(
-            [blob("ris", (FIXTURES / "import" / "zotero.ris").read_bytes()),
-             blob("csl-json", (FIXTURES / "import" / "zotero.json").read_bytes()), b"",
-             b"\xff\xfe\x00x", b'{"not": "a list"}', b'[{"type": "book"}]',
-             b'[{"author": "x"}]']), label="other.ris"))
-        files = ["essay.md", "essay.tex", "other.ris", str(bib), "references.bib", "missing.bib",
-                 str(root), "out/x.txt", "-"]
-        keys = [k.decode("utf-8", "replace") for k in re.findall(
-            rb"@\s*\w+\s*[{(]\s*([^,\s{}()]+)\s*,", bib.read_bytes())] or ["nosuch"]
+        other.write_bytes(
+            data.draw(
+                st.sampled_from(
+                    [
+                        blob("ris", (FIXTURES / "import" / "zotero.ris").read_bytes()),
+                        blob("csl-json", (FIXTURES / "import" / "zotero.json").read_bytes()),
+                        b"",
+                        b"\xff\xfe\x00x",
+                        b'{"not": "a list"}',
+                        b'[{"type": "book"}]',
+                        b'[{"author": "x"}]',
+                    ]
+                ),
+                label="other.ris",
+            )
+        )
+        files = [
+            "essay.md",
+            "essay.tex",
+            "other.ris",
+            str(bib),
+            "references.bib",
+            "missing.bib",
+            str(root),
+            "out/x.txt",
+            "-",
+        ]
+        keys = [
+            k.decode("utf-8", "replace")
+            for k in re.findall(rb"@\s*\w+\s*[{(]\s*([^,\s{}()]+)\s*,", bib.read_bytes())
+        ] or ["nosuch"]
         argv = data.draw(argv_for(name, command, files, keys), label="args")
         where = data.draw(st.sampled_from(["--bib first", "--bib after", "found"]), label="bib at")
         if where == "--bib first":
@@ -343,19 +523,35 @@ def check_command(name: str, data) -> None:
             argv = [name, *argv, "--bib", str(bib)]
         else:
             argv = [name, *argv]
-        stdin = data.draw(st.one_of(st.just(b""), st.binary(max_size=80),
-                                    st.sampled_from([SHIPPED[:600], b"zahid2023dealing\n"])),
-                          label="stdin")
-        edited = data.draw(st.one_of(st.just(""), st.text(max_size=60),
-                                     st.sampled_from(["@misc{x, title={T}}", "}", "@article{"])),
-                           label="editor saves")
+        stdin = data.draw(
+            st.one_of(
+                st.just(b""),
+                st.binary(max_size=80),
+                st.sampled_from([SHIPPED[:600], b"zahid2023dealing\n"]),
+            ),
+            label="stdin",
+        )
+        edited = data.draw(
+            st.one_of(
+                st.just(""),
+                st.text(max_size=60),
+                st.sampled_from(["@misc{x, title={T}}", "}", "@article{"]),
+            ),
+            label="editor saves",
+        )
         script = root / "editor.py"
         saves = root / "editor-saves.txt"  # what "the user" types: NUL bytes included
         saves.write_text(edited, encoding="utf-8")
-        script.write_text(f"import sys\nt = open({str(saves)!r}, encoding='utf-8').read()\n"
-                          "open(sys.argv[-1], 'a' if t.startswith('@') else 'w').write(t)\n")
-        env = {"EDITOR": f"{sys.executable} {script}", "VISUAL": "",
-               "REFBOOK_DOI_RESOLVER": "http://doi.invalid", "NO_COLOR": "1"}
+        script.write_text(
+            f"import sys\nt = open({str(saves)!r}, encoding='utf-8').read()\n"
+            "open(sys.argv[-1], 'a' if t.startswith('@') else 'w').write(t)\n"
+        )
+        env = {
+            "EDITOR": f"{sys.executable} {script}",
+            "VISUAL": "",
+            "REFBOOK_DOI_RESOLVER": "http://doi.invalid",
+            "NO_COLOR": "1",
+        }
         before = {p: p.read_bytes() for p in (bib, paper, tex, other)}
         code, out, err, escaped = run_refbook(argv, root, stdin, env)
         problem = None
@@ -364,12 +560,19 @@ def check_command(name: str, data) -> None:
         elif code not in EXIT_CODES:
             problem = f"exit code {code}\n{err}"
         else:
-            may_write = (name in EDITING and code == 0 and "--dry-run" not in argv
-                         and (name != "fmt" or {"-i", "--in-place"} & set(argv))
-                         and (name != "lint" or "--fix" in argv))
+            may_write = (
+                name in EDITING
+                and code == 0
+                and "--dry-run" not in argv
+                and (name != "fmt" or {"-i", "--in-place"} & set(argv))
+                and (name != "lint" or "--fix" in argv)
+            )
             for path, data_before in before.items():
-                allowed = may_write and path == bib or (name == "rename" and code == 0
-                                                        and path in (paper, tex))
+                allowed = (
+                    may_write
+                    and path == bib
+                    or (name == "rename" and code == 0 and path in (paper, tex))
+                )
                 if path.exists() and path.read_bytes() != data_before and not allowed:
                     problem = f"{path.name} changed (exit {code})\n{err}"
                 if not path.exists():
@@ -383,8 +586,9 @@ def check_command(name: str, data) -> None:
             pytest.fail(f"refbook {' '.join(map(repr, argv))}: {problem}{saved}", pytrace=False)
 
 
-def _save_failure(root: Path, before: dict[Path, bytes], argv: list[str], stdin: bytes,
-                  env: dict[str, str]) -> str:
+def _save_failure(
+    root: Path, before: dict[Path, bytes], argv: list[str], stdin: bytes, env: dict[str, str]
+) -> str:
     """With REFBOOK_FUZZ_SAVE=DIR, the failing example's files (as they were) go to a new
     folder there, with the command line, to rerun by hand."""
     base = os.environ.get("REFBOOK_FUZZ_SAVE")
@@ -407,8 +611,14 @@ def _commands() -> list[str]:
 
 @pytest.mark.parametrize("name", _commands())
 def test_no_command_crashes_or_writes_what_it_must_not(name):
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=not RANDOM, database=None,
-              suppress_health_check=list(HealthCheck), print_blob=True)
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=not RANDOM,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        print_blob=True,
+    )
     @given(st.data())
     def prop(data):
         check_command(name, data)
@@ -421,14 +631,19 @@ def test_no_command_crashes_or_writes_what_it_must_not(name):
 
 # -- what the fuzzer found, kept as plain regression tests ---------------------------------
 
-@pytest.mark.parametrize("args", [["export", "--format", "bibtex", "--normalize"],
-                                  ["unset", "aimal2021evolution", "note"],
-                                  ["set", "aimal2021evolution", "note=x"],
-                                  ["tag", "aimal2021evolution", "+x"],
-                                  ["annotate", "aimal2021evolution", "New text."],
-                                  ["rename", "aimal2021evolution", "aimal2021"],
-                                  ["merge", "aimal2021evolution", "adeeb2018pakistan",
-                                   "--prefer", "keep"]])
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["export", "--format", "bibtex", "--normalize"],
+        ["unset", "aimal2021evolution", "note"],
+        ["set", "aimal2021evolution", "note=x"],
+        ["tag", "aimal2021evolution", "+x"],
+        ["annotate", "aimal2021evolution", "New text."],
+        ["rename", "aimal2021evolution", "aimal2021"],
+        ["merge", "aimal2021evolution", "adeeb2018pakistan", "--prefer", "keep"],
+    ],
+)
 def test_editing_an_entry_refbook_cannot_split_is_a_clean_error(cli, tmp_path, args):
     """An unbalanced brace inside a value that bibtexparser reads past: before, editing
     that entry was a BibSyntaxError traceback."""
@@ -439,15 +654,22 @@ def test_editing_an_entry_refbook_cannot_split_is_a_clean_error(cli, tmp_path, a
     assert out.exit_code == 3, out.stderr
     assert "Traceback" not in out.stderr
     verb = "normalize" if args[0] == "export" else "edit"
-    assert f"{bib}:33: error: cannot {verb} aimal2021evolution: missing comma after field " \
-           "'organization'" in out.stderr
+    assert (
+        f"{bib}:33: error: cannot {verb} aimal2021evolution: missing comma after field "
+        "'organization'" in out.stderr
+    )
     assert bib.read_text() == text
 
 
-@pytest.mark.parametrize("args", [["render", "essay.md", "-o", "references.bib"],
-                                  ["render", "essay.md", "-o", "essay.md"],
-                                  ["export", "--format", "bibtex", "-o", "references.bib"],
-                                  ["export", "--cited-in", "essay.md", "-o", "essay.md"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["render", "essay.md", "-o", "references.bib"],
+        ["render", "essay.md", "-o", "essay.md"],
+        ["export", "--format", "bibtex", "-o", "references.bib"],
+        ["export", "--cited-in", "essay.md", "-o", "essay.md"],
+    ],
+)
 def test_o_never_replaces_an_input(cli, tmp_path, args):
     """Before: `render essay.md -o references.bib` replaced the bibliography with the
     rendered essay, exit 0."""

@@ -19,9 +19,11 @@ from .conftest import REPO
 
 # the file of issue 20: every command ended in AttributeError: 'String' object has no
 # attribute 'fields'
-HAXBY = ('@string{HaxbyJV = "Haxby, J. V."}\n'
-         '@string{HaxbyJV = "Haxby, James V."}\n'
-         "@article{zz, title={T}, author=HaxbyJV, year=2020}\n")
+HAXBY = (
+    '@string{HaxbyJV = "Haxby, J. V."}\n'
+    '@string{HaxbyJV = "Haxby, James V."}\n'
+    "@article{zz, title={T}, author=HaxbyJV, year=2020}\n"
+)
 
 # the same macro redefined between entries, a macro built from another, one that refers
 # to itself, a forward reference and an undefined macro
@@ -47,18 +49,29 @@ def test_a_macro_defined_twice_loads_and_warns_once_with_both_lines(cli, tmp_pat
     assert entry["fields"]["author"] == "Haxby, James V."  # the later definition
     assert out.stderr.splitlines() == [
         f"{path}:2: warning: duplicate @string 'HaxbyJV' (lines 1 and 2); entries from line 2 "
-        "on use the later definition, as in BibTeX and biber"]
+        "on use the later definition, as in BibTeX and biber"
+    ]
 
 
 def test_redefinition_with_the_same_text_and_in_another_case(tmp_path):
-    lib = refbook.loads('@string{j = "J"}\n\n@STRING{J = "J"}\n@string{k="K"}\n'
-                        '@String(K = "L")\n@string{k = {M}}\n@misc{a, journal = j # k}\n', "s.bib")
+    lib = refbook.loads(
+        '@string{j = "J"}\n\n@STRING{J = "J"}\n@string{k="K"}\n'
+        '@String(K = "L")\n@string{k = {M}}\n@misc{a, journal = j # k}\n',
+        "s.bib",
+    )
     assert lib["a"]["journal"] == "JM"
     assert [(p.line, p.rule, p.message) for p in lib.problems] == [
-        (3, "duplicate-string", "duplicate @string 'J' (lines 1 and 3), with the same text "
-                                "each time"),
-        (5, "duplicate-string", "duplicate @string 'k' (lines 4, 5 and 6); each entry uses the "
-                                "definition above it, as in BibTeX and biber"),
+        (
+            3,
+            "duplicate-string",
+            "duplicate @string 'J' (lines 1 and 3), with the same text each time",
+        ),
+        (
+            5,
+            "duplicate-string",
+            "duplicate @string 'k' (lines 4, 5 and 6); each entry uses the "
+            "definition above it, as in BibTeX and biber",
+        ),
     ]
     assert lib.problems[1].data == {"name": "k", "lines": [4, 5, 6]}
 
@@ -82,14 +95,18 @@ def test_macro_values_agree_with_pandocs_bibtex_reader():
         lib = refbook.loads(SCOPES + HAXBY)
         ours = {e.key: e.get("note") for e in lib}
         assert ours == theirs, fmt
-        assert lib["zz"].authors[0].given == next(e for e in csl if e["id"] == "zz")[
-            "author"][0]["given"]
+        assert (
+            lib["zz"].authors[0].given
+            == next(e for e in csl if e["id"] == "zz")["author"][0]["given"]
+        )
 
 
 def test_fmt_refuses_a_sort_that_would_move_an_entry_across_a_redefinition(cli, tmp_path):
     path = tmp_path / "references.bib"
-    path.write_text('@string{j = "One"}\n\n@misc{b, title={B}, journal=j}\n\n'
-                    '@string{j = "Two"}\n\n@misc{a, title={A}, journal=j}\n')
+    path.write_text(
+        '@string{j = "One"}\n\n@misc{b, title={B}, journal=j}\n\n'
+        '@string{j = "Two"}\n\n@misc{a, title={A}, journal=j}\n'
+    )
     (tmp_path / "refbook.toml").write_text('[fmt]\nsort = "key"\n')
     before = path.read_bytes()
     out = cli("fmt", "-i", cwd=tmp_path)
@@ -103,12 +120,19 @@ def test_lint_reports_the_duplicate_once_and_follows_select_and_ignore(cli, tmp_
     out = cli("lint", "--bib", str(path), "--select", "strings")
     assert [ln for ln in out.stdout.splitlines() if "HaxbyJV" in ln] == [
         f"{path}:2: warning: [duplicate-string] duplicate @string 'HaxbyJV' (lines 1 and 2); "
-        "entries from line 2 on use the later definition, as in BibTeX and biber"]
+        "entries from line 2 on use the later definition, as in BibTeX and biber"
+    ]
     assert out.exit_code == 0  # a warning: fails only with --fail-on warning
-    assert "duplicate-string" not in cli("lint", "--bib", str(path), "--ignore",
-                                         "duplicate-string").stdout
-    assert cli("lint", "--bib", str(path), "--select", "duplicate-string", "--fail-on",
-               "warning").exit_code == 1
+    assert (
+        "duplicate-string"
+        not in cli("lint", "--bib", str(path), "--ignore", "duplicate-string").stdout
+    )
+    assert (
+        cli(
+            "lint", "--bib", str(path), "--select", "duplicate-string", "--fail-on", "warning"
+        ).exit_code
+        == 1
+    )
 
 
 def test_docs_examples_run_as_shown(cli):
@@ -129,9 +153,16 @@ def test_docs_examples_run_as_shown(cli):
 def test_every_reading_command_survives_the_issue_files(cli, tmp_path, text):
     path = tmp_path / "f.bib"
     path.write_text(text)
-    for args in (["list"], ["show", "k2" if "k2" in text else "zz"], ["stats"],
-                 ["search", "t"], ["export", "--format", "ris"], ["lint"], ["fmt", "--check"],
-                 ["dedupe"]):
+    for args in (
+        ["list"],
+        ["show", "k2" if "k2" in text else "zz"],
+        ["stats"],
+        ["search", "t"],
+        ["export", "--format", "ris"],
+        ["lint"],
+        ["fmt", "--check"],
+        ["dedupe"],
+    ):
         out = cli("--bib", str(path), *args)
         assert "Traceback" not in out.stderr, (args, out.stderr)
         assert out.exit_code in (0, 1), (args, out.exit_code, out.stderr)
@@ -165,13 +196,16 @@ def test_a_file_of_macros_and_preambles_only_is_a_bibliography(cli, tmp_path):
 
 def test_fmt_keeps_comment_paragraphs_and_crlf_macros(cli, tmp_path):
     path = tmp_path / "f.bib"
-    path.write_bytes(b'@string{j = {A} #\r\n  {B}}\r\n% one\r\n\r\n\r\n% two\r\n'
-                     b'@misc{k, title={T}, journal=j}\r\n')
+    path.write_bytes(
+        b"@string{j = {A} #\r\n  {B}}\r\n% one\r\n\r\n\r\n% two\r\n"
+        b"@misc{k, title={T}, journal=j}\r\n"
+    )
     out = cli("--bib", str(path), "fmt")
     assert out.exit_code == 0, out.stderr
     data = out.stdout.encode()
     assert b"\r\r" not in data and data.count(b"\n") == data.count(b"\r\n")
     assert b"@string{j = {A} #\r\n  {B}}\r\n" in data and b"% two\r\n" in data
+
 
 # -- the generated sweep ------------------------------------------------------------------
 
@@ -180,11 +214,16 @@ def _runner(cli) -> Runner:
     def run(argv: list[str]) -> tuple[int, str, str]:
         out = cli(*argv)
         return out.exit_code, out.stdout, out.stderr
+
     return run
 
 
-@settings(max_examples=40, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(doc=documents())
 def test_generated_documents_load_in_every_command(cli, tmp_path, doc: Document):
     path = tmp_path / "gen.bib"
@@ -193,8 +232,12 @@ def test_generated_documents_load_in_every_command(cli, tmp_path, doc: Document)
     assert not failures, "\n".join(failures) + "\n--- document:\n" + doc.text
 
 
-@settings(max_examples=4, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=4,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(doc=documents(max_blocks=5))
 def test_generated_documents_through_pandoc_styles(cli, tmp_path, doc: Document):
     path = tmp_path / "gen.bib"

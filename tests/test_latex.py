@@ -27,17 +27,20 @@ def latex_values(path) -> list[str]:
     return sorted(values)
 
 
-@pytest.mark.parametrize("value, text", [
-    (r"Schr{\"o}der", "Schröder"),
-    (r"Schr\"{o}der", "Schröder"),
-    (r"Mu\d{h}ammad", "Muḥammad"),
-    (r"Dezs{\H{o}} Nagy", "Dezső Nagy"),
-    (r"\v Sime\v{c}ek", "Šimeček"),
-    (r"{\"\i}le and {\'{\i}}", "ïle and í"),
-    (r"Stra{\ss}e, {\O}ster, \l{}\'od\'z", "Straße, Øster, łódź"),
-    (r"``Quoted''---and~tied--ranges", "“Quoted”—and tied–ranges"),
-    (r"Tom \& Jerry", "Tom & Jerry"),
-])
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (r"Schr{\"o}der", "Schröder"),
+        (r"Schr\"{o}der", "Schröder"),
+        (r"Mu\d{h}ammad", "Muḥammad"),
+        (r"Dezs{\H{o}} Nagy", "Dezső Nagy"),
+        (r"\v Sime\v{c}ek", "Šimeček"),
+        (r"{\"\i}le and {\'{\i}}", "ïle and í"),
+        (r"Stra{\ss}e, {\O}ster, \l{}\'od\'z", "Straße, Øster, łódź"),
+        (r"``Quoted''---and~tied--ranges", "“Quoted”—and tied–ranges"),
+        (r"Tom \& Jerry", "Tom & Jerry"),
+    ],
+)
 def test_common_latex_is_decoded_by_the_fast_path(value, text):
     assert latex._fast(value) is not None  # no pylatexenc run for these
     assert to_text(value) == text == reference(value)
@@ -79,12 +82,73 @@ def test_same_text_as_pylatexenc_on_every_tugboat_value(tugboat):
         assert to_text(value) == reference(value), value
 
 
-FRAGMENTS = ["a", "b", "é", " ", "\n", "{", "}", "{}", "\\'", '\\"', "\\v", "\\H", "\\c",
-             "\\d", "\\^", "\\`", "\\~", "\\=", "\\.", "\\u", "\\k", "\\r", "\\t", "\\i",
-             "\\j", "\\TeX", "\\ss", "\\o", "\\l", "\\AA", "\\&", "\\,", "\\ ", "\\/", "\\-",
-             "\\\\", "\\tt", "\\emph", "\\acro", "\\relax", "\\char", "\\begin", "\\end",
-             "\\url", "\\dots", "~", "-", "--", "---", "`", "``", "'", "''", "!", "?", "$",
-             "%", "&", "\\%", "\\_", "\\#", "[", "]", "1", "x"]
+FRAGMENTS = [
+    "a",
+    "b",
+    "é",
+    " ",
+    "\n",
+    "{",
+    "}",
+    "{}",
+    "\\'",
+    '\\"',
+    "\\v",
+    "\\H",
+    "\\c",
+    "\\d",
+    "\\^",
+    "\\`",
+    "\\~",
+    "\\=",
+    "\\.",
+    "\\u",
+    "\\k",
+    "\\r",
+    "\\t",
+    "\\i",
+    "\\j",
+    "\\TeX",
+    "\\ss",
+    "\\o",
+    "\\l",
+    "\\AA",
+    "\\&",
+    "\\,",
+    "\\ ",
+    "\\/",
+    "\\-",
+    "\\\\",
+    "\\tt",
+    "\\emph",
+    "\\acro",
+    "\\relax",
+    "\\char",
+    "\\begin",
+    "\\end",
+    "\\url",
+    "\\dots",
+    "~",
+    "-",
+    "--",
+    "---",
+    "`",
+    "``",
+    "'",
+    "''",
+    "!",
+    "?",
+    "$",
+    "%",
+    "&",
+    "\\%",
+    "\\_",
+    "\\#",
+    "[",
+    "]",
+    "1",
+    "x",
+]
 
 
 @settings(max_examples=3000, deadline=None, suppress_health_check=list(HealthCheck))
@@ -96,9 +160,11 @@ def test_same_text_as_pylatexenc_on_generated_latex(parts):
 
 def test_search_finds_words_written_as_logos(tmp_path, cli):
     bib = tmp_path / "refs.bib"
-    bib.write_text("@book{companion, title = {The {\\LaTeX} Companion}, year = 2004}\n"
-                   "@book{texbook, title = {The \\TeX book}, year = 1984}\n"
-                   "@book{other, title = {Typesetting}, year = 1990}\n")
+    bib.write_text(
+        "@book{companion, title = {The {\\LaTeX} Companion}, year = 2004}\n"
+        "@book{texbook, title = {The \\TeX book}, year = 1984}\n"
+        "@book{other, title = {Typesetting}, year = 1990}\n"
+    )
     result = cli("--bib", str(bib), "search", "--keys", "latex")
     assert result.exit_code == 0
     assert result.stdout.split() == ["companion"]

@@ -26,63 +26,130 @@ def run(text: str, rule_id: str) -> list[str]:
 
 # one defective and one clean example per rule: (rule, bad entries, good entries)
 CASES = [
-    ("required-fields", "@article{a, title={T}, year={2020}}",
-     "@article{a, author={X, Y}, title={T}, journal={J}, year={2020}}"),
+    (
+        "required-fields",
+        "@article{a, title={T}, year={2020}}",
+        "@article{a, author={X, Y}, title={T}, journal={J}, year={2020}}",
+    ),
     ("duplicate-field", "@misc{a, title={T},\n  Title={U}}", "@misc{a, title={T}, note={U}}"),
     ("missing-annotation", "@misc{a, title={T}}", "@misc{a, title={T}, annote={Why.}}"),
-    ("missing-urldate", "@online{a, title={T}, url={https://x.org}, year={2020}}",
-     "@online{a, title={T}, url={https://x.org}, year={2020}, urldate={2024-01-02}}"),
-    ("doi-prefix", "@misc{a, title={T}, doi={https://doi.org/10.1000/x}}",
-     "@misc{a, title={T}, doi={10.1000/x}}"),
+    (
+        "missing-urldate",
+        "@online{a, title={T}, url={https://x.org}, year={2020}}",
+        "@online{a, title={T}, url={https://x.org}, year={2020}, urldate={2024-01-02}}",
+    ),
+    (
+        "doi-prefix",
+        "@misc{a, title={T}, doi={https://doi.org/10.1000/x}}",
+        "@misc{a, title={T}, doi={10.1000/x}}",
+    ),
     ("doi-syntax", "@misc{a, title={T}, doi={10.1000/x.}}", "@misc{a, title={T}, doi={10.1000/x}}"),
-    ("duplicate-doi", "@misc{a, title={T}, doi={10.1/X}}\n@misc{b, title={U}, doi={10.1/x}}",
-     "@misc{a, title={T}, doi={10.1/X}}\n@misc{b, title={U}, doi={10.1/y}}"),
-    ("duplicate-string", '@string{j = "J"}\n@STRING{J = "K"}\n@misc{a, title={T}, journal=j}',
-     '@string{j = "J"}\n@string{k = "K"}\n@misc{a, title={T}, journal=j # k}'),
-    ("undefined-string", '@misc{a, title={T}, journal=j}\n@string{j = "J"}',
-     '@string{j = "J"}\n@misc{a, title={T}, journal=j # { x}, month=jan, year=2020}'),
-    ("duplicate-title", "@misc{a, title={The Same: Title}}\n@misc{b, title={the same title}}",
-     "@misc{a, title={The Same Title}}\n@misc{b, title={Another Title}}"),
-    ("similar-title", "@misc{a, title={Border Trade Between Neighbours}}\n"
-                      "@misc{b, title={Border Trade Between Neighbors}}",
-     "@misc{a, title={Border Trade Between Neighbours}}\n@misc{b, title={Border Trade in Asia}}"),
-    ("unprotected-acronym", "@misc{a, title={The TTP and CPEC}}",
-     "@misc{a, title={The {TTP} and {CPEC}}}"),
-    ("unprotected-proper-noun", "@misc{a, title={Trade with Pakistan}}",
-     "@misc{a, title={Trade with {Pakistan}}}"),
-    ("url-syntax", "@misc{a, title={T}, url={www.example.org/x}}",
-     "@misc{a, title={T}, url={https://www.example.org/x}}"),
-    ("url-split", "@misc{a, title={T}, url={https://example.org/ch\n   ina/x}}",
-     "@misc{a, title={T}, url={https://example.org/china/x}}"),
-    ("url-latex", r"@misc{a, title={T}, url={https://example.org/a\_b}}",
-     "@misc{a, title={T}, url={https://example.org/a_b}}"),
-    ("url-trailing", "@misc{a, title={T}, url={https://example.org/x.}}",
-     "@misc{a, title={T}, url={https://example.org/x}}"),
-    ("url-hyphenation", "@misc{a, title={Pakistan Seeks Help}, "
-                        "url={https://example.org/a/pakist-an-seeks-help/1.html}}",
-     "@misc{a, title={Cease-fire Talks}, url={https://example.org/cease-fire-talks}}"),
+    (
+        "duplicate-doi",
+        "@misc{a, title={T}, doi={10.1/X}}\n@misc{b, title={U}, doi={10.1/x}}",
+        "@misc{a, title={T}, doi={10.1/X}}\n@misc{b, title={U}, doi={10.1/y}}",
+    ),
+    (
+        "duplicate-string",
+        '@string{j = "J"}\n@STRING{J = "K"}\n@misc{a, title={T}, journal=j}',
+        '@string{j = "J"}\n@string{k = "K"}\n@misc{a, title={T}, journal=j # k}',
+    ),
+    (
+        "undefined-string",
+        '@misc{a, title={T}, journal=j}\n@string{j = "J"}',
+        '@string{j = "J"}\n@misc{a, title={T}, journal=j # { x}, month=jan, year=2020}',
+    ),
+    (
+        "duplicate-title",
+        "@misc{a, title={The Same: Title}}\n@misc{b, title={the same title}}",
+        "@misc{a, title={The Same Title}}\n@misc{b, title={Another Title}}",
+    ),
+    (
+        "similar-title",
+        "@misc{a, title={Border Trade Between Neighbours}}\n"
+        "@misc{b, title={Border Trade Between Neighbors}}",
+        "@misc{a, title={Border Trade Between Neighbours}}\n@misc{b, title={Border Trade in Asia}}",
+    ),
+    (
+        "unprotected-acronym",
+        "@misc{a, title={The TTP and CPEC}}",
+        "@misc{a, title={The {TTP} and {CPEC}}}",
+    ),
+    (
+        "unprotected-proper-noun",
+        "@misc{a, title={Trade with Pakistan}}",
+        "@misc{a, title={Trade with {Pakistan}}}",
+    ),
+    (
+        "url-syntax",
+        "@misc{a, title={T}, url={www.example.org/x}}",
+        "@misc{a, title={T}, url={https://www.example.org/x}}",
+    ),
+    (
+        "url-split",
+        "@misc{a, title={T}, url={https://example.org/ch\n   ina/x}}",
+        "@misc{a, title={T}, url={https://example.org/china/x}}",
+    ),
+    (
+        "url-latex",
+        r"@misc{a, title={T}, url={https://example.org/a\_b}}",
+        "@misc{a, title={T}, url={https://example.org/a_b}}",
+    ),
+    (
+        "url-trailing",
+        "@misc{a, title={T}, url={https://example.org/x.}}",
+        "@misc{a, title={T}, url={https://example.org/x}}",
+    ),
+    (
+        "url-hyphenation",
+        "@misc{a, title={Pakistan Seeks Help}, "
+        "url={https://example.org/a/pakist-an-seeks-help/1.html}}",
+        "@misc{a, title={Cease-fire Talks}, url={https://example.org/cease-fire-talks}}",
+    ),
     ("pages-dash", "@misc{a, title={T}, pages={21-36}}", "@misc{a, title={T}, pages={21--36}}"),
-    ("pages-reversed", "@misc{a, title={T}, pages={36--21}}", "@misc{a, title={T}, pages={1059--67}}"),
+    (
+        "pages-reversed",
+        "@misc{a, title={T}, pages={36--21}}",
+        "@misc{a, title={T}, pages={1059--67}}",
+    ),
     ("year-format", "@misc{a, title={T}, year={'23}}", "@misc{a, title={T}, year={2023}}"),
     ("year-future", "@misc{a, title={T}, year={2031}}", "@misc{a, title={T}, year={2026}}"),
-    ("year-date-mismatch", "@misc{a, title={T}, year={2022}, date={2023-02}}",
-     "@misc{a, title={T}, year={2023}, date={2023-02}}"),
-    ("volume-number-swap", "@article{a, title={T}, volume={1}, number={98}}",
-     "@article{a, title={T}, volume={98}, number={1}}"),
-    ("bare-special", "@misc{a, title={Up 50% in R&D}, url={https://x.org/a%20b}}",
-     r"@misc{a, title={Up 50\% in R\&D}, url={https://x.org/a%20b}}"),
-    ("non-ascii", "@misc{a, author={Mu\u1e25ammad, A.}, title={T}}",
-     "@misc{a, author={Schr\u00f6der, J.}, title={T}}"),
-    ("control-character", "@misc{a, title={T \x1b]0;pwned\x07 \x1b[2J}}",
-     "@misc{a, title={T\twith a tab}, note={two\n  lines}}"),
-    ("author-spelling", "@misc{a, author={Siddique, Ahmed and Khan, Imran}, title={T}}\n"
-                        "@misc{b, author={Siddiqui, Ahmed and Khan, Imran}, title={U}}",
-     # different initials; no co-author or venue in common; one name the start of the other
-     "@misc{a, author={Siddique, A. and Khan, I.}, title={T}}\n"
-     "@misc{b, author={Siddiqui, N. and Khan, I.}, title={U}}\n"
-     "@misc{c, author={Rahtz, S.}, title={V}}\n@misc{d, author={Rahz, S.}, title={W}}\n"
-     "@article{e, author={Martin, J. and Wang, L.}, title={X}, journal={J}}\n"
-     "@article{f, author={Martinez, J. and Wan, L.}, title={Y}, journal={J}}"),
+    (
+        "year-date-mismatch",
+        "@misc{a, title={T}, year={2022}, date={2023-02}}",
+        "@misc{a, title={T}, year={2023}, date={2023-02}}",
+    ),
+    (
+        "volume-number-swap",
+        "@article{a, title={T}, volume={1}, number={98}}",
+        "@article{a, title={T}, volume={98}, number={1}}",
+    ),
+    (
+        "bare-special",
+        "@misc{a, title={Up 50% in R&D}, url={https://x.org/a%20b}}",
+        r"@misc{a, title={Up 50\% in R\&D}, url={https://x.org/a%20b}}",
+    ),
+    (
+        "non-ascii",
+        "@misc{a, author={Mu\u1e25ammad, A.}, title={T}}",
+        "@misc{a, author={Schr\u00f6der, J.}, title={T}}",
+    ),
+    (
+        "control-character",
+        "@misc{a, title={T \x1b]0;pwned\x07 \x1b[2J}}",
+        "@misc{a, title={T\twith a tab}, note={two\n  lines}}",
+    ),
+    (
+        "author-spelling",
+        "@misc{a, author={Siddique, Ahmed and Khan, Imran}, title={T}}\n"
+        "@misc{b, author={Siddiqui, Ahmed and Khan, Imran}, title={U}}",
+        # different initials; no co-author or venue in common; one name the start of the other
+        "@misc{a, author={Siddique, A. and Khan, I.}, title={T}}\n"
+        "@misc{b, author={Siddiqui, N. and Khan, I.}, title={U}}\n"
+        "@misc{c, author={Rahtz, S.}, title={V}}\n@misc{d, author={Rahz, S.}, title={W}}\n"
+        "@article{e, author={Martin, J. and Wang, L.}, title={X}, journal={J}}\n"
+        "@article{f, author={Martinez, J. and Wan, L.}, title={Y}, journal={J}}",
+    ),
 ]
 
 
@@ -134,12 +201,16 @@ def test_shipped_bibliography_has_no_errors(cli):
 def test_plain_lines_and_exit_code(cli):
     out = cli("lint", "--bib", str(AS_PRINTED))
     assert out.exit_code == 1  # url-split is an error
-    assert (f"{AS_PRINTED}:57:9: warning: [url-hyphenation] dawi2023pakistan: hyphenation "
-            "artefact in URL: pakist-an (the title has pakistan)") in out.stdout.splitlines()
+    assert (
+        f"{AS_PRINTED}:57:9: warning: [url-hyphenation] dawi2023pakistan: hyphenation "
+        "artefact in URL: pakist-an (the title has pakistan)"
+    ) in out.stdout.splitlines()
     warn_only = cli("lint", "--bib", str(AS_PRINTED), "--select", "pages")
     assert warn_only.exit_code == 0
-    assert cli("lint", "--bib", str(AS_PRINTED), "--select", "pages",
-               "--fail-on", "warning").exit_code == 1
+    assert (
+        cli("lint", "--bib", str(AS_PRINTED), "--select", "pages", "--fail-on", "warning").exit_code
+        == 1
+    )
 
 
 def test_select_ignore_and_unknown_rule(cli):
@@ -160,9 +231,11 @@ def test_config_selects_rules(cli, tmp_path):
 
 def test_inline_suppression(tmp_path, cli):
     path = tmp_path / "s.bib"
-    path.write_text("% refbook: ignore[pages-dash, titles]\n"
-                    "@misc{a, title={The TTP}, pages={1-2}}\n\n"
-                    "@misc{b, title={The TTP}, pages={1-2}}\n")
+    path.write_text(
+        "% refbook: ignore[pages-dash, titles]\n"
+        "@misc{a, title={The TTP}, pages={1-2}}\n\n"
+        "@misc{b, title={The TTP}, pages={1-2}}\n"
+    )
     out = cli("lint", "--bib", str(path), "--select", "pages", "--select", "titles")
     keys = [line.split("] ")[1].split(":")[0] for line in out.stdout.splitlines()]
     assert keys == ["b", "b"]
@@ -205,8 +278,10 @@ def test_json_github_sarif_junit_formats(cli):
     first = next(f for f in data["findings"] if f["rule"] == "url-hyphenation")
     assert (first["line"], first["column"], first["key"]) == (57, 9, "dawi2023pakistan")
     gh = cli("lint", "--format", "github", "--bib", bib).stdout.splitlines()
-    assert f"::error file={bib},line=65,col=9,title=kuo2023china [url-split]::URL split by " \
+    assert (
+        f"::error file={bib},line=65,col=9,title=kuo2023china [url-split]::URL split by "
         "white space" in "\n".join(gh)
+    )
     sarif = json.loads(cli("lint", "--format", "sarif", "--bib", bib).stdout)
     assert sarif["version"] == "2.1.0"
     results = sarif["runs"][0]["results"]
@@ -214,8 +289,10 @@ def test_json_github_sarif_junit_formats(cli):
     assert all(rules[r["ruleIndex"]] == r["ruleId"] for r in results)
     split = next(r for r in results if r["ruleId"] == "url-split")
     assert split["level"] == "error"
-    assert split["locations"][0]["physicalLocation"]["region"] == {"startLine": 65,
-                                                                   "startColumn": 9}
+    assert split["locations"][0]["physicalLocation"]["region"] == {
+        "startLine": 65,
+        "startColumn": 9,
+    }
     junit = ET.fromstring(cli("lint", "--format", "junit", "--bib", bib).stdout)
     assert junit.get("failures") == "1"
     assert len(junit.findall(".//failure")) == 1
@@ -227,9 +304,11 @@ def test_list_rules(cli):
     assert len(out.stdout.splitlines()) == len(RULES) + 1
 
 
-DUPLICATE_FIELD = ("@article{first,\n  title = {One},\n  pages = {1-2},\n}\n\n"
-                   "@article{twice,\n  title = {Two},\n  year = {2020},\n  title = {Again},\n"
-                   "  pages = {3-4},\n}\n\n@article{last,\n  pages = {5-6},\n}\n")
+DUPLICATE_FIELD = (
+    "@article{first,\n  title = {One},\n  pages = {1-2},\n}\n\n"
+    "@article{twice,\n  title = {Two},\n  year = {2020},\n  title = {Again},\n"
+    "  pages = {3-4},\n}\n\n@article{last,\n  pages = {5-6},\n}\n"
+)
 
 
 def test_duplicate_field_is_a_finding_and_the_rest_is_fixed(cli, tmp_path):
@@ -237,8 +316,10 @@ def test_duplicate_field_is_a_finding_and_the_rest_is_fixed(cli, tmp_path):
     path = tmp_path / "d.bib"
     path.write_text(DUPLICATE_FIELD)
     out = cli("lint", "--bib", str(path), "--select", "duplicate-field")
-    assert (f"{path}:9: error: [duplicate-field] twice: field 'title' written twice (lines 7 "
-            "and 9); BibTeX reads the first: remove one") in out.stdout.splitlines()
+    assert (
+        f"{path}:9: error: [duplicate-field] twice: field 'title' written twice (lines 7 "
+        "and 9); BibTeX reads the first: remove one"
+    ) in out.stdout.splitlines()
     assert out.stdout.count("[duplicate-field]") == 1  # not also as a [syntax] problem
     dry = cli("lint", "--bib", str(path), "--fix", "--dry-run")
     assert dry.exit_code == 0, dry.stderr
@@ -262,31 +343,40 @@ def test_duplicate_field_can_be_suppressed():
 def test_proper_nouns_need_evidence_that_survives_title_case_and_sentence_starts():
     """Better BibTeX braces every word of a title-case title; on a 7,166-entry file the rule
     flagged Growth, Light, Quantum... 6,437 times.  A title's first word is no evidence."""
-    text = ("@misc{a, title={Limits for {{Absorption}} and {{Growth}} by {{Light}} in the {{Visible}}}}\n"
-            "@misc{b, title={Growth of Light Emitting Nanowires on Silicon}}\n"
-            "@misc{c, title={{The} trouble with tribbles}}\n"
-            "@misc{d, title={Notes on The trouble with tribbles}}\n")
+    text = (
+        "@misc{a, title={Limits for {{Absorption}} and {{Growth}} by {{Light}} in the {{Visible}}}}\n"
+        "@misc{b, title={Growth of Light Emitting Nanowires on Silicon}}\n"
+        "@misc{c, title={{The} trouble with tribbles}}\n"
+        "@misc{d, title={Notes on The trouble with tribbles}}\n"
+    )
     assert run(text, "unprotected-proper-noun") == []
 
 
 def test_proper_noun_from_a_sentence_case_title_is_found():
-    text = ("@misc{a, title={Elections in {Balochistan} and the federal budget}}\n"
-            "@misc{b, title={The insurgency in Balochistan revisited}}\n"
-            "@misc{c, title={Balochistan after the elections}}\n")  # first word: no finding
+    text = (
+        "@misc{a, title={Elections in {Balochistan} and the federal budget}}\n"
+        "@misc{b, title={The insurgency in Balochistan revisited}}\n"
+        "@misc{c, title={Balochistan after the elections}}\n"
+    )  # first word: no finding
     assert run(text, "unprotected-proper-noun") == [
-        "b:unprotected proper noun(s) in title: Balochistan"]
+        "b:unprotected proper noun(s) in title: Balochistan"
+    ]
 
 
 def test_a_word_the_file_writes_in_lower_case_is_not_a_proper_noun():
-    text = ("@misc{a, title={Measuring the {Current} in a wire}}\n"
-            "@misc{b, title={A study of Current flows}, abstract={the current was measured}}\n")
+    text = (
+        "@misc{a, title={Measuring the {Current} in a wire}}\n"
+        "@misc{b, title={A study of Current flows}, abstract={the current was measured}}\n"
+    )
     assert run(text, "unprotected-proper-noun") == []
 
 
 def test_author_spelling_leaves_different_people_alone():
     """Wang/Wan, Chen/Cheng, Martinez/Martin were paired; LaTeX accents are not spellings."""
-    text = ("@article{a, author={Wang, L. and Chen, X. and Martinez, J. and Kratochv{\\'\\i}l, J.},"
-            " title={T}, journal={J}}\n"
-            "@article{b, author={Wan, L. and Cheng, X. and Martin, J. and Kratochv\u00edl, J. and "
-            "Wang, L.}, title={U}, journal={J}}\n")
+    text = (
+        "@article{a, author={Wang, L. and Chen, X. and Martinez, J. and Kratochv{\\'\\i}l, J.},"
+        " title={T}, journal={J}}\n"
+        "@article{b, author={Wan, L. and Cheng, X. and Martin, J. and Kratochv\u00edl, J. and "
+        "Wang, L.}, title={U}, journal={J}}\n"
+    )
     assert run(text, "author-spelling") == []

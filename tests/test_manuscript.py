@@ -31,8 +31,11 @@ PAPER_CITATIONS = [
     (107, "(Jan & Islam, 2022)", "jan2022rise"),
     (111, "(Altaf, Zahid, & Sial, 2022)", "altaf2022critical"),
     (115, "(Mehlman & Hess, 2022)", "mehlman2022comparative"),
-    (117, "(Akram & Riaz, *Pak-Afghan Relations: A Case of Taliban Regime Past and Present*, "
-          "2023)", "akram2023pak"),
+    (
+        117,
+        "(Akram & Riaz, *Pak-Afghan Relations: A Case of Taliban Regime Past and Present*, 2023)",
+        "akram2023pak",
+    ),
     (145, "(Aimal, [2021](#))", "aimal2021evolution"),
     (149, "(Kaura, [2022](#))", "kaura2022pakistan"),
     (153, "(Siddique, [2023](#))", "siddique2023collision"),
@@ -64,7 +67,9 @@ def test_the_paper_no_false_hits_and_reference_list_skipped(paper):
     lines = {c.line for c in cites}
     assert 13 not in lines  # "(Fall 2023)"
     assert 19 not in lines  # the paper's own citation line "Kaleem, M., & Iqbal, S. (2023)."
-    ref_start = next(i for i, ln in enumerate(text.splitlines(), 1) if ln.startswith("## References"))
+    ref_start = next(
+        i for i, ln in enumerate(text.splitlines(), 1) if ln.startswith("## References")
+    )
     assert max(lines) < ref_start
 
 
@@ -72,8 +77,15 @@ def test_the_paper_uncited_with_ignore_list(cli, paper):
     out = cli("cite-check", str(paper), "--uncited", "--fail-on", "uncited", cwd=REPO)
     assert out.exit_code == 1
     assert out.stdout.strip().endswith("[uncited-entry] kaleem2023understanding: never cited")
-    ok = cli("cite-check", str(paper), "--fail-on", "uncited", "--ignore",
-             "kaleem2023understanding", cwd=REPO)
+    ok = cli(
+        "cite-check",
+        str(paper),
+        "--fail-on",
+        "uncited",
+        "--ignore",
+        "kaleem2023understanding",
+        cwd=REPO,
+    )
     assert ok.exit_code == 0 and ok.stdout == ""
 
 
@@ -85,8 +97,10 @@ def _check(cli, name, *extra):
 def test_markdown_essay_all_syntaxes_and_statuses(cli):
     out, data = _check(cli, "essay.md")
     assert out.exit_code == 1
-    got = [(c["line"], c["column"], c["syntax"], c["status"], c["keys"] or c["candidates"])
-           for c in data["citations"]]
+    got = [
+        (c["line"], c["column"], c["syntax"], c["status"], c["keys"] or c["candidates"])
+        for c in data["citations"]
+    ]
     assert got == [
         (3, 19, "pandoc", "matched", ["schroder2019", "who2021"]),
         (3, 56, "pandoc", "matched", ["garcia2018"]),
@@ -115,21 +129,25 @@ def test_plain_lines(cli):
     out = cli("cite-check", str(M / "essay.md"), "--bib", REFS)
     lines = out.stdout.splitlines()
     assert f"{M / 'essay.md'}:12:75: error: [missing-citation] (Jones, 2021): no entry" in lines
-    assert (f"{M / 'essay.md'}:12:14: error: [year-mismatch] (Schroder & Weber, 2015): no entry "
-            "of that year; schroder2019 is 2019") in lines
+    assert (
+        f"{M / 'essay.md'}:12:14: error: [year-mismatch] (Schroder & Weber, 2015): no entry "
+        "of that year; schroder2019 is 2019"
+    ) in lines
     assert len(lines) == 4
 
 
 def test_latex(cli):
     out, data = _check(cli, "essay.tex")
     got = [(c["line"], c["column"], c["status"], c["keys"]) for c in data["citations"]]
-    assert got == [(3, 13, "matched", ["schroder2019"]),
-                   (3, 41, "matched", ["garcia2018", "who2021"]),
-                   (4, 1, "matched", ["smith2020first"]),
-                   (4, 25, "matched", ["smith2020second"]),
-                   (4, 62, "missing", []),
-                   (6, 12, "matched", ["who2021"]),
-                   (7, 1, "matched", ["uncited2017"])]
+    assert got == [
+        (3, 13, "matched", ["schroder2019"]),
+        (3, 41, "matched", ["garcia2018", "who2021"]),
+        (4, 1, "matched", ["smith2020first"]),
+        (4, 25, "matched", ["smith2020second"]),
+        (4, 62, "missing", []),
+        (6, 12, "matched", ["who2021"]),
+        (7, 1, "matched", ["uncited2017"]),
+    ]
     assert data["uncited"] == []  # \nocite counts
 
 
@@ -142,25 +160,40 @@ def test_nocite_star_and_syntax_option(tmp_path, cli):
 
 def test_github_and_sarif(cli):
     gh = cli("cite-check", str(M / "essay.md"), "--bib", REFS, "--format", "github").stdout
-    assert f"::error file={M / 'essay.md'},line=12,col=75,title=(Jones%2C 2021) " \
-           "[missing-citation]::no entry" in gh
-    sarif = json.loads(cli("cite-check", str(M / "essay.md"), "--bib", REFS, "--format",
-                           "sarif").stdout)
+    assert (
+        f"::error file={M / 'essay.md'},line=12,col=75,title=(Jones%2C 2021) "
+        "[missing-citation]::no entry" in gh
+    )
+    sarif = json.loads(
+        cli("cite-check", str(M / "essay.md"), "--bib", REFS, "--format", "sarif").stdout
+    )
     assert len(sarif["runs"][0]["results"]) == 4
 
 
 def test_cited_keys_api_and_export_cited_in(cli):
     lib = refbook.load(REFS)
     assert cited_keys(lib, [str(M / "essay.tex")]) == [
-        "smith2020first", "smith2020second", "schroder2019", "garcia2018", "who2021",
-        "uncited2017"]
+        "smith2020first",
+        "smith2020second",
+        "schroder2019",
+        "garcia2018",
+        "who2021",
+        "uncited2017",
+    ]
     out = cli("export", "--cited-in", str(M / "essay.md"), "--format", "json", "--bib", REFS)
     assert [e["id"] for e in json.loads(out.stdout)] == [
-        "smith2020first", "smith2020second", "schroder2019", "garcia2018", "who2021"]
+        "smith2020first",
+        "smith2020second",
+        "schroder2019",
+        "garcia2018",
+        "who2021",
+    ]
 
 
-ESSAY = ("# Essay\n\nThe TTP regrouped [@zahid2023dealing, p. 4; @biddle2019afghanistan], "
-         "as @kuo2023china notes.\n")
+ESSAY = (
+    "# Essay\n\nThe TTP regrouped [@zahid2023dealing, p. 4; @biddle2019afghanistan], "
+    "as @kuo2023china notes.\n"
+)
 
 
 def test_render_markdown_with_reference_list(cli, tmp_path):
@@ -170,16 +203,19 @@ def test_render_markdown_with_reference_list(cli, tmp_path):
     assert out.exit_code == 0
     assert "The TTP regrouped (Biddle, 2019; Zahid, 2023, p. 4), as Kuo (2023) notes." in out.stdout
     assert "# References" in out.stdout
-    assert "Biddle, S. (2019). Afghanistan after America. *Foreign Affairs*, *98*(1), 116–128." \
+    assert (
+        "Biddle, S. (2019). Afghanistan after America. *Foreign Affairs*, *98*(1), 116–128."
         in out.stdout
+    )
     assert "nocase" not in out.stdout and "Mir, A." not in out.stdout  # only cited works
 
 
 def test_render_annotated_other_style_and_heading(cli, tmp_path):
     essay = tmp_path / "essay.md"
     essay.write_text(ESSAY)
-    out = cli("render", str(essay), "--annotated", "--style", "ieee", "--heading", "Works",
-              cwd=REPO).stdout
+    out = cli(
+        "render", str(essay), "--annotated", "--style", "ieee", "--heading", "Works", cwd=REPO
+    ).stdout
     assert "# Works" in out and "\\[1\\]" in out
     assert "> Interview-based piece on extending the China-Pakistan Economic Corridor" in out
 
@@ -200,8 +236,10 @@ def test_render_stops_on_missing_citation(cli, tmp_path):
     essay.write_text("Missing [@nobody2020] here.\n")
     out = cli("render", str(essay), cwd=REPO)
     assert out.exit_code == 1 and out.stdout == ""
-    assert f"{essay}:1:9: error: [missing-citation] [@nobody2020]: no entry with key nobody2020" \
+    assert (
+        f"{essay}:1:9: error: [missing-citation] [@nobody2020]: no entry with key nobody2020"
         in out.stderr
+    )
     anyway = cli("render", str(essay), "--allow-missing", cwd=REPO)
     assert anyway.exit_code == 0 and "Missing (**nobody2020?**) here." in anyway.stdout
 

@@ -34,8 +34,12 @@ def test_names_split_into_parts_and_corporate_names_stay_whole():
     assert people[2].last == "Schröder" and people[2].first == "J."
     assert people[3].last == "Doe" and people[3].first == "Jane"
     assert people[0].to_csl() == {"literal": "PTI"}
-    assert people[1].to_csl() == {"family": "Berg", "given": "Hans",
-                                  "non-dropping-particle": "van der", "suffix": "Jr."}
+    assert people[1].to_csl() == {
+        "family": "Berg",
+        "given": "Hans",
+        "non-dropping-particle": "van der",
+        "suffix": "Jr.",
+    }
 
 
 def test_doi_normalisation():

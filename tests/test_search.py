@@ -31,8 +31,12 @@ def keys(index, query, **kw):
 
 
 def test_free_words_are_anded_over_all_fields(index):
-    assert set(keys(index, "border")) == {"annotonly2020", "titlematch2019", "titlematch2021",
-                                          "schroder2018"}
+    assert set(keys(index, "border")) == {
+        "annotonly2020",
+        "titlematch2019",
+        "titlematch2021",
+        "schroder2018",
+    }
     assert keys(index, "border trade") == ["schroder2018"]
     assert keys(index, "borders") == ["titlematch2021", "titlematch2019"]  # journal name
 
@@ -45,8 +49,11 @@ def test_title_match_ranks_above_annotation_match_and_ties_by_newest(index):
 
 def test_decoded_accent_and_latex_insensitive(index):
     for spelling in ("Schröder", "schroder", r"Schr{\"o}der", r"Schr\"{o}der", "SCHRODER"):
-        found = set(keys(index, f"author:{spelling}", fuzzy=False)) if spelling.islower() \
+        found = (
+            set(keys(index, f"author:{spelling}", fuzzy=False))
+            if spelling.islower()
             else set(keys(index, f"author:{spelling.lower()}", fuzzy=False))
+        )
         assert found == {"schroder2018", "schroeder2017", "plain2016"}, spelling
     assert keys(index, "muhammad") == ["schroeder2017"]
     assert keys(index, "jurgen") == ["schroder2018"]
@@ -60,8 +67,10 @@ def test_punctuation_and_hyphens_are_not_significant(index):
 
 def test_field_terms_and_aliases(index):
     assert keys(index, "t:question", sort="key") == ["titlematch2019", "titlematch2021"]
-    assert keys(index, "title:border journal:borders", sort="key") == \
-        ["titlematch2019", "titlematch2021"]
+    assert keys(index, "title:border journal:borders", sort="key") == [
+        "titlematch2019",
+        "titlematch2021",
+    ]
     assert keys(index, "j:borders year:2021") == ["titlematch2021"]
     assert keys(index, "k:trade") == ["schroder2018"]
     assert keys(index, "type:online") == ["plain2016"]
@@ -121,16 +130,19 @@ def test_fuzzy_suggestion_reads_only_words_of_a_possible_length(word):
 SHIPPED_INDEX = memory_index(refbook.load(REPO / "references.bib"))
 
 
-@pytest.mark.parametrize("query, column, message", [
-    ('"unbalanced', 1, "unbalanced quote"),
-    ("(border", 1, "unbalanced '('"),
-    ("border)", 7, "unbalanced ')'"),
-    ("colour:red", 1, "unknown field 'colour'"),
-    ('title~"(["', 7, "bad regular expression"),
-    ("year:20x3", 6, "bad year '20x3'"),
-    ("year:2023-2019", 6, "bad year range"),
-    ("border OR", 10, "query ends too early"),
-])
+@pytest.mark.parametrize(
+    "query, column, message",
+    [
+        ('"unbalanced', 1, "unbalanced quote"),
+        ("(border", 1, "unbalanced '('"),
+        ("border)", 7, "unbalanced ')'"),
+        ("colour:red", 1, "unknown field 'colour'"),
+        ('title~"(["', 7, "bad regular expression"),
+        ("year:20x3", 6, "bad year '20x3'"),
+        ("year:2023-2019", 6, "bad year range"),
+        ("border OR", 10, "query ends too early"),
+    ],
+)
 def test_malformed_queries_point_at_the_position(query, column, message):
     with pytest.raises(UsageError) as exc:
         parse(query)
@@ -153,16 +165,24 @@ def test_cli_plain_json_keys_count_and_exit_codes(cli):
     assert out.exit_code == 0
     assert out.stdout.splitlines() == [
         "key\tauthors\tyear\ttitle\ttype",
-        "schroder2018\tSchröder\t2018\tCross-border Trade in TTP Areas\tbook"]
+        "schroder2018\tSchröder\t2018\tCross-border Trade in TTP Areas\tbook",
+    ]
     data = json.loads(cli("search", "border", "--json", "--limit", "2", "--bib", bib).stdout)
     assert data["total"] == 4 and len(data["results"]) == 2
-    by_id = {r["id"]: r for r in json.loads(cli("search", "border", "--json", "--bib", bib).stdout)["results"]}
+    by_id = {
+        r["id"]: r
+        for r in json.loads(cli("search", "border", "--json", "--bib", bib).stdout)["results"]
+    }
     assert by_id["titlematch2021"]["matched"] == ["title"]
     assert by_id["annotonly2020"]["matched"] == ["annotation"]
     assert by_id["titlematch2021"]["score"] > by_id["annotonly2020"]["score"] > 0
     assert cli("search", "border", "--count", "--bib", bib).stdout == "4\n"
-    assert cli("search", "border", "--keys", "--sort", "key", "--bib", bib).stdout.split() == \
-        ["annotonly2020", "schroder2018", "titlematch2019", "titlematch2021"]
+    assert cli("search", "border", "--keys", "--sort", "key", "--bib", bib).stdout.split() == [
+        "annotonly2020",
+        "schroder2018",
+        "titlematch2019",
+        "titlematch2021",
+    ]
     none = cli("search", "zzzzqqqq", "--bib", bib)
     assert none.exit_code == 1 and none.stdout == ""
     assert "no results for 'zzzzqqqq'" in none.stderr
@@ -174,12 +194,24 @@ def test_cli_plain_json_keys_count_and_exit_codes(cli):
 
 def test_shipped_bibliography_queries(cli):
     ttp = cli("search", "ttp", "--keys", cwd=REPO).stdout.split()
-    assert {"firdous2023ttps", "mir2023pakistan", "anwar2023pakistan", "zahid2023dealing",
-            "kaleem2023understanding"} <= set(ttp)
-    assert ttp[0] in {"firdous2023ttps", "mir2023pakistan", "anwar2023pakistan",
-                      "zahid2023dealing", "kaleem2023understanding", "pti2023pakistan"}
-    assert cli("search", "author:siddique", "--keys", cwd=REPO).stdout.split() == \
-        ["siddique2023collision"]
+    assert {
+        "firdous2023ttps",
+        "mir2023pakistan",
+        "anwar2023pakistan",
+        "zahid2023dealing",
+        "kaleem2023understanding",
+    } <= set(ttp)
+    assert ttp[0] in {
+        "firdous2023ttps",
+        "mir2023pakistan",
+        "anwar2023pakistan",
+        "zahid2023dealing",
+        "kaleem2023understanding",
+        "pti2023pakistan",
+    }
+    assert cli("search", "author:siddique", "--keys", cwd=REPO).stdout.split() == [
+        "siddique2023collision"
+    ]
     both = cli("search", "author:siddiq*", "--keys", "--sort", "key", cwd=REPO).stdout.split()
     assert both == ["siddique2023collision", "siddiqui2020irrefutable"]
     y = cli("search", "year:2023 pakistan", "--json", cwd=REPO)
@@ -192,8 +224,10 @@ def test_shipped_bibliography_queries(cli):
 
 def _big(tmp_path, n=30):
     text = RANKING.read_text()
-    extra = "".join(f"@misc{{filler{i},\n  title = {{Filler Number {i}}},\n  year = {{2000}},\n}}\n\n"
-                    for i in range(n))
+    extra = "".join(
+        f"@misc{{filler{i},\n  title = {{Filler Number {i}}},\n  year = {{2000}},\n}}\n\n"
+        for i in range(n)
+    )
     path = tmp_path / "big.bib"
     path.write_text(text + "\n" + extra)
     return path
@@ -216,8 +250,10 @@ def test_index_is_never_stale_even_when_size_and_mtime_stay(tmp_path):
     path = _big(tmp_path)
     index, built = open_index(path)
     assert built is not None
-    assert [h.key for h in index.search("question", sort="key").hits] == \
-        ["titlematch2019", "titlematch2021"]
+    assert [h.key for h in index.search("question", sort="key").hits] == [
+        "titlematch2019",
+        "titlematch2021",
+    ]
     st = os.stat(path)
     # same size, same mtime: only the content differs ("Question" -> "Answerxx")
     text = path.read_text().replace("The Border Question", "The Border Answerxx")
@@ -273,9 +309,14 @@ def test_index_build_shows_a_spinner_on_a_terminal_only(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
     env.update(TERM="xterm", COLUMNS="100")
     leader, follower = pty.openpty()
-    proc = subprocess.run([sys.executable, "-m", "refbook", "search", "filler", "--count",
-                           "--bib", str(path)], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
-                          stderr=follower, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "refbook", "search", "filler", "--count", "--bib", str(path)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        timeout=60,
+    )
     os.close(follower)
     terminal = b""
     while True:
@@ -290,8 +331,12 @@ def test_index_build_shows_a_spinner_on_a_terminal_only(tmp_path):
     assert proc.stdout == b"30\n"
     assert b"indexing" in terminal and str(path).encode() in terminal
     os.unlink(index_path(path))
-    piped = subprocess.run([sys.executable, "-m", "refbook", "search", "filler", "--count",
-                            "--bib", str(path)], cwd=tmp_path, env=env, capture_output=True,
-                           timeout=60)
+    piped = subprocess.run(
+        [sys.executable, "-m", "refbook", "search", "filler", "--count", "--bib", str(path)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        timeout=60,
+    )
     assert piped.stdout == b"30\n" and piped.stderr == b""
     assert index_path(path).exists()

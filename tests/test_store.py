@@ -81,11 +81,13 @@ def test_set_field_changes_only_that_entry(path: Path, tmp_path):
     original, new, start, end = _edit_and_diff(path, key, "note", "Added by a test", tmp_path)
     assert new[:start] == original[:start]
     tail = len(original) - end
-    assert new[len(new) - tail:] == original[end:]
+    assert new[len(new) - tail :] == original[end:]
     reread = BibFile.read(tmp_path / path.name)
     entry = reread.find(key).entry
-    assert bibtex.evaluate(next(f.value for f in entry.fields if f.key.lower() == "note")) == \
-        "Added by a test"
+    assert (
+        bibtex.evaluate(next(f.value for f in entry.fields if f.key.lower() == "note"))
+        == "Added by a test"
+    )
     assert not [p for p in reread.problems if p.rule == "syntax"]
 
 
@@ -118,7 +120,8 @@ def test_remove_field_removes_its_line_only():
     bib = BibFile.read(FIXTURES / "store" / "field_order.bib")
     assert bib.remove_field("zeta2019", "pages")
     assert bib.render() == (FIXTURES / "store" / "field_order.bib").read_text().replace(
-        "  pages = {1--10},\n", "")
+        "  pages = {1--10},\n", ""
+    )
 
 
 def test_appended_entry_uses_the_files_style():
@@ -141,8 +144,11 @@ def test_appended_entry_uses_the_files_style():
 def test_append_to_file_without_final_newline_separates_entries():
     bib = BibFile.read(FIXTURES / "store" / "no_final_newline.bib")
     bib.append_entry(bib.format_entry("misc", "new", [("title", "T")]))
-    assert bib.render() == (FIXTURES / "store" / "no_final_newline.bib").read_text() + \
-        "\n\n@misc{new,\n  title = {T},\n}\n"
+    assert (
+        bib.render()
+        == (FIXTURES / "store" / "no_final_newline.bib").read_text()
+        + "\n\n@misc{new,\n  title = {T},\n}\n"
+    )
     BibFile(bib.render())  # parses
 
 
@@ -175,15 +181,19 @@ def test_duplicate_keys_are_reported_with_both_lines_and_kept():
     assert [b.key for b in bib.entries()] == ["dup2006", "DUP2006"]
     dups = [p for p in bib.problems if p.rule == "duplicate-key"]
     assert len(dups) == 1
-    assert str(dups[0]).startswith("duplicate_keys.bib:6: error: duplicate key 'DUP2006' "
-                                   "(also on line 1)") or "(also on line 1)" in str(dups[0])
+    assert str(dups[0]).startswith(
+        "duplicate_keys.bib:6: error: duplicate key 'DUP2006' (also on line 1)"
+    ) or "(also on line 1)" in str(dups[0])
     assert dups[0].line == 6
 
 
 def test_keyless_entries_are_reported_once_each_with_their_line():
     """58 entries '@article{,' were reported 57 times as "duplicate key ''"."""
-    bib = BibFile("@article{,\n  title = {A},\n}\n\n@article{,\n  title = {B},\n}\n\n"
-                  "@misc{named, title = {C}}\n\n@book{, title = {D}}\n", name="k.bib")
+    bib = BibFile(
+        "@article{,\n  title = {A},\n}\n\n@article{,\n  title = {B},\n}\n\n"
+        "@misc{named, title = {C}}\n\n@book{, title = {D}}\n",
+        name="k.bib",
+    )
     assert [str(p) for p in bib.problems] == [
         "k.bib:1: error: entry without a key (it cannot be cited)",
         "k.bib:5: error: entry without a key (it cannot be cited)",
@@ -271,7 +281,7 @@ def test_property_one_field_edit_changes_only_that_entry(data, field, value):
     bib.set_field(blk.key, field, value)
     new = bib.render()
     assert new[:start] == original[:start]
-    assert new[len(new) - (len(original) - end):] == original[end:]
+    assert new[len(new) - (len(original) - end) :] == original[end:]
     reread = BibFile(new)
     entry = reread.find(blk.key).entry
     values = {f.key.lower(): f.value for f in entry.fields}
@@ -285,32 +295,57 @@ MALFORMED = FIXTURES / "malformed"
 
 # file -> (exit code of `refbook list`, the one-line message on stderr)
 MALFORMED_CASES = {
-    "unclosed_brace.bib": (3, "unclosed_brace.bib:1: error: entry is not closed: unbalanced '{' "
-                              "or '\"' (reached the end of the file) (near key unclosed2020); "
-                              "no entry could be read"),
-    "missing_comma_after_key.bib": (3, "missing_comma_after_key.bib:1: error: missing comma "
-                                       "after the key (near key nocomma2020); no entry could be read"),
-    "missing_comma_between_fields.bib": (0, "missing_comma_between_fields.bib:7: error: field "
-                                            "'title': unexpected text 'year = {2021}' after value "
-                                            "(missing comma?) (near key nocomma2021)"),
+    "unclosed_brace.bib": (
+        3,
+        "unclosed_brace.bib:1: error: entry is not closed: unbalanced '{' "
+        "or '\"' (reached the end of the file) (near key unclosed2020); "
+        "no entry could be read",
+    ),
+    "missing_comma_after_key.bib": (
+        3,
+        "missing_comma_after_key.bib:1: error: missing comma "
+        "after the key (near key nocomma2020); no entry could be read",
+    ),
+    "missing_comma_between_fields.bib": (
+        0,
+        "missing_comma_between_fields.bib:7: error: field "
+        "'title': unexpected text 'year = {2021}' after value "
+        "(missing comma?) (near key nocomma2021)",
+    ),
     "missing_key.bib": (3, "missing_key.bib:1: error: entry has no key; no entry could be read"),
-    "parenthesis_mismatch.bib": (3, "parenthesis_mismatch.bib:1: error: expected a `=` after "
-                                    "entry key, but found `}` (line 4) (near key mixed2020); no "
-                                    "entry could be read"),
-    "stray_at.bib": (0, "stray_at.bib:1: warning: stray '@' that does not start an entry "
-                        "(kept as a comment)"),
-    "bad_encoding.bib": (3, "bad_encoding.bib:2: error: not UTF-8 (byte 0xFC, near key "
-                            "latin2020); it looks like windows-1252: use refbook --encoding "
-                            "windows-1252 (or encoding = \"windows-1252\" in refbook.toml)"),
+    "parenthesis_mismatch.bib": (
+        3,
+        "parenthesis_mismatch.bib:1: error: expected a `=` after "
+        "entry key, but found `}` (line 4) (near key mixed2020); no "
+        "entry could be read",
+    ),
+    "stray_at.bib": (
+        0,
+        "stray_at.bib:1: warning: stray '@' that does not start an entry (kept as a comment)",
+    ),
+    "bad_encoding.bib": (
+        3,
+        "bad_encoding.bib:2: error: not UTF-8 (byte 0xFC, near key "
+        "latin2020); it looks like windows-1252: use refbook --encoding "
+        'windows-1252 (or encoding = "windows-1252" in refbook.toml)',
+    ),
     "empty.bib": (1, "empty.bib: no entries"),
-    "binary_garbage.bib": (3, "binary_garbage.bib:3: error: binary data (NUL byte); this is not "
-                              "a BibTeX file"),
+    "binary_garbage.bib": (
+        3,
+        "binary_garbage.bib:3: error: binary data (NUL byte); this is not a BibTeX file",
+    ),
     "no_entries.bib": (3, "no_entries.bib: error: no BibTeX entries found"),
-    "duplicate_field.bib": (0, "duplicate_field.bib:3: error: field 'title' written twice "
-                               "(lines 2 and 3); BibTeX reads the first (near key dupfield2020)"),
-    "one_bad_among_good.bib": (0, "one_bad_among_good.bib:6: error: entry is not closed: "
-                                  "unbalanced '{' or '\"' before the next entry on line 11 (near "
-                                  "key broken2020)"),
+    "duplicate_field.bib": (
+        0,
+        "duplicate_field.bib:3: error: field 'title' written twice "
+        "(lines 2 and 3); BibTeX reads the first (near key dupfield2020)",
+    ),
+    "one_bad_among_good.bib": (
+        0,
+        "one_bad_among_good.bib:6: error: entry is not closed: "
+        "unbalanced '{' or '\"' before the next entry on line 11 (near "
+        "key broken2020)",
+    ),
 }
 
 

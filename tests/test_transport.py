@@ -18,11 +18,18 @@ from refbook.links.transport import TransportError
 
 from .servers import KeepAliveServer, nobody_knocks
 
-CSL = {"type": "article-journal", "title": "Border Trade in TTP Areas",
-       "author": [{"family": "Khan", "given": "R."}], "issued": {"date-parts": [[2021]]},
-       "container-title": "Journal of Border Studies", "DOI": "10.5555/border.2021"}
-PAGE = ('<html><head><meta name="citation_title" content="Pakistan Seeks US Help">'
-        '<meta name="citation_author" content="Dawi, Akmal"></head></html>')
+CSL = {
+    "type": "article-journal",
+    "title": "Border Trade in TTP Areas",
+    "author": [{"family": "Khan", "given": "R."}],
+    "issued": {"date-parts": [[2021]]},
+    "container-title": "Journal of Border Studies",
+    "DOI": "10.5555/border.2021",
+}
+PAGE = (
+    '<html><head><meta name="citation_title" content="Pakistan Seeks US Help">'
+    '<meta name="citation_author" content="Dawi, Akmal"></head></html>'
+)
 
 
 @pytest.fixture
@@ -30,9 +37,11 @@ def site(httpserver):
     """A DOI resolver (content negotiation, through a redirect as doi.org does) and a web
     page, on 127.0.0.1."""
     httpserver.expect_request("/10.5555/border.2021").respond_with_data(
-        "", 302, headers={"Location": "/works/10.5555/border.2021/transform"})
+        "", 302, headers={"Location": "/works/10.5555/border.2021/transform"}
+    )
     httpserver.expect_request("/works/10.5555/border.2021/transform").respond_with_data(
-        json.dumps(CSL), content_type="application/vnd.citationstyles.csl+json")
+        json.dumps(CSL), content_type="application/vnd.citationstyles.csl+json"
+    )
     httpserver.expect_request("/page").respond_with_data(PAGE, content_type="text/html")
     return httpserver
 
@@ -55,8 +64,10 @@ def test_add_url_to_a_private_address_is_refused_without_allow_private(cli, site
     out = cli("add", "--url", at(site, "/page"), "--bib", str(bib))
     assert out.exit_code == 6
     assert out.stderr.strip().splitlines() == [
-        "refbook: error: cannot fetch " + at(site, "/page") +
-        ": 127.0.0.1 is a private address; refused without --allow-private"]
+        "refbook: error: cannot fetch "
+        + at(site, "/page")
+        + ": 127.0.0.1 is a private address; refused without --allow-private"
+    ]
     assert site.log == []  # nothing was sent
     assert bib.read_bytes() == before
     out = cli("add", "--url", at(site, "/page"), "--allow-private", "--bib", str(bib))
@@ -74,8 +85,9 @@ def test_add_doi_with_a_private_resolver_is_refused_unless_allowed(cli, site, bi
     out = cli("add", "--doi", "10.5555/border.2021", "--bib", str(bib), env=env)
     assert out.exit_code == 0, out.stderr
     assert refbook.load(bib)[out.stdout.strip()].container == "Journal of Border Studies"
-    assert [r.headers["Accept"] for r, _ in site.log] == \
-        ["application/vnd.citationstyles.csl+json"] * 2
+    assert [r.headers["Accept"] for r, _ in site.log] == [
+        "application/vnd.citationstyles.csl+json"
+    ] * 2
 
 
 def test_add_url_redirected_to_a_private_address_is_refused(cli, httpserver, bib, monkeypatch):
@@ -85,21 +97,22 @@ def test_add_url_redirected_to_a_private_address_is_refused(cli, httpserver, bib
     monkeypatch.setattr(transport, "_private_ip", lambda ip: ip != "127.0.0.1" and real(ip))
     with nobody_knocks("127.0.0.2") as port:
         httpserver.expect_request("/moved").respond_with_data(
-            "", 301, headers={"Location": f"http://127.0.0.2:{port}/admin"})
+            "", 301, headers={"Location": f"http://127.0.0.2:{port}/admin"}
+        )
         out = cli("add", "--url", at(httpserver, "/moved"), "--bib", str(bib))
         assert out.exit_code == 6
         assert "127.0.0.2 is a private address; refused without --allow-private" in out.stderr
 
 
 def test_through_a_proxy_a_private_name_is_refused_before_the_proxy_sees_it(
-        cli, httpserver, bib, proxy_to_intranet):
+    cli, httpserver, bib, proxy_to_intranet
+):
     httpserver.expect_request("/wiki").respond_with_data(PAGE, content_type="text/html")
     out = cli("add", "--url", "http://intranet.example/wiki", "--bib", str(bib))
     assert out.exit_code == 6
     assert "intranet.example resolves to a private address (127.0.0.1)" in out.stderr
     assert httpserver.log == []
-    out = cli("add", "--url", "http://intranet.example/wiki", "--allow-private", "--bib",
-              str(bib))
+    out = cli("add", "--url", "http://intranet.example/wiki", "--allow-private", "--bib", str(bib))
     assert out.exit_code == 0, out.stderr
     assert len(httpserver.log) == 1  # it went to the proxy
 
@@ -130,14 +143,12 @@ def test_add_url_reports_the_deadline(cli, raw_server, bib, monkeypatch):
     port, mode = raw_server
     mode["kind"] = "trickle"
     monkeypatch.setattr(importers, "FETCH_TIMEOUT", 0.5)
-    out = cli("add", "--url", f"http://127.0.0.1:{port}/slow", "--allow-private", "--bib",
-              str(bib))
+    out = cli("add", "--url", f"http://127.0.0.1:{port}/slow", "--allow-private", "--bib", str(bib))
     assert out.exit_code == 6
     assert f"cannot fetch http://127.0.0.1:{port}/slow: no answer within 0.5 s" in out.stderr
 
 
-def test_fetches_are_polite_and_never_send_netrc_credentials(cli, site, bib, tmp_path,
-                                                              monkeypatch):
+def test_fetches_are_polite_and_never_send_netrc_credentials(cli, site, bib, tmp_path, monkeypatch):
     netrc = tmp_path / "netrc"
     netrc.write_text("machine 127.0.0.1 login alice password s3cret\n")
     netrc.chmod(0o600)
@@ -145,10 +156,11 @@ def test_fetches_are_polite_and_never_send_netrc_credentials(cli, site, bib, tmp
     (tmp_path / "refbook.toml").write_text('[check]\nmailto = "me@example.org"\n')
     out = cli("add", "--url", at(site, "/page"), "--allow-private", "--bib", str(bib))
     assert out.exit_code == 0, out.stderr
-    (request, _), = site.log
+    ((request, _),) = site.log
     assert request.headers["User-Agent"] == (
         f"refbook/{refbook.__version__} (+https://github.com/refbook/refbook; "
-        "mailto:me@example.org)")
+        "mailto:me@example.org)"
+    )
     assert "Authorization" not in request.headers
 
 
@@ -172,8 +184,7 @@ def test_a_session_retries_a_kept_alive_connection_the_server_closed():
     server = KeepAliveServer("close")
     try:
         session = web.open_session(allow_private=True)
-        pages = [web.fetch(server.url(f"/p/{i}"), timeout=5, session=session)
-                 for i in range(3)]
+        pages = [web.fetch(server.url(f"/p/{i}"), timeout=5, session=session) for i in range(3)]
         assert [p.status for p in pages] == [200, 200, 200]
         assert server.connections == 3  # each dead connection replaced once
     finally:
@@ -203,13 +214,22 @@ def test_nothing_outside_the_transport_talks_http():
         if path.parent.name == "links":
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        hints = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If)
-                 and "TYPE_CHECKING" in ast.unparse(node.test) for n in ast.walk(node)}
+        hints = {
+            id(n)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+            for n in ast.walk(node)
+        }
         for node in ast.walk(tree):
             if id(node) in hints:
                 continue
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             if any(n.split(".")[0] in ("requests", "urllib3") for n in names):
                 offenders.append(f"{path.relative_to(root)}:{node.lineno}")
     assert offenders == []

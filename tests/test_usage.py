@@ -19,17 +19,22 @@ import refbook
 from .conftest import FIXTURES, REPO, SHIPPED_BIB
 
 
-def run_on_terminal(args: list[str], typed: str, env: dict[str, str],
-                    timeout: float = 120) -> tuple[int, str]:
+def run_on_terminal(
+    args: list[str], typed: str, env: dict[str, str], timeout: float = 120
+) -> tuple[int, str]:
     """Run refbook with its standard input on a pseudo-terminal where ``typed`` was typed
     ahead; (exit code, stderr)."""
     import pty
 
     master, slave = pty.openpty()
     try:
-        proc = subprocess.Popen([sys.executable, "-m", "refbook", *args], stdin=slave,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                env={**os.environ, **env, "PYTHONPATH": str(REPO)})
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "refbook", *args],
+            stdin=slave,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, **env, "PYTHONPATH": str(REPO)},
+        )
         os.write(master, typed.encode())
         _, err = proc.communicate(timeout=timeout)
     finally:
@@ -48,8 +53,10 @@ CONFLICTS = [
     (["export", "--normalize"], ("--normalize", "--format bibtex")),
     (["export", "--format", "ris", "--normalize"], ("--normalize", "--format bibtex")),
     (["cite", "zahid2023dealing", "--syntax", "latex", "--style", "mla"], ("--style", "--syntax")),
-    (["cite", "zahid2023dealing", "biddle2019afghanistan", "--locator", "p. 4"],
-     ("--locator", "KEY:")),
+    (
+        ["cite", "zahid2023dealing", "biddle2019afghanistan", "--locator", "p. 4"],
+        ("--locator", "KEY:"),
+    ),
     (["check", "--dois-only", "--urls-only"], ("--dois-only", "--urls-only")),
     (["check", "--json", "--format", "sarif"], ("--json", "--format")),
     (["check", "--offline", "--timeout", "3"], ("--offline", "--timeout")),
@@ -85,17 +92,23 @@ def test_conflicting_options_are_a_usage_error(cli, tmp_bib, args, named):
 
 
 def test_options_that_go_together_still_work(cli):
-    assert cli("export", "biddle2019afghanistan", "--format", "json", "--json",
-               cwd=REPO).exit_code == 0
+    assert (
+        cli("export", "biddle2019afghanistan", "--format", "json", "--json", cwd=REPO).exit_code
+        == 0
+    )
     assert cli("check", "--offline", "--json", "--format", "json", cwd=REPO).exit_code == 0
-    assert cli("export", "biddle2019afghanistan", "--format", "bibtex", "--normalize",
-               cwd=REPO).exit_code == 0
-    rules = json.loads(cli("lint", "--list-rules", "--json", "--select", "pages",
-                           cwd=REPO).stdout)
+    assert (
+        cli(
+            "export", "biddle2019afghanistan", "--format", "bibtex", "--normalize", cwd=REPO
+        ).exit_code
+        == 0
+    )
+    rules = json.loads(cli("lint", "--list-rules", "--json", "--select", "pages", cwd=REPO).stdout)
     assert rules and {r["family"] for r in rules} == {"pages"}
 
 
 # -- cite ------------------------------------------------------------------------------------
+
 
 def test_cite_gives_each_work_its_own_locator(cli):
     """Before: --locator went on every work, "(Biddle, 2019, p. 4; Zahid, 2023, p. 4)"."""
@@ -104,25 +117,39 @@ def test_cite_gives_each_work_its_own_locator(cli):
     assert out.exit_code == 0 and out.stdout.strip() == expected
     out = cli("cite", "[@zahid2023dealing, p. 4; @biddle2019afghanistan]", cwd=REPO)
     assert out.stdout.strip() == expected
-    out = cli("cite", "zahid2023dealing:p. 4", "biddle2019afghanistan:pp. 116-118",
-              "--syntax", "pandoc", cwd=REPO)
+    out = cli(
+        "cite",
+        "zahid2023dealing:p. 4",
+        "biddle2019afghanistan:pp. 116-118",
+        "--syntax",
+        "pandoc",
+        cwd=REPO,
+    )
     assert out.stdout.strip() == "[@zahid2023dealing, p. 4; @biddle2019afghanistan, pp. 116-118]"
-    out = cli("cite", "zahid2023dealing:p. 4", "biddle2019afghanistan", "--syntax", "latex",
-              cwd=REPO)
+    out = cli(
+        "cite", "zahid2023dealing:p. 4", "biddle2019afghanistan", "--syntax", "latex", cwd=REPO
+    )
     assert out.stdout.strip() == r"\parencites[4]{zahid2023dealing}{biddle2019afghanistan}"
     out = cli("cite", "[see @zahid2023dealing, p. 4]", "--json", cwd=REPO)
     works = json.loads(out.stdout)["works"]
-    assert works == [{"key": "zahid2023dealing", "locator": "p. 4", "prefix": "see",
-                      "suppress_author": False}]
+    assert works == [
+        {"key": "zahid2023dealing", "locator": "p. 4", "prefix": "see", "suppress_author": False}
+    ]
     assert json.loads(out.stdout)["citation"] == "(see Zahid, 2023, p. 4)"
 
 
 def test_cite_names_a_work_once(cli):
     """Before: `cite a a` printed "(Zahid, 2023, 2023)"."""
-    assert cli("cite", "zahid2023dealing", "zahid2023dealing", cwd=REPO).stdout.strip() \
+    assert (
+        cli("cite", "zahid2023dealing", "zahid2023dealing", cwd=REPO).stdout.strip()
         == "(Zahid, 2023)"
-    assert cli("cite", "zahid2023dealing", "ZAHID2023dealing", "--syntax", "pandoc",
-               cwd=REPO).stdout.strip() == "[@zahid2023dealing]"
+    )
+    assert (
+        cli(
+            "cite", "zahid2023dealing", "ZAHID2023dealing", "--syntax", "pandoc", cwd=REPO
+        ).stdout.strip()
+        == "[@zahid2023dealing]"
+    )
     out = cli("cite", "zahid2023dealing:p. 4", "zahid2023dealing:p. 9", cwd=REPO)
     assert out.exit_code == 2 and "twice with different locators" in out.stderr
 
@@ -137,6 +164,7 @@ def test_a_key_with_a_colon_is_a_key(cli, tmp_path):
 
 
 # -- unset, edit -----------------------------------------------------------------------------
+
 
 def test_unset_of_an_absent_field_says_so(cli, tmp_bib):
     """Before: exit 1 and not a word."""
@@ -154,11 +182,19 @@ def test_edit_without_a_terminal_keeps_the_text_and_says_where(cli, tmp_bib, tmp
     """Before: it prompted "Edit again? [Y/n]" with nobody to answer, and exited 130 with
     the user's edit lost."""
     script = tmp_path / "ed.py"
-    script.write_text("import sys\np = sys.argv[-1]\nt = open(p).read()\n"
-                      "open(p, 'w').write(t.replace('116--128', '116--130').rstrip().rstrip('}'))\n")
+    script.write_text(
+        "import sys\np = sys.argv[-1]\nt = open(p).read()\n"
+        "open(p, 'w').write(t.replace('116--128', '116--130').rstrip().rstrip('}'))\n"
+    )
     before = tmp_bib.read_bytes()
-    out = cli("edit", "biddle2019afghanistan", "--bib", str(tmp_bib), input="",
-              env={"EDITOR": f"{sys.executable} {script}", "VISUAL": ""})
+    out = cli(
+        "edit",
+        "biddle2019afghanistan",
+        "--bib",
+        str(tmp_bib),
+        input="",
+        env={"EDITOR": f"{sys.executable} {script}", "VISUAL": ""},
+    )
     assert out.exit_code == 3, out.stderr
     assert "Edit again" not in out.stderr
     m = re.search(r"your text is in (\S+)", out.stderr)
@@ -169,12 +205,20 @@ def test_edit_without_a_terminal_keeps_the_text_and_says_where(cli, tmp_bib, tmp
 
 def test_edit_declined_on_a_terminal_keeps_the_text(tmp_bib, tmp_path):
     script = tmp_path / "ed.py"
-    script.write_text("import sys\np = sys.argv[-1]\nt = open(p).read()\n"
-                      "open(p, 'w').write(t.replace('116--128', '116--131').rstrip().rstrip('}'))\n")
+    script.write_text(
+        "import sys\np = sys.argv[-1]\nt = open(p).read()\n"
+        "open(p, 'w').write(t.replace('116--128', '116--131').rstrip().rstrip('}'))\n"
+    )
     before = tmp_bib.read_bytes()
-    code, err = run_on_terminal(["edit", "biddle2019afghanistan", "--bib", str(tmp_bib)], "n\n",
-                                {"EDITOR": f"{sys.executable} {script}", "VISUAL": "",
-                                 "REFBOOK_CACHE_DIR": str(tmp_path / "cache")})
+    code, err = run_on_terminal(
+        ["edit", "biddle2019afghanistan", "--bib", str(tmp_bib)],
+        "n\n",
+        {
+            "EDITOR": f"{sys.executable} {script}",
+            "VISUAL": "",
+            "REFBOOK_CACHE_DIR": str(tmp_path / "cache"),
+        },
+    )
     assert code == 1 and "Edit again?" in err
     kept = Path(re.search(r"your text is in (\S+)", err).group(1))
     assert "116--131" in kept.read_text()
@@ -241,13 +285,17 @@ def test_allow_missing_help_says_what_the_output_shows(cli, tmp_path):
 
 # -- search ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("query", ["SCHRODER", 'Schr{\\"o}der', 'Schr\\"{o}der', "Schroder",
-                                   "schröder", "author:SCHRODER"])
+
+@pytest.mark.parametrize(
+    "query",
+    ["SCHRODER", 'Schr{\\"o}der', 'Schr\\"{o}der', "Schroder", "schröder", "author:SCHRODER"],
+)
 def test_the_documented_spellings_find_schroeder(cli, query):
     """docs/search.md: `Schröder`, `Schroder`, `SCHRODER` match each other; the README
     lists `Schr{\\"o}der` as a query.  Before: no results for SCHRODER or the LaTeX."""
-    out = cli("search", query, "--keys", "--no-fuzzy", "--bib",
-              str(FIXTURES / "store" / "unicode.bib"))
+    out = cli(
+        "search", query, "--keys", "--no-fuzzy", "--bib", str(FIXTURES / "store" / "unicode.bib")
+    )
     assert out.exit_code == 0, out.stderr
     assert out.stdout.split() == ["schroder2013"]
 
@@ -261,14 +309,23 @@ def test_mixed_case_still_asks_for_its_case(cli):
 
 # -- add ------------------------------------------------------------------------------------
 
+
 def test_add_doi_already_in_the_file_asks_no_server(cli, tmp_bib, httpserver):
     """Before: the resolver was asked first, so offline it failed with exit 6."""
     before = tmp_bib.read_bytes()
-    out = cli("add", "--doi", "https://doi.org/10.1177/09749284221127807", "--bib", str(tmp_bib),
-              env={"REFBOOK_DOI_RESOLVER": httpserver.url_for("").rstrip("/")})
+    out = cli(
+        "add",
+        "--doi",
+        "https://doi.org/10.1177/09749284221127807",
+        "--bib",
+        str(tmp_bib),
+        env={"REFBOOK_DOI_RESOLVER": httpserver.url_for("").rstrip("/")},
+    )
     assert out.exit_code == 1, out.stderr
-    assert ("not added (DOI 10.1177/09749284221127807): likely duplicate of "
-            "wani2022geopolitical: same DOI 10.1177/09749284221127807") in out.stderr
+    assert (
+        "not added (DOI 10.1177/09749284221127807): likely duplicate of "
+        "wani2022geopolitical: same DOI 10.1177/09749284221127807"
+    ) in out.stderr
     assert httpserver.log == []
     assert tmp_bib.read_bytes() == before
 
@@ -278,8 +335,15 @@ def test_add_keywords_in_the_files_own_style(cli, tmp_path, style, written):
     """Before: `--keywords a,b` wrote {a,b} whatever the file used."""
     bib = tmp_path / "k.bib"
     bib.write_text(f"@misc{{x, title={{X}}, year={{2020}}, keywords={{one{style}two}}}}\n")
-    out = cli("add", "-", "--keywords", "a,b", "--bib", str(bib),
-              input="@misc{new2021, title={A New Thing}, year={2021}}\n")
+    out = cli(
+        "add",
+        "-",
+        "--keywords",
+        "a,b",
+        "--bib",
+        str(bib),
+        input="@misc{new2021, title={A New Thing}, year={2021}}\n",
+    )
     assert out.exit_code == 0, out.stderr
     assert f"keywords = {{{written}}}" in bib.read_text()
     out = cli("tag", "new2021", "+c", "--bib", str(bib))
@@ -287,17 +351,31 @@ def test_add_keywords_in_the_files_own_style(cli, tmp_path, style, written):
 
 
 def test_dry_run_diff_headers_have_no_doubled_slash(cli, tmp_bib):
-    out = cli("add", "-", "--dry-run", "--bib", str(tmp_bib),
-              input="@misc{new2021, title={A New Thing}, year={2021}}\n")
+    out = cli(
+        "add",
+        "-",
+        "--dry-run",
+        "--bib",
+        str(tmp_bib),
+        input="@misc{new2021, title={A New Thing}, year={2021}}\n",
+    )
     assert out.exit_code == 0
     assert f"--- {tmp_bib}\n+++ {tmp_bib}\n" in out.stdout
     assert "a//" not in out.stdout
-    out = cli("add", "-", "--dry-run", "--bib", "references.bib", cwd=tmp_bib.parent,
-              input="@misc{new2021, title={A New Thing}, year={2021}}\n")
+    out = cli(
+        "add",
+        "-",
+        "--dry-run",
+        "--bib",
+        "references.bib",
+        cwd=tmp_bib.parent,
+        input="@misc{new2021, title={A New Thing}, year={2021}}\n",
+    )
     assert "--- a/references.bib\n+++ b/references.bib\n" in out.stdout
 
 
 # -- init -----------------------------------------------------------------------------------
+
 
 def test_init_starts_a_bibliography_and_never_overwrites(cli, tmp_path):
     """Before: no `refbook init`; `add` to a missing file said only "no such file"."""

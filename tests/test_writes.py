@@ -40,12 +40,14 @@ def leftovers(directory: Path) -> list[str]:
 
 
 def _run_edit(cli, tmp_bib, args, *extra):
-    env = {"EDITOR": f"{sys.executable} -c \"import sys; p=sys.argv[1]; "
-                     f"open(p,'a').write(' ')\""}  # `edit` changes the entry a little
+    env = {
+        "EDITOR": f"{sys.executable} -c \"import sys; p=sys.argv[1]; open(p,'a').write(' ')\""
+    }  # `edit` changes the entry a little
     if args[0] == "fmt" or args[0] == "lint":
         return cli(*args, *extra, str(tmp_bib), env=env)
-    return cli(*args, *extra, "--bib", str(tmp_bib), env=env,
-               input=NEW_ENTRY if args[0] == "add" else None)
+    return cli(
+        *args, *extra, "--bib", str(tmp_bib), env=env, input=NEW_ENTRY if args[0] == "add" else None
+    )
 
 
 # -- read-only files ----------------------------------------------------------------------------
@@ -66,7 +68,9 @@ def test_a_read_only_bib_is_refused_by_every_editing_command(cli, tmp_bib, args)
 def test_force_writes_a_read_only_bib_and_keeps_its_mode(cli, tmp_bib, args):
     if args[0] in ("fmt", "lint"):  # something for them to change
         with open(tmp_bib, "a") as fh:
-            fh.write("\n@misc{messy2024,TITLE={Messy},year=2024,doi={https://doi.org/10.1000/xy}}\n")
+            fh.write(
+                "\n@misc{messy2024,TITLE={Messy},year=2024,doi={https://doi.org/10.1000/xy}}\n"
+            )
     os.chmod(tmp_bib, 0o444)
     before = tmp_bib.read_bytes()
     out = _run_edit(cli, tmp_bib, args, "--force")
@@ -117,29 +121,38 @@ def _enospc_on_tmp_files(monkeypatch, after: int = 0):
 def _fail(exc_errno: int):
     def fail(*_args, **_kwargs):
         raise OSError(exc_errno, os.strerror(exc_errno))
+
     return fail
 
 
 FAILURES = {
     "disk-full": (lambda mp: _enospc_on_tmp_files(mp), "No space left on device"),
-    "disk-full-midway": (lambda mp: _enospc_on_tmp_files(mp, after=4096),
-                         "No space left on device"),
-    "read-only-fs": (lambda mp: mp.setattr(tempfile, "mkstemp", _fail(errno.EROFS)),
-                     "Read-only file system"),
-    "directory-permission": (lambda mp: mp.setattr(tempfile, "mkstemp", _fail(errno.EACCES)),
-                             "Permission denied"),
-    "immutable": (lambda mp: mp.setattr(os, "replace", _fail(errno.EPERM)),
-                  "Operation not permitted"),
-    "fsync-io-error": (lambda mp: mp.setattr(os, "fsync", _fail(errno.EIO)),
-                       "Input/output error"),
+    "disk-full-midway": (
+        lambda mp: _enospc_on_tmp_files(mp, after=4096),
+        "No space left on device",
+    ),
+    "read-only-fs": (
+        lambda mp: mp.setattr(tempfile, "mkstemp", _fail(errno.EROFS)),
+        "Read-only file system",
+    ),
+    "directory-permission": (
+        lambda mp: mp.setattr(tempfile, "mkstemp", _fail(errno.EACCES)),
+        "Permission denied",
+    ),
+    "immutable": (
+        lambda mp: mp.setattr(os, "replace", _fail(errno.EPERM)),
+        "Operation not permitted",
+    ),
+    "fsync-io-error": (lambda mp: mp.setattr(os, "fsync", _fail(errno.EIO)), "Input/output error"),
 }
 
 
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
 @pytest.mark.parametrize("failure", FAILURES)
 @pytest.mark.parametrize("args", [EDITS[0], EDITS[4], EDITS[10]], ids=lambda a: a[0])
-def test_a_failed_save_is_one_line_exit_5_and_the_file_intact(cli, tmp_bib, monkeypatch,
-                                                              failure, args):
+def test_a_failed_save_is_one_line_exit_5_and_the_file_intact(
+    cli, tmp_bib, monkeypatch, failure, args
+):
     inject, reason = FAILURES[failure]
     before = tmp_bib.read_bytes()
     with monkeypatch.context() as mp:
@@ -177,9 +190,13 @@ def _in_tmpfs(tmp_path: Path, script: str) -> subprocess.CompletedProcess:
     d = tmp_path / "mnt"
     d.mkdir()
     env = {**os.environ, "D": str(d), "PY": sys.executable}
-    proc = subprocess.run(["unshare", "-m", "sh", "-ec",
-                           f"mount -t tmpfs -o size=64k tmpfs \"$D\"\n{script}"],
-                          capture_output=True, text=True, env=env, timeout=120)
+    proc = subprocess.run(
+        ["unshare", "-m", "sh", "-ec", f'mount -t tmpfs -o size=64k tmpfs "$D"\n{script}'],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     if "mount:" in proc.stderr or "unshare:" in proc.stderr:
         pytest.skip(f"cannot mount a tmpfs here: {proc.stderr.strip()}")
     return proc
@@ -187,7 +204,9 @@ def _in_tmpfs(tmp_path: Path, script: str) -> subprocess.CompletedProcess:
 
 def test_disk_full_for_real(tmp_path):
     src = Path(__file__).resolve().parent.parent / "references.bib"
-    proc = _in_tmpfs(tmp_path, f"""
+    proc = _in_tmpfs(
+        tmp_path,
+        f"""
 cp {src} "$D/refs.bib"
 cp "$D/refs.bib" "$D/before"
 head -c $((64*1024)) /dev/zero > "$D/fill" 2>/dev/null || true
@@ -196,7 +215,8 @@ set +e
 echo "exit=$?"
 cmp "$D/refs.bib" "$D/before" && echo same
 ls -a "$D" | grep '\\.tmp$' || echo no-temp
-""")
+""",
+    )
     assert "exit=5" in proc.stdout, proc.stderr
     assert "No space left on device" in proc.stderr and "Traceback" not in proc.stderr
     assert "same" in proc.stdout and "no-temp" in proc.stdout
@@ -204,7 +224,9 @@ ls -a "$D" | grep '\\.tmp$' || echo no-temp
 
 def test_read_only_file_system_for_real(tmp_path):
     src = Path(__file__).resolve().parent.parent / "references.bib"
-    proc = _in_tmpfs(tmp_path, f"""
+    proc = _in_tmpfs(
+        tmp_path,
+        f"""
 cp {src} "$D/refs.bib"
 mount -o remount,ro "$D"
 set +e
@@ -213,7 +235,8 @@ echo "exit=$?"
 "$PY" -m refbook tag zahid2023dealing +x --force --bib "$D/refs.bib"
 echo "exit=$?"
 cmp "$D/refs.bib" {src} && echo same
-""")
+""",
+    )
     assert proc.stdout.count("exit=5") == 2, proc.stderr
     assert "read-only file system" in proc.stderr.lower() and "Traceback" not in proc.stderr
     assert "same" in proc.stdout
@@ -228,8 +251,17 @@ def test_rename_checks_every_manuscript_before_writing_anything(cli, tmp_bib, tm
     b = tmp_path / "b.bin"
     b.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe @zahid2023dealing")
     before = tmp_bib.read_bytes(), a.read_bytes()
-    out = cli("rename", "zahid2023dealing", "zahid2023", "--in", str(a), "--in", str(b),
-              "--bib", str(tmp_bib))
+    out = cli(
+        "rename",
+        "zahid2023dealing",
+        "zahid2023",
+        "--in",
+        str(a),
+        "--in",
+        str(b),
+        "--bib",
+        str(tmp_bib),
+    )
     assert out.exit_code == 3, out.stderr
     assert str(b) in out.stderr and "Traceback" not in out.stderr
     assert (tmp_bib.read_bytes(), a.read_bytes()) == before
@@ -246,7 +278,8 @@ def test_rename_refuses_a_read_only_manuscript_before_writing(cli, tmp_bib, tmp_
 
 
 def test_rename_leaves_the_manuscripts_alone_when_the_bib_cannot_be_saved(
-        cli, tmp_bib, tmp_path, monkeypatch):
+    cli, tmp_bib, tmp_path, monkeypatch
+):
     a = tmp_path / "a.md"
     a.write_text("As [@zahid2023dealing] shows.\n")
     before = tmp_bib.read_bytes(), a.read_bytes()
@@ -303,8 +336,14 @@ def test_o_an_existing_directory_is_one_line_exit_5(cli, tmp_path, command):
 
 def test_o_that_cannot_be_written_is_exit_5(cli, tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "mkstemp", _fail(errno.ENOSPC))
-    out = cli("export", "--format", "ris", "-o", str(tmp_path / "out.ris"),
-              cwd=Path(__file__).resolve().parent.parent)
+    out = cli(
+        "export",
+        "--format",
+        "ris",
+        "-o",
+        str(tmp_path / "out.ris"),
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     assert out.exit_code == 5 and "No space left on device" in out.stderr
     assert not (tmp_path / "out.ris").exists()
 
@@ -337,7 +376,13 @@ def test_a_lock_that_cannot_be_taken_is_exit_5_not_a_traceback(cli, tmp_bib, tmp
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("")
     before = tmp_bib.read_bytes()
-    out = cli("tag", "zahid2023dealing", "+x", "--bib", str(tmp_bib),
-              env={"REFBOOK_CACHE_DIR": str(blocker / "cache")})
+    out = cli(
+        "tag",
+        "zahid2023dealing",
+        "+x",
+        "--bib",
+        str(tmp_bib),
+        env={"REFBOOK_CACHE_DIR": str(blocker / "cache")},
+    )
     assert out.exit_code == 5 and "lock" in out.stderr and "Traceback" not in out.stderr
     assert tmp_bib.read_bytes() == before

@@ -29,27 +29,41 @@ def _set_encoding(ctx: click.Context, _param: click.Parameter, value: str | None
 
 def bib_path_option(f: Callable) -> Callable:
     """``--bib PATH`` accepted after the subcommand too (``refbook list --bib x.bib``)."""
-    return click.option("--bib", metavar="PATH", expose_value=False, callback=_set_bib,
-                        is_eager=True, help="Bibliography file (see `refbook --help`).")(f)
+    return click.option(
+        "--bib",
+        metavar="PATH",
+        expose_value=False,
+        callback=_set_bib,
+        is_eager=True,
+        help="Bibliography file (see `refbook --help`).",
+    )(f)
 
 
 def force_option(f: Callable) -> Callable:
     """``--force`` of the editing commands: write even when the .bib is read-only."""
-    return click.option("--force", is_flag=True,
-                        help="Write even when the .bib is read-only (chmod 444).")(f)
+    return click.option(
+        "--force", is_flag=True, help="Write even when the .bib is read-only (chmod 444)."
+    )(f)
 
 
 def dry_run_option(f: Callable) -> Callable:
-    return click.option("--dry-run", is_flag=True,
-                        help="Print the diff that would be written; write nothing.")(f)
+    return click.option(
+        "--dry-run", is_flag=True, help="Print the diff that would be written; write nothing."
+    )(f)
 
 
 def bib_option(f: Callable) -> Callable:
     """``--bib PATH`` and ``--encoding ENC`` (the bibliography's) accepted after the
     subcommand too.  Commands that read other files (manuscripts, files to import) use
     ``bib_path_option`` and an ``--encoding`` of their own for those files."""
-    f = click.option("--encoding", metavar="ENC", expose_value=False, callback=_set_encoding,
-                     is_eager=True, help="Encoding of the bibliography (see `refbook --help`).")(f)
+    f = click.option(
+        "--encoding",
+        metavar="ENC",
+        expose_value=False,
+        callback=_set_encoding,
+        is_eager=True,
+        help="Encoding of the bibliography (see `refbook --help`).",
+    )(f)
     return bib_path_option(f)
 
 
@@ -94,17 +108,22 @@ def bib_encoding(ctx: click.Context | None = None) -> str | None:
     if value and lookup(value) is None:
         from ..errors import ConfigError
 
-        raise ConfigError(f"{cfg.sources['encoding']}: error: setting 'encoding': unknown "
-                          f"encoding {value!r}")
+        raise ConfigError(
+            f"{cfg.sources['encoding']}: error: setting 'encoding': unknown encoding {value!r}"
+        )
     return value or None
 
 
 def input_encoding_option(what: str) -> Callable[[Callable], Callable]:
     """``--encoding ENC`` for the files a command reads besides the bibliography."""
-    return click.option("--encoding", "encoding", metavar="ENC",
-                        help=f"Encoding of {what} (default: byte-order mark or declaration, "
-                             "UTF-8, else detected and said). The bibliography's is given "
-                             "before the command: refbook --encoding ENC …")
+    return click.option(
+        "--encoding",
+        "encoding",
+        metavar="ENC",
+        help=f"Encoding of {what} (default: byte-order mark or declaration, "
+        "UTF-8, else detected and said). The bibliography's is given "
+        "before the command: refbook --encoding ENC …",
+    )
 
 
 def decode_input(path: str, encoding: str | None, what: str = "text"):
@@ -159,8 +178,9 @@ class EditReport:
 
 
 @contextmanager
-def reported_edit(as_json: bool, *, force: bool = False,
-                  dry_run: bool = False) -> Iterator[EditReport]:
+def reported_edit(
+    as_json: bool, *, force: bool = False, dry_run: bool = False
+) -> Iterator[EditReport]:
     """Read-modify-write the bibliography in use (locked, atomic, minimal diff), then
     render what changed: ``with reported_edit(as_json) as edit: annotate(edit.bib, …)``.
     A read-only file is refused unless ``force``; ``dry_run`` reports the diff instead
@@ -182,8 +202,14 @@ def reported_edit(as_json: bool, *, force: bool = False,
             bib.modified = False  # nothing is written
             report.lines = [patch.rstrip("\n")] if patch else []
             report.extra["diff"] = patch
-    render_edit(path, changes, choose_mode(as_json), saved=bool(changes) and not dry_run,
-                lines=report.lines, extra=report.extra)
+    render_edit(
+        path,
+        changes,
+        choose_mode(as_json),
+        saved=bool(changes) and not dry_run,
+        lines=report.lines,
+        extra=report.extra,
+    )
 
 
 def given(ctx: click.Context, name: str) -> bool:
@@ -203,8 +229,14 @@ def option_name(ctx: click.Context, name: str) -> str:
     return name
 
 
-def refuse_together(ctx: click.Context, first: str, others: tuple[str, ...] | str,
-                    why: str = "", *, when: bool = True) -> None:
+def refuse_together(
+    ctx: click.Context,
+    first: str,
+    others: tuple[str, ...] | str,
+    why: str = "",
+    *,
+    when: bool = True,
+) -> None:
     """A usage error (exit 2) when option ``first`` is given with any of ``others`` (and
     ``when`` holds): one of them would otherwise be ignored without a word."""
     if not when:
@@ -212,8 +244,11 @@ def refuse_together(ctx: click.Context, first: str, others: tuple[str, ...] | st
     for other in (others,) if isinstance(others, str) else others:
         if given(ctx, first) and given(ctx, other):
             reason = f": {why}" if why else ""
-            raise click.UsageError(f"{option_name(ctx, first)} and {option_name(ctx, other)} "
-                                   f"cannot be used together{reason}", ctx)
+            raise click.UsageError(
+                f"{option_name(ctx, first)} and {option_name(ctx, other)} "
+                f"cannot be used together{reason}",
+                ctx,
+            )
 
 
 def requires(ctx: click.Context, name: str, needed: str, ok: bool, why: str = "") -> None:

@@ -19,19 +19,37 @@ from ._common import (
 
 @click.command("add")
 @click.argument("sources", nargs=-1)
-@click.option("--doi", "dois", multiple=True, metavar="DOI",
-              help="Add by DOI (also a https://doi.org/… URL or doi: prefix); repeatable; "
-                   "'-' reads DOIs from stdin.")
-@click.option("--url", "urls", multiple=True, metavar="URL",
-              help="Add a web page from its citation/Dublin Core/Open Graph meta tags.")
-@click.option("--allow-private", is_flag=True,
-              help=SETTINGS["add.allow_private"].help)
-@click.option("--from", "fmt", type=click.Choice(["bibtex", "biblatex", "ris", "csl-json"]),
-              help="Input format of FILE or stdin (default: detected).")
-@click.option("--force", is_flag=True,
-              help="Add even when it duplicates an entry, or the .bib is read-only.")
-@click.option("--merge", "merge_into", is_flag=True,
-              help="Fill the duplicate entry's missing fields instead of adding.")
+@click.option(
+    "--doi",
+    "dois",
+    multiple=True,
+    metavar="DOI",
+    help="Add by DOI (also a https://doi.org/… URL or doi: prefix); repeatable; "
+    "'-' reads DOIs from stdin.",
+)
+@click.option(
+    "--url",
+    "urls",
+    multiple=True,
+    metavar="URL",
+    help="Add a web page from its citation/Dublin Core/Open Graph meta tags.",
+)
+@click.option("--allow-private", is_flag=True, help=SETTINGS["add.allow_private"].help)
+@click.option(
+    "--from",
+    "fmt",
+    type=click.Choice(["bibtex", "biblatex", "ris", "csl-json"]),
+    help="Input format of FILE or stdin (default: detected).",
+)
+@click.option(
+    "--force", is_flag=True, help="Add even when it duplicates an entry, or the .bib is read-only."
+)
+@click.option(
+    "--merge",
+    "merge_into",
+    is_flag=True,
+    help="Fill the duplicate entry's missing fields instead of adding.",
+)
 @click.option("--dry-run", is_flag=True, help="Print the diff that would be written.")
 @click.option("--annotation", metavar="TEXT", help="Set the annotation of the new entries.")
 @click.option("--keywords", metavar="A,B", help="Set the keywords of the new entries.")
@@ -39,8 +57,21 @@ from ._common import (
 @input_encoding_option("FILE and stdin")
 @json_option
 @bib_path_option
-def command(sources, dois, urls, allow_private, fmt, force, merge_into, dry_run, annotation,
-            keywords, edit_first, as_json, encoding) -> int:
+def command(
+    sources,
+    dois,
+    urls,
+    allow_private,
+    fmt,
+    force,
+    merge_into,
+    dry_run,
+    annotation,
+    keywords,
+    edit_first,
+    as_json,
+    encoding,
+) -> int:
     """Add references from DOIs, web pages, or BibTeX/BibLaTeX/RIS/CSL-JSON files
     (SOURCES: files, or - for stdin).
 
@@ -66,8 +97,10 @@ def command(sources, dois, urls, allow_private, fmt, force, merge_into, dry_run,
     if path != "-" and not os.path.exists(path):
         from ..errors import InputError
 
-        raise InputError(f"{path}: error: no such file; start a bibliography there with "
-                         f"`refbook init {shlex.quote(path)}`")
+        raise InputError(
+            f"{path}: error: no such file; start a bibliography there with "
+            f"`refbook init {shlex.quote(path)}`"
+        )
     drafts = []
     doi_list = []
     for d in dois:
@@ -80,21 +113,30 @@ def command(sources, dois, urls, allow_private, fmt, force, merge_into, dry_run,
         from ..links.session import open_session
         from ..links.transport import user_agent
 
-        net = dict(allow_private=allow_private or cfg["add.allow_private"],
-                   user_agent=user_agent(cfg["check.mailto"]))
+        net = dict(
+            allow_private=allow_private or cfg["add.allow_private"],
+            user_agent=user_agent(cfg["check.mailto"]),
+        )
         session = open_session(allow_private=net["allow_private"], agent=net["user_agent"])
         for d in doi_list:
-            drafts.append(importers.fetch_doi(normalize_doi(d), cfg["check.doi_resolver"],
-                                              session=session, **net))
+            drafts.append(
+                importers.fetch_doi(
+                    normalize_doi(d), cfg["check.doi_resolver"], session=session, **net
+                )
+            )
         for u in urls:
             drafts.append(importers.fetch_url(u, session=session, **net))
     for src in sources:
         if src == "-":
             from ..encoding import check_name, decode
 
-            decoded = decode(sys.stdin.buffer.read(), "<stdin>",
-                             check_name(encoding) if encoding else None, detect=True,
-                             what="text")
+            decoded = decode(
+                sys.stdin.buffer.read(),
+                "<stdin>",
+                check_name(encoding) if encoding else None,
+                detect=True,
+                what="text",
+            )
             for note in decoded.notes:
                 warn(note)
             text, name = decoded.text, "<stdin>"
@@ -107,8 +149,15 @@ def command(sources, dois, urls, allow_private, fmt, force, merge_into, dry_run,
         drafts = [_edited(d) for d in drafts]
     if drafts:
         with editing(path, force=force or dry_run, encoding=bib_encoding()) as bib:
-            report = add(bib, drafts, pattern=cfg["key_pattern"], force=force,
-                         merge_into=merge_into, annotation=annotation, keywords=keywords)
+            report = add(
+                bib,
+                drafts,
+                pattern=cfg["key_pattern"],
+                force=force,
+                merge_into=merge_into,
+                annotation=annotation,
+                keywords=keywords,
+            )
             changes = bib.pending_changes()
             patch = diff(bib, path) if dry_run else None
             if dry_run:
@@ -117,25 +166,28 @@ def command(sources, dois, urls, allow_private, fmt, force, merge_into, dry_run,
         report, changes, patch = AddReport(), [], ""
     report.skipped[:0] = known
     for source, evidence in report.skipped:
-        warn(f"refbook: not added ({source}): likely duplicate of " + "; ".join(evidence) +
-             " (--force adds it, --merge fills the existing entry)")
+        warn(
+            f"refbook: not added ({source}): likely duplicate of "
+            + "; ".join(evidence)
+            + " (--force adds it, --merge fills the existing entry)"
+        )
     for key, filled in report.merged:
         warn(f"refbook: merged into {key}: " + (", ".join(filled) or "nothing new"))
-    extra = {"added": report.added,
-             "merged": [{"key": k, "filled": f} for k, f in report.merged],
-             "skipped": [{"source": s, "evidence": e} for s, e in report.skipped]}
+    extra = {
+        "added": report.added,
+        "merged": [{"key": k, "filled": f} for k, f in report.merged],
+        "skipped": [{"source": s, "evidence": e} for s, e in report.skipped],
+    }
     if dry_run:
         extra["diff"] = patch
         lines = []
     else:
         lines = report.added  # the new keys, one per line, for scripts
     mode = choose_mode(as_json)
-    render_edit(path, changes, mode, saved=bool(changes) and not dry_run, lines=lines,
-                extra=extra)
+    render_edit(path, changes, mode, saved=bool(changes) and not dry_run, lines=lines, extra=extra)
     if dry_run and patch and mode != JSON:
         emit_document(patch)  # a diff: exact when piped, like the file it would write
-    return EXIT_FINDINGS if report.skipped and not report.added and not report.merged \
-        else EXIT_OK
+    return EXIT_FINDINGS if report.skipped and not report.added and not report.merged else EXIT_OK
 
 
 def _edited(draft):
@@ -151,8 +203,9 @@ def _edited(draft):
         from ..errors import UsageError
 
         kept = keep_for_recovery(saved, draft.key or "newkey")
-        raise UsageError("error: the edited text is not one BibTeX entry; nothing added; "
-                         f"your text is in {kept}")
+        raise UsageError(
+            f"error: the edited text is not one BibTeX entry; nothing added; your text is in {kept}"
+        )
     new = parsed[0]
     new.key = new.key if new.key != "newkey" else draft.key
     return new

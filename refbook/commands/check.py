@@ -25,26 +25,60 @@ def _default(name: str) -> Any:
 @click.option("--urls-only", is_flag=True, help="Check URLs only.")
 @click.option("--offline", is_flag=True, help="Syntax only; no network.")
 @click.option("--strict", is_flag=True, help="Also fail on blocked, timeout, rate-limited, error.")
-@click.option("--exclude", "exclude", multiple=True, metavar="REGEX",
-              help="Do not check URLs and DOIs this regular expression matches (repeatable; "
-                   "adds to check.exclude).")
-@click.option("--concurrency", type=click.IntRange(1, 512),
-              help=f"Requests at once ({_default('concurrency')}).")
-@click.option("--per-host", type=click.IntRange(1, 64),
-              help=f"Requests at once per host ({_default('per_host')}).")
-@click.option("--timeout", type=click.FloatRange(0, min_open=True),
-              help=f"Seconds per request ({_default('timeout'):g}).")
-@click.option("--retries", type=click.IntRange(0, 10),
-              help=f"Retries for timeouts/5xx ({_default('retries')}).")
-@click.option("--max-age", metavar="AGE",
-              help=f"Reuse cached results this young ({_default('max_age')}).")
+@click.option(
+    "--exclude",
+    "exclude",
+    multiple=True,
+    metavar="REGEX",
+    help="Do not check URLs and DOIs this regular expression matches (repeatable; "
+    "adds to check.exclude).",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 512),
+    help=f"Requests at once ({_default('concurrency')}).",
+)
+@click.option(
+    "--per-host",
+    type=click.IntRange(1, 64),
+    help=f"Requests at once per host ({_default('per_host')}).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0, min_open=True),
+    help=f"Seconds per request ({_default('timeout'):g}).",
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(0, 10),
+    help=f"Retries for timeouts/5xx ({_default('retries')}).",
+)
+@click.option(
+    "--max-age", metavar="AGE", help=f"Reuse cached results this young ({_default('max_age')})."
+)
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the results cache.")
 @click.option("--allow-private", is_flag=True, help=SETTINGS["check.allow_private"].help)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format.")
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @bib_option
-def command(keys, query, dois_only, urls_only, offline, strict, exclude, concurrency,
-            per_host, timeout, retries, max_age, no_cache, allow_private, fmt, as_json) -> int:
+def command(
+    keys,
+    query,
+    dois_only,
+    urls_only,
+    offline,
+    strict,
+    exclude,
+    concurrency,
+    per_host,
+    timeout,
+    retries,
+    max_age,
+    no_cache,
+    allow_private,
+    fmt,
+    as_json,
+) -> int:
     """Check DOIs (do they exist, do they describe this work?) and URLs (do they answer?).
 
     Verdicts: ok, redirected, broken, mismatch, blocked, timeout, rate-limited, error,
@@ -63,9 +97,12 @@ def command(keys, query, dois_only, urls_only, offline, strict, exclude, concurr
     ctx = click.get_current_context()
     refuse_together(ctx, "dois_only", "urls_only", "together they check nothing")
     refuse_together(ctx, "as_json", "fmt", "--json is --format json", when=fmt != "json")
-    refuse_together(ctx, "offline", ("concurrency", "per_host", "timeout", "retries",
-                                     "max_age", "no_cache", "allow_private"),
-                    "--offline checks syntax only and makes no request")
+    refuse_together(
+        ctx,
+        "offline",
+        ("concurrency", "per_host", "timeout", "retries", "max_age", "no_cache", "allow_private"),
+        "--offline checks syntax only and makes no request",
+    )
     cfg = get_config()
     for patterns, source in ((cfg["check.exclude"], "config"), (exclude, "option")):
         try:
@@ -73,15 +110,22 @@ def command(keys, query, dois_only, urls_only, offline, strict, exclude, concurr
         except ValueError as exc:
             if source == "option":
                 raise UsageError(f"error: --exclude: {exc}") from None
-            raise ConfigError(f"{cfg.sources['check.exclude']}: error: setting "
-                              f"'check.exclude': {exc}") from None
+            raise ConfigError(
+                f"{cfg.sources['check.exclude']}: error: setting 'check.exclude': {exc}"
+            ) from None
     lib = open_library()
     entries = select_entries(lib, keys, query, ())
     targets = collect(entries, dois=not urls_only, urls=not dois_only)
-    opts = Options.from_config(cfg, concurrency=concurrency, per_host=per_host,
-                               timeout=timeout, retries=retries, offline=offline,
-                               allow_private=allow_private or None,
-                               exclude=(*cfg["check.exclude"], *exclude))
+    opts = Options.from_config(
+        cfg,
+        concurrency=concurrency,
+        per_host=per_host,
+        timeout=timeout,
+        retries=retries,
+        offline=offline,
+        allow_private=allow_private or None,
+        exclude=(*cfg["check.exclude"], *exclude),
+    )
     cache = None
     if not no_cache and not offline:
         try:
@@ -104,7 +148,9 @@ def command(keys, query, dois_only, urls_only, offline, strict, exclude, concurr
         if mode not in ("table", "plain"):
             render(results, mode, lib.path, strict)
         unchecked = sum(r.cause is not None for r in results)
-        raise NetworkError(f"could not reach the network: {unchecked} "
-                           f"link{'s' if unchecked != 1 else ''} not checked")
+        raise NetworkError(
+            f"could not reach the network: {unchecked} "
+            f"link{'s' if unchecked != 1 else ''} not checked"
+        )
     render(results, mode, lib.path, strict)
     return EXIT_FINDINGS if any(r.fails(strict) for r in results) else EXIT_OK

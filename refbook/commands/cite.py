@@ -18,12 +18,19 @@ from ._common import (
 @click.argument("keys", nargs=-1, required=True, shell_complete=complete_keys)
 @click.option("-s", "--style", metavar="NAME|FILE.csl", help="Citation style (default apa).")
 @click.option("--narrative", is_flag=True, help="Narrative form: Zahid (2023).")
-@click.option("--locator", metavar="TEXT",
-              help='Page or other locator of the one work cited, e.g. "p. 12" (several '
-                   'works: KEY:"p. 12" each).')
-@click.option("--syntax", type=click.Choice(["text", "pandoc", "latex"]), default="text",
-              show_default=True, help="Formatted text, or the citation to type in pandoc "
-                                      "Markdown or LaTeX.")
+@click.option(
+    "--locator",
+    metavar="TEXT",
+    help='Page or other locator of the one work cited, e.g. "p. 12" (several '
+    'works: KEY:"p. 12" each).',
+)
+@click.option(
+    "--syntax",
+    type=click.Choice(["text", "pandoc", "latex"]),
+    default="text",
+    show_default=True,
+    help="Formatted text, or the citation to type in pandoc Markdown or LaTeX.",
+)
 @click.option("--copy", is_flag=True, help="Also put the citation on the clipboard.")
 @json_option
 @bib_option
@@ -47,8 +54,13 @@ def command(keys, style, narrative, locator, syntax, copy, as_json) -> int:
     from ..output import JSON, choose_mode, emit_json, emit_lines
 
     ctx = click.get_current_context()
-    requires(ctx, "style", "--syntax text", syntax == "text",
-             "pandoc and LaTeX citations are formatted later, by their own styles")
+    requires(
+        ctx,
+        "style",
+        "--syntax text",
+        syntax == "text",
+        "pandoc and LaTeX citations are formatted later, by their own styles",
+    )
     lib = open_library()
 
     def resolve(key: str) -> str | None:
@@ -64,13 +76,26 @@ def command(keys, style, narrative, locator, syntax, copy, as_json) -> int:
     else:
         cfg = get_config()
         style = style or cfg["export.style"]
-        text = format_citation(entries, style, narrative=narrative, cites=cites,
-                               all_entries=list(lib), pandoc=cfg["export.pandoc"] or None)
+        text = format_citation(
+            entries,
+            style,
+            narrative=narrative,
+            cites=cites,
+            all_entries=list(lib),
+            pandoc=cfg["export.pandoc"] or None,
+        )
     if choose_mode(as_json) == JSON:
-        emit_json({"keys": [e.key for e in entries], "syntax": syntax,
-                   "style": style if syntax == "text" else None,
-                   "narrative": narrative, "locator": locator,
-                   "works": [c.to_dict() for c in cites], "citation": text})
+        emit_json(
+            {
+                "keys": [e.key for e in entries],
+                "syntax": syntax,
+                "style": style if syntax == "text" else None,
+                "narrative": narrative,
+                "locator": locator,
+                "works": [c.to_dict() for c in cites],
+                "citation": text,
+            }
+        )
     else:
         emit_lines([text])
     if copy:

@@ -18,15 +18,30 @@ FORMATS = ("table", "plain", "json", "github", "sarif", "junit")
 
 
 @click.command("cite-check")
-@click.argument("manuscripts", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("--syntax", type=click.Choice(["markdown", "latex"]),
-              help="Citation syntax (default: by extension; .tex is LaTeX, others Markdown/"
-                   "plain text with pandoc and author-year citations).")
+@click.argument(
+    "manuscripts", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False)
+)
+@click.option(
+    "--syntax",
+    type=click.Choice(["markdown", "latex"]),
+    help="Citation syntax (default: by extension; .tex is LaTeX, others Markdown/"
+    "plain text with pandoc and author-year citations).",
+)
 @click.option("--uncited", is_flag=True, help="Also report entries that are never cited.")
-@click.option("--ignore", "ignore", multiple=True, metavar="KEY",
-              help="Never report KEY as uncited (repeatable; also manuscript.ignore_uncited).")
-@click.option("--fail-on", type=click.Choice(["citation", "uncited"]), default="citation",
-              show_default=True, help="'uncited' also fails on uncited entries.")
+@click.option(
+    "--ignore",
+    "ignore",
+    multiple=True,
+    metavar="KEY",
+    help="Never report KEY as uncited (repeatable; also manuscript.ignore_uncited).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["citation", "uncited"]),
+    default="citation",
+    show_default=True,
+    help="'uncited' also fails on uncited entries.",
+)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format.")
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @input_encoding_option("the manuscripts")
@@ -47,15 +62,21 @@ def command(manuscripts, syntax, uncited, ignore, fail_on, fmt, as_json, encodin
 
     ctx = click.get_current_context()
     refuse_together(ctx, "as_json", "fmt", "--json is --format json", when=fmt != "json")
-    requires(ctx, "ignore", "--uncited or --fail-on uncited",
-             uncited or fail_on == "uncited", "it only silences the uncited report")
+    requires(
+        ctx,
+        "ignore",
+        "--uncited or --fail-on uncited",
+        uncited or fail_on == "uncited",
+        "it only silences the uncited report",
+    )
     ignored = [*get_config()["manuscript.ignore_uncited"], *ignore]
     if encoding:
         check_name(encoding)
     with busy("checking citations…"):
         lib = open_library()
-        result = check_manuscripts(lib, manuscripts, syntax=syntax, ignore_uncited=ignored,
-                                   encoding=encoding)
+        result = check_manuscripts(
+            lib, manuscripts, syntax=syntax, ignore_uncited=ignored, encoding=encoding
+        )
     for note in result.notes:
         warn(note)
     fmt = "json" if as_json else fmt or ("table" if choose_mode(False) == "rich" else "plain")

@@ -28,15 +28,29 @@ def command(as_json: bool) -> int:
         bib = None
     mode = choose_mode(as_json)
     if mode == JSON:
-        emit_json({
-            "bib": bib,
-            "user_config": str(user_config_file()),
-            "settings": {name: {"value": cfg.values[name], "source": cfg.sources[name],
-                                "help": SETTINGS[name].help} for name in SETTINGS},
-        })
+        emit_json(
+            {
+                "bib": bib,
+                "user_config": str(user_config_file()),
+                "settings": {
+                    name: {
+                        "value": cfg.values[name],
+                        "source": cfg.sources[name],
+                        "help": SETTINGS[name].help,
+                    }
+                    for name in SETTINGS
+                },
+            }
+        )
         return 0
     rows = [("(bibliography)", bib or "(none found)", "")]
-    rows += [(name, repr(cfg.values[name]) if not isinstance(cfg.values[name], str)
-              else cfg.values[name], cfg.sources[name]) for name in SETTINGS]
+    rows += [
+        (
+            name,
+            repr(cfg.values[name]) if not isinstance(cfg.values[name], str) else cfg.values[name],
+            cfg.sources[name],
+        )
+        for name in SETTINGS
+    ]
     emit_table(("setting", "value", "source"), rows, mode)
     return 0

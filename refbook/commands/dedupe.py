@@ -23,7 +23,9 @@ def command(as_json: bool) -> int:
     if mode == JSON:
         emit_json([d.to_dict() for d in dups])
     elif dups:
-        emit_table(("kind", "confidence", "keys", "evidence"),
-                   [(d.kind, f"{d.confidence} %", " ".join(d.keys), "; ".join(d.evidence))
-                    for d in dups], mode)
+        emit_table(
+            ("kind", "confidence", "keys", "evidence"),
+            [(d.kind, f"{d.confidence} %", " ".join(d.keys), "; ".join(d.evidence)) for d in dups],
+            mode,
+        )
     return 1 if dups else 0

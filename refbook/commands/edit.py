@@ -39,8 +39,9 @@ def command(key: str, force: bool, as_json: bool) -> int:
                 problem = visible(str(exc).rstrip("."))
                 if not interactive():
                     kept = keep_for_recovery(text, blk.key)
-                    raise InputError(f"{problem}; not saved (no terminal to edit again); "
-                                     f"your text is in {kept}") from None
+                    raise InputError(
+                        f"{problem}; not saved (no terminal to edit again); your text is in {kept}"
+                    ) from None
                 if not _click.confirm(f"{problem}. Edit again?", default=True, err=True):
                     warn(f"refbook: not saved; your text is in {keep_for_recovery(text, blk.key)}")
                     status = 1

@@ -56,26 +56,53 @@ def select_entries(lib, keys: tuple[str, ...], query: str | None, cited_in: tupl
 
 @click.command("export")
 @click.argument("keys", nargs=-1, shell_complete=complete_keys)
-@click.option("-f", "--format", "fmt", type=click.Choice(DATA_FORMATS),
-              help="A data format instead of formatted citations.")
-@click.option("-s", "--style", metavar="NAME|FILE.csl",
-              help="apa, mla, chicago, harvard, ieee, vancouver, or a .csl file "
-                   "(default: export.style, apa).")
-@click.option("-t", "--to", "to", type=click.Choice(["text", "markdown", "html"]),
-              default="text", show_default=True, help="Output markup for formatted citations.")
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(DATA_FORMATS),
+    help="A data format instead of formatted citations.",
+)
+@click.option(
+    "-s",
+    "--style",
+    metavar="NAME|FILE.csl",
+    help="apa, mla, chicago, harvard, ieee, vancouver, or a .csl file "
+    "(default: export.style, apa).",
+)
+@click.option(
+    "-t",
+    "--to",
+    "to",
+    type=click.Choice(["text", "markdown", "html"]),
+    default="text",
+    show_default=True,
+    help="Output markup for formatted citations.",
+)
 @click.option("--annotated", is_flag=True, help="Follow each entry with its annotation.")
-@click.option("--standalone", is_flag=True,
-              help="With --to html: one self-contained page with a search box.")
+@click.option(
+    "--standalone", is_flag=True, help="With --to html: one self-contained page with a search box."
+)
 @click.option("--normalize", is_flag=True, help="With --format bibtex: canonical layout.")
 @click.option("-q", "--query", metavar="QUERY", help="Entries matching a search query.")
-@click.option("--cited-in", multiple=True, metavar="FILE", type=click.Path(exists=True),
-              help="Entries cited in a manuscript (repeatable).")
-@click.option("-o", "--output", metavar="FILE",
-              help="Write to FILE (atomically; missing folders are created).")
+@click.option(
+    "--cited-in",
+    multiple=True,
+    metavar="FILE",
+    type=click.Path(exists=True),
+    help="Entries cited in a manuscript (repeatable).",
+)
+@click.option(
+    "-o",
+    "--output",
+    metavar="FILE",
+    help="Write to FILE (atomically; missing folders are created).",
+)
 @json_option
 @bib_option
-def command(keys, fmt, style, to, annotated, standalone, normalize, query, cited_in,
-            output, as_json) -> int:
+def command(
+    keys, fmt, style, to, annotated, standalone, normalize, query, cited_in, output, as_json
+) -> int:
     """Export entries: formatted citations (APA, MLA, Chicago, Harvard, IEEE, Vancouver,
     any .csl) or data (BibTeX, BibLaTeX, CSL-JSON, CSL-YAML, RIS, JSON).
 
@@ -91,9 +118,13 @@ def command(keys, fmt, style, to, annotated, standalone, normalize, query, cited
     from ..output import busy, warn
 
     ctx = click.get_current_context()
-    refuse_together(ctx, "fmt", ("style", "to", "annotated", "standalone"),
-                    "--format writes data; --style, --to, --annotated and --standalone "
-                    "shape formatted citations")
+    refuse_together(
+        ctx,
+        "fmt",
+        ("style", "to", "annotated", "standalone"),
+        "--format writes data; --style, --to, --annotated and --standalone "
+        "shape formatted citations",
+    )
     requires(ctx, "normalize", "--format bibtex", fmt == "bibtex")
     if output:
         from ..store import check_output
@@ -130,8 +161,9 @@ def command(keys, fmt, style, to, annotated, standalone, normalize, query, cited
                 continue
             warn(f"{lib.path}:{e.line}: warning: {e.key or 'entry without a key'} {said}")
         if as_json and (standalone or annotated):
-            raise click.UsageError("--json gives the references alone "
-                                   "(no --standalone or --annotated)")
+            raise click.UsageError(
+                "--json gives the references alone (no --standalone or --annotated)"
+            )
         if standalone and to != "html":
             raise click.UsageError("--standalone needs --to html")
         with busy(f"formatting {len(entries)} references ({style}) with pandoc…"):
@@ -139,8 +171,17 @@ def command(keys, fmt, style, to, annotated, standalone, normalize, query, cited
                 import json
 
                 pairs = export.format_entries(entries, style, to, pandoc=pandoc)
-                text = json.dumps([{"key": key, "style": style, "to": to, "reference": ref}
-                                   for key, ref in pairs], ensure_ascii=False, indent=2) + "\n"
+                text = (
+                    json.dumps(
+                        [
+                            {"key": key, "style": style, "to": to, "reference": ref}
+                            for key, ref in pairs
+                        ],
+                        ensure_ascii=False,
+                        indent=2,
+                    )
+                    + "\n"
+                )
             elif standalone:
                 text = export.standalone_page(entries, style, pandoc=pandoc)
             else:

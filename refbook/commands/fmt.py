@@ -18,17 +18,31 @@ from ._common import (
 @click.command("fmt")
 @click.argument("files", nargs=-1, type=click.Path())
 @click.option("-i", "--in-place", is_flag=True, help="Rewrite the file (atomic, locked).")
-@click.option("--check", is_flag=True,
-              help="Write nothing; list the entries that would change; exit 1 if any.")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; list the entries that would change; exit 1 if any.",
+)
 @click.option("--diff", "show_diff", is_flag=True, help="Print the unified diff instead.")
-@click.option("--sort", type=click.Choice(["none", "key", "year"]),
-              help="Order of the entries (default: fmt.sort).")
+@click.option(
+    "--sort",
+    type=click.Choice(["none", "key", "year"]),
+    help="Order of the entries (default: fmt.sort).",
+)
 @click.option("--align/--no-align", default=None, help="Align '=' in each entry (fmt.align).")
 @force_option
 @json_option
 @bib_option
-def command(files: tuple[str, ...], in_place: bool, check: bool, show_diff: bool,
-            sort: str | None, align: bool | None, force: bool, as_json: bool) -> int:
+def command(
+    files: tuple[str, ...],
+    in_place: bool,
+    check: bool,
+    show_diff: bool,
+    sort: str | None,
+    align: bool | None,
+    force: bool,
+    as_json: bool,
+) -> int:
     """Format the bibliography in one canonical layout, keeping every value exactly.
 
     FILES default to the bibliography in use (--bib). Prints the formatted file on stdout unless -i/--in-place, --check or --diff is given.
@@ -40,8 +54,12 @@ def command(files: tuple[str, ...], in_place: bool, check: bool, show_diff: bool
 
     from ..fmt import Layout
 
-    refuse_together(click.get_current_context(), "in_place", ("check", "show_diff"),
-                    "-i rewrites the file; --check and --diff write nothing")
+    refuse_together(
+        click.get_current_context(),
+        "in_place",
+        ("check", "show_diff"),
+        "-i rewrites the file; --check and --diff write nothing",
+    )
 
     layout = Layout.from_config(get_config())
     if sort:
@@ -52,15 +70,25 @@ def command(files: tuple[str, ...], in_place: bool, check: bool, show_diff: bool
 
     mode = choose_mode(as_json)
     encoding = bib_encoding()
-    results = [_one(path, layout, in_place, check, show_diff, mode, force, encoding)
-               for path in (list(files) or [bib_path()])]
+    results = [
+        _one(path, layout, in_place, check, show_diff, mode, force, encoding)
+        for path in (list(files) or [bib_path()])
+    ]
     if mode == JSON:
         emit_json([report for _, report in results])
     return max(status for status, _ in results)
 
 
-def _one(path: str, layout, in_place: bool, check: bool, show_diff: bool,
-         mode: str, force: bool = False, encoding: str | None = None) -> tuple[int, dict]:
+def _one(
+    path: str,
+    layout,
+    in_place: bool,
+    check: bool,
+    show_diff: bool,
+    mode: str,
+    force: bool = False,
+    encoding: str | None = None,
+) -> tuple[int, dict]:
     from ..fmt import changed_entries, check_lossless, format_text
     from ..output.edits import render_fmt
     from ..store import BibFile, editing

@@ -9,8 +9,12 @@ from ._common import json_option, root_obj
 
 @click.command("init")
 @click.argument("path", required=False, metavar="[PATH]")
-@click.option("--config", "with_config", is_flag=True,
-              help="Also write refbook.toml in the current directory, naming PATH.")
+@click.option(
+    "--config",
+    "with_config",
+    is_flag=True,
+    help="Also write refbook.toml in the current directory, naming PATH.",
+)
 @json_option
 def command(path: str | None, with_config: bool, as_json: bool) -> int:
     """Start a bibliography: a new PATH (default: references.bib, or --bib) with a short

@@ -20,22 +20,38 @@ FORMATS = ("table", "plain", "json", "github", "sarif", "junit")
 
 @click.command("lint")
 @click.argument("files", nargs=-1, type=click.Path())
-@click.option("--select", "select", multiple=True, metavar="RULE",
-              help="Only these rule ids or families (repeatable; default: lint.select).")
-@click.option("--ignore", "ignore", multiple=True, metavar="RULE",
-              help="Skip these rule ids or families (repeatable; adds to lint.ignore).")
-@click.option("--format", "fmt", type=click.Choice(FORMATS),
-              help="Output format (default: table on a terminal, plain otherwise).")
+@click.option(
+    "--select",
+    "select",
+    multiple=True,
+    metavar="RULE",
+    help="Only these rule ids or families (repeatable; default: lint.select).",
+)
+@click.option(
+    "--ignore",
+    "ignore",
+    multiple=True,
+    metavar="RULE",
+    help="Skip these rule ids or families (repeatable; adds to lint.ignore).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    help="Output format (default: table on a terminal, plain otherwise).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
-@click.option("--fail-on", type=click.Choice([s.value for s in Severity]),
-              help="Lowest severity that makes the exit code 1 (default: lint.fail_on, error).")
+@click.option(
+    "--fail-on",
+    type=click.Choice([s.value for s in Severity]),
+    help="Lowest severity that makes the exit code 1 (default: lint.fail_on, error).",
+)
 @click.option("--fix", is_flag=True, help="Apply the safe fixes to the file (minimal diff).")
 @click.option("--dry-run", is_flag=True, help="With --fix: print the diff, write nothing.")
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @force_option
 @bib_option
-def command(files, select, ignore, fmt, as_json, fail_on, fix, dry_run, list_rules,
-            force) -> int:
+def command(files, select, ignore, fmt, as_json, fail_on, fix, dry_run, list_rules, force) -> int:
     """Find the defects a reference list really has.
 
     FILES default to the bibliography in use (--bib). Required fields, duplicate keys/DOIs/titles, DOI and URL syntax (resolver prefixes,
@@ -53,27 +69,42 @@ def command(files, select, ignore, fmt, as_json, fail_on, fix, dry_run, list_rul
 
     ctx = click.get_current_context()
     refuse_together(ctx, "as_json", "fmt", "--json is --format json", when=fmt != "json")
-    refuse_together(ctx, "list_rules", ("fix", "dry_run", "fail_on", "fmt"),
-                    "--list-rules lists the rules (--json, --select and --ignore apply)")
+    refuse_together(
+        ctx,
+        "list_rules",
+        ("fix", "dry_run", "fail_on", "fmt"),
+        "--list-rules lists the rules (--json, --select and --ignore apply)",
+    )
     if list_rules and files:
         raise click.UsageError("--list-rules takes no FILES", ctx)
     requires(ctx, "dry_run", "--fix", fix)
-    refuse_together(ctx, "fix", ("fmt", "as_json", "fail_on"),
-                    "--fix applies the fixes and says how many; lint without --fix "
-                    "reports the findings")
+    refuse_together(
+        ctx,
+        "fix",
+        ("fmt", "as_json", "fail_on"),
+        "--fix applies the fixes and says how many; lint without --fix reports the findings",
+    )
     cfg = get_config()
     if list_rules:
         listed = select_rules(select, ignore) if (select or ignore) else list(RULES.values())
         if choose_mode(as_json) == "json":
             from ..output import emit_json
 
-            emit_json([{"id": r.id, "family": r.family, "severity": r.severity,
-                        "fixable": r.fixable, "doc": r.doc} for r in listed])
+            emit_json(
+                [
+                    {
+                        "id": r.id,
+                        "family": r.family,
+                        "severity": r.severity,
+                        "fixable": r.fixable,
+                        "doc": r.doc,
+                    }
+                    for r in listed
+                ]
+            )
             return 0
-        rows = [(r.id, r.family, r.severity, "yes" if r.fixable else "", r.doc)
-                for r in listed]
-        emit_table(("rule", "family", "severity", "fix", "description"), rows,
-                   choose_mode(False))
+        rows = [(r.id, r.family, r.severity, "yes" if r.fixable else "", r.doc) for r in listed]
+        emit_table(("rule", "family", "severity", "fix", "description"), rows, choose_mode(False))
         return 0
     rules = select_rules(select or cfg["lint.select"], [*cfg["lint.ignore"], *ignore])
     paths = list(files) or [bib_path()]
@@ -96,8 +127,7 @@ def _lint(lib, rules):
     return lint(lib, rules)
 
 
-def _fix(path: str, rules, dry_run: bool, force: bool = False,
-         encoding: str | None = None) -> int:
+def _fix(path: str, rules, dry_run: bool, force: bool = False, encoding: str | None = None) -> int:
     """Apply safe fixes in rounds (a fix can reveal another), through the store."""
 
     from ..lint import apply_fixes

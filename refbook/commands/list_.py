@@ -28,18 +28,36 @@ def sort_entries(entries: list, how: str, reverse: bool = False) -> list:
 
 
 @click.command("list")
-@click.option("--sort", "sort", type=click.Choice(SORTS), default="file", show_default=True,
-              help="Order of the entries.")
+@click.option(
+    "--sort",
+    "sort",
+    type=click.Choice(SORTS),
+    default="file",
+    show_default=True,
+    help="Order of the entries.",
+)
 @click.option("--reverse", is_flag=True, help="Reverse the order.")
-@click.option("--type", "types", multiple=True, metavar="TYPE",
-              help="Only entries of this type (repeatable).")
-@click.option("--keyword", "keywords", multiple=True, metavar="WORD",
-              help="Only entries with this keyword (repeatable: all must match).")
+@click.option(
+    "--type", "types", multiple=True, metavar="TYPE", help="Only entries of this type (repeatable)."
+)
+@click.option(
+    "--keyword",
+    "keywords",
+    multiple=True,
+    metavar="WORD",
+    help="Only entries with this keyword (repeatable: all must match).",
+)
 @click.option("--keys", "keys_only", is_flag=True, help="One key per line (for xargs/pipes).")
 @json_option
 @bib_option
-def command(sort: str, reverse: bool, types: tuple[str, ...], keywords: tuple[str, ...],
-            keys_only: bool, as_json: bool) -> int:
+def command(
+    sort: str,
+    reverse: bool,
+    types: tuple[str, ...],
+    keywords: tuple[str, ...],
+    keys_only: bool,
+    as_json: bool,
+) -> int:
     """List the entries of the bibliography.
 
     A table on a terminal; tab-separated KEY, AUTHORS, YEAR, TITLE, TYPE lines when piped.
@@ -48,8 +66,12 @@ def command(sort: str, reverse: bool, types: tuple[str, ...], keywords: tuple[st
     from ..output import choose_mode
     from ..output.records import render_list
 
-    refuse_together(click.get_current_context(), "keys_only", "as_json",
-                    "--keys prints keys alone; --json prints whole records")
+    refuse_together(
+        click.get_current_context(),
+        "keys_only",
+        "as_json",
+        "--keys prints keys alone; --json prints whole records",
+    )
     lib = open_library()
     entries = list(lib)
     if types:

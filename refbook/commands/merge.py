@@ -17,15 +17,25 @@ from ._common import (
 @click.command("merge")
 @click.argument("keep", shell_complete=complete_keys)
 @click.argument("drop", shell_complete=complete_keys)
-@click.option("--prefer", type=click.Choice(["keep", "drop"]),
-              help="Which value wins when both entries have a field.")
+@click.option(
+    "--prefer",
+    type=click.Choice(["keep", "drop"]),
+    help="Which value wins when both entries have a field.",
+)
 @click.option("--no-ids", is_flag=True, help="Do not record DROP in KEEP's ids field.")
 @dry_run_option
 @force_option
 @json_option
 @bib_option
-def command(keep: str, drop: str, prefer: str | None, no_ids: bool, dry_run: bool, force: bool,
-            as_json: bool) -> int:
+def command(
+    keep: str,
+    drop: str,
+    prefer: str | None,
+    no_ids: bool,
+    dry_run: bool,
+    force: bool,
+    as_json: bool,
+) -> int:
     """Merge DROP into KEEP: missing fields are filled, DROP is removed, and its key is
     kept in ids = {DROP} so old citations still resolve (biblatex)."""
     from ..edits import merge

@@ -19,14 +19,26 @@ from ._common import (
 @click.command("rename")
 @click.argument("old", shell_complete=complete_keys)
 @click.argument("new")
-@click.option("--in", "manuscripts", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              metavar="FILE", help="Also rename pandoc/LaTeX citations in FILE (repeatable).")
+@click.option(
+    "--in",
+    "manuscripts",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    metavar="FILE",
+    help="Also rename pandoc/LaTeX citations in FILE (repeatable).",
+)
 @input_encoding_option("the --in files")
 @force_option
 @json_option
 @bib_path_option
-def command(old: str, new: str, manuscripts: tuple[str, ...], force: bool, as_json: bool,
-            encoding: str | None) -> int:
+def command(
+    old: str,
+    new: str,
+    manuscripts: tuple[str, ...],
+    force: bool,
+    as_json: bool,
+    encoding: str | None,
+) -> int:
     """Rename a citation key; crossref/xdata/related references follow.
 
     With --in, every manuscript is read (in its own encoding) and checked before anything
@@ -52,9 +64,11 @@ def command(old: str, new: str, manuscripts: tuple[str, ...], force: bool, as_js
             except UnicodeEncodeError:
                 from ..errors import InputError
 
-                raise InputError(f"{path}: error: the key {new!r} cannot be written in "
-                                 f"{decoded.encoding.name}, the file's encoding; nothing "
-                                 "renamed") from None
+                raise InputError(
+                    f"{path}: error: the key {new!r} cannot be written in "
+                    f"{decoded.encoding.name}, the file's encoding; nothing "
+                    "renamed"
+                ) from None
         renamed_in[path] = count
     bib_file = bib_path()
     staged = []
@@ -74,4 +88,3 @@ def command(old: str, new: str, manuscripts: tuple[str, ...], force: bool, as_js
         warn(f"{path}: {count} citation(s) renamed")
     render_edit(bib_file, changes, choose_mode(as_json), extra={"manuscripts": renamed_in})
     return 0
-

@@ -17,21 +17,35 @@ from ._common import (
 @click.command("render")
 @click.argument("essay", type=click.Path(exists=True, dir_okay=False))
 @click.option("-s", "--style", metavar="NAME|FILE.csl", help="Citation style (default apa).")
-@click.option("-t", "--to", "to", type=click.Choice(["markdown", "html", "docx"]),
-              default="markdown", show_default=True, help="Output format.")
-@click.option("-o", "--output", metavar="FILE",
-              help="Write to FILE (required for docx; atomically, missing folders created).")
+@click.option(
+    "-t",
+    "--to",
+    "to",
+    type=click.Choice(["markdown", "html", "docx"]),
+    default="markdown",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "-o",
+    "--output",
+    metavar="FILE",
+    help="Write to FILE (required for docx; atomically, missing folders created).",
+)
 @click.option("--annotated", is_flag=True, help="Put each annotation under its reference.")
-@click.option("--heading", default="References", show_default=True,
-              help="Heading of the reference list.")
-@click.option("--allow-missing", is_flag=True,
-              help="Render even when a citation has no entry (pandoc prints its key in "
-                   "bold with a question mark: **key?**).")
+@click.option(
+    "--heading", default="References", show_default=True, help="Heading of the reference list."
+)
+@click.option(
+    "--allow-missing",
+    is_flag=True,
+    help="Render even when a citation has no entry (pandoc prints its key in "
+    "bold with a question mark: **key?**).",
+)
 @input_encoding_option("the essay")
 @json_option
 @bib_path_option
-def command(essay, style, to, output, annotated, heading, allow_missing, as_json,
-            encoding) -> int:
+def command(essay, style, to, output, annotated, heading, allow_missing, as_json, encoding) -> int:
     """Render a pandoc-Markdown essay: citations formatted, reference list appended.
 
     Citations are pandoc's ([@key], [@key, p. 12], @key). A citation with no entry stops
@@ -62,10 +76,15 @@ def command(essay, style, to, output, annotated, heading, allow_missing, as_json
         warn(note)
     keyed = [c for c in result.citations if c.syntax == "pandoc"]
     cfg = get_config()
-    report = {"essay": essay, "to": to, "style": style or cfg["export.style"],
-              "output": output, "rendered": False,
-              "cited": sorted({k for c in keyed for k in c.matched}),
-              "problems": [c.to_dict() for c in keyed if c.status is not MATCHED]}
+    report = {
+        "essay": essay,
+        "to": to,
+        "style": style or cfg["export.style"],
+        "output": output,
+        "rendered": False,
+        "cited": sorted({k for c in keyed for k in c.matched}),
+        "problems": [c.to_dict() for c in keyed if c.status is not MATCHED],
+    }
     if not allow_missing and report["problems"] and json_mode:
         emit_json(report)
         return 1
@@ -77,17 +96,22 @@ def command(essay, style, to, output, annotated, heading, allow_missing, as_json
             render_report(result, "plain", lib.path, uncited=False)
         finally:
             sys.stdout = old
-        warn("refbook: render stopped: citations without an entry "
-             "(--allow-missing renders anyway)")
+        warn("refbook: render stopped: citations without an entry (--allow-missing renders anyway)")
         return 1
     from ..errors import InputError
 
     try:
-        text = render_document(result.texts[str(essay)], list(lib),
-                               style=style or cfg["export.style"], to=to, output=output,
-                               annotated=annotated, heading=heading,
-                               pandoc=cfg["export.pandoc"] or None,
-                               title=os.path.splitext(os.path.basename(essay))[0])
+        text = render_document(
+            result.texts[str(essay)],
+            list(lib),
+            style=style or cfg["export.style"],
+            to=to,
+            output=output,
+            annotated=annotated,
+            heading=heading,
+            pandoc=cfg["export.pandoc"] or None,
+            title=os.path.splitext(os.path.basename(essay))[0],
+        )
     except InputError as exc:  # pandoc could not read the essay: say which file
         raise InputError(f"{essay}: {exc}") from None
     report["rendered"] = True

@@ -33,8 +33,9 @@ def command(keys: tuple[str, ...], yes: bool, dry_run: bool, force: bool, as_jso
         blocks = [bib.get(k) for k in keys]
         if not yes:
             if not sys.stdin.isatty():
-                raise UsageError("error: refusing to remove entries without --yes "
-                                 "when not on a terminal")
+                raise UsageError(
+                    "error: refusing to remove entries without --yes when not on a terminal"
+                )
             if not click.confirm(visible(f"Remove {', '.join(b.key for b in blocks)}?")):
                 bib.modified = False
                 return 1

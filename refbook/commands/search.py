@@ -39,8 +39,13 @@ cache directory, rebuilt automatically whenever the file changes.
 
 @click.command("search", help=HELP)
 @click.argument("query", nargs=-1, required=True)
-@click.option("--sort", type=click.Choice(["relevance", "year", "author", "key"]),
-              default="relevance", show_default=True, help="Order of the results.")
+@click.option(
+    "--sort",
+    type=click.Choice(["relevance", "year", "author", "key"]),
+    default="relevance",
+    show_default=True,
+    help="Order of the results.",
+)
 @click.option("--limit", type=click.IntRange(min=1), metavar="N", help="Show at most N results.")
 @click.option("--count", "count_only", is_flag=True, help="Print only the number of results.")
 @click.option("--keys", "keys_only", is_flag=True, help="One key per line (for pipes).")
@@ -48,8 +53,16 @@ cache directory, rebuilt automatically whenever the file changes.
 @click.option("--no-fuzzy", is_flag=True, help="Do not replace words that match nothing.")
 @json_option
 @bib_option
-def command(query: tuple[str, ...], sort: str, limit: int | None, count_only: bool,
-            keys_only: bool, no_index: bool, no_fuzzy: bool, as_json: bool) -> int:
+def command(
+    query: tuple[str, ...],
+    sort: str,
+    limit: int | None,
+    count_only: bool,
+    keys_only: bool,
+    no_index: bool,
+    no_fuzzy: bool,
+    as_json: bool,
+) -> int:
     import os
 
     from ..errors import NotFoundError
@@ -59,17 +72,31 @@ def command(query: tuple[str, ...], sort: str, limit: int | None, count_only: bo
 
     ctx = click.get_current_context()
     refuse_together(ctx, "keys_only", "as_json", "--keys prints keys alone")
-    refuse_together(ctx, "count_only", ("keys_only", "limit", "sort"),
-                    "--count prints the number of all results")
+    refuse_together(
+        ctx,
+        "count_only",
+        ("keys_only", "limit", "sort"),
+        "--count prints the number of all results",
+    )
     text = " ".join(query)
     path = bib_path()
     lib = None
-    if path != "-" and not no_index and (
-            index_path(path).exists() or (os.path.isfile(path) and count_entries_quickly(path)
-                                          >= get_config()["search.index_min_entries"])):
-        index, lib = open_index(path, busy=lambda: busy(f"indexing {path} for search "
-                                                         "(once per change of the file)…"),
-                                encoding=bib_encoding())
+    if (
+        path != "-"
+        and not no_index
+        and (
+            index_path(path).exists()
+            or (
+                os.path.isfile(path)
+                and count_entries_quickly(path) >= get_config()["search.index_min_entries"]
+            )
+        )
+    ):
+        index, lib = open_index(
+            path,
+            busy=lambda: busy(f"indexing {path} for search (once per change of the file)…"),
+            encoding=bib_encoding(),
+        )
     else:
         from ..model import load
 
@@ -78,8 +105,9 @@ def command(query: tuple[str, ...], sort: str, limit: int | None, count_only: bo
     if lib is not None:
         for problem in lib.problems:
             warn(str(problem))
-    result = index.search(text, sort=None if sort == "relevance" else sort, limit=limit,
-                          fuzzy=not no_fuzzy)
+    result = index.search(
+        text, sort=None if sort == "relevance" else sort, limit=limit, fuzzy=not no_fuzzy
+    )
     render_corrections(result)
     if result.total == 0:
         if count_only:

@@ -10,13 +10,18 @@ from ._common import bib_option, complete_keys, force_option, json_option, repor
 @click.command("set")
 @click.argument("key", shell_complete=complete_keys)
 @click.argument("assignments", nargs=-1, required=True)
-@click.option("--bibtex", "as_bibtex", is_flag=True,
-              help="The values are BibTeX ({TTP} protects case, \\emph{…}, $…$), not text.")
+@click.option(
+    "--bibtex",
+    "as_bibtex",
+    is_flag=True,
+    help="The values are BibTeX ({TTP} protects case, \\emph{…}, $…$), not text.",
+)
 @force_option
 @json_option
 @bib_option
-def command(key: str, assignments: tuple[str, ...], as_bibtex: bool, force: bool,
-            as_json: bool) -> int:
+def command(
+    key: str, assignments: tuple[str, ...], as_bibtex: bool, force: bool, as_json: bool
+) -> int:
     """Set fields: refbook set KEY field=value …
 
     The value is text and reads back as typed (50% and R&D are written \\% and \\&);

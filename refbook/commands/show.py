@@ -9,8 +9,12 @@ from ._common import bib_option, complete_keys, json_option, open_library, refus
 
 @click.command("show")
 @click.argument("keys", nargs=-1, required=True, shell_complete=complete_keys)
-@click.option("--bibtex", "as_bibtex", is_flag=True,
-              help="Print each entry's source text exactly as it is in the file.")
+@click.option(
+    "--bibtex",
+    "as_bibtex",
+    is_flag=True,
+    help="Print each entry's source text exactly as it is in the file.",
+)
 @json_option
 @bib_option
 def command(keys: tuple[str, ...], as_bibtex: bool, as_json: bool) -> int:
@@ -21,9 +25,13 @@ def command(keys: tuple[str, ...], as_bibtex: bool, as_json: bool) -> int:
     from ..output import choose_mode
     from ..output.records import render_show, render_sources
 
-    refuse_together(click.get_current_context(), "as_bibtex", "as_json",
-                    "--bibtex prints the source text; --json the decoded record, "
-                    "with the source in its \"source\" member")
+    refuse_together(
+        click.get_current_context(),
+        "as_bibtex",
+        "as_json",
+        "--bibtex prints the source text; --json the decoded record, "
+        'with the source in its "source" member',
+    )
     lib = open_library()
     entries = [lib[k] for k in keys]
     if as_bibtex:

@@ -23,8 +23,11 @@ def compute_stats(lib) -> dict[str, Any]:
         years[str(e.year) if e.year else "n.d."] += 1
         keywords.update(e.keywords)
         for name in WATCHED_FIELDS:
-            present = e.get(name) or (name == "annotation" and e.get("annote")) or (
-                name == "year" and e.get("date"))
+            present = (
+                e.get(name)
+                or (name == "annotation" and e.get("annote"))
+                or (name == "year" and e.get("date"))
+            )
             if not present:
                 missing[name] += 1
     return {

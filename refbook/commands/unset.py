@@ -26,6 +26,8 @@ def command(key: str, fields: tuple[str, ...], force: bool, as_json: bool) -> in
         edit.extra["absent_fields"] = absent
         name = edit.bib.get(key).key
     if absent:
-        warn(f"refbook: {name} has no field {', '.join(absent)}"
-             + ("; nothing changed" if not removed else ""))
+        warn(
+            f"refbook: {name} has no field {', '.join(absent)}"
+            + ("; nothing changed" if not removed else "")
+        )
     return 0 if removed else 1

@@ -51,17 +51,33 @@ if TYPE_CHECKING:
 # dates.  This module puts an item together from them and gives items unique ids.
 
 _NOTE_VARIABLE = re.compile(r"^(\s*)(\{|[^\s:<>]+)(\s*:)")
-_EPRINT_URLS = {"arxiv": "https://arxiv.org/abs/", "jstor": "https://www.jstor.org/stable/",
-                "pubmed": "https://www.ncbi.nlm.nih.gov/pubmed/",
-                "googlebooks": "https://books.google.com?id="}
+_EPRINT_URLS = {
+    "arxiv": "https://arxiv.org/abs/",
+    "jstor": "https://www.jstor.org/stable/",
+    "pubmed": "https://www.ncbi.nlm.nih.gov/pubmed/",
+    "googlebooks": "https://books.google.com?id=",
+}
 # BibTeX field -> CSL variable, for the fields copied as decoded text
-_COPIED = (("pagetotal", "number-of-pages"), ("volumes", "number-of-volumes"),
-           ("chapter", "chapter-number"), ("edition", "edition"), ("version", "version"),
-           ("isbn", "ISBN"), ("issn", "ISSN"), ("pmid", "PMID"), ("pmcid", "PMCID"),
-           ("library", "call-number"), ("ids", "other-ids"))
+_COPIED = (
+    ("pagetotal", "number-of-pages"),
+    ("volumes", "number-of-volumes"),
+    ("chapter", "chapter-number"),
+    ("edition", "edition"),
+    ("version", "version"),
+    ("isbn", "ISBN"),
+    ("issn", "ISSN"),
+    ("pmid", "PMID"),
+    ("pmcid", "PMCID"),
+    ("library", "call-number"),
+    ("ids", "other-ids"),
+)
 # date field, prefix of its year/month/day fields, CSL variable
-_DATES = (("date", "", "issued"), ("eventdate", "event", "event-date"),
-          ("origdate", "orig", "original-date"), ("urldate", "url", "accessed"))
+_DATES = (
+    ("date", "", "issued"),
+    ("eventdate", "event", "event-date"),
+    ("origdate", "orig", "original-date"),
+    ("urldate", "url", "accessed"),
+)
 
 
 # -- the item -------------------------------------------------------------------------------
@@ -129,14 +145,17 @@ def _people(entry: Entry, item: dict[str, Any]) -> None:
 
 
 def _publishers_and_places(entry: Entry, ctype: str, item: dict[str, Any]) -> None:
-    publishers = [(n, entry.get(n)) for n in ("school", "institution", "organization",
-                                              "howpublished", "publisher") if entry.get(n)]
+    publishers = [
+        (n, entry.get(n))
+        for n in ("school", "institution", "organization", "howpublished", "publisher")
+        if entry.get(n)
+    ]
     if ctype == "webpage":  # the site's organisation is its container, not a publisher
-        publishers = [(n, v) for n, v in publishers if n not in ("organization",
-                                                                 "howpublished")]
+        publishers = [(n, v) for n, v in publishers if n not in ("organization", "howpublished")]
     if publishers:
-        item["publisher"] = "; ".join(rich_text(v) if n == "howpublished" else literal_list(v)
-                                      for n, v in publishers)
+        item["publisher"] = "; ".join(
+            rich_text(v) if n == "howpublished" else literal_list(v) for n, v in publishers
+        )
     if entry.get("origpublisher"):
         item["original-publisher"] = rich_text(entry["origpublisher"])
     place = entry.get("address") or (entry.get("location") if entry.type != "patent" else None)
@@ -188,21 +207,26 @@ def _identifiers_and_links(entry: Entry, item: dict[str, Any]) -> None:
     elif eprint and kind in _EPRINT_URLS:
         item["URL"] = _EPRINT_URLS[kind] + eprint
     if kind == "arxiv" and eprint:
-        item.setdefault("number", f"arXiv:{eprint}" + (f" [{eprint_class}]" if eprint_class
-                                                        else ""))
+        item.setdefault(
+            "number", f"arXiv:{eprint}" + (f" [{eprint_class}]" if eprint_class else "")
+        )
         if "publisher" not in item and "container-title" not in item:
             item["publisher"] = "arXiv"
 
 
 def _notes(entry: Entry, item: dict[str, Any]) -> None:
     """Note and addendum, annotation, keywords, abstract."""
-    notes = [rich_text(entry[n]) for n in ("note", "addendum")
-             if entry.get(n) and not (n == "note" and entry.type == "periodical")]
+    notes = [
+        rich_text(entry[n])
+        for n in ("note", "addendum")
+        if entry.get(n) and not (n == "note" and entry.type == "periodical")
+    ]
     if notes:
         # a note starting "Word: ..." (Mendeley writes "ID: TN_...") would be read by
         # citeproc as a variable (that one replaces the item's id) and vanish
-        item["note"] = _NOTE_VARIABLE.sub(r'\1<span class="nocase">\2</span>\3',
-                                          joined([(".", n) for n in notes]))
+        item["note"] = _NOTE_VARIABLE.sub(
+            r'\1<span class="nocase">\2</span>\3', joined([(".", n) for n in notes])
+        )
     if entry.annotation:
         item["annote"] = entry.annotation
     if entry.keywords:
@@ -226,8 +250,10 @@ class IdChange:
     def message(self) -> str:
         if not self.entry.key:
             return f"entry without a key; exported as {self.ident!r}"
-        return (f"duplicate key {self.entry.key!r} (also on line {self.first_line}); "
-                f"exported as {self.ident!r}")
+        return (
+            f"duplicate key {self.entry.key!r} (also on line {self.first_line}); "
+            f"exported as {self.ident!r}"
+        )
 
 
 def unique_ids(entries: Sequence[Entry]) -> tuple[list[str], list[IdChange]]:

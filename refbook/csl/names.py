@@ -8,13 +8,24 @@ if TYPE_CHECKING:
     from ..model import Person
 
 # editortype/editoratype -> CSL name variable
-EDITOR_ROLES = {"editor": "editor", "compiler": "compiler", "director": "director",
-                 "organizer": "organizer", "collaborator": "contributor",
-                 "redactor": "contributor", "reviser": "contributor",
-                 "founder": "contributor", "continuator": "contributor",
-                 "translator": "translator",
-                 "chair": "chair", "curator": "curator", "producer": "producer",
-                 "illustrator": "illustrator"}
+EDITOR_ROLES = {
+    "editor": "editor",
+    "compiler": "compiler",
+    "director": "director",
+    "organizer": "organizer",
+    "collaborator": "contributor",
+    "redactor": "contributor",
+    "reviser": "contributor",
+    "founder": "contributor",
+    "continuator": "contributor",
+    "translator": "translator",
+    "chair": "chair",
+    "curator": "curator",
+    "producer": "producer",
+    "illustrator": "illustrator",
+}
+
+
 def _csl_name(person: Person) -> dict[str, str]:
     name = person.to_csl()
     # "Santos, Cicero Nogueira dos": BibTeX reads "dos" as a given name (its initial would

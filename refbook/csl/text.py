@@ -15,13 +15,27 @@ if TYPE_CHECKING:
 
 # biblatex localisation keys that appear in data (type = {phdthesis}, \bibstring{...})
 BIBSTRINGS = {
-    "phdthesis": "PhD thesis", "mathesis": "Master's thesis", "techreport": "Tech. rep.",
-    "resreport": "research rep.", "software": "computer software", "datacd": "CD-ROM",
-    "audiocd": "audio CD", "candthesis": "Candidate thesis", "patent": "patent",
-    "patentus": "U.S. patent", "patentuk": "British patent", "patentde": "German patent",
-    "patenteu": "European patent", "patentfr": "French patent", "jourser": "ser.",
-    "newseries": "new ser.", "oldseries": "old ser.", "inpreparation": "in preparation",
-    "submitted": "submitted", "forthcoming": "forthcoming", "inpress": "in press",
+    "phdthesis": "PhD thesis",
+    "mathesis": "Master's thesis",
+    "techreport": "Tech. rep.",
+    "resreport": "research rep.",
+    "software": "computer software",
+    "datacd": "CD-ROM",
+    "audiocd": "audio CD",
+    "candthesis": "Candidate thesis",
+    "patent": "patent",
+    "patentus": "U.S. patent",
+    "patentuk": "British patent",
+    "patentde": "German patent",
+    "patenteu": "European patent",
+    "patentfr": "French patent",
+    "jourser": "ser.",
+    "newseries": "new ser.",
+    "oldseries": "old ser.",
+    "inpreparation": "in preparation",
+    "submitted": "submitted",
+    "forthcoming": "forthcoming",
+    "inpress": "in press",
     "prepublished": "pre-published",
 }
 
@@ -57,8 +71,10 @@ def _title_of(entry: Entry, names: tuple[str, str, str], sentence: bool) -> str 
     base = entry.get(names[0])
     if not base:
         return None
-    parts = [(sep, richtext.rich(entry.get(name) or "", sentence))
-             for sep, name in (("", names[0]), (":", names[1]), (".", names[2]))]
+    parts = [
+        (sep, richtext.rich(entry.get(name) or "", sentence))
+        for sep, name in (("", names[0]), (":", names[1]), (".", names[2]))
+    ]
     return joined(parts) or None
 
 
@@ -93,10 +109,9 @@ def titles(entry: Entry, english: bool) -> dict[str, str]:
     if container is None and chapterlike:
         container = _title_of(entry, main, english) or _title_of(entry, book, english)
     if container is None:
-        container = (_title_of(entry, ("journaltitle", "journalsubtitle", "journaltitleaddon"),
-                               False)
-                     or _title_of(entry, ("journal", "journalsubtitle", "journaltitleaddon"),
-                                  False))
+        container = _title_of(
+            entry, ("journaltitle", "journalsubtitle", "journaltitleaddon"), False
+        ) or _title_of(entry, ("journal", "journalsubtitle", "journaltitleaddon"), False)
     if container is None and entry.get("booktitle") and t not in IN_SERIES | {"periodical"}:
         container = _title_of(entry, book, english)  # a @misc or @online in a book
     if container:

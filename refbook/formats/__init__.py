@@ -75,40 +75,58 @@ class DataFormat:
         return self.detect_order is not None and bool(self.implementation().detect(text))
 
 
-FORMATS: dict[str, DataFormat] = {f.name: f for f in (
-    DataFormat("bibtex", "BibTeX", "bibtex", (".bib",), reads=True, writes=True,
-               detect_order=3),
-    DataFormat("biblatex", "BibLaTeX", "biblatex", (".bib",), reads=True, writes=True),
-    DataFormat("csl-json", "CSL-JSON", "csl_json", (".json",), reads=True, writes=True,
-               detect_order=1, csl_ids=True),
-    DataFormat("csl-yaml", "CSL-YAML", "csl_yaml", (".yaml", ".yml"), writes=True,
-               csl_ids=True),
-    DataFormat("ris", "RIS", "ris", (".ris",), reads=True, writes=True, detect_order=2,
-               csl_ids=True),
-    DataFormat("json", "refbook JSON", "json", (".json",), writes=True),
-)}
+FORMATS: dict[str, DataFormat] = {
+    f.name: f
+    for f in (
+        DataFormat(
+            "bibtex", "BibTeX", "bibtex", (".bib",), reads=True, writes=True, detect_order=3
+        ),
+        DataFormat("biblatex", "BibLaTeX", "biblatex", (".bib",), reads=True, writes=True),
+        DataFormat(
+            "csl-json",
+            "CSL-JSON",
+            "csl_json",
+            (".json",),
+            reads=True,
+            writes=True,
+            detect_order=1,
+            csl_ids=True,
+        ),
+        DataFormat(
+            "csl-yaml", "CSL-YAML", "csl_yaml", (".yaml", ".yml"), writes=True, csl_ids=True
+        ),
+        DataFormat(
+            "ris", "RIS", "ris", (".ris",), reads=True, writes=True, detect_order=2, csl_ids=True
+        ),
+        DataFormat("json", "refbook JSON", "json", (".json",), writes=True),
+    )
+}
 
 
 def names(*, reads: bool = False, writes: bool = False) -> tuple[str, ...]:
     """The formats' names in registry order; only those that refbook reads (``reads``)
     or writes (``writes``) when asked."""
-    return tuple(f.name for f in FORMATS.values()
-                 if (f.reads or not reads) and (f.writes or not writes))
+    return tuple(
+        f.name for f in FORMATS.values() if (f.reads or not reads) and (f.writes or not writes)
+    )
 
 
 def get(name: str) -> DataFormat:
     try:
         return FORMATS[name]
     except KeyError:
-        raise UsageError(f"error: unknown data format {name!r} (known: "
-                         f"{', '.join(FORMATS)})") from None
+        raise UsageError(
+            f"error: unknown data format {name!r} (known: {', '.join(FORMATS)})"
+        ) from None
 
 
 def detect(text: str, path: str | None = None) -> DataFormat:
     """The format of ``text``, by content; when the content says nothing, by the
     extension of ``path``.  ``UsageError`` when neither tells."""
-    candidates = sorted((f for f in FORMATS.values() if f.detect_order is not None),
-                        key=lambda f: f.detect_order or 0)
+    candidates = sorted(
+        (f for f in FORMATS.values() if f.detect_order is not None),
+        key=lambda f: f.detect_order or 0,
+    )
     for fmt in candidates:
         if fmt.detect(text):
             return fmt
@@ -118,8 +136,10 @@ def detect(text: str, path: str | None = None) -> DataFormat:
             if fmt.reads and ext in fmt.extensions:
                 return fmt
     readable = [f.title for f in candidates]
-    raise UsageError(f"error: cannot tell the format of the input ({', '.join(readable[:-1])} "
-                     f"or {readable[-1]}?); use --from")
+    raise UsageError(
+        f"error: cannot tell the format of the input ({', '.join(readable[:-1])} "
+        f"or {readable[-1]}?); use --from"
+    )
 
 
 def read(text: str, fmt: str | None = None, name: str = "<input>") -> list[Draft]:

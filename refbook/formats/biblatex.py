@@ -13,12 +13,22 @@ if TYPE_CHECKING:
     from ..model import Entry
 
 # BibTeX field -> BibLaTeX field
-FIELDS = {"journal": "journaltitle", "address": "location", "annote": "annotation",
-          "school": "institution", "key": "sortkey"}
+FIELDS = {
+    "journal": "journaltitle",
+    "address": "location",
+    "annote": "annotation",
+    "school": "institution",
+    "key": "sortkey",
+}
 # BibTeX entry type -> (BibLaTeX entry type, its ``type`` field when the entry has none)
-TYPES = {"techreport": ("report", "techreport"), "phdthesis": ("thesis", "phdthesis"),
-         "mastersthesis": ("thesis", "mathesis"), "www": ("online", None),
-         "electronic": ("online", None), "conference": ("inproceedings", None)}
+TYPES = {
+    "techreport": ("report", "techreport"),
+    "phdthesis": ("thesis", "phdthesis"),
+    "mastersthesis": ("thesis", "mathesis"),
+    "www": ("online", None),
+    "electronic": ("online", None),
+    "conference": ("inproceedings", None),
+}
 
 
 def write(entries: Sequence[Entry]) -> str:

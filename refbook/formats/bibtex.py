@@ -36,8 +36,9 @@ def read(text: str, name: str = "<input>") -> list[Draft]:
         fields: dict[str, str] = {}
         for f in blk.entry.fields:
             fields.setdefault(f.key.lower(), evaluate(f.value, bib.strings_for(blk)))
-        drafts.append(Draft(blk.entry.entry_type.lower(), fields, key=blk.key,
-                            source=f"{name}:{blk.line}"))
+        drafts.append(
+            Draft(blk.entry.entry_type.lower(), fields, key=blk.key, source=f"{name}:{blk.line}")
+        )
     return drafts
 
 
@@ -60,6 +61,8 @@ def _normalized(entry: Entry, layout: Layout) -> str:
     try:
         return format_entry(entry.source, layout)
     except BibSyntaxError as exc:
-        raise InputError(f"{entry._bib.name}:{entry.line}: error: cannot normalize "
-                         f"{entry.key}: {exc}; repair the entry first (refbook edit "
-                         f"{entry.key})") from None
+        raise InputError(
+            f"{entry._bib.name}:{entry.line}: error: cannot normalize "
+            f"{entry.key}: {exc}; repair the entry first (refbook edit "
+            f"{entry.key})"
+        ) from None

@@ -17,26 +17,86 @@ if TYPE_CHECKING:
     from ..model import Entry
 
 # CSL-JSON variables by kind (CSL 1.0.2 schema): the types the mapping relies on
-NAME_VARIABLES = frozenset({
-    "author", "editor", "translator", "container-author", "collection-editor", "composer",
-    "director", "editorial-director", "illustrator", "interviewer", "original-author",
-    "recipient", "reviewed-author", "chair", "compiler", "contributor", "curator",
-    "editor-translator", "executive-producer", "guest", "host", "narrator", "organizer",
-    "performer", "producer", "script-writer", "series-creator",
-})
-DATE_VARIABLES = frozenset({
-    "issued", "accessed", "submitted", "event-date", "original-date", "available-date",
-})
+NAME_VARIABLES = frozenset(
+    {
+        "author",
+        "editor",
+        "translator",
+        "container-author",
+        "collection-editor",
+        "composer",
+        "director",
+        "editorial-director",
+        "illustrator",
+        "interviewer",
+        "original-author",
+        "recipient",
+        "reviewed-author",
+        "chair",
+        "compiler",
+        "contributor",
+        "curator",
+        "editor-translator",
+        "executive-producer",
+        "guest",
+        "host",
+        "narrator",
+        "organizer",
+        "performer",
+        "producer",
+        "script-writer",
+        "series-creator",
+    }
+)
+DATE_VARIABLES = frozenset(
+    {
+        "issued",
+        "accessed",
+        "submitted",
+        "event-date",
+        "original-date",
+        "available-date",
+    }
+)
 # the variables read as text
-TEXT_VARIABLES = frozenset({
-    "id", "title", "container-title", "publisher", "publisher-place", "volume", "issue",
-    "number", "edition", "collection-title", "genre", "ISBN", "ISSN", "note", "language",
-    "page", "DOI", "URL", "keyword", "annote", "abstract",
-})
+TEXT_VARIABLES = frozenset(
+    {
+        "id",
+        "title",
+        "container-title",
+        "publisher",
+        "publisher-place",
+        "volume",
+        "issue",
+        "number",
+        "edition",
+        "collection-title",
+        "genre",
+        "ISBN",
+        "ISSN",
+        "note",
+        "language",
+        "page",
+        "DOI",
+        "URL",
+        "keyword",
+        "annote",
+        "abstract",
+    }
+)
 # CSL variable -> BibTeX field, for the variables copied as they are
-_COPIED = (("volume", "volume"), ("issue", "number"), ("number", "number"),
-           ("edition", "edition"), ("collection-title", "series"), ("genre", "type"),
-           ("ISBN", "isbn"), ("ISSN", "issn"), ("note", "note"), ("language", "language"))
+_COPIED = (
+    ("volume", "volume"),
+    ("issue", "number"),
+    ("number", "number"),
+    ("edition", "edition"),
+    ("collection-title", "series"),
+    ("genre", "type"),
+    ("ISBN", "isbn"),
+    ("ISSN", "issn"),
+    ("note", "note"),
+    ("language", "language"),
+)
 
 
 def detect(text: str) -> bool:
@@ -55,8 +115,7 @@ def read(text: str, name: str = "<input>") -> list[Draft]:
         try:
             drafts.append(from_item(item))
         except UsageError as exc:  # a lone brace, which BibTeX cannot store
-            raise InputError(f"{name}: error: CSL-JSON item {i}: {exc}; nothing added") \
-                from None
+            raise InputError(f"{name}: error: CSL-JSON item {i}: {exc}; nothing added") from None
     return drafts
 
 
@@ -78,8 +137,10 @@ def checked_items(data: object, name: str = "<input>") -> list[dict[str, Any]]:
     elif isinstance(data, dict) and "type" in data:
         data = [data]
     if not isinstance(data, list):
-        raise InputError(f"{name}: error: not CSL-JSON: expected a list of items "
-                         "(objects with a type and a title); nothing added")
+        raise InputError(
+            f"{name}: error: not CSL-JSON: expected a list of items "
+            "(objects with a type and a title); nothing added"
+        )
     for i, item in enumerate(data, start=1):
         check_item(item, f"{name}: error: CSL-JSON item {i}")
     return data
@@ -89,8 +150,9 @@ def check_item(item: object, where: str) -> None:
     """``InputError`` (``where`` and the item's id first) when ``item`` is not a CSL item
     refbook can read: not an object, a variable of the wrong kind, or no title."""
     if not isinstance(item, dict):
-        raise InputError(f"{where}: expected an object (a CSL item), not {_json_kind(item)}; "
-                         "nothing added")
+        raise InputError(
+            f"{where}: expected an object (a CSL item), not {_json_kind(item)}; nothing added"
+        )
     ident = f" ({item['id']})" if isinstance(item.get("id"), (str, int)) else ""
     for variable, value in item.items():
         expected = _wrong_kind(variable, value)
@@ -98,8 +160,10 @@ def check_item(item: object, where: str) -> None:
             shown = value
             if variable in NAME_VARIABLES and isinstance(value, list):
                 shown = next(p for p in value if not _is_name(p))
-            raise InputError(f"{where}{ident}: {variable!r} must be {expected}, not "
-                             f"{_json_kind(shown)}; nothing added")
+            raise InputError(
+                f"{where}{ident}: {variable!r} must be {expected}, not "
+                f"{_json_kind(shown)}; nothing added"
+            )
     title = item.get("title")
     if isinstance(title, list):
         title = title[0] if title else ""
@@ -108,18 +172,23 @@ def check_item(item: object, where: str) -> None:
 
 
 def _is_name(person: object) -> bool:
-    return isinstance(person, dict) and all(isinstance(v, (str, int, bool))
-                                            for v in person.values())
+    return isinstance(person, dict) and all(
+        isinstance(v, (str, int, bool)) for v in person.values()
+    )
 
 
 def _is_date(value: object) -> bool:
     if not isinstance(value, dict):
         return False
     parts = value.get("date-parts")
-    return parts is None or (isinstance(parts, list) and all(
-        isinstance(p, list) and all(isinstance(x, (int, str)) and
-                                    str(x).strip().lstrip("-").isdigit() for x in p)
-        for p in parts))
+    return parts is None or (
+        isinstance(parts, list)
+        and all(
+            isinstance(p, list)
+            and all(isinstance(x, (int, str)) and str(x).strip().lstrip("-").isdigit() for x in p)
+            for p in parts
+        )
+    )
 
 
 def _wrong_kind(variable: str, value: object) -> str | None:
@@ -139,15 +208,21 @@ def _wrong_kind(variable: str, value: object) -> str | None:
             return "a string"
     elif variable in TEXT_VARIABLES:
         texts = value if isinstance(value, list) else [value]
-        if not all(isinstance(v, (str, int, float)) and not isinstance(v, bool)
-                   for v in texts):
+        if not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in texts):
             return "a string"
     return None
 
 
 def _json_kind(value: object) -> str:
-    kinds = {dict: "an object", list: "a list", str: "a string", bool: "true/false",
-             int: "a number", float: "a number", type(None): "null"}
+    kinds = {
+        dict: "an object",
+        list: "a list",
+        str: "a string",
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        type(None): "null",
+    }
     shown = json.dumps(value, ensure_ascii=False)
     shown = shown if len(shown) <= 30 else shown[:27] + "..."
     return f"{kinds.get(type(value), type(value).__name__)} {shown}"
@@ -165,8 +240,14 @@ def _escape(text: str) -> str:
 
 
 _RICH_TAG = re.compile(r"<(/?)([a-z]+)([^>]*)>", re.I)
-_RICH_MACROS = {"i": "\\emph{", "em": "\\emph{", "b": "\\textbf{", "strong": "\\textbf{",
-                "sup": "\\textsuperscript{", "sub": "\\textsubscript{"}
+_RICH_MACROS = {
+    "i": "\\emph{",
+    "em": "\\emph{",
+    "b": "\\textbf{",
+    "strong": "\\textbf{",
+    "sup": "\\textsuperscript{",
+    "sub": "\\textsubscript{",
+}
 
 
 def rich_to_bibtex(text: str) -> str:
@@ -179,7 +260,7 @@ def rich_to_bibtex(text: str) -> str:
     closers: list[str] = []
     pos = 0
     for m in _RICH_TAG.finditer(text):
-        out.append(escape(html.unescape(text[pos:m.start()])))
+        out.append(escape(html.unescape(text[pos : m.start()])))
         pos = m.end()
         closing, tag = m.group(1), m.group(2).lower()
         if closing:
@@ -260,8 +341,9 @@ def from_item(item: dict[str, Any]) -> Draft:
         f["title"] = rich_to_bibtex(str(title))
     f.update(_container(str(_first(item.get("container-title")) or ""), ctype, etype))
     if item.get("publisher"):
-        f["institution" if etype in ("report", "thesis") else "publisher"] = \
-            rich_to_bibtex(str(item["publisher"]))
+        f["institution" if etype in ("report", "thesis") else "publisher"] = rich_to_bibtex(
+            str(item["publisher"])
+        )
     if item.get("publisher-place"):
         f["address"] = _escape(str(item["publisher-place"]))
     issued = _date(item.get("issued"))

@@ -39,7 +39,24 @@ from .targets import Exclusions, Target, collect
 from .transport import PrivateAddress, TransportError, user_agent
 from .verdicts import FailsWhen, Result, Verdict
 
-__all__ = ["Checker", "Difference", "Exclusions", "FailsWhen", "Options", "PrivateAddress",
-           "Result", "ResultCache", "Target", "TransportError", "Verdict", "collect",
-           "compare", "doi_syntax_error", "not_checked", "parse_age", "redact",
-           "url_syntax_error", "user_agent"]
+__all__ = [
+    "Checker",
+    "Difference",
+    "Exclusions",
+    "FailsWhen",
+    "Options",
+    "PrivateAddress",
+    "Result",
+    "ResultCache",
+    "Target",
+    "TransportError",
+    "Verdict",
+    "collect",
+    "compare",
+    "doi_syntax_error",
+    "not_checked",
+    "parse_age",
+    "redact",
+    "url_syntax_error",
+    "user_agent",
+]

@@ -55,8 +55,10 @@ class ResultCache:
             db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
             distrust_schema(db)
         db.execute(f"PRAGMA application_id = {SQLITE_APPLICATION_ID}")
-        db.execute("CREATE TABLE IF NOT EXISTS results (kind TEXT, value TEXT, "
-                   "checked REAL, data TEXT, PRIMARY KEY (kind, value))")
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS results (kind TEXT, value TEXT, "
+            "checked REAL, data TEXT, PRIMARY KEY (kind, value))"
+        )
         return db
 
     @classmethod
@@ -75,35 +77,54 @@ class ResultCache:
             return False
         if app == SQLITE_APPLICATION_ID:
             return True
-        return app == 0 and (not tables or (tables == ["results", "sqlite_autoindex_results_1"]
-                                            and columns == cls.COLUMNS))
+        return app == 0 and (
+            not tables
+            or (tables == ["results", "sqlite_autoindex_results_1"] and columns == cls.COLUMNS)
+        )
 
     def get(self, target: Target) -> Result | None:
         import sqlite3
 
         try:
             with self.lock:
-                row = self.db.execute("SELECT checked, data FROM results WHERE kind = ? "
-                                      "AND value = ?", (target.kind, target.value)).fetchone()
+                row = self.db.execute(
+                    "SELECT checked, data FROM results WHERE kind = ? AND value = ?",
+                    (target.kind, target.value),
+                ).fetchone()
             if row is None or time.time() - float(row[0]) > self.max_age:
                 return None
             d = json.loads(row[1])
             verdict = Verdict(d["verdict"])  # type: ignore[call-arg]  # a lookup by value
-            return Result(target, verdict, str(d["message"]), d["status"],
-                          d["final_url"], [str(w) for w in d["warnings"]], cached=True)
+            return Result(
+                target,
+                verdict,
+                str(d["message"]),
+                d["status"],
+                d["final_url"],
+                [str(w) for w in d["warnings"]],
+                cached=True,
+            )
         except (sqlite3.Error, ValueError, KeyError, TypeError):
             return None  # unreadable (or a verdict this version does not know): checked again
 
     def put(self, result: Result) -> None:
         import sqlite3
 
-        data = json.dumps({"verdict": result.verdict, "message": result.message,
-                           "status": result.status, "final_url": result.final_url,
-                           "warnings": result.warnings})
+        data = json.dumps(
+            {
+                "verdict": result.verdict,
+                "message": result.message,
+                "status": result.status,
+                "final_url": result.final_url,
+                "warnings": result.warnings,
+            }
+        )
         try:
             with self.lock:
-                self.db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?)",
-                                (result.target.kind, result.target.value, time.time(), data))
+                self.db.execute(
+                    "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?)",
+                    (result.target.kind, result.target.value, time.time(), data),
+                )
                 self.db.commit()
         except sqlite3.Error:
             pass  # a result not cached is checked again next time
@@ -114,5 +135,6 @@ def parse_age(text: str) -> float:
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*", text or "")
     if not m:
         raise ValueError(f"bad age {text!r} (use e.g. 30m, 12h, 1d)")
-    return float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400,
-                                "w": 604800}[m.group(2)]
+    return (
+        float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[m.group(2)]
+    )

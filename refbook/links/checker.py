@@ -42,9 +42,21 @@ if TYPE_CHECKING:
 REDIRECTS = {301, 302, 303, 307, 308}
 PERMANENT = {301, 308}
 CHALLENGE_HEADERS = ("cf-mitigated", "x-amzn-waf-action", "x-datadome", "x-px-block")
-_PUBLISHERS = ("sciencedirect.com", "springer.com", "wiley.com", "tandfonline.com",
-               "sagepub.com", "jstor.org", "ieeexplore.ieee.org", "acm.org", "nature.com",
-               "oup.com", "cambridge.org", "elsevier.com", "researchgate.net")
+_PUBLISHERS = (
+    "sciencedirect.com",
+    "springer.com",
+    "wiley.com",
+    "tandfonline.com",
+    "sagepub.com",
+    "jstor.org",
+    "ieeexplore.ieee.org",
+    "acm.org",
+    "nature.com",
+    "oup.com",
+    "cambridge.org",
+    "elsevier.com",
+    "researchgate.net",
+)
 
 
 def _default(name: str) -> Any:
@@ -76,8 +88,9 @@ class Options:
     def from_config(cls, cfg: Config | Mapping[str, Any], **given: Any) -> Options:
         """Options from the effective settings (``check.<field>``, ``check.mailto`` in the
         User-Agent), overridden by ``given`` values that are not None."""
-        values = {f.name: cfg[f"check.{f.name}"] for f in fields(cls)
-                  if f"check.{f.name}" in SETTINGS}
+        values = {
+            f.name: cfg[f"check.{f.name}"] for f in fields(cls) if f"check.{f.name}" in SETTINGS
+        }
         values["exclude"] = tuple(values["exclude"])
         values["user_agent"] = user_agent(cfg["check.mailto"])
         return replace(cls(**values), **{k: v for k, v in given.items() if v is not None})
@@ -91,11 +104,16 @@ class Checker:
         self.options = options
         self.cache = cache
         self.exclusions = Exclusions(options.exclude)
-        self.client = Client(user_agent=options.user_agent, per_host=options.per_host,
-                             timeout=options.timeout, connect_timeout=options.connect_timeout,
-                             retries=options.retries, backoff=options.backoff,
-                             max_retry_after=options.max_retry_after,
-                             allow_private=options.allow_private)
+        self.client = Client(
+            user_agent=options.user_agent,
+            per_host=options.per_host,
+            timeout=options.timeout,
+            connect_timeout=options.connect_timeout,
+            retries=options.retries,
+            backoff=options.backoff,
+            max_retry_after=options.max_retry_after,
+            allow_private=options.allow_private,
+        )
         self.network_down = False  # set by run(): nothing could be reached at all
 
     # -- URLs
@@ -122,12 +140,21 @@ class Checker:
                     permanent = nxt
                 hops += 1
                 if nxt in seen:
-                    return Result(target, Verdict.BROKEN, f"redirect loop at {redact(nxt)}",
-                                  status=status, final_url=nxt)
+                    return Result(
+                        target,
+                        Verdict.BROKEN,
+                        f"redirect loop at {redact(nxt)}",
+                        status=status,
+                        final_url=nxt,
+                    )
                 if hops > self.options.max_redirects:
-                    return Result(target, Verdict.BROKEN, f"more than "
-                                  f"{self.options.max_redirects} redirects", status=status,
-                                  final_url=nxt)
+                    return Result(
+                        target,
+                        Verdict.BROKEN,
+                        f"more than {self.options.max_redirects} redirects",
+                        status=status,
+                        final_url=nxt,
+                    )
                 seen.add(nxt)
                 current = nxt
                 continue
@@ -141,9 +168,12 @@ class Checker:
         if exc.kind == "private":
             return Result(target, Verdict.ERROR, exc.message, final_url=url)
         if exc.kind == "timeout":
-            return Result(target, Verdict.TIMEOUT, f"no answer within "
-                          f"{self.options.timeout:g} s ({self.options.retries} retries)",
-                          cause=NO_ANSWER)
+            return Result(
+                target,
+                Verdict.TIMEOUT,
+                f"no answer within {self.options.timeout:g} s ({self.options.retries} retries)",
+                cause=NO_ANSWER,
+            )
         if exc.cause in (DNS_TEMPORARY, DNS_FAILURE, UNROUTABLE):
             # our resolver or our network failed, not the link
             return Result(target, Verdict.ERROR, exc.message, cause=exc.cause)
@@ -151,52 +181,70 @@ class Checker:
             return Result(target, Verdict.BROKEN, exc.message, cause=exc.cause)
         return Result(target, Verdict.ERROR, f"request failed: {exc.message}", cause=NO_ANSWER)
 
-    def _classify(self, target: Target, answer: Answer, final: str,
-                  permanent: str | None) -> Result:
+    def _classify(
+        self, target: Target, answer: Answer, final: str, permanent: str | None
+    ) -> Result:
         status = answer.status
         headers = {k.lower(): v for k, v in answer.headers.items()}
         if 200 <= status < 300:
             if status == 202 and _known_publisher(final):
-                return Result(target, Verdict.BLOCKED, "202 from a publisher (bot check)",
-                              status)
+                return Result(target, Verdict.BLOCKED, "202 from a publisher (bot check)", status)
             if permanent:
-                return Result(target, Verdict.REDIRECTED,
-                              f"moved permanently to {redact(permanent)}", status,
-                              final_url=permanent)
+                return Result(
+                    target,
+                    Verdict.REDIRECTED,
+                    f"moved permanently to {redact(permanent)}",
+                    status,
+                    final_url=permanent,
+                )
             return Result(target, Verdict.OK, f"{status}", status, final_url=final)
         if status in (404, 410):
-            return Result(target, Verdict.BROKEN,
-                          f"url {redact(target.value)} returned {status}", status)
+            return Result(
+                target, Verdict.BROKEN, f"url {redact(target.value)} returned {status}", status
+            )
         if status == 999 or any(h in headers for h in CHALLENGE_HEADERS):
-            return Result(target, Verdict.BLOCKED, f"{status}: bot protection (challenge)",
-                          status)
+            return Result(target, Verdict.BLOCKED, f"{status}: bot protection (challenge)", status)
         if status in (401, 403):
             # most 403s to a script are bot protection, not a dead link
-            return Result(target, Verdict.BLOCKED, f"{status}: access denied to refbook",
-                          status)
+            return Result(target, Verdict.BLOCKED, f"{status}: access denied to refbook", status)
         if status == 429:
             return Result(target, Verdict.RATE_LIMITED, "429 Too Many Requests", status)
         if status >= 500:
-            return Result(target, Verdict.ERROR,
-                          f"server error {status} ({self.options.retries} retries)", status)
-        return Result(target, Verdict.BROKEN, f"url {redact(target.value)} returned {status}",
-                      status)
+            return Result(
+                target,
+                Verdict.ERROR,
+                f"server error {status} ({self.options.retries} retries)",
+                status,
+            )
+        return Result(
+            target, Verdict.BROKEN, f"url {redact(target.value)} returned {status}", status
+        )
 
     # -- DOIs
     def check_doi(self, target: Target, entry: Entry | None = None) -> Result:
         o = self.options
-        return check_doi(self.client, target, entry, resolver=o.doi_resolver,
-                         crossref=o.crossref_api, datacite=o.datacite_api)
+        return check_doi(
+            self.client,
+            target,
+            entry,
+            resolver=o.doi_resolver,
+            crossref=o.crossref_api,
+            datacite=o.datacite_api,
+        )
 
     # -- running
     def check(self, target: Target, entry: Entry | None) -> Result:
         excluded_by = self.exclusions.match(target) if self.exclusions else None
         if excluded_by is not None:
-            return Result(target, Verdict.EXCLUDED,
-                          f"not checked: matches the exclude pattern {excluded_by}")
+            return Result(
+                target, Verdict.EXCLUDED, f"not checked: matches the exclude pattern {excluded_by}"
+            )
         if self.options.offline:
-            problem = doi_syntax_error(target.value) if target.kind == "doi" else \
-                url_syntax_error(target.value)
+            problem = (
+                doi_syntax_error(target.value)
+                if target.kind == "doi"
+                else url_syntax_error(target.value)
+            )
             if problem:
                 return Result(target, Verdict.ERROR, problem, malformed=True)
             return Result(target, Verdict.OK, "syntax ok")
@@ -209,8 +257,12 @@ class Checker:
             self.cache.put(result)  # failures are never cached
         return result
 
-    def run(self, targets: list[Target], entries: Mapping[str, Entry] | None = None,
-            progress: Callable[[Result], None] | None = None) -> list[Result]:
+    def run(
+        self,
+        targets: list[Target],
+        entries: Mapping[str, Entry] | None = None,
+        progress: Callable[[Result], None] | None = None,
+    ) -> list[Result]:
         entries = entries or {}
         if self.options.offline or not targets:
             return [self.check(t, entries.get(t.key)) for t in targets]
@@ -247,8 +299,12 @@ def not_checked(result: Result) -> Result:
     """A result whose request got no answer, when the network could not be reached."""
     if not result.cause:
         return result
-    return Result(result.target, Verdict.ERROR, f"not checked: could not reach the network "
-                  f"({result.message})", cause=result.cause)
+    return Result(
+        result.target,
+        Verdict.ERROR,
+        f"not checked: could not reach the network ({result.message})",
+        cause=result.cause,
+    )
 
 
 def _known_publisher(url: str) -> bool:

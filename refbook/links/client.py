@@ -56,10 +56,18 @@ class Client:
     beyond a JSON answer's first 2 MB.  ``reached`` tells whether any request got an
     answer (or a refusal): then the network works."""
 
-    def __init__(self, *, user_agent: str, per_host: int, timeout: float,
-                 connect_timeout: float = CONNECT_TIMEOUT, retries: int = 0,
-                 backoff: float = 0.5, max_retry_after: float = 10.0,
-                 allow_private: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        user_agent: str,
+        per_host: int,
+        timeout: float,
+        connect_timeout: float = CONNECT_TIMEOUT,
+        retries: int = 0,
+        backoff: float = 0.5,
+        max_retry_after: float = 10.0,
+        allow_private: bool = False,
+    ) -> None:
         self.per_host = per_host
         self.timeout = timeout
         self.connect_timeout = connect_timeout
@@ -67,8 +75,11 @@ class Client:
         self.backoff = backoff
         self.max_retry_after = max_retry_after
         self.allow_private = allow_private
-        self.headers = {"User-Agent": user_agent, "Accept": "*/*",
-                        "Accept-Encoding": "gzip, deflate"}
+        self.headers = {
+            "User-Agent": user_agent,
+            "Accept": "*/*",
+            "Accept-Encoding": "gzip, deflate",
+        }
         self.reached = False
         self._managers: dict[str | None, urllib3.PoolManager] = {}  # proxy (None: direct)
         self._routes: dict[str, tuple[urllib3.PoolManager, bool, threading.BoundedSemaphore]] = {}
@@ -79,8 +90,14 @@ class Client:
         for manager in self._managers.values():
             manager.clear()
 
-    def request(self, method: str, url: str, *, want_json: bool = False,
-                headers: dict[str, str] | None = None) -> Answer:
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        want_json: bool = False,
+        headers: dict[str, str] | None = None,
+    ) -> Answer:
         """One HTTP request, redirects not followed, timeouts and 5xx retried with
         exponential backoff, 429 after its Retry-After when that is short.  Raises
         ``TransportError``."""
@@ -120,12 +137,18 @@ class Client:
                 if manager is None:
                     try:
                         manager = self._managers[proxy] = pool_manager(
-                            proxy, allow_private=self.allow_private, maxsize=self.per_host,
-                            headers=self.headers)
+                            proxy,
+                            allow_private=self.allow_private,
+                            maxsize=self.per_host,
+                            headers=self.headers,
+                        )
                     except ValueError as exc:  # socks5://… without PySocks
                         raise TransportError("other", f"unusable proxy: {exc}") from None
-                self._routes[host] = (manager, proxy is not None,
-                                      threading.BoundedSemaphore(self.per_host))
+                self._routes[host] = (
+                    manager,
+                    proxy is not None,
+                    threading.BoundedSemaphore(self.per_host),
+                )
             manager, proxied, gate = self._routes[host]
         if proxied and not self.allow_private:
             try:
@@ -134,8 +157,9 @@ class Client:
                 raise TransportError("private", str(exc)) from None
         return manager, gate
 
-    def _send(self, route: _Route, method: str, url: str, headers: dict[str, str],
-              want_json: bool) -> Answer:
+    def _send(
+        self, route: _Route, method: str, url: str, headers: dict[str, str], want_json: bool
+    ) -> Answer:
         """One request on the wire, under the host's gate and the deadline; sent once more
         on a fresh connection when a kept-alive one fails before any answer (the server
         closed it while it was idle, or reset it: urllib3 has dropped it from the pool),
@@ -151,9 +175,18 @@ class Client:
                 DEADLINES.begin(self.timeout)
                 REUSED.value = False
                 try:
-                    answer = self._answer(manager.urlopen(
-                        method, url, redirect=False, retries=False, preload_content=False,
-                        timeout=timeout, headers=headers), want_json)
+                    answer = self._answer(
+                        manager.urlopen(
+                            method,
+                            url,
+                            redirect=False,
+                            retries=False,
+                            preload_content=False,
+                            timeout=timeout,
+                            headers=headers,
+                        ),
+                        want_json,
+                    )
                     if DEADLINES.expired():  # cut short: what was parsed is not the answer
                         raise TimeoutError("deadline passed")
                     self.reached = True
@@ -161,8 +194,11 @@ class Client:
                 except PrivateAddress as exc:  # found on connecting
                     raise TransportError("private", str(exc)) from None
                 except (urllib3.exceptions.HTTPError, OSError) as exc:
-                    failure = TransportError("timeout", "timed out") if DEADLINES.expired() \
+                    failure = (
+                        TransportError("timeout", "timed out")
+                        if DEADLINES.expired()
                         else TransportError.of(exc)
+                    )
                     if failure.kind == "connection" and REUSED.value and not last:
                         continue  # a stale kept-alive connection: once more, on a fresh one
                     if failure.kind == "connection" and failure.cause is None:

@@ -43,8 +43,15 @@ class Difference:
         return f"{self.field}: bib {self.ours}, {self.agency} {self.theirs}"
 
 
-def check_doi(client: Client, target: Target, entry: Entry | None, *, resolver: str,
-              crossref: str, datacite: str) -> Result:
+def check_doi(
+    client: Client,
+    target: Target,
+    entry: Entry | None,
+    *,
+    resolver: str,
+    crossref: str,
+    datacite: str,
+) -> Result:
     """The verdict on one DOI: its syntax, its existence, then (given the entry) its
     metadata."""
     problem = doi_syntax_error(target.value)
@@ -58,38 +65,62 @@ def check_doi(client: Client, target: Target, entry: Entry | None, *, resolver: 
         if exc.kind == "private":
             return Result(target, Verdict.ERROR, exc.message)
         if exc.kind == "timeout":
-            return Result(target, Verdict.TIMEOUT, "the DOI resolver did not answer",
-                          cause=NO_ANSWER)
-        return Result(target, Verdict.ERROR, f"DOI resolver unreachable: {exc.message}",
-                      cause=exc.cause or NO_ANSWER)
+            return Result(
+                target, Verdict.TIMEOUT, "the DOI resolver did not answer", cause=NO_ANSWER
+            )
+        return Result(
+            target,
+            Verdict.ERROR,
+            f"DOI resolver unreachable: {exc.message}",
+            cause=exc.cause or NO_ANSWER,
+        )
     code = (answer.json or {}).get("responseCode")
     if answer.status == 404 or code == 100:
-        return Result(target, Verdict.BROKEN,
-                      f"DOI {doi} not found (Handle API responseCode 100)", answer.status)
+        return Result(
+            target,
+            Verdict.BROKEN,
+            f"DOI {doi} not found (Handle API responseCode 100)",
+            answer.status,
+        )
     if answer.status != 200 or code != 1:
-        return Result(target, Verdict.ERROR, f"DOI resolver answered {answer.status}",
-                      answer.status)
+        return Result(
+            target, Verdict.ERROR, f"DOI resolver answered {answer.status}", answer.status
+        )
     if entry is None:
         return Result(target, Verdict.OK, "DOI exists", 200)
     found = metadata(client, doi, crossref=crossref, datacite=datacite)
     if found is None:
-        return Result(target, Verdict.OK,
-                      "DOI exists (no Crossref/DataCite record to compare)", 200)
+        return Result(
+            target, Verdict.OK, "DOI exists (no Crossref/DataCite record to compare)", 200
+        )
     agency, meta = found
     diffs = compare_fields(entry, meta, agency)
     other = next((d for d in diffs if d.another_work), None)
     if other is not None:
-        return Result(target, Verdict.MISMATCH, f"DOI points to another work: {other}", 200,
-                      warnings=[str(d) for d in diffs if d is not other])
-    return Result(target, Verdict.OK, "DOI exists" if diffs else "DOI exists; metadata agree",
-                  200, warnings=[str(d) for d in diffs])
+        return Result(
+            target,
+            Verdict.MISMATCH,
+            f"DOI points to another work: {other}",
+            200,
+            warnings=[str(d) for d in diffs if d is not other],
+        )
+    return Result(
+        target,
+        Verdict.OK,
+        "DOI exists" if diffs else "DOI exists; metadata agree",
+        200,
+        warnings=[str(d) for d in diffs],
+    )
 
 
-def metadata(client: Client, doi: str, *, crossref: str,
-             datacite: str) -> tuple[str, dict[str, Any]] | None:
+def metadata(
+    client: Client, doi: str, *, crossref: str, datacite: str
+) -> tuple[str, dict[str, Any]] | None:
     """The DOI's registered record as CSL-JSON-like fields, and which agency gave it."""
-    for agency, url in (("crossref", f"{crossref.rstrip('/')}/works/{quote(doi, safe='/')}"),
-                        ("datacite", f"{datacite.rstrip('/')}/dois/{quote(doi, safe='/')}")):
+    for agency, url in (
+        ("crossref", f"{crossref.rstrip('/')}/works/{quote(doi, safe='/')}"),
+        ("datacite", f"{datacite.rstrip('/')}/dois/{quote(doi, safe='/')}"),
+    ):
         try:
             answer = client.request("GET", url, want_json=True, headers=_JSON)
         except TransportError:
@@ -104,10 +135,13 @@ def metadata(client: Client, doi: str, *, crossref: str,
 def _datacite_to_csl(attrs: dict[str, Any]) -> dict[str, Any]:
     titles = attrs.get("titles") or [{}]
     creators = attrs.get("creators") or []
-    return {"title": [titles[0].get("title", "")],
-            "author": [{"family": c.get("familyName") or c.get("name", "")} for c in creators],
-            "issued": {"date-parts": [[attrs.get("publicationYear")]]},
-            "volume": attrs.get("volume"), "issue": attrs.get("issue")}
+    return {
+        "title": [titles[0].get("title", "")],
+        "author": [{"family": c.get("familyName") or c.get("name", "")} for c in creators],
+        "issued": {"date-parts": [[attrs.get("publicationYear")]]},
+        "volume": attrs.get("volume"),
+        "issue": attrs.get("issue"),
+    }
 
 
 def _year(meta: dict[str, Any]) -> int | None:
@@ -132,13 +166,15 @@ def compare_fields(entry: Entry, meta: dict[str, Any], agency: str) -> list[Diff
 
     diffs = []
     titles = meta.get("title") or []
-    their_title = re.sub(r"<[^>]+>", "", titles[0] if isinstance(titles, list) and titles
-                         else str(titles or ""))
+    their_title = re.sub(
+        r"<[^>]+>", "", titles[0] if isinstance(titles, list) and titles else str(titles or "")
+    )
     if their_title and entry.title:
         score = fuzz.token_set_ratio(fold(entry.title), fold(their_title))
         if score < 90:
-            diffs.append(Difference("title", entry.title, their_title, agency,
-                                    another_work=score < 60))
+            diffs.append(
+                Difference("title", entry.title, their_title, agency, another_work=score < 60)
+            )
     authors = meta.get("author") or []
     if authors and entry.authors:
         theirs = authors[0].get("family") or authors[0].get("name") or ""

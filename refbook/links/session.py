@@ -42,26 +42,36 @@ class GuardedAdapter(HTTPAdapter):
         self.allow_private = allow_private
         super().__init__(max_retries=0)
 
-    def init_poolmanager(self, connections: int, maxsize: int, block: bool = False,
-                         **pool_kwargs: Any) -> None:
-        self._pool_connections, self._pool_maxsize, self._pool_block = \
-            connections, maxsize, block
-        self.poolmanager = pool_manager(None, allow_private=self.allow_private,
-                                        maxsize=maxsize, num_pools=connections)
+    def init_poolmanager(
+        self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any
+    ) -> None:
+        self._pool_connections, self._pool_maxsize, self._pool_block = connections, maxsize, block
+        self.poolmanager = pool_manager(
+            None, allow_private=self.allow_private, maxsize=maxsize, num_pools=connections
+        )
 
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> urllib3.ProxyManager:
         if proxy not in self.proxy_manager:
             try:
                 self.proxy_manager[proxy] = pool_manager(
-                    proxy, allow_private=self.allow_private, maxsize=self._pool_maxsize,
-                    num_pools=self._pool_connections)
+                    proxy,
+                    allow_private=self.allow_private,
+                    maxsize=self._pool_maxsize,
+                    num_pools=self._pool_connections,
+                )
             except ValueError as exc:  # socks5://… without PySocks
                 raise TransportError("other", f"unusable proxy: {exc}") from None
         return self.proxy_manager[proxy]
 
-    def send(self, request: requests.PreparedRequest, stream: bool = False,
-             timeout: Any = None, verify: Any = True, cert: Any = None,
-             proxies: Mapping[str, str] | None = None) -> requests.Response:
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: Any = True,
+        cert: Any = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> requests.Response:
         url = request.url or ""
         proxy = environ_proxy(url)  # the transport's choice, not requests' (no ~/.netrc)
         if proxy and not self.allow_private:
@@ -101,9 +111,15 @@ class Page:
     encoding: str | None
 
 
-def fetch(url: str, *, timeout: float, headers: Mapping[str, str] | None = None,
-          allow_private: bool = False, agent: str | None = None,
-          session: requests.Session | None = None) -> Page:
+def fetch(
+    url: str,
+    *,
+    timeout: float,
+    headers: Mapping[str, str] | None = None,
+    allow_private: bool = False,
+    agent: str | None = None,
+    session: requests.Session | None = None,
+) -> Page:
     """GET ``url`` within ``timeout`` seconds for the whole exchange, redirects followed
     (each hop guarded; a redirect's body is never read).  Raises ``TransportError``
     (kind timeout, connection, private or other)."""
@@ -112,15 +128,23 @@ def fetch(url: str, *, timeout: float, headers: Mapping[str, str] | None = None,
     try:
         seen = {url}
         while True:
-            with session.get(url, headers=dict(headers or {}), stream=True,
-                             allow_redirects=False,
-                             timeout=(min(CONNECT_TIMEOUT, timeout), timeout)) as resp:
+            with session.get(
+                url,
+                headers=dict(headers or {}),
+                stream=True,
+                allow_redirects=False,
+                timeout=(min(CONNECT_TIMEOUT, timeout), timeout),
+            ) as resp:
                 location = resp.headers.get("Location")
                 if resp.status_code in _REDIRECTS and location:
                     url = urljoin(url, location)
                     if url in seen or len(seen) > MAX_REDIRECTS:
-                        raise TransportError("other", "redirect loop" if url in seen else
-                                             f"more than {MAX_REDIRECTS} redirects")
+                        raise TransportError(
+                            "other",
+                            "redirect loop"
+                            if url in seen
+                            else f"more than {MAX_REDIRECTS} redirects",
+                        )
                     seen.add(url)
                     continue  # the response is closed unread
                 body = resp.raw.read(BODY_LIMIT, decode_content=True)
@@ -141,8 +165,11 @@ def fetch(url: str, *, timeout: float, headers: Mapping[str, str] | None = None,
 def _underlying(exc: BaseException) -> BaseException:
     """The urllib3 or OS error inside requests' wrappers (``ConnectionError(MaxRetryError
     (reason=NewConnectionError(…)))``), which tells a timeout from a refusal."""
-    while isinstance(exc, requests.RequestException) and exc.args and \
-            isinstance(exc.args[0], BaseException):
+    while (
+        isinstance(exc, requests.RequestException)
+        and exc.args
+        and isinstance(exc.args[0], BaseException)
+    ):
         exc = exc.args[0]
     reason = getattr(exc, "reason", None)
     return reason if isinstance(reason, BaseException) else exc

@@ -48,10 +48,18 @@ MAX_POOLS = 128
 # resolver or the router: a host that does not exist (NXDOMAIN), a temporary or other
 # resolver failure, no route; and a timeout or other failure with no sign of the network
 NO_SUCH_HOST, DNS_TEMPORARY, DNS_FAILURE, UNROUTABLE, NO_ANSWER = (
-    "no-such-host", "dns-temporary", "dns-failure", "unroutable", "no-answer")
-_CAUSE_MESSAGES = {NO_SUCH_HOST: "DNS lookup failed: no such host",
-                   DNS_TEMPORARY: "DNS lookup failed: temporary failure in name resolution",
-                   DNS_FAILURE: "DNS lookup failed", UNROUTABLE: "network unreachable"}
+    "no-such-host",
+    "dns-temporary",
+    "dns-failure",
+    "unroutable",
+    "no-answer",
+)
+_CAUSE_MESSAGES = {
+    NO_SUCH_HOST: "DNS lookup failed: no such host",
+    DNS_TEMPORARY: "DNS lookup failed: temporary failure in name resolution",
+    DNS_FAILURE: "DNS lookup failed",
+    UNROUTABLE: "network unreachable",
+}
 
 
 def user_agent(mailto: str = "") -> str:
@@ -69,14 +77,23 @@ class PrivateAddress(Exception):
 def _private_ip(ip: str) -> bool:
     """Private, loopback, link-local, reserved, multicast or unspecified."""
     addr = ipaddress.ip_address(ip.split("%")[0])
-    return (addr.is_private or addr.is_loopback or addr.is_link_local or addr.is_reserved
-            or addr.is_multicast or addr.is_unspecified)
+    return (
+        addr.is_private
+        or addr.is_loopback
+        or addr.is_link_local
+        or addr.is_reserved
+        or addr.is_multicast
+        or addr.is_unspecified
+    )
 
 
 def _refusal(host: str, ip: str) -> PrivateAddress:
     ip = ip.split("%")[0]
-    where = f"{ip} is a private address" if host.strip("[]") == ip else \
-        f"{host} resolves to a private address ({ip})"
+    where = (
+        f"{ip} is a private address"
+        if host.strip("[]") == ip
+        else f"{host} resolves to a private address ({ip})"
+    )
     return PrivateAddress(f"{where}; refused without --allow-private")
 
 
@@ -115,12 +132,16 @@ def _connect_public(conn: HTTPConnection) -> socket.socket:
     error: Exception | None = None
     for ip in addresses:  # in the resolver's order, as urllib3 does
         try:
-            return create_connection((ip, conn.port), conn.timeout,
-                                     source_address=conn.source_address,
-                                     socket_options=conn.socket_options)
+            return create_connection(
+                (ip, conn.port),
+                conn.timeout,
+                source_address=conn.source_address,
+                socket_options=conn.socket_options,
+            )
         except TimeoutError:
-            error = ConnectTimeoutError(conn, f"Connection to {host} timed out. "
-                                              f"(connect timeout={conn.timeout})")
+            error = ConnectTimeoutError(
+                conn, f"Connection to {host} timed out. (connect timeout={conn.timeout})"
+            )
         except OSError as exc:
             error = NewConnectionError(conn, f"Failed to establish a new connection: {exc}")
             error.__cause__ = exc  # the errno tells "no route" from "refused"
@@ -166,8 +187,9 @@ class Deadlines:
                 return  # already late: expired() says so
             self._watched[token] = (deadline, sock)  # a redirect's new socket replaces the old
             if self._thread is None:
-                self._thread = threading.Thread(target=self._run, daemon=True,
-                                                 name="refbook-deadlines")
+                self._thread = threading.Thread(
+                    target=self._run, daemon=True, name="refbook-deadlines"
+                )
                 self._thread.start()
             if deadline < self._wake_at:  # otherwise the watcher wakes early enough
                 self._cond.notify()
@@ -180,8 +202,11 @@ class Deadlines:
 
     def end(self) -> None:
         """This thread's request is over."""
-        token, self._local.token, self._local.deadline = \
-            getattr(self._local, "token", None), None, None
+        token, self._local.token, self._local.deadline = (
+            getattr(self._local, "token", None),
+            None,
+            None,
+        )
         if token is not None:
             with self._cond:
                 self._watched.pop(token, None)
@@ -199,10 +224,8 @@ class Deadlines:
                             socket.socket.shutdown(sock, socket.SHUT_RDWR)  # read ends
                         except OSError:
                             pass
-                self._wake_at = min((d for d, _ in self._watched.values()),
-                                    default=float("inf"))
-                self._cond.wait(None if self._wake_at == float("inf")
-                                else self._wake_at - now)
+                self._wake_at = min((d for d, _ in self._watched.values()), default=float("inf"))
+                self._cond.wait(None if self._wake_at == float("inf") else self._wake_at - now)
 
 
 DEADLINES = Deadlines()
@@ -243,8 +266,7 @@ def _pool_classes(guarded: bool) -> dict[str, type]:
                 # a kept-alive connection sent a request before: the server may have
                 # closed it meanwhile.  A plain HTTP connection is opened inside
                 # request(), an HTTPS one just before it.
-                REUSED.value = self.sock is not None and not getattr(self, "_refbook_fresh",
-                                                                      False)
+                REUSED.value = self.sock is not None and not getattr(self, "_refbook_fresh", False)
                 try:
                     return base.request(self, *args, **kwargs)
                 finally:
@@ -253,34 +275,49 @@ def _pool_classes(guarded: bool) -> dict[str, type]:
             def _new_conn(self: HTTPConnection) -> socket.socket:
                 return _connect_public(self)
 
-            return {"getresponse": getresponse, "connect": connect, "request": request,
-                    **({"_new_conn": _new_conn} if guarded else {})}
+            return {
+                "getresponse": getresponse,
+                "connect": connect,
+                "request": request,
+                **({"_new_conn": _new_conn} if guarded else {}),
+            }
 
         http = type("WatchedHTTPConnection", (HTTPConnection,), methods(HTTPConnection))
         https = type("WatchedHTTPSConnection", (HTTPSConnection,), methods(HTTPSConnection))
         _POOLS[guarded] = {
             "http": type("WatchedHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": http}),
-            "https": type("WatchedHTTPSPool", (HTTPSConnectionPool,), {"ConnectionCls": https})}
+            "https": type("WatchedHTTPSPool", (HTTPSConnectionPool,), {"ConnectionCls": https}),
+        }
     return _POOLS[guarded]
 
 
-def pool_manager(proxy: str | None, *, allow_private: bool, maxsize: int,
-                 headers: dict[str, str] | None = None,
-                 num_pools: int = MAX_POOLS) -> urllib3.PoolManager:
+def pool_manager(
+    proxy: str | None,
+    *,
+    allow_private: bool,
+    maxsize: int,
+    headers: dict[str, str] | None = None,
+    num_pools: int = MAX_POOLS,
+) -> urllib3.PoolManager:
     """A urllib3 pool manager (a pool per host) whose connections are watched for their
     deadline and, unless ``allow_private``, guarded; through ``proxy`` when given (the
     proxy resolves names: callers check them with ``check_public``).  Raises
     ``ValueError`` for a proxy urllib3 cannot use (``socks5://…`` without PySocks)."""
     import urllib3
 
-    options: dict[str, Any] = dict(num_pools=num_pools, maxsize=maxsize, retries=False,
-                                   headers=headers, ca_certs=ca_bundle())
+    options: dict[str, Any] = dict(
+        num_pools=num_pools, maxsize=maxsize, retries=False, headers=headers, ca_certs=ca_bundle()
+    )
     manager: urllib3.PoolManager
     if proxy:
         auth = urlsplit(proxy)
-        proxy_headers = urllib3.make_headers(
-            proxy_basic_auth=f"{unquote(auth.username)}:{unquote(auth.password or '')}"
-        ) if auth.username else None
+        proxy_headers = (
+            urllib3.make_headers(
+                proxy_basic_auth=f"{unquote(auth.username)}:{unquote(auth.password or '')}"
+            )
+            if auth.username
+            else None
+        )
         manager = urllib3.ProxyManager(proxy, proxy_headers=proxy_headers, **options)
         manager.pool_classes_by_scheme = _pool_classes(guarded=False)
     else:
@@ -342,13 +379,17 @@ class TransportError(Exception):
 
         if isinstance(exc, PrivateAddress):
             return cls("private", str(exc))
-        if "timed out" in str(exc) or isinstance(exc, (ReadTimeoutError, TimeoutError)) or (
-                isinstance(exc, ConnectTimeoutError) and not isinstance(exc, NewConnectionError)):
+        if (
+            "timed out" in str(exc)
+            or isinstance(exc, (ReadTimeoutError, TimeoutError))
+            or (isinstance(exc, ConnectTimeoutError) and not isinstance(exc, NewConnectionError))
+        ):
             return cls("timeout", "timed out")
         if isinstance(exc, (NewConnectionError, ProtocolError, ProxyError, SSLError, OSError)):
             cause = _network_cause(exc)
-            return cls("connection", _CAUSE_MESSAGES.get(cause or "") or
-                       _connection_message(exc), cause)
+            return cls(
+                "connection", _CAUSE_MESSAGES.get(cause or "") or _connection_message(exc), cause
+            )
         return cls("other", type(exc).__name__)
 
 
@@ -363,12 +404,18 @@ def _network_cause(exc: BaseException) -> str | None:
         if isinstance(current, socket.gaierror):
             if current.errno == socket.EAI_AGAIN:
                 return DNS_TEMPORARY
-            if current.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", None),
-                                 getattr(socket, "EAI_ADDRFAMILY", None)):
+            if current.errno in (
+                socket.EAI_NONAME,
+                getattr(socket, "EAI_NODATA", None),
+                getattr(socket, "EAI_ADDRFAMILY", None),
+            ):
                 return NO_SUCH_HOST
             return DNS_FAILURE
         if isinstance(current, OSError) and current.errno in (
-                errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN):
+            errno.ENETUNREACH,
+            errno.EHOSTUNREACH,
+            errno.ENETDOWN,
+        ):
             return UNROUTABLE
         current = current.__cause__ or current.__context__
         if current is None and exc.args and isinstance(exc.args[-1], BaseException):

@@ -36,8 +36,7 @@ class Verdict(TextEnum):
     fails_when: FailsWhen
     rule: str | None
 
-    def __new__(cls, value: str, order: int, fails_when: FailsWhen,
-                rule: str | None) -> Verdict:
+    def __new__(cls, value: str, order: int, fails_when: FailsWhen, rule: str | None) -> Verdict:
         member = str.__new__(cls, value)
         member._value_ = value
         member.order = order
@@ -59,7 +58,8 @@ class Verdict(TextEnum):
     def fails(self, strict: bool = False) -> bool:
         """Whether this verdict fails the run (with ``--strict`` or without)."""
         return self.fails_when is FailsWhen.ALWAYS or (
-            strict and self.fails_when is FailsWhen.STRICT)
+            strict and self.fails_when is FailsWhen.STRICT
+        )
 
     def severity(self, strict: bool = False) -> Severity:
         """The severity of this verdict's finding."""
@@ -101,8 +101,15 @@ class Result:
         return rule.format(kind=self.target.kind) if rule else None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"key": self.target.key, "kind": self.target.kind,
-                "value": redact(self.target.value), "line": self.target.line,
-                "verdict": self.verdict, "status": self.status, "message": self.message,
-                "final_url": redact(self.final_url) if self.final_url else None,
-                "warnings": self.warnings, "cached": self.cached}
+        return {
+            "key": self.target.key,
+            "kind": self.target.kind,
+            "value": redact(self.target.value),
+            "line": self.target.line,
+            "verdict": self.verdict,
+            "status": self.status,
+            "message": self.message,
+            "final_url": redact(self.final_url) if self.final_url else None,
+            "warnings": self.warnings,
+            "cached": self.cached,
+        }

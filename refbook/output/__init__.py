@@ -113,9 +113,16 @@ def _plain_cell(value: Any) -> str:
     return " ".join(str(value if value is not None else "").split())
 
 
-def emit_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], mode: str, *,
-               title: str | None = None, header: bool = True, styles: dict[str, str] | None = None,
-               caption: str | None = None) -> None:
+def emit_table(
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    mode: str,
+    *,
+    title: str | None = None,
+    header: bool = True,
+    styles: dict[str, str] | None = None,
+    caption: str | None = None,
+) -> None:
     """A table: rich on a terminal, tab-separated lines (header first) when plain."""
     if mode == RICH:
         from rich.table import Table

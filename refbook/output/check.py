@@ -35,13 +35,22 @@ def findings(results: Sequence[Result], bib: str, strict: bool = False) -> list[
         rule = r.rule
         if rule is not None:
             what = f"{r.target.kind} {redact(' '.join(r.target.value.split()))}"
-            message = r.message if r.message.startswith(("url ", "DOI ")) else f"{what}: {r.message}"
+            message = (
+                r.message if r.message.startswith(("url ", "DOI ")) else f"{what}: {r.message}"
+            )
             message = " ".join(message.split())  # one line, whatever the URL held
-            out.append(Finding(bib, r.target.line, r.severity(strict), rule, message,
-                               r.target.key))
+            out.append(Finding(bib, r.target.line, r.severity(strict), rule, message, r.target.key))
         for w in r.warnings:
-            out.append(Finding(bib, r.target.line, Severity.WARNING, "doi-metadata",
-                               f"doi {r.target.value}: {w}", r.target.key))
+            out.append(
+                Finding(
+                    bib,
+                    r.target.line,
+                    Severity.WARNING,
+                    "doi-metadata",
+                    f"doi {r.target.value}: {w}",
+                    r.target.key,
+                )
+            )
     return out
 
 
@@ -49,15 +58,29 @@ def findings(results: Sequence[Result], bib: str, strict: bool = False) -> list[
 def progress_bar(total: int) -> Iterator[Callable[[Result], None]]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    with Progress("[bold]checking", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console(stderr=True), transient=True) as progress:
+    with Progress(
+        "[bold]checking",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console(stderr=True),
+        transient=True,
+    ) as progress:
         task = progress.add_task("check", total=total)
         yield lambda _result: progress.advance(task)
 
 
-COLOURS = {Verdict.OK: "green", Verdict.REDIRECTED: "yellow", Verdict.BROKEN: "red",
-           Verdict.MISMATCH: "red", Verdict.BLOCKED: "magenta", Verdict.TIMEOUT: "magenta",
-           Verdict.RATE_LIMITED: "magenta", Verdict.ERROR: "red", Verdict.EXCLUDED: "dim"}
+COLOURS = {
+    Verdict.OK: "green",
+    Verdict.REDIRECTED: "yellow",
+    Verdict.BROKEN: "red",
+    Verdict.MISMATCH: "red",
+    Verdict.BLOCKED: "magenta",
+    Verdict.TIMEOUT: "magenta",
+    Verdict.RATE_LIMITED: "magenta",
+    Verdict.ERROR: "red",
+    Verdict.EXCLUDED: "dim",
+}
 
 
 def render(results: Sequence[Result], fmt: str, bib: str, strict: bool = False) -> None:
@@ -66,8 +89,13 @@ def render(results: Sequence[Result], fmt: str, bib: str, strict: bool = False) 
     problems = findings(results, bib, strict)
     if fmt == "json":
         counts = {v.value: sum(r.verdict is v for r in results) for v in Verdict}
-        emit_json({"results": [r.to_dict() for r in results], "summary": counts,
-                   "findings": [f.to_dict() for f in problems]})
+        emit_json(
+            {
+                "results": [r.to_dict() for r in results],
+                "summary": counts,
+                "findings": [f.to_dict() for f in problems],
+            }
+        )
         return
     if fmt == "table":
         from rich.table import Table
@@ -77,11 +105,19 @@ def render(results: Sequence[Result], fmt: str, bib: str, strict: bool = False) 
             table.add_column(col, overflow="fold")
         for r in sorted(results, key=lambda r: (r.verdict.order, r.target.line)):
             detail = r.message + ("".join(f"\n{w}" for w in r.warnings))
-            table.add_row(cell(r.verdict, COLOURS[r.verdict]), cell(r.target.key),
-                          cell(r.target.line), cell(r.target.kind),
-                          cell(redact(r.target.value)), cell(detail))
+            table.add_row(
+                cell(r.verdict, COLOURS[r.verdict]),
+                cell(r.target.key),
+                cell(r.target.line),
+                cell(r.target.kind),
+                cell(redact(r.target.value)),
+                cell(detail),
+            )
         console().print(table)
         return
-    passed = [f"{r.target.key} {r.target.kind}" for r in results
-              if r.verdict is Verdict.OK and not r.warnings]
+    passed = [
+        f"{r.target.key} {r.target.kind}"
+        for r in results
+        if r.verdict is Verdict.OK and not r.warnings
+    ]
     render_findings(problems, fmt, tool="refbook check", rules=RULES, passed=passed)

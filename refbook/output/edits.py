@@ -17,14 +17,25 @@ from typing import Any
 from . import JSON, emit_document, emit_json, emit_lines
 
 
-def render_edit(path: str | os.PathLike | None, changes: Sequence, mode: str, *,
-                saved: bool | None = None, lines: Iterable[str] = (),
-                extra: dict[str, Any] | None = None) -> None:
+def render_edit(
+    path: str | os.PathLike | None,
+    changes: Sequence,
+    mode: str,
+    *,
+    saved: bool | None = None,
+    lines: Iterable[str] = (),
+    extra: dict[str, Any] | None = None,
+) -> None:
     """``changes`` are ``store.Change`` records; ``saved`` defaults to "anything changed"."""
     if mode == JSON:
-        emit_json({"path": str(path) if path is not None else None,
-                   "saved": bool(changes) if saved is None else saved,
-                   "changes": [c.to_dict() for c in changes], **(extra or {})})
+        emit_json(
+            {
+                "path": str(path) if path is not None else None,
+                "saved": bool(changes) if saved is None else saved,
+                "changes": [c.to_dict() for c in changes],
+                **(extra or {}),
+            }
+        )
     else:
         emit_lines(lines)
 
@@ -35,8 +46,9 @@ def render_fmt(report: dict[str, Any], mode: str) -> None:
     if mode == JSON:
         return
     if "would_change" in report:
-        lines = [f"{report['name']}:{e['line']}: would reformat {e['key']}"
-                 for e in report["entries"]]
+        lines = [
+            f"{report['name']}:{e['line']}: would reformat {e['key']}" for e in report["entries"]
+        ]
         if report["would_change"] and not report["entries"]:
             lines.append(f"{report['name']}: would reformat (spacing between entries)")
         emit_lines(lines)

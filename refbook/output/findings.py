@@ -31,9 +31,16 @@ def summary(findings: Sequence[Finding]) -> dict[str, int]:
     return {s.value: counts.get(s, 0) for s in Severity}
 
 
-def render(findings: Sequence[Finding], fmt: str, *, tool: str = "refbook",
-           rules: dict[str, str] | None = None, passed: Iterable[str] = (),
-           extra: dict[str, Any] | None = None, stream=None) -> None:
+def render(
+    findings: Sequence[Finding],
+    fmt: str,
+    *,
+    tool: str = "refbook",
+    rules: dict[str, str] | None = None,
+    passed: Iterable[str] = (),
+    extra: dict[str, Any] | None = None,
+    stream=None,
+) -> None:
     """Write ``findings`` to ``stream`` (stdout) in format ``fmt``.
 
     ``rules`` maps rule ids to one-line descriptions (SARIF rule metadata); ``passed``
@@ -71,8 +78,13 @@ def _table(findings: Sequence[Finding], tool: str) -> None:
     for col in ("location", "severity", "rule", "key", "message"):
         table.add_column(col, overflow="fold")
     for f in findings:
-        table.add_row(cell(f.location()), cell(f.severity, colours.get(f.severity, "")),
-                      cell(f.rule), cell(f.key or ""), cell(f.message))
+        table.add_row(
+            cell(f.location()),
+            cell(f.severity, colours.get(f.severity, "")),
+            cell(f.rule),
+            cell(f.key or ""),
+            cell(f.message),
+        )
     console().print(table)
 
 
@@ -98,8 +110,9 @@ def github_line(f: Finding) -> str:
     return f"::{level} {','.join(props)}::{_escape_data(f.message)}"
 
 
-def sarif(findings: Sequence[Finding], *, tool: str = "refbook",
-          rules: dict[str, str] | None = None) -> dict[str, Any]:
+def sarif(
+    findings: Sequence[Finding], *, tool: str = "refbook", rules: dict[str, str] | None = None
+) -> dict[str, Any]:
     from .. import __version__
 
     rule_ids = sorted({f.rule for f in findings} | set(rules or {}))
@@ -114,26 +127,34 @@ def sarif(findings: Sequence[Finding], *, tool: str = "refbook",
         if region:
             location["region"] = region
         text = f"{f.key}: {f.message}" if f.key else f.message
-        results.append({
-            "ruleId": f.rule,
-            "ruleIndex": rule_ids.index(f.rule),
-            "level": SARIF_LEVELS[f.severity],
-            "message": {"text": text},
-            "locations": [{"physicalLocation": location}],
-        })
+        results.append(
+            {
+                "ruleId": f.rule,
+                "ruleIndex": rule_ids.index(f.rule),
+                "level": SARIF_LEVELS[f.severity],
+                "message": {"text": text},
+                "locations": [{"physicalLocation": location}],
+            }
+        )
     return {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": tool,
-                "version": __version__,
-                "informationUri": PROJECT_URL,
-                "rules": [{"id": r, "shortDescription": {"text": (rules or {}).get(r, r)}}
-                          for r in rule_ids],
-            }},
-            "results": results,
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": tool,
+                        "version": __version__,
+                        "informationUri": PROJECT_URL,
+                        "rules": [
+                            {"id": r, "shortDescription": {"text": (rules or {}).get(r, r)}}
+                            for r in rule_ids
+                        ],
+                    }
+                },
+                "results": results,
+            }
+        ],
     }
 
 
@@ -160,10 +181,14 @@ def junit(findings: Sequence[Finding], *, tool: str = "refbook", passed: Iterabl
         name = f"{f.key or f.path} [{f.rule}]"
         body = escape(_xml_text(f.line_text()))
         if f.severity is Severity.ERROR:
-            inner = f"<failure message={quoteattr(f.message)} type={quoteattr(f.rule)}>{body}</failure>"
+            inner = (
+                f"<failure message={quoteattr(f.message)} type={quoteattr(f.rule)}>{body}</failure>"
+            )
         else:
             inner = f"<system-out>{body}</system-out>"
-        cases.append(f"    <testcase classname={quoteattr(f.path)} name={quoteattr(name)}>{inner}</testcase>")
+        cases.append(
+            f"    <testcase classname={quoteattr(f.path)} name={quoteattr(name)}>{inner}</testcase>"
+        )
     for name in passed:
         cases.append(f"    <testcase classname={quoteattr(tool)} name={quoteattr(name)}/>")
     total = len(findings) + len(passed)
@@ -171,7 +196,8 @@ def junit(findings: Sequence[Finding], *, tool: str = "refbook", passed: Iterabl
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<testsuites name={quoteattr(tool)} tests="{total}" failures="{len(failures)}">\n'
         f'  <testsuite name={quoteattr(tool)} tests="{total}" failures="{len(failures)}" errors="0">\n'
-        + "\n".join(cases) + ("\n" if cases else "")
+        + "\n".join(cases)
+        + ("\n" if cases else "")
         + "  </testsuite>\n</testsuites>\n"
     )
 
@@ -186,12 +212,20 @@ def _md_cell(value: str) -> str:
 
 def markdown(findings: Sequence[Finding], *, tool: str = "refbook") -> str:
     counts = summary(findings)
-    lines = [f"### {tool}: {counts['error']} error(s), {counts['warning']} warning(s), "
-             f"{counts['info']} note(s)", ""]
+    lines = [
+        f"### {tool}: {counts['error']} error(s), {counts['warning']} warning(s), "
+        f"{counts['info']} note(s)",
+        "",
+    ]
     if findings:
         lines += ["| location | severity | rule | key | message |", "|---|---|---|---|---|"]
         for f in findings:
-            cells = [_md_cell(f.location()), f.severity, f"`{f.rule}`", _md_cell(f.key or ""),
-                     _md_cell(f.message)]
+            cells = [
+                _md_cell(f.location()),
+                f.severity,
+                f"`{f.rule}`",
+                _md_cell(f.key or ""),
+                _md_cell(f.message),
+            ]
             lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

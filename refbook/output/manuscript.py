@@ -19,12 +19,22 @@ def findings(result: CheckResult, bib_name: str, *, uncited: bool) -> list[Findi
     out = []
     for c in result.citations:
         if c.status is not None and c.status.rule is not None:
-            out.append(Finding(c.path, c.line, Severity.ERROR, c.status.rule,
-                               c.message or "no entry", c.text, c.column))
+            out.append(
+                Finding(
+                    c.path,
+                    c.line,
+                    Severity.ERROR,
+                    c.status.rule,
+                    c.message or "no entry",
+                    c.text,
+                    c.column,
+                )
+            )
     if uncited:
         for key in result.uncited:
-            out.append(Finding(bib_name, None, Severity.WARNING, "uncited-entry", "never cited",
-                               key))
+            out.append(
+                Finding(bib_name, None, Severity.WARNING, "uncited-entry", "never cited", key)
+            )
     return out
 
 
@@ -33,16 +43,28 @@ def render(result: CheckResult, fmt: str, bib_name: str, *, uncited: bool) -> No
 
     problems = findings(result, bib_name, uncited=uncited)
     if fmt == "json":
-        emit_json({
-            "citations": [c.to_dict() for c in result.citations],
-            "uncited": result.uncited,
-            "summary": {status.value: sum(c.status is status for c in result.citations)
-                        for status in CitationStatus},
-        })
+        emit_json(
+            {
+                "citations": [c.to_dict() for c in result.citations],
+                "uncited": result.uncited,
+                "summary": {
+                    status.value: sum(c.status is status for c in result.citations)
+                    for status in CitationStatus
+                },
+            }
+        )
         return
     if fmt == "table":
-        rows = [(f"{c.path}:{c.line}:{c.column}", c.text, c.status,
-                 ", ".join(c.matched or c.candidates), c.message) for c in result.citations]
+        rows = [
+            (
+                f"{c.path}:{c.line}:{c.column}",
+                c.text,
+                c.status,
+                ", ".join(c.matched or c.candidates),
+                c.message,
+            )
+            for c in result.citations
+        ]
         emit_table(("location", "citation", "status", "entries", "note"), rows, RICH)
         if uncited and result.uncited:
             emit_table(("uncited entry",), [(k,) for k in result.uncited], RICH)

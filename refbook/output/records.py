@@ -21,14 +21,35 @@ def render_list(entries: Sequence[Any], mode: str, *, keys_only: bool = False) -
     elif mode == JSON:
         emit_json([e.to_dict() for e in entries])
     else:
-        emit_table(LIST_COLUMNS, list_rows(entries), mode,
-                   styles={"key": "cyan", "year": "green"},
-                   caption=f"{len(entries)} entries" if mode == RICH else None)
+        emit_table(
+            LIST_COLUMNS,
+            list_rows(entries),
+            mode,
+            styles={"key": "cyan", "year": "green"},
+            caption=f"{len(entries)} entries" if mode == RICH else None,
+        )
 
 
-SHOW_ORDER = ("author", "editor", "title", "journal", "journaltitle", "booktitle", "publisher",
-              "organization", "institution", "year", "date", "volume", "number", "pages",
-              "doi", "url", "urldate", "keywords")
+SHOW_ORDER = (
+    "author",
+    "editor",
+    "title",
+    "journal",
+    "journaltitle",
+    "booktitle",
+    "publisher",
+    "organization",
+    "institution",
+    "year",
+    "date",
+    "volume",
+    "number",
+    "pages",
+    "doi",
+    "url",
+    "urldate",
+    "keywords",
+)
 
 
 def record_lines(entry: Any) -> list[tuple[str, str]]:
@@ -36,7 +57,8 @@ def record_lines(entry: Any) -> list[tuple[str, str]]:
     rows = [("key", entry.key), ("type", entry.type)]
     names = list(entry.fields)
     order = [n for n in SHOW_ORDER if n in names] + sorted(
-        n for n in names if n not in SHOW_ORDER and n not in ("annotation", "annote"))
+        n for n in names if n not in SHOW_ORDER and n not in ("annotation", "annote")
+    )
     for name in order:
         if name == "author":
             value = "; ".join(str(p) for p in entry.authors)
@@ -96,8 +118,12 @@ def render_stats(stats: dict[str, Any], mode: str) -> None:
     if mode == JSON:
         emit_json(stats)
         return
-    sections = (("type", stats["types"]), ("year", stats["years"]),
-                ("keyword", stats["keywords"]), ("missing field", stats["missing"]))
+    sections = (
+        ("type", stats["types"]),
+        ("year", stats["years"]),
+        ("keyword", stats["keywords"]),
+        ("missing field", stats["missing"]),
+    )
     if mode == RICH:
         from . import console
 
@@ -109,5 +135,6 @@ def render_stats(stats: dict[str, Any], mode: str) -> None:
         if mode == RICH:
             emit_table((label, "entries"), rows, mode)
         else:
-            emit_table((label, "entries"), [(f"{label}:{k}", v) for k, v in rows], mode,
-                       header=False)
+            emit_table(
+                (label, "entries"), [(f"{label}:{k}", v) for k, v in rows], mode, header=False
+            )

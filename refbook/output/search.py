@@ -39,12 +39,14 @@ def render_results(result, mode: str, *, keys_only: bool = False, count_only: bo
         emit_lines(h.key for h in result.hits)
         return
     if mode == JSON:
-        emit_json({
-            "query": result.query,
-            "total": result.total,
-            "corrections": [{"from": a, "to": b} for a, b in result.corrections],
-            "results": [h.to_dict(result.words) for h in result.hits],
-        })
+        emit_json(
+            {
+                "query": result.query,
+                "total": result.total,
+                "corrections": [{"from": a, "to": b} for a, b in result.corrections],
+                "results": [h.to_dict(result.words) for h in result.hits],
+            }
+        )
         return
     rows = [(h.key, h.authors, str(h.year or ""), h.title, h.type) for h in result.hits]
     if mode == RICH:
@@ -54,8 +56,13 @@ def render_results(result, mode: str, *, keys_only: bool = False, count_only: bo
         for col in COLUMNS:
             table.add_column(col, overflow="fold", style={"key": "cyan", "year": "green"}.get(col))
         for row in rows:
-            table.add_row(cell(row[0]), _highlight(row[1], result.words), cell(row[2]),
-                          _highlight(row[3], result.words), cell(row[4]))
+            table.add_row(
+                cell(row[0]),
+                _highlight(row[1], result.words),
+                cell(row[2]),
+                _highlight(row[3], result.words),
+                cell(row[4]),
+            )
         console().print(table)
         return
     emit_table(COLUMNS, rows, mode)

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from .errors import UsageError
-from .importers import Draft
+from .formats import Draft
 from .model import Entry
 from .plaintext import check_bibtex, to_bibtex
 from .store import BibFile

@@ -1,7 +1,7 @@
-"""Export: data formats, and citations formatted by pandoc's citeproc with CSL styles.
+"""Export: citations formatted by pandoc's citeproc with CSL styles.
 
-Data formats need no style: ``bibtex`` (entries exactly as stored, or normalised),
-``biblatex`` (BibLaTeX field names), ``csl-json``, ``csl-yaml``, ``ris``, ``json``.
+Data formats (BibTeX, BibLaTeX, CSL-JSON, CSL-YAML, RIS, JSON) need no style: each is a
+module of ``refbook.formats`` (``export_data`` hands over to it).
 
 Styled output runs pandoc (3.x, from the ``pypandoc-binary`` package, or ``REFBOOK_PANDOC``
 / ``export.pandoc``) as a separate process on refbook's CSL-JSON (``refbook.csl``), so
@@ -37,8 +37,6 @@ STYLES = {
     "ieee": "ieee.csl",
     "vancouver": "nlm-citation-sequence.csl",
 }
-DATA_FORMATS = ("bibtex", "biblatex", "csl-json", "csl-yaml", "ris", "json")
-OUTPUTS = ("text", "markdown", "html")
 PANDOC_MIN = (3, 0)
 
 
@@ -421,198 +419,11 @@ def format_citation(
     return html_to(f"<p>{fragment}</p>", "text", pandoc=pandoc).strip()
 
 
-# -- data formats ---------------------------------------------------------------------------
-
-
-def to_bibtex(entries: Sequence[Entry], *, normalize: bool = False) -> str:
-    if normalize:
-        from .fmt import Layout
-
-        return "\n\n".join(_normalized(e, Layout()) for e in entries) + "\n"
-    return "\n\n".join(e.source for e in entries) + "\n"
-
-
-def _normalized(entry: Entry, layout) -> str:
-    """An entry in the canonical layout; one refbook's grammar cannot split into fields
-    (an unbalanced brace inside a value) is an ``InputError`` naming it."""
-    from .bibtex import BibSyntaxError
-    from .fmt import format_entry
-
-    try:
-        return format_entry(entry.source, layout)
-    except BibSyntaxError as exc:
-        raise InputError(
-            f"{entry._bib.name}:{entry.line}: error: cannot normalize "
-            f"{entry.key}: {exc}; repair the entry first (refbook edit "
-            f"{entry.key})"
-        ) from None
-
-
-_BIBLATEX_FIELDS = {
-    "journal": "journaltitle",
-    "address": "location",
-    "annote": "annotation",
-    "school": "institution",
-    "key": "sortkey",
-}
-_BIBLATEX_TYPES = {
-    "techreport": ("report", "techreport"),
-    "phdthesis": ("thesis", "phdthesis"),
-    "mastersthesis": ("thesis", "mathesis"),
-    "www": ("online", None),
-    "electronic": ("online", None),
-    "conference": ("inproceedings", None),
-}
-
-
-def to_biblatex(entries: Sequence[Entry]) -> str:
-    """BibLaTeX data model: journaltitle, date, location, annotation, institution."""
-    from .bibtex import quote
-    from .model import _month_number
-
-    out = []
-    for e in entries:
-        etype, subtype = _BIBLATEX_TYPES.get(e.type, (e.type, None))
-        fields: list[tuple[str, str]] = []
-        values = dict(e.fields)
-        if "date" not in values and values.get("year"):
-            month = _month_number(values.get("month", ""))
-            values["date"] = f"{values['year']}-{month:02d}" if month else values["year"]
-        values.pop("year", None)
-        values.pop("month", None)
-        if subtype and "type" not in values:
-            values["type"] = subtype
-        for name, value in values.items():
-            fields.append((_BIBLATEX_FIELDS.get(name, name), value))
-        lines = [f"@{etype}{{{e.key},"]
-        for name, value in fields:
-            try:
-                lines.append(f"  {name} = {quote(value)},")
-            except ValueError:
-                lines.append(f"  {name} = {e.raw(name) or quote(value)},")
-        lines.append("}")
-        out.append("\n".join(lines))
-    return "\n\n".join(out) + "\n"
-
-
-def to_csl_json(entries: Sequence[Entry]) -> str:
-    from .csl import csl_items
-
-    return json.dumps(csl_items(entries), ensure_ascii=False, indent=2) + "\n"
-
-
-def _yaml(value: Any, indent: int = 0) -> str:
-    """A minimal YAML emitter (JSON scalars are valid YAML double-quoted scalars)."""
-    pad = "  " * indent
-    if isinstance(value, dict):
-        return "\n".join(
-            f"{pad}{k}:"
-            + (
-                ("\n" + _yaml(v, indent + 1))
-                if isinstance(v, (dict, list)) and v
-                else " " + json.dumps(v, ensure_ascii=False)
-            )
-            for k, v in value.items()
-        )
-    if isinstance(value, list):
-        lines = []
-        for v in value:
-            if isinstance(v, dict):
-                inner = _yaml(v, indent + 1).lstrip()
-                lines.append(f"{pad}- {inner}")
-            elif isinstance(v, list):
-                lines.append(f"{pad}- " + json.dumps(v))
-            else:
-                lines.append(f"{pad}- " + json.dumps(v, ensure_ascii=False))
-        return "\n".join(lines)
-    return pad + json.dumps(value, ensure_ascii=False)
-
-
-def to_csl_yaml(entries: Sequence[Entry]) -> str:
-    """CSL YAML as pandoc reads it (``references:`` in a YAML document)."""
-    from .csl import csl_items
-
-    return "---\nreferences:\n" + _yaml(csl_items(entries), 1) + "\n...\n"
-
-
-_RIS_TYPES = {
-    "article-journal": "JOUR",
-    "article-newspaper": "NEWS",
-    "article-magazine": "MGZN",
-    "book": "BOOK",
-    "chapter": "CHAP",
-    "report": "RPRT",
-    "thesis": "THES",
-    "webpage": "ELEC",
-    "paper-conference": "CPAPER",
-    "manuscript": "UNPB",
-    "dataset": "DATA",
-    "software": "COMP",
-    "patent": "PAT",
-}
-
-
-def to_ris(entries: Sequence[Entry]) -> str:
-    """RIS as Zotero and EndNote read it."""
-    from .csl import csl_items, csl_type
-
-    records = []
-    for e, item in zip(entries, csl_items(entries)):
-        lines = [f"TY  - {_RIS_TYPES.get(csl_type(e), 'GEN')}"]
-        for p in e.authors:
-            lines.append(f"AU  - {p.literal or (p.family + (', ' + p.first if p.first else ''))}")
-        for p in e.editors:
-            lines.append(f"A2  - {p.literal or (p.family + (', ' + p.first if p.first else ''))}")
-        lines.append(f"TI  - {e.title}")
-        if e.container:
-            lines.append(f"T2  - {e.container}")
-        if e.year:
-            lines.append(f"PY  - {e.year}")
-        if item.get("issued", {}).get("date-parts"):
-            parts = item["issued"]["date-parts"][0]
-            lines.append(
-                "DA  - " + "/".join(f"{p:02d}" if i else str(p) for i, p in enumerate(parts))
-            )
-        for tag, value in (("VL", e.volume), ("IS", e.number)):
-            if value:
-                lines.append(f"{tag}  - {value}")
-        if e.pages:
-            start, _, end = e.pages.partition("–")
-            lines.append(f"SP  - {start.strip()}")
-            if end:
-                lines.append(f"EP  - {end.strip()}")
-        if item.get("publisher"):
-            lines.append(f"PB  - {re.sub(r'<[^>]+>', '', html.unescape(item['publisher']))}")
-        if e.doi:
-            lines.append(f"DO  - {item['DOI']}")
-        if e.url:
-            lines.append(f"UR  - {e.url}")
-        if e.get("urldate"):
-            lines.append(f"Y2  - {e['urldate']}")
-        for k in e.keywords:
-            lines.append(f"KW  - {k}")
-        if e.annotation:
-            lines.append(f"N1  - {e.annotation}")
-        lines.append(f"ID  - {item['id']}")
-        lines.append("ER  - ")
-        records.append("\n".join(lines))
-    return "\n\n".join(records) + "\n"
-
-
-def to_json(entries: Sequence[Entry]) -> str:
-    return json.dumps([e.to_dict() for e in entries], ensure_ascii=False, indent=2) + "\n"
-
-
 def export_data(entries: Sequence[Entry], fmt: str, *, normalize: bool = False) -> str:
-    if fmt == "bibtex":
-        return to_bibtex(entries, normalize=normalize)
-    return {
-        "biblatex": to_biblatex,
-        "csl-json": to_csl_json,
-        "csl-yaml": to_csl_yaml,
-        "ris": to_ris,
-        "json": to_json,
-    }[fmt](entries)
+    """``entries`` in data format ``fmt`` (``refbook.formats``: one module per format)."""
+    from .formats import write
+
+    return write(entries, fmt, normalize=normalize)
 
 
 # -- a standalone annotated bibliography page ----------------------------------------------

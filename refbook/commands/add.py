@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from .. import formats
 from ..config import SETTINGS
 from ..errors import EXIT_FINDINGS, EXIT_OK
 from ._common import (
@@ -38,7 +39,7 @@ from ._common import (
 @click.option(
     "--from",
     "fmt",
-    type=click.Choice(["bibtex", "biblatex", "ris", "csl-json"]),
+    type=click.Choice(formats.names(reads=True)),
     help="Input format of FILE or stdin (default: detected).",
 )
 @click.option(
@@ -142,7 +143,7 @@ def command(
             text, name = decoded.text, "<stdin>"
         else:
             text, name = decode_input(src, encoding).text, src
-        drafts += importers.parse(text, fmt, name)
+        drafts += formats.read(text, fmt, name)
     if not drafts and not known:
         raise UsageError("error: nothing to add (give --doi, --url, a file or -)")
     if edit_first:
@@ -192,12 +193,11 @@ def command(
 
 def _edited(draft):
     from ..editor import edit_text
-    from ..importers import from_bibtex
     from ..store import Style
 
     text = Style().format_entry(draft.entry_type, draft.key or "newkey", list(draft.fields.items()))
     saved = edit_text(text)
-    parsed = from_bibtex(saved, "<editor>")
+    parsed = formats.get("bibtex").read(saved, "<editor>")
     if len(parsed) != 1:
         from ..editor import keep_for_recovery
         from ..errors import UsageError

@@ -1,7 +1,7 @@
 """Data formats: one module per format, one registry.
 
 Each format lives in one module of this package (``bibtex``, ``biblatex``, ``csl_json``,
-``csl_yaml``, ``ris``, ``json``) with its own type table; a module that reads a format
+``csl_yaml``, ``ris``, ``refbook_json``) with its own type table; a module that reads a format
 has ``read(text, name) -> list[Draft]`` and ``detect(text) -> bool``, one that writes it
 ``write(entries) -> str``.  ``FORMATS`` below is the only list of their names: the CLI
 takes its choices from it (``export --format``: ``names(writes=True)``, ``add --from``:
@@ -98,7 +98,7 @@ FORMATS: dict[str, DataFormat] = {
         DataFormat(
             "ris", "RIS", "ris", (".ris",), reads=True, writes=True, detect_order=2, csl_ids=True
         ),
-        DataFormat("json", "refbook JSON", "json", (".json",), writes=True),
+        DataFormat("json", "refbook JSON", "refbook_json", (".json",), writes=True),
     )
 }
 

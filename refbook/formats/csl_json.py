@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, UsageError
+from ..identifiers import strip_doi_prefix
 from . import Draft
 
 if TYPE_CHECKING:
@@ -378,7 +379,7 @@ def _links_and_notes(item: dict[str, Any]) -> dict[str, str]:
     if item.get("page"):
         f["pages"] = re.sub(r"\s*[-–—]+\s*", "--", str(item["page"]))
     if item.get("DOI"):
-        f["doi"] = re.sub(r"(?i)^(https?://(dx\.)?doi\.org/|doi:)", "", str(item["DOI"])).strip()
+        f["doi"] = strip_doi_prefix(str(item["DOI"]))
     if item.get("URL"):
         f["url"] = str(item["URL"]).strip()
     accessed = _date(item.get("accessed"))

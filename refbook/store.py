@@ -67,6 +67,12 @@ class Block:
     def __repr__(self) -> str:
         return f"<Block {self.kind} {self.key or ''} line {self.line}>"
 
+    @property
+    def edited(self) -> bool:
+        """Whether the block carries new text (edited in this session): its ``entry`` was
+        parsed from that text on its own, not from the file."""
+        return self._text is not None
+
 
 @dataclass(frozen=True)
 class Change:
@@ -758,6 +764,11 @@ class BibFile:
             return body
         return "".join(out)
 
+    @property
+    def raw(self) -> bytes | None:
+        """The bytes read from the file (None when the text was not read from one)."""
+        return self._raw
+
     def render_bytes(self) -> bytes:
         if not self.modified and self._raw is not None:
             return self._raw
@@ -1193,18 +1204,20 @@ def editing(
     *,
     force: bool = False,
     encoding: str | None = None,
+    dry_run: bool = False,
 ) -> Iterator[BibFile]:
     """Read-modify-write under the lock: ``with editing(p) as bib: bib.set_field(...)``.
 
     The file is read after the lock is taken, so concurrent editors queue instead of
-    failing; it is saved on a clean exit when anything changed.  A read-only file is
-    refused before anything is done (``WriteError``), unless ``force``.  ``encoding`` as
-    for ``BibFile.read``.
+    failing; it is saved on a clean exit when anything changed, unless ``dry_run`` (the
+    changes are then only looked at: ``pending_changes()``, ``render()``).  A read-only
+    file is refused before anything is done (``WriteError``), unless ``force`` or
+    ``dry_run``.  ``encoding`` as for ``BibFile.read``.
     """
-    if not force and str(path) != "-":
+    if not (force or dry_run) and str(path) != "-":
         refuse_readonly(path)
     with file_lock(path, timeout):
         bib = BibFile.read(path, encoding)
         yield bib
-        if bib.modified:
+        if bib.modified and not dry_run:
             bib.save(readonly_ok=force)

@@ -149,7 +149,7 @@ def command(
     if edit_first:
         drafts = [_edited(d) for d in drafts]
     if drafts:
-        with editing(path, force=force or dry_run, encoding=bib_encoding()) as bib:
+        with editing(path, force=force, encoding=bib_encoding(), dry_run=dry_run) as bib:
             report = add(
                 bib,
                 drafts,
@@ -161,8 +161,6 @@ def command(
             )
             changes = bib.pending_changes()
             patch = diff(bib, path) if dry_run else None
-            if dry_run:
-                bib.modified = False  # nothing is written
     else:
         report, changes, patch = AddReport(), [], ""
     report.skipped[:0] = known

@@ -62,7 +62,7 @@ def _normalized(entry: Entry, layout: Layout) -> str:
         return format_entry(entry.source, layout)
     except BibSyntaxError as exc:
         raise InputError(
-            f"{entry._bib.name}:{entry.line}: error: cannot normalize "
+            f"{entry.bib_name}:{entry.line}: error: cannot normalize "
             f"{entry.key}: {exc}; repair the entry first (refbook edit "
             f"{entry.key})"
         ) from None

@@ -16,7 +16,7 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import IO, Any
 
 JSON, RICH, PLAIN = "json", "rich", "plain"
 
@@ -77,10 +77,11 @@ def json_text(data: Any) -> str:
     return _JSON_UNESCAPED.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def console(stderr: bool = False):
+def console(stderr: bool = False, file: IO[str] | None = None):
+    """A rich console on stdout (``stderr``: on stderr; ``file``: on that stream)."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    return Console(stderr=stderr, file=file, highlight=False, soft_wrap=False)
 
 
 def emit_json(data: Any, stream=None) -> None:
@@ -122,8 +123,10 @@ def emit_table(
     header: bool = True,
     styles: dict[str, str] | None = None,
     caption: str | None = None,
+    stream: IO[str] | None = None,
 ) -> None:
-    """A table: rich on a terminal, tab-separated lines (header first) when plain."""
+    """A table on ``stream`` (stdout): rich on a terminal, tab-separated lines (header
+    first) when plain."""
     if mode == RICH:
         from rich.table import Table
 
@@ -132,11 +135,11 @@ def emit_table(
             table.add_column(col, style=(styles or {}).get(col), overflow="fold")
         for row in rows:
             table.add_row(*[cell(c) for c in row])
-        console().print(table)
+        console(file=stream).print(table)
         return
     lines = ["\t".join(columns)] if header else []
     lines += ("\t".join(_plain_cell(c) for c in row) for row in rows)
-    emit_lines(lines)  # one write: stdout may be unbuffered (PYTHONUNBUFFERED=1)
+    emit_lines(lines, stream)  # one write: stdout may be unbuffered (PYTHONUNBUFFERED=1)
 
 
 def busy(message: str):

@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from . import JSON, emit_document, emit_json, emit_lines
+from . import JSON, emit_document, emit_json, emit_lines, warn
 
 
 def render_edit(
@@ -25,8 +25,12 @@ def render_edit(
     saved: bool | None = None,
     lines: Iterable[str] = (),
     extra: dict[str, Any] | None = None,
+    notes: Iterable[str] = (),
 ) -> None:
-    """``changes`` are ``store.Change`` records; ``saved`` defaults to "anything changed"."""
+    """``changes`` are ``store.Change`` records; ``saved`` defaults to "anything changed";
+    ``notes`` go to stderr in every mode (what was done besides the .bib)."""
+    for note in notes:
+        warn(note)
     if mode == JSON:
         emit_json(
             {
@@ -56,3 +60,13 @@ def render_fmt(report: dict[str, Any], mode: str) -> None:
         emit_document(report["diff"])
     elif "text" in report:
         emit_document(report["text"])
+
+
+def render_fixes(path: str, count: int, patch: str | None = None) -> None:
+    """What ``lint --fix`` did to ``path``: with ``patch`` (``--dry-run``) the diff it
+    would write on stdout, and the number of fixes on stderr."""
+    if patch is None:
+        warn(f"{count} fix(es) applied to {path}")
+        return
+    emit_document(patch)
+    warn(f"{count} fix(es) would be applied (dry run: nothing written)")

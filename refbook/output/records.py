@@ -79,7 +79,7 @@ def record_lines(entry: Any) -> list[tuple[str, str]]:
         rows.append((name, f"{value} (from {entry.inherited_from(name)})"))
     if entry.annotation:
         rows.append(("annotation", entry.annotation))
-    rows.append(("source", f"{entry._bib.name}:{entry.line}"))
+    rows.append(("source", f"{entry.bib_name}:{entry.line}"))
     return rows
 
 

@@ -102,20 +102,21 @@ class _Meta(HTMLParser):
         self.title = ""
         self._in_title = False
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
         if tag == "meta":
             name = (a.get("name") or a.get("property") or "").lower()
-            if name and a.get("content"):
-                self.meta.setdefault(name, []).append(a["content"].strip())
+            content = a.get("content")
+            if name and content:
+                self.meta.setdefault(name, []).append(content.strip())
         elif tag == "title":
             self._in_title = True
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         if tag == "title":
             self._in_title = False
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if self._in_title:
             self.title += data
 

@@ -31,7 +31,7 @@ def _csl_name(person: Person) -> dict[str, str]:
     # "Santos, Cicero Nogueira dos": BibTeX reads "dos" as a given name (its initial would
     # print "C. N. d."); it is a particle that drops, as pandoc and citeproc read it
     given = name.get("given", "").split(" ")
-    particle = []
+    particle: list[str] = []
     while len(given) > 1 and given[-1][:1].islower() and not given[-1].endswith("."):
         particle.insert(0, given.pop())
     if particle:

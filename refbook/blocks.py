@@ -58,6 +58,12 @@ class Block:
     def __repr__(self) -> str:
         return f"<Block {self.kind} {self.key or ''} line {self.line}>"
 
+    @property
+    def edited(self) -> bool:
+        """Whether the block carries new text (edited in this session): its ``entry`` was
+        parsed from that text on its own, not from the file."""
+        return self._text is not None
+
 
 class _Collect(logging.Handler):
     def __init__(self) -> None:

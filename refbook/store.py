@@ -75,12 +75,6 @@ __all__ = [
     "write_output",
 ]
 
-    @property
-    def edited(self) -> bool:
-        """Whether the block carries new text (edited in this session): its ``entry`` was
-        parsed from that text on its own, not from the file."""
-        return self._text is not None
-
 
 @dataclass(frozen=True)
 class Change:

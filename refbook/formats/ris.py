@@ -40,7 +40,7 @@ TYPES = {
     "ECHAP": "chapter",
     "CONF": "paper-conference",
     "WEB": "webpage",
-    "BLOG": "post-weblog",
+    "BLOG": "webpage",
 }
 _WRITTEN = {csl: ris for ris, csl in reversed(TYPES.items())}  # first RIS type wins
 _LINE = re.compile(r"^([A-Z][A-Z0-9])  -\s?(.*)$")

@@ -101,11 +101,16 @@ def test_csl_types_read_back_as_the_bibtex_type_written():
         assert bibtex_type(item["type"]) == etype
 
 
-def test_an_unknown_format_is_a_usage_error():
+def test_an_unknown_format_or_option_is_a_usage_error():
     from refbook.errors import UsageError
 
     with pytest.raises(UsageError, match="unknown data format 'endnote'"):
         formats.get("endnote")
+    lib = refbook.loads("@book{k, title={T}}\n")
+    with pytest.raises(UsageError, match="RIS has no canonical layout"):
+        formats.write(lib, "ris", normalize=True)
+    with pytest.raises(UsageError, match="cannot read CSL-YAML"):
+        formats.read("references: []\n", "csl-yaml")
 
 
 # -- output formats of findings ----------------------------------------------------------

@@ -54,6 +54,8 @@ class DataFormat:
     # items are identified by CSL ids (refbook.csl.unique_ids): an entry may be written
     # under another id than its key, which the user is told
     csl_ids: bool = False
+    # written in refbook's canonical layout on request (``export --normalize``)
+    normalizes: bool = False
 
     def implementation(self) -> ModuleType:
         return importlib.import_module(f"{__name__}.{self.module}")
@@ -67,6 +69,8 @@ class DataFormat:
     def write(self, entries: Sequence[Entry], *, normalize: bool = False) -> str:
         if not self.writes:
             raise UsageError(f"error: refbook cannot write {self.title}")
+        if normalize and not self.normalizes:
+            raise UsageError(f"error: {self.title} has no canonical layout to normalize to")
         module = self.implementation()
         return module.write(entries, normalize=True) if normalize else module.write(entries)
 
@@ -79,7 +83,14 @@ FORMATS: dict[str, DataFormat] = {
     f.name: f
     for f in (
         DataFormat(
-            "bibtex", "BibTeX", "bibtex", (".bib",), reads=True, writes=True, detect_order=3
+            "bibtex",
+            "BibTeX",
+            "bibtex",
+            (".bib",),
+            reads=True,
+            writes=True,
+            detect_order=3,
+            normalizes=True,
         ),
         DataFormat("biblatex", "BibLaTeX", "biblatex", (".bib",), reads=True, writes=True),
         DataFormat(

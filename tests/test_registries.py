@@ -230,3 +230,21 @@ def test_py_typed_is_shipped():
     assert "py.typed" in shipped
     for pattern in shipped:  # nothing listed that is not there
         assert list(root.glob(pattern)), pattern
+
+
+@pytest.mark.parametrize("command", ["export", "add", "lint", "check", "cite-check"])
+def test_help_of_a_command_with_registry_choices_imports_no_format(command):
+    """The registries name their formats without importing them: ``--help`` stays fast."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from refbook.cli import main\n"
+        f"try: main([{command!r}, '--help'])\n"
+        "except SystemExit: pass\n"
+        "loaded = [m for m in sys.modules if m.startswith(('refbook.formats.',"
+        " 'refbook.output.findings.')) or m in ('rich', 'bibtexparser', 'pylatexenc')]\n"
+        "print(loaded, file=sys.stderr)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stderr.strip() == "[]"

@@ -232,19 +232,24 @@ def test_py_typed_is_shipped():
         assert list(root.glob(pattern)), pattern
 
 
+_HELP_IMPORTS = """
+import sys
+from refbook.cli import main
+try:
+    main([COMMAND, "--help"])
+except SystemExit:
+    pass
+prefixes = ("refbook.formats.", "refbook.output.findings.", "rich", "bibtexparser", "pylatexenc")
+print(sorted(m for m in sys.modules if m.startswith(prefixes)), file=sys.stderr)
+"""
+
+
 @pytest.mark.parametrize("command", ["export", "add", "lint", "check", "cite-check"])
 def test_help_of_a_command_with_registry_choices_imports_no_format(command):
     """The registries name their formats without importing them: ``--help`` stays fast."""
     import subprocess
     import sys
 
-    code = (
-        "import sys; from refbook.cli import main\n"
-        f"try: main([{command!r}, '--help'])\n"
-        "except SystemExit: pass\n"
-        "loaded = [m for m in sys.modules if m.startswith(('refbook.formats.',"
-        " 'refbook.output.findings.')) or m in ('rich', 'bibtexparser', 'pylatexenc')]\n"
-        "print(loaded, file=sys.stderr)"
-    )
+    code = _HELP_IMPORTS.replace("COMMAND", repr(command))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stderr.strip() == "[]"

@@ -253,3 +253,47 @@ def test_help_of_a_command_with_registry_choices_imports_no_format(command):
     code = _HELP_IMPORTS.replace("COMMAND", repr(command))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stderr.strip() == "[]"
+
+
+def test_every_renderer_takes_a_stream():
+    """A renderer writes to the stream it is given (stdout by default), so no command has
+    to swap ``sys.stdout`` to put a report on stderr; ``render_corrections`` only warns
+    (stderr) by design."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import refbook.output as output
+
+    modules = [output] + [
+        importlib.import_module(f"refbook.output.{m.name}")
+        for m in pkgutil.iter_modules(output.__path__)
+    ]
+    renderers = {
+        f"{module.__name__}.{name}": function
+        for module in modules
+        for name, function in inspect.getmembers(module, inspect.isfunction)
+        if name.startswith(("render", "emit")) and function.__module__ == module.__name__
+    }
+    assert len(renderers) > 10
+    missing = [
+        name
+        for name, function in renderers.items()
+        if "stream" not in inspect.signature(function).parameters
+        and not name.endswith("render_corrections")
+    ]
+    assert missing == []
+
+
+def test_records_render_to_the_stream_given(capsys):
+    from refbook.output.records import render_list, render_show, render_stats
+
+    lib = refbook.loads("@book{k, title={T}, year=2020}\n")
+    buf = io.StringIO()
+    render_list(list(lib), "plain", stream=buf)
+    render_show(list(lib), "plain", stream=buf)
+    render_stats(
+        {"entries": 1, "types": {}, "years": {}, "keywords": {}, "missing": {}}, "plain", buf
+    )
+    assert buf.getvalue().count("k") >= 2 and "entries\t1" in buf.getvalue()
+    assert capsys.readouterr().out == ""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from . import JSON, emit_json, emit_table
 
@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from ..lint import Rule
 
 
-def render_rules(rules: Sequence[Rule], mode: str) -> None:
+def render_rules(rules: Sequence[Rule], mode: str, stream: IO[str] | None = None) -> None:
     if mode == JSON:
         emit_json(
             [
@@ -23,8 +23,9 @@ def render_rules(rules: Sequence[Rule], mode: str) -> None:
                     "doc": r.doc,
                 }
                 for r in rules
-            ]
+            ],
+            stream,
         )
         return
     rows = [(r.id, r.family, r.severity, "yes" if r.fixable else "", r.doc) for r in rules]
-    emit_table(("rule", "family", "severity", "fix", "description"), rows, mode)
+    emit_table(("rule", "family", "severity", "fix", "description"), rows, mode, stream=stream)

@@ -124,7 +124,13 @@ def command(
         "--format writes data; --style, --to, --annotated and --standalone "
         "shape formatted citations",
     )
-    requires(ctx, "normalize", "--format bibtex", fmt == "bibtex")
+    normalizing = [f.name for f in formats.FORMATS.values() if f.normalizes]
+    requires(
+        ctx,
+        "normalize",
+        " or ".join(f"--format {name}" for name in normalizing),
+        fmt in normalizing,
+    )
     if output:
         from ..store import check_output
 

@@ -412,4 +412,11 @@ def fetcher(settings: dict[str, Any]) -> Callable[[str], Any]:
 
 def serve(bib: str | None = None, encoding: str | None = None) -> None:
     """Speak LSP on standard input and output until the client says exit."""
-    create_server(bib, encoding).start_io()
+    import sys
+
+    stdin, stdout = getattr(sys.stdin, "buffer", None), getattr(sys.stdout, "buffer", None)
+    if stdin is None or stdout is None:  # not a process's own streams (an embedding)
+        from ..errors import UsageError
+
+        raise UsageError("error: refbook lsp speaks over standard input and output (bytes)")
+    create_server(bib, encoding).start_io(stdin, stdout)

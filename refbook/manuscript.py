@@ -252,6 +252,16 @@ def _latex_keys(text: str, start: int, end: int) -> tuple[list[str], list[tuple[
     return keys, spans
 
 
+def _citation(
+    text: str, m: re.Match[str], position: _Lines, path: str, syntax: str, **kw: Any
+) -> Citation:
+    """The citation ``m`` matched (in the masked text) as written in ``text``."""
+    line, col = position(m.start())
+    return Citation(
+        path, line, col, text[m.start() : m.end()], syntax, start=m.start(), end=m.end(), **kw
+    )
+
+
 def find_key_citations(text: str, syntax: str = "pandoc", path: str = "") -> list[Citation]:
     """pandoc, LaTeX or Typst key citations, each key with its offsets (reusable:
     ``refbook rename --in`` and the language server edit these)."""
@@ -260,21 +270,7 @@ def find_key_citations(text: str, syntax: str = "pandoc", path: str = "") -> lis
     out: list[Citation] = []
 
     def cite(m: re.Match[str], keys: list[str], spans: list[tuple[int, int]], **kw: Any) -> None:
-        line, col = position(m.start())
-        out.append(
-            Citation(
-                path,
-                line,
-                col,
-                text[m.start() : m.end()],
-                syntax,
-                keys,
-                start=m.start(),
-                end=m.end(),
-                spans=spans,
-                **kw,
-            )
-        )
+        out.append(_citation(text, m, position, path, syntax, keys=keys, spans=spans, **kw))
 
     if syntax == "latex":
         for m in _LATEX.finditer(masked):
@@ -500,20 +496,17 @@ def find_prose_citations(text: str, path: str = "", syntax: str = "markdown") ->
         # a sentence's first word is not a name unless an entry says so (checked in matching)
         if any(n.lower() in _NOT_NAMES for n in names):
             continue
-        line, col = position(m.start())
         out.append(
-            Citation(
+            _citation(
+                text,
+                m,
+                position,
                 path,
-                line,
-                col,
-                text[m.start() : m.end()],
                 "prose",
                 authors=names,
                 et_al=et_al,
                 year=m.group("year").replace(" ", ""),
                 narrative=True,
-                start=m.start(),
-                end=m.end(),
             )
         )
     out.sort(key=lambda c: (c.line, c.column))

@@ -110,6 +110,12 @@ async def diagnostics(
     )
 
 
+async def complete_at(client: LanguageClient, uri: str, at: t.Position) -> t.CompletionList:
+    return await client.text_document_completion_async(
+        t.CompletionParams(text_document=t.TextDocumentIdentifier(uri), position=at)
+    )
+
+
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
     (tmp_path / "references.bib").write_text(BIB)
@@ -400,11 +406,7 @@ async def test_bib_changed_on_disk_is_picked_up_without_restart(workspace: Path)
         with (workspace / "references.bib").open("a") as fh:  # `refbook add` in a terminal
             fh.write("\n@misc{newkey2024, title = {New}, year = {2024}}\n")
         await diagnostics(client, uri, 0)  # published again: the key is known now
-        got = await client.text_document_completion_async(
-            t.CompletionParams(
-                text_document=t.TextDocumentIdentifier(uri), position=t.Position(0, 5)
-            )
-        )
+        got = await complete_at(client, uri, t.Position(0, 5))
         assert "newkey2024" in [i.label for i in got.items]
 
 
@@ -424,11 +426,7 @@ async def test_malformed_bib_keeps_the_last_good_state_and_says_where(workspace:
         # the manuscript still resolves both keys from the last good state
         await asyncio.sleep(1.5)
         assert not client.diagnostics[uri]
-        got = await client.text_document_completion_async(
-            t.CompletionParams(
-                text_document=t.TextDocumentIdentifier(uri), position=t.Position(0, 5)
-            )
-        )
+        got = await complete_at(client, uri, t.Position(0, 5))
         assert got.items[0].label == "knuth1984literate"
         # and when the file is fixed, the .bib's syntax diagnostic goes away
         client.text_document_did_change(
@@ -450,11 +448,7 @@ async def test_unreadable_bib_on_disk_does_not_kill_the_server(workspace: Path) 
         # the .bib is not open: its problem is published for it all the same
         (problem,) = await diagnostics(client, bib.as_uri(), 1)
         assert problem.code == "syntax" and "UTF-8" in problem.message
-        got = await client.text_document_completion_async(
-            t.CompletionParams(
-                text_document=t.TextDocumentIdentifier(uri), position=t.Position(0, 5)
-            )
-        )
+        got = await complete_at(client, uri, t.Position(0, 5))
         assert got.items[0].label == "knuth1984literate"  # the last good state serves
 
 

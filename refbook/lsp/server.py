@@ -161,6 +161,19 @@ class RefbookServer(LanguageServer):
             lsp.PublishDiagnosticsParams(docs.path_to_uri(state.path), found)
         )
 
+    def text_changed(self, uri: str, pause: float) -> None:
+        """A document opened or edited: its diagnostics again; for the .bib, everyone's
+        (the manuscripts' unknown keys follow its buffer), after ``pause``."""
+        doc = self.document(uri)
+        if doc.language != docs.BIB:
+            self.publish(uri)
+            return
+        self.state(str(Path(doc.path).resolve())).set_buffer(doc.text)
+        if pause:
+            self.later(pause, self.publish_all)
+        else:
+            self.publish_all()
+
     def later(self, seconds: float, fn: Callable[[], None]) -> None:
         """Run ``fn`` once after ``seconds`` without another call of ``later`` (a pause in
         typing)."""
@@ -217,29 +230,13 @@ def create_server(bib: str | None = None, encoding: str | None = None) -> Refboo
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: RefbookServer, params: lsp.DidOpenTextDocumentParams) -> None:
-        def run() -> None:
-            doc = ls.document(params.text_document.uri)
-            if doc.language == docs.BIB:
-                ls.state(str(Path(doc.path).resolve())).set_buffer(doc.text)
-                ls.publish_all()
-            else:
-                ls.publish(doc.uri)
-
-        guarded(ls, run, None)()
+        guarded(ls, lambda: ls.text_changed(params.text_document.uri, 0.0), None)()
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: RefbookServer, params: lsp.DidChangeTextDocumentParams) -> None:
-        def run() -> None:
-            doc = ls.document(params.text_document.uri)
-            if doc.language == docs.BIB:
-                ls.state(str(Path(doc.path).resolve())).set_buffer(doc.text)
-                # the .bib is read again once typing pauses, not at every keystroke; then
-                # the manuscripts' unknown keys follow the buffer
-                ls.later(BIB_PAUSE_SECONDS, ls.publish_all)
-            else:
-                ls.publish(doc.uri)
-
-        guarded(ls, run, None)()
+        # an edited .bib is read again once typing pauses, not at every keystroke
+        pause = BIB_PAUSE_SECONDS
+        guarded(ls, lambda: ls.text_changed(params.text_document.uri, pause), None)()
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: RefbookServer, params: lsp.DidCloseTextDocumentParams) -> None:

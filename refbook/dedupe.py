@@ -14,8 +14,8 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from .lint import _STOP, _title_key
 from .model import Entry, fold, normalize_doi
+from .titles import significant_words, title_key
 
 SAME_WORK, SIMILAR = "same work", "similar title"
 
@@ -48,7 +48,7 @@ def compare(a: Entry, b: Entry) -> Duplicate | None:
     evidence: list[str] = []
     if a.get("doi") and b.get("doi") and normalize_doi(a["doi"]) == normalize_doi(b["doi"]):
         return Duplicate((a.key, b.key), SAME_WORK, 100, [f"same DOI {normalize_doi(a['doi'])}"])
-    ta, tb = _title_key(a.get("title") or ""), _title_key(b.get("title") or "")
+    ta, tb = title_key(a.get("title") or ""), title_key(b.get("title") or "")
     if not ta or not tb:
         return None
     same_year = a.year is not None and a.year == b.year
@@ -119,7 +119,7 @@ def find_duplicates(entries: Sequence[Entry]) -> list[Duplicate]:
         dois.append(doi)
         if doi:
             join(i, by_doi.setdefault(doi, i))
-        tk = _cached_title_key(e.get("title") or "")
+        tk = _cachedtitle_key(e.get("title") or "")
         title_keys.append(tk)
         year = e.year if tk else None
         years.append(year)
@@ -207,16 +207,12 @@ def _same_title(works: list[Entry], years: list[int | None], authors: list[str])
     return Duplicate(tuple(e.key for e in works), SIMILAR, 90 if same_year else 80, evidence)
 
 
-def _significant(title_key: str) -> list[str]:
-    return [w for w in title_key.split() if w not in _STOP]
-
-
 def _similar_titles(titles: list[str]) -> Iterator[tuple[str, str]]:
     """Pairs of distinct title keys at least 92 % similar, compared within blocks of titles
     that share their first two significant words (more for a large block)."""
     blocks: dict[str, list[str]] = defaultdict(list)
     for t in titles:
-        words = _significant(t)
+        words = significant_words(t)
         if words:
             blocks[" ".join(words[:2])].append(t)
     todo = [(block, 2) for block in blocks.values() if len(block) > 1]
@@ -227,7 +223,7 @@ def _similar_titles(titles: list[str]) -> Iterator[tuple[str, str]]:
             continue
         finer: dict[str, list[str]] = defaultdict(list)
         for t in block:
-            finer[" ".join(_significant(t)[: depth + 1])].append(t)
+            finer[" ".join(significant_words(t)[: depth + 1])].append(t)
         if len(finer) == 1:  # no word left to tell them apart: neighbours in sorted order
             ordered = sorted(block)
             for i in range(0, len(ordered), WINDOW):
@@ -250,8 +246,8 @@ def _pairs_above(rows: list[str], cols: list[str]) -> Iterator[tuple[str, str]]:
 
 
 @functools.lru_cache(maxsize=65536)
-def _cached_title_key(raw_title: str) -> str:
-    return _title_key(raw_title)
+def _cachedtitle_key(raw_title: str) -> str:
+    return title_key(raw_title)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -267,7 +263,7 @@ def candidates(bib, candidate: Entry) -> list[Entry]:
     contains the candidate's first significant title word, or whose DOI is its DOI.  A
     substring test on raw values, so that adding to a 50k-entry file does not decode 50k
     titles (a near-identical title shares its first significant word)."""
-    words = [w for w in _title_key(candidate.get("title") or "").split() if w not in _STOP]
+    words = significant_words(title_key(candidate.get("title") or ""))
     word = words[0] if words else ""
     doi = normalize_doi(candidate.get("doi") or "")
     out = []

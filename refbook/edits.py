@@ -6,7 +6,6 @@ after the lock, saved atomically on success) and change it; they never print.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -16,27 +15,6 @@ from .importers import Draft
 from .model import Entry
 from .plaintext import check_bibtex, to_bibtex
 from .store import BibFile
-
-
-def diff(bib: BibFile, name: str) -> str:
-    """The unified diff of the pending change (for --dry-run)."""
-    return unified_diff(bib.text, bib.render(), name)
-
-
-def unified_diff(old: str, new: str, name: str) -> str:
-    """A unified diff of a file's text, headed as git does for a relative path (``a/x.bib``,
-    ``b/x.bib``) and by the path itself for an absolute one (not ``a//home/…``)."""
-    import os
-
-    old_name, new_name = (name, name) if os.path.isabs(name) else (f"a/{name}", f"b/{name}")
-    return "".join(
-        difflib.unified_diff(
-            old.splitlines(keepends=True),
-            new.splitlines(keepends=True),
-            fromfile=old_name,
-            tofile=new_name,
-        )
-    )
 
 
 def entry(bib: BibFile, key: str) -> Entry:

@@ -196,9 +196,9 @@ def reported_edit(
         yield report
         changes = bib.pending_changes()
         if dry_run:
-            from ..edits import diff
+            from ..diffs import pending_diff
 
-            patch = diff(bib, path)
+            patch = pending_diff(bib, path)
             bib.modified = False  # nothing is written
             report.lines = [patch.rstrip("\n")] if patch else []
             report.extra["diff"] = patch

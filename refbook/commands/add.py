@@ -85,7 +85,8 @@ def command(
     import sys
 
     from .. import importers
-    from ..edits import AddReport, add, diff, known_dois
+    from ..diffs import pending_diff
+    from ..edits import AddReport, add, known_dois
     from ..errors import UsageError
     from ..identifiers import normalize_doi
     from ..output import JSON, choose_mode, emit_document, warn
@@ -159,7 +160,7 @@ def command(
                 keywords=keywords,
             )
             changes = bib.pending_changes()
-            patch = diff(bib, path) if dry_run else None
+            patch = pending_diff(bib, path) if dry_run else None
             if dry_run:
                 bib.modified = False  # nothing is written
     else:

@@ -114,7 +114,7 @@ def _one(
         return (1 if new != bib.text else 0), report
     check_lossless(bib, new)
     if show_diff:
-        from ..edits import unified_diff
+        from ..diffs import unified_diff
 
         report["diff"] = unified_diff(bib.text, new, path)
     else:

@@ -152,9 +152,9 @@ def _fix(path: str, rules, dry_run: bool, force: bool = False, encoding: str | N
     if dry_run:
         bib = BibFile.read(path, encoding)
         n = rounds(bib)
-        from ..edits import unified_diff
+        from ..diffs import pending_diff
 
-        emit_document(unified_diff(bib.text, bib.render(), path))
+        emit_document(pending_diff(bib, path))
         warn(f"{n} fix(es) would be applied (dry run: nothing written)")
         return 0
     with editing(path, force=force, encoding=encoding) as bib:

@@ -11,16 +11,17 @@ the effective value of each and where it came from.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from .errors import ConfigError, InputError
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+else:  # Python 3.10
+    import tomli as tomllib
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,7 @@ def _check_type(name: str, value: Any, where: str) -> Any:
             f"{where}: error: setting {name!r} must be {expected[0].__name__}, "
             f"got {type(value).__name__} {value!r}"
         )
-    return float(value) if expected == (int, float) else value
+    return float(cast(float, value)) if expected == (int, float) else value
 
 
 def load_config(cwd: Path | None = None) -> Config:

@@ -13,16 +13,20 @@ import functools
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .model import Entry, fold, normalize_doi
 from .titles import significant_words, title_key
+
+if TYPE_CHECKING:
+    from .store import BibFile
 
 SAME_WORK, SIMILAR = "same work", "similar title"
 
 
 @dataclass
 class Duplicate:
-    keys: tuple[str, str]
+    keys: tuple[str, ...]  # two or more: a group of copies
     kind: str
     confidence: int
     evidence: list[str] = field(default_factory=list)
@@ -258,7 +262,7 @@ def _cached_first_author(names: str) -> str:
     return fold(people[0].family) if people else ""
 
 
-def candidates(bib, candidate: Entry) -> list[Entry]:
+def candidates(bib: BibFile, candidate: Entry) -> list[Entry]:
     """Entries of a ``BibFile`` worth comparing with ``candidate``: those whose raw title
     contains the candidate's first significant title word, or whose DOI is its DOI.  A
     substring test on raw values, so that adding to a 50k-entry file does not decode 50k

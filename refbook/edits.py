@@ -127,7 +127,7 @@ def rename(bib: BibFile, old: str, new: str) -> list[str]:
     blk = bib.get(old)
     if bib.find(new) is not None and bib.find(new) is not blk:
         raise UsageError(f"error: key {new!r} already exists")
-    if blk.key.lower() == old.lower():
+    if (blk.key or "").lower() == old.lower():
         _, text, spans = bib.entry_spans(blk)
         bib.replace_entry(blk, text[: spans.key_start] + new + text[spans.key_end :])
     # else OLD is one of the entry's ids aliases: the alias is renamed, in ids below
@@ -142,7 +142,7 @@ def rename(bib: BibFile, old: str, new: str) -> list[str]:
             if any(p.lower() == old.lower() for p in parts):
                 updated = ", ".join(new if p.lower() == old.lower() else p for p in parts)
                 bib.set_field(other, name, updated)
-                touched.append(other.key)
+                touched.append(other.key or "")
     return touched
 
 
@@ -231,7 +231,7 @@ def known_dois(bib: BibFile, dois: Sequence[str]) -> tuple[list[str], list[tuple
         if any(f.key.lower() == "doi" for f in blk.entry.fields):  # decode only those
             value = Entry(bib, blk).get("doi")
             if value:
-                have.setdefault(normalize_doi(value), []).append(blk.key)
+                have.setdefault(normalize_doi(value), []).append(blk.key or "")
     new: list[str] = []
     known: list[tuple[str, list[str]]] = []
     for doi in dict.fromkeys(dois):
@@ -302,7 +302,7 @@ def add(
         key = (
             draft.key if draft.key and bib.find(draft.key) is None else make_key(candidate, pattern)
         )
-        key = unique_key(key, [*(b.key for b in bib.entries()), *bib.aliases()])
+        key = unique_key(key, [*(b.key or "" for b in bib.entries()), *bib.aliases()])
         bib.append_entry(bib.format_entry(draft.entry_type, key, list(fields.items())))
         report.added.append(key)
     return report

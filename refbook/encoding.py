@@ -398,7 +398,13 @@ def _explicit(data: bytes, codec: str) -> Encoding:
 
 
 def _strict(
-    data: bytes, name: str, enc: Encoding, near, option: str, what: str, how: str
+    data: bytes,
+    name: str,
+    enc: Encoding,
+    near: Callable[[str, int], str] | None,
+    option: str,
+    what: str,
+    how: str,
 ) -> Decoded:
     """Decode with one encoding, strictly and losslessly, or say why not."""
     body = data[len(_BOM_OF.get(enc.codec, b"")) :] if enc.bom else data

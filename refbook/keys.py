@@ -20,6 +20,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .model import Entry
 
 STOP_WORDS = {
     "a",
@@ -100,7 +104,7 @@ def _significant(title: str) -> list[str]:
     return [w for w in _words(title) if w.lower() not in STOP_WORDS]
 
 
-def _field(name: str, entry) -> str:
+def _field(name: str, entry: Entry) -> str:
     people = entry.authors or entry.editors
     if name == "auth":
         if not people:
@@ -125,7 +129,7 @@ def _field(name: str, entry) -> str:
     raise ValueError(f"unknown key pattern field [{name}]")
 
 
-def make_key(entry, pattern: str = "[auth:lower][year][shorttitle:lower]") -> str:
+def make_key(entry: Entry, pattern: str = "[auth:lower][year][shorttitle:lower]") -> str:
     """The key the pattern gives for ``entry`` (a ``refbook.model.Entry``)."""
 
     def expand(m: re.Match) -> str:

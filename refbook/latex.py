@@ -34,7 +34,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import cache, lru_cache
+from typing import Any
 
 # Logos and names that pylatexenc does not know, so would drop: "The \TeX book" would
 # become "The book" and a search for "tex" would miss it.  The names texnames.sty and
@@ -250,7 +252,7 @@ def _accent_text(name: str, arg: str) -> str:
     return decode_with_pylatexenc("\\" + name + "{" + arg + "}")
 
 
-def _pylatexenc():
+def _pylatexenc() -> Any:
     global _converter
     if _converter is None:
         import logging
@@ -345,11 +347,11 @@ BIBLATEX_MACROS: dict[str, tuple[str, str]] = {
 _walker = None
 
 
-def _last_argument(template: str):
+def _last_argument(template: str) -> Callable[[Any, Any], str]:
     """A pylatexenc text replacement: ``template`` around the macro's last argument (so that
     a star or an optional argument before it does not count)."""
 
-    def replace(node, l2tobj) -> str:
+    def replace(node: Any, l2tobj: Any) -> str:
         args = [a for a in getattr(node.nodeargd, "argnlist", None) or [] if a is not None]
         inner = l2tobj.nodelist_to_text([args[-1]]) if args else ""
         return template.replace("%s", inner)
@@ -357,7 +359,7 @@ def _last_argument(template: str):
     return replace
 
 
-def _walker_db():
+def _walker_db() -> Any:
     """pylatexenc's parser context with the argument specs of ``BIBLATEX_MACROS``."""
     global _walker
     if _walker is None:
@@ -781,18 +783,18 @@ def _math_item(tokens: list[tuple], i: int) -> tuple[list[_Atom], int]:
         if len(inner) != 1 or inner[0][0] != "ord" or len(inner[0][1]) != 1:
             raise _Unconvertible
         return [("ord", inner[0][1] + _MATH_ACCENTS[name])], i
-    text = _MATH_SYMBOLS.get(name)
-    if text is None:
+    symbol = _MATH_SYMBOLS.get(name)
+    if symbol is None:
         if not word or _macro_kind(name) != "":
             raise _Unconvertible
-        text = _macro_text(name)
-        if not text or text.startswith("\\") or (len(text) > 1 and name not in LOGOS):
+        symbol = _macro_text(name)
+        if not symbol or symbol.startswith("\\") or (len(symbol) > 1 and name not in LOGOS):
             raise _Unconvertible
     if name in ("{", "lbrace", "langle", "lceil", "lfloor"):
-        return [("open", text)], i
+        return [("open", symbol)], i
     if name in ("}", "rbrace", "rangle", "rceil", "rfloor"):
-        return [("close", text)], i
-    return [(_kind(text), text)], i
+        return [("close", symbol)], i
+    return [(_kind(symbol), symbol)], i
 
 
 def _kind(char: str) -> str:

@@ -27,10 +27,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .findings import TextEnum
 from .model import Entry, fold
+
+if TYPE_CHECKING:
+    from .model import Library
 
 
 class CitationStatus(TextEnum):
@@ -505,7 +508,7 @@ class CheckResult:
 
 
 def check_manuscripts(
-    lib,
+    lib: Library,
     paths: Iterable[str],
     *,
     syntax: str | None = None,
@@ -537,7 +540,7 @@ def check_manuscripts(
     )
 
 
-def cited_keys(lib, paths: Iterable[str], encoding: str | None = None) -> list[str]:
+def cited_keys(lib: Library, paths: Iterable[str], encoding: str | None = None) -> list[str]:
     """The keys of the entries cited in ``paths``, in bibliography order (public API)."""
     result = check_manuscripts(lib, paths, encoding=encoding)
     cited = {k for c in result.citations for k in c.matched}

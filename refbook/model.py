@@ -14,15 +14,18 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import bibtex
 from .identifiers import normalize_doi  # noqa: F401  (public here too)
 from .latex import fold, to_text  # noqa: F401  (public here too)
 from .store import BibFile, Block
+
+if TYPE_CHECKING:
+    from .findings import Finding
 
 
 @dataclass(frozen=True)
@@ -206,7 +209,7 @@ class Entry:
     # identity and source
     @property
     def key(self) -> str:
-        return self._block.key
+        return self._block.key or ""  # (an entry block always has a key, maybe empty)
 
     @property
     def type(self) -> str:
@@ -532,7 +535,7 @@ NOT_INHERITED = frozenset(
 _TITLES = ("shorttitle", "sorttitle", "indextitle", "indexsorttitle")
 
 
-def _renamed(prefix: str):
+def _renamed(prefix: str) -> Callable[[str], list[str]]:
     names = {
         "title": prefix + "title",
         "subtitle": prefix + "subtitle",
@@ -651,14 +654,14 @@ class Library:
         return self.bib.name
 
     @property
-    def problems(self):
+    def problems(self) -> list[Finding]:
         """Parse problems (``Finding`` records): unparseable blocks, duplicate keys...,
         and crossref/xdata parents that are missing or cyclic (warnings)."""
         return self.bib.problems + self._inheritance_problems
 
     @cached_property
-    def _inheritance_problems(self) -> list:
-        from .findings import Finding
+    def _inheritance_problems(self) -> list[Finding]:
+        from .findings import Finding, Severity
 
         if not _CROSSREF.search(self.bib.text) and not any(
             b.new or b._text is not None for b in self.bib.entries()
@@ -676,7 +679,7 @@ class Library:
         out = []
         for block, link, message in sorted(found.values(), key=lambda p: p[0].line):
             line = Entry(self.bib, block).field_line(link)
-            out.append(Finding(self.path, line, "warning", "crossref", message, block.key))
+            out.append(Finding(self.path, line, Severity.WARNING, "crossref", message, block.key))
         return out
 
     @cached_property

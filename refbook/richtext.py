@@ -291,11 +291,11 @@ class _Parser:
             return children, i
         if name == "\n" or not name:
             return [Node("text", " ")], i
-        kind = latex._macro_kind(name)
-        if kind == "accent":
+        macro_kind = latex._macro_kind(name)
+        if macro_kind == "accent":
             _children, raw, j = self.argument(i)
             return [Node("text", latex.to_text("\\" + name + "{" + raw + "}"))], j
-        if kind == "":
+        if macro_kind == "":
             text = latex._macro_text(name)
             if not text and s[i : i + 1] == "{":
                 # a command pylatexenc does not know: its argument is kept as text (pandoc

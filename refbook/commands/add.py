@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import click
 
 from ..config import SETTINGS
@@ -15,6 +17,9 @@ from ._common import (
     input_encoding_option,
     json_option,
 )
+
+if TYPE_CHECKING:
+    from ..importers import Draft
 
 
 @click.command("add")
@@ -58,19 +63,19 @@ from ._common import (
 @json_option
 @bib_path_option
 def command(
-    sources,
-    dois,
-    urls,
-    allow_private,
-    fmt,
-    force,
-    merge_into,
-    dry_run,
-    annotation,
-    keywords,
-    edit_first,
-    as_json,
-    encoding,
+    sources: tuple[str, ...],
+    dois: tuple[str, ...],
+    urls: tuple[str, ...],
+    allow_private: bool,
+    fmt: str | None,
+    force: bool,
+    merge_into: bool,
+    dry_run: bool,
+    annotation: str | None,
+    keywords: str | None,
+    edit_first: bool,
+    as_json: bool,
+    encoding: str | None,
 ) -> int:
     """Add references from DOIs, web pages, or BibTeX/BibLaTeX/RIS/CSL-JSON files
     (SOURCES: files, or - for stdin).
@@ -102,8 +107,8 @@ def command(
             f"{path}: error: no such file; start a bibliography there with "
             f"`refbook init {shlex.quote(path)}`"
         )
-    drafts = []
-    doi_list = []
+    drafts: list[Draft] = []
+    doi_list: list[str] = []
     for d in dois:
         doi_list += sys.stdin.read().split() if d == "-" else [d]
     known: list[tuple[str, list[str]]] = []
@@ -114,7 +119,7 @@ def command(
         from ..links.session import open_session
         from ..links.transport import user_agent
 
-        net = dict(
+        net: dict[str, Any] = dict(
             allow_private=allow_private or cfg["add.allow_private"],
             user_agent=user_agent(cfg["check.mailto"]),
         )
@@ -191,7 +196,7 @@ def command(
     return EXIT_FINDINGS if report.skipped and not report.added and not report.merged else EXIT_OK
 
 
-def _edited(draft):
+def _edited(draft: Draft) -> Draft:
     from ..editor import edit_text
     from ..importers import from_bibtex
     from ..store import Style

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from ._common import (
@@ -13,6 +15,9 @@ from ._common import (
     json_option,
     refuse_together,
 )
+
+if TYPE_CHECKING:
+    from ..fmt import Layout
 
 
 @click.command("fmt")
@@ -81,7 +86,7 @@ def command(
 
 def _one(
     path: str,
-    layout,
+    layout: Layout,
     in_place: bool,
     check: bool,
     show_diff: bool,

@@ -45,7 +45,17 @@ from ._common import (
 @input_encoding_option("the essay")
 @json_option
 @bib_path_option
-def command(essay, style, to, output, annotated, heading, allow_missing, as_json, encoding) -> int:
+def command(
+    essay: str,
+    style: str | None,
+    to: str,
+    output: str | None,
+    annotated: bool,
+    heading: str,
+    allow_missing: bool,
+    as_json: bool,
+    encoding: str | None,
+) -> int:
     """Render a pandoc-Markdown essay: citations formatted, reference list appended.
 
     Citations are pandoc's ([@key], [@key, p. 12], @key). A citation with no entry stops

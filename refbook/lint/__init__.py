@@ -24,6 +24,7 @@ import datetime as _dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..findings import Finding
 from ..model import Entry
@@ -35,6 +36,10 @@ from . import fields, dois, strings, titles, urls, numbers, characters, authors 
 # isort: on
 from .registry import RULES, Context, Issue, Rule, rule
 from .titles import protected_words
+
+if TYPE_CHECKING:
+    from ..model import Library
+    from ..store import BibFile
 
 __all__ = [
     "RULES",
@@ -71,7 +76,7 @@ def select_rules(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list
 _IGNORE = re.compile(r"%\s*refbook:\s*ignore\[([^\]]*)\]")
 
 
-def suppressions(bib) -> dict[str, set[str]]:
+def suppressions(bib: BibFile) -> dict[str, set[str]]:
     """``% refbook: ignore[rule, ...]`` in the comment lines right above each entry."""
     out: dict[str, set[str]] = {}
     prev = None
@@ -86,7 +91,7 @@ def suppressions(bib) -> dict[str, set[str]]:
                 for m in _IGNORE.finditer(line):
                     ids |= {x.strip() for x in m.group(1).split(",") if x.strip()}
             if ids:
-                out[blk.key] = ids
+                out[blk.key or ""] = ids
         prev = blk
     return out
 
@@ -111,7 +116,9 @@ class LintResult:
     fixes: list[tuple[str, str, str]]  # (key, field, new value)
 
 
-def lint(lib, rules: list[Rule] | None = None, *, today: _dt.date | None = None) -> LintResult:
+def lint(
+    lib: Library, rules: list[Rule] | None = None, *, today: _dt.date | None = None
+) -> LintResult:
     """Run the rules over a ``Library``; parse problems come first as ``syntax`` findings."""
     rules = list(RULES.values()) if rules is None else rules
     ctx = Context(today=today or _dt.date.today())
@@ -134,7 +141,9 @@ def lint(lib, rules: list[Rule] | None = None, *, today: _dt.date | None = None)
         if r.check_all is not None:
             produced = ((by_key[i.key], i) for i in r.check_all(entries, ctx))
         else:
-            produced = ((e, i) for e in entries for i in r.check(e, ctx))
+            check = r.check
+            assert check is not None  # (a rule checks an entry, the library or the file)
+            produced = ((e, i) for e in entries for i in check(e, ctx))
         for e, issue in produced:
             if r.id in skip.get(e.key, ()) or r.family in skip.get(e.key, ()):
                 continue
@@ -161,7 +170,7 @@ def _editable(entry: Entry) -> bool:
     return True
 
 
-def apply_fixes(bib, fixes: list[tuple[str, str, str]]) -> int:
+def apply_fixes(bib: BibFile, fixes: list[tuple[str, str, str]]) -> int:
     """Apply safe fixes to a ``BibFile`` (several fixes of one field: the last one wins,
     after the others, so acronym braces and a dash fix combine)."""
     done = 0

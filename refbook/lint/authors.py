@@ -38,9 +38,9 @@ def _author_spelling(entries: list[Entry], ctx: Context) -> Iterator[Issue]:
     for forms in people.values():
         if len(forms) < 2:
             continue
-        names = sorted(forms)
-        for i, a in enumerate(names):
-            for b in names[i + 1 :]:
+        spellings = sorted(forms)
+        for i, a in enumerate(spellings):
+            for b in spellings[i + 1 :]:
                 short = len(a) <= 6 and len(b) <= 6  # one letter changed in a short
                 if (
                     b.startswith(a) or a.startswith(b) or fuzz.ratio(a, b) < (85 if short else 80)

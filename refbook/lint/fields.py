@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..diagnostics import duplicate_field_message
 from ..model import Entry
 from .registry import Context, Issue, has, rule
 
@@ -58,14 +59,7 @@ def _required(entry: Entry, ctx: Context) -> Iterator[Issue]:
 )
 def _duplicate_field(entry: Entry, ctx: Context) -> Iterator[Issue]:
     for name, lines in entry.duplicate_fields().items():
-        times = "twice" if len(lines) == 2 else f"{len(lines)} times"
-        yield Issue(
-            f"field {name!r} written {times} (lines "
-            f"{', '.join(map(str, lines[:-1]))} and {lines[-1]}); BibTeX reads the "
-            "first: remove one",
-            name,
-            line=lines[1],
-        )
+        yield Issue(f"{duplicate_field_message(name, lines)}: remove one", name, line=lines[1])
 
 
 @rule(

@@ -44,7 +44,11 @@ def rule(
     library: bool = False,
     fixable: bool = False,
     file: bool = False,
-):
+) -> Callable[[Callable], Callable]:
+    """Register the decorated function as rule ``id``: it checks one entry (the default),
+    the whole library (``library``: it gives each issue's ``key``) or the file's blocks
+    (``file``: it gives each issue's ``line``)."""
+
     def register(fn: Callable) -> Callable:
         RULES[id] = Rule(
             id,

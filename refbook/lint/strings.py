@@ -4,10 +4,14 @@ the entry."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from ..bibtex import MONTH_MACROS, macro_names
 from ..model import Entry
 from .registry import Context, Issue, rule
+
+if TYPE_CHECKING:
+    from ..store import BibFile
 
 
 @rule(
@@ -18,7 +22,7 @@ from .registry import Context, Issue, rule
     "entry uses the definition above it.",
     file=True,
 )
-def _duplicate_string(bib, ctx: Context) -> Iterator[Issue]:
+def _duplicate_string(bib: BibFile, ctx: Context) -> Iterator[Issue]:
     # the store finds them while reading (every command warns); lint reports them as a rule
     for problem in bib.problems:
         if problem.rule == "duplicate-string":

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import re
 import sys
+from typing import TYPE_CHECKING
 
 from . import JSON, RICH, cell, console, emit_json, emit_lines, emit_table, visible, warn
+
+if TYPE_CHECKING:
+    from rich.text import Text
+
+    from ..index import SearchResult
 
 COLUMNS = ("key", "authors", "year", "title", "type")
 
 
-def _highlight(text: str, words: list[str]):
+def _highlight(text: str, words: list[str]) -> Text:
     """A rich Text with every occurrence of the query's words (accent-insensitive) in bold."""
     from rich.text import Text
 
@@ -28,7 +34,9 @@ def _highlight(text: str, words: list[str]):
     return out
 
 
-def render_results(result, mode: str, *, keys_only: bool = False, count_only: bool = False) -> None:
+def render_results(
+    result: SearchResult, mode: str, *, keys_only: bool = False, count_only: bool = False
+) -> None:
     if count_only:
         if mode == JSON:
             emit_json({"query": result.query, "count": result.total})
@@ -68,12 +76,12 @@ def render_results(result, mode: str, *, keys_only: bool = False, count_only: bo
     emit_table(COLUMNS, rows, mode)
 
 
-def _caption(result) -> str:
+def _caption(result: SearchResult) -> str:
     shown = len(result.hits)
     return f"{shown} of {result.total} results" if shown < result.total else f"{shown} results"
 
 
-def render_corrections(result) -> None:
+def render_corrections(result: SearchResult) -> None:
     """``no match for "talibn"; showing results for "taliban"`` on stderr."""
     for wrong, right in result.corrections:
         warn(f'no match for "{wrong}"; showing results for "{right}"')

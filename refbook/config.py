@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -30,6 +31,14 @@ class Setting:
     default: Any
     help: str
     env: str | None = None  # environment variable that overrides it
+    # what is wrong with a value of the right type (None: nothing), said in the error
+    problem: Callable[[Any], str | None] | None = None
+
+
+def _key_pattern_problem(pattern: str) -> str | None:
+    from .keys import pattern_problem
+
+    return pattern_problem(pattern)
 
 
 def _settings(*items: Setting) -> dict[str, Setting]:
@@ -49,6 +58,7 @@ SETTINGS: dict[str, Setting] = _settings(
         "key_pattern",
         "[auth:lower][year][shorttitle:lower]",
         "Citation key pattern for new entries (JabRef syntax).",
+        problem=_key_pattern_problem,
     ),
     # search
     Setting(
@@ -212,6 +222,10 @@ def load_config(cwd: Path | None = None) -> Config:
                     f"{path}: error: unknown setting {name!r} (see `refbook config` for the list)"
                 )
             cfg.values[name] = _check_type(name, value, str(path))
+            problem = SETTINGS[name].problem
+            said = problem(cfg.values[name]) if problem else None
+            if said:
+                raise ConfigError(f"{path}: error: setting {name!r}: {said}")
             cfg.sources[name] = str(path)
             cfg.base_dirs[name] = path.parent
     for name, setting in SETTINGS.items():

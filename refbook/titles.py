@@ -17,7 +17,9 @@ from .latex import fold
 STOP_WORDS = frozenset(
     {"a", "an", "the", "of", "on", "in", "and", "to", "for", "with", "is", "at", "by"}
 )
-_COMMAND = re.compile(r"\\[A-Za-z]+|\\.")
+# a LaTeX command (an accent's letter after it stays) and the braces around words: a
+# brace inside a word (Schr{\"o}der) must not split it
+_COMMAND = re.compile(r"\\[A-Za-z]+|\\.|[{}]")
 _WORD = re.compile(r"\w+")
 
 

@@ -13,7 +13,7 @@ import functools
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .model import Entry, fold, normalize_doi
 from .titles import significant_words, title_key
@@ -97,8 +97,62 @@ def find_duplicates(entries: Sequence[Entry]) -> list[Duplicate]:
     pairs, compared only among distinct titles within blocks of at most ``BLOCK_MAX``.
     So the work is bounded by the number of distinct titles, not by how many copies a file
     holds (10 copies of every entry: 45 pairs per work before, one group now)."""
-    n = len(entries)
-    parent = list(range(n))
+    facts = [_facts_of(e) for e in entries]
+    groups = _groups(facts)
+    out: list[Duplicate] = []
+    for members in groups.values():
+        if len(members) > 1:
+            out.append(
+                _same_work(
+                    [entries[i].key for i in members],
+                    [facts[i].doi for i in members],
+                    [facts[i].signature for i in members],
+                )
+            )
+    # works, by title: one representative each (the first of its group)
+    works_by_title: dict[str, list[int]] = defaultdict(list)
+    for first in groups:
+        if facts[first].title_key:
+            works_by_title[facts[first].title_key].append(first)
+    for works in works_by_title.values():
+        if len(works) > 1:
+            out.append(
+                _same_title(
+                    [entries[i] for i in works],
+                    [facts[i].year for i in works],
+                    [facts[i].author for i in works],
+                )
+            )
+    out += _near_titles(entries, facts, works_by_title)
+    out.sort(key=lambda d: (-d.confidence, d.keys))
+    return out
+
+
+class _Facts(NamedTuple):
+    """What grouping needs of one entry, read once."""
+
+    title_key: str
+    year: int | None  # None without a title: it is not compared
+    author: str  # the first author's folded family name ("" without a title)
+    doi: str  # normalised, or ""
+    signature: tuple[str, int, str] | None  # (title key, year, author): one work
+
+
+def _facts_of(e: Entry) -> _Facts:
+    doi = normalize_doi(e.get("doi") or "")
+    tk = _cached_title_key(e.get("title") or "")
+    year = e.year if tk else None
+    person = (e.get("author") or e.get("editor") or "") if tk else ""
+    author = _cached_first_author(person) if person else ""
+    signature = (tk, year, author) if tk and year is not None and author else None
+    e._reset()  # its decoded values are not needed again: ~2 KB an entry at 100k
+    return _Facts(tk, year, author, doi, signature)
+
+
+def _groups(facts: list[_Facts]) -> dict[int, list[int]]:
+    """Entries joined (transitively) by a shared DOI or signature: first index -> the
+    indexes of its group, in file order (union-find)."""
+    parent = list(range(len(facts)))
 
     def root(i: int) -> int:
         while parent[i] != i:
@@ -111,76 +165,38 @@ def find_duplicates(entries: Sequence[Entry]) -> list[Duplicate]:
         if a != b:
             parent[max(a, b)] = min(a, b)  # the first in file order stays the root
 
-    title_keys: list[str] = []
-    years: list[int | None] = []
-    authors: list[str] = []
-    dois: list[str] = []
-    signatures: list[tuple[str, int, str] | None] = []
     by_doi: dict[str, int] = {}
     by_work: dict[tuple[str, int, str], int] = {}
-    for i, e in enumerate(entries):
-        doi = normalize_doi(e.get("doi") or "")
-        dois.append(doi)
-        if doi:
-            join(i, by_doi.setdefault(doi, i))
-        tk = _cachedtitle_key(e.get("title") or "")
-        title_keys.append(tk)
-        year = e.year if tk else None
-        years.append(year)
-        person = (e.get("author") or e.get("editor") or "") if tk else ""
-        author = _cached_first_author(person) if person else ""
-        authors.append(author)
-        if tk and year is not None and author:
-            join(i, by_work.setdefault((tk, year, author), i))
-            signatures.append((tk, year, author))
-        else:
-            signatures.append(None)
-        e._reset()  # its decoded values are not needed again: ~2 KB an entry at 100k
-
+    for i, f in enumerate(facts):
+        if f.doi:
+            join(i, by_doi.setdefault(f.doi, i))
+        if f.signature is not None:
+            join(i, by_work.setdefault(f.signature, i))
     groups: dict[int, list[int]] = defaultdict(list)
-    for i in range(n):
+    for i in range(len(facts)):
         groups[root(i)].append(i)
-    out: list[Duplicate] = []
-    for members in groups.values():
-        if len(members) > 1:
-            out.append(
-                _same_work(
-                    [entries[i].key for i in members],
-                    [dois[i] for i in members],
-                    [signatures[i] for i in members],
-                )
-            )
-    # works, by title: one representative each (the first of its group)
-    works_by_title: dict[str, list[int]] = defaultdict(list)
-    for first in groups:
-        if title_keys[first]:
-            works_by_title[title_keys[first]].append(first)
-    for works in works_by_title.values():
-        if len(works) > 1:
-            out.append(
-                _same_title(
-                    [entries[i] for i in works],
-                    [years[i] for i in works],
-                    [authors[i] for i in works],
-                )
-            )
+    return groups
+
+
+def _near_titles(
+    entries: Sequence[Entry], facts: list[_Facts], works_by_title: dict[str, list[int]]
+) -> Iterator[Duplicate]:
+    """Works whose titles are near-identical (``_similar_titles``), compared pairwise."""
     for ta, tb in _similar_titles(list(works_by_title)):
         # the works of the two titles with the same year and first author (the likely
         # same work); else the first of each, as the link between the two titles
         theirs: dict[tuple[int | None, str], int] = {}
         for j in works_by_title[tb]:
-            theirs.setdefault((years[j], authors[j]), j)
+            theirs.setdefault((facts[j].year, facts[j].author), j)
         pairs = [
-            (i, theirs[(years[i], authors[i])])
+            (i, theirs[(facts[i].year, facts[i].author)])
             for i in works_by_title[ta]
-            if (years[i], authors[i]) in theirs
+            if (facts[i].year, facts[i].author) in theirs
         ]
         for i, j in pairs or [(works_by_title[ta][0], works_by_title[tb][0])]:
             found = compare(entries[i], entries[j])
             if found is not None:
-                out.append(found)
-    out.sort(key=lambda d: (-d.confidence, d.keys))
-    return out
+                yield found
 
 
 def _same_work(
@@ -250,7 +266,7 @@ def _pairs_above(rows: list[str], cols: list[str]) -> Iterator[tuple[str, str]]:
 
 
 @functools.lru_cache(maxsize=65536)
-def _cachedtitle_key(raw_title: str) -> str:
+def _cached_title_key(raw_title: str) -> str:
     return title_key(raw_title)
 
 

@@ -314,7 +314,10 @@ def decode(
     file says); ``detect`` allows charset-normalizer's guess when nothing else works (not
     for a .bib).  ``option`` is how the user chooses, for the messages; ``near(text,
     line)`` adds context (the nearest key) to an error at ``line``.  Errors are
-    ``InputError``s naming the file, the line and the likely encoding."""
+    ``InputError``s naming the file, the line and the likely encoding.
+
+    Longer than most functions on purpose: it is the order of precedence itself (the
+    user's choice, byte-order mark, declaration, UTF-8, detection), read top to bottom."""
     notes: list[str] = []
     if encoding:
         codec = lookup(encoding)

@@ -715,6 +715,9 @@ def _math_text_arg(tokens: list[tuple], i: int) -> tuple[str, int]:
 
 
 def _math_item(tokens: list[tuple], i: int) -> tuple[list[_Atom], int]:
+    """One item of TeX math (a character, a group, a command with its arguments) as
+    atoms.  Longer than most functions on purpose: one flat dispatch over the kinds of
+    item, each case a few lines, read like a table."""
     word, symbol, space, char = tokens[i]
     i += 1
     if char:

@@ -301,6 +301,17 @@ def find_prose_citations(text: str, path: str = "", syntax: str = "markdown") ->
         masked,
     )
     position = _Lines(text)
+    out, paren_starts = _parenthetical(masked, text, path, position)
+    out += _narrative(masked, text, path, position, paren_starts)
+    out.sort(key=lambda c: (c.line, c.column))
+    return out
+
+
+def _parenthetical(
+    masked: str, text: str, path: str, position: _Lines
+) -> tuple[list[Citation], set[int]]:
+    """(Author, 2019; Other et al., 2020): each work a citation; and where the
+    parentheses that held one start (a narrative citation does not count them again)."""
     out: list[Citation] = []
     paren_starts: set[int] = set()
     for m in _PAREN.finditer(masked):
@@ -338,6 +349,14 @@ def find_prose_citations(text: str, path: str = "", syntax: str = "markdown") ->
             found_here = True
         if found_here:
             paren_starts.add(m.start())
+    return out, paren_starts
+
+
+def _narrative(
+    masked: str, text: str, path: str, position: _Lines, paren_starts: set[int]
+) -> list[Citation]:
+    """Author (2019), Author and Other's (2020a): the names before a parenthesised year."""
+    out: list[Citation] = []
     for m in _NARRATIVE.finditer(masked):
         paren = masked.index("(", m.start("names"))
         if paren in paren_starts:
@@ -366,7 +385,6 @@ def find_prose_citations(text: str, path: str = "", syntax: str = "markdown") ->
                 narrative=True,
             )
         )
-    out.sort(key=lambda c: (c.line, c.column))
     return out
 
 

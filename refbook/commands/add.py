@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from .. import formats
 from ..config import SETTINGS
 from ..errors import EXIT_FINDINGS, EXIT_OK
 from ._common import (
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 @click.option(
     "--from",
     "fmt",
-    type=click.Choice(["bibtex", "biblatex", "ris", "csl-json"]),
+    type=click.Choice(formats.names(reads=True)),
     help="Input format of FILE or stdin (default: detected).",
 )
 @click.option(
@@ -114,7 +115,7 @@ def command(
     if edit_first:
         drafts = [_edited(d) for d in drafts]
     if drafts:
-        with editing(path, force=force or dry_run, encoding=bib_encoding()) as bib:
+        with editing(path, force=force, encoding=bib_encoding(), dry_run=dry_run) as bib:
             report = add(
                 bib,
                 drafts,
@@ -126,8 +127,6 @@ def command(
             )
             changes = bib.pending_changes()
             patch = pending_diff(bib, path) if dry_run else None
-            if dry_run:
-                bib.modified = False  # nothing is written
     else:
         report, changes, patch = AddReport(), [], ""
     report.skipped[:0] = known
@@ -194,7 +193,6 @@ def _read_sources(sources: tuple[str, ...], fmt: str | None, encoding: str | Non
     """New entries from files (``-``: stdin) in ``fmt`` (None: detected)."""
     import sys
 
-    from .. import importers
     from ..output import warn
 
     drafts: list[Draft] = []
@@ -214,7 +212,7 @@ def _read_sources(sources: tuple[str, ...], fmt: str | None, encoding: str | Non
             text, name = decoded.text, "<stdin>"
         else:
             text, name = decode_input(src, encoding).text, src
-        drafts += importers.parse(text, fmt, name)
+        drafts += formats.read(text, fmt, name)
     return drafts
 
 
@@ -233,12 +231,11 @@ def _warn_skipped_and_merged(report: AddReport) -> None:
 
 def _edited(draft: Draft) -> Draft:
     from ..editor import edit_text
-    from ..importers import from_bibtex
     from ..store import Style
 
     text = Style().format_entry(draft.entry_type, draft.key or "newkey", list(draft.fields.items()))
     saved = edit_text(text)
-    parsed = from_bibtex(saved, "<editor>")
+    parsed = formats.get("bibtex").read(saved, "<editor>")
     if len(parsed) != 1:
         from ..editor import keep_for_recovery
         from ..errors import UsageError

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ..findings import Severity
+from ..output.findings import NAMES as FINDINGS_FORMATS
 from ._common import (
     bib_encoding,
     bib_option,
@@ -20,8 +21,6 @@ from ._common import (
 if TYPE_CHECKING:
     from ..lint import LintResult, Rule
     from ..model import Library
-
-FORMATS = ("table", "plain", "json", "github", "sarif", "junit")
 
 
 @click.command("lint")
@@ -43,7 +42,7 @@ FORMATS = ("table", "plain", "json", "github", "sarif", "junit")
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=click.Choice(FINDINGS_FORMATS),
     help="Output format (default: table on a terminal, plain otherwise).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
@@ -81,7 +80,7 @@ def command(
     """
     from ..findings import fails
     from ..lint import RULES, select_rules
-    from ..output import choose_mode, emit_table
+    from ..output import choose_mode
     from ..output.findings import render
 
     ctx = click.get_current_context()
@@ -103,25 +102,10 @@ def command(
     )
     cfg = get_config()
     if list_rules:
-        listed = select_rules(select, ignore) if (select or ignore) else list(RULES.values())
-        if choose_mode(as_json) == "json":
-            from ..output import emit_json
+        from ..output.rules import render_rules
 
-            emit_json(
-                [
-                    {
-                        "id": r.id,
-                        "family": r.family,
-                        "severity": r.severity,
-                        "fixable": r.fixable,
-                        "doc": r.doc,
-                    }
-                    for r in listed
-                ]
-            )
-            return 0
-        rows = [(r.id, r.family, r.severity, "yes" if r.fixable else "", r.doc) for r in listed]
-        emit_table(("rule", "family", "severity", "fix", "description"), rows, choose_mode(False))
+        listed = select_rules(select, ignore) if (select or ignore) else list(RULES.values())
+        render_rules(listed, choose_mode(as_json))
         return 0
     rules = select_rules(select or cfg["lint.select"], [*cfg["lint.ignore"], *ignore])
     paths = list(files) or [bib_path()]
@@ -151,7 +135,7 @@ def _fix(
 
     from ..lint import apply_fixes
     from ..model import Library
-    from ..output import emit_document, warn
+    from ..output.edits import render_fixes
     from ..store import BibFile, editing
 
     def rounds(bib: BibFile) -> int:
@@ -169,14 +153,13 @@ def _fix(
         return total
 
     if dry_run:
-        bib = BibFile.read(path, encoding)
-        n = rounds(bib)
         from ..diffs import pending_diff
 
-        emit_document(pending_diff(bib, path))
-        warn(f"{n} fix(es) would be applied (dry run: nothing written)")
+        bib = BibFile.read(path, encoding)
+        n = rounds(bib)
+        render_fixes(path, n, pending_diff(bib, path))
         return 0
     with editing(path, force=force, encoding=encoding) as bib:
         n = rounds(bib)
-    warn(f"{n} fix(es) applied to {path}")
+    render_fixes(path, n)
     return 0

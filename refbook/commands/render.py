@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import click
 
 from ._common import (
@@ -12,6 +14,9 @@ from ._common import (
     json_option,
     open_library,
 )
+
+if TYPE_CHECKING:
+    from ..manuscript import CheckResult
 
 
 @click.command("render")
@@ -62,12 +67,10 @@ def command(
     the render with the cite-check report (exit 1) unless --allow-missing.
     """
     import os
-    import sys
 
     from ..encoding import check_name
     from ..export import render_document
     from ..manuscript import MATCHED, check_manuscripts
-    from ..output.manuscript import render as render_report
 
     if to == "docx" and not output:
         raise click.UsageError("--to docx needs -o FILE")
@@ -95,19 +98,8 @@ def command(
         "cited": sorted({k for c in keyed for k in c.matched}),
         "problems": [c.to_dict() for c in keyed if c.status is not MATCHED],
     }
-    if not allow_missing and report["problems"] and json_mode:
-        emit_json(report)
-        return 1
     if not allow_missing and report["problems"]:
-        result.citations = [c for c in keyed if c.status is not MATCHED]
-        old = sys.stdout  # the report goes to stderr: stdout is for the document
-        sys.stdout = sys.stderr
-        try:
-            render_report(result, "plain", lib.path, uncited=False)
-        finally:
-            sys.stdout = old
-        warn("refbook: render stopped: citations without an entry (--allow-missing renders anyway)")
-        return 1
+        return _stop(report, result, json_mode, lib.path)
     from ..errors import InputError
 
     try:
@@ -132,3 +124,23 @@ def command(
 
         emit_document(text)
     return 0
+
+
+def _stop(report: dict[str, Any], result: CheckResult, json_mode: bool, bib: str) -> int:
+    """The render refused: citations without an entry, reported (JSON on stdout, else the
+    cite-check report on stderr: stdout is for the document); exit 1."""
+    import sys
+
+    from ..manuscript import MATCHED
+    from ..output import emit_json, warn
+    from ..output.manuscript import render as render_report
+
+    if json_mode:
+        emit_json(report)
+        return 1
+    result.citations = [
+        c for c in result.citations if c.syntax == "pandoc" and c.status is not MATCHED
+    ]
+    render_report(result, "plain", bib, uncited=False, stream=sys.stderr)
+    warn("refbook: render stopped: citations without an entry (--allow-missing renders anyway)")
+    return 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from . import JSON, RICH, cell, console, emit_json, emit_lines, emit_table, visible, warn
 
@@ -35,16 +35,21 @@ def _highlight(text: str, words: list[str]) -> Text:
 
 
 def render_results(
-    result: SearchResult, mode: str, *, keys_only: bool = False, count_only: bool = False
+    result: SearchResult,
+    mode: str,
+    *,
+    keys_only: bool = False,
+    count_only: bool = False,
+    stream: IO[str] | None = None,
 ) -> None:
     if count_only:
         if mode == JSON:
-            emit_json({"query": result.query, "count": result.total})
+            emit_json({"query": result.query, "count": result.total}, stream)
         else:
-            sys.stdout.write(f"{result.total}\n")
+            (stream or sys.stdout).write(f"{result.total}\n")
         return
     if keys_only:
-        emit_lines(h.key for h in result.hits)
+        emit_lines((h.key for h in result.hits), stream)
         return
     if mode == JSON:
         emit_json(
@@ -53,7 +58,8 @@ def render_results(
                 "total": result.total,
                 "corrections": [{"from": a, "to": b} for a, b in result.corrections],
                 "results": [h.to_dict(result.words) for h in result.hits],
-            }
+            },
+            stream,
         )
         return
     rows = [(h.key, h.authors, str(h.year or ""), h.title, h.type) for h in result.hits]
@@ -71,9 +77,9 @@ def render_results(
                 _highlight(row[3], result.words),
                 cell(row[4]),
             )
-        console().print(table)
+        console(file=stream).print(table)
         return
-    emit_table(COLUMNS, rows, mode)
+    emit_table(COLUMNS, rows, mode, stream=stream)
 
 
 def _caption(result: SearchResult) -> str:

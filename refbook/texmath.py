@@ -122,25 +122,18 @@ _MATH_FUNCTIONS = frozenset(
         "bmod",
     )
 )
-_MATH_PLAIN_FONTS = frozenset(
-    (
-        "mathrm",
-        "mathit",
-        "mathsf",
-        "mathtt",
-        "mathnormal",
-        "text",
-        "textrm",
-        "textit",
-        "textsf",
-        "texttt",
-        "textup",
-        "mbox",
-        "hbox",
-        "textnormal",
-        "mathup",
-    )
+# commands whose argument is text, not math
+_MATH_TEXT_COMMANDS = frozenset(
+    ("text", "textrm", "textit", "textsf", "texttt", "textup", "mbox", "hbox", "textnormal")
 )
+_MATH_PLAIN_FONTS = _MATH_TEXT_COMMANDS | {
+    "mathrm",
+    "mathit",
+    "mathsf",
+    "mathtt",
+    "mathnormal",
+    "mathup",
+}
 _MATH_BOLD_FONTS = frozenset(("mathbf", "boldsymbol", "bm", "textbf", "pmb"))
 _MATH_LETTER_FONTS = {
     "mathbb": "DOUBLE-STRUCK",
@@ -307,17 +300,7 @@ def _math_item(tokens: list[tuple], i: int) -> tuple[list[_Atom], int]:
     if name == "operatorname":
         text, i = _math_text_arg(tokens, i)
         return [("fn", text)], i
-    if name in (
-        "text",
-        "textrm",
-        "textit",
-        "textsf",
-        "texttt",
-        "textup",
-        "mbox",
-        "hbox",
-        "textnormal",
-    ):
+    if name in _MATH_TEXT_COMMANDS:
         text, i = _math_text_arg(tokens, i)
         return [("ord", text)], i
     if name in _MATH_PLAIN_FONTS:

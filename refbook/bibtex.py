@@ -28,6 +28,11 @@ _NAME = re.compile(r"[^\s\"#%'(),={}]+")
 _SPACE = re.compile(r"\s*")
 
 
+def _after_space(text: str, pos: int) -> int:
+    """The offset of the first character at or after ``pos`` that is not white space."""
+    return _SPACE.match(text, pos).end()  # type: ignore[union-attr]  # (\s* always matches)
+
+
 class BibSyntaxError(ValueError):
     """A value or entry that does not follow BibTeX's grammar; ``pos`` is an offset."""
 
@@ -69,7 +74,7 @@ def scan_value(text: str, pos: int) -> int:
     """Scan a field value starting at ``pos`` (after ``=`` and spaces); return its end offset."""
     n = len(text)
     while True:
-        pos = _SPACE.match(text, pos).end()
+        pos = _after_space(text, pos)
         if pos >= n:
             raise BibSyntaxError("missing value", pos)
         ch = text[pos]
@@ -83,7 +88,7 @@ def scan_value(text: str, pos: int) -> int:
                 raise BibSyntaxError(f"unexpected {ch!r} in value", pos)
             pos = m.end()
         end = pos
-        pos = _SPACE.match(text, pos).end()
+        pos = _after_space(text, pos)
         if pos < n and text[pos] == "#":
             pos += 1
             continue
@@ -93,7 +98,7 @@ def scan_value(text: str, pos: int) -> int:
 def split_parts(raw_value: str) -> list[str]:
     """Split a raw value into its ``#``-joined parts (each with its delimiters)."""
     parts: list[str] = []
-    pos = _SPACE.match(raw_value, 0).end()
+    pos = _after_space(raw_value, 0)
     n = len(raw_value)
     while pos < n:
         start = pos
@@ -108,14 +113,14 @@ def split_parts(raw_value: str) -> list[str]:
                 raise BibSyntaxError(f"unexpected {ch!r} in value", pos)
             pos = m.end()
         parts.append(raw_value[start:pos])
-        pos = _SPACE.match(raw_value, pos).end()
+        pos = _after_space(raw_value, pos)
         if pos < n:
             if raw_value[pos] != "#":
                 raise BibSyntaxError(
                     f"unexpected text {raw_value[pos : pos + 20]!r} after value (missing comma?)",
                     pos,
                 )
-            pos = _SPACE.match(raw_value, pos + 1).end()
+            pos = _after_space(raw_value, pos + 1)
     return parts
 
 
@@ -148,8 +153,8 @@ def evaluate(raw_value: str, strings: Mapping[str, str] | None = None) -> str:
             out.append(part)
         else:
             name = part.lower()
-            value = strings.get(name)
-            out.append(value if value is not None else MONTH_MACROS.get(name, part))
+            macro = strings.get(name)
+            out.append(macro if macro is not None else MONTH_MACROS.get(name, part))
     return "".join(out)
 
 
@@ -199,7 +204,7 @@ class MacroTable:
     def defined_later(self, name: str, scope: int | None) -> bool:
         """True when ``name`` is not defined before ``scope`` but is further down."""
         defs = self._defs.get(name.lower())
-        return bool(defs) and scope is not None and defs[0][0] >= scope
+        return bool(defs) and scope is not None and defs is not None and defs[0][0] >= scope
 
 
 class _Scope(Mapping):
@@ -305,14 +310,14 @@ def scan_entry(text: str) -> EntrySpans:
     entry_type, opener = m.group(1), m.group(2)
     closer = "}" if opener == "{" else ")"
     body_start = m.start(2) + 1
-    km = _KEY.match(text, m.end())
-    key_start, key_end = km.start(), km.end()
-    pos = _SPACE.match(text, key_end).end()
+    key_start = m.end()
+    key_end = _KEY.match(text, key_start).end()  # type: ignore[union-attr]  # (always matches)
+    pos = _after_space(text, key_end)
     fields: list[FieldSpan] = []
     if pos < len(text) and text[pos] == ",":
         pos += 1
         while True:
-            pos = _SPACE.match(text, pos).end()
+            pos = _after_space(text, pos)
             if pos >= len(text):
                 raise BibSyntaxError("missing closing delimiter", pos)
             if text[pos] == closer:
@@ -322,7 +327,7 @@ def scan_entry(text: str) -> EntrySpans:
                 raise BibSyntaxError(f"expected a field name at {text[pos : pos + 20]!r}", pos)
             value_start = fm.end()
             value_end = scan_value(text, value_start)
-            after = _SPACE.match(text, value_end).end()
+            after = _after_space(text, value_end)
             end = value_end
             if after < len(text) and text[after] == ",":
                 end = after + 1
@@ -333,7 +338,7 @@ def scan_entry(text: str) -> EntrySpans:
                     raise BibSyntaxError(f"missing comma after field {fm.group(1)!r}", value_end)
             fields.append(FieldSpan(fm.group(1), fm.start(), value_start, value_end, end))
     else:
-        pos = _SPACE.match(text, pos).end()
+        pos = _after_space(text, pos)
         if pos >= len(text) or text[pos] != closer:
             raise BibSyntaxError("expected ',' after the key", pos)
     return EntrySpans(

@@ -124,7 +124,7 @@ def locate_blocks(
     line = 1
     last = 0
     for b in library.blocks:
-        raw = b.raw
+        raw: str = b.raw or ""
         start = text.find(raw, pos) if raw else -1
         if start < 0:
             continue
@@ -136,7 +136,7 @@ def locate_blocks(
             # bibtexparser's wrapper for a macro defined again: BibTeX accepts it
             blk = _define(macros, b.ignore_error_block, start, end, line)
         elif isinstance(b, (bm.Entry, bm.DuplicateBlockKeyBlock, bm.DuplicateFieldKeyBlock)):
-            entry = b if isinstance(b, bm.Entry) else b.ignore_error_block
+            entry: Any = b if isinstance(b, bm.Entry) else b.ignore_error_block
             blk = Block("entry", start, end, line, entry.key, entry)
             blk.scope = macros.count
         elif isinstance(b, bm.String):

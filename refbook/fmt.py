@@ -19,9 +19,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from . import bibtex
 from .store import BibFile, Block
+
+if TYPE_CHECKING:
+    from .config import Config
 
 DEFAULT_ORDER = (
     "author",
@@ -78,7 +82,7 @@ class Layout:
     field_order: tuple[str, ...] = DEFAULT_ORDER
 
     @classmethod
-    def from_config(cls, cfg) -> Layout:
+    def from_config(cls, cfg: Config) -> Layout:
         return cls(
             indent=cfg["fmt.indent"],
             quote=cfg["fmt.quote"],
@@ -182,14 +186,14 @@ def _units(bib: BibFile) -> tuple[list[Block], list[list[Block]], list[Block]]:
     return header, units, pending
 
 
-def _sort_key(unit: list[Block], how: str):
+def _sort_key(unit: list[Block], how: str) -> tuple[str, ...]:
     entry = unit[-1]
     if how == "key":
-        return (entry.key.lower(),)
+        return ((entry.key or "").lower(),)
     year = bibtex.evaluate(
         next((f.value for f in entry.entry.fields if f.key.lower() == "year"), "0")
     )
-    return (year if year.isdigit() else "0", entry.key.lower())
+    return (year if year.isdigit() else "0", (entry.key or "").lower())
 
 
 def format_text(bib: BibFile, layout: Layout) -> str:
@@ -271,7 +275,7 @@ def changed_entries(bib: BibFile, layout: Layout) -> list[tuple[int, str]]:
     for b in bib.entries():
         try:
             if format_entry(_lf(bib.block_text(b)), layout) != _lf(bib.block_text(b)):
-                out.append((b.line, b.key))
+                out.append((b.line, b.key or ""))
         except bibtex.BibSyntaxError:
             continue
     return out

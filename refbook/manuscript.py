@@ -142,6 +142,7 @@ def mask(text: str, syntax: str) -> str:
 
 @lru_cache(maxsize=4)  # the key and the prose citations of one text mask it once
 def _mask(text: str, syntax: str) -> str:
+    m: re.Match[str] | None
     if syntax == "typst":
         for rx in (r"^(```+)[^\n]*\n.*?^\1", r"(`+)(?!`).+?(?<!`)\1(?!`)", r"/\*.*?\*/"):
             for m in re.finditer(rx, text, re.S | re.M):
@@ -295,8 +296,8 @@ def find_key_citations(text: str, syntax: str = "pandoc", path: str = "") -> lis
         uncited = _TYPST_CITE.sub(lambda m: " " * len(m.group(0)), masked)
         labels = {m.group(1) for m in _TYPST_LABEL.finditer(uncited)}
         for m in _TYPST_CITE.finditer(masked):
-            group = 1 if m.group(1) else 2
-            cite(m, [m.group(group)], [(m.start(group), m.end(group))])
+            which = 1 if m.group(1) else 2
+            cite(m, [m.group(which)], [(m.start(which), m.end(which))])
         for m in _TYPST_REF.finditer(masked):
             key, span = _key_span(m.group(1), m.start(1))
             if key not in labels:

@@ -597,7 +597,7 @@ def unknown_key_actions(
     doc: Document, diagnostics: Sequence[lsp.Diagnostic], snapshot: Snapshot
 ) -> list[lsp.CodeAction]:
     """For an unknown key: replace it by one of the nearest keys."""
-    out = []
+    out: list[lsp.CodeAction] = []
     for d in diagnostics:
         if d.code != "missing-citation" or not isinstance(d.data, dict) or "key" not in d.data:
             continue

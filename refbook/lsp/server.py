@@ -140,11 +140,10 @@ class RefbookServer(LanguageServer):
     def publish_all(self) -> None:
         open_uris = list(self.workspace.text_documents)
         for uri in open_uris:
-            guarded(self, lambda uri=uri: self.publish(uri), None)()
+            guarded(self, functools.partial(self.publish, uri), None)()
         for state in list(self.states.values()):  # a .bib that is not open: its problems
-            uri = docs.path_to_uri(state.path)
-            if uri not in open_uris:
-                guarded(self, lambda state=state: self.publish_problems(state), None)()
+            if docs.path_to_uri(state.path) not in open_uris:
+                guarded(self, functools.partial(self.publish_problems, state), None)()
 
     def publish_problems(self, state: LibraryState) -> None:
         """What the latest reading of a .bib found wrong (an editor lists them even when
@@ -345,7 +344,8 @@ def create_server(bib: str | None = None, encoding: str | None = None) -> Refboo
             doc = ls.document(params.text_document.uri)
             return features.bib_symbols(doc) if doc.language == docs.BIB else []
 
-        return guarded(ls, run, [])()
+        nothing: list[lsp.DocumentSymbol] = []
+        return guarded(ls, run, nothing)()
 
     @server.feature(
         lsp.TEXT_DOCUMENT_CODE_ACTION,
@@ -365,7 +365,8 @@ def create_server(bib: str | None = None, encoding: str | None = None) -> Refboo
                 out += features.prose_actions(doc, params.range, snap)
             return out
 
-        return guarded(ls, run, [])()
+        no_actions: list[lsp.CodeAction] = []
+        return guarded(ls, run, no_actions)()
 
     @server.command(features.ADD_DOI_COMMAND)
     @server.thread()

@@ -265,7 +265,9 @@ class BibFile:
     def _load(self) -> None:
         from bibtexparser import model as bm
 
-        text = _lf_lines(self.text)  # offsets are those of self.text
+        # offsets are those of self.text: lone CRs read as LFs, `%` comments and odd block
+        # heads as biber and pandoc read them (bibtex.reader_text)
+        text = bibtex.reader_text(_lf_lines(self.text))
         library, records = _parse_blocks(text)
         pos = 0
         line = 1
@@ -875,7 +877,7 @@ class _DuplicateFieldError(UsageError):
 
 
 def _parse_one_entry(text: str):
-    library, records = _parse_blocks(text)
+    library, records = _parse_blocks(bibtex.reader_text(text))
     from bibtexparser import model as bm
 
     for b in library.blocks:

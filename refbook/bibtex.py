@@ -348,7 +348,7 @@ def scan_entry(text: str) -> EntrySpans:
 # Two places where bibtexparser's grammar is narrower than that of BibTeX, biber and pandoc
 # (docs/bibtex.md): `%` comments, and white space inside a block's head (`@ article{`).
 _READER_SPOTS = re.compile(r"%|@\s|@[A-Za-z][\w-]*[ \t]*[\r\n]")
-_LINE_AT = re.compile(r"^[ \t]*@", re.M)
+_LINE_AT = re.compile(r"^[ \t]*@(?=\w*[ \t]*[{(])", re.M)  # bibtexparser's block starts
 _ANY_HEAD = re.compile(r"@(\s*)([A-Za-z][\w-]*)(\s*)([{(])")
 _TOP_MARK = re.compile(r"[@%]")
 _ENTRY_MARKS = {"}": re.compile(r'[%{"@}]'), ")": re.compile(r'[%{"@)]')}
@@ -373,7 +373,7 @@ def reader_text(text: str) -> str:
     spot = _READER_SPOTS.search(text)
     if spot is None:
         return text
-    # block starts at a line start: known top-level points, as bibtexparser has them
+    # block heads at a line start: points outside any block, as bibtexparser has them
     line_ats = [m.end() - 1 for m in _LINE_AT.finditer(text)]
     edits: list[tuple[int, int, str]] = []
     pos = 0

@@ -347,8 +347,10 @@ def scan_entry(text: str) -> EntrySpans:
 # -- what bibtexparser is given ----------------------------------------------------------
 # Two places where bibtexparser's grammar is narrower than that of BibTeX, biber and pandoc
 # (docs/bibtex.md): `%` comments, and white space inside a block's head (`@ article{`).
-_READER_SPOTS = re.compile(r"%|@\s|@[A-Za-z][\w-]*[ \t]*[\r\n]")
-_LINE_AT = re.compile(r"^[ \t]*@(?=\w*[ \t]*[{(])", re.M)  # bibtexparser's block starts
+# (each pattern starts with one literal character, which the regex engine finds fast)
+_ODD_HEAD = re.compile(r"@(?:\s|[A-Za-z][\w-]*[ \t]*[\r\n])")
+_LINE_AT = re.compile(r"\n[ \t]*@(?=\w*[ \t]*[{(])")  # bibtexparser's block starts
+_FIRST_AT = re.compile(r"[ \t]*@(?=\w*[ \t]*[{(])")
 _ANY_HEAD = re.compile(r"@(\s*)([A-Za-z][\w-]*)(\s*)([{(])")
 _TOP_MARK = re.compile(r"[@%]")
 _ENTRY_MARKS = {"}": re.compile(r'[%{"@}]'), ")": re.compile(r'[%{"@)]')}
@@ -370,18 +372,20 @@ def reader_text(text: str) -> str:
     (BibTeX keeps it; LaTeX reads it as a comment when the value is typeset), so values
     are never changed.  Text with neither (most files) is returned as it is.
     """
-    spot = _READER_SPOTS.search(text)
-    if spot is None:
+    spot = _next_spot(text, 0)
+    if spot < 0:
         return text
     # block heads at a line start: points outside any block, as bibtexparser has them
-    line_ats = [m.end() - 1 for m in _LINE_AT.finditer(text)]
+    first = _FIRST_AT.match(text)
+    line_ats = [first.end() - 1] if first else []
+    line_ats += [m.end() - 1 for m in _LINE_AT.finditer(text)]
     edits: list[tuple[int, int, str]] = []
     pos = 0
-    while spot is not None:
-        i = bisect_right(line_ats, spot.start()) - 1
+    while spot >= 0:
+        i = bisect_right(line_ats, spot) - 1
         start = max(pos, line_ats[i]) if i >= 0 else pos
-        pos = _read_top(text, start, spot.start(), line_ats, edits)
-        spot = _READER_SPOTS.search(text, pos)
+        pos = _read_top(text, start, spot, line_ats, edits)
+        spot = _next_spot(text, pos)
     if not edits:
         return text
     out = []
@@ -392,6 +396,13 @@ def reader_text(text: str) -> str:
         last = b
     out.append(text[last:])
     return "".join(out)
+
+
+def _next_spot(text: str, pos: int) -> int:
+    """The offset of the next `%` or odd block head from ``pos``, or -1."""
+    percent = text.find("%", pos)
+    head = _ODD_HEAD.search(text, pos, percent if percent >= 0 else len(text))
+    return head.start() if head else percent
 
 
 def _blank(text: str, a: int, b: int) -> str:

@@ -308,7 +308,7 @@ def scan_entry(text: str) -> EntrySpans:
     entry_type, opener = m.group(1), m.group(2)
     closer = "}" if opener == "{" else ")"
     body_start = m.start(2) + 1
-    km = _KEY.match(text, m.end())
+    km = _KEY.match(text, _SPACE.match(text, m.end()).end())  # (after a comment line)
     key_start, key_end = km.start(), km.end()
     pos = _SPACE.match(text, key_end).end()
     fields: list[FieldSpan] = []
@@ -353,6 +353,7 @@ _LINE_AT = re.compile(r"\n[ \t]*@(?=\w*[ \t]*[{(])")  # bibtexparser's block sta
 _FIRST_AT = re.compile(r"[ \t]*@(?=\w*[ \t]*[{(])")
 _ANY_HEAD = re.compile(r"@(\s*)([A-Za-z][\w-]*)(\s*)([{(])")
 _TOP_MARK = re.compile(r"[@%]")
+_SPACE_ONLY = re.compile(r"\s*")
 _ENTRY_MARKS = {"}": re.compile(r'[%{"@}]'), ")": re.compile(r'[%{"@)]')}
 _LINE_END = re.compile(r"[\r\n]|$")
 
@@ -450,6 +451,9 @@ def _read_block(
     an ``@`` at a line start inside it, where bibtexparser gives the block up."""
     marks = _ENTRY_MARKS[closer]
     n = len(text)
+    pos = _SPACE_ONLY.match(text, pos).end()
+    if text[pos : pos + 1] != "%":  # the key: a `%` in it is part of it, as for BibTeX
+        pos = _KEY.match(text, pos).end()
     while True:
         m = marks.search(text, pos)
         if m is None:

@@ -378,3 +378,29 @@ def test_edits_and_fmt_keep_comment_lines_inside_entries(cli, tmp_path):
     lib = refbook.load(path)
     lib.bib.replace_entry("c1", "@article{c1,\n% old = {x},\n  title = {Re},\n}")
     assert [(f.key, f.value) for f in lib.bib.find("c1").entry.fields] == [("title", "{Re}")]
+
+
+@pytest.mark.parametrize(
+    ("text", "keys"),
+    [
+        ("@misc{a%2Fb, title={T}}\n@misc{c, title={U}}\n", ["a%2Fb", "c"]),  # as for BibTeX
+        ("@misc{% the key is on the next line\n  k1, title={T}}\n", ["k1"]),
+        ("@comment{ 50% @misc{x, title={X}} }\n@misc{c, title={U}}\n", ["c"]),
+        ('@misc{q, title = "a % in quotes, {and} braces", year = 2000}\n', ["q"]),
+        ("@misc{open, title = {never closed\n\n@misc{next, title={N}, % c\n year=1}\n", ["next"]),
+    ],
+)
+def test_reader_text_keeps_offsets_and_reads_these_as_before(text, keys):
+    from refbook.bibtex import reader_text
+
+    view = reader_text(text)
+    assert len(view) == len(text)
+    assert [i for i, c in enumerate(view) if c == "\n"] == [
+        i for i, c in enumerate(text) if c == "\n"
+    ]
+    lib = refbook.loads(text, "k.bib")
+    assert [e.key for e in lib] == keys
+    if "q" in keys:
+        assert lib["q"]["title"] == "a % in quotes, {and} braces" and lib["q"]["year"] == "2000"
+    if "next" in keys:
+        assert lib["next"]["year"] == "1"

@@ -439,12 +439,19 @@ def _read_top(
         if name.lower() == "comment":  # its text is not read (as in BibTeX)
             pos = head.end()
             continue
-        pos = _read_block(text, head.end(), "}" if opener == "{" else ")", line_ats, edits)
+        closer = "}" if opener == "{" else ")"
+        keyed = name.lower() not in ("string", "preamble")
+        pos = _read_block(text, head.end(), closer, line_ats, edits, keyed)
     return pos
 
 
 def _read_block(
-    text: str, pos: int, closer: str, line_ats: list[int], edits: list[tuple[int, int, str]]
+    text: str,
+    pos: int,
+    closer: str,
+    line_ats: list[int],
+    edits: list[tuple[int, int, str]],
+    keyed: bool = True,
 ) -> int:
     """Read a block's body from ``pos`` (after its opening delimiter), blanking ``%``
     comments outside values; return the offset after its closing delimiter, or that of
@@ -452,8 +459,8 @@ def _read_block(
     marks = _ENTRY_MARKS[closer]
     n = len(text)
     pos = _SPACE_ONLY.match(text, pos).end()
-    if text[pos : pos + 1] != "%":  # the key: a `%` in it is part of it, as for BibTeX
-        pos = _KEY.match(text, pos).end()
+    if keyed and text[pos : pos + 1] not in ("%", '"'):
+        pos = _KEY.match(text, pos).end()  # the key: a `%` in it is part of it, as for BibTeX
     while True:
         m = marks.search(text, pos)
         if m is None:

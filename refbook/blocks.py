@@ -177,7 +177,7 @@ class DuplicateFieldError(UsageError):
 def parse_one_entry(text: str) -> ParsedEntry:
     """The text of exactly one entry, parsed (for an edit): anything else, a field written
     twice, or a value refbook's grammar cannot split, is a ``UsageError``."""
-    library, records = parse_blocks(text)
+    library, records = parse_blocks(bibtex.reader_text(text))
     from bibtexparser import model as bm
 
     for b in library.blocks:

@@ -158,9 +158,8 @@ def lint(
 
 
 def _editable(entry: Entry) -> bool:
-    """True when the store can edit the entry's text field by field: biber's test files
-    have % comment lines inside entries, which bibtexparser reads and refbook's field
-    scanner does not (a fix there would fail; the finding stays)."""
+    """True when the store can edit the entry's text field by field (not when refbook's
+    field scanner cannot split it: a fix there would fail; the finding stays)."""
     from ..bibtex import BibSyntaxError, scan_entry
 
     try:

@@ -52,16 +52,18 @@ def _non_ascii(entry: Entry, ctx: Context) -> Iterator[Issue]:
             yield Issue(f"{name} has characters 8-bit BibTeX cannot handle: {''.join(odd)}", name)
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")  # CR LF is a line end
-_MAYBE_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # one character class: fast
+# as refbook.output.visible: C0 (CR LF is a line end), DEL, C1, bidirectional overrides
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]|\r(?!\n)")
+_MAYBE_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # fast
 
 
 @rule(
     "control-character",
     "encoding",
     "warning",
-    "A key or field holds a control character (a terminal escape sequence, a bell): "
-    "invisible in print, and a bibliography from someone else may use it on a terminal.",
+    "A key or field holds a control character (a terminal escape sequence, a bell, a "
+    "bidirectional override): invisible in print, and a bibliography from someone else "
+    "may use it on a terminal.",
 )
 def _control_character(entry: Entry, ctx: Context) -> Iterator[Issue]:
     def named(value: str) -> str:  # U+001B, never the character itself

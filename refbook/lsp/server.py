@@ -25,8 +25,8 @@ from pygls.lsp.server import LanguageServer
 
 from .. import __version__
 from ..errors import RefbookError
+from . import actions, features
 from . import documents as docs
-from . import features
 from .features import Document
 from .library import LibraryState, Snapshot
 
@@ -219,6 +219,8 @@ def guarded(server: RefbookServer, fn: Callable[[], T], default: T) -> Callable[
 
 
 def create_server(bib: str | None = None, encoding: str | None = None) -> RefbookServer:
+    """The server with its handlers.  Long on purpose: one small handler per LSP method,
+    each only finding the document and calling ``features``/``actions``."""
     server = RefbookServer(bib, encoding)
 
     @server.feature(lsp.INITIALIZED)
@@ -359,16 +361,16 @@ def create_server(bib: str | None = None, encoding: str | None = None) -> Refboo
             if doc.language == docs.BIB:
                 return []
             snap = ls.snapshot(doc)
-            out = features.doi_actions(doc, params.range, snap)
+            out = actions.doi_actions(doc, params.range, snap)
             if snap is not None:
-                out += features.unknown_key_actions(doc, params.context.diagnostics, snap)
-                out += features.prose_actions(doc, params.range, snap)
+                out += actions.unknown_key_actions(doc, params.context.diagnostics, snap)
+                out += actions.prose_actions(doc, params.range, snap)
             return out
 
         no_actions: list[lsp.CodeAction] = []
         return guarded(ls, run, no_actions)()
 
-    @server.command(features.ADD_DOI_COMMAND)
+    @server.command(actions.ADD_DOI_COMMAND)
     @server.thread()
     def add_doi(ls: RefbookServer, *args: Any) -> dict[str, Any] | None:
         def run() -> dict[str, Any] | None:
@@ -376,7 +378,7 @@ def create_server(bib: str | None = None, encoding: str | None = None) -> Refboo
             bib = ls.default_bib if not args[1:] else str(args[1])
             if not doi or bib is None:
                 return None
-            edit, added = features.add_doi_edit(
+            edit, added = actions.add_doi_edit(
                 doi, bib, ls.bib_text(bib), fetcher(ls.settings), ls.settings.get("key_pattern", "")
             )
             if added:

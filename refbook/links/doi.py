@@ -51,13 +51,95 @@ def check_doi(
     resolver: str,
     crossref: str,
     datacite: str,
+    exists: bool = False,
 ) -> Result:
     """The verdict on one DOI: its syntax, its existence, then (given the entry) its
-    metadata."""
+    metadata, what happened to the work since (retraction, withdrawal, expression of
+    concern, correction) and whether a preprint has been published.  ``exists``: the
+    Handle API said so recently (a cached result): only the record is asked again."""
     problem = doi_syntax_error(target.value)
     if problem:
         return Result(target, Verdict.ERROR, problem, malformed=True)
     doi = target.value.strip()
+    if not exists:
+        failed = _handle_lookup(client, target, doi, resolver)
+        if failed is not None:
+            return failed
+    if entry is None:
+        return Result(target, Verdict.OK, "DOI exists", 200)
+    found = record(client, doi, crossref=crossref, datacite=datacite)
+    if found is None:
+        return Result(
+            target, Verdict.OK, "DOI exists (no Crossref/DataCite record to compare)", 200
+        )
+    diffs = compare_fields(entry, found.meta, found.agency)
+    other = next((d for d in diffs if d.another_work), None)
+    if other is not None:
+        return Result(
+            target,
+            Verdict.MISMATCH,
+            f"DOI points to another work: {describe(found.meta)}; the entry's title is "
+            f"{other.ours!r}",
+            200,
+            warnings=[str(d) for d in diffs if d is not other],
+            details={"points_to": summary(found.meta, doi)},
+        )
+    warnings = [str(d) for d in diffs]
+    status = updates_verdict(found.updated_by)
+    if status is not None:
+        verdict, notices = status
+        what = {
+            Verdict.RETRACTED: "retracted",
+            Verdict.WITHDRAWN: "withdrawn",
+            Verdict.CONCERN: "under an expression of concern",
+            Verdict.CORRECTED: "corrected",
+        }[verdict]
+        return Result(
+            target,
+            verdict,
+            f"the work is {what}: {'; '.join(n.describe() for n in notices)}",
+            200,
+            warnings=warnings,
+            details={"update": notices[0].to_dict(), "updates": [n.to_dict() for n in notices]},
+        )
+    notices_of = [u for u in found.update_to if u.kind in UPDATE_VERDICTS]
+    if notices_of:
+        notice = notices_of[0]
+        return Result(
+            target,
+            Verdict.NOTICE,
+            f"this DOI is a {notice.label.lower()} notice of {notice.doi}"
+            + (f" ({notice.date})" if notice.date else "")
+            + ", not the work itself",
+            200,
+            warnings=warnings,
+            details={"notice_of": notice.to_dict()},
+        )
+    if found.preprint and found.published:
+        published = found.published[0]
+        meta = record(client, published, crossref=crossref, datacite=datacite)
+        info = summary(meta.meta if meta else {}, published)
+        venue = f" in {info['venue']}" if info.get("venue") else ""
+        year = f" ({info['year']})" if info.get("year") else ""
+        return Result(
+            target,
+            Verdict.SUPERSEDED,
+            f"a preprint, published as {published}{venue}{year}",
+            200,
+            warnings=warnings,
+            details={"published": info, "preprint_server": _server(found.meta)},
+        )
+    return Result(
+        target,
+        Verdict.OK,
+        "DOI exists" if diffs else "DOI exists; metadata agree",
+        200,
+        warnings=warnings,
+    )
+
+
+def _handle_lookup(client: Client, target: Target, doi: str, resolver: str) -> Result | None:
+    """None when the DOI resolver's Handle API knows the DOI, else the failing result."""
     handle = f"{resolver.rstrip('/')}/api/handles/{quote(doi, safe='/')}"
     try:
         answer = client.request("GET", handle, want_json=True, headers=_JSON)
@@ -86,37 +168,113 @@ def check_doi(
         return Result(
             target, Verdict.ERROR, f"DOI resolver answered {answer.status}", answer.status
         )
-    if entry is None:
-        return Result(target, Verdict.OK, "DOI exists", 200)
-    found = metadata(client, doi, crossref=crossref, datacite=datacite)
-    if found is None:
-        return Result(
-            target, Verdict.OK, "DOI exists (no Crossref/DataCite record to compare)", 200
-        )
-    agency, meta = found
-    diffs = compare_fields(entry, meta, agency)
-    other = next((d for d in diffs if d.another_work), None)
-    if other is not None:
-        return Result(
-            target,
-            Verdict.MISMATCH,
-            f"DOI points to another work: {other}",
-            200,
-            warnings=[str(d) for d in diffs if d is not other],
-        )
-    return Result(
-        target,
-        Verdict.OK,
-        "DOI exists" if diffs else "DOI exists; metadata agree",
-        200,
-        warnings=[str(d) for d in diffs],
-    )
+    return None
 
 
-def metadata(
-    client: Client, doi: str, *, crossref: str, datacite: str
-) -> tuple[str, dict[str, Any]] | None:
-    """The DOI's registered record as CSL-JSON-like fields, and which agency gave it."""
+# Crossref's update types (``updated-by``/``update-to``; Retraction Watch's records use the
+# same names) -> the verdict on a work that carries one; others (new_version, new_edition…)
+# are not a reason to look at a citation again
+UPDATE_VERDICTS = {
+    "retraction": Verdict.RETRACTED,
+    "partial-retraction": Verdict.RETRACTED,
+    "withdrawal": Verdict.WITHDRAWN,
+    "removal": Verdict.WITHDRAWN,
+    "expression-of-concern": Verdict.CONCERN,
+    "correction": Verdict.CORRECTED,
+    "corrigendum": Verdict.CORRECTED,
+    "erratum": Verdict.CORRECTED,
+    "addendum": Verdict.CORRECTED,
+    "clarification": Verdict.CORRECTED,
+}
+REINSTATEMENT = "reinstatement"  # a retraction or withdrawal undone
+
+
+@dataclass(frozen=True)
+class Update:
+    """One notice about a work: Crossref's ``updated-by`` (on the work) or ``update-to``
+    (on the notice) item."""
+
+    kind: str  # Crossref's type, with hyphens: "retraction", "expression-of-concern"…
+    doi: str  # the notice's DOI (updated-by) or the updated work's (update-to)
+    date: str | None  # ISO date of the notice: 2021, 2021-03 or 2021-03-04
+    source: str  # "publisher", "retraction-watch"…
+    label: str  # Crossref's display label, "Retraction"
+
+    def describe(self) -> str:
+        when = f", {self.date}" if self.date else ""
+        return f"{self.label.lower()} notice {self.doi} ({self.source}{when})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": self.kind,
+            "doi": self.doi,
+            "date": self.date,
+            "source": self.source,
+            "label": self.label,
+        }
+
+
+def _updates(items: object) -> list[Update]:
+    out = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict) or not isinstance(item.get("type"), str):
+            continue
+        kind = item["type"].strip().lower().replace("_", "-")
+        parts = ((item.get("updated") or {}).get("date-parts") or [[]])[0] or []
+        date = "-".join(f"{int(p):02d}" for p in parts if isinstance(p, int)) or None
+        label = str(item.get("label") or kind.replace("-", " ").capitalize())
+        out.append(
+            Update(
+                kind,
+                str(item.get("DOI") or ""),
+                date,
+                str(item.get("source") or "publisher"),
+                label,
+            )
+        )
+    return out
+
+
+def updates_verdict(updates: list[Update]) -> tuple[Verdict, list[Update]] | None:
+    """The worst verdict the notices about a work give, with those notices (the same
+    notice from the publisher and from Retraction Watch is listed once per source).  A
+    reinstatement dated after a retraction, withdrawal or expression of concern undoes
+    it."""
+    undone = max((u.date or "" for u in updates if u.kind == REINSTATEMENT), default=None)
+    worst: Verdict | None = None
+    for u in updates:
+        verdict = UPDATE_VERDICTS.get(u.kind)
+        if verdict is None:
+            continue
+        if undone is not None and verdict is not Verdict.CORRECTED and (u.date or "") <= undone:
+            continue
+        if worst is None or verdict.order < worst.order:
+            worst = verdict
+    if worst is None:
+        return None
+    notices = [u for u in updates if UPDATE_VERDICTS.get(u.kind) is worst]
+    return worst, sorted(notices, key=lambda u: (u.date or "", u.source), reverse=True)
+
+
+@dataclass
+class Record:
+    """A DOI's registered record: CSL-JSON-like fields, the notices about it, and the
+    published versions of a preprint."""
+
+    agency: str  # "crossref" | "datacite"
+    meta: dict[str, Any]
+    updated_by: list[Update]
+    update_to: list[Update]
+    preprint: bool
+    published: list[str]  # DOIs of the published versions (of a preprint)
+
+
+ARXIV_PREFIX = "10.48550/"
+PUBLISHED_RELATIONS = ("IsVersionOf", "IsPreviousVersionOf")  # DataCite, for arXiv
+
+
+def record(client: Client, doi: str, *, crossref: str, datacite: str) -> Record | None:
+    """The DOI's registered record (Crossref, else DataCite), or None."""
     for agency, url in (
         ("crossref", f"{crossref.rstrip('/')}/works/{quote(doi, safe='/')}"),
         ("datacite", f"{datacite.rstrip('/')}/dois/{quote(doi, safe='/')}"),
@@ -125,23 +283,128 @@ def metadata(
             answer = client.request("GET", url, want_json=True, headers=_JSON)
         except TransportError:
             continue
-        if answer.status == 200 and answer.json:
+        if answer.status == 200 and isinstance(answer.json, dict):
             if agency == "crossref":
-                return agency, answer.json.get("message", {})
-            return agency, _datacite_to_csl(answer.json.get("data", {}).get("attributes", {}))
+                return _crossref_record(answer.json.get("message") or {})
+            data = answer.json.get("data") or {}
+            return _datacite_record(doi, data.get("attributes") or {})
     return None
+
+
+def _crossref_record(meta: dict[str, Any]) -> Record:
+    relation = meta.get("relation") or {}
+    published = [
+        str(r["id"])
+        for r in relation.get("is-preprint-of") or []
+        if isinstance(r, dict) and r.get("id-type") == "doi" and r.get("id")
+    ]
+    return Record(
+        "crossref",
+        meta,
+        _updates(meta.get("updated-by")),
+        _updates(meta.get("update-to")),
+        preprint=meta.get("type") == "posted-content"
+        or str(meta.get("DOI", "")).lower().startswith(ARXIV_PREFIX),
+        published=published,
+    )
+
+
+def _datacite_record(doi: str, attrs: dict[str, Any]) -> Record:
+    types = attrs.get("types") or {}
+    published = [
+        str(r["relatedIdentifier"])
+        for r in attrs.get("relatedIdentifiers") or []
+        if isinstance(r, dict)
+        and r.get("relatedIdentifierType") == "DOI"
+        and r.get("relationType") in PUBLISHED_RELATIONS
+        and r.get("relatedIdentifier")
+        and r.get("resourceTypeGeneral") != "Preprint"
+        and not str(r["relatedIdentifier"]).lower().startswith(ARXIV_PREFIX)
+    ]
+    return Record(
+        "datacite",
+        _datacite_to_csl(attrs),
+        [],
+        [],
+        preprint=types.get("resourceTypeGeneral") == "Preprint"
+        or doi.lower().startswith(ARXIV_PREFIX),
+        published=published,
+    )
+
+
+def metadata(
+    client: Client, doi: str, *, crossref: str, datacite: str
+) -> tuple[str, dict[str, Any]] | None:
+    """The DOI's registered record as CSL-JSON-like fields, and which agency gave it."""
+    found = record(client, doi, crossref=crossref, datacite=datacite)
+    return (found.agency, found.meta) if found else None
 
 
 def _datacite_to_csl(attrs: dict[str, Any]) -> dict[str, Any]:
     titles = attrs.get("titles") or [{}]
     creators = attrs.get("creators") or []
+    container = attrs.get("container") or {}
+    publisher = attrs.get("publisher")
+    if isinstance(publisher, dict):  # DataCite's newer form: {"name": …}
+        publisher = publisher.get("name")
     return {
         "title": [titles[0].get("title", "")],
-        "author": [{"family": c.get("familyName") or c.get("name", "")} for c in creators],
+        "author": [
+            {"family": c.get("familyName") or c.get("name", ""), "given": c.get("givenName")}
+            for c in creators
+        ],
         "issued": {"date-parts": [[attrs.get("publicationYear")]]},
-        "volume": attrs.get("volume"),
-        "issue": attrs.get("issue"),
+        "volume": attrs.get("volume") or container.get("volume"),
+        "issue": attrs.get("issue") or container.get("issue"),
+        "container-title": [container["title"]] if container.get("title") else [],
+        "publisher": publisher,
+        "type": (attrs.get("types") or {}).get("citeproc"),
     }
+
+
+def summary(meta: dict[str, Any], doi: str) -> dict[str, Any]:
+    """What a record says a work is, for JSON: DOI, title, first author, year, venue."""
+    return {
+        "doi": doi,
+        "title": _first(meta.get("title")),
+        "author": _family(meta),
+        "year": _year(meta),
+        "venue": _first(meta.get("container-title")) or meta.get("publisher") or None,
+    }
+
+
+def describe(meta: dict[str, Any]) -> str:
+    """A record as one line: ``Nobody (1999), 'A Paper about Soil', Journal of Soils``."""
+    info = summary(meta, "")
+    head = " ".join(
+        part for part in (info["author"] or "", f"({info['year']})" if info["year"] else "") if part
+    )
+    parts = [head, repr(info["title"]) if info["title"] else "", info["venue"] or ""]
+    return ", ".join(p for p in parts if p) or "a record without title"
+
+
+def _server(meta: dict[str, Any]) -> str | None:
+    """The preprint server's name: Crossref's ``institution`` of posted content (bioRxiv,
+    medRxiv…), else the publisher; arXiv for its DataCite DOIs."""
+    if str(meta.get("DOI", "")).lower().startswith(ARXIV_PREFIX):
+        return "arXiv"
+    institutions = meta.get("institution") or []
+    if institutions and isinstance(institutions[0], dict) and institutions[0].get("name"):
+        return str(institutions[0]["name"])
+    return str(meta["publisher"]) if meta.get("publisher") else None
+
+
+def _first(value: object) -> str:
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return re.sub(r"<[^>]+>", "", str(value or "")).strip()
+
+
+def _family(meta: dict[str, Any]) -> str:
+    authors = meta.get("author") or []
+    if not authors or not isinstance(authors[0], dict):
+        return ""
+    return str(authors[0].get("family") or authors[0].get("name") or "")
 
 
 def _year(meta: dict[str, Any]) -> int | None:

@@ -24,6 +24,12 @@ RULES = {
     "url-syntax": "The URL is malformed.",
     "check-error": "The check failed for another reason.",
     "excluded": "Not checked: matches an exclude pattern (--exclude, check.exclude).",
+    "retracted": "The cited work has been retracted (Crossref, Retraction Watch).",
+    "withdrawn": "The cited work has been withdrawn or removed.",
+    "expression-of-concern": "The publisher has issued an expression of concern about the work.",
+    "corrected": "The work has a correction (erratum, corrigendum, addendum).",
+    "update-notice": "The DOI is a retraction or correction notice, not the work itself.",
+    "has-published-version": "The cited preprint has been published (--update-preprints).",
 }
 
 
@@ -80,6 +86,12 @@ COLOURS = {
     Verdict.RATE_LIMITED: "magenta",
     Verdict.ERROR: "red",
     Verdict.EXCLUDED: "dim",
+    Verdict.RETRACTED: "bold red",
+    Verdict.WITHDRAWN: "bold red",
+    Verdict.CONCERN: "yellow",
+    Verdict.CORRECTED: "yellow",
+    Verdict.NOTICE: "yellow",
+    Verdict.SUPERSEDED: "cyan",
 }
 
 

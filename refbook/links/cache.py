@@ -34,7 +34,7 @@ class ResultCache:
         self.max_age = max_age
         # a DOI's record (retractions, corrections, published versions) is asked again
         # sooner than its existence: works are retracted years after they appear
-        self.updates_max_age = min(max_age, updates_max_age if updates_max_age else max_age)
+        self.updates_max_age = min(max_age, max_age if updates_max_age is None else updates_max_age)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.db = self._open(path)

@@ -797,3 +797,16 @@ def test_check_never_imports_requests(httpserver, tmp_path):
     )
     assert out.stdout.split()[-3:] == ["0", "False", "True"], out.stderr
     assert len(httpserver.log) == 1
+
+
+def test_json_has_one_result_per_line_with_exact_values(cli, tmp_path):
+    """check's JSON is written record by record with the C encoder (thousands of results):
+    still one JSON document, values exact, DEL and C1 controls escaped."""
+    bib = tmp_path / "c1.bib"
+    bib.write_text("@misc{a, title={A}, url={https://example.org/a\x85b}}\n@misc{b, title={B}}\n")
+    out = cli("check", "--offline", "--json", "--bib", str(bib))
+    assert "\x85" not in out.stdout and "\\u0085" in out.stdout
+    data = json.loads(out.stdout)
+    assert data["results"][0]["value"] == "https://example.org/a\x85b"
+    (line,) = [x for x in out.stdout.splitlines() if '"key": "a"' in x]
+    assert json.loads(line.strip().rstrip(","))["verdict"] == "error"

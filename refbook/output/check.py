@@ -3,13 +3,14 @@ terminal; one line per problem when piped; JSON, JUnit, GitHub, Markdown and SAR
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from ..findings import Finding, Severity
 from ..identifiers import redact
 from ..links.verdicts import Result, Verdict
-from . import cell, console, emit_json
+from . import cell, console, json_records_text
 
 RULES = {
     "broken-url": "The URL does not answer (404/410, DNS failure, refused, redirect loop).",
@@ -100,14 +101,15 @@ def render(results: Sequence[Result], fmt: str, bib: str, strict: bool = False) 
 
     problems = findings(results, bib, strict)
     if fmt == "json":
-        counts = {v.value: sum(r.verdict is v for r in results) for v in Verdict}
-        emit_json(
-            {
-                "results": [r.to_dict() for r in results],
-                "summary": counts,
-                "findings": [f.to_dict() for f in problems],
-            }
-        )
+        from collections import Counter
+
+        counted = Counter(r.verdict for r in results)
+        doc = {
+            "results": [r.to_dict() for r in results],
+            "summary": {v.value: counted.get(v, 0) for v in Verdict},
+            "findings": [f.to_dict() for f in problems],
+        }
+        sys.stdout.write(json_records_text(doc) + "\n")  # one write, as emit_json
         return
     if fmt == "table":
         from rich.table import Table

@@ -808,5 +808,5 @@ def test_json_has_one_result_per_line_with_exact_values(cli, tmp_path):
     assert "\x85" not in out.stdout and "\\u0085" in out.stdout
     data = json.loads(out.stdout)
     assert data["results"][0]["value"] == "https://example.org/a\x85b"
-    (line,) = [x for x in out.stdout.splitlines() if '"key": "a"' in x]
+    (line,) = [x for x in out.stdout.splitlines() if '"key": "a", "kind"' in x]
     assert json.loads(line.strip().rstrip(","))["verdict"] == "error"

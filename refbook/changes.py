@@ -43,6 +43,8 @@ def text_at(path: str | Path, ref: str) -> bytes | None:
     """The bytes of ``path`` at git revision ``ref``; None when the file did not exist
     then.  A ``ref`` that is not a commit, or a file outside a git work tree, is a
     ``UsageError`` (exit 2) naming both."""
+    if str(path) in ("-", "<stdin>"):
+        raise UsageError("error: --changed-since needs a .bib file in git, not standard input")
     path = Path(path).resolve()
     where = path.parent
     if ref.startswith("-"):  # never an option to git

@@ -584,3 +584,5 @@ def test_changed_since_a_bad_ref_or_no_repository_is_one_line(cli, repo, tmp_pat
     elsewhere.write_text(BIB)
     out = cli("check", "--offline", "--bib", str(elsewhere), "--changed-since", "main")
     assert out.exit_code == 2 and "is not in a git work tree" in out.stderr
+    out = cli("check", "--offline", "--bib", "-", "--changed-since", "main", input=BIB)
+    assert out.exit_code == 2 and "not standard input" in out.stderr

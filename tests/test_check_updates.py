@@ -586,3 +586,49 @@ def test_changed_since_a_bad_ref_or_no_repository_is_one_line(cli, repo, tmp_pat
     assert out.exit_code == 2 and "is not in a git work tree" in out.stderr
     out = cli("check", "--offline", "--bib", "-", "--changed-since", "main", input=BIB)
     assert out.exit_code == 2 and "not standard input" in out.stderr
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"title": ["Vaccines and Everything"], "updated-by": "retracted"},
+        {
+            "title": ["Vaccines and Everything"],
+            "updated-by": [{"type": "retraction", "updated": 5}],
+        },
+        {"title": ["Vaccines and Everything"], "updated-by": [{"type": 7}], "update-to": [None]},
+        {"title": ["Vaccines and Everything"], "relation": [], "type": "posted-content"},
+        {
+            "title": ["Vaccines and Everything"],
+            "type": "posted-content",
+            "relation": {"is-preprint-of": [{"id-type": "doi", "id": 5}, "x"]},
+        },
+        {"title": 5, "author": ["x"], "issued": {"date-parts": "2020"}, "page": []},
+        {"title": ["Vaccines and Everything"], "author": [None], "container-title": {"a": 1}},
+        {
+            "title": ["Vaccines and Everything"],
+            "type": "posted-content",
+            "institution": 5,
+            "publisher": {"name": 1},
+            "relation": {"is-preprint-of": [{"id-type": "doi", "id": "10.1000/retracted"}]},
+        },
+    ],
+)
+def test_a_malformed_record_is_never_a_traceback(cli, httpserver, bib, record):
+    """What a registry answers is untrusted: a record of the wrong shape is read as far as
+    it makes sense, and never stops the check."""
+    env = serve_registry(httpserver, {"10.1000/retracted": record})
+    out = cli(
+        "check",
+        "--allow-private",
+        "--no-cache",
+        "--dois-only",
+        "--json",
+        "fraud2012",
+        "--bib",
+        str(bib),
+        env=env,
+    )
+    assert out.exit_code in (0, 1), out.stderr
+    (result,) = json.loads(out.stdout)["results"]
+    assert result["verdict"] in ("ok", "mismatch", "retracted", "has-published-version")

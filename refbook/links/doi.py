@@ -220,8 +220,7 @@ def _updates(items: object) -> list[Update]:
         if not isinstance(item, dict) or not isinstance(item.get("type"), str):
             continue
         kind = item["type"].strip().lower().replace("_", "-")
-        parts = ((item.get("updated") or {}).get("date-parts") or [[]])[0] or []
-        date = "-".join(f"{int(p):02d}" for p in parts if isinstance(p, int)) or None
+        date = _iso_date(item.get("updated"))
         label = str(item.get("label") or kind.replace("-", " ").capitalize())
         out.append(
             Update(
@@ -283,20 +282,30 @@ def record(client: Client, doi: str, *, crossref: str, datacite: str) -> Record 
             answer = client.request("GET", url, want_json=True, headers=_JSON)
         except TransportError:
             continue
-        if answer.status == 200 and isinstance(answer.json, dict):
+        if answer.status != 200 or not isinstance(answer.json, dict):
+            continue
+        try:
             if agency == "crossref":
-                return _crossref_record(answer.json.get("message") or {})
-            data = answer.json.get("data") or {}
-            return _datacite_record(doi, data.get("attributes") or {})
+                message = answer.json.get("message")
+                if isinstance(message, dict):
+                    return _crossref_record(message)
+            else:
+                data = answer.json.get("data")
+                attrs = data.get("attributes") if isinstance(data, dict) else None
+                if isinstance(attrs, dict):
+                    return _datacite_record(doi, attrs)
+        except (AttributeError, TypeError, ValueError, IndexError, KeyError):
+            continue  # a record of another shape than documented: as if there were none
     return None
 
 
 def _crossref_record(meta: dict[str, Any]) -> Record:
-    relation = meta.get("relation") or {}
+    relation = meta.get("relation")
+    linked = relation.get("is-preprint-of") if isinstance(relation, dict) else None
     published = [
-        str(r["id"])
-        for r in relation.get("is-preprint-of") or []
-        if isinstance(r, dict) and r.get("id-type") == "doi" and r.get("id")
+        r["id"]
+        for r in (linked if isinstance(linked, list) else [])
+        if isinstance(r, dict) and r.get("id-type") == "doi" and isinstance(r.get("id"), str)
     ]
     return Record(
         "crossref",
@@ -369,7 +378,7 @@ def summary(meta: dict[str, Any], doi: str) -> dict[str, Any]:
         "title": _first(meta.get("title")),
         "author": _family(meta),
         "year": _year(meta),
-        "venue": _first(meta.get("container-title")) or meta.get("publisher") or None,
+        "venue": _first(meta.get("container-title")) or _first(meta.get("publisher")) or None,
     }
 
 
@@ -388,8 +397,13 @@ def _server(meta: dict[str, Any]) -> str | None:
     medRxiv…), else the publisher; arXiv for its DataCite DOIs."""
     if str(meta.get("DOI", "")).lower().startswith(ARXIV_PREFIX):
         return "arXiv"
-    institutions = meta.get("institution") or []
-    if institutions and isinstance(institutions[0], dict) and institutions[0].get("name"):
+    institutions = meta.get("institution")
+    if (
+        isinstance(institutions, list)
+        and institutions
+        and isinstance(institutions[0], dict)
+        and institutions[0].get("name")
+    ):
         return str(institutions[0]["name"])
     return str(meta["publisher"]) if meta.get("publisher") else None
 
@@ -401,20 +415,36 @@ def _first(value: object) -> str:
 
 
 def _family(meta: dict[str, Any]) -> str:
-    authors = meta.get("author") or []
-    if not authors or not isinstance(authors[0], dict):
+    authors = meta.get("author")
+    if not isinstance(authors, list) or not authors or not isinstance(authors[0], dict):
         return ""
     return str(authors[0].get("family") or authors[0].get("name") or "")
 
 
+def _date_parts(value: object) -> list[int]:
+    """A Crossref/CSL date's ``date-parts`` (``{"date-parts": [[2021, 3, 4]]}``) as
+    ``[2021, 3, 4]``; ``[]`` for anything of another shape (a registry's data is untrusted)."""
+    parts = value.get("date-parts") if isinstance(value, dict) else None
+    first = parts[0] if isinstance(parts, list) and parts and isinstance(parts[0], list) else []
+    out = []
+    for part in first:
+        try:
+            out.append(int(part))
+        except (TypeError, ValueError):
+            break
+    return out
+
+
+def _iso_date(value: object) -> str | None:
+    """``2021-03-04`` (or ``2021-03``, ``2021``) from a Crossref date; None without one."""
+    return "-".join(f"{p:02d}" for p in _date_parts(value)) or None
+
+
 def _year(meta: dict[str, Any]) -> int | None:
     for name in ("issued", "published-print", "published-online", "published", "created"):
-        parts = (meta.get(name) or {}).get("date-parts") or [[None]]
-        if parts and parts[0] and parts[0][0]:
-            try:
-                return int(parts[0][0])
-            except (TypeError, ValueError):
-                continue
+        parts = _date_parts(meta.get(name))
+        if parts and parts[0]:
+            return parts[0]
     return None
 
 
@@ -428,19 +458,15 @@ def compare_fields(entry: Entry, meta: dict[str, Any], agency: str) -> list[Diff
     from rapidfuzz import fuzz
 
     diffs = []
-    titles = meta.get("title") or []
-    their_title = re.sub(
-        r"<[^>]+>", "", titles[0] if isinstance(titles, list) and titles else str(titles or "")
-    )
+    their_title = _first(meta.get("title"))
     if their_title and entry.title:
         score = fuzz.token_set_ratio(fold(entry.title), fold(their_title))
         if score < 90:
             diffs.append(
                 Difference("title", entry.title, their_title, agency, another_work=score < 60)
             )
-    authors = meta.get("author") or []
-    if authors and entry.authors:
-        theirs = authors[0].get("family") or authors[0].get("name") or ""
+    if entry.authors:
+        theirs = _family(meta)
         if theirs and fold(theirs) != fold(entry.authors[0].family):
             diffs.append(Difference("first author", entry.authors[0].family, theirs, agency))
     year = _year(meta)

@@ -99,14 +99,17 @@ def nobody_knocks(host: str = "127.0.0.1") -> Iterator[int]:
 
 
 def serve_registry(
-    httpserver, crossref: dict[str, dict], datacite: dict[str, dict] | None = None
+    httpserver,
+    crossref: dict[str, dict],
+    datacite: dict[str, dict] | None = None,
+    busy: set[str] | None = None,
 ) -> dict[str, str]:
     """The DOI resolver's Handle API, Crossref's ``/works/{doi}`` and DataCite's
     ``/dois/{doi}`` on ``httpserver``, answering as those services do (a Crossref work
     wrapped in ``{"status": "ok", "message": …}``, a DataCite record in
     ``{"data": {"attributes": …}}``, Handle API ``responseCode`` 1 or 100).  The dicts
-    are read at each request, so a test may change them between runs.  Returns the
-    environment that points refbook at it."""
+    are read at each request, so a test may change them between runs; Crossref answers
+    503 for the DOIs in ``busy``.  Returns the environment that points refbook at it."""
     import json
     import re
 
@@ -124,6 +127,8 @@ def serve_registry(
 
     def works(request) -> Response:
         doi = request.path.split("/works/", 1)[1]
+        if busy and doi in busy:
+            return Response("Service unavailable", 503)
         if doi in crossref:
             return as_json({"status": "ok", "message-type": "work", "message": crossref[doi]})
         return Response("Resource not found.", 404)

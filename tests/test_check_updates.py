@@ -632,3 +632,23 @@ def test_a_malformed_record_is_never_a_traceback(cli, httpserver, bib, record):
     assert out.exit_code in (0, 1), out.stderr
     (result,) = json.loads(out.stdout)["results"]
     assert result["verdict"] in ("ok", "mismatch", "retracted", "has-published-version")
+
+
+def test_a_registry_that_does_not_answer_keeps_what_was_known(cli, httpserver, bib, crossref):
+    """A cached retraction is not turned into "ok" because Crossref answered 503 when its
+    record was asked again; a DOI whose record could not be fetched is not cached."""
+    busy: set[str] = set()
+    env = serve_registry(httpserver, crossref, busy=busy)
+    args = ["check", "--allow-private", "--dois-only", "--json", "--bib", str(bib)]
+    assert _by_key(cli(*args, "fraud2012", env=env))["fraud2012"]["verdict"] == "retracted"
+    busy.add("10.1000/retracted")
+    again = cli(*args, "fraud2012", "--updates-max-age", "0s", "--retries", "0", env=env)
+    result = _by_key(again)["fraud2012"]
+    assert (result["verdict"], result["cached"], again.exit_code) == ("retracted", True, 1)
+    # never known: "ok" (the DOI exists), said why, and asked again next time
+    busy.add("10.1000/concern")
+    first = _by_key(cli(*args, "maybe2018", "--retries", "0", env=env))["maybe2018"]
+    assert first["verdict"] == "ok" and "could not be fetched" in first["message"]
+    busy.clear()
+    second = _by_key(cli(*args, "maybe2018", env=env))["maybe2018"]
+    assert (second["verdict"], second["cached"]) == ("expression-of-concern", False)

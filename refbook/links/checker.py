@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 from ..config import SETTINGS
 from ..identifiers import doi_syntax_error, redact, url_syntax_error
 from .client import Answer, Client
-from .doi import Record, check_doi, record
+from .doi import UNAVAILABLE, Record, check_doi, record
 from .targets import Exclusions, Target
 from .transport import (
     CONNECT_TIMEOUT,
@@ -240,9 +240,12 @@ class Checker:
         found: dict[str, Record | None] = {}
 
         def work(i: int) -> None:
-            found[dois[i]] = record(
-                self.client, dois[i], crossref=o.crossref_api, datacite=o.datacite_api
-            )
+            try:
+                found[dois[i]] = record(
+                    self.client, dois[i], crossref=o.crossref_api, datacite=o.datacite_api
+                )
+            except TransportError:
+                found[dois[i]] = None
 
         _run_workers(work, len(dois), max(1, o.concurrency))
         self.client.close()
@@ -265,6 +268,7 @@ class Checker:
                 return Result(target, Verdict.ERROR, problem, malformed=True)
             return Result(target, Verdict.OK, "syntax ok")
         exists = False
+        hit: Result | None = None
         if self.cache is not None:
             hit = self.cache.get(target)
             if hit is not None:
@@ -277,6 +281,9 @@ class Checker:
                 exists = True  # known to exist: only its record (retractions…) is asked again
         if target.kind == "doi":
             result = self.check_doi(target, entry, exists=exists)
+            if result.details.get("record") == UNAVAILABLE:
+                # the registry did not answer: what was known (a retraction) stands
+                return hit if exists and hit is not None else result
         else:
             result = self.check_url(target)
         if self.cache is not None and result.verdict.cacheable:

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from ..model import Entry
 
 _JSON = {"Accept": "application/json"}
+# Result.details["record"] of a DOI whose registered record could not be fetched: what
+# was known of it (a cached retraction) is kept, and the result is not cached
+UNAVAILABLE = "unavailable"
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,16 @@ def check_doi(
             return failed
     if entry is None:
         return Result(target, Verdict.OK, "DOI exists", 200)
-    found = record(client, doi, crossref=crossref, datacite=datacite)
+    try:
+        found = record(client, doi, crossref=crossref, datacite=datacite)
+    except TransportError as exc:
+        return Result(
+            target,
+            Verdict.OK,
+            f"DOI exists (its registered record could not be fetched: {exc.message})",
+            200,
+            details={"record": UNAVAILABLE},
+        )
     if found is None:
         return Result(
             target, Verdict.OK, "DOI exists (no Crossref/DataCite record to compare)", 200
@@ -117,7 +129,10 @@ def check_doi(
         )
     if found.preprint and found.published:
         published = found.published[0]
-        meta = record(client, published, crossref=crossref, datacite=datacite)
+        try:
+            meta = record(client, published, crossref=crossref, datacite=datacite)
+        except TransportError:
+            meta = None  # named by its DOI alone
         info = summary(meta.meta if meta else {}, published)
         venue = f" in {info['venue']}" if info.get("venue") else ""
         year = f" ({info['year']})" if info.get("year") else ""
@@ -273,14 +288,21 @@ PUBLISHED_RELATIONS = ("IsVersionOf", "IsPreviousVersionOf")  # DataCite, for ar
 
 
 def record(client: Client, doi: str, *, crossref: str, datacite: str) -> Record | None:
-    """The DOI's registered record (Crossref, else DataCite), or None."""
+    """The DOI's registered record (Crossref, else DataCite), or None when neither has
+    one.  Raises ``TransportError`` when there is none to be had because a registry did
+    not answer (no connection, 5xx after retries): not knowing is not "no record"."""
+    failed: TransportError | None = None
     for agency, url in (
         ("crossref", f"{crossref.rstrip('/')}/works/{quote(doi, safe='/')}"),
         ("datacite", f"{datacite.rstrip('/')}/dois/{quote(doi, safe='/')}"),
     ):
         try:
             answer = client.request("GET", url, want_json=True, headers=_JSON)
-        except TransportError:
+        except TransportError as exc:
+            failed = exc
+            continue
+        if answer.status >= 500:
+            failed = TransportError("other", f"{agency} answered {answer.status}")
             continue
         if answer.status != 200 or not isinstance(answer.json, dict):
             continue
@@ -296,6 +318,8 @@ def record(client: Client, doi: str, *, crossref: str, datacite: str) -> Record 
                     return _datacite_record(doi, attrs)
         except (AttributeError, TypeError, ValueError, IndexError, KeyError):
             continue  # a record of another shape than documented: as if there were none
+    if failed is not None:
+        raise failed
     return None
 
 

@@ -652,3 +652,29 @@ def test_a_registry_that_does_not_answer_keeps_what_was_known(cli, httpserver, b
     busy.clear()
     second = _by_key(cli(*args, "maybe2018", env=env))["maybe2018"]
     assert (second["verdict"], second["cached"]) == ("expression-of-concern", False)
+
+
+@pytest.mark.parametrize(
+    ("setting", "says"),
+    [
+        (
+            'fail_on = "fatal"',
+            "setting 'check.fail_on': 'fatal' is not one of error, warning, info",
+        ),
+        ('updates_max_age = "soon"', "setting 'check.updates_max_age': bad age 'soon'"),
+    ],
+)
+def test_a_bad_new_setting_is_one_line_naming_the_file(cli, registry, bib, tmp_path, setting, says):
+    (tmp_path / "refbook.toml").write_text(f"[check]\n{setting}\n")
+    out = cli(
+        "check", "--allow-private", "--dois-only", "--bib", str(bib), env=registry, cwd=tmp_path
+    )
+    assert out.exit_code == 4
+    assert out.stderr.strip().splitlines() == [
+        f"refbook: {tmp_path / 'refbook.toml'}: error: {says} (use e.g. 30m, 12h, 1d)"
+        if "age" in says
+        else f"refbook: {tmp_path / 'refbook.toml'}: error: {says}"
+    ]
+    (tmp_path / "refbook.toml").unlink()
+    out = _check(cli, registry, bib, "--updates-max-age", "soon", cache=True)
+    assert out.exit_code == 2 and "--updates-max-age: bad age 'soon'" in out.stderr

@@ -162,6 +162,12 @@ def command(
             raise ConfigError(
                 f"{cfg.sources['check.exclude']}: error: setting 'check.exclude': {exc}"
             ) from None
+    threshold = fail_on or cfg["check.fail_on"]
+    if threshold not in {s.value for s in Severity}:  # from a config file
+        raise ConfigError(
+            f"{cfg.sources['check.fail_on']}: error: setting 'check.fail_on': "
+            f"{threshold!r} is not one of {', '.join(s.value for s in Severity)}"
+        )
     lib = open_library()
     entries = select_entries(lib, keys, query, ())
     if changed_since is not None:
@@ -188,7 +194,12 @@ def command(
         try:
             updates_age = parse_age(updates_max_age or cfg["check.updates_max_age"])
         except ValueError as exc:
-            raise UsageError(f"error: --updates-max-age: {exc}") from None
+            if updates_max_age:
+                raise UsageError(f"error: --updates-max-age: {exc}") from None
+            raise ConfigError(
+                f"{cfg.sources['check.updates_max_age']}: error: setting "
+                f"'check.updates_max_age': {exc}"
+            ) from None
         cache = ResultCache(cache_dir() / "check" / "results.sqlite", age, updates_age)
     mode = "json" if as_json else fmt or ("table" if choose_mode(False) == "rich" else "plain")
     checker = Checker(opts, cache)
@@ -213,7 +224,6 @@ def command(
         _update_preprints(checker, results, as_json, apply)
         return EXIT_OK
     render(results, mode, lib.path, strict)
-    threshold = fail_on or cfg["check.fail_on"]
     return EXIT_FINDINGS if any(r.fails(strict, threshold) for r in results) else EXIT_OK
 
 

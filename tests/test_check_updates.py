@@ -254,6 +254,14 @@ BIB = """\
   note = {arXiv preprint},
 }
 
+@misc{wave2023b,
+  author = {Wave, W.},
+  title = {Gravity Waves Seen},
+  year = {2023},
+  eprint = {2303.08812v2},
+  archiveprefix = {arXiv},
+}
+
 @article{typo2020,
   author = {Someone, A.},
   title = {Border Security in South Asia},
@@ -305,6 +313,7 @@ def test_each_update_gives_its_verdict_with_the_notice(cli, registry, bib):
         "notice2014": "notice",
         "early2020": "has-published-version",
         "wave2023": "has-published-version",
+        "wave2023b": "has-published-version",  # an arXiv e-print without a DOI
         "typo2020": "mismatch",
     }
     assert out.exit_code == 1  # retracted, withdrawn, mismatch
@@ -384,6 +393,11 @@ def test_new_verdicts_in_every_format(cli, registry, bib):
         in plain
     )
     assert "warning: [has-published-version] early2020:" in plain
+    assert (
+        "warning: [has-published-version] wave2023b: doi 10.48550/arXiv.2303.08812 (from "
+        "eprint): a preprint, published as 10.1103/physrevd.108.063017 in Physical Review D"
+        in plain
+    )
     assert "warning: [expression-of-concern] maybe2018:" in plain
     assert "warning: [corrected] fixed2017:" in plain
     assert "warning: [update-notice] notice2014:" in plain
@@ -450,6 +464,7 @@ def test_update_preprints_is_a_dry_run_by_default(cli, registry, bib):
     assert [(u["key"], u["from"], u["to"]) for u in data["updated"]] == [
         ("early2020", "10.1101/2020.01.01.123456", "10.1000/cells-published"),
         ("wave2023", "10.48550/arXiv.2303.08812", "10.1103/physrevd.108.063017"),
+        ("wave2023b", "10.48550/arXiv.2303.08812", "10.1103/physrevd.108.063017"),
     ]
 
 
@@ -482,6 +497,13 @@ def test_update_preprints_apply_keeps_key_annotation_and_keywords(cli, registry,
     wave = lib["wave2023"]
     assert (wave.get("eprint"), wave.get("eprinttype")) == ("2303.08812", "arxiv")
     assert wave.container == "Physical Review D" and "url" not in wave and "note" not in wave
+    # an e-print without a DOI: the DOI is added, the e-print kept as written
+    eprint_only = lib["wave2023b"]
+    assert (eprint_only.type, eprint_only.doi) == ("article", "10.1103/physrevd.108.063017")
+    assert (eprint_only.get("eprint"), eprint_only.get("archiveprefix")) == (
+        "2303.08812v2",
+        "arXiv",
+    )
     # the other entries are untouched, byte for byte
     text = bib.read_text()
     for key in ("fraud2012", "typo2020", "back2015"):
@@ -566,7 +588,7 @@ def test_changed_since_a_commit_without_the_file_checks_everything(cli, repo):
     _git(repo, "add", "-A")
     _git(repo, "commit", "-q", "-m", "another file")
     other = repo / "docs" / "other.bib"
-    assert len(_checked(cli, other, "--changed-since", first)) == 9
+    assert len(_checked(cli, other, "--changed-since", first)) == 10
     assert _checked(cli, bib, "--changed-since", first) == []
 
 
@@ -678,3 +700,24 @@ def test_a_bad_new_setting_is_one_line_naming_the_file(cli, registry, bib, tmp_p
     (tmp_path / "refbook.toml").unlink()
     out = _check(cli, registry, bib, "--updates-max-age", "soon", cache=True)
     assert out.exit_code == 2 and "--updates-max-age: bad age 'soon'" in out.stderr
+
+
+@pytest.mark.parametrize(
+    ("fields", "doi"),
+    [
+        ("eprint = {2303.08812}, eprinttype = {arxiv}", "10.48550/arXiv.2303.08812"),
+        ("eprint = {arXiv:1501.00001v3}, archiveprefix = {arXiv}", "10.48550/arXiv.1501.00001"),
+        ("eprint = {hep-th/9901001}, archivePrefix = {arXiv}", "10.48550/arXiv.hep-th/9901001"),
+        ("eprint = {math.GT/0309136}, eprinttype = {arXiv}", "10.48550/arXiv.math.GT/0309136"),
+        ("eprint = {2303.08812}", None),  # no type: not known to be arXiv's
+        ("eprint = {12345}, eprinttype = {pubmed}", None),
+        ("eprint = {not an id}, eprinttype = {arxiv}", None),
+        ("eprint = {2303.08812}, eprinttype = {arxiv}, doi = {10.1000/x}", None),  # has a DOI
+    ],
+)
+def test_the_doi_of_an_arxiv_eprint(fields, doi):
+    from refbook.links.targets import arxiv_doi
+    from refbook.model import loads
+
+    (entry,) = list(loads(f"@misc{{k, title = {{T}}, {fields}}}\n"))
+    assert arxiv_doi(entry) == doi

@@ -21,7 +21,8 @@ network with polite limits -> a verdict each:
 
 The modules, in the order a check runs:
 
-- ``targets``: ``Target``, ``collect`` (DOIs and URLs of entries), ``Exclusions``;
+- ``targets``: ``Target``, ``collect`` (DOIs and URLs of entries; arXiv e-prints as
+  their DOIs), ``Exclusions``;
 - ``checker``: ``Options``, ``Checker`` (workers, URL verdicts, network-down detection);
 - ``doi``: Handle API lookups, Crossref/DataCite records (notices, published versions),
   ``compare``;

@@ -147,5 +147,6 @@ class Result:
             "final_url": redact(self.final_url) if self.final_url else None,
             "warnings": self.warnings,
             "cached": self.cached,
+            **({"from_field": self.target.field} if self.target.field else {}),
             **self.details,
         }

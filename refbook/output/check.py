@@ -42,6 +42,8 @@ def findings(results: Sequence[Result], bib: str, strict: bool = False) -> list[
         rule = r.rule
         if rule is not None:
             what = f"{r.target.kind} {redact(' '.join(r.target.value.split()))}"
+            if r.target.field:  # an arXiv e-print's DOI, the entry having no doi field
+                what += f" (from {r.target.field})"
             message = (
                 r.message if r.message.startswith(("url ", "DOI ")) else f"{what}: {r.message}"
             )

@@ -45,7 +45,9 @@ def findings(results: Sequence[Result], bib: str, strict: bool = False) -> list[
             if r.target.field:  # an arXiv e-print's DOI, the entry having no doi field
                 what += f" (from {r.target.field})"
             message = (
-                r.message if r.message.startswith(("url ", "DOI ")) else f"{what}: {r.message}"
+                r.message
+                if r.message.startswith(("url ", "DOI ")) and not r.target.field
+                else f"{what}: {r.message}"
             )
             message = " ".join(message.split())  # one line, whatever the URL held
             out.append(Finding(bib, r.target.line, r.severity(strict), rule, message, r.target.key))

@@ -364,11 +364,12 @@ CROSSREF_TO_CSL = {
     "dataset": "dataset",
     "posted-content": "manuscript",
 }
-# what describes where and how a work was published: replaced by the published version's
-# values, removed where that version has none (the preprint server's howpublished…)
-PUBLICATION_FIELDS = (
-    "author",
-    "title",
+# what says which work it is: replaced by the published version's values, kept when its
+# record has none (a record without authors does not take them from the entry)
+WORK_FIELDS = ("author", "title", "year", "doi")
+# what says where and how it appeared: replaced by the published version's values, and
+# removed where that version has none (the preprint server's howpublished, its date…)
+VENUE_FIELDS = (
     "journal",
     "journaltitle",
     "booktitle",
@@ -376,13 +377,11 @@ PUBLICATION_FIELDS = (
     "institution",
     "organization",
     "howpublished",
-    "year",
     "date",
     "month",
     "volume",
     "number",
     "pages",
-    "doi",
 )
 _PREPRINT_NOTE = re.compile(r"preprint|arxiv|biorxiv|medrxiv|ssrn|submitted|under review", re.I)
 ARXIV_DOI = re.compile(r"10\.48550/arxiv\.(.+)", re.I)
@@ -423,17 +422,17 @@ def use_published_version(
             new = new.upper() if old.isupper() else new.capitalize() if old[0].isupper() else new
             bib.replace_entry(blk, text[: written.start(1)] + new + text[written.end(1) :])
             changed.append("type")
-    for name in PUBLICATION_FIELDS:
+    for name in (*WORK_FIELDS, *VENUE_FIELDS):
         value = draft.fields.get(name)
-        if name == "journaltitle" and "journaltitle" in e and "journal" in draft.fields:
-            value = draft.fields["journal"]  # biblatex's name, where the entry uses it
-        elif name == "journal" and "journaltitle" in e:
+        if name == "journaltitle" and e.raw("journaltitle") is not None:
+            value = draft.fields.get("journal")  # biblatex's name, where the entry uses it
+        elif name == "journal" and e.raw("journaltitle") is not None:
             continue
         if value is not None:
-            if e.raw(name) != value:
+            if e.get(name) != value:
                 bib.set_field(key, name, value)
                 changed.append(name)
-        elif name in e and bib.remove_field(key, name):
+        elif name in VENUE_FIELDS and e.raw(name) is not None and bib.remove_field(key, name):
             changed.append(name)
     note = e.get("note")
     if note and _PREPRINT_NOTE.search(note) and bib.remove_field(key, "note"):

@@ -721,3 +721,15 @@ def test_the_doi_of_an_arxiv_eprint(fields, doi):
 
     (entry,) = list(loads(f"@misc{{k, title = {{T}}, {fields}}}\n"))
     assert arxiv_doi(entry) == doi
+
+
+def test_a_published_record_without_authors_keeps_the_entrys(cli, registry, bib, crossref):
+    del crossref["10.1000/cells-published"]["author"]
+    out = _check(cli, registry, bib, "early2020", "--update-preprints", "--apply", "--json")
+    assert out.exit_code == 0, out.stderr
+    (update,) = json.loads(out.stdout)["updated"]
+    assert "author" not in update["fields"] and "keywords" not in update["fields"]
+    assert {"type", "title", "year", "doi", "journal", "howpublished"} <= set(update["fields"])
+    from refbook import load
+
+    assert [a.family for a in load(bib)["early2020"].authors] == ["Early"]

@@ -398,7 +398,7 @@ def _rebuild(bib: str | os.PathLike, path: Path, encoding: str | None = None):
 
     st_before = os.stat(bib)  # before reading: a change after this makes the index stale
     lib = load(bib, encoding)
-    raw = lib.bib._raw
+    raw = lib.bib.raw
     sha = hashlib.sha256(raw).hexdigest() if raw is not None else _file_sha256(bib)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:

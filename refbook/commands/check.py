@@ -9,6 +9,7 @@ import click
 from ..config import SETTINGS
 from ..errors import EXIT_FINDINGS, EXIT_OK
 from ..findings import Severity
+from ..output.findings import NAMES as FINDINGS_FORMATS
 from ._common import (
     bib_encoding,
     bib_option,
@@ -19,8 +20,6 @@ from ._common import (
     reported_edit,
     requires,
 )
-
-FORMATS = ("table", "plain", "json", "junit", "github", "markdown", "sarif")
 
 
 def _default(name: str) -> Any:
@@ -91,7 +90,7 @@ def _default(name: str) -> Any:
 )
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the results cache.")
 @click.option("--allow-private", is_flag=True, help=SETTINGS["check.allow_private"].help)
-@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(FINDINGS_FORMATS), help="Output format.")
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @bib_option
 def command(

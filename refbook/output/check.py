@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import IO
 
 from ..findings import Finding, Severity
 from ..identifiers import redact
@@ -100,7 +101,16 @@ COLOURS = {
 }
 
 
-def render(results: Sequence[Result], fmt: str, bib: str, strict: bool = False) -> None:
+def render(
+    results: Sequence[Result],
+    fmt: str,
+    bib: str,
+    strict: bool = False,
+    *,
+    stream: IO[str] | None = None,
+) -> None:
+    """``results`` on ``stream`` (stdout) in format ``fmt``: check's own JSON schema and
+    table of every target, else its findings (``output.findings``)."""
     from .findings import render as render_findings
 
     problems = findings(results, bib, strict)
@@ -113,7 +123,7 @@ def render(results: Sequence[Result], fmt: str, bib: str, strict: bool = False) 
             "summary": {v.value: counted.get(v, 0) for v in Verdict},
             "findings": [f.to_dict() for f in problems],
         }
-        sys.stdout.write(json_records_text(doc) + "\n")  # one write, as emit_json
+        (stream or sys.stdout).write(json_records_text(doc) + "\n")  # one write, as emit_json
         return
     if fmt == "table":
         from rich.table import Table
@@ -131,11 +141,11 @@ def render(results: Sequence[Result], fmt: str, bib: str, strict: bool = False) 
                 cell(redact(r.target.value)),
                 cell(detail),
             )
-        console().print(table)
+        console(file=stream).print(table)
         return
     passed = [
         f"{r.target.key} {r.target.kind}"
         for r in results
         if r.verdict is Verdict.OK and not r.warnings
     ]
-    render_findings(problems, fmt, tool="refbook check", rules=RULES, passed=passed)
+    render_findings(problems, fmt, tool="refbook check", rules=RULES, passed=passed, stream=stream)

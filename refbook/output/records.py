@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import IO, Any
 
 from . import JSON, RICH, cell, emit_document, emit_json, emit_lines, emit_table, visible
 
@@ -15,11 +15,17 @@ def list_rows(entries: Sequence[Any]) -> list[tuple[str, str, str, str, str]]:
     return [(e.key, e.author_label(), str(e.year or ""), e.title, e.type) for e in entries]
 
 
-def render_list(entries: Sequence[Any], mode: str, *, keys_only: bool = False) -> None:
+def render_list(
+    entries: Sequence[Any],
+    mode: str,
+    *,
+    keys_only: bool = False,
+    stream: IO[str] | None = None,
+) -> None:
     if keys_only:
-        emit_lines(e.key for e in entries)
+        emit_lines((e.key for e in entries), stream)
     elif mode == JSON:
-        emit_json([e.to_dict() for e in entries])
+        emit_json([e.to_dict() for e in entries], stream)
     else:
         emit_table(
             LIST_COLUMNS,
@@ -27,6 +33,7 @@ def render_list(entries: Sequence[Any], mode: str, *, keys_only: bool = False) -
             mode,
             styles={"key": "cyan", "year": "green"},
             caption=f"{len(entries)} entries" if mode == RICH else None,
+            stream=stream,
         )
 
 
@@ -79,13 +86,13 @@ def record_lines(entry: Any) -> list[tuple[str, str]]:
         rows.append((name, f"{value} (from {entry.inherited_from(name)})"))
     if entry.annotation:
         rows.append(("annotation", entry.annotation))
-    rows.append(("source", f"{entry._bib.name}:{entry.line}"))
+    rows.append(("source", f"{entry.bib_name}:{entry.line}"))
     return rows
 
 
-def render_show(entries: Sequence[Any], mode: str) -> None:
+def render_show(entries: Sequence[Any], mode: str, stream: IO[str] | None = None) -> None:
     if mode == JSON:
-        emit_json([e.to_dict() for e in entries])
+        emit_json([e.to_dict() for e in entries], stream)
         return
     if mode == RICH:
         from rich.panel import Panel
@@ -93,7 +100,7 @@ def render_show(entries: Sequence[Any], mode: str) -> None:
 
         from . import console
 
-        con = console()
+        con = console(file=stream)
         for e in entries:
             grid = Table.grid(padding=(0, 2))
             grid.add_column(style="bold cyan", no_wrap=True)
@@ -105,18 +112,18 @@ def render_show(entries: Sequence[Any], mode: str) -> None:
     blocks = []
     for e in entries:
         blocks.append("\n".join(f"{label}: {value}" for label, value in record_lines(e)))
-    sys.stdout.write(visible("\n\n".join(blocks)) + "\n")
+    (stream or sys.stdout).write(visible("\n\n".join(blocks)) + "\n")
 
 
-def render_sources(entries: Sequence[Any]) -> None:
+def render_sources(entries: Sequence[Any], stream: IO[str] | None = None) -> None:
     """The entries' exact source text, separated by blank lines (``show --bibtex``):
     byte for byte when piped, control characters visible on a terminal."""
-    emit_document("\n\n".join(e.source for e in entries) + "\n")
+    emit_document("\n\n".join(e.source for e in entries) + "\n", stream)
 
 
-def render_stats(stats: dict[str, Any], mode: str) -> None:
+def render_stats(stats: dict[str, Any], mode: str, stream: IO[str] | None = None) -> None:
     if mode == JSON:
-        emit_json(stats)
+        emit_json(stats, stream)
         return
     sections = (
         ("type", stats["types"]),
@@ -127,14 +134,18 @@ def render_stats(stats: dict[str, Any], mode: str) -> None:
     if mode == RICH:
         from . import console
 
-        console().print(cell(stats["file"], "bold") + f": {stats['entries']} entries")
+        console(file=stream).print(cell(stats["file"], "bold") + f": {stats['entries']} entries")
     else:
-        sys.stdout.write(f"entries\t{stats['entries']}\n")
+        (stream or sys.stdout).write(f"entries\t{stats['entries']}\n")
     for label, counts in sections:
         rows = [(k, v) for k, v in counts.items()]
         if mode == RICH:
-            emit_table((label, "entries"), rows, mode)
+            emit_table((label, "entries"), rows, mode, stream=stream)
         else:
             emit_table(
-                (label, "entries"), [(f"{label}:{k}", v) for k, v in rows], mode, header=False
+                (label, "entries"),
+                [(f"{label}:{k}", v) for k, v in rows],
+                mode,
+                header=False,
+                stream=stream,
             )

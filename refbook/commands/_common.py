@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..errors import NotFoundError
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..encoding import Decoded
+    from ..model import Library
 
 
 def _set_bib(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
@@ -78,7 +83,7 @@ def root_obj(ctx: click.Context | None = None) -> dict[str, Any]:
     return root.obj
 
 
-def get_config(ctx: click.Context | None = None):
+def get_config(ctx: click.Context | None = None) -> Config:
     obj = root_obj(ctx)
     if "config" not in obj:
         from ..config import load_config
@@ -126,7 +131,7 @@ def input_encoding_option(what: str) -> Callable[[Callable], Callable]:
     )
 
 
-def decode_input(path: str, encoding: str | None, what: str = "text"):
+def decode_input(path: str, encoding: str | None, what: str = "text") -> Decoded:
     """A manuscript or file to import, decoded (``refbook.encoding``); a detected encoding
     is said on stderr."""
     from ..encoding import check_name, read_text
@@ -140,7 +145,7 @@ def decode_input(path: str, encoding: str | None, what: str = "text"):
     return decoded
 
 
-def open_library(ctx: click.Context | None = None, *, require_entries: bool = True):
+def open_library(ctx: click.Context | None = None, *, require_entries: bool = True) -> Library:
     """Load the bibliography; parse problems go to stderr as one-line warnings.
 
     With ``require_entries``, an empty bibliography is "nothing found" (exit 1)."""
@@ -208,9 +213,9 @@ def reported_edit(
                 raise _Cancelled
             changes = bib.pending_changes()
             if dry_run:
-                from ..edits import diff
+                from ..diffs import pending_diff
 
-                patch = diff(bib, path)
+                patch = pending_diff(bib, path)
                 report.lines = [patch.rstrip("\n")] if patch else []
                 report.extra["diff"] = patch
     except _Cancelled:

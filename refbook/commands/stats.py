@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ._common import bib_option, json_option, open_library
 
+if TYPE_CHECKING:
+    from ..model import Library
+
 # fields whose absence is worth counting in an annotated bibliography
 WATCHED_FIELDS = ("author", "title", "year", "doi", "url", "annotation", "keywords")
 
 
-def compute_stats(lib) -> dict[str, Any]:
+def compute_stats(lib: Library) -> dict[str, Any]:
     types: Counter[str] = Counter()
     years: Counter[str] = Counter()
     keywords: Counter[str] = Counter()

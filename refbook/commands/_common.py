@@ -140,14 +140,47 @@ def decode_input(path: str, encoding: str | None, what: str = "text"):
     return decoded
 
 
-def open_library(ctx: click.Context | None = None, *, require_entries: bool = True):
+def cache_enabled(ctx: click.Context | None = None) -> bool:
+    """Whether the library cache is in use (not with ``refbook --no-cache``)."""
+    return not root_obj(ctx).get("no_cache")
+
+
+def cached_library(ctx: click.Context | None = None, *, quiet: bool = False):
+    """The bibliography read through the library cache (``refbook.cache``), or None when
+    it cannot be (``--no-cache``, standard input, an encoding that cannot be cached, a
+    cache directory that cannot be written: said once on stderr unless ``quiet``)."""
+    if not cache_enabled(ctx):
+        return None
+    from ..cache import open_cached
+    from ..output import busy, warn
+
+    path = bib_path(ctx)
+    lib, notes = open_cached(
+        path,
+        bib_encoding(ctx),
+        busy=lambda: busy(f"reading {path} into the cache (once per change of the file)…"),
+    )
+    if not quiet:
+        for note in notes:
+            warn(note)
+    return lib
+
+
+def open_library(
+    ctx: click.Context | None = None, *, require_entries: bool = True, cached: bool = False
+):
     """Load the bibliography; parse problems go to stderr as one-line warnings.
 
-    With ``require_entries``, an empty bibliography is "nothing found" (exit 1)."""
-    from ..model import load
+    With ``require_entries``, an empty bibliography is "nothing found" (exit 1).  With
+    ``cached``, the entries may come from the library cache (``RecordEntry``: the
+    read-only part of an entry's interface), for commands that only read them."""
     from ..output import warn
 
-    lib = load(bib_path(ctx), bib_encoding(ctx))
+    lib = cached_library(ctx) if cached else None
+    if lib is None:
+        from ..model import load
+
+        lib = load(bib_path(ctx), bib_encoding(ctx))
     for problem in lib.problems:
         warn(str(problem))
     if require_entries and len(lib) == 0:
@@ -158,9 +191,11 @@ def open_library(ctx: click.Context | None = None, *, require_entries: bool = Tr
 def complete_keys(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list:
     """Shell completion of citation keys from the bibliography in use."""
     try:
-        from ..model import load
+        lib = cached_library(ctx, quiet=True)
+        if lib is None:
+            from ..model import load
 
-        lib = load(bib_path(ctx), bib_encoding(ctx))
+            lib = load(bib_path(ctx), bib_encoding(ctx))
     except Exception:  # completion must never fail loudly
         return []
     low = incomplete.lower()

@@ -72,7 +72,7 @@ def command(
         "as_json",
         "--keys prints keys alone; --json prints whole records",
     )
-    lib = open_library()
+    lib = open_library(cached=True)
     entries = list(lib)
     if types:
         wanted = {t.lower() for t in types}

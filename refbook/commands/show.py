@@ -32,7 +32,7 @@ def command(keys: tuple[str, ...], as_bibtex: bool, as_json: bool) -> int:
         "--bibtex prints the source text; --json the decoded record, "
         'with the source in its "source" member',
     )
-    lib = open_library()
+    lib = open_library(cached=True)
     entries = [lib[k] for k in keys]
     if as_bibtex:
         render_sources(entries)

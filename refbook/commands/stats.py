@@ -48,5 +48,5 @@ def command(as_json: bool) -> int:
     from ..output import choose_mode
     from ..output.records import render_stats
 
-    render_stats(compute_stats(open_library()), choose_mode(as_json))
+    render_stats(compute_stats(open_library(cached=True)), choose_mode(as_json))
     return 0

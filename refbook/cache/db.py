@@ -1,0 +1,191 @@
+"""The cache's SQLite file: where it lives, its schema, whether it is fresh, and the
+read side (``Snapshot``).
+
+One file per .bib, named by a hash of the .bib's real path, in ``<cache dir>/library``.
+It is never changed in place: a new version is written to a temporary file and renamed
+over the old one, so a reader (which keeps the file it opened) always sees one whole
+version, and a crash leaves the old one.  It is read only when it is the user's own
+regular file and says it is refbook's (``PRAGMA application_id``), of this schema, for
+this real path and encoding, and fresh: the .bib's size, mtime and inode as recorded,
+and, when the .bib was modified within ``RACY_SECONDS`` of the build (git's "racily
+clean" case), the same SHA-256 too.  Anything else (a corrupt, truncated, foreign or
+older file) is rebuilt, silently.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = "1"
+RACY_SECONDS = 2.0
+ENTRY_COLUMNS = (
+    "ord",
+    "key",
+    "lkey",
+    "type",
+    "line",
+    "bstart",
+    "bend",
+    "chunk",
+    "rel_line",
+    "rel_start",
+    "rel_end",
+    "record",
+)
+SCHEMA = """
+CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE entries (ord INTEGER PRIMARY KEY, key TEXT, lkey TEXT, type TEXT, line INTEGER,
+    bstart INTEGER, bend INTEGER, chunk TEXT, rel_line INTEGER, rel_start INTEGER,
+    rel_end INTEGER, record TEXT);
+CREATE TABLE aliases (alias TEXT PRIMARY KEY, ord INTEGER);
+"""
+INDEXES = """
+CREATE INDEX entries_by_key ON entries(lkey);
+CREATE INDEX entries_by_chunk ON entries(chunk);
+"""
+
+
+def library_dir() -> Path:
+    from ..paths import cache_dir
+
+    return cache_dir() / "library"
+
+
+def db_path(bib: str | os.PathLike) -> Path:
+    real = os.path.realpath(bib)
+    return library_dir() / f"{hashlib.sha256(real.encode()).hexdigest()[:24]}.sqlite"
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def stat_meta(st: os.stat_result) -> dict[str, str]:
+    return {"size": str(st.st_size), "mtime_ns": str(st.st_mtime_ns), "inode": str(st.st_ino)}
+
+
+def open_read_only(path: Path) -> sqlite3.Connection | None:
+    """The cache file opened read-only, or None when it is absent or not the user's own."""
+    from ..paths import distrust_schema, is_own_file
+
+    if not is_own_file(path):
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        distrust_schema(conn)
+    except sqlite3.Error:
+        return None
+    return conn
+
+
+def read_meta(conn: sqlite3.Connection) -> dict[str, str] | None:
+    """The meta table of a cache of this schema, or None (not refbook's, corrupt, old)."""
+    from ..paths import SQLITE_APPLICATION_ID
+
+    try:
+        if conn.execute("PRAGMA application_id").fetchone()[0] != SQLITE_APPLICATION_ID:
+            return None
+        meta = dict(conn.execute("SELECT name, value FROM meta").fetchall())
+    except sqlite3.DatabaseError:
+        return None
+    return meta if meta.get("schema") == SCHEMA_VERSION else None
+
+
+def is_fresh(meta: dict[str, str], bib: str | os.PathLike, encoding: str | None) -> bool:
+    if meta.get("path") != os.path.realpath(bib) or meta.get("encoding") != (encoding or ""):
+        return False
+    try:
+        st = os.stat(bib)
+    except OSError:
+        return False
+    if str(st.st_size) != meta.get("size"):
+        return False
+    same_stat = all(meta.get(k) == v for k, v in stat_meta(st).items())
+    racy = st.st_mtime_ns / 1e9 >= float(meta.get("built_at", "0")) - RACY_SECONDS
+    if same_stat and not racy:
+        return True
+    # same size but touched, or modified too close to the build: compare the content
+    return file_sha256(bib) == meta.get("sha256")
+
+
+class Snapshot:
+    """One version of a cache file, opened for reading (the file stays this version
+    for as long as it is open, whatever writers do)."""
+
+    def __init__(self, conn: sqlite3.Connection, meta: dict[str, str], bib: str | os.PathLike):
+        self.conn = conn
+        self.meta = meta
+        self.bib = bib
+        self.count = int(meta.get("entries", "0"))
+        self.codec = meta.get("codec", "utf-8")
+
+    def problems(self, name: str) -> list:
+        from ..findings import Finding
+
+        return [
+            Finding(
+                name,
+                p["line"],
+                p["severity"],
+                p["rule"],
+                p["message"],
+                p.get("key"),
+                p.get("column"),
+                p.get("data") or {},
+            )
+            for p in json.loads(self.meta.get("problems", "[]"))
+        ]
+
+    def _entry(self, lib: Any, row: tuple) -> Any:
+        from .records import RecordEntry
+
+        key, type_, line, bstart, bend, record = row
+        return RecordEntry(key, type_, line, record, lib, (bstart, bend))
+
+    def entries(self, lib: Any) -> Iterator[Any]:
+        rows = self.conn.execute(
+            "SELECT key, type, line, bstart, bend, record FROM entries ORDER BY ord"
+        )
+        for row in rows:
+            yield self._entry(lib, row)
+
+    def keys(self) -> list[str]:
+        return [k for (k,) in self.conn.execute("SELECT key FROM entries ORDER BY ord")]
+
+    def find(self, lib: Any, key: str) -> Any:
+        """As ``BibFile.find``: case-insensitive, an exact-case match first, else an
+        ``ids`` alias."""
+        cols = "key, type, line, bstart, bend, record"
+        rows = self.conn.execute(
+            f"SELECT {cols} FROM entries WHERE lkey = ? ORDER BY ord", (key.lower(),)
+        ).fetchall()
+        if not rows:
+            rows = self.conn.execute(
+                f"SELECT {cols} FROM entries WHERE ord = (SELECT ord FROM aliases WHERE alias = ?)",
+                (key.lower(),),
+            ).fetchall()
+            if not rows:
+                return None
+        row = next((r for r in rows if r[0] == key), rows[0])
+        return self._entry(lib, row)
+
+    def source_text(self, start: int, end: int) -> str:
+        with open(self.bib, "rb") as fh:
+            fh.seek(start)
+            data = fh.read(end - start)
+        return data.decode(self.codec)
+
+    def search_index(self, name: str) -> Any:
+        from ..index import SearchIndex
+
+        return SearchIndex(self.conn, name)

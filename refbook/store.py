@@ -12,60 +12,68 @@ serialised by a lock (``filelock``, kept in the user cache directory so that no 
 appears next to the user's .bib), and refused when the file changed on disk since it was
 read.  ``editing(path)`` takes the lock *before* reading, so concurrent read-modify-write
 cycles (twenty ``refbook add`` at once) all succeed.
+
+The parts that stand on their own live beside it: ``refbook.blocks`` (the text as located
+blocks), ``refbook.diagnostics`` (parse problems as findings), ``refbook.filestyle`` (the
+file's own way of writing entries) and ``refbook.files`` (locks, atomic writes, ``-o``).
+What is left (a little over 500 lines) is ``BibFile``: reading, lookup, editing and saving
+share its block list, key index and change tracking, so they stay one class.
 """
 
 from __future__ import annotations
 
-import errno
-import gc
-import logging
 import os
 import re
-import stat
-from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import bibtex
-from .encoding import Encoding
-from .errors import InputError, NotFoundError, UsageError, WriteError
-from .findings import Finding, Severity
-
-LOCK_TIMEOUT = 10.0  # seconds to wait for another refbook process to finish saving
-
-_KEY_NEAR = re.compile(r"@\s*[A-Za-z][\w-]*\s*[{(]\s*([^,\s{}()=]+)\s*,")
-_STRAY_AT = re.compile(r"^[ \t]*@(?![ \t]*(?:comment|preamble|string)\b)", re.M | re.I)
-_LONE_CR = re.compile(r"\r(?!\n)")
-_ABORT_MSG = re.compile(
-    r"Parsing of `(?P<type>[^`]*)` block \(line (?P<block>\d+)\) aborted on line (?P<line>\d+)"
-    r"[^\n]*\n\s*(?P<detail>.*)",
-    re.S,
+from . import bibtex, filestyle
+from .blocks import (
+    KEY_NEAR,
+    Block,
+    DuplicateFieldError,
+    duplicate_fields,
+    lf_lines,
+    no_gc,
+    parse_blocks,
+    parse_one_entry,
 )
+from .diagnostics import duplicate_field_message, read_blocks
+from .encoding import Decoded, Encoding
+from .errors import InputError, NotFoundError, UsageError, WriteError
+from .files import (
+    LOCK_TIMEOUT,
+    StagedWrite,
+    atomic_write,
+    check_output,
+    file_lock,
+    reason,
+    refuse_readonly,
+    stage_write,
+    write_output,
+)
+from .filestyle import Style
+from .findings import Finding
 
-
-class Block:
-    """One block of the file: an entry, ``@string``, ``@preamble``, ``@comment``, text between
-    entries, or a block that failed to parse.  ``start``/``end`` are offsets in the original
-    text; an edited block carries its new text, an appended one has no original span."""
-
-    __slots__ = ("kind", "start", "end", "line", "key", "entry", "_text", "new", "scope")
-
-    def __init__(self, kind: str, start: int, end: int, line: int, key: str | None, entry=None):
-        self.kind = kind  # entry | string | preamble | comment | text | invalid | removed
-        self.start = start
-        self.end = end
-        self.line = line  # 1-based line of the block's first character
-        self.key = key
-        self.entry = entry  # bibtexparser.model.Entry for entries
-        self._text: str | None = None  # replacement text after an edit
-        self.new = False
-        # @string definitions above the block (see bibtex.MacroTable); None: all of them
-        self.scope: int | None = None
-
-    def __repr__(self) -> str:
-        return f"<Block {self.kind} {self.key or ''} line {self.line}>"
+# the store's public names; those of its parts (blocks, files, filestyle) are re-exported
+__all__ = [
+    "LOCK_TIMEOUT",
+    "BibFile",
+    "Block",
+    "Change",
+    "StagedWrite",
+    "Style",
+    "atomic_write",
+    "check_output",
+    "duplicate_fields",
+    "editing",
+    "file_lock",
+    "refuse_readonly",
+    "stage_write",
+    "write_output",
+]
 
 
 @dataclass(frozen=True)
@@ -89,97 +97,6 @@ class Change:
         return d
 
 
-@dataclass(frozen=True)
-class Style:
-    """How the file writes entries, so that appended entries look like their neighbours."""
-
-    indent: str = "  "
-    quote: str = "{"  # "{" or '"'
-    trailing_comma: bool = True
-    field_case: str = "lower"  # lower | upper | title
-    type_case: str = "lower"
-    align: bool = False  # pad field names so that '=' lines up
-    blank_line: bool = True  # a blank line between entries
-
-    def format_entry(
-        self, entry_type: str, key: str, fields: list[tuple[str, str]], newline: str = "\n"
-    ) -> str:
-        etype = _case(entry_type, self.type_case)
-        width = max((len(n) for n, _ in fields), default=0) if self.align else 0
-        lines = [f"@{etype}{{{key},"]
-        for i, (name, value) in enumerate(fields):
-            body = bibtex.quote(value)
-            if self.quote == '"' and '"' not in value:
-                body = '"' + value + '"'
-            comma = "," if (i < len(fields) - 1 or self.trailing_comma) else ""
-            lines.append(
-                f"{self.indent}{_case(name, self.field_case).ljust(width)} = {body}{comma}"
-            )
-        lines.append("}")
-        return newline.join(lines)
-
-
-def _case(word: str, how: str) -> str:
-    return word.upper() if how == "upper" else word.capitalize() if how == "title" else word.lower()
-
-
-class _Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """The cyclic garbage collector paused while a file is parsed: parsing builds objects
-    that all live on, which the collector would walk again and again for nothing (15 % of
-    loading 500 entries, 8 % of 10,000)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _parse_blocks(text: str):
-    """bibtexparser's block splitter, its log messages captured instead of printed."""
-    import bibtexparser
-
-    logger = logging.getLogger("bibtexparser")
-    handler = _Collect()
-    old = logger.propagate
-    logger.addHandler(handler)
-    logger.propagate = False
-    try:
-        library = bibtexparser.parse_string(text, parse_stack=[])
-    finally:
-        logger.removeHandler(handler)
-        logger.propagate = old
-    return library, handler.records
-
-
-def _explain(detail: str, line: int) -> str:
-    """bibtexparser's abort message, said in the user's terms."""
-    detail = " ".join(detail.split()).rstrip(".")
-    if detail.startswith("Unexpected block start"):
-        return f"entry is not closed: unbalanced '{{' or '\"' before the next entry on line {line}"
-    if detail.startswith("Unexpectedly reached end of file"):
-        return "entry is not closed: unbalanced '{' or '\"' (reached the end of the file)"
-    return f"{detail[:1].lower()}{detail[1:]} (line {line})"
-
-
-def _lf_lines(text: str) -> str:
-    """The text with each lone CR (the old Mac line ending) made an LF: the same length, so
-    every offset holds, while line counts and bibtexparser's line numbers become right for
-    CR files too."""
-    return _LONE_CR.sub("\n", text) if "\r" in text else text
-
-
 def _newline_of(text: str) -> str:
     """The file's line ending: the one most of its lines use."""
     lf = text.count("\n")
@@ -193,11 +110,11 @@ BIB_OPTION = 'refbook --encoding {0} (or encoding = "{0}" in refbook.toml)'
 
 
 def _near_key(text: str, line: int) -> str:
-    keys = _KEY_NEAR.findall(text)
+    keys = KEY_NEAR.findall(text)
     return f", near key {keys[-1]}" if keys else ""
 
 
-def _decode(data: bytes, path: str, encoding: str | None = None):
+def _decode(data: bytes, path: str, encoding: str | None = None) -> Decoded:
     """The text of a .bib (see ``refbook.encoding``: never guessed, since it is written back)."""
     from .encoding import decode
 
@@ -230,7 +147,7 @@ class BibFile:
         self._style: Style | None = None
         self._whole: str | None = None  # a rewrite of the whole file (fmt)
         self.modified = False
-        with _no_gc():
+        with no_gc():
             self._load()
 
     @property
@@ -254,7 +171,7 @@ class BibFile:
         return cls._decoded(_decode(data, str(p), encoding), p, data)
 
     @classmethod
-    def _decoded(cls, decoded, path: str | os.PathLike, raw: bytes | None) -> BibFile:
+    def _decoded(cls, decoded: Decoded, path: str | os.PathLike, raw: bytes | None) -> BibFile:
         bib = cls(decoded.text, path, raw=raw, encoding=decoded.encoding)
         for note in decoded.notes:  # e.g. a JabRef header that contradicts the bytes
             bib.problems.insert(
@@ -263,201 +180,9 @@ class BibFile:
         return bib
 
     def _load(self) -> None:
-        from bibtexparser import model as bm
-
-        text = _lf_lines(self.text)  # offsets are those of self.text
-        library, records = _parse_blocks(text)
-        pos = 0
-        line = 1
-        last = 0
-        for b in library.blocks:
-            raw = b.raw
-            start = text.find(raw, pos) if raw else -1
-            if start < 0:
-                continue  # not located: its text stays in the surrounding gap, verbatim
-            line += text.count("\n", last, start)
-            last = start
-            end = start + len(raw)
-            pos = end
-            if isinstance(b, bm.Entry):
-                blk = Block("entry", start, end, line, b.key, b)
-                blk.scope = self.macros.count
-            elif isinstance(b, bm.DuplicateBlockKeyBlock) and isinstance(
-                b.ignore_error_block, bm.String
-            ):
-                # bibtexparser's wrapper for a macro defined again: BibTeX accepts it
-                blk = self._define(b.ignore_error_block, start, end, line)
-            elif isinstance(b, (bm.DuplicateBlockKeyBlock, bm.DuplicateFieldKeyBlock)):
-                entry = b.ignore_error_block
-                blk = Block("entry", start, end, line, entry.key, entry)
-                blk.scope = self.macros.count
-            elif isinstance(b, bm.String):
-                blk = self._define(b, start, end, line)
-            elif isinstance(b, bm.Preamble):
-                blk = Block("preamble", start, end, line, None)
-            elif isinstance(b, bm.ExplicitComment):
-                blk = Block("comment", start, end, line, None)
-            elif isinstance(b, bm.ImplicitComment):
-                blk = Block("text", start, end, line, None)
-                stray = _STRAY_AT.search(raw)
-                if stray:  # BibTeX would try to read an entry here; bibtexparser says nothing
-                    at_line = line + raw.count("\n", 0, stray.start())
-                    self._problem(
-                        at_line,
-                        "stray '@' that does not start an entry (kept as a comment)",
-                        None,
-                        severity=Severity.WARNING,
-                    )
-            else:  # ParsingFailedBlock and anything new
-                m = _KEY_NEAR.match(raw)
-                blk = Block("invalid", start, end, line, m.group(1) if m else None)
-                self._invalid(blk, raw, records)
-            self.blocks.append(blk)
-        self._unmatched_records(records)
-        self._check_strings()
-        self._check_entries()
-        if not self.entries() and self._has_content():
-            first = next((p for p in self.problems if p.severity is Severity.ERROR), None)
-            if first is not None:
-                raise InputError(f"{first}; no entry could be read")
-            if not any(b.kind in ("string", "preamble", "comment") for b in self.blocks):
-                # free text only: not a bibliography (a file of @string macros is one)
-                raise InputError(f"{self.name}: error: no BibTeX entries found")
-
-    def _problem(
-        self,
-        line: int,
-        message: str,
-        key: str | None = None,
-        rule: str = "syntax",
-        severity: Severity = Severity.ERROR,
-        **data: object,
-    ) -> None:
-        self.problems.append(Finding(self.name, line, severity, rule, message, key, data=data))
-
-    def _define(self, string, start: int, end: int, line: int) -> Block:
-        """An ``@string`` block; its macro is defined from here on (``bibtex.MacroTable``)."""
-        blk = Block("string", start, end, line, string.key)
-        blk.scope = self.macros.count
-        self.macros.define(string.key, string.value)
-        return blk
-
-    def _check_strings(self) -> None:
-        """One warning per macro defined more than once, with the lines of its definitions."""
-        lines: dict[str, list[Block]] = {}
-        for blk in self.blocks:
-            if blk.kind == "string":
-                lines.setdefault(blk.key.lower(), []).append(blk)
-        for blocks in lines.values():
-            if len(blocks) < 2:
-                continue
-            name = blocks[-1].key
-            nums = [b.line for b in blocks]
-            where = f"lines {', '.join(map(str, nums[:-1]))} and {nums[-1]}"
-            values = {self.macros.at(b.scope + 1)[name.lower()] for b in blocks}
-            if len(values) == 1:
-                msg = f"duplicate @string {name!r} ({where}), with the same text each time"
-            elif len(nums) == 2:
-                msg = (
-                    f"duplicate @string {name!r} ({where}); entries from line {nums[1]} on "
-                    "use the later definition, as in BibTeX and biber"
-                )
-            else:
-                msg = (
-                    f"duplicate @string {name!r} ({where}); each entry uses the definition "
-                    "above it, as in BibTeX and biber"
-                )
-            self._problem(
-                blocks[1].line,
-                msg,
-                None,
-                rule="duplicate-string",
-                severity=Severity.WARNING,
-                name=name,
-                lines=nums,
-            )
-
-    def _invalid(self, blk: Block, raw: str, records: list[logging.LogRecord]) -> None:
-        """Report a block bibtexparser gave up on, at the line where the block starts."""
-        detail = "unparseable block (kept verbatim)"
-        for rec in records:
-            m = _ABORT_MSG.match(rec.getMessage())
-            if m and int(m.group("block")) + 1 == blk.line:
-                records.remove(rec)
-                detail = _explain(m.group("detail"), int(m.group("line")) + 1)
-                break
-        if blk.key is None:
-            no_key = re.match(r"@\s*[A-Za-z][\w-]*\s*[{(]\s*[^\s,{}()=]+\s*=", raw)
-            no_comma = re.match(
-                r"@\s*[A-Za-z][\w-]*\s*[{(]\s*([^\s,{}()=]+)\s+[^\s,{}()=]+\s*=", raw
-            )
-            if no_comma:
-                blk.key = no_comma.group(1)
-                detail = "missing comma after the key"
-            elif no_key:
-                detail = "entry has no key"
-        self._problem(blk.line, detail, blk.key)
-
-    def _unmatched_records(self, records: list[logging.LogRecord]) -> None:
-        """Parser complaints about text that ended up as a comment (a stray ``@``)."""
-        for rec in records:
-            m = _ABORT_MSG.match(rec.getMessage())
-            if m:
-                line = int(m.group("block")) + 1
-                what = m.group("type").strip("`")
-                msg = (
-                    f"stray {what!r} is not the start of an entry (kept as a comment)"
-                    if what.strip() == "@"
-                    else _explain(m.group("detail"), int(m.group("line")) + 1)
-                )
-                self._problem(line, msg, None, severity=Severity.WARNING)
-
-    def _has_content(self) -> bool:
-        """True when the file has anything besides blank lines and ``%`` comments."""
-        for blk in self.blocks:
-            if blk.kind in ("entry", "string", "preamble", "invalid"):
-                return True
-            if blk.kind == "text":
-                body = self.text[blk.start : blk.end]
-                if any(ln.strip() and not ln.lstrip().startswith("%") for ln in body.splitlines()):
-                    return True
-        return False
-
-    def _check_entries(self) -> None:
-        seen: dict[str, Block] = {}
-        for blk in self.blocks:
-            if blk.kind != "entry":
-                continue
-            lower = blk.key.lower()
-            if not lower:  # @article{, ...}: some exporters write entries without keys
-                self._problem(
-                    blk.line, "entry without a key (it cannot be cited)", None, rule="missing-key"
-                )
-            elif lower in seen:
-                first = seen[lower]
-                self._problem(
-                    blk.line,
-                    f"duplicate key {blk.key!r} (also on line {first.line}); both entries are kept",
-                    blk.key,
-                    rule="duplicate-key",
-                )
-            else:
-                seen[lower] = blk
-            fields = blk.entry.fields
-            if len({f.key.lower() for f in fields}) < len(fields):
-                for name, lines in duplicate_fields(blk.entry).items():
-                    self._problem(
-                        lines[1],
-                        _duplicate_field_message(name, lines),
-                        blk.key,
-                        rule="duplicate-field",
-                    )
-            for f in fields:
-                if "=" in f.value or "#" in f.value:
-                    try:
-                        bibtex.split_parts(f.value)
-                    except bibtex.BibSyntaxError as exc:
-                        self._problem(f.start_line + 1, f"field {f.key!r}: {exc}", blk.key)
+        """The blocks and their parse problems (``refbook.diagnostics``)."""
+        self.blocks, problems = read_blocks(self.text, self.name, self.macros)
+        self.problems.extend(problems)
 
     # -- access ---------------------------------------------------------------------
     @property
@@ -483,7 +208,7 @@ class BibFile:
             elif blk.kind == "entry" and blk._text is not None:
                 original = self.text[blk.start : blk.end]
                 if blk._text != original:
-                    m = _KEY_NEAR.match(original.lstrip())
+                    m = KEY_NEAR.match(original.lstrip())
                     out.append(Change("modified", blk.key, m.group(1) if m else None, blk))
         return out
 
@@ -540,8 +265,8 @@ class BibFile:
         """Replace one entry's source text; the new text must parse as exactly one entry."""
         blk = self.get(key)
         try:
-            entry = _parse_one_entry(new_text)
-        except _DuplicateFieldError:
+            entry = parse_one_entry(new_text)
+        except DuplicateFieldError:
             self._refuse_duplicate_fields(blk)  # the entry had it already: say where
             raise
         blk._text = new_text
@@ -561,7 +286,7 @@ class BibFile:
             name, lines = next(iter(dups.items()))
             raise InputError(
                 f"{self.name}:{lines[1]}: error: {blk.key or 'the entry'}: "
-                f"{_duplicate_field_message(name, lines)}; remove one (refbook "
+                f"{duplicate_field_message(name, lines)}; remove one (refbook "
                 f"edit {blk.key}) before editing this entry"
             )
         if dups:
@@ -599,63 +324,22 @@ class BibFile:
                     quoted = '"' + value + '"'
                 new = text[: f.value_start] + quoted + text[f.value_end :]
                 return self.replace_entry(blk, new)
-        return self.replace_entry(blk, self._insert_field(text, spans, name, quoted))
-
-    def _insert_field(self, text: str, spans: bibtex.EntrySpans, name: str, quoted: str) -> str:
-        """Add a field after the last one, written like the entry's own fields."""
-        nl = self.newline
-        if not spans.fields:  # an entry with no fields yet: @misc{key}
-            style = self.style()
-            line = f"{style.indent}{_case(name, style.field_case)} = {quoted}"
-            comma = "," if style.trailing_comma else ""
-            return text[: spans.key_end] + "," + nl + line + comma + nl + text[spans.close :]
-        last = spans.fields[-1]
-        fname = _case(name, _detect_case([f.name for f in spans.fields]))
-        sep = text[last.start + len(last.name) : last.value_start]  # e.g. " = " or "    = "
-        before, after = sep[: sep.index("=")], sep[sep.index("=") + 1 :]
-        line_start = text.rfind("\n", 0, last.start) + 1
-        indent = text[line_start : last.start]
-        if (
-            spans.fields[0].start > text.rfind("\n", 0, spans.fields[0].start) > 0
-            and not indent.strip()
-        ):
-            # one field per line: the new one gets its own line, '=' aligned like its neighbours
-            cols = {text.index("=", f.start) - f.start for f in spans.fields}
-            if len(cols) == 1 and len({len(f.name) for f in spans.fields}) > 1:
-                before = " " * max(1, len(last.name) + len(before) - len(fname))
-            field = f"{indent}{fname}{before}={after}{quoted}"
-            if last.has_comma:
-                return text[: last.end] + nl + field + "," + text[last.end :]
-            return text[: last.value_end] + "," + nl + field + text[last.value_end :]
-        field = f"{fname}{before}={after}{quoted}"
-        if last.has_comma:
-            return text[: last.end] + " " + field + "," + text[last.end :]
-        return text[: last.value_end] + ", " + field + text[last.value_end :]
+        return self.replace_entry(
+            blk, filestyle.insert_field(text, spans, name, quoted, self.newline, self.style)
+        )
 
     def remove_field(self, key: str | Block, name: str) -> bool:
         """Remove one field (and its line when it sits on a line of its own)."""
         blk, text, spans = self.entry_spans(key)
         for f in spans.fields:
-            if f.name.lower() != name.lower():
-                continue
-            line_start = text.rfind("\n", 0, f.start) + 1
-            own_line = text[line_start : f.start].strip() == ""
-            after = f.end
-            if own_line:
-                nxt = text.find("\n", after)
-                if nxt >= 0 and text[after:nxt].strip() == "":
-                    new = text[:line_start] + text[nxt + 1 :]
-                else:
-                    new = text[:line_start] + text[after:].lstrip(" \t")
-            else:
-                new = text[: f.start] + text[after:].lstrip(" \t")
-            self.replace_entry(blk, new)
-            return True
+            if f.name.lower() == name.lower():
+                self.replace_entry(blk, filestyle.remove_field(text, f))
+                return True
         return False
 
     def append_entry(self, text: str) -> Block:
         """Add a new entry (its text already formatted) at the end of the file."""
-        entry = _parse_one_entry(text)
+        entry = parse_one_entry(text)
         if self.find(entry.key) is not None:
             raise UsageError(f"{self.name}: key {entry.key!r} already exists")
         blk = Block("entry", len(self.text), len(self.text), 0, entry.key, entry)
@@ -716,7 +400,7 @@ class BibFile:
 
     def style(self) -> Style:
         if self._style is None:
-            self._style = _detect_style(self)
+            self._style = filestyle.detect_style(self)
         return self._style
 
     def format_entry(self, entry_type: str, key: str, fields: list[tuple[str, str]]) -> str:
@@ -725,7 +409,7 @@ class BibFile:
 
     def replace_all(self, text: str) -> None:
         """Replace the whole text (``refbook fmt -i``, which re-lays-out every entry)."""
-        _parse_blocks(text)  # must parse; callers check that the data are unchanged
+        parse_blocks(text)  # must parse; callers check that the data are unchanged
         self._whole = text
         self.modified = True
 
@@ -771,7 +455,7 @@ class BibFile:
         """A character the file's encoding cannot hold: say which, where, and what to do."""
         char = text[exc.start]
         line = text.count("\n", 0, exc.start) + 1
-        keys = _KEY_NEAR.findall(text, 0, exc.start)
+        keys = KEY_NEAR.findall(text, 0, exc.start)
         near = f" (entry {keys[-1]})" if keys else ""
         return WriteError(
             f"{self.name}:{line}: error: {char!r} (U+{ord(char):04X}){near} cannot "
@@ -806,7 +490,7 @@ class BibFile:
             except OSError as exc:
                 raise WriteError(
                     f"{target}: error: cannot read it back before saving "
-                    f"({_reason(exc)}); nothing written"
+                    f"({reason(exc)}); nothing written"
                 ) from None
             if target == self.path and not force and self._raw is not None and current != self._raw:
                 raise WriteError(
@@ -835,7 +519,7 @@ class BibFile:
             self.__init__(self._whole, self.path, raw=data, name=self.name, encoding=self.encoding)
             return
         text = self.render()
-        lines = _lf_lines(text)
+        lines = lf_lines(text)
         pos = 0
         line = 1
         kept: list[Block] = []
@@ -858,111 +542,6 @@ class BibFile:
         self._index = None
 
 
-def duplicate_fields(entry) -> dict[str, list[int]]:
-    """Field names written more than once in a (bibtexparser) entry, with the 1-based
-    lines where each is written, relative to the parsed text."""
-    lines: dict[str, list[int]] = {}
-    for f in entry.fields:
-        lines.setdefault(f.key.lower(), []).append(f.start_line + 1)
-    return {name: at for name, at in lines.items() if len(at) > 1}
-
-
-def _duplicate_field_message(name: str, lines: list[int]) -> str:
-    where = ", ".join(map(str, lines[:-1])) + f" and {lines[-1]}"
-    times = "twice" if len(lines) == 2 else f"{len(lines)} times"
-    return f"field {name!r} written {times} (lines {where}); BibTeX reads the first"
-
-
-class _DuplicateFieldError(UsageError):
-    pass
-
-
-def _parse_one_entry(text: str):
-    library, records = _parse_blocks(text)
-    from bibtexparser import model as bm
-
-    for b in library.blocks:
-        entry = getattr(b, "ignore_error_block", b)
-        dups = duplicate_fields(entry) if isinstance(entry, bm.Entry) else {}
-        if dups:  # (bibtexparser tells only exact-case repeats: Title and title are too)
-            raise _DuplicateFieldError(
-                f"not a valid BibTeX entry: field {next(iter(dups))!r} written twice"
-            )
-    entries = [b for b in library.blocks if isinstance(b, bm.Entry)]
-    others = [b for b in library.blocks if not isinstance(b, (bm.Entry, bm.ImplicitComment))]
-    if len(entries) != 1 or others or library.failed_blocks:
-        detail = ""
-        for rec in records:
-            m = _ABORT_MSG.match(rec.getMessage())
-            if m:
-                detail = ": " + m.group("detail").strip()
-        raise UsageError(f"not a single valid BibTeX entry{detail}")
-    try:
-        bibtex.scan_entry(text.strip())
-    except bibtex.BibSyntaxError as exc:
-        raise UsageError(f"not a valid BibTeX entry: {exc}") from None
-    for f in entries[0].fields:
-        try:
-            bibtex.split_parts(f.value)
-        except bibtex.BibSyntaxError as exc:
-            raise UsageError(f"field {f.key!r}: {exc}") from None
-    return entries[0]
-
-
-def _detect_case(names: list[str]) -> str:
-    letters = [n for n in names if n.lower() != n.upper()]
-    if letters and all(n.isupper() for n in letters):
-        return "upper"
-    if letters and all(n[:1].isupper() and n[1:].islower() for n in letters):
-        return "title"
-    return "lower"
-
-
-def _detect_style(bib: BibFile) -> Style:
-    entries = bib.entries()[:50]
-    if not entries:
-        return Style()
-    indents: Counter[str] = Counter()
-    quotes: Counter[str] = Counter()
-    commas: Counter[bool] = Counter()
-    aligned: Counter[bool] = Counter()
-    field_names: list[str] = []
-    types: list[str] = []
-    for blk in entries:
-        text = bib.block_text(blk)
-        try:
-            spans = bibtex.scan_entry(text)
-        except bibtex.BibSyntaxError:
-            continue
-        types.append(spans.entry_type)
-        if not spans.fields:
-            continue
-        for f in spans.fields:
-            ls = text.rfind("\n", 0, f.start) + 1
-            prefix = text[ls : f.start]
-            if ls > 0 and not prefix.strip():
-                indents[prefix] += 1
-            quotes[text[f.value_start]] += 1
-            field_names.append(f.name)
-        commas[spans.fields[-1].has_comma] += 1
-        if len(spans.fields) > 1:
-            cols = {
-                text.index("=", f.start) - (text.rfind("\n", 0, f.start) + 1) for f in spans.fields
-            }
-            aligned[len(cols) == 1 and len({len(f.name) for f in spans.fields}) > 1] += 1
-    gaps = [bib.text[a.end : b.start] for a, b in zip(entries, entries[1:])]
-    blank = sum(g.count("\n") >= 2 for g in gaps) * 2 >= len(gaps) if gaps else True
-    return Style(
-        indent=indents.most_common(1)[0][0] if indents else "  ",
-        quote='"' if quotes['"'] > quotes["{"] else "{",
-        trailing_comma=commas[True] >= commas[False],
-        field_case=_detect_case(field_names),
-        type_case=_detect_case(types),
-        align=aligned[True] > aligned[False],
-        blank_line=blank,
-    )
-
-
 def _unknown_key_message(key: str, keys: list[str], name: str) -> str:
     from rapidfuzz import process
 
@@ -971,222 +550,6 @@ def _unknown_key_message(key: str, keys: list[str], name: str) -> str:
     if best:
         msg += f"; did you mean {best[2]!r}?"
     return msg
-
-
-# -- files: locking and atomic writes ----------------------------------------------------
-_locks: dict[str, object] = {}
-
-
-def _reason(exc: OSError) -> str:
-    """An OS error in a few words: "No space left on device", "Read-only file system"."""
-    reason = exc.strerror or str(exc) or type(exc).__name__
-    if exc.errno == errno.EPERM:
-        reason += ": the file may be immutable (chattr +i)"
-    return reason
-
-
-def refuse_readonly(path: str | os.PathLike) -> None:
-    """``WriteError`` (exit 5) when ``path`` is read-only, as editors and git see it: no
-    write permission for this user, or -- as root, who may write anything -- no write bit
-    in its mode at all (``chmod 444``).  A file that does not exist yet is writable."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return  # missing: created; unreadable: the write reports it
-    if not stat.S_ISREG(st.st_mode):
-        return
-    if st.st_mode & 0o222 and os.access(path, os.W_OK):
-        return
-    if st.st_mode & 0o222 and _on_readonly_fs(path):
-        raise WriteError(f"{path}: error: the file system is read-only; nothing written")
-    mode = stat.filemode(st.st_mode)[1:]
-    raise WriteError(
-        f"{path}: error: the file is read-only ({mode}); nothing written (--force writes it anyway)"
-    )
-
-
-def _on_readonly_fs(path: str | os.PathLike) -> bool:
-    try:
-        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
-    except (OSError, AttributeError):
-        return False
-
-
-def file_lock(path: str | os.PathLike, timeout: float = LOCK_TIMEOUT):
-    """An inter-process lock for one .bib, re-entrant within this process.
-
-    The lock file lives in the user cache directory (keyed by the .bib's real path) so that
-    the user's directory never gets a stray ``.lock`` file.
-    """
-    from filelock import FileLock
-
-    from .paths import cache_dir
-
-    real = os.path.realpath(path)
-    lock = _locks.get(real)
-    if lock is None:
-        lock_dir = cache_dir() / "locks"
-        try:
-            lock_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise WriteError(
-                f"{path}: error: cannot create the lock directory {lock_dir} "
-                f"({_reason(exc)}); nothing written"
-            ) from None
-        import hashlib  # here: only writers need it (start-up of read-only commands)
-
-        digest = hashlib.sha256(real.encode()).hexdigest()[:24]
-        lock = FileLock(str(lock_dir / f"{digest}.lock"), timeout=timeout)
-        _locks[real] = lock
-    return _TimeoutAsWriteError(lock, path)
-
-
-class _TimeoutAsWriteError:
-    def __init__(self, lock, path) -> None:
-        self.lock = lock
-        self.path = path
-
-    def __enter__(self):
-        from filelock import Timeout
-
-        try:
-            self.lock.acquire()
-        except Timeout:
-            raise WriteError(
-                f"{self.path}: error: another refbook process is writing this file "
-                "(lock timeout); nothing written"
-            ) from None
-        except OSError as exc:
-            raise WriteError(
-                f"{self.path}: error: cannot take the lock {self.lock.lock_file} "
-                f"({_reason(exc)}); nothing written"
-            ) from None
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.lock.release()
-
-
-def atomic_write(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never a
-    mix: temporary file in the same directory, fsync, rename over, fsync the directory.
-    The file's permission bits are kept; a symlink is followed, not replaced.  Any failure
-    (disk full, read-only file system, no permission on the directory, an immutable file)
-    is a ``WriteError`` naming ``path`` and the reason, with ``path`` unchanged and no
-    temporary file left."""
-    staged = stage_write(path, data)
-    staged.commit()
-
-
-class StagedWrite:
-    """A file written next to its target and not yet renamed over it (``stage_write``):
-    ``commit()`` puts it in place, ``discard()`` removes it.  Lets a command that writes
-    several files prepare them all before it replaces any."""
-
-    def __init__(self, path: str | os.PathLike, target: Path, tmp: str, mode: int) -> None:
-        self.path = path
-        self.target = target
-        self.tmp = tmp
-        self.mode = mode
-
-    def commit(self) -> None:
-        try:
-            os.chmod(self.tmp, self.mode)
-            os.replace(self.tmp, self.target)
-        except OSError as exc:
-            self.discard()
-            raise _write_error(self.path, exc) from None
-        _fsync_dir(self.target.parent)
-
-    def discard(self) -> None:
-        try:
-            os.unlink(self.tmp)
-        except OSError:
-            pass
-
-
-def _write_error(path: str | os.PathLike, exc: OSError) -> WriteError:
-    return WriteError(f"{path}: error: could not be written ({_reason(exc)}); nothing was changed")
-
-
-def stage_write(path: str | os.PathLike, data: bytes) -> StagedWrite:
-    """Write ``data`` to a temporary file beside ``path`` (fsynced); see ``StagedWrite``."""
-    target = Path(os.path.realpath(path))
-    import tempfile
-
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    except OSError as exc:
-        raise _write_error(path, exc) from None
-    try:
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        try:
-            mode = stat.S_IMODE(os.stat(target).st_mode)
-        except FileNotFoundError:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-    except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            raise _write_error(path, exc) from None
-        raise
-    return StagedWrite(path, target, tmp, mode)
-
-
-def check_output(path: str | os.PathLike, inputs: tuple[str | os.PathLike, ...] = ()) -> Path:
-    """An ``-o FILE`` option's path, checked before any work is done: a directory is a
-    ``WriteError`` (exit 5), and so is one of the command's ``inputs`` (the bibliography,
-    the essay: ``render essay.md -o references.bib`` must not replace the bibliography).
-    Missing parent folders are fine: ``write_output`` creates them, as pandoc does."""
-    p = Path(path)
-    if p.is_dir():
-        raise WriteError(
-            f"{path}: error: is a directory; give a file name for -o (nothing written)"
-        )
-    for source in inputs:
-        if source != "-" and p.exists() and Path(source).exists() and os.path.samefile(p, source):
-            raise WriteError(
-                f"{path}: error: -o names an input of this command ({source}); "
-                "give another file name (nothing written)"
-            )
-    return p
-
-
-def write_output(path: str | os.PathLike, data: bytes) -> None:
-    """Write an output file (``export -o``, ``render -o``): missing parent folders are
-    created (as pandoc does), the write is atomic, and any failure is one ``WriteError``
-    (exit 5) naming the file and the reason."""
-    p = check_output(path)
-    try:
-        p.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise WriteError(
-            f"{path}: error: cannot create the folder {p.parent} ({_reason(exc)}); nothing written"
-        ) from None
-    atomic_write(p, data)
-
-
-def _fsync_dir(directory: Path) -> None:
-    try:
-        dir_fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
 
 
 @contextmanager

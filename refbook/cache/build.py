@@ -152,6 +152,8 @@ def _old_rows(conn: sqlite3.Connection | None, meta: dict[str, str] | None) -> d
         return {}
     old: dict[str, list] = {}
     try:
+        for (ident,) in conn.execute("SELECT ident FROM chunks"):
+            old[ident] = []
         for row in conn.execute(
             "SELECT chunk, key, type, rel_line, rel_start, rel_end, record FROM entries "
             "ORDER BY ord"
@@ -170,8 +172,9 @@ def build(
     old: sqlite3.Connection | None,
 ) -> Outcome:
     """Write a new version of the cache of ``bib`` to ``target`` (renamed into place)."""
+    from ..blocks import lf_lines as _lf_lines
     from ..encoding import read_bytes
-    from ..store import _decode, _lf_lines
+    from ..store import _decode
 
     t0 = time.perf_counter()
     st = os.stat(bib)  # before reading: a change after this makes the cache stale
@@ -329,6 +332,10 @@ def _write(
                 if alias.lower() not in keys:
                     aliases.setdefault(alias.lower(), ord_)
         conn.executemany("INSERT INTO aliases VALUES (?, ?)", aliases.items())
+        if outcome.mode == "chunks":  # those with no entry too: not parsed again
+            conn.executemany(
+                "INSERT OR IGNORE INTO chunks VALUES (?)", ((c.ident,) for c in chunks)
+            )
         conn.executescript(INDEXES)
         fill_search(conn, entries)
         meta = {

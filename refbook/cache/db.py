@@ -44,6 +44,7 @@ CREATE TABLE entries (ord INTEGER PRIMARY KEY, key TEXT, lkey TEXT, type TEXT, l
     bstart INTEGER, bend INTEGER, chunk TEXT, rel_line INTEGER, rel_start INTEGER,
     rel_end INTEGER, record TEXT);
 CREATE TABLE aliases (alias TEXT PRIMARY KEY, ord INTEGER);
+CREATE TABLE chunks (ident TEXT PRIMARY KEY);
 """
 INDEXES = """
 CREATE INDEX entries_by_key ON entries(lkey);

@@ -266,35 +266,35 @@ def _hit(row: tuple) -> Hit:
 # -- building ------------------------------------------------------------------------
 
 
-def _doc_rows(lib):
-    for e in lib:
-        people = e.authors + e.editors
-        author = "; ".join(" ".join(x for x in (p.first, p.family, p.jr) if x) for p in people)
-        yield (
-            e.key,
-            e.type,
-            e.year,
-            e.author_label(),
-            author,
-            e.title,
-            e.container,
-            ", ".join(e.keywords),
-            e.annotation,
-            e.text("abstract"),
-            e.doi,
-            e.url,
-            e.line,
-        )
+def doc_row(e) -> tuple:
+    """An entry's row of the ``docs`` table (its line last)."""
+    people = e.authors + e.editors
+    author = "; ".join(" ".join(x for x in (p.first, p.family, p.jr) if x) for p in people)
+    return (
+        e.key,
+        e.type,
+        e.year,
+        e.author_label(),
+        author,
+        e.title,
+        e.container,
+        ", ".join(e.keywords),
+        e.annotation,
+        e.text("abstract"),
+        e.doi,
+        e.url,
+        e.line,
+    )
 
 
-def fill_search(conn: sqlite3.Connection, entries) -> None:
-    """The search tables (documents, full-text index, vocabulary) for ``entries``
-    (parsed entries, or the cache's records), in a database that has none yet."""
+def fill_search(conn: sqlite3.Connection, rows) -> None:
+    """The search tables (documents, full-text index, vocabulary) from ``doc_row``
+    tuples, in a database that has none yet."""
     conn.executescript(SEARCH_SCHEMA)
     conn.executemany(
         f"INSERT INTO docs ({', '.join(_DOC_COLUMNS)}) VALUES "
         f"({', '.join('?' * len(_DOC_COLUMNS))})",
-        _doc_rows(entries),
+        rows,
     )
     conn.execute("INSERT INTO fts(fts) VALUES ('rebuild')")
     conn.executescript(_FILL_WORDS)
@@ -302,7 +302,7 @@ def fill_search(conn: sqlite3.Connection, entries) -> None:
 
 def _fill(conn: sqlite3.Connection, lib, meta: dict[str, str]) -> None:
     conn.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT)")
-    fill_search(conn, lib)
+    fill_search(conn, (doc_row(e) for e in lib))
     conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
     conn.commit()
 

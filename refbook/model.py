@@ -257,6 +257,10 @@ class Entry:
             raise KeyError(name)
         return value
 
+    def has(self, name: str) -> bool:
+        """Whether the entry has field ``name`` with a value (its own or inherited)."""
+        return bool(self.get(name))
+
     def __contains__(self, name: str) -> bool:
         return name.lower() in self._raw_fields()
 

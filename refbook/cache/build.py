@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .chunks import Chunk, split, string_names
-from .db import INDEXES, SCHEMA, SCHEMA_VERSION, read_meta, stat_meta
+from .db import ENTRY_COLUMNS, INDEXES, SCHEMA, SCHEMA_VERSION, read_meta, stat_meta
 
 _CROSSREF = re.compile(r"(?i)\b(?:crossref|xdata)\s*=")
 POOL_MIN_CHUNKS = 1500  # fewer new chunks are parsed in this process (a pool costs ~0.1 s)
@@ -48,7 +48,11 @@ class Row:
     rel_line: int
     rel_start: int
     rel_end: int
-    record: str  # JSON
+    year: int | None
+    light: str  # JSON
+    item: str  # JSON text
+    extra: str  # JSON
+    doc: tuple  # index.doc_row, its line relative to the chunk
 
 
 @dataclass
@@ -62,10 +66,25 @@ class Outcome:
     problems: list = field(default_factory=list)
 
 
-def _record_json(entry: Any) -> str:
+def make_row(entry: Any, chunk: int, rel_line: int, rel_start: int, rel_end: int) -> Row:
+    from ..index import doc_row
     from .records import entry_record
 
-    return json.dumps(entry_record(entry), ensure_ascii=False, separators=(",", ":"))
+    light, item, extra = entry_record(entry)
+    dump = json.dumps
+    return Row(
+        entry.key,
+        entry.type,
+        chunk,
+        rel_line,
+        rel_start,
+        rel_end,
+        entry.year,
+        dump(light, ensure_ascii=False, separators=(",", ":")),
+        item,
+        dump(extra, ensure_ascii=False, separators=(",", ":")),
+        doc_row(entry)[:-1] + (rel_line,),
+    )
 
 
 def parse_pieces(text: str, pieces: list[tuple[int, int, int, bool]], name: str) -> list | None:
@@ -99,14 +118,12 @@ def parse_pieces(text: str, pieces: list[tuple[int, int, int, bool]], name: str)
         if not wanted:
             continue
         rows.append(
-            Row(
-                entry.key,
-                entry.type,
+            make_row(
+                entry,
                 chunk,
                 entry.line - 1 - lines[i],
                 blk.start - offsets[i],
                 blk.end - offsets[i],
-                _record_json(entry),
             )
         )
     return rows
@@ -155,10 +172,12 @@ def _old_rows(conn: sqlite3.Connection | None, meta: dict[str, str] | None) -> d
         for (ident,) in conn.execute("SELECT ident FROM chunks"):
             old[ident] = []
         for row in conn.execute(
-            "SELECT chunk, key, type, rel_line, rel_start, rel_end, record FROM entries "
-            "ORDER BY ord"
+            "SELECT e.chunk, e.key, e.type, e.rel_line, e.rel_start, e.rel_end, e.year, "
+            "e.light, e.item, e.extra, d.key, d.type, d.year, d.authors, d.author, d.title, "
+            "d.container, d.keywords, d.annotation, d.abstract, d.doi, d.url "
+            "FROM entries e JOIN docs d ON d.rowid = e.ord + 1 ORDER BY e.ord"
         ):
-            old.setdefault(row[0], []).append(row[1:])
+            old.setdefault(row[0], []).append((*row[1:10], (*row[10:], row[3])))
     except sqlite3.DatabaseError:
         return {}
     return old
@@ -234,17 +253,7 @@ def _whole(decoded: Any, bib: str | os.PathLike, data: bytes, chunks: list[Chunk
         blk = entry._block
         i = bisect.bisect_right(starts, blk.start) - 1
         c = chunks[i]
-        rows.append(
-            Row(
-                entry.key,
-                entry.type,
-                i,
-                entry.line - c.line,
-                blk.start - c.start,
-                blk.end - c.start,
-                _record_json(entry),
-            )
-        )
+        rows.append(make_row(entry, i, entry.line - c.line, blk.start - c.start, blk.end - c.start))
     problems = [
         {
             "line": p.line,
@@ -277,7 +286,6 @@ def _write(
 
     from ..index import fill_search
     from ..paths import SQLITE_APPLICATION_ID
-    from .records import RecordEntry
 
     enc = decoded.encoding
     bom = len(enc.encode("")) if enc.bom else 0
@@ -298,9 +306,8 @@ def _write(
         conn.execute("PRAGMA synchronous=OFF")
         conn.execute(f"PRAGMA application_id = {SQLITE_APPLICATION_ID}")
         conn.executescript(SCHEMA)
-        lib = _Named()
-        entries = []
         table = []
+        docs = []
         for ord_, r in enumerate(rows):
             c = chunks[r.chunk]
             piece = text[c.start : c.end]
@@ -314,21 +321,24 @@ def _write(
                     r.key.lower(),
                     r.type,
                     line,
+                    r.year,
                     bstart,
                     bend,
                     c.ident,
                     r.rel_line,
                     r.rel_start,
                     r.rel_end,
-                    r.record,
+                    r.light,
+                    r.item,
+                    r.extra,
                 )
             )
-            entries.append(RecordEntry(r.key, r.type, line, r.record, lib, (bstart, bend)))
-        conn.executemany(f"INSERT INTO entries VALUES ({', '.join('?' * 12)})", table)
+            docs.append(r.doc[:-1] + (line,))
+        conn.executemany(f"INSERT INTO entries VALUES ({', '.join('?' * ENTRY_COLUMNS)})", table)
         keys = {r.key.lower() for r in rows}
         aliases: dict[str, int] = {}
-        for ord_, e in enumerate(entries):
-            for alias in e.aliases:
+        for ord_, r in enumerate(rows):
+            for alias in json.loads(r.extra).get("a", ()):
                 if alias.lower() not in keys:
                     aliases.setdefault(alias.lower(), ord_)
         conn.executemany("INSERT INTO aliases VALUES (?, ?)", aliases.items())
@@ -337,7 +347,7 @@ def _write(
                 "INSERT OR IGNORE INTO chunks VALUES (?)", ((c.ident,) for c in chunks)
             )
         conn.executescript(INDEXES)
-        fill_search(conn, entries)
+        fill_search(conn, docs)
         meta = {
             "schema": SCHEMA_VERSION,
             "path": os.path.realpath(bib),
@@ -361,9 +371,3 @@ def _write(
         except OSError:
             pass
         raise
-
-
-class _Named:
-    """The library a record belongs to while the search rows are made (no name needed)."""
-
-    path = ""

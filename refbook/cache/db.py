@@ -24,28 +24,17 @@ from typing import Any
 
 SCHEMA_VERSION = "1"
 RACY_SECONDS = 2.0
-ENTRY_COLUMNS = (
-    "ord",
-    "key",
-    "lkey",
-    "type",
-    "line",
-    "bstart",
-    "bend",
-    "chunk",
-    "rel_line",
-    "rel_start",
-    "rel_end",
-    "record",
-)
 SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE entries (ord INTEGER PRIMARY KEY, key TEXT, lkey TEXT, type TEXT, line INTEGER,
-    bstart INTEGER, bend INTEGER, chunk TEXT, rel_line INTEGER, rel_start INTEGER,
-    rel_end INTEGER, record TEXT);
+    year INTEGER, bstart INTEGER, bend INTEGER, chunk TEXT, rel_line INTEGER,
+    rel_start INTEGER, rel_end INTEGER, light TEXT, item TEXT, extra TEXT);
 CREATE TABLE aliases (alias TEXT PRIMARY KEY, ord INTEGER);
 CREATE TABLE chunks (ident TEXT PRIMARY KEY);
 """
+ENTRY_COLUMNS = 15
+# what a RecordEntry is made of (the rest is read when asked for)
+_ROW = "ord, key, type, line, year, light, bstart, bend"
 INDEXES = """
 CREATE INDEX entries_by_key ON entries(lkey);
 CREATE INDEX entries_by_chunk ON entries(chunk);
@@ -150,14 +139,11 @@ class Snapshot:
     def _entry(self, lib: Any, row: tuple) -> Any:
         from .records import RecordEntry
 
-        key, type_, line, bstart, bend, record = row
-        return RecordEntry(key, type_, line, record, lib, (bstart, bend))
+        ord_, key, type_, line, year, light, bstart, bend = row
+        return RecordEntry(lib, ord_, key, type_, line, year, light, (bstart, bend))
 
     def entries(self, lib: Any) -> Iterator[Any]:
-        rows = self.conn.execute(
-            "SELECT key, type, line, bstart, bend, record FROM entries ORDER BY ord"
-        )
-        for row in rows:
+        for row in self.conn.execute(f"SELECT {_ROW} FROM entries ORDER BY ord"):
             yield self._entry(lib, row)
 
     def keys(self) -> list[str]:
@@ -166,19 +152,28 @@ class Snapshot:
     def find(self, lib: Any, key: str) -> Any:
         """As ``BibFile.find``: case-insensitive, an exact-case match first, else an
         ``ids`` alias."""
-        cols = "key, type, line, bstart, bend, record"
         rows = self.conn.execute(
-            f"SELECT {cols} FROM entries WHERE lkey = ? ORDER BY ord", (key.lower(),)
+            f"SELECT {_ROW} FROM entries WHERE lkey = ? ORDER BY ord", (key.lower(),)
         ).fetchall()
         if not rows:
             rows = self.conn.execute(
-                f"SELECT {cols} FROM entries WHERE ord = (SELECT ord FROM aliases WHERE alias = ?)",
+                f"SELECT {_ROW} FROM entries WHERE ord = (SELECT ord FROM aliases WHERE alias = ?)",
                 (key.lower(),),
             ).fetchall()
             if not rows:
                 return None
-        row = next((r for r in rows if r[0] == key), rows[0])
+        row = next((r for r in rows if r[1] == key), rows[0])
         return self._entry(lib, row)
+
+    def column(self, ord_: int, name: str) -> str:
+        """One entry's ``item`` (JSON text) or ``extra`` (JSON) column."""
+        if name not in ("item", "extra"):
+            raise ValueError(name)
+        return self.conn.execute(f"SELECT {name} FROM entries WHERE ord = ?", (ord_,)).fetchone()[0]
+
+    def items(self) -> Iterator[tuple[int, str]]:
+        """Every entry's (ord, JSON text), in file order (``list --json`` streams them)."""
+        return iter(self.conn.execute("SELECT ord, item FROM entries ORDER BY ord"))
 
     def source_text(self, start: int, end: int) -> str:
         with open(self.bib, "rb") as fh:

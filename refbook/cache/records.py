@@ -13,20 +13,28 @@ from ..people import Person, author_label
 NAME_FIELDS = ("author", "editor")
 
 
-def entry_record(entry: Any) -> dict[str, Any]:
-    """What the cache keeps of a parsed entry: its JSON form (``to_dict`` without the
-    source, which is filled in when read), the plain text of each field, where inherited
-    fields come from, its year and its ``ids`` aliases."""
+def entry_record(entry: Any) -> tuple[dict[str, Any], str, dict[str, Any]]:
+    """What the cache keeps of a parsed entry, in three parts: ``light`` (what lists,
+    sorts and counts need: title, author line, keywords, the fields it has), ``item``
+    (its JSON form, ``to_dict`` without the source, which is added when read) and
+    ``extra`` (the plain text of each field, where inherited fields come from, its
+    ``ids`` aliases)."""
     d = entry.to_dict()
     d.pop("source", None)
-    names = list(entry.fields) + [n for n in entry.inherited if n not in entry.fields]
-    texts = {n: entry.text(n) for n in names if n not in NAME_FIELDS}
-    record: dict[str, Any] = {"d": d, "t": texts, "y": entry.year}
-    if entry.inherited:
-        record["f"] = {n: entry.inherited_from(n) for n in entry.inherited}
+    inherited = entry.inherited
+    names = list(entry.fields) + [n for n in inherited if n not in entry.fields]
+    light = {
+        "t": entry.title,
+        "l": entry.author_label(),
+        "k": entry.keywords,
+        "p": [n for n in names if entry.has(n)],
+    }
+    extra: dict[str, Any] = {"t": {n: entry.text(n) for n in names if n not in NAME_FIELDS}}
+    if inherited:
+        extra["f"] = {n: entry.inherited_from(n) for n in inherited}
     if entry.aliases:
-        record["a"] = entry.aliases
-    return record
+        extra["a"] = entry.aliases
+    return light, json.dumps(d, ensure_ascii=False, indent=2), extra
 
 
 def _people(items: list[dict[str, str]] | None) -> list[Person]:
@@ -53,40 +61,56 @@ class _Source:
 
 class RecordEntry:
     """An entry read from the cache: the read-only part of ``model.Entry``'s interface
-    (key, type, line, fields, ``get``, ``text``, authors, ``to_dict``, ``source``…)."""
+    (key, type, line, fields, ``get``, ``has``, ``text``, authors, ``to_dict``,
+    ``source``…).  What lists need comes with the row; the rest (its JSON form, the
+    plain text of its fields) is read when first asked for."""
 
-    __slots__ = ("key", "type", "line", "_record", "_bib", "_span", "_lib", "_authors")
+    __slots__ = ("key", "type", "line", "year", "ord", "_light", "_lib", "_span", "_cached")
 
     def __init__(
         self,
+        lib: Any,
+        ord_: int,
         key: str,
         type_: str,
         line: int,
-        record: str | dict[str, Any],
-        lib: CachedLibrary,
+        year: int | None,
+        light: str,
         span: tuple[int, int],
     ) -> None:
+        self._lib = lib
+        self.ord = ord_
         self.key = key
         self.type = type_
         self.line = line
-        self._record = record
-        self._bib = _Source(lib.path)
-        self._lib = lib
+        self.year = year
+        self._light: Any = light
         self._span = span
-        self._authors: tuple[list[Person], list[Person]] | None = None
+        self._cached: dict[str, Any] = {}
 
     def __repr__(self) -> str:
         return f"<Entry @{self.type}{{{self.key}}} line {self.line}>"
 
     @property
-    def record(self) -> dict[str, Any]:
-        if isinstance(self._record, str):
-            self._record = json.loads(self._record)
-        return self._record  # type: ignore[return-value]
+    def _bib(self) -> _Source:  # as a parsed entry's: output names the file this way
+        return _Source(self._lib.path)
+
+    def _l(self, name: str) -> Any:
+        if isinstance(self._light, str):
+            self._light = json.loads(self._light)
+        return self._light[name]
+
+    def _part(self, column: str) -> Any:
+        if column not in self._cached:
+            text = self._lib.column(self, column)
+            self._cached[column] = text if column == "item" else json.loads(text)
+        return self._cached[column]
 
     @property
     def _d(self) -> dict[str, Any]:
-        return self.record["d"]
+        if "d" not in self._cached:
+            self._cached["d"] = json.loads(self._part("item"))
+        return self._cached["d"]
 
     @property
     def fields(self) -> dict[str, str]:
@@ -97,7 +121,11 @@ class RecordEntry:
         return self._d.get("inherited", {})
 
     def inherited_from(self, name: str) -> str | None:
-        return self.record.get("f", {}).get(name.lower())
+        return self._part("extra").get("f", {}).get(name.lower())
+
+    def has(self, name: str) -> bool:
+        """Whether the entry has field ``name`` with a value (own or inherited)."""
+        return name.lower() in self._l("p")
 
     def get(self, name: str, default: Any = None) -> Any:
         name = name.lower()
@@ -120,36 +148,30 @@ class RecordEntry:
         name = name.lower()
         if self.get(name) is None:
             return default
-        return self.record["t"].get(name, default)
+        return self._part("extra")["t"].get(name, default)
 
-    def _people(self) -> tuple[list[Person], list[Person]]:
-        if self._authors is None:
-            self._authors = (_people(self._d.get("author")), _people(self._d.get("editor")))
-        return self._authors
+    def _people(self, name: str) -> list[Person]:
+        if name not in self._cached:
+            self._cached[name] = _people(self._d.get(name))
+        return self._cached[name]
 
     @property
     def authors(self) -> list[Person]:
-        return self._people()[0]
+        return self._people("author")
 
     @property
     def editors(self) -> list[Person]:
-        return self._people()[1]
+        return self._people("editor")
 
     def people(self, name: str) -> list[Person]:
         name = name.lower()
-        if name == "author":
-            return self.authors
-        if name == "editor":
-            return self.editors
+        if name in NAME_FIELDS:
+            return self._people(name)
         raise KeyError(f"{name}: name lists other than author and editor are not cached")
 
     @property
     def title(self) -> str:
-        return self._d["title"]
-
-    @property
-    def year(self) -> int | None:
-        return self.record["y"]
+        return self._l("t")
 
     @property
     def date(self) -> str | None:
@@ -185,13 +207,15 @@ class RecordEntry:
 
     @property
     def keywords(self) -> list[str]:
-        return self._d["keywords"]
+        return self._l("k")
 
     @property
     def aliases(self) -> list[str]:
-        return self.record.get("a", [])
+        return self._part("extra").get("a", [])
 
     def author_label(self, limit: int = 2) -> str:
+        if limit == 2:
+            return self._l("l")
         return author_label(self.authors, self.editors, limit)
 
     @property
@@ -203,6 +227,15 @@ class RecordEntry:
         d = dict(self._d)
         d["source"] = {"file": self._lib.path, "line": self.line}
         return d
+
+    def json_text(self, item: str | None = None) -> str:
+        """``to_dict()`` as indented JSON (``json.dumps(..., indent=2)``), made from the
+        stored text (``item``, when the caller read it already) without decoding it."""
+        item = item if item is not None else self._part("item")
+        source = json.dumps(
+            {"file": self._lib.path, "line": self.line}, ensure_ascii=False, indent=2
+        )
+        return f'{item[:-2]},\n  "source": {source.replace(chr(10), chr(10) + "  ")}\n}}'
 
 
 class CachedLibrary:
@@ -247,6 +280,24 @@ class CachedLibrary:
 
     def source_text(self, start: int, end: int) -> str:
         return self._store.source_text(start, end)
+
+    def json_texts(self, entries: list[RecordEntry]) -> Iterator[str]:
+        """The entries' ``json_text()``: read in one pass when they are in file order."""
+        if all(a.ord < b.ord for a, b in zip(entries, entries[1:])):
+            wanted = iter(entries)
+            entry = next(wanted, None)
+            for ord_, item in self._store.items():
+                if entry is None:
+                    break
+                if ord_ == entry.ord:
+                    yield entry.json_text(item)
+                    entry = next(wanted, None)
+            return
+        for entry in entries:
+            yield entry.json_text()
+
+    def column(self, entry: RecordEntry, name: str) -> str:
+        return self._store.column(entry.ord, name)
 
     def search_index(self) -> Any:
         return self._store.search_index(self.path)

@@ -81,5 +81,6 @@ def command(
         w = fold(word)
         entries = [e for e in entries if any(fold(k) == w for k in e.keywords)]
     entries = sort_entries(entries, sort, reverse)
-    render_list(entries, choose_mode(as_json), keys_only=keys_only)
+    texts = lib.json_texts(entries) if hasattr(lib, "json_texts") else None
+    render_list(entries, choose_mode(as_json), keys_only=keys_only, json_texts=texts)
     return 0 if entries else 1

@@ -37,5 +37,6 @@ def command(keys: tuple[str, ...], as_bibtex: bool, as_json: bool) -> int:
     if as_bibtex:
         render_sources(entries)
     else:
-        render_show(entries, choose_mode(as_json))
+        texts = lib.json_texts(entries) if hasattr(lib, "json_texts") else None
+        render_show(entries, choose_mode(as_json), json_texts=texts)
     return 0

@@ -24,9 +24,9 @@ def compute_stats(lib) -> dict[str, Any]:
         keywords.update(e.keywords)
         for name in WATCHED_FIELDS:
             present = (
-                e.get(name)
-                or (name == "annotation" and e.get("annote"))
-                or (name == "year" and e.get("date"))
+                e.has(name)
+                or (name == "annotation" and e.has("annote"))
+                or (name == "year" and e.has("date"))
             )
             if not present:
                 missing[name] += 1

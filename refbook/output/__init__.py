@@ -90,6 +90,30 @@ def emit_json(data: Any, stream=None) -> None:
     stream.write(json_text(data) + "\n")
 
 
+def emit_json_texts(texts: Iterable[str], stream=None) -> None:
+    """A JSON array whose items come as ``json.dumps(item, ensure_ascii=False,
+    indent=2)`` texts (the library cache keeps entries so): the same bytes as
+    ``emit_json`` of the items, written in pieces as they come, never all held at once."""
+    stream = stream or sys.stdout
+    batch: list[str] = []
+    size = 0
+    first = True
+    for text in texts:
+        piece = ("[\n  " if first else ",\n  ") + text.replace("\n", "\n  ")
+        first = False
+        batch.append(piece)
+        size += len(piece)
+        if size > 1 << 20:
+            stream.write(_JSON_UNESCAPED.sub(_escape_json_char, "".join(batch)))
+            batch, size = [], 0
+    batch.append("[]\n" if first else "\n]\n")
+    stream.write(_JSON_UNESCAPED.sub(_escape_json_char, "".join(batch)))
+
+
+def _escape_json_char(m: re.Match[str]) -> str:
+    return f"\\u{ord(m.group()):04x}"
+
+
 def emit_lines(lines: Iterable[str], stream=None) -> None:
     """Lines of human-readable text (control characters made visible)."""
     stream = stream or sys.stdout

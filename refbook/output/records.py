@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from . import JSON, RICH, cell, emit_document, emit_json, emit_lines, emit_table, visible
+from . import (
+    JSON,
+    RICH,
+    cell,
+    emit_document,
+    emit_json,
+    emit_json_texts,
+    emit_lines,
+    emit_table,
+    visible,
+)
 
 LIST_COLUMNS = ("key", "authors", "year", "title", "type")
 
@@ -15,9 +25,18 @@ def list_rows(entries: Sequence[Any]) -> list[tuple[str, str, str, str, str]]:
     return [(e.key, e.author_label(), str(e.year or ""), e.title, e.type) for e in entries]
 
 
-def render_list(entries: Sequence[Any], mode: str, *, keys_only: bool = False) -> None:
+def render_list(
+    entries: Sequence[Any],
+    mode: str,
+    *,
+    keys_only: bool = False,
+    json_texts: Iterable[str] | None = None,
+) -> None:
+    """``json_texts``: the entries' JSON already made (the library cache keeps it)."""
     if keys_only:
         emit_lines(e.key for e in entries)
+    elif mode == JSON and json_texts is not None:
+        emit_json_texts(json_texts)
     elif mode == JSON:
         emit_json([e.to_dict() for e in entries])
     else:
@@ -83,7 +102,12 @@ def record_lines(entry: Any) -> list[tuple[str, str]]:
     return rows
 
 
-def render_show(entries: Sequence[Any], mode: str) -> None:
+def render_show(
+    entries: Sequence[Any], mode: str, *, json_texts: Iterable[str] | None = None
+) -> None:
+    if mode == JSON and json_texts is not None:
+        emit_json_texts(json_texts)
+        return
     if mode == JSON:
         emit_json([e.to_dict() for e in entries])
         return

@@ -335,6 +335,8 @@ def _write(
             )
             docs.append(r.doc[:-1] + (line,))
         conn.executemany(f"INSERT INTO entries VALUES ({', '.join('?' * ENTRY_COLUMNS)})", table)
+        conn.executemany("INSERT INTO keywords VALUES (?, ?, ?)", _keyword_rows(rows))
+        conn.executemany("INSERT INTO present VALUES (?, ?)", _present_rows(rows))
         keys = {r.key.lower() for r in rows}
         aliases: dict[str, int] = {}
         for ord_, r in enumerate(rows):
@@ -371,3 +373,15 @@ def _write(
         except OSError:
             pass
         raise
+
+
+def _keyword_rows(rows: list) -> Any:
+    for ord_, r in enumerate(rows):
+        for pos, word in enumerate(json.loads(r.light)["k"]):
+            yield ord_, (ord_ << 16) + pos, word
+
+
+def _present_rows(rows: list) -> Any:
+    for ord_, r in enumerate(rows):
+        for name in json.loads(r.light)["p"]:
+            yield ord_, name

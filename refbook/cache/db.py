@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 RACY_SECONDS = 2.0
 SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT);
@@ -31,6 +31,8 @@ CREATE TABLE entries (ord INTEGER PRIMARY KEY, key TEXT, lkey TEXT, type TEXT, l
     rel_start INTEGER, rel_end INTEGER, light TEXT, item TEXT, extra TEXT);
 CREATE TABLE aliases (alias TEXT PRIMARY KEY, ord INTEGER);
 CREATE TABLE chunks (ident TEXT PRIMARY KEY);
+CREATE TABLE keywords (ord INTEGER, seq INTEGER, keyword TEXT);
+CREATE TABLE present (ord INTEGER, name TEXT);
 """
 ENTRY_COLUMNS = 15
 # what a RecordEntry is made of (the rest is read when asked for)
@@ -38,6 +40,7 @@ _ROW = "ord, key, type, line, year, light, bstart, bend"
 INDEXES = """
 CREATE INDEX entries_by_key ON entries(lkey);
 CREATE INDEX entries_by_chunk ON entries(chunk);
+CREATE INDEX present_by_name ON present(name, ord);
 """
 
 
@@ -170,6 +173,30 @@ class Snapshot:
         if name not in ("item", "extra"):
             raise ValueError(name)
         return self.conn.execute(f"SELECT {name} FROM entries WHERE ord = ?", (ord_,)).fetchone()[0]
+
+    def counts(self, watched: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+        """What ``refbook stats`` counts, in SQL: entries per type and per year (None:
+        no year), keywords, and per watched name the entries with none of its fields;
+        each ordered as ``Counter.most_common`` orders (ties in order of first use)."""
+        q = self.conn.execute
+        types = dict(
+            q("SELECT type, count(*) AS n FROM entries GROUP BY type ORDER BY n DESC, min(ord)")
+        )
+        years = dict(q("SELECT year, count(*) FROM entries GROUP BY year"))
+        keywords = dict(
+            q(
+                "SELECT keyword, count(*) AS n FROM keywords GROUP BY keyword "
+                "ORDER BY n DESC, min(seq)"
+            )
+        )
+        missing = {}
+        for name, names in watched.items():
+            marks = ", ".join("?" * len(names))
+            have = q(
+                f"SELECT count(DISTINCT ord) FROM present WHERE name IN ({marks})", names
+            ).fetchone()[0]
+            missing[name] = self.count - have
+        return {"types": types, "years": years, "keywords": keywords, "missing": missing}
 
     def items(self) -> Iterator[tuple[int, str]]:
         """Every entry's (ord, JSON text), in file order (``list --json`` streams them)."""

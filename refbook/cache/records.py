@@ -34,7 +34,9 @@ def entry_record(entry: Any) -> tuple[dict[str, Any], str, dict[str, Any]]:
         extra["f"] = {n: entry.inherited_from(n) for n in inherited}
     if entry.aliases:
         extra["a"] = entry.aliases
-    return light, json.dumps(d, ensure_ascii=False, indent=2), extra
+    from ..output import json_text  # the JSON text refbook writes, escapes included
+
+    return light, json_text(d), extra
 
 
 def _people(items: list[dict[str, str]] | None) -> list[Person]:
@@ -125,7 +127,7 @@ class RecordEntry:
 
     def has(self, name: str) -> bool:
         """Whether the entry has field ``name`` with a value (own or inherited)."""
-        return name.lower() in self._l("p")
+        return name in self._l("p") or name.lower() in self._l("p")
 
     def get(self, name: str, default: Any = None) -> Any:
         name = name.lower()
@@ -229,13 +231,13 @@ class RecordEntry:
         return d
 
     def json_text(self, item: str | None = None) -> str:
-        """``to_dict()`` as indented JSON (``json.dumps(..., indent=2)``), made from the
-        stored text (``item``, when the caller read it already) without decoding it."""
+        """``to_dict()`` as ``output.json_text`` writes it, made from the stored text
+        (``item``, when the caller read it already) without decoding it."""
         item = item if item is not None else self._part("item")
-        source = json.dumps(
-            {"file": self._lib.path, "line": self.line}, ensure_ascii=False, indent=2
+        path = self._lib.path_json
+        return (
+            f'{item[:-2]},\n  "source": {{\n    "file": {path},\n    "line": {self.line}\n  }}\n}}'
         )
-        return f'{item[:-2]},\n  "source": {source.replace(chr(10), chr(10) + "  ")}\n}}'
 
 
 class CachedLibrary:
@@ -246,6 +248,9 @@ class CachedLibrary:
     def __init__(self, store: Any, path: str) -> None:
         self._store = store  # refbook.cache.db.Snapshot
         self.path = path
+        from ..output import json_text
+
+        self.path_json = json_text(path)
 
     @property
     def problems(self) -> list:
@@ -280,6 +285,10 @@ class CachedLibrary:
 
     def source_text(self, start: int, end: int) -> str:
         return self._store.source_text(start, end)
+
+    def counts(self, watched: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+        """Entries per type and year, keywords, entries missing watched fields (SQL)."""
+        return self._store.counts(watched)
 
     def json_texts(self, entries: list[RecordEntry]) -> Iterator[str]:
         """The entries' ``json_text()``: read in one pass when they are in file order."""

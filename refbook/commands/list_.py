@@ -10,8 +10,8 @@ SORTS = ("file", "key", "year", "author", "title", "type")
 
 
 def sort_entries(entries: list, how: str, reverse: bool = False) -> list:
-    from ..model import fold
-
+    if how in ("author", "title"):
+        from ..latex import fold
     if how == "file":
         ordered = list(entries)
     elif how == "key":
@@ -62,9 +62,8 @@ def command(
 
     A table on a terminal; tab-separated KEY, AUTHORS, YEAR, TITLE, TYPE lines when piped.
     """
-    from ..model import fold
     from ..output import choose_mode
-    from ..output.records import render_list
+    from ..output.records import render_keys, render_list
 
     refuse_together(
         click.get_current_context(),
@@ -73,11 +72,20 @@ def command(
         "--keys prints keys alone; --json prints whole records",
     )
     lib = open_library(cached=True)
+    if keys_only and not types and not keywords and sort in ("file", "key"):
+        # keys alone, in file or key order: the keys, not the entries, are read
+        keys = lib.keys()
+        if sort == "key":
+            keys = sorted(keys, key=str.lower)
+        render_keys(keys[::-1] if reverse else keys)
+        return 0 if keys else 1
     entries = list(lib)
     if types:
         wanted = {t.lower() for t in types}
         entries = [e for e in entries if e.type in wanted]
     for word in keywords:
+        from ..latex import fold
+
         w = fold(word)
         entries = [e for e in entries if any(fold(k) == w for k in e.keywords)]
     entries = sort_entries(entries, sort, reverse)

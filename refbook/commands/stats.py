@@ -13,7 +13,25 @@ from ._common import bib_option, json_option, open_library
 WATCHED_FIELDS = ("author", "title", "year", "doi", "url", "annotation", "keywords")
 
 
+# what counts as having each watched field
+ALTERNATIVES = {"annotation": ("annotation", "annote"), "year": ("year", "date")}
+
+
 def compute_stats(lib) -> dict[str, Any]:
+    if hasattr(lib, "counts"):  # the library cache counts in SQL
+        watched = {name: ALTERNATIVES.get(name, (name,)) for name in WATCHED_FIELDS}
+        counts = lib.counts(watched)
+        years: Counter[str] = Counter()
+        for y, n in counts["years"].items():
+            years[str(y) if y else "n.d."] += n
+        return {
+            "file": lib.path,
+            "entries": len(lib),
+            "types": counts["types"],
+            "years": dict(sorted(years.items())),
+            "keywords": counts["keywords"],
+            "missing": counts["missing"],
+        }
     types: Counter[str] = Counter()
     years: Counter[str] = Counter()
     keywords: Counter[str] = Counter()
@@ -23,11 +41,7 @@ def compute_stats(lib) -> dict[str, Any]:
         years[str(e.year) if e.year else "n.d."] += 1
         keywords.update(e.keywords)
         for name in WATCHED_FIELDS:
-            present = (
-                e.has(name)
-                or (name == "annotation" and e.has("annote"))
-                or (name == "year" and e.has("date"))
-            )
+            present = any(e.has(n) for n in ALTERNATIVES.get(name, (name,)))
             if not present:
                 missing[name] += 1
     return {

@@ -71,10 +71,7 @@ def json_text(data: Any) -> str:
     """``data`` as indented JSON.  json escapes C0 controls; DEL, C1 controls and lone
     surrogates are escaped too (the values stay exact), so no raw control character
     reaches a terminal and every value can be encoded."""
-    text = json.dumps(data, ensure_ascii=False, indent=2)
-    if _JSON_UNESCAPED.search(text) is None:  # the usual case: one scan, no copy
-        return text
-    return _JSON_UNESCAPED.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return _escape_json(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 def console(stderr: bool = False):
@@ -91,9 +88,9 @@ def emit_json(data: Any, stream=None) -> None:
 
 
 def emit_json_texts(texts: Iterable[str], stream=None) -> None:
-    """A JSON array whose items come as ``json.dumps(item, ensure_ascii=False,
-    indent=2)`` texts (the library cache keeps entries so): the same bytes as
-    ``emit_json`` of the items, written in pieces as they come, never all held at once."""
+    """A JSON array whose items come as ``json_text(item)`` texts (the library cache
+    keeps entries so): the same bytes as ``emit_json`` of the items, written in pieces
+    as they come, never all held at once."""
     stream = stream or sys.stdout
     batch: list[str] = []
     size = 0
@@ -104,14 +101,17 @@ def emit_json_texts(texts: Iterable[str], stream=None) -> None:
         batch.append(piece)
         size += len(piece)
         if size > 1 << 20:
-            stream.write(_JSON_UNESCAPED.sub(_escape_json_char, "".join(batch)))
+            stream.write("".join(batch))
             batch, size = [], 0
     batch.append("[]\n" if first else "\n]\n")
-    stream.write(_JSON_UNESCAPED.sub(_escape_json_char, "".join(batch)))
+    stream.write("".join(batch))
 
 
-def _escape_json_char(m: re.Match[str]) -> str:
-    return f"\\u{ord(m.group()):04x}"
+def _escape_json(text: str) -> str:
+    """DEL, C1 controls and lone surrogates escaped, as ``json_text`` does."""
+    if _JSON_UNESCAPED.search(text) is None:  # the usual case: one scan, no copy
+        return text
+    return _JSON_UNESCAPED.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def emit_lines(lines: Iterable[str], stream=None) -> None:

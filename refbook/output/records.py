@@ -25,6 +25,11 @@ def list_rows(entries: Sequence[Any]) -> list[tuple[str, str, str, str, str]]:
     return [(e.key, e.author_label(), str(e.year or ""), e.title, e.type) for e in entries]
 
 
+def render_keys(keys: Iterable[str]) -> None:
+    """Keys alone, one a line (``list --keys``)."""
+    emit_lines(keys)
+
+
 def render_list(
     entries: Sequence[Any],
     mode: str,

@@ -48,10 +48,20 @@ def _keys(path: Path) -> list[str]:
     return list(refbook.load(path).keys())
 
 
-def _commands(path: Path) -> list[list[str]]:
+def _commands(path: Path, tmp: Path) -> list[list[str]]:
     keys = _keys(path)
     first, last = keys[0], keys[-1]
+    essay = tmp / "essay.md"
+    essay.write_text(
+        f"As [@{first}, p. 3] argues, and [@{last}; @missing-key] (Zahid, 2023; Doe 2001).\n",
+        encoding="utf-8",
+    )
     return [
+        ["cite", first, f"{last}:p. 4"],
+        ["cite", "--syntax", "latex", first],
+        ["cite", "--json", last],
+        ["cite-check", str(essay)],
+        ["cite-check", "--json", str(essay)],
         ["list"],
         ["list", "--json"],
         ["list", "--keys", "--sort", "author"],
@@ -75,7 +85,7 @@ def _commands(path: Path) -> list[list[str]]:
 def _run_all(cli, path: Path, tmp: Path, *flags: str) -> list[tuple[int, str, str]]:
     return [
         (r.exit_code, r.stdout, r.stderr)
-        for r in (cli(*flags, "--bib", str(path), *args, cwd=tmp) for args in _commands(path))
+        for r in (cli(*flags, "--bib", str(path), *args, cwd=tmp) for args in _commands(path, tmp))
     ]
 
 

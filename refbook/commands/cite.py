@@ -61,7 +61,7 @@ def command(keys, style, narrative, locator, syntax, copy, as_json) -> int:
         syntax == "text",
         "pandoc and LaTeX citations are formatted later, by their own styles",
     )
-    lib = open_library()
+    lib = open_library(cached=syntax != "text")  # text: pandoc formats parsed entries
 
     def resolve(key: str) -> str | None:
         found = lib.get(key)

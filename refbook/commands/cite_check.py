@@ -73,7 +73,7 @@ def command(manuscripts, syntax, uncited, ignore, fail_on, fmt, as_json, encodin
     if encoding:
         check_name(encoding)
     with busy("checking citations…"):
-        lib = open_library()
+        lib = open_library(cached=True)
         result = check_manuscripts(
             lib, manuscripts, syntax=syntax, ignore_uncited=ignored, encoding=encoding
         )

@@ -62,6 +62,8 @@ def _commands(path: Path, tmp: Path) -> list[list[str]]:
         ["cite", "--json", last],
         ["cite-check", str(essay)],
         ["cite-check", "--json", str(essay)],
+        ["dedupe"],
+        ["dedupe", "--json"],
         ["list"],
         ["list", "--json"],
         ["list", "--keys", "--sort", "author"],

@@ -108,6 +108,11 @@ class RecordEntry:
             self._cached[column] = text if column == "item" else json.loads(text)
         return self._cached[column]
 
+    def _reset(self) -> None:
+        """Forget what was read besides the row (as ``model.Entry._reset``: a pass over
+        a large library keeps only what it takes)."""
+        self._cached.clear()
+
     @property
     def _d(self) -> dict[str, Any]:
         if "d" not in self._cached:

@@ -18,7 +18,7 @@ def command(as_json: bool) -> int:
     from ..output import JSON, busy, choose_mode, emit_json, emit_table
 
     with busy("looking for duplicates…"):
-        dups = find_duplicates(list(open_library()))
+        dups = find_duplicates(list(open_library(cached=True)))
     mode = choose_mode(as_json)
     if mode == JSON:
         emit_json([d.to_dict() for d in dups])

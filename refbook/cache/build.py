@@ -173,9 +173,10 @@ def _old_rows(conn: sqlite3.Connection | None, meta: dict[str, str] | None) -> d
             old[ident] = []
         for row in conn.execute(
             "SELECT e.chunk, e.key, e.type, e.rel_line, e.rel_start, e.rel_end, e.year, "
-            "e.light, e.item, e.extra, d.key, d.type, d.year, d.authors, d.author, d.title, "
+            "e.light, x.item, x.extra, d.key, d.type, d.year, d.authors, d.author, d.title, "
             "d.container, d.keywords, d.annotation, d.abstract, d.doi, d.url "
-            "FROM entries e JOIN docs d ON d.rowid = e.ord + 1 ORDER BY e.ord"
+            "FROM entries e JOIN data x ON x.ord = e.ord JOIN docs d ON d.rowid = e.ord + 1 "
+            "ORDER BY e.ord"
         ):
             old.setdefault(row[0], []).append((*row[1:10], (*row[10:], row[3])))
     except sqlite3.DatabaseError:
@@ -329,12 +330,15 @@ def _write(
                     r.rel_start,
                     r.rel_end,
                     r.light,
-                    r.item,
-                    r.extra,
                 )
             )
             docs.append(r.doc[:-1] + (line,))
         conn.executemany(f"INSERT INTO entries VALUES ({', '.join('?' * ENTRY_COLUMNS)})", table)
+        del table
+        conn.executemany(
+            "INSERT INTO data VALUES (?, ?, ?)",
+            ((ord_, r.item, r.extra) for ord_, r in enumerate(rows)),
+        )
         conn.executemany("INSERT INTO keywords VALUES (?, ?, ?)", _keyword_rows(rows))
         conn.executemany("INSERT INTO present VALUES (?, ?)", _present_rows(rows))
         keys = {r.key.lower() for r in rows}

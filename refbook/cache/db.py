@@ -22,19 +22,21 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 RACY_SECONDS = 2.0
 SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE entries (ord INTEGER PRIMARY KEY, key TEXT, lkey TEXT, type TEXT, line INTEGER,
     year INTEGER, bstart INTEGER, bend INTEGER, chunk TEXT, rel_line INTEGER,
-    rel_start INTEGER, rel_end INTEGER, light TEXT, item TEXT, extra TEXT);
+    rel_start INTEGER, rel_end INTEGER, light TEXT);
+-- the large parts apart: a pass over the entries table reads small rows only
+CREATE TABLE data (ord INTEGER PRIMARY KEY, item TEXT, extra TEXT);
 CREATE TABLE aliases (alias TEXT PRIMARY KEY, ord INTEGER);
 CREATE TABLE chunks (ident TEXT PRIMARY KEY);
 CREATE TABLE keywords (ord INTEGER, seq INTEGER, keyword TEXT);
 CREATE TABLE present (ord INTEGER, name TEXT);
 """
-ENTRY_COLUMNS = 15
+ENTRY_COLUMNS = 13
 # what a RecordEntry is made of (the rest is read when asked for)
 _ROW = "ord, key, type, line, year, light, bstart, bend"
 INDEXES = """
@@ -172,7 +174,7 @@ class Snapshot:
         """One entry's ``item`` (JSON text) or ``extra`` (JSON) column."""
         if name not in ("item", "extra"):
             raise ValueError(name)
-        return self.conn.execute(f"SELECT {name} FROM entries WHERE ord = ?", (ord_,)).fetchone()[0]
+        return self.conn.execute(f"SELECT {name} FROM data WHERE ord = ?", (ord_,)).fetchone()[0]
 
     def counts(self, watched: dict[str, tuple[str, ...]]) -> dict[str, Any]:
         """What ``refbook stats`` counts, in SQL: entries per type and per year (None:
@@ -200,7 +202,7 @@ class Snapshot:
 
     def items(self) -> Iterator[tuple[int, str]]:
         """Every entry's (ord, JSON text), in file order (``list --json`` streams them)."""
-        return iter(self.conn.execute("SELECT ord, item FROM entries ORDER BY ord"))
+        return iter(self.conn.execute("SELECT ord, item FROM data ORDER BY ord"))
 
     def source_text(self, start: int, end: int) -> str:
         with open(self.bib, "rb") as fh:

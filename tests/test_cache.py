@@ -362,3 +362,36 @@ def test_no_module_of_the_cache_prints(tmp_path):
     for path in (REPO / "refbook" / "cache").glob("*.py"):
         source = path.read_text(encoding="utf-8")
         assert "print(" not in source and "sys.stdout" not in source and "sys.stderr" not in source
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        ["show", "z"],
+        ["tag", "zahid2023dealing", "+pa"],
+        ["tag", "zahid2023dealing", "-"],
+        ["list", "--keyword", "b"],
+        ["unset", "zahid2023dealing", "a"],
+    ],
+)
+def test_completion_is_the_same_with_and_without_the_cache(tmp_path, words):
+    env = {
+        **os.environ,
+        "REFBOOK_CACHE_DIR": str(tmp_path / "cache"),
+        "_REFBOOK_COMPLETE": "bash_complete",
+    }
+
+    def complete(*flags: str) -> str:
+        line = ["refbook", *flags, "--bib", str(SHIPPED_BIB), *words]
+        out = subprocess.run(
+            [sys.executable, "-m", "refbook"],
+            env={**env, "COMP_WORDS": " ".join(line), "COMP_CWORD": str(len(line) - 1)},
+            capture_output=True,
+            text=True,
+        )
+        return out.stdout
+
+    uncached = complete("--no-cache")
+    assert uncached.strip() and not (tmp_path / "cache").exists()
+    assert complete() == uncached  # cold: builds the cache
+    assert complete() == uncached  # warm

@@ -176,6 +176,14 @@ class Snapshot:
             raise ValueError(name)
         return self.conn.execute(f"SELECT {name} FROM data WHERE ord = ?", (ord_,)).fetchone()[0]
 
+    def keywords(self) -> list[str]:
+        return [
+            k
+            for (k,) in self.conn.execute(
+                "SELECT keyword FROM keywords GROUP BY keyword ORDER BY count(*) DESC, min(seq)"
+            )
+        ]
+
     def counts(self, watched: dict[str, tuple[str, ...]]) -> dict[str, Any]:
         """What ``refbook stats`` counts, in SQL: entries per type and per year (None:
         no year), keywords, and per watched name the entries with none of its fields;

@@ -291,6 +291,10 @@ class CachedLibrary:
     def source_text(self, start: int, end: int) -> str:
         return self._store.source_text(start, end)
 
+    def keywords(self) -> list[str]:
+        """The keywords in use, most used first (ties in order of first use)."""
+        return self._store.keywords()
+
     def counts(self, watched: dict[str, tuple[str, ...]]) -> dict[str, Any]:
         """Entries per type and year, keywords, entries missing watched fields (SQL)."""
         return self._store.counts(watched)

@@ -142,7 +142,8 @@ def decode_input(path: str, encoding: str | None, what: str = "text"):
 
 def cache_enabled(ctx: click.Context | None = None) -> bool:
     """Whether the library cache is in use (not with ``refbook --no-cache``)."""
-    return not root_obj(ctx).get("no_cache")
+    ctx = ctx or click.get_current_context()
+    return not (root_obj(ctx).get("no_cache") or ctx.find_root().params.get("no_cache"))
 
 
 def cached_library(ctx: click.Context | None = None, *, quiet: bool = False):
@@ -191,15 +192,53 @@ def open_library(
 def complete_keys(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list:
     """Shell completion of citation keys from the bibliography in use."""
     try:
-        lib = cached_library(ctx, quiet=True)
-        if lib is None:
-            from ..model import load
-
-            lib = load(bib_path(ctx), bib_encoding(ctx))
+        lib = _completion_library(ctx)
     except Exception:  # completion must never fail loudly
         return []
     low = incomplete.lower()
     return [k for k in lib.keys() if k.lower().startswith(low)]
+
+
+def _completion_library(ctx: click.Context):
+    lib = cached_library(ctx, quiet=True)
+    if lib is None:
+        from ..model import load
+
+        lib = load(bib_path(ctx), bib_encoding(ctx))
+    return lib
+
+
+def complete_keywords(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list:
+    """Shell completion of the keywords in use (``list --keyword``; ``tag KEY +word``
+    and ``-word``, the sign kept), most used first."""
+    sign = incomplete[:1] if incomplete[:1] in "+-" and incomplete else ""
+    low = incomplete[len(sign) :].lower()
+    try:
+        lib = _completion_library(ctx)
+        words = lib.keywords() if hasattr(lib, "keywords") else _keywords_of(lib)
+    except Exception:  # completion must never fail loudly
+        return []
+    return [sign + w for w in words if w.lower().startswith(low)]
+
+
+def _keywords_of(lib: Any) -> list[str]:
+    from collections import Counter
+
+    counts: Counter[str] = Counter()
+    for e in lib:
+        counts.update(e.keywords)
+    return [w for w, _ in counts.most_common()]
+
+
+def complete_fields(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list:
+    """Shell completion of the fields of the entry named before (``unset KEY FIELD``)."""
+    try:
+        entry = _completion_library(ctx).get(ctx.params.get("key") or "")
+    except Exception:  # completion must never fail loudly
+        return []
+    if entry is None:
+        return []
+    return [n for n in entry.fields if n.startswith(incomplete.lower())]
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, json_option, open_library, refuse_together
+from ._common import bib_option, complete_keywords, json_option, open_library, refuse_together
 
 SORTS = ("file", "key", "year", "author", "title", "type")
 
@@ -44,6 +44,7 @@ def sort_entries(entries: list, how: str, reverse: bool = False) -> list:
     "--keyword",
     "keywords",
     multiple=True,
+    shell_complete=complete_keywords,
     metavar="WORD",
     help="Only entries with this keyword (repeatable: all must match).",
 )

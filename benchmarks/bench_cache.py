@@ -45,6 +45,8 @@ PY = sys.executable
 SIZES = (1_000, 10_000, 100_000)
 QUICK = bool(os.environ.get("REFBOOK_BENCH_QUICK"))
 FULL = bool(os.environ.get("REFBOOK_BENCH_FULL"))
+ONLY = [c for c in os.environ.get("REFBOOK_BENCH_ONLY", "").split(",") if c]
+REPEAT = int(os.environ.get("REFBOOK_BENCH_REPEAT", "0"))  # runs per warm figure
 # the uncached (today's) figures measured at 100k unless REFBOOK_BENCH_FULL is set
 UNCACHED_AT_100K = ("show KEY", "list --json", "stats")
 
@@ -106,7 +108,7 @@ def bench_file(source: Path, tmp: Path) -> None:
     env = {"REFBOOK_CACHE_DIR": str(cache)}
     cached = has_cache()
     n = len(re.findall(r"^@(?!string|preamble|comment)\w+", path.read_text(), re.M | re.I))
-    repeat = 5 if n <= 10_000 else 3
+    repeat = REPEAT or (5 if n <= 10_000 else 3)
     key = some_key(path)
     paper = manuscript(path, tmp / "paper.md")
     rb = [PY, "-m", "refbook", "--bib", str(path)]
@@ -126,7 +128,10 @@ def bench_file(source: Path, tmp: Path) -> None:
         "export csl-json": [*rb, "export", "--format", "csl-json"],
         "lint": [*rb, "lint"],
         "cite-check": [*rb, "cite-check", str(paper)],
+        "dedupe": [*rb, "dedupe"],
     }
+    if ONLY:  # REFBOOK_BENCH_ONLY="show KEY,list --json": these commands only
+        commands = {k: v for k, v in commands.items() if k in ONLY}
 
     size = path.stat().st_size / 2**20
     print(
@@ -160,7 +165,7 @@ def bench_file(source: Path, tmp: Path) -> None:
         if n > 10_000 and label not in UNCACHED_AT_100K and not FULL:
             continue  # minutes each on a busy 2-core machine: REFBOOK_BENCH_FULL=1 runs them
         no_cache = [*rb[:3], "--no-cache", *rb[3:], *argv[len(rb) :]]
-        uncached[label] = best(no_cache, 3 if n <= 10_000 else 1, env)
+        uncached[label] = best(no_cache, min(repeat, 3) if n <= 10_000 else 1, env)
         line(f"--no-cache {label}", uncached[label])
     shutil.rmtree(cache, ignore_errors=True)
     cold = best([*rb, "list", "--json"], 1, env)

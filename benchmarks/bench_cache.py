@@ -39,7 +39,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from bench_foundation import compile_bytecode, run  # noqa: E402
-from make_corpus import SOURCE, generate  # noqa: E402
+from make_corpus import bench_files  # noqa: E402
 
 PY = sys.executable
 SIZES = (1_000, 10_000, 100_000)
@@ -214,14 +214,10 @@ def bench_file(source: Path, tmp: Path) -> None:
 
 
 if __name__ == "__main__":
-    sizes = [int(a) for a in sys.argv[1:]] or list(SIZES)
     compile_bytecode()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory() as tmp:
-        files = ([SOURCE] if not sys.argv[1:] and SOURCE.exists() else []) + [
-            generate(n) for n in sizes
-        ]
-        for f in files:
+        for f in bench_files(sys.argv[1:], SIZES):
             sub = Path(tmp) / f.stem
             sub.mkdir()
             bench_file(f, sub)

@@ -14,7 +14,6 @@ older file) is rebuilt, silently.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sqlite3
@@ -53,11 +52,19 @@ def library_dir() -> Path:
 
 
 def db_path(bib: str | os.PathLike) -> Path:
+    try:  # BLAKE2 without hashlib's OpenSSL start-up: this runs on every command
+        from _blake2 import blake2b
+    except ImportError:  # not CPython
+        from hashlib import blake2b
+
     real = os.path.realpath(bib)
-    return library_dir() / f"{hashlib.sha256(real.encode()).hexdigest()[:24]}.sqlite"
+    digest = blake2b(real.encode("utf-8", "surrogateescape"), digest_size=12).hexdigest()
+    return library_dir() / f"{digest}.sqlite"
 
 
 def file_sha256(path: str | os.PathLike) -> str:
+    import hashlib
+
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):

@@ -39,7 +39,7 @@ class Block:
     entries, or a block that failed to parse.  ``start``/``end`` are offsets in the original
     text; an edited block carries its new text, an appended one has no original span."""
 
-    __slots__ = ("kind", "start", "end", "line", "key", "entry", "_text", "new", "scope")
+    __slots__ = ("kind", "start", "end", "line", "key", "entry", "replacement", "new", "scope")
 
     def __init__(
         self, kind: str, start: int, end: int, line: int, key: str | None, entry: Any = None
@@ -50,13 +50,19 @@ class Block:
         self.line = line  # 1-based line of the block's first character
         self.key = key
         self.entry = entry  # bibtexparser.model.Entry for entries
-        self._text: str | None = None  # replacement text after an edit
+        self.replacement: str | None = None  # the block's new text after an edit
         self.new = False
         # @string definitions above the block (see bibtex.MacroTable); None: all of them
         self.scope: int | None = None
 
     def __repr__(self) -> str:
         return f"<Block {self.kind} {self.key or ''} line {self.line}>"
+
+    @property
+    def edited(self) -> bool:
+        """Whether the block carries new text (edited in this session): its ``entry`` was
+        parsed from that text on its own, not from the file."""
+        return self.replacement is not None
 
 
 class _Collect(logging.Handler):

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from .errors import UsageError
-from .importers import Draft
+from .formats import Draft
 from .model import Entry
 from .plaintext import check_bibtex, to_bibtex
 from .store import BibFile
@@ -214,7 +214,7 @@ def merge(
     remove DROP, and record its key in ``ids`` so old citations still resolve.  Returns the
     conflicting field names (an error without ``prefer``)."""
     a, b = entry(bib, keep), entry(bib, drop)
-    if a._block is b._block:
+    if a.block is b.block:
         raise UsageError("error: cannot merge an entry with itself")
     conflicts = [
         n
@@ -232,11 +232,11 @@ def merge(
         if name not in a.fields or (name in conflicts and prefer == "drop"):
             bib.set_field(keep, name, value)
     if keep_ids:  # DROP's key, and its own aliases, so that every old citation resolves
-        ids = Entry(bib, a._block).aliases
+        ids = Entry(bib, a.block).aliases
         added = [k for k in (b.key, *b.aliases) if k.lower() not in {i.lower() for i in ids}]
         if added:
-            bib.set_field(a._block, "ids", ", ".join([*ids, *added]))
-    bib.remove_entry(b._block)
+            bib.set_field(a.block, "ids", ", ".join([*ids, *added]))
+    bib.remove_entry(b.block)
     return conflicts
 
 

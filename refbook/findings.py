@@ -92,11 +92,6 @@ class Finding:
         return d
 
 
-def worst(findings: list[Finding]) -> Severity | None:
-    """The most severe severity present, or None for no findings."""
-    return max((f.severity for f in findings), key=lambda s: s.rank, default=None)
-
-
 def fails(findings: list[Finding], fail_on: Severity | str = Severity.ERROR) -> bool:
     """True when any finding is at least as severe as ``fail_on``."""
     threshold = Severity(fail_on)

@@ -136,13 +136,13 @@ def _blocks(bib: BibFile) -> list[Block]:
     for b in bib.blocks:
         if b.kind == "removed":
             continue
-        if b.kind == "text" and out and out[-1].kind == "invalid" and out[-1]._text is None:
+        if b.kind == "text" and out and out[-1].kind == "invalid" and not out[-1].edited:
             # the rest of an entry the parser gave up on: kept with it, verbatim (a blank
             # line put between them would change how the file reads)
             broken = out.pop()
             out.append(Block("invalid", broken.start, b.end, broken.line, broken.key))
             continue
-        if b.kind != "text" or b._text is not None:
+        if b.kind != "text" or b.edited:
             out.append(b)
             continue
         pos = b.start

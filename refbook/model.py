@@ -170,6 +170,17 @@ class Entry:
         return self._block.line
 
     @property
+    def block(self) -> Block:
+        """The store's block the entry is read from (what ``BibFile``'s editing methods
+        take to name it)."""
+        return self._block
+
+    @property
+    def bib_name(self) -> str:
+        """The name of the file the entry is in, as messages say it."""
+        return self._bib.name
+
+    @property
     def source(self) -> str:
         """The entry's exact text in the file."""
         return self._bib.block_text(self._block)
@@ -179,7 +190,7 @@ class Entry:
         the entry was edited in this session)."""
         name = name.lower()
         field = next((f for f in self._block.entry.fields if f.key.lower() == name), None)
-        if field is None or self._block._text is not None:
+        if field is None or self._block.edited:
             return self.line
         return field.start_line + 1
 
@@ -198,7 +209,7 @@ class Entry:
         from .store import duplicate_fields
 
         found = duplicate_fields(self._block.entry)
-        if self._block._text is not None:  # parsed on its own after an edit
+        if self._block.edited:  # parsed on its own after an edit
             found = {n: [self.line + i - 1 for i in at] for n, at in found.items()}
         return found
 
@@ -363,7 +374,7 @@ class Entry:
         year = self.year
         if year is None:
             return None
-        month = _month_number(self.get("month", ""))
+        month = month_number(self.get("month", ""))
         return f"{year:04d}-{month:02d}" if month else f"{year:04d}"
 
     @property
@@ -441,7 +452,7 @@ class Entry:
         d["fields"] = dict(self.fields)
         if self.inherited:
             d["inherited"] = self.inherited
-        d["source"] = {"file": self._bib.name, "line": self.line}
+        d["source"] = {"file": self.bib_name, "line": self.line}
         return d
 
 
@@ -449,7 +460,7 @@ _CROSSREF = re.compile(r"(?i)\b(?:crossref|xdata)\s*=")
 _MONTHS = {m[:3].lower(): i for i, m in enumerate(bibtex.MONTH_MACROS.values(), start=1)}
 
 
-def _month_number(value: str) -> int | None:
+def month_number(value: str) -> int | None:
     value = value.strip().lower()
     if value.isdigit() and 1 <= int(value) <= 12:
         return int(value)
@@ -612,7 +623,7 @@ class Library:
         from .findings import Finding
 
         if not _CROSSREF.search(self.bib.text) and not any(
-            b.new or b._text is not None for b in self.bib.entries()
+            b.new or b.edited for b in self.bib.entries()
         ):
             return []
         found: dict[frozenset, tuple[Block, str, str]] = {}

@@ -264,15 +264,6 @@ def parse(query: str):
     return _Parser(query).parse()
 
 
-def terms(node) -> list[Term]:
-    """Every term of the tree, positive and negative."""
-    if isinstance(node, Term):
-        return [node]
-    if isinstance(node, Not):
-        return terms(node.child)
-    return [t for child in node.children for t in terms(child)]
-
-
 def positive_terms(node, negated: bool = False) -> list[Term]:
     if isinstance(node, Term):
         return [] if negated else [node]

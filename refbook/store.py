@@ -205,15 +205,15 @@ class BibFile:
                 out.append(Change("added", blk.key, None, blk))
             elif blk.kind == "removed":
                 out.append(Change("removed", blk.key, None, blk))
-            elif blk.kind == "entry" and blk._text is not None:
+            elif blk.kind == "entry" and blk.replacement is not None:
                 original = self.text[blk.start : blk.end]
-                if blk._text != original:
+                if blk.replacement != original:
                     m = KEY_NEAR.match(original.lstrip())
                     out.append(Change("modified", blk.key, m.group(1) if m else None, blk))
         return out
 
     def block_text(self, blk: Block) -> str:
-        return blk._text if blk._text is not None else self.text[blk.start : blk.end]
+        return blk.replacement if blk.replacement is not None else self.text[blk.start : blk.end]
 
     def find(self, key: str) -> Block | None:
         """The entry with this key, compared case-insensitively as BibTeX and biber do
@@ -269,7 +269,7 @@ class BibFile:
         except DuplicateFieldError:
             self._refuse_duplicate_fields(blk)  # the entry had it already: say where
             raise
-        blk._text = new_text
+        blk.replacement = new_text
         blk.entry = entry
         self._aliases = None  # its ids may have changed
         if entry.key != blk.key:
@@ -282,7 +282,7 @@ class BibFile:
         """An entry with a field written twice is not edited field by field: which of the
         two the edit should change (BibTeX reads the first, biber the last) is unclear."""
         dups = duplicate_fields(blk.entry)
-        if dups and blk._text is None:
+        if dups and blk.replacement is None:
             name, lines = next(iter(dups.items()))
             raise InputError(
                 f"{self.name}:{lines[1]}: error: {blk.key or 'the entry'}: "
@@ -343,7 +343,7 @@ class BibFile:
         if self.find(entry.key) is not None:
             raise UsageError(f"{self.name}: key {entry.key!r} already exists")
         blk = Block("entry", len(self.text), len(self.text), 0, entry.key, entry)
-        blk._text = text
+        blk.replacement = text
         blk.new = True
         self.blocks.append(blk)
         self._index = None
@@ -366,7 +366,7 @@ class BibFile:
             blank_lines = r"[ \t]*(\r?\n)?([ \t]*\r?\n)*" if gap else r"[ \t]*(\r?\n)?"
             blk.end = re.compile(blank_lines).match(self.text, blk.end).end()
             blk.kind = "removed"
-            blk._text = ""
+            blk.replacement = ""
         self._index = None
         self.modified = True
 
@@ -441,6 +441,11 @@ class BibFile:
                 body += self.block_text(blk).replace("\r\n", "\n").replace("\n", nl) + nl
             return body
         return "".join(out)
+
+    @property
+    def raw(self) -> bytes | None:
+        """The bytes read from the file (None when the text was not read from one)."""
+        return self._raw
 
     def render_bytes(self) -> bytes:
         if not self.modified and self._raw is not None:
@@ -532,7 +537,7 @@ class BibFile:
             blk.start, blk.end, blk.line = start, start + len(body), line
             line += lines.count("\n", start, start + len(body))
             pos = blk.end
-            blk._text = None
+            blk.replacement = None
             blk.new = False
             kept.append(blk)
         self.blocks = kept
@@ -559,18 +564,20 @@ def editing(
     *,
     force: bool = False,
     encoding: str | None = None,
+    dry_run: bool = False,
 ) -> Iterator[BibFile]:
     """Read-modify-write under the lock: ``with editing(p) as bib: bib.set_field(...)``.
 
     The file is read after the lock is taken, so concurrent editors queue instead of
-    failing; it is saved on a clean exit when anything changed.  A read-only file is
-    refused before anything is done (``WriteError``), unless ``force``.  ``encoding`` as
-    for ``BibFile.read``.
+    failing; it is saved on a clean exit when anything changed, unless ``dry_run`` (the
+    changes are then only looked at: ``pending_changes()``, ``render()``).  A read-only
+    file is refused before anything is done (``WriteError``), unless ``force`` or
+    ``dry_run``.  ``encoding`` as for ``BibFile.read``.
     """
-    if not force and str(path) != "-":
+    if not (force or dry_run) and str(path) != "-":
         refuse_readonly(path)
     with file_lock(path, timeout):
         bib = BibFile.read(path, encoding)
         yield bib
-        if bib.modified:
+        if bib.modified and not dry_run:
             bib.save(readonly_ok=force)

@@ -52,15 +52,6 @@ def _people(items: list[dict[str, str]] | None) -> list[Person]:
     ]
 
 
-class _Source:
-    """Where a record's entry is written (``entry._bib.name`` of a parsed entry)."""
-
-    __slots__ = ("name",)
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-
 class RecordEntry:
     """An entry read from the cache: the read-only part of ``model.Entry``'s interface
     (key, type, line, fields, ``get``, ``has``, ``text``, authors, ``to_dict``,
@@ -94,8 +85,9 @@ class RecordEntry:
         return f"<Entry @{self.type}{{{self.key}}} line {self.line}>"
 
     @property
-    def _bib(self) -> _Source:  # as a parsed entry's: output names the file this way
-        return _Source(self._lib.path)
+    def bib_name(self) -> str:
+        """The name of the file the entry is in, as messages say it."""
+        return self._lib.path
 
     def _l(self, name: str) -> Any:
         if isinstance(self._light, str):

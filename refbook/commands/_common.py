@@ -249,6 +249,15 @@ class EditReport:
     bib: Any = None
     lines: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    cancelled: bool = False
+
+    def cancel(self) -> None:
+        """Write nothing and report no change (the user said no)."""
+        self.cancelled = True
+
+
+class _Cancelled(Exception):
+    """Leaves ``editing()`` without saving (``EditReport.cancel``)."""
 
 
 @contextmanager
@@ -258,24 +267,28 @@ def reported_edit(
     """Read-modify-write the bibliography in use (locked, atomic, minimal diff), then
     render what changed: ``with reported_edit(as_json) as edit: annotate(edit.bib, …)``.
     A read-only file is refused unless ``force``; ``dry_run`` reports the diff instead
-    of writing it."""
+    of writing it; ``edit.cancel()`` writes nothing and reports no change."""
     from ..output import choose_mode
     from ..output.edits import render_edit
     from ..store import editing
 
     path = bib_path()
     report = EditReport()
-    with editing(path, force=force or dry_run, encoding=bib_encoding()) as bib:
-        report.bib = bib
-        yield report
-        changes = bib.pending_changes()
-        if dry_run:
-            from ..edits import diff
+    try:
+        with editing(path, force=force, encoding=bib_encoding(), dry_run=dry_run) as bib:
+            report.bib = bib
+            yield report
+            if report.cancelled:
+                raise _Cancelled
+            changes = bib.pending_changes()
+            if dry_run:
+                from ..edits import diff
 
-            patch = diff(bib, path)
-            bib.modified = False  # nothing is written
-            report.lines = [patch.rstrip("\n")] if patch else []
-            report.extra["diff"] = patch
+                patch = diff(bib, path)
+                report.lines = [patch.rstrip("\n")] if patch else []
+                report.extra["diff"] = patch
+    except _Cancelled:
+        changes = []
     render_edit(
         path,
         changes,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from .. import formats
 from ..config import SETTINGS
 from ..errors import EXIT_FINDINGS, EXIT_OK
 from ._common import (
@@ -38,7 +39,7 @@ from ._common import (
 @click.option(
     "--from",
     "fmt",
-    type=click.Choice(["bibtex", "biblatex", "ris", "csl-json"]),
+    type=click.Choice(formats.names(reads=True)),
     help="Input format of FILE or stdin (default: detected).",
 )
 @click.option(
@@ -142,13 +143,13 @@ def command(
             text, name = decoded.text, "<stdin>"
         else:
             text, name = decode_input(src, encoding).text, src
-        drafts += importers.parse(text, fmt, name)
+        drafts += formats.read(text, fmt, name)
     if not drafts and not known:
         raise UsageError("error: nothing to add (give --doi, --url, a file or -)")
     if edit_first:
         drafts = [_edited(d) for d in drafts]
     if drafts:
-        with editing(path, force=force or dry_run, encoding=bib_encoding()) as bib:
+        with editing(path, force=force, encoding=bib_encoding(), dry_run=dry_run) as bib:
             report = add(
                 bib,
                 drafts,
@@ -160,8 +161,6 @@ def command(
             )
             changes = bib.pending_changes()
             patch = diff(bib, path) if dry_run else None
-            if dry_run:
-                bib.modified = False  # nothing is written
     else:
         report, changes, patch = AddReport(), [], ""
     report.skipped[:0] = known
@@ -192,12 +191,11 @@ def command(
 
 def _edited(draft):
     from ..editor import edit_text
-    from ..importers import from_bibtex
     from ..store import Style
 
     text = Style().format_entry(draft.entry_type, draft.key or "newkey", list(draft.fields.items()))
     saved = edit_text(text)
-    parsed = from_bibtex(saved, "<editor>")
+    parsed = formats.get("bibtex").read(saved, "<editor>")
     if len(parsed) != 1:
         from ..editor import keep_for_recovery
         from ..errors import UsageError

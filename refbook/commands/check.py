@@ -8,9 +8,8 @@ import click
 
 from ..config import SETTINGS
 from ..errors import EXIT_FINDINGS, EXIT_OK
+from ..output.findings import NAMES as FINDINGS_FORMATS
 from ._common import bib_option, complete_keys, get_config, open_library, refuse_together
-
-FORMATS = ("table", "plain", "json", "junit", "github", "markdown", "sarif")
 
 
 def _default(name: str) -> Any:
@@ -58,7 +57,7 @@ def _default(name: str) -> Any:
 )
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the results cache.")
 @click.option("--allow-private", is_flag=True, help=SETTINGS["check.allow_private"].help)
-@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(FINDINGS_FORMATS), help="Output format.")
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @bib_option
 def command(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ..errors import EXIT_FINDINGS, EXIT_OK
+from ..output.findings import NAMES as FINDINGS_FORMATS
 from ._common import (
     bib_path_option,
     get_config,
@@ -13,8 +14,6 @@ from ._common import (
     refuse_together,
     requires,
 )
-
-FORMATS = ("table", "plain", "json", "github", "sarif", "junit")
 
 
 @click.command("cite-check")
@@ -42,7 +41,7 @@ FORMATS = ("table", "plain", "json", "github", "sarif", "junit")
     show_default=True,
     help="'uncited' also fails on uncited entries.",
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(FINDINGS_FORMATS), help="Output format.")
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @input_encoding_option("the manuscripts")
 @bib_path_option

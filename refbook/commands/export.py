@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from .. import formats
 from ._common import (
     bib_option,
     bib_path,
@@ -14,8 +15,6 @@ from ._common import (
     refuse_together,
     requires,
 )
-
-DATA_FORMATS = ("bibtex", "biblatex", "csl-json", "csl-yaml", "ris", "json")
 
 
 def select_entries(lib, keys: tuple[str, ...], query: str | None, cited_in: tuple[str, ...]):
@@ -60,7 +59,7 @@ def select_entries(lib, keys: tuple[str, ...], query: str | None, cited_in: tupl
     "-f",
     "--format",
     "fmt",
-    type=click.Choice(DATA_FORMATS),
+    type=click.Choice(formats.names(writes=True)),
     help="A data format instead of formatted citations.",
 )
 @click.option(
@@ -125,7 +124,13 @@ def command(
         "--format writes data; --style, --to, --annotated and --standalone "
         "shape formatted citations",
     )
-    requires(ctx, "normalize", "--format bibtex", fmt == "bibtex")
+    normalizing = [f.name for f in formats.FORMATS.values() if f.normalizes]
+    requires(
+        ctx,
+        "normalize",
+        " or ".join(f"--format {name}" for name in normalizing),
+        fmt in normalizing,
+    )
     if output:
         from ..store import check_output
 
@@ -141,12 +146,12 @@ def command(
         fmt = "json"
     if as_json and fmt and fmt != "json":
         raise click.UsageError("--json is --format json; give one or the other")
-    if fmt in (None, "csl-json", "csl-yaml", "ris"):
+    if fmt is None or formats.get(fmt).csl_ids:
         # CSL ids must be unique, or citeproc keeps one of the entries that share one
         for e, message in export.id_changes(entries):
             warn(f"{lib.path}:{e.line}: warning: {message}")
     if fmt:
-        text = export.export_data(entries, fmt, normalize=normalize)
+        text = formats.write(entries, fmt, normalize=normalize)
     else:
         style = style or cfg["export.style"]
         pandoc = cfg["export.pandoc"] or None
@@ -168,17 +173,15 @@ def command(
             raise click.UsageError("--standalone needs --to html")
         with busy(f"formatting {len(entries)} references ({style}) with pandoc…"):
             if as_json:
-                import json
+                from ..output import json_text
 
                 pairs = export.format_entries(entries, style, to, pandoc=pandoc)
                 text = (
-                    json.dumps(
+                    json_text(
                         [
                             {"key": key, "style": style, "to": to, "reference": ref}
                             for key, ref in pairs
-                        ],
-                        ensure_ascii=False,
-                        indent=2,
+                        ]
                     )
                     + "\n"
                 )

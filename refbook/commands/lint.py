@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ..findings import Severity
+from ..output.findings import NAMES as FINDINGS_FORMATS
 from ._common import (
     bib_encoding,
     bib_option,
@@ -14,8 +15,6 @@ from ._common import (
     refuse_together,
     requires,
 )
-
-FORMATS = ("table", "plain", "json", "github", "sarif", "junit")
 
 
 @click.command("lint")
@@ -37,7 +36,7 @@ FORMATS = ("table", "plain", "json", "github", "sarif", "junit")
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=click.Choice(FINDINGS_FORMATS),
     help="Output format (default: table on a terminal, plain otherwise).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
@@ -64,7 +63,7 @@ def command(files, select, ignore, fmt, as_json, fail_on, fix, dry_run, list_rul
     """
     from ..findings import fails
     from ..lint import RULES, select_rules
-    from ..output import choose_mode, emit_table
+    from ..output import choose_mode
     from ..output.findings import render
 
     ctx = click.get_current_context()
@@ -86,25 +85,10 @@ def command(files, select, ignore, fmt, as_json, fail_on, fix, dry_run, list_rul
     )
     cfg = get_config()
     if list_rules:
-        listed = select_rules(select, ignore) if (select or ignore) else list(RULES.values())
-        if choose_mode(as_json) == "json":
-            from ..output import emit_json
+        from ..output.rules import render_rules
 
-            emit_json(
-                [
-                    {
-                        "id": r.id,
-                        "family": r.family,
-                        "severity": r.severity,
-                        "fixable": r.fixable,
-                        "doc": r.doc,
-                    }
-                    for r in listed
-                ]
-            )
-            return 0
-        rows = [(r.id, r.family, r.severity, "yes" if r.fixable else "", r.doc) for r in listed]
-        emit_table(("rule", "family", "severity", "fix", "description"), rows, choose_mode(False))
+        listed = select_rules(select, ignore) if (select or ignore) else list(RULES.values())
+        render_rules(listed, choose_mode(as_json))
         return 0
     rules = select_rules(select or cfg["lint.select"], [*cfg["lint.ignore"], *ignore])
     paths = list(files) or [bib_path()]
@@ -132,7 +116,7 @@ def _fix(path: str, rules, dry_run: bool, force: bool = False, encoding: str | N
 
     from ..lint import apply_fixes
     from ..model import Library
-    from ..output import emit_document, warn
+    from ..output.edits import render_fixes
     from ..store import BibFile, editing
 
     def rounds(bib: BibFile) -> int:
@@ -150,14 +134,13 @@ def _fix(path: str, rules, dry_run: bool, force: bool = False, encoding: str | N
         return total
 
     if dry_run:
-        bib = BibFile.read(path, encoding)
-        n = rounds(bib)
         from ..edits import unified_diff
 
-        emit_document(unified_diff(bib.text, bib.render(), path))
-        warn(f"{n} fix(es) would be applied (dry run: nothing written)")
+        bib = BibFile.read(path, encoding)
+        n = rounds(bib)
+        render_fixes(path, n, unified_diff(bib.text, bib.render(), path))
         return 0
     with editing(path, force=force, encoding=encoding) as bib:
         n = rounds(bib)
-    warn(f"{n} fix(es) applied to {path}")
+    render_fixes(path, n)
     return 0

@@ -46,7 +46,7 @@ def command(
 
     from ..edits import rename, rename_in_manuscript
     from ..manuscript import syntax_for
-    from ..output import choose_mode, warn
+    from ..output import choose_mode
     from ..output.edits import render_edit
     from ..store import editing, refuse_readonly, stage_write
 
@@ -84,7 +84,11 @@ def command(
         raise
     for s in staged:  # the .bib is saved: the manuscripts follow
         s.commit()
-    for path, count in renamed_in.items():
-        warn(f"{path}: {count} citation(s) renamed")
-    render_edit(bib_file, changes, choose_mode(as_json), extra={"manuscripts": renamed_in})
+    render_edit(
+        bib_file,
+        changes,
+        choose_mode(as_json),
+        extra={"manuscripts": renamed_in},
+        notes=[f"{path}: {count} citation(s) renamed" for path, count in renamed_in.items()],
+    )
     return 0

@@ -90,12 +90,8 @@ def command(essay, style, to, output, annotated, heading, allow_missing, as_json
         return 1
     if not allow_missing and report["problems"]:
         result.citations = [c for c in keyed if c.status is not MATCHED]
-        old = sys.stdout  # the report goes to stderr: stdout is for the document
-        sys.stdout = sys.stderr
-        try:
-            render_report(result, "plain", lib.path, uncited=False)
-        finally:
-            sys.stdout = old
+        # the report goes to stderr: stdout is for the document
+        render_report(result, "plain", lib.path, uncited=False, stream=sys.stderr)
         warn("refbook: render stopped: citations without an entry (--allow-missing renders anyway)")
         return 1
     from ..errors import InputError

@@ -37,7 +37,7 @@ def command(keys: tuple[str, ...], yes: bool, dry_run: bool, force: bool, as_jso
                     "error: refusing to remove entries without --yes when not on a terminal"
                 )
             if not click.confirm(visible(f"Remove {', '.join(b.key for b in blocks)}?")):
-                bib.modified = False
+                edit.cancel()
                 return 1
         for b in blocks:
             bib.remove_entry(b)

@@ -16,12 +16,17 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Sequence
-from typing import Any
+from contextlib import AbstractContextManager
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
 
 JSON, RICH, PLAIN = "json", "rich", "plain"
 
 
-def choose_mode(as_json: bool = False, stream=None) -> str:
+def choose_mode(as_json: bool = False, stream: IO[str] | None = None) -> str:
     """``json`` when asked; ``rich`` on a colour-capable terminal; else ``plain``."""
     if as_json:
         return JSON
@@ -56,7 +61,7 @@ def visible(text: str) -> str:
     return _CONTROL.sub(_escape_control, text)
 
 
-def cell(value: Any, style: str = ""):
+def cell(value: Any, style: str = "") -> Text:
     """A value as rich text: shown as written (never read as rich markup such as
     ``[link=…]``), its control characters visible."""
     from rich.text import Text
@@ -74,20 +79,21 @@ def json_text(data: Any) -> str:
     return _escape_json(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-def console(stderr: bool = False):
+def console(stderr: bool = False, file: IO[str] | None = None) -> Console:
+    """A rich console on stdout (``stderr``: on stderr; ``file``: on that stream)."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    return Console(stderr=stderr, file=file, highlight=False, soft_wrap=False)
 
 
-def emit_json(data: Any, stream=None) -> None:
+def emit_json(data: Any, stream: IO[str] | None = None) -> None:
     stream = stream or sys.stdout
     # one write: json.dump writes piece by piece, a system call each when stdout is
     # unbuffered (PYTHONUNBUFFERED=1, common in CI and containers): 0.1 s for 500 results
     stream.write(json_text(data) + "\n")
 
 
-def emit_json_texts(texts: Iterable[str], stream=None) -> None:
+def emit_json_texts(texts: Iterable[str], stream: IO[str] | None = None) -> None:
     """A JSON array whose items come as ``json_text(item)`` texts (the library cache
     keeps entries so): the same bytes as ``emit_json`` of the items, written in pieces
     as they come, never all held at once."""
@@ -114,13 +120,13 @@ def _escape_json(text: str) -> str:
     return _JSON_UNESCAPED.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def emit_lines(lines: Iterable[str], stream=None) -> None:
+def emit_lines(lines: Iterable[str], stream: IO[str] | None = None) -> None:
     """Lines of human-readable text (control characters made visible)."""
     stream = stream or sys.stdout
     stream.write(visible("".join(line + "\n" for line in lines)))
 
 
-def emit_document(text: str, stream=None) -> None:
+def emit_document(text: str, stream: IO[str] | None = None) -> None:
     """A document (BibTeX source, an export, a diff): written exactly when piped or
     redirected, with its control characters visible on a terminal."""
     stream = stream or sys.stdout
@@ -146,8 +152,10 @@ def emit_table(
     header: bool = True,
     styles: dict[str, str] | None = None,
     caption: str | None = None,
+    stream: IO[str] | None = None,
 ) -> None:
-    """A table: rich on a terminal, tab-separated lines (header first) when plain."""
+    """A table on ``stream`` (stdout): rich on a terminal, tab-separated lines (header
+    first) when plain."""
     if mode == RICH:
         from rich.table import Table
 
@@ -156,14 +164,14 @@ def emit_table(
             table.add_column(col, style=(styles or {}).get(col), overflow="fold")
         for row in rows:
             table.add_row(*[cell(c) for c in row])
-        console().print(table)
+        console(file=stream).print(table)
         return
     lines = ["\t".join(columns)] if header else []
     lines += ("\t".join(_plain_cell(c) for c in row) for row in rows)
-    emit_lines(lines)  # one write: stdout may be unbuffered (PYTHONUNBUFFERED=1)
+    emit_lines(lines, stream)  # one write: stdout may be unbuffered (PYTHONUNBUFFERED=1)
 
 
-def busy(message: str):
+def busy(message: str) -> AbstractContextManager[object]:
     """A spinner with ``message`` on stderr while long work runs, on a terminal only
     (stdout may be piped: ``refbook search … | head`` still shows it); a no-op otherwise.
     Use it where the work may take seconds: it is drawn at once."""

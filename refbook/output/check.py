@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import IO
 
 from ..findings import Finding, Severity
 from ..identifiers import redact
@@ -83,7 +84,16 @@ COLOURS = {
 }
 
 
-def render(results: Sequence[Result], fmt: str, bib: str, strict: bool = False) -> None:
+def render(
+    results: Sequence[Result],
+    fmt: str,
+    bib: str,
+    strict: bool = False,
+    *,
+    stream: IO[str] | None = None,
+) -> None:
+    """``results`` on ``stream`` (stdout) in format ``fmt``: check's own JSON schema and
+    table of every target, else its findings (``output.findings``)."""
     from .findings import render as render_findings
 
     problems = findings(results, bib, strict)
@@ -94,7 +104,8 @@ def render(results: Sequence[Result], fmt: str, bib: str, strict: bool = False) 
                 "results": [r.to_dict() for r in results],
                 "summary": counts,
                 "findings": [f.to_dict() for f in problems],
-            }
+            },
+            stream,
         )
         return
     if fmt == "table":
@@ -113,11 +124,11 @@ def render(results: Sequence[Result], fmt: str, bib: str, strict: bool = False) 
                 cell(redact(r.target.value)),
                 cell(detail),
             )
-        console().print(table)
+        console(file=stream).print(table)
         return
     passed = [
         f"{r.target.key} {r.target.kind}"
         for r in results
         if r.verdict is Verdict.OK and not r.warnings
     ]
-    render_findings(problems, fmt, tool="refbook check", rules=RULES, passed=passed)
+    render_findings(problems, fmt, tool="refbook check", rules=RULES, passed=passed, stream=stream)

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import IO, Any
 
-from . import JSON, emit_document, emit_json, emit_lines
+from . import JSON, emit_document, emit_json, emit_lines, warn
 
 
 def render_edit(
@@ -25,8 +25,13 @@ def render_edit(
     saved: bool | None = None,
     lines: Iterable[str] = (),
     extra: dict[str, Any] | None = None,
+    notes: Iterable[str] = (),
+    stream: IO[str] | None = None,
 ) -> None:
-    """``changes`` are ``store.Change`` records; ``saved`` defaults to "anything changed"."""
+    """``changes`` are ``store.Change`` records; ``saved`` defaults to "anything changed";
+    ``notes`` go to stderr in every mode (what was done besides the .bib)."""
+    for note in notes:
+        warn(note)
     if mode == JSON:
         emit_json(
             {
@@ -34,13 +39,14 @@ def render_edit(
                 "saved": bool(changes) if saved is None else saved,
                 "changes": [c.to_dict() for c in changes],
                 **(extra or {}),
-            }
+            },
+            stream,
         )
     else:
-        emit_lines(lines)
+        emit_lines(lines, stream)
 
 
-def render_fmt(report: dict[str, Any], mode: str) -> None:
+def render_fmt(report: dict[str, Any], mode: str, stream: IO[str] | None = None) -> None:
     """One file's ``refbook fmt`` result; in JSON mode the command prints the list of
     reports at the end instead."""
     if mode == JSON:
@@ -51,8 +57,20 @@ def render_fmt(report: dict[str, Any], mode: str) -> None:
         ]
         if report["would_change"] and not report["entries"]:
             lines.append(f"{report['name']}: would reformat (spacing between entries)")
-        emit_lines(lines)
+        emit_lines(lines, stream)
     elif "diff" in report:
-        emit_document(report["diff"])
+        emit_document(report["diff"], stream)
     elif "text" in report:
-        emit_document(report["text"])
+        emit_document(report["text"], stream)
+
+
+def render_fixes(
+    path: str, count: int, patch: str | None = None, stream: IO[str] | None = None
+) -> None:
+    """What ``lint --fix`` did to ``path``: with ``patch`` (``--dry-run``) the diff it
+    would write on stdout, and the number of fixes on stderr."""
+    if patch is None:
+        warn(f"{count} fix(es) applied to {path}")
+        return
+    emit_document(patch, stream)
+    warn(f"{count} fix(es) would be applied (dry run: nothing written)")

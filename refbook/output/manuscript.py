@@ -3,6 +3,8 @@ citation on a terminal, and the documented JSON schema."""
 
 from __future__ import annotations
 
+from typing import IO
+
 from ..findings import Finding, Severity
 from ..manuscript import CheckResult, CitationStatus
 from . import RICH, emit_json, emit_table
@@ -38,7 +40,16 @@ def findings(result: CheckResult, bib_name: str, *, uncited: bool) -> list[Findi
     return out
 
 
-def render(result: CheckResult, fmt: str, bib_name: str, *, uncited: bool) -> None:
+def render(
+    result: CheckResult,
+    fmt: str,
+    bib_name: str,
+    *,
+    uncited: bool,
+    stream: IO[str] | None = None,
+) -> None:
+    """``result`` on ``stream`` (stdout) in format ``fmt``: its own JSON schema and
+    table of every citation, else its findings (``output.findings``)."""
     from .findings import render as render_findings
 
     problems = findings(result, bib_name, uncited=uncited)
@@ -51,7 +62,8 @@ def render(result: CheckResult, fmt: str, bib_name: str, *, uncited: bool) -> No
                     status.value: sum(c.status is status for c in result.citations)
                     for status in CitationStatus
                 },
-            }
+            },
+            stream,
         )
         return
     if fmt == "table":
@@ -65,8 +77,8 @@ def render(result: CheckResult, fmt: str, bib_name: str, *, uncited: bool) -> No
             )
             for c in result.citations
         ]
-        emit_table(("location", "citation", "status", "entries", "note"), rows, RICH)
+        emit_table(("location", "citation", "status", "entries", "note"), rows, RICH, stream=stream)
         if uncited and result.uncited:
-            emit_table(("uncited entry",), [(k,) for k in result.uncited], RICH)
+            emit_table(("uncited entry",), [(k,) for k in result.uncited], RICH, stream=stream)
         return
-    render_findings(problems, fmt, tool="refbook cite-check", rules=RULES)
+    render_findings(problems, fmt, tool="refbook cite-check", rules=RULES, stream=stream)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import IO, Any
 
 from . import (
     JSON,
@@ -25,9 +25,9 @@ def list_rows(entries: Sequence[Any]) -> list[tuple[str, str, str, str, str]]:
     return [(e.key, e.author_label(), str(e.year or ""), e.title, e.type) for e in entries]
 
 
-def render_keys(keys: Iterable[str]) -> None:
+def render_keys(keys: Iterable[str], stream: IO[str] | None = None) -> None:
     """Keys alone, one a line (``list --keys``)."""
-    emit_lines(keys)
+    emit_lines(keys, stream)
 
 
 def render_list(
@@ -36,14 +36,15 @@ def render_list(
     *,
     keys_only: bool = False,
     json_texts: Iterable[str] | None = None,
+    stream: IO[str] | None = None,
 ) -> None:
     """``json_texts``: the entries' JSON already made (the library cache keeps it)."""
     if keys_only:
-        emit_lines(e.key for e in entries)
+        emit_lines((e.key for e in entries), stream)
     elif mode == JSON and json_texts is not None:
-        emit_json_texts(json_texts)
+        emit_json_texts(json_texts, stream)
     elif mode == JSON:
-        emit_json([e.to_dict() for e in entries])
+        emit_json([e.to_dict() for e in entries], stream)
     else:
         emit_table(
             LIST_COLUMNS,
@@ -51,6 +52,7 @@ def render_list(
             mode,
             styles={"key": "cyan", "year": "green"},
             caption=f"{len(entries)} entries" if mode == RICH else None,
+            stream=stream,
         )
 
 
@@ -103,18 +105,22 @@ def record_lines(entry: Any) -> list[tuple[str, str]]:
         rows.append((name, f"{value} (from {entry.inherited_from(name)})"))
     if entry.annotation:
         rows.append(("annotation", entry.annotation))
-    rows.append(("source", f"{entry._bib.name}:{entry.line}"))
+    rows.append(("source", f"{entry.bib_name}:{entry.line}"))
     return rows
 
 
 def render_show(
-    entries: Sequence[Any], mode: str, *, json_texts: Iterable[str] | None = None
+    entries: Sequence[Any],
+    mode: str,
+    stream: IO[str] | None = None,
+    *,
+    json_texts: Iterable[str] | None = None,
 ) -> None:
     if mode == JSON and json_texts is not None:
-        emit_json_texts(json_texts)
+        emit_json_texts(json_texts, stream)
         return
     if mode == JSON:
-        emit_json([e.to_dict() for e in entries])
+        emit_json([e.to_dict() for e in entries], stream)
         return
     if mode == RICH:
         from rich.panel import Panel
@@ -122,7 +128,7 @@ def render_show(
 
         from . import console
 
-        con = console()
+        con = console(file=stream)
         for e in entries:
             grid = Table.grid(padding=(0, 2))
             grid.add_column(style="bold cyan", no_wrap=True)
@@ -134,18 +140,18 @@ def render_show(
     blocks = []
     for e in entries:
         blocks.append("\n".join(f"{label}: {value}" for label, value in record_lines(e)))
-    sys.stdout.write(visible("\n\n".join(blocks)) + "\n")
+    (stream or sys.stdout).write(visible("\n\n".join(blocks)) + "\n")
 
 
-def render_sources(entries: Sequence[Any]) -> None:
+def render_sources(entries: Sequence[Any], stream: IO[str] | None = None) -> None:
     """The entries' exact source text, separated by blank lines (``show --bibtex``):
     byte for byte when piped, control characters visible on a terminal."""
-    emit_document("\n\n".join(e.source for e in entries) + "\n")
+    emit_document("\n\n".join(e.source for e in entries) + "\n", stream)
 
 
-def render_stats(stats: dict[str, Any], mode: str) -> None:
+def render_stats(stats: dict[str, Any], mode: str, stream: IO[str] | None = None) -> None:
     if mode == JSON:
-        emit_json(stats)
+        emit_json(stats, stream)
         return
     sections = (
         ("type", stats["types"]),
@@ -156,14 +162,18 @@ def render_stats(stats: dict[str, Any], mode: str) -> None:
     if mode == RICH:
         from . import console
 
-        console().print(cell(stats["file"], "bold") + f": {stats['entries']} entries")
+        console(file=stream).print(cell(stats["file"], "bold") + f": {stats['entries']} entries")
     else:
-        sys.stdout.write(f"entries\t{stats['entries']}\n")
+        (stream or sys.stdout).write(f"entries\t{stats['entries']}\n")
     for label, counts in sections:
         rows = [(k, v) for k, v in counts.items()]
         if mode == RICH:
-            emit_table((label, "entries"), rows, mode)
+            emit_table((label, "entries"), rows, mode, stream=stream)
         else:
             emit_table(
-                (label, "entries"), [(f"{label}:{k}", v) for k, v in rows], mode, header=False
+                (label, "entries"),
+                [(f"{label}:{k}", v) for k, v in rows],
+                mode,
+                header=False,
+                stream=stream,
             )

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import re
 import sys
+from typing import IO, TYPE_CHECKING
 
 from . import JSON, RICH, cell, console, emit_json, emit_lines, emit_table, visible, warn
+
+if TYPE_CHECKING:
+    from rich.text import Text
+
+    from ..index import SearchResult
 
 COLUMNS = ("key", "authors", "year", "title", "type")
 
 
-def _highlight(text: str, words: list[str]):
+def _highlight(text: str, words: list[str]) -> Text:
     """A rich Text with every occurrence of the query's words (accent-insensitive) in bold."""
     from rich.text import Text
 
@@ -28,15 +34,22 @@ def _highlight(text: str, words: list[str]):
     return out
 
 
-def render_results(result, mode: str, *, keys_only: bool = False, count_only: bool = False) -> None:
+def render_results(
+    result: SearchResult,
+    mode: str,
+    *,
+    keys_only: bool = False,
+    count_only: bool = False,
+    stream: IO[str] | None = None,
+) -> None:
     if count_only:
         if mode == JSON:
-            emit_json({"query": result.query, "count": result.total})
+            emit_json({"query": result.query, "count": result.total}, stream)
         else:
-            sys.stdout.write(f"{result.total}\n")
+            (stream or sys.stdout).write(f"{result.total}\n")
         return
     if keys_only:
-        emit_lines(h.key for h in result.hits)
+        emit_lines((h.key for h in result.hits), stream)
         return
     if mode == JSON:
         emit_json(
@@ -45,7 +58,8 @@ def render_results(result, mode: str, *, keys_only: bool = False, count_only: bo
                 "total": result.total,
                 "corrections": [{"from": a, "to": b} for a, b in result.corrections],
                 "results": [h.to_dict(result.words) for h in result.hits],
-            }
+            },
+            stream,
         )
         return
     rows = [(h.key, h.authors, str(h.year or ""), h.title, h.type) for h in result.hits]
@@ -63,17 +77,17 @@ def render_results(result, mode: str, *, keys_only: bool = False, count_only: bo
                 _highlight(row[3], result.words),
                 cell(row[4]),
             )
-        console().print(table)
+        console(file=stream).print(table)
         return
-    emit_table(COLUMNS, rows, mode)
+    emit_table(COLUMNS, rows, mode, stream=stream)
 
 
-def _caption(result) -> str:
+def _caption(result: SearchResult) -> str:
     shown = len(result.hits)
     return f"{shown} of {result.total} results" if shown < result.total else f"{shown} results"
 
 
-def render_corrections(result) -> None:
+def render_corrections(result: SearchResult) -> None:
     """``no match for "talibn"; showing results for "taliban"`` on stderr."""
     for wrong, right in result.corrections:
         warn(f'no match for "{wrong}"; showing results for "{right}"')

@@ -1,0 +1,58 @@
+"""BibLaTeX: read as BibTeX is (``refbook.formats.bibtex``: the grammar is the same);
+written in BibLaTeX's data model (``journaltitle``, ``date``, ``location``,
+``annotation``, ``institution``; ``@report``, ``@thesis``, ``@online``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from .bibtex import read  # noqa: F401  (a BibLaTeX file is read as BibTeX is)
+
+if TYPE_CHECKING:
+    from ..model import Entry
+
+# BibTeX field -> BibLaTeX field
+FIELDS = {
+    "journal": "journaltitle",
+    "address": "location",
+    "annote": "annotation",
+    "school": "institution",
+    "key": "sortkey",
+}
+# BibTeX entry type -> (BibLaTeX entry type, its ``type`` field when the entry has none)
+TYPES = {
+    "techreport": ("report", "techreport"),
+    "phdthesis": ("thesis", "phdthesis"),
+    "mastersthesis": ("thesis", "mathesis"),
+    "www": ("online", None),
+    "electronic": ("online", None),
+    "conference": ("inproceedings", None),
+}
+
+
+def write(entries: Sequence[Entry]) -> str:
+    """The entries in BibLaTeX's data model (``year``/``month`` become ``date``)."""
+    from ..bibtex import quote
+    from ..model import month_number
+
+    out = []
+    for e in entries:
+        etype, subtype = TYPES.get(e.type, (e.type, None))
+        values = dict(e.fields)
+        if "date" not in values and values.get("year"):
+            month = month_number(values.get("month", ""))
+            values["date"] = f"{values['year']}-{month:02d}" if month else values["year"]
+        values.pop("year", None)
+        values.pop("month", None)
+        if subtype and "type" not in values:
+            values["type"] = subtype
+        lines = [f"@{etype}{{{e.key},"]
+        for name, value in values.items():
+            try:
+                lines.append(f"  {FIELDS.get(name, name)} = {quote(value)},")
+            except ValueError:  # a lone brace in a "quoted" value: kept as written
+                lines.append(f"  {FIELDS.get(name, name)} = {e.raw(name) or quote(value)},")
+        lines.append("}")
+        out.append("\n".join(lines))
+    return "\n\n".join(out) + "\n"

@@ -1,0 +1,46 @@
+"""CSL-YAML: written (``export --format csl-yaml``) as pandoc reads it, ``references:``
+in a YAML document; the items are CSL-JSON's (``refbook.csl``), so the type table is
+``refbook.csl.types``'."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..model import Entry
+
+
+def yaml(value: Any, indent: int = 0) -> str:
+    """A minimal YAML emitter (JSON scalars are valid YAML double-quoted scalars)."""
+    pad = "  " * indent
+    if isinstance(value, dict):
+        return "\n".join(
+            f"{pad}{k}:"
+            + (
+                ("\n" + yaml(v, indent + 1))
+                if isinstance(v, (dict, list)) and v
+                else " " + json.dumps(v, ensure_ascii=False)
+            )
+            for k, v in value.items()
+        )
+    if isinstance(value, list):
+        lines = []
+        for v in value:
+            if isinstance(v, dict):
+                inner = yaml(v, indent + 1).lstrip()
+                lines.append(f"{pad}- {inner}")
+            elif isinstance(v, list):
+                lines.append(f"{pad}- " + json.dumps(v))
+            else:
+                lines.append(f"{pad}- " + json.dumps(v, ensure_ascii=False))
+        return "\n".join(lines)
+    return pad + json.dumps(value, ensure_ascii=False)
+
+
+def write(entries: Sequence[Entry]) -> str:
+    """CSL YAML as pandoc reads it (``references:`` in a YAML document)."""
+    from ..csl import csl_items
+
+    return "---\nreferences:\n" + yaml(csl_items(entries), 1) + "\n...\n"

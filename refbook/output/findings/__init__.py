@@ -1,0 +1,117 @@
+"""Findings (lint, check, cite-check, parse problems) in every CI-friendly format: one
+module per format, one registry.
+
+Each format is a module of this package with ``render(findings, run, stream)`` (lychee's
+formatter files, httpie's output plugins); ``FORMATTERS`` below is the only list of
+their names, and every findings command (``lint``, ``check``, ``cite-check``) takes its
+``--format`` choices from ``NAMES``.  ``check`` and ``cite-check`` draw their own
+``table`` and ``json`` (a table of every URL or citation; their documented JSON
+schemas) and hand the other formats to ``render``.
+
+Importing this package imports no format module (``refbook --help`` stays fast).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from ...findings import Finding, Severity
+
+
+@dataclass(frozen=True)
+class Run:
+    """What a formatter knows besides the findings: the ``tool`` that found them,
+    ``rules`` (rule id -> one-line description, for SARIF rule metadata), ``passed``
+    (the things checked without a finding: JUnit passing cases) and ``extra`` (members
+    merged into the JSON document)."""
+
+    tool: str = "refbook"
+    rules: Mapping[str, str] = field(default_factory=dict)
+    passed: Sequence[str] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Formatter:
+    """One output format of findings: its name on the command line, the module of this
+    package that renders it, and what it is for (shown in the docs)."""
+
+    name: str
+    module: str
+    doc: str
+
+    def render(self, findings: Sequence[Finding], run: Run, stream: IO[str]) -> None:
+        implementation = importlib.import_module(f"{__name__}.{self.module}")
+        implementation.render(findings, run, stream)
+
+
+FORMATTERS: dict[str, Formatter] = {
+    f.name: f
+    for f in (
+        Formatter("table", "table", "a rich table on a terminal"),
+        Formatter("plain", "plain", "file:line:col: severity: [rule] KEY: message"),
+        Formatter("json", "json_doc", "a list of finding objects plus a summary"),
+        Formatter("github", "github", "GitHub Actions workflow commands (annotations)"),
+        Formatter("sarif", "sarif", "SARIF 2.1.0 (GitHub code scanning)"),
+        Formatter("junit", "junit", "JUnit XML (one test case per finding)"),
+        Formatter("markdown", "markdown", "a summary table for GitHub job summaries"),
+    )
+}
+NAMES: tuple[str, ...] = tuple(FORMATTERS)
+
+
+def summary(findings: Sequence[Finding]) -> dict[str, int]:
+    """How many findings of each severity, by the severity's JSON name."""
+    counts = Counter(f.severity for f in findings)
+    return {s.value: counts.get(s, 0) for s in Severity}
+
+
+def render(
+    findings: Sequence[Finding],
+    fmt: str,
+    *,
+    tool: str = "refbook",
+    rules: Mapping[str, str] | None = None,
+    passed: Iterable[str] = (),
+    extra: Mapping[str, Any] | None = None,
+    stream: IO[str] | None = None,
+) -> None:
+    """Write ``findings`` to ``stream`` (stdout) in format ``fmt`` (a name in ``NAMES``)."""
+    try:
+        formatter = FORMATTERS[fmt]
+    except KeyError:
+        raise ValueError(f"unknown format {fmt!r}") from None
+    run = Run(tool, dict(rules or {}), list(passed), dict(extra or {}))
+    formatter.render(findings, run, stream or sys.stdout)
+
+
+# the formats' own functions, for the Python API (``sarif(findings)`` is a dict)
+def github_line(f: Finding) -> str:
+    from .github import github_line as line
+
+    return line(f)
+
+
+def sarif(
+    findings: Sequence[Finding], *, tool: str = "refbook", rules: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    from .sarif import sarif_document
+
+    return sarif_document(findings, Run(tool, dict(rules or {})))
+
+
+def junit(findings: Sequence[Finding], *, tool: str = "refbook", passed: Iterable[str] = ()) -> str:
+    from .junit import junit_document
+
+    return junit_document(findings, Run(tool, passed=list(passed)))
+
+
+def markdown(findings: Sequence[Finding], *, tool: str = "refbook") -> str:
+    from .markdown import markdown_document
+
+    return markdown_document(findings, Run(tool))

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 RACY_SECONDS = 2.0
 SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT);
@@ -157,6 +157,18 @@ class Snapshot:
     def entries(self, lib: Any) -> Iterator[Any]:
         for row in self.conn.execute(f"SELECT {_ROW} FROM entries ORDER BY ord"):
             yield self._entry(lib, row)
+
+    def keys_starting(self, prefix: str) -> list[str]:
+        """The keys that start with ``prefix`` (case-insensitive), in file order."""
+        low = prefix.lower()
+        return [
+            k
+            for (k,) in self.conn.execute(
+                "SELECT key FROM entries WHERE lkey >= ? AND lkey < ? ORDER BY ord",
+                (low, low + "\U0010ffff"),
+            )
+            if k.lower().startswith(low)
+        ]
 
     def keys(self) -> list[str]:
         return [k for (k,) in self.conn.execute("SELECT key FROM entries ORDER BY ord")]

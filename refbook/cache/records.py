@@ -29,6 +29,9 @@ def entry_record(entry: Any) -> tuple[dict[str, Any], str, dict[str, Any]]:
         "k": entry.keywords,
         "p": [n for n in names if entry.has(n)],
     }
+    for tag, people in (("a", entry.authors), ("e", entry.editors)):
+        if people:  # name parts: matching citations needs them for every entry
+            light[tag] = [[p.first, p.von, p.last, p.jr, p.literal] for p in people]
     extra: dict[str, Any] = {"t": {n: entry.text(n) for n in names if n not in NAME_FIELDS}}
     if inherited:
         extra["f"] = {n: entry.inherited_from(n) for n in inherited}
@@ -37,19 +40,6 @@ def entry_record(entry: Any) -> tuple[dict[str, Any], str, dict[str, Any]]:
     from ..output import json_text  # the JSON text refbook writes, escapes included
 
     return light, json_text(d), extra
-
-
-def _people(items: list[dict[str, str]] | None) -> list[Person]:
-    return [
-        Person(
-            first=p.get("given", ""),
-            von=p.get("non-dropping-particle", ""),
-            last=p.get("family", ""),
-            jr=p.get("suffix", ""),
-            literal=p.get("literal", ""),
-        )
-        for p in items or ()
-    ]
 
 
 class RecordEntry:
@@ -151,7 +141,9 @@ class RecordEntry:
 
     def _people(self, name: str) -> list[Person]:
         if name not in self._cached:
-            self._cached[name] = _people(self._d.get(name))
+            self._l("t")  # the light record parsed
+            parts = self._light.get("a" if name == "author" else "e", ())
+            self._cached[name] = [Person(*p) for p in parts]
         return self._cached[name]
 
     @property
@@ -261,6 +253,10 @@ class CachedLibrary:
 
     def keys(self) -> list[str]:
         return self._store.keys()
+
+    def keys_starting(self, prefix: str) -> list[str]:
+        """The keys that start with ``prefix`` (case-insensitive), in file order."""
+        return self._store.keys_starting(prefix)
 
     def find(self, key: str) -> RecordEntry | None:
         return self._store.find(self, key)

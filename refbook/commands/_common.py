@@ -195,6 +195,8 @@ def complete_keys(ctx: click.Context, _param: click.Parameter, incomplete: str) 
         lib = _completion_library(ctx)
     except Exception:  # completion must never fail loudly
         return []
+    if hasattr(lib, "keys_starting"):  # the cache reads the matching keys only
+        return lib.keys_starting(incomplete)
     low = incomplete.lower()
     return [k for k in lib.keys() if k.lower().startswith(low)]
 

@@ -94,6 +94,8 @@ def main() -> int:
         stats["with a duplicate key"] += len(set(keys)) < len(keys)
         names = re.findall(r"@string\s*[{(]\s*([^\s=]+)", doc.text, re.I)
         stats["with a macro defined twice"] += len({n.lower() for n in names}) < len(names)
+        # what only BibTeX/biber/pandoc read (docs/bibtex.md): bibtexparser reads doc.plain
+        stats["with an odd head or % comments"] += doc.plain != doc.text.lstrip("\ufeff")
         failures = check_document(doc, str(bib), run_cli, pandoc=args.pandoc)
         stats["failed documents"] += bool(failures)
         for failure in failures:

@@ -601,7 +601,8 @@ def compare_with_pandoc(
                 chain.append(key)
                 key = parents[key]
             by_alias = key in aliases
-            reason = deliberate_reason(name, expected[name], got[name], entry, by_alias)
+            ancestors = "".join(entries.get(k, "") for k in [*chain[1:], key] if k != ident.lower())
+            reason = deliberate_reason(name, expected[name], got[name], entry, by_alias, ancestors)
             if reason:
                 deliberate[reason] = deliberate.get(reason, 0) + 1
             differences.append(
@@ -627,10 +628,15 @@ def source_entries(text: str) -> dict[str, str]:
 
 
 def field_of(entry: str, name: str) -> str:
+    return raw_field_of(entry, name).strip('{}"')
+
+
+def raw_field_of(entry: str, name: str) -> str:
+    """A field's value as written, with its delimiters."""
     m = re.search(
         rf"(?i)(?:^|[,\s]){name}\s*=\s*(\{{(?:[^{{}}]|\{{[^{{}}]*\}})*\}}|\"[^\"]*\"|\w+)", entry
     )
-    return m.group(1).strip('{}"') if m else ""
+    return m.group(1) if m else ""
 
 
 _RESOLVER = re.compile(r"^\s*(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
@@ -643,10 +649,12 @@ def deliberate_reason(
     refbook_value: str | None,
     entry: str,
     by_alias: bool = False,
+    ancestors: str = "",
 ) -> str | None:
     """The documented reason (docs/export.md, "Differences from pandoc's BibLaTeX reader")
     why refbook's value differs from pandoc's, or None when there is none.  ``by_alias``:
-    the entry's crossref chain names a parent by one of its ``ids``."""
+    the entry's crossref chain names a parent by one of its ``ids``; ``ancestors``: the
+    text of the entries it inherits from (crossref), whose fields it may show."""
     m = _ENTRY_TYPE.match(entry)
     etype = m.group(1).lower() if m else ""
     if by_alias:
@@ -685,10 +693,13 @@ def deliberate_reason(
         and pandoc_value
         and refbook_value
         and pandoc_value.lower() == refbook_value.lower()
-        and re.search(rf"(?i)(?:^|[,\s])(?:{sources})\s*=(?:[^,]*#)?\s*[A-Za-z]", entry)
+        and any(
+            re.search(rf"(?i)(?:^|[,\s])(?:{sources})\s*=(?:[^,]*#)?\s*[A-Za-z]", text)
+            for text in (entry, ancestors)
+        )
     ):
         return "undefined-macro"
-    if name in ("author", "editor") and re.search(r"[()]|\{\\", field_of(entry, name)):
+    if name in ("author", "editor") and re.search(r"[()]|\{\\", raw_field_of(entry, name)):
         return "bibtex-name-parts"
     if (
         name in ("author", "editor")

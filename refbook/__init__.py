@@ -11,7 +11,7 @@ that ``refbook --help`` starts as fast as Click itself.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 PROJECT_URL = "https://github.com/refbook/refbook"
@@ -28,7 +28,7 @@ _LAZY = {
 }  # fmt: skip
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'refbook' has no attribute {name!r}")

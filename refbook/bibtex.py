@@ -14,6 +14,7 @@ Both are small, self-contained scanners over BibTeX's value grammar::
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
@@ -25,7 +26,14 @@ MONTH_MACROS = {
 }  # fmt: skip
 
 _NAME = re.compile(r"[^\s\"#%'(),={}]+")
-_SPACE = re.compile(r"\s*")
+# white space between the tokens of an entry, where a `%` starts a comment to the end of
+# the line (as biber and pandoc read it: see ``reader_text``)
+_SPACE = re.compile(r"(?:\s+|%[^\r\n]*)*")
+
+
+def _after_space(text: str, pos: int) -> int:
+    """The offset of the first character at or after ``pos`` that is not white space."""
+    return _SPACE.match(text, pos).end()  # type: ignore[union-attr]  # (always matches)
 
 
 class BibSyntaxError(ValueError):
@@ -69,7 +77,7 @@ def scan_value(text: str, pos: int) -> int:
     """Scan a field value starting at ``pos`` (after ``=`` and spaces); return its end offset."""
     n = len(text)
     while True:
-        pos = _SPACE.match(text, pos).end()
+        pos = _after_space(text, pos)
         if pos >= n:
             raise BibSyntaxError("missing value", pos)
         ch = text[pos]
@@ -83,7 +91,7 @@ def scan_value(text: str, pos: int) -> int:
                 raise BibSyntaxError(f"unexpected {ch!r} in value", pos)
             pos = m.end()
         end = pos
-        pos = _SPACE.match(text, pos).end()
+        pos = _after_space(text, pos)
         if pos < n and text[pos] == "#":
             pos += 1
             continue
@@ -93,7 +101,7 @@ def scan_value(text: str, pos: int) -> int:
 def split_parts(raw_value: str) -> list[str]:
     """Split a raw value into its ``#``-joined parts (each with its delimiters)."""
     parts: list[str] = []
-    pos = _SPACE.match(raw_value, 0).end()
+    pos = _after_space(raw_value, 0)
     n = len(raw_value)
     while pos < n:
         start = pos
@@ -108,14 +116,14 @@ def split_parts(raw_value: str) -> list[str]:
                 raise BibSyntaxError(f"unexpected {ch!r} in value", pos)
             pos = m.end()
         parts.append(raw_value[start:pos])
-        pos = _SPACE.match(raw_value, pos).end()
+        pos = _after_space(raw_value, pos)
         if pos < n:
             if raw_value[pos] != "#":
                 raise BibSyntaxError(
                     f"unexpected text {raw_value[pos : pos + 20]!r} after value (missing comma?)",
                     pos,
                 )
-            pos = _SPACE.match(raw_value, pos + 1).end()
+            pos = _after_space(raw_value, pos + 1)
     return parts
 
 
@@ -148,8 +156,8 @@ def evaluate(raw_value: str, strings: Mapping[str, str] | None = None) -> str:
             out.append(part)
         else:
             name = part.lower()
-            value = strings.get(name)
-            out.append(value if value is not None else MONTH_MACROS.get(name, part))
+            macro = strings.get(name)
+            out.append(macro if macro is not None else MONTH_MACROS.get(name, part))
     return "".join(out)
 
 
@@ -199,7 +207,7 @@ class MacroTable:
     def defined_later(self, name: str, scope: int | None) -> bool:
         """True when ``name`` is not defined before ``scope`` but is further down."""
         defs = self._defs.get(name.lower())
-        return bool(defs) and scope is not None and defs[0][0] >= scope
+        return bool(defs) and scope is not None and defs is not None and defs[0][0] >= scope
 
 
 class _Scope(Mapping):
@@ -305,14 +313,14 @@ def scan_entry(text: str) -> EntrySpans:
     entry_type, opener = m.group(1), m.group(2)
     closer = "}" if opener == "{" else ")"
     body_start = m.start(2) + 1
-    km = _KEY.match(text, m.end())
-    key_start, key_end = km.start(), km.end()
-    pos = _SPACE.match(text, key_end).end()
+    key_start = _after_space(text, m.end())  # (after a comment line)
+    key_end = _KEY.match(text, key_start).end()  # type: ignore[union-attr]  # (always matches)
+    pos = _after_space(text, key_end)
     fields: list[FieldSpan] = []
     if pos < len(text) and text[pos] == ",":
         pos += 1
         while True:
-            pos = _SPACE.match(text, pos).end()
+            pos = _after_space(text, pos)
             if pos >= len(text):
                 raise BibSyntaxError("missing closing delimiter", pos)
             if text[pos] == closer:
@@ -320,9 +328,9 @@ def scan_entry(text: str) -> EntrySpans:
             fm = _FIELD_NAME.match(text, pos)
             if not fm:
                 raise BibSyntaxError(f"expected a field name at {text[pos : pos + 20]!r}", pos)
-            value_start = fm.end()
+            value_start = _after_space(text, fm.end())  # (after a comment line)
             value_end = scan_value(text, value_start)
-            after = _SPACE.match(text, value_end).end()
+            after = _after_space(text, value_end)
             end = value_end
             if after < len(text) and text[after] == ",":
                 end = after + 1
@@ -333,9 +341,158 @@ def scan_entry(text: str) -> EntrySpans:
                     raise BibSyntaxError(f"missing comma after field {fm.group(1)!r}", value_end)
             fields.append(FieldSpan(fm.group(1), fm.start(), value_start, value_end, end))
     else:
-        pos = _SPACE.match(text, pos).end()
+        pos = _after_space(text, pos)
         if pos >= len(text) or text[pos] != closer:
             raise BibSyntaxError("expected ',' after the key", pos)
     return EntrySpans(
         entry_type, text[key_start:key_end], key_start, key_end, body_start, pos, tuple(fields)
     )
+
+
+# -- what bibtexparser is given ----------------------------------------------------------
+# Two places where bibtexparser's grammar is narrower than that of BibTeX, biber and pandoc
+# (docs/bibtex.md): `%` comments, and white space inside a block's head (`@ article{`).
+# (each pattern starts with one literal character, which the regex engine finds fast)
+_ODD_HEAD = re.compile(r"@(?:\s|[A-Za-z][\w-]*[ \t]*[\r\n])")
+_LINE_AT = re.compile(r"\n[ \t]*@(?=\w*[ \t]*[{(])")  # bibtexparser's block starts
+_FIRST_AT = re.compile(r"[ \t]*@(?=\w*[ \t]*[{(])")
+_ANY_HEAD = re.compile(r"@(\s*)([A-Za-z][\w-]*)(\s*)([{(])")
+_TOP_MARK = re.compile(r"[@%]")
+_SPACE_ONLY = re.compile(r"\s*")
+_ENTRY_MARKS = {"}": re.compile(r'[%{"@}]'), ")": re.compile(r'[%{"@)]')}
+_LINE_END = re.compile(r"[\r\n]|$")
+
+
+def reader_text(text: str) -> str:
+    """The text as bibtexparser must see it to read what biber and pandoc read: the same
+    length and the same line breaks (so offsets and line numbers hold), with
+
+    - each ``%`` comment outside values blanked: ``%`` to the end of the line is a comment
+      inside a block (between fields, after the key), and at the top level, where an
+      entry commented out line by line (``%@article{old,``) is no entry;
+    - a block head with white space after the ``@`` or a line break before its delimiter
+      (``@ article{``, ``@article`` + newline + ``{``), which BibTeX and biber read, written
+      ``@article{`` with that white space moved behind the delimiter.
+
+    A ``%`` inside a braced or quoted value is part of the value for all three readers
+    (BibTeX keeps it; LaTeX reads it as a comment when the value is typeset), so values
+    are never changed.  Text with neither (most files) is returned as it is.
+    """
+    spot = _next_spot(text, 0)
+    if spot < 0:
+        return text
+    # block heads at a line start: points outside any block, as bibtexparser has them
+    first = _FIRST_AT.match(text)
+    line_ats = [first.end() - 1] if first else []
+    line_ats += [m.end() - 1 for m in _LINE_AT.finditer(text)]
+    edits: list[tuple[int, int, str]] = []
+    pos = 0
+    while spot >= 0:
+        i = bisect_right(line_ats, spot) - 1
+        start = max(pos, line_ats[i]) if i >= 0 else pos
+        pos = _read_top(text, start, spot, line_ats, edits)
+        spot = _next_spot(text, pos)
+    if not edits:
+        return text
+    out = []
+    last = 0
+    for a, b, replacement in edits:
+        out.append(text[last:a])
+        out.append(replacement)
+        last = b
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _next_spot(text: str, pos: int) -> int:
+    """The offset of the next `%` or odd block head from ``pos``, or -1."""
+    percent = text.find("%", pos)
+    head = _ODD_HEAD.search(text, pos, percent if percent >= 0 else len(text))
+    return head.start() if head else percent
+
+
+def _blank(text: str, a: int, b: int) -> str:
+    return "".join(c if c in "\r\n" else " " for c in text[a:b])
+
+
+def _read_top(
+    text: str, pos: int, until: int, line_ats: list[int], edits: list[tuple[int, int, str]]
+) -> int:
+    """Read the top level from ``pos`` (a point outside any block) past ``until``; return
+    an offset outside any block."""
+    n = len(text)
+    while pos <= until:
+        m = _TOP_MARK.search(text, pos)
+        if m is None:
+            return n
+        i = m.start()
+        if text[i] == "%":  # a comment to the end of the line: its `@`s start no block
+            end = _LINE_END.search(text, i).start()  # type: ignore[union-attr]  # ($ always matches)
+            at = text.find("@", i, end)
+            while at >= 0:
+                edits.append((at, at + 1, " "))
+                at = text.find("@", at + 1, end)
+            pos = end
+            continue
+        head = _ANY_HEAD.match(text, i)
+        if head is None:  # a stray `@`: left as it is (the store warns about it)
+            pos = i + 1
+            continue
+        before, name, after, opener = head.groups()
+        if before or "\n" in after or "\r" in after:
+            edits.append((i, head.end(), f"@{name}{opener}{before}{after}"))
+        if name.lower() == "comment":  # its text is not read (as in BibTeX)
+            pos = head.end()
+            continue
+        closer = "}" if opener == "{" else ")"
+        keyed = name.lower() not in ("string", "preamble")
+        pos = _read_block(text, head.end(), closer, line_ats, edits, keyed)
+    return pos
+
+
+def _read_block(
+    text: str,
+    pos: int,
+    closer: str,
+    line_ats: list[int],
+    edits: list[tuple[int, int, str]],
+    keyed: bool = True,
+) -> int:
+    """Read a block's body from ``pos`` (after its opening delimiter), blanking ``%``
+    comments outside values; return the offset after its closing delimiter, or that of
+    an ``@`` at a line start inside it, where bibtexparser gives the block up."""
+    marks = _ENTRY_MARKS[closer]
+    n = len(text)
+    pos = _SPACE_ONLY.match(text, pos).end()  # type: ignore[union-attr]  # (always matches)
+    if keyed and text[pos : pos + 1] not in ("%", '"'):
+        pos = _KEY.match(text, pos).end()  # type: ignore[union-attr]  # the key: a `%` in it is part of it, as for BibTeX
+    while True:
+        m = marks.search(text, pos)
+        if m is None:
+            return n
+        i = m.start()
+        ch = text[i]
+        if ch == closer:
+            return i + 1
+        if ch == "%":
+            end = _LINE_END.search(text, i).start()  # type: ignore[union-attr]  # ($ always matches)
+            edits.append((i, end, _blank(text, i, end)))
+            pos = end
+        elif ch == "@":
+            if _at_line_start(line_ats, i):
+                return i
+            pos = i + 1
+        else:  # a value: `%` inside it is text
+            try:
+                end = _skip_balanced(text, i + 1, "}" if ch == "{" else '"')
+            except BibSyntaxError:
+                end = n
+            j = bisect_right(line_ats, i)
+            if j < len(line_ats) and line_ats[j] < end:
+                return line_ats[j]  # bibtexparser gives the block up there
+            pos = end
+
+
+def _at_line_start(line_ats: list[int], i: int) -> bool:
+    j = bisect_left(line_ats, i)
+    return j < len(line_ats) and line_ats[j] == i

@@ -124,7 +124,7 @@ def locate_blocks(
     line = 1
     last = 0
     for b in library.blocks:
-        raw = b.raw
+        raw: str = b.raw or ""
         start = text.find(raw, pos) if raw else -1
         if start < 0:
             continue
@@ -136,7 +136,7 @@ def locate_blocks(
             # bibtexparser's wrapper for a macro defined again: BibTeX accepts it
             blk = _define(macros, b.ignore_error_block, start, end, line)
         elif isinstance(b, (bm.Entry, bm.DuplicateBlockKeyBlock, bm.DuplicateFieldKeyBlock)):
-            entry = b if isinstance(b, bm.Entry) else b.ignore_error_block
+            entry: Any = b if isinstance(b, bm.Entry) else b.ignore_error_block
             blk = Block("entry", start, end, line, entry.key, entry)
             blk.scope = macros.count
         elif isinstance(b, bm.String):
@@ -177,7 +177,7 @@ class DuplicateFieldError(UsageError):
 def parse_one_entry(text: str) -> ParsedEntry:
     """The text of exactly one entry, parsed (for an edit): anything else, a field written
     twice, or a value refbook's grammar cannot split, is a ``UsageError``."""
-    library, records = parse_blocks(text)
+    library, records = parse_blocks(bibtex.reader_text(text))
     from bibtexparser import model as bm
 
     for b in library.blocks:

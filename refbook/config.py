@@ -11,16 +11,18 @@ the effective value of each and where it came from.
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from .errors import ConfigError, InputError
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+else:  # Python 3.10
+    import tomli as tomllib
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,14 @@ class Setting:
     default: Any
     help: str
     env: str | None = None  # environment variable that overrides it
+    # what is wrong with a value of the right type (None: nothing), said in the error
+    problem: Callable[[Any], str | None] | None = None
+
+
+def _key_pattern_problem(pattern: str) -> str | None:
+    from .keys import pattern_problem
+
+    return pattern_problem(pattern)
 
 
 def _settings(*items: Setting) -> dict[str, Setting]:
@@ -48,6 +58,7 @@ SETTINGS: dict[str, Setting] = _settings(
         "key_pattern",
         "[auth:lower][year][shorttitle:lower]",
         "Citation key pattern for new entries (JabRef syntax).",
+        problem=_key_pattern_problem,
     ),
     # search
     Setting(
@@ -192,7 +203,7 @@ def _check_type(name: str, value: Any, where: str) -> Any:
             f"{where}: error: setting {name!r} must be {expected[0].__name__}, "
             f"got {type(value).__name__} {value!r}"
         )
-    return float(value) if expected == (int, float) else value
+    return float(cast(float, value)) if expected == (int, float) else value
 
 
 def load_config(cwd: Path | None = None) -> Config:
@@ -214,6 +225,10 @@ def load_config(cwd: Path | None = None) -> Config:
                     f"{path}: error: unknown setting {name!r} (see `refbook config` for the list)"
                 )
             cfg.values[name] = _check_type(name, value, str(path))
+            problem = SETTINGS[name].problem
+            said = problem(cfg.values[name]) if problem else None
+            if said:
+                raise ConfigError(f"{path}: error: setting {name!r}: {said}")
             cfg.sources[name] = str(path)
             cfg.base_dirs[name] = path.parent
     for name, setting in SETTINGS.items():

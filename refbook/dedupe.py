@@ -13,16 +13,20 @@ import functools
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NamedTuple
 
-from .lint import _STOP, _title_key
 from .model import Entry, fold, normalize_doi
+from .titles import significant_words, title_key
+
+if TYPE_CHECKING:
+    from .store import BibFile
 
 SAME_WORK, SIMILAR = "same work", "similar title"
 
 
 @dataclass
 class Duplicate:
-    keys: tuple[str, str]
+    keys: tuple[str, ...]  # two or more: a group of copies
     kind: str
     confidence: int
     evidence: list[str] = field(default_factory=list)
@@ -48,7 +52,7 @@ def compare(a: Entry, b: Entry) -> Duplicate | None:
     evidence: list[str] = []
     if a.get("doi") and b.get("doi") and normalize_doi(a["doi"]) == normalize_doi(b["doi"]):
         return Duplicate((a.key, b.key), SAME_WORK, 100, [f"same DOI {normalize_doi(a['doi'])}"])
-    ta, tb = _title_key(a.get("title") or ""), _title_key(b.get("title") or "")
+    ta, tb = title_key(a.get("title") or ""), title_key(b.get("title") or "")
     if not ta or not tb:
         return None
     same_year = a.year is not None and a.year == b.year
@@ -93,8 +97,62 @@ def find_duplicates(entries: Sequence[Entry]) -> list[Duplicate]:
     pairs, compared only among distinct titles within blocks of at most ``BLOCK_MAX``.
     So the work is bounded by the number of distinct titles, not by how many copies a file
     holds (10 copies of every entry: 45 pairs per work before, one group now)."""
-    n = len(entries)
-    parent = list(range(n))
+    facts = [_facts_of(e) for e in entries]
+    groups = _groups(facts)
+    out: list[Duplicate] = []
+    for members in groups.values():
+        if len(members) > 1:
+            out.append(
+                _same_work(
+                    [entries[i].key for i in members],
+                    [facts[i].doi for i in members],
+                    [facts[i].signature for i in members],
+                )
+            )
+    # works, by title: one representative each (the first of its group)
+    works_by_title: dict[str, list[int]] = defaultdict(list)
+    for first in groups:
+        if facts[first].title_key:
+            works_by_title[facts[first].title_key].append(first)
+    for works in works_by_title.values():
+        if len(works) > 1:
+            out.append(
+                _same_title(
+                    [entries[i] for i in works],
+                    [facts[i].year for i in works],
+                    [facts[i].author for i in works],
+                )
+            )
+    out += _near_titles(entries, facts, works_by_title)
+    out.sort(key=lambda d: (-d.confidence, d.keys))
+    return out
+
+
+class _Facts(NamedTuple):
+    """What grouping needs of one entry, read once."""
+
+    title_key: str
+    year: int | None  # None without a title: it is not compared
+    author: str  # the first author's folded family name ("" without a title)
+    doi: str  # normalised, or ""
+    signature: tuple[str, int, str] | None  # (title key, year, author): one work
+
+
+def _facts_of(e: Entry) -> _Facts:
+    doi = normalize_doi(e.get("doi") or "")
+    tk = _cached_title_key(e.get("title") or "")
+    year = e.year if tk else None
+    person = (e.get("author") or e.get("editor") or "") if tk else ""
+    author = _cached_first_author(person) if person else ""
+    signature = (tk, year, author) if tk and year is not None and author else None
+    e._reset()  # its decoded values are not needed again: ~2 KB an entry at 100k
+    return _Facts(tk, year, author, doi, signature)
+
+
+def _groups(facts: list[_Facts]) -> dict[int, list[int]]:
+    """Entries joined (transitively) by a shared DOI or signature: first index -> the
+    indexes of its group, in file order (union-find)."""
+    parent = list(range(len(facts)))
 
     def root(i: int) -> int:
         while parent[i] != i:
@@ -107,76 +165,38 @@ def find_duplicates(entries: Sequence[Entry]) -> list[Duplicate]:
         if a != b:
             parent[max(a, b)] = min(a, b)  # the first in file order stays the root
 
-    title_keys: list[str] = []
-    years: list[int | None] = []
-    authors: list[str] = []
-    dois: list[str] = []
-    signatures: list[tuple[str, int, str] | None] = []
     by_doi: dict[str, int] = {}
     by_work: dict[tuple[str, int, str], int] = {}
-    for i, e in enumerate(entries):
-        doi = normalize_doi(e.get("doi") or "")
-        dois.append(doi)
-        if doi:
-            join(i, by_doi.setdefault(doi, i))
-        tk = _cached_title_key(e.get("title") or "")
-        title_keys.append(tk)
-        year = e.year if tk else None
-        years.append(year)
-        person = (e.get("author") or e.get("editor") or "") if tk else ""
-        author = _cached_first_author(person) if person else ""
-        authors.append(author)
-        if tk and year is not None and author:
-            join(i, by_work.setdefault((tk, year, author), i))
-            signatures.append((tk, year, author))
-        else:
-            signatures.append(None)
-        e._reset()  # its decoded values are not needed again: ~2 KB an entry at 100k
-
+    for i, f in enumerate(facts):
+        if f.doi:
+            join(i, by_doi.setdefault(f.doi, i))
+        if f.signature is not None:
+            join(i, by_work.setdefault(f.signature, i))
     groups: dict[int, list[int]] = defaultdict(list)
-    for i in range(n):
+    for i in range(len(facts)):
         groups[root(i)].append(i)
-    out: list[Duplicate] = []
-    for members in groups.values():
-        if len(members) > 1:
-            out.append(
-                _same_work(
-                    [entries[i].key for i in members],
-                    [dois[i] for i in members],
-                    [signatures[i] for i in members],
-                )
-            )
-    # works, by title: one representative each (the first of its group)
-    works_by_title: dict[str, list[int]] = defaultdict(list)
-    for first in groups:
-        if title_keys[first]:
-            works_by_title[title_keys[first]].append(first)
-    for works in works_by_title.values():
-        if len(works) > 1:
-            out.append(
-                _same_title(
-                    [entries[i] for i in works],
-                    [years[i] for i in works],
-                    [authors[i] for i in works],
-                )
-            )
+    return groups
+
+
+def _near_titles(
+    entries: Sequence[Entry], facts: list[_Facts], works_by_title: dict[str, list[int]]
+) -> Iterator[Duplicate]:
+    """Works whose titles are near-identical (``_similar_titles``), compared pairwise."""
     for ta, tb in _similar_titles(list(works_by_title)):
         # the works of the two titles with the same year and first author (the likely
         # same work); else the first of each, as the link between the two titles
         theirs: dict[tuple[int | None, str], int] = {}
         for j in works_by_title[tb]:
-            theirs.setdefault((years[j], authors[j]), j)
+            theirs.setdefault((facts[j].year, facts[j].author), j)
         pairs = [
-            (i, theirs[(years[i], authors[i])])
+            (i, theirs[(facts[i].year, facts[i].author)])
             for i in works_by_title[ta]
-            if (years[i], authors[i]) in theirs
+            if (facts[i].year, facts[i].author) in theirs
         ]
         for i, j in pairs or [(works_by_title[ta][0], works_by_title[tb][0])]:
             found = compare(entries[i], entries[j])
             if found is not None:
-                out.append(found)
-    out.sort(key=lambda d: (-d.confidence, d.keys))
-    return out
+                yield found
 
 
 def _same_work(
@@ -207,16 +227,12 @@ def _same_title(works: list[Entry], years: list[int | None], authors: list[str])
     return Duplicate(tuple(e.key for e in works), SIMILAR, 90 if same_year else 80, evidence)
 
 
-def _significant(title_key: str) -> list[str]:
-    return [w for w in title_key.split() if w not in _STOP]
-
-
 def _similar_titles(titles: list[str]) -> Iterator[tuple[str, str]]:
     """Pairs of distinct title keys at least 92 % similar, compared within blocks of titles
     that share their first two significant words (more for a large block)."""
     blocks: dict[str, list[str]] = defaultdict(list)
     for t in titles:
-        words = _significant(t)
+        words = significant_words(t)
         if words:
             blocks[" ".join(words[:2])].append(t)
     todo = [(block, 2) for block in blocks.values() if len(block) > 1]
@@ -227,7 +243,7 @@ def _similar_titles(titles: list[str]) -> Iterator[tuple[str, str]]:
             continue
         finer: dict[str, list[str]] = defaultdict(list)
         for t in block:
-            finer[" ".join(_significant(t)[: depth + 1])].append(t)
+            finer[" ".join(significant_words(t)[: depth + 1])].append(t)
         if len(finer) == 1:  # no word left to tell them apart: neighbours in sorted order
             ordered = sorted(block)
             for i in range(0, len(ordered), WINDOW):
@@ -251,7 +267,7 @@ def _pairs_above(rows: list[str], cols: list[str]) -> Iterator[tuple[str, str]]:
 
 @functools.lru_cache(maxsize=65536)
 def _cached_title_key(raw_title: str) -> str:
-    return _title_key(raw_title)
+    return title_key(raw_title)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -262,12 +278,12 @@ def _cached_first_author(names: str) -> str:
     return fold(people[0].family) if people else ""
 
 
-def candidates(bib, candidate: Entry) -> list[Entry]:
+def candidates(bib: BibFile, candidate: Entry) -> list[Entry]:
     """Entries of a ``BibFile`` worth comparing with ``candidate``: those whose raw title
     contains the candidate's first significant title word, or whose DOI is its DOI.  A
     substring test on raw values, so that adding to a 50k-entry file does not decode 50k
     titles (a near-identical title shares its first significant word)."""
-    words = [w for w in _title_key(candidate.get("title") or "").split() if w not in _STOP]
+    words = significant_words(title_key(candidate.get("title") or ""))
     word = words[0] if words else ""
     doi = normalize_doi(candidate.get("doi") or "")
     out = []

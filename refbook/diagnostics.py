@@ -37,7 +37,9 @@ def read_blocks(
     """The blocks of ``text`` (offsets those of ``text``) and the problems found reading
     it; ``macros`` gets the file's ``@string`` definitions.  ``name`` is the file's name
     in findings and errors."""
-    lf = lf_lines(text)
+    # offsets are those of `text`: lone CRs read as LFs, `%` comments and odd block heads
+    # as biber and pandoc read them (bibtex.reader_text)
+    lf = bibtex.reader_text(lf_lines(text))
     library, records = parse_blocks(lf)
     report = _Report(name)
     blocks: list[Block] = []

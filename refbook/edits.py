@@ -6,7 +6,6 @@ after the lock, saved atomically on success) and change it; they never print.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -16,27 +15,6 @@ from .formats import Draft
 from .model import Entry
 from .plaintext import check_bibtex, to_bibtex
 from .store import BibFile
-
-
-def diff(bib: BibFile, name: str) -> str:
-    """The unified diff of the pending change (for --dry-run)."""
-    return unified_diff(bib.text, bib.render(), name)
-
-
-def unified_diff(old: str, new: str, name: str) -> str:
-    """A unified diff of a file's text, headed as git does for a relative path (``a/x.bib``,
-    ``b/x.bib``) and by the path itself for an absolute one (not ``a//home/…``)."""
-    import os
-
-    old_name, new_name = (name, name) if os.path.isabs(name) else (f"a/{name}", f"b/{name}")
-    return "".join(
-        difflib.unified_diff(
-            old.splitlines(keepends=True),
-            new.splitlines(keepends=True),
-            fromfile=old_name,
-            tofile=new_name,
-        )
-    )
 
 
 def entry(bib: BibFile, key: str) -> Entry:
@@ -149,7 +127,7 @@ def rename(bib: BibFile, old: str, new: str) -> list[str]:
     blk = bib.get(old)
     if bib.find(new) is not None and bib.find(new) is not blk:
         raise UsageError(f"error: key {new!r} already exists")
-    if blk.key.lower() == old.lower():
+    if (blk.key or "").lower() == old.lower():
         _, text, spans = bib.entry_spans(blk)
         bib.replace_entry(blk, text[: spans.key_start] + new + text[spans.key_end :])
     # else OLD is one of the entry's ids aliases: the alias is renamed, in ids below
@@ -164,7 +142,7 @@ def rename(bib: BibFile, old: str, new: str) -> list[str]:
             if any(p.lower() == old.lower() for p in parts):
                 updated = ", ".join(new if p.lower() == old.lower() else p for p in parts)
                 bib.set_field(other, name, updated)
-                touched.append(other.key)
+                touched.append(other.key or "")
     return touched
 
 
@@ -253,7 +231,7 @@ def known_dois(bib: BibFile, dois: Sequence[str]) -> tuple[list[str], list[tuple
         if any(f.key.lower() == "doi" for f in blk.entry.fields):  # decode only those
             value = Entry(bib, blk).get("doi")
             if value:
-                have.setdefault(normalize_doi(value), []).append(blk.key)
+                have.setdefault(normalize_doi(value), []).append(blk.key or "")
     new: list[str] = []
     known: list[tuple[str, list[str]]] = []
     for doi in dict.fromkeys(dois):
@@ -324,7 +302,7 @@ def add(
         key = (
             draft.key if draft.key and bib.find(draft.key) is None else make_key(candidate, pattern)
         )
-        key = unique_key(key, [*(b.key for b in bib.entries()), *bib.aliases()])
+        key = unique_key(key, [*(b.key or "" for b in bib.entries()), *bib.aliases()])
         bib.append_entry(bib.format_entry(draft.entry_type, key, list(fields.items())))
         report.added.append(key)
     return report

@@ -17,6 +17,9 @@ Decoding is strict, and a file is only accepted in an encoding that gives back e
 bytes when the text is encoded again, so that a no-op save is byte-identical and an edit
 changes only the edited bytes.  ``Encoding.encode`` writes text back with the file's own
 codec and byte-order mark.
+
+A little over 500 lines on purpose: the order above, the encoding names and the messages
+that name the likely encoding are one decision, kept in one place.
 """
 
 from __future__ import annotations
@@ -314,7 +317,10 @@ def decode(
     file says); ``detect`` allows charset-normalizer's guess when nothing else works (not
     for a .bib).  ``option`` is how the user chooses, for the messages; ``near(text,
     line)`` adds context (the nearest key) to an error at ``line``.  Errors are
-    ``InputError``s naming the file, the line and the likely encoding."""
+    ``InputError``s naming the file, the line and the likely encoding.
+
+    Longer than most functions on purpose: it is the order of precedence itself (the
+    user's choice, byte-order mark, declaration, UTF-8, detection), read top to bottom."""
     notes: list[str] = []
     if encoding:
         codec = lookup(encoding)
@@ -398,7 +404,13 @@ def _explicit(data: bytes, codec: str) -> Encoding:
 
 
 def _strict(
-    data: bytes, name: str, enc: Encoding, near, option: str, what: str, how: str
+    data: bytes,
+    name: str,
+    enc: Encoding,
+    near: Callable[[str, int], str] | None,
+    option: str,
+    what: str,
+    how: str,
 ) -> Decoded:
     """Decode with one encoding, strictly and losslessly, or say why not."""
     body = data[len(_BOM_OF.get(enc.codec, b"")) :] if enc.bom else data

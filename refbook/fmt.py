@@ -11,7 +11,7 @@ Layout (each point configurable in ``[fmt]``)::
 Only the layout changes: field values are kept exactly (a value that is a macro or a
 ``#`` concatenation is kept as written; a quoted value is re-delimited with braces only
 when that cannot change it), and ``@string``, ``@preamble``, comments and text between
-entries are kept verbatim.  ``data_signature`` compares what a BibTeX reader sees before
+entries are kept verbatim, as is an entry with ``%`` comment lines between its fields.  ``data_signature`` compares what a BibTeX reader sees before
 and after, and fmt refuses to write output whose data differ.  Formatting is idempotent.
 """
 
@@ -19,9 +19,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from . import bibtex
 from .store import BibFile, Block
+
+if TYPE_CHECKING:
+    from .config import Config
 
 DEFAULT_ORDER = (
     "author",
@@ -78,7 +82,7 @@ class Layout:
     field_order: tuple[str, ...] = DEFAULT_ORDER
 
     @classmethod
-    def from_config(cls, cfg) -> Layout:
+    def from_config(cls, cfg: Config) -> Layout:
         return cls(
             indent=cfg["fmt.indent"],
             quote=cfg["fmt.quote"],
@@ -182,14 +186,14 @@ def _units(bib: BibFile) -> tuple[list[Block], list[list[Block]], list[Block]]:
     return header, units, pending
 
 
-def _sort_key(unit: list[Block], how: str):
+def _sort_key(unit: list[Block], how: str) -> tuple[str, ...]:
     entry = unit[-1]
     if how == "key":
-        return (entry.key.lower(),)
+        return ((entry.key or "").lower(),)
     year = bibtex.evaluate(
         next((f.value for f in entry.entry.fields if f.key.lower() == "year"), "0")
     )
-    return (year if year.isdigit() else "0", entry.key.lower())
+    return (year if year.isdigit() else "0", (entry.key or "").lower())
 
 
 def format_text(bib: BibFile, layout: Layout) -> str:
@@ -206,7 +210,7 @@ def format_text(bib: BibFile, layout: Layout) -> str:
         # every line end as \n while laying out (a multi-line value or @comment of a CRLF
         # file would otherwise come out with \r\r\n), the file's own put back at the end
         body = _lf(bib.block_text(b))
-        if b.kind == "entry":
+        if b.kind == "entry" and not _has_comments(body):
             try:
                 body = format_entry(body, layout)
             except bibtex.BibSyntaxError:
@@ -224,6 +228,12 @@ def format_text(bib: BibFile, layout: Layout) -> str:
         prev = b
     text = "".join(out).rstrip() + "\n"
     return text.replace("\n", bib.newline) if bib.newline != "\n" else text
+
+
+def _has_comments(entry_text: str) -> bool:
+    """True when an entry has ``%`` comments between its fields: it is kept as written,
+    since no layout can tell which field a comment belongs to (a field commented out)."""
+    return "%" in entry_text and bibtex.reader_text(entry_text).count("%") < entry_text.count("%")
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -269,9 +279,11 @@ def changed_entries(bib: BibFile, layout: Layout) -> list[tuple[int, str]]:
     """(line, key) of the entries whose text the layout would change."""
     out = []
     for b in bib.entries():
+        if _has_comments(bib.block_text(b)):
+            continue
         try:
             if format_entry(_lf(bib.block_text(b)), layout) != _lf(bib.block_text(b)):
-                out.append((b.line, b.key))
+                out.append((b.line, b.key or ""))
         except bibtex.BibSyntaxError:
             continue
     return out

@@ -20,6 +20,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .model import Entry
 
 STOP_WORDS = {
     "a",
@@ -81,7 +85,9 @@ _SPECIAL = {
     "Đ": "D",
     "ı": "i",
     "þ": "th",
+    "Þ": "Th",
     "ð": "d",
+    "Ð": "D",
 }
 
 
@@ -100,7 +106,7 @@ def _significant(title: str) -> list[str]:
     return [w for w in _words(title) if w.lower() not in STOP_WORDS]
 
 
-def _field(name: str, entry) -> str:
+def _field(name: str, entry: Entry) -> str:
     people = entry.authors or entry.editors
     if name == "auth":
         if not people:
@@ -125,7 +131,23 @@ def _field(name: str, entry) -> str:
     raise ValueError(f"unknown key pattern field [{name}]")
 
 
-def make_key(entry, pattern: str = "[auth:lower][year][shorttitle:lower]") -> str:
+FIELDS = ("auth", "authors2", "year", "shorttitle", "veryshorttitle", "title", "firstpage")
+MODIFIERS = ("lower", "upper")
+_PART = re.compile(r"\[([^\]]+)\]")
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """What is wrong with a key pattern (an unknown field or modifier), or None."""
+    for m in _PART.finditer(pattern):
+        name, _, modifier = m.group(1).partition(":")
+        if name not in FIELDS:
+            return f"unknown field [{name}] (known: {', '.join(FIELDS)})"
+        if modifier and modifier not in MODIFIERS:
+            return f"unknown modifier :{modifier} in [{m.group(1)}] (known: :lower, :upper)"
+    return None
+
+
+def make_key(entry: Entry, pattern: str = "[auth:lower][year][shorttitle:lower]") -> str:
     """The key the pattern gives for ``entry`` (a ``refbook.model.Entry``)."""
 
     def expand(m: re.Match) -> str:
@@ -139,7 +161,7 @@ def make_key(entry, pattern: str = "[auth:lower][year][shorttitle:lower]") -> st
             raise ValueError(f"unknown key pattern modifier :{modifier}")
         return value
 
-    key = re.sub(r"\[([^\]]+)\]", expand, pattern)
+    key = _PART.sub(expand, pattern)
     key = re.sub(r"[^A-Za-z0-9_:.\-]", "", ascii_fold(key))
     return key or "entry"
 

@@ -18,6 +18,9 @@ heading, ``thebibliography``) is recognised and skipped.  Prose citations are ma
 family names (accent- and LaTeX-insensitive; ``et al.``; ``&``/``and``) and year through
 an index of first authors, the title fragment choosing between candidates; statuses are
 ``matched``, ``ambiguous``, ``year-mismatch`` and ``missing``.
+
+A little over 500 lines: the three finders share the masking of code, comments and the
+reference list, and the matching shares their ``Citation`` records.
 """
 
 from __future__ import annotations
@@ -27,10 +30,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .findings import TextEnum
 from .model import Entry, fold
+
+if TYPE_CHECKING:
+    from .model import Library
 
 
 class CitationStatus(TextEnum):
@@ -298,6 +304,17 @@ def find_prose_citations(text: str, path: str = "", syntax: str = "markdown") ->
         masked,
     )
     position = _Lines(text)
+    out, paren_starts = _parenthetical(masked, text, path, position)
+    out += _narrative(masked, text, path, position, paren_starts)
+    out.sort(key=lambda c: (c.line, c.column))
+    return out
+
+
+def _parenthetical(
+    masked: str, text: str, path: str, position: _Lines
+) -> tuple[list[Citation], set[int]]:
+    """(Author, 2019; Other et al., 2020): each work a citation; and where the
+    parentheses that held one start (a narrative citation does not count them again)."""
     out: list[Citation] = []
     paren_starts: set[int] = set()
     for m in _PAREN.finditer(masked):
@@ -335,6 +352,14 @@ def find_prose_citations(text: str, path: str = "", syntax: str = "markdown") ->
             found_here = True
         if found_here:
             paren_starts.add(m.start())
+    return out, paren_starts
+
+
+def _narrative(
+    masked: str, text: str, path: str, position: _Lines, paren_starts: set[int]
+) -> list[Citation]:
+    """Author (2019), Author and Other's (2020a): the names before a parenthesised year."""
+    out: list[Citation] = []
     for m in _NARRATIVE.finditer(masked):
         paren = masked.index("(", m.start("names"))
         if paren in paren_starts:
@@ -363,7 +388,6 @@ def find_prose_citations(text: str, path: str = "", syntax: str = "markdown") ->
                 narrative=True,
             )
         )
-    out.sort(key=lambda c: (c.line, c.column))
     return out
 
 
@@ -505,7 +529,7 @@ class CheckResult:
 
 
 def check_manuscripts(
-    lib,
+    lib: Library,
     paths: Iterable[str],
     *,
     syntax: str | None = None,
@@ -537,7 +561,7 @@ def check_manuscripts(
     )
 
 
-def cited_keys(lib, paths: Iterable[str], encoding: str | None = None) -> list[str]:
+def cited_keys(lib: Library, paths: Iterable[str], encoding: str | None = None) -> list[str]:
     """The keys of the entries cited in ``paths``, in bibliography order (public API)."""
     result = check_manuscripts(lib, paths, encoding=encoding)
     cited = {k for c in result.citations for k in c.matched}

@@ -16,13 +16,17 @@ import os
 import re
 from collections.abc import Iterator, Mapping
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import bibtex
 from .identifiers import normalize_doi  # noqa: F401  (public here too)
+from .inheritance import NOT_INHERITED, inherit, inherited_names  # noqa: F401  (public here too)
 from .latex import fold, to_text  # noqa: F401  (public here too)
 from .people import Person, author_label  # noqa: F401  (public here too)
 from .store import BibFile, Block
+
+if TYPE_CHECKING:
+    from .findings import Finding
 
 
 def parse_names(value: str) -> list[Person]:
@@ -159,7 +163,7 @@ class Entry:
     # identity and source
     @property
     def key(self) -> str:
-        return self._block.key
+        return self._block.key or ""  # (an entry block always has a key, maybe empty)
 
     @property
     def type(self) -> str:
@@ -467,139 +471,6 @@ def month_number(value: str) -> int | None:
     return _MONTHS.get(value[:3])
 
 
-# -- crossref and xdata inheritance -------------------------------------------------------------
-
-# fields never inherited (biblatex.def's \DeclareDataInheritance{*}{*})
-NOT_INHERITED = frozenset(
-    {
-        "ids",
-        "crossref",
-        "xref",
-        "xdata",
-        "entryset",
-        "entrysubtype",
-        "execute",
-        "label",
-        "options",
-        "presort",
-        "related",
-        "relatedoptions",
-        "relatedstring",
-        "relatedtype",
-        "shorthand",
-        "shorthandintro",
-        "sortkey",
-    }
-)
-_TITLES = ("shorttitle", "sorttitle", "indextitle", "indexsorttitle")
-
-
-def _renamed(prefix: str):
-    names = {
-        "title": prefix + "title",
-        "subtitle": prefix + "subtitle",
-        "titleaddon": prefix + "titleaddon",
-    }
-    return lambda field: [names[field]] if field in names else [] if field in _TITLES else [field]
-
-
-_MAIN, _BOOK, _JOURNAL = _renamed("main"), _renamed("book"), _renamed("journal")
-
-
-def inherited_names(parent_type: str, child_type: str, name: str) -> list[str]:
-    """The names a parent's field takes in a child (biblatex's default inheritance
-    table, as pandoc implements it): a @book's title is an @inbook's booktitle, an
-    @mvbook's title a @book's maintitle, a @periodical's title an @article's journaltitle;
-    other fields keep their name; ``NOT_INHERITED`` ones are not passed on."""
-    if name in NOT_INHERITED:
-        return []
-    if name == "author" and (
-        (parent_type in ("mvbook", "book") and child_type in ("inbook", "bookinbook", "suppbook"))
-        or (parent_type == "mvbook" and child_type == "book")
-    ):
-        return ["bookauthor", "author"]
-    if parent_type == "mvbook" and child_type in ("book", "inbook", "bookinbook", "suppbook"):
-        return _MAIN(name)
-    if parent_type in ("mvcollection", "mvreference") and child_type in (
-        "collection",
-        "reference",
-        "incollection",
-        "inreference",
-        "suppcollection",
-    ):
-        return _MAIN(name)
-    if parent_type == "mvproceedings" and child_type in ("proceedings", "inproceedings"):
-        return _MAIN(name)
-    if parent_type == "book" and child_type in ("inbook", "bookinbook", "suppbook"):
-        return _BOOK(name)
-    if parent_type in ("collection", "reference") and child_type in (
-        "incollection",
-        "inreference",
-        "suppcollection",
-    ):
-        return _BOOK(name)
-    if parent_type == "proceedings" and child_type == "inproceedings":
-        return _BOOK(name)
-    if parent_type == "periodical" and child_type in ("article", "suppperiodical"):
-        return _JOURNAL(name) if name != "titleaddon" else [name]
-    return [name]
-
-
-def _keys(value: str) -> list[str]:
-    return [k for k in re.split(r"[\s,]+", to_text(value)) if k]
-
-
-def inherit(
-    entry: Entry, *, chain: list | None = None, problems: list | None = None, _seen: tuple = ()
-) -> dict[str, tuple[str, str]]:
-    """All fields of ``entry``, its own and those it inherits: name -> (value, key of the
-    entry the value comes from).  ``xdata`` entries first, then the ``crossref`` parent
-    (cascading: the parent's own inherited fields pass on); an entry's own fields always
-    win.  A missing parent or a cycle is reported in ``problems`` as (blocks concerned,
-    field, message) and otherwise ignored.  ``chain`` collects the (block, parsed entry)
-    pairs read."""
-    bib = entry._bib
-    fields = {name: (entry.get(name), entry.key) for name in entry._raw_fields()}
-    seen = (*_seen, entry._block)
-    for link in ("xdata", "crossref"):
-        for key in _keys(fields.get(link, (None, ""))[0] or ""):
-            block = bib.find(key)  # a key, or one of an entry's ids aliases
-            if block is None:
-                if problems is not None:
-                    problems.append(
-                        (
-                            (entry._block,),
-                            link,
-                            f"{link} parent {key!r} not found; nothing inherited",
-                        )
-                    )
-                continue
-            if block in seen:
-                if problems is not None:
-                    cycle = seen[seen.index(block) :]
-                    path = " -> ".join([b.key for b in cycle] + [block.key])
-                    problems.append((cycle, link, f"{link} cycle {path}; not followed"))
-                continue
-            if chain is not None:
-                chain.append((block, block.entry))
-            parent = Entry(bib, block)
-            inherited = inherit(parent, chain=chain, problems=problems, _seen=seen)
-            found: dict[str, tuple[str, str]] = {}
-            for name in sorted(inherited):  # as pandoc: a title beats a booktitle for booktitle
-                targets = (
-                    [name]
-                    if link == "xdata" and name not in NOT_INHERITED
-                    else []
-                    if link == "xdata"
-                    else inherited_names(parent.type, entry.type, name)
-                )
-                for target in targets:
-                    found[target] = inherited[name]
-            for name, value in found.items():
-                fields.setdefault(name, value)
-    return fields
-
-
 class Library:
     """A bibliography file: entries by key (case-insensitive), in file order.
 
@@ -613,14 +484,14 @@ class Library:
         return self.bib.name
 
     @property
-    def problems(self):
+    def problems(self) -> list[Finding]:
         """Parse problems (``Finding`` records): unparseable blocks, duplicate keys...,
         and crossref/xdata parents that are missing or cyclic (warnings)."""
         return self.bib.problems + self._inheritance_problems
 
     @cached_property
-    def _inheritance_problems(self) -> list:
-        from .findings import Finding
+    def _inheritance_problems(self) -> list[Finding]:
+        from .findings import Finding, Severity
 
         if not _CROSSREF.search(self.bib.text) and not any(
             b.new or b.edited for b in self.bib.entries()
@@ -638,7 +509,7 @@ class Library:
         out = []
         for block, link, message in sorted(found.values(), key=lambda p: p[0].line):
             line = Entry(self.bib, block).field_line(link)
-            out.append(Finding(self.path, line, "warning", "crossref", message, block.key))
+            out.append(Finding(self.path, line, Severity.WARNING, "crossref", message, block.key))
         return out
 
     @cached_property

@@ -9,6 +9,10 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import sqlite3
 
 # marks a SQLite file as one of refbook's caches (PRAGMA application_id): "rfk1"
 SQLITE_APPLICATION_ID = 0x72666B31
@@ -47,7 +51,7 @@ def is_own_file(path: str | os.PathLike) -> bool:
     return stat.S_ISREG(st.st_mode) and (getuid is None or st.st_uid == getuid())
 
 
-def distrust_schema(conn) -> None:
+def distrust_schema(conn: sqlite3.Connection) -> None:
     """SQLite settings for a file that could have been tampered with: no SQL functions
     run from its schema (triggers, views), as SQLite's security guidance advises."""
     conn.execute("PRAGMA trusted_schema = OFF")

@@ -13,7 +13,7 @@ rendered:
 - ``\\emph``/``\\textit``/``{\\em ...}`` -> ``<i>``, ``\\textbf`` -> ``<b>``, ``\\textsc`` ->
   small caps, ``\\textsuperscript``/``\\textsubscript`` -> ``<sup>``/``<sub>``,
   ``\\mkbibquote``/``\\enquote`` and ````...''`` -> quotation marks;
-- TeX math becomes Unicode with ``<sup>``/``<sub>`` (``refbook.latex.math_to_rich``),
+- TeX math becomes Unicode with ``<sup>``/``<sub>`` (``refbook.texmath.math_to_rich``),
   inside a nocase span and never with markup of its own inside; math without a Unicode
   form stays as written (``$\\frac{1}{2}$``), protected the same way;
 - sentence case is pandoc's (citeproc's): a word written Capitalised is lower-cased, the
@@ -29,7 +29,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from . import latex
+from . import latex, texmath
 
 # commands with one argument that mark it up: name -> node kind
 _WRAPPERS = {
@@ -291,11 +291,11 @@ class _Parser:
             return children, i
         if name == "\n" or not name:
             return [Node("text", " ")], i
-        kind = latex._macro_kind(name)
-        if kind == "accent":
+        macro_kind = latex._macro_kind(name)
+        if macro_kind == "accent":
             _children, raw, j = self.argument(i)
             return [Node("text", latex.to_text("\\" + name + "{" + raw + "}"))], j
-        if kind == "":
+        if macro_kind == "":
             text = latex._macro_text(name)
             if not text and s[i : i + 1] == "{":
                 # a command pylatexenc does not know: its argument is kept as text (pandoc
@@ -342,7 +342,7 @@ def _ligatures(text: str) -> str:
 
 def _math(m: re.Match) -> Node:
     tex = next(g for g in m.groups() if g is not None)
-    rich = latex.math_to_rich(tex)
+    rich = texmath.math_to_rich(tex)
     return Node("math", rich if rich is not None else m.group(0))
 
 

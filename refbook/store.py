@@ -55,7 +55,7 @@ from .files import (
     write_output,
 )
 from .filestyle import Style
-from .findings import Finding
+from .findings import Finding, Severity
 
 # the store's public names; those of its parts (blocks, files, filestyle) are re-exported
 __all__ = [
@@ -144,6 +144,7 @@ class BibFile:
         self.problems: list[Finding] = []
         self.macros = bibtex.MacroTable()
         self._index: dict[str, list[Block]] | None = None
+        self._aliases: dict[str, Block] | None = None  # ids aliases (find)
         self._style: Style | None = None
         self._whole: str | None = None  # a rewrite of the whole file (fmt)
         self.modified = False
@@ -175,7 +176,10 @@ class BibFile:
         bib = cls(decoded.text, path, raw=raw, encoding=decoded.encoding)
         for note in decoded.notes:  # e.g. a JabRef header that contradicts the bytes
             bib.problems.insert(
-                0, Finding(bib.name, 1, "warning", "encoding", note.split(": warning: ", 1)[-1])
+                0,
+                Finding(
+                    bib.name, 1, Severity.WARNING, "encoding", note.split(": warning: ", 1)[-1]
+                ),
             )
         return bib
 
@@ -202,14 +206,14 @@ class BibFile:
         out = []
         for blk in self.blocks:
             if blk.new:
-                out.append(Change("added", blk.key, None, blk))
+                out.append(Change("added", blk.key or "", None, blk))
             elif blk.kind == "removed":
-                out.append(Change("removed", blk.key, None, blk))
+                out.append(Change("removed", blk.key or "", None, blk))
             elif blk.kind == "entry" and blk.replacement is not None:
                 original = self.text[blk.start : blk.end]
                 if blk.replacement != original:
                     m = KEY_NEAR.match(original.lstrip())
-                    out.append(Change("modified", blk.key, m.group(1) if m else None, blk))
+                    out.append(Change("modified", blk.key or "", m.group(1) if m else None, blk))
         return out
 
     def block_text(self, blk: Block) -> str:
@@ -220,13 +224,14 @@ class BibFile:
         (an exact-case match wins when a file has keys that differ only in case), or else
         the entry that has it among its biblatex ``ids`` aliases (``refbook merge`` keeps
         the dropped key there, so old citations still resolve)."""
-        if self._index is None:
-            self._index = {}
+        index = self._index
+        if index is None:
+            index = self._index = {}
             self._aliases = None
             for b in self.blocks:
                 if b.kind == "entry":
-                    self._index.setdefault(b.key.lower(), []).append(b)
-        found = self._index.get(key.lower())
+                    index.setdefault((b.key or "").lower(), []).append(b)
+        found = index.get(key.lower())
         if not found:
             return self.aliases().get(key.lower())
         return next((b for b in found if b.key == key), found[0])
@@ -236,7 +241,8 @@ class BibFile:
         the key's (biber reports such a file)."""
         if self._index is None:
             self.find("")
-        if getattr(self, "_aliases", None) is None:
+        index = self._index or {}
+        if self._aliases is None:
             aliases: dict[str, Block] = {}
             for b in self.entries():
                 for f in b.entry.fields:
@@ -244,7 +250,7 @@ class BibFile:
                         continue
                     for alias in bibtex.evaluate(f.value, self.strings).split(","):
                         alias = alias.strip().lower()
-                        if alias and alias not in self._index:
+                        if alias and alias not in index:
                             aliases.setdefault(alias, b)
             self._aliases = aliases
         return self._aliases
@@ -256,7 +262,7 @@ class BibFile:
         blk = self.find(key)
         if blk is None:
             raise NotFoundError(
-                _unknown_key_message(key, [b.key for b in self.entries()], self.name)
+                _unknown_key_message(key, [b.key or "" for b in self.entries()], self.name)
             )
         return blk
 
@@ -364,7 +370,8 @@ class BibFile:
             before = self.text[: blk.start]
             gap = not before.strip() or re.search(r"\n[ \t]*\r?\n[ \t]*$", before)
             blank_lines = r"[ \t]*(\r?\n)?([ \t]*\r?\n)*" if gap else r"[ \t]*(\r?\n)?"
-            blk.end = re.compile(blank_lines).match(self.text, blk.end).end()
+            blank = re.compile(blank_lines).match(self.text, blk.end)  # (always: it may be empty)
+            blk.end = blank.end() if blank else blk.end
             blk.kind = "removed"
             blk.replacement = ""
         self._index = None
@@ -521,7 +528,10 @@ class BibFile:
             self._raw = data
             return
         if self._whole is not None:
-            self.__init__(self._whole, self.path, raw=data, name=self.name, encoding=self.encoding)
+            # read again from the new text (BibFile is never subclassed)
+            self.__init__(  # type: ignore[misc]
+                self._whole, self.path, raw=data, name=self.name, encoding=self.encoding
+            )
             return
         text = self.render()
         lines = lf_lines(text)

@@ -5,7 +5,10 @@
 blocks, values made of braced and quoted text, numbers and macro references joined with
 ``#``, duplicates of every kind (keys in any case, fields, macros), free text and ``%``
 lines between blocks, blocks side by side on one line, LF / CRLF / CR line endings and a
-byte-order mark.  Alongside the text it computes what refbook must read: the entries in
+byte-order mark; and what biber and pandoc read beyond bibtexparser: white space after the
+``@`` or a line break before the delimiter (``@ article{``), ``%`` comment lines inside
+entries and entries commented out line by line (``Document.plain`` is the same document
+without those, for bibtexparser to read as the independent oracle).  Alongside the text it computes what refbook must read: the entries in
 order and each field's value, with macros read in file order (docs/bibtex.md).
 
 Used by tests/test_grammar.py (a bounded number of examples) and
@@ -111,6 +114,9 @@ class Document:
     text: str
     entries: list[tuple[str, dict[str, str]]] = field(default_factory=list)  # (key, fields)
     newline: str = "\n"
+    # the same document without what only BibTeX/biber/pandoc read (odd block heads, `%`
+    # comments inside entries, commented-out entries): bibtexparser reads the same entries
+    plain: str = ""
 
 
 def _evaluated(parts: list[tuple[str, str]], macros: dict[str, str]) -> str:
@@ -177,30 +183,48 @@ def _value(draw, defined: list[str]) -> tuple[str, list[tuple[str, str]]]:
 _SPACE = st.sampled_from(["", " ", "  ", "\n", "\n  "])
 
 
+# `%` to the end of the line inside an entry, outside values: a comment for biber and pandoc
+_INNER_COMMENTS = [
+    "% a comment line\n",
+    "% note = {commented out},\n",
+    '% an unbalanced } and { and a " in a comment\n',
+    "%@article{old, title={Old}}\n",
+    "%\n",
+]
+# block heads BibTeX and biber read, bibtexparser not: white space after the `@`, or a line
+# break before the delimiter
+_ODD_HEADS = ["@ {etype}{open_}", "@\n{etype}{open_}", "@{etype}\n  {open_}", "@ {etype} {open_}"]
+
+
 @st.composite
-def _entry(draw, macros: dict[str, str], defined: list[str]) -> tuple[str, str, dict[str, str]]:
+def _entry(
+    draw, macros: dict[str, str], defined: list[str]
+) -> tuple[str, str, dict[str, str], str]:
+    """(key, text, fields, plain): ``plain`` is the text without comments or odd heads."""
     etype = draw(st.sampled_from(TYPES))
     key = draw(st.sampled_from(KEYS))
     open_, close = draw(st.sampled_from([("{", "}"), ("(", ")")]))
     names = draw(st.lists(st.sampled_from(FIELDS), min_size=0, max_size=6))
     indent = draw(st.sampled_from(["  ", "\t", " ", ""]))
     sep = draw(st.sampled_from([",\n", ", ", ","]))
-    body, values = [], {}
+    body, plain_body, values = [], [], {}
     for name in names:
         source, parts = draw(_value(defined))
         eq = draw(st.sampled_from([" = ", "=", "  =  "]))
-        body.append(f"{indent}{name}{eq}{source}")
+        comment = draw(st.sampled_from([""] * 12 + _INNER_COMMENTS))
+        body.append(f"{comment}{indent}{name}{eq}{source}")
+        plain_body.append(f"{indent}{name}{eq}{source}")
         values.setdefault(name.lower(), _evaluated(parts, macros))  # the first one counts
     trailing = draw(st.sampled_from(["", ",", ",\n"])) if body else draw(st.sampled_from(["", ","]))
-    head = f"@{etype}{draw(st.sampled_from(['', ' ']))}{open_}{key}"
-    text = (
-        head
-        + ("," + draw(_SPACE) + sep.join(body) if body else "")
-        + trailing
-        + draw(st.sampled_from(["\n", "", " "]))
-        + close
-    )
-    return key, text, values
+    space = draw(_SPACE)
+    end = draw(st.sampled_from(["\n", "", " "])) + close
+    plain_head = f"@{etype}{draw(st.sampled_from(['', ' ']))}{open_}{key}"
+    head = plain_head
+    if draw(st.integers(0, 5)) == 0:
+        head = draw(st.sampled_from(_ODD_HEADS)).format(etype=etype, open_=open_) + key
+    text = head + ("," + space + sep.join(body) if body else "") + trailing + end
+    plain = plain_head + ("," + space + sep.join(plain_body) if body else "") + trailing + end
+    return key, text, values, plain
 
 
 @st.composite
@@ -250,6 +274,15 @@ _FREE = st.sampled_from(
         "% refbook: ignore[pages-dash]",
     ]
 )
+# an entry commented out line by line: no entry for biber and pandoc (for BibTeX it is one)
+_COMMENTED_OUT = st.sampled_from(
+    [
+        "%@article{smith2020, title={Old}}",
+        "%@ARTICLE{e1,\n%  title = {Old},\n%  year = 1999,\n%}",
+        "% @misc{k-1, note = {x}}",
+        "x %@book{E1, title={After free text}}",
+    ]
+)
 
 
 @st.composite
@@ -258,34 +291,45 @@ def documents(draw, max_blocks: int = 8) -> Document:
     defined: list[str] = []
     doc = Document("")
     pieces: list[str] = []
+    plain: list[str] = []
     for _ in range(draw(st.integers(1, max_blocks))):
         kind = draw(
             st.sampled_from(
                 ["entry", "entry", "entry", "string", "string", "preamble", "comment", "free"]
+                + ["commented-out"]
             )
         )
         if kind == "entry":
-            key, text, values = draw(_entry(macros, defined))
+            key, text, values, plain_text = draw(_entry(macros, defined))
             doc.entries.append((key, values))
         elif kind == "string":
-            text = draw(_string(macros, defined))
+            text = plain_text = draw(_string(macros, defined))
         elif kind == "preamble":
-            text = draw(_preamble())
+            text = plain_text = draw(_preamble())
         elif kind == "comment":
-            text = draw(_comment())
+            text = plain_text = draw(_comment())
+        elif kind == "free":
+            text = plain_text = draw(_FREE)
         else:
-            text = draw(_FREE)
-        pieces.append(text)
-        pieces.append(draw(st.sampled_from(["\n", "\n\n", "\n\n\n", " ", "\n% between\n"])))
+            text, plain_text = draw(_COMMENTED_OUT), ""
+        between = ["\n", "\n\n", "\n\n\n", " ", "\n% between\n"]
+        if "%" in text.rsplit("\n", 1)[-1]:
+            between.remove(" ")  # (a block after it on its line would be commented out)
+        gap = draw(st.sampled_from(between))
+        pieces += [text, gap]
+        plain += [plain_text, gap]
     # most documents are bibliographies; a few hold no entry at all
     if not doc.entries and draw(st.integers(0, 9)):
-        key, text, values = draw(_entry(macros, defined))
+        key, text, values, plain_text = draw(_entry(macros, defined))
         doc.entries.append((key, values))
         pieces.append(text + "\n")
+        plain.append(plain_text + "\n")
     text = "".join(pieces)
+    doc.plain = "".join(plain)
     doc.newline = draw(st.sampled_from(["\n", "\r\n", "\r"]))
     if doc.newline != "\n":
         text = text.replace("\n", doc.newline)
+        doc.plain = doc.plain.replace("\n", doc.newline)
         doc.entries = [
             (k, {n: v.replace("\n", doc.newline) for n, v in f.items()}) for k, f in doc.entries
         ]
@@ -357,13 +401,17 @@ def check_document(doc: Document, bib: str, run: Runner, *, pandoc: bool = False
 
     Each command must end without a traceback, with exit 0 or 1 (findings / nothing
     found), or 3 with a one-line error naming the file and line; ``list --json`` must give
-    the entries the document holds, which are the entries bibtexparser finds, with the
+    the entries the document holds, which are the entries bibtexparser finds (in the
+    document without what only biber and pandoc read), with the
     values docs/bibtex.md promises, and one warning per macro defined twice."""
     failures: list[str] = []
     expected_keys = [k for k, _ in doc.entries]
-    theirs = bibtexparser_keys(doc.text)
+    theirs = bibtexparser_keys(doc.plain or doc.text)
     if theirs != expected_keys:
-        failures.append(f"bibtexparser finds {theirs}, the document holds {expected_keys}")
+        failures.append(
+            f"bibtexparser finds {theirs} (without comments and odd heads), "
+            f"the document holds {expected_keys}"
+        )
     manuscript = str(Path(bib).with_name("ms.md"))
     Path(manuscript).write_text(
         f"As argued [@{expected_keys[0] if expected_keys else 'x'}] and "

@@ -30,6 +30,11 @@ CONTROL_JOURNAL = (
     f"Bell\x07 back\x08space vt\x0b ff\x0c del\x7f csi{C1_CSI}[2J nel\x85 so\x0e cr\rx"
 )
 EVIL_KEY = f"evil{CLEAR}key2024"
+# "Trojan Source": bidirectional overrides and isolates (U+202A-202E, U+2066-2069) make a
+# terminal show text in another order than it is stored
+RLO, LRI, PDI, PDF = "\u202e", "\u2066", "\u2069", "\u202c"
+BIDI_TITLE = f"Access {RLO}level{PDF} check {LRI}admin{PDI} done"
+BIDI_CHARACTERS = "".join(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
 LONG_TITLE = "Long " + "word " * 20000 + "end"
 
 _ENTRIES = [
@@ -103,6 +108,16 @@ _ENTRIES = [
         },
     ),
     (
+        "misc",
+        "bidi2025",
+        {
+            "author": f"Trojan, {RLO}Source",
+            "title": BIDI_TITLE,
+            "note": f"every one: {BIDI_CHARACTERS}",
+            "year": "2025",
+        },
+    ),
+    (
         "book",
         "long2023",
         {
@@ -131,11 +146,12 @@ def write_hostile_bib(directory: Path, name: str = "hostile.bib") -> Path:
 KEYS = [key for _, key, _ in _ENTRIES]
 
 # What must never reach a terminal raw: C0 controls but tab and newline (CR too: these
-# outputs are LF-only), DEL, C1 controls
-RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# outputs are LF-only), DEL, C1 controls, bidirectional overrides and isolates
+RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 # on a terminal rich draws with SGR sequences (colours, bold) and nothing else
 NOT_SGR = re.compile(
     rb"\x1b(?!\[[0-9;]*m)|[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]|\xc2[\x80-\x9f]"
+    rb"|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]"
 )
 
 

@@ -119,50 +119,6 @@ def test_no_bib_anywhere_is_an_input_error(cli, tmp_path):
     assert "no references.bib" in result.stderr
 
 
-def test_config_shows_sources_and_bib_from_project_file(cli, tmp_path):
-    shutil.copyfile(FIELD_ORDER, tmp_path / "mine.bib")
-    (tmp_path / "refbook.toml").write_text('bib = "mine.bib"\n[check]\nconcurrency = 8\n')
-    data = json.loads(cli("config", "--json", cwd=tmp_path).stdout)
-    assert data["settings"]["check.concurrency"] == {
-        "value": 8,
-        "source": str(tmp_path / "refbook.toml"),
-        "help": data["settings"]["check.concurrency"]["help"],
-    }
-    assert data["settings"]["export.style"]["source"] == "default"
-    assert data["bib"] == str(tmp_path / "mine.bib")
-    assert cli("list", "--keys", cwd=tmp_path).stdout.split() == ["zeta2019"]
-
-
-def test_pyproject_tool_refbook_section(cli, tmp_path):
-    (tmp_path / "pyproject.toml").write_text('[tool.refbook.lint]\nfail_on = "warning"\n')
-    data = json.loads(cli("config", "--json", cwd=tmp_path).stdout)
-    assert data["settings"]["lint.fail_on"]["value"] == "warning"
-
-
-def test_bad_config_is_exit_4(cli, tmp_path):
-    (tmp_path / "refbook.toml").write_text("[check\nconcurrency = 8\n")
-    result = cli("config", cwd=tmp_path)
-    assert result.exit_code == 4
-    assert result.stderr.startswith(f"refbook: {tmp_path / 'refbook.toml'}: error: invalid TOML")
-    (tmp_path / "refbook.toml").write_text("[check]\nconcurency = 8\n")
-    result = cli("list", cwd=tmp_path)
-    assert result.exit_code == 4
-    assert "unknown setting 'check.concurency'" in result.stderr
-    (tmp_path / "refbook.toml").write_text('[check]\nconcurrency = "many"\n')
-    result = cli("list", cwd=tmp_path)
-    assert result.exit_code == 4
-    assert "setting 'check.concurrency' must be int" in result.stderr
-
-
-def test_user_config_is_read(cli, tmp_path):
-    cfg_dir = tmp_path / "userconf"
-    cfg_dir.mkdir()
-    (cfg_dir / "config.toml").write_text('[export]\nstyle = "ieee"\n')
-    data = json.loads(cli("config", "--json", env={"REFBOOK_CONFIG_DIR": str(cfg_dir)}).stdout)
-    assert data["settings"]["export.style"]["value"] == "ieee"
-    assert data["settings"]["export.style"]["source"] == str(cfg_dir / "config.toml")
-
-
 def test_shipped_bibliography_lists_27_entries(cli):
     result = cli("list", "--keys", cwd=REPO)
     assert result.exit_code == 0

@@ -7,6 +7,10 @@ import json
 
 import refbook
 from refbook import dedupe
+from refbook.lint import lint, select_rules
+from refbook.titles import significant_words, title_key
+
+from .conftest import REPO
 
 
 def entry(
@@ -124,3 +128,46 @@ def test_copies_cost_no_pairwise_comparisons(monkeypatch):
     groups = dedupe.find_duplicates(list(refbook.loads(text)))
     assert sum(g.kind == "same work" for g in groups) == 300
     assert len(calls) < 600
+
+
+def test_dedupe_reports_the_shipped_pair(cli):
+    out = cli("dedupe", "--json", cwd=REPO)
+    assert out.exit_code == 1
+    pairs = json.loads(out.stdout)
+    assert pairs[0]["keys"] == ["anwar2023pakistan", "mir2023pakistan"]
+    assert pairs[0]["kind"] == "similar title"
+    assert "same title" in pairs[0]["evidence"]
+
+
+def test_one_title_key_for_dedupe_lint_and_add():
+    """However a title is written (LaTeX accents, braces, case, punctuation), dedupe,
+    lint's duplicate-title and add's duplicate check see one title: refbook/titles.py."""
+    written = [
+        r"{Schr{\"o}der's} {Border}: A History",
+        "Schröder’s border — a history",
+        "SCHRODER'S BORDER, A HISTORY",
+    ]
+    assert len({title_key(t) for t in written}) == 1
+    assert significant_words(title_key("The Border of the State")) == ["border", "state"]
+    source = "".join(entry(f"k{i}", t, author=f"Author{i}, A.") for i, t in enumerate(written))
+    lib = refbook.loads(source)
+    [group] = dedupe.find_duplicates(list(lib))
+    assert set(group.keys) == {"k0", "k1", "k2"} and "same title" in group.evidence
+    found = lint(lib, select_rules(["duplicate-title"])).findings
+    assert sorted(f.key for f in found) == ["k1", "k2"]  # each a copy of k0's title
+
+
+def test_compare_gives_its_evidence():
+    lib = refbook.loads(
+        entry("a", "Dealing with the TTP", doi="10.1/X")
+        + entry("b", "Dealing with the TTP", doi="https://doi.org/10.1/x")
+        + entry("c", "Dealing with the TTP", year=2021)
+        + entry("d", "Something else entirely")
+    )
+    same_doi = dedupe.compare(lib["a"], lib["b"])
+    assert same_doi is not None and same_doi.evidence == ["same DOI 10.1/x"]
+    assert same_doi.confidence == 100
+    same_title = dedupe.compare(lib["a"], lib["c"])
+    assert same_title is not None and same_title.evidence[0] == "same title"
+    assert "same first author" in same_title.evidence
+    assert dedupe.compare(lib["a"], lib["d"]) is None

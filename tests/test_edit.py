@@ -17,7 +17,6 @@ import pytest
 from werkzeug import Response
 
 import refbook
-from refbook.keys import make_key, unique_key
 
 from .conftest import FIXTURES, REPO, SHIPPED_BIB
 
@@ -106,15 +105,6 @@ def test_rename_updates_crossrefs_and_manuscripts(cli, tmp_path):
     assert taken.exit_code == 2 and "already exists" in taken.stderr
 
 
-def test_dedupe_reports_the_shipped_pair(cli):
-    out = cli("dedupe", "--json", cwd=REPO)
-    assert out.exit_code == 1
-    pairs = json.loads(out.stdout)
-    assert pairs[0]["keys"] == ["anwar2023pakistan", "mir2023pakistan"]
-    assert pairs[0]["kind"] == "similar title"
-    assert "same title" in pairs[0]["evidence"]
-
-
 def test_merge_fills_fields_and_keeps_ids(cli, tmp_path):
     bib = tmp_path / "m.bib"
     bib.write_text(
@@ -127,24 +117,6 @@ def test_merge_fills_fields_and_keeps_ids(cli, tmp_path):
     lib = refbook.load(bib)
     assert lib.keys() == ["a"]
     assert (lib["a"]["pages"], lib["a"]["year"], lib["a"]["ids"]) == ("1--2", "2020", "b")
-
-
-# -- keys ------------------------------------------------------------------------------------
-
-
-def test_key_pattern_and_uniqueness():
-    lib = refbook.loads(
-        '@misc{x, author={Schr{\\"o}der, J.}, title={The Border Question}, '
-        "year={2019}}\n@misc{y, author={\\c{C}elik, A.}, title={On Trade}, "
-        "year={2020}}\n@misc{z, author={{PTI}}, title={News}, year={2023}}\n"
-    )
-    assert make_key(lib["x"]) == "schroder2019border"
-    assert make_key(lib["y"]) == "celik2020trade"
-    assert make_key(lib["z"]) == "pti2023news"
-    assert make_key(lib["x"], "[authors2][year]") == "Schroder2019"
-    assert make_key(refbook.load(SHIPPED_BIB)["zahid2023dealing"]) == "zahid2023dealing"
-    assert unique_key("zahid2023dealing", ["Zahid2023Dealing"]) == "zahid2023dealinga"
-    assert unique_key("k", ["k", "ka", "KB"]) == "kc"
 
 
 # -- add ------------------------------------------------------------------------------------

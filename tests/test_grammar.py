@@ -244,3 +244,165 @@ def test_generated_documents_through_pandoc_styles(cli, tmp_path, doc: Document)
     path.write_bytes(doc.text.encode("utf-8"))
     failures = check_document(doc, str(path), _runner(cli), pandoc=True)
     assert not failures, "\n".join(failures) + "\n--- document:\n" + doc.text
+
+
+# -- `@ article{` and `%` comments, read as BibTeX, biber and pandoc read them -------------
+
+# white space (a line break too) after the `@` and before the delimiter: BibTeX and biber
+# read all of these; pandoc reads the ones without white space after the `@`
+HEADS = (
+    "@ article{h1, title={One}, year=2001}\n"
+    "@\narticle{h2, title={Two}, year=2002}\n"
+    "@article\n  {h3, title={Three}, year=2003}\n"
+    "@ string{pub = {Pub}}\n"
+    "@ misc (h4, title={Four}, publisher=pub)\n"
+    "@article {h5,\n  title = {Five},\n  year = 2005}\n"
+)
+
+# `%` to the end of the line is a comment inside a block and at the top level (biber and
+# pandoc), so an entry commented out line by line is no entry; inside a value it is text
+COMMENTS = """%@ARTICLE{c1,
+%  title = {Commented out},
+%}
+@ARTICLE{c1, title={Real one}, year=2000}
+@article{c2,
+  title = {Two},
+% note = {commented out, with a } and a " and @article{x,},
+  year = 2002}
+@article{c3, % a comment after the key
+  title = {Three}, % volume = {9},
+  year = 2003, volume = {5}}
+@article{c4, title = % a comment before the value
+  {Four}, year=2004}
+x %@article{c5, title={after free text}}
+@article{c6, title = {10\\% of cases}, note = "50\\% of", year=2006}
+"""
+
+
+def _fields(lib) -> dict[str, dict[str, str]]:
+    return {e.key: {n: e.text(n, None) for n in ("title", "year", "note", "volume")} for e in lib}
+
+
+def test_white_space_in_a_block_head_is_read_as_bibtex_and_biber_read_it(cli, tmp_path):
+    path = tmp_path / "heads.bib"
+    path.write_text(HEADS)
+    out = cli("--bib", str(path), "list", "--json")
+    assert (out.exit_code, out.stderr) == (0, "")  # no "stray '@'" warning
+    records = json.loads(out.stdout)
+    assert [(r["id"], r["title"], r["source"]["line"]) for r in records] == [
+        ("h1", "One", 1),
+        ("h2", "Two", 2),
+        ("h3", "Three", 4),
+        ("h4", "Four", 7),
+        ("h5", "Five", 8),
+    ]
+    assert records[3]["fields"]["publisher"] == "Pub"  # the @string was read too
+    lib = refbook.load(path)
+    assert lib["h5"].field_line("year") == 10
+    # pandoc reads those without white space after the `@`, and reads them the same
+    readable = "".join(HEADS.splitlines(keepends=True)[i] for i in (3, 4, 7, 8, 9))
+    csl = json.loads(run_pandoc(["-f", "biblatex", "-t", "csljson"], readable))
+    assert {e["id"]: e["title"] for e in csl} == {"h3": "Three", "h5": "Five"}
+    # a no-op save is byte-identical, an edit touches its field alone
+    lib.bib.save(force=True)
+    assert path.read_text() == HEADS
+    assert cli("--bib", str(path), "set", "h2", "volume=7").exit_code == 0
+    assert cli("--bib", str(path), "set", "h1", "title=Uno").exit_code == 0
+    assert path.read_text() == HEADS.replace(
+        "{Two}, year=2002}", "{Two}, year=2002, volume={7}}"
+    ).replace("{One}", "{Uno}")
+
+
+def test_percent_comments_are_read_as_biber_and_pandoc_read_them(tmp_path):
+    lib = refbook.loads(COMMENTS, "c.bib")
+    assert lib.problems == []
+    assert _fields(lib) == {
+        "c1": {"title": "Real one", "year": "2000", "note": None, "volume": None},
+        "c2": {"title": "Two", "year": "2002", "note": None, "volume": None},
+        "c3": {"title": "Three", "year": "2003", "note": None, "volume": "5"},
+        "c4": {"title": "Four", "year": "2004", "note": None, "volume": None},
+        "c6": {"title": "10% of cases", "year": "2006", "note": "50% of", "volume": None},
+    }
+    assert [e.line for e in lib] == [4, 5, 9, 12, 15]
+    csl = json.loads(run_pandoc(["-f", "biblatex", "-t", "csljson"], COMMENTS))
+    theirs = {
+        e["id"]: {n: e.get(n) for n in ("title", "note", "volume")}
+        | {"year": str(e["issued"]["date-parts"][0][0])}
+        for e in csl
+    }
+    ours = {k: {n: v for n, v in f.items()} for k, f in _fields(lib).items()}
+    assert ours == theirs
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ("{10% of cases}", "10% of cases"),
+        ('"50% of" # { x % y}', "50% of x % y"),
+        ("{Multi % comment\n  line}", "Multi % comment line"),
+        ("{a {nested % here}, b}", "a nested % here, b"),
+    ],
+)
+def test_a_percent_inside_a_value_is_part_of_it(value, text):
+    """BibTeX, biber and pandoc all keep it in the value (where LaTeX, and pandoc's
+    reading of the value, then take it for a comment: lint's bare-special says so)."""
+    lib = refbook.loads(f"@misc{{k, title = {value}, year = 2020}}\n", "v.bib")
+    assert lib["k"].title == text
+    assert lib["k"]["year"] == "2020"
+
+
+def test_edits_and_fmt_keep_comment_lines_inside_entries(cli, tmp_path):
+    path = tmp_path / "c.bib"
+    path.write_text(COMMENTS)
+    lib = refbook.load(path)
+    lib.bib.save(force=True)
+    assert path.read_text() == COMMENTS  # no-op save
+    assert cli("--bib", str(path), "set", "c2", "note=N").exit_code == 0
+    assert cli("--bib", str(path), "set", "c4", "title=Vier").exit_code == 0
+    assert cli("--bib", str(path), "set", "c3", "volume=6").exit_code == 0
+    want = (
+        COMMENTS.replace("  year = 2002}", "  year = 2002,\n  note = {N}}")
+        .replace("{Four}", "{Vier}")
+        .replace("volume = {5}", "volume = {6}")
+    )
+    assert path.read_text() == want
+    # fmt keeps an entry with comment lines as written (which field would a comment
+    # go with?) and lays out the others; a second run changes nothing
+    assert cli("--bib", str(path), "fmt", "-i").exit_code == 0
+    after = path.read_text()
+    assert "% note = {commented out" in after and "% volume = {9}," in after
+    assert "% a comment before the value\n  {Vier}" in after
+    assert "@article{c6,\n  title = {10\\% of cases}," in after
+    assert cli("--bib", str(path), "fmt", "--check").exit_code == 0
+    # an edited entry may hold comment lines too
+    lib = refbook.load(path)
+    lib.bib.replace_entry("c1", "@article{c1,\n% old = {x},\n  title = {Re},\n}")
+    assert [(f.key, f.value) for f in lib.bib.find("c1").entry.fields] == [("title", "{Re}")]
+
+
+@pytest.mark.parametrize(
+    ("text", "keys"),
+    [
+        ("@misc{a%2Fb, title={T}}\n@misc{c, title={U}}\n", ["a%2Fb", "c"]),  # as for BibTeX
+        ("@misc{% the key is on the next line\n  k1, title={T}}\n", ["k1"]),
+        ("@comment{ 50% @misc{x, title={X}} }\n@misc{c, title={U}}\n", ["c"]),
+        ('@misc{q, title = "a % in quotes, {and} braces", year = 2000}\n', ["q"]),
+        ("@misc{open, title = {never closed\n\n@misc{next, title={N}, % c\n year=1}\n", ["next"]),
+        # (found by bench_grammar: a preamble's quoted text was once taken for a key)
+        ('@preamble{"\\noop{#1}"} @ online (k2, % c\n url = {u})\n@string{s = "x"}', ["k2"]),
+    ],
+)
+def test_reader_text_keeps_offsets_and_reads_these_as_before(text, keys):
+    from refbook.bibtex import reader_text
+
+    view = reader_text(text)
+    assert len(view) == len(text)
+    assert [i for i, c in enumerate(view) if c == "\n"] == [
+        i for i, c in enumerate(text) if c == "\n"
+    ]
+    lib = refbook.loads(text, "k.bib")
+    assert [e.key for e in lib] == keys
+    if "q" in keys:
+        assert lib["q"]["title"] == "a % in quotes, {and} braces" and lib["q"]["year"] == "2000"
+    if "next" in keys:
+        assert lib["next"]["year"] == "1"

@@ -26,6 +26,8 @@ from refbook.safelinks import doi_url, markdown_link, markdown_text, safe_url
 
 from .conftest import REPO, read_until_closed
 from .hostile import (
+    BIDI_CHARACTERS,
+    BIDI_TITLE,
     CONTROL_JOURNAL,
     EVIL_KEY,
     KEYS,
@@ -121,6 +123,12 @@ def test_visible_escapes_every_control_but_tab_and_newline():
     )
     assert visible("a\tb\nc\r\nd") == "a\tb\nc\r\nd"
     assert visible("\udcff.bib") == r"\xff.bib"  # an undecodable byte of a file name
+    # "Trojan Source": every bidirectional override and isolate, by its code point
+    assert visible(BIDI_TITLE) == r"Access \u202elevel\u202c check \u2066admin\u2069 done"
+    assert visible(BIDI_CHARACTERS) == "".join(f"\\u{ord(c):04x}" for c in BIDI_CHARACTERS)
+    assert (
+        visible("\u200f\u05e9\u05dc\u05d5\u05dd") == "\u200f\u05e9\u05dc\u05d5\u05dd"
+    )  # RLM, Hebrew
 
 
 # -- plain output (piped): every command that displays data --------------------------------
@@ -785,3 +793,27 @@ def test_a_check_cache_that_is_not_refbooks_is_replaced(cli, tmp_path, httpserve
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA application_id").fetchone()[0] == SQLITE_APPLICATION_ID
     assert conn.execute("SELECT count(*) FROM results WHERE value = ?", (url,)).fetchone()[0] == 1
+
+
+def test_bidirectional_overrides_are_visible_in_plain_output_and_exact_in_json(cli, hostile):
+    out = cli("list", "--bib", str(hostile))
+    assert r"Access \u202elevel\u202c check \u2066admin\u2069 done" in out.stdout
+    out = cli("show", "bidi2025", "--json", "--bib", str(hostile))
+    assert_safe_for_a_terminal(out.stdout)  # escaped by JSON, exact when read back
+    [record] = json.loads(out.stdout)
+    assert record["title"] == BIDI_TITLE
+    assert record["fields"]["note"] == f"every one: {BIDI_CHARACTERS}"
+    # a data export is exact when piped, as for the other control characters
+    csl = json.loads(cli("export", "--format", "csl-json", "--bib", str(hostile)).stdout)
+    assert next(e for e in csl if e["id"] == "bidi2025")["title"] == BIDI_TITLE
+
+
+def test_lint_names_bidirectional_overrides(cli, hostile):
+    out = cli("lint", "--select", "control-character", "--bib", str(hostile))
+    lines = [ln for ln in out.stdout.splitlines() if "bidi2025" in ln]
+    assert any("title holds control characters: U+202C U+202E U+2066 U+2069" in ln for ln in lines)
+    assert any(
+        "note holds control characters: U+202A U+202B U+202C U+202D U+202E U+2066 U+2067 "
+        "U+2068 U+2069" in ln
+        for ln in lines
+    )

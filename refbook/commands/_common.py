@@ -5,11 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import click
 
 from ..errors import NotFoundError
+
+if TYPE_CHECKING:
+    from ..cache.records import CachedLibrary
+    from ..config import Config
+    from ..encoding import Decoded
+    from ..model import Library
 
 
 def _set_bib(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
@@ -78,7 +84,7 @@ def root_obj(ctx: click.Context | None = None) -> dict[str, Any]:
     return root.obj
 
 
-def get_config(ctx: click.Context | None = None):
+def get_config(ctx: click.Context | None = None) -> Config:
     obj = root_obj(ctx)
     if "config" not in obj:
         from ..config import load_config
@@ -126,7 +132,7 @@ def input_encoding_option(what: str) -> Callable[[Callable], Callable]:
     )
 
 
-def decode_input(path: str, encoding: str | None, what: str = "text"):
+def decode_input(path: str, encoding: str | None, what: str = "text") -> Decoded:
     """A manuscript or file to import, decoded (``refbook.encoding``); a detected encoding
     is said on stderr."""
     from ..encoding import check_name, read_text
@@ -146,7 +152,9 @@ def cache_enabled(ctx: click.Context | None = None) -> bool:
     return not (root_obj(ctx).get("no_cache") or ctx.find_root().params.get("no_cache"))
 
 
-def cached_library(ctx: click.Context | None = None, *, quiet: bool = False):
+def cached_library(
+    ctx: click.Context | None = None, *, quiet: bool = False
+) -> CachedLibrary | None:
     """The bibliography read through the library cache (``refbook.cache``), or None when
     it cannot be (``--no-cache``, standard input, an encoding that cannot be cached, a
     cache directory that cannot be written: said once on stderr unless ``quiet``)."""
@@ -167,9 +175,24 @@ def cached_library(ctx: click.Context | None = None, *, quiet: bool = False):
     return lib
 
 
+@overload
+def open_library(
+    ctx: click.Context | None = None,
+    *,
+    require_entries: bool = True,
+    cached: Literal[False] = False,
+) -> Library: ...
+
+
+@overload
+def open_library(
+    ctx: click.Context | None = None, *, require_entries: bool = True, cached: bool
+) -> Library | CachedLibrary: ...
+
+
 def open_library(
     ctx: click.Context | None = None, *, require_entries: bool = True, cached: bool = False
-):
+) -> Library | CachedLibrary:
     """Load the bibliography; parse problems go to stderr as one-line warnings.
 
     With ``require_entries``, an empty bibliography is "nothing found" (exit 1).  With
@@ -284,9 +307,9 @@ def reported_edit(
                 raise _Cancelled
             changes = bib.pending_changes()
             if dry_run:
-                from ..edits import diff
+                from ..diffs import pending_diff
 
-                patch = diff(bib, path)
+                patch = pending_diff(bib, path)
                 report.lines = [patch.rstrip("\n")] if patch else []
                 report.extra["diff"] = patch
     except _Cancelled:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import click
 
 from .. import formats
@@ -16,6 +18,10 @@ from ._common import (
     input_encoding_option,
     json_option,
 )
+
+if TYPE_CHECKING:
+    from ..edits import AddReport
+    from ..importers import Draft
 
 
 @click.command("add")
@@ -59,19 +65,19 @@ from ._common import (
 @json_option
 @bib_path_option
 def command(
-    sources,
-    dois,
-    urls,
-    allow_private,
-    fmt,
-    force,
-    merge_into,
-    dry_run,
-    annotation,
-    keywords,
-    edit_first,
-    as_json,
-    encoding,
+    sources: tuple[str, ...],
+    dois: tuple[str, ...],
+    urls: tuple[str, ...],
+    allow_private: bool,
+    fmt: str | None,
+    force: bool,
+    merge_into: bool,
+    dry_run: bool,
+    annotation: str | None,
+    keywords: str | None,
+    edit_first: bool,
+    as_json: bool,
+    encoding: str | None,
 ) -> int:
     """Add references from DOIs, web pages, or BibTeX/BibLaTeX/RIS/CSL-JSON files
     (SOURCES: files, or - for stdin).
@@ -83,15 +89,13 @@ def command(
     """
     import os
     import shlex
-    import sys
 
-    from .. import importers
-    from ..edits import AddReport, add, diff, known_dois
+    from ..diffs import pending_diff
+    from ..edits import AddReport, add
     from ..errors import UsageError
-    from ..identifiers import normalize_doi
-    from ..output import JSON, choose_mode, emit_document, warn
+    from ..output import JSON, choose_mode, emit_document
     from ..output.edits import render_edit
-    from ..store import BibFile, editing
+    from ..store import editing
 
     cfg = get_config()
     path = bib_path()
@@ -102,48 +106,10 @@ def command(
             f"{path}: error: no such file; start a bibliography there with "
             f"`refbook init {shlex.quote(path)}`"
         )
-    drafts = []
-    doi_list = []
-    for d in dois:
-        doi_list += sys.stdin.read().split() if d == "-" else [d]
-    known: list[tuple[str, list[str]]] = []
-    if doi_list and not (force or merge_into):
-        # a DOI already in the file is reported without asking the network (works offline)
-        doi_list, known = known_dois(BibFile.read(path), [normalize_doi(d) for d in doi_list])
-    if doi_list or urls:  # one session: its connections are kept alive between fetches
-        from ..links.session import open_session
-        from ..links.transport import user_agent
-
-        net = dict(
-            allow_private=allow_private or cfg["add.allow_private"],
-            user_agent=user_agent(cfg["check.mailto"]),
-        )
-        session = open_session(allow_private=net["allow_private"], agent=net["user_agent"])
-        for d in doi_list:
-            drafts.append(
-                importers.fetch_doi(
-                    normalize_doi(d), cfg["check.doi_resolver"], session=session, **net
-                )
-            )
-        for u in urls:
-            drafts.append(importers.fetch_url(u, session=session, **net))
-    for src in sources:
-        if src == "-":
-            from ..encoding import check_name, decode
-
-            decoded = decode(
-                sys.stdin.buffer.read(),
-                "<stdin>",
-                check_name(encoding) if encoding else None,
-                detect=True,
-                what="text",
-            )
-            for note in decoded.notes:
-                warn(note)
-            text, name = decoded.text, "<stdin>"
-        else:
-            text, name = decode_input(src, encoding).text, src
-        drafts += formats.read(text, fmt, name)
+    drafts, known = _fetched(
+        dois, urls, path, allow_private or cfg["add.allow_private"], force or merge_into
+    )
+    drafts += _read_sources(sources, fmt, encoding)
     if not drafts and not known:
         raise UsageError("error: nothing to add (give --doi, --url, a file or -)")
     if edit_first:
@@ -160,18 +126,11 @@ def command(
                 keywords=keywords,
             )
             changes = bib.pending_changes()
-            patch = diff(bib, path) if dry_run else None
+            patch = pending_diff(bib, path) if dry_run else None
     else:
         report, changes, patch = AddReport(), [], ""
     report.skipped[:0] = known
-    for source, evidence in report.skipped:
-        warn(
-            f"refbook: not added ({source}): likely duplicate of "
-            + "; ".join(evidence)
-            + " (--force adds it, --merge fills the existing entry)"
-        )
-    for key, filled in report.merged:
-        warn(f"refbook: merged into {key}: " + (", ".join(filled) or "nothing new"))
+    _warn_skipped_and_merged(report)
     extra = {
         "added": report.added,
         "merged": [{"key": k, "filled": f} for k, f in report.merged],
@@ -189,7 +148,88 @@ def command(
     return EXIT_FINDINGS if report.skipped and not report.added and not report.merged else EXIT_OK
 
 
-def _edited(draft):
+def _fetched(
+    dois: tuple[str, ...], urls: tuple[str, ...], path: str, allow_private: bool, refetch: bool
+) -> tuple[list[Draft], list[tuple[str, list[str]]]]:
+    """New entries from ``--doi`` (``-``: DOIs on stdin) and ``--url``, fetched through one
+    session, and the DOIs already in the file (not fetched unless ``refetch``: ``--force``
+    or ``--merge``), each with the keys that have it."""
+    import sys
+
+    from .. import importers
+    from ..edits import known_dois
+    from ..identifiers import normalize_doi
+    from ..store import BibFile
+
+    cfg = get_config()
+    drafts: list[Draft] = []
+    doi_list: list[str] = []
+    for d in dois:
+        doi_list += sys.stdin.read().split() if d == "-" else [d]
+    known: list[tuple[str, list[str]]] = []
+    if doi_list and not refetch:
+        # a DOI already in the file is reported without asking the network (works offline)
+        doi_list, known = known_dois(BibFile.read(path), [normalize_doi(d) for d in doi_list])
+    if doi_list or urls:  # one session: its connections are kept alive between fetches
+        from ..links.session import open_session
+        from ..links.transport import user_agent
+
+        net: dict[str, Any] = dict(
+            allow_private=allow_private, user_agent=user_agent(cfg["check.mailto"])
+        )
+        session = open_session(allow_private=net["allow_private"], agent=net["user_agent"])
+        for d in doi_list:
+            drafts.append(
+                importers.fetch_doi(
+                    normalize_doi(d), cfg["check.doi_resolver"], session=session, **net
+                )
+            )
+        for u in urls:
+            drafts.append(importers.fetch_url(u, session=session, **net))
+    return drafts, known
+
+
+def _read_sources(sources: tuple[str, ...], fmt: str | None, encoding: str | None) -> list[Draft]:
+    """New entries from files (``-``: stdin) in ``fmt`` (None: detected)."""
+    import sys
+
+    from ..output import warn
+
+    drafts: list[Draft] = []
+    for src in sources:
+        if src == "-":
+            from ..encoding import check_name, decode
+
+            decoded = decode(
+                sys.stdin.buffer.read(),
+                "<stdin>",
+                check_name(encoding) if encoding else None,
+                detect=True,
+                what="text",
+            )
+            for note in decoded.notes:
+                warn(note)
+            text, name = decoded.text, "<stdin>"
+        else:
+            text, name = decode_input(src, encoding).text, src
+        drafts += formats.read(text, fmt, name)
+    return drafts
+
+
+def _warn_skipped_and_merged(report: AddReport) -> None:
+    from ..output import warn
+
+    for source, evidence in report.skipped:
+        warn(
+            f"refbook: not added ({source}): likely duplicate of "
+            + "; ".join(evidence)
+            + " (--force adds it, --merge fills the existing entry)"
+        )
+    for key, filled in report.merged:
+        warn(f"refbook: merged into {key}: " + (", ".join(filled) or "nothing new"))
+
+
+def _edited(draft: Draft) -> Draft:
     from ..editor import edit_text
     from ..store import Style
 

@@ -34,7 +34,15 @@ from ._common import (
 @click.option("--copy", is_flag=True, help="Also put the citation on the clipboard.")
 @json_option
 @bib_option
-def command(keys, style, narrative, locator, syntax, copy, as_json) -> int:
+def command(
+    keys: tuple[str, ...],
+    style: str | None,
+    narrative: bool,
+    locator: str | None,
+    syntax: str,
+    copy: bool,
+    as_json: bool,
+) -> int:
     """Print the in-text citation of one or several works.
 
     KEYS are citation keys, KEY:LOCATOR for a work's own locator, or pandoc's

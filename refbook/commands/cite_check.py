@@ -45,7 +45,16 @@ from ._common import (
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @input_encoding_option("the manuscripts")
 @bib_path_option
-def command(manuscripts, syntax, uncited, ignore, fail_on, fmt, as_json, encoding) -> int:
+def command(
+    manuscripts: tuple[str, ...],
+    syntax: str | None,
+    uncited: bool,
+    ignore: tuple[str, ...],
+    fail_on: str,
+    fmt: str | None,
+    as_json: bool,
+    encoding: str | None,
+) -> int:
     """Check a manuscript's citations against the bibliography.
 
     Finds pandoc ([@key]), LaTeX (\\cite{key}, \\parencite…) and author-year citations

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from .. import formats
@@ -16,15 +18,20 @@ from ._common import (
     requires,
 )
 
+if TYPE_CHECKING:
+    from ..model import Entry, Library
 
-def select_entries(lib, keys: tuple[str, ...], query: str | None, cited_in: tuple[str, ...]):
+
+def select_entries(
+    lib: Library, keys: tuple[str, ...], query: str | None, cited_in: tuple[str, ...]
+) -> list[Entry]:
     """Entries by key (``-`` reads keys from stdin), by search query, or cited in files;
     all entries when nothing is given."""
     import sys
 
-    chosen = []
+    chosen: list[Entry] = []
     if keys:
-        names = []
+        names: list[str] = []
         for k in keys:
             names += sys.stdin.read().split() if k == "-" else [k]
         chosen += [lib[k] for k in names]
@@ -45,7 +52,8 @@ def select_entries(lib, keys: tuple[str, ...], query: str | None, cited_in: tupl
         chosen += [e for e in lib if e.key in cited]
     if not (keys or query or cited_in):
         return list(lib)
-    seen, out = set(), []
+    seen: set[str] = set()
+    out: list[Entry] = []
     for e in chosen:
         if e.key not in seen:
             seen.add(e.key)
@@ -100,7 +108,17 @@ def select_entries(lib, keys: tuple[str, ...], query: str | None, cited_in: tupl
 @json_option
 @bib_option
 def command(
-    keys, fmt, style, to, annotated, standalone, normalize, query, cited_in, output, as_json
+    keys: tuple[str, ...],
+    fmt: str | None,
+    style: str | None,
+    to: str,
+    annotated: bool,
+    standalone: bool,
+    normalize: bool,
+    query: str | None,
+    cited_in: tuple[str, ...],
+    output: str | None,
+    as_json: bool,
 ) -> int:
     """Export entries: formatted citations (APA, MLA, Chicago, Harvard, IEEE, Vancouver,
     any .csl) or data (BibTeX, BibLaTeX, CSL-JSON, CSL-YAML, RIS, JSON).
@@ -114,7 +132,7 @@ def command(
     """
 
     from .. import export
-    from ..output import busy, warn
+    from ..output import warn
 
     ctx = click.get_current_context()
     refuse_together(
@@ -153,42 +171,22 @@ def command(
     if fmt:
         text = formats.write(entries, fmt, normalize=normalize)
     else:
-        style = style or cfg["export.style"]
-        pandoc = cfg["export.pandoc"] or None
-        for e in entries:
-            if not e.year and not e.title:
-                said = "has no year or title; rendered as pandoc does (n.d.)"
-            elif not e.year:
-                said = "has no year; rendered as pandoc does (n.d.)"
-            elif not e.title:
-                said = "has no title"
-            else:
-                continue
-            warn(f"{lib.path}:{e.line}: warning: {e.key or 'entry without a key'} {said}")
+        _warn_incomplete(entries, lib.path)
         if as_json and (standalone or annotated):
             raise click.UsageError(
                 "--json gives the references alone (no --standalone or --annotated)"
             )
         if standalone and to != "html":
             raise click.UsageError("--standalone needs --to html")
-        with busy(f"formatting {len(entries)} references ({style}) with pandoc…"):
-            if as_json:
-                from ..output import json_text
-
-                pairs = export.format_entries(entries, style, to, pandoc=pandoc)
-                text = (
-                    json_text(
-                        [
-                            {"key": key, "style": style, "to": to, "reference": ref}
-                            for key, ref in pairs
-                        ]
-                    )
-                    + "\n"
-                )
-            elif standalone:
-                text = export.standalone_page(entries, style, pandoc=pandoc)
-            else:
-                text = export.format_bibliography(entries, style, to, annotated, pandoc=pandoc)
+        text = _formatted(
+            entries,
+            style or cfg["export.style"],
+            to,
+            annotated=annotated,
+            standalone=standalone,
+            as_json=as_json,
+            pandoc=cfg["export.pandoc"] or None,
+        )
     if output:
         from ..store import write_output
 
@@ -198,3 +196,48 @@ def command(
 
         emit_document(text)
     return 0
+
+
+def _warn_incomplete(entries: list[Entry], path: str) -> None:
+    """Entries a style renders without a year or a title: said, not refused."""
+    from ..output import warn
+
+    for e in entries:
+        if not e.year and not e.title:
+            said = "has no year or title; rendered as pandoc does (n.d.)"
+        elif not e.year:
+            said = "has no year; rendered as pandoc does (n.d.)"
+        elif not e.title:
+            said = "has no title"
+        else:
+            continue
+        warn(f"{path}:{e.line}: warning: {e.key or 'entry without a key'} {said}")
+
+
+def _formatted(
+    entries: list[Entry],
+    style: str,
+    to: str,
+    *,
+    annotated: bool,
+    standalone: bool,
+    as_json: bool,
+    pandoc: str | None,
+) -> str:
+    """The entries formatted by pandoc's citeproc: a reference list, a standalone HTML
+    page, or (``as_json``) each reference as a JSON record, in the style's order."""
+    from .. import export
+    from ..output import busy
+
+    with busy(f"formatting {len(entries)} references ({style}) with pandoc…"):
+        if as_json:
+            from ..output import json_text
+
+            pairs = export.format_entries(entries, style, to, pandoc=pandoc)
+            records = [
+                {"key": key, "style": style, "to": to, "reference": ref} for key, ref in pairs
+            ]
+            return json_text(records) + "\n"
+        if standalone:
+            return export.standalone_page(entries, style, pandoc=pandoc)
+        return export.format_bibliography(entries, style, to, annotated, pandoc=pandoc)

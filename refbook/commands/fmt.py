@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from ._common import (
@@ -13,6 +15,9 @@ from ._common import (
     json_option,
     refuse_together,
 )
+
+if TYPE_CHECKING:
+    from ..fmt import Layout
 
 
 @click.command("fmt")
@@ -81,7 +86,7 @@ def command(
 
 def _one(
     path: str,
-    layout,
+    layout: Layout,
     in_place: bool,
     check: bool,
     show_diff: bool,
@@ -114,7 +119,7 @@ def _one(
         return (1 if new != bib.text else 0), report
     check_lossless(bib, new)
     if show_diff:
-        from ..edits import unified_diff
+        from ..diffs import unified_diff
 
         report["diff"] = unified_diff(bib.text, new, path)
     else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from ..findings import Severity
@@ -15,6 +17,10 @@ from ._common import (
     refuse_together,
     requires,
 )
+
+if TYPE_CHECKING:
+    from ..lint import LintResult, Rule
+    from ..model import Library
 
 
 @click.command("lint")
@@ -50,7 +56,18 @@ from ._common import (
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @force_option
 @bib_option
-def command(files, select, ignore, fmt, as_json, fail_on, fix, dry_run, list_rules, force) -> int:
+def command(
+    files: tuple[str, ...],
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fmt: str | None,
+    as_json: bool,
+    fail_on: str | None,
+    fix: bool,
+    dry_run: bool,
+    list_rules: bool,
+    force: bool,
+) -> int:
     """Find the defects a reference list really has.
 
     FILES default to the bibliography in use (--bib). Required fields, duplicate keys/DOIs/titles, DOI and URL syntax (resolver prefixes,
@@ -105,13 +122,15 @@ def command(files, select, ignore, fmt, as_json, fail_on, fix, dry_run, list_rul
     return 1 if fails(findings, fail_on or cfg["lint.fail_on"]) else 0
 
 
-def _lint(lib, rules):
+def _lint(lib: Library, rules: list[Rule]) -> LintResult:
     from ..lint import lint
 
     return lint(lib, rules)
 
 
-def _fix(path: str, rules, dry_run: bool, force: bool = False, encoding: str | None = None) -> int:
+def _fix(
+    path: str, rules: list[Rule], dry_run: bool, force: bool = False, encoding: str | None = None
+) -> int:
     """Apply safe fixes in rounds (a fix can reveal another), through the store."""
 
     from ..lint import apply_fixes
@@ -134,11 +153,11 @@ def _fix(path: str, rules, dry_run: bool, force: bool = False, encoding: str | N
         return total
 
     if dry_run:
-        from ..edits import unified_diff
+        from ..diffs import pending_diff
 
         bib = BibFile.read(path, encoding)
         n = rounds(bib)
-        render_fixes(path, n, unified_diff(bib.text, bib.render(), path))
+        render_fixes(path, n, pending_diff(bib, path))
         return 0
     with editing(path, force=force, encoding=encoding) as bib:
         n = rounds(bib)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import click
 
 from ._common import (
@@ -12,6 +14,9 @@ from ._common import (
     json_option,
     open_library,
 )
+
+if TYPE_CHECKING:
+    from ..manuscript import CheckResult
 
 
 @click.command("render")
@@ -45,19 +50,27 @@ from ._common import (
 @input_encoding_option("the essay")
 @json_option
 @bib_path_option
-def command(essay, style, to, output, annotated, heading, allow_missing, as_json, encoding) -> int:
+def command(
+    essay: str,
+    style: str | None,
+    to: str,
+    output: str | None,
+    annotated: bool,
+    heading: str,
+    allow_missing: bool,
+    as_json: bool,
+    encoding: str | None,
+) -> int:
     """Render a pandoc-Markdown essay: citations formatted, reference list appended.
 
     Citations are pandoc's ([@key], [@key, p. 12], @key). A citation with no entry stops
     the render with the cite-check report (exit 1) unless --allow-missing.
     """
     import os
-    import sys
 
     from ..encoding import check_name
     from ..export import render_document
     from ..manuscript import MATCHED, check_manuscripts
-    from ..output.manuscript import render as render_report
 
     if to == "docx" and not output:
         raise click.UsageError("--to docx needs -o FILE")
@@ -85,15 +98,8 @@ def command(essay, style, to, output, annotated, heading, allow_missing, as_json
         "cited": sorted({k for c in keyed for k in c.matched}),
         "problems": [c.to_dict() for c in keyed if c.status is not MATCHED],
     }
-    if not allow_missing and report["problems"] and json_mode:
-        emit_json(report)
-        return 1
     if not allow_missing and report["problems"]:
-        result.citations = [c for c in keyed if c.status is not MATCHED]
-        # the report goes to stderr: stdout is for the document
-        render_report(result, "plain", lib.path, uncited=False, stream=sys.stderr)
-        warn("refbook: render stopped: citations without an entry (--allow-missing renders anyway)")
-        return 1
+        return _stop(report, result, json_mode, lib.path)
     from ..errors import InputError
 
     try:
@@ -118,3 +124,23 @@ def command(essay, style, to, output, annotated, heading, allow_missing, as_json
 
         emit_document(text)
     return 0
+
+
+def _stop(report: dict[str, Any], result: CheckResult, json_mode: bool, bib: str) -> int:
+    """The render refused: citations without an entry, reported (JSON on stdout, else the
+    cite-check report on stderr: stdout is for the document); exit 1."""
+    import sys
+
+    from ..manuscript import MATCHED
+    from ..output import emit_json, warn
+    from ..output.manuscript import render as render_report
+
+    if json_mode:
+        emit_json(report)
+        return 1
+    result.citations = [
+        c for c in result.citations if c.syntax == "pandoc" and c.status is not MATCHED
+    ]
+    render_report(result, "plain", bib, uncited=False, stream=sys.stderr)
+    warn("refbook: render stopped: citations without an entry (--allow-missing renders anyway)")
+    return 1

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ._common import bib_option, json_option, open_library
+
+if TYPE_CHECKING:
+    from ..cache.records import CachedLibrary
+    from ..model import Library
 
 # fields whose absence is worth counting in an annotated bibliography
 WATCHED_FIELDS = ("author", "title", "year", "doi", "url", "annotation", "keywords")
@@ -17,8 +21,10 @@ WATCHED_FIELDS = ("author", "title", "year", "doi", "url", "annotation", "keywor
 ALTERNATIVES = {"annotation": ("annotation", "annote"), "year": ("year", "date")}
 
 
-def compute_stats(lib) -> dict[str, Any]:
-    if hasattr(lib, "counts"):  # the library cache counts in SQL
+def compute_stats(lib: Library | CachedLibrary) -> dict[str, Any]:
+    from ..cache.records import CachedLibrary
+
+    if isinstance(lib, CachedLibrary):  # the library cache counts in SQL
         watched = {name: ALTERNATIVES.get(name, (name,)) for name in WATCHED_FIELDS}
         counts = lib.counts(watched)
         years: Counter[str] = Counter()

@@ -39,10 +39,16 @@ def choose_mode(as_json: bool = False, stream: IO[str] | None = None) -> str:
         return PLAIN
 
 
-# C0 controls but tab and newline, DEL, C1 controls, a CR that does not end a line (CR LF);
-# and lone surrogates (undecodable bytes of a file name), which no stream could encode
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]|\r(?!\n)")
-_MAYBE_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")  # one class: fast
+# C0 controls but tab and newline, DEL, C1 controls, a CR that does not end a line (CR LF),
+# the bidirectional overrides and isolates U+202A-202E and U+2066-2069 ("Trojan Source":
+# they make a terminal show text in another order than it is stored); and lone
+# surrogates (undecodable bytes of a file name), which no stream could encode
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]|\r(?!\n)"
+)
+_MAYBE_CONTROL = re.compile(  # one class: fast
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 
 
 def _escape_control(m: re.Match[str]) -> str:
@@ -54,8 +60,9 @@ def _escape_control(m: re.Match[str]) -> str:
 
 def visible(text: str) -> str:
     """``text`` safe to show on a terminal: each control character written as a visible
-    escape (ESC as ``\\x1b``, as git and curl do), so that no value can move the cursor,
-    clear the screen, retitle the window or make a hyperlink.  Tab and newline stay."""
+    escape (ESC as ``\\x1b``, as git and curl do, U+202E as ``\\u202e``), so that no value
+    can move the cursor, clear the screen, retitle the window, make a hyperlink or reorder
+    what is shown.  Tab and newline stay."""
     if _MAYBE_CONTROL.search(text) is None:  # the usual case: one quick scan, no copy
         return text
     return _CONTROL.sub(_escape_control, text)
@@ -69,12 +76,12 @@ def cell(value: Any, style: str = "") -> Text:
     return Text(visible(str(value if value is not None else "")), style=style)
 
 
-_JSON_UNESCAPED = re.compile(r"[\x7f-\x9f\ud800-\udfff]")
+_JSON_UNESCAPED = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def json_text(data: Any) -> str:
-    """``data`` as indented JSON.  json escapes C0 controls; DEL, C1 controls and lone
-    surrogates are escaped too (the values stay exact), so no raw control character
+    """``data`` as indented JSON.  json escapes C0 controls; DEL, C1 controls,
+    bidirectional overrides and isolates, and lone surrogates are escaped too (the values stay exact), so no raw control character
     reaches a terminal and every value can be encoded."""
     return _escape_json(json.dumps(data, ensure_ascii=False, indent=2))
 

@@ -1,0 +1,179 @@
+"""Lint rules: the defects a real reference list has, each a small function.
+
+A rule has a stable id, a family, a default severity, a one-line doc, and a function
+``check(entry, ctx)`` that yields ``Issue`` records (message, field, optional safe fix).
+Library-wide rules (duplicates, spellings) are ``check_all(entries, ctx)``; rules about
+the file's other blocks (``@string``) are ``check_file(bib, ctx)`` and give a line.  Rules
+are registered with ``@rule``; ``refbook lint --select/--ignore`` take ids or families.
+
+Findings point at the field's value in the file (line and column).  Safe fixes are field
+edits applied through the store (minimal diff, atomic, locked); unsafe changes are never
+automatic.  Suppress a rule for one entry with a comment line right above it::
+
+    % refbook: ignore[pages-dash, missing-urldate]
+
+The package: ``registry`` (``RULES``, one registry from rule id to rule, filled by
+``@rule``; ``Issue``, ``Context``), the rules by what they look at (``fields``, ``dois``,
+``strings``, ``titles``, ``urls``, ``numbers``, ``characters``, ``authors``), and here the
+runner: ``select_rules``, ``suppressions``, ``lint``, ``apply_fixes``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..findings import Finding
+from ..model import Entry
+
+# isort: off
+# the rules register themselves on import, in this order (``--list-rules`` shows it)
+from . import fields, dois, strings, titles, urls, numbers, characters, authors  # noqa: F401
+
+# isort: on
+from .registry import RULES, Context, Issue, Rule, rule
+from .titles import protected_words
+
+if TYPE_CHECKING:
+    from ..model import Library
+    from ..store import BibFile
+
+__all__ = [
+    "RULES",
+    "Context",
+    "Issue",
+    "LintResult",
+    "Rule",
+    "apply_fixes",
+    "lint",
+    "protected_words",
+    "rule",
+    "select_rules",
+    "suppressions",
+]
+
+
+# -- running ------------------------------------------------------------------------------
+
+
+def select_rules(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list[Rule]:
+    """Rules chosen by id or family; unknown names are a ``UsageError``."""
+    from ..errors import UsageError
+
+    names = {r.id for r in RULES.values()} | {r.family for r in RULES.values()}
+    for n in [*select, *ignore]:
+        if n not in names:
+            raise UsageError(
+                f"error: unknown lint rule or family {n!r} (see `refbook lint --list-rules`)"
+            )
+    chosen = [r for r in RULES.values() if not select or r.id in select or r.family in select]
+    return [r for r in chosen if r.id not in ignore and r.family not in ignore]
+
+
+_IGNORE = re.compile(r"%\s*refbook:\s*ignore\[([^\]]*)\]")
+
+
+def suppressions(bib: BibFile) -> dict[str, set[str]]:
+    """``% refbook: ignore[rule, ...]`` in the comment lines right above each entry."""
+    out: dict[str, set[str]] = {}
+    prev = None
+    for blk in bib.blocks:
+        if blk.kind == "entry" and prev is not None and prev.kind == "text":
+            text = bib.block_text(prev)
+            tail = text.rstrip().splitlines()
+            ids: set[str] = set()
+            for line in reversed(tail):
+                if not line.lstrip().startswith("%"):
+                    break
+                for m in _IGNORE.finditer(line):
+                    ids |= {x.strip() for x in m.group(1).split(",") if x.strip()}
+            if ids:
+                out[blk.key or ""] = ids
+        prev = blk
+    return out
+
+
+def _position(entry: Entry, field_name: str | None) -> tuple[int, int | None]:
+    """Line and column of a field's value in the file (or of the entry)."""
+    if not field_name or entry.raw(field_name) is None:
+        return entry.line, None
+    line = entry.field_line(field_name)
+    lines = re.split(r"\r\n|\r|\n", entry.source)  # every line ending, CR included
+    index = line - entry.line
+    if 0 <= index < len(lines):
+        m = re.search(rf"(?i)\b{re.escape(field_name)}\s*=\s*", lines[index])
+        if m:
+            return line, m.end() + 1
+    return line, None
+
+
+@dataclass
+class LintResult:
+    findings: list[Finding]
+    fixes: list[tuple[str, str, str]]  # (key, field, new value)
+
+
+def lint(
+    lib: Library, rules: list[Rule] | None = None, *, today: _dt.date | None = None
+) -> LintResult:
+    """Run the rules over a ``Library``; parse problems come first as ``syntax`` findings."""
+    rules = list(RULES.values()) if rules is None else rules
+    ctx = Context(today=today or _dt.date.today())
+    entries = list(lib)
+    if any(r.id == "unprotected-proper-noun" for r in rules):
+        ctx.protected_words = protected_words(entries)
+    skip = suppressions(lib.bib)
+    # parse problems that a rule reports (duplicate-string, duplicate-field) follow that
+    # rule's selection and suppressions
+    findings: list[Finding] = [p for p in lib.problems if p.rule not in RULES]
+    fixes: list[tuple[str, str, str]] = []
+    by_key = {e.key: e for e in entries}
+    for r in rules:
+        if r.check_file is not None:
+            findings += [
+                Finding(lib.path, i.line, r.severity, r.id, i.message, i.key)
+                for i in r.check_file(lib.bib, ctx)
+            ]
+            continue
+        if r.check_all is not None:
+            produced = ((by_key[i.key], i) for i in r.check_all(entries, ctx))
+        else:
+            check = r.check
+            assert check is not None  # (a rule checks an entry, the library or the file)
+            produced = ((e, i) for e in entries for i in check(e, ctx))
+        for e, issue in produced:
+            if r.id in skip.get(e.key, ()) or r.family in skip.get(e.key, ()):
+                continue
+            if issue.field and e.raw(issue.field) is None and e.inherited_from(issue.field):
+                continue  # a crossref/xdata parent's field: reported (and fixed) there
+            line, col = (issue.line, None) if issue.line else _position(e, issue.field)
+            findings.append(Finding(lib.path, line, r.severity, r.id, issue.message, e.key, col))
+            if issue.fix is not None and not e.duplicate_fields() and _editable(e):
+                fixes.append((e.key, *issue.fix))  # (not in an entry that waits for a hand fix)
+    findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.rule))
+    return LintResult(findings, fixes)
+
+
+def _editable(entry: Entry) -> bool:
+    """True when the store can edit the entry's text field by field (not when refbook's
+    field scanner cannot split it: a fix there would fail; the finding stays)."""
+    from ..bibtex import BibSyntaxError, scan_entry
+
+    try:
+        scan_entry(entry.source)
+    except BibSyntaxError:
+        return False
+    return True
+
+
+def apply_fixes(bib: BibFile, fixes: list[tuple[str, str, str]]) -> int:
+    """Apply safe fixes to a ``BibFile`` (several fixes of one field: the last one wins,
+    after the others, so acronym braces and a dash fix combine)."""
+    done = 0
+    for key, field_name, value in fixes:
+        bib.set_field(key, field_name, value)
+        done += 1
+    return done

@@ -1,0 +1,118 @@
+"""Lint rule about authors: one person spelled two ways across entries."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from functools import lru_cache
+
+from ..model import Entry, fold
+from ..titles import title_key
+from .registry import Context, Issue, rule
+
+
+@rule(
+    "author-spelling",
+    "authors",
+    "warning",
+    "The same author seems spelled two ways across entries: family names a letter or two "
+    "apart (not one the start of the other, as Martin/Martinez), the same initials, and a "
+    "co-author or venue in common.",
+    library=True,
+)
+def _author_spelling(entries: list[Entry], ctx: Context) -> Iterator[Issue]:
+    from rapidfuzz import fuzz
+
+    # names are compared in a cheap folded form (no LaTeX decoding of every name)
+    people: dict[tuple[str, str], dict[str, list[tuple[str, Entry, set[str]]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for e in entries:
+        names = [
+            n for value in (e.get("author"), e.get("editor")) if value for n in _folded_names(value)
+        ]
+        for family, initials in dict.fromkeys(names):
+            others = {f for f, _ in names if f != family}
+            people[(initials[:1], family[:3])][family].append((initials, e, others))
+    for forms in people.values():
+        if len(forms) < 2:
+            continue
+        spellings = sorted(forms)
+        for i, a in enumerate(spellings):
+            for b in spellings[i + 1 :]:
+                short = len(a) <= 6 and len(b) <= 6  # one letter changed in a short
+                if (
+                    b.startswith(a) or a.startswith(b) or fuzz.ratio(a, b) < (85 if short else 80)
+                ):  # name: another name
+                    continue  # Martin/Martinez, Wan/Wang: two names, not one misspelled
+                if min(len(forms[a]), len(forms[b])) >= 3:
+                    continue  # both well attested (Chen and Cheung): two people
+                pair = _same_person(forms[a], forms[b])
+                if pair is None:
+                    continue
+                ea, eb = pair
+                da = next(
+                    (p.family for p in ea.authors + ea.editors if _family_key(p.family) == a), a
+                )
+                db = next(
+                    (p.family for p in eb.authors + eb.editors if _family_key(p.family) == b), b
+                )
+                yield Issue(
+                    f"author {db!r} ({eb.key}) and {da!r} ({ea.key}): same initials and "
+                    "a co-author or venue in common; one person spelled two ways?",
+                    "author",
+                    key=eb.key,
+                )
+
+
+@lru_cache(maxsize=65536)
+def _family_key(name: str) -> str:
+    """A family name as plain folded letters (Gani{\\`e}re, Kratochv{\\'\\i}l: ganiere,
+    kratochvil)."""
+    if "\\" in name or "{" in name:
+        from ..latex import to_text
+
+        name = to_text(name)
+    return "".join(re.findall(r"[^\W\d_]+", fold(name).translate(_LETTERS)))
+
+
+# letters fold() keeps that are a plain letter with a stroke or another spelling
+_LETTERS = str.maketrans(
+    {"ł": "l", "ø": "o", "ı": "i", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe", "þ": "th", "ð": "d"}
+)
+
+
+@lru_cache(maxsize=65536)
+def _folded_names(value: str) -> tuple[tuple[str, str], ...]:
+    """(family, initials) of each name of a BibTeX name list, folded; corporate names
+    (in braces) and "others" left out."""
+    from ..model import parse_names
+
+    out = []
+    for person in parse_names(value):
+        if person.literal or any(c.isdigit() for c in person.last):
+            continue  # a corporate name; Barker1, Barker2: numbered test names
+        family = _family_key(person.last)  # particles are not spelling (van/van der)
+        initials = "".join(w[:1] for w in re.findall(r"\w+", fold(person.first.replace("-", " "))))
+        if family and initials:
+            out.append((family, initials))
+    return tuple(out)
+
+
+def _venue(e: Entry) -> str:
+    return title_key(e.get("journal") or e.get("journaltitle") or e.get("booktitle") or "")
+
+
+def _same_person(
+    a: list[tuple[str, Entry, set[str]]], b: list[tuple[str, Entry, set[str]]]
+) -> tuple[Entry, Entry] | None:
+    """Two entries, one with each spelling, whose people have compatible initials (J. and
+    J. M.) and share a co-author or a venue; None when no such pair exists."""
+    if {id(e) for _, e, _ in a} & {id(e) for _, e, _ in b}:
+        return None  # both in one author list: two people
+    for ia, ea, oa in a:
+        for ib, eb, ob in b:
+            if (ia.startswith(ib) or ib.startswith(ia)) and oa & ob:
+                return ea, eb
+    return None

@@ -1,0 +1,75 @@
+"""The lint registry: ``RULES`` (rule id -> ``Rule``), the ``@rule`` decorator that fills
+it, and what a rule gets and gives (``Context``, ``Issue``)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..findings import Severity
+from ..model import Entry
+
+
+@dataclass
+class Issue:
+    message: str
+    field: str | None = None
+    fix: tuple[str, str] | None = None  # (field, new value): a safe fix
+    key: str | None = None  # for library-wide rules: the entry concerned
+    line: int | None = None  # where, when not the field's (first) line (file rules: the defect's)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    family: str
+    severity: Severity
+    doc: str
+    check: Callable | None = None  # per entry
+    check_all: Callable | None = None  # over the whole library
+    fixable: bool = False
+    check_file: Callable | None = None  # over the file's blocks (BibFile)
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(
+    id: str,
+    family: str,
+    severity: Severity | str,
+    doc: str,
+    *,
+    library: bool = False,
+    fixable: bool = False,
+    file: bool = False,
+) -> Callable[[Callable], Callable]:
+    """Register the decorated function as rule ``id``: it checks one entry (the default),
+    the whole library (``library``: it gives each issue's ``key``) or the file's blocks
+    (``file``: it gives each issue's ``line``)."""
+
+    def register(fn: Callable) -> Callable:
+        RULES[id] = Rule(
+            id,
+            family,
+            Severity(severity),
+            doc,
+            None if library or file else fn,
+            fn if library else None,
+            fixable,
+            fn if file else None,
+        )
+        return fn
+
+    return register
+
+
+@dataclass
+class Context:
+    today: _dt.date = field(default_factory=_dt.date.today)
+    protected_words: set[str] = field(default_factory=set)
+
+
+def has(entry: Entry, name: str) -> bool:
+    return any((entry.get(n) or "").strip() for n in name.split("|"))

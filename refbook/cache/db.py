@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -203,7 +203,7 @@ class Snapshot:
             )
         ]
 
-    def counts(self, watched: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+    def counts(self, watched: Mapping[str, tuple[str, ...]]) -> dict[str, Any]:
         """What ``refbook stats`` counts, in SQL: entries per type and per year (None:
         no year), keywords, and per watched name the entries with none of its fields;
         each ordered as ``Counter.most_common`` orders (ties in order of first use)."""

@@ -5,7 +5,7 @@ the read commands ask of an entry, with no parser and no LaTeX decoder behind it
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from ..people import Person, author_label
@@ -283,11 +283,11 @@ class CachedLibrary:
         """The keywords in use, most used first (ties in order of first use)."""
         return self._store.keywords()
 
-    def counts(self, watched: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+    def counts(self, watched: Mapping[str, tuple[str, ...]]) -> dict[str, Any]:
         """Entries per type and year, keywords, entries missing watched fields (SQL)."""
         return self._store.counts(watched)
 
-    def json_texts(self, entries: list[RecordEntry]) -> Iterator[str]:
+    def json_texts(self, entries: Sequence[Any]) -> Iterator[str]:
         """The entries' ``json_text()``: read in one pass when they are in file order."""
         if all(a.ord < b.ord for a, b in zip(entries, entries[1:])):
             wanted = iter(entries)

@@ -200,7 +200,7 @@ def open_library(
     read-only part of an entry's interface), for commands that only read them."""
     from ..output import warn
 
-    lib = cached_library(ctx) if cached else None
+    lib: Library | CachedLibrary | None = cached_library(ctx) if cached else None
     if lib is None:
         from ..model import load
 
@@ -218,14 +218,16 @@ def complete_keys(ctx: click.Context, _param: click.Parameter, incomplete: str) 
         lib = _completion_library(ctx)
     except Exception:  # completion must never fail loudly
         return []
-    if hasattr(lib, "keys_starting"):  # the cache reads the matching keys only
+    from ..cache.records import CachedLibrary
+
+    if isinstance(lib, CachedLibrary):  # the cache reads the matching keys only
         return lib.keys_starting(incomplete)
     low = incomplete.lower()
     return [k for k in lib.keys() if k.lower().startswith(low)]
 
 
-def _completion_library(ctx: click.Context):
-    lib = cached_library(ctx, quiet=True)
+def _completion_library(ctx: click.Context) -> Library | CachedLibrary:
+    lib: Library | CachedLibrary | None = cached_library(ctx, quiet=True)
     if lib is None:
         from ..model import load
 
@@ -240,7 +242,9 @@ def complete_keywords(ctx: click.Context, _param: click.Parameter, incomplete: s
     low = incomplete[len(sign) :].lower()
     try:
         lib = _completion_library(ctx)
-        words = lib.keywords() if hasattr(lib, "keywords") else _keywords_of(lib)
+        from ..cache.records import CachedLibrary
+
+        words = lib.keywords() if isinstance(lib, CachedLibrary) else _keywords_of(lib)
     except Exception:  # completion must never fail loudly
         return []
     return [sign + w for w in words if w.lower().startswith(low)]

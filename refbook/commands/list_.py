@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from ._common import bib_option, complete_keywords, json_option, open_library, refuse_together
@@ -63,6 +65,7 @@ def command(
 
     A table on a terminal; tab-separated KEY, AUTHORS, YEAR, TITLE, TYPE lines when piped.
     """
+    from ..cache.records import CachedLibrary
     from ..output import choose_mode
     from ..output.records import render_keys, render_list
 
@@ -80,7 +83,7 @@ def command(
             keys = sorted(keys, key=str.lower)
         render_keys(keys[::-1] if reverse else keys)
         return 0 if keys else 1
-    entries = list(lib)
+    entries: list[Any] = list(lib)  # Entry or the cache's RecordEntry
     if types:
         wanted = {t.lower() for t in types}
         entries = [e for e in entries if e.type in wanted]
@@ -90,6 +93,6 @@ def command(
         w = fold(word)
         entries = [e for e in entries if any(fold(k) == w for k in e.keywords)]
     entries = sort_entries(entries, sort, reverse)
-    texts = lib.json_texts(entries) if hasattr(lib, "json_texts") else None
+    texts = lib.json_texts(entries) if isinstance(lib, CachedLibrary) else None
     render_list(entries, choose_mode(as_json), keys_only=keys_only, json_texts=texts)
     return 0 if entries else 1

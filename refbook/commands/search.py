@@ -81,15 +81,15 @@ def command(
         "--count prints the number of all results",
     )
     text = " ".join(query)
-    lib = None if no_index else cached_library()
-    if lib is not None:
-        index = lib.search_index()
+    cached = None if no_index else cached_library()
+    if cached is not None:
+        index, problems = cached.search_index(), cached.problems
     else:
         from ..model import load
 
         lib = load(bib_path(), bib_encoding())
-        index = memory_index(lib)
-    for problem in lib.problems:
+        index, problems = memory_index(lib), lib.problems
+    for problem in problems:
         warn(str(problem))
     result = index.search(
         text, sort=None if sort == "relevance" else sort, limit=limit, fuzzy=not no_fuzzy

@@ -37,6 +37,8 @@ def command(keys: tuple[str, ...], as_bibtex: bool, as_json: bool) -> int:
     if as_bibtex:
         render_sources(entries)
     else:
-        texts = lib.json_texts(entries) if hasattr(lib, "json_texts") else None
+        from ..cache.records import CachedLibrary
+
+        texts = lib.json_texts(entries) if isinstance(lib, CachedLibrary) else None
         render_show(entries, choose_mode(as_json), json_texts=texts)
     return 0

@@ -27,14 +27,14 @@ def compute_stats(lib: Library | CachedLibrary) -> dict[str, Any]:
     if isinstance(lib, CachedLibrary):  # the library cache counts in SQL
         watched = {name: ALTERNATIVES.get(name, (name,)) for name in WATCHED_FIELDS}
         counts = lib.counts(watched)
-        years: Counter[str] = Counter()
+        by_year: Counter[str] = Counter()
         for y, n in counts["years"].items():
-            years[str(y) if y else "n.d."] += n
+            by_year[str(y) if y else "n.d."] += n
         return {
             "file": lib.path,
             "entries": len(lib),
             "types": counts["types"],
-            "years": dict(sorted(years.items())),
+            "years": dict(sorted(by_year.items())),
             "keywords": counts["keywords"],
             "missing": counts["missing"],
         }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import IO, Any
 
 from . import JSON, emit_json, emit_table
 
@@ -11,10 +11,12 @@ def _size(n: int) -> str:
     return f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{n / 2**10:.0f} KiB"
 
 
-def render_info(info: Any, mode: str, *, disabled: bool = False) -> None:
+def render_info(
+    info: Any, mode: str, *, disabled: bool = False, stream: IO[str] | None = None
+) -> None:
     data = info.to_dict()
     if mode == JSON:
-        emit_json({**data, "disabled": disabled})
+        emit_json({**data, "disabled": disabled}, stream)
         return
     last = info.last_run or {}
     run = ", ".join(f"{k} {v}" for k, v in last.items()) if last else "-"
@@ -31,11 +33,11 @@ def render_info(info: Any, mode: str, *, disabled: bool = False) -> None:
     ]
     if disabled:
         rows.append(("--no-cache", "given: this run does not use the cache"))
-    emit_table(("cache", "value"), rows, mode)
+    emit_table(("cache", "value"), rows, mode, stream=stream)
 
 
-def render_cleared(removed: int, freed: int, mode: str) -> None:
+def render_cleared(removed: int, freed: int, mode: str, stream: IO[str] | None = None) -> None:
     if mode == JSON:
-        emit_json({"removed": removed, "bytes": freed})
+        emit_json({"removed": removed, "bytes": freed}, stream)
         return
-    emit_table(("removed", "freed"), [(f"{removed} files", _size(freed))], mode)
+    emit_table(("removed", "freed"), [(f"{removed} files", _size(freed))], mode, stream=stream)

@@ -38,7 +38,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_foundation import compile_bytecode  # noqa: E402
+from bench_foundation import compile_bytecode, run_with_cpu  # noqa: E402
 from make_corpus import bench_files  # noqa: E402
 
 PY = sys.executable
@@ -51,32 +51,13 @@ REPEAT = int(os.environ.get("REFBOOK_BENCH_REPEAT", "0"))  # runs per warm figur
 UNCACHED_AT_100K = ("show KEY", "list --json", "stats")
 
 
-def run(argv: list[str]) -> tuple[float, float, float]:
-    """(wall seconds, peak RSS MiB, CPU seconds user+system) of one child process, from
-    /usr/bin/time.  The CPU time is printed too: on a shared, busy machine the wall time
-    mostly measures the wait for a core."""
-    import time
-
-    t0 = time.perf_counter()
-    proc = subprocess.run(
-        ["/usr/bin/time", "-f", "%M %U %S", *argv],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    wall = time.perf_counter() - t0
-    if proc.returncode not in (0, 1):
-        raise SystemExit(f"{argv} failed: {proc.stderr[-400:]}")
-    rss, user, system = proc.stderr.strip().splitlines()[-1].split()
-    return wall, int(rss) / 1024, float(user) + float(system)
-
-
 def best(argv: list[str], repeat: int, env: dict[str, str] | None = None) -> tuple:
-    """(wall, peak RSS, CPU) of the fastest of ``repeat`` runs."""
+    """(wall, peak RSS, CPU) of the fastest of ``repeat`` runs.  The CPU time is printed
+    too: on a shared, busy machine the wall time mostly measures the wait for a core."""
     old = dict(os.environ)
     os.environ.update(env or {})
     try:
-        return min((run(argv) for _ in range(1 if QUICK else repeat)), key=lambda r: r[0])
+        return min((run_with_cpu(argv) for _ in range(1 if QUICK else repeat)), key=lambda r: r[0])
     finally:
         os.environ.clear()
         os.environ.update(old)

@@ -1,6 +1,12 @@
-"""HTTP/1.1 servers on 127.0.0.1 that answer every request after a fixed latency.
+"""HTTP/1.1 servers that answer every request after a fixed latency.
 
-    python benchmarks/latency_server.py HOSTS LATENCY_SECONDS   # prints the ports, one line
+    python benchmarks/latency_server.py HOSTS LATENCY_SECONDS [ADDRESS...]
+
+One server per address given (a port chosen by the system each), or ``HOSTS`` servers on
+127.0.0.1 (distinct ports) when no address is given; prints ``address:port`` of each, one
+line.  Linux answers on every 127.x.y.z address, so 127.0.0.2 … 127.0.0.51 are 50 hosts
+to a client that paces requests per host name or address (lychee does), as 50 real sites
+would be.
 
 Used by bench_check.py, which starts it as a process of its own: in the driver's
 process its work shared one interpreter lock with the driver, and with a thread per
@@ -39,14 +45,14 @@ async def answer(
         writer.close()
 
 
-async def serve(hosts: int, latency: float) -> None:
+async def serve(hosts: int, latency: float, addresses: list[str]) -> None:
     servers = [
-        await asyncio.start_server(lambda r, w: answer(r, w, latency), "127.0.0.1", 0, backlog=1024)
-        for _ in range(hosts)
+        await asyncio.start_server(lambda r, w: answer(r, w, latency), address, 0, backlog=1024)
+        for address in addresses or ["127.0.0.1"] * hosts
     ]
-    print(" ".join(str(s.sockets[0].getsockname()[1]) for s in servers), flush=True)
+    print(" ".join("{}:{}".format(*s.sockets[0].getsockname()[:2]) for s in servers), flush=True)
     await asyncio.Event().wait()  # until killed
 
 
 if __name__ == "__main__":
-    asyncio.run(serve(int(sys.argv[1]), float(sys.argv[2])))
+    asyncio.run(serve(int(sys.argv[1]), float(sys.argv[2]), sys.argv[3:]))

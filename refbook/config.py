@@ -74,6 +74,13 @@ SETTINGS: dict[str, Setting] = _settings(
     Setting("check.timeout", 10.0, "Seconds before a request times out."),
     Setting("check.retries", 2, "Retries for timeouts and 5xx answers."),
     Setting("check.max_age", "1d", "How long a cached result is reused."),
+    Setting(
+        "check.updates_max_age",
+        "12h",
+        "How long a DOI's retraction, correction and published-version status is reused "
+        "(at most check.max_age).",
+    ),
+    Setting("check.fail_on", "error", "Lowest severity that fails the run."),
     Setting("check.allow_private", False, "Allow private, loopback and link-local addresses."),
     Setting("check.exclude", [], "URL regexes that are not checked."),
     Setting(

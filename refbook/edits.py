@@ -323,3 +323,111 @@ def _check_drafts(drafts: Sequence[Draft]) -> None:
                 raise InputError(f"{where}: error: {exc}; nothing added") from None
         if not to_text(draft.fields.get("title", "")).strip():
             raise InputError(f"{where}: error: the entry has no title; nothing added")
+
+
+# -- a preprint replaced by its published version (check --update-preprints) ----------------
+
+# Crossref's work types -> CSL types (DataCite gives CSL types itself)
+CROSSREF_TO_CSL = {
+    "journal-article": "article-journal",
+    "proceedings-article": "paper-conference",
+    "book-chapter": "chapter",
+    "book-part": "chapter",
+    "book-section": "chapter",
+    "book": "book",
+    "monograph": "book",
+    "edited-book": "book",
+    "report": "report",
+    "dissertation": "thesis",
+    "dataset": "dataset",
+    "posted-content": "manuscript",
+}
+# what says which work it is: replaced by the published version's values, kept when its
+# record has none (a record without authors does not take them from the entry)
+WORK_FIELDS = ("author", "title", "year", "doi")
+# what says where and how it appeared: replaced by the published version's values, and
+# removed where that version has none (the preprint server's howpublished, its date…)
+VENUE_FIELDS = (
+    "journal",
+    "journaltitle",
+    "booktitle",
+    "publisher",
+    "institution",
+    "organization",
+    "howpublished",
+    "date",
+    "month",
+    "volume",
+    "number",
+    "pages",
+)
+_PREPRINT_NOTE = re.compile(r"preprint|arxiv|biorxiv|medrxiv|ssrn|submitted|under review", re.I)
+ARXIV_DOI = re.compile(r"10\.48550/arxiv\.(.+)", re.I)
+
+
+def published_draft(meta: dict) -> Draft:
+    """The published version's record (Crossref's or DataCite's, CSL-JSON-like) as BibTeX
+    fields: only what says what the work is and where it appeared."""
+    from .importers import from_csl
+
+    kept = ("title", "author", "editor", "container-title", "publisher", "issued")
+    item = {k: meta[k] for k in (*kept, "volume", "issue", "page", "DOI") if meta.get(k)}
+    kind = str(meta.get("type") or "")
+    item["type"] = CROSSREF_TO_CSL.get(kind, kind or "article-journal")
+    return from_csl(item)
+
+
+def use_published_version(
+    bib: BibFile, key: str, preprint_doi: str, published: dict, server: str | None = None
+) -> list[str]:
+    """Replace a preprint entry's publication metadata with its published version's
+    (``published``: the record of the published DOI), keeping the key, the annotation,
+    the keywords and every other field.  The preprint is kept as ``eprint``: for an arXiv
+    DOI ``eprint = {2101.00001}`` with ``eprinttype = {arxiv}`` (biblatex's own, which
+    styles print and link), else the preprint's DOI with ``eprinttype`` the server's name
+    -- unless the entry has an ``eprint`` already.  Returns the names of the fields set
+    or removed."""
+    draft = published_draft(published)
+    e = entry(bib, key)
+    changed: list[str] = []
+    if draft.entry_type.lower() != e.type.lower():
+        blk = bib.get(key)
+        text = bib.block_text(blk)
+        written = re.match(r"\s*@\s*([A-Za-z]+)", text)
+        if written:
+            old = written.group(1)
+            new = draft.entry_type
+            new = new.upper() if old.isupper() else new.capitalize() if old[0].isupper() else new
+            bib.replace_entry(blk, text[: written.start(1)] + new + text[written.end(1) :])
+            changed.append("type")
+    for name in (*WORK_FIELDS, *VENUE_FIELDS):
+        value = draft.fields.get(name)
+        if name == "journaltitle" and e.raw("journaltitle") is not None:
+            value = draft.fields.get("journal")  # biblatex's name, where the entry uses it
+        elif name == "journal" and e.raw("journaltitle") is not None:
+            continue
+        if value is not None:
+            if e.get(name) != value:
+                bib.set_field(key, name, value)
+                changed.append(name)
+        elif name in VENUE_FIELDS and e.raw(name) is not None and bib.remove_field(key, name):
+            changed.append(name)
+    note = e.get("note")
+    if note and _PREPRINT_NOTE.search(note) and bib.remove_field(key, "note"):
+        changed.append("note")
+    url = e.get("url") or ""
+    arxiv = ARXIV_DOI.fullmatch(preprint_doi.strip())
+    if url and (
+        preprint_doi.lower() in url.lower() or (arxiv and arxiv.group(1).lower() in url.lower())
+    ):
+        bib.remove_field(key, "url")  # the preprint's page: the eprint field links to it
+        changed.append("url")
+    if "eprint" not in e:
+        if arxiv:
+            bib.set_field(key, "eprint", arxiv.group(1))
+            bib.set_field(key, "eprinttype", "arxiv")
+        else:
+            bib.set_field(key, "eprint", preprint_doi.strip())
+            bib.set_field(key, "eprinttype", to_bibtex(server or "preprint", "eprinttype"))
+        changed += ["eprint", "eprinttype"]
+    return changed

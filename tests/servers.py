@@ -96,3 +96,55 @@ def nobody_knocks(host: str = "127.0.0.1") -> Iterator[int]:
             listener.accept()
     finally:
         listener.close()
+
+
+def serve_registry(
+    httpserver,
+    crossref: dict[str, dict],
+    datacite: dict[str, dict] | None = None,
+    busy: set[str] | None = None,
+) -> dict[str, str]:
+    """The DOI resolver's Handle API, Crossref's ``/works/{doi}`` and DataCite's
+    ``/dois/{doi}`` on ``httpserver``, answering as those services do (a Crossref work
+    wrapped in ``{"status": "ok", "message": …}``, a DataCite record in
+    ``{"data": {"attributes": …}}``, Handle API ``responseCode`` 1 or 100).  The dicts
+    are read at each request, so a test may change them between runs; Crossref answers
+    503 for the DOIs in ``busy``.  Returns the environment that points refbook at it."""
+    import json
+    import re
+
+    from werkzeug import Response
+
+    datacite = {} if datacite is None else datacite
+
+    def as_json(data: object, status: int = 200) -> Response:
+        return Response(json.dumps(data), status, content_type="application/json")
+
+    def handle(request) -> Response:
+        doi = request.path.split("/api/handles/", 1)[1]
+        known = doi in crossref or doi in datacite
+        return as_json({"responseCode": 1 if known else 100, "handle": doi}, 200 if known else 404)
+
+    def works(request) -> Response:
+        doi = request.path.split("/works/", 1)[1]
+        if busy and doi in busy:
+            return Response("Service unavailable", 503)
+        if doi in crossref:
+            return as_json({"status": "ok", "message-type": "work", "message": crossref[doi]})
+        return Response("Resource not found.", 404)
+
+    def dois(request) -> Response:
+        doi = request.path.split("/dois/", 1)[1]
+        if doi in datacite:
+            return as_json({"data": {"id": doi, "type": "dois", "attributes": datacite[doi]}})
+        return as_json({"errors": [{"status": "404", "title": "not found"}]}, 404)
+
+    httpserver.expect_request(re.compile(r"^/api/handles/.*")).respond_with_handler(handle)
+    httpserver.expect_request(re.compile(r"^/cr/works/.*")).respond_with_handler(works)
+    httpserver.expect_request(re.compile(r"^/dc/dois/.*")).respond_with_handler(dois)
+    base = httpserver.url_for("").rstrip("/")
+    return {
+        "REFBOOK_DOI_RESOLVER": base,
+        "REFBOOK_CROSSREF_API": base + "/cr",
+        "REFBOOK_DATACITE_API": base + "/dc",
+    }

@@ -17,7 +17,7 @@ from refbook import links
 from refbook.links import Checker, Options, Target, transport
 
 from .conftest import REPO
-from .servers import nobody_knocks
+from .servers import nobody_knocks, serve_registry
 
 FAST = dict(
     timeout=1.0,
@@ -440,47 +440,7 @@ def registry(httpserver):
         }
     }
 
-    def handle(request):
-        doi = request.path.split("/api/handles/", 1)[1]
-        if doi in known or doi in datacite:
-            return Response(
-                json.dumps({"responseCode": 1, "handle": doi}), 200, content_type="application/json"
-            )
-        return Response(
-            json.dumps({"responseCode": 100, "handle": doi}), 404, content_type="application/json"
-        )
-
-    def crossref(request):
-        doi = request.path.split("/works/", 1)[1]
-        if doi in known:
-            return Response(
-                json.dumps({"status": "ok", "message": known[doi]}),
-                200,
-                content_type="application/json",
-            )
-        return Response("Resource not found.", 404)
-
-    def datacite_handler(request):
-        doi = request.path.split("/dois/", 1)[1]
-        if doi in datacite:
-            return Response(
-                json.dumps({"data": {"attributes": datacite[doi]}}),
-                200,
-                content_type="application/json",
-            )
-        return Response("{}", 404, content_type="application/json")
-
-    import re as _re
-
-    httpserver.expect_request(_re.compile(r"^/api/handles/.*")).respond_with_handler(handle)
-    httpserver.expect_request(_re.compile(r"^/cr/works/.*")).respond_with_handler(crossref)
-    httpserver.expect_request(_re.compile(r"^/dc/dois/.*")).respond_with_handler(datacite_handler)
-    base = httpserver.url_for("").rstrip("/")
-    return {
-        "REFBOOK_DOI_RESOLVER": base,
-        "REFBOOK_CROSSREF_API": base + "/cr",
-        "REFBOOK_DATACITE_API": base + "/dc",
-    }
+    return serve_registry(httpserver, known, datacite)
 
 
 DOIS_BIB = """\
@@ -636,6 +596,12 @@ CI_MEANING = {
     "rate-limited": (False, True),
     "error": (False, True),
     "excluded": (False, False),
+    "retracted": (True, True),
+    "withdrawn": (True, True),
+    "expression-of-concern": (False, False),
+    "corrected": (False, False),
+    "notice": (False, False),
+    "has-published-version": (False, False),
 }
 ONE_EACH = (
     "@misc{d, title={D}, doi={10.1000/x}}\n"
@@ -697,11 +663,13 @@ def test_every_verdict_has_its_ci_meaning_rule_and_colour():
             assert (
                 links.Result(Target("k", kind, "x", 1), verdict, "", malformed=True).rule in RULES
             )
-    assert [v.value for v in sorted(links.Verdict, key=lambda v: v.order)][:3] == [
+    assert [v.value for v in sorted(links.Verdict, key=lambda v: v.order)][:5] == [
+        "retracted",
+        "withdrawn",
         "broken",
         "mismatch",
         "error",
-    ]  # the table shows problems first
+    ]  # the table shows retractions first, then the other problems
 
 
 def test_malformed_ipv6_url_is_a_syntax_error_not_a_traceback(cli, tmp_path):
@@ -829,3 +797,16 @@ def test_check_never_imports_requests(httpserver, tmp_path):
     )
     assert out.stdout.split()[-3:] == ["0", "False", "True"], out.stderr
     assert len(httpserver.log) == 1
+
+
+def test_json_has_one_result_per_line_with_exact_values(cli, tmp_path):
+    """check's JSON is written record by record with the C encoder (thousands of results):
+    still one JSON document, values exact, DEL and C1 controls escaped."""
+    bib = tmp_path / "c1.bib"
+    bib.write_text("@misc{a, title={A}, url={https://example.org/a\x85b}}\n@misc{b, title={B}}\n")
+    out = cli("check", "--offline", "--json", "--bib", str(bib))
+    assert "\x85" not in out.stdout and "\\u0085" in out.stdout
+    data = json.loads(out.stdout)
+    assert data["results"][0]["value"] == "https://example.org/a\x85b"
+    (line,) = [x for x in out.stdout.splitlines() if '"key": "a", "kind"' in x]
+    assert json.loads(line.strip().rstrip(","))["verdict"] == "error"

@@ -8,8 +8,18 @@ import click
 
 from ..config import SETTINGS
 from ..errors import EXIT_FINDINGS, EXIT_OK
+from ..findings import Severity
 from ..output.findings import NAMES as FINDINGS_FORMATS
-from ._common import bib_option, complete_keys, get_config, open_library, refuse_together
+from ._common import (
+    bib_encoding,
+    bib_option,
+    complete_keys,
+    get_config,
+    open_library,
+    refuse_together,
+    reported_edit,
+    requires,
+)
 
 
 def _default(name: str) -> Any:
@@ -24,6 +34,23 @@ def _default(name: str) -> Any:
 @click.option("--urls-only", is_flag=True, help="Check URLs only.")
 @click.option("--offline", is_flag=True, help="Syntax only; no network.")
 @click.option("--strict", is_flag=True, help="Also fail on blocked, timeout, rate-limited, error.")
+@click.option(
+    "--fail-on",
+    type=click.Choice([s.value for s in Severity]),
+    help="Lowest severity that makes the exit code 1 (default: check.fail_on, error).",
+)
+@click.option(
+    "--changed-since",
+    metavar="REF",
+    help="Only entries added or changed since git revision REF (a pull request's base).",
+)
+@click.option(
+    "--update-preprints",
+    is_flag=True,
+    help="Show how preprints with a published version would be updated (with --apply: "
+    "update them).",
+)
+@click.option("--apply", is_flag=True, help="With --update-preprints: write the updates.")
 @click.option(
     "--exclude",
     "exclude",
@@ -55,6 +82,12 @@ def _default(name: str) -> Any:
 @click.option(
     "--max-age", metavar="AGE", help=f"Reuse cached results this young ({_default('max_age')})."
 )
+@click.option(
+    "--updates-max-age",
+    metavar="AGE",
+    help="Ask a DOI's record again (retractions, corrections, published versions) after "
+    f"AGE ({_default('updates_max_age')}).",
+)
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the results cache.")
 @click.option("--allow-private", is_flag=True, help=SETTINGS["check.allow_private"].help)
 @click.option("--format", "fmt", type=click.Choice(FINDINGS_FORMATS), help="Output format.")
@@ -67,12 +100,17 @@ def command(
     urls_only,
     offline,
     strict,
+    fail_on,
+    changed_since,
+    update_preprints,
+    apply,
     exclude,
     concurrency,
     per_host,
     timeout,
     retries,
     max_age,
+    updates_max_age,
     no_cache,
     allow_private,
     fmt,
@@ -81,8 +119,11 @@ def command(
     """Check DOIs (do they exist, do they describe this work?) and URLs (do they answer?).
 
     Verdicts: ok, redirected, broken, mismatch, blocked, timeout, rate-limited, error,
-    excluded. Exit code 1 when a URL or DOI is broken, a DOI points to another work, or a
-    DOI or URL is malformed (with --strict also on blocked, timeout, rate-limited, error).
+    excluded; for DOIs also retracted, withdrawn, expression-of-concern, corrected,
+    notice, has-published-version. Exit code 1 when a URL or DOI is broken, a DOI points
+    to another work or to a retracted or withdrawn work, or a DOI or URL is malformed
+    (with --strict also on blocked, timeout, rate-limited, error; with --fail-on warning
+    on every warning).
     Exit code 6 when the network cannot be reached at all (no name resolves, no route):
     one line says how many links were not checked.
     """
@@ -102,6 +143,14 @@ def command(
         ("concurrency", "per_host", "timeout", "retries", "max_age", "no_cache", "allow_private"),
         "--offline checks syntax only and makes no request",
     )
+    refuse_together(
+        ctx,
+        "offline",
+        ("update_preprints", "updates_max_age"),
+        "--offline makes no request",
+    )
+    refuse_together(ctx, "update_preprints", ("urls_only", "fmt", "fail_on", "strict"))
+    requires(ctx, "apply", "--update-preprints", update_preprints)
     cfg = get_config()
     for patterns, source in ((cfg["check.exclude"], "config"), (exclude, "option")):
         try:
@@ -112,9 +161,19 @@ def command(
             raise ConfigError(
                 f"{cfg.sources['check.exclude']}: error: setting 'check.exclude': {exc}"
             ) from None
+    threshold = fail_on or cfg["check.fail_on"]
+    if threshold not in {s.value for s in Severity}:  # from a config file
+        raise ConfigError(
+            f"{cfg.sources['check.fail_on']}: error: setting 'check.fail_on': "
+            f"{threshold!r} is not one of {', '.join(s.value for s in Severity)}"
+        )
     lib = open_library()
     entries = select_entries(lib, keys, query, ())
-    targets = collect(entries, dois=not urls_only, urls=not dois_only)
+    if changed_since is not None:
+        from ..changes import changed_since as changed
+
+        entries = changed(entries, lib.path, changed_since, bib_encoding())
+    targets = collect(entries, dois=not urls_only, urls=not (dois_only or update_preprints))
     opts = Options.from_config(
         cfg,
         concurrency=concurrency,
@@ -131,7 +190,16 @@ def command(
             age = parse_age(max_age or cfg["check.max_age"])
         except ValueError as exc:
             raise UsageError(f"error: {exc}") from None
-        cache = ResultCache(cache_dir() / "check" / "results.sqlite", age)
+        try:
+            updates_age = parse_age(updates_max_age or cfg["check.updates_max_age"])
+        except ValueError as exc:
+            if updates_max_age:
+                raise UsageError(f"error: --updates-max-age: {exc}") from None
+            raise ConfigError(
+                f"{cfg.sources['check.updates_max_age']}: error: setting "
+                f"'check.updates_max_age': {exc}"
+            ) from None
+        cache = ResultCache(cache_dir() / "check" / "results.sqlite", age, updates_age)
     mode = "json" if as_json else fmt or ("table" if choose_mode(False) == "rich" else "plain")
     checker = Checker(opts, cache)
     by_key = {e.key: e for e in entries}
@@ -151,5 +219,36 @@ def command(
             f"could not reach the network: {unchecked} "
             f"link{'s' if unchecked != 1 else ''} not checked"
         )
+    if update_preprints:
+        _update_preprints(checker, results, as_json, apply)
+        return EXIT_OK
     render(results, mode, lib.path, strict)
-    return EXIT_FINDINGS if any(r.fails(strict) for r in results) else EXIT_OK
+    return EXIT_FINDINGS if any(r.fails(strict, threshold) for r in results) else EXIT_OK
+
+
+def _update_preprints(checker: Any, results: list[Any], as_json: bool, apply: bool) -> None:
+    """Preprints with a published version: the published version's metadata written into
+    their entries through the store (a diff without ``apply``)."""
+    from ..edits import use_published_version
+    from ..links import Verdict
+
+    superseded = [r for r in results if r.verdict is Verdict.SUPERSEDED]
+    records = checker.records(sorted({r.details["published"]["doi"] for r in superseded}))
+    with reported_edit(as_json, dry_run=not apply) as edit:
+        updated = []
+        for r in superseded:
+            published = r.details["published"]["doi"]
+            found = records.get(published)
+            if found is None:
+                edit.lines.append(
+                    f"{r.target.key}: the record of {published} could not be read; not updated"
+                )
+                continue
+            fields = use_published_version(
+                edit.bib, r.target.key, r.target.value, found.meta, r.details.get("preprint_server")
+            )
+            updated.append(
+                {"key": r.target.key, "from": r.target.value, "to": published, "fields": fields}
+            )
+            edit.lines.append(f"{r.target.key}: {r.target.value} -> {published}")
+        edit.extra["updated"] = updated

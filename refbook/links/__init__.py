@@ -14,13 +14,18 @@ network with polite limits -> a verdict each:
 ``rate-limited``  429, after honouring Retry-After (bounded)
 ``error``         anything else (5xx after retries, refused private address, bad syntax)
 ``excluded``      matched an exclude pattern; not checked
+``retracted``     Crossref's ``updated-by`` has a retraction (errors: also ``withdrawn``)
+``expression-of-concern``, ``corrected``, ``notice`` (the DOI is a notice),
+``has-published-version`` (a preprint since published): warnings
 ================  =======================================================================
 
 The modules, in the order a check runs:
 
-- ``targets``: ``Target``, ``collect`` (DOIs and URLs of entries), ``Exclusions``;
+- ``targets``: ``Target``, ``collect`` (DOIs and URLs of entries; arXiv e-prints as
+  their DOIs), ``Exclusions``;
 - ``checker``: ``Options``, ``Checker`` (workers, URL verdicts, network-down detection);
-- ``doi``: Handle API lookups, Crossref/DataCite records, ``compare``;
+- ``doi``: Handle API lookups, Crossref/DataCite records (notices, published versions),
+  ``compare``;
 - ``transport``: the guarded HTTP transport every request goes through (private-address
   guard, deadline, pools, proxies, CA bundle, User-Agent); ``client``: its urllib3 face,
   for check (per-host gates, retries, stale-connection retry); ``session``: its requests

@@ -28,10 +28,13 @@ class ResultCache:
 
     COLUMNS = ("kind", "value", "checked", "data")
 
-    def __init__(self, path: Path, max_age: float) -> None:
+    def __init__(self, path: Path, max_age: float, updates_max_age: float | None = None) -> None:
         import sqlite3
 
         self.max_age = max_age
+        # a DOI's record (retractions, corrections, published versions) is asked again
+        # sooner than its existence: works are retracted years after they appear
+        self.updates_max_age = min(max_age, max_age if updates_max_age is None else updates_max_age)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.db = self._open(path)
@@ -82,7 +85,9 @@ class ResultCache:
             or (tables == ["results", "sqlite_autoindex_results_1"] and columns == cls.COLUMNS)
         )
 
-    def get(self, target: Target) -> Result | None:
+    def get(self, target: Target, max_age: float | None = None) -> Result | None:
+        """The cached result for ``target`` if it is at most ``max_age`` (the cache's own
+        by default) seconds old."""
         import sqlite3
 
         try:
@@ -91,7 +96,8 @@ class ResultCache:
                     "SELECT checked, data FROM results WHERE kind = ? AND value = ?",
                     (target.kind, target.value),
                 ).fetchone()
-            if row is None or time.time() - float(row[0]) > self.max_age:
+            age = self.max_age if max_age is None else max_age
+            if row is None or time.time() - float(row[0]) > age:
                 return None
             d = json.loads(row[1])
             verdict = Verdict(d["verdict"])  # type: ignore[call-arg]  # a lookup by value
@@ -103,6 +109,7 @@ class ResultCache:
                 d["final_url"],
                 [str(w) for w in d["warnings"]],
                 cached=True,
+                details=dict(d.get("details") or {}),
             )
         except (sqlite3.Error, ValueError, KeyError, TypeError):
             return None  # unreadable (or a verdict this version does not know): checked again
@@ -117,6 +124,7 @@ class ResultCache:
                 "status": result.status,
                 "final_url": result.final_url,
                 "warnings": result.warnings,
+                "details": result.details,
             }
         )
         try:

@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 from ..config import SETTINGS
 from ..identifiers import doi_syntax_error, redact, url_syntax_error
 from .client import Answer, Client
-from .doi import check_doi
+from .doi import UNAVAILABLE, Record, check_doi, record
 from .targets import Exclusions, Target
 from .transport import (
     CONNECT_TIMEOUT,
@@ -221,7 +221,7 @@ class Checker:
         )
 
     # -- DOIs
-    def check_doi(self, target: Target, entry: Entry | None = None) -> Result:
+    def check_doi(self, target: Target, entry: Entry | None = None, exists: bool = False) -> Result:
         o = self.options
         return check_doi(
             self.client,
@@ -230,7 +230,26 @@ class Checker:
             resolver=o.doi_resolver,
             crossref=o.crossref_api,
             datacite=o.datacite_api,
+            exists=exists,
         )
+
+    def records(self, dois: list[str]) -> dict[str, Record | None]:
+        """The registered records of ``dois`` (Crossref, else DataCite), fetched
+        concurrently: the published versions ``--update-preprints`` writes."""
+        o = self.options
+        found: dict[str, Record | None] = {}
+
+        def work(i: int) -> None:
+            try:
+                found[dois[i]] = record(
+                    self.client, dois[i], crossref=o.crossref_api, datacite=o.datacite_api
+                )
+            except TransportError:
+                found[dois[i]] = None
+
+        _run_workers(work, len(dois), max(1, o.concurrency))
+        self.client.close()
+        return found
 
     # -- running
     def check(self, target: Target, entry: Entry | None) -> Result:
@@ -248,12 +267,26 @@ class Checker:
             if problem:
                 return Result(target, Verdict.ERROR, problem, malformed=True)
             return Result(target, Verdict.OK, "syntax ok")
+        exists = False
+        hit: Result | None = None
         if self.cache is not None:
             hit = self.cache.get(target)
             if hit is not None:
-                return hit
-        result = self.check_doi(target, entry) if target.kind == "doi" else self.check_url(target)
-        if self.cache is not None and result.verdict in (Verdict.OK, Verdict.REDIRECTED):
+                if (
+                    target.kind == "url"
+                    or entry is None
+                    or self.cache.get(target, self.cache.updates_max_age) is not None
+                ):
+                    return hit
+                exists = True  # known to exist: only its record (retractions…) is asked again
+        if target.kind == "doi":
+            result = self.check_doi(target, entry, exists=exists)
+            if result.details.get("record") == UNAVAILABLE:
+                # the registry did not answer: what was known (a retraction) stands
+                return hit if exists and hit is not None else result
+        else:
+            result = self.check_url(target)
+        if self.cache is not None and result.verdict.cacheable:
             self.cache.put(result)  # failures are never cached
         return result
 

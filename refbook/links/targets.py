@@ -23,16 +23,43 @@ class Target:
     kind: str  # "doi" | "url"
     value: str  # as written
     line: int
+    # the field it comes from when that is not ``kind``: "eprint" for the DOI of an
+    # arXiv e-print (10.48550/arXiv.ID) in an entry without a doi field
+    field: str = ""
+
+
+# an arXiv identifier as BibTeX entries write it: 2303.08812, 2303.08812v2, arXiv:…,
+# hep-th/9901001 (before 2007)
+ARXIV_ID = re.compile(
+    r"(?:arxiv:)?\s*(\d{4}\.\d{4,5}|[a-z]+(?:-[a-z]+)*(?:\.[a-z]{2})?/\d{7})(?:v\d+)?", re.I
+)
+
+
+def arxiv_doi(entry: Entry) -> str | None:
+    """The DOI arXiv registered (with DataCite) for an entry's e-print, when the entry
+    cites an arXiv e-print (``eprint`` with ``eprinttype``/``archiveprefix`` arXiv) and
+    has no ``doi``: so that check can ask whether it has been published since."""
+    eprint = entry.get("eprint")
+    kind = (entry.get("eprinttype") or entry.get("archiveprefix") or "").strip().lower()
+    if not eprint or kind != "arxiv" or entry.get("doi"):
+        return None
+    found = ARXIV_ID.fullmatch(eprint.strip())
+    return f"10.48550/arXiv.{found.group(1)}" if found else None
 
 
 def collect(entries: Iterable[Entry], *, dois: bool = True, urls: bool = True) -> list[Target]:
-    """The DOIs and URLs to check, with the line of the field."""
+    """The DOIs and URLs to check, with the line of the field; an arXiv e-print without
+    a DOI is checked as its arXiv DOI."""
     out = []
     for e in entries:
         for kind, wanted in (("doi", dois), ("url", urls)):
             value = e.get(kind) if wanted else None
             if value:
                 out.append(Target(e.key, kind, value.strip(), e.field_line(kind)))
+            elif kind == "doi" and wanted:
+                derived = arxiv_doi(e)
+                if derived:
+                    out.append(Target(e.key, "doi", derived, e.field_line("eprint"), "eprint"))
     return out
 
 

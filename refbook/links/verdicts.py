@@ -45,15 +45,23 @@ class Verdict(TextEnum):
         return member
 
     # value, order in the table, CI meaning, rule id; listed in the JSON summary's order
-    OK = "ok", 7, FailsWhen.NEVER, None
-    REDIRECTED = "redirected", 3, FailsWhen.NEVER, "redirected"
-    BROKEN = "broken", 0, FailsWhen.ALWAYS, "broken-{kind}"
-    MISMATCH = "mismatch", 1, FailsWhen.ALWAYS, "doi-mismatch"
-    BLOCKED = "blocked", 4, FailsWhen.STRICT, "blocked"
-    TIMEOUT = "timeout", 5, FailsWhen.STRICT, "timeout"
-    RATE_LIMITED = "rate-limited", 6, FailsWhen.STRICT, "rate-limited"
-    ERROR = "error", 2, FailsWhen.STRICT, "check-error"
-    EXCLUDED = "excluded", 8, FailsWhen.NEVER, "excluded"
+    OK = "ok", 13, FailsWhen.NEVER, None
+    REDIRECTED = "redirected", 9, FailsWhen.NEVER, "redirected"
+    BROKEN = "broken", 2, FailsWhen.ALWAYS, "broken-{kind}"
+    MISMATCH = "mismatch", 3, FailsWhen.ALWAYS, "doi-mismatch"
+    BLOCKED = "blocked", 10, FailsWhen.STRICT, "blocked"
+    TIMEOUT = "timeout", 11, FailsWhen.STRICT, "timeout"
+    RATE_LIMITED = "rate-limited", 12, FailsWhen.STRICT, "rate-limited"
+    ERROR = "error", 4, FailsWhen.STRICT, "check-error"
+    EXCLUDED = "excluded", 14, FailsWhen.NEVER, "excluded"
+    # what the registration agency says happened to the work since (Crossref's
+    # ``updated-by``, Retraction Watch's records included): retractions come first
+    RETRACTED = "retracted", 0, FailsWhen.ALWAYS, "retracted"
+    WITHDRAWN = "withdrawn", 1, FailsWhen.ALWAYS, "withdrawn"
+    CONCERN = "expression-of-concern", 5, FailsWhen.NEVER, "expression-of-concern"
+    CORRECTED = "corrected", 6, FailsWhen.NEVER, "corrected"
+    NOTICE = "notice", 7, FailsWhen.NEVER, "update-notice"  # the DOI is itself a notice
+    SUPERSEDED = "has-published-version", 8, FailsWhen.NEVER, "has-published-version"
 
     def fails(self, strict: bool = False) -> bool:
         """Whether this verdict fails the run (with ``--strict`` or without)."""
@@ -67,6 +75,25 @@ class Verdict(TextEnum):
             return Severity.ERROR
         return Severity.INFO if self is Verdict.EXCLUDED else Severity.WARNING
 
+    @property
+    def cacheable(self) -> bool:
+        """Whether a result with this verdict is kept in the results cache: the DOI or URL
+        answered (failures are always checked again)."""
+        return self in _CACHEABLE
+
+
+_CACHEABLE = frozenset(
+    {
+        Verdict.OK,
+        Verdict.REDIRECTED,
+        Verdict.RETRACTED,
+        Verdict.WITHDRAWN,
+        Verdict.CONCERN,
+        Verdict.CORRECTED,
+        Verdict.NOTICE,
+        Verdict.SUPERSEDED,
+    }
+)
 
 # the rule id of a malformed DOI or URL (verdict ``error``, but failing even without
 # --strict): "doi-syntax" or "url-syntax"
@@ -86,10 +113,18 @@ class Result:
     cause: str | None = None
     # the DOI or URL itself is malformed (verdict ERROR): fails the run even without --strict
     malformed: bool = False
+    # what the verdict rests on, as data for JSON and for --update-preprints: "update"
+    # (the notice: type, DOI, date, source), "published" (the published version: DOI,
+    # venue, title, year), "points_to" (the work a mismatched DOI really names)
+    details: dict[str, Any] = field(default_factory=dict)
 
-    def fails(self, strict: bool = False) -> bool:
-        """Whether this result fails the run."""
-        return self.malformed or self.verdict.fails(strict)
+    def fails(self, strict: bool = False, fail_on: Severity | str = Severity.ERROR) -> bool:
+        """Whether this result fails the run: its finding is at least ``fail_on``
+        (``--fail-on``; by default only errors fail)."""
+        severities = [self.severity(strict)] if self.rule else []
+        if self.warnings:  # fields that differ from the DOI's record: warnings
+            severities.append(Severity.WARNING)
+        return any(s.at_least(fail_on) for s in severities)
 
     def severity(self, strict: bool = False) -> Severity:
         return Severity.ERROR if self.malformed else self.verdict.severity(strict)
@@ -112,4 +147,6 @@ class Result:
             "final_url": redact(self.final_url) if self.final_url else None,
             "warnings": self.warnings,
             "cached": self.cached,
+            **({"from_field": self.target.field} if self.target.field else {}),
+            **self.details,
         }

@@ -3,6 +3,7 @@ terminal; one line per problem when piped; JSON, JUnit, GitHub, Markdown and SAR
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import IO
@@ -10,7 +11,7 @@ from typing import IO
 from ..findings import Finding, Severity
 from ..identifiers import redact
 from ..links.verdicts import Result, Verdict
-from . import cell, console, emit_json
+from . import cell, console, json_records_text
 
 RULES = {
     "broken-url": "The URL does not answer (404/410, DNS failure, refused, redirect loop).",
@@ -25,6 +26,12 @@ RULES = {
     "url-syntax": "The URL is malformed.",
     "check-error": "The check failed for another reason.",
     "excluded": "Not checked: matches an exclude pattern (--exclude, check.exclude).",
+    "retracted": "The cited work has been retracted (Crossref, Retraction Watch).",
+    "withdrawn": "The cited work has been withdrawn or removed.",
+    "expression-of-concern": "The publisher has issued an expression of concern about the work.",
+    "corrected": "The work has a correction (erratum, corrigendum, addendum).",
+    "update-notice": "The DOI is a retraction or correction notice, not the work itself.",
+    "has-published-version": "The cited preprint has been published (--update-preprints).",
 }
 
 
@@ -36,8 +43,12 @@ def findings(results: Sequence[Result], bib: str, strict: bool = False) -> list[
         rule = r.rule
         if rule is not None:
             what = f"{r.target.kind} {redact(' '.join(r.target.value.split()))}"
+            if r.target.field:  # an arXiv e-print's DOI, the entry having no doi field
+                what += f" (from {r.target.field})"
             message = (
-                r.message if r.message.startswith(("url ", "DOI ")) else f"{what}: {r.message}"
+                r.message
+                if r.message.startswith(("url ", "DOI ")) and not r.target.field
+                else f"{what}: {r.message}"
             )
             message = " ".join(message.split())  # one line, whatever the URL held
             out.append(Finding(bib, r.target.line, r.severity(strict), rule, message, r.target.key))
@@ -81,6 +92,12 @@ COLOURS = {
     Verdict.RATE_LIMITED: "magenta",
     Verdict.ERROR: "red",
     Verdict.EXCLUDED: "dim",
+    Verdict.RETRACTED: "bold red",
+    Verdict.WITHDRAWN: "bold red",
+    Verdict.CONCERN: "yellow",
+    Verdict.CORRECTED: "yellow",
+    Verdict.NOTICE: "yellow",
+    Verdict.SUPERSEDED: "cyan",
 }
 
 
@@ -98,15 +115,15 @@ def render(
 
     problems = findings(results, bib, strict)
     if fmt == "json":
-        counts = {v.value: sum(r.verdict is v for r in results) for v in Verdict}
-        emit_json(
-            {
-                "results": [r.to_dict() for r in results],
-                "summary": counts,
-                "findings": [f.to_dict() for f in problems],
-            },
-            stream,
-        )
+        from collections import Counter
+
+        counted = Counter(r.verdict for r in results)
+        doc = {
+            "results": [r.to_dict() for r in results],
+            "summary": {v.value: counted.get(v, 0) for v in Verdict},
+            "findings": [f.to_dict() for f in problems],
+        }
+        (stream or sys.stdout).write(json_records_text(doc) + "\n")  # one write, as emit_json
         return
     if fmt == "table":
         from rich.table import Table

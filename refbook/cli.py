@@ -38,6 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "cite-check": ("cite_check", "Check a manuscript's citations against the bibliography."),
     "render": ("render", "Render a Markdown essay with formatted citations and references."),
     "fmt": ("fmt", "Format the .bib in one canonical layout, losslessly (--check, -i)."),
+    "lsp": ("lsp", "Language server for citations in the editor (see docs/editors.md)."),
     "lint": ("lint", "Find defects: fields, duplicates, DOIs, URLs, pages, titles (--fix)."),
     "cache": ("cache", "Show (info) or remove (clear) the library cache."),
 }
@@ -188,7 +189,8 @@ def _leave(code: int) -> None:
         return  # not CPython: exit normally
     run_exit_handlers()
     try:
-        sys.stdout.flush()
+        if not sys.stdout.closed:  # `refbook lsp`: the server closed it at exit
+            sys.stdout.flush()
     except BrokenPipeError:
         _quiet_stdout()
         code = code or 1

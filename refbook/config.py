@@ -41,6 +41,13 @@ def _key_pattern_problem(pattern: str) -> str | None:
     return pattern_problem(pattern)
 
 
+def _severity_problem(value: str) -> str | None:
+    from .findings import Severity
+
+    names = [s.value for s in Severity]
+    return None if value in names else f"{value!r} is not one of {', '.join(names)}"
+
+
 def _settings(*items: Setting) -> dict[str, Setting]:
     return {s.name: s for s in items}
 
@@ -80,7 +87,12 @@ SETTINGS: dict[str, Setting] = _settings(
         "How long a DOI's retraction, correction and published-version status is reused "
         "(at most check.max_age).",
     ),
-    Setting("check.fail_on", "error", "Lowest severity that fails the run."),
+    Setting(
+        "check.fail_on",
+        "error",
+        "Lowest severity that fails the run.",
+        problem=_severity_problem,
+    ),
     Setting("check.allow_private", False, "Allow private, loopback and link-local addresses."),
     Setting("check.exclude", [], "URL regexes that are not checked."),
     Setting(
@@ -115,7 +127,12 @@ SETTINGS: dict[str, Setting] = _settings(
     # lint
     Setting("lint.select", [], "Rule ids or families to run (empty: all)."),
     Setting("lint.ignore", [], "Rule ids or families to skip."),
-    Setting("lint.fail_on", "error", "Lowest severity that fails the run."),
+    Setting(
+        "lint.fail_on",
+        "error",
+        "Lowest severity that fails the run.",
+        problem=_severity_problem,
+    ),
     # fmt
     Setting("fmt.indent", "  ", "Indentation of fields."),
     Setting("fmt.quote", "{", "Value delimiter: '{' or '\"'."),

@@ -147,42 +147,18 @@ def rename(bib: BibFile, old: str, new: str) -> list[str]:
 
 
 def rename_in_manuscript(text: str, old: str, new: str, syntax: str) -> tuple[str, int]:
-    """Replace pandoc/LaTeX citations of ``old`` by ``new`` in a manuscript's text."""
+    """Replace pandoc/LaTeX/Typst citations of ``old`` by ``new`` in a manuscript's text
+    (each key at its exact offsets).  Returns the text and the number of citations changed."""
     from .manuscript import find_key_citations
 
-    lines = text.split("\n")
-    count = 0
-    # edit from the end so that earlier columns stay valid
-    for c in sorted(find_key_citations(text, syntax), key=lambda c: (-c.line, -c.column)):
-        if not any(k.lower() == old.lower() for k in c.keys):
-            continue
-        line = lines[c.line - 1]
-        start = c.column - 1
-        end = start + len(c.text)
-        if syntax == "latex":
-            new_text = re.sub(
-                r"\{([^}]*)\}$",
-                lambda m: (
-                    "{"
-                    + ",".join(
-                        (new if k.strip().lower() == old.lower() else k)
-                        for k in m.group(1).split(",")
-                    )
-                    + "}"
-                ),
-                c.text,
-            )
-        else:
-            new_text = re.sub(
-                rf"@(\{{)?{re.escape(old)}(?(1)\}})(?![\w:.#$%&\-+?<>~/]*\w)",
-                lambda m: "@" + ("{" + new + "}" if m.group(1) else new),
-                c.text,
-                flags=re.I,
-            )
-        if new_text != c.text:
-            lines[c.line - 1] = line[:start] + new_text + line[end:]
-            count += 1
-    return "\n".join(lines), count
+    cites = [
+        [span for k, span in zip(c.keys, c.spans) if k.lower() == old.lower()]
+        for c in find_key_citations(text, syntax)
+    ]
+    spans = sorted(span for found in cites for span in found)
+    for start, end in reversed(spans):  # from the end, so that earlier offsets stay valid
+        text = text[:start] + new + text[end:]
+    return text, sum(1 for found in cites if found)
 
 
 def merge(

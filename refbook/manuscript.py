@@ -4,14 +4,22 @@ Three syntaxes, found with line and column:
 
 - pandoc Markdown: ``[@key]``, ``[@key, p. 12; @other]``, ``[-@key]``, narrative ``@key``,
   with pandoc's key grammar; e-mail addresses and code spans/blocks are not citations;
-- LaTeX: ``\\cite``, ``\\citep``, ``\\citet``, ``\\parencite``, ``\\textcite``, ``\\autocite``,
-  ``\\footcite`` (starred, capitalised, with pre/post notes), several keys, ``\\nocite{*}``;
-  comments are skipped;
+- LaTeX: ``\\cite``, natbib's ``\\citep``, ``\\citet``, ``\\citealt``, ``\\citealp``,
+  ``\\citeauthor``, ``\\citeyear``, ``\\citeyearpar``, ``\\citenum``, biblatex's ``\\parencite``,
+  ``\\textcite``, ``\\autocite``, ``\\footcite``, ``\\supercite``, ``\\citetitle``… (starred,
+  capitalised, with pre/post notes), the multicite forms (``\\cites[p.~4]{a}{b}``), several keys,
+  ``\\nocite{*}``; comments are skipped;
+- Typst: ``@key`` (``@key[p. 4]``), ``#cite(<key>)``, ``#cite(label("key"))``; comments and raw
+  text skipped, and a ``@ref`` to one of the document's own ``<label>`` s is not a citation;
 - author-year prose (APA/Harvard): ``(Zahid, 2023)``, ``(Altaf, Zahid, & Sial, 2022)``,
   ``(Anwar et al., 2023)``, ``(Jan & Islam, 2022; Wani, 2022)``, ``(Dawi, 2023, p. 4)``,
   ``2023a``, ``n.d.``, ``(PTI, 2023)``, a title inside (``(Akram, *Title*, 2022)``), Markdown
   link debris (``[2023](#)``), narrative ``Biddle (2019)``, ``Kugelman's (2023)``, and the
   doubled ``Biddle (Biddle, 2019)``.
+
+Quarto's and pandoc-crossref's cross-references (``@fig-map``, ``@sec:intro``…) are not
+citations; YAML front matter is not prose.  Each key citation carries the exact offsets of
+its keys (``spans``), for the language server and for ``rename --in``.
 
 The manuscript's own reference list (a "References"/"Bibliography"/"Works Cited"
 heading, ``thebibliography``) is recognised and skipped.  Prose citations are matched by
@@ -29,6 +37,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -82,6 +91,9 @@ class Citation:
     matched: list[str] = field(default_factory=list)
     candidates: list[str] = field(default_factory=list)
     message: str = ""
+    start: int = 0  # offsets of the citation in the text
+    end: int = 0
+    spans: list[tuple[int, int]] = field(default_factory=list)  # each key's offsets
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -104,6 +116,14 @@ _REF_HEADING = re.compile(
     r"reference list|literature cited|sources)\s*\**\}?\s*$",
     re.I | re.M,
 )
+_REF_WORDS = (
+    "references",
+    "bibliography",
+    "works cited",
+    "reference list",
+    "literature cited",
+    "sources",
+)
 _HEADING = re.compile(r"^#{1,6}\s|^\\(?:section|chapter)\*?\{", re.M)
 
 
@@ -112,31 +132,64 @@ def _blank(text: str, start: int, end: int) -> str:
     return text[:start] + re.sub(r"[^\n]", " ", text[start:end]) + text[end:]
 
 
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*$", re.S | re.M)
+
+
 def mask(text: str, syntax: str) -> str:
-    """The text with code, comments and the reference list blanked out."""
+    """The text with code, comments, front matter and the reference list blanked out."""
+    return _mask(text, syntax if syntax in ("latex", "typst") else "markdown")
+
+
+@lru_cache(maxsize=4)  # the key and the prose citations of one text mask it once
+def _mask(text: str, syntax: str) -> str:
+    m: re.Match[str] | None
+    if syntax == "typst":
+        for rx in (r"^(```+)[^\n]*\n.*?^\1", r"(`+)(?!`).+?(?<!`)\1(?!`)", r"/\*.*?\*/"):
+            for m in re.finditer(rx, text, re.S | re.M):
+                text = _blank(text, m.start(), m.end())
+        return re.sub(r"(?<![:/])//[^\n]*", lambda m: " " * len(m.group(0)), text)
     if syntax == "latex":
         text = re.sub(r"(?<!\\)%[^\n]*", lambda m: " " * len(m.group(0)), text)
         m = re.search(r"\\begin\{thebibliography\}.*?(\\end\{thebibliography\}|\Z)", text, re.S)
         if m:
             text = _blank(text, m.start(), m.end())
     else:
-        for m in re.finditer(r"^(```|~~~)[^\n]*\n.*?^\1[^\n]*$", text, re.S | re.M):
+        m = _FRONT_MATTER.match(text)
+        if m:
+            text = _blank(text, 0, m.end())
+        # (the patterns run only where their first character occurs: long texts often have none)
+        fences = _FENCE.finditer(text) if "```" in text or "~~~" in text else ()
+        for m in fences:
             text = _blank(text, m.start(), m.end())
-        for m in re.finditer(r"(`+)(?!`).+?(?<!`)\1(?!`)", text, re.S):
+        for m in _INLINE_CODE.finditer(text) if "`" in text else ():
             text = _blank(text, m.start(), m.end())
-    m = _REF_HEADING.search(text)
+    lowered = text.lower()
+    m = _REF_HEADING.search(text) if any(w in lowered for w in _REF_WORDS) else None
     if m:
         nxt = _HEADING.search(text, m.end())
         text = _blank(text, m.start(), nxt.start() if nxt else len(text))
     # lines written like reference-list entries ("Kaleem, M., & Iqbal, S. (2023). Title.")
-    for m in re.finditer(
-        r"^[^\n]*?\b[A-Z][\w'’-]+, (?:[A-Z]\.\s?)+(?:,? (?:&|and) [^\n(]*)?"
-        r"\(\d{4}[a-z]?\)\.[^\n]*$",
-        text,
-        re.M,
-    ):
-        text = _blank(text, m.start(), m.end())
+    # (only lines with "(2023)." are tried: the pattern is slow on every line of a long text)
+    lines = set()
+    for year in _REF_YEAR.finditer(text):
+        start = text.rfind("\n", 0, year.start()) + 1
+        if start not in lines:
+            lines.add(start)
+            end = text.find("\n", year.end())
+            m = _REF_LINE.match(text, start, len(text) if end < 0 else end)
+            if m:
+                text = _blank(text, m.start(), m.end())
     return text
+
+
+_FENCE = re.compile(r"^(```|~~~)[^\n]*\n.*?^\1[^\n]*$", re.S | re.M)
+_INLINE_CODE = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
+_REF_YEAR = re.compile(r"\(\d{4}[a-z]?\)\.")
+_REF_LINE = re.compile(
+    r"^[^\n]*?\b[A-Z][\w'’-]+, (?:[A-Z]\.\s?)+(?:,? (?:&|and) [^\n(]*)?"
+    r"\(\d{4}[a-z]?\)\.[^\n]*$",
+    re.M,
+)
 
 
 class _Lines:
@@ -157,37 +210,111 @@ class _Lines:
 _PANDOC_KEY = r"[\w][\w:.#$%&\-+?<>~/]*[\w]|[\w]"
 _BRACKET = re.compile(r"\[([^\[\]\n]*?@[^\[\]]*?)\](?!\()")
 _IN_BRACKET_KEY = re.compile(r"(?:^|[\s;\[])-?@(\{[^}]+\}|" + _PANDOC_KEY + ")")
-_NARRATIVE_KEY = re.compile(r"(?<![\w@.\-+])@(\{[^}]+\}|" + _PANDOC_KEY + r")")
-_LATEX = re.compile(
-    r"\\(?:[Cc]ite[pt]?|[Pp]arencite|[Tt]extcite|[Aa]utocite|[Ff]ootcite|[Ss]martcite|"
-    r"citeauthor|citeyear|citealt|citealp|nocite|[Ff]ullcite)\*?"
-    r"(?:\s*\[[^\]]*\]){0,2}\s*\{([^}]*)\}"
+# the @ first, then a look at the character before it: the scan jumps from @ to @
+_NARRATIVE_KEY = re.compile(r"@(?<![\w@.\-+\\]@)(\{[^}]+\}|" + _PANDOC_KEY + r")")
+# Quarto's and pandoc-crossref's cross-reference prefixes: @fig-map, @sec:intro are no citations
+_CROSSREF = re.compile(
+    r"(?:fig|tbl|lst|tip|nte|wrn|imp|cau|thm|lem|cor|prp|cnj|def|exm|exr|sol|rem|eq|sec)[-:]\w"
 )
+_LATEX_NOTES = r"(?:\s*\[[^\]]*\]){0,2}\s*"
+# natbib and biblatex commands of one key list; \cites and friends take several
+_LATEX = re.compile(
+    r"\\(?:[Cc]ite(?:[pt]|al[tp]|author|year(?:par)?|num|title|date|url|fullauthor)?|"
+    r"[Pp]arencite|[Tt]extcite|[Aa]utocite|[Ff]ootcite(?:text)?|[Ss]martcite|[Ss]upercite|"
+    r"[Ff]ullcite|footfullcite|nocite)\*?" + _LATEX_NOTES + r"\{([^}]*)\}"
+)
+_LATEX_MULTI = re.compile(
+    r"\\(?:[Cc]ites|[Pp]arencites|[Tt]extcites|[Aa]utocites|[Ff]ootcites|[Ss]martcites|"
+    r"[Ss]upercites)(?:\s*\([^)]*\)){0,2}(?:" + _LATEX_NOTES + r"\{[^}]*\})+"
+)
+_TYPST_KEY = r"[\w][\w\-:.]*[\w]|[\w]"
+_TYPST_REF = re.compile(r"(?<![\w@.\-+\\])@(" + _TYPST_KEY + r")")
+_TYPST_CITE = re.compile(
+    r"#cite\(\s*(?:<(" + _TYPST_KEY + r")>|label\(\s*\"([^\"]+)\"\s*\))[^)]*\)"
+)
+_TYPST_LABEL = re.compile(r"<(" + _TYPST_KEY + r")>")
 
 
 def _strip_key(key: str) -> str:
     return key[1:-1] if key.startswith("{") else key.rstrip(".:,;")
 
 
+def _key_span(key: str, start: int) -> tuple[str, tuple[int, int]]:
+    """A key as written at ``start`` -> (the key, its offsets without braces or trailing
+    punctuation)."""
+    bare = _strip_key(key)
+    offset = start + 1 if key.startswith("{") else start
+    return bare, (offset, offset + len(bare))
+
+
+def _latex_keys(text: str, start: int, end: int) -> tuple[list[str], list[tuple[int, int]]]:
+    """The comma-separated keys of ``text[start:end]`` (a LaTeX key list) and their offsets."""
+    keys, spans = [], []
+    for m in re.finditer(r"[^,]+", text[start:end]):
+        key = m.group(0).strip()
+        if key:
+            at = start + m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
+            keys.append(key)
+            spans.append((at, at + len(key)))
+    return keys, spans
+
+
+def _citation(
+    text: str, m: re.Match[str], position: _Lines, path: str, syntax: str, **kw: Any
+) -> Citation:
+    """The citation ``m`` matched (in the masked text) as written in ``text``."""
+    line, col = position(m.start())
+    return Citation(
+        path, line, col, text[m.start() : m.end()], syntax, start=m.start(), end=m.end(), **kw
+    )
+
+
 def find_key_citations(text: str, syntax: str = "pandoc", path: str = "") -> list[Citation]:
-    """pandoc or LaTeX key citations (reusable: ``refbook rename --in`` edits these)."""
+    """pandoc, LaTeX or Typst key citations, each key with its offsets (reusable:
+    ``refbook rename --in`` and the language server edit these)."""
     masked = mask(text, syntax)
     position = _Lines(text)
     out: list[Citation] = []
+
+    def cite(m: re.Match[str], keys: list[str], spans: list[tuple[int, int]], **kw: Any) -> None:
+        out.append(_citation(text, m, position, path, syntax, keys=keys, spans=spans, **kw))
+
     if syntax == "latex":
         for m in _LATEX.finditer(masked):
-            keys = [k.strip() for k in m.group(1).split(",") if k.strip()]
-            line, col = position(m.start())
-            out.append(Citation(path, line, col, text[m.start() : m.end()], "latex", keys))
+            cite(m, *_latex_keys(text, m.start(1), m.end(1)))
+        for m in _LATEX_MULTI.finditer(masked):
+            keys, spans = [], []
+            for group in re.finditer(r"\{([^}]*)\}", m.group(0)):
+                more = _latex_keys(text, m.start() + group.start(1), m.start() + group.end(1))
+                keys += more[0]
+                spans += more[1]
+            cite(m, keys, spans)
+        out.sort(key=lambda c: c.start)
+        return out
+    if syntax == "typst":
+        # the document's own labels (`= Intro <intro>`), a `#cite(<key>)` aside
+        uncited = _TYPST_CITE.sub(lambda m: " " * len(m.group(0)), masked)
+        labels = {m.group(1) for m in _TYPST_LABEL.finditer(uncited)}
+        for m in _TYPST_CITE.finditer(masked):
+            which = 1 if m.group(1) else 2
+            cite(m, [m.group(which)], [(m.start(which), m.end(which))])
+        for m in _TYPST_REF.finditer(masked):
+            key, span = _key_span(m.group(1), m.start(1))
+            if key not in labels:
+                cite(m, [key], [span], narrative=True)
+        out.sort(key=lambda c: c.start)
         return out
     taken: list[tuple[int, int]] = []
     for m in _BRACKET.finditer(masked):
-        inner = m.group(1)
-        keys = [_strip_key(k) for k in _IN_BRACKET_KEY.findall(inner)]
+        keys, spans = [], []
+        for k in _IN_BRACKET_KEY.finditer(m.group(1)):
+            key, span = _key_span(k.group(1), m.start(1) + k.start(1))
+            if not _CROSSREF.match(key):
+                keys.append(key)
+                spans.append(span)
         if not keys:
             continue
-        line, col = position(m.start())
-        out.append(Citation(path, line, col, text[m.start() : m.end()], "pandoc", keys))
+        cite(m, keys, spans)
         taken.append((m.start(), m.end()))
     starts = [a for a, _ in taken]
     for m in _NARRATIVE_KEY.finditer(masked):
@@ -196,19 +323,10 @@ def find_key_citations(text: str, syntax: str = "pandoc", path: str = "") -> lis
         i = bisect_right(starts, m.start()) - 1
         if i >= 0 and taken[i][0] <= m.start() < taken[i][1]:
             continue
-        line, col = position(m.start())
-        out.append(
-            Citation(
-                path,
-                line,
-                col,
-                text[m.start() : m.end()],
-                "pandoc",
-                [_strip_key(m.group(1))],
-                narrative=True,
-            )
-        )
-    out.sort(key=lambda c: (c.line, c.column))
+        key, span = _key_span(m.group(1), m.start(1))
+        if not _CROSSREF.match(key):
+            cite(m, [key], [span], narrative=True)
+    out.sort(key=lambda c: c.start)
     return out
 
 
@@ -295,14 +413,42 @@ _NARRATIVE = re.compile(
 )
 
 
+# what a narrative citation ends with, and the characters its names can be made of
+_NARRATIVE_YEAR = re.compile(r"\s\((?:\d{4}[a-z]?|n\.\s?d\.)(?:,\s*(?:p|pp)\.[^)]*)?\)")
+_NOT_IN_NAMES = re.compile(r"[^\w'’\-\s,&.]")
+
+
+def _narrative_matches(masked: str) -> Iterable[re.Match[str]]:
+    """``_NARRATIVE.finditer(masked)``, scanning only the runs of name characters that end
+    in a year in parentheses: the same matches (no match can cross a character outside
+    those runs), without trying the pattern at every capital letter of a long text."""
+    for year in _NARRATIVE_YEAR.finditer(masked):
+        yield from _NARRATIVE.finditer(masked, _run_start(masked, year.start()), year.end())
+
+
+def _run_start(text: str, end: int) -> int:
+    """Where the run of name characters that ends at ``end`` starts (looked for in
+    growing windows: runs are short)."""
+    width = 256
+    while True:
+        start = max(0, end - width)
+        stops = [m.end() for m in _NOT_IN_NAMES.finditer(text, start, end)]
+        if stops:
+            return stops[-1]
+        if start == 0:
+            return 0
+        width *= 4
+
+
 def find_prose_citations(text: str, path: str = "", syntax: str = "markdown") -> list[Citation]:
     masked = mask(text, syntax)
     # Markdown link debris around years: "[2023](#)" -> "2023" padded to the same length
-    masked = re.sub(
-        r"\[(\d{4}[a-z]?)\]\(([^)]*)\)",
-        lambda m: m.group(1) + " " * (len(m.group(0)) - len(m.group(1))),
-        masked,
-    )
+    if "](" in masked:
+        masked = re.sub(
+            r"\[(\d{4}[a-z]?)\]\(([^)]*)\)",
+            lambda m: m.group(1) + " " * (len(m.group(0)) - len(m.group(1))),
+            masked,
+        )
     position = _Lines(text)
     out, paren_starts = _parenthetical(masked, text, path, position)
     out += _narrative(masked, text, path, position, paren_starts)
@@ -347,6 +493,8 @@ def _parenthetical(
                     et_al=et_al,
                     year=year,
                     title=title,
+                    start=start,
+                    end=start + len(text[start:end].rstrip()),
                 )
             )
             found_here = True
@@ -360,7 +508,7 @@ def _narrative(
 ) -> list[Citation]:
     """Author (2019), Author and Other's (2020a): the names before a parenthesised year."""
     out: list[Citation] = []
-    for m in _NARRATIVE.finditer(masked):
+    for m in _narrative_matches(masked):
         paren = masked.index("(", m.start("names"))
         if paren in paren_starts:
             continue
@@ -374,13 +522,12 @@ def _narrative(
         # a sentence's first word is not a name unless an entry says so (checked in matching)
         if any(n.lower() in _NOT_NAMES for n in names):
             continue
-        line, col = position(m.start())
         out.append(
-            Citation(
+            _citation(
+                text,
+                m,
+                position,
                 path,
-                line,
-                col,
-                text[m.start() : m.end()],
                 "prose",
                 authors=names,
                 et_al=et_al,
@@ -395,7 +542,9 @@ def syntax_for(path: str, forced: str | None = None) -> str:
     if forced:
         return forced
     suffix = Path(path).suffix.lower()
-    return "latex" if suffix in (".tex", ".ltx", ".latex") else "markdown"
+    if suffix in (".tex", ".ltx", ".latex"):
+        return "latex"
+    return "typst" if suffix == ".typ" else "markdown"
 
 
 def find_citations(text: str, path: str = "", syntax: str | None = None) -> list[Citation]:
@@ -403,7 +552,8 @@ def find_citations(text: str, path: str = "", syntax: str | None = None) -> list
     kind = syntax_for(path, syntax)
     if kind == "latex":
         return find_key_citations(text, "latex", path)
-    cites = find_key_citations(text, "pandoc", path) + find_prose_citations(text, path, kind)
+    keyed = find_key_citations(text, "typst" if kind == "typst" else "pandoc", path)
+    cites = keyed + find_prose_citations(text, path, kind)
     cites.sort(key=lambda c: (c.line, c.column))
     return cites
 
@@ -443,7 +593,7 @@ class Matcher:
                 self.by_names_year[(names, e.year)].append(e)
 
     def match(self, c: Citation) -> Citation:
-        if c.syntax in ("pandoc", "latex"):
+        if c.syntax in ("pandoc", "latex", "typst"):
             if c.keys == ["*"]:
                 c.status, c.matched = MATCHED, [e.key for e in self.entries]
                 return c

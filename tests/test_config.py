@@ -124,3 +124,15 @@ def test_every_setting_has_help_and_a_default_of_a_checked_type():
     for name, setting in SETTINGS.items():
         assert setting.help.endswith("."), name
         assert type(setting.default) in (str, int, float, bool, list), name
+
+
+def test_unknown_fail_on_severity_is_exit_4_not_a_traceback(cli, tmp_path):
+    # lint.fail_on = "fatal" used to end in a ValueError traceback from the Severity enum
+    shutil.copyfile(FIELD_ORDER, tmp_path / "references.bib")
+    (tmp_path / "refbook.toml").write_text('[lint]\nfail_on = "fatal"\n')
+    result = cli("lint", cwd=tmp_path)
+    assert result.exit_code == 4
+    assert result.stderr == (
+        f"refbook: {tmp_path / 'refbook.toml'}: error: setting 'lint.fail_on': "
+        "'fatal' is not one of error, warning, info\n"
+    )

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import refbook
 from refbook.manuscript import CitationStatus, cited_keys, find_citations
@@ -278,3 +280,117 @@ def test_cite_check_exit_code_comes_from_the_status_not_its_message(cli, monkeyp
     data = json.loads(cli("cite-check", str(M / "essay.md"), "--bib", REFS, "--json").stdout)
     assert list(data["summary"]) == ["matched", "ambiguous", "year-mismatch", "missing"]
     assert {c["status"] for c in data["citations"]} == {status.value}
+
+
+# -- the forms the language server needs: key offsets, natbib/biblatex, Typst, Quarto -----
+
+
+def _keys(text: str, syntax: str) -> list[tuple[str, str]]:
+    """(key, the text at its offsets) for every key citation."""
+    from refbook.manuscript import find_key_citations
+
+    return [
+        (k, text[a:b])
+        for c in find_key_citations(text, syntax)
+        for k, (a, b) in zip(c.keys, c.spans)
+    ]
+
+
+def test_key_offsets_are_exact_in_pandoc_syntax():
+    text = "See [@{odd key}, p. 4; -@b2] and @c3. Also [see @d4:]"
+    assert _keys(text, "pandoc") == [
+        ("odd key", "odd key"),
+        ("b2", "b2"),
+        ("c3", "c3"),
+        ("d4", "d4"),
+    ]
+
+
+def test_natbib_and_biblatex_forms_with_multicite():
+    text = (
+        "\\citealp[see][p.~4]{a1, a2} \\Citeauthor*{b} \\citeyearpar{c} \\citenum{d}\n"
+        "\\cites[p.~1]{e}[p.~2]{f,g} \\supercite{h} \\citetitle{i} % \\cite{comment}\n"
+    )
+    assert [k for k, _ in _keys(text, "latex")] == [
+        "a1",
+        "a2",
+        "b",
+        "c",
+        "d",
+        "e",
+        "f",
+        "g",
+        "h",
+        "i",
+    ]
+    assert all(k == at for k, at in _keys(text, "latex"))
+
+
+def test_typst_references_and_cite_calls():
+    text = (
+        "= Intro <intro>\n"
+        'As @knuth84 shows (#cite(<lamport94>, supplement: [p. 7])) and #cite(label("x-1")).\n'
+        "See @intro, mail a@b.org, `@code` // @comment\n"
+        "/* @block */ @last.\n"
+    )
+    assert _keys(text, "typst") == [
+        ("knuth84", "knuth84"),
+        ("lamport94", "lamport94"),
+        ("x-1", "x-1"),
+        ("last", "last"),
+    ]
+
+
+def test_quarto_crossrefs_and_front_matter_are_not_citations():
+    text = "---\ntitle: x\nauthor: me @home\n---\nSee @fig-map and [@sec:intro; @real] and \\@ref(x).\n"
+    assert [k for k, _ in _keys(text, "pandoc")] == ["real"]
+
+
+def test_rename_in_a_typst_manuscript(tmp_path):
+    from refbook.edits import rename_in_manuscript
+
+    text, count = rename_in_manuscript("@old and #cite(<old>) and @older\n", "old", "new", "typst")
+    assert (text, count) == ("@new and #cite(<new>) and @older\n", 2)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "Smith",
+                "Jones",
+                " ",
+                "\n",
+                "and",
+                " & ",
+                ", ",
+                "et al.",
+                "'s",
+                "(2020)",
+                "(n.d.)",
+                "(2020, p. 4)",
+                "van",
+                "de",
+                "x",
+                ".",
+                "(",
+                ")",
+                "[",
+                "@k",
+                "Ann-Marie",
+                "O'Neil",
+            ]
+        ),
+        max_size=40,
+    )
+)
+def test_narrative_scan_finds_what_a_full_scan_finds(parts: list[str]) -> None:
+    """The narrative citations are looked for only before a year in parentheses; the
+    matches are exactly those of the pattern run over the whole text."""
+    from refbook.manuscript import _NARRATIVE, _narrative_matches
+
+    text = "".join(parts)
+    assert [m.span() for m in _narrative_matches(text)] == [
+        m.span() for m in _NARRATIVE.finditer(text)
+    ]

@@ -24,9 +24,9 @@ from ._common import (
 )
 @click.option(
     "--syntax",
-    type=click.Choice(["markdown", "latex"]),
-    help="Citation syntax (default: by extension; .tex is LaTeX, others Markdown/"
-    "plain text with pandoc and author-year citations).",
+    type=click.Choice(["markdown", "latex", "typst"]),
+    help="Citation syntax (default: by extension; .tex is LaTeX, .typ Typst, others "
+    "Markdown/plain text with pandoc and author-year citations).",
 )
 @click.option("--uncited", is_flag=True, help="Also report entries that are never cited.")
 @click.option(

@@ -56,7 +56,7 @@ def command(
         decoded = decode_input(path, encoding, "manuscript")
         if not force:
             refuse_readonly(path)
-        syntax = "latex" if syntax_for(path) == "latex" else "pandoc"
+        syntax = {"latex": "latex", "typst": "typst"}.get(syntax_for(path), "pandoc")
         new_text, count = rename_in_manuscript(decoded.text, old, new, syntax)
         if count:
             try:

@@ -3,9 +3,9 @@ handle, control characters."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
+from ..controls import control_pattern, maybe_control_pattern
 from ..model import Entry
 from .registry import Context, Issue, rule
 
@@ -52,9 +52,8 @@ def _non_ascii(entry: Entry, ctx: Context) -> Iterator[Issue]:
             yield Issue(f"{name} has characters 8-bit BibTeX cannot handle: {''.join(odd)}", name)
 
 
-# as refbook.output.visible: C0 (CR LF is a line end), DEL, C1, bidirectional overrides
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]|\r(?!\n)")
-_MAYBE_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # fast
+_CONTROL = control_pattern()  # what refbook.output.visible escapes (refbook/controls.py)
+_MAYBE_CONTROL = maybe_control_pattern()
 
 
 @rule(

@@ -19,6 +19,8 @@ from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from typing import IO, TYPE_CHECKING, Any
 
+from ..controls import control_pattern, maybe_control_pattern
+
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
@@ -39,16 +41,10 @@ def choose_mode(as_json: bool = False, stream: IO[str] | None = None) -> str:
         return PLAIN
 
 
-# C0 controls but tab and newline, DEL, C1 controls, a CR that does not end a line (CR LF),
-# the bidirectional overrides and isolates U+202A-202E and U+2066-2069 ("Trojan Source":
-# they make a terminal show text in another order than it is stored); and lone
-# surrogates (undecodable bytes of a file name), which no stream could encode
-_CONTROL = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]|\r(?!\n)"
-)
-_MAYBE_CONTROL = re.compile(  # one class: fast
-    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-)
+# the control characters of refbook/controls.py, and lone surrogates (undecodable bytes of
+# a file name), which no stream could encode
+_CONTROL = control_pattern(r"\ud800-\udfff")
+_MAYBE_CONTROL = maybe_control_pattern(r"\ud800-\udfff")
 
 
 def _escape_control(m: re.Match[str]) -> str:

@@ -1,0 +1,269 @@
+"""`refbook lsp` measured as an editor uses it: requests over stdio to a server process.
+
+    python benchmarks/bench_lsp.py              # 1k and 100k entries
+    python benchmarks/bench_lsp.py 1000         # one size
+
+For each size (a .bib made by make_corpus.py from ../shared/corpus/tugboat.bib):
+
+- ready: from starting the server to the first diagnostics of an opened manuscript, cold
+  (refbook's caches empty) and warm (a second server over the same caches);
+- completion: request to response for 200 key prefixes and word queries;
+- diagnostics after an edit of a 10,000-line manuscript with 2,000 citations (keys, some
+  unknown, author-year prose): didChange to publishDiagnostics;
+- peak RSS of the server process (VmHWM).
+
+Targets (issue 17, at 100k): completion median <= 50 ms and p99 <= 150 ms; diagnostics
+after an edit <= 200 ms; ready from a warm cache <= 2 s; peak RSS <= 400 MiB.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from make_corpus import generate  # noqa: E402
+
+SIZES = (1_000, 100_000)
+LINES, CITATIONS = 10_000, 2_000
+
+
+class StdioClient:
+    """A minimal LSP client: Content-Length framing, a reader thread stamping arrivals."""
+
+    def __init__(self, cmd: list[str], cwd: Path, env: dict[str, str]):
+        self.proc = subprocess.Popen(
+            cmd, cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+        self.inbox: queue.Queue[tuple[float, dict[str, Any]]] = queue.Queue()
+        self.next_id = 0
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        out = self.proc.stdout
+        assert out is not None
+        while True:
+            length = 0
+            while True:
+                line = out.readline()
+                if not line:
+                    return
+                if line in (b"\r\n", b"\n"):
+                    break
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            body = out.read(length)
+            self.inbox.put((time.perf_counter(), json.loads(body)))
+
+    def send(self, message: dict[str, Any]) -> None:
+        body = json.dumps({"jsonrpc": "2.0", **message}).encode()
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.proc.stdin.flush()
+
+    def notify(self, method: str, params: Any) -> None:
+        self.send({"method": method, "params": params})
+
+    def _next(self, timeout: float) -> tuple[float, dict[str, Any]]:
+        stamp, message = self.inbox.get(timeout=timeout)
+        if "method" in message and "id" in message:  # a request of the server's: answer it
+            self.send({"id": message["id"], "result": None})
+        return stamp, message
+
+    def request(self, method: str, params: Any, timeout: float = 600) -> tuple[Any, float]:
+        self.next_id += 1
+        ident = self.next_id
+        start = time.perf_counter()
+        self.send({"id": ident, "method": method, "params": params})
+        while True:
+            stamp, message = self._next(timeout)
+            if message.get("id") == ident and "method" not in message:
+                return message.get("result"), stamp - start
+
+    def diagnostics(self, uri: str, since: float, timeout: float = 600) -> float:
+        """Seconds from ``since`` to the next publishDiagnostics for ``uri``."""
+        while True:
+            stamp, message = self._next(timeout)
+            if (
+                message.get("method") == "textDocument/publishDiagnostics"
+                and message["params"]["uri"] == uri
+            ):
+                return stamp - since
+
+    def peak_rss_mib(self) -> float:
+        status = Path(f"/proc/{self.proc.pid}/status").read_text()
+        m = re.search(r"VmHWM:\s+(\d+) kB", status)
+        return int(m.group(1)) / 1024 if m else float("nan")
+
+    def close(self) -> None:
+        try:
+            self.request("shutdown", None, timeout=30)
+            self.notify("exit", None)
+            self.proc.wait(timeout=30)
+        except Exception:
+            self.proc.kill()
+
+
+def manuscript(keys: list[str]) -> str:
+    """10,000 lines, 2,000 citations: bracketed and narrative keys, 1 in 8 unknown, and
+    author-year prose."""
+    rng = random.Random(17)
+    lines = []
+    every = LINES // CITATIONS
+    for i in range(LINES):
+        text = f"Some prose about programs and their literate descriptions, line {i}."
+        if i % every == 0:
+            n = i // every
+            if n % 8 == 0:
+                cite = f"[@unknown{n}]"
+            elif n % 8 == 1:
+                cite = f"(Smith, {1990 + n % 30})"
+            elif n % 2:
+                cite = f"@{rng.choice(keys)}"
+            else:
+                cite = f"[@{rng.choice(keys)}, p. {n % 300}]"
+            text += f" As shown {cite}."
+        lines.append(text)
+    return "\n".join(lines) + "\n"
+
+
+def queries(keys: list[str], n: int = 200) -> list[str]:
+    rng = random.Random(7)
+    words = ["tex", "knuth", "font", "lat", "meta", "graph", "pdf", "beamer", "tug", "math"]
+    out = []
+    for i in range(n):
+        if i % 2:
+            out.append(rng.choice(keys)[: rng.randint(1, 6)])
+        else:
+            out.append(" ".join(rng.sample(words, rng.randint(1, 2))))
+    return out
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def run(size: int, cache_dir: Path) -> dict[str, Any]:
+    bib = generate(size)
+    keys = re.findall(r"^@\w+\s*\{\s*([^,\s]+)\s*,", bib.read_text(encoding="utf-8"), re.M)
+    keys = [k for k in keys if not k.lower().startswith(("string", "preamble", "comment"))]
+    work = Path(tempfile.mkdtemp(prefix="bench-lsp-"))
+    (work / "references.bib").symlink_to(bib)
+    text = manuscript(keys)
+    doc = work / "essay.md"
+    doc.write_text(text)
+    uri = doc.as_uri()
+    env = {**os.environ, "REFBOOK_CACHE_DIR": str(cache_dir), "REFBOOK_CONFIG_DIR": str(work)}
+    cmd = [sys.executable, "-m", "refbook", "lsp"]
+    result: dict[str, Any] = {"entries": size}
+    for label in ("ready_cold_s", "ready_warm_s"):
+        started = time.perf_counter()
+        client = StdioClient(cmd, work, env)
+        client.request(
+            "initialize", {"processId": os.getpid(), "rootUri": work.as_uri(), "capabilities": {}}
+        )
+        client.notify("initialized", {})
+        client.notify(
+            "textDocument/didOpen",
+            {"textDocument": {"uri": uri, "languageId": "markdown", "version": 1, "text": text}},
+        )
+        result[label] = client.diagnostics(uri, started)
+        if label == "ready_cold_s":
+            client.request(  # builds the search index: the warm run finds it on disk
+                "textDocument/completion",
+                {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}},
+            )
+            client.close()
+    # completion: a new line typed at the end, then each query after "@"
+    line = LINES
+    times = []
+    version = 1
+    for q in queries(keys):
+        version += 1
+        typed = f"See @{q}"
+        client.notify(
+            "textDocument/didChange",
+            {
+                "textDocument": {"uri": uri, "version": version},
+                "contentChanges": [
+                    {
+                        "range": {
+                            "start": {"line": line, "character": 0},
+                            "end": {"line": line + 1, "character": 0},
+                        },
+                        "text": typed + "\n",
+                    }
+                ],
+            },
+        )
+        client.diagnostics(uri, time.perf_counter())  # the edit's diagnostics first
+        answer, seconds = client.request(
+            "textDocument/completion",
+            {"textDocument": {"uri": uri}, "position": {"line": line, "character": len(typed)}},
+        )
+        assert answer is not None, q
+        times.append(seconds)
+    result["completion_median_ms"] = statistics.median(times) * 1000
+    result["completion_p99_ms"] = pct(times, 99) * 1000
+    # diagnostics after an edit in the middle of the manuscript
+    edits = []
+    for i in range(30):
+        version += 1
+        sent = time.perf_counter()
+        client.notify(
+            "textDocument/didChange",
+            {
+                "textDocument": {"uri": uri, "version": version},
+                "contentChanges": [
+                    {
+                        "range": {
+                            "start": {"line": LINES // 2 + i, "character": 0},
+                            "end": {"line": LINES // 2 + i, "character": 0},
+                        },
+                        "text": "x",
+                    }
+                ],
+            },
+        )
+        edits.append(client.diagnostics(uri, sent))
+    result["diagnostics_after_edit_median_ms"] = statistics.median(edits) * 1000
+    result["diagnostics_after_edit_max_ms"] = max(edits) * 1000
+    result["peak_rss_mib"] = client.peak_rss_mib()
+    client.close()
+    return result
+
+
+def main() -> None:
+    sizes = [int(a) for a in sys.argv[1:]] or list(SIZES)
+    for size in sizes:
+        with tempfile.TemporaryDirectory(prefix="bench-lsp-cache-") as cache:
+            r = run(size, Path(cache))
+        print(
+            f"{r['entries']:>7} entries: ready cold {r['ready_cold_s']:.2f} s, "
+            f"warm {r['ready_warm_s']:.2f} s (target <= 2 s at 100k); "
+            f"completion median {r['completion_median_ms']:.1f} ms, "
+            f"p99 {r['completion_p99_ms']:.1f} ms (targets 50/150 ms); "
+            f"diagnostics after an edit of {LINES} lines/{CITATIONS} citations: median "
+            f"{r['diagnostics_after_edit_median_ms']:.1f} ms, max "
+            f"{r['diagnostics_after_edit_max_ms']:.1f} ms (target <= 200 ms); "
+            f"peak RSS {r['peak_rss_mib']:.0f} MiB (target <= 400 MiB)",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

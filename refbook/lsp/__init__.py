@@ -1,0 +1,32 @@
+"""refbook's language server: citations of the annotated bibliography in the editor.
+
+``documents`` (languages, positions, the citations and bibliography of a document),
+``library`` (the .bib as served: re-read on change, last good state kept), ``features``
+(completion, hover, diagnostics, definition, references, rename, symbols, code actions as
+pure functions) and ``server`` (the pygls wiring, imported only by ``refbook lsp``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def describe(root: str | None, bib: str | None, encoding: str | None = None) -> dict[str, Any]:
+    """What the server would serve for a workspace ``root``: the .bib it finds (as every
+    command finds it), its entries and problems (``refbook lsp --check``)."""
+    from .. import __version__
+    from ..config import find_bib, load_config
+    from .library import LibraryState
+
+    cwd = Path(root or ".").resolve()
+    path = str((cwd / find_bib(bib, load_config(cwd), cwd)).resolve())
+    state = LibraryState(path, encoding)
+    snapshot = state.current()
+    return {
+        "version": __version__,
+        "root": str(cwd),
+        "bib": path,
+        "entries": len(snapshot.entries) if snapshot else 0,
+        "problems": [f.to_dict() for f in state.problems],
+    }

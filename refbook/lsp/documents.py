@@ -1,0 +1,228 @@
+"""Documents as the language server sees them: their language, positions in LSP's
+encoding, the citations in them (through ``refbook.manuscript``), the bibliography a
+document names, and what is being typed at the cursor.  Pure functions over text."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from ..manuscript import Citation, find_key_citations, find_prose_citations
+
+# document languages: how each is read
+MARKDOWN, QUARTO, RMARKDOWN = "markdown", "quarto", "rmarkdown"
+LATEX, TYPST, TEXT, BIB = "latex", "typst", "text", "bibtex"
+LANGUAGES = (MARKDOWN, QUARTO, RMARKDOWN, LATEX, TYPST, TEXT, BIB)
+_BY_SUFFIX = {
+    ".md": MARKDOWN,
+    ".markdown": MARKDOWN,
+    ".qmd": QUARTO,
+    ".rmd": RMARKDOWN,
+    ".tex": LATEX,
+    ".ltx": LATEX,
+    ".latex": LATEX,
+    ".typ": TYPST,
+    ".txt": TEXT,
+    ".bib": BIB,
+}
+_BY_ID = {
+    "markdown": MARKDOWN,
+    "pandoc": MARKDOWN,
+    "quarto": QUARTO,
+    "rmd": RMARKDOWN,
+    "rmarkdown": RMARKDOWN,
+    "latex": LATEX,
+    "tex": LATEX,
+    "plaintex": LATEX,
+    "typst": TYPST,
+    "plaintext": TEXT,
+    "text": TEXT,
+    "bibtex": BIB,
+    "bib": BIB,
+}
+MANUSCRIPT_SUFFIXES = tuple(s for s, lang in _BY_SUFFIX.items() if lang not in (BIB, TEXT))
+
+
+def uri_to_path(uri: str) -> str:
+    parsed = urlparse(uri)
+    return unquote(parsed.path) if parsed.scheme == "file" else uri
+
+
+def path_to_uri(path: str | Path) -> str:
+    return Path(path).resolve().as_uri()
+
+
+def language_of(uri: str, language_id: str = "") -> str:
+    """The document's language: by its file name first (an editor may call a .qmd
+    "markdown"), else the editor's language id, else plain text."""
+    suffix = Path(uri_to_path(uri)).suffix.lower()
+    return _BY_SUFFIX.get(suffix) or _BY_ID.get(language_id.lower(), TEXT)
+
+
+def key_syntax(language: str) -> str | None:
+    """The key-citation syntax of a language (``manuscript.find_key_citations``)."""
+    return {LATEX: "latex", TYPST: "typst", TEXT: None, BIB: None}.get(language, "pandoc")
+
+
+def key_citations(text: str, language: str) -> list[Citation]:
+    syntax = key_syntax(language)
+    return find_key_citations(text, syntax) if syntax else []
+
+
+def prose_citations(text: str, language: str) -> list[Citation]:
+    """Author-year prose citations, where cite-check looks for them (not in LaTeX or
+    the .bib)."""
+    if language in (LATEX, BIB):
+        return []
+    return find_prose_citations(text, "", "typst" if language == TYPST else "markdown")
+
+
+def prose_citations_anywhere(text: str, language: str) -> list[Citation]:
+    """Prose citations in any manuscript, LaTeX too (for the code action that turns
+    them into key citations)."""
+    if language == LATEX:
+        return find_prose_citations(text, "", "latex")
+    return prose_citations(text, language)
+
+
+# -- positions ---------------------------------------------------------------------------
+
+
+class TextIndex:
+    """Offsets in a Python string <-> LSP (line, character) positions, characters counted
+    in the negotiated encoding ("utf-16" by default, as LSP says)."""
+
+    def __init__(self, text: str, encoding: str = "utf-16"):
+        self.text = text
+        self.encoding = encoding
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def _width(self, chunk: str) -> int:
+        if self.encoding == "utf-32" or chunk.isascii():
+            return len(chunk)
+        if self.encoding == "utf-8":
+            return len(chunk.encode("utf-8"))
+        return len(chunk.encode("utf-16-le")) // 2
+
+    def position(self, offset: int) -> tuple[int, int]:
+        line = bisect_right(self.starts, offset) - 1
+        return line, self._width(self.text[self.starts[line] : offset])
+
+    def offset(self, line: int, character: int) -> int:
+        if line >= len(self.starts):
+            return len(self.text)
+        start = self.starts[line]
+        end = self.starts[line + 1] - 1 if line + 1 < len(self.starts) else len(self.text)
+        if self.encoding == "utf-32" or self.text[start:end].isascii():
+            return min(start + character, end)
+        width = 0
+        for i in range(start, end):
+            if width >= character:
+                return i
+            width += self._width(self.text[i])
+        return end
+
+
+# -- the bibliography a document names ----------------------------------------------------
+
+_YAML_BIB = re.compile(
+    r"^bibliography:[ \t]*(?:(?P<one>[^\n\[]+?)|\[(?P<flow>[^\]\n]*)\]|"
+    r"(?P<block>(?:\n[ \t]+-[ \t]*[^\n]+)+))[ \t]*$",
+    re.M,
+)
+_LATEX_BIB = re.compile(r"\\(?:bibliography|addbibresource)(?:\[[^\]]*\])?\{([^}]+)\}")
+_TYPST_BIB = re.compile(r"#bibliography\(\s*(?:\(\s*)?\"([^\"]+)\"")
+
+
+def named_bibliographies(text: str, language: str, doc_path: str) -> list[str]:
+    """The .bib files a document names (front matter ``bibliography:``, ``\\bibliography``,
+    ``\\addbibresource``, Typst's ``#bibliography``), resolved against its directory;
+    only those that exist, in the document's order."""
+    names: list[str] = []
+    if language in (MARKDOWN, QUARTO, RMARKDOWN, TEXT):
+        front = re.match(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*$", text, re.S | re.M)
+        if front:
+            for m in _YAML_BIB.finditer(front.group(1)):
+                if m.group("one"):
+                    names.append(m.group("one"))
+                elif m.group("flow") is not None:
+                    names += m.group("flow").split(",")
+                else:
+                    names += [x.strip()[1:] for x in m.group("block").strip().split("\n")]
+    elif language == LATEX:
+        for m in _LATEX_BIB.finditer(text):
+            for name in m.group(1).split(","):
+                name = name.strip()
+                names.append(name if name.endswith(".bib") else name + ".bib")
+    elif language == TYPST:
+        names += [m.group(1) for m in _TYPST_BIB.finditer(text)]
+    base = Path(doc_path).parent
+    out = []
+    for name in names:
+        name = name.strip().strip("'\"")
+        if not name.lower().endswith(".bib"):
+            continue  # a CSL-JSON or YAML bibliography: not refbook's
+        path = (base / name).resolve()
+        if path.is_file() and str(path) not in out:
+            out.append(str(path))
+    return out
+
+
+# -- what is typed at the cursor -----------------------------------------------------------
+
+
+@dataclass
+class Typed:
+    """A key being typed: ``start``..``end`` is the text a chosen key replaces, ``query``
+    what was typed there (a key prefix, or words: ``@knuth lit``)."""
+
+    start: int
+    end: int
+    query: str
+
+
+_WORDS_AFTER_AT = re.compile(r"(?<![\w@.\-+\\])@\{?([\w:.#$%&\-+?<>~/]*(?: [\w'-]+){0,3} ?)\Z")
+_LATEX_OPEN = re.compile(
+    r"\\[A-Za-z]*cite[A-Za-z]*\*?(?:\s*\([^)]*\))*(?:\s*\[[^\]]*\])*(?:\s*\{[^}]*\})*"
+    r"\s*\{(?:[^}]*,)?\s*([^,}\s]*)\Z"
+)
+_TYPST_OPEN = re.compile(r"#cite\(\s*<([\w\-:.]*)\Z")
+
+
+def typed_key(text: str, offset: int, language: str) -> Typed | None:
+    """The key being typed at ``offset``: after ``@`` (pandoc, Typst; also words,
+    ``@knuth lit``), inside ``\\cite{…}`` and its kin, inside ``#cite(<…>)``."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    before = text[line_start:offset]
+    if language == LATEX:
+        m = _LATEX_OPEN.search(before)
+        if m is None:
+            return None
+    elif language == TYPST:
+        m = _TYPST_OPEN.search(before) or _WORDS_AFTER_AT.search(before)
+        if m is None:
+            return None
+    elif language in (MARKDOWN, QUARTO, RMARKDOWN):
+        m = _WORDS_AFTER_AT.search(before)
+        if m is None:
+            return None
+    else:
+        return None
+    # the rest of a key under the cursor is replaced too
+    rest = re.match(r"[\w:.#$%&\-+?<>~/]*", text[offset:])
+    end = offset + (len(rest.group(0)) if rest and " " not in m.group(1) else 0)
+    return Typed(line_start + m.start(1), end, m.group(1).rstrip())
+
+
+def citation_at(citations: list[Citation], offset: int) -> tuple[Citation, int] | None:
+    """The key citation and the index of its key whose span holds ``offset`` (the end of
+    a key counts: the cursor just after it)."""
+    for c in citations:
+        if c.start <= offset <= c.end:
+            for i, (a, b) in enumerate(c.spans):
+                if a <= offset <= b:
+                    return c, i
+    return None

@@ -1,0 +1,422 @@
+"""`refbook lsp`: the language server's wiring (pygls).  Each handler finds the document
+and the bibliography, calls a pure function of ``refbook.lsp.features`` and returns its
+answer; errors are logged to the client, never fatal.
+
+The bibliography of a document is the one it names (front matter ``bibliography:``,
+``\\bibliography{…}``/``\\addbibresource{…}``, ``#bibliography("…")``), else the one every
+refbook command finds from the workspace root (``--bib``, ``REFBOOK_BIB``, config,
+``references.bib`` upward).  The .bib is re-read when it changes on disk (checked before
+each request and once a second, when diagnostics are published again); the server never
+writes it: renames and new entries are edits the editor applies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException
+from pygls.lsp.server import LanguageServer
+
+from .. import __version__
+from ..errors import RefbookError
+from . import actions, features
+from . import documents as docs
+from .features import Document
+from .library import LibraryState, Snapshot
+
+log = logging.getLogger(__name__)
+POLL_SECONDS = 1.0
+BIB_PAUSE_SECONDS = 0.3
+T = TypeVar("T")
+
+
+class RefbookServer(LanguageServer):
+    def __init__(self, bib: str | None = None, encoding: str | None = None) -> None:
+        super().__init__("refbook", __version__)
+        self.bib_option = bib
+        self.bib_encoding = encoding
+        self.states: dict[str, LibraryState] = {}
+        self.root: str | None = None
+        self.default_bib: str | None = None
+        self.style = "apa"
+        self.settings: dict[str, Any] = {}
+        self._pending: asyncio.TimerHandle | None = None
+
+    # -- configuration ------------------------------------------------------------------
+
+    def configure(self, root: str | None) -> None:
+        """Settings and the default .bib as refbook's commands find them from ``root``."""
+        from ..config import find_bib, load_config
+
+        self.root = root
+        cwd = Path(root) if root else Path.cwd()
+        try:
+            cfg = load_config(cwd)
+            self.style = cfg["export.style"]
+            self.settings = {name: cfg[name] for name in cfg.values}
+            self.default_bib = str((cwd / find_bib(self.bib_option, cfg, cwd)).resolve())
+        except RefbookError as exc:
+            self.show(f"refbook: {exc}", lsp.MessageType.Warning)
+
+    def show(self, message: str, kind: lsp.MessageType = lsp.MessageType.Info) -> None:
+        self.window_show_message(lsp.ShowMessageParams(kind, message))
+
+    def log(self, message: str) -> None:
+        self.window_log_message(lsp.LogMessageParams(lsp.MessageType.Log, message))
+
+    # -- documents and bibliographies ---------------------------------------------------
+
+    @property
+    def position_encoding(self) -> str:
+        """The position encoding negotiated with the client ("utf-16" unless it offered
+        another that pygls chose)."""
+        kind = self.workspace.position_encoding
+        return str(getattr(kind, "value", kind) or "utf-16")
+
+    def document(self, uri: str) -> Document:
+        td = self.workspace.get_text_document(uri)
+        language = docs.language_of(uri, td.language_id or "")
+        return Document(uri, td.source, language, self.position_encoding)
+
+    def open_documents(self) -> list[Document]:
+        return [self.document(uri) for uri in list(self.workspace.text_documents)]
+
+    def bib_for(self, doc: Document) -> str | None:
+        if doc.language == docs.BIB:
+            return str(Path(doc.path).resolve())
+        named = docs.named_bibliographies(doc.text, doc.language, doc.path)
+        return named[0] if named else self.default_bib
+
+    def state(self, path: str) -> LibraryState:
+        if path not in self.states:
+            self.states[path] = LibraryState(path, self.bib_encoding)
+        return self.states[path]
+
+    def snapshot(self, doc: Document) -> Snapshot | None:
+        path = self.bib_for(doc)
+        return self.state(path).current() if path else None
+
+    def bib_text(self, path: str) -> str:
+        """The .bib as the editor has it (its buffer when open), else as saved."""
+        from ..encoding import read_text
+
+        uri = docs.path_to_uri(path)
+        if uri in self.workspace.text_documents:
+            return self.workspace.get_text_document(uri).source
+        return read_text(path, self.bib_encoding).text
+
+    def workspace_documents(self) -> list[Document]:
+        """Open documents, then the workspace's other manuscripts (each once)."""
+        out = self.open_documents()
+        seen = {d.uri for d in out}
+        encoding = self.position_encoding
+        for path in features.workspace_manuscripts(self.root):
+            uri = docs.path_to_uri(path)
+            if uri not in seen:
+                doc = features.read_document(path, encoding)
+                if doc is not None:
+                    out.append(doc)
+                    seen.add(uri)
+        return out
+
+    # -- diagnostics ----------------------------------------------------------------------
+
+    def publish(self, uri: str) -> None:
+        doc = self.document(uri)
+        if doc.language == docs.BIB:
+            state = self.state(str(Path(doc.path).resolve()))
+            state.current()  # read first when the buffer changed
+            found = features.bib_diagnostics(doc.text, doc.path, state.problems, doc.encoding)
+        else:
+            found = features.manuscript_diagnostics(doc, self.snapshot(doc))
+        self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri, found))
+
+    def publish_all(self) -> None:
+        open_uris = list(self.workspace.text_documents)
+        for uri in open_uris:
+            guarded(self, functools.partial(self.publish, uri), None)()
+        for state in list(self.states.values()):  # a .bib that is not open: its problems
+            if docs.path_to_uri(state.path) not in open_uris:
+                guarded(self, functools.partial(self.publish_problems, state), None)()
+
+    def publish_problems(self, state: LibraryState) -> None:
+        """What the latest reading of a .bib found wrong (an editor lists them even when
+        the .bib is not open)."""
+        from ..encoding import read_text
+
+        try:
+            text = read_text(state.path, state.encoding).text
+        except (OSError, RefbookError):
+            text = ""
+        index = features.TextIndex(text, self.position_encoding)
+        found = [features.finding_diagnostic(f, index) for f in state.problems]
+        self.text_document_publish_diagnostics(
+            lsp.PublishDiagnosticsParams(docs.path_to_uri(state.path), found)
+        )
+
+    def text_changed(self, uri: str, pause: float) -> None:
+        """A document opened or edited: its diagnostics again; for the .bib, everyone's
+        (the manuscripts' unknown keys follow its buffer), after ``pause``."""
+        doc = self.document(uri)
+        if doc.language != docs.BIB:
+            self.publish(uri)
+            return
+        self.state(str(Path(doc.path).resolve())).set_buffer(doc.text)
+        if pause:
+            self.later(pause, self.publish_all)
+        else:
+            self.publish_all()
+
+    def later(self, seconds: float, fn: Callable[[], None]) -> None:
+        """Run ``fn`` once after ``seconds`` without another call of ``later`` (a pause in
+        typing)."""
+        if self._pending is not None:
+            self._pending.cancel()
+        loop = asyncio.get_running_loop()
+        self._pending = loop.call_later(seconds, guarded(self, fn, None))
+
+    async def watch(self) -> None:
+        """Pick up changes of the .bib on disk (another tool, a checkout, ``refbook add``)."""
+        while True:
+            await asyncio.sleep(POLL_SECONDS)
+            changed = False
+            for state in list(self.states.values()):
+                if state.changed_on_disk():
+                    try:
+                        state.reload()
+                    except Exception:  # never fatal
+                        log.exception("reading %s", state.path)
+                    changed = True
+            if changed:
+                self.publish_all()
+
+
+def guarded(server: RefbookServer, fn: Callable[[], T], default: T) -> Callable[[], T]:
+    """``fn`` with every error logged to the client instead of ending the request badly;
+    a ``RefbookError`` (a key that exists already…) is shown to the user."""
+
+    @functools.wraps(fn)
+    def run() -> T:
+        try:
+            return fn()
+        except JsonRpcException:
+            raise
+        except RefbookError as exc:
+            server.show(f"refbook: {exc}", lsp.MessageType.Error)
+            return default
+        except Exception as exc:  # a bug must not kill the editor's server
+            log.exception("refbook lsp")
+            server.log(f"refbook: internal error: {type(exc).__name__}: {exc}")
+            return default
+
+    return run
+
+
+def create_server(bib: str | None = None, encoding: str | None = None) -> RefbookServer:
+    """The server with its handlers.  Long on purpose: one small handler per LSP method,
+    each only finding the document and calling ``features``/``actions``."""
+    server = RefbookServer(bib, encoding)
+
+    @server.feature(lsp.INITIALIZED)
+    async def initialized(ls: RefbookServer, params: lsp.InitializedParams) -> None:
+        root = ls.workspace.root_path
+        ls.configure(root)
+        asyncio.get_running_loop().create_task(ls.watch())
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: RefbookServer, params: lsp.DidOpenTextDocumentParams) -> None:
+        guarded(ls, lambda: ls.text_changed(params.text_document.uri, 0.0), None)()
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: RefbookServer, params: lsp.DidChangeTextDocumentParams) -> None:
+        # an edited .bib is read again once typing pauses, not at every keystroke
+        pause = BIB_PAUSE_SECONDS
+        guarded(ls, lambda: ls.text_changed(params.text_document.uri, pause), None)()
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: RefbookServer, params: lsp.DidCloseTextDocumentParams) -> None:
+        def run() -> None:
+            uri = params.text_document.uri
+            if docs.language_of(uri) == docs.BIB:
+                ls.state(str(Path(docs.uri_to_path(uri)).resolve())).set_buffer(None)
+                ls.publish_all()
+            ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri, []))
+
+        guarded(ls, run, None)()
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: RefbookServer, params: lsp.DidSaveTextDocumentParams) -> None:
+        guarded(ls, lambda: ls.publish(params.text_document.uri), None)()
+
+    @server.feature(
+        lsp.TEXT_DOCUMENT_COMPLETION,
+        lsp.CompletionOptions(trigger_characters=["@", "{", ",", "<"], resolve_provider=True),
+    )
+    def completion(ls: RefbookServer, params: lsp.CompletionParams) -> lsp.CompletionList | None:
+        def run() -> lsp.CompletionList | None:
+            doc = ls.document(params.text_document.uri)
+            return features.completion(doc, params.position, ls.snapshot(doc))
+
+        return guarded(ls, run, None)()
+
+    @server.feature(lsp.COMPLETION_ITEM_RESOLVE)
+    @server.thread()
+    def resolve(ls: RefbookServer, item: lsp.CompletionItem) -> lsp.CompletionItem:
+        def run() -> lsp.CompletionItem:
+            snapshots = [s.snapshot for s in ls.states.values() if s.snapshot is not None]
+            key = str((item.data or {}).get("key", "")) if isinstance(item.data, dict) else ""
+            for snap in snapshots:
+                if key.lower() in snap.by_key:
+                    return features.resolve_completion(item, snap, ls.style)
+            return item
+
+        return guarded(ls, run, item)()
+
+    @server.feature(lsp.TEXT_DOCUMENT_HOVER)
+    @server.thread()
+    def hover(ls: RefbookServer, params: lsp.HoverParams) -> lsp.Hover | None:
+        def run() -> lsp.Hover | None:
+            doc = ls.document(params.text_document.uri)
+            return features.hover(doc, params.position, ls.snapshot(doc), ls.style)
+
+        return guarded(ls, run, None)()
+
+    @server.feature(lsp.TEXT_DOCUMENT_DEFINITION)
+    def definition(ls: RefbookServer, params: lsp.DefinitionParams) -> lsp.Location | None:
+        def run() -> lsp.Location | None:
+            doc = ls.document(params.text_document.uri)
+            return features.definition(doc, params.position, ls.snapshot(doc))
+
+        return guarded(ls, run, None)()
+
+    @server.feature(lsp.TEXT_DOCUMENT_REFERENCES)
+    def references(ls: RefbookServer, params: lsp.ReferenceParams) -> list[lsp.Location] | None:
+        def run() -> list[lsp.Location] | None:
+            doc = ls.document(params.text_document.uri)
+            found = features.key_at(doc, params.position)
+            if found is None:
+                return None
+            return features.references(
+                found[0],
+                ls.workspace_documents(),
+                ls.snapshot(doc),
+                params.context.include_declaration,
+            )
+
+        return guarded(ls, run, None)()
+
+    @server.feature(lsp.TEXT_DOCUMENT_PREPARE_RENAME)
+    def prepare_rename(ls: RefbookServer, params: lsp.PrepareRenameParams) -> lsp.Range | None:
+        def run() -> lsp.Range | None:
+            doc = ls.document(params.text_document.uri)
+            found = features.key_at(doc, params.position)
+            snap = ls.snapshot(doc)
+            if found is None or snap is None or found[0].lower() not in snap.by_key:
+                return None
+            return found[1]
+
+        return guarded(ls, run, None)()
+
+    @server.feature(lsp.TEXT_DOCUMENT_RENAME, lsp.RenameOptions(prepare_provider=True))
+    def rename(ls: RefbookServer, params: lsp.RenameParams) -> lsp.WorkspaceEdit | None:
+        def run() -> lsp.WorkspaceEdit | None:
+            doc = ls.document(params.text_document.uri)
+            found = features.key_at(doc, params.position)
+            bib = ls.bib_for(doc)
+            if found is None or bib is None:
+                return None
+            try:
+                return features.rename_edit(
+                    found[0], params.new_name, bib, ls.bib_text(bib), ls.workspace_documents()
+                )
+            except RefbookError as exc:  # the client shows it as the rename's failure
+                raise JsonRpcException(str(exc).removeprefix("error: ")) from None
+
+        return guarded(ls, run, None)()
+
+    @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+    def symbols(ls: RefbookServer, params: lsp.DocumentSymbolParams) -> list[lsp.DocumentSymbol]:
+        def run() -> list[lsp.DocumentSymbol]:
+            doc = ls.document(params.text_document.uri)
+            return features.bib_symbols(doc) if doc.language == docs.BIB else []
+
+        nothing: list[lsp.DocumentSymbol] = []
+        return guarded(ls, run, nothing)()
+
+    @server.feature(
+        lsp.TEXT_DOCUMENT_CODE_ACTION,
+        lsp.CodeActionOptions(
+            code_action_kinds=[lsp.CodeActionKind.QuickFix, lsp.CodeActionKind.RefactorRewrite]
+        ),
+    )
+    def code_actions(ls: RefbookServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+        def run() -> list[lsp.CodeAction]:
+            doc = ls.document(params.text_document.uri)
+            if doc.language == docs.BIB:
+                return []
+            snap = ls.snapshot(doc)
+            out = actions.doi_actions(doc, params.range, snap)
+            if snap is not None:
+                out += actions.unknown_key_actions(doc, params.context.diagnostics, snap)
+                out += actions.prose_actions(doc, params.range, snap)
+            return out
+
+        no_actions: list[lsp.CodeAction] = []
+        return guarded(ls, run, no_actions)()
+
+    @server.command(actions.ADD_DOI_COMMAND)
+    @server.thread()
+    def add_doi(ls: RefbookServer, *args: Any) -> dict[str, Any] | None:
+        def run() -> dict[str, Any] | None:
+            doi = str(args[0]) if args else ""
+            bib = ls.default_bib if not args[1:] else str(args[1])
+            if not doi or bib is None:
+                return None
+            edit, added = actions.add_doi_edit(
+                doi, bib, ls.bib_text(bib), fetcher(ls.settings), ls.settings.get("key_pattern", "")
+            )
+            if added:
+                ls.workspace_apply_edit(lsp.ApplyWorkspaceEditParams(edit, label=f"Add {doi}"))
+            else:
+                ls.show(f"refbook: DOI {doi}: an entry has it already", lsp.MessageType.Info)
+            return {"added": added}
+
+        return guarded(ls, run, None)()
+
+    return server
+
+
+def fetcher(settings: dict[str, Any]) -> Callable[[str], Any]:
+    """DOI -> Draft, fetched as ``refbook add --doi`` fetches (the guarded transport, the
+    configured resolver, the private-address setting)."""
+
+    def fetch(doi: str) -> Any:
+        from ..importers import fetch_doi
+        from ..links.transport import user_agent
+
+        return fetch_doi(
+            doi,
+            settings.get("check.doi_resolver", "https://doi.org"),
+            allow_private=bool(settings.get("add.allow_private")),
+            user_agent=user_agent(settings.get("check.mailto", "")),
+        )
+
+    return fetch
+
+
+def serve(bib: str | None = None, encoding: str | None = None) -> None:
+    """Speak LSP on standard input and output until the client says exit."""
+    import sys
+
+    stdin, stdout = getattr(sys.stdin, "buffer", None), getattr(sys.stdout, "buffer", None)
+    if stdin is None or stdout is None:  # not a process's own streams (an embedding)
+        from ..errors import UsageError
+
+        raise UsageError("error: refbook lsp speaks over standard input and output (bytes)")
+    create_server(bib, encoding).start_io(stdin, stdout)

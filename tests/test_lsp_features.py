@@ -1,0 +1,92 @@
+"""The language server's pure functions, without a client: positions, what is typed,
+the .bib a document names, minimal edits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lsprotocol import types as t
+
+from refbook.lsp import documents as docs
+from refbook.lsp.features import text_edits
+
+
+def test_positions_count_utf16_code_units_as_lsp_says() -> None:
+    text = "a😀é [@key]\nnext"
+    index = docs.TextIndex(text)
+    at = text.index("key")
+    assert index.position(at) == (0, 7)  # 😀 is two UTF-16 code units
+    assert index.offset(0, 7) == at
+    assert docs.TextIndex(text, "utf-8").position(at) == (0, 10)
+    assert docs.TextIndex(text, "utf-32").position(at) == (0, 6)
+    assert index.position(text.index("next")) == (1, 0)
+    assert index.offset(5, 0) == len(text)  # past the end: the end
+
+
+@pytest.mark.parametrize(
+    "language, before, query",
+    [
+        ("markdown", "see [@knu", "knu"),
+        ("markdown", "see @knuth lit", "knuth lit"),
+        ("markdown", "[@a; @zah", "zah"),
+        ("quarto", "@{odd", "odd"),
+        ("latex", "\\citep[p.~4]{a, knu", "knu"),
+        ("latex", "\\textcite{", ""),
+        ("latex", "\\cites{a}{kn", "kn"),
+        ("typst", "#cite(<knu", "knu"),
+        ("typst", "as @knu", "knu"),
+    ],
+)
+def test_the_key_being_typed(language: str, before: str, query: str) -> None:
+    typed = docs.typed_key(before, len(before), language)
+    assert typed is not None and typed.query == query
+    assert before[typed.start : typed.end] == before[len(before) - len(query) :].rstrip()
+
+
+@pytest.mark.parametrize(
+    "language, before",
+    [
+        ("markdown", "mail a@knu"),
+        ("markdown", "no at sign"),
+        ("latex", "\\section{knu"),
+        ("text", "@knu"),
+        ("bibtex", "@book{knu"),
+    ],
+)
+def test_no_completion_outside_a_citation(language: str, before: str) -> None:
+    assert docs.typed_key(before, len(before), language) is None
+
+
+def test_named_bibliographies_resolved_against_the_document(tmp_path: Path) -> None:
+    (tmp_path / "a.bib").write_text("")
+    (tmp_path / "b.bib").write_text("")
+    doc = str(tmp_path / "x.md")
+    front = "---\ntitle: x\nbibliography: [a.bib, missing.bib, b.bib]\n---\ntext\n"
+    assert docs.named_bibliographies(front, "markdown", doc) == [
+        str(tmp_path / "a.bib"),
+        str(tmp_path / "b.bib"),
+    ]
+    csl = "---\nbibliography: refs.json\n---\n"
+    assert docs.named_bibliographies(csl, "markdown", doc) == []
+    tex = "\\bibliography{a,b}\n"
+    assert docs.named_bibliographies(tex, "latex", str(tmp_path / "x.tex")) == [
+        str(tmp_path / "a.bib"),
+        str(tmp_path / "b.bib"),
+    ]
+
+
+def test_text_edits_touch_only_the_changed_lines() -> None:
+    old = "one\ntwo\nthree\nfour\n"
+    new = "one\nTWO\nthree\nfour\nfive\n"
+    assert text_edits(old, new) == [
+        t.TextEdit(t.Range(t.Position(1, 0), t.Position(2, 0)), "TWO\n"),
+        t.TextEdit(t.Range(t.Position(4, 0), t.Position(4, 0)), "five\n"),
+    ]
+
+
+def test_language_by_file_name_first() -> None:
+    assert docs.language_of("file:///x/a.qmd", "markdown") == "quarto"
+    assert docs.language_of("file:///x/a.Rmd", "markdown") == "rmarkdown"
+    assert docs.language_of("untitled:1", "typst") == "typst"
+    assert docs.language_of("untitled:1", "") == "text"

@@ -27,9 +27,16 @@ PY = sys.executable
 
 def run(argv: list[str]) -> tuple[float, float]:
     """(wall seconds, peak RSS MiB) of one child process, measured with /usr/bin/time."""
+    wall, rss, _cpu = run_with_cpu(argv)
+    return wall, rss
+
+
+def run_with_cpu(argv: list[str]) -> tuple[float, float, float]:
+    """(wall seconds, peak RSS MiB, CPU seconds user+system, children included) of one
+    child process, measured with /usr/bin/time."""
     t0 = time.perf_counter()
     proc = subprocess.run(
-        ["/usr/bin/time", "-f", "%M", *argv],
+        ["/usr/bin/time", "-f", "%M %U %S", *argv],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -37,7 +44,8 @@ def run(argv: list[str]) -> tuple[float, float]:
     wall = time.perf_counter() - t0
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{argv} failed: {proc.stderr[-400:]}")
-    return wall, int(proc.stderr.strip().splitlines()[-1]) / 1024
+    rss, user, system = proc.stderr.strip().splitlines()[-1].split()
+    return wall, int(rss) / 1024, float(user) + float(system)
 
 
 def compile_bytecode() -> None:

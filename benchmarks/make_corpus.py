@@ -61,6 +61,15 @@ def generate(n: int, source: Path = SOURCE) -> Path:
     return build(f"gen-{n}.bib", copies, source)
 
 
+def bench_files(argv: list[str], sizes: Iterable[int]) -> list[Path]:
+    """The files a benchmark runs on: the sizes given on its command line, else
+    tugboat.bib itself (when present) and ``sizes``."""
+    given = [int(a) for a in argv]
+    return ([SOURCE] if not given and SOURCE.exists() else []) + [
+        generate(n) for n in given or sizes
+    ]
+
+
 if __name__ == "__main__":
     sizes = [int(a) for a in sys.argv[1:]] or list(SIZES)
     for size in sizes:

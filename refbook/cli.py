@@ -40,6 +40,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "fmt": ("fmt", "Format the .bib in one canonical layout, losslessly (--check, -i)."),
     "lsp": ("lsp", "Language server for citations in the editor (see docs/editors.md)."),
     "lint": ("lint", "Find defects: fields, duplicates, DOIs, URLs, pages, titles (--fix)."),
+    "cache": ("cache", "Show (info) or remove (clear) the library cache."),
 }
 
 EXIT_CODES_HELP = """\b
@@ -95,8 +96,14 @@ class LazyGroup(click.Group):
     "byte-order mark or JabRef '% Encoding:' header, else UTF-8); it is "
     "written back in the same encoding.",
 )
+@click.option(
+    "--no-cache",
+    "no_cache",
+    is_flag=True,
+    help="Read the bibliography without the library cache (and leave the cache as it is).",
+)
 @click.pass_context
-def cli(ctx: click.Context, bib: str | None, encoding: str | None) -> None:
+def cli(ctx: click.Context, bib: str | None, encoding: str | None, no_cache: bool) -> None:
     """refbook: an annotated bibliography in a plain BibTeX file.
 
     List, search, check and export the references in references.bib.
@@ -106,6 +113,8 @@ def cli(ctx: click.Context, bib: str | None, encoding: str | None) -> None:
     ctx.obj["bib"] = bib
     if encoding:
         ctx.obj["encoding"] = encoding
+    if no_cache:
+        ctx.obj["no_cache"] = True
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -69,7 +69,10 @@ SETTINGS: dict[str, Setting] = _settings(
     ),
     # search
     Setting(
-        "search.index_min_entries", 2000, "Use the on-disk search index from this many entries on."
+        "search.index_min_entries",
+        2000,
+        "No longer used (every bibliography is read through the library cache: "
+        "`refbook cache`); accepted so that existing settings files still load.",
     ),
     # check
     Setting("check.mailto", "", "E-mail sent in the User-Agent (Crossref's polite pool)."),

@@ -1,24 +1,16 @@
-"""The search index: SQLite FTS5 over decoded entry text, in memory or cached on disk.
+"""The search index: SQLite FTS5 over decoded entry text.
 
-Small bibliographies are indexed in memory on each run (27 entries take a millisecond).
-Large ones (``search.index_min_entries``, default 2,000) keep an index in the user cache
-directory, keyed by the .bib's real path and validated on every run against the file's
-size, mtime and inode; as git does for its index, a file modified within two seconds of
-the index build ("racily clean") is also compared by SHA-256, so an edit that keeps the
-size and lands in the same mtime tick is still seen.  A stale index is rebuilt into a
-temporary file and renamed into place, so concurrent runs never see a half-built index.
-The warm path imports neither bibtexparser nor pylatexenc: it is sqlite3 only.
+Its tables (``SEARCH_SCHEMA``, filled by ``fill_search``) live in the library cache's
+file (``refbook.cache``), built with the rest of it and read with no parser behind; with
+``--no-cache`` (or standard input) they are built in memory for the run
+(``memory_index``: 27 entries take a millisecond).  ``select`` is the public API.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
 import sqlite3
-import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .query import (
     SPECIAL_FIELDS,
@@ -34,8 +26,6 @@ from .query import (
     regex_ignores_case,
 )
 
-SCHEMA_VERSION = "3"  # 3: decoded text changed (a bare % is text, not a comment)
-RACY_SECONDS = 2.0
 _DOC_COLUMNS = (
     "key",
     "type",
@@ -51,8 +41,7 @@ _DOC_COLUMNS = (
     "url",
     "line",
 )
-SCHEMA = f"""
-CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT);
+SEARCH_SCHEMA = f"""
 CREATE TABLE docs (rowid INTEGER PRIMARY KEY, key TEXT, type TEXT, year INTEGER,
     authors TEXT, author TEXT, title TEXT, container TEXT, keywords TEXT, annotation TEXT,
     abstract TEXT, doi TEXT, url TEXT, line INTEGER);
@@ -277,166 +266,57 @@ def _hit(row: tuple) -> Hit:
 # -- building ------------------------------------------------------------------------
 
 
-def _doc_rows(lib):
-    for e in lib:
-        people = e.authors + e.editors
-        author = "; ".join(" ".join(x for x in (p.first, p.family, p.jr) if x) for p in people)
-        yield (
-            e.key,
-            e.type,
-            e.year,
-            e.author_label(),
-            author,
-            e.title,
-            e.container,
-            ", ".join(e.keywords),
-            e.annotation,
-            e.text("abstract"),
-            e.doi,
-            e.url,
-            e.line,
-        )
+def doc_row(e) -> tuple:
+    """An entry's row of the ``docs`` table (its line last)."""
+    people = e.authors + e.editors
+    author = "; ".join(" ".join(x for x in (p.first, p.family, p.jr) if x) for p in people)
+    return (
+        e.key,
+        e.type,
+        e.year,
+        e.author_label(),
+        author,
+        e.title,
+        e.container,
+        ", ".join(e.keywords),
+        e.annotation,
+        e.text("abstract"),
+        e.doi,
+        e.url,
+        e.line,
+    )
 
 
-def _fill(conn: sqlite3.Connection, lib, meta: dict[str, str]) -> None:
-    conn.executescript(SCHEMA)
+def fill_search(conn: sqlite3.Connection, rows) -> None:
+    """The search tables (documents, full-text index, vocabulary) from ``doc_row``
+    tuples, in a database that has none yet."""
+    conn.executescript(SEARCH_SCHEMA)
     conn.executemany(
         f"INSERT INTO docs ({', '.join(_DOC_COLUMNS)}) VALUES "
         f"({', '.join('?' * len(_DOC_COLUMNS))})",
-        _doc_rows(lib),
+        rows,
     )
     conn.execute("INSERT INTO fts(fts) VALUES ('rebuild')")
     conn.executescript(_FILL_WORDS)
+
+
+def _fill(conn: sqlite3.Connection, lib, meta: dict[str, str]) -> None:
+    conn.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT)")
+    fill_search(conn, (doc_row(e) for e in lib))
     conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
     conn.commit()
 
 
 def memory_index(lib) -> SearchIndex:
     conn = sqlite3.connect(":memory:")
-    _fill(conn, lib, {"schema": SCHEMA_VERSION})
+    _fill(conn, lib, {})
     return SearchIndex(conn, lib.path)
 
 
-def index_path(bib: str | os.PathLike) -> Path:
-    from .paths import cache_dir
-
-    real = os.path.realpath(bib)
-    digest = hashlib.sha256(real.encode()).hexdigest()[:24]
-    return cache_dir() / "search" / f"{digest}.sqlite"
-
-
-def _file_sha256(path: str | os.PathLike) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _stat_key(st: os.stat_result) -> dict[str, str]:
-    return {"size": str(st.st_size), "mtime_ns": str(st.st_mtime_ns), "inode": str(st.st_ino)}
-
-
-def _read_only(path: Path) -> sqlite3.Connection:
-    from .paths import distrust_schema
-
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    distrust_schema(conn)
-    return conn
-
-
-def _is_fresh(
-    conn: sqlite3.Connection, bib: str | os.PathLike, encoding: str | None = None
-) -> bool:
-    from .paths import SQLITE_APPLICATION_ID
-
-    try:
-        if conn.execute("PRAGMA application_id").fetchone()[0] != SQLITE_APPLICATION_ID:
-            return False  # not refbook's index: rebuilt in its place
-        meta = dict(conn.execute("SELECT name, value FROM meta").fetchall())
-    except sqlite3.DatabaseError:  # not a SQLite file at all
-        return False
-    if meta.get("schema") != SCHEMA_VERSION or meta.get("path") != os.path.realpath(bib):
-        return False
-    if meta.get("encoding", "") != (encoding or ""):  # read another way: other text
-        return False
-    st = os.stat(bib)
-    if str(st.st_size) != meta.get("size"):
-        return False
-    same_stat = all(meta.get(k) == v for k, v in _stat_key(st).items())
-    racy = st.st_mtime_ns / 1e9 >= float(meta.get("built_at", "0")) - RACY_SECONDS
-    if same_stat and not racy:
-        return True
-    # same size but touched, or modified too close to the build: compare content
-    return _file_sha256(bib) == meta.get("sha256")
-
-
-def open_index(
-    bib: str | os.PathLike, *, rebuild: bool = False, busy=None, encoding: str | None = None
-):
-    """The on-disk index of ``bib``, rebuilt first when stale; returns (index, library or
-    None) where the library is the one just parsed when a rebuild happened (its parse
-    problems are worth reporting).  ``busy`` (a context manager factory) wraps a rebuild,
-    for the caller to show that work is going on."""
-    from .paths import is_own_file
-
-    path = index_path(bib)
-    if not rebuild and is_own_file(path):  # another user's file, or a link: rebuilt
-        conn = _read_only(path)
-        if _is_fresh(conn, bib, encoding):
-            return SearchIndex(conn, str(bib)), None
-        conn.close()
-    from contextlib import nullcontext
-
-    with (busy or nullcontext)():
-        return _rebuild(bib, path, encoding)
-
-
-def _rebuild(bib: str | os.PathLike, path: Path, encoding: str | None = None):
-    from .model import load
-    from .paths import SQLITE_APPLICATION_ID
-
-    st_before = os.stat(bib)  # before reading: a change after this makes the index stale
-    lib = load(bib, encoding)
-    raw = lib.bib.raw
-    sha = hashlib.sha256(raw).hexdigest() if raw is not None else _file_sha256(bib)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            tmp.unlink()
-        except FileNotFoundError:
-            pass
-        conn = sqlite3.connect(tmp)
-        conn.execute("PRAGMA journal_mode=OFF")
-        conn.execute("PRAGMA synchronous=OFF")
-        conn.execute(f"PRAGMA application_id = {SQLITE_APPLICATION_ID}")
-        meta = {
-            "schema": SCHEMA_VERSION,
-            "path": os.path.realpath(bib),
-            "sha256": sha,
-            "built_at": repr(time.time()),
-            "encoding": encoding or "",
-            **_stat_key(st_before),
-        }
-        _fill(conn, lib, meta)
-        conn.close()
-        os.replace(tmp, path)  # atomic: concurrent readers see the old index or the new one
-    except (OSError, sqlite3.Error):
-        # no cache where it cannot be written (a read-only cache directory, another
-        # user's file that may not be replaced): search this run in memory
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        return memory_index(lib), lib
-    return SearchIndex(_read_only(path), str(bib)), lib
-
-
-def count_entries_quickly(bib: str | os.PathLike) -> int:
-    """An upper bound of the number of entries, without parsing (counts '@' at line starts)."""
-    n = 0
-    with open(bib, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            n += chunk.count(b"\n@")
-    return n
+def select(lib, query: str, *, sort: str | None = None) -> list:
+    """The entries of ``lib`` matching ``query``, best first (public API; used by
+    ``refbook export -q``).  Builds an in-memory index of the library."""
+    index = memory_index(lib)
+    result = index.search(query, sort=sort)
+    by_key = {e.key: e for e in lib}
+    return [by_key[hit.key] for hit in result.hits if hit.key in by_key]

@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -23,57 +22,11 @@ from . import bibtex
 from .identifiers import normalize_doi  # noqa: F401  (public here too)
 from .inheritance import NOT_INHERITED, inherit, inherited_names  # noqa: F401  (public here too)
 from .latex import fold, to_text  # noqa: F401  (public here too)
+from .people import Person, author_label  # noqa: F401  (public here too)
 from .store import BibFile, Block
 
 if TYPE_CHECKING:
     from .findings import Finding
-
-
-@dataclass(frozen=True)
-class Person:
-    """One name of an author or editor list, in BibTeX's four parts (plain text).
-
-    A corporate name written in braces (``{PTI}``, ``{Dawn Staff}``) is kept whole as
-    ``literal`` and has no parts."""
-
-    first: str = ""
-    von: str = ""
-    last: str = ""
-    jr: str = ""
-    literal: str = ""
-
-    @property
-    def family(self) -> str:
-        """Family name as sorted and cited, with its particle: ``van der Berg``."""
-        if self.literal:
-            return self.literal
-        return f"{self.von} {self.last}".strip()
-
-    @property
-    def given(self) -> str:
-        return self.first
-
-    def __str__(self) -> str:
-        if self.literal:
-            return self.literal
-        s = self.family
-        if self.jr:
-            s += f", {self.jr}"
-        if self.first:
-            s += f", {self.first}"
-        return s
-
-    def to_csl(self) -> dict[str, str]:
-        if self.literal:
-            return {"literal": self.literal}
-        d = {"family": self.last}
-        if self.first:
-            d["given"] = self.first
-        if self.von:
-            d["non-dropping-particle"] = self.von
-        if self.jr:
-            d["suffix"] = self.jr
-        return d
 
 
 def parse_names(value: str) -> list[Person]:
@@ -319,6 +272,10 @@ class Entry:
             raise KeyError(name)
         return value
 
+    def has(self, name: str) -> bool:
+        """Whether the entry has field ``name`` with a value (its own or inherited)."""
+        return bool(self.get(name))
+
     def __contains__(self, name: str) -> bool:
         return name.lower() in self._raw_fields()
 
@@ -471,13 +428,7 @@ class Entry:
 
     def author_label(self, limit: int = 2) -> str:
         """Short author line for tables: ``Zahid``, ``Jan & Islam``, ``Altaf et al.``."""
-        people = self.authors or self.editors
-        names = [p.family for p in people if p.literal != "others"]
-        if not names:
-            return ""
-        if len(names) > limit or (people and people[-1].literal == "others"):
-            return f"{names[0]} et al."
-        return " & ".join(names)
+        return author_label(self.authors, self.editors, limit)
 
     def to_dict(self) -> dict[str, Any]:
         """refbook's JSON schema (CSL-JSON-like names; see docs/json.md)."""

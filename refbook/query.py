@@ -31,34 +31,34 @@ from dataclasses import dataclass, field
 
 from .errors import UsageError
 
-# field name -> (index columns, kind); aliases map to the same entry
 TEXT_COLUMNS = ("key", "author", "title", "container", "year", "keywords", "annotation", "abstract")
 # BM25 weights in TEXT_COLUMNS order: title and authors count most
 WEIGHTS = (3.0, 8.0, 10.0, 2.0, 1.0, 4.0, 1.5, 1.0)
-FIELDS: dict[str, tuple[str, ...]] = {
-    "author": ("author",),
-    "a": ("author",),
-    "editor": ("author",),
-    "title": ("title",),
-    "t": ("title",),
-    "keyword": ("keywords",),
-    "keywords": ("keywords",),
-    "k": ("keywords",),
-    "journal": ("container",),
-    "j": ("container",),
-    "container": ("container",),
-    "annotation": ("annotation",),
-    "note": ("annotation",),
-    "annote": ("annotation",),
-    "abstract": ("abstract",),
-    "year": ("year",),
-    "y": ("year",),
-    "type": ("type",),
-    "key": ("key",),
-    "doi": ("doi",),
+# the one alias table: every field name a query may use -> (canonical field, index column)
+SEARCH_FIELDS: dict[str, tuple[str, str]] = {
+    "author": ("author", "author"),
+    "a": ("author", "author"),
+    "editor": ("author", "author"),
+    "title": ("title", "title"),
+    "t": ("title", "title"),
+    "keyword": ("keyword", "keywords"),
+    "keywords": ("keyword", "keywords"),
+    "k": ("keyword", "keywords"),
+    "journal": ("journal", "container"),
+    "j": ("journal", "container"),
+    "container": ("journal", "container"),
+    "annotation": ("annotation", "annotation"),
+    "note": ("annotation", "annotation"),
+    "annote": ("annotation", "annotation"),
+    "abstract": ("abstract", "abstract"),
+    "year": ("year", "year"),
+    "y": ("year", "year"),
+    "type": ("type", "type"),
+    "key": ("key", "key"),
+    "doi": ("doi", "doi"),
 }
 SPECIAL_FIELDS = {"year", "type", "key", "doi"}
-FIELD_NAMES = sorted({k for k in FIELDS if len(k) > 1})
+FIELD_NAMES = sorted({k for k in SEARCH_FIELDS if len(k) > 1})
 
 
 class QueryError(UsageError):
@@ -116,21 +116,9 @@ _TOKEN = re.compile(
 
 def _canonical_field(name: str, query: str, pos: int) -> str:
     low = name.lower()
-    if low not in FIELDS:
+    if low not in SEARCH_FIELDS:
         raise QueryError(f"unknown field {name!r} (known: {', '.join(FIELD_NAMES)})", query, pos)
-    if low in ("a", "editor"):
-        return "author"
-    if low in ("t",):
-        return "title"
-    if low in ("k", "keywords"):
-        return "keyword"
-    if low in ("j", "container"):
-        return "journal"
-    if low in ("note", "annote"):
-        return "annotation"
-    if low == "y":
-        return "year"
-    return low
+    return SEARCH_FIELDS[low][0]
 
 
 _YEAR = re.compile(r"^(?:(?P<a>\d{4})\s*-\s*(?P<b>\d{4})|(?P<op><=|>=|<|>|=)?(?P<y>\d{4}))$")
@@ -297,8 +285,7 @@ def fts_expression(term: Term) -> str:
     text = term_text(term)
     expr = _fts_string(text) + ("*" if term.prefix else "")
     if term.field:
-        cols = FIELDS[term.field]
-        expr = "{" + " ".join(cols) + "} : " + expr
+        expr = "{" + SEARCH_FIELDS[term.field][1] + "} : " + expr
     return expr
 
 
@@ -312,7 +299,7 @@ def compile_sql(node, params: list) -> str:
         return "(NOT " + compile_sql(node.child, params) + ")"
     term: Term = node
     if term.regex:
-        col = {"journal": "container", "keyword": "keywords"}.get(term.field, term.field)
+        col = SEARCH_FIELDS[term.field][1]
         params.append(term.text)
         return f"regexp(?, d.{col})"
     if term.field == "year":
@@ -377,14 +364,3 @@ def regex_ignores_case(pattern: str) -> bool:
     """A regular expression ignores case unless it has a capital letter (escapes such as
     ``\\S`` and ``\\W`` aside)."""
     return not any(c.isupper() for c in re.sub(r"\\.", "", pattern))
-
-
-def select(lib, query: str, *, sort: str | None = None) -> list:
-    """The entries of ``lib`` matching ``query``, best first (public API; used by
-    ``refbook export -q``).  Builds an in-memory index of the library."""
-    from .index import memory_index
-
-    index = memory_index(lib)
-    result = index.search(query, sort=sort)
-    by_key = {e.key: e for e in lib}
-    return [by_key[hit.key] for hit in result.hits if hit.key in by_key]

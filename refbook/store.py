@@ -515,6 +515,9 @@ class BibFile:
             if not readonly_ok:
                 refuse_readonly(target)
             atomic_write(target, data)
+            from .cache import after_save
+
+            after_save(target, self.encoding)  # under the lock: the next run is warm
         if target == self.path:
             self._rebase(data)
         return True

@@ -673,7 +673,7 @@ def _plant(index: Path) -> None:
 
 
 def test_a_search_index_of_another_user_is_ignored_and_rebuilt(cli, tmp_path, monkeypatch):
-    from refbook.index import index_path
+    from refbook.cache.db import db_path as index_path
 
     bib = _big_bib(tmp_path)
     assert cli("search", "filler", "--count", "--bib", str(bib), cwd=tmp_path).stdout == "30\n"
@@ -691,7 +691,7 @@ def test_a_search_index_of_another_user_is_ignored_and_rebuilt(cli, tmp_path, mo
     ids=["garbage", "another-application"],
 )
 def test_a_search_index_that_is_not_refbooks_is_rebuilt(cli, tmp_path, content):
-    from refbook.index import index_path
+    from refbook.cache.db import db_path as index_path
     from refbook.paths import SQLITE_APPLICATION_ID
 
     bib = _big_bib(tmp_path)

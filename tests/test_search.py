@@ -12,9 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import refbook
+from refbook.cache.db import db_path
 from refbook.errors import UsageError
-from refbook.index import index_path, memory_index, open_index
-from refbook.query import parse, select
+from refbook.index import memory_index, select
+from refbook.query import parse
 
 from .conftest import FIXTURES, REPO
 
@@ -233,12 +234,22 @@ def _big(tmp_path, n=30):
     return path
 
 
+def open_index(path):
+    """The search index of ``path`` through the library cache; (index, True when this
+    run rebuilt or updated the cache)."""
+    from refbook.cache import open_cached
+
+    lib, notes = open_cached(path)
+    assert lib is not None and notes == []
+    last = json.loads(db_path(path).with_suffix(".run.json").read_text())
+    return lib.search_index(), last["result"] != "hit"
+
+
 def test_index_is_used_for_large_files_and_reused(cli, tmp_path):
     path = _big(tmp_path)
-    (tmp_path / "refbook.toml").write_text("[search]\nindex_min_entries = 10\n")
     first = cli("search", "border", "trade", "--keys", "--bib", str(path), cwd=tmp_path)
     assert first.stdout.split() == ["schroder2018"]
-    idx = index_path(path)
+    idx = db_path(path)
     assert idx.exists()
     mtime = idx.stat().st_mtime_ns
     again = cli("search", "filler", "--count", "--bib", str(path), cwd=tmp_path)
@@ -249,7 +260,7 @@ def test_index_is_used_for_large_files_and_reused(cli, tmp_path):
 def test_index_is_never_stale_even_when_size_and_mtime_stay(tmp_path):
     path = _big(tmp_path)
     index, built = open_index(path)
-    assert built is not None
+    assert built
     assert [h.key for h in index.search("question", sort="key").hits] == [
         "titlematch2019",
         "titlematch2021",
@@ -261,30 +272,30 @@ def test_index_is_never_stale_even_when_size_and_mtime_stay(tmp_path):
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
     assert os.stat(path).st_size == st.st_size
     index, rebuilt = open_index(path)
-    assert rebuilt is not None
+    assert rebuilt
     assert index.search("question", fuzzy=False).hits == []
     assert len(index.search("answerxx").hits) == 2
 
 
-def test_index_rebuilt_after_an_edit_through_refbook(tmp_path):
+def test_index_updated_by_an_edit_through_refbook(tmp_path):
     path = _big(tmp_path)
     open_index(path)
     lib = refbook.load(path)
     lib["plain2016"]["title"] = "Plain Spelling Revised"
-    lib.save()
+    lib.save()  # updates the cache as it saves: the next run finds it fresh
     index, rebuilt = open_index(path)
-    assert rebuilt is not None
+    assert not rebuilt
     assert [h.key for h in index.search("revised").hits] == ["plain2016"]
 
 
 def test_old_index_stays_usable_while_another_run_rebuilds(tmp_path):
     path = _big(tmp_path)
     open_index(path)
-    conn = sqlite3.connect(index_path(path))
+    conn = sqlite3.connect(db_path(path))
     assert conn.execute("SELECT count(*) FROM docs").fetchone()[0] == 36
     shutil.copyfile(RANKING, path)  # file shrinks; the next run rebuilds
     index, rebuilt = open_index(path)
-    assert rebuilt is not None
+    assert rebuilt
     # the connection opened before the rebuild still reads the old, complete index
     assert conn.execute("SELECT count(*) FROM docs").fetchone()[0] == 36
     assert index.conn.execute("SELECT count(*) FROM docs").fetchone()[0] == 6
@@ -292,10 +303,9 @@ def test_old_index_stays_usable_while_another_run_rebuilds(tmp_path):
 
 def test_no_index_option_bypasses_the_cache(cli, tmp_path):
     path = _big(tmp_path)
-    (tmp_path / "refbook.toml").write_text("[search]\nindex_min_entries = 10\n")
     out = cli("search", "border", "--no-index", "--count", "--bib", str(path), cwd=tmp_path)
     assert out.stdout == "4\n"
-    assert not index_path(path).exists()
+    assert not db_path(path).exists()
 
 
 def test_index_build_shows_a_spinner_on_a_terminal_only(tmp_path):
@@ -305,7 +315,6 @@ def test_index_build_shows_a_spinner_on_a_terminal_only(tmp_path):
     import sys
 
     path = _big(tmp_path)
-    (tmp_path / "refbook.toml").write_text("[search]\nindex_min_entries = 10\n")
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
     env.update(TERM="xterm", COLUMNS="100")
     leader, follower = pty.openpty()
@@ -329,8 +338,8 @@ def test_index_build_shows_a_spinner_on_a_terminal_only(tmp_path):
         terminal += chunk
     os.close(leader)
     assert proc.stdout == b"30\n"
-    assert b"indexing" in terminal and str(path).encode() in terminal
-    os.unlink(index_path(path))
+    assert b"into the cache" in terminal and str(path).encode() in terminal
+    os.unlink(db_path(path))
     piped = subprocess.run(
         [sys.executable, "-m", "refbook", "search", "filler", "--count", "--bib", str(path)],
         cwd=tmp_path,
@@ -339,4 +348,4 @@ def test_index_build_shows_a_spinner_on_a_terminal_only(tmp_path):
         timeout=60,
     )
     assert piped.stdout == b"30\n" and piped.stderr == b""
-    assert index_path(path).exists()
+    assert db_path(path).exists()

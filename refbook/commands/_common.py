@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import click
 
 from ..errors import NotFoundError
 
 if TYPE_CHECKING:
+    from ..cache.records import CachedLibrary
     from ..config import Config
     from ..encoding import Decoded
     from ..model import Library
@@ -145,14 +146,65 @@ def decode_input(path: str, encoding: str | None, what: str = "text") -> Decoded
     return decoded
 
 
-def open_library(ctx: click.Context | None = None, *, require_entries: bool = True) -> Library:
+def cache_enabled(ctx: click.Context | None = None) -> bool:
+    """Whether the library cache is in use (not with ``refbook --no-cache``)."""
+    ctx = ctx or click.get_current_context()
+    return not (root_obj(ctx).get("no_cache") or ctx.find_root().params.get("no_cache"))
+
+
+def cached_library(
+    ctx: click.Context | None = None, *, quiet: bool = False
+) -> CachedLibrary | None:
+    """The bibliography read through the library cache (``refbook.cache``), or None when
+    it cannot be (``--no-cache``, standard input, an encoding that cannot be cached, a
+    cache directory that cannot be written: said once on stderr unless ``quiet``)."""
+    if not cache_enabled(ctx):
+        return None
+    from ..cache import open_cached
+    from ..output import busy, warn
+
+    path = bib_path(ctx)
+    lib, notes = open_cached(
+        path,
+        bib_encoding(ctx),
+        busy=lambda: busy(f"reading {path} into the cache (once per change of the file)…"),
+    )
+    if not quiet:
+        for note in notes:
+            warn(note)
+    return lib
+
+
+@overload
+def open_library(
+    ctx: click.Context | None = None,
+    *,
+    require_entries: bool = True,
+    cached: Literal[False] = False,
+) -> Library: ...
+
+
+@overload
+def open_library(
+    ctx: click.Context | None = None, *, require_entries: bool = True, cached: bool
+) -> Library | CachedLibrary: ...
+
+
+def open_library(
+    ctx: click.Context | None = None, *, require_entries: bool = True, cached: bool = False
+) -> Library | CachedLibrary:
     """Load the bibliography; parse problems go to stderr as one-line warnings.
 
-    With ``require_entries``, an empty bibliography is "nothing found" (exit 1)."""
-    from ..model import load
+    With ``require_entries``, an empty bibliography is "nothing found" (exit 1).  With
+    ``cached``, the entries may come from the library cache (``RecordEntry``: the
+    read-only part of an entry's interface), for commands that only read them."""
     from ..output import warn
 
-    lib = load(bib_path(ctx), bib_encoding(ctx))
+    lib: Library | CachedLibrary | None = cached_library(ctx) if cached else None
+    if lib is None:
+        from ..model import load
+
+        lib = load(bib_path(ctx), bib_encoding(ctx))
     for problem in lib.problems:
         warn(str(problem))
     if require_entries and len(lib) == 0:
@@ -163,13 +215,59 @@ def open_library(ctx: click.Context | None = None, *, require_entries: bool = Tr
 def complete_keys(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list:
     """Shell completion of citation keys from the bibliography in use."""
     try:
+        lib = _completion_library(ctx)
+    except Exception:  # completion must never fail loudly
+        return []
+    from ..cache.records import CachedLibrary
+
+    if isinstance(lib, CachedLibrary):  # the cache reads the matching keys only
+        return lib.keys_starting(incomplete)
+    low = incomplete.lower()
+    return [k for k in lib.keys() if k.lower().startswith(low)]
+
+
+def _completion_library(ctx: click.Context) -> Library | CachedLibrary:
+    lib: Library | CachedLibrary | None = cached_library(ctx, quiet=True)
+    if lib is None:
         from ..model import load
 
         lib = load(bib_path(ctx), bib_encoding(ctx))
+    return lib
+
+
+def complete_keywords(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list:
+    """Shell completion of the keywords in use (``list --keyword``; ``tag KEY +word``
+    and ``-word``, the sign kept), most used first."""
+    sign = incomplete[:1] if incomplete[:1] in "+-" and incomplete else ""
+    low = incomplete[len(sign) :].lower()
+    try:
+        lib = _completion_library(ctx)
+        from ..cache.records import CachedLibrary
+
+        words = lib.keywords() if isinstance(lib, CachedLibrary) else _keywords_of(lib)
     except Exception:  # completion must never fail loudly
         return []
-    low = incomplete.lower()
-    return [k for k in lib.keys() if k.lower().startswith(low)]
+    return [sign + w for w in words if w.lower().startswith(low)]
+
+
+def _keywords_of(lib: Any) -> list[str]:
+    from collections import Counter
+
+    counts: Counter[str] = Counter()
+    for e in lib:
+        counts.update(e.keywords)
+    return [w for w, _ in counts.most_common()]
+
+
+def complete_fields(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list:
+    """Shell completion of the fields of the entry named before (``unset KEY FIELD``)."""
+    try:
+        entry = _completion_library(ctx).get(ctx.params.get("key") or "")
+    except Exception:  # completion must never fail loudly
+        return []
+    if entry is None:
+        return []
+    return [n for n in entry.fields if n.startswith(incomplete.lower())]
 
 
 @dataclass

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from ._common import (
@@ -69,7 +71,8 @@ def command(
         syntax == "text",
         "pandoc and LaTeX citations are formatted later, by their own styles",
     )
-    lib = open_library()
+    # text: pandoc formats parsed entries; keys alone come from the cache
+    lib: Any = open_library(cached=syntax != "text")
 
     def resolve(key: str) -> str | None:
         found = lib.get(key)

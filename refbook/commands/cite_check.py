@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from ..errors import EXIT_FINDINGS, EXIT_OK
@@ -81,7 +83,7 @@ def command(
     if encoding:
         check_name(encoding)
     with busy("checking citations…"):
-        lib = open_library()
+        lib: Any = open_library(cached=True)  # keys, names and years: the cache has them
         result = check_manuscripts(
             lib, manuscripts, syntax=syntax, ignore_uncited=ignored, encoding=encoding
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from ._common import bib_option, json_option, open_library
@@ -18,7 +20,8 @@ def command(as_json: bool) -> int:
     from ..output import JSON, busy, choose_mode, emit_json, emit_table
 
     with busy("looking for duplicates…"):
-        dups = find_duplicates(list(open_library()))
+        entries: list[Any] = list(open_library(cached=True))  # the cache's RecordEntry too
+        dups = find_duplicates(entries)
     mode = choose_mode(as_json)
     if mode == JSON:
         emit_json([d.to_dict() for d in dups])

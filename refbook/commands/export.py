@@ -37,7 +37,7 @@ def select_entries(
         chosen += [lib[k] for k in names]
     if query:
         try:
-            from ..query import select
+            from ..index import select
         except ImportError:  # pragma: no cover - the search module ships with refbook
             raise click.UsageError("-q needs refbook's search module") from None
         chosen += select(lib, query)

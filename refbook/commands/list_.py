@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
-from ._common import bib_option, json_option, open_library, refuse_together
+from ._common import bib_option, complete_keywords, json_option, open_library, refuse_together
 
 SORTS = ("file", "key", "year", "author", "title", "type")
 
 
 def sort_entries(entries: list, how: str, reverse: bool = False) -> list:
-    from ..model import fold
-
+    if how in ("author", "title"):
+        from ..latex import fold
     if how == "file":
         ordered = list(entries)
     elif how == "key":
@@ -44,6 +46,7 @@ def sort_entries(entries: list, how: str, reverse: bool = False) -> list:
     "--keyword",
     "keywords",
     multiple=True,
+    shell_complete=complete_keywords,
     metavar="WORD",
     help="Only entries with this keyword (repeatable: all must match).",
 )
@@ -62,9 +65,9 @@ def command(
 
     A table on a terminal; tab-separated KEY, AUTHORS, YEAR, TITLE, TYPE lines when piped.
     """
-    from ..model import fold
+    from ..cache.records import CachedLibrary
     from ..output import choose_mode
-    from ..output.records import render_list
+    from ..output.records import render_keys, render_list
 
     refuse_together(
         click.get_current_context(),
@@ -72,14 +75,24 @@ def command(
         "as_json",
         "--keys prints keys alone; --json prints whole records",
     )
-    lib = open_library()
-    entries = list(lib)
+    lib = open_library(cached=True)
+    if keys_only and not types and not keywords and sort in ("file", "key"):
+        # keys alone, in file or key order: the keys, not the entries, are read
+        keys = lib.keys()
+        if sort == "key":
+            keys = sorted(keys, key=str.lower)
+        render_keys(keys[::-1] if reverse else keys)
+        return 0 if keys else 1
+    entries: list[Any] = list(lib)  # Entry or the cache's RecordEntry
     if types:
         wanted = {t.lower() for t in types}
         entries = [e for e in entries if e.type in wanted]
     for word in keywords:
+        from ..latex import fold
+
         w = fold(word)
         entries = [e for e in entries if any(fold(k) == w for k in e.keywords)]
     entries = sort_entries(entries, sort, reverse)
-    render_list(entries, choose_mode(as_json), keys_only=keys_only)
+    texts = lib.json_texts(entries) if isinstance(lib, CachedLibrary) else None
+    render_list(entries, choose_mode(as_json), keys_only=keys_only, json_texts=texts)
     return 0 if entries else 1

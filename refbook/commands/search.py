@@ -8,7 +8,7 @@ from ._common import (
     bib_encoding,
     bib_option,
     bib_path,
-    get_config,
+    cached_library,
     json_option,
     refuse_together,
 )
@@ -32,8 +32,8 @@ Schroder; cross-border = cross border). A query with an upper-case letter is
 case-sensitive. A word that matches nothing is replaced by the nearest indexed
 word, and stderr says so. No result: exit code 1. Malformed query: exit code 2.
 
-Large files (search.index_min_entries, default 2000) keep an index in the user
-cache directory, rebuilt automatically whenever the file changes.
+The search index is part of the library cache (see `refbook cache`), updated
+automatically whenever the file changes.
 """
 
 
@@ -49,7 +49,11 @@ cache directory, rebuilt automatically whenever the file changes.
 @click.option("--limit", type=click.IntRange(min=1), metavar="N", help="Show at most N results.")
 @click.option("--count", "count_only", is_flag=True, help="Print only the number of results.")
 @click.option("--keys", "keys_only", is_flag=True, help="One key per line (for pipes).")
-@click.option("--no-index", is_flag=True, help="Do not use (or build) the on-disk index.")
+@click.option(
+    "--no-index",
+    is_flag=True,
+    help="Do not use (or build) the library cache (as refbook --no-cache).",
+)
 @click.option("--no-fuzzy", is_flag=True, help="Do not replace words that match nothing.")
 @json_option
 @bib_option
@@ -63,11 +67,9 @@ def command(
     no_fuzzy: bool,
     as_json: bool,
 ) -> int:
-    import os
-
     from ..errors import NotFoundError
-    from ..index import count_entries_quickly, index_path, memory_index, open_index
-    from ..output import busy, choose_mode, warn
+    from ..index import memory_index
+    from ..output import choose_mode, warn
     from ..output.search import render_corrections, render_results
 
     ctx = click.get_current_context()
@@ -79,32 +81,16 @@ def command(
         "--count prints the number of all results",
     )
     text = " ".join(query)
-    path = bib_path()
-    lib = None
-    if (
-        path != "-"
-        and not no_index
-        and (
-            index_path(path).exists()
-            or (
-                os.path.isfile(path)
-                and count_entries_quickly(path) >= get_config()["search.index_min_entries"]
-            )
-        )
-    ):
-        index, lib = open_index(
-            path,
-            busy=lambda: busy(f"indexing {path} for search (once per change of the file)…"),
-            encoding=bib_encoding(),
-        )
+    cached = None if no_index else cached_library()
+    if cached is not None:
+        index, problems = cached.search_index(), cached.problems
     else:
         from ..model import load
 
-        lib = load(path, bib_encoding())
-        index = memory_index(lib)
-    if lib is not None:
-        for problem in lib.problems:
-            warn(str(problem))
+        lib = load(bib_path(), bib_encoding())
+        index, problems = memory_index(lib), lib.problems
+    for problem in problems:
+        warn(str(problem))
     result = index.search(
         text, sort=None if sort == "relevance" else sort, limit=limit, fuzzy=not no_fuzzy
     )

@@ -32,10 +32,13 @@ def command(keys: tuple[str, ...], as_bibtex: bool, as_json: bool) -> int:
         "--bibtex prints the source text; --json the decoded record, "
         'with the source in its "source" member',
     )
-    lib = open_library()
+    lib = open_library(cached=True)
     entries = [lib[k] for k in keys]
     if as_bibtex:
         render_sources(entries)
     else:
-        render_show(entries, choose_mode(as_json))
+        from ..cache.records import CachedLibrary
+
+        texts = lib.json_texts(entries) if isinstance(lib, CachedLibrary) else None
+        render_show(entries, choose_mode(as_json), json_texts=texts)
     return 0

@@ -10,13 +10,34 @@ import click
 from ._common import bib_option, json_option, open_library
 
 if TYPE_CHECKING:
+    from ..cache.records import CachedLibrary
     from ..model import Library
 
 # fields whose absence is worth counting in an annotated bibliography
 WATCHED_FIELDS = ("author", "title", "year", "doi", "url", "annotation", "keywords")
 
 
-def compute_stats(lib: Library) -> dict[str, Any]:
+# what counts as having each watched field
+ALTERNATIVES = {"annotation": ("annotation", "annote"), "year": ("year", "date")}
+
+
+def compute_stats(lib: Library | CachedLibrary) -> dict[str, Any]:
+    from ..cache.records import CachedLibrary
+
+    if isinstance(lib, CachedLibrary):  # the library cache counts in SQL
+        watched = {name: ALTERNATIVES.get(name, (name,)) for name in WATCHED_FIELDS}
+        counts = lib.counts(watched)
+        by_year: Counter[str] = Counter()
+        for y, n in counts["years"].items():
+            by_year[str(y) if y else "n.d."] += n
+        return {
+            "file": lib.path,
+            "entries": len(lib),
+            "types": counts["types"],
+            "years": dict(sorted(by_year.items())),
+            "keywords": counts["keywords"],
+            "missing": counts["missing"],
+        }
     types: Counter[str] = Counter()
     years: Counter[str] = Counter()
     keywords: Counter[str] = Counter()
@@ -26,11 +47,7 @@ def compute_stats(lib: Library) -> dict[str, Any]:
         years[str(e.year) if e.year else "n.d."] += 1
         keywords.update(e.keywords)
         for name in WATCHED_FIELDS:
-            present = (
-                e.get(name)
-                or (name == "annotation" and e.get("annote"))
-                or (name == "year" and e.get("date"))
-            )
+            present = any(e.has(n) for n in ALTERNATIVES.get(name, (name,)))
             if not present:
                 missing[name] += 1
     return {
@@ -51,5 +68,5 @@ def command(as_json: bool) -> int:
     from ..output import choose_mode
     from ..output.records import render_stats
 
-    render_stats(compute_stats(open_library()), choose_mode(as_json))
+    render_stats(compute_stats(open_library(cached=True)), choose_mode(as_json))
     return 0

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, complete_keys, force_option, json_option, reported_edit
+from ._common import (
+    bib_option,
+    complete_keys,
+    complete_keywords,
+    force_option,
+    json_option,
+    reported_edit,
+)
 
 
 @click.command("tag", context_settings={"ignore_unknown_options": True})
 @click.argument("key", shell_complete=complete_keys)
-@click.argument("changes", nargs=-1, required=True)
+@click.argument("changes", nargs=-1, required=True, shell_complete=complete_keywords)
 @force_option
 @json_option
 @bib_option

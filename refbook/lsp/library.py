@@ -77,15 +77,18 @@ class Snapshot:
 
     @cached_property
     def index(self) -> SearchIndex:
-        """The search index, ranked as ``refbook search`` ranks: the on-disk one (kept
-        fresh by ``refbook.index``) for the file as saved, an in-memory one for a buffer."""
-        from ..index import memory_index, open_index
+        """The search index, ranked as ``refbook search`` ranks: the library cache's (kept
+        fresh by ``refbook.cache``) for the file as saved, an in-memory one for a buffer."""
+        from ..cache import open_cached
+        from ..index import memory_index
 
         if self.from_disk:
             try:
-                return open_index(self.path)[0]
+                cached, _warnings = open_cached(self.path)
             except (OSError, RefbookError):
-                pass
+                cached = None
+            if cached is not None:
+                return cached.search_index()
         return memory_index(self.library)
 
 

@@ -79,10 +79,7 @@ def json_text(data: Any) -> str:
     """``data`` as indented JSON.  json escapes C0 controls; DEL, C1 controls,
     bidirectional overrides and isolates, and lone surrogates are escaped too (the values stay exact), so no raw control character
     reaches a terminal and every value can be encoded."""
-    text = json.dumps(data, ensure_ascii=False, indent=2)
-    if _JSON_UNESCAPED.search(text) is None:  # the usual case: one scan, no copy
-        return text
-    return _JSON_UNESCAPED.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return _escape_json(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 def json_records_text(data: dict[str, Any]) -> str:
@@ -116,6 +113,33 @@ def emit_json(data: Any, stream: IO[str] | None = None) -> None:
     # one write: json.dump writes piece by piece, a system call each when stdout is
     # unbuffered (PYTHONUNBUFFERED=1, common in CI and containers): 0.1 s for 500 results
     stream.write(json_text(data) + "\n")
+
+
+def emit_json_texts(texts: Iterable[str], stream: IO[str] | None = None) -> None:
+    """A JSON array whose items come as ``json_text(item)`` texts (the library cache
+    keeps entries so): the same bytes as ``emit_json`` of the items, written in pieces
+    as they come, never all held at once."""
+    stream = stream or sys.stdout
+    batch: list[str] = []
+    size = 0
+    first = True
+    for text in texts:
+        piece = ("[\n  " if first else ",\n  ") + text.replace("\n", "\n  ")
+        first = False
+        batch.append(piece)
+        size += len(piece)
+        if size > 1 << 20:
+            stream.write("".join(batch))
+            batch, size = [], 0
+    batch.append("[]\n" if first else "\n]\n")
+    stream.write("".join(batch))
+
+
+def _escape_json(text: str) -> str:
+    """DEL, C1 controls and lone surrogates escaped, as ``json_text`` does."""
+    if _JSON_UNESCAPED.search(text) is None:  # the usual case: one scan, no copy
+        return text
+    return _JSON_UNESCAPED.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def emit_lines(lines: Iterable[str], stream: IO[str] | None = None) -> None:

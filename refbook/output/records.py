@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
-from . import JSON, RICH, cell, emit_document, emit_json, emit_lines, emit_table, visible
+from . import (
+    JSON,
+    RICH,
+    cell,
+    emit_document,
+    emit_json,
+    emit_json_texts,
+    emit_lines,
+    emit_table,
+    visible,
+)
 
 LIST_COLUMNS = ("key", "authors", "year", "title", "type")
 
@@ -15,15 +25,24 @@ def list_rows(entries: Sequence[Any]) -> list[tuple[str, str, str, str, str]]:
     return [(e.key, e.author_label(), str(e.year or ""), e.title, e.type) for e in entries]
 
 
+def render_keys(keys: Iterable[str], stream: IO[str] | None = None) -> None:
+    """Keys alone, one a line (``list --keys``)."""
+    emit_lines(keys, stream)
+
+
 def render_list(
     entries: Sequence[Any],
     mode: str,
     *,
     keys_only: bool = False,
+    json_texts: Iterable[str] | None = None,
     stream: IO[str] | None = None,
 ) -> None:
+    """``json_texts``: the entries' JSON already made (the library cache keeps it)."""
     if keys_only:
         emit_lines((e.key for e in entries), stream)
+    elif mode == JSON and json_texts is not None:
+        emit_json_texts(json_texts, stream)
     elif mode == JSON:
         emit_json([e.to_dict() for e in entries], stream)
     else:
@@ -90,7 +109,16 @@ def record_lines(entry: Any) -> list[tuple[str, str]]:
     return rows
 
 
-def render_show(entries: Sequence[Any], mode: str, stream: IO[str] | None = None) -> None:
+def render_show(
+    entries: Sequence[Any],
+    mode: str,
+    stream: IO[str] | None = None,
+    *,
+    json_texts: Iterable[str] | None = None,
+) -> None:
+    if mode == JSON and json_texts is not None:
+        emit_json_texts(json_texts, stream)
+        return
     if mode == JSON:
         emit_json([e.to_dict() for e in entries], stream)
         return

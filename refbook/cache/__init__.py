@@ -1,0 +1,218 @@
+"""The library cache: one SQLite file per .bib behind every read command.
+
+It keeps each entry as a JSON record (what ``list``, ``show``, ``stats`` and completion
+need: raw and decoded fields, names, year, aliases), the byte span of its source, the
+file's parse problems, and the full-text search tables.  A warm run opens the file
+read-only and reads the rows it needs (one row for ``show KEY``), with neither
+bibtexparser nor pylatexenc imported.  When the .bib changed, only the chunks of it not
+seen before are parsed (``build``); the store calls ``refresh`` after each save, so the
+run after an edit by refbook is warm too.
+
+``open_cached`` never fails because of the cache: a cache directory that cannot be
+written means one warning and a run without the cache; a corrupt, foreign or old cache
+file is rebuilt without a word.  ``REFBOOK_CACHE_DIR`` moves it (``refbook.paths``);
+``refbook --no-cache`` skips it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .db import db_path, is_fresh, library_dir, open_read_only, read_meta
+
+__all__ = ["CacheInfo", "clear", "info", "open_cached", "refresh"]
+
+
+def _run_file(path: Path) -> Path:
+    return path.with_suffix(".run.json")
+
+
+def _note_run(path: Path, result: dict[str, Any]) -> None:
+    """What this run did, for ``refbook cache info`` (best effort: never an error)."""
+    try:
+        _run_file(path).write_text(json.dumps(result), encoding="utf-8")
+    except OSError:
+        pass
+
+
+def _snapshot(path: Path, bib: str | os.PathLike, encoding: str | None) -> Any:
+    from .db import Snapshot
+
+    conn = open_read_only(path)
+    if conn is None:
+        return None
+    meta = read_meta(conn)
+    if meta is None or not is_fresh(meta, bib, encoding):
+        conn.close()
+        return None
+    return Snapshot(conn, meta, bib)
+
+
+def open_cached(
+    bib: str | os.PathLike, encoding: str | None = None, *, busy: Any = None
+) -> tuple[Any, list[str]]:
+    """(the library of ``bib`` read through its cache, or None: read it without; warnings
+    to show).  ``busy`` (a context manager factory) wraps a rebuild."""
+    from .records import CachedLibrary
+
+    if str(bib) == "-":
+        return None, []
+    try:
+        os.stat(bib)
+    except OSError:
+        return None, []  # the uncached read says what is wrong with it
+    encoding = cache_encoding(encoding)
+    path = db_path(bib)
+    name = str(bib)
+    snap = _snapshot(path, bib, encoding)
+    if snap is not None:
+        _note_run(path, {"result": "hit", "mode": snap.meta.get("mode")})
+        return CachedLibrary(snap, name), []
+    try:
+        outcome = refresh(bib, encoding, busy=busy)
+    except OSError as exc:
+        return None, [_unwritable(path, exc)]
+    except sqlite3.Error as exc:
+        return None, [_unwritable(path, exc)]
+    if outcome is None:
+        return None, []
+    snap = _snapshot(path, bib, encoding)
+    if snap is None:  # changed again meanwhile: read it whole this once
+        return None, []
+    return CachedLibrary(snap, name), []
+
+
+def _unwritable(path: Path, exc: Exception) -> str:
+    reason = getattr(exc, "strerror", None) or str(exc)
+    return (
+        f"refbook: warning: cannot write the cache in {path.parent} ({reason}); running without it"
+    )
+
+
+def refresh(bib: str | os.PathLike, encoding: str | None = None, *, busy: Any = None) -> Any:
+    """Bring the cache of ``bib`` up to date (parsing only what changed); the build's
+    ``Outcome``, or None when the file is not cacheable.  OSError/sqlite3.Error when the
+    cache cannot be written."""
+    from contextlib import nullcontext
+
+    from .build import NotCacheable, build
+
+    path = db_path(bib)
+    old = open_read_only(path)
+    try:
+        with (busy or nullcontext)():
+            outcome = build(bib, str(bib), encoding, path, old)
+    except NotCacheable:
+        return None
+    finally:
+        if old is not None:
+            old.close()
+    _note_run(
+        path,
+        {
+            "result": "rebuilt" if not outcome.reused else "updated",
+            "mode": outcome.mode,
+            "reused": outcome.reused,
+            "parsed": outcome.parsed,
+            "seconds": round(outcome.seconds, 3),
+        },
+    )
+    return outcome
+
+
+def cache_encoding(option: str | None) -> str | None:
+    """The user's ``--encoding`` as the cache records it (its codec's name)."""
+    if not option:
+        return None
+    import codecs
+
+    try:
+        return codecs.lookup(option).name
+    except LookupError:
+        return option
+
+
+def after_save(bib: str | os.PathLike, encoding: Any) -> None:
+    """Called by the store after it saved ``bib`` (``encoding``: the file's
+    ``Encoding``): update the cache now, if there is one, so that the next command is
+    warm.  Never raises: a failure only leaves the cache stale, and the next read
+    rebuilds it."""
+    try:
+        if not db_path(bib).exists():
+            return
+        option = encoding.codec if getattr(encoding, "source", "") == "option" else None
+        refresh(bib, option)
+    except Exception:  # noqa: BLE001  (the save succeeded; the cache is only a copy)
+        pass
+
+
+@dataclass
+class CacheInfo:
+    directory: str
+    file: str | None
+    exists: bool
+    size: int
+    entries: int | None
+    mode: str | None
+    fresh: bool | None
+    last_run: dict[str, Any] | None
+    total_size: int
+    files: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def info(bib: str | os.PathLike | None, encoding: str | None = None) -> CacheInfo:
+    """Where the cache is, how big, and what the last run of ``bib`` did."""
+    encoding = cache_encoding(encoding)
+    directory = library_dir()
+    files = [p for p in directory.glob("*.sqlite")] if directory.is_dir() else []
+    total = sum(p.stat().st_size for p in files)
+    if bib is None or str(bib) == "-":
+        return CacheInfo(str(directory), None, False, 0, None, None, None, None, total, len(files))
+    path = db_path(bib)
+    exists = path.is_file()
+    entries = mode = fresh = None
+    conn = open_read_only(path) if exists else None
+    if conn is not None:
+        meta = read_meta(conn)
+        if meta is not None:
+            entries = int(meta.get("entries", "0"))
+            mode = meta.get("mode")
+            fresh = os.path.exists(bib) and is_fresh(meta, bib, encoding)
+        conn.close()
+    try:
+        last = json.loads(_run_file(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        last = None
+    size = path.stat().st_size if exists else 0
+    return CacheInfo(
+        str(directory), str(path), exists, size, entries, mode, fresh, last, total, len(files)
+    )
+
+
+def clear() -> tuple[int, int]:
+    """Remove every cache file of refbook's library cache (and the old search index);
+    (files removed, bytes freed)."""
+    from ..paths import cache_dir
+
+    removed = freed = 0
+    for directory in (library_dir(), cache_dir() / "search"):
+        if not directory.is_dir():
+            continue
+        for p in directory.iterdir():
+            if p.suffix in (".sqlite", ".json", ".tmp") or p.name.endswith(".tmp"):
+                try:
+                    size = p.stat().st_size
+                    p.unlink()
+                except OSError:
+                    continue
+                removed += 1
+                freed += size
+    return removed, freed

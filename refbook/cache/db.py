@@ -1,0 +1,243 @@
+"""The cache's SQLite file: where it lives, its schema, whether it is fresh, and the
+read side (``Snapshot``).
+
+One file per .bib, named by a hash of the .bib's real path, in ``<cache dir>/library``.
+It is never changed in place: a new version is written to a temporary file and renamed
+over the old one, so a reader (which keeps the file it opened) always sees one whole
+version, and a crash leaves the old one.  It is read only when it is the user's own
+regular file and says it is refbook's (``PRAGMA application_id``), of this schema, for
+this real path and encoding, and fresh: the .bib's size, mtime and inode as recorded,
+and, when the .bib was modified within ``RACY_SECONDS`` of the build (git's "racily
+clean" case), the same SHA-256 too.  Anything else (a corrupt, truncated, foreign or
+older file) is rebuilt, silently.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = "4"
+RACY_SECONDS = 2.0
+SCHEMA = """
+CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE entries (ord INTEGER PRIMARY KEY, key TEXT, lkey TEXT, type TEXT, line INTEGER,
+    year INTEGER, bstart INTEGER, bend INTEGER, chunk TEXT, rel_line INTEGER,
+    rel_start INTEGER, rel_end INTEGER, light TEXT);
+-- the large parts apart: a pass over the entries table reads small rows only
+CREATE TABLE data (ord INTEGER PRIMARY KEY, item TEXT, extra TEXT);
+CREATE TABLE aliases (alias TEXT PRIMARY KEY, ord INTEGER);
+CREATE TABLE chunks (ident TEXT PRIMARY KEY);
+CREATE TABLE keywords (ord INTEGER, seq INTEGER, keyword TEXT);
+CREATE TABLE present (ord INTEGER, name TEXT);
+"""
+ENTRY_COLUMNS = 13
+# what a RecordEntry is made of (the rest is read when asked for)
+_ROW = "ord, key, type, line, year, light, bstart, bend"
+INDEXES = """
+CREATE INDEX entries_by_key ON entries(lkey);
+CREATE INDEX entries_by_chunk ON entries(chunk);
+CREATE INDEX present_by_name ON present(name, ord);
+"""
+
+
+def library_dir() -> Path:
+    from ..paths import cache_dir
+
+    return cache_dir() / "library"
+
+
+def db_path(bib: str | os.PathLike) -> Path:
+    try:  # BLAKE2 without hashlib's OpenSSL start-up: this runs on every command
+        from _blake2 import blake2b
+    except ImportError:  # not CPython
+        from hashlib import blake2b
+
+    real = os.path.realpath(bib)
+    digest = blake2b(real.encode("utf-8", "surrogateescape"), digest_size=12).hexdigest()
+    return library_dir() / f"{digest}.sqlite"
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def stat_meta(st: os.stat_result) -> dict[str, str]:
+    return {"size": str(st.st_size), "mtime_ns": str(st.st_mtime_ns), "inode": str(st.st_ino)}
+
+
+def open_read_only(path: Path) -> sqlite3.Connection | None:
+    """The cache file opened read-only, or None when it is absent or not the user's own."""
+    from ..paths import distrust_schema, is_own_file
+
+    if not is_own_file(path):
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        distrust_schema(conn)
+    except sqlite3.Error:
+        return None
+    return conn
+
+
+def read_meta(conn: sqlite3.Connection) -> dict[str, str] | None:
+    """The meta table of a cache of this schema, or None (not refbook's, corrupt, old)."""
+    from ..paths import SQLITE_APPLICATION_ID
+
+    try:
+        if conn.execute("PRAGMA application_id").fetchone()[0] != SQLITE_APPLICATION_ID:
+            return None
+        meta = dict(conn.execute("SELECT name, value FROM meta").fetchall())
+    except sqlite3.DatabaseError:
+        return None
+    return meta if meta.get("schema") == SCHEMA_VERSION else None
+
+
+def is_fresh(meta: dict[str, str], bib: str | os.PathLike, encoding: str | None) -> bool:
+    if meta.get("path") != os.path.realpath(bib) or meta.get("encoding") != (encoding or ""):
+        return False
+    try:
+        st = os.stat(bib)
+    except OSError:
+        return False
+    if str(st.st_size) != meta.get("size"):
+        return False
+    same_stat = all(meta.get(k) == v for k, v in stat_meta(st).items())
+    racy = st.st_mtime_ns / 1e9 >= float(meta.get("built_at", "0")) - RACY_SECONDS
+    if same_stat and not racy:
+        return True
+    # same size but touched, or modified too close to the build: compare the content
+    return file_sha256(bib) == meta.get("sha256")
+
+
+class Snapshot:
+    """One version of a cache file, opened for reading (the file stays this version
+    for as long as it is open, whatever writers do)."""
+
+    def __init__(self, conn: sqlite3.Connection, meta: dict[str, str], bib: str | os.PathLike):
+        self.conn = conn
+        self.meta = meta
+        self.bib = bib
+        self.count = int(meta.get("entries", "0"))
+        self.codec = meta.get("codec", "utf-8")
+
+    def problems(self, name: str) -> list:
+        from ..findings import Finding
+
+        return [
+            Finding(
+                name,
+                p["line"],
+                p["severity"],
+                p["rule"],
+                p["message"],
+                p.get("key"),
+                p.get("column"),
+                p.get("data") or {},
+            )
+            for p in json.loads(self.meta.get("problems", "[]"))
+        ]
+
+    def _entry(self, lib: Any, row: tuple) -> Any:
+        from .records import RecordEntry
+
+        ord_, key, type_, line, year, light, bstart, bend = row
+        return RecordEntry(lib, ord_, key, type_, line, year, light, (bstart, bend))
+
+    def entries(self, lib: Any) -> Iterator[Any]:
+        for row in self.conn.execute(f"SELECT {_ROW} FROM entries ORDER BY ord"):
+            yield self._entry(lib, row)
+
+    def keys_starting(self, prefix: str) -> list[str]:
+        """The keys that start with ``prefix`` (case-insensitive), in file order."""
+        low = prefix.lower()
+        return [
+            k
+            for (k,) in self.conn.execute(
+                "SELECT key FROM entries WHERE lkey >= ? AND lkey < ? ORDER BY ord",
+                (low, low + "\U0010ffff"),
+            )
+            if k.lower().startswith(low)
+        ]
+
+    def keys(self) -> list[str]:
+        return [k for (k,) in self.conn.execute("SELECT key FROM entries ORDER BY ord")]
+
+    def find(self, lib: Any, key: str) -> Any:
+        """As ``BibFile.find``: case-insensitive, an exact-case match first, else an
+        ``ids`` alias."""
+        rows = self.conn.execute(
+            f"SELECT {_ROW} FROM entries WHERE lkey = ? ORDER BY ord", (key.lower(),)
+        ).fetchall()
+        if not rows:
+            rows = self.conn.execute(
+                f"SELECT {_ROW} FROM entries WHERE ord = (SELECT ord FROM aliases WHERE alias = ?)",
+                (key.lower(),),
+            ).fetchall()
+            if not rows:
+                return None
+        row = next((r for r in rows if r[1] == key), rows[0])
+        return self._entry(lib, row)
+
+    def column(self, ord_: int, name: str) -> str:
+        """One entry's ``item`` (JSON text) or ``extra`` (JSON) column."""
+        if name not in ("item", "extra"):
+            raise ValueError(name)
+        return self.conn.execute(f"SELECT {name} FROM data WHERE ord = ?", (ord_,)).fetchone()[0]
+
+    def keywords(self) -> list[str]:
+        return [
+            k
+            for (k,) in self.conn.execute(
+                "SELECT keyword FROM keywords GROUP BY keyword ORDER BY count(*) DESC, min(seq)"
+            )
+        ]
+
+    def counts(self, watched: Mapping[str, tuple[str, ...]]) -> dict[str, Any]:
+        """What ``refbook stats`` counts, in SQL: entries per type and per year (None:
+        no year), keywords, and per watched name the entries with none of its fields;
+        each ordered as ``Counter.most_common`` orders (ties in order of first use)."""
+        q = self.conn.execute
+        types = dict(
+            q("SELECT type, count(*) AS n FROM entries GROUP BY type ORDER BY n DESC, min(ord)")
+        )
+        years = dict(q("SELECT year, count(*) FROM entries GROUP BY year"))
+        keywords = dict(
+            q(
+                "SELECT keyword, count(*) AS n FROM keywords GROUP BY keyword "
+                "ORDER BY n DESC, min(seq)"
+            )
+        )
+        missing = {}
+        for name, names in watched.items():
+            marks = ", ".join("?" * len(names))
+            have = q(
+                f"SELECT count(DISTINCT ord) FROM present WHERE name IN ({marks})", names
+            ).fetchone()[0]
+            missing[name] = self.count - have
+        return {"types": types, "years": years, "keywords": keywords, "missing": missing}
+
+    def items(self) -> Iterator[tuple[int, str]]:
+        """Every entry's (ord, JSON text), in file order (``list --json`` streams them)."""
+        return iter(self.conn.execute("SELECT ord, item FROM data ORDER BY ord"))
+
+    def source_text(self, start: int, end: int) -> str:
+        with open(self.bib, "rb") as fh:
+            fh.seek(start)
+            data = fh.read(end - start)
+        return data.decode(self.codec)
+
+    def search_index(self, name: str) -> Any:
+        from ..index import SearchIndex
+
+        return SearchIndex(self.conn, name)

@@ -1,0 +1,312 @@
+"""Entries as the cache keeps them: one JSON record per entry, made from a parsed
+``model.Entry`` (``entry_record``) and read back as a ``RecordEntry`` that answers what
+the read commands ask of an entry, with no parser and no LaTeX decoder behind it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from ..people import Person, author_label
+
+NAME_FIELDS = ("author", "editor")
+
+
+def entry_record(entry: Any) -> tuple[dict[str, Any], str, dict[str, Any]]:
+    """What the cache keeps of a parsed entry, in three parts: ``light`` (what lists,
+    sorts and counts need: title, author line, keywords, the fields it has), ``item``
+    (its JSON form, ``to_dict`` without the source, which is added when read) and
+    ``extra`` (the plain text of each field, where inherited fields come from, its
+    ``ids`` aliases)."""
+    d = entry.to_dict()
+    d.pop("source", None)
+    inherited = entry.inherited
+    names = list(entry.fields) + [n for n in inherited if n not in entry.fields]
+    light = {
+        "t": entry.title,
+        "l": entry.author_label(),
+        "k": entry.keywords,
+        "p": [n for n in names if entry.has(n)],
+    }
+    for tag, people in (("a", entry.authors), ("e", entry.editors)):
+        if people:  # name parts: matching citations needs them for every entry
+            light[tag] = [[p.first, p.von, p.last, p.jr, p.literal] for p in people]
+    extra: dict[str, Any] = {"t": {n: entry.text(n) for n in names if n not in NAME_FIELDS}}
+    if inherited:
+        extra["f"] = {n: entry.inherited_from(n) for n in inherited}
+    if entry.aliases:
+        extra["a"] = entry.aliases
+    from ..output import json_text  # the JSON text refbook writes, escapes included
+
+    return light, json_text(d), extra
+
+
+class RecordEntry:
+    """An entry read from the cache: the read-only part of ``model.Entry``'s interface
+    (key, type, line, fields, ``get``, ``has``, ``text``, authors, ``to_dict``,
+    ``source``…).  What lists need comes with the row; the rest (its JSON form, the
+    plain text of its fields) is read when first asked for."""
+
+    __slots__ = ("key", "type", "line", "year", "ord", "_light", "_lib", "_span", "_cached")
+
+    def __init__(
+        self,
+        lib: Any,
+        ord_: int,
+        key: str,
+        type_: str,
+        line: int,
+        year: int | None,
+        light: str,
+        span: tuple[int, int],
+    ) -> None:
+        self._lib = lib
+        self.ord = ord_
+        self.key = key
+        self.type = type_
+        self.line = line
+        self.year = year
+        self._light: Any = light
+        self._span = span
+        self._cached: dict[str, Any] = {}
+
+    def __repr__(self) -> str:
+        return f"<Entry @{self.type}{{{self.key}}} line {self.line}>"
+
+    @property
+    def bib_name(self) -> str:
+        """The name of the file the entry is in, as messages say it."""
+        return self._lib.path
+
+    def _l(self, name: str) -> Any:
+        if isinstance(self._light, str):
+            self._light = json.loads(self._light)
+        return self._light[name]
+
+    def _part(self, column: str) -> Any:
+        if column not in self._cached:
+            text = self._lib.column(self, column)
+            self._cached[column] = text if column == "item" else json.loads(text)
+        return self._cached[column]
+
+    def _reset(self) -> None:
+        """Forget what was read besides the row (as ``model.Entry._reset``: a pass over
+        a large library keeps only what it takes)."""
+        self._cached.clear()
+
+    @property
+    def _d(self) -> dict[str, Any]:
+        if "d" not in self._cached:
+            self._cached["d"] = json.loads(self._part("item"))
+        return self._cached["d"]
+
+    @property
+    def fields(self) -> dict[str, str]:
+        return self._d["fields"]
+
+    @property
+    def inherited(self) -> dict[str, str]:
+        return self._d.get("inherited", {})
+
+    def inherited_from(self, name: str) -> str | None:
+        return self._part("extra").get("f", {}).get(name.lower())
+
+    def has(self, name: str) -> bool:
+        """Whether the entry has field ``name`` with a value (own or inherited)."""
+        return name in self._l("p") or name.lower() in self._l("p")
+
+    def get(self, name: str, default: Any = None) -> Any:
+        name = name.lower()
+        fields = self.fields
+        if name in fields:
+            return fields[name]
+        value = self.inherited.get(name)
+        return default if value is None else value
+
+    def __getitem__(self, name: str) -> str:
+        value = self.get(name)
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    def __contains__(self, name: str) -> bool:
+        return name.lower() in self.fields
+
+    def text(self, name: str, default: str = "") -> str:
+        name = name.lower()
+        if self.get(name) is None:
+            return default
+        return self._part("extra")["t"].get(name, default)
+
+    def _people(self, name: str) -> list[Person]:
+        if name not in self._cached:
+            self._l("t")  # the light record parsed
+            parts = self._light.get("a" if name == "author" else "e", ())
+            self._cached[name] = [Person(*p) for p in parts]
+        return self._cached[name]
+
+    @property
+    def authors(self) -> list[Person]:
+        return self._people("author")
+
+    @property
+    def editors(self) -> list[Person]:
+        return self._people("editor")
+
+    def people(self, name: str) -> list[Person]:
+        name = name.lower()
+        if name in NAME_FIELDS:
+            return self._people(name)
+        raise KeyError(f"{name}: name lists other than author and editor are not cached")
+
+    @property
+    def title(self) -> str:
+        return self._l("t")
+
+    @property
+    def date(self) -> str | None:
+        return self._d.get("issued")
+
+    @property
+    def container(self) -> str:
+        return self._d.get("container-title", "")
+
+    @property
+    def volume(self) -> str:
+        return self._d.get("volume", "")
+
+    @property
+    def number(self) -> str:
+        return self._d.get("issue", "")
+
+    @property
+    def pages(self) -> str:
+        return self._d.get("page", "")
+
+    @property
+    def doi(self) -> str:
+        return self._d.get("DOI", "")
+
+    @property
+    def url(self) -> str:
+        return self._d.get("URL", "")
+
+    @property
+    def annotation(self) -> str:
+        return self._d["annotation"]
+
+    @property
+    def keywords(self) -> list[str]:
+        return self._l("k")
+
+    @property
+    def aliases(self) -> list[str]:
+        return self._part("extra").get("a", [])
+
+    def author_label(self, limit: int = 2) -> str:
+        if limit == 2:
+            return self._l("l")
+        return author_label(self.authors, self.editors, limit)
+
+    @property
+    def source(self) -> str:
+        """The entry's exact text in the file (read from it by byte span)."""
+        return self._lib.source_text(*self._span)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dict(self._d)
+        d["source"] = {"file": self._lib.path, "line": self.line}
+        return d
+
+    def json_text(self, item: str | None = None) -> str:
+        """``to_dict()`` as ``output.json_text`` writes it, made from the stored text
+        (``item``, when the caller read it already) without decoding it."""
+        item = item if item is not None else self._part("item")
+        path = self._lib.path_json
+        return (
+            f'{item[:-2]},\n  "source": {{\n    "file": {path},\n    "line": {self.line}\n  }}\n}}'
+        )
+
+
+class CachedLibrary:
+    """A bibliography read from its cache: entries in file order, by key
+    (case-insensitive, then ``ids`` aliases), its parse problems; the read-only part of
+    ``model.Library``'s interface."""
+
+    def __init__(self, store: Any, path: str) -> None:
+        self._store = store  # refbook.cache.db.Snapshot
+        self.path = path
+        from ..output import json_text
+
+        self.path_json = json_text(path)
+
+    @property
+    def problems(self) -> list:
+        return self._store.problems(self.path)
+
+    def __len__(self) -> int:
+        return self._store.count
+
+    def __iter__(self) -> Iterator[RecordEntry]:
+        return self._store.entries(self)
+
+    def keys(self) -> list[str]:
+        return self._store.keys()
+
+    def keys_starting(self, prefix: str) -> list[str]:
+        """The keys that start with ``prefix`` (case-insensitive), in file order."""
+        return self._store.keys_starting(prefix)
+
+    def find(self, key: str) -> RecordEntry | None:
+        return self._store.find(self, key)
+
+    def __contains__(self, key: str) -> bool:
+        return self.find(key) is not None
+
+    def __getitem__(self, key: str) -> RecordEntry:
+        found = self.find(key)
+        if found is None:
+            from ..errors import NotFoundError
+            from ..store import _unknown_key_message as unknown_key_message
+
+            raise NotFoundError(unknown_key_message(key, self.keys(), self.path))
+        return found
+
+    def get(self, key: str) -> RecordEntry | None:
+        return self.find(key)
+
+    def source_text(self, start: int, end: int) -> str:
+        return self._store.source_text(start, end)
+
+    def keywords(self) -> list[str]:
+        """The keywords in use, most used first (ties in order of first use)."""
+        return self._store.keywords()
+
+    def counts(self, watched: Mapping[str, tuple[str, ...]]) -> dict[str, Any]:
+        """Entries per type and year, keywords, entries missing watched fields (SQL)."""
+        return self._store.counts(watched)
+
+    def json_texts(self, entries: Sequence[Any]) -> Iterator[str]:
+        """The entries' ``json_text()``: read in one pass when they are in file order."""
+        if all(a.ord < b.ord for a, b in zip(entries, entries[1:])):
+            wanted = iter(entries)
+            entry = next(wanted, None)
+            for ord_, item in self._store.items():
+                if entry is None:
+                    break
+                if ord_ == entry.ord:
+                    yield entry.json_text(item)
+                    entry = next(wanted, None)
+            return
+        for entry in entries:
+            yield entry.json_text()
+
+    def column(self, entry: RecordEntry, name: str) -> str:
+        return self._store.column(entry.ord, name)
+
+    def search_index(self) -> Any:
+        return self._store.search_index(self.path)
+
+    def __repr__(self) -> str:
+        return f"<Library {self.path}: {len(self)} entries (cached)>"

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .query import (
     SPECIAL_FIELDS,
@@ -25,6 +27,9 @@ from .query import (
     rank_expression,
     regex_ignores_case,
 )
+
+if TYPE_CHECKING:
+    from .model import Entry, Library
 
 _DOC_COLUMNS = (
     "key",
@@ -266,7 +271,7 @@ def _hit(row: tuple) -> Hit:
 # -- building ------------------------------------------------------------------------
 
 
-def doc_row(e) -> tuple:
+def doc_row(e: Entry) -> tuple:
     """An entry's row of the ``docs`` table (its line last)."""
     people = e.authors + e.editors
     author = "; ".join(" ".join(x for x in (p.first, p.family, p.jr) if x) for p in people)
@@ -287,7 +292,7 @@ def doc_row(e) -> tuple:
     )
 
 
-def fill_search(conn: sqlite3.Connection, rows) -> None:
+def fill_search(conn: sqlite3.Connection, rows: Iterable[tuple]) -> None:
     """The search tables (documents, full-text index, vocabulary) from ``doc_row``
     tuples, in a database that has none yet."""
     conn.executescript(SEARCH_SCHEMA)
@@ -300,20 +305,20 @@ def fill_search(conn: sqlite3.Connection, rows) -> None:
     conn.executescript(_FILL_WORDS)
 
 
-def _fill(conn: sqlite3.Connection, lib, meta: dict[str, str]) -> None:
+def _fill(conn: sqlite3.Connection, lib: Iterable[Entry], meta: dict[str, str]) -> None:
     conn.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT)")
     fill_search(conn, (doc_row(e) for e in lib))
     conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
     conn.commit()
 
 
-def memory_index(lib) -> SearchIndex:
+def memory_index(lib: Library) -> SearchIndex:
     conn = sqlite3.connect(":memory:")
     _fill(conn, lib, {})
     return SearchIndex(conn, lib.path)
 
 
-def select(lib, query: str, *, sort: str | None = None) -> list:
+def select(lib: Library, query: str, *, sort: str | None = None) -> list[Entry]:
     """The entries of ``lib`` matching ``query``, best first (public API; used by
     ``refbook export -q``).  Builds an in-memory index of the library."""
     index = memory_index(lib)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import cast
 
 from .errors import UsageError
 
@@ -86,17 +87,21 @@ class Term:
 
 @dataclass
 class Not:
-    child: object
+    child: Node
 
 
 @dataclass
 class And:
-    children: list = field(default_factory=list)
+    children: list[Node] = field(default_factory=list)
 
 
 @dataclass
 class Or:
-    children: list = field(default_factory=list)
+    children: list[Node] = field(default_factory=list)
+
+
+Node = Term | Not | And | Or  # a syntax tree
+Token = tuple[str | None, object, int]  # kind (None: the end), a Term or None, position
 
 
 _TOKEN = re.compile(
@@ -194,20 +199,20 @@ def tokenize(query: str) -> list[tuple[str, object, int]]:
 
 
 class _Parser:
-    def __init__(self, query: str):
+    def __init__(self, query: str) -> None:
         self.query = query
         self.tokens = tokenize(query)
         self.i = 0
 
-    def peek(self):
+    def peek(self) -> Token:
         return self.tokens[self.i] if self.i < len(self.tokens) else (None, None, len(self.query))
 
-    def take(self):
+    def take(self) -> Token:
         tok = self.peek()
         self.i += 1
         return tok
 
-    def parse(self):
+    def parse(self) -> Node:
         if not self.tokens:
             raise QueryError("empty query", self.query, 0)
         node = self.or_expr()
@@ -218,14 +223,14 @@ class _Parser:
             )
         return node
 
-    def or_expr(self):
+    def or_expr(self) -> Node:
         children = [self.and_expr()]
         while self.peek()[0] == "OR":
             self.take()
             children.append(self.and_expr())
         return children[0] if len(children) == 1 else Or(children)
 
-    def and_expr(self):
+    def and_expr(self) -> Node:
         children = [self.unary()]
         while self.peek()[0] not in (None, ")", "OR"):
             if self.peek()[0] == "AND":
@@ -233,17 +238,17 @@ class _Parser:
             children.append(self.unary())
         return children[0] if len(children) == 1 else And(children)
 
-    def unary(self):
+    def unary(self) -> Node:
         kind, value, pos = self.peek()
         if kind == "NOT":
             self.take()
             return Not(self.unary())
         if kind == "neg":
             self.take()
-            return Not(value)
+            return Not(cast(Term, value))
         return self.primary()
 
-    def primary(self):
+    def primary(self) -> Node:
         kind, value, pos = self.take()
         if kind == "(":
             node = self.or_expr()
@@ -252,19 +257,19 @@ class _Parser:
             self.take()
             return node
         if kind == "term":
-            return value
+            return cast(Term, value)
         if kind is None:
             raise QueryError("query ends too early", self.query, pos)
         raise QueryError(f"unexpected {kind!r}", self.query, pos)
 
 
-def parse(query: str):
+def parse(query: str) -> Node:
     """Parse a query into a syntax tree of ``Term``/``And``/``Or``/``Not``; ``QueryError``
     (exit code 2) with the column when it is malformed."""
     return _Parser(query).parse()
 
 
-def positive_terms(node, negated: bool = False) -> list[Term]:
+def positive_terms(node: Node, negated: bool = False) -> list[Term]:
     if isinstance(node, Term):
         return [] if negated else [node]
     if isinstance(node, Not):
@@ -289,7 +294,7 @@ def fts_expression(term: Term) -> str:
     return expr
 
 
-def compile_sql(node, params: list) -> str:
+def compile_sql(node: Node, params: list) -> str:
     """A SQL condition over ``docs d`` for the tree (FTS terms as sub-selects)."""
     if isinstance(node, And):
         return "(" + " AND ".join(compile_sql(c, params) for c in node.children) + ")"
@@ -299,10 +304,12 @@ def compile_sql(node, params: list) -> str:
         return "(NOT " + compile_sql(node.child, params) + ")"
     term: Term = node
     if term.regex:
+        assert term.field is not None  # "field~regex": a regex always names its field
         col = SEARCH_FIELDS[term.field][1]
         params.append(term.text)
         return f"regexp(?, d.{col})"
     if term.field == "year":
+        assert term.year_range is not None  # set with the field (tokenize)
         a, b = term.year_range
         params.extend([a, b])
         return "(d.year BETWEEN ? AND ?)"
@@ -321,7 +328,7 @@ def compile_sql(node, params: list) -> str:
     return "(d.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?))"
 
 
-def rank_expression(node) -> str | None:
+def rank_expression(node: Node) -> str | None:
     """One FTS5 query (positive text terms ORed) whose BM25 ranks the matches."""
     parts = [
         fts_expression(t)
@@ -345,7 +352,7 @@ def term_text(term: Term) -> str:
     return to_text(term.text) if "\\" in term.text or "{" in term.text else term.text
 
 
-def case_sensitive_words(tree) -> list[str]:
+def case_sensitive_words(tree: Node) -> list[str]:
     """The query's words that ask for their case (smart case): those that mix upper- and
     lower-case letters (``Taliban``, ``McNeil``).  A word in lower case, or in capitals
     throughout (``SCHRODER``, ``CPEC``, as names and acronyms are often typed), matches

@@ -289,12 +289,6 @@ def _write(
     from ..paths import SQLITE_APPLICATION_ID
 
     enc = decoded.encoding
-    bom = len(enc.encode("")) if enc.bom else 0
-    byte_starts = []
-    pos = bom
-    for c in chunks:
-        byte_starts.append(pos)
-        pos += len(text[c.start : c.end].encode(enc.codec, "surrogatepass"))
     tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -307,32 +301,7 @@ def _write(
         conn.execute("PRAGMA synchronous=OFF")
         conn.execute(f"PRAGMA application_id = {SQLITE_APPLICATION_ID}")
         conn.executescript(SCHEMA)
-        table = []
-        docs = []
-        for ord_, r in enumerate(rows):
-            c = chunks[r.chunk]
-            piece = text[c.start : c.end]
-            bstart = byte_starts[r.chunk] + len(piece[: r.rel_start].encode(enc.codec))
-            bend = bstart + len(piece[r.rel_start : r.rel_end].encode(enc.codec))
-            line = c.line + r.rel_line
-            table.append(
-                (
-                    ord_,
-                    r.key,
-                    r.key.lower(),
-                    r.type,
-                    line,
-                    r.year,
-                    bstart,
-                    bend,
-                    c.ident,
-                    r.rel_line,
-                    r.rel_start,
-                    r.rel_end,
-                    r.light,
-                )
-            )
-            docs.append(r.doc[:-1] + (line,))
+        table, docs = _entry_rows(rows, chunks, text, enc)
         conn.executemany(f"INSERT INTO entries VALUES ({', '.join('?' * ENTRY_COLUMNS)})", table)
         del table
         conn.executemany(
@@ -341,13 +310,7 @@ def _write(
         )
         conn.executemany("INSERT INTO keywords VALUES (?, ?, ?)", _keyword_rows(rows))
         conn.executemany("INSERT INTO present VALUES (?, ?)", _present_rows(rows))
-        keys = {r.key.lower() for r in rows}
-        aliases: dict[str, int] = {}
-        for ord_, r in enumerate(rows):
-            for alias in json.loads(r.extra).get("a", ()):
-                if alias.lower() not in keys:
-                    aliases.setdefault(alias.lower(), ord_)
-        conn.executemany("INSERT INTO aliases VALUES (?, ?)", aliases.items())
+        conn.executemany("INSERT INTO aliases VALUES (?, ?)", _alias_rows(rows).items())
         if outcome.mode == "chunks":  # those with no entry too: not parsed again
             conn.executemany(
                 "INSERT OR IGNORE INTO chunks VALUES (?)", ((c.ident,) for c in chunks)
@@ -377,6 +340,56 @@ def _write(
         except OSError:
             pass
         raise
+
+
+def _entry_rows(
+    rows: list[Row], chunks: list[Chunk], text: str, enc: Any
+) -> tuple[list[tuple], list[tuple]]:
+    """The rows of the ``entries`` table (with each entry's byte span in the file, in
+    the file's encoding after its BOM) and the search documents with their line."""
+    byte_starts = []
+    pos = len(enc.encode("")) if enc.bom else 0
+    for c in chunks:
+        byte_starts.append(pos)
+        pos += len(text[c.start : c.end].encode(enc.codec, "surrogatepass"))
+    table = []
+    docs = []
+    for ord_, r in enumerate(rows):
+        c = chunks[r.chunk]
+        piece = text[c.start : c.end]
+        bstart = byte_starts[r.chunk] + len(piece[: r.rel_start].encode(enc.codec))
+        bend = bstart + len(piece[r.rel_start : r.rel_end].encode(enc.codec))
+        line = c.line + r.rel_line
+        table.append(
+            (
+                ord_,
+                r.key,
+                r.key.lower(),
+                r.type,
+                line,
+                r.year,
+                bstart,
+                bend,
+                c.ident,
+                r.rel_line,
+                r.rel_start,
+                r.rel_end,
+                r.light,
+            )
+        )
+        docs.append(r.doc[:-1] + (line,))
+    return table, docs
+
+
+def _alias_rows(rows: list[Row]) -> dict[str, int]:
+    """Each alias (``ids``) that is not also a key, to the first entry that has it."""
+    keys = {r.key.lower() for r in rows}
+    aliases: dict[str, int] = {}
+    for ord_, r in enumerate(rows):
+        for alias in json.loads(r.extra).get("a", ()):
+            if alias.lower() not in keys:
+                aliases.setdefault(alias.lower(), ord_)
+    return aliases
 
 
 def _keyword_rows(rows: list) -> Any:

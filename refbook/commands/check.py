@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -20,6 +20,10 @@ from ._common import (
     reported_edit,
     requires,
 )
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..links import ResultCache
 
 
 def _default(name: str) -> Any:
@@ -94,27 +98,27 @@ def _default(name: str) -> Any:
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @bib_option
 def command(
-    keys,
-    query,
-    dois_only,
-    urls_only,
-    offline,
-    strict,
-    fail_on,
-    changed_since,
-    update_preprints,
-    apply,
-    exclude,
-    concurrency,
-    per_host,
-    timeout,
-    retries,
-    max_age,
-    updates_max_age,
-    no_cache,
-    allow_private,
-    fmt,
-    as_json,
+    keys: tuple[str, ...],
+    query: str | None,
+    dois_only: bool,
+    urls_only: bool,
+    offline: bool,
+    strict: bool,
+    fail_on: str | None,
+    changed_since: str | None,
+    update_preprints: bool,
+    apply: bool,
+    exclude: tuple[str, ...],
+    concurrency: int | None,
+    per_host: int | None,
+    timeout: float | None,
+    retries: int | None,
+    max_age: str | None,
+    updates_max_age: str | None,
+    no_cache: bool,
+    allow_private: bool,
+    fmt: str | None,
+    as_json: bool,
 ) -> int:
     """Check DOIs (do they exist, do they describe this work?) and URLs (do they answer?).
 
@@ -127,40 +131,15 @@ def command(
     Exit code 6 when the network cannot be reached at all (no name resolves, no route):
     one line says how many links were not checked.
     """
-    from ..errors import ConfigError, NetworkError, UsageError
-    from ..links import Checker, Exclusions, Options, ResultCache, collect, parse_age
+    from ..errors import NetworkError
+    from ..links import Checker, Options, collect
     from ..output import choose_mode
     from ..output.check import render
-    from ..paths import cache_dir
     from .export import select_entries
 
-    ctx = click.get_current_context()
-    refuse_together(ctx, "dois_only", "urls_only", "together they check nothing")
-    refuse_together(ctx, "as_json", "fmt", "--json is --format json", when=fmt != "json")
-    refuse_together(
-        ctx,
-        "offline",
-        ("concurrency", "per_host", "timeout", "retries", "max_age", "no_cache", "allow_private"),
-        "--offline checks syntax only and makes no request",
-    )
-    refuse_together(
-        ctx,
-        "offline",
-        ("update_preprints", "updates_max_age"),
-        "--offline makes no request",
-    )
-    refuse_together(ctx, "update_preprints", ("urls_only", "fmt", "fail_on", "strict"))
-    requires(ctx, "apply", "--update-preprints", update_preprints)
+    _refuse_conflicts(click.get_current_context(), fmt, update_preprints)
     cfg = get_config()
-    for patterns, source in ((cfg["check.exclude"], "config"), (exclude, "option")):
-        try:
-            Exclusions(patterns)
-        except ValueError as exc:
-            if source == "option":
-                raise UsageError(f"error: --exclude: {exc}") from None
-            raise ConfigError(
-                f"{cfg.sources['check.exclude']}: error: setting 'check.exclude': {exc}"
-            ) from None
+    _check_exclusions(cfg, exclude)
     threshold = fail_on or cfg["check.fail_on"]  # a config file's value is checked on load
     lib = open_library()
     entries = select_entries(lib, keys, query, ())
@@ -179,22 +158,7 @@ def command(
         allow_private=allow_private or None,
         exclude=(*cfg["check.exclude"], *exclude),
     )
-    cache = None
-    if not no_cache and not offline:
-        try:
-            age = parse_age(max_age or cfg["check.max_age"])
-        except ValueError as exc:
-            raise UsageError(f"error: {exc}") from None
-        try:
-            updates_age = parse_age(updates_max_age or cfg["check.updates_max_age"])
-        except ValueError as exc:
-            if updates_max_age:
-                raise UsageError(f"error: --updates-max-age: {exc}") from None
-            raise ConfigError(
-                f"{cfg.sources['check.updates_max_age']}: error: setting "
-                f"'check.updates_max_age': {exc}"
-            ) from None
-        cache = ResultCache(cache_dir() / "check" / "results.sqlite", age, updates_age)
+    cache = None if no_cache or offline else _result_cache(cfg, max_age, updates_max_age)
     mode = "json" if as_json else fmt or ("table" if choose_mode(False) == "rich" else "plain")
     checker = Checker(opts, cache)
     by_key = {e.key: e for e in entries}
@@ -219,6 +183,64 @@ def command(
         return EXIT_OK
     render(results, mode, lib.path, strict)
     return EXIT_FINDINGS if any(r.fails(strict, threshold) for r in results) else EXIT_OK
+
+
+def _refuse_conflicts(ctx: click.Context, fmt: str | None, update_preprints: bool) -> None:
+    """Usage errors (exit 2) for options that make no sense together."""
+    refuse_together(ctx, "dois_only", "urls_only", "together they check nothing")
+    refuse_together(ctx, "as_json", "fmt", "--json is --format json", when=fmt != "json")
+    refuse_together(
+        ctx,
+        "offline",
+        ("concurrency", "per_host", "timeout", "retries", "max_age", "no_cache", "allow_private"),
+        "--offline checks syntax only and makes no request",
+    )
+    refuse_together(
+        ctx,
+        "offline",
+        ("update_preprints", "updates_max_age"),
+        "--offline makes no request",
+    )
+    refuse_together(ctx, "update_preprints", ("urls_only", "fmt", "fail_on", "strict"))
+    requires(ctx, "apply", "--update-preprints", update_preprints)
+
+
+def _check_exclusions(cfg: Config, exclude: tuple[str, ...]) -> None:
+    """check.exclude's patterns, then --exclude's, compiled once to report a bad one: a
+    config file's is exit 4 naming the file, an option's a usage error."""
+    from ..errors import ConfigError, UsageError
+    from ..links import Exclusions
+
+    for patterns, source in ((cfg["check.exclude"], "config"), (exclude, "option")):
+        try:
+            Exclusions(patterns)
+        except ValueError as exc:
+            if source == "option":
+                raise UsageError(f"error: --exclude: {exc}") from None
+            raise ConfigError(
+                f"{cfg.sources['check.exclude']}: error: setting 'check.exclude': {exc}"
+            ) from None
+
+
+def _result_cache(cfg: Config, max_age: str | None, updates_max_age: str | None) -> ResultCache:
+    """The results cache, with the ages from the options or else the settings."""
+    from ..errors import ConfigError, UsageError
+    from ..links import ResultCache, parse_age
+    from ..paths import cache_dir
+
+    try:
+        age = parse_age(max_age or cfg["check.max_age"])
+    except ValueError as exc:
+        raise UsageError(f"error: {exc}") from None
+    try:
+        updates_age = parse_age(updates_max_age or cfg["check.updates_max_age"])
+    except ValueError as exc:
+        if updates_max_age:
+            raise UsageError(f"error: --updates-max-age: {exc}") from None
+        raise ConfigError(
+            f"{cfg.sources['check.updates_max_age']}: error: setting 'check.updates_max_age': {exc}"
+        ) from None
+    return ResultCache(cache_dir() / "check" / "results.sqlite", age, updates_age)
 
 
 def _update_preprints(checker: Any, results: list[Any], as_json: bool, apply: bool) -> None:

@@ -97,6 +97,15 @@ def check_doi(
             details={"points_to": summary(found.meta, doi)},
         )
     warnings = [str(d) for d in diffs]
+    later = _update_result(target, found, warnings)
+    if later is None and found.preprint and found.published:
+        later = _published_result(client, target, found, warnings, crossref, datacite)
+    agree = "DOI exists" if diffs else "DOI exists; metadata agree"
+    return later or Result(target, Verdict.OK, agree, 200, warnings=warnings)
+
+
+def _update_result(target: Target, found: Record, warnings: list[str]) -> Result | None:
+    """A retracted, withdrawn, corrected or flagged work's result, or a notice's; else None."""
     status = updates_verdict(found.updated_by)
     if status is not None:
         verdict, notices = status
@@ -115,41 +124,40 @@ def check_doi(
             details={"update": notices[0].to_dict(), "updates": [n.to_dict() for n in notices]},
         )
     notices_of = [u for u in found.update_to if u.kind in UPDATE_VERDICTS]
-    if notices_of:
-        notice = notices_of[0]
-        return Result(
-            target,
-            Verdict.NOTICE,
-            f"this DOI is a {notice.label.lower()} notice of {notice.doi}"
-            + (f" ({notice.date})" if notice.date else "")
-            + ", not the work itself",
-            200,
-            warnings=warnings,
-            details={"notice_of": notice.to_dict()},
-        )
-    if found.preprint and found.published:
-        published = found.published[0]
-        try:
-            meta = record(client, published, crossref=crossref, datacite=datacite)
-        except TransportError:
-            meta = None  # named by its DOI alone
-        info = summary(meta.meta if meta else {}, published)
-        venue = f" in {info['venue']}" if info.get("venue") else ""
-        year = f" ({info['year']})" if info.get("year") else ""
-        return Result(
-            target,
-            Verdict.SUPERSEDED,
-            f"a preprint, published as {published}{venue}{year}",
-            200,
-            warnings=warnings,
-            details={"published": info, "preprint_server": _server(found.meta)},
-        )
+    if not notices_of:
+        return None
+    notice = notices_of[0]
     return Result(
         target,
-        Verdict.OK,
-        "DOI exists" if diffs else "DOI exists; metadata agree",
+        Verdict.NOTICE,
+        f"this DOI is a {notice.label.lower()} notice of {notice.doi}"
+        + (f" ({notice.date})" if notice.date else "")
+        + ", not the work itself",
         200,
         warnings=warnings,
+        details={"notice_of": notice.to_dict()},
+    )
+
+
+def _published_result(
+    client: Client, target: Target, found: Record, warnings: list[str], crossref: str, datacite: str
+) -> Result:
+    """The result of a preprint's DOI whose record names the published version."""
+    published = found.published[0]
+    try:
+        meta = record(client, published, crossref=crossref, datacite=datacite)
+    except TransportError:
+        meta = None  # named by its DOI alone
+    info = summary(meta.meta if meta else {}, published)
+    venue = f" in {info['venue']}" if info.get("venue") else ""
+    year = f" ({info['year']})" if info.get("year") else ""
+    return Result(
+        target,
+        Verdict.SUPERSEDED,
+        f"a preprint, published as {published}{venue}{year}",
+        200,
+        warnings=warnings,
+        details={"published": info, "preprint_server": _server(found.meta)},
     )
 
 

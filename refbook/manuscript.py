@@ -80,7 +80,7 @@ class Citation:
     line: int
     column: int
     text: str  # as written in the manuscript
-    syntax: str  # pandoc | latex | prose
+    syntax: str  # the citation's own syntax: pandoc | latex | typst | prose (never the markup)
     keys: list[str] = field(default_factory=list)  # pandoc/LaTeX
     authors: list[str] = field(default_factory=list)  # prose: family names as written
     et_al: bool = False
@@ -135,20 +135,21 @@ def _blank(text: str, start: int, end: int) -> str:
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*$", re.S | re.M)
 
 
-def mask(text: str, syntax: str) -> str:
-    """The text with code, comments, front matter and the reference list blanked out."""
-    return _mask(text, syntax if syntax in ("latex", "typst") else "markdown")
+def mask(text: str, markup: str) -> str:
+    """The text with code, comments, front matter and the reference list blanked out
+    (``markup``: the document's language, or a citation syntax that implies it)."""
+    return _mask(text, markup if markup in ("latex", "typst") else "markdown")
 
 
 @lru_cache(maxsize=4)  # the key and the prose citations of one text mask it once
-def _mask(text: str, syntax: str) -> str:
+def _mask(text: str, markup: str) -> str:
     m: re.Match[str] | None
-    if syntax == "typst":
+    if markup == "typst":
         for rx in (r"^(```+)[^\n]*\n.*?^\1", r"(`+)(?!`).+?(?<!`)\1(?!`)", r"/\*.*?\*/"):
             for m in re.finditer(rx, text, re.S | re.M):
                 text = _blank(text, m.start(), m.end())
         return re.sub(r"(?<![:/])//[^\n]*", lambda m: " " * len(m.group(0)), text)
-    if syntax == "latex":
+    if markup == "latex":
         text = re.sub(r"(?<!\\)%[^\n]*", lambda m: " " * len(m.group(0)), text)
         m = re.search(r"\\begin\{thebibliography\}.*?(\\end\{thebibliography\}|\Z)", text, re.S)
         if m:
@@ -440,8 +441,8 @@ def _run_start(text: str, end: int) -> int:
         width *= 4
 
 
-def find_prose_citations(text: str, path: str = "", syntax: str = "markdown") -> list[Citation]:
-    masked = mask(text, syntax)
+def find_prose_citations(text: str, path: str = "", markup: str = "markdown") -> list[Citation]:
+    masked = mask(text, markup)
     # Markdown link debris around years: "[2023](#)" -> "2023" padded to the same length
     if "](" in masked:
         masked = re.sub(
@@ -538,7 +539,8 @@ def _narrative(
     return out
 
 
-def syntax_for(path: str, forced: str | None = None) -> str:
+def markup_for(path: str, forced: str | None = None) -> str:
+    """A manuscript's markup (markdown, latex, typst): ``forced``, else by extension."""
     if forced:
         return forced
     suffix = Path(path).suffix.lower()
@@ -547,9 +549,9 @@ def syntax_for(path: str, forced: str | None = None) -> str:
     return "typst" if suffix == ".typ" else "markdown"
 
 
-def find_citations(text: str, path: str = "", syntax: str | None = None) -> list[Citation]:
+def find_citations(text: str, path: str = "", markup: str | None = None) -> list[Citation]:
     """Every citation in a manuscript, in order."""
-    kind = syntax_for(path, syntax)
+    kind = markup_for(path, markup)
     if kind == "latex":
         return find_key_citations(text, "latex", path)
     keyed = find_key_citations(text, "typst" if kind == "typst" else "pandoc", path)
@@ -682,7 +684,7 @@ def check_manuscripts(
     lib: Library,
     paths: Iterable[str],
     *,
-    syntax: str | None = None,
+    markup: str | None = None,
     ignore_uncited: Iterable[str] = (),
     encoding: str | None = None,
 ) -> CheckResult:
@@ -696,7 +698,7 @@ def check_manuscripts(
     matcher = Matcher(list(lib))
     citations: list[Citation] = []
     for path, d in decoded.items():
-        for c in find_citations(d.text, path, syntax):
+        for c in find_citations(d.text, path, markup):
             citations.append(matcher.match(c))
     cited = {k.lower() for c in citations for k in c.matched}
     ignore = {k.lower() for k in ignore_uncited}

@@ -156,8 +156,9 @@ def test_latex(cli):
 def test_nocite_star_and_syntax_option(tmp_path, cli):
     tex = tmp_path / "all.txt"
     tex.write_text("\\nocite{*}\n")
-    out = cli("cite-check", str(tex), "--syntax", "latex", "--bib", REFS, "--json")
-    assert json.loads(out.stdout)["uncited"] == []
+    for option in ("--markup", "--syntax"):  # --syntax: the option's first name, kept
+        out = cli("cite-check", str(tex), option, "latex", "--bib", REFS, "--json")
+        assert json.loads(out.stdout)["uncited"] == []
 
 
 def test_github_and_sarif(cli):

@@ -152,7 +152,7 @@ def test_cite_check_report_renders_to_the_stream_given(capsys, tmp_path):
     lib = refbook.loads("@book{known, title={T}, year=2020}\n")
     essay = tmp_path / "essay.md"
     essay.write_text("See [@missing] and [@known].\n")
-    result = check_manuscripts(lib, [str(essay)], syntax="markdown")
+    result = check_manuscripts(lib, [str(essay)], markup="markdown")
     buf = io.StringIO()
     render(result, "plain", "refs.bib", uncited=False, stream=buf)
     assert "missing" in buf.getvalue()

@@ -23,10 +23,12 @@ from ._common import (
     "manuscripts", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False)
 )
 @click.option(
-    "--syntax",
+    "--markup",
+    "--syntax",  # its first name, kept: "syntax" now means a citation's own syntax only
+    "markup",
     type=click.Choice(["markdown", "latex", "typst"]),
-    help="Citation syntax (default: by extension; .tex is LaTeX, .typ Typst, others "
-    "Markdown/plain text with pandoc and author-year citations).",
+    help="The manuscripts' markup (default: by extension; .tex is LaTeX, .typ Typst, "
+    "others Markdown/plain text with pandoc and author-year citations).",
 )
 @click.option("--uncited", is_flag=True, help="Also report entries that are never cited.")
 @click.option(
@@ -49,7 +51,7 @@ from ._common import (
 @bib_path_option
 def command(
     manuscripts: tuple[str, ...],
-    syntax: str | None,
+    markup: str | None,
     uncited: bool,
     ignore: tuple[str, ...],
     fail_on: str,
@@ -85,7 +87,7 @@ def command(
     with busy("checking citations…"):
         lib: Any = open_library(cached=True)  # keys, names and years: the cache has them
         result = check_manuscripts(
-            lib, manuscripts, syntax=syntax, ignore_uncited=ignored, encoding=encoding
+            lib, manuscripts, markup=markup, ignore_uncited=ignored, encoding=encoding
         )
     for note in result.notes:
         warn(note)

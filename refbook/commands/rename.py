@@ -45,7 +45,7 @@ def command(
     is written, and the .bib and the manuscripts are all renamed or none is."""
 
     from ..edits import rename, rename_in_manuscript
-    from ..manuscript import syntax_for
+    from ..manuscript import markup_for
     from ..output import choose_mode
     from ..output.edits import render_edit
     from ..store import editing, refuse_readonly, stage_write
@@ -56,7 +56,7 @@ def command(
         decoded = decode_input(path, encoding, "manuscript")
         if not force:
             refuse_readonly(path)
-        syntax = {"latex": "latex", "typst": "typst"}.get(syntax_for(path), "pandoc")
+        syntax = {"latex": "latex", "typst": "typst"}.get(markup_for(path), "pandoc")
         new_text, count = rename_in_manuscript(decoded.text, old, new, syntax)
         if count:
             try:

@@ -84,7 +84,7 @@ def command(
     if encoding:
         check_name(encoding)
     lib = open_library()
-    result = check_manuscripts(lib, [essay], syntax="markdown", encoding=encoding)
+    result = check_manuscripts(lib, [essay], markup="markdown", encoding=encoding)
     for note in result.notes:
         warn(note)
     keyed = [c for c in result.citations if c.syntax == "pandoc"]

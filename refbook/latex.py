@@ -87,7 +87,7 @@ TEXT_SYMBOLS = {
 
 # Text ligatures pylatexenc turns into characters (its "specials"), read left to right,
 # longest first
-_TEXT_SPECIALS = {
+TEXT_LIGATURES = {
     "---": "\u2014",
     "--": "\u2013",
     "``": "\u201c",
@@ -96,7 +96,7 @@ _TEXT_SPECIALS = {
     "?`": "\u00bf",
     "~": " ",
 }
-_TEXT_SPECIAL = re.compile("|".join(map(re.escape, _TEXT_SPECIALS)))
+_TEXT_SPECIAL = re.compile("|".join(map(re.escape, TEXT_LIGATURES)))
 _TOKEN = re.compile(r"\\([^\W\d_]+)(\s*)|\\(.)|([{}])|([^\\{}]+)", re.DOTALL)
 # names the LaTeX walker itself treats specially (environments, verbatim, math)
 _PARSER_SPECIAL = frozenset({"begin", "end", "verb", "(", ")", "[", "]"})
@@ -153,7 +153,7 @@ def _collapse(text: str) -> str:
 
 
 def _plain(text: str) -> str:
-    return _TEXT_SPECIAL.sub(lambda m: _TEXT_SPECIALS[m.group()], text)
+    return _TEXT_SPECIAL.sub(lambda m: TEXT_LIGATURES[m.group()], text)
 
 
 def _fast(value: str) -> str | None:

@@ -117,14 +117,8 @@ _BACKTICK_QUOTE = re.compile(r"(?<!`)`([^`']*)'(?!')")
 # TeX's ligatures; a lone ' is typeset ’ (and in CSL-JSON a straight ' could be taken for
 # a quotation mark: "CHI '08: CHI '08")
 _LIGATURES = re.compile(r"---|--|``|''|!`|\?`|~|`|'")
-_LIGATURE_TEXT = {
-    "---": "\u2014",
-    "--": "\u2013",
-    "``": "\u201c",
-    "''": "\u201d",
-    "!`": "\u00a1",
-    "?`": "\u00bf",
-    "~": " ",
+_LIGATURE_TEXT = {  # TeX's ligatures in text, and single quotes as typographic ones
+    **latex.TEXT_LIGATURES,
     "`": "\u2018",
     "'": "\u2019",
 }

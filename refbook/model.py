@@ -104,6 +104,20 @@ class Entry:
         """True when macro ``name`` is not defined above the entry but is further down."""
         return self._bib.macros.defined_later(name, self._block.scope)
 
+    def undefined_macros(self) -> list[tuple[str, str]]:
+        """(field, name as written) of each ``@string`` macro a field uses that no
+        definition above the entry gives (BibTeX's month names are always defined)."""
+        macros = self.macros
+        found = []
+        for name, raw in self._raw_fields().items():
+            if raw[:1] in ("{", '"') and "#" not in raw:
+                continue
+            for word in bibtex.macro_names(raw):
+                low = word.lower()
+                if low not in macros and low not in bibtex.MONTH_MACROS:
+                    found.append((name, word))
+        return found
+
     def duplicate_fields(self) -> dict[str, list[int]]:
         """Fields written more than once in this entry (the first is the one read), with
         the lines where each is written."""

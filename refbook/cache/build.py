@@ -53,6 +53,8 @@ class Row:
     item: str  # JSON text
     extra: str  # JSON
     doc: tuple  # index.doc_row, its line relative to the chunk
+    csl: str | None = None  # records.csl_text
+    lint: str = "{}"  # records.lint_record, JSON
 
 
 @dataclass
@@ -68,10 +70,11 @@ class Outcome:
 
 def make_row(entry: Any, chunk: int, rel_line: int, rel_start: int, rel_end: int) -> Row:
     from ..index import doc_row
-    from .records import entry_record
+    from .records import csl_text, entry_record, lint_record
 
     light, item, extra = entry_record(entry)
     dump = json.dumps
+    lint = lint_record(entry)
     return Row(
         entry.key,
         entry.type,
@@ -84,6 +87,8 @@ def make_row(entry: Any, chunk: int, rel_line: int, rel_start: int, rel_end: int
         item,
         dump(extra, ensure_ascii=False, separators=(",", ":")),
         doc_row(entry)[:-1] + (rel_line,),
+        csl_text(entry),
+        dump(lint, ensure_ascii=False, separators=(",", ":")),
     )
 
 
@@ -174,11 +179,12 @@ def _old_rows(conn: sqlite3.Connection | None, meta: dict[str, str] | None) -> d
         for row in conn.execute(
             "SELECT e.chunk, e.key, e.type, e.rel_line, e.rel_start, e.rel_end, e.year, "
             "e.light, x.item, x.extra, d.key, d.type, d.year, d.authors, d.author, d.title, "
-            "d.container, d.keywords, d.annotation, d.abstract, d.doi, d.url "
+            "d.container, d.keywords, d.annotation, d.abstract, d.doi, d.url, c.item, l.info "
             "FROM entries e JOIN data x ON x.ord = e.ord JOIN docs d ON d.rowid = e.ord + 1 "
-            "ORDER BY e.ord"
+            "JOIN csl c ON c.ord = e.ord JOIN lintdata l ON l.ord = e.ord ORDER BY e.ord"
         ):
-            old.setdefault(row[0], []).append((*row[1:10], (*row[10:], row[3])))
+            doc = (*row[10:22], row[3])
+            old.setdefault(row[0], []).append((*row[1:10], doc, row[22], row[23]))
     except sqlite3.DatabaseError:
         return {}
     return old
@@ -308,6 +314,12 @@ def _write(
             "INSERT INTO data VALUES (?, ?, ?)",
             ((ord_, r.item, r.extra) for ord_, r in enumerate(rows)),
         )
+        conn.executemany(
+            "INSERT INTO csl VALUES (?, ?)", ((ord_, r.csl) for ord_, r in enumerate(rows))
+        )
+        conn.executemany(
+            "INSERT INTO lintdata VALUES (?, ?)", ((ord_, r.lint) for ord_, r in enumerate(rows))
+        )
         conn.executemany("INSERT INTO keywords VALUES (?, ?, ?)", _keyword_rows(rows))
         conn.executemany("INSERT INTO present VALUES (?, ?)", _present_rows(rows))
         conn.executemany("INSERT INTO aliases VALUES (?, ?)", _alias_rows(rows).items())
@@ -327,6 +339,7 @@ def _write(
             "problems": json.dumps(problems, ensure_ascii=False),
             "mode": outcome.mode,
             "codec": enc.codec,
+            "strings": json.dumps(sorted(set(string_names(text, chunks)))),
             **stat_meta(st),
         }
         conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())

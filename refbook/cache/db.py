@@ -21,7 +21,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 RACY_SECONDS = 2.0
 SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT);
@@ -34,10 +34,20 @@ CREATE TABLE aliases (alias TEXT PRIMARY KEY, ord INTEGER);
 CREATE TABLE chunks (ident TEXT PRIMARY KEY);
 CREATE TABLE keywords (ord INTEGER, seq INTEGER, keyword TEXT);
 CREATE TABLE present (ord INTEGER, name TEXT);
+-- for export and lint (``records.csl_text``, ``records.lint_record``): each entry's CSL
+-- item as JSON text (NULL when it cannot be made) and what lint's rules ask of its text
+CREATE TABLE csl (ord INTEGER PRIMARY KEY, item TEXT);
+CREATE TABLE lintdata (ord INTEGER PRIMARY KEY, info TEXT);
 """
 ENTRY_COLUMNS = 13
 # what a RecordEntry is made of (the rest is read when asked for)
 _ROW = "ord, key, type, line, year, light, bstart, bend"
+_COLUMNS = {
+    "item": ("data", "item"),
+    "extra": ("data", "extra"),
+    "csl": ("csl", "item"),
+    "lint": ("lintdata", "info"),
+}
 INDEXES = """
 CREATE INDEX entries_by_key ON entries(lkey);
 CREATE INDEX entries_by_chunk ON entries(chunk);
@@ -130,6 +140,7 @@ class Snapshot:
         self.bib = bib
         self.count = int(meta.get("entries", "0"))
         self.codec = meta.get("codec", "utf-8")
+        self._source: Any = None
 
     def problems(self, name: str) -> list:
         from ..findings import Finding
@@ -189,11 +200,28 @@ class Snapshot:
         row = next((r for r in rows if r[1] == key), rows[0])
         return self._entry(lib, row)
 
-    def column(self, ord_: int, name: str) -> str:
-        """One entry's ``item`` (JSON text) or ``extra`` (JSON) column."""
-        if name not in ("item", "extra"):
-            raise ValueError(name)
-        return self.conn.execute(f"SELECT {name} FROM data WHERE ord = ?", (ord_,)).fetchone()[0]
+    def column(self, ord_: int, name: str) -> str | None:
+        """One entry's ``item`` (JSON text) or ``extra`` (JSON) column, or its ``csl``
+        item or ``lint`` record."""
+        table, column = _COLUMNS[name]
+        row = self.conn.execute(f"SELECT {column} FROM {table} WHERE ord = ?", (ord_,)).fetchone()
+        return row[0] if row is not None else None
+
+    def csl_items(self) -> Iterator[tuple[int, str | None]]:
+        """Every entry's (ord, CSL item as JSON text), in file order (export streams them)."""
+        return iter(self.conn.execute("SELECT ord, item FROM csl ORDER BY ord"))
+
+    def csl_complete(self) -> bool:
+        """Whether every entry has its CSL item (none failed to map)."""
+        q = "SELECT count(*) FROM csl WHERE item IS NOT NULL"
+        return bool(self.conn.execute(q).fetchone()[0] == self.count)
+
+    def spans(self) -> list[tuple[str, int, int]]:
+        return self.conn.execute("SELECT key, bstart, bend FROM entries ORDER BY ord").fetchall()
+
+    def string_names(self) -> set[str]:
+        """The names (lower case) of the file's ``@string`` macros."""
+        return set(json.loads(self.meta.get("strings", "[]")))
 
     def keywords(self) -> list[str]:
         return [
@@ -232,10 +260,11 @@ class Snapshot:
         return iter(self.conn.execute("SELECT ord, item FROM data ORDER BY ord"))
 
     def source_text(self, start: int, end: int) -> str:
-        with open(self.bib, "rb") as fh:
-            fh.seek(start)
-            data = fh.read(end - start)
-        return data.decode(self.codec)
+        fh = self._source
+        if fh is None:  # kept open: lint and export read many entries' sources
+            fh = self._source = open(self.bib, "rb")  # noqa: SIM115
+        fh.seek(start)
+        return fh.read(end - start).decode(self.codec)
 
     def search_index(self, name: str) -> Any:
         from ..index import SearchIndex

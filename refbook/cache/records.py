@@ -42,6 +42,50 @@ def entry_record(entry: Any) -> tuple[dict[str, Any], str, dict[str, Any]]:
     return light, json_text(d), extra
 
 
+def csl_text(entry: Any) -> str | None:
+    """The entry's CSL item (``refbook.csl.to_csl``, its key as id) as JSON text, indented
+    as an item of ``export --format csl-json``'s list, so that export joins the texts;
+    None when the item cannot be made (export then reads the file as without a cache,
+    and says what is wrong exactly as it does)."""
+    from ..csl import to_csl
+
+    try:
+        item = to_csl(entry)
+    except Exception:  # noqa: BLE001  (said by the uncached export, not by the cache)
+        return None
+    return _indented(item)
+
+
+def _indented(item: dict[str, Any]) -> str:
+    return "  " + json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+
+
+def lint_record(entry: Any) -> dict[str, Any]:
+    """What lint's rules ask of the entry's text beyond its values: raw values that are not
+    the value in braces (``r``), each field's line after the entry's (``l``), fields written
+    twice (``d``: lines after the entry's), macros used but not defined above (``u``)."""
+    record: dict[str, Any] = {}
+    raw = {}
+    lines = {}
+    for name, value in entry.fields.items():
+        written = entry.raw(name)
+        if written != "{" + value + "}":
+            raw[name] = written
+        offset = entry.field_line(name) - entry.line
+        if offset:
+            lines[name] = offset
+    for tag, part in (("r", raw), ("l", lines)):
+        if part:
+            record[tag] = part
+    duplicates = entry.duplicate_fields()
+    if duplicates:
+        record["d"] = {n: [at - entry.line for at in ats] for n, ats in duplicates.items()}
+    undefined = entry.undefined_macros()
+    if undefined:
+        record["u"] = undefined
+    return record
+
+
 class RecordEntry:
     """An entry read from the cache: the read-only part of ``model.Entry``'s interface
     (key, type, line, fields, ``get``, ``has``, ``text``, authors, ``to_dict``,
@@ -87,7 +131,8 @@ class RecordEntry:
     def _part(self, column: str) -> Any:
         if column not in self._cached:
             text = self._lib.column(self, column)
-            self._cached[column] = text if column == "item" else json.loads(text)
+            keep = column in ("item", "csl") or text is None
+            self._cached[column] = text if keep else json.loads(text)
         return self._cached[column]
 
     def _reset(self) -> None:
@@ -214,6 +259,48 @@ class RecordEntry:
         """The entry's exact text in the file (read from it by byte span)."""
         return self._lib.source_text(*self._span)
 
+    # what lint asks of the entry's text (``lint_record``)
+    def raw(self, name: str) -> str | None:
+        """The value as written (macros, delimiters and ``#`` included)."""
+        name = name.lower()
+        fields = self.fields
+        if name not in fields:
+            return None
+        return self._part("lint").get("r", {}).get(name, "{" + fields[name] + "}")
+
+    def field_line(self, name: str) -> int:
+        """The line where field ``name`` is written (the entry's when it is absent)."""
+        return self.line + self._part("lint").get("l", {}).get(name.lower(), 0)
+
+    def duplicate_fields(self) -> dict[str, list[int]]:
+        found = self._part("lint").get("d", {})
+        return {n: [self.line + at for at in ats] for n, ats in found.items()}
+
+    def undefined_macros(self) -> list[tuple[str, str]]:
+        return [(name, word) for name, word in self._part("lint").get("u", ())]
+
+    def macro_defined_later(self, name: str) -> bool:
+        """True when macro ``name``, not defined above the entry, is defined further down."""
+        return name.lower() in self._lib.string_names()
+
+    # export
+    def csl_item(self, ident: str | None = None) -> dict[str, Any]:
+        """The stored CSL item (``csl_text``), with ``ident`` as its id when given."""
+        text = self._part("csl")
+        if text is None:
+            raise LookupError(f"{self.key}: no CSL item in the cache")
+        item: dict[str, Any] = json.loads(text)
+        if ident is not None:
+            item["id"] = ident
+        return item
+
+    def csl_text(self, ident: str, text: str | None = None) -> str:
+        """The CSL item's JSON text as ``csl_text`` indents it, with id ``ident``."""
+        text = text if text is not None else self._part("csl")
+        if ident == self.key and text is not None:
+            return text
+        return _indented(self.csl_item(ident))
+
     def to_dict(self) -> dict[str, Any]:
         d = dict(self._d)
         d["source"] = {"file": self._lib.path, "line": self.line}
@@ -234,12 +321,14 @@ class CachedLibrary:
     (case-insensitive, then ``ids`` aliases), its parse problems; the read-only part of
     ``model.Library``'s interface."""
 
-    def __init__(self, store: Any, path: str) -> None:
+    def __init__(self, store: Any, path: str, encoding: str | None = None) -> None:
         self._store = store  # refbook.cache.db.Snapshot
         self.path = path
+        self.encoding = encoding  # the user's --encoding, if any
         from ..output import json_text
 
         self.path_json = json_text(path)
+        self._strings: set[str] | None = None
 
     @property
     def problems(self) -> list:
@@ -302,7 +391,42 @@ class CachedLibrary:
         for entry in entries:
             yield entry.json_text()
 
-    def column(self, entry: RecordEntry, name: str) -> str:
+    def csl_texts(self, entries: Sequence[Any], ids: Sequence[str]) -> Iterator[str]:
+        """The entries' CSL items as JSON texts (``RecordEntry.csl_text``) with ``ids``;
+        read in one pass when they are in file order."""
+        if all(a.ord < b.ord for a, b in zip(entries, entries[1:])):
+            wanted = iter(zip(entries, ids))
+            entry, ident = next(wanted, (None, ""))
+            for ord_, item in self._store.csl_items():
+                if entry is None:
+                    break
+                if ord_ == entry.ord:
+                    yield entry.csl_text(ident, item)
+                    entry, ident = next(wanted, (None, ""))
+            return
+        for entry, ident in zip(entries, ids):
+            yield entry.csl_text(ident)
+
+    def csl_complete(self) -> bool:
+        """Whether the cache has every entry's CSL item (export can read them all)."""
+        return bool(self._store.csl_complete())
+
+    def string_names(self) -> set[str]:
+        if self._strings is None:
+            self._strings = self._store.string_names()
+        return self._strings
+
+    def suppressions(self) -> dict[str, set[str]]:
+        """lint's ``% refbook: ignore[...]`` comments by entry key (``suppressions``)."""
+        from .text import suppressions
+
+        return suppressions(self)
+
+    def spans(self) -> list[tuple[str, int, int]]:
+        """(key, byte start, byte end) of every entry, in file order."""
+        return self._store.spans()
+
+    def column(self, entry: RecordEntry, name: str) -> Any:
         return self._store.column(entry.ord, name)
 
     def search_index(self) -> Any:
@@ -310,3 +434,15 @@ class CachedLibrary:
 
     def __repr__(self) -> str:
         return f"<Library {self.path}: {len(self)} entries (cached)>"
+
+
+class Selection(list):
+    """Entries chosen from a ``CachedLibrary``, in a list that knows where they come
+    from: a format writer reads their stored parts in one pass (``csl_texts``)."""
+
+    def __init__(self, lib: CachedLibrary, entries: Sequence[RecordEntry]) -> None:
+        super().__init__(entries)
+        self.lib = lib
+
+    def csl_texts(self, ids: Sequence[str]) -> Iterator[str]:
+        return self.lib.csl_texts(self, ids)

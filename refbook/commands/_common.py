@@ -181,26 +181,41 @@ def open_library(
     *,
     require_entries: bool = True,
     cached: Literal[False] = False,
+    usable: None = None,
 ) -> Library: ...
 
 
 @overload
 def open_library(
-    ctx: click.Context | None = None, *, require_entries: bool = True, cached: bool
+    ctx: click.Context | None = None,
+    *,
+    require_entries: bool = True,
+    cached: bool,
+    usable: Callable[[CachedLibrary], bool] | None = None,
 ) -> Library | CachedLibrary: ...
 
 
 def open_library(
-    ctx: click.Context | None = None, *, require_entries: bool = True, cached: bool = False
+    ctx: click.Context | None = None,
+    *,
+    require_entries: bool = True,
+    cached: bool = False,
+    usable: Callable[[CachedLibrary], bool] | None = None,
 ) -> Library | CachedLibrary:
     """Load the bibliography; parse problems go to stderr as one-line warnings.
 
     With ``require_entries``, an empty bibliography is "nothing found" (exit 1).  With
     ``cached``, the entries may come from the library cache (``RecordEntry``: the
-    read-only part of an entry's interface), for commands that only read them."""
+    read-only part of an entry's interface), for commands that only read them, unless
+    ``usable`` says the cached library lacks what the command needs."""
     from ..output import warn
 
     lib: Library | CachedLibrary | None = cached_library(ctx) if cached else None
+    if lib is not None and usable is not None:
+        from ..cache.records import CachedLibrary as Cached
+
+        if isinstance(lib, Cached) and not usable(lib):
+            lib = None
     if lib is None:
         from ..model import load
 

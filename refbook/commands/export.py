@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -153,8 +153,14 @@ def command(
         from ..store import check_output
 
         check_output(output, (bib_path(), *cited_in))  # before the work, not after
-    lib = open_library()
+    # from the library cache when it has every entry's CSL item (one that could not be
+    # made is said as the uncached run says it)
+    lib: Any = open_library(cached=True, usable=lambda c: c.csl_complete())
     entries = select_entries(lib, keys, query, cited_in)
+    if hasattr(lib, "csl_texts"):
+        from ..cache.records import Selection
+
+        entries = Selection(lib, entries)  # type: ignore[arg-type]
     if not entries:
         from ..errors import NotFoundError
 

@@ -121,8 +121,11 @@ def read(text: str, name: str = "<input>") -> list[Draft]:
 
 
 def write(entries: Sequence[Entry]) -> str:
-    from ..csl import csl_items
+    from ..csl import csl_items, unique_ids
 
+    texts = getattr(entries, "csl_texts", None)
+    if texts is not None and entries:  # from the library cache: the items' texts joined
+        return "[\n" + ",\n".join(texts(unique_ids(entries)[0])) + "\n]\n"
     return json.dumps(csl_items(entries), ensure_ascii=False, indent=2) + "\n"
 
 

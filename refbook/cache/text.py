@@ -34,7 +34,8 @@ def _marks(path: str) -> list[int]:
 def suppressions(lib: Any) -> dict[str, set[str]]:
     """As ``refbook.lint.suppressions`` on the parsed file: for each entry, the rule ids of
     the ``%`` comment lines right above it.  The text between two entries is read by byte
-    span; when it holds another block (an ``@``), the file is parsed as without a cache."""
+    span; when another block (an ``@``) may end among the comment lines, the file is
+    parsed as without a cache."""
     from ..lint import suppressions as parsed_suppressions
     from ..lint import tail_suppressions
 
@@ -55,11 +56,26 @@ def suppressions(lib: Any) -> dict[str, set[str]]:
         text = lib.source_text(begin, spans[i][1])
         if not i:
             text = text.removeprefix("\ufeff")
-        if "@" in text:  # another block in between: read as the parser reads it
-            from ..model import load
+        if "@" in text and not _tail_is_text(text):
+            from ..model import load  # where the block above ends: as the parser reads it
 
             return parsed_suppressions(load(lib.path, lib.encoding).bib)
         ids = tail_suppressions(text)
         if ids:
             out[spans[i][0] or ""] = ids
     return out
+
+
+def _tail_is_text(text: str) -> bool:
+    """Whether the ``%`` lines that end ``text`` surely lie in the text right above the
+    entry, and stop where the parser's text block stops them: no block starts or ends
+    among them (no ``@``, ``}`` or ``)``), and the line above them is no comment line,
+    nor can a part of it be one (no ``%``, or no block ending on it)."""
+    lines = text.rstrip().splitlines()
+    i = len(lines)
+    while i and lines[i - 1].lstrip().startswith("%"):
+        i -= 1
+    if any(c in line for line in lines[i:] for c in "@})"):
+        return False
+    stop = lines[i - 1] if i else ""
+    return "%" not in stop or not any(c in stop for c in "@})")

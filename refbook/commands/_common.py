@@ -285,6 +285,50 @@ def complete_fields(ctx: click.Context, _param: click.Parameter, incomplete: str
     return [n for n in entry.fields if n.startswith(incomplete.lower())]
 
 
+def complete_assignments(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list:
+    """Shell completion of ``field=`` for the entry named before (``set KEY field=value``):
+    its own fields."""
+    if "=" in incomplete:
+        return []
+    names = complete_fields(ctx, _param, incomplete)
+    return [f"{n}=" for n in names]
+
+
+def complete_styles(_ctx: click.Context, _param: click.Parameter, incomplete: str) -> list:
+    """Shell completion of ``--style``: the bundled styles by name, else a .csl file."""
+    from click.shell_completion import CompletionItem
+
+    from ..export.pandoc import STYLES
+
+    names = [n for n in STYLES if n.startswith(incomplete.lower())]
+    return names or [CompletionItem(incomplete, type="file")]
+
+
+def complete_rules(_ctx: click.Context, _param: click.Parameter, incomplete: str) -> list:
+    """Shell completion of lint rule ids and families (``lint --select/--ignore``)."""
+    from ..lint import RULES
+
+    names = dict.fromkeys([r.id for r in RULES.values()] + [r.family for r in RULES.values()])
+    return [n for n in names if n.startswith(incomplete.lower())]
+
+
+def complete_types(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list:
+    """Shell completion of the entry types in use (``list --type``), most used first."""
+    from collections import Counter
+
+    try:
+        lib = _completion_library(ctx)
+        from ..cache.records import CachedLibrary
+
+        if isinstance(lib, CachedLibrary):
+            types = list(lib.counts({})["types"])
+        else:
+            types = [t for t, _ in Counter(e.type for e in lib).most_common()]
+    except Exception:  # completion must never fail loudly
+        return []
+    return [t for t in types if t.startswith(incomplete.lower())]
+
+
 @dataclass
 class EditReport:
     """What an editing command says besides the changes the store records: ``lines`` in

@@ -11,6 +11,7 @@ from ._common import (
     bib_option,
     bib_path,
     complete_keys,
+    complete_styles,
     get_config,
     json_option,
     open_library,
@@ -74,6 +75,7 @@ def select_entries(
     "-s",
     "--style",
     metavar="NAME|FILE.csl",
+    shell_complete=complete_styles,
     help="apa, mla, chicago, harvard, ieee, vancouver, or a .csl file "
     "(default: export.style, apa).",
 )

@@ -13,6 +13,7 @@ from ._common import (
     bib_option,
     bib_path,
     cache_enabled,
+    complete_rules,
     force_option,
     get_config,
     refuse_together,
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     "select",
     multiple=True,
     metavar="RULE",
+    shell_complete=complete_rules,
     help="Only these rule ids or families (repeatable; default: lint.select).",
 )
 @click.option(
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
     "ignore",
     multiple=True,
     metavar="RULE",
+    shell_complete=complete_rules,
     help="Skip these rule ids or families (repeatable; adds to lint.ignore).",
 )
 @click.option(

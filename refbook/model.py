@@ -93,7 +93,9 @@ class Entry:
         field = next((f for f in self._block.entry.fields if f.key.lower() == name), None)
         if field is None or self._block.edited:
             return self.line
-        return field.start_line + 1
+        # counted from the entry's own start: bibtexparser's line numbers fall one behind
+        # at each backslash that ends a line above (it does not count that line break)
+        return self.line + field.start_line - self._block.entry.start_line
 
     @property
     def macros(self) -> Mapping[str, str]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -206,6 +206,15 @@ class Snapshot:
         table, column = _COLUMNS[name]
         row = self.conn.execute(f"SELECT {column} FROM {table} WHERE ord = ?", (ord_,)).fetchone()
         return row[0] if row is not None else None
+
+    def parts(self, columns: Sequence[str]) -> Iterator[tuple]:
+        """(ord, column…) of every entry in file order (``column``'s names)."""
+        tables = {_COLUMNS[c][0] for c in columns}
+        first = _COLUMNS[columns[0]][0]
+        joins = " ".join(f"JOIN {t} ON {t}.ord = {first}.ord" for t in tables if t != first)
+        wanted = ", ".join(f"{_COLUMNS[c][0]}.{_COLUMNS[c][1]}" for c in columns)
+        query = f"SELECT {first}.ord, {wanted} FROM {first} {joins} ORDER BY {first}.ord"
+        return iter(self.conn.execute(query))
 
     def csl_items(self) -> Iterator[tuple[int, str | None]]:
         """Every entry's (ord, CSL item as JSON text), in file order (export streams them)."""

@@ -5,7 +5,7 @@ the read commands ask of an entry, with no parser and no LaTeX decoder behind it
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from ..people import Person, author_label
@@ -61,20 +61,25 @@ def _indented(item: dict[str, Any]) -> str:
 
 
 def lint_record(entry: Any) -> dict[str, Any]:
-    """What lint's rules ask of the entry's text beyond its values: raw values that are not
-    the value in braces (``r``), each field's line after the entry's (``l``), fields written
-    twice (``d``: lines after the entry's), macros used but not defined above (``u``)."""
+    """What lint's rules ask of the entry's text beyond its values: how each value is
+    written (in braces unless named in ``q``: in quotes, ``b``: bare, or ``r``: as
+    given), each field's line after the entry's (``l``), fields written twice (``d``:
+    lines after the entry's), macros used but not defined above (``u``)."""
     record: dict[str, Any] = {}
-    raw = {}
-    lines = {}
+    raw: dict[str, str] = {}
+    quoted, bare, lines = [], [], {}
     for name, value in entry.fields.items():
         written = entry.raw(name)
-        if written != "{" + value + "}":
+        if written == '"' + value + '"':
+            quoted.append(name)
+        elif written == value:
+            bare.append(name)  # a number
+        elif written != "{" + value + "}":
             raw[name] = written
         offset = entry.field_line(name) - entry.line
         if offset:
             lines[name] = offset
-    for tag, part in (("r", raw), ("l", lines)):
+    for tag, part in (("r", raw), ("q", quoted), ("b", bare), ("l", lines)):
         if part:
             record[tag] = part
     duplicates = entry.duplicate_fields()
@@ -135,6 +140,12 @@ class RecordEntry:
             self._cached[column] = text if keep else json.loads(text)
         return self._cached[column]
 
+    def _given(self, column: str, text: str | None) -> None:
+        """A column read for many entries at once (``CachedLibrary.read_parts``)."""
+        if column not in self._cached:
+            keep = column in ("item", "csl")
+            self._cached[column] = text if keep or text is None else json.loads(text)
+
     def _reset(self) -> None:
         """Forget what was read besides the row (as ``model.Entry._reset``: a pass over
         a large library keeps only what it takes)."""
@@ -162,11 +173,12 @@ class RecordEntry:
         return name in self._l("p") or name.lower() in self._l("p")
 
     def get(self, name: str, default: Any = None) -> Any:
+        d = self._cached.get("d") or self._d  # (inlined: lint asks this a lot)
         name = name.lower()
-        fields = self.fields
+        fields = d["fields"]
         if name in fields:
             return fields[name]
-        value = self.inherited.get(name)
+        value = d.get("inherited", {}).get(name)
         return default if value is None else value
 
     def __getitem__(self, name: str) -> str:
@@ -266,7 +278,12 @@ class RecordEntry:
         fields = self.fields
         if name not in fields:
             return None
-        return self._part("lint").get("r", {}).get(name, "{" + fields[name] + "}")
+        record = self._part("lint")
+        if name in record.get("r", ()):
+            return record["r"][name]
+        if name in record.get("q", ()):
+            return '"' + fields[name] + '"'
+        return fields[name] if name in record.get("b", ()) else "{" + fields[name] + "}"
 
     def field_line(self, name: str) -> int:
         """The line where field ``name`` is written (the entry's when it is absent)."""
@@ -406,6 +423,17 @@ class CachedLibrary:
             return
         for entry, ident in zip(entries, ids):
             yield entry.csl_text(ident)
+
+    def read_parts(self, entries: Iterable[RecordEntry], columns: Sequence[str]) -> Iterator[Any]:
+        """The entries (all of the library's, in file order), each given ``columns`` (read
+        in one pass) before it is yielded."""
+        rows = self._store.parts(columns)
+        for entry in entries:
+            row = next(rows)
+            assert row[0] == entry.ord
+            for column, text in zip(columns, row[1:]):
+                entry._given(column, text)
+            yield entry
 
     def csl_complete(self) -> bool:
         """Whether the cache has every entry's CSL item (export can read them all)."""

@@ -466,11 +466,17 @@ class CachedLibrary:
 
 class Selection(list):
     """Entries chosen from a ``CachedLibrary``, in a list that knows where they come
-    from: a format writer reads their stored parts in one pass (``csl_texts``)."""
+    from: a format writer reads their stored parts in one pass (``csl_texts``).  A loop
+    over it lets go of what each entry read once it moves on (memory stays flat)."""
 
     def __init__(self, lib: CachedLibrary, entries: Sequence[RecordEntry]) -> None:
         super().__init__(entries)
         self.lib = lib
+
+    def __iter__(self) -> Iterator[RecordEntry]:
+        for entry in list.__iter__(self):
+            yield entry
+            entry._reset()
 
     def csl_texts(self, ids: Sequence[str]) -> Iterator[str]:
         return self.lib.csl_texts(self, ids)

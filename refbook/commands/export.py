@@ -155,14 +155,7 @@ def command(
         from ..store import check_output
 
         check_output(output, (bib_path(), *cited_in))  # before the work, not after
-    # from the library cache when it has every entry's CSL item (one that could not be
-    # made is said as the uncached run says it)
-    lib: Any = open_library(cached=True, usable=lambda c: c.csl_complete())
-    entries = select_entries(lib, keys, query, cited_in)
-    if hasattr(lib, "csl_texts"):
-        from ..cache.records import Selection
-
-        entries = Selection(lib, entries)  # type: ignore[arg-type]
+    lib, entries = _chosen(keys, query, cited_in)
     if not entries:
         from ..errors import NotFoundError
 
@@ -204,6 +197,20 @@ def command(
 
         emit_document(text)
     return 0
+
+
+def _chosen(
+    keys: tuple[str, ...], query: str | None, cited_in: tuple[str, ...]
+) -> tuple[Any, list[Entry]]:
+    """The library and the entries to export: from the library cache when it has every
+    entry's CSL item (one that could not be made is said as the uncached run says it)."""
+    lib: Any = open_library(cached=True, usable=lambda c: c.csl_complete())
+    entries = select_entries(lib, keys, query, cited_in)
+    if hasattr(lib, "csl_texts"):
+        from ..cache.records import Selection
+
+        entries = Selection(lib, entries)  # type: ignore[arg-type]
+    return lib, entries
 
 
 def _warn_incomplete(entries: list[Entry], path: str) -> None:

@@ -277,7 +277,13 @@ def _outputs(cli, path: Path, tmp: Path, *flags: str) -> list[tuple[int, str, st
         (r.exit_code, r.stdout, r.stderr)
         for r in (
             cli(*flags, "--bib", str(path), *args, cwd=tmp)
-            for args in (["list", "--json"], ["stats", "--json"], ["search", "--keys", "a"])
+            for args in (
+                ["list", "--json"],
+                ["stats", "--json"],
+                ["search", "--keys", "a"],
+                ["export", "--format", "csl-json"],
+                ["lint", "--json"],
+            )
         )
     ]
 

@@ -129,9 +129,10 @@ class RecordEntry:
         return self._lib.path
 
     def _l(self, name: str) -> Any:
-        if isinstance(self._light, str):
-            self._light = json.loads(self._light)
-        return self._light[name]
+        light = self._cached.get("l")
+        if light is None:  # decoded when first asked, let go by _reset (the text stays)
+            light = self._cached["l"] = json.loads(self._light)
+        return light[name]
 
     def _part(self, column: str) -> Any:
         if column not in self._cached:
@@ -199,7 +200,7 @@ class RecordEntry:
     def _people(self, name: str) -> list[Person]:
         if name not in self._cached:
             self._l("t")  # the light record parsed
-            parts = self._light.get("a" if name == "author" else "e", ())
+            parts = self._cached["l"].get("a" if name == "author" else "e", ())
             self._cached[name] = [Person(*p) for p in parts]
         return self._cached[name]
 

@@ -97,6 +97,15 @@ class Entry:
         # at each backslash that ends a line above (it does not count that line break)
         return self.line + field.start_line - self._block.entry.start_line
 
+    def field_lines(self) -> dict[str, int]:
+        """``field_line`` of every field written, in one pass."""
+        lines: dict[str, int] = {}
+        start = self._block.entry.start_line
+        for f in self._block.entry.fields:
+            at = self.line if self._block.edited else self.line + f.start_line - start
+            lines.setdefault(f.key.lower(), at)
+        return lines
+
     @property
     def macros(self) -> Mapping[str, str]:
         """The ``@string`` macros this entry sees: those defined above it (as BibTeX reads)."""

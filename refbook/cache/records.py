@@ -68,6 +68,7 @@ def lint_record(entry: Any) -> dict[str, Any]:
     record: dict[str, Any] = {}
     raw: dict[str, str] = {}
     quoted, bare, lines = [], [], {}
+    field_lines = entry.field_lines()
     for name, value in entry.fields.items():
         written = entry.raw(name)
         if written == '"' + value + '"':
@@ -76,7 +77,7 @@ def lint_record(entry: Any) -> dict[str, Any]:
             bare.append(name)  # a number
         elif written != "{" + value + "}":
             raw[name] = written
-        offset = entry.field_line(name) - entry.line
+        offset = field_lines.get(name, entry.line) - entry.line
         if offset:
             lines[name] = offset
     for tag, part in (("r", raw), ("q", quoted), ("b", bare), ("l", lines)):

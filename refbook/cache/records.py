@@ -153,8 +153,30 @@ class RecordEntry:
         a large library keeps only what it takes)."""
         self._cached.clear()
 
+    def _keep(self, names: frozenset[str]) -> None:
+        """Let go of what was read but the values of fields ``names`` (own and
+        inherited): a view of the entry complete for those names; any other value is
+        read again when asked (lint's passes over a whole library keep little)."""
+        d = self._cached.get("d")
+        self._cached.clear()
+        if d is not None:
+            self._cached["d"] = {
+                "fields": {n: v for n, v in d["fields"].items() if n in names},
+                "inherited": {n: v for n, v in d.get("inherited", {}).items() if n in names},
+            }
+            self._cached["partial"] = names
+
+    def _values(self, name: str) -> dict[str, Any]:
+        """What was read of the entry, when it holds field ``name`` (lower case)."""
+        d = self._cached.get("d")
+        if d is None or ("partial" in self._cached and name not in self._cached["partial"]):
+            return self._d
+        return d
+
     @property
     def _d(self) -> dict[str, Any]:
+        if "partial" in self._cached:  # a kept part only (_keep): read it all again
+            del self._cached["partial"], self._cached["d"]
         if "d" not in self._cached:
             self._cached["d"] = json.loads(self._part("item"))
         return self._cached["d"]
@@ -175,8 +197,8 @@ class RecordEntry:
         return name in self._l("p") or name.lower() in self._l("p")
 
     def get(self, name: str, default: Any = None) -> Any:
-        d = self._cached.get("d") or self._d  # (inlined: lint asks this a lot)
         name = name.lower()
+        d = self._values(name)
         fields = d["fields"]
         if name in fields:
             return fields[name]
@@ -277,7 +299,7 @@ class RecordEntry:
     def raw(self, name: str) -> str | None:
         """The value as written (macros, delimiters and ``#`` included)."""
         name = name.lower()
-        fields = self.fields
+        fields = self._values(name)["fields"]
         if name not in fields:
             return None
         record = self._part("lint")

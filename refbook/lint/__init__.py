@@ -145,7 +145,7 @@ def lint(
     # rule's selection and suppressions
     report = _Report(lib.path, skip, fixes)
     report.findings += [p for p in lib.problems if p.rule not in RULES]
-    by_key = {e.key: e for e in entries}
+    by_key = {e.key: e for e in (list.__iter__(entries) if cached else entries)}
     for r in rules:
         if r.check_file is not None:  # it reads the file's problems (a cached one has them)
             file = lib if cached else lib.bib  # type: ignore[union-attr]
@@ -156,6 +156,8 @@ def lint(
         elif r.check_all is not None:
             for issue in r.check_all(entries, ctx):
                 report.add(r, by_key[issue.key], issue)
+                if cached:  # what the finding read of it, let go
+                    by_key[issue.key]._keep(LIBRARY_FIELDS)  # type: ignore[attr-defined]
     for e in entries.with_lint() if cached else entries:  # type: ignore[attr-defined]
         # entry by entry: a cached entry is read once, then let go
         for r in per_entry:
@@ -165,17 +167,35 @@ def lint(
     return LintResult(report.findings, report.fixes)
 
 
+# what the rules over the whole library (and protected_words) read of every entry: a
+# cached entry keeps these values between their passes (any other is read again)
+LIBRARY_FIELDS = frozenset(
+    ("title", "subtitle", "booktitle", "abstract", "keywords", "note", "doi", "journal")
+    + ("journaltitle", "author", "editor")
+)
+
+
 class _Released(list):
-    """A cached library's entries: each pass reads their values in one query, and each
-    entry lets go of them once the loop moves on (a pass over 100,000 entries keeps only
-    their rows)."""
+    """A cached library's entries for lint: the first pass of the rules over the whole
+    library reads their values in one query and each entry keeps only LIBRARY_FIELDS'
+    (the later passes read nothing); the pass of the per-entry rules reads values and
+    lint records in one query and lets each entry go: memory stays flat at 100k."""
 
     def __init__(self, lib: CachedLibrary) -> None:
         super().__init__(lib)
         self.lib = lib
+        self.kept = False  # each entry keeps LIBRARY_FIELDS after a whole pass
 
     def __iter__(self) -> Iterator[Any]:
-        return self._pass(("item",))
+        if self.kept:
+            return list.__iter__(self)
+        return self._kept_pass()
+
+    def _kept_pass(self) -> Iterator[Any]:
+        for e in self.lib.read_parts(list.__iter__(self), ("item",)):
+            yield e
+            e._keep(LIBRARY_FIELDS)
+        self.kept = True
 
     def with_lint(self) -> Iterator[Any]:
         return self._pass(("item", "lint"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -169,8 +170,9 @@ def command(
         # CSL ids must be unique, or citeproc keeps one of the entries that share one
         for e, message in export.id_changes(entries):
             warn(f"{lib.path}:{e.line}: warning: {message}")
+    parts: Iterable[str]  # the document in pieces: a large export is never held whole
     if fmt:
-        text = formats.write(entries, fmt, normalize=normalize)
+        parts = formats.write_parts(entries, fmt, normalize=normalize)
     else:
         _warn_incomplete(entries, lib.path)
         if as_json and (standalone or annotated):
@@ -179,7 +181,7 @@ def command(
             )
         if standalone and to != "html":
             raise click.UsageError("--standalone needs --to html")
-        text = _formatted(
+        formatted = _formatted(
             entries,
             style or cfg["export.style"],
             to,
@@ -188,15 +190,21 @@ def command(
             as_json=as_json,
             pandoc=cfg["export.pandoc"] or None,
         )
+        parts = [formatted]
+    _emit(parts, output)
+    return 0
+
+
+def _emit(parts: Iterable[str], output: str | None) -> None:
+    """The document to ``-o`` (atomically) or to stdout, piece by piece."""
     if output:
         from ..store import write_output
 
-        write_output(output, text.encode("utf-8"))
+        write_output(output, "".join(parts).encode("utf-8"))
     else:
-        from ..output import emit_document
+        from ..output import emit_document_parts
 
-        emit_document(text)
-    return 0
+        emit_document_parts(parts)
 
 
 def _chosen(

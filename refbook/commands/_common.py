@@ -304,6 +304,17 @@ def complete_styles(_ctx: click.Context, _param: click.Parameter, incomplete: st
     return names or [CompletionItem(incomplete, type="file")]
 
 
+def style_option(f: Callable) -> Callable:
+    """``-s/--style`` of the commands that format citations (``cite``, ``render``)."""
+    return click.option(
+        "-s",
+        "--style",
+        metavar="NAME|FILE.csl",
+        help="Citation style (default apa).",
+        shell_complete=complete_styles,
+    )(f)
+
+
 def complete_rules(_ctx: click.Context, _param: click.Parameter, incomplete: str) -> list:
     """Shell completion of lint rule ids and families (``lint --select/--ignore``)."""
     from ..lint import RULES

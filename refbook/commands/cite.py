@@ -9,23 +9,17 @@ import click
 from ._common import (
     bib_option,
     complete_keys,
-    complete_styles,
     get_config,
     json_option,
     open_library,
     requires,
+    style_option,
 )
 
 
 @click.command("cite")
 @click.argument("keys", nargs=-1, required=True, shell_complete=complete_keys)
-@click.option(
-    "-s",
-    "--style",
-    metavar="NAME|FILE.csl",
-    help="Citation style (default apa).",
-    shell_complete=complete_styles,
-)
+@style_option
 @click.option("--narrative", is_flag=True, help="Narrative form: Zahid (2023).")
 @click.option(
     "--locator",

@@ -9,11 +9,11 @@ import click
 from ._common import (
     bib_path,
     bib_path_option,
-    complete_styles,
     get_config,
     input_encoding_option,
     json_option,
     open_library,
+    style_option,
 )
 
 if TYPE_CHECKING:
@@ -22,13 +22,7 @@ if TYPE_CHECKING:
 
 @click.command("render")
 @click.argument("essay", type=click.Path(exists=True, dir_okay=False))
-@click.option(
-    "-s",
-    "--style",
-    metavar="NAME|FILE.csl",
-    help="Citation style (default apa).",
-    shell_complete=complete_styles,
-)
+@style_option
 @click.option(
     "-t",
     "--to",

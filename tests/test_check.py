@@ -810,3 +810,15 @@ def test_json_has_one_result_per_line_with_exact_values(cli, tmp_path):
     assert data["results"][0]["value"] == "https://example.org/a\x85b"
     (line,) = [x for x in out.stdout.splitlines() if '"key": "a", "kind"' in x]
     assert json.loads(line.strip().rstrip(","))["verdict"] == "error"
+
+
+@pytest.mark.parametrize("option", ["--max-age", "--updates-max-age"])
+def test_a_cache_age_with_no_cache_is_a_usage_error(cli, tmp_path, option):
+    """An age for the results cache means nothing when the cache is off: refused in one
+    line (exit 2) rather than silently ignored, as --offline refuses it."""
+    bib = tmp_path / "x.bib"
+    bib.write_text("@misc{a, title={A}, url={http://127.0.0.1:9/a}}\n")
+    out = cli("check", "--no-cache", option, "1d", "--bib", str(bib))
+    assert out.exit_code == 2
+    assert f"--no-cache and {option} cannot be used together" in out.stderr
+    assert out.stdout == ""

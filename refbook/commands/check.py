@@ -201,6 +201,12 @@ def _refuse_conflicts(ctx: click.Context, fmt: str | None, update_preprints: boo
         ("update_preprints", "updates_max_age"),
         "--offline makes no request",
     )
+    refuse_together(
+        ctx,
+        "no_cache",
+        ("max_age", "updates_max_age"),
+        "without the results cache there is nothing to reuse or ask again",
+    )
     refuse_together(ctx, "update_preprints", ("urls_only", "fmt", "fail_on", "strict"))
     requires(ctx, "apply", "--update-preprints", update_preprints)
 

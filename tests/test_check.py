@@ -822,3 +822,31 @@ def test_a_cache_age_with_no_cache_is_a_usage_error(cli, tmp_path, option):
     assert out.exit_code == 2
     assert f"--no-cache and {option} cannot be used together" in out.stderr
     assert out.stdout == ""
+
+
+BACKSLASH_AT_LINE_END = r"""@article{a,
+  title = "{Update: \MF\ settings for \TeX\
+           output devices}",
+  url = "http://x.org/a",
+}
+
+@article{b,
+  title = {A},
+  url = "http://x.org/b",
+}
+"""
+
+
+@pytest.mark.parametrize("library_cache", [True, False])
+def test_field_lines_are_right_after_a_line_ending_in_a_backslash(cli, tmp_path, library_cache):
+    """check reads entries through the library cache (or, with ``refbook --no-cache``,
+    parses the file): both give each URL the line it is written on, also below a value
+    whose line ends in a backslash, where bibtexparser's own field lines are one short."""
+    bib = tmp_path / "x.bib"
+    bib.write_text(BACKSLASH_AT_LINE_END)
+    first = [] if library_cache else ["--no-cache"]
+    for _ in range(2):  # the cache built, then read warm
+        out = cli(*first, "--bib", str(bib), "check", "--offline", "--json")
+        assert out.exit_code == 0
+        lines = {r["key"]: r["line"] for r in json.loads(out.stdout)["results"]}
+        assert lines == {"a": 4, "b": 9}

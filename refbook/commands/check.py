@@ -141,7 +141,8 @@ def command(
     cfg = get_config()
     _check_exclusions(cfg, exclude)
     threshold = fail_on or cfg["check.fail_on"]  # a config file's value is checked on load
-    lib = open_library()
+    # read through the library cache (no parser imported when it is warm), except to edit
+    lib: Any = open_library(cached=not update_preprints)
     entries = select_entries(lib, keys, query, ())
     if changed_since is not None:
         from ..changes import changed_since as changed

@@ -306,8 +306,12 @@ class Checker:
             if progress:
                 progress(result)
 
-        _run_workers(work, len(targets), max(1, self.options.concurrency))
-        self.client.close()
+        try:
+            _run_workers(work, len(targets), max(1, self.options.concurrency))
+        finally:
+            self.client.close()
+            if self.cache is not None:
+                self.cache.flush()
         done = [r for r in results if r is not None]
         self.network_down = self._unreachable(done)
         if self.network_down:  # not a bibliography of dead links: a machine offline

@@ -132,7 +132,7 @@ def command(
     one line says how many links were not checked.
     """
     from ..errors import NetworkError
-    from ..links import Checker, Options, collect
+    from ..links import Checker, Options, iter_targets
     from ..output import choose_mode
     from ..output.check import render
     from .export import select_entries
@@ -148,7 +148,10 @@ def command(
         from ..changes import changed_since as changed
 
         entries = changed(entries, lib.path, changed_since, bib_encoding())
-    targets = collect(entries, dois=not urls_only, urls=not (dois_only or update_preprints))
+    # an iterator: requests start on the first targets while the rest are read
+    targets: Any = iter_targets(
+        entries, dois=not urls_only, urls=not (dois_only or update_preprints)
+    )
     opts = Options.from_config(
         cfg,
         concurrency=concurrency,
@@ -163,13 +166,14 @@ def command(
     mode = "json" if as_json else fmt or ("table" if choose_mode(False) == "rich" else "plain")
     checker = Checker(opts, cache)
     by_key = {e.key: e for e in entries}
-    if mode == "table" and targets and not offline:
+    if mode == "table" and not offline:
         from ..output.check import progress_bar
 
+        targets = list(targets)  # the bar's length
         with progress_bar(len(targets)) as advance:
             results = checker.run(targets, by_key, progress=advance)
     else:
-        results = checker.run(targets, by_key)
+        results = checker.run(targets, by_key, most=2 * len(entries))
     if checker.network_down:
         # one line, not one finding per link; machine formats still get every result
         if mode not in ("table", "plain"):

@@ -21,6 +21,7 @@ from .transport import NO_ANSWER, TransportError
 from .verdicts import Result, Verdict
 
 if TYPE_CHECKING:
+    from ..cache.records import RecordEntry
     from ..model import Entry
 
 _JSON = {"Accept": "application/json"}
@@ -49,7 +50,7 @@ class Difference:
 def check_doi(
     client: Client,
     target: Target,
-    entry: Entry | None,
+    entry: Entry | RecordEntry | None,
     *,
     resolver: str,
     crossref: str,
@@ -484,7 +485,9 @@ def _pages(value: str) -> str:
     return re.sub(r"\s*(-{1,3}|–|—)\s*", "-", value or "").strip()
 
 
-def compare_fields(entry: Entry, meta: dict[str, Any], agency: str) -> list[Difference]:
+def compare_fields(
+    entry: Entry | RecordEntry, meta: dict[str, Any], agency: str
+) -> list[Difference]:
     """Field-by-field differences between an entry and a registration agency's record; a
     title that does not match at all is ``another_work``."""
     from rapidfuzz import fuzz
@@ -514,6 +517,6 @@ def compare_fields(entry: Entry, meta: dict[str, Any], agency: str) -> list[Diff
     return diffs
 
 
-def compare(entry: Entry, meta: dict[str, Any], agency: str) -> list[str]:
+def compare(entry: Entry | RecordEntry, meta: dict[str, Any], agency: str) -> list[str]:
     """``compare_fields`` as text: ``volume: bib 1, crossref 98``."""
     return [str(d) for d in compare_fields(entry, meta, agency)]

@@ -4,7 +4,7 @@ the patterns of targets not to check (``--exclude``, setting ``check.exclude``).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -53,17 +53,23 @@ def collect(
 ) -> list[Target]:
     """The DOIs and URLs to check, with the line of the field; an arXiv e-print without
     a DOI is checked as its arXiv DOI."""
-    out = []
+    return list(iter_targets(entries, dois=dois, urls=urls))
+
+
+def iter_targets(
+    entries: Iterable[Entry | RecordEntry], *, dois: bool = True, urls: bool = True
+) -> Iterator[Target]:
+    """``collect``'s targets one by one, for a checker that starts on the first ones while
+    the rest are read."""
     for e in entries:
         for kind, wanted in (("doi", dois), ("url", urls)):
             value = e.get(kind) if wanted else None
             if value:
-                out.append(Target(e.key, kind, value.strip(), field_line(e, kind)))
+                yield Target(e.key, kind, value.strip(), field_line(e, kind))
             elif kind == "doi" and wanted:
                 derived = arxiv_doi(e)
                 if derived:
-                    out.append(Target(e.key, "doi", derived, field_line(e, "eprint"), "eprint"))
-    return out
+                    yield Target(e.key, "doi", derived, field_line(e, "eprint"), "eprint")
 
 
 def field_line(entry: Entry | RecordEntry, name: str) -> int:

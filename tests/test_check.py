@@ -850,3 +850,25 @@ def test_field_lines_are_right_after_a_line_ending_in_a_backslash(cli, tmp_path,
         assert out.exit_code == 0
         lines = {r["key"]: r["line"] for r in json.loads(out.stdout)["results"]}
         assert lines == {"a": 4, "b": 9}
+
+
+def test_a_warm_check_imports_no_parser(tmp_path):
+    """check reads its targets through the library cache: once it is built, neither
+    bibtexparser nor pylatexenc is imported (they were most of check's start-up)."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "REFBOOK_CACHE_DIR": str(tmp_path / "cache")}
+    code = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: sys.stderr.write('HEAVY=' + ','.join(sorted(m for m in "
+        "sys.modules if m.split('.')[0] in ('bibtexparser', 'pylatexenc'))) + '\\n'))\n"
+        "from refbook.cli import run\n"
+        "run(sys.argv[1:])\n"
+    )
+    argv = [sys.executable, "-c", code, "--bib", str(REPO / "references.bib")]
+    argv += ["check", "--offline", "--json"]
+    cold = subprocess.run(argv, env=env, capture_output=True, text=True, check=True)
+    warm = subprocess.run(argv, env=env, capture_output=True, text=True, check=True)
+    assert "HEAVY=\n" in warm.stderr, warm.stderr
+    assert json.loads(warm.stdout)["results"] == json.loads(cold.stdout)["results"]

@@ -187,7 +187,6 @@ class Checker:
         self, target: Target, answer: Answer, final: str, permanent: str | None
     ) -> Result:
         status = answer.status
-        headers = {k.lower(): v for k, v in answer.headers.items()}
         if 200 <= status < 300:
             if status == 202 and _known_publisher(final):
                 return Result(target, Verdict.BLOCKED, "202 from a publisher (bot check)", status)
@@ -204,7 +203,7 @@ class Checker:
             return Result(
                 target, Verdict.BROKEN, f"url {redact(target.value)} returned {status}", status
             )
-        if status == 999 or any(h in headers for h in CHALLENGE_HEADERS):
+        if status == 999 or any(h in answer.headers for h in CHALLENGE_HEADERS):
             return Result(target, Verdict.BLOCKED, f"{status}: bot protection (challenge)", status)
         if status in (401, 403):
             # most 403s to a script are bot protection, not a dead link
@@ -318,6 +317,8 @@ class Checker:
                 progress(result)
 
         workers = max(1, self.options.concurrency)
+        if most != 0:
+            self.client.prepare()
         try:
             count = _run_workers(work, targets, workers if most is None else min(workers, most))
         finally:

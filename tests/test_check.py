@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 
 import pytest
 from werkzeug import Response
@@ -879,3 +880,24 @@ def test_a_warm_check_imports_no_parser(tmp_path):
     )
     assert "HEAVY=\n" in warm.stderr, warm.stderr
     assert json.loads(warm.stdout)["results"] == json.loads(parsed.stdout)["results"]
+
+
+def test_run_takes_targets_while_they_are_read(httpserver):
+    """Checker.run starts on an iterator's first targets (check reads the file while the
+    first requests are out); the results come back in the targets' order, and an error
+    while reading them is raised, not lost."""
+    for i in range(6):
+        httpserver.expect_request(f"/{i}").respond_with_data("", 404 if i % 2 else 200)
+    targets = [Target(f"k{i}", "url", httpserver.url_for(f"/{i}"), i + 1) for i in range(6)]
+    checker = Checker(Options(allow_private=True, retries=0, concurrency=4))
+    results = checker.run(iter(targets), most=12)
+    assert [(r.target.key, r.verdict.value) for r in results] == [
+        (f"k{i}", "broken" if i % 2 else "ok") for i in range(6)
+    ]
+
+    def failing() -> Iterator[Target]:
+        yield from targets[:2]
+        raise RuntimeError("the file changed while it was read")
+
+    with pytest.raises(RuntimeError, match="changed while"):
+        Checker(Options(allow_private=True, retries=0, concurrency=4)).run(failing())

@@ -406,11 +406,14 @@ def _run_workers(work: Callable[[int, _T], None], items: Iterable[_T], workers: 
                 break
             todo.put((count, item))
             count += 1
+    except BaseException as exc:  # reading failed, or Ctrl-C: what is queued is dropped
+        errors.append(exc)
+        raise
     finally:
         for _ in threads:
             todo.put(None)
-        for t in threads:
-            t.join()
+    for t in threads:
+        t.join()
     if errors:
         raise errors[0]
     return count

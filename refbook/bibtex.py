@@ -349,6 +349,9 @@ def scan_entry(text: str) -> EntrySpans:
     )
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # a lone CR too, as blocks.lf_lines reads it
+
+
 def field_line(text: str, line: int, name: str) -> int | None:
     """The line where field ``name`` (any case; the first so named) is written in one
     entry's ``text``, which starts on line ``line``; None when the entry does not write
@@ -361,7 +364,7 @@ def field_line(text: str, line: int, name: str) -> int | None:
     name = name.lower()
     for found in spans.fields:
         if found.name.lower() == name:
-            return line + text.count("\n", 0, found.start)
+            return line + len(_LINE_BREAK.findall(text, 0, found.start))
     return None
 
 

@@ -21,8 +21,7 @@ from .transport import NO_ANSWER, TransportError
 from .verdicts import Result, Verdict
 
 if TYPE_CHECKING:
-    from ..cache.records import RecordEntry
-    from ..model import Entry
+    from .targets import AnyEntry as Entry  # parsed, or read from the library cache
 
 _JSON = {"Accept": "application/json"}
 # Result.details["record"] of a DOI whose registered record could not be fetched: what
@@ -50,7 +49,7 @@ class Difference:
 def check_doi(
     client: Client,
     target: Target,
-    entry: Entry | RecordEntry | None,
+    entry: Entry | None,
     *,
     resolver: str,
     crossref: str,
@@ -485,9 +484,7 @@ def _pages(value: str) -> str:
     return re.sub(r"\s*(-{1,3}|–|—)\s*", "-", value or "").strip()
 
 
-def compare_fields(
-    entry: Entry | RecordEntry, meta: dict[str, Any], agency: str
-) -> list[Difference]:
+def compare_fields(entry: Entry, meta: dict[str, Any], agency: str) -> list[Difference]:
     """Field-by-field differences between an entry and a registration agency's record; a
     title that does not match at all is ``another_work``."""
     from rapidfuzz import fuzz
@@ -517,6 +514,6 @@ def compare_fields(
     return diffs
 
 
-def compare(entry: Entry | RecordEntry, meta: dict[str, Any], agency: str) -> list[str]:
+def compare(entry: Entry, meta: dict[str, Any], agency: str) -> list[str]:
     """``compare_fields`` as text: ``volume: bib 1, crossref 98``."""
     return [str(d) for d in compare_fields(entry, meta, agency)]

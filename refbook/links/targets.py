@@ -12,8 +12,12 @@ from ..identifiers import strip_doi_prefix
 from ..safelinks import DOI_RESOLVER
 
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
     from ..cache.records import RecordEntry
     from ..model import Entry
+
+    AnyEntry: TypeAlias = Entry | RecordEntry  # parsed, or read from the library cache
 
 KINDS = ("doi", "url")
 

@@ -349,6 +349,36 @@ def scan_entry(text: str) -> EntrySpans:
     )
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # a lone CR too, as blocks.lf_lines reads it
+
+
+def field_line(text: str, line: int, name: str) -> int | None:
+    """The line where field ``name`` (any case; the first so named) is written in one
+    entry's ``text``, which starts on line ``line``; None when the entry does not write
+    it or cannot be scanned.  Counted here because bibtexparser's field lines drift by one
+    after a value with a line that ends in a backslash (``\\TeX\\`` then a new line)."""
+    lines = field_lines(text, line)
+    return None if lines is None else lines.get(name.lower())
+
+
+def field_lines(text: str, line: int) -> dict[str, int] | None:
+    """``field_line`` of every field (lower-case name) of one entry's ``text``, scanned
+    once; None when it cannot be scanned."""
+    try:
+        spans = scan_entry(text)
+    except BibSyntaxError:
+        return None
+    lines: dict[str, int] = {}
+    pos, at = 0, line
+    for found in spans.fields:
+        if found.start < pos:  # (not in text order: count from the start)
+            pos, at = 0, line
+        at += len(_LINE_BREAK.findall(text, pos, found.start))
+        pos = found.start
+        lines.setdefault(found.name.lower(), at)
+    return lines
+
+
 # -- what bibtexparser is given ----------------------------------------------------------
 # Two places where bibtexparser's grammar is narrower than that of BibTeX, biber and pandoc
 # (docs/bibtex.md): `%` comments, and white space inside a block's head (`@ article{`).

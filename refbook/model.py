@@ -93,17 +93,19 @@ class Entry:
         field = next((f for f in self._block.entry.fields if f.key.lower() == name), None)
         if field is None or self._block.edited:
             return self.line
-        # counted from the entry's own start: bibtexparser's line numbers fall one behind
-        # at each backslash that ends a line above (it does not count that line break)
-        return self.line + field.start_line - self._block.entry.start_line
+        return bibtex.field_line(self.source, self.line, name) or field.start_line + 1
 
     def field_lines(self) -> dict[str, int]:
-        """``field_line`` of every field written, in one pass."""
+        """``field_line`` of every field written, the entry's text scanned once."""
+        found = None if self._block.edited else bibtex.field_lines(self.source, self.line)
         lines: dict[str, int] = {}
-        start = self._block.entry.start_line
         for f in self._block.entry.fields:
-            at = self.line if self._block.edited else self.line + f.start_line - start
-            lines.setdefault(f.key.lower(), at)
+            name = f.key.lower()
+            if name not in lines:
+                if self._block.edited:
+                    lines[name] = self.line
+                else:
+                    lines[name] = (found or {}).get(name) or f.start_line + 1
         return lines
 
     @property

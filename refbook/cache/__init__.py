@@ -94,28 +94,43 @@ def _unwritable(path: Path, exc: Exception) -> str:
     )
 
 
+LOCK_SECONDS = 600.0  # a writer waits this long for another one (a first run at 100k: ~1 min)
+
+
 def refresh(bib: str | os.PathLike, encoding: str | None = None, *, busy: Any = None) -> Any:
-    """Bring the cache of ``bib`` up to date (parsing only what changed); the build's
-    ``Outcome``, or None when the file is not cacheable.  OSError/sqlite3.Error when the
-    cache cannot be written."""
+    """Bring the cache of ``bib`` up to date (parsing only what changed), as the one
+    writer (a lock file beside the cache file); the build's ``Outcome``, or None when the
+    file is not cacheable or another writer held the lock too long.  OSError/sqlite3.Error
+    when the cache cannot be written."""
     from contextlib import nullcontext
 
-    from .build import NotCacheable, build
+    from filelock import FileLock, Timeout
+
+    from .build import NotCacheable, Outcome, build
+    from .db import open_write
 
     path = db_path(bib)
-    old = open_read_only(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with (busy or nullcontext)():
-            outcome = build(bib, str(bib), encoding, path, old)
+        with FileLock(str(path.with_name(path.name + ".lock")), timeout=LOCK_SECONDS):
+            old = open_write(path)
+            try:
+                meta = read_meta(old) if old is not None else None
+                if meta is not None and is_fresh(meta, bib, encoding):
+                    return Outcome("hit", meta.get("mode", "chunks"))  # another writer did it
+                with (busy or nullcontext)():
+                    outcome = build(bib, str(bib), encoding, path, old)
+            finally:
+                if old is not None:
+                    old.close()
     except NotCacheable:
         return None
-    finally:
-        if old is not None:
-            old.close()
+    except Timeout:
+        return None
     _note_run(
         path,
         {
-            "result": "rebuilt" if not outcome.reused else "updated",
+            "result": outcome.result,
             "mode": outcome.mode,
             "reused": outcome.reused,
             "parsed": outcome.parsed,
@@ -207,7 +222,9 @@ def clear() -> tuple[int, int]:
         if not directory.is_dir():
             continue
         for p in directory.iterdir():
-            if p.suffix in (".sqlite", ".json", ".tmp") or p.name.endswith(".tmp"):
+            if p.suffix in (".sqlite", ".json", ".tmp") or p.name.endswith(
+                (".tmp", "-wal", "-shm", "-journal")
+            ):
                 try:
                     size = p.stat().st_size
                     p.unlink()

@@ -1,15 +1,19 @@
 """The cache's SQLite file: where it lives, its schema, whether it is fresh, and the
 read side (``Snapshot``).
 
-One file per .bib, named by a hash of the .bib's real path, in ``<cache dir>/library``.
-It is never changed in place: a new version is written to a temporary file and renamed
-over the old one, so a reader (which keeps the file it opened) always sees one whole
-version, and a crash leaves the old one.  It is read only when it is the user's own
-regular file and says it is refbook's (``PRAGMA application_id``), of this schema, for
-this real path and encoding, and fresh: the .bib's size, mtime and inode as recorded,
-and, when the .bib was modified within ``RACY_SECONDS`` of the build (git's "racily
-clean" case), the same SHA-256 too.  Anything else (a corrupt, truncated, foreign or
-older file) is rebuilt, silently.
+One file per .bib, named by a hash of the .bib's real path, in ``<cache dir>/library``,
+in SQLite's write-ahead-log mode: a reader holds one read transaction for its whole run
+(``open_read_only``), so it sees one whole version whatever writers commit meanwhile, and
+a writer that dies mid-update leaves the last committed version (``build``, ``update``).
+Entries are kept in file order by ``ord``, spaced numbers that stay with an entry while
+its chunk is unchanged (new entries take numbers between their neighbours'); lines and
+byte offsets are kept relative to the entry's chunk, whose place in the file is one
+small row of ``chunks``.  It is read only when it is the user's own regular file and
+says it is refbook's (``PRAGMA application_id``), of this schema, for this real path and
+encoding, and fresh: the .bib's size, mtime and inode as recorded, and, when the .bib
+was modified within ``RACY_SECONDS`` of the build (git's "racily clean" case), the same
+SHA-256 too.  Anything else (a corrupt, truncated, foreign or older file) is rebuilt,
+silently.
 """
 
 from __future__ import annotations
@@ -21,23 +25,33 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 RACY_SECONDS = 2.0
 SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT);
-CREATE TABLE entries (ord INTEGER PRIMARY KEY, key TEXT, lkey TEXT, type TEXT, line INTEGER,
-    year INTEGER, bstart INTEGER, bend INTEGER, chunk TEXT, rel_line INTEGER,
-    rel_start INTEGER, rel_end INTEGER, light TEXT);
+-- ord: file order, spaced (update.py), chunk: chunks.id, rel_*: line and byte offsets
+-- from the start of that chunk
+CREATE TABLE entries (ord INTEGER PRIMARY KEY, key TEXT, lkey TEXT, type TEXT,
+    chunk INTEGER, rel_line INTEGER, rel_start INTEGER, rel_end INTEGER, year INTEGER,
+    light TEXT);
 -- the large parts apart: a pass over the entries table reads small rows only
 CREATE TABLE data (ord INTEGER PRIMARY KEY, item TEXT, extra TEXT);
-CREATE TABLE aliases (alias TEXT PRIMARY KEY, ord INTEGER);
-CREATE TABLE chunks (ident TEXT PRIMARY KEY);
-CREATE TABLE keywords (ord INTEGER, seq INTEGER, keyword TEXT);
-CREATE TABLE present (ord INTEGER, name TEXT);
+-- every alias of every entry (a key, looked up first, wins over an alias)
+CREATE TABLE aliases (alias TEXT, ord INTEGER, PRIMARY KEY (alias, ord)) WITHOUT ROWID;
+-- each chunk of the text: its identity and where it starts (line, byte offset)
+CREATE TABLE chunks (id INTEGER PRIMARY KEY, ident TEXT, line INTEGER, bstart INTEGER);
+-- seq: ord << 16 | the keyword's place in the entry
+CREATE TABLE keywords (seq INTEGER PRIMARY KEY, keyword TEXT);
+CREATE TABLE present (ord INTEGER, name TEXT, PRIMARY KEY (ord, name)) WITHOUT ROWID;
 """
-ENTRY_COLUMNS = 13
 # what a RecordEntry is made of (the rest is read when asked for)
-_ROW = "ord, key, type, line, year, light, bstart, bend"
+_ROW = (
+    "e.ord, e.key, e.type, c.line + e.rel_line, e.year, e.light, c.bstart + e.rel_start, "
+    "c.bstart + e.rel_end"
+)
+_FROM = "entries e JOIN chunks c ON c.id = e.chunk"
+# an entry's line in the search tables (docs.rowid is its ord)
+LINE_SQL = "(SELECT c.line + e.rel_line FROM entries e JOIN chunks c ON c.id = e.chunk WHERE e.ord = d.rowid)"
 INDEXES = """
 CREATE INDEX entries_by_key ON entries(lkey);
 CREATE INDEX entries_by_chunk ON entries(chunk);
@@ -77,13 +91,31 @@ def stat_meta(st: os.stat_result) -> dict[str, str]:
 
 
 def open_read_only(path: Path) -> sqlite3.Connection | None:
-    """The cache file opened read-only, or None when it is absent or not the user's own."""
+    """The cache file opened read-only, in a read transaction (every read of this
+    connection sees the version committed when it first reads, whatever writers commit
+    meanwhile), or None when it is absent or not the user's own."""
     from ..paths import distrust_schema, is_own_file
 
     if not is_own_file(path):
         return None
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        distrust_schema(conn)
+        conn.execute("BEGIN")
+    except sqlite3.Error:
+        return None
+    return conn
+
+
+def open_write(path: Path) -> sqlite3.Connection | None:
+    """The cache file opened for an update (by the one writer holding the cache's lock),
+    or None when it is absent or not the user's own."""
+    from ..paths import distrust_schema, is_own_file
+
+    if not is_own_file(path):
+        return None
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         distrust_schema(conn)
     except sqlite3.Error:
         return None
@@ -155,7 +187,7 @@ class Snapshot:
         return RecordEntry(lib, ord_, key, type_, line, year, light, (bstart, bend))
 
     def entries(self, lib: Any) -> Iterator[Any]:
-        for row in self.conn.execute(f"SELECT {_ROW} FROM entries ORDER BY ord"):
+        for row in self.conn.execute(f"SELECT {_ROW} FROM {_FROM} ORDER BY e.ord"):
             yield self._entry(lib, row)
 
     def keys_starting(self, prefix: str) -> list[str]:
@@ -177,11 +209,12 @@ class Snapshot:
         """As ``BibFile.find``: case-insensitive, an exact-case match first, else an
         ``ids`` alias."""
         rows = self.conn.execute(
-            f"SELECT {_ROW} FROM entries WHERE lkey = ? ORDER BY ord", (key.lower(),)
+            f"SELECT {_ROW} FROM {_FROM} WHERE e.lkey = ? ORDER BY e.ord", (key.lower(),)
         ).fetchall()
         if not rows:
             rows = self.conn.execute(
-                f"SELECT {_ROW} FROM entries WHERE ord = (SELECT ord FROM aliases WHERE alias = ?)",
+                f"SELECT {_ROW} FROM {_FROM} WHERE e.ord = "
+                "(SELECT min(ord) FROM aliases WHERE alias = ?)",
                 (key.lower(),),
             ).fetchall()
             if not rows:
@@ -240,4 +273,4 @@ class Snapshot:
     def search_index(self, name: str) -> Any:
         from ..index import SearchIndex
 
-        return SearchIndex(self.conn, name)
+        return SearchIndex(self.conn, name, line_sql=LINE_SQL)

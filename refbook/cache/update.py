@@ -1,0 +1,333 @@
+"""Updating a cache file in place: one write transaction that removes the rows of the
+chunks that are gone and adds those of the new ones.
+
+An entry's rows are keyed by its ``ord``, a number that orders the file: a whole build
+spaces them ``ord_step`` apart, and an update gives new entries numbers between those of
+the kept entries around them, so the rows of unchanged entries are never rewritten.  A
+chunk is kept when the cache has its identity (text and ``@string`` context) in the same
+order relative to the other kept chunks (the longest such run: moving an entry re-adds
+it); only the ``chunks`` rows of kept chunks that moved in the file are rewritten (their
+line and byte offset).  The search tables follow row by row (FTS5's ``delete``
+command), and the vocabulary table is recounted for the words of the changed entries
+only.  When no number fits between two kept entries, or most of the file is new, the
+caller writes a whole new version instead.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import sqlite3
+from collections import defaultdict, deque
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from .chunks import Chunk
+
+ORD_META = "ord_step"
+ORD_LIMIT = 1 << 46  # keywords.seq is ord << 16: below 2**62
+ORD_STEP = 1 << 24  # room for 24 halvings of a gap before a whole rewrite
+REBUILD_SHARE = 0.5  # more new chunks than this share: a whole new version is cheaper
+_SEARCH_COLUMNS = (
+    "key, type, year, authors, author, title, container, keywords, annotation, abstract, doi, url"
+)
+
+
+def ord_step(n: int) -> int:
+    """The spacing of ``n`` entries in a whole build (half the number space left for
+    entries added at the end)."""
+    return max(1, min(ORD_STEP, ORD_LIMIT // (2 * (n + 1))))
+
+
+def words_index() -> str:
+    """The vocabulary table's statements after a whole build."""
+    from ..index import _FILL_WORDS
+
+    return _FILL_WORDS
+
+
+def insert_rows(
+    conn: sqlite3.Connection, rows: Sequence[Any], ords: Sequence[int], chunk_ids: Sequence[int]
+) -> None:
+    """The rows of entries ``rows`` (``build.Row``) under ``ords``; ``chunk_ids[i]``: the
+    id of chunk ``i`` (``Row.chunk`` is an index into the file's chunks)."""
+    from ..index import insert_docs_sql
+
+    conn.executemany(
+        "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            (
+                o,
+                r.key,
+                r.key.lower(),
+                r.type,
+                chunk_ids[r.chunk],
+                r.rel_line,
+                r.rel_start,
+                r.rel_end,
+                r.year,
+                r.light,
+            )
+            for o, r in zip(ords, rows)
+        ),
+    )
+    conn.executemany(
+        "INSERT INTO data VALUES (?, ?, ?)", ((o, r.item, r.extra) for o, r in zip(ords, rows))
+    )
+    lights = [json.loads(r.light) for r in rows]
+    conn.executemany(
+        "INSERT INTO keywords VALUES (?, ?)",
+        (
+            ((o << 16) + min(pos, 0xFFFF), word)
+            for o, light in zip(ords, lights)
+            for pos, word in enumerate(light["k"])
+        ),
+    )
+    conn.executemany(
+        "INSERT INTO present VALUES (?, ?)",
+        ((o, name) for o, light in zip(ords, lights) for name in light["p"]),
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO aliases VALUES (?, ?)",
+        (
+            (alias.lower(), o)
+            for o, r in zip(ords, rows)
+            if '"a":' in r.extra
+            for alias in json.loads(r.extra).get("a", ())
+        ),
+    )
+    conn.executemany(insert_docs_sql(), ((o, *r.doc, None) for o, r in zip(ords, rows)))
+
+
+def kept_chunks(old: Sequence[tuple[int, str]], chunks: Sequence[Chunk]) -> dict[int, int]:
+    """New chunk index -> old chunk id, for the chunks kept: the same identity, in the
+    same order relative to each other (a longest increasing run of old places)."""
+    queues: dict[str, deque[int]] = defaultdict(deque)
+    for place, (_, ident) in enumerate(old):
+        queues[ident].append(place)
+    pairs = []  # (new index, old place), new indexes increasing
+    for i, c in enumerate(chunks):
+        queue = queues.get(c.ident)
+        if queue:
+            pairs.append((i, queue.popleft()))
+    tails: list[int] = []  # patience sorting: old place ending a run of each length
+    ends: list[int] = []  # the pair index ending it
+    before = [-1] * len(pairs)
+    for k, (_, place) in enumerate(pairs):
+        j = bisect.bisect_left(tails, place)
+        if j == len(tails):
+            tails.append(place)
+            ends.append(k)
+        else:
+            tails[j] = place
+            ends[j] = k
+        before[k] = ends[j - 1] if j else -1
+    kept: dict[int, int] = {}
+    k = ends[-1] if ends else -1
+    while k >= 0:
+        i, place = pairs[k]
+        kept[i] = old[place][0]
+        k = before[k]
+    return kept
+
+
+class NoRoom(Exception):
+    """No number fits between two kept entries: the numbers must be spread again."""
+
+
+def place_new(sequence: Iterable[int | None], step: int) -> list[int]:
+    """The ords of the new entries (``None`` in ``sequence``, between kept ords), spread
+    evenly in each gap; after the last kept one, ``step`` apart."""
+    out: list[int] = []
+    low, waiting = 0, 0
+    for o in sequence:
+        if o is None:
+            waiting += 1
+            continue
+        if waiting:
+            gap = (o - low) // (waiting + 1)
+            if gap < 1:
+                raise NoRoom
+            out.extend(low + gap * (j + 1) for j in range(waiting))
+            waiting = 0
+        low = o
+    if waiting:
+        if low + step * waiting >= ORD_LIMIT:
+            raise NoRoom
+        out.extend(low + step * (j + 1) for j in range(waiting))
+    return out
+
+
+def update(
+    conn: sqlite3.Connection, src: Any, name: str, meta: dict[str, str], outcome: Any
+) -> bool:
+    """Update the cache (``conn``, opened for writing under the cache's lock) to ``src``
+    (``build.Source``) in one transaction; False, with nothing changed, when this is
+    better done as a whole new version (see the module's docstring) or the file must be
+    read whole (a parse problem, duplicate keys, no entries)."""
+    from .build import parse_new
+
+    old = conn.execute("SELECT id, ident, line, bstart FROM chunks ORDER BY bstart").fetchall()
+    kept = kept_chunks([(r[0], r[1]) for r in old], src.chunks)
+    todo = [i for i in range(len(src.chunks)) if i not in kept]
+    if len(todo) > REBUILD_SHARE * len(src.chunks) and len(todo) > 1:
+        return False
+    fresh = parse_new(src.text, src.chunks, todo, name, src.codec)
+    if fresh is None:
+        return False
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        done = _apply(conn, src, meta, old, kept, todo, fresh)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    if not done:
+        conn.execute("ROLLBACK")
+        return False
+    finish(conn)
+    outcome.result, outcome.mode = "updated", "chunks"
+    outcome.parsed, outcome.reused = len(todo), len(kept)
+    return True
+
+
+def finish(conn: sqlite3.Connection) -> None:
+    """Commit the update (its own function: a test stops a writer here)."""
+    conn.execute("COMMIT")
+
+
+def _apply(
+    conn: sqlite3.Connection,
+    src: Any,
+    meta: dict[str, str],
+    old: list[tuple],
+    kept: dict[int, int],
+    todo: list[int],
+    fresh: list,
+) -> bool:
+    """The writes of ``update``, inside its transaction; False: roll back."""
+    from .build import file_meta
+
+    kept_ids = set(kept.values())
+    by_chunk: dict[int, list[int]] = defaultdict(list)
+    for chunk, o in conn.execute("SELECT chunk, ord FROM entries ORDER BY ord"):
+        by_chunk[chunk].append(o)
+    fresh_by_chunk: dict[int, list] = defaultdict(list)
+    for row in fresh:
+        fresh_by_chunk[row.chunk].append(row)
+    sequence: list[int | None] = []
+    rows: list = []
+    for i in range(len(src.chunks)):
+        if i in kept:
+            sequence.extend(by_chunk.get(kept[i], ()))
+        else:
+            sequence.extend(None for _ in fresh_by_chunk.get(i, ()))
+            rows.extend(fresh_by_chunk.get(i, ()))
+    try:
+        ords = place_new(sequence, int(meta.get(ORD_META, ORD_STEP)))
+    except NoRoom:
+        return False
+    gone_chunks = [r[0] for r in old if r[0] not in kept_ids]
+    gone = [o for c in gone_chunks for o in by_chunk.get(c, ())]
+    changed_words = _words_of(conn, gone)
+    _delete(conn, gone, gone_chunks)
+    next_id = (conn.execute("SELECT max(id) FROM chunks").fetchone()[0] or 0) + 1
+    ids = {i: next_id + j for j, i in enumerate(todo)}
+    ids.update(kept)
+    starts = src.byte_starts()
+    conn.executemany(
+        "INSERT INTO chunks VALUES (?, ?, ?, ?)",
+        ((ids[i], src.chunks[i].ident, src.chunks[i].line, starts[i]) for i in todo),
+    )
+    where = {r[0]: (r[2], r[3]) for r in old}
+    conn.executemany(
+        "UPDATE chunks SET line = ?, bstart = ? WHERE id = ?",
+        (
+            (src.chunks[i].line, starts[i], cid)
+            for i, cid in kept.items()
+            if where[cid] != (src.chunks[i].line, starts[i])
+        ),
+    )
+    chunk_ids = [ids[i] for i in range(len(src.chunks))]
+    insert_rows(conn, rows, ords, chunk_ids)
+    conn.executemany(
+        f"INSERT INTO fts(rowid, {_fts_columns()}) SELECT rowid, {_fts_columns()} FROM docs "
+        "WHERE rowid = ?",
+        ((o,) for o in ords),
+    )
+    changed_words |= _words_of(conn, ords)
+    _recount(conn, changed_words)
+    count = conn.execute("SELECT count(*) FROM entries").fetchone()[0]
+    for row in rows:  # a key twice: the file is read whole, as without the cache
+        if (
+            conn.execute(
+                "SELECT count(*) FROM entries WHERE lkey = ?", (row.key.lower(),)
+            ).fetchone()[0]
+            > 1
+        ):
+            return False
+    if count == 0:
+        return False
+    new_meta = {**file_meta(meta["path"], meta["encoding"], src, "chunks"), "entries": str(count)}
+    conn.executemany(
+        "UPDATE meta SET value = ? WHERE name = ?", ((v, k) for k, v in new_meta.items())
+    )
+    return True
+
+
+def _fts_columns() -> str:
+    from ..query import TEXT_COLUMNS
+
+    return ", ".join(TEXT_COLUMNS)
+
+
+def _delete(conn: sqlite3.Connection, ords: list[int], chunk_ids: list[int]) -> None:
+    """The rows of the entries ``ords`` and of the chunks ``chunk_ids``, gone."""
+    cols = _fts_columns()
+    conn.executemany(
+        f"INSERT INTO fts(fts, rowid, {cols}) SELECT 'delete', rowid, {cols} FROM docs "
+        "WHERE rowid = ?",
+        ((o,) for o in ords),
+    )
+    each = [(o,) for o in ords]
+    for table in ("docs WHERE rowid", "entries WHERE ord", "data WHERE ord", "present WHERE ord"):
+        conn.executemany(f"DELETE FROM {table} = ?", each)
+    conn.executemany(
+        "DELETE FROM keywords WHERE seq BETWEEN ? AND ?",
+        ((o << 16, (o << 16) + 0xFFFF) for o in ords),
+    )
+    if ords:
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS gone (ord INTEGER PRIMARY KEY)")
+        conn.execute("DELETE FROM temp.gone")
+        conn.executemany("INSERT INTO temp.gone VALUES (?)", each)
+        conn.execute("DELETE FROM aliases WHERE ord IN (SELECT ord FROM temp.gone)")
+    conn.executemany("DELETE FROM chunks WHERE id = ?", ((c,) for c in chunk_ids))
+
+
+def _words_of(conn: sqlite3.Connection, ords: list[int]) -> set[str]:
+    """The indexed words of the entries ``ords`` (tokenized as the index tokenizes)."""
+    if not ords:
+        return set()
+    from ..index import TOKENIZE
+
+    cols = _fts_columns()
+    conn.execute(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.changed USING fts5({cols}, tokenize='{TOKENIZE}')"
+    )
+    conn.execute(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.changed_words USING fts5vocab(temp, changed, 'row')"
+    )
+    conn.execute("DELETE FROM temp.changed")
+    conn.executemany(
+        f"INSERT INTO temp.changed ({cols}) SELECT {cols} FROM docs WHERE rowid = ?",
+        ((o,) for o in ords),
+    )
+    return {t for (t,) in conn.execute("SELECT term FROM temp.changed_words")}
+
+
+def _recount(conn: sqlite3.Connection, words: set[str]) -> None:
+    """The vocabulary table's rows of ``words``, counted again."""
+    each = [(w,) for w in sorted(words)]
+    conn.executemany("DELETE FROM words WHERE term = ?", each)
+    conn.executemany(
+        "INSERT INTO words SELECT term, doc, length(term) FROM vocab WHERE term = ?", each
+    )

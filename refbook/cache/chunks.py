@@ -14,7 +14,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-_LINE_AT = re.compile(r"^[ \t\r\f\v]*@", re.M)
+_NL_AT = re.compile(r"\n[ \t\r\f\v]*@")  # the line after the newline starts with @
 _STRING = re.compile(r"[ \t\r\f\v]*@string[ \t]*[{(]", re.I)
 _STRING_NAME = re.compile(r"[ \t\r\f\v]*@string[ \t]*[{(]\s*([^\s=#{}(),\"]+)", re.I)
 
@@ -27,19 +27,13 @@ class Chunk:
     hash: str  # of the chunk's text
     ctx: str  # of the @string chunks above it
     is_string: bool
-
-    @property
-    def ident(self) -> str:
-        return f"{self.hash}:{self.ctx}"
+    ident: str  # "hash:ctx": what the cache knows the chunk by
 
 
 def split(text: str) -> list[Chunk]:
     """``text`` (line ends already LF or CRLF, as ``store._lf_lines`` makes them) in
     chunks, in file order, covering the whole text."""
-    starts = [m.start() for m in _LINE_AT.finditer(text)]
-    if not starts or starts[0] != 0:
-        starts.insert(0, 0)
-    starts.append(len(text))
+    starts = [0, *[m.start() + 1 for m in _NL_AT.finditer(text)], len(text)]
     chunks: list[Chunk] = []
     strings = hashlib.blake2b(digest_size=12)
     ctx = strings.hexdigest()
@@ -48,9 +42,9 @@ def split(text: str) -> list[Chunk]:
         if a == b:
             continue
         piece = text[a:b]
-        digest = hashlib.blake2b(piece.encode("utf-8", "surrogatepass"), digest_size=16)
+        digest = hashlib.blake2b(piece.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
         is_string = _STRING.match(piece) is not None
-        chunks.append(Chunk(a, b, line, digest.hexdigest(), ctx, is_string))
+        chunks.append(Chunk(a, b, line, digest, ctx, is_string, f"{digest}:{ctx}"))
         if is_string:
             strings.update(piece.encode("utf-8", "surrogatepass"))
             ctx = strings.hexdigest()

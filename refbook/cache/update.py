@@ -19,7 +19,7 @@ import bisect
 import json
 import sqlite3
 from collections import defaultdict, deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from .chunks import Chunk
@@ -100,17 +100,30 @@ def insert_rows(
 
 
 def kept_chunks(old: Sequence[tuple[int, str]], chunks: Sequence[Chunk]) -> dict[int, int]:
-    """New chunk index -> old chunk id, for the chunks kept: the same identity, in the
-    same order relative to each other (a longest increasing run of old places)."""
+    """New chunk index -> old place (index in ``old``, (id, ident) in file order), for
+    the chunks kept: the same identity, in the same order relative to each other (the
+    common head and tail, and a longest increasing run of old places between them)."""
+    n_old, n_new = len(old), len(chunks)
+    head = 0
+    while head < min(n_old, n_new) and old[head][1] == chunks[head].ident:
+        head += 1
+    tail = 0
+    while (
+        tail < min(n_old, n_new) - head
+        and old[n_old - 1 - tail][1] == chunks[n_new - 1 - tail].ident
+    ):
+        tail += 1
+    kept = {i: i for i in range(head)}
+    kept.update((n_new - 1 - j, n_old - 1 - j) for j in range(tail))
     queues: dict[str, deque[int]] = defaultdict(deque)
-    for place, (_, ident) in enumerate(old):
-        queues[ident].append(place)
+    for place in range(head, n_old - tail):
+        queues[old[place][1]].append(place)
     pairs = []  # (new index, old place), new indexes increasing
-    for i, c in enumerate(chunks):
-        queue = queues.get(c.ident)
+    for i in range(head, n_new - tail):
+        queue = queues.get(chunks[i].ident)
         if queue:
             pairs.append((i, queue.popleft()))
-    tails: list[int] = []  # patience sorting: old place ending a run of each length
+    tails: list[int] = []  # patience sorting: the old place ending a run of each length
     ends: list[int] = []  # the pair index ending it
     before = [-1] * len(pairs)
     for k, (_, place) in enumerate(pairs):
@@ -122,11 +135,9 @@ def kept_chunks(old: Sequence[tuple[int, str]], chunks: Sequence[Chunk]) -> dict
             tails[j] = place
             ends[j] = k
         before[k] = ends[j - 1] if j else -1
-    kept: dict[int, int] = {}
     k = ends[-1] if ends else -1
     while k >= 0:
-        i, place = pairs[k]
-        kept[i] = old[place][0]
+        kept[pairs[k][0]] = pairs[k][1]
         k = before[k]
     return kept
 
@@ -135,27 +146,17 @@ class NoRoom(Exception):
     """No number fits between two kept entries: the numbers must be spread again."""
 
 
-def place_new(sequence: Iterable[int | None], step: int) -> list[int]:
-    """The ords of the new entries (``None`` in ``sequence``, between kept ords), spread
-    evenly in each gap; after the last kept one, ``step`` apart."""
-    out: list[int] = []
-    low, waiting = 0, 0
-    for o in sequence:
-        if o is None:
-            waiting += 1
-            continue
-        if waiting:
-            gap = (o - low) // (waiting + 1)
-            if gap < 1:
-                raise NoRoom
-            out.extend(low + gap * (j + 1) for j in range(waiting))
-            waiting = 0
-        low = o
-    if waiting:
-        if low + step * waiting >= ORD_LIMIT:
+def spread(low: int, high: int | None, count: int, step: int) -> list[int]:
+    """``count`` ords between ``low`` and ``high`` (None: after the last entry, ``step``
+    apart), evenly spread."""
+    if high is None:
+        if low + step * count >= ORD_LIMIT:
             raise NoRoom
-        out.extend(low + step * (j + 1) for j in range(waiting))
-    return out
+        return [low + step * (j + 1) for j in range(count)]
+    gap = (high - low) // (count + 1)
+    if gap < 1:
+        raise NoRoom
+    return [low + gap * (j + 1) for j in range(count)]
 
 
 def update(
@@ -168,7 +169,7 @@ def update(
     from .build import parse_new
 
     old = conn.execute("SELECT id, ident, line, bstart FROM chunks ORDER BY bstart").fetchall()
-    kept = kept_chunks([(r[0], r[1]) for r in old], src.chunks)
+    kept = kept_chunks(old, src.chunks)
     todo = [i for i in range(len(src.chunks)) if i not in kept]
     if len(todo) > REBUILD_SHARE * len(src.chunks) and len(todo) > 1:
         return False
@@ -207,64 +208,49 @@ def _apply(
     """The writes of ``update``, inside its transaction; False: roll back."""
     from .build import file_meta
 
-    kept_ids = set(kept.values())
-    by_chunk: dict[int, list[int]] = defaultdict(list)
-    for chunk, o in conn.execute("SELECT chunk, ord FROM entries ORDER BY ord"):
-        by_chunk[chunk].append(o)
-    fresh_by_chunk: dict[int, list] = defaultdict(list)
-    for row in fresh:
-        fresh_by_chunk[row.chunk].append(row)
-    sequence: list[int | None] = []
-    rows: list = []
-    for i in range(len(src.chunks)):
-        if i in kept:
-            sequence.extend(by_chunk.get(kept[i], ()))
-        else:
-            sequence.extend(None for _ in fresh_by_chunk.get(i, ()))
-            rows.extend(fresh_by_chunk.get(i, ()))
-    try:
-        ords = place_new(sequence, int(meta.get(ORD_META, ORD_STEP)))
-    except NoRoom:
-        return False
+    kept_ids = {old[place][0] for place in kept.values()}
     gone_chunks = [r[0] for r in old if r[0] not in kept_ids]
-    gone = [o for c in gone_chunks for o in by_chunk.get(c, ())]
+    gone = [
+        o
+        for c in gone_chunks
+        for (o,) in conn.execute("SELECT ord FROM entries WHERE chunk = ?", (c,))
+    ]
     changed_words = _words_of(conn, gone)
     _delete(conn, gone, gone_chunks)
+    rows, ords = _place(conn, src, meta, old, kept, todo, fresh)
+    if rows is None:
+        return False
     next_id = (conn.execute("SELECT max(id) FROM chunks").fetchone()[0] or 0) + 1
     ids = {i: next_id + j for j, i in enumerate(todo)}
-    ids.update(kept)
+    ids.update((i, old[place][0]) for i, place in kept.items())
     starts = src.byte_starts()
+    chunks = src.chunks
     conn.executemany(
         "INSERT INTO chunks VALUES (?, ?, ?, ?)",
-        ((ids[i], src.chunks[i].ident, src.chunks[i].line, starts[i]) for i in todo),
+        ((ids[i], chunks[i].ident, chunks[i].line, starts[i]) for i in todo),
     )
-    where = {r[0]: (r[2], r[3]) for r in old}
-    conn.executemany(
+    conn.executemany(  # the kept chunks that moved in the file
         "UPDATE chunks SET line = ?, bstart = ? WHERE id = ?",
         (
-            (src.chunks[i].line, starts[i], cid)
-            for i, cid in kept.items()
-            if where[cid] != (src.chunks[i].line, starts[i])
+            (chunks[i].line, starts[i], old[place][0])
+            for i, place in kept.items()
+            if old[place][2] != chunks[i].line or old[place][3] != starts[i]
         ),
     )
-    chunk_ids = [ids[i] for i in range(len(src.chunks))]
-    insert_rows(conn, rows, ords, chunk_ids)
+    insert_rows(conn, rows, ords, [ids[i] for i in range(len(chunks))])
     conn.executemany(
         f"INSERT INTO fts(rowid, {_fts_columns()}) SELECT rowid, {_fts_columns()} FROM docs "
         "WHERE rowid = ?",
         ((o,) for o in ords),
     )
-    changed_words |= _words_of(conn, ords)
-    _recount(conn, changed_words)
-    count = conn.execute("SELECT count(*) FROM entries").fetchone()[0]
+    _recount(conn, changed_words | _words_of(conn, ords))
     for row in rows:  # a key twice: the file is read whole, as without the cache
-        if (
-            conn.execute(
-                "SELECT count(*) FROM entries WHERE lkey = ?", (row.key.lower(),)
-            ).fetchone()[0]
-            > 1
-        ):
+        twice = conn.execute(
+            "SELECT count(*) > 1 FROM entries WHERE lkey = ?", (row.key.lower(),)
+        ).fetchone()[0]
+        if twice:
             return False
+    count = conn.execute("SELECT count(*) FROM entries").fetchone()[0]
     if count == 0:
         return False
     new_meta = {**file_meta(meta["path"], meta["encoding"], src, "chunks"), "entries": str(count)}
@@ -272,6 +258,65 @@ def _apply(
         "UPDATE meta SET value = ? WHERE name = ?", ((v, k) for k, v in new_meta.items())
     )
     return True
+
+
+def _place(
+    conn: sqlite3.Connection,
+    src: Any,
+    meta: dict[str, str],
+    old: list[tuple],
+    kept: dict[int, int],
+    todo: list[int],
+    fresh: list,
+) -> tuple[list | None, list[int]]:
+    """The new rows in file order and their ords (None: no room), each run of new
+    chunks between the kept entries around it (read after the gone ones were deleted)."""
+    by_chunk: dict[int, list] = defaultdict(list)
+    for row in fresh:
+        by_chunk[row.chunk].append(row)
+    step = int(meta.get(ORD_META, ORD_STEP))
+    rows: list = []
+    ords: list[int] = []
+    run: list = []
+    for n, i in enumerate(todo):
+        run.extend(by_chunk.get(i, ()))
+        if n + 1 < len(todo) and todo[n + 1] == i + 1:
+            continue  # the run goes on
+        if run:
+            low = _last_ord_before(conn, old, kept, i + 1 - _run_length(todo, n))
+            low = max(low, ords[-1] if ords else 0)  # runs apart only by chunks without entries
+            high = conn.execute("SELECT min(ord) FROM entries WHERE ord > ?", (low,)).fetchone()[0]
+            try:
+                ords.extend(spread(low, high, len(run), step))
+            except NoRoom:
+                return None, []
+            rows.extend(run)
+        run = []
+    return rows, ords
+
+
+def _run_length(todo: list[int], n: int) -> int:
+    """How many consecutive chunk indexes end at ``todo[n]``."""
+    length = 1
+    while n - length >= 0 and todo[n - length] == todo[n] - length:
+        length += 1
+    return length
+
+
+def _last_ord_before(
+    conn: sqlite3.Connection, old: list[tuple], kept: dict[int, int], first: int
+) -> int:
+    """The ord of the last kept entry before new chunk ``first`` (0: none)."""
+    for i in range(first - 1, -1, -1):
+        place = kept.get(i)
+        if place is None:
+            continue
+        last = conn.execute(
+            "SELECT max(ord) FROM entries WHERE chunk = ?", (old[place][0],)
+        ).fetchone()[0]
+        if last is not None:
+            return last
+    return 0
 
 
 def _fts_columns() -> str:

@@ -37,7 +37,6 @@ POOL_MIN_CHUNKS = 1500  # fewer new chunks are parsed in this process (a pool co
 _UNSAFE_CODECS = ("utf-16", "utf-32", "utf_16", "utf_32")
 # codecs in which the bytes of "\n", space, tab and "@" only ever stand for those
 _ASCII_SAFE = frozenset(("utf-8", "ascii", "latin-1", "iso8859-1", "cp1252", "iso8859-15"))
-_NL_AT_BYTES = re.compile(rb"\n[ \t\r\f\v]*@")
 _LONE_CR = re.compile(rb"\r(?!\n)")
 
 
@@ -79,21 +78,7 @@ class Source:
 
     def byte_starts(self) -> list[int]:
         """Each chunk's offset in the file's bytes (after a byte-order mark)."""
-        enc = self.decoded.encoding
-        pos = len(enc.encode("")) if enc.bom else 0
-        if enc.codec.lower().replace("_", "-") in _ASCII_SAFE:  # found in the bytes at once
-            body = self.data[pos:]
-            if b"\r" in body:
-                body = _LONE_CR.sub(b"\n", body)  # as lf_lines makes the text
-            found = [pos, *[m.start() + 1 + pos for m in _NL_AT_BYTES.finditer(body)]]
-            if len(found) == len(self.chunks):
-                return found
-        starts = []
-        text, codec = self.text, enc.codec
-        for c in self.chunks:
-            starts.append(pos)
-            pos += len(text[c.start : c.end].encode(codec, "surrogatepass"))
-        return starts
+        return [c.bstart for c in self.chunks]
 
 
 @dataclass
@@ -246,7 +231,14 @@ def read_source(bib: str | os.PathLike, name: str, encoding: str | None) -> Sour
     if decoded.encoding.codec.lower().startswith(_UNSAFE_CODECS):
         raise NotCacheable(decoded.encoding.codec)
     text = _lf_lines(decoded.text)
-    chunks = split(text)
+    enc = decoded.encoding
+    offset = len(enc.encode("")) if enc.bom else 0
+    body = None
+    if enc.codec.lower().replace("_", "-") in _ASCII_SAFE:
+        body = data[offset:] if offset else data
+        if b"\r" in body:
+            body = _LONE_CR.sub(b"\n", body)  # as lf_lines makes the text
+    chunks = split(text, body, enc.codec, offset)
     names = string_names(text, chunks)
     low = text.lower()  # a plain search first: the pattern alone takes 0.6 s at 10k entries
     inherits = ("crossref" in low or "xdata" in low) and _CROSSREF.search(text) is not None

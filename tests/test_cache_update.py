@@ -18,6 +18,7 @@ import pytest
 
 from refbook.cache import open_cached, refresh
 from refbook.cache.db import db_path
+from refbook.cache.records import json_form
 from refbook.cache.update import NoRoom, kept_chunks, spread
 
 from .conftest import SHIPPED_BIB
@@ -193,7 +194,7 @@ def test_a_writer_killed_mid_update_leaves_the_last_version(cli, bib, tmp_path):
     # the file as the dead writer left it: the last committed version, whole
     conn = sqlite3.connect(f"file:{db_path(bib)}?mode=ro", uri=True)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    titles = [json.loads(i)["title"] for (i,) in conn.execute("SELECT item FROM data")]
+    titles = [json.loads(json_form(i))["title"] for (i,) in conn.execute("SELECT item FROM data")]
     conn.close()
     assert any("Dealing with" in t for t in titles) and not any("anew" in t for t in titles)
     # reading the old text through it again gives the old output; the new text, the new

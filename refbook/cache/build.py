@@ -56,7 +56,7 @@ class Row:
     rel_end: int
     year: int | None
     light: str  # JSON
-    item: str  # JSON text
+    item: str  # JSON text, as records.listing_form keeps it
     extra: str  # JSON
     doc: tuple  # index.doc_row without the line
 
@@ -96,9 +96,10 @@ class Outcome:
 def make_row(entry: Any, chunk: int, rel_line: int, rel_start: int, rel_end: int) -> Row:
     """``entry`` as stored; ``rel_start``/``rel_end``: its byte span from its chunk's start."""
     from ..index import doc_row
-    from .records import entry_record
+    from .records import entry_record, listing_form
 
     light, item, extra = entry_record(entry)
+    item = listing_form(item)
     dump = json.dumps
     return Row(
         entry.key,

@@ -226,7 +226,12 @@ class Snapshot:
         """One entry's ``item`` (JSON text) or ``extra`` (JSON) column."""
         if name not in ("item", "extra"):
             raise ValueError(name)
-        return self.conn.execute(f"SELECT {name} FROM data WHERE ord = ?", (ord_,)).fetchone()[0]
+        text = self.conn.execute(f"SELECT {name} FROM data WHERE ord = ?", (ord_,)).fetchone()[0]
+        if name == "item":
+            from .records import json_form
+
+            return json_form(text)
+        return text
 
     def keywords(self) -> list[str]:
         return [
@@ -262,7 +267,22 @@ class Snapshot:
 
     def items(self) -> Iterator[tuple[int, str]]:
         """Every entry's (ord, JSON text), in file order (``list --json`` streams them)."""
-        return iter(self.conn.execute("SELECT ord, item FROM data ORDER BY ord"))
+        from .records import json_form
+
+        for ord_, item in self.conn.execute("SELECT ord, item FROM data ORDER BY ord"):
+            yield ord_, json_form(item)
+
+    def listing(self, path_json: str, reverse: bool = False) -> Iterator[list[str]]:
+        """Every entry as an item of ``list --json``'s array writes it (its source
+        added to the stored text by SQLite), in file order or reversed, in batches."""
+        cursor = self.conn.execute(
+            "SELECT x.item || ?1 || (c.line + e.rel_line) || ?2 FROM data x "
+            "JOIN entries e ON e.ord = x.ord JOIN chunks c ON c.id = e.chunk "
+            f"ORDER BY x.ord {'DESC' if reverse else ''}",
+            (f',\n    "source": {{\n      "file": {path_json},\n      "line": ', "\n    }\n  }"),
+        )
+        while batch := cursor.fetchmany(2000):
+            yield [piece for (piece,) in batch]
 
     def source_text(self, start: int, end: int) -> str:
         with open(self.bib, "rb") as fh:

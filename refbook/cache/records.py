@@ -42,6 +42,19 @@ def entry_record(entry: Any) -> tuple[dict[str, Any], str, dict[str, Any]]:
     return light, json_text(d), extra
 
 
+def listing_form(item: str) -> str:
+    """The JSON text of an entry (``output.json_text``) as the cache keeps it: as an
+    item of a ``--json`` array writes it (indented once more), without its closing
+    brace, so that ``list --json`` only adds each entry's source.  JSON strings hold no
+    raw newline: each one in the text starts a line of the layout."""
+    return item[:-2].replace("\n", "\n  ")
+
+
+def json_form(listed: str) -> str:
+    """``listing_form`` undone: the JSON text ``output.json_text`` wrote."""
+    return listed.replace("\n  ", "\n") + "\n}"
+
+
 class RecordEntry:
     """An entry read from the cache: the read-only part of ``model.Entry``'s interface
     (key, type, line, fields, ``get``, ``has``, ``text``, authors, ``to_dict``,
@@ -301,6 +314,11 @@ class CachedLibrary:
             return
         for entry in entries:
             yield entry.json_text()
+
+    def listing(self, reverse: bool = False) -> Iterator[list[str]]:
+        """Every entry as ``list --json`` writes it in its array (``json_text()``
+        indented once more), in file order or reversed, in batches."""
+        return self._store.listing(self.path_json, reverse)
 
     def column(self, entry: RecordEntry, name: str) -> str:
         return self._store.column(entry.ord, name)

@@ -135,6 +135,18 @@ def emit_json_texts(texts: Iterable[str], stream: IO[str] | None = None) -> None
     stream.write("".join(batch))
 
 
+def emit_json_items(batches: Iterable[list[str]], stream: IO[str] | None = None) -> None:
+    """A JSON array of items already written as its items (indented once more, as
+    ``emit_json_texts`` writes them), given in batches: written in large blocks."""
+    stream = stream or sys.stdout
+    first = True
+    for batch in batches:
+        if batch:
+            stream.write(("[\n  " if first else ",\n  ") + ",\n  ".join(batch))
+            first = False
+    stream.write("[]\n" if first else "\n]\n")
+
+
 def _escape_json(text: str) -> str:
     """DEL, C1 controls and lone surrogates escaped, as ``json_text`` does."""
     if _JSON_UNESCAPED.search(text) is None:  # the usual case: one scan, no copy

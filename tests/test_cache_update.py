@@ -202,3 +202,57 @@ def test_a_writer_killed_mid_update_leaves_the_last_version(cli, bib, tmp_path):
     assert cli("--bib", str(bib), "list", "--json", cwd=tmp_path).stdout == expected_old
     bib.write_text(text.replace("Dealing with {TTP}", "Dealing anew with {TTP}"), encoding="utf-8")
     _same_as_uncached(cli, bib, tmp_path)
+
+
+def _large(path: Path, copies: int = 24) -> list[str]:
+    """A file of ``copies`` times the shipped entries (fresh keys), several 64 KiB
+    blocks long: an update then cuts only the part that changed.  Its keys."""
+    import re
+
+    text = SHIPPED_BIB.read_text(encoding="utf-8")
+    head, _, entries = text.partition("\n@")
+    entries = "@" + entries
+    parts = [head + "\n"]
+    for c in range(copies):
+        parts.append(re.sub(r"^(@\w+\{)([^,\s]+)", rf"\g<1>\g<2>-c{c}", entries, flags=re.M))
+    path.write_text("\n".join(parts), encoding="utf-8")
+    return re.findall(r"^@\w+\{([^,\s]+),", path.read_text(encoding="utf-8"), re.M)
+
+
+def test_an_edit_in_a_large_file_cuts_only_the_changed_part(cli, tmp_path):
+    """Edits that shift the lines and bytes after them (longer title, entry added,
+    entry removed, lines added) each cut a few chunks again; lines, byte spans
+    (``show --bibtex``), search and listings stay those of the uncached run."""
+    path = tmp_path / "large.bib"
+    keys = _large(path)
+    assert path.stat().st_size > 6 * 65536
+    cli("--bib", str(path), "list", cwd=tmp_path)
+    middle, later = keys[len(keys) // 2], keys[len(keys) * 3 // 4]
+
+    def start_of(text: str, key: str) -> int:
+        return text.rindex("\n@", 0, text.index("{" + key + ",")) + 1
+
+    def longer(t: str) -> str:
+        return t.replace("{" + middle + ",", "{" + middle + ",\n  note = {Now\n longer},", 1)
+
+    def added(t: str) -> str:
+        at = start_of(t, later)
+        return t[:at] + "@misc{added-here, title = {Added}}\n\n" + t[at:]
+
+    def removed(t: str) -> str:
+        at = start_of(t, later)
+        return t[:at] + t[t.index("\n@", at) + 1 :]
+
+    def lines(t: str) -> str:
+        return t.replace("{" + middle + ",", "{" + middle + ",\n\n\n", 1)
+
+    edits = [longer, added, removed, lines]
+    for edit in edits:
+        path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+        cli("--bib", str(path), "stats", cwd=tmp_path)
+        run = _last_run(path)
+        assert run["result"] == "updated" and run["cut"] < len(keys) // 4, run
+        for args in (["show", "--bibtex", keys[-1]], ["show", "--json", middle]):
+            warm = cli("--bib", str(path), *args, cwd=tmp_path)
+            assert warm.stdout == cli("--no-cache", "--bib", str(path), *args, cwd=tmp_path).stdout
+        _same_as_uncached(cli, path, tmp_path)

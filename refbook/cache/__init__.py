@@ -106,8 +106,9 @@ def refresh(bib: str | os.PathLike, encoding: str | None = None, *, busy: Any = 
 
     from filelock import FileLock, Timeout
 
-    from .build import NotCacheable, Outcome, build
+    from .build import Outcome, build
     from .db import open_write
+    from .source import NotCacheable
 
     path = db_path(bib)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -134,6 +135,7 @@ def refresh(bib: str | os.PathLike, encoding: str | None = None, *, busy: Any = 
             "mode": outcome.mode,
             "reused": outcome.reused,
             "parsed": outcome.parsed,
+            "cut": outcome.cut,
             "seconds": round(outcome.seconds, 3),
         },
     )

@@ -21,27 +21,17 @@ from __future__ import annotations
 import bisect
 import json
 import os
-import re
 import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .chunks import Chunk, split, string_names
+from .chunks import Chunk
 from .db import INDEXES, SCHEMA, SCHEMA_VERSION, read_meta, stat_meta
+from .source import Source, read_source
 
-_CROSSREF = re.compile(r"(?i)\b(?:crossref|xdata)\s*=")
 POOL_MIN_CHUNKS = 1500  # fewer new chunks are parsed in this process (a pool costs ~0.1 s)
-# codecs whose byte offsets can be read back chunk by chunk (no state, no BOM per piece)
-_UNSAFE_CODECS = ("utf-16", "utf-32", "utf_16", "utf_32")
-# codecs in which the bytes of "\n", space, tab and "@" only ever stand for those
-_ASCII_SAFE = frozenset(("utf-8", "ascii", "latin-1", "iso8859-1", "cp1252", "iso8859-15"))
-_LONE_CR = re.compile(rb"\r(?!\n)")
-
-
-class NotCacheable(Exception):
-    """This file is read without a cache (its encoding cannot be sliced by bytes)."""
 
 
 @dataclass
@@ -62,26 +52,6 @@ class Row:
 
 
 @dataclass
-class Source:
-    """The .bib as read for a build: its bytes, text and chunks."""
-
-    st: os.stat_result  # taken before reading: a change after it makes the cache stale
-    data: bytes
-    decoded: Any  # encoding.Decoded
-    text: str
-    chunks: list[Chunk]
-    chunkable: bool  # chunk by chunk gives what the whole file gives
-
-    @property
-    def codec(self) -> str:
-        return self.decoded.encoding.codec
-
-    def byte_starts(self) -> list[int]:
-        """Each chunk's offset in the file's bytes (after a byte-order mark)."""
-        return [c.bstart for c in self.chunks]
-
-
-@dataclass
 class Outcome:
     """What a build did: for ``cache info`` and the benchmark."""
 
@@ -89,6 +59,7 @@ class Outcome:
     mode: str = "chunks"
     reused: int = 0
     parsed: int = 0
+    cut: int = 0  # chunks cut and hashed again (all of them, unless only a part changed)
     seconds: float = 0.0
     problems: list = field(default_factory=list)
 
@@ -174,14 +145,22 @@ def _pieces(chunks: list[Chunk], wanted: list[int]) -> list[tuple[int, int, int,
 
 
 def parse_new(
-    text: str, chunks: list[Chunk], todo: list[int], name: str, codec: str
+    text: str,
+    chunks: list[Chunk],
+    todo: list[int],
+    name: str,
+    codec: str,
+    above: list[tuple[int, int, int, bool]] | None = None,
 ) -> list | None:
-    """Rows of the entries of chunks ``todo``, parsed on all cores when there are many."""
+    """Rows of the entries of chunks ``todo``, parsed on all cores when there are many;
+    ``above``: pieces of text before ``chunks`` to parse first (their ``@string``
+    chunks, when ``chunks`` is a part of the file)."""
     if not todo:
         return []
+    above = above or []
     workers = min(os.cpu_count() or 1, 8)
     if len(todo) < POOL_MIN_CHUNKS or workers < 2:
-        return parse_pieces(text, _pieces(chunks, todo), name, codec)
+        return parse_pieces(text, above + _pieces(chunks, todo), name, codec)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -190,7 +169,8 @@ def parse_new(
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     with ProcessPoolExecutor(len(groups), mp_context=multiprocessing.get_context(method)) as pool:
         futures = [
-            pool.submit(parse_pieces, text, _pieces(chunks, group), name, codec) for group in groups
+            pool.submit(parse_pieces, text, above + _pieces(chunks, group), name, codec)
+            for group in groups
         ]
         results = [f.result() for f in futures]  # in file order
     if any(r is None for r in results):
@@ -219,34 +199,6 @@ def _old_rows(conn: sqlite3.Connection | None, meta: dict[str, str] | None) -> d
     return old
 
 
-def read_source(bib: str | os.PathLike, name: str, encoding: str | None) -> Source:
-    """The .bib read, decoded and cut in chunks (NotCacheable: an encoding whose byte
-    offsets cannot be read back piece by piece)."""
-    from ..blocks import lf_lines as _lf_lines
-    from ..encoding import read_bytes
-    from ..store import _decode
-
-    st = os.stat(bib)  # before reading: a change after this makes the cache stale
-    data = read_bytes(Path(bib), "a .bib file")
-    decoded = _decode(data, name, encoding)
-    if decoded.encoding.codec.lower().startswith(_UNSAFE_CODECS):
-        raise NotCacheable(decoded.encoding.codec)
-    text = _lf_lines(decoded.text)
-    enc = decoded.encoding
-    offset = len(enc.encode("")) if enc.bom else 0
-    body = None
-    if enc.codec.lower().replace("_", "-") in _ASCII_SAFE:
-        body = data[offset:] if offset else data
-        if b"\r" in body:
-            body = _LONE_CR.sub(b"\n", body)  # as lf_lines makes the text
-    chunks = split(text, body, enc.codec, offset)
-    names = string_names(text, chunks)
-    low = text.lower()  # a plain search first: the pattern alone takes 0.6 s at 10k entries
-    inherits = ("crossref" in low or "xdata" in low) and _CROSSREF.search(text) is not None
-    chunkable = not decoded.notes and not inherits and len(set(names)) == len(names)
-    return Source(st, data, decoded, text, chunks, chunkable)
-
-
 def build(
     bib: str | os.PathLike,
     name: str,
@@ -264,8 +216,7 @@ def build(
     outcome = Outcome()
     meta = read_meta(old) if old is not None else None
     if (
-        src.chunkable
-        and meta is not None
+        meta is not None
         and _same_file(meta, bib, encoding, src)
         and update(old, src, name, meta, outcome)  # type: ignore[arg-type]
     ):
@@ -291,6 +242,7 @@ def build(
         outcome.mode = "whole"
         rows, problems = _whole(src, bib)
         outcome.parsed = len(src.chunks)
+    outcome.cut = len(src.chunks)
     _write(target, bib, encoding, src, rows, problems, outcome, old if meta is not None else None)
     outcome.seconds = time.perf_counter() - t0
     outcome.problems = problems
@@ -369,6 +321,7 @@ def file_meta(
         "mode": mode,
         "codec": src.codec,
         "bom": str(bool(src.decoded.encoding.bom)),
+        **src.layout_meta(),
         **stat_meta(src.st),
     }
 
@@ -400,10 +353,12 @@ def _write(
         conn.execute("BEGIN")
         run_script(conn, SCHEMA)
         run_script(conn, SEARCH_SCHEMA)
-        starts = src.byte_starts()
         conn.executemany(
-            "INSERT INTO chunks VALUES (?, ?, ?, ?)",
-            ((i + 1, c.ident, c.line, starts[i]) for i, c in enumerate(src.chunks)),
+            "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                (i + 1, c.ident, c.line, c.bstart, c.start, c.end, c.is_string)
+                for i, c in enumerate(src.chunks)
+            ),
         )
         step = ord_step(len(rows))
         insert_rows(

@@ -88,3 +88,30 @@ def string_names(text: str, chunks: list[Chunk]) -> list[str]:
             m = _STRING_NAME.match(text, c.start, c.end)
             names.append(m.group(1).lower() if m else "")
     return names
+
+
+def split_part(
+    text: str, body: bytes, ctx: str, line: int, start: int, bstart: int
+) -> list[Chunk] | None:
+    """The chunks of a part of a file (``text`` and its bytes ``body``, starting at a
+    chunk's start: character ``start``, byte ``bstart``, ``line``, below ``@string``
+    context ``ctx``), as ``split`` cuts the whole; None when it has an ``@string`` chunk
+    (those change every chunk below) or its bytes do not cut as its text does."""
+    starts = [0, *[m.start() + 1 for m in _NL_AT.finditer(text)], len(text)]
+    bstarts = [0, *[m.start() + 1 for m in _NL_AT_BYTES.finditer(body)], len(body)]
+    if len(starts) != len(bstarts):
+        return None
+    chunks: list[Chunk] = []
+    for k in range(len(starts) - 1):
+        a, z = starts[k], starts[k + 1]
+        if a == z:
+            continue
+        ba, bz = bstarts[k], bstarts[k + 1]
+        if _STRING_BYTES.match(body, ba, bz) is not None:
+            return None
+        digest = blake2b(body[ba:bz], digest_size=16).hexdigest()
+        chunks.append(
+            Chunk(start + a, start + z, line, digest, ctx, False, f"{digest}:{ctx}", bstart + ba)
+        )
+        line += body.count(b"\n", ba, bz)
+    return chunks

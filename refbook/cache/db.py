@@ -38,8 +38,10 @@ CREATE TABLE entries (ord INTEGER PRIMARY KEY, key TEXT, lkey TEXT, type TEXT,
 CREATE TABLE data (ord INTEGER PRIMARY KEY, item TEXT, extra TEXT);
 -- every alias of every entry (a key, looked up first, wins over an alias)
 CREATE TABLE aliases (alias TEXT, ord INTEGER, PRIMARY KEY (alias, ord)) WITHOUT ROWID;
--- each chunk of the text: its identity and where it starts (line, byte offset)
-CREATE TABLE chunks (id INTEGER PRIMARY KEY, ident TEXT, line INTEGER, bstart INTEGER);
+-- each chunk of the text: its identity, where it is (line, byte offset, character
+-- offsets in the decoded text), whether it is an @string chunk
+CREATE TABLE chunks (id INTEGER PRIMARY KEY, ident TEXT, line INTEGER, bstart INTEGER,
+    cstart INTEGER, cend INTEGER, string INTEGER);
 -- seq: ord << 16 | the keyword's place in the entry
 CREATE TABLE keywords (seq INTEGER PRIMARY KEY, keyword TEXT);
 CREATE TABLE present (ord INTEGER, name TEXT, PRIMARY KEY (ord, name)) WITHOUT ROWID;

@@ -20,6 +20,7 @@ import json
 import sqlite3
 from collections import defaultdict, deque
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from .chunks import Chunk
@@ -159,26 +160,58 @@ def spread(low: int, high: int | None, count: int, step: int) -> list[int]:
     return [low + gap * (j + 1) for j in range(count)]
 
 
+@dataclass
+class Plan:
+    """What an update rewrites: the chunks of a part of the file (``chunks``, new) and
+    those of the cache in the same part (``old``: id, ident, line, bstart, cstart, cend,
+    string; in file order), the ``@string`` pieces above it (to parse new chunks with),
+    the shift of the chunks after it (None: the part is the whole file), and the ord
+    of the last entry before it."""
+
+    chunks: list[Chunk]
+    old: list[tuple]
+    above: list[tuple[int, int, int, bool]] = field(default_factory=list)
+    shift: tuple[int, int, int, int] | None = None  # from bstart (old): lines, bytes, chars
+    floor: int = 0
+
+
+def whole_plan(conn: sqlite3.Connection, src: Any) -> Plan | None:
+    """The whole file as one part (None: it must be read whole)."""
+    if not src.chunkable:
+        return None
+    old = conn.execute(f"SELECT {_CHUNK} FROM chunks ORDER BY bstart").fetchall()
+    return Plan(src.chunks, old)
+
+
+_CHUNK = "id, ident, line, bstart, cstart, cend, string"
+
+
 def update(
     conn: sqlite3.Connection, src: Any, name: str, meta: dict[str, str], outcome: Any
 ) -> bool:
     """Update the cache (``conn``, opened for writing under the cache's lock) to ``src``
-    (``build.Source``) in one transaction; False, with nothing changed, when this is
+    (``source.Source``) in one transaction; False, with nothing changed, when this is
     better done as a whole new version (see the module's docstring) or the file must be
     read whole (a parse problem, duplicate keys, no entries)."""
     from .build import parse_new
+    from .window import window_plan
 
-    old = conn.execute("SELECT id, ident, line, bstart FROM chunks ORDER BY bstart").fetchall()
-    kept = kept_chunks(old, src.chunks)
-    todo = [i for i in range(len(src.chunks)) if i not in kept]
-    if len(todo) > REBUILD_SHARE * len(src.chunks) and len(todo) > 1:
+    plan = window_plan(conn, src, meta) or whole_plan(conn, src)
+    if plan is None:
         return False
-    fresh = parse_new(src.text, src.chunks, todo, name, src.codec)
+    kept = kept_chunks(plan.old, plan.chunks)
+    todo = [i for i in range(len(plan.chunks)) if i not in kept]
+    if (
+        len(todo) > REBUILD_SHARE * len(src.chunks if plan.shift is None else plan.chunks)
+        and len(todo) > 1
+    ):
+        return False
+    fresh = parse_new(src.text, plan.chunks, todo, name, src.codec, plan.above)
     if fresh is None:
         return False
     conn.execute("BEGIN IMMEDIATE")
     try:
-        done = _apply(conn, src, meta, old, kept, todo, fresh)
+        done = _apply(conn, src, meta, plan, kept, todo, fresh)
     except BaseException:
         conn.execute("ROLLBACK")
         raise
@@ -188,6 +221,7 @@ def update(
     finish(conn)
     outcome.result, outcome.mode = "updated", "chunks"
     outcome.parsed, outcome.reused = len(todo), len(kept)
+    outcome.cut = len(plan.chunks)
     return True
 
 
@@ -200,7 +234,7 @@ def _apply(
     conn: sqlite3.Connection,
     src: Any,
     meta: dict[str, str],
-    old: list[tuple],
+    plan: Plan,
     kept: dict[int, int],
     todo: list[int],
     fresh: list,
@@ -208,6 +242,7 @@ def _apply(
     """The writes of ``update``, inside its transaction; False: roll back."""
     from .build import file_meta
 
+    old, chunks = plan.old, plan.chunks
     kept_ids = {old[place][0] for place in kept.values()}
     gone_chunks = [r[0] for r in old if r[0] not in kept_ids]
     gone = [
@@ -217,24 +252,30 @@ def _apply(
     ]
     changed_words = _words_of(conn, gone)
     _delete(conn, gone, gone_chunks)
-    rows, ords = _place(conn, src, meta, old, kept, todo, fresh)
+    rows, ords = _place(conn, meta, plan, kept, todo, fresh)
     if rows is None:
         return False
+    if plan.shift is not None and any(plan.shift[1:]):  # the chunks after the part
+        start, lines, size, chars = plan.shift
+        conn.execute(
+            "UPDATE chunks SET line = line + ?, bstart = bstart + ?, cstart = cstart + ?, "
+            "cend = cend + ? WHERE bstart >= ?",
+            (lines, size, chars, chars, start),
+        )
     next_id = (conn.execute("SELECT max(id) FROM chunks").fetchone()[0] or 0) + 1
     ids = {i: next_id + j for j, i in enumerate(todo)}
     ids.update((i, old[place][0]) for i, place in kept.items())
-    starts = src.byte_starts()
-    chunks = src.chunks
     conn.executemany(
-        "INSERT INTO chunks VALUES (?, ?, ?, ?)",
-        ((ids[i], chunks[i].ident, chunks[i].line, starts[i]) for i in todo),
+        "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?)",
+        ((ids[i], *_place_of(chunks[i])) for i in todo),
     )
     conn.executemany(  # the kept chunks that moved in the file
-        "UPDATE chunks SET line = ?, bstart = ? WHERE id = ?",
+        "UPDATE chunks SET ident = ?, line = ?, bstart = ?, cstart = ?, cend = ?, string = ? "
+        "WHERE id = ?",
         (
-            (chunks[i].line, starts[i], old[place][0])
+            (*_place_of(chunks[i]), old[place][0])
             for i, place in kept.items()
-            if old[place][2] != chunks[i].line or old[place][3] != starts[i]
+            if old[place][2:6] != (chunks[i].line, chunks[i].bstart, chunks[i].start, chunks[i].end)
         ),
     )
     insert_rows(conn, rows, ords, [ids[i] for i in range(len(chunks))])
@@ -260,11 +301,14 @@ def _apply(
     return True
 
 
+def _place_of(c: Chunk) -> tuple:
+    return (c.ident, c.line, c.bstart, c.start, c.end, c.is_string)
+
+
 def _place(
     conn: sqlite3.Connection,
-    src: Any,
     meta: dict[str, str],
-    old: list[tuple],
+    plan: Plan,
     kept: dict[int, int],
     todo: list[int],
     fresh: list,
@@ -283,7 +327,8 @@ def _place(
         if n + 1 < len(todo) and todo[n + 1] == i + 1:
             continue  # the run goes on
         if run:
-            low = _last_ord_before(conn, old, kept, i + 1 - _run_length(todo, n))
+            first = i + 1 - _run_length(todo, n)
+            low = _last_ord_before(conn, plan.old, kept, first) or plan.floor
             low = max(low, ords[-1] if ords else 0)  # runs apart only by chunks without entries
             high = conn.execute("SELECT min(ord) FROM entries WHERE ord > ?", (low,)).fetchone()[0]
             try:

@@ -256,3 +256,58 @@ def test_an_edit_in_a_large_file_cuts_only_the_changed_part(cli, tmp_path):
             warm = cli("--bib", str(path), *args, cwd=tmp_path)
             assert warm.stdout == cli("--no-cache", "--bib", str(path), *args, cwd=tmp_path).stdout
         _same_as_uncached(cli, path, tmp_path)
+
+
+_IMPORTS = """
+import atexit, sys
+def report():
+    sys.stderr.write("MODULES=" + ",".join(sorted(sys.modules)) + "\\n")
+atexit.register(report)
+from refbook.cli import run
+run(sys.argv[1:])
+"""
+# what a warm `show KEY` or key completion must not import: the parser, the LaTeX
+# decoder, the decoding of files, findings, TOML (no config file here), rich (piped)
+_NOT_ON_THE_WARM_PATH = (
+    "bibtexparser",
+    "pylatexenc",
+    "refbook.latex",
+    "refbook.model",
+    "refbook.encoding",
+    "refbook.findings",
+    "tomllib",
+    "rich",
+    "hashlib",
+)
+
+
+def test_warm_show_and_completion_import_only_what_they_need(tmp_path):
+    env = {**os.environ, "REFBOOK_CACHE_DIR": str(tmp_path / "cache")}
+    bib = tmp_path / "refs.bib"
+    shutil.copyfile(SHIPPED_BIB, bib)
+    argv = [sys.executable, "-c", _IMPORTS, "--bib", str(bib), "show", "zahid2023dealing"]
+    subprocess.run(argv, env=env, cwd=tmp_path, capture_output=True, check=True)  # builds
+    runs = {
+        "show": subprocess.run(argv, env=env, cwd=tmp_path, capture_output=True, text=True),
+        "completion": subprocess.run(
+            [sys.executable, "-c", _IMPORTS],
+            env={
+                **env,
+                "_REFBOOK_COMPLETE": "bash_complete",
+                "COMP_WORDS": f"refbook --bib {bib} show zah",
+                "COMP_CWORD": "4",
+            },
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+        ),
+    }
+    assert "zahid2023dealing" in runs["completion"].stdout
+    for name, proc in runs.items():
+        modules = proc.stderr.split("MODULES=")[1].split(",")
+        heavy = [
+            m
+            for m in modules
+            if m.split(".")[0] in _NOT_ON_THE_WARM_PATH or m in _NOT_ON_THE_WARM_PATH
+        ]
+        assert heavy == [], (name, heavy)

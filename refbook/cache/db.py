@@ -131,7 +131,9 @@ def read_meta(conn: sqlite3.Connection) -> dict[str, str] | None:
     try:
         if conn.execute("PRAGMA application_id").fetchone()[0] != SQLITE_APPLICATION_ID:
             return None
-        meta = dict(conn.execute("SELECT name, value FROM meta").fetchall())
+        meta = dict(  # all but the layout an update compares (long, not needed to read)
+            conn.execute("SELECT name, value FROM meta WHERE name NOT IN ('heads', 'tails')")
+        )
     except sqlite3.DatabaseError:
         return None
     return meta if meta.get("schema") == SCHEMA_VERSION else None
@@ -166,6 +168,8 @@ class Snapshot:
         self.codec = meta.get("codec", "utf-8")
 
     def problems(self, name: str) -> list:
+        if self.meta.get("problems", "[]") == "[]":
+            return []
         from ..findings import Finding
 
         return [

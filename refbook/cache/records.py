@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..people import Person, author_label
+if TYPE_CHECKING:
+    from ..people import Person
 
 NAME_FIELDS = ("author", "editor")
 
@@ -156,6 +157,8 @@ class RecordEntry:
         if name not in self._cached:
             self._l("t")  # the light record parsed
             parts = self._light.get("a" if name == "author" else "e", ())
+            from ..people import Person  # here: a warm `show` of a title needs no names
+
             self._cached[name] = [Person(*p) for p in parts]
         return self._cached[name]
 
@@ -220,6 +223,8 @@ class RecordEntry:
     def author_label(self, limit: int = 2) -> str:
         if limit == 2:
             return self._l("l")
+        from ..people import author_label
+
         return author_label(self.authors, self.editors, limit)
 
     @property

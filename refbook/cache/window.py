@@ -23,14 +23,16 @@ def window_plan(conn: sqlite3.Connection, src: Any, meta: dict[str, str]) -> Pla
     """The plan of an update of the part of ``src`` that changed, or None (the whole
     file is then cut again: no ASCII-safe bytes, no layout kept, an ``@string`` or
     ``crossref`` in the part, no entry in it)."""
-    if src.body is None or src.decoded.notes or "heads" not in meta:
+    one = _one(conn)
+    heads = one("SELECT value FROM meta WHERE name = 'heads'")
+    tails = one("SELECT value FROM meta WHERE name = 'tails'")
+    if src.body is None or src.decoded.notes or heads is None or tails is None:
         return None
     old_size, new_size = int(meta["size"]), len(src.data)
-    head = min(same_blocks(meta["heads"], src.heads) * BLOCK, old_size, new_size)
-    tail = min(same_blocks(meta["tails"], src.tails) * BLOCK, min(old_size, new_size) - head)
+    head = min(same_blocks(heads, src.heads) * BLOCK, old_size, new_size)
+    tail = min(same_blocks(tails, src.tails) * BLOCK, min(old_size, new_size) - head)
     if head == 0 and tail == 0:
         return None
-    one = _one(conn)
     held = one("SELECT max(bstart) FROM chunks WHERE bstart <= ?", head - 1) if head else None
     first = (
         one("SELECT max(bstart) FROM chunks WHERE bstart < ?", held) if held is not None else None
@@ -83,6 +85,7 @@ def window_plan(conn: sqlite3.Connection, src: Any, meta: dict[str, str]) -> Pla
 
 def _one(conn: sqlite3.Connection) -> Any:
     def one(sql: str, *args: Any) -> Any:
-        return conn.execute(sql, args).fetchone()[0]
+        row = conn.execute(sql, args).fetchone()
+        return row[0] if row else None
 
     return one

@@ -104,14 +104,18 @@ def bib_path(ctx: click.Context | None = None) -> str:
 def bib_encoding(ctx: click.Context | None = None) -> str | None:
     """The bibliography's encoding as the user gives it (``--encoding``, else the
     ``encoding`` setting), or None: the file says (byte-order mark, header) or UTF-8."""
-    from ..encoding import check_name, lookup
-
     value = root_obj(ctx).get("encoding")
     if value:
+        from ..encoding import check_name
+
         return check_name(value)
     cfg = get_config(ctx)
     value = cfg["encoding"]
-    if value and lookup(value) is None:
+    if not value:
+        return None
+    from ..encoding import lookup
+
+    if lookup(value) is None:
         from ..errors import ConfigError
 
         raise ConfigError(

@@ -16,7 +16,6 @@ file is rebuilt without a word.  ``REFBOOK_CACHE_DIR`` moves it (``refbook.paths
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 from dataclasses import dataclass
@@ -34,8 +33,19 @@ def _run_file(path: Path) -> Path:
 
 def _note_run(path: Path, result: dict[str, Any]) -> None:
     """What this run did, for ``refbook cache info`` (best effort: never an error)."""
+    import json
+
     try:
         _run_file(path).write_text(json.dumps(result), encoding="utf-8")
+    except OSError:
+        pass
+
+
+def _note_hit(path: Path, mode: str | None) -> None:
+    """``_note_run`` of a warm run, without the json module (a warm run's start-up)."""
+    try:
+        said = f'"{mode}"' if mode in ("chunks", "whole") else "null"
+        _run_file(path).write_text(f'{{"result": "hit", "mode": {said}}}', encoding="utf-8")
     except OSError:
         pass
 
@@ -71,7 +81,7 @@ def open_cached(
     name = str(bib)
     snap = _snapshot(path, bib, encoding)
     if snap is not None:
-        _note_run(path, {"result": "hit", "mode": snap.meta.get("mode")})
+        _note_hit(path, snap.meta.get("mode"))
         return CachedLibrary(snap, name), []
     try:
         outcome = refresh(bib, encoding, busy=busy)
@@ -204,6 +214,8 @@ def info(bib: str | os.PathLike | None, encoding: str | None = None) -> CacheInf
             mode = meta.get("mode")
             fresh = os.path.exists(bib) and is_fresh(meta, bib, encoding)
         conn.close()
+    import json
+
     try:
         last = json.loads(_run_file(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -18,7 +18,6 @@ silently.
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 from collections.abc import Iterator, Mapping
@@ -170,6 +169,8 @@ class Snapshot:
     def problems(self, name: str) -> list:
         if self.meta.get("problems", "[]") == "[]":
             return []
+        import json
+
         from ..findings import Finding
 
         return [

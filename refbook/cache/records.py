@@ -4,7 +4,6 @@ the read commands ask of an entry, with no parser and no LaTeX decoder behind it
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +11,12 @@ if TYPE_CHECKING:
     from ..people import Person
 
 NAME_FIELDS = ("author", "editor")
+
+
+def _loads(text: str) -> Any:
+    import json  # here: key completion reads no record
+
+    return json.loads(text)
 
 
 def entry_record(entry: Any) -> tuple[dict[str, Any], str, dict[str, Any]]:
@@ -95,13 +100,13 @@ class RecordEntry:
 
     def _l(self, name: str) -> Any:
         if isinstance(self._light, str):
-            self._light = json.loads(self._light)
+            self._light = _loads(self._light)
         return self._light[name]
 
     def _part(self, column: str) -> Any:
         if column not in self._cached:
             text = self._lib.column(self, column)
-            self._cached[column] = text if column == "item" else json.loads(text)
+            self._cached[column] = text if column == "item" else _loads(text)
         return self._cached[column]
 
     def _reset(self) -> None:
@@ -112,7 +117,7 @@ class RecordEntry:
     @property
     def _d(self) -> dict[str, Any]:
         if "d" not in self._cached:
-            self._cached["d"] = json.loads(self._part("item"))
+            self._cached["d"] = _loads(self._part("item"))
         return self._cached["d"]
 
     @property
@@ -255,9 +260,16 @@ class CachedLibrary:
     def __init__(self, store: Any, path: str) -> None:
         self._store = store  # refbook.cache.db.Snapshot
         self.path = path
-        from ..output import json_text
+        self._path_json: str | None = None
 
-        self.path_json = json_text(path)
+    @property
+    def path_json(self) -> str:
+        """The file's name as a JSON string (as ``output.json_text`` writes it)."""
+        if self._path_json is None:
+            from ..output import json_text
+
+            self._path_json = json_text(self.path)
+        return self._path_json
 
     @property
     def problems(self) -> list:

@@ -165,18 +165,21 @@ def cached_library(
     if not cache_enabled(ctx):
         return None
     from ..cache import open_cached
-    from ..output import busy, warn
 
     path = bib_path(ctx)
-    lib, notes = open_cached(
-        path,
-        bib_encoding(ctx),
-        busy=lambda: busy(f"reading {path} into the cache (once per change of the file)…"),
-    )
-    if not quiet:
+    lib, notes = open_cached(path, bib_encoding(ctx), busy=lambda: _busy_reading(path))
+    if not quiet and notes:
+        from ..output import warn
+
         for note in notes:
             warn(note)
     return lib
+
+
+def _busy_reading(path: str) -> Any:
+    from ..output import busy  # here: a warm run (key completion) needs no output module
+
+    return busy(f"reading {path} into the cache (once per change of the file)…")
 
 
 @overload

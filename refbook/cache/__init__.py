@@ -57,7 +57,7 @@ def _snapshot(path: Path, bib: str | os.PathLike, encoding: str | None) -> Any:
     if conn is None:
         return None
     meta = read_meta(conn)
-    if meta is None or not is_fresh(meta, bib, encoding):
+    if meta is None or not is_fresh(meta, bib, encoding, path):
         conn.close()
         return None
     return Snapshot(conn, meta, bib)

@@ -188,9 +188,10 @@ def _old_rows(conn: sqlite3.Connection | None, meta: dict[str, str] | None) -> d
             old[ident] = []
         for row in conn.execute(
             "SELECT c.ident, e.key, e.type, e.rel_line, e.rel_start, e.rel_end, e.year, "
-            "e.light, x.item, x.extra, d.key, d.type, d.year, d.authors, d.author, d.title, "
+            "e.light, x.item, extra.extra, d.key, d.type, d.year, d.authors, d.author, d.title, "
             "d.container, d.keywords, d.annotation, d.abstract, d.doi, d.url "
             "FROM entries e JOIN chunks c ON c.id = e.chunk JOIN data x ON x.ord = e.ord "
+            "JOIN extra ON extra.ord = e.ord "
             "JOIN docs d ON d.rowid = e.ord ORDER BY e.ord"
         ):
             old.setdefault(row[0], []).append((*row[1:10], row[10:]))

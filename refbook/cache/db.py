@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -30,11 +31,14 @@ SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT);
 -- ord: file order, spaced (update.py), chunk: chunks.id, rel_*: line and byte offsets
 -- from the start of that chunk
+-- fields: the names of the fields it has (own or inherited), each between spaces
 CREATE TABLE entries (ord INTEGER PRIMARY KEY, key TEXT, lkey TEXT, type TEXT,
     chunk INTEGER, rel_line INTEGER, rel_start INTEGER, rel_end INTEGER, year INTEGER,
-    light TEXT);
--- the large parts apart: a pass over the entries table reads small rows only
-CREATE TABLE data (ord INTEGER PRIMARY KEY, item TEXT, extra TEXT);
+    light TEXT, fields TEXT);
+-- the large parts apart: a pass over the entries table reads small rows only, and
+-- list --json reads the items alone
+CREATE TABLE data (ord INTEGER PRIMARY KEY, item TEXT);
+CREATE TABLE extra (ord INTEGER PRIMARY KEY, extra TEXT);
 -- every alias of every entry (a key, looked up first, wins over an alias)
 CREATE TABLE aliases (alias TEXT, ord INTEGER, PRIMARY KEY (alias, ord)) WITHOUT ROWID;
 -- each chunk of the text: its identity, where it is (line, byte offset, character
@@ -43,7 +47,6 @@ CREATE TABLE chunks (id INTEGER PRIMARY KEY, ident TEXT, line INTEGER, bstart IN
     cstart INTEGER, cend INTEGER, string INTEGER);
 -- seq: ord << 16 | the keyword's place in the entry
 CREATE TABLE keywords (seq INTEGER PRIMARY KEY, keyword TEXT);
-CREATE TABLE present (ord INTEGER, name TEXT, PRIMARY KEY (ord, name)) WITHOUT ROWID;
 """
 # what a RecordEntry is made of (the rest is read when asked for)
 _ROW = (
@@ -56,7 +59,6 @@ LINE_SQL = "(SELECT c.line + e.rel_line FROM entries e JOIN chunks c ON c.id = e
 INDEXES = """
 CREATE INDEX entries_by_key ON entries(lkey);
 CREATE INDEX entries_by_chunk ON entries(chunk);
-CREATE INDEX present_by_name ON present(name, ord);
 """
 
 
@@ -138,7 +140,11 @@ def read_meta(conn: sqlite3.Connection) -> dict[str, str] | None:
     return meta if meta.get("schema") == SCHEMA_VERSION else None
 
 
-def is_fresh(meta: dict[str, str], bib: str | os.PathLike, encoding: str | None) -> bool:
+def is_fresh(
+    meta: dict[str, str], bib: str | os.PathLike, encoding: str | None, cache: Path | None = None
+) -> bool:
+    """Whether the cache whose ``meta`` this is holds ``bib`` as it is now (``cache``:
+    its file, to record a content check, see ``settle``)."""
     if meta.get("path") != os.path.realpath(bib) or meta.get("encoding") != (encoding or ""):
         return False
     try:
@@ -152,7 +158,34 @@ def is_fresh(meta: dict[str, str], bib: str | os.PathLike, encoding: str | None)
     if same_stat and not racy:
         return True
     # same size but touched, or modified too close to the build: compare the content
-    return file_sha256(bib) == meta.get("sha256")
+    if file_sha256(bib) != meta.get("sha256"):
+        return False
+    if cache is not None and st.st_mtime_ns / 1e9 < time.time() - RACY_SECONDS:
+        settle(cache, meta, st)
+    return True
+
+
+def settle(cache: Path, meta: dict[str, str], st: os.stat_result) -> None:
+    """Record that the file, as it is now (``st``), holds what the cache holds, checked
+    long enough after its last change that any later change shows in its mtime (git's
+    "racily clean" fix): the next runs compare the stat only.  Best effort, and only
+    while the cache still holds that content."""
+    conn = open_write(cache)
+    if conn is None:
+        return
+    try:
+        values = {**stat_meta(st), "built_at": repr(time.time())}
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(
+            "UPDATE meta SET value = ? WHERE name = ? AND "
+            "(SELECT value FROM meta WHERE name = 'sha256') = ?",
+            ((v, k, meta["sha256"]) for k, v in values.items()),
+        )
+        conn.execute("COMMIT")
+    except sqlite3.Error:
+        pass
+    finally:
+        conn.close()
 
 
 class Snapshot:
@@ -233,7 +266,8 @@ class Snapshot:
         """One entry's ``item`` (JSON text) or ``extra`` (JSON) column."""
         if name not in ("item", "extra"):
             raise ValueError(name)
-        text = self.conn.execute(f"SELECT {name} FROM data WHERE ord = ?", (ord_,)).fetchone()[0]
+        table = "data" if name == "item" else "extra"
+        text = self.conn.execute(f"SELECT {name} FROM {table} WHERE ord = ?", (ord_,)).fetchone()[0]
         if name == "item":
             from .records import json_form
 
@@ -265,9 +299,9 @@ class Snapshot:
         )
         missing = {}
         for name, names in watched.items():
-            marks = ", ".join("?" * len(names))
+            has = " OR ".join("instr(fields, ?)" for _ in names)
             have = q(
-                f"SELECT count(DISTINCT ord) FROM present WHERE name IN ({marks})", names
+                f"SELECT count(*) FROM entries WHERE {has}", [f" {n} " for n in names]
             ).fetchone()[0]
             missing[name] = self.count - have
         return {"types": types, "years": years, "keywords": keywords, "missing": missing}

@@ -38,7 +38,9 @@ def entry_record(entry: Any) -> tuple[dict[str, Any], str, dict[str, Any]]:
     for tag, people in (("a", entry.authors), ("e", entry.editors)):
         if people:  # name parts: matching citations needs them for every entry
             light[tag] = [[p.first, p.von, p.last, p.jr, p.literal] for p in people]
-    extra: dict[str, Any] = {"t": {n: entry.text(n) for n in names if n not in NAME_FIELDS}}
+    texts = {n: entry.text(n) for n in names if n not in NAME_FIELDS}
+    # the plain text of each field whose text is not its value as written
+    extra: dict[str, Any] = {"t": {n: t for n, t in texts.items() if t != entry.get(n)}}
     if inherited:
         extra["f"] = {n: entry.inherited_from(n) for n in inherited}
     if entry.aliases:
@@ -154,9 +156,12 @@ class RecordEntry:
 
     def text(self, name: str, default: str = "") -> str:
         name = name.lower()
-        if self.get(name) is None:
+        value = self.get(name)
+        if value is None:
             return default
-        return self._part("extra")["t"].get(name, default)
+        if name in NAME_FIELDS:
+            return self._part("extra")["t"].get(name, default)
+        return self._part("extra")["t"].get(name, value)  # kept only when it differs
 
     def _people(self, name: str) -> list[Person]:
         if name not in self._cached:

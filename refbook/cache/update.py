@@ -54,8 +54,9 @@ def insert_rows(
     id of chunk ``i`` (``Row.chunk`` is an index into the file's chunks)."""
     from ..index import insert_docs_sql
 
+    lights = [json.loads(r.light) for r in rows]
     conn.executemany(
-        "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             (
                 o,
@@ -68,14 +69,13 @@ def insert_rows(
                 r.rel_end,
                 r.year,
                 r.light,
+                f" {' '.join(light['p'])} ",
             )
-            for o, r in zip(ords, rows)
+            for o, r, light in zip(ords, rows, lights)
         ),
     )
-    conn.executemany(
-        "INSERT INTO data VALUES (?, ?, ?)", ((o, r.item, r.extra) for o, r in zip(ords, rows))
-    )
-    lights = [json.loads(r.light) for r in rows]
+    conn.executemany("INSERT INTO data VALUES (?, ?)", ((o, r.item) for o, r in zip(ords, rows)))
+    conn.executemany("INSERT INTO extra VALUES (?, ?)", ((o, r.extra) for o, r in zip(ords, rows)))
     conn.executemany(
         "INSERT INTO keywords VALUES (?, ?)",
         (
@@ -83,10 +83,6 @@ def insert_rows(
             for o, light in zip(ords, lights)
             for pos, word in enumerate(light["k"])
         ),
-    )
-    conn.executemany(
-        "INSERT INTO present VALUES (?, ?)",
-        ((o, name) for o, light in zip(ords, lights) for name in light["p"]),
     )
     conn.executemany(
         "INSERT OR IGNORE INTO aliases VALUES (?, ?)",
@@ -379,7 +375,7 @@ def _delete(conn: sqlite3.Connection, ords: list[int], chunk_ids: list[int]) -> 
         ((o,) for o in ords),
     )
     each = [(o,) for o in ords]
-    for table in ("docs WHERE rowid", "entries WHERE ord", "data WHERE ord", "present WHERE ord"):
+    for table in ("docs WHERE rowid", "entries WHERE ord", "data WHERE ord", "extra WHERE ord"):
         conn.executemany(f"DELETE FROM {table} = ?", each)
     conn.executemany(
         "DELETE FROM keywords WHERE seq BETWEEN ? AND ?",

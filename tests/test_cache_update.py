@@ -318,3 +318,23 @@ def test_warm_show_and_completion_import_only_what_they_need(tmp_path):
             if m.split(".")[0] in _NOT_ON_THE_WARM_PATH or m in _NOT_ON_THE_WARM_PATH
         ]
         assert heavy == [], (name, heavy)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "latin-1:backslashreplace", "utf-16"])
+def test_list_json_is_the_same_whatever_the_output_encoding(tmp_path, encoding):
+    """``list --json`` from the cache writes UTF-8 bytes straight to a UTF-8 stdout and
+    text otherwise: the same bytes as the uncached run either way."""
+    bib = tmp_path / "refs.bib"
+    shutil.copyfile(SHIPPED_BIB, bib)
+    env = {**os.environ, "REFBOOK_CACHE_DIR": str(tmp_path / "cache"), "PYTHONIOENCODING": encoding}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-m", "refbook", *flags, "--bib", str(bib), "list", "--json"],
+            env=env,
+            capture_output=True,
+        )
+        for flags in ([], [], ["--no-cache"])
+    ]
+    assert runs[0].stdout == runs[1].stdout == runs[2].stdout and b"Zahid" in runs[
+        2
+    ].stdout.replace(b"\x00", b"")

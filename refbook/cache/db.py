@@ -313,11 +313,13 @@ class Snapshot:
         for ord_, item in self.conn.execute("SELECT ord, item FROM data ORDER BY ord"):
             yield ord_, json_form(item)
 
-    def listing(self, path_json: str, reverse: bool = False) -> Iterator[list[str]]:
+    def listing(self, path_json: str, reverse: bool = False, raw: bool = False) -> Iterator[list]:
         """Every entry as an item of ``list --json``'s array writes it (its source
-        added to the stored text by SQLite), in file order or reversed, in batches."""
+        added to the stored text by SQLite), in file order or reversed, in batches (of
+        UTF-8 bytes with ``raw``)."""
+        piece = "x.item || ?1 || (c.line + e.rel_line) || ?2"
         cursor = self.conn.execute(
-            "SELECT x.item || ?1 || (c.line + e.rel_line) || ?2 FROM data x "
+            f"SELECT {f'CAST({piece} AS BLOB)' if raw else piece} FROM data x "
             "JOIN entries e ON e.ord = x.ord JOIN chunks c ON c.id = e.chunk "
             f"ORDER BY x.ord {'DESC' if reverse else ''}",
             (f',\n    "source": {{\n      "file": {path_json},\n      "line": ', "\n    }\n  }"),

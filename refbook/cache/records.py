@@ -337,10 +337,11 @@ class CachedLibrary:
         for entry in entries:
             yield entry.json_text()
 
-    def listing(self, reverse: bool = False) -> Iterator[list[str]]:
+    def listing(self, reverse: bool = False, raw: bool = False) -> Iterator[list]:
         """Every entry as ``list --json`` writes it in its array (``json_text()``
-        indented once more), in file order or reversed, in batches."""
-        return self._store.listing(self.path_json, reverse)
+        indented once more), in file order or reversed, in batches (of UTF-8 bytes
+        with ``raw``)."""
+        return self._store.listing(self.path_json, reverse, raw)
 
     def column(self, entry: RecordEntry, name: str) -> str:
         return self._store.column(entry.ord, name)

@@ -85,9 +85,10 @@ def command(
         return 0 if keys else 1
     if as_json and isinstance(lib, CachedLibrary) and not types and not keywords and sort == "file":
         # every entry in file order: the cache keeps each as this writes it
-        from ..output import emit_json_items
+        from ..output import emit_json_items, utf8_stdout
 
-        emit_json_items(lib.listing(reverse))
+        binary = utf8_stdout()
+        emit_json_items(lib.listing(reverse, raw=binary is not None), binary)
         return 0 if len(lib) else 1
     entries: list[Any] = list(lib)  # Entry or the cache's RecordEntry
     if types:

@@ -25,7 +25,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"  # 5: intermediate layouts of this change, never released
 RACY_SECONDS = 2.0
 SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT);

@@ -294,21 +294,15 @@ def test_warm_show_and_completion_import_only_what_they_need(tmp_path):
     os.utime(bib, (hour_ago, hour_ago))
     settled = subprocess.run(argv, env=env, cwd=tmp_path, capture_output=True, text=True)
     assert "hashlib" in settled.stderr.split("MODULES=")[1].split(",")
-    runs = {
-        "show": subprocess.run(argv, env=env, cwd=tmp_path, capture_output=True, text=True),
-        "completion": subprocess.run(
-            [sys.executable, "-c", _IMPORTS],
-            env={
-                **env,
-                "_REFBOOK_COMPLETE": "bash_complete",
-                "COMP_WORDS": f"refbook --bib {bib} show zah",
-                "COMP_CWORD": "4",
-            },
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-        ),
-    }
+    completing = {"COMP_WORDS": f"refbook --bib {bib} show zah", "COMP_CWORD": "4"}
+    completing["_REFBOOK_COMPLETE"] = "bash_complete"
+
+    def run(args: list[str], extra: dict[str, str]) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            args, env={**env, **extra}, cwd=tmp_path, capture_output=True, text=True
+        )
+
+    runs = {"show": run(argv, {}), "completion": run([sys.executable, "-c", _IMPORTS], completing)}
     assert "zahid2023dealing" in runs["completion"].stdout
     for name, proc in runs.items():
         modules = proc.stderr.split("MODULES=")[1].split(",")

@@ -246,7 +246,14 @@ def test_an_edit_in_a_large_file_cuts_only_the_changed_part(cli, tmp_path):
     def lines(t: str) -> str:
         return t.replace("{" + middle + ",", "{" + middle + ",\n\n\n", 1)
 
-    edits = [longer, added, removed, lines]
+    def two_neighbours(t: str) -> str:  # a small part, all of it changed
+        other = keys[len(keys) * 2 // 3]
+        at = start_of(t, other)
+        before = t.rindex("title = {", 0, at)  # the entry above it
+        t = t[:before] + "title = {One " + t[before + len("title = {") :]
+        return t.replace("{" + other + ",", "{" + other + ",\n  note = {Two},", 1)
+
+    edits = [longer, added, removed, lines, two_neighbours]
     for edit in edits:
         path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
         cli("--bib", str(path), "stats", cwd=tmp_path)

@@ -197,10 +197,9 @@ def update(
         return False
     kept = kept_chunks(plan.old, plan.chunks)
     todo = [i for i in range(len(plan.chunks)) if i not in kept]
-    if (
-        len(todo) > REBUILD_SHARE * len(src.chunks if plan.shift is None else plan.chunks)
-        and len(todo) > 1
-    ):
+    # of the whole file (a part's plan: the chunks outside it are kept)
+    total = len(plan.chunks) if plan.shift is None else len(plan.chunks) + int(meta["entries"])
+    if len(todo) > REBUILD_SHARE * total and len(todo) > 1:
         return False
     fresh = parse_new(src.text, plan.chunks, todo, name, src.codec, plan.above)
     if fresh is None:

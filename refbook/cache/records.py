@@ -4,13 +4,19 @@ the read commands ask of an entry, with no parser and no LaTeX decoder behind it
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..people import Person, author_label
+if TYPE_CHECKING:
+    from ..people import Person
 
 NAME_FIELDS = ("author", "editor")
+
+
+def _loads(text: str) -> Any:
+    import json  # here: key completion reads no record
+
+    return json.loads(text)
 
 
 def entry_record(entry: Any) -> tuple[dict[str, Any], str, dict[str, Any]]:
@@ -32,7 +38,9 @@ def entry_record(entry: Any) -> tuple[dict[str, Any], str, dict[str, Any]]:
     for tag, people in (("a", entry.authors), ("e", entry.editors)):
         if people:  # name parts: matching citations needs them for every entry
             light[tag] = [[p.first, p.von, p.last, p.jr, p.literal] for p in people]
-    extra: dict[str, Any] = {"t": {n: entry.text(n) for n in names if n not in NAME_FIELDS}}
+    texts = {n: entry.text(n) for n in names if n not in NAME_FIELDS}
+    # the plain text of each field whose text is not its value as written
+    extra: dict[str, Any] = {"t": {n: t for n, t in texts.items() if t != entry.get(n)}}
     if inherited:
         extra["f"] = {n: entry.inherited_from(n) for n in inherited}
     if entry.aliases:
@@ -40,6 +48,19 @@ def entry_record(entry: Any) -> tuple[dict[str, Any], str, dict[str, Any]]:
     from ..output import json_text  # the JSON text refbook writes, escapes included
 
     return light, json_text(d), extra
+
+
+def listing_form(item: str) -> str:
+    """The JSON text of an entry (``output.json_text``) as the cache keeps it: as an
+    item of a ``--json`` array writes it (indented once more), without its closing
+    brace, so that ``list --json`` only adds each entry's source.  JSON strings hold no
+    raw newline: each one in the text starts a line of the layout."""
+    return item[:-2].replace("\n", "\n  ")
+
+
+def json_form(listed: str) -> str:
+    """``listing_form`` undone: the JSON text ``output.json_text`` wrote."""
+    return listed.replace("\n  ", "\n") + "\n}"
 
 
 class RecordEntry:
@@ -81,13 +102,13 @@ class RecordEntry:
 
     def _l(self, name: str) -> Any:
         if isinstance(self._light, str):
-            self._light = json.loads(self._light)
+            self._light = _loads(self._light)
         return self._light[name]
 
     def _part(self, column: str) -> Any:
         if column not in self._cached:
             text = self._lib.column(self, column)
-            self._cached[column] = text if column == "item" else json.loads(text)
+            self._cached[column] = text if column == "item" else _loads(text)
         return self._cached[column]
 
     def _reset(self) -> None:
@@ -98,7 +119,7 @@ class RecordEntry:
     @property
     def _d(self) -> dict[str, Any]:
         if "d" not in self._cached:
-            self._cached["d"] = json.loads(self._part("item"))
+            self._cached["d"] = _loads(self._part("item"))
         return self._cached["d"]
 
     @property
@@ -135,14 +156,19 @@ class RecordEntry:
 
     def text(self, name: str, default: str = "") -> str:
         name = name.lower()
-        if self.get(name) is None:
+        value = self.get(name)
+        if value is None:
             return default
-        return self._part("extra")["t"].get(name, default)
+        if name in NAME_FIELDS:
+            return self._part("extra")["t"].get(name, default)
+        return self._part("extra")["t"].get(name, value)  # kept only when it differs
 
     def _people(self, name: str) -> list[Person]:
         if name not in self._cached:
             self._l("t")  # the light record parsed
             parts = self._light.get("a" if name == "author" else "e", ())
+            from ..people import Person  # here: a warm `show` of a title needs no names
+
             self._cached[name] = [Person(*p) for p in parts]
         return self._cached[name]
 
@@ -207,6 +233,8 @@ class RecordEntry:
     def author_label(self, limit: int = 2) -> str:
         if limit == 2:
             return self._l("l")
+        from ..people import author_label
+
         return author_label(self.authors, self.editors, limit)
 
     @property
@@ -237,9 +265,16 @@ class CachedLibrary:
     def __init__(self, store: Any, path: str) -> None:
         self._store = store  # refbook.cache.db.Snapshot
         self.path = path
-        from ..output import json_text
+        self._path_json: str | None = None
 
-        self.path_json = json_text(path)
+    @property
+    def path_json(self) -> str:
+        """The file's name as a JSON string (as ``output.json_text`` writes it)."""
+        if self._path_json is None:
+            from ..output import json_text
+
+            self._path_json = json_text(self.path)
+        return self._path_json
 
     @property
     def problems(self) -> list:
@@ -301,6 +336,12 @@ class CachedLibrary:
             return
         for entry in entries:
             yield entry.json_text()
+
+    def listing(self, reverse: bool = False, raw: bool = False) -> Iterator[list]:
+        """Every entry as ``list --json`` writes it in its array (``json_text()``
+        indented once more), in file order or reversed, in batches (of UTF-8 bytes
+        with ``raw``)."""
+        return self._store.listing(self.path_json, reverse, raw)
 
     def column(self, entry: RecordEntry, name: str) -> str:
         return self._store.column(entry.ord, name)

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -573,12 +573,20 @@ class Matcher:
     """Indexes of entries by key, by first author's family name and by the whole author
     list, each name folded once, so that matching a citation never scans the library."""
 
-    def __init__(self, entries: Sequence[Entry]):
+    def __init__(self, entries: Sequence[Entry], aliases: Mapping[str, str] | None = None):
+        """``aliases`` (alias -> key), when the caller has them: then no entry is asked
+        for its own (a cached entry would read its row for them)."""
         self.entries = list(entries)
         self.by_key = {e.key.lower(): e for e in self.entries}
-        for e in self.entries:  # an ids alias cites its entry (a key wins over an alias)
-            for alias in e.aliases:
-                self.by_key.setdefault(alias.lower(), e)
+        # an ids alias cites its entry (a key wins over an alias)
+        pairs = (
+            ((a, k) for a, k in aliases.items())
+            if aliases is not None
+            else ((a, e.key) for e in self.entries for a in e.aliases)
+        )
+        for alias, key in pairs:
+            if key.lower() in self.by_key:
+                self.by_key.setdefault(alias.lower(), self.by_key[key.lower()])
         self.by_first: dict[str, list[Entry]] = defaultdict(list)
         self.by_names: dict[tuple[str, ...], list[Entry]] = defaultdict(list)
         self.names: dict[str, tuple[str, ...]] = {}

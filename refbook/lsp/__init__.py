@@ -22,11 +22,12 @@ def describe(root: str | None, bib: str | None, encoding: str | None = None) -> 
     cwd = Path(root or ".").resolve()
     path = str((cwd / find_bib(bib, load_config(cwd), cwd)).resolve())
     state = LibraryState(path, encoding)
-    snapshot = state.current()
+    state.reload()
+    snapshot = state.snapshot
     return {
         "version": __version__,
         "root": str(cwd),
         "bib": path,
-        "entries": len(snapshot.entries) if snapshot else 0,
+        "entries": len(snapshot) if snapshot else 0,
         "problems": [f.to_dict() for f in state.problems],
     }

@@ -131,17 +131,16 @@ def rank_keys(snapshot: Snapshot, query: str, limit: int = COMPLETION_LIMIT) -> 
 
     from ..errors import RefbookError
 
-    by_key = snapshot.by_key
-    out: dict[str, Entry] = {}
+    found: dict[str, str] = {}  # lower-cased key -> key, best first
     typed = query.strip().lower()
     if typed and " " not in typed:
         keys = snapshot.sorted_keys
         i = bisect_left(keys, (typed, ""))
-        while i < len(keys) and keys[i][0].startswith(typed) and len(out) < limit:
-            out.setdefault(keys[i][0], by_key[keys[i][0]])
+        while i < len(keys) and keys[i][0].startswith(typed) and len(found) < limit:
+            found.setdefault(keys[i][0], keys[i][1])
             i += 1
     words = _search_words(query)
-    if len(out) < limit and words:
+    if len(found) < limit and words:
         hits = []
         # every word, else any word (ranked: the entries with most of them first)
         for joiner in (" ", " OR ") if len(words) > 1 else (" ",):
@@ -154,13 +153,13 @@ def rank_keys(snapshot: Snapshot, query: str, limit: int = COMPLETION_LIMIT) -> 
             if hits:
                 break
         for hit in hits:
-            entry = by_key.get(hit.key.lower())
-            if entry is not None and len(out) < limit:
-                out.setdefault(hit.key.lower(), entry)
+            if snapshot.has(hit.key) and len(found) < limit:
+                found.setdefault(hit.key.lower(), hit.key)
     if not words:
-        for e in snapshot.entries[:limit]:
-            out.setdefault(e.key.lower(), e)
-    return list(out.values())
+        for key in snapshot.keys[:limit]:
+            found.setdefault(key.lower(), key)
+    # each entry read by its row (the cache reads no other)
+    return [e for e in (snapshot.entry(k) for k in found.values()) if e is not None]
 
 
 def completion(
@@ -200,7 +199,7 @@ def resolve_completion(
     item: lsp.CompletionItem, snapshot: Snapshot | None, style: str
 ) -> lsp.CompletionItem:
     key = (item.data or {}).get("key") if isinstance(item.data, dict) else None
-    entry = snapshot.by_key.get(str(key).lower()) if snapshot and key else None
+    entry = snapshot.entry(str(key)) if snapshot and key else None
     if entry is not None:
         item.documentation = lsp.MarkupContent(
             lsp.MarkupKind.Markdown, entry_markdown(entry, style)
@@ -242,7 +241,7 @@ def hover(
     if found is None or snapshot is None:
         return None
     key, where = found
-    entry = snapshot.by_key.get(key.lower())
+    entry = snapshot.entry(key)
     if entry is None:
         return None
     return lsp.Hover(
@@ -251,16 +250,24 @@ def hover(
 
 
 def entry_location(snapshot: Snapshot, entry: Entry, bib_text: str | None = None) -> lsp.Location:
-    """The entry's key in the .bib."""
-    text = bib_text if bib_text is not None else snapshot.text
-    index = TextIndex(text)
+    """The entry's key in the .bib (from the entry's line and its own text: the .bib is
+    not read whole when the cache serves it)."""
     line = entry.line - 1
-    start = index.starts[line] if line < len(index.starts) else 0
-    m = _BIB_KEY.search(text, start)
+    if bib_text is None and snapshot.cached:
+        head = entry.source.split("\n", 1)[0]
+        start = 0
+    else:
+        text = bib_text if bib_text is not None else snapshot.text
+        starts = TextIndex(text).starts
+        start = starts[line] if line < len(starts) else 0
+        end = text.find("\n", start)
+        head = text[start : len(text) if end < 0 else end]
+    m = _BIB_KEY.search(head)
     if m is not None and m.group(1).lower() == entry.key.lower():
-        rng = lsp.Range(
-            lsp.Position(*index.position(m.start(1))), lsp.Position(*index.position(m.end(1)))
-        )
+        index = TextIndex(head)
+        # (an entry the cache serves starts its line: the cache cuts the file there)
+        a, b = index.position(m.start(1))[1], index.position(m.end(1))[1]
+        rng = lsp.Range(lsp.Position(line, a), lsp.Position(line, b))
     else:
         rng = lsp.Range(lsp.Position(line, 0), lsp.Position(line, 0))
     return lsp.Location(docs.path_to_uri(snapshot.path), rng)
@@ -272,7 +279,7 @@ def definition(
     found = key_at(doc, position)
     if found is None or snapshot is None:
         return None
-    entry = snapshot.by_key.get(found[0].lower())
+    entry = snapshot.entry(found[0])
     return entry_location(snapshot, entry) if entry is not None else None
 
 
@@ -292,10 +299,10 @@ def manuscript_diagnostics(doc: Document, snapshot: Snapshot | None) -> list[lsp
     if snapshot is None:
         return []
     out = []
-    by_key = snapshot.by_key
+    known = snapshot.lookup
     for c in doc.key_citations():
         for key, span in zip(c.keys, c.spans):
-            if key == "*" or key.lower() in by_key:
+            if key == "*" or key.lower() in known:
                 continue
             out.append(
                 lsp.Diagnostic(
@@ -425,7 +432,7 @@ def references(
     manuscripts: the caller gives each once), and the entry itself if asked."""
     out = []
     if include_declaration and snapshot is not None:
-        entry = snapshot.by_key.get(key.lower())
+        entry = snapshot.entry(key)
         if entry is not None:
             out.append(entry_location(snapshot, entry))
     for doc in documents:

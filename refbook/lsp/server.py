@@ -33,6 +33,9 @@ from .library import LibraryState, Snapshot
 log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
 BIB_PAUSE_SECONDS = 0.3
+# a request made before the library was ever read waits this long for it (not blocking
+# the server), then is answered with what is known: nothing
+FIRST_READING_WAIT_SECONDS = 5.0
 T = TypeVar("T")
 
 
@@ -47,6 +50,8 @@ class RefbookServer(LanguageServer):
         self.style = "apa"
         self.settings: dict[str, Any] = {}
         self._pending: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._with_problems: set[str] = set()  # .bib files not open, problems published
 
     # -- configuration ------------------------------------------------------------------
 
@@ -95,12 +100,42 @@ class RefbookServer(LanguageServer):
 
     def state(self, path: str) -> LibraryState:
         if path not in self.states:
-            self.states[path] = LibraryState(path, self.bib_encoding)
+            self.states[path] = LibraryState(path, self.bib_encoding, on_change=self.read_done)
         return self.states[path]
 
+    def read_done(self) -> None:
+        """A reading of a .bib finished (in its thread): everyone's diagnostics again,
+        on the server's loop."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(guarded(self, self.publish_all, None))
+
     def snapshot(self, doc: Document) -> Snapshot | None:
+        """The bibliography of ``doc`` as known now (None: not read yet)."""
         path = self.bib_for(doc)
         return self.state(path).current() if path else None
+
+    def first_snapshot(self, doc: Document) -> Snapshot | None:
+        """As ``snapshot``, waiting (in a worker thread) when the first reading is under
+        way: for handlers that run off the loop."""
+        path = self.bib_for(doc)
+        if path is None:
+            return None
+        state = self.state(path)
+        snap = state.current()
+        return state.wait(FIRST_READING_WAIT_SECONDS) if snap is None else snap
+
+    async def ready_snapshot(self, doc: Document) -> Snapshot | None:
+        """As ``first_snapshot``, for handlers on the loop (others are served meanwhile)."""
+        path = self.bib_for(doc)
+        if path is None:
+            return None
+        state = self.state(path)
+        snap = state.current()
+        if snap is None and state.loading:
+            loop = asyncio.get_running_loop()
+            snap = await loop.run_in_executor(None, state.wait, FIRST_READING_WAIT_SECONDS)
+        return snap
 
     def bib_text(self, path: str) -> str:
         """The .bib as the editor has it (its buffer when open), else as saved."""
@@ -131,10 +166,15 @@ class RefbookServer(LanguageServer):
         doc = self.document(uri)
         if doc.language == docs.BIB:
             state = self.state(str(Path(doc.path).resolve()))
-            state.current()  # read first when the buffer changed
+            state.current()  # read again when the buffer changed
+            if state.loading:
+                return  # published when the reading is done
             found = features.bib_diagnostics(doc.text, doc.path, state.problems, doc.encoding)
         else:
-            found = features.manuscript_diagnostics(doc, self.snapshot(doc))
+            snapshot = self.snapshot(doc)
+            if snapshot is None:
+                return  # published when the library is ready
+            found = features.manuscript_diagnostics(doc, snapshot)
         self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri, found))
 
     def publish_all(self) -> None:
@@ -142,7 +182,8 @@ class RefbookServer(LanguageServer):
         for uri in open_uris:
             guarded(self, functools.partial(self.publish, uri), None)()
         for state in list(self.states.values()):  # a .bib that is not open: its problems
-            if docs.path_to_uri(state.path) not in open_uris:
+            uri = docs.path_to_uri(state.path)
+            if uri not in open_uris and (state.problems or uri in self._with_problems):
                 guarded(self, functools.partial(self.publish_problems, state), None)()
 
     def publish_problems(self, state: LibraryState) -> None:
@@ -150,12 +191,19 @@ class RefbookServer(LanguageServer):
         the .bib is not open)."""
         from ..encoding import read_text
 
+        text = ""
         try:
-            text = read_text(state.path, state.encoding).text
+            if state.problems:  # (no need to read a large file to say nothing)
+                text = read_text(state.path, state.encoding).text
         except (OSError, RefbookError):
-            text = ""
+            pass
         index = features.TextIndex(text, self.position_encoding)
         found = [features.finding_diagnostic(f, index) for f in state.problems]
+        uri = docs.path_to_uri(state.path)
+        if found:
+            self._with_problems.add(uri)
+        else:
+            self._with_problems.discard(uri)
         self.text_document_publish_diagnostics(
             lsp.PublishDiagnosticsParams(docs.path_to_uri(state.path), found)
         )
@@ -185,16 +233,9 @@ class RefbookServer(LanguageServer):
         """Pick up changes of the .bib on disk (another tool, a checkout, ``refbook add``)."""
         while True:
             await asyncio.sleep(POLL_SECONDS)
-            changed = False
             for state in list(self.states.values()):
                 if state.changed_on_disk():
-                    try:
-                        state.reload()
-                    except Exception:  # never fatal
-                        log.exception("reading %s", state.path)
-                    changed = True
-            if changed:
-                self.publish_all()
+                    state.start_reading()  # diagnostics follow when it is read
 
 
 def guarded(server: RefbookServer, fn: Callable[[], T], default: T) -> Callable[[], T]:
@@ -226,6 +267,7 @@ def create_server(bib: str | None = None, encoding: str | None = None) -> Refboo
     @server.feature(lsp.INITIALIZED)
     async def initialized(ls: RefbookServer, params: lsp.InitializedParams) -> None:
         root = ls.workspace.root_path
+        ls._loop = asyncio.get_running_loop()
         ls.configure(root)
         asyncio.get_running_loop().create_task(ls.watch())
 
@@ -258,12 +300,12 @@ def create_server(bib: str | None = None, encoding: str | None = None) -> Refboo
         lsp.TEXT_DOCUMENT_COMPLETION,
         lsp.CompletionOptions(trigger_characters=["@", "{", ",", "<"], resolve_provider=True),
     )
-    def completion(ls: RefbookServer, params: lsp.CompletionParams) -> lsp.CompletionList | None:
-        def run() -> lsp.CompletionList | None:
-            doc = ls.document(params.text_document.uri)
-            return features.completion(doc, params.position, ls.snapshot(doc))
-
-        return guarded(ls, run, None)()
+    async def completion(
+        ls: RefbookServer, params: lsp.CompletionParams
+    ) -> lsp.CompletionList | None:
+        doc = ls.document(params.text_document.uri)
+        snap = await ls.ready_snapshot(doc)
+        return guarded(ls, lambda: features.completion(doc, params.position, snap), None)()
 
     @server.feature(lsp.COMPLETION_ITEM_RESOLVE)
     @server.thread()
@@ -272,7 +314,7 @@ def create_server(bib: str | None = None, encoding: str | None = None) -> Refboo
             snapshots = [s.snapshot for s in ls.states.values() if s.snapshot is not None]
             key = str((item.data or {}).get("key", "")) if isinstance(item.data, dict) else ""
             for snap in snapshots:
-                if key.lower() in snap.by_key:
+                if snap.has(key):
                     return features.resolve_completion(item, snap, ls.style)
             return item
 
@@ -283,41 +325,46 @@ def create_server(bib: str | None = None, encoding: str | None = None) -> Refboo
     def hover(ls: RefbookServer, params: lsp.HoverParams) -> lsp.Hover | None:
         def run() -> lsp.Hover | None:
             doc = ls.document(params.text_document.uri)
-            return features.hover(doc, params.position, ls.snapshot(doc), ls.style)
+            return features.hover(doc, params.position, ls.first_snapshot(doc), ls.style)
 
         return guarded(ls, run, None)()
 
     @server.feature(lsp.TEXT_DOCUMENT_DEFINITION)
-    def definition(ls: RefbookServer, params: lsp.DefinitionParams) -> lsp.Location | None:
-        def run() -> lsp.Location | None:
-            doc = ls.document(params.text_document.uri)
-            return features.definition(doc, params.position, ls.snapshot(doc))
-
-        return guarded(ls, run, None)()
+    async def definition(ls: RefbookServer, params: lsp.DefinitionParams) -> lsp.Location | None:
+        doc = ls.document(params.text_document.uri)
+        snap = await ls.ready_snapshot(doc)
+        return guarded(ls, lambda: features.definition(doc, params.position, snap), None)()
 
     @server.feature(lsp.TEXT_DOCUMENT_REFERENCES)
-    def references(ls: RefbookServer, params: lsp.ReferenceParams) -> list[lsp.Location] | None:
+    async def references(
+        ls: RefbookServer, params: lsp.ReferenceParams
+    ) -> list[lsp.Location] | None:
+        doc = ls.document(params.text_document.uri)
+        snap = await ls.ready_snapshot(doc)
+
         def run() -> list[lsp.Location] | None:
-            doc = ls.document(params.text_document.uri)
             found = features.key_at(doc, params.position)
             if found is None:
                 return None
             return features.references(
                 found[0],
                 ls.workspace_documents(),
-                ls.snapshot(doc),
+                snap,
                 params.context.include_declaration,
             )
 
         return guarded(ls, run, None)()
 
     @server.feature(lsp.TEXT_DOCUMENT_PREPARE_RENAME)
-    def prepare_rename(ls: RefbookServer, params: lsp.PrepareRenameParams) -> lsp.Range | None:
+    async def prepare_rename(
+        ls: RefbookServer, params: lsp.PrepareRenameParams
+    ) -> lsp.Range | None:
+        doc = ls.document(params.text_document.uri)
+        snap = await ls.ready_snapshot(doc)
+
         def run() -> lsp.Range | None:
-            doc = ls.document(params.text_document.uri)
             found = features.key_at(doc, params.position)
-            snap = ls.snapshot(doc)
-            if found is None or snap is None or found[0].lower() not in snap.by_key:
+            if found is None or snap is None or not snap.has(found[0]):
                 return None
             return found[1]
 
@@ -355,12 +402,13 @@ def create_server(bib: str | None = None, encoding: str | None = None) -> Refboo
             code_action_kinds=[lsp.CodeActionKind.QuickFix, lsp.CodeActionKind.RefactorRewrite]
         ),
     )
-    def code_actions(ls: RefbookServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+    async def code_actions(ls: RefbookServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+        doc = ls.document(params.text_document.uri)
+        snap = await ls.ready_snapshot(doc) if doc.language != docs.BIB else None
+
         def run() -> list[lsp.CodeAction]:
-            doc = ls.document(params.text_document.uri)
             if doc.language == docs.BIB:
                 return []
-            snap = ls.snapshot(doc)
             out = actions.doi_actions(doc, params.range, snap)
             if snap is not None:
                 out += actions.unknown_key_actions(doc, params.context.diagnostics, snap)

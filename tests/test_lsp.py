@@ -478,6 +478,23 @@ async def test_a_document_s_own_bibliography_is_used(
         assert found[0].range == span(text, "knuth1984literate")  # not in that .bib
 
 
+async def test_a_quarto_project_s_bibliography_is_used_for_its_qmd_files(
+    workspace: Path,
+) -> None:
+    (workspace / "refs").mkdir()
+    (workspace / "refs" / "book.bib").write_text("@misc{bookkey, title = {Book}, year = 2001}\n")
+    (workspace / "_quarto.yml").write_text("project:\n  type: book\nbibliography: refs/book.bib\n")
+    (workspace / "chapters").mkdir()
+    text = "# One\n\n[@bookkey; @knuth1984literate]\n\nSee @b\n"
+    async with server(workspace) as client:
+        uri = open_doc(client, workspace / "chapters" / "one.qmd", "quarto", text)
+        found = await diagnostics(client, uri, 2)  # not in the project's .bib; @b neither
+        typed = t.Range(t.Position(4, 5), t.Position(4, 6))
+        assert [d.range for d in found] == [span(text, "knuth1984literate"), typed]
+        got = await complete_at(client, uri, end_of(text.rstrip("\n")))
+        assert [i.label for i in got.items] == ["bookkey"]
+
+
 async def test_bib_option_and_check_mode(workspace: Path, cli) -> None:
     other = workspace / "elsewhere.bib"
     other.write_text("@misc{onlyhere, title = {Here}}\n")

@@ -76,6 +76,33 @@ def test_named_bibliographies_resolved_against_the_document(tmp_path: Path) -> N
     ]
 
 
+def test_a_quarto_project_s_bibliography_serves_its_documents(tmp_path: Path) -> None:
+    (tmp_path / "refs").mkdir()
+    (tmp_path / "refs" / "book.bib").write_text("")
+    (tmp_path / "_quarto.yml").write_text(
+        "project:\n  type: book\nbibliography: refs/book.bib\nformat:\n  html: default\n"
+    )
+    chapters = tmp_path / "chapters"
+    chapters.mkdir()
+    chapter = str(chapters / "one.qmd")
+    book = str(tmp_path / "refs" / "book.bib")
+    # a chapter without front matter: the project's, relative to the project's folder
+    assert docs.named_bibliographies("# One\n\n[@key]\n", "quarto", chapter) == [book]
+    assert docs.named_bibliographies("text\n", "markdown", str(chapters / "two.md")) == [book]
+    # the document's own front matter first
+    (chapters / "own.bib").write_text("")
+    own = "---\nbibliography: own.bib\n---\n"
+    assert docs.named_bibliographies(own, "quarto", chapter) == [str(chapters / "own.bib")]
+    # a folder's _metadata.yml before the project's
+    (chapters / "_metadata.yml").write_text("bibliography:\n  - own.bib\n")
+    assert docs.named_bibliographies("x\n", "quarto", chapter) == [str(chapters / "own.bib"), book]
+    # LaTeX and Typst documents do not take Quarto's metadata; nor does a folder outside
+    assert docs.named_bibliographies("x\n", "latex", str(chapters / "a.tex")) == []
+    outside = tmp_path.parent / f"{tmp_path.name}-elsewhere"
+    outside.mkdir()
+    assert docs.named_bibliographies("x\n", "quarto", str(outside / "a.qmd")) == []
+
+
 def test_text_edits_touch_only_the_changed_lines() -> None:
     old = "one\ntwo\nthree\nfour\n"
     new = "one\nTWO\nthree\nfour\nfive\n"

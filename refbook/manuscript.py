@@ -565,6 +565,7 @@ def find_citations(text: str, path: str = "", markup: str | None = None) -> list
 # -- matching ------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1 << 16)  # (a library names the same people again and again)
 def _name_key(name: str) -> str:
     return re.sub(r"[^\w]", "", fold(name))
 
@@ -573,9 +574,15 @@ class Matcher:
     """Indexes of entries by key, by first author's family name and by the whole author
     list, each name folded once, so that matching a citation never scans the library."""
 
-    def __init__(self, entries: Sequence[Entry], aliases: Mapping[str, str] | None = None):
-        """``aliases`` (alias -> key), when the caller has them: then no entry is asked
-        for its own (a cached entry would read its row for them)."""
+    def __init__(
+        self,
+        entries: Sequence[Entry],
+        aliases: Mapping[str, str] | None = None,
+        families: Sequence[Sequence[str]] | None = None,
+    ):
+        """``aliases`` (alias -> key) and ``families`` (each entry's family names, its
+        authors' else its editors'), when the caller has them: then the entries are
+        asked only for key, year and title (they can be slim records)."""
         self.entries = list(entries)
         self.by_key = {e.key.lower(): e for e in self.entries}
         # an ids alias cites its entry (a key wins over an alias)
@@ -593,9 +600,12 @@ class Matcher:
         self.years: dict[str, int | None] = {}
         self.by_first_year: dict[tuple[str, int | None], list[Entry]] = defaultdict(list)
         self.by_names_year: dict[tuple, list[Entry]] = defaultdict(list)
-        for e in self.entries:
-            people = e.authors or e.editors
-            names = tuple(_name_key(p.family) for p in people if p.literal != "others")
+        for i, e in enumerate(self.entries):
+            if families is None:
+                people = e.authors or e.editors
+                names = tuple(_name_key(p.family) for p in people if p.literal != "others")
+            else:
+                names = tuple(_name_key(f) for f in families[i])
             self.names[e.key] = names
             self.years[e.key] = e.year
             if names:

@@ -77,10 +77,10 @@ def prose_actions(doc: Document, rng: lsp.Range, snapshot: Snapshot) -> list[lsp
     syntax: ``(Zahid, 2023, p. 4)`` -> ``[@zahid2023dealing, p. 4]``, ``Biddle (2019)`` ->
     ``@biddle2019afghanistan``, ``(Jan & Islam, 2022; Wani, 2022)`` -> ``[@jan2022rise;
     @wani2022geopolitical]``."""
-    if doc.language in (docs.TEXT, docs.BIB):
+    matcher = snapshot.matcher_now()  # None: still being built
+    if doc.language in (docs.TEXT, docs.BIB) or matcher is None:
         return []
     cites = docs.prose_citations_anywhere(doc.text, doc.language)
-    matcher = snapshot.matcher
     groups: dict[tuple[int, int], list[Citation]] = {}
     for c in cites:
         matcher.match(c)

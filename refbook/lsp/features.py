@@ -141,20 +141,18 @@ def rank_keys(snapshot: Snapshot, query: str, limit: int = COMPLETION_LIMIT) -> 
             i += 1
     words = _search_words(query)
     if len(found) < limit and words:
-        hits = []
+        ranked: list[str] = []
         # every word, else any word (ranked: the entries with most of them first)
-        for joiner in (" ", " OR ") if len(words) > 1 else (" ",):
+        for every in (True, False) if len(words) > 1 else (True,):
             try:
-                hits = snapshot.index.search(
-                    joiner.join(f"{w}*" for w in words), limit=limit, fuzzy=False
-                ).hits
+                ranked = snapshot.search_keys(words, every, limit)
             except RefbookError:
-                hits = []
-            if hits:
+                ranked = []
+            if ranked:
                 break
-        for hit in hits:
-            if snapshot.has(hit.key) and len(found) < limit:
-                found.setdefault(hit.key.lower(), hit.key)
+        for key in ranked:
+            if snapshot.has(key) and len(found) < limit:
+                found.setdefault(key.lower(), key)
     if not words:
         for key in snapshot.keys[:limit]:
             found.setdefault(key.lower(), key)
@@ -314,7 +312,9 @@ def manuscript_diagnostics(doc: Document, snapshot: Snapshot | None) -> list[lsp
                     data={"key": key},
                 )
             )
-    matcher = snapshot.matcher
+    matcher = snapshot.matcher_now()  # None: being built; published again when ready
+    if matcher is None:
+        return out
     for c in docs.prose_citations(doc.text, doc.language):
         matcher.match(c)
         if c.status is MATCHED or c.status is None:

@@ -32,6 +32,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 # larger files get their cache built by a child process (its memory and its GIL apart)
 BUILD_APART_BYTES = 2 << 20
+# completion ranks at most this many matches of its words (a cost bound at 100k entries)
+RANK_AT_MOST = 5000
+# a larger library's author-year matcher is built in a thread (seconds at 100k)
+MATCHER_NOW_ENTRIES = 5000
+_MATCHER_LOCK = threading.Lock()
 _BUILD = (
     "import sys\n"
     "from refbook.cache import cache_encoding, refresh\n"
@@ -96,6 +101,8 @@ class Snapshot:
     library: Any
     from_disk: bool
     path: str
+    on_matcher: Callable[[], None] | None = None
+    _matcher_thread: threading.Thread | None = field(default=None, init=False, repr=False)
 
     @property
     def cached(self) -> bool:
@@ -163,9 +170,32 @@ class Snapshot:
         """Author-year matching (built when a document first has prose citations)."""
         from ..manuscript import Matcher
 
-        if self.cached:
-            return Matcher(list(self.library), aliases=dict(self.library.alias_keys()))
+        if self.cached:  # slim records: what matching reads, not 100k entries
+            cited, families = _matching_records(self.library)
+            return Matcher(cited, dict(self.library.alias_keys()), families)
         return Matcher(list(self.library))
+
+    def matcher_now(self) -> Matcher | None:
+        """The matcher if it can be had now: a large library's is built in a thread
+        (seconds at 100k entries), ``on_matcher`` called when it is ready; None
+        meanwhile."""
+        if "matcher" in self.__dict__ or len(self) <= MATCHER_NOW_ENTRIES:
+            return self.matcher
+        with _MATCHER_LOCK:
+            if self._matcher_thread is None:
+                self._matcher_thread = threading.Thread(target=self._build_matcher, daemon=True)
+                self._matcher_thread.start()
+        return None
+
+    def _build_matcher(self) -> None:
+        try:
+            _ = self.matcher
+            _settle()
+        except Exception:  # the server goes on without prose matching
+            log.exception("matching %s", self.path)
+            return
+        if self.on_matcher is not None:
+            self.on_matcher()
 
     @cached_property
     def index(self) -> SearchIndex:
@@ -177,6 +207,29 @@ class Snapshot:
             return self.library.search_index()
         return memory_index(self.library)
 
+    def search_keys(self, words: list[str], every: bool, limit: int) -> list[str]:
+        """The keys of the entries with every (else any) of ``words`` as a word prefix,
+        best first, ranked as ``refbook search`` ranks (BM25 with its field weights, then
+        newest, then key).  From the cache's search tables, without the count a search
+        makes; when a prefix matches more than ``RANK_AT_MOST`` entries (``@tex`` in a
+        TeX library), the best of the first ``RANK_AT_MOST`` in file order."""
+        joiner = " " if every else " OR "
+        if not self.cached:
+            query = joiner.join(f"{w}*" for w in words)
+            return [h.key for h in self.index.search(query, limit=limit, fuzzy=False).hits]
+        from ..index import WEIGHTS
+
+        match = (" AND " if every else " OR ").join(
+            '"' + w.replace('"', '""') + '"*' for w in words
+        )
+        weights = ", ".join(str(w) for w in WEIGHTS)
+        sql = (
+            f"SELECT d.key FROM (SELECT rowid, bm25(fts, {weights}) AS score FROM fts "
+            f"WHERE fts MATCH ? LIMIT {RANK_AT_MOST}) s JOIN docs d ON d.rowid = s.rowid "
+            "ORDER BY s.score, d.year IS NULL, d.year DESC, lower(d.key) LIMIT ?"
+        )
+        return [k for (k,) in self.index.conn.execute(sql, (match, limit))]
+
     def has_doi(self, doi: str) -> bool:
         """Whether an entry has ``doi`` (normalised)."""
         from ..identifiers import normalize_doi
@@ -187,6 +240,26 @@ class Snapshot:
 
     def __len__(self) -> int:
         return len(self.keys)
+
+
+class _Cited:
+    """What author-year matching reads of an entry."""
+
+    __slots__ = ("key", "year", "title")
+
+    def __init__(self, key: str, year: int | None, title: str) -> None:
+        self.key, self.year, self.title = key, year, title
+
+
+def _matching_records(library: Any) -> tuple[list[Any], list[list[str]]]:
+    """Each cached entry as a ``_Cited`` and its family names (authors, else editors;
+    "others" left out), read from the entries' light records only."""
+    cited, families = [], []
+    for entry in library:
+        people = entry.authors or entry.editors
+        families.append([p.family for p in people if p.literal != "others"])
+        cited.append(_Cited(entry.key, entry.year, entry.title))
+    return cited, families
 
 
 def _stamp(path: str) -> tuple[int, int, int] | None:
@@ -297,7 +370,7 @@ class LibraryState:
         if self.snapshot is not None and errors > self._good_errors:
             return  # malformed since the last good reading: keep serving that
         self._good_errors = errors
-        snapshot = Snapshot(library, edited is None, self.path)
+        snapshot = Snapshot(library, edited is None, self.path, self.on_change)
         snapshot.prepare()
         self.snapshot = snapshot
         _settle()

@@ -272,10 +272,13 @@ def _citation(
     )
 
 
-def find_key_citations(text: str, syntax: str = "pandoc", path: str = "") -> list[Citation]:
+def find_key_citations(
+    text: str, syntax: str = "pandoc", path: str = "", masked: str | None = None
+) -> list[Citation]:
     """pandoc, LaTeX or Typst key citations, each key with its offsets (reusable:
-    ``refbook rename --in`` and the language server edit these)."""
-    masked = mask(text, syntax)
+    ``refbook rename --in`` and the language server edit these).  ``masked``: the text
+    as ``mask`` gives it, when the caller has it (a part of a larger text's)."""
+    masked = mask(text, syntax) if masked is None else masked
     position = _Lines(text)
     out: list[Citation] = []
 
@@ -443,8 +446,10 @@ def _run_start(text: str, end: int) -> int:
         width *= 4
 
 
-def find_prose_citations(text: str, path: str = "", markup: str = "markdown") -> list[Citation]:
-    masked = mask(text, markup)
+def find_prose_citations(
+    text: str, path: str = "", markup: str = "markdown", masked: str | None = None
+) -> list[Citation]:
+    masked = mask(text, markup) if masked is None else masked
     # Markdown link debris around years: "[2023](#)" -> "2023" padded to the same length
     if "](" in masked:
         masked = re.sub(

@@ -293,43 +293,50 @@ _SEVERITY = {
 
 def manuscript_diagnostics(doc: Document, snapshot: Snapshot | None) -> list[lsp.Diagnostic]:
     """Unknown keys (on the key's exact range) and cite-check's findings on author-year
-    prose (year mismatch, ambiguous, no entry), as ``refbook cite-check`` judges them."""
+    prose (year mismatch, ambiguous, no entry), as ``refbook cite-check`` judges them.
+    (The whole document parsed: ``refbook.lsp.incremental`` gives the same list, parsing
+    only what an edit changed.)"""
     if snapshot is None:
         return []
     out = []
     known = snapshot.lookup
     for c in doc.key_citations():
         for key, span in zip(c.keys, c.spans):
-            if key == "*" or key.lower() in known:
-                continue
-            out.append(
-                lsp.Diagnostic(
-                    doc.range(*span),
-                    f"no entry with key {key}",
-                    severity=lsp.DiagnosticSeverity.Error,
-                    code="missing-citation",
-                    source=SOURCE,
-                    data={"key": key},
-                )
-            )
+            if key != "*" and key.lower() not in known:
+                out.append(unknown_key_diagnostic(doc.range(*span), key))
     matcher = snapshot.matcher_now()  # None: being built; published again when ready
     if matcher is None:
         return out
     for c in docs.prose_citations(doc.text, doc.language):
-        matcher.match(c)
-        if c.status is MATCHED or c.status is None:
-            continue
-        out.append(
-            lsp.Diagnostic(
-                doc.range(c.start, c.end),
-                f"{c.text}: {c.status.value}: {c.message}",
-                severity=lsp.DiagnosticSeverity.Warning,
-                code=c.status.rule,
-                source=SOURCE,
-                data={"candidates": c.candidates},
-            )
-        )
+        found = prose_diagnostic(doc.range(c.start, c.end), matcher.match(c))
+        if found is not None:
+            out.append(found)
     return out
+
+
+def unknown_key_diagnostic(where: lsp.Range, key: str) -> lsp.Diagnostic:
+    return lsp.Diagnostic(
+        where,
+        f"no entry with key {key}",
+        severity=lsp.DiagnosticSeverity.Error,
+        code="missing-citation",
+        source=SOURCE,
+        data={"key": key},
+    )
+
+
+def prose_diagnostic(where: lsp.Range, c: Citation) -> lsp.Diagnostic | None:
+    """A matched author-year citation's finding (None: it matched)."""
+    if c.status is MATCHED or c.status is None:
+        return None
+    return lsp.Diagnostic(
+        where,
+        f"{c.text}: {c.status.value}: {c.message}",
+        severity=lsp.DiagnosticSeverity.Warning,
+        code=c.status.rule,
+        source=SOURCE,
+        data={"candidates": c.candidates},
+    )
 
 
 def finding_diagnostic(finding: Finding, index: TextIndex) -> lsp.Diagnostic:

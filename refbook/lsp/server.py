@@ -25,7 +25,7 @@ from pygls.lsp.server import LanguageServer
 
 from .. import __version__
 from ..errors import RefbookError
-from . import actions, features
+from . import actions, features, incremental
 from . import documents as docs
 from .features import Document
 from .library import LibraryState, Snapshot
@@ -174,7 +174,7 @@ class RefbookServer(LanguageServer):
             snapshot = self.snapshot(doc)
             if snapshot is None:
                 return  # published when the library is ready
-            found = features.manuscript_diagnostics(doc, snapshot)
+            found = incremental.manuscript_diagnostics(doc, snapshot)
         self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri, found))
 
     def publish_all(self) -> None:

@@ -69,10 +69,26 @@ def manuscript_diagnostics(doc: Document, snapshot: Snapshot | None) -> list[lsp
         ident = (doc.language, text, masked[start:end], linked[start:end])
         parts = seen.get(ident)
         if parts is None:
-            parts = seen[ident] = _judge(_parse(ident), text, snapshot, matcher, doc.encoding)
-        keyed += _shifted(parts[0], line)
-        found += _shifted(parts[1], line)
+            parts = seen[ident] = _Judged(
+                *_judge(_parse(ident), text, snapshot, matcher, doc.encoding)
+            )
+        if parts.line != line:  # (the same objects again while the segment stays put)
+            parts.line, parts.keyed, parts.found = line, *_shifted(parts.parts, line)
+        keyed += parts.keyed
+        found += parts.found
     return keyed + found
+
+
+class _Judged:
+    """A segment's diagnostics relative to its first line, and as placed last."""
+
+    __slots__ = ("parts", "line", "keyed", "found")
+
+    def __init__(self, keyed: _Part, found: _Part) -> None:
+        self.parts = (keyed, found)
+        self.line = -1
+        self.keyed: list[lsp.Diagnostic] = []
+        self.found: list[lsp.Diagnostic] = []
 
 
 def _link_year(m: re.Match[str]) -> str:
@@ -185,7 +201,13 @@ def _relative(found: list[lsp.Diagnostic]) -> _Part:
     ]
 
 
-def _shifted(part: _Part, line: int) -> list[lsp.Diagnostic]:
+def _shifted(
+    parts: tuple[_Part, _Part], line: int
+) -> tuple[list[lsp.Diagnostic], list[lsp.Diagnostic]]:
+    return _moved(parts[0], line), _moved(parts[1], line)
+
+
+def _moved(part: _Part, line: int) -> list[lsp.Diagnostic]:
     """The segment's diagnostics at its place in the document (``line``: its first)."""
     if not line:
         return [d for *_r, d in part]

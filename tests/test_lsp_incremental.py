@@ -102,6 +102,9 @@ def check(lines: list[str], steps: list, language: str) -> None:
         doc = document(lines, language)
         expected = features.manuscript_diagnostics(doc, snap)
         assert incremental.manuscript_diagnostics(document(lines, language), snap) == expected
+        # and as the JSON the server sends (made once per diagnostic, moved by lines)
+        sent = incremental.manuscript_diagnostics(document(lines, language), snap, True)
+        assert incremental.structured(sent) == expected
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -37,6 +37,8 @@ CUT_EVERY = 16
 # the languages parsed by segments (Typst's labels are the whole document's: parsed whole)
 SEGMENTED = (docs.MARKDOWN, docs.QUARTO, docs.RMARKDOWN, docs.TEXT, docs.LATEX)
 _KEPT = 20_000  # segments kept parsed (across documents) before the oldest half goes
+# a line's end followed by a blank line (found from newline to newline: fast on long texts)
+_BLANK_LINE = re.compile(r"\n[ \t\r]*(?=\n)")
 _LINK_YEAR = re.compile(r"\[(\d{4}[a-z]?)\]\(([^)]*)\)")
 
 
@@ -51,18 +53,22 @@ class _Parsed:
 _parsed: dict[tuple[str, str, str, str], _Parsed] = {}
 
 
-def manuscript_diagnostics(doc: Document, snapshot: Snapshot | None) -> list[lsp.Diagnostic]:
-    """``features.manuscript_diagnostics(doc, snapshot)``, by segments."""
+def manuscript_diagnostics(
+    doc: Document, snapshot: Snapshot | None, as_json: bool = False
+) -> list[Any]:
+    """``features.manuscript_diagnostics(doc, snapshot)``, by segments (``as_json``: as
+    the JSON objects the protocol sends, made once per diagnostic and moved by lines)."""
     from .features import manuscript_diagnostics as whole
 
     if snapshot is None or doc.language not in SEGMENTED:
-        return whole(doc, snapshot)
+        everything = whole(doc, snapshot)
+        return [_unstructured(d) for d in everything] if as_json else everything
     masked = ms.mask(doc.text, "latex" if doc.language == docs.LATEX else "markdown")
     # the prose parser reads years in links as years (find_prose_citations does this)
     linked = _LINK_YEAR.sub(_link_year, masked) if "](" in masked else masked
     matcher = snapshot.matcher_now()
-    keyed: list[lsp.Diagnostic] = []
-    found: list[lsp.Diagnostic] = []
+    keyed: list[Any] = []
+    found: list[Any] = []
     seen = _seen(snapshot, doc.encoding, matcher is not None)
     for start, end, line in segments(doc.text, masked, linked, doc.language):
         text = doc.text[start:end]
@@ -72,23 +78,81 @@ def manuscript_diagnostics(doc: Document, snapshot: Snapshot | None) -> list[lsp
             parts = seen[ident] = _Judged(
                 *_judge(_parse(ident), text, snapshot, matcher, doc.encoding)
             )
-        if parts.line != line:  # (the same objects again while the segment stays put)
-            parts.line, parts.keyed, parts.found = line, *_shifted(parts.parts, line)
-        keyed += parts.keyed
-        found += parts.found
+        placed = parts.placed(line, as_json)
+        keyed += placed[0]
+        found += placed[1]
     return keyed + found
 
 
 class _Judged:
-    """A segment's diagnostics relative to its first line, and as placed last."""
+    """A segment's diagnostics relative to its first line, and as placed last (the same
+    objects again while the segment stays put)."""
 
-    __slots__ = ("parts", "line", "keyed", "found")
+    __slots__ = ("parts", "rests", "at", "last")
 
     def __init__(self, keyed: _Part, found: _Part) -> None:
         self.parts = (keyed, found)
-        self.line = -1
-        self.keyed: list[lsp.Diagnostic] = []
-        self.found: list[lsp.Diagnostic] = []
+        self.rests: tuple[list[dict], list[dict]] | None = None
+        self.at: tuple[int, bool] | None = None
+        self.last: tuple[list[Any], list[Any]] = ([], [])
+
+    def placed(self, line: int, as_json: bool) -> tuple[list[Any], list[Any]]:
+        if self.at != (line, as_json):
+            self.at = (line, as_json)
+            if as_json:
+                if self.rests is None:
+                    self.rests = (_rests(self.parts[0]), _rests(self.parts[1]))
+                self.last = (
+                    _moved_json(self.parts[0], self.rests[0], line),
+                    _moved_json(self.parts[1], self.rests[1], line),
+                )
+            else:
+                self.last = (_moved(self.parts[0], line), _moved(self.parts[1], line))
+        return self.last
+
+
+_converter: Any = None
+
+
+def _conv() -> Any:
+    """pygls's own converter (what the protocol sends is what it makes)."""
+    global _converter
+    if _converter is None:
+        from pygls.protocol import default_converter
+
+        _converter = default_converter()
+    return _converter
+
+
+def _unstructured(d: lsp.Diagnostic) -> dict:
+    return _conv().unstructure(d)
+
+
+def structured(found: list[dict]) -> list[lsp.Diagnostic]:
+    """Diagnostics in the protocol's JSON as lsprotocol objects again."""
+    return [_conv().structure(d, lsp.Diagnostic) for d in found]
+
+
+def _rests(part: _Part) -> list[dict]:
+    out = []
+    for *_r, d in part:
+        rest = _unstructured(d)
+        del rest["range"]
+        out.append(rest)
+    return out
+
+
+def _moved_json(part: _Part, rests: list[dict], line: int) -> list[dict]:
+    return [
+        {
+            "range": {
+                "start": {"line": l0 + line, "character": c0},
+                "end": {"line": l1 + line, "character": c1},
+            },
+            **rest,
+        }
+        for (l0, c0, l1, c1, _d), rest in zip(part, rests)
+    ]
 
 
 def _link_year(m: re.Match[str]) -> str:
@@ -107,19 +171,25 @@ def _seen(snapshot: Snapshot, encoding: str, matching: bool) -> dict[Any, Any]:
 def segments(text: str, masked: str, linked: str, language: str) -> list[tuple[int, int, int]]:
     """(start, end, first line) of each segment of ``text`` (``masked``: as masked for
     key citations; ``linked``: for prose)."""
+    lines = text.split("\n")
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    # where a segment may start: after a blank line, or at a line its hash picks
+    picked = {i for i, h in enumerate(map(hash, lines)) if not h % CUT_EVERY}
+    picked.update(bisect_left(starts, m.end() + 1) for m in _BLANK_LINE.finditer(text))
     covered = _covered(masked, linked, language)
     ends = [e for _s, e in covered]
     out = []
-    start = line_at = offset = 0
-    previous = ""
-    for number, line in enumerate(text.split("\n")):
-        if number and offset > start and (not previous.strip() or hash(line) % CUT_EVERY == 0):
-            i = bisect_left(ends, offset + 1)  # the first span that ends after the cut
-            if i == len(covered) or covered[i][0] >= offset:
-                out.append((start, offset, line_at))
-                start, line_at = offset, number
-        previous = line
-        offset += len(line) + 1
+    start = line_at = 0
+    for number in sorted(picked):
+        offset = starts[number]
+        if number == 0 or offset <= start or offset >= len(text):
+            continue
+        i = bisect_left(ends, offset + 1)  # the first span that ends after the cut
+        if i == len(covered) or covered[i][0] >= offset:
+            out.append((start, offset, line_at))
+            start, line_at = offset, number
     out.append((start, len(text), line_at))
     return out
 
@@ -199,12 +269,6 @@ def _relative(found: list[lsp.Diagnostic]) -> _Part:
         (d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character, d)
         for d in found
     ]
-
-
-def _shifted(
-    parts: tuple[_Part, _Part], line: int
-) -> tuple[list[lsp.Diagnostic], list[lsp.Diagnostic]]:
-    return _moved(parts[0], line), _moved(parts[1], line)
 
 
 def _moved(part: _Part, line: int) -> list[lsp.Diagnostic]:

@@ -117,3 +117,23 @@ def test_language_by_file_name_first() -> None:
     assert docs.language_of("file:///x/a.Rmd", "markdown") == "rmarkdown"
     assert docs.language_of("untitled:1", "typst") == "typst"
     assert docs.language_of("untitled:1", "") == "text"
+
+
+@pytest.mark.parametrize("saved", [True, False])
+def test_a_large_bib_linted_apart_gives_the_same_diagnostics(tmp_path: Path, saved: bool) -> None:
+    """The server lints a large .bib in a child process (`refbook lint --json`): the
+    diagnostics are those of the lint it runs in-process for a small one."""
+    from refbook.lsp.features import bib_diagnostics, lint_apart
+
+    text = (
+        "@book{knuth1984,\n  title = {Literate Programming},\n  year = {1984},\n}\n"
+        "@article{dup,\n  author = {A, B},\n  title = {T},\n  pages = {1-2},\n}\n"
+        "@misc{dup,\n  title = {Again},\n}\n"
+    )
+    path = tmp_path / "references.bib"
+    path.write_text(text if saved else "@misc{other, title = {On disk}}\n")
+    expected = bib_diagnostics(text, str(path), [])
+    assert expected  # (a test of something)
+    assert bib_diagnostics(text, str(path), [], linted=lint_apart(text, str(path), saved)) == (
+        expected
+    )

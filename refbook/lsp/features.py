@@ -361,10 +361,15 @@ def finding_diagnostic(finding: Finding, index: TextIndex) -> lsp.Diagnostic:
 
 
 def bib_diagnostics(
-    text: str, path: str, problems: Sequence[Finding], encoding: str = "utf-16"
+    text: str,
+    path: str,
+    problems: Sequence[Finding],
+    encoding: str = "utf-16",
+    linted: list[Finding] | None = None,
 ) -> list[lsp.Diagnostic]:
     """The .bib's own diagnostics: what the latest reading found wrong and, when it read,
-    lint's findings (as ``refbook lint`` with the configured rules)."""
+    lint's findings (as ``refbook lint`` with the configured rules; ``linted``: those
+    findings, when ``lint_apart`` made them)."""
     from ..config import load_config
     from ..errors import RefbookError
     from ..lint import lint, select_rules
@@ -372,14 +377,15 @@ def bib_diagnostics(
     from ..store import BibFile
 
     index = TextIndex(text, encoding)
-    findings = list(problems)
-    try:
-        lib = Library(BibFile(text, name=path))
-        cfg = load_config(Path(path).parent)
-        rules = select_rules(cfg["lint.select"], cfg["lint.ignore"])
-        findings = lint(lib, rules).findings
-    except RefbookError:
-        pass
+    findings = list(problems) + (linted or [])
+    if linted is None:
+        try:
+            lib = Library(BibFile(text, name=path))
+            cfg = load_config(Path(path).parent)
+            rules = select_rules(cfg["lint.select"], cfg["lint.ignore"])
+            findings = lint(lib, rules).findings
+        except RefbookError:
+            pass
     seen = set()
     out = []
     for f in findings:
@@ -387,6 +393,41 @@ def bib_diagnostics(
             seen.add((f.line, f.rule, f.message))
             out.append(finding_diagnostic(f, index))
     return out
+
+
+def lint_apart(text: str, path: str, saved: bool) -> list[Finding]:
+    """``refbook lint --json`` of a large .bib in a child process (the server's memory
+    and its loop kept free): of the file itself when ``saved`` (the buffer is the file
+    as saved), else of the buffer ``text``."""
+    import json
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "refbook", "--bib", path if saved else "-", "lint", "--json"]
+    try:
+        done = subprocess.run(
+            command,
+            input=None if saved else text.encode("utf-8"),
+            stdin=subprocess.DEVNULL if saved else None,
+            capture_output=True,
+            cwd=str(Path(path).parent),
+            check=False,
+        )
+        found = json.loads(done.stdout or b"{}").get("findings", [])
+    except (OSError, ValueError):
+        return []
+    return [
+        Finding(
+            path,
+            f.get("line"),
+            Severity(f["severity"]),
+            f["rule"],
+            f["message"],
+            f.get("key"),
+            f.get("column"),
+        )
+        for f in found
+    ]
 
 
 # -- references, rename --------------------------------------------------------------------

@@ -285,6 +285,7 @@ class LibraryState:
     snapshot: Snapshot | None = None
     problems: list[Finding] = field(default_factory=list)
     buffer: str | None = None  # the editor's text of the .bib, when it is open
+    buffer_saved: bool = False  # that text is the file as saved (as last read)
     on_change: Callable[[], None] | None = None
     _stamp: tuple[int, int, int] | None = None
     _good_errors: int = 0
@@ -354,6 +355,7 @@ class LibraryState:
         serving and says why in ``problems``."""
         stamp = _stamp(self.path)
         edited = self.buffer if self.buffer is not None and not self._same_as_disk() else None
+        self.buffer_saved = self.buffer is not None and edited is None
         try:
             if edited is not None:
                 library = load_library(self.path, self.encoding, edited)

@@ -36,6 +36,8 @@ BIB_PAUSE_SECONDS = 0.3
 # a request made before the library was ever read waits this long for it (not blocking
 # the server), then is answered with what is known: nothing
 FIRST_READING_WAIT_SECONDS = 5.0
+# a .bib this long (characters) is linted by a child process, off the server's loop
+LINT_APART_CHARS = 2 << 20
 T = TypeVar("T")
 
 
@@ -52,6 +54,8 @@ class RefbookServer(LanguageServer):
         self._pending: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._with_problems: set[str] = set()  # .bib files not open, problems published
+        self._bib_busy: set[str] = set()  # large .bib files being linted
+        self._bib_done: dict[str, tuple[str, list[lsp.Diagnostic]]] = {}  # uri: text, found
 
     # -- configuration ------------------------------------------------------------------
 
@@ -169,6 +173,9 @@ class RefbookServer(LanguageServer):
             state.current()  # read again when the buffer changed
             if state.loading:
                 return  # published when the reading is done
+            if len(doc.text) >= LINT_APART_CHARS:
+                self.publish_large_bib(doc, state)
+                return
             found = features.bib_diagnostics(doc.text, doc.path, state.problems, doc.encoding)
         else:
             snapshot = self.snapshot(doc)
@@ -177,6 +184,34 @@ class RefbookServer(LanguageServer):
             self.publish_json(uri, incremental.manuscript_diagnostics(doc, snapshot, True))
             return
         self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri, found))
+
+    def publish_large_bib(self, doc: Document, state: LibraryState) -> None:
+        """A large .bib's diagnostics, made off the loop (lint in a child process, its
+        positions in a worker thread) and published when done; once per text."""
+        uri, text = doc.uri, doc.text
+        done = self._bib_done.get(uri)
+        if done is not None and done[0] == text:
+            self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri, done[1]))
+            return
+        if uri in self._bib_busy:
+            return  # that job publishes again (and starts another for this text)
+        self._bib_busy.add(uri)
+        problems, saved = list(state.problems), state.buffer_saved
+
+        def work() -> list[lsp.Diagnostic]:
+            linted = features.lint_apart(text, doc.path, saved)
+            return features.bib_diagnostics(text, doc.path, problems, doc.encoding, linted)
+
+        def finish(future: Any) -> None:
+            self._bib_busy.discard(uri)
+            if future.exception() is None:
+                self._bib_done[uri] = (text, future.result())
+            if uri in self.workspace.text_documents:
+                guarded(self, functools.partial(self.publish, uri), None)()
+
+        asyncio.get_running_loop().run_in_executor(None, work).add_done_callback(
+            lambda future: self._loop.call_soon_threadsafe(finish, future)  # type: ignore[union-attr]
+        )
 
     def publish_json(self, uri: str, found: list[dict[str, Any]]) -> None:
         """publishDiagnostics with diagnostics already in the protocol's JSON (made once

@@ -137,3 +137,30 @@ def test_a_large_bib_linted_apart_gives_the_same_diagnostics(tmp_path: Path, sav
     assert bib_diagnostics(text, str(path), [], linted=lint_apart(text, str(path), saved)) == (
         expected
     )
+
+
+def test_symbols_of_a_cached_bib_without_parsing_it(tmp_path: Path, monkeypatch) -> None:
+    """A large .bib open as saved gets its symbols from the cache: the same names,
+    details and key ranges as parsing it, each range from its entry's line."""
+    from refbook.lsp.features import Document, bib_symbols, cached_symbols
+    from refbook.lsp.library import LibraryState
+
+    monkeypatch.setenv("REFBOOK_CACHE_DIR", str(tmp_path / "cache"))
+    text = (
+        "% a comment line\n@book{knuth1984,\n  title = {Literate Programming},\n}\n\n"
+        "  @article{zahid2023,\n  title = {Dealing with the TTP — ünïcode},\n}\n"
+        "@misc{ünï, title = {Short}}\n"
+    )
+    path = tmp_path / "references.bib"
+    path.write_text(text, encoding="utf-8")
+    state = LibraryState(str(path))
+    state.reload()
+    assert state.snapshot is not None and state.snapshot.cached
+    for encoding in ("utf-16", "utf-8"):
+        doc = Document(path.as_uri(), text, "bibtex", encoding)
+        parsed, cached = bib_symbols(doc), cached_symbols(doc, state.snapshot)
+        assert [(s.name, s.detail, s.selection_range) for s in cached] == [
+            (s.name, s.detail, s.selection_range) for s in parsed
+        ]
+        assert [s.range.start.line for s in cached] == [1, 5, 8]
+        assert cached[-1].range.end == t.Position(9, 0)  # the end of the document

@@ -545,7 +545,7 @@ def bib_symbols(doc: Document) -> list[lsp.DocumentSymbol]:
     for block in bib.entries():
         entry = Entry(bib, block)
         start, end = block.start, block.end
-        m = _BIB_KEY.match(doc.text, start)
+        m = _BIB_KEY.match(doc.text, doc.text.rfind("\n", 0, start) + 1)  # (from its line)
         sel = doc.range(m.start(1), m.end(1)) if m else doc.range(start, start)
         title = entry.title
         out.append(
@@ -555,6 +555,47 @@ def bib_symbols(doc: Document) -> list[lsp.DocumentSymbol]:
                 range=doc.range(start, end),
                 selection_range=sel,
                 detail=f"@{entry.type}" + (f" {title}" if title else ""),
+            )
+        )
+    return out
+
+
+def cached_symbols(doc: Document, snapshot: Snapshot) -> list[lsp.DocumentSymbol]:
+    """``bib_symbols`` of a .bib the cache serves (the buffer is the file as saved),
+    without parsing it: each entry's line, type and title from the cache, its key found
+    on that line; a symbol's range runs to the next entry's line."""
+    from itertools import islice
+
+    text = doc.text
+    rows = [(e.line - 1, e.key, e.type, e.title) for e in snapshot.library]
+    newlines = re.finditer("\n", text)
+    out = []
+    line_at, start = 0, 0  # a line number and where it starts
+    heads = []
+    for line, key, type_, title in rows:
+        if line > line_at:  # skip to that line (the scan runs once, in C)
+            m = next(islice(newlines, line - line_at - 1, None), None)
+            line_at, start = line, (m.end() if m else len(text))
+        end = text.find("\n", start)
+        heads.append((line, text[start : len(text) if end < 0 else end], key, type_, title))
+    last_line = text.count("\n")
+    tail = text[text.rfind("\n") + 1 :]
+    end_of_text = lsp.Position(last_line, TextIndex(tail, doc.encoding).position(len(tail))[1])
+    for i, (line, head, key, type_, title) in enumerate(heads):
+        m = _BIB_KEY.match(head)
+        index = TextIndex(head, doc.encoding)
+        a, b = (m.start(1), m.end(1)) if m else (0, 0)
+        sel = lsp.Range(
+            lsp.Position(line, index.position(a)[1]), lsp.Position(line, index.position(b)[1])
+        )
+        until = lsp.Position(heads[i + 1][0], 0) if i + 1 < len(heads) else end_of_text
+        out.append(
+            lsp.DocumentSymbol(
+                name=key,
+                kind=lsp.SymbolKind.Struct,
+                range=lsp.Range(lsp.Position(line, 0), until),
+                selection_range=sel,
+                detail=f"@{type_}" + (f" {title}" if title else ""),
             )
         )
     return out

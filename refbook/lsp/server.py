@@ -444,10 +444,17 @@ def create_server(bib: str | None = None, encoding: str | None = None) -> Refboo
         return guarded(ls, run, None)()
 
     @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+    @server.thread()
     def symbols(ls: RefbookServer, params: lsp.DocumentSymbolParams) -> list[lsp.DocumentSymbol]:
         def run() -> list[lsp.DocumentSymbol]:
             doc = ls.document(params.text_document.uri)
-            return features.bib_symbols(doc) if doc.language == docs.BIB else []
+            if doc.language != docs.BIB:
+                return []
+            state = ls.state(str(Path(doc.path).resolve()))
+            snap = state.current()
+            if len(doc.text) >= LINT_APART_CHARS and snap and snap.cached and state.buffer_saved:
+                return features.cached_symbols(doc, snap)  # no parse of a large .bib
+            return features.bib_symbols(doc)
 
         nothing: list[lsp.DocumentSymbol] = []
         return guarded(ls, run, nothing)()

@@ -164,3 +164,39 @@ def test_symbols_of_a_cached_bib_without_parsing_it(tmp_path: Path, monkeypatch)
         ]
         assert [s.range.start.line for s in cached] == [1, 5, 8]
         assert cached[-1].range.end == t.Position(9, 0)  # the end of the document
+
+
+def test_reading_the_bib_never_holds_up_a_request(tmp_path: Path, monkeypatch) -> None:
+    """A reading (a cold cache build takes a minute at 100k entries) runs in a thread:
+    the server is answered at once with what is known (nothing, then the previous
+    snapshot), and told when the new one is ready."""
+    import threading
+
+    from refbook.lsp import library
+
+    path = tmp_path / "references.bib"
+    path.write_text("@misc{first, title = {One}}\n")
+    release = threading.Event()
+    real = library.open_library
+
+    def slow(p: str, encoding: str | None = None) -> object:
+        assert release.wait(30), "the test never released the reading"
+        return real(p, encoding)
+
+    monkeypatch.setenv("REFBOOK_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(library, "open_library", slow)
+    told = threading.Event()
+    state = library.LibraryState(str(path), on_change=told.set)
+    assert state.current() is None and state.loading  # not read yet: nothing, at once
+    release.set()
+    assert told.wait(30) and not state.loading
+    first = state.current()
+    assert first is not None and first.has("first")
+    # changed on disk: the old snapshot serves until the new one is read
+    release.clear()
+    told.clear()
+    path.write_text("@misc{second, title = {Two}}\n")
+    assert state.current() is first and state.loading
+    release.set()
+    assert told.wait(30)
+    assert state.current() is not first and state.current().has("second")  # type: ignore[union-attr]

@@ -123,7 +123,7 @@ def test_language_by_file_name_first() -> None:
 def test_a_large_bib_linted_apart_gives_the_same_diagnostics(tmp_path: Path, saved: bool) -> None:
     """The server lints a large .bib in a child process (`refbook lint --json`): the
     diagnostics are those of the lint it runs in-process for a small one."""
-    from refbook.lsp.features import bib_diagnostics, lint_apart
+    from refbook.lsp.bibfile import bib_diagnostics, lint_apart
 
     text = (
         "@book{knuth1984,\n  title = {Literate Programming},\n  year = {1984},\n}\n"
@@ -142,7 +142,8 @@ def test_a_large_bib_linted_apart_gives_the_same_diagnostics(tmp_path: Path, sav
 def test_symbols_of_a_cached_bib_without_parsing_it(tmp_path: Path, monkeypatch) -> None:
     """A large .bib open as saved gets its symbols from the cache: the same names,
     details and key ranges as parsing it, each range from its entry's line."""
-    from refbook.lsp.features import Document, bib_symbols, cached_symbols
+    from refbook.lsp.bibfile import bib_symbols, cached_symbols
+    from refbook.lsp.features import Document
     from refbook.lsp.library import LibraryState
 
     monkeypatch.setenv("REFBOOK_CACHE_DIR", str(tmp_path / "cache"))

@@ -1,9 +1,11 @@
 """refbook's language server: citations of the annotated bibliography in the editor.
 
 ``documents`` (languages, positions, the citations and bibliography of a document),
-``library`` (the .bib as served: re-read on change, last good state kept), ``features``
-(completion, hover, diagnostics, definition, references, rename, symbols, code actions as
-pure functions) and ``server`` (the pygls wiring, imported only by ``refbook lsp``).
+``library`` (the .bib as served, through the library cache: read in a thread, re-read on
+change, last good state kept), ``features`` (completion, hover, diagnostics, definition,
+references, rename as pure functions), ``bibfile`` (the .bib's own diagnostics and
+symbols), ``actions`` (code actions), ``incremental`` (a manuscript's diagnostics after
+an edit, by segments) and ``server`` (the pygls wiring, imported only by ``refbook lsp``).
 """
 
 from __future__ import annotations

@@ -8,6 +8,10 @@ refbook command finds from the workspace root (``--bib``, ``REFBOOK_BIB``, confi
 ``references.bib`` upward).  The .bib is re-read when it changes on disk (checked before
 each request and once a second, when diagnostics are published again); the server never
 writes it: renames and new entries are edits the editor applies.
+
+(Over 500 lines on purpose: one small handler per LSP method, and the publishing of
+diagnostics with what keeps it off the loop; each handler only finds the document and
+calls ``features``, ``bibfile``, ``incremental`` or ``actions``.)
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from pygls.lsp.server import LanguageServer
 
 from .. import __version__
 from ..errors import RefbookError
-from . import actions, features, incremental
+from . import actions, bibfile, features, incremental
 from . import documents as docs
 from .features import Document
 from .library import LibraryState, Snapshot
@@ -176,7 +180,7 @@ class RefbookServer(LanguageServer):
             if len(doc.text) >= LINT_APART_CHARS:
                 self.publish_large_bib(doc, state)
                 return
-            found = features.bib_diagnostics(doc.text, doc.path, state.problems, doc.encoding)
+            found = bibfile.bib_diagnostics(doc.text, doc.path, state.problems, doc.encoding)
         else:
             snapshot = self.snapshot(doc)
             if snapshot is None:
@@ -199,8 +203,8 @@ class RefbookServer(LanguageServer):
         problems, saved = list(state.problems), state.buffer_saved
 
         def work() -> list[lsp.Diagnostic]:
-            linted = features.lint_apart(text, doc.path, saved)
-            return features.bib_diagnostics(text, doc.path, problems, doc.encoding, linted)
+            linted = bibfile.lint_apart(text, doc.path, saved)
+            return bibfile.bib_diagnostics(text, doc.path, problems, doc.encoding, linted)
 
         def finish(future: Any) -> None:
             self._bib_busy.discard(uri)
@@ -453,8 +457,8 @@ def create_server(bib: str | None = None, encoding: str | None = None) -> Refboo
             state = ls.state(str(Path(doc.path).resolve()))
             snap = state.current()
             if len(doc.text) >= LINT_APART_CHARS and snap and snap.cached and state.buffer_saved:
-                return features.cached_symbols(doc, snap)  # no parse of a large .bib
-            return features.bib_symbols(doc)
+                return bibfile.cached_symbols(doc, snap)  # no parse of a large .bib
+            return bibfile.bib_symbols(doc)
 
         nothing: list[lsp.DocumentSymbol] = []
         return guarded(ls, run, nothing)()

@@ -333,6 +333,23 @@ async def test_completion_matches_author_title_and_year_words_ranked_like_search
         assert got is None
 
 
+@pytest.mark.parametrize("editor", ["visual-studio-code", "neovim"])
+async def test_completion_documentation_in_the_list_only_for_clients_that_do_not_resolve_it(
+    workspace: Path, editor: str
+) -> None:
+    text = "See [@knu"
+    async with server(workspace, editor=editor) as client:
+        uri = open_doc(client, workspace / "a.md", "markdown", text)
+        got = await complete_at(client, uri, end_of(text))
+        item = got.items[0]
+        assert item.label == "knuth1984literate"
+        assert item.detail == "Knuth (1984) Literate Programming"
+        # VS Code resolves documentation lazily: the list reads no entry's record
+        assert (item.documentation is None) == (editor == "visual-studio-code")
+        resolved = await client.completion_item_resolve_async(item)
+        assert "*literature*" in resolved.documentation.value.replace("\\", "")
+
+
 @pytest.mark.parametrize("editor", ["visual-studio-code", "neovim", "emacs"])
 async def test_ranges_in_the_negotiated_position_encoding(workspace: Path, editor: str) -> None:
     text = "Ça 😀 [@nobody] et @knuth1984literate\n"

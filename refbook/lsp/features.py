@@ -160,11 +160,15 @@ def rank_keys(snapshot: Snapshot, query: str, limit: int = COMPLETION_LIMIT) -> 
 
 
 def completion(
-    doc: Document, position: lsp.Position, snapshot: Snapshot | None
+    doc: Document,
+    position: lsp.Position,
+    snapshot: Snapshot | None,
+    documented: bool = True,
 ) -> lsp.CompletionList | None:
     """Keys after ``@``, in ``\\cite{…}`` and ``#cite(<…>)``; each item shows authors,
-    year and title; its documentation (filled by ``resolve_completion``) the formatted
-    reference and the annotation."""
+    year and title; its documentation the annotation (``documented``: in the list; else
+    only when resolved, for clients that resolve it: then no entry's record is read
+    for the list), and, when resolved (``resolve_completion``), the formatted reference."""
     if snapshot is None:
         return None
     offset = doc.offset(position)
@@ -181,7 +185,9 @@ def completion(
                 detail=summary(entry),
                 documentation=lsp.MarkupContent(
                     lsp.MarkupKind.Markdown, entry_markdown(entry, None)
-                ),
+                )
+                if documented
+                else None,
                 sort_text=f"{rank:05d}",
                 # what was typed, so that a client filtering by it keeps the ranked items
                 filter_text=typed.query if " " in typed.query else entry.key,

@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 # larger files get their cache built by a child process (its memory and its GIL apart)
 BUILD_APART_BYTES = 2 << 20
 # completion ranks at most this many matches of its words (a cost bound at 100k entries)
-RANK_AT_MOST = 5000
+RANK_AT_MOST = 1000
 # a larger library's author-year matcher is built in a thread (seconds at 100k)
 MATCHER_NOW_ENTRIES = 5000
 _MATCHER_LOCK = threading.Lock()

@@ -77,6 +77,16 @@ class RefbookServer(LanguageServer):
         except RefbookError as exc:
             self.show(f"refbook: {exc}", lsp.MessageType.Warning)
 
+    @property
+    def resolves_documentation(self) -> bool:
+        """Whether the client resolves a completion item's documentation lazily (then
+        the list carries none: most editors ask only for the item selected)."""
+        caps = self.client_capabilities
+        completion = caps.text_document.completion if caps.text_document else None
+        item = completion.completion_item if completion else None
+        support = item.resolve_support if item else None
+        return bool(support and "documentation" in support.properties)
+
     def show(self, message: str, kind: lsp.MessageType = lsp.MessageType.Info) -> None:
         self.window_show_message(lsp.ShowMessageParams(kind, message))
 
@@ -365,7 +375,12 @@ def create_server(bib: str | None = None, encoding: str | None = None) -> Refboo
     ) -> lsp.CompletionList | None:
         doc = ls.document(params.text_document.uri)
         snap = await ls.ready_snapshot(doc)
-        return guarded(ls, lambda: features.completion(doc, params.position, snap), None)()
+        documented = not ls.resolves_documentation
+
+        def run() -> lsp.CompletionList | None:
+            return features.completion(doc, params.position, snap, documented)
+
+        return guarded(ls, run, None)()
 
     @server.feature(lsp.COMPLETION_ITEM_RESOLVE)
     @server.thread()

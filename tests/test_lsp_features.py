@@ -201,3 +201,29 @@ def test_reading_the_bib_never_holds_up_a_request(tmp_path: Path, monkeypatch) -
     release.set()
     assert told.wait(30)
     assert state.current() is not first and state.current().has("second")  # type: ignore[union-attr]
+
+
+def test_a_cached_snapshot_resolves_keys_aliases_and_dois_as_citations_do(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """The server's snapshot of a saved .bib reads the cache: keys case-insensitively,
+    ``ids`` aliases to their entry, DOIs normalised; an entry read by its row."""
+    from refbook.lsp.library import LibraryState
+
+    monkeypatch.setenv("REFBOOK_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "references.bib"
+    path.write_text(
+        "@book{Knuth1984,\n  author = {Knuth, Donald},\n  title = {Literate Programming},\n"
+        "  year = {1984},\n  ids = {knuthlp, lp84},\n  doi = {10.1093/COMJNL/27.2.97},\n}\n"
+        "@misc{other, title = {Other}, year = {2001}}\n"
+    )
+    state = LibraryState(str(path))
+    state.reload()
+    snap = state.snapshot
+    assert snap is not None and snap.cached
+    assert snap.has("knuth1984") and snap.has("LP84") and not snap.has("nokey")
+    assert snap.entry("lp84").key == "Knuth1984"
+    assert snap.entry("knuthlp").title == "Literate Programming"
+    assert snap.has_doi("10.1093/comjnl/27.2.97") and not snap.has_doi("10.1000/none")
+    assert snap.matcher.by_key["knuthlp"].key == "Knuth1984"
+    assert snap.search_keys(["literate"], True, 10) == ["Knuth1984"]

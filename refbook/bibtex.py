@@ -349,6 +349,25 @@ def scan_entry(text: str) -> EntrySpans:
     )
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # a lone CR too, as blocks.lf_lines reads it
+
+
+def field_line(text: str, line: int, name: str) -> int | None:
+    """The line where field ``name`` (any case; the first so named) is written in one
+    entry's ``text``, which starts on line ``line``; None when the entry does not write
+    it or cannot be scanned.  Counted here because bibtexparser's field lines drift by one
+    after a value with a line that ends in a backslash (``\\TeX\\`` then a new line)."""
+    try:
+        spans = scan_entry(text)
+    except BibSyntaxError:
+        return None
+    name = name.lower()
+    for found in spans.fields:
+        if found.name.lower() == name:
+            return line + len(_LINE_BREAK.findall(text, 0, found.start))
+    return None
+
+
 # -- what bibtexparser is given ----------------------------------------------------------
 # Two places where bibtexparser's grammar is narrower than that of BibTeX, biber and pandoc
 # (docs/bibtex.md): `%` comments, and white space inside a block's head (`@ article{`).

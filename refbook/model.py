@@ -93,7 +93,7 @@ class Entry:
         field = next((f for f in self._block.entry.fields if f.key.lower() == name), None)
         if field is None or self._block.edited:
             return self.line
-        return field.start_line + 1
+        return bibtex.field_line(self.source, self.line, name) or field.start_line + 1
 
     @property
     def macros(self) -> Mapping[str, str]:

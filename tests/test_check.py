@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 
 import pytest
 from werkzeug import Response
@@ -810,3 +811,93 @@ def test_json_has_one_result_per_line_with_exact_values(cli, tmp_path):
     assert data["results"][0]["value"] == "https://example.org/a\x85b"
     (line,) = [x for x in out.stdout.splitlines() if '"key": "a", "kind"' in x]
     assert json.loads(line.strip().rstrip(","))["verdict"] == "error"
+
+
+@pytest.mark.parametrize("option", ["--max-age", "--updates-max-age"])
+def test_a_cache_age_with_no_cache_is_a_usage_error(cli, tmp_path, option):
+    """An age for the results cache means nothing when the cache is off: refused in one
+    line (exit 2) rather than silently ignored, as --offline refuses it."""
+    bib = tmp_path / "x.bib"
+    bib.write_text("@misc{a, title={A}, url={http://127.0.0.1:9/a}}\n")
+    out = cli("check", "--no-cache", option, "1d", "--bib", str(bib))
+    assert out.exit_code == 2
+    assert f"--no-cache and {option} cannot be used together" in out.stderr
+    assert out.stdout == ""
+
+
+BACKSLASH_AT_LINE_END = r"""@article{a,
+  title = "{Update: \MF\ settings for \TeX\
+           output devices}",
+  url = "http://x.org/a",
+}
+
+@article{b,
+  title = {A},
+  url = "http://x.org/b",
+}
+"""
+
+
+@pytest.mark.parametrize("library_cache", [True, False])
+def test_field_lines_are_right_after_a_line_ending_in_a_backslash(cli, tmp_path, library_cache):
+    """check reads entries through the library cache (or, with ``refbook --no-cache``,
+    parses the file): both give each URL the line it is written on, also below a value
+    whose line ends in a backslash, where bibtexparser's own field lines are one short."""
+    bib = tmp_path / "x.bib"
+    bib.write_text(BACKSLASH_AT_LINE_END)
+    first = [] if library_cache else ["--no-cache"]
+    assert cli(*first, "--bib", str(bib), "list", "--json").exit_code == 0  # builds it
+    for _ in range(2):
+        out = cli(*first, "--bib", str(bib), "check", "--offline", "--json")
+        assert out.exit_code == 0
+        lines = {r["key"]: r["line"] for r in json.loads(out.stdout)["results"]}
+        assert lines == {"a": 4, "b": 9}
+
+
+def test_a_warm_check_imports_no_parser(tmp_path):
+    """check reads its targets through the library cache when there is one (another
+    command built it; check does not build it from nothing): neither bibtexparser nor
+    pylatexenc is imported (they were most of check's start-up), the results the same."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "REFBOOK_CACHE_DIR": str(tmp_path / "cache")}
+    code = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: sys.stderr.write('HEAVY=' + ','.join(sorted(m for m in "
+        "sys.modules if m.split('.')[0] in ('bibtexparser', 'pylatexenc'))) + '\\n'))\n"
+        "from refbook.cli import run\n"
+        "run(sys.argv[1:])\n"
+    )
+    argv = [sys.executable, "-c", code, "--bib", str(REPO / "references.bib")]
+    parsed = subprocess.run(
+        [*argv, "check", "--offline", "--json"], env=env, capture_output=True, text=True
+    )
+    assert "HEAVY=\n" not in parsed.stderr  # no cache yet: the file is read, none built
+    subprocess.run([*argv, "list"], env=env, capture_output=True, check=True)  # builds it
+    warm = subprocess.run(
+        [*argv, "check", "--offline", "--json"], env=env, capture_output=True, text=True
+    )
+    assert "HEAVY=\n" in warm.stderr, warm.stderr
+    assert json.loads(warm.stdout)["results"] == json.loads(parsed.stdout)["results"]
+
+
+def test_run_takes_targets_while_they_are_read(httpserver):
+    """Checker.run starts on an iterator's first targets (check reads the file while the
+    first requests are out); the results come back in the targets' order, and an error
+    while reading them is raised, not lost."""
+    for i in range(6):
+        httpserver.expect_request(f"/{i}").respond_with_data("", 404 if i % 2 else 200)
+    targets = [Target(f"k{i}", "url", httpserver.url_for(f"/{i}"), i + 1) for i in range(6)]
+    checker = Checker(Options(allow_private=True, retries=0, concurrency=4))
+    results = checker.run(iter(targets), most=12)
+    assert [(r.target.key, r.verdict.value) for r in results] == [
+        (f"k{i}", "broken" if i % 2 else "ok") for i in range(6)
+    ]
+
+    def failing() -> Iterator[Target]:
+        yield from targets[:2]
+        raise RuntimeError("the file changed while it was read")
+
+    with pytest.raises(RuntimeError, match="changed while"):
+        Checker(Options(allow_private=True, retries=0, concurrency=4)).run(failing())

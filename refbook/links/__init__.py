@@ -21,7 +21,7 @@ network with polite limits -> a verdict each:
 
 The modules, in the order a check runs:
 
-- ``targets``: ``Target``, ``collect`` (DOIs and URLs of entries; arXiv e-prints as
+- ``targets``: ``Target``, ``collect``/``iter_targets`` (DOIs and URLs of entries; arXiv e-prints as
   their DOIs), ``Exclusions``;
 - ``checker``: ``Options``, ``Checker`` (workers, URL verdicts, network-down detection);
 - ``doi``: Handle API lookups, Crossref/DataCite records (notices, published versions),
@@ -40,7 +40,7 @@ from ..identifiers import doi_syntax_error, redact, url_syntax_error
 from .cache import ResultCache, parse_age
 from .checker import Checker, Options, not_checked
 from .doi import Difference, compare
-from .targets import Exclusions, Target, collect
+from .targets import Exclusions, Target, collect, iter_targets
 from .transport import PrivateAddress, TransportError, user_agent
 from .verdicts import FailsWhen, Result, Verdict
 
@@ -57,6 +57,7 @@ __all__ = [
     "TransportError",
     "Verdict",
     "collect",
+    "iter_targets",
     "compare",
     "doi_syntax_error",
     "not_checked",

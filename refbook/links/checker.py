@@ -13,9 +13,9 @@ import ipaddress
 import queue
 import socket
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sized
 from dataclasses import dataclass, field, fields, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 from ..config import SETTINGS
@@ -35,10 +35,12 @@ from .transport import (
 from .verdicts import Result, Verdict
 
 if TYPE_CHECKING:
+    from ..cache.records import RecordEntry
     from ..config import Config
     from ..model import Entry
     from .cache import ResultCache
 
+_T = TypeVar("_T")
 REDIRECTS = {301, 302, 303, 307, 308}
 PERMANENT = {301, 308}
 CHALLENGE_HEADERS = ("cf-mitigated", "x-amzn-waf-action", "x-datadome", "x-px-block")
@@ -185,7 +187,6 @@ class Checker:
         self, target: Target, answer: Answer, final: str, permanent: str | None
     ) -> Result:
         status = answer.status
-        headers = {k.lower(): v for k, v in answer.headers.items()}
         if 200 <= status < 300:
             if status == 202 and _known_publisher(final):
                 return Result(target, Verdict.BLOCKED, "202 from a publisher (bot check)", status)
@@ -202,7 +203,7 @@ class Checker:
             return Result(
                 target, Verdict.BROKEN, f"url {redact(target.value)} returned {status}", status
             )
-        if status == 999 or any(h in headers for h in CHALLENGE_HEADERS):
+        if status == 999 or any(h in answer.headers for h in CHALLENGE_HEADERS):
             return Result(target, Verdict.BLOCKED, f"{status}: bot protection (challenge)", status)
         if status in (401, 403):
             # most 403s to a script are bot protection, not a dead link
@@ -221,7 +222,9 @@ class Checker:
         )
 
     # -- DOIs
-    def check_doi(self, target: Target, entry: Entry | None = None, exists: bool = False) -> Result:
+    def check_doi(
+        self, target: Target, entry: Entry | RecordEntry | None = None, exists: bool = False
+    ) -> Result:
         o = self.options
         return check_doi(
             self.client,
@@ -239,20 +242,20 @@ class Checker:
         o = self.options
         found: dict[str, Record | None] = {}
 
-        def work(i: int) -> None:
+        def work(_i: int, doi: str) -> None:
             try:
-                found[dois[i]] = record(
-                    self.client, dois[i], crossref=o.crossref_api, datacite=o.datacite_api
+                found[doi] = record(
+                    self.client, doi, crossref=o.crossref_api, datacite=o.datacite_api
                 )
             except TransportError:
-                found[dois[i]] = None
+                found[doi] = None
 
-        _run_workers(work, len(dois), max(1, o.concurrency))
+        _run_workers(work, dois, min(len(dois), max(1, o.concurrency)))
         self.client.close()
         return found
 
     # -- running
-    def check(self, target: Target, entry: Entry | None) -> Result:
+    def check(self, target: Target, entry: Entry | RecordEntry | None) -> Result:
         excluded_by = self.exclusions.match(target) if self.exclusions else None
         if excluded_by is not None:
             return Result(
@@ -292,23 +295,37 @@ class Checker:
 
     def run(
         self,
-        targets: list[Target],
-        entries: Mapping[str, Entry] | None = None,
+        targets: Iterable[Target],
+        entries: Mapping[str, Entry | RecordEntry] | None = None,
         progress: Callable[[Result], None] | None = None,
+        *,
+        most: int | None = None,
     ) -> list[Result]:
+        """The results of ``targets``, in their order.  ``targets`` may be an iterator
+        (``iter_targets``): the first requests go out while the rest are still being read.
+        ``most``: at most that many targets (no more workers are started)."""
         entries = entries or {}
-        if self.options.offline or not targets:
+        if self.options.offline:
             return [self.check(t, entries.get(t.key)) for t in targets]
-        results: list[Result | None] = [None] * len(targets)
+        if isinstance(targets, Sized):
+            most = len(targets) if most is None else min(most, len(targets))
+        results: dict[int, Result] = {}
 
-        def work(i: int) -> None:
-            result = results[i] = self.check(targets[i], entries.get(targets[i].key))
+        def work(i: int, target: Target) -> None:
+            result = results[i] = self.check(target, entries.get(target.key))
             if progress:
                 progress(result)
 
-        _run_workers(work, len(targets), max(1, self.options.concurrency))
-        self.client.close()
-        done = [r for r in results if r is not None]
+        workers = max(1, self.options.concurrency)
+        if most != 0:
+            self.client.prepare()
+        try:
+            count = _run_workers(work, targets, workers if most is None else min(workers, most))
+        finally:
+            self.client.close()
+            if self.cache is not None:
+                self.cache.flush()
+        done = [results[i] for i in range(count) if i in results]
         self.network_down = self._unreachable(done)
         if self.network_down:  # not a bibliography of dead links: a machine offline
             done = [not_checked(r) for r in done]
@@ -361,33 +378,42 @@ def _resolves(host: str) -> bool:
     return True
 
 
-def _run_workers(work: Callable[[int], None], n: int, workers: int) -> None:
-    """Run ``work(0..n-1)`` on ``workers`` threads.  All threads are started before any
-    work begins: started one by one while the first ones already make requests, each
-    start waits for the GIL, and the last of 64 began ~0.1 s late (a pool's lazy start)."""
-    todo: queue.SimpleQueue[int] = queue.SimpleQueue()
-    for i in range(n):
-        todo.put(i)
-    go = threading.Event()
+def _run_workers(work: Callable[[int, _T], None], items: Iterable[_T], workers: int) -> int:
+    """Run ``work(i, item)`` for each of ``items`` on ``workers`` threads while this
+    thread reads the items (an iterator may still be reading the file); the number of
+    items.  All threads are started before any work is handed out: started one by one
+    while the first ones already make requests, each start waits for the GIL, and the
+    last of 64 began ~0.1 s late (a pool's lazy start).  The first error is re-raised."""
+    todo: queue.SimpleQueue[tuple[int, _T] | None] = queue.SimpleQueue()
     errors: list[BaseException] = []
 
     def loop() -> None:
-        go.wait()
-        while not errors:
+        while (job := todo.get()) is not None:
+            if errors:
+                continue  # the run has failed: the rest is only drained
             try:
-                i = todo.get_nowait()
-            except queue.Empty:
-                return
-            try:
-                work(i)
+                work(*job)
             except BaseException as exc:  # re-raised in the caller, as a pool would
                 errors.append(exc)
 
-    threads = [threading.Thread(target=loop, daemon=True) for _ in range(min(workers, n))]
+    threads = [threading.Thread(target=loop, daemon=True) for _ in range(max(1, workers))]
     for t in threads:
         t.start()
-    go.set()
+    count = 0
+    try:
+        for item in items:
+            if errors:
+                break
+            todo.put((count, item))
+            count += 1
+    except BaseException as exc:  # reading failed, or Ctrl-C: what is queued is dropped
+        errors.append(exc)
+        raise
+    finally:
+        for _ in threads:
+            todo.put(None)
     for t in threads:
         t.join()
     if errors:
         raise errors[0]
+    return count

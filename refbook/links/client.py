@@ -84,6 +84,16 @@ class Client:
         self._managers: dict[str | None, urllib3.PoolManager] = {}  # proxy (None: direct)
         self._routes: dict[str, tuple[urllib3.PoolManager, bool, threading.BoundedSemaphore]] = {}
         self._lock = threading.Lock()
+        self._timeout: urllib3.Timeout | None = None
+        # through a proxy (which resolves names itself): why a host is refused, or None
+        self._refusals: dict[str, str | None] = {}
+
+    def prepare(self) -> None:
+        """Import urllib3 and make the pool classes now, in the calling thread, rather
+        than in the first worker while the others wait for the import lock."""
+        from .transport import pool_classes
+
+        pool_classes(guarded=not self.allow_private)
 
     def close(self) -> None:
         """Close the kept-alive connections."""
@@ -151,10 +161,15 @@ class Client:
                 )
             manager, proxied, gate = self._routes[host]
         if proxied and not self.allow_private:
-            try:
-                check_public(url)
-            except PrivateAddress as exc:
-                raise TransportError("private", str(exc)) from None
+            if host not in self._refusals:  # looked up once per host, not per request
+                try:
+                    check_public(url)
+                    self._refusals[host] = None
+                except PrivateAddress as exc:
+                    self._refusals[host] = str(exc)
+            refusal = self._refusals[host]
+            if refusal is not None:
+                raise TransportError("private", refusal)
         return manager, gate
 
     def _send(
@@ -167,7 +182,9 @@ class Client:
         import urllib3
 
         manager, gate = route
-        timeout = urllib3.Timeout(connect=self.connect_timeout, read=self.timeout)
+        if self._timeout is None:  # urllib3's; made once (each connection takes a copy)
+            self._timeout = urllib3.Timeout(connect=self.connect_timeout, read=self.timeout)
+        timeout = self._timeout
         for last in (False, True):
             # the gate is held until the response is finished, so that its connection is
             # back in the pool before the next request to this host starts

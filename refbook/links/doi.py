@@ -21,7 +21,7 @@ from .transport import NO_ANSWER, TransportError
 from .verdicts import Result, Verdict
 
 if TYPE_CHECKING:
-    from ..model import Entry
+    from .targets import AnyEntry as Entry  # parsed, or read from the library cache
 
 _JSON = {"Accept": "application/json"}
 # Result.details["record"] of a DOI whose registered record could not be fetched: what

@@ -4,7 +4,7 @@ the patterns of targets not to check (``--exclude``, setting ``check.exclude``).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -12,7 +12,12 @@ from ..identifiers import strip_doi_prefix
 from ..safelinks import DOI_RESOLVER
 
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from ..cache.records import RecordEntry
     from ..model import Entry
+
+    AnyEntry: TypeAlias = Entry | RecordEntry  # parsed, or read from the library cache
 
 KINDS = ("doi", "url")
 
@@ -35,7 +40,7 @@ ARXIV_ID = re.compile(
 )
 
 
-def arxiv_doi(entry: Entry) -> str | None:
+def arxiv_doi(entry: Entry | RecordEntry) -> str | None:
     """The DOI arXiv registered (with DataCite) for an entry's e-print, when the entry
     cites an arXiv e-print (``eprint`` with ``eprinttype``/``archiveprefix`` arXiv) and
     has no ``doi``: so that check can ask whether it has been published since."""
@@ -47,20 +52,40 @@ def arxiv_doi(entry: Entry) -> str | None:
     return f"10.48550/arXiv.{found.group(1)}" if found else None
 
 
-def collect(entries: Iterable[Entry], *, dois: bool = True, urls: bool = True) -> list[Target]:
+def collect(
+    entries: Iterable[Entry | RecordEntry], *, dois: bool = True, urls: bool = True
+) -> list[Target]:
     """The DOIs and URLs to check, with the line of the field; an arXiv e-print without
     a DOI is checked as its arXiv DOI."""
-    out = []
+    return list(iter_targets(entries, dois=dois, urls=urls))
+
+
+def iter_targets(
+    entries: Iterable[Entry | RecordEntry], *, dois: bool = True, urls: bool = True
+) -> Iterator[Target]:
+    """``collect``'s targets one by one, for a checker that starts on the first ones while
+    the rest are read."""
     for e in entries:
         for kind, wanted in (("doi", dois), ("url", urls)):
             value = e.get(kind) if wanted else None
             if value:
-                out.append(Target(e.key, kind, value.strip(), e.field_line(kind)))
+                yield Target(e.key, kind, value.strip(), field_line(e, kind))
             elif kind == "doi" and wanted:
                 derived = arxiv_doi(e)
                 if derived:
-                    out.append(Target(e.key, "doi", derived, e.field_line("eprint"), "eprint"))
-    return out
+                    yield Target(e.key, "doi", derived, field_line(e, "eprint"), "eprint")
+
+
+def field_line(entry: Entry | RecordEntry, name: str) -> int:
+    """The line where field ``name`` is written (the entry's line when it is not written
+    in the entry itself), for a parsed entry or one read from the library cache (its
+    source text scanned as ``Entry.field_line`` scans it)."""
+    located = getattr(entry, "field_line", None)  # a parsed entry knows its fields
+    if located is not None:
+        return int(located(name))
+    from ..bibtex import field_line as line_in
+
+    return line_in(entry.source, entry.line, name) or entry.line
 
 
 class Exclusions:

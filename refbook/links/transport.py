@@ -246,7 +246,7 @@ REUSED = _Reused()
 _POOLS: dict[bool, dict[str, type]] = {}
 
 
-def _pool_classes(guarded: bool) -> dict[str, type]:
+def pool_classes(guarded: bool) -> dict[str, type]:
     """urllib3 connection pools whose connections are watched for their deadline and,
     when ``guarded``, made by ``_connect_public``."""
     if guarded not in _POOLS:
@@ -319,10 +319,10 @@ def pool_manager(
             else None
         )
         manager = urllib3.ProxyManager(proxy, proxy_headers=proxy_headers, **options)
-        manager.pool_classes_by_scheme = _pool_classes(guarded=False)
+        manager.pool_classes_by_scheme = pool_classes(guarded=False)
     else:
         manager = urllib3.PoolManager(**options)
-        manager.pool_classes_by_scheme = _pool_classes(guarded=not allow_private)
+        manager.pool_classes_by_scheme = pool_classes(guarded=not allow_private)
     return manager
 
 

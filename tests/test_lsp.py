@@ -527,6 +527,17 @@ async def test_bib_option_and_check_mode(workspace: Path, cli) -> None:
         assert await diagnostics(client, uri, 0) == []
 
 
+async def test_no_cache_serves_without_the_library_cache(workspace: Path, cli, monkeypatch) -> None:
+    cache = workspace / "cache"
+    monkeypatch.setenv("REFBOOK_CACHE_DIR", str(cache))
+    out = cli("--no-cache", "lsp", "--check", str(workspace), "--json")
+    assert json.loads(out.stdout)["entries"] == 3
+    assert not list(cache.rglob("*.sqlite"))  # read without it
+    out = cli("lsp", "--check", str(workspace), "--json")
+    assert json.loads(out.stdout)["entries"] == 3
+    assert list(cache.rglob("*.sqlite"))  # the server's reading goes through the cache
+
+
 # -- add an entry for a DOI (the edit is the user's to apply) -------------------------------
 
 

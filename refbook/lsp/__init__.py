@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 
-def describe(root: str | None, bib: str | None, encoding: str | None = None) -> dict[str, Any]:
+def describe(
+    root: str | None, bib: str | None, encoding: str | None = None, use_cache: bool = True
+) -> dict[str, Any]:
     """What the server would serve for a workspace ``root``: the .bib it finds (as every
     command finds it), its entries and problems (``refbook lsp --check``)."""
     from .. import __version__
@@ -23,7 +25,7 @@ def describe(root: str | None, bib: str | None, encoding: str | None = None) -> 
 
     cwd = Path(root or ".").resolve()
     path = str((cwd / find_bib(bib, load_config(cwd), cwd)).resolve())
-    state = LibraryState(path, encoding)
+    state = LibraryState(path, encoding, use_cache=use_cache)
     state.reload()
     snapshot = state.snapshot
     return {

@@ -288,6 +288,7 @@ class LibraryState:
     problems: list[Finding] = field(default_factory=list)
     buffer: str | None = None  # the editor's text of the .bib, when it is open
     buffer_saved: bool = False  # that text is the file as saved (as last read)
+    use_cache: bool = True  # False: ``refbook --no-cache lsp`` (every reading parses)
     on_change: Callable[[], None] | None = None
     _stamp: tuple[int, int, int] | None = None
     _good_errors: int = 0
@@ -361,8 +362,10 @@ class LibraryState:
         try:
             if edited is not None:
                 library = load_library(self.path, self.encoding, edited)
-            else:
+            elif self.use_cache:
                 library = open_library(self.path, self.encoding)
+            else:
+                library = load_library(self.path, self.encoding)
             problems = list(library.problems)
         except RefbookError as exc:
             self._stamp = stamp

@@ -46,10 +46,13 @@ T = TypeVar("T")
 
 
 class RefbookServer(LanguageServer):
-    def __init__(self, bib: str | None = None, encoding: str | None = None) -> None:
+    def __init__(
+        self, bib: str | None = None, encoding: str | None = None, use_cache: bool = True
+    ) -> None:
         super().__init__("refbook", __version__)
         self.bib_option = bib
         self.bib_encoding = encoding
+        self.use_cache = use_cache
         self.states: dict[str, LibraryState] = {}
         self.root: str | None = None
         self.default_bib: str | None = None
@@ -118,7 +121,9 @@ class RefbookServer(LanguageServer):
 
     def state(self, path: str) -> LibraryState:
         if path not in self.states:
-            self.states[path] = LibraryState(path, self.bib_encoding, on_change=self.read_done)
+            self.states[path] = LibraryState(
+                path, self.bib_encoding, on_change=self.read_done, use_cache=self.use_cache
+            )
         return self.states[path]
 
     def read_done(self) -> None:
@@ -329,10 +334,12 @@ def guarded(server: RefbookServer, fn: Callable[[], T], default: T) -> Callable[
     return run
 
 
-def create_server(bib: str | None = None, encoding: str | None = None) -> RefbookServer:
+def create_server(
+    bib: str | None = None, encoding: str | None = None, use_cache: bool = True
+) -> RefbookServer:
     """The server with its handlers.  Long on purpose: one small handler per LSP method,
     each only finding the document and calling ``features``/``actions``."""
-    server = RefbookServer(bib, encoding)
+    server = RefbookServer(bib, encoding, use_cache)
 
     @server.feature(lsp.INITIALIZED)
     async def initialized(ls: RefbookServer, params: lsp.InitializedParams) -> None:
@@ -540,7 +547,7 @@ def fetcher(settings: dict[str, Any]) -> Callable[[str], Any]:
     return fetch
 
 
-def serve(bib: str | None = None, encoding: str | None = None) -> None:
+def serve(bib: str | None = None, encoding: str | None = None, use_cache: bool = True) -> None:
     """Speak LSP on standard input and output until the client says exit."""
     import sys
 
@@ -549,4 +556,4 @@ def serve(bib: str | None = None, encoding: str | None = None) -> None:
         from ..errors import UsageError
 
         raise UsageError("error: refbook lsp speaks over standard input and output (bytes)")
-    create_server(bib, encoding).start_io(stdin, stdout)
+    create_server(bib, encoding, use_cache).start_io(stdin, stdout)

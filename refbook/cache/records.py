@@ -363,7 +363,10 @@ class CachedLibrary:
         rows = self._store.conn.execute(
             "SELECT item FROM data WHERE item LIKE ? ESCAPE '\\'", (pattern,)
         )
-        return [d for (item,) in rows if (d := json.loads(item).get("DOI"))]
+        import json
+
+        # the stored text is the item as list --json's array writes it (json_form)
+        return [d for (item,) in rows if (d := json.loads(json_form(item)).get("DOI"))]
 
     def __repr__(self) -> str:
         return f"<Library {self.path}: {len(self)} entries (cached)>"

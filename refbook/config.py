@@ -19,11 +19,6 @@ from typing import Any, cast
 
 from .errors import ConfigError, InputError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # Python 3.10
-    import tomli as tomllib
-
 
 @dataclass(frozen=True)
 class Setting:
@@ -175,11 +170,20 @@ def find_project_file(start: Path | None = None) -> tuple[Path, dict[str, Any]] 
         if candidate.is_file():
             return candidate, _read_toml(candidate)
         pyproject = d / "pyproject.toml"
-        if pyproject.is_file():
+        if pyproject.is_file() and _mentions_refbook(pyproject):
             data = _read_toml(pyproject)
             if "refbook" in data.get("tool", {}):
                 return pyproject, data["tool"]["refbook"]
     return None
+
+
+def _mentions_refbook(path: Path) -> bool:
+    """Whether ``path`` has the word at all (any way of writing ``[tool.refbook]``
+    does): most projects' pyproject.toml need not be parsed on every command."""
+    try:
+        return b"refbook" in path.read_bytes()
+    except OSError:
+        return True  # _read_toml says what is wrong
 
 
 def user_config_file() -> Path:
@@ -189,6 +193,10 @@ def user_config_file() -> Path:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):  # here: most runs find no TOML file to read
+        import tomllib
+    else:  # Python 3.10
+        import tomli as tomllib
     try:
         with open(path, "rb") as fh:
             return tomllib.load(fh)

@@ -31,6 +31,7 @@ from .query import (
 if TYPE_CHECKING:
     from .model import Entry, Library
 
+TOKENIZE = "unicode61 remove_diacritics 2"
 _DOC_COLUMNS = (
     "key",
     "type",
@@ -51,9 +52,9 @@ CREATE TABLE docs (rowid INTEGER PRIMARY KEY, key TEXT, type TEXT, year INTEGER,
     authors TEXT, author TEXT, title TEXT, container TEXT, keywords TEXT, annotation TEXT,
     abstract TEXT, doi TEXT, url TEXT, line INTEGER);
 CREATE VIRTUAL TABLE fts USING fts5({", ".join(TEXT_COLUMNS)}, content='docs',
-    content_rowid='rowid', tokenize='unicode61 remove_diacritics 2');
+    content_rowid='rowid', tokenize='{TOKENIZE}');
 CREATE VIRTUAL TABLE vocab USING fts5vocab(fts, 'row');
-CREATE TABLE words (term TEXT, docs INTEGER, length INTEGER);
+CREATE TABLE words (term TEXT PRIMARY KEY, docs INTEGER, length INTEGER) WITHOUT ROWID;
 """
 # suggest() reads the vocabulary from this plain copy, by length: scanning fts5vocab
 # walks the whole full-text index (60 ms at 100k entries), a typo query should not
@@ -125,9 +126,10 @@ class SearchResult:
 class SearchIndex:
     """Query an FTS5 index (see ``refbook.query`` for the language)."""
 
-    def __init__(self, conn: sqlite3.Connection, source: str = ""):
+    def __init__(self, conn: sqlite3.Connection, source: str = "", line_sql: str = "d.line"):
         self.conn = conn
         self.source = source
+        self.line_sql = line_sql  # the library cache keeps lines apart from the documents
         self._regex_cache: dict[tuple[str, bool], re.Pattern] = {}
         conn.create_function("regexp", 2, self._regexp, deterministic=True)
 
@@ -195,7 +197,7 @@ class SearchIndex:
         where = compile_sql(tree, params)
         rank = rank_expression(tree)
         weights = ", ".join(str(w) for w in WEIGHTS)
-        cols = ", ".join(f"d.{c}" for c in _DOC_COLUMNS)
+        cols = ", ".join(self.line_sql if c == "line" else f"d.{c}" for c in _DOC_COLUMNS)
         if rank:
             sql = (
                 f"SELECT {cols}, s.score FROM docs d LEFT JOIN (SELECT rowid, "
@@ -292,17 +294,32 @@ def doc_row(e: Entry) -> tuple:
     )
 
 
-def fill_search(conn: sqlite3.Connection, rows: Iterable[tuple]) -> None:
+def fill_search(conn: sqlite3.Connection, rows: Iterable[tuple], *, rowids: bool = False) -> None:
     """The search tables (documents, full-text index, vocabulary) from ``doc_row``
-    tuples, in a database that has none yet."""
+    tuples (with ``rowids``: each led by its row id), in a database that has none yet."""
     conn.executescript(SEARCH_SCHEMA)
-    conn.executemany(
-        f"INSERT INTO docs ({', '.join(_DOC_COLUMNS)}) VALUES "
-        f"({', '.join('?' * len(_DOC_COLUMNS))})",
-        rows,
-    )
+    conn.executemany(insert_docs_sql(rowids), rows)
+    fill_index(conn)
+
+
+def fill_index(conn: sqlite3.Connection) -> None:
+    """The full-text index and the vocabulary of the ``docs`` table (statement by
+    statement: no commit inside the caller's transaction)."""
     conn.execute("INSERT INTO fts(fts) VALUES ('rebuild')")
-    conn.executescript(_FILL_WORDS)
+    run_script(conn, _FILL_WORDS)
+
+
+def run_script(conn: sqlite3.Connection, script: str) -> None:
+    """The statements of ``script`` one by one (``executescript`` commits first)."""
+    for statement in script.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def insert_docs_sql(rowids: bool = True) -> str:
+    """The statement that inserts ``doc_row`` tuples (with ``rowids``: led by row ids)."""
+    names = ("rowid", *_DOC_COLUMNS) if rowids else _DOC_COLUMNS
+    return f"INSERT INTO docs ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
 
 
 def _fill(conn: sqlite3.Connection, lib: Iterable[Entry], meta: dict[str, str]) -> None:

@@ -10,7 +10,13 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .latex import to_text
+
+def to_text(value: str) -> str:
+    """``latex.to_text``, imported when a name is first read (a warm ``show`` reads
+    names from the cache, decoded already)."""
+    from .latex import to_text as decode
+
+    return decode(value)
 
 
 @dataclass(frozen=True)

@@ -109,6 +109,7 @@ def _commands(path: Path, tmp: Path) -> list[list[str]]:
         ["dedupe", "--json"],
         ["list"],
         ["list", "--json"],
+        ["list", "--json", "--reverse"],
         ["list", "--keys", "--sort", "author"],
         ["list", "--keys"],
         ["list", "--keys", "--sort", "key", "--reverse"],

@@ -16,7 +16,6 @@ file is rebuilt without a word.  ``REFBOOK_CACHE_DIR`` moves it (``refbook.paths
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 from dataclasses import dataclass
@@ -34,8 +33,19 @@ def _run_file(path: Path) -> Path:
 
 def _note_run(path: Path, result: dict[str, Any]) -> None:
     """What this run did, for ``refbook cache info`` (best effort: never an error)."""
+    import json
+
     try:
         _run_file(path).write_text(json.dumps(result), encoding="utf-8")
+    except OSError:
+        pass
+
+
+def _note_hit(path: Path, mode: str | None) -> None:
+    """``_note_run`` of a warm run, without the json module (a warm run's start-up)."""
+    try:
+        said = f'"{mode}"' if mode in ("chunks", "whole") else "null"
+        _run_file(path).write_text(f'{{"result": "hit", "mode": {said}}}', encoding="utf-8")
     except OSError:
         pass
 
@@ -47,7 +57,7 @@ def _snapshot(path: Path, bib: str | os.PathLike, encoding: str | None) -> Any:
     if conn is None:
         return None
     meta = read_meta(conn)
-    if meta is None or not is_fresh(meta, bib, encoding):
+    if meta is None or not is_fresh(meta, bib, encoding, path):
         conn.close()
         return None
     return Snapshot(conn, meta, bib)
@@ -71,7 +81,7 @@ def open_cached(
     name = str(bib)
     snap = _snapshot(path, bib, encoding)
     if snap is not None:
-        _note_run(path, {"result": "hit", "mode": snap.meta.get("mode")})
+        _note_hit(path, snap.meta.get("mode"))
         return CachedLibrary(snap, name, encoding), []
     try:
         outcome = refresh(bib, encoding, busy=busy)
@@ -94,31 +104,48 @@ def _unwritable(path: Path, exc: Exception) -> str:
     )
 
 
+LOCK_SECONDS = 600.0  # a writer waits this long for another one (a first run at 100k: ~1 min)
+
+
 def refresh(bib: str | os.PathLike, encoding: str | None = None, *, busy: Any = None) -> Any:
-    """Bring the cache of ``bib`` up to date (parsing only what changed); the build's
-    ``Outcome``, or None when the file is not cacheable.  OSError/sqlite3.Error when the
-    cache cannot be written."""
+    """Bring the cache of ``bib`` up to date (parsing only what changed), as the one
+    writer (a lock file beside the cache file); the build's ``Outcome``, or None when the
+    file is not cacheable or another writer held the lock too long.  OSError/sqlite3.Error
+    when the cache cannot be written."""
     from contextlib import nullcontext
 
-    from .build import NotCacheable, build
+    from filelock import FileLock, Timeout
+
+    from .build import Outcome, build
+    from .db import open_write
+    from .source import NotCacheable
 
     path = db_path(bib)
-    old = open_read_only(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with (busy or nullcontext)():
-            outcome = build(bib, str(bib), encoding, path, old)
+        with FileLock(str(path.with_name(path.name + ".lock")), timeout=LOCK_SECONDS):
+            old = open_write(path)
+            try:
+                meta = read_meta(old) if old is not None else None
+                if meta is not None and is_fresh(meta, bib, encoding):
+                    return Outcome("hit", meta.get("mode", "chunks"))  # another writer did it
+                with (busy or nullcontext)():
+                    outcome = build(bib, str(bib), encoding, path, old)
+            finally:
+                if old is not None:
+                    old.close()
     except NotCacheable:
         return None
-    finally:
-        if old is not None:
-            old.close()
+    except Timeout:
+        return None
     _note_run(
         path,
         {
-            "result": "rebuilt" if not outcome.reused else "updated",
+            "result": outcome.result,
             "mode": outcome.mode,
             "reused": outcome.reused,
             "parsed": outcome.parsed,
+            "cut": outcome.cut,
             "seconds": round(outcome.seconds, 3),
         },
     )
@@ -187,6 +214,8 @@ def info(bib: str | os.PathLike | None, encoding: str | None = None) -> CacheInf
             mode = meta.get("mode")
             fresh = os.path.exists(bib) and is_fresh(meta, bib, encoding)
         conn.close()
+    import json
+
     try:
         last = json.loads(_run_file(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -207,7 +236,9 @@ def clear() -> tuple[int, int]:
         if not directory.is_dir():
             continue
         for p in directory.iterdir():
-            if p.suffix in (".sqlite", ".json", ".tmp") or p.name.endswith(".tmp"):
+            if p.suffix in (".sqlite", ".json", ".tmp") or p.name.endswith(
+                (".tmp", "-wal", "-shm", "-journal")
+            ):
                 try:
                     size = p.stat().st_size
                     p.unlink()

@@ -1,10 +1,13 @@
-"""Building a cache file: parse what is new, keep what is not, write a whole new version.
+"""Building the cache: parse what is new, keep what is not.
 
 Chunk mode (the usual case): the text is cut in chunks (``chunks.split``); the entries
-of a chunk whose text and ``@string`` context the old version has are copied from it,
-and only the new chunks are parsed, together with the ``@string`` chunks above them so
-that macros resolve as in the whole file.  Many new chunks (a first run) are parsed by a
-process pool over ranges of chunks, the results merged in file order.
+of a chunk whose text and ``@string`` context the cache has are kept, and only the new
+chunks are parsed, together with the ``@string`` chunks above them so that macros
+resolve as in the whole file.  A cache of the same file is updated in place, in one
+write transaction (``update``); a first run, a file that was read whole, a damaged or
+older cache, or an update that changes most of the file writes a whole new version to a
+temporary file that then takes the old one's place.  Many new chunks (a first run) are
+parsed by a process pool over ranges of chunks, the results merged in file order.
 
 Whole mode: a file whose entries depend on more than their own chunk and the macros
 above (``crossref``/``xdata``), or which has parse problems of any kind (an unclosed
@@ -18,41 +21,34 @@ from __future__ import annotations
 import bisect
 import json
 import os
-import re
 import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .chunks import Chunk, split, string_names
-from .db import ENTRY_COLUMNS, INDEXES, SCHEMA, SCHEMA_VERSION, read_meta, stat_meta
+from .chunks import Chunk
+from .db import INDEXES, SCHEMA, SCHEMA_VERSION, read_meta, stat_meta
+from .source import Source, read_source
 
-_CROSSREF = re.compile(r"(?i)\b(?:crossref|xdata)\s*=")
 POOL_MIN_CHUNKS = 1500  # fewer new chunks are parsed in this process (a pool costs ~0.1 s)
-# codecs whose byte offsets can be read back chunk by chunk (no state, no BOM per piece)
-_UNSAFE_CODECS = ("utf-16", "utf-32", "utf_16", "utf_32")
-
-
-class NotCacheable(Exception):
-    """This file is read without a cache (its encoding cannot be sliced by bytes)."""
 
 
 @dataclass
 class Row:
-    """One entry as the cache stores it (offsets and line relative to its chunk)."""
+    """One entry as the cache stores it (line and byte offsets relative to its chunk)."""
 
     key: str
     type: str
     chunk: int  # index of its chunk
     rel_line: int
-    rel_start: int
+    rel_start: int  # bytes, in the file's encoding
     rel_end: int
     year: int | None
     light: str  # JSON
-    item: str  # JSON text
+    item: str  # JSON text, as records.listing_form keeps it
     extra: str  # JSON
-    doc: tuple  # index.doc_row, its line relative to the chunk
+    doc: tuple  # index.doc_row without the line
     csl: str | None = None  # records.csl_text
     lint: str = "{}"  # records.lint_record, JSON
 
@@ -61,20 +57,24 @@ class Row:
 class Outcome:
     """What a build did: for ``cache info`` and the benchmark."""
 
+    result: str = "rebuilt"  # or "updated" (in place), "hit" (another process did it)
     mode: str = "chunks"
     reused: int = 0
     parsed: int = 0
+    cut: int = 0  # chunks cut and hashed again (all of them, unless only a part changed)
     seconds: float = 0.0
     problems: list = field(default_factory=list)
 
 
 def make_row(entry: Any, chunk: int, rel_line: int, rel_start: int, rel_end: int) -> Row:
+    """``entry`` as stored; ``rel_start``/``rel_end``: its byte span from its chunk's start."""
     from ..index import doc_row
-    from .records import csl_text, entry_record, lint_record
+    from .parts import csl_text, lint_record
+    from .records import entry_record, listing_form
 
     light, item, extra = entry_record(entry)
+    item = listing_form(item)
     dump = json.dumps
-    lint = lint_record(entry)
     return Row(
         entry.key,
         entry.type,
@@ -86,16 +86,19 @@ def make_row(entry: Any, chunk: int, rel_line: int, rel_start: int, rel_end: int
         dump(light, ensure_ascii=False, separators=(",", ":")),
         item,
         dump(extra, ensure_ascii=False, separators=(",", ":")),
-        doc_row(entry)[:-1] + (rel_line,),
+        doc_row(entry)[:-1],
         csl_text(entry),
-        dump(lint, ensure_ascii=False, separators=(",", ":")),
+        dump(lint_record(entry), ensure_ascii=False, separators=(",", ":")),
     )
 
 
-def parse_pieces(text: str, pieces: list[tuple[int, int, int, bool]], name: str) -> list | None:
+def parse_pieces(
+    text: str, pieces: list[tuple[int, int, int, bool]], name: str, codec: str
+) -> list | None:
     """Parse ``pieces`` of ``text`` (start, end, chunk index, wanted) as one file in this
-    order; rows of the entries of the wanted pieces, or None when anything in it is a
-    problem (the caller then parses the whole file).  Runs in a worker process too."""
+    order; rows of the entries of the wanted pieces (byte offsets in ``codec``), or None
+    when anything in it is a problem (the caller then parses the whole file).  Runs in a
+    worker process too."""
     from ..errors import RefbookError
     from ..model import Library
     from ..store import BibFile
@@ -119,19 +122,20 @@ def parse_pieces(text: str, pieces: list[tuple[int, int, int, bool]], name: str)
     for entry in lib:
         blk = entry._block
         i = bisect.bisect_right(offsets, blk.start) - 1
-        _, _, chunk, wanted = pieces[i]
+        start, _, chunk, wanted = pieces[i]
         if not wanted:
             continue
+        a, b = blk.start - offsets[i], blk.end - offsets[i]
         rows.append(
-            make_row(
-                entry,
-                chunk,
-                entry.line - 1 - lines[i],
-                blk.start - offsets[i],
-                blk.end - offsets[i],
-            )
+            make_row(entry, chunk, entry.line - 1 - lines[i], *_byte_span(text, start, a, b, codec))
         )
     return rows
+
+
+def _byte_span(text: str, start: int, a: int, b: int, codec: str) -> tuple[int, int]:
+    """The characters ``a``..``b`` after ``start`` as bytes after ``start``."""
+    head = len(text[start : start + a].encode(codec, "surrogatepass"))
+    return head, head + len(text[start + a : start + b].encode(codec, "surrogatepass"))
 
 
 def _pieces(chunks: list[Chunk], wanted: list[int]) -> list[tuple[int, int, int, bool]]:
@@ -145,13 +149,23 @@ def _pieces(chunks: list[Chunk], wanted: list[int]) -> list[tuple[int, int, int,
     ]
 
 
-def parse_new(text: str, chunks: list[Chunk], todo: list[int], name: str) -> list | None:
-    """Rows of the entries of chunks ``todo``, parsed on all cores when there are many."""
+def parse_new(
+    text: str,
+    chunks: list[Chunk],
+    todo: list[int],
+    name: str,
+    codec: str,
+    above: list[tuple[int, int, int, bool]] | None = None,
+) -> list | None:
+    """Rows of the entries of chunks ``todo``, parsed on all cores when there are many;
+    ``above``: pieces of text before ``chunks`` to parse first (their ``@string``
+    chunks, when ``chunks`` is a part of the file)."""
     if not todo:
         return []
+    above = above or []
     workers = min(os.cpu_count() or 1, 8)
     if len(todo) < POOL_MIN_CHUNKS or workers < 2:
-        return parse_pieces(text, _pieces(chunks, todo), name)
+        return parse_pieces(text, above + _pieces(chunks, todo), name, codec)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -160,7 +174,8 @@ def parse_new(text: str, chunks: list[Chunk], todo: list[int], name: str) -> lis
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     with ProcessPoolExecutor(len(groups), mp_context=multiprocessing.get_context(method)) as pool:
         futures = [
-            pool.submit(parse_pieces, text, _pieces(chunks, group), name) for group in groups
+            pool.submit(parse_pieces, text, above + _pieces(chunks, group), name, codec)
+            for group in groups
         ]
         results = [f.result() for f in futures]  # in file order
     if any(r is None for r in results):
@@ -177,14 +192,15 @@ def _old_rows(conn: sqlite3.Connection | None, meta: dict[str, str] | None) -> d
         for (ident,) in conn.execute("SELECT ident FROM chunks"):
             old[ident] = []
         for row in conn.execute(
-            "SELECT e.chunk, e.key, e.type, e.rel_line, e.rel_start, e.rel_end, e.year, "
-            "e.light, x.item, x.extra, d.key, d.type, d.year, d.authors, d.author, d.title, "
-            "d.container, d.keywords, d.annotation, d.abstract, d.doi, d.url, c.item, l.info "
-            "FROM entries e JOIN data x ON x.ord = e.ord JOIN docs d ON d.rowid = e.ord + 1 "
-            "JOIN csl c ON c.ord = e.ord JOIN lintdata l ON l.ord = e.ord ORDER BY e.ord"
+            "SELECT c.ident, e.key, e.type, e.rel_line, e.rel_start, e.rel_end, e.year, "
+            "e.light, x.item, extra.extra, d.key, d.type, d.year, d.authors, d.author, d.title, "
+            "d.container, d.keywords, d.annotation, d.abstract, d.doi, d.url, s.item, l.info "
+            "FROM entries e JOIN chunks c ON c.id = e.chunk JOIN data x ON x.ord = e.ord "
+            "JOIN extra ON extra.ord = e.ord JOIN csl s ON s.ord = e.ord "
+            "JOIN lintdata l ON l.ord = e.ord "
+            "JOIN docs d ON d.rowid = e.ord ORDER BY e.ord"
         ):
-            doc = (*row[10:22], row[3])
-            old.setdefault(row[0], []).append((*row[1:10], doc, row[22], row[23]))
+            old.setdefault(row[0], []).append((*row[1:10], row[10:22], row[22], row[23]))
     except sqlite3.DatabaseError:
         return {}
     return old
@@ -197,42 +213,61 @@ def build(
     target: Path,
     old: sqlite3.Connection | None,
 ) -> Outcome:
-    """Write a new version of the cache of ``bib`` to ``target`` (renamed into place)."""
-    from ..blocks import lf_lines as _lf_lines
-    from ..encoding import read_bytes
-    from ..store import _decode
+    """Bring the cache of ``bib`` at ``target`` up to date: in place when ``old`` (the
+    cache file, opened for writing under the cache's lock) is a chunk-mode version of
+    the same file, else as a whole new version."""
+    from .update import update
 
     t0 = time.perf_counter()
-    st = os.stat(bib)  # before reading: a change after this makes the cache stale
-    data = read_bytes(Path(bib), "a .bib file")
-    decoded = _decode(data, name, encoding)
-    codec = decoded.encoding.codec
-    if codec.lower().startswith(_UNSAFE_CODECS):
-        raise NotCacheable(codec)
-    text = _lf_lines(decoded.text)
-    chunks = split(text)
+    src = read_source(bib, name, encoding)
     outcome = Outcome()
+    meta = read_meta(old) if old is not None else None
+    if (
+        meta is not None
+        and _same_file(meta, bib, encoding, src)
+        and update(old, src, name, meta, outcome)  # type: ignore[arg-type]
+    ):
+        outcome.seconds = time.perf_counter() - t0
+        return outcome
     rows: list | None = None
-    names = string_names(text, chunks)
-    if not decoded.notes and not _CROSSREF.search(text) and len(set(names)) == len(names):
-        old_rows = _old_rows(old, read_meta(old) if old is not None else None)
-        todo = [i for i, c in enumerate(chunks) if c.ident not in old_rows]
-        fresh = parse_new(text, chunks, todo, name)
+    if src.chunkable:
+        old_rows = (
+            _old_rows(old, meta)
+            if meta is not None and _same_file(meta, bib, encoding, src)
+            else {}
+        )
+        todo = [i for i, c in enumerate(src.chunks) if c.ident not in old_rows]
+        fresh = parse_new(src.text, src.chunks, todo, name, src.codec)
         if fresh is not None:
-            rows, outcome.parsed = _merge(chunks, old_rows, fresh, len(todo))
-            outcome.reused = len(chunks) - len(todo)
+            rows, outcome.parsed = _merge(src.chunks, old_rows, fresh, len(todo))
+            outcome.reused = len(src.chunks) - len(todo)
             keys = [r.key.lower() for r in rows]
             if not rows or len(set(keys)) != len(keys):
                 rows = None  # no entries, or duplicate keys: said as the uncached run says
     problems: list = []
     if rows is None:
         outcome.mode = "whole"
-        rows, problems = _whole(decoded, bib, data, chunks)
-        outcome.parsed = len(chunks)
-    _write(target, bib, encoding, st, data, decoded, text, chunks, rows, problems, outcome)
+        rows, problems = _whole(src, bib)
+        outcome.parsed = len(src.chunks)
+    outcome.cut = len(src.chunks)
+    _write(target, bib, encoding, src, rows, problems, outcome, old if meta is not None else None)
     outcome.seconds = time.perf_counter() - t0
     outcome.problems = problems
     return outcome
+
+
+def _same_file(
+    meta: dict[str, str], bib: str | os.PathLike, encoding: str | None, src: Source
+) -> bool:
+    """Whether a cache's rows can serve this reading of the file (same file, the same
+    encoding asked for and found; entries kept chunk by chunk)."""
+    return (
+        meta.get("mode") == "chunks"
+        and meta.get("path") == os.path.realpath(bib)
+        and meta.get("encoding") == (encoding or "")
+        and meta.get("codec") == src.codec
+        and meta.get("bom") == str(bool(src.decoded.encoding.bom))
+    )
 
 
 def _merge(chunks: list[Chunk], old: dict[str, list], fresh: list, parsed: int) -> tuple:
@@ -248,19 +283,21 @@ def _merge(chunks: list[Chunk], old: dict[str, list], fresh: list, parsed: int) 
     return rows, parsed
 
 
-def _whole(decoded: Any, bib: str | os.PathLike, data: bytes, chunks: list[Chunk]) -> tuple:
+def _whole(src: Source, bib: str | os.PathLike) -> tuple:
     """Rows and problems of the file parsed whole, as without the cache."""
     from ..model import Library
     from ..store import BibFile
 
-    lib = Library(BibFile._decoded(decoded, bib, data))
+    lib = Library(BibFile._decoded(src.decoded, bib, src.data))
+    chunks, text, codec = src.chunks, src.text, src.codec
     starts = [c.start for c in chunks]
     rows = []
     for entry in lib:
         blk = entry._block
         i = bisect.bisect_right(starts, blk.start) - 1
         c = chunks[i]
-        rows.append(make_row(entry, i, entry.line - c.line, blk.start - c.start, blk.end - c.start))
+        span = _byte_span(text, c.start, blk.start - c.start, blk.end - c.start, codec)
+        rows.append(make_row(entry, i, entry.line - c.line, *span))
     problems = [
         {
             "line": p.line,
@@ -276,142 +313,103 @@ def _whole(decoded: Any, bib: str | os.PathLike, data: bytes, chunks: list[Chunk
     return rows, problems
 
 
+def file_meta(
+    bib: str | os.PathLike, encoding: str | None, src: Source, mode: str
+) -> dict[str, str]:
+    """The meta rows that say which file (and which version of it) the cache holds."""
+    import hashlib
+
+    return {
+        "schema": SCHEMA_VERSION,
+        "path": os.path.realpath(bib),
+        "encoding": encoding or "",
+        "sha256": hashlib.sha256(src.data).hexdigest(),
+        "built_at": repr(time.time()),
+        "mode": mode,
+        "codec": src.codec,
+        "bom": str(bool(src.decoded.encoding.bom)),
+        **src.layout_meta(),
+        **stat_meta(src.st),
+    }
+
+
 def _write(
     target: Path,
     bib: str | os.PathLike,
     encoding: str | None,
-    st: os.stat_result,
-    data: bytes,
-    decoded: Any,
-    text: str,
-    chunks: list[Chunk],
+    src: Source,
     rows: list,
     problems: list,
     outcome: Outcome,
+    live: sqlite3.Connection | None,
 ) -> None:
-    import hashlib
-
-    from ..index import fill_search
+    """A whole new version, written to a temporary file that then replaces ``target``
+    (copied into it when ``live``, a valid cache file that readers may have open)."""
+    from ..index import SEARCH_SCHEMA, fill_index, run_script
     from ..paths import SQLITE_APPLICATION_ID
+    from .update import ORD_META, insert_rows, ord_step
 
-    enc = decoded.encoding
     tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        tmp.unlink()
-    except FileNotFoundError:
-        pass
-    conn = sqlite3.connect(tmp)
+    _unlink(tmp)
+    conn = sqlite3.connect(tmp, isolation_level=None)
     try:
         conn.execute("PRAGMA journal_mode=OFF")
         conn.execute("PRAGMA synchronous=OFF")
         conn.execute(f"PRAGMA application_id = {SQLITE_APPLICATION_ID}")
-        conn.executescript(SCHEMA)
-        table, docs = _entry_rows(rows, chunks, text, enc)
-        conn.executemany(f"INSERT INTO entries VALUES ({', '.join('?' * ENTRY_COLUMNS)})", table)
-        del table
+        conn.execute("BEGIN")
+        run_script(conn, SCHEMA)
+        run_script(conn, SEARCH_SCHEMA)
         conn.executemany(
-            "INSERT INTO data VALUES (?, ?, ?)",
-            ((ord_, r.item, r.extra) for ord_, r in enumerate(rows)),
+            "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                (i + 1, c.ident, c.line, c.bstart, c.start, c.end, c.is_string)
+                for i, c in enumerate(src.chunks)
+            ),
         )
-        conn.executemany(
-            "INSERT INTO csl VALUES (?, ?)", ((ord_, r.csl) for ord_, r in enumerate(rows))
+        step = ord_step(len(rows))
+        insert_rows(
+            conn, rows, [(i + 1) * step for i in range(len(rows))], range(1, len(src.chunks) + 1)
         )
-        conn.executemany(
-            "INSERT INTO lintdata VALUES (?, ?)", ((ord_, r.lint) for ord_, r in enumerate(rows))
-        )
-        conn.executemany("INSERT INTO keywords VALUES (?, ?, ?)", _keyword_rows(rows))
-        conn.executemany("INSERT INTO present VALUES (?, ?)", _present_rows(rows))
-        conn.executemany("INSERT INTO aliases VALUES (?, ?)", _alias_rows(rows).items())
-        if outcome.mode == "chunks":  # those with no entry too: not parsed again
-            conn.executemany(
-                "INSERT OR IGNORE INTO chunks VALUES (?)", ((c.ident,) for c in chunks)
-            )
-        conn.executescript(INDEXES)
-        fill_search(conn, docs)
+        run_script(conn, INDEXES)
+        fill_index(conn)
         meta = {
-            "schema": SCHEMA_VERSION,
-            "path": os.path.realpath(bib),
-            "encoding": encoding or "",
-            "sha256": hashlib.sha256(data).hexdigest(),
-            "built_at": repr(time.time()),
+            **file_meta(bib, encoding, src, outcome.mode),
             "entries": str(len(rows)),
             "problems": json.dumps(problems, ensure_ascii=False),
-            "mode": outcome.mode,
-            "codec": enc.codec,
-            "strings": json.dumps(sorted(set(string_names(text, chunks)))),
-            **stat_meta(st),
+            ORD_META: str(step),
         }
         conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
-        conn.commit()
-        conn.close()
-        os.replace(tmp, target)  # atomic: readers see the old version or the new one
+        conn.execute("COMMIT")
+        conn.execute("PRAGMA journal_mode=WAL")  # readers and an updating writer at once
+        _install(conn, tmp, target, live)
     except BaseException:
         conn.close()
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
+        _unlink(tmp)
         raise
 
 
-def _entry_rows(
-    rows: list[Row], chunks: list[Chunk], text: str, enc: Any
-) -> tuple[list[tuple], list[tuple]]:
-    """The rows of the ``entries`` table (with each entry's byte span in the file, in
-    the file's encoding after its BOM) and the search documents with their line."""
-    byte_starts = []
-    pos = len(enc.encode("")) if enc.bom else 0
-    for c in chunks:
-        byte_starts.append(pos)
-        pos += len(text[c.start : c.end].encode(enc.codec, "surrogatepass"))
-    table = []
-    docs = []
-    for ord_, r in enumerate(rows):
-        c = chunks[r.chunk]
-        piece = text[c.start : c.end]
-        bstart = byte_starts[r.chunk] + len(piece[: r.rel_start].encode(enc.codec))
-        bend = bstart + len(piece[r.rel_start : r.rel_end].encode(enc.codec))
-        line = c.line + r.rel_line
-        table.append(
-            (
-                ord_,
-                r.key,
-                r.key.lower(),
-                r.type,
-                line,
-                r.year,
-                bstart,
-                bend,
-                c.ident,
-                r.rel_line,
-                r.rel_start,
-                r.rel_end,
-                r.light,
-            )
-        )
-        docs.append(r.doc[:-1] + (line,))
-    return table, docs
+def _install(
+    conn: sqlite3.Connection, tmp: Path, target: Path, live: sqlite3.Connection | None
+) -> None:
+    """``tmp`` (open as ``conn``) in ``target``'s place.  A live cache file is written
+    over in one transaction (SQLite's backup), so that its readers keep their version:
+    renaming over a file in WAL mode would pair its open readers with the new file's
+    log.  Anything else (no file, a damaged or older one) is replaced, its log, index
+    and journal files with it."""
+    if live is not None:
+        conn.backup(live)
+        conn.close()
+        _unlink(tmp)
+        return
+    conn.close()
+    for suffix in ("-wal", "-shm", "-journal"):
+        _unlink(target.with_name(target.name + suffix))
+    os.replace(tmp, target)
 
 
-def _alias_rows(rows: list[Row]) -> dict[str, int]:
-    """Each alias (``ids``) that is not also a key, to the first entry that has it."""
-    keys = {r.key.lower() for r in rows}
-    aliases: dict[str, int] = {}
-    for ord_, r in enumerate(rows):
-        for alias in json.loads(r.extra).get("a", ()):
-            if alias.lower() not in keys:
-                aliases.setdefault(alias.lower(), ord_)
-    return aliases
-
-
-def _keyword_rows(rows: list) -> Any:
-    for ord_, r in enumerate(rows):
-        for pos, word in enumerate(json.loads(r.light)["k"]):
-            yield ord_, (ord_ << 16) + pos, word
-
-
-def _present_rows(rows: list) -> Any:
-    for ord_, r in enumerate(rows):
-        for name in json.loads(r.light)["p"]:
-            yield ord_, name
+def _unlink(path: Path) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass

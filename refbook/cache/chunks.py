@@ -10,51 +10,73 @@ before it.
 
 from __future__ import annotations
 
-import hashlib
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
-_LINE_AT = re.compile(r"^[ \t\r\f\v]*@", re.M)
+try:  # BLAKE2 without hashlib's OpenSSL start-up
+    from _blake2 import blake2b
+except ImportError:  # not CPython
+    from hashlib import blake2b
+
+_NL_AT = re.compile(r"\n[ \t\r\f\v]*@")  # the line after the newline starts with @
+_NL_AT_BYTES = re.compile(rb"\n[ \t\r\f\v]*@")
 _STRING = re.compile(r"[ \t\r\f\v]*@string[ \t]*[{(]", re.I)
+_STRING_BYTES = re.compile(rb"[ \t\r\f\v]*@string[ \t]*[{(]", re.I)
 _STRING_NAME = re.compile(r"[ \t\r\f\v]*@string[ \t]*[{(]\s*([^\s=#{}(),\"]+)", re.I)
 
 
-@dataclass(frozen=True)
-class Chunk:
+class Chunk(NamedTuple):  # a tuple: 100k of them are made on every update
     start: int  # offset in the text
     end: int
     line: int  # 1-based line of its first character
-    hash: str  # of the chunk's text
+    hash: str  # of the chunk's bytes (in the file's encoding)
     ctx: str  # of the @string chunks above it
     is_string: bool
-
-    @property
-    def ident(self) -> str:
-        return f"{self.hash}:{self.ctx}"
+    ident: str  # "hash:ctx": what the cache knows the chunk by
+    bstart: int  # offset in the file's bytes
 
 
-def split(text: str) -> list[Chunk]:
+def split(
+    text: str, body: bytes | None = None, codec: str = "utf-8", offset: int = 0
+) -> list[Chunk]:
     """``text`` (line ends already LF or CRLF, as ``store._lf_lines`` makes them) in
-    chunks, in file order, covering the whole text."""
-    starts = [m.start() for m in _LINE_AT.finditer(text)]
-    if not starts or starts[0] != 0:
-        starts.insert(0, 0)
-    starts.append(len(text))
+    chunks, in file order, covering the whole text.  ``body``: the same text as bytes
+    (after ``offset`` bytes of byte-order mark) when ``codec`` writes newlines, blanks and
+    ``@`` as the ASCII bytes and nothing else with them: the chunks are then found and
+    hashed in it without encoding each again."""
+    starts = [0, *[m.start() + 1 for m in _NL_AT.finditer(text)], len(text)]
+    bstarts = None
+    if body is not None:
+        found = [0, *[m.start() + 1 for m in _NL_AT_BYTES.finditer(body)], len(body)]
+        bstarts = found if len(found) == len(starts) else None
     chunks: list[Chunk] = []
-    strings = hashlib.blake2b(digest_size=12)
+    strings = blake2b(digest_size=12)
     ctx = strings.hexdigest()
     line = 1
-    for a, b in zip(starts, starts[1:]):
-        if a == b:
+    pos = offset
+    for k in range(len(starts) - 1):
+        a, z = starts[k], starts[k + 1]
+        if a == z:
             continue
-        piece = text[a:b]
-        digest = hashlib.blake2b(piece.encode("utf-8", "surrogatepass"), digest_size=16)
-        is_string = _STRING.match(piece) is not None
-        chunks.append(Chunk(a, b, line, digest.hexdigest(), ctx, is_string))
+        if bstarts is not None and body is not None:
+            ba, bz = bstarts[k], bstarts[k + 1]
+            raw = body[ba:bz]
+            bpos = offset + ba
+            newlines = body.count(b"\n", ba, bz)
+            is_string = _STRING_BYTES.match(body, ba, bz) is not None
+        else:
+            piece = text[a:z]
+            raw = piece.encode(codec, "surrogatepass")
+            bpos = pos
+            newlines = piece.count("\n")
+            is_string = _STRING.match(piece) is not None
+        pos = bpos + len(raw)
+        digest = blake2b(raw, digest_size=16).hexdigest()
+        chunks.append(Chunk(a, z, line, digest, ctx, is_string, f"{digest}:{ctx}", bpos))
         if is_string:
-            strings.update(piece.encode("utf-8", "surrogatepass"))
+            strings.update(raw)
             ctx = strings.hexdigest()
-        line += piece.count("\n")
+        line += newlines
     return chunks
 
 
@@ -66,3 +88,30 @@ def string_names(text: str, chunks: list[Chunk]) -> list[str]:
             m = _STRING_NAME.match(text, c.start, c.end)
             names.append(m.group(1).lower() if m else "")
     return names
+
+
+def split_part(
+    text: str, body: bytes, ctx: str, line: int, start: int, bstart: int
+) -> list[Chunk] | None:
+    """The chunks of a part of a file (``text`` and its bytes ``body``, starting at a
+    chunk's start: character ``start``, byte ``bstart``, ``line``, below ``@string``
+    context ``ctx``), as ``split`` cuts the whole; None when it has an ``@string`` chunk
+    (those change every chunk below) or its bytes do not cut as its text does."""
+    starts = [0, *[m.start() + 1 for m in _NL_AT.finditer(text)], len(text)]
+    bstarts = [0, *[m.start() + 1 for m in _NL_AT_BYTES.finditer(body)], len(body)]
+    if len(starts) != len(bstarts):
+        return None
+    chunks: list[Chunk] = []
+    for k in range(len(starts) - 1):
+        a, z = starts[k], starts[k + 1]
+        if a == z:
+            continue
+        ba, bz = bstarts[k], bstarts[k + 1]
+        if _STRING_BYTES.match(body, ba, bz) is not None:
+            return None
+        digest = blake2b(body[ba:bz], digest_size=16).hexdigest()
+        chunks.append(
+            Chunk(start + a, start + z, line, digest, ctx, False, f"{digest}:{ctx}", bstart + ba)
+        )
+        line += body.count(b"\n", ba, bz)
+    return chunks

@@ -1,57 +1,75 @@
 """The cache's SQLite file: where it lives, its schema, whether it is fresh, and the
 read side (``Snapshot``).
 
-One file per .bib, named by a hash of the .bib's real path, in ``<cache dir>/library``.
-It is never changed in place: a new version is written to a temporary file and renamed
-over the old one, so a reader (which keeps the file it opened) always sees one whole
-version, and a crash leaves the old one.  It is read only when it is the user's own
-regular file and says it is refbook's (``PRAGMA application_id``), of this schema, for
-this real path and encoding, and fresh: the .bib's size, mtime and inode as recorded,
-and, when the .bib was modified within ``RACY_SECONDS`` of the build (git's "racily
-clean" case), the same SHA-256 too.  Anything else (a corrupt, truncated, foreign or
-older file) is rebuilt, silently.
+One file per .bib, named by a hash of the .bib's real path, in ``<cache dir>/library``,
+in SQLite's write-ahead-log mode: a reader holds one read transaction for its whole run
+(``open_read_only``), so it sees one whole version whatever writers commit meanwhile, and
+a writer that dies mid-update leaves the last committed version (``build``, ``update``).
+Entries are kept in file order by ``ord``, spaced numbers that stay with an entry while
+its chunk is unchanged (new entries take numbers between their neighbours'); lines and
+byte offsets are kept relative to the entry's chunk, whose place in the file is one
+small row of ``chunks``.  It is read only when it is the user's own regular file and
+says it is refbook's (``PRAGMA application_id``), of this schema, for this real path and
+encoding, and fresh: the .bib's size, mtime and inode as recorded, and, when the .bib
+was modified within ``RACY_SECONDS`` of the build (git's "racily clean" case), the same
+SHA-256 too.  Anything else (a corrupt, truncated, foreign or older file) is rebuilt,
+silently.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "7"  # 5: intermediate layouts of this change, never released; 7: csl, lintdata
 RACY_SECONDS = 2.0
 SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT);
-CREATE TABLE entries (ord INTEGER PRIMARY KEY, key TEXT, lkey TEXT, type TEXT, line INTEGER,
-    year INTEGER, bstart INTEGER, bend INTEGER, chunk TEXT, rel_line INTEGER,
-    rel_start INTEGER, rel_end INTEGER, light TEXT);
--- the large parts apart: a pass over the entries table reads small rows only
-CREATE TABLE data (ord INTEGER PRIMARY KEY, item TEXT, extra TEXT);
-CREATE TABLE aliases (alias TEXT PRIMARY KEY, ord INTEGER);
-CREATE TABLE chunks (ident TEXT PRIMARY KEY);
-CREATE TABLE keywords (ord INTEGER, seq INTEGER, keyword TEXT);
-CREATE TABLE present (ord INTEGER, name TEXT);
+-- ord: file order, spaced (update.py), chunk: chunks.id, rel_*: line and byte offsets
+-- from the start of that chunk
+-- fields: the names of the fields it has (own or inherited), each between spaces
+CREATE TABLE entries (ord INTEGER PRIMARY KEY, key TEXT, lkey TEXT, type TEXT,
+    chunk INTEGER, rel_line INTEGER, rel_start INTEGER, rel_end INTEGER, year INTEGER,
+    light TEXT, fields TEXT);
+-- the large parts apart: a pass over the entries table reads small rows only, and
+-- list --json reads the items alone
+CREATE TABLE data (ord INTEGER PRIMARY KEY, item TEXT);
+CREATE TABLE extra (ord INTEGER PRIMARY KEY, extra TEXT);
+-- every alias of every entry (a key, looked up first, wins over an alias)
+CREATE TABLE aliases (alias TEXT, ord INTEGER, PRIMARY KEY (alias, ord)) WITHOUT ROWID;
+-- each chunk of the text: its identity, where it is (line, byte offset, character
+-- offsets in the decoded text), whether it is an @string chunk
+CREATE TABLE chunks (id INTEGER PRIMARY KEY, ident TEXT, line INTEGER, bstart INTEGER,
+    cstart INTEGER, cend INTEGER, string INTEGER);
+-- seq: ord << 16 | the keyword's place in the entry
+CREATE TABLE keywords (seq INTEGER PRIMARY KEY, keyword TEXT);
 -- for export and lint (``records.csl_text``, ``records.lint_record``): each entry's CSL
--- item as JSON text (NULL when it cannot be made) and what lint's rules ask of its text
+-- item as JSON text (NULL when it cannot be made) and what lint asks of its text
 CREATE TABLE csl (ord INTEGER PRIMARY KEY, item TEXT);
 CREATE TABLE lintdata (ord INTEGER PRIMARY KEY, info TEXT);
 """
-ENTRY_COLUMNS = 13
-# what a RecordEntry is made of (the rest is read when asked for)
-_ROW = "ord, key, type, line, year, light, bstart, bend"
+# the columns RecordEntry reads when asked (name -> table, column)
 _COLUMNS = {
     "item": ("data", "item"),
-    "extra": ("data", "extra"),
+    "extra": ("extra", "extra"),
     "csl": ("csl", "item"),
     "lint": ("lintdata", "info"),
 }
+# what a RecordEntry is made of (the rest is read when asked for)
+_ROW = (
+    "e.ord, e.key, e.type, c.line + e.rel_line, e.year, e.light, c.bstart + e.rel_start, "
+    "c.bstart + e.rel_end"
+)
+_FROM = "entries e JOIN chunks c ON c.id = e.chunk"
+# an entry's line in the search tables (docs.rowid is its ord)
+LINE_SQL = "(SELECT c.line + e.rel_line FROM entries e JOIN chunks c ON c.id = e.chunk WHERE e.ord = d.rowid)"
 INDEXES = """
 CREATE INDEX entries_by_key ON entries(lkey);
 CREATE INDEX entries_by_chunk ON entries(chunk);
-CREATE INDEX present_by_name ON present(name, ord);
 """
 
 
@@ -87,13 +105,31 @@ def stat_meta(st: os.stat_result) -> dict[str, str]:
 
 
 def open_read_only(path: Path) -> sqlite3.Connection | None:
-    """The cache file opened read-only, or None when it is absent or not the user's own."""
+    """The cache file opened read-only, in a read transaction (every read of this
+    connection sees the version committed when it first reads, whatever writers commit
+    meanwhile), or None when it is absent or not the user's own."""
     from ..paths import distrust_schema, is_own_file
 
     if not is_own_file(path):
         return None
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        distrust_schema(conn)
+        conn.execute("BEGIN")
+    except sqlite3.Error:
+        return None
+    return conn
+
+
+def open_write(path: Path) -> sqlite3.Connection | None:
+    """The cache file opened for an update (by the one writer holding the cache's lock),
+    or None when it is absent or not the user's own."""
+    from ..paths import distrust_schema, is_own_file
+
+    if not is_own_file(path):
+        return None
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         distrust_schema(conn)
     except sqlite3.Error:
         return None
@@ -107,13 +143,19 @@ def read_meta(conn: sqlite3.Connection) -> dict[str, str] | None:
     try:
         if conn.execute("PRAGMA application_id").fetchone()[0] != SQLITE_APPLICATION_ID:
             return None
-        meta = dict(conn.execute("SELECT name, value FROM meta").fetchall())
+        meta = dict(  # all but the layout an update compares (long, not needed to read)
+            conn.execute("SELECT name, value FROM meta WHERE name NOT IN ('heads', 'tails')")
+        )
     except sqlite3.DatabaseError:
         return None
     return meta if meta.get("schema") == SCHEMA_VERSION else None
 
 
-def is_fresh(meta: dict[str, str], bib: str | os.PathLike, encoding: str | None) -> bool:
+def is_fresh(
+    meta: dict[str, str], bib: str | os.PathLike, encoding: str | None, cache: Path | None = None
+) -> bool:
+    """Whether the cache whose ``meta`` this is holds ``bib`` as it is now (``cache``:
+    its file, to record a content check, see ``settle``)."""
     if meta.get("path") != os.path.realpath(bib) or meta.get("encoding") != (encoding or ""):
         return False
     try:
@@ -127,7 +169,34 @@ def is_fresh(meta: dict[str, str], bib: str | os.PathLike, encoding: str | None)
     if same_stat and not racy:
         return True
     # same size but touched, or modified too close to the build: compare the content
-    return file_sha256(bib) == meta.get("sha256")
+    if file_sha256(bib) != meta.get("sha256"):
+        return False
+    if cache is not None and st.st_mtime_ns / 1e9 < time.time() - RACY_SECONDS:
+        settle(cache, meta, st)
+    return True
+
+
+def settle(cache: Path, meta: dict[str, str], st: os.stat_result) -> None:
+    """Record that the file, as it is now (``st``), holds what the cache holds, checked
+    long enough after its last change that any later change shows in its mtime (git's
+    "racily clean" fix): the next runs compare the stat only.  Best effort, and only
+    while the cache still holds that content."""
+    conn = open_write(cache)
+    if conn is None:
+        return
+    try:
+        values = {**stat_meta(st), "built_at": repr(time.time())}
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(
+            "UPDATE meta SET value = ? WHERE name = ? AND "
+            "(SELECT value FROM meta WHERE name = 'sha256') = ?",
+            ((v, k, meta["sha256"]) for k, v in values.items()),
+        )
+        conn.execute("COMMIT")
+    except sqlite3.Error:
+        pass
+    finally:
+        conn.close()
 
 
 class Snapshot:
@@ -143,6 +212,10 @@ class Snapshot:
         self._source: Any = None
 
     def problems(self, name: str) -> list:
+        if self.meta.get("problems", "[]") == "[]":
+            return []
+        import json
+
         from ..findings import Finding
 
         return [
@@ -166,20 +239,18 @@ class Snapshot:
         return RecordEntry(lib, ord_, key, type_, line, year, light, (bstart, bend))
 
     def entries(self, lib: Any) -> Iterator[Any]:
-        for row in self.conn.execute(f"SELECT {_ROW} FROM entries ORDER BY ord"):
+        for row in self.conn.execute(f"SELECT {_ROW} FROM {_FROM} ORDER BY e.ord"):
             yield self._entry(lib, row)
 
     def keys_starting(self, prefix: str) -> list[str]:
         """The keys that start with ``prefix`` (case-insensitive), in file order."""
         low = prefix.lower()
-        return [
-            k
-            for (k,) in self.conn.execute(
-                "SELECT key FROM entries WHERE lkey >= ? AND lkey < ? ORDER BY ord",
-                (low, low + "\U0010ffff"),
-            )
-            if k.lower().startswith(low)
-        ]
+        rows = self.conn.execute(
+            "SELECT key FROM entries WHERE lkey >= ?1 AND lkey < ?2 "
+            "AND substr(lkey, 1, length(?1)) = ?1 ORDER BY ord",
+            (low, low + "\U0010ffff"),
+        )
+        return [k for (k,) in rows]
 
     def keys(self) -> list[str]:
         return [k for (k,) in self.conn.execute("SELECT key FROM entries ORDER BY ord")]
@@ -188,11 +259,12 @@ class Snapshot:
         """As ``BibFile.find``: case-insensitive, an exact-case match first, else an
         ``ids`` alias."""
         rows = self.conn.execute(
-            f"SELECT {_ROW} FROM entries WHERE lkey = ? ORDER BY ord", (key.lower(),)
+            f"SELECT {_ROW} FROM {_FROM} WHERE e.lkey = ? ORDER BY e.ord", (key.lower(),)
         ).fetchall()
         if not rows:
             rows = self.conn.execute(
-                f"SELECT {_ROW} FROM entries WHERE ord = (SELECT ord FROM aliases WHERE alias = ?)",
+                f"SELECT {_ROW} FROM {_FROM} WHERE e.ord = "
+                "(SELECT min(ord) FROM aliases WHERE alias = ?)",
                 (key.lower(),),
             ).fetchall()
             if not rows:
@@ -205,16 +277,27 @@ class Snapshot:
         item or ``lint`` record."""
         table, column = _COLUMNS[name]
         row = self.conn.execute(f"SELECT {column} FROM {table} WHERE ord = ?", (ord_,)).fetchone()
-        return row[0] if row is not None else None
+        text = row[0] if row is not None else None
+        if name == "item" and text is not None:
+            from .records import json_form
+
+            return json_form(text)
+        return text
 
     def parts(self, columns: Sequence[str]) -> Iterator[tuple]:
-        """(ord, column…) of every entry in file order (``column``'s names)."""
-        tables = {_COLUMNS[c][0] for c in columns}
-        first = _COLUMNS[columns[0]][0]
-        joins = " ".join(f"JOIN {t} ON {t}.ord = {first}.ord" for t in tables if t != first)
+        """(ord, column…) of every entry in file order (``item`` as ``column`` gives it)."""
+        from .records import json_form
+
+        tables = [_COLUMNS[c][0] for c in columns]
+        first = tables[0]
+        joins = " ".join(f"JOIN {t} ON {t}.ord = {first}.ord" for t in tables[1:])
         wanted = ", ".join(f"{_COLUMNS[c][0]}.{_COLUMNS[c][1]}" for c in columns)
         query = f"SELECT {first}.ord, {wanted} FROM {first} {joins} ORDER BY {first}.ord"
-        return iter(self.conn.execute(query))
+        at = columns.index("item") + 1 if "item" in columns else 0
+        for row in self.conn.execute(query):
+            if at and row[at] is not None:
+                row = (*row[:at], json_form(row[at]), *row[at + 1 :])
+            yield row
 
     def csl_items(self) -> Iterator[tuple[int, str | None]]:
         """Every entry's (ord, CSL item as JSON text), in file order (export streams them)."""
@@ -226,11 +309,26 @@ class Snapshot:
         return bool(self.conn.execute(q).fetchone()[0] == self.count)
 
     def spans(self) -> list[tuple[str, int, int]]:
-        return self.conn.execute("SELECT key, bstart, bend FROM entries ORDER BY ord").fetchall()
+        """(key, byte start, byte end) of every entry, in file order."""
+        return self.conn.execute(
+            f"SELECT e.key, c.bstart + e.rel_start, c.bstart + e.rel_end FROM {_FROM} "
+            "ORDER BY e.ord"
+        ).fetchall()
 
     def string_names(self) -> set[str]:
-        """The names (lower case) of the file's ``@string`` macros."""
-        return set(json.loads(self.meta.get("strings", "[]")))
+        """The names (lower case) of the file's ``@string`` macros, read from the file at
+        its ``@string`` chunks (only when an entry uses a macro not defined above it)."""
+        from .chunks import _STRING_NAME
+
+        rows = self.conn.execute("SELECT bstart, string FROM chunks ORDER BY bstart").fetchall()
+        size = os.path.getsize(self.bib)
+        names = set()
+        for (start, string), after in zip(rows, rows[1:] + [(size, 0)]):
+            if string:
+                m = _STRING_NAME.match(self.source_text(start, after[0]))
+                if m:
+                    names.add(m.group(1).lower())
+        return names
 
     def keywords(self) -> list[str]:
         return [
@@ -255,18 +353,34 @@ class Snapshot:
                 "ORDER BY n DESC, min(seq)"
             )
         )
-        missing = {}
-        for name, names in watched.items():
-            marks = ", ".join("?" * len(names))
-            have = q(
-                f"SELECT count(DISTINCT ord) FROM present WHERE name IN ({marks})", names
-            ).fetchone()[0]
-            missing[name] = self.count - have
+        sums, args = [], []
+        for names in watched.values():  # one pass over the entries for every watched name
+            sums.append(f"sum({' OR '.join('instr(fields, ?) > 0' for _ in names)})")
+            args += [f" {n} " for n in names]
+        have = q(f"SELECT {', '.join(sums)} FROM entries", args).fetchone() if sums else ()
+        missing = {name: self.count - (n or 0) for name, n in zip(watched, have)}
         return {"types": types, "years": years, "keywords": keywords, "missing": missing}
 
     def items(self) -> Iterator[tuple[int, str]]:
         """Every entry's (ord, JSON text), in file order (``list --json`` streams them)."""
-        return iter(self.conn.execute("SELECT ord, item FROM data ORDER BY ord"))
+        from .records import json_form
+
+        for ord_, item in self.conn.execute("SELECT ord, item FROM data ORDER BY ord"):
+            yield ord_, json_form(item)
+
+    def listing(self, path_json: str, reverse: bool = False, raw: bool = False) -> Iterator[list]:
+        """Every entry as an item of ``list --json``'s array writes it (its source
+        added to the stored text by SQLite), in file order or reversed, in batches (of
+        UTF-8 bytes with ``raw``)."""
+        piece = "x.item || ?1 || (c.line + e.rel_line) || ?2"
+        cursor = self.conn.execute(
+            f"SELECT {f'CAST({piece} AS BLOB)' if raw else piece} FROM data x "
+            "JOIN entries e ON e.ord = x.ord JOIN chunks c ON c.id = e.chunk "
+            f"ORDER BY x.ord {'DESC' if reverse else ''}",
+            (f',\n    "source": {{\n      "file": {path_json},\n      "line": ', "\n    }\n  }"),
+        )
+        while batch := cursor.fetchmany(2000):
+            yield [piece for (piece,) in batch]
 
     def source_text(self, start: int, end: int) -> str:
         fh = self._source
@@ -278,4 +392,4 @@ class Snapshot:
     def search_index(self, name: str) -> Any:
         from ..index import SearchIndex
 
-        return SearchIndex(self.conn, name)
+        return SearchIndex(self.conn, name, line_sql=LINE_SQL)

@@ -4,13 +4,19 @@ the read commands ask of an entry, with no parser and no LaTeX decoder behind it
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..people import Person, author_label
+if TYPE_CHECKING:
+    from ..people import Person
 
 NAME_FIELDS = ("author", "editor")
+
+
+def _loads(text: str) -> Any:
+    import json  # here: key completion reads no record
+
+    return json.loads(text)
 
 
 def entry_record(entry: Any) -> tuple[dict[str, Any], str, dict[str, Any]]:
@@ -32,7 +38,9 @@ def entry_record(entry: Any) -> tuple[dict[str, Any], str, dict[str, Any]]:
     for tag, people in (("a", entry.authors), ("e", entry.editors)):
         if people:  # name parts: matching citations needs them for every entry
             light[tag] = [[p.first, p.von, p.last, p.jr, p.literal] for p in people]
-    extra: dict[str, Any] = {"t": {n: entry.text(n) for n in names if n not in NAME_FIELDS}}
+    texts = {n: entry.text(n) for n in names if n not in NAME_FIELDS}
+    # the plain text of each field whose text is not its value as written
+    extra: dict[str, Any] = {"t": {n: t for n, t in texts.items() if t != entry.get(n)}}
     if inherited:
         extra["f"] = {n: entry.inherited_from(n) for n in inherited}
     if entry.aliases:
@@ -42,54 +50,17 @@ def entry_record(entry: Any) -> tuple[dict[str, Any], str, dict[str, Any]]:
     return light, json_text(d), extra
 
 
-def csl_text(entry: Any) -> str | None:
-    """The entry's CSL item (``refbook.csl.to_csl``, its key as id) as JSON text, indented
-    as an item of ``export --format csl-json``'s list, so that export joins the texts;
-    None when the item cannot be made (export then reads the file as without a cache,
-    and says what is wrong exactly as it does)."""
-    from ..csl import to_csl
-
-    try:
-        item = to_csl(entry)
-    except Exception:  # noqa: BLE001  (said by the uncached export, not by the cache)
-        return None
-    return _indented(item)
+def listing_form(item: str) -> str:
+    """The JSON text of an entry (``output.json_text``) as the cache keeps it: as an
+    item of a ``--json`` array writes it (indented once more), without its closing
+    brace, so that ``list --json`` only adds each entry's source.  JSON strings hold no
+    raw newline: each one in the text starts a line of the layout."""
+    return item[:-2].replace("\n", "\n  ")
 
 
-def _indented(item: dict[str, Any]) -> str:
-    return "  " + json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n  ")
-
-
-def lint_record(entry: Any) -> dict[str, Any]:
-    """What lint's rules ask of the entry's text beyond its values: how each value is
-    written (in braces unless named in ``q``: in quotes, ``b``: bare, or ``r``: as
-    given), each field's line after the entry's (``l``), fields written twice (``d``:
-    lines after the entry's), macros used but not defined above (``u``)."""
-    record: dict[str, Any] = {}
-    raw: dict[str, str] = {}
-    quoted, bare, lines = [], [], {}
-    field_lines = entry.field_lines()
-    for name, value in entry.fields.items():
-        written = entry.raw(name)
-        if written == '"' + value + '"':
-            quoted.append(name)
-        elif written == value:
-            bare.append(name)  # a number
-        elif written != "{" + value + "}":
-            raw[name] = written
-        offset = field_lines.get(name, entry.line) - entry.line
-        if offset:
-            lines[name] = offset
-    for tag, part in (("r", raw), ("q", quoted), ("b", bare), ("l", lines)):
-        if part:
-            record[tag] = part
-    duplicates = entry.duplicate_fields()
-    if duplicates:
-        record["d"] = {n: [at - entry.line for at in ats] for n, ats in duplicates.items()}
-    undefined = entry.undefined_macros()
-    if undefined:
-        record["u"] = undefined
-    return record
+def json_form(listed: str) -> str:
+    """``listing_form`` undone: the JSON text ``output.json_text`` wrote."""
+    return listed.replace("\n  ", "\n") + "\n}"
 
 
 class RecordEntry:
@@ -132,21 +103,21 @@ class RecordEntry:
     def _l(self, name: str) -> Any:
         light = self._cached.get("l")
         if light is None:  # decoded when first asked, let go by _reset (the text stays)
-            light = self._cached["l"] = json.loads(self._light)
+            light = self._cached["l"] = _loads(self._light)
         return light[name]
 
     def _part(self, column: str) -> Any:
         if column not in self._cached:
             text = self._lib.column(self, column)
             keep = column in ("item", "csl") or text is None
-            self._cached[column] = text if keep else json.loads(text)
+            self._cached[column] = text if keep else _loads(text)
         return self._cached[column]
 
     def _given(self, column: str, text: str | None) -> None:
         """A column read for many entries at once (``CachedLibrary.read_parts``)."""
         if column not in self._cached:
             keep = column in ("item", "csl")
-            self._cached[column] = text if keep or text is None else json.loads(text)
+            self._cached[column] = text if keep or text is None else _loads(text)
 
     def _reset(self) -> None:
         """Forget what was read besides the row (as ``model.Entry._reset``: a pass over
@@ -178,7 +149,7 @@ class RecordEntry:
         if "partial" in self._cached:  # a kept part only (_keep): read it all again
             del self._cached["partial"], self._cached["d"]
         if "d" not in self._cached:
-            self._cached["d"] = json.loads(self._part("item"))
+            self._cached["d"] = _loads(self._part("item"))
         return self._cached["d"]
 
     @property
@@ -216,14 +187,19 @@ class RecordEntry:
 
     def text(self, name: str, default: str = "") -> str:
         name = name.lower()
-        if self.get(name) is None:
+        value = self.get(name)
+        if value is None:
             return default
-        return self._part("extra")["t"].get(name, default)
+        if name in NAME_FIELDS:
+            return self._part("extra")["t"].get(name, default)
+        return self._part("extra")["t"].get(name, value)  # kept only when it differs
 
     def _people(self, name: str) -> list[Person]:
         if name not in self._cached:
             self._l("t")  # the light record parsed
             parts = self._cached["l"].get("a" if name == "author" else "e", ())
+            from ..people import Person  # here: a warm `show` of a title needs no names
+
             self._cached[name] = [Person(*p) for p in parts]
         return self._cached[name]
 
@@ -288,6 +264,8 @@ class RecordEntry:
     def author_label(self, limit: int = 2) -> str:
         if limit == 2:
             return self._l("l")
+        from ..people import author_label
+
         return author_label(self.authors, self.editors, limit)
 
     @property
@@ -330,7 +308,7 @@ class RecordEntry:
         text = self._part("csl")
         if text is None:
             raise LookupError(f"{self.key}: no CSL item in the cache")
-        item: dict[str, Any] = json.loads(text)
+        item: dict[str, Any] = _loads(text)
         if ident is not None:
             item["id"] = ident
         return item
@@ -340,7 +318,9 @@ class RecordEntry:
         text = text if text is not None else self._part("csl")
         if ident == self.key and text is not None:
             return text
-        return _indented(self.csl_item(ident))
+        from .parts import indented
+
+        return indented(self.csl_item(ident))
 
     def to_dict(self) -> dict[str, Any]:
         d = dict(self._d)
@@ -365,11 +345,18 @@ class CachedLibrary:
     def __init__(self, store: Any, path: str, encoding: str | None = None) -> None:
         self._store = store  # refbook.cache.db.Snapshot
         self.path = path
+        self._path_json: str | None = None
         self.encoding = encoding  # the user's --encoding, if any
-        from ..output import json_text
-
-        self.path_json = json_text(path)
         self._strings: set[str] | None = None
+
+    @property
+    def path_json(self) -> str:
+        """The file's name as a JSON string (as ``output.json_text`` writes it)."""
+        if self._path_json is None:
+            from ..output import json_text
+
+            self._path_json = json_text(self.path)
+        return self._path_json
 
     @property
     def problems(self) -> list:
@@ -432,6 +419,12 @@ class CachedLibrary:
         for entry in entries:
             yield entry.json_text()
 
+    def listing(self, reverse: bool = False, raw: bool = False) -> Iterator[list]:
+        """Every entry as ``list --json`` writes it in its array (``json_text()``
+        indented once more), in file order or reversed, in batches (of UTF-8 bytes
+        with ``raw``)."""
+        return self._store.listing(self.path_json, reverse, raw)
+
     def csl_texts(self, entries: Sequence[Any], ids: Sequence[str]) -> Iterator[str]:
         """The entries' CSL items as JSON texts (``RecordEntry.csl_text``) with ``ids``;
         read in one pass when they are in file order."""
@@ -484,23 +477,24 @@ class CachedLibrary:
     def search_index(self) -> Any:
         return self._store.search_index(self.path)
 
+    def alias_keys(self) -> list[tuple[str, str]]:
+        """Every ``ids`` alias (lower-cased) with the key of its entry (the language
+        server resolves citations by these without reading any entry)."""
+        return self._store.conn.execute(
+            "SELECT a.alias, e.key FROM aliases a JOIN entries e ON e.ord = a.ord"
+        ).fetchall()
+
+    def dois_like(self, doi: str) -> list[str]:
+        """The DOIs of the entries whose record mentions ``doi`` (case-insensitive):
+        candidates the caller compares after normalising."""
+        pattern = "%" + doi.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = self._store.conn.execute(
+            "SELECT item FROM data WHERE item LIKE ? ESCAPE '\\'", (pattern,)
+        )
+        import json
+
+        # the stored text is the item as list --json's array writes it (json_form)
+        return [d for (item,) in rows if (d := json.loads(json_form(item)).get("DOI"))]
+
     def __repr__(self) -> str:
         return f"<Library {self.path}: {len(self)} entries (cached)>"
-
-
-class Selection(list):
-    """Entries chosen from a ``CachedLibrary``, in a list that knows where they come
-    from: a format writer reads their stored parts in one pass (``csl_texts``).  A loop
-    over it lets go of what each entry read once it moves on (memory stays flat)."""
-
-    def __init__(self, lib: CachedLibrary, entries: Sequence[RecordEntry]) -> None:
-        super().__init__(entries)
-        self.lib = lib
-
-    def __iter__(self) -> Iterator[RecordEntry]:
-        for entry in list.__iter__(self):
-            yield entry
-            entry._reset()
-
-    def csl_texts(self, ids: Sequence[str]) -> Iterator[str]:
-        return self.lib.csl_texts(self, ids)

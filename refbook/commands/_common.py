@@ -104,14 +104,18 @@ def bib_path(ctx: click.Context | None = None) -> str:
 def bib_encoding(ctx: click.Context | None = None) -> str | None:
     """The bibliography's encoding as the user gives it (``--encoding``, else the
     ``encoding`` setting), or None: the file says (byte-order mark, header) or UTF-8."""
-    from ..encoding import check_name, lookup
-
     value = root_obj(ctx).get("encoding")
     if value:
+        from ..encoding import check_name
+
         return check_name(value)
     cfg = get_config(ctx)
     value = cfg["encoding"]
-    if value and lookup(value) is None:
+    if not value:
+        return None
+    from ..encoding import lookup
+
+    if lookup(value) is None:
         from ..errors import ConfigError
 
         raise ConfigError(
@@ -161,18 +165,21 @@ def cached_library(
     if not cache_enabled(ctx):
         return None
     from ..cache import open_cached
-    from ..output import busy, warn
 
     path = bib_path(ctx)
-    lib, notes = open_cached(
-        path,
-        bib_encoding(ctx),
-        busy=lambda: busy(f"reading {path} into the cache (once per change of the file)…"),
-    )
-    if not quiet:
+    lib, notes = open_cached(path, bib_encoding(ctx), busy=lambda: _busy_reading(path))
+    if not quiet and notes:
+        from ..output import warn
+
         for note in notes:
             warn(note)
     return lib
+
+
+def _busy_reading(path: str) -> Any:
+    from ..output import busy  # here: a warm run (key completion) needs no output module
+
+    return busy(f"reading {path} into the cache (once per change of the file)…")
 
 
 @overload

@@ -215,7 +215,7 @@ def _chosen(
     lib: Any = open_library(cached=True, usable=lambda c: c.csl_complete())
     entries = select_entries(lib, keys, query, cited_in)
     if hasattr(lib, "csl_texts"):
-        from ..cache.records import Selection
+        from ..cache.parts import Selection
 
         entries = Selection(lib, entries)  # type: ignore[arg-type]
     return lib, entries

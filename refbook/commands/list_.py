@@ -95,6 +95,13 @@ def command(
             keys = sorted(keys, key=str.lower)
         render_keys(keys[::-1] if reverse else keys)
         return 0 if keys else 1
+    if as_json and isinstance(lib, CachedLibrary) and not types and not keywords and sort == "file":
+        # every entry in file order: the cache keeps each as this writes it
+        from ..output import emit_json_items, utf8_stdout
+
+        binary = utf8_stdout()
+        emit_json_items(lib.listing(reverse, raw=binary is not None), binary)
+        return 0 if len(lib) else 1
     entries: list[Any] = list(lib)  # Entry or the cache's RecordEntry
     if types:
         wanted = {t.lower() for t in types}

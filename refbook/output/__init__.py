@@ -11,6 +11,7 @@ never reads markup from data (``cell``), JSON escapes them (``json_text``), and 
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -133,6 +134,46 @@ def emit_json_texts(texts: Iterable[str], stream: IO[str] | None = None) -> None
             batch, size = [], 0
     batch.append("[]\n" if first else "\n]\n")
     stream.write("".join(batch))
+
+
+def utf8_stdout() -> IO[bytes] | None:
+    """Standard output's bytes, when what is written to it as text is written as UTF-8
+    and unchanged (no newline translation): large outputs made of UTF-8 bytes (the
+    library cache's) then go out without being decoded and encoded again."""
+    import codecs
+
+    stdout = sys.stdout
+    encoding = getattr(stdout, "encoding", None)
+    buffer = getattr(stdout, "buffer", None)
+    if os.name != "posix" or buffer is None or not encoding:
+        return None
+    try:
+        if codecs.lookup(encoding).name != "utf-8" or stdout.errors not in (
+            "strict",
+            "surrogateescape",
+        ):
+            return None
+    except LookupError:
+        return None
+    stdout.flush()
+    return buffer
+
+
+def emit_json_items(batches: Iterable[list[Any]], stream: IO[Any] | None = None) -> None:
+    """A JSON array of items already written as its items (indented once more, as
+    ``emit_json_texts`` writes them), given in batches of text, or of UTF-8 bytes when
+    ``stream`` is ``utf8_stdout()``: written in large blocks."""
+    binary = stream is not None and not isinstance(stream, io.TextIOBase)
+    out: IO[Any] = stream or sys.stdout
+    first = True
+    for batch in batches:
+        if batch:
+            head = "[\n  " if first else ",\n  "
+            text = head + ",\n  ".join(batch) if not binary else None
+            out.write(text if text is not None else head.encode() + b",\n  ".join(batch))
+            first = False
+    end = "[]\n" if first else "\n]\n"
+    out.write(end.encode() if binary else end)
 
 
 def _escape_json(text: str) -> str:

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -272,10 +272,13 @@ def _citation(
     )
 
 
-def find_key_citations(text: str, syntax: str = "pandoc", path: str = "") -> list[Citation]:
+def find_key_citations(
+    text: str, syntax: str = "pandoc", path: str = "", masked: str | None = None
+) -> list[Citation]:
     """pandoc, LaTeX or Typst key citations, each key with its offsets (reusable:
-    ``refbook rename --in`` and the language server edit these)."""
-    masked = mask(text, syntax)
+    ``refbook rename --in`` and the language server edit these).  ``masked``: the text
+    as ``mask`` gives it, when the caller has it (a part of a larger text's)."""
+    masked = mask(text, syntax) if masked is None else masked
     position = _Lines(text)
     out: list[Citation] = []
 
@@ -443,8 +446,10 @@ def _run_start(text: str, end: int) -> int:
         width *= 4
 
 
-def find_prose_citations(text: str, path: str = "", markup: str = "markdown") -> list[Citation]:
-    masked = mask(text, markup)
+def find_prose_citations(
+    text: str, path: str = "", markup: str = "markdown", masked: str | None = None
+) -> list[Citation]:
+    masked = mask(text, markup) if masked is None else masked
     # Markdown link debris around years: "[2023](#)" -> "2023" padded to the same length
     if "](" in masked:
         masked = re.sub(
@@ -565,6 +570,7 @@ def find_citations(text: str, path: str = "", markup: str | None = None) -> list
 # -- matching ------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1 << 16)  # (a library names the same people again and again)
 def _name_key(name: str) -> str:
     return re.sub(r"[^\w]", "", fold(name))
 
@@ -573,21 +579,38 @@ class Matcher:
     """Indexes of entries by key, by first author's family name and by the whole author
     list, each name folded once, so that matching a citation never scans the library."""
 
-    def __init__(self, entries: Sequence[Entry]):
+    def __init__(
+        self,
+        entries: Sequence[Entry],
+        aliases: Mapping[str, str] | None = None,
+        families: Sequence[Sequence[str]] | None = None,
+    ):
+        """``aliases`` (alias -> key) and ``families`` (each entry's family names, its
+        authors' else its editors'), when the caller has them: then the entries are
+        asked only for key, year and title (they can be slim records)."""
         self.entries = list(entries)
         self.by_key = {e.key.lower(): e for e in self.entries}
-        for e in self.entries:  # an ids alias cites its entry (a key wins over an alias)
-            for alias in e.aliases:
-                self.by_key.setdefault(alias.lower(), e)
+        # an ids alias cites its entry (a key wins over an alias)
+        pairs = (
+            ((a, k) for a, k in aliases.items())
+            if aliases is not None
+            else ((a, e.key) for e in self.entries for a in e.aliases)
+        )
+        for alias, key in pairs:
+            if key.lower() in self.by_key:
+                self.by_key.setdefault(alias.lower(), self.by_key[key.lower()])
         self.by_first: dict[str, list[Entry]] = defaultdict(list)
         self.by_names: dict[tuple[str, ...], list[Entry]] = defaultdict(list)
         self.names: dict[str, tuple[str, ...]] = {}
         self.years: dict[str, int | None] = {}
         self.by_first_year: dict[tuple[str, int | None], list[Entry]] = defaultdict(list)
         self.by_names_year: dict[tuple, list[Entry]] = defaultdict(list)
-        for e in self.entries:
-            people = e.authors or e.editors
-            names = tuple(_name_key(p.family) for p in people if p.literal != "others")
+        for i, e in enumerate(self.entries):
+            if families is None:
+                people = e.authors or e.editors
+                names = tuple(_name_key(p.family) for p in people if p.literal != "others")
+            else:
+                names = tuple(_name_key(f) for f in families[i])
             self.names[e.key] = names
             self.years[e.key] = e.year
             if names:

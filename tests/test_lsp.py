@@ -333,6 +333,23 @@ async def test_completion_matches_author_title_and_year_words_ranked_like_search
         assert got is None
 
 
+@pytest.mark.parametrize("editor", ["visual-studio-code", "neovim"])
+async def test_completion_documentation_in_the_list_only_for_clients_that_do_not_resolve_it(
+    workspace: Path, editor: str
+) -> None:
+    text = "See [@knu"
+    async with server(workspace, editor=editor) as client:
+        uri = open_doc(client, workspace / "a.md", "markdown", text)
+        got = await complete_at(client, uri, end_of(text))
+        item = got.items[0]
+        assert item.label == "knuth1984literate"
+        assert item.detail == "Knuth (1984) Literate Programming"
+        # VS Code resolves documentation lazily: the list reads no entry's record
+        assert (item.documentation is None) == (editor == "visual-studio-code")
+        resolved = await client.completion_item_resolve_async(item)
+        assert "*literature*" in resolved.documentation.value.replace("\\", "")
+
+
 @pytest.mark.parametrize("editor", ["visual-studio-code", "neovim", "emacs"])
 async def test_ranges_in_the_negotiated_position_encoding(workspace: Path, editor: str) -> None:
     text = "Ça 😀 [@nobody] et @knuth1984literate\n"
@@ -478,6 +495,23 @@ async def test_a_document_s_own_bibliography_is_used(
         assert found[0].range == span(text, "knuth1984literate")  # not in that .bib
 
 
+async def test_a_quarto_project_s_bibliography_is_used_for_its_qmd_files(
+    workspace: Path,
+) -> None:
+    (workspace / "refs").mkdir()
+    (workspace / "refs" / "book.bib").write_text("@misc{bookkey, title = {Book}, year = 2001}\n")
+    (workspace / "_quarto.yml").write_text("project:\n  type: book\nbibliography: refs/book.bib\n")
+    (workspace / "chapters").mkdir()
+    text = "# One\n\n[@bookkey; @knuth1984literate]\n\nSee @b\n"
+    async with server(workspace) as client:
+        uri = open_doc(client, workspace / "chapters" / "one.qmd", "quarto", text)
+        found = await diagnostics(client, uri, 2)  # not in the project's .bib; @b neither
+        typed = t.Range(t.Position(4, 5), t.Position(4, 6))
+        assert [d.range for d in found] == [span(text, "knuth1984literate"), typed]
+        got = await complete_at(client, uri, end_of(text.rstrip("\n")))
+        assert [i.label for i in got.items] == ["bookkey"]
+
+
 async def test_bib_option_and_check_mode(workspace: Path, cli) -> None:
     other = workspace / "elsewhere.bib"
     other.write_text("@misc{onlyhere, title = {Here}}\n")
@@ -491,6 +525,17 @@ async def test_bib_option_and_check_mode(workspace: Path, cli) -> None:
     async with server(workspace, "--bib", str(other)) as client:
         uri = open_doc(client, workspace / "a.md", "markdown", text)
         assert await diagnostics(client, uri, 0) == []
+
+
+async def test_no_cache_serves_without_the_library_cache(workspace: Path, cli, monkeypatch) -> None:
+    cache = workspace / "cache"
+    monkeypatch.setenv("REFBOOK_CACHE_DIR", str(cache))
+    out = cli("--no-cache", "lsp", "--check", str(workspace), "--json")
+    assert json.loads(out.stdout)["entries"] == 3
+    assert not list(cache.rglob("*.sqlite"))  # read without it
+    out = cli("lsp", "--check", str(workspace), "--json")
+    assert json.loads(out.stdout)["entries"] == 3
+    assert list(cache.rglob("*.sqlite"))  # the server's reading goes through the cache
 
 
 # -- add an entry for a DOI (the edit is the user's to apply) -------------------------------

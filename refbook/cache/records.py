@@ -349,5 +349,24 @@ class CachedLibrary:
     def search_index(self) -> Any:
         return self._store.search_index(self.path)
 
+    def alias_keys(self) -> list[tuple[str, str]]:
+        """Every ``ids`` alias (lower-cased) with the key of its entry (the language
+        server resolves citations by these without reading any entry)."""
+        return self._store.conn.execute(
+            "SELECT a.alias, e.key FROM aliases a JOIN entries e ON e.ord = a.ord"
+        ).fetchall()
+
+    def dois_like(self, doi: str) -> list[str]:
+        """The DOIs of the entries whose record mentions ``doi`` (case-insensitive):
+        candidates the caller compares after normalising."""
+        pattern = "%" + doi.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = self._store.conn.execute(
+            "SELECT item FROM data WHERE item LIKE ? ESCAPE '\\'", (pattern,)
+        )
+        import json
+
+        # the stored text is the item as list --json's array writes it (json_form)
+        return [d for (item,) in rows if (d := json.loads(json_form(item)).get("DOI"))]
+
     def __repr__(self) -> str:
         return f"<Library {self.path}: {len(self)} entries (cached)>"

@@ -27,7 +27,7 @@ def command(stdio: bool, check_dir: str | None, as_json: bool) -> int:
     go to definition, references, rename, symbols and code actions.  Editors start it;
     see docs/editors.md.  The .bib is found as every command finds it, or as a document
     names it (front matter `bibliography:`, \\bibliography, \\addbibresource)."""
-    from ._common import bib_encoding
+    from ._common import bib_encoding, cache_enabled
 
     obj = root_obj()
     bib = obj.get("bib") or click.get_current_context().find_root().params.get("bib")
@@ -35,7 +35,7 @@ def command(stdio: bool, check_dir: str | None, as_json: bool) -> int:
         from ..lsp import describe
         from ..output import JSON, choose_mode, emit_json, emit_lines
 
-        info = describe(check_dir, bib, bib_encoding())
+        info = describe(check_dir, bib, bib_encoding(), cache_enabled())
         if choose_mode(as_json) == JSON:
             emit_json(info)
         else:
@@ -48,5 +48,5 @@ def command(stdio: bool, check_dir: str | None, as_json: bool) -> int:
 
     from ..lsp.server import serve
 
-    serve(os.path.abspath(bib) if bib and bib != "-" else bib, bib_encoding())
+    serve(os.path.abspath(bib) if bib and bib != "-" else bib, bib_encoding(), cache_enabled())
     return 0

@@ -24,7 +24,7 @@ def nearest_keys(snapshot: Snapshot, key: str, limit: int = 3) -> list[str]:
     """The keys most like ``key`` (edit distance), for an unknown key's quick fix."""
     from rapidfuzz import fuzz, process
 
-    keys = [e.key for e in snapshot.entries]
+    keys = snapshot.keys
     found = process.extract(key, keys, scorer=fuzz.ratio, limit=limit, score_cutoff=60)
     return [k for k, _score, _i in found]
 
@@ -77,10 +77,10 @@ def prose_actions(doc: Document, rng: lsp.Range, snapshot: Snapshot) -> list[lsp
     syntax: ``(Zahid, 2023, p. 4)`` -> ``[@zahid2023dealing, p. 4]``, ``Biddle (2019)`` ->
     ``@biddle2019afghanistan``, ``(Jan & Islam, 2022; Wani, 2022)`` -> ``[@jan2022rise;
     @wani2022geopolitical]``."""
-    if doc.language in (docs.TEXT, docs.BIB):
+    matcher = snapshot.matcher_now()  # None: still being built
+    if doc.language in (docs.TEXT, docs.BIB) or matcher is None:
         return []
     cites = docs.prose_citations_anywhere(doc.text, doc.language)
-    matcher = snapshot.matcher
     groups: dict[tuple[int, int], list[Citation]] = {}
     for c in cites:
         matcher.match(c)
@@ -141,11 +141,10 @@ def doi_actions(doc: Document, rng: lsp.Range, snapshot: Snapshot | None) -> lis
     start = index.starts[line]
     end = index.starts[line + 1] - 1 if line + 1 < len(index.starts) else len(doc.text)
     out = []
-    have = {normalize_doi(e.doi) for e in snapshot.entries if e.doi} if snapshot else set()
     for m in _DOI_IN_TEXT.finditer(doc.text, start, end):
         doi = normalize_doi(m.group(0).rstrip(".,;)"))
         where = doc.range(m.start(), m.end())
-        if not _overlaps(where, rng.start, rng.end) or doi in have:
+        if not _overlaps(where, rng.start, rng.end) or (snapshot and snapshot.has_doi(doi)):
             continue
         out.append(
             lsp.CodeAction(

@@ -145,13 +145,7 @@ def named_bibliographies(text: str, language: str, doc_path: str) -> list[str]:
     if language in (MARKDOWN, QUARTO, RMARKDOWN, TEXT):
         front = re.match(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*$", text, re.S | re.M)
         if front:
-            for m in _YAML_BIB.finditer(front.group(1)):
-                if m.group("one"):
-                    names.append(m.group("one"))
-                elif m.group("flow") is not None:
-                    names += m.group("flow").split(",")
-                else:
-                    names += [x.strip()[1:] for x in m.group("block").strip().split("\n")]
+            names += yaml_bibliographies(front.group(1))
     elif language == LATEX:
         for m in _LATEX_BIB.finditer(text):
             for name in m.group(1).split(","):
@@ -160,7 +154,16 @@ def named_bibliographies(text: str, language: str, doc_path: str) -> list[str]:
     elif language == TYPST:
         names += [m.group(1) for m in _TYPST_BIB.finditer(text)]
     base = Path(doc_path).parent
-    out = []
+    out = _existing_bibs(base, names)
+    if not out and language in (MARKDOWN, QUARTO, RMARKDOWN):
+        for folder, names in quarto_bibliographies(base):
+            out += [p for p in _existing_bibs(folder, names) if p not in out]
+    return out
+
+
+def _existing_bibs(base: Path, names: list[str]) -> list[str]:
+    """``names`` resolved against ``base``: the .bib files among them that exist."""
+    out: list[str] = []
     for name in names:
         name = name.strip().strip("'\"")
         if not name.lower().endswith(".bib"):
@@ -169,6 +172,47 @@ def named_bibliographies(text: str, language: str, doc_path: str) -> list[str]:
         if path.is_file() and str(path) not in out:
             out.append(str(path))
     return out
+
+
+def yaml_bibliographies(yaml: str) -> list[str]:
+    """The ``bibliography:`` names of YAML metadata (scalar, flow or block list)."""
+    names: list[str] = []
+    for m in _YAML_BIB.finditer(yaml):
+        if m.group("one"):
+            names.append(m.group("one"))
+        elif m.group("flow") is not None:
+            names += m.group("flow").split(",")
+        else:
+            names += [x.strip()[1:] for x in m.group("block").strip().split("\n")]
+    return names
+
+
+QUARTO_PROJECT_FILES = ("_quarto.yml", "_quarto.yaml")
+QUARTO_DIRECTORY_FILES = ("_metadata.yml", "_metadata.yaml")
+
+
+def quarto_bibliographies(folder: Path) -> list[tuple[Path, list[str]]]:
+    """For a document in ``folder`` of a Quarto project: the ``bibliography:`` of each
+    directory's ``_metadata.yml`` from ``folder`` up, then the project's ``_quarto.yml``
+    (Quarto's order: nearer metadata first), each with the folder its names are
+    relative to.  Nothing outside a Quarto project."""
+    found: list[tuple[Path, list[str]]] = []
+    for here in [folder, *folder.parents]:
+        for name in QUARTO_DIRECTORY_FILES + QUARTO_PROJECT_FILES:
+            names = _read_yaml_bibliographies(here / name)
+            if names:
+                found.append((here, names))
+        if any((here / name).is_file() for name in QUARTO_PROJECT_FILES):
+            return found
+    return []
+
+
+def _read_yaml_bibliographies(path: Path) -> list[str]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return []
+    return yaml_bibliographies(text.replace("\r\n", "\n"))
 
 
 # -- what is typed at the cursor -----------------------------------------------------------

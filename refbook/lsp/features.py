@@ -9,10 +9,9 @@ The code actions are in ``refbook.lsp.actions``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lsprotocol import types as lsp
@@ -131,44 +130,45 @@ def rank_keys(snapshot: Snapshot, query: str, limit: int = COMPLETION_LIMIT) -> 
 
     from ..errors import RefbookError
 
-    by_key = snapshot.by_key
-    out: dict[str, Entry] = {}
+    found: dict[str, str] = {}  # lower-cased key -> key, best first
     typed = query.strip().lower()
     if typed and " " not in typed:
         keys = snapshot.sorted_keys
         i = bisect_left(keys, (typed, ""))
-        while i < len(keys) and keys[i][0].startswith(typed) and len(out) < limit:
-            out.setdefault(keys[i][0], by_key[keys[i][0]])
+        while i < len(keys) and keys[i][0].startswith(typed) and len(found) < limit:
+            found.setdefault(keys[i][0], keys[i][1])
             i += 1
     words = _search_words(query)
-    if len(out) < limit and words:
-        hits = []
+    if len(found) < limit and words:
+        ranked: list[str] = []
         # every word, else any word (ranked: the entries with most of them first)
-        for joiner in (" ", " OR ") if len(words) > 1 else (" ",):
+        for every in (True, False) if len(words) > 1 else (True,):
             try:
-                hits = snapshot.index.search(
-                    joiner.join(f"{w}*" for w in words), limit=limit, fuzzy=False
-                ).hits
+                ranked = snapshot.search_keys(words, every, limit)
             except RefbookError:
-                hits = []
-            if hits:
+                ranked = []
+            if ranked:
                 break
-        for hit in hits:
-            entry = by_key.get(hit.key.lower())
-            if entry is not None and len(out) < limit:
-                out.setdefault(hit.key.lower(), entry)
+        for key in ranked:
+            if snapshot.has(key) and len(found) < limit:
+                found.setdefault(key.lower(), key)
     if not words:
-        for e in snapshot.entries[:limit]:
-            out.setdefault(e.key.lower(), e)
-    return list(out.values())
+        for key in snapshot.keys[:limit]:
+            found.setdefault(key.lower(), key)
+    # each entry read by its row (the cache reads no other)
+    return [e for e in (snapshot.entry(k) for k in found.values()) if e is not None]
 
 
 def completion(
-    doc: Document, position: lsp.Position, snapshot: Snapshot | None
+    doc: Document,
+    position: lsp.Position,
+    snapshot: Snapshot | None,
+    documented: bool = True,
 ) -> lsp.CompletionList | None:
     """Keys after ``@``, in ``\\cite{…}`` and ``#cite(<…>)``; each item shows authors,
-    year and title; its documentation (filled by ``resolve_completion``) the formatted
-    reference and the annotation."""
+    year and title; its documentation the annotation (``documented``: in the list; else
+    only when resolved, for clients that resolve it: then no entry's record is read
+    for the list), and, when resolved (``resolve_completion``), the formatted reference."""
     if snapshot is None:
         return None
     offset = doc.offset(position)
@@ -185,7 +185,9 @@ def completion(
                 detail=summary(entry),
                 documentation=lsp.MarkupContent(
                     lsp.MarkupKind.Markdown, entry_markdown(entry, None)
-                ),
+                )
+                if documented
+                else None,
                 sort_text=f"{rank:05d}",
                 # what was typed, so that a client filtering by it keeps the ranked items
                 filter_text=typed.query if " " in typed.query else entry.key,
@@ -200,7 +202,7 @@ def resolve_completion(
     item: lsp.CompletionItem, snapshot: Snapshot | None, style: str
 ) -> lsp.CompletionItem:
     key = (item.data or {}).get("key") if isinstance(item.data, dict) else None
-    entry = snapshot.by_key.get(str(key).lower()) if snapshot and key else None
+    entry = snapshot.entry(str(key)) if snapshot and key else None
     if entry is not None:
         item.documentation = lsp.MarkupContent(
             lsp.MarkupKind.Markdown, entry_markdown(entry, style)
@@ -242,7 +244,7 @@ def hover(
     if found is None or snapshot is None:
         return None
     key, where = found
-    entry = snapshot.by_key.get(key.lower())
+    entry = snapshot.entry(key)
     if entry is None:
         return None
     return lsp.Hover(
@@ -251,16 +253,24 @@ def hover(
 
 
 def entry_location(snapshot: Snapshot, entry: Entry, bib_text: str | None = None) -> lsp.Location:
-    """The entry's key in the .bib."""
-    text = bib_text if bib_text is not None else snapshot.text
-    index = TextIndex(text)
+    """The entry's key in the .bib (from the entry's line and its own text: the .bib is
+    not read whole when the cache serves it)."""
     line = entry.line - 1
-    start = index.starts[line] if line < len(index.starts) else 0
-    m = _BIB_KEY.search(text, start)
+    if bib_text is None and snapshot.cached:
+        head = entry.source.split("\n", 1)[0]
+        start = 0
+    else:
+        text = bib_text if bib_text is not None else snapshot.text
+        starts = TextIndex(text).starts
+        start = starts[line] if line < len(starts) else 0
+        end = text.find("\n", start)
+        head = text[start : len(text) if end < 0 else end]
+    m = _BIB_KEY.search(head)
     if m is not None and m.group(1).lower() == entry.key.lower():
-        rng = lsp.Range(
-            lsp.Position(*index.position(m.start(1))), lsp.Position(*index.position(m.end(1)))
-        )
+        index = TextIndex(head)
+        # (an entry the cache serves starts its line: the cache cuts the file there)
+        a, b = index.position(m.start(1))[1], index.position(m.end(1))[1]
+        rng = lsp.Range(lsp.Position(line, a), lsp.Position(line, b))
     else:
         rng = lsp.Range(lsp.Position(line, 0), lsp.Position(line, 0))
     return lsp.Location(docs.path_to_uri(snapshot.path), rng)
@@ -272,7 +282,7 @@ def definition(
     found = key_at(doc, position)
     if found is None or snapshot is None:
         return None
-    entry = snapshot.by_key.get(found[0].lower())
+    entry = snapshot.entry(found[0])
     return entry_location(snapshot, entry) if entry is not None else None
 
 
@@ -288,41 +298,50 @@ _SEVERITY = {
 
 def manuscript_diagnostics(doc: Document, snapshot: Snapshot | None) -> list[lsp.Diagnostic]:
     """Unknown keys (on the key's exact range) and cite-check's findings on author-year
-    prose (year mismatch, ambiguous, no entry), as ``refbook cite-check`` judges them."""
+    prose (year mismatch, ambiguous, no entry), as ``refbook cite-check`` judges them.
+    (The whole document parsed: ``refbook.lsp.incremental`` gives the same list, parsing
+    only what an edit changed.)"""
     if snapshot is None:
         return []
     out = []
-    by_key = snapshot.by_key
+    known = snapshot.lookup
     for c in doc.key_citations():
         for key, span in zip(c.keys, c.spans):
-            if key == "*" or key.lower() in by_key:
-                continue
-            out.append(
-                lsp.Diagnostic(
-                    doc.range(*span),
-                    f"no entry with key {key}",
-                    severity=lsp.DiagnosticSeverity.Error,
-                    code="missing-citation",
-                    source=SOURCE,
-                    data={"key": key},
-                )
-            )
-    matcher = snapshot.matcher
+            if key != "*" and key.lower() not in known:
+                out.append(unknown_key_diagnostic(doc.range(*span), key))
+    matcher = snapshot.matcher_now()  # None: being built; published again when ready
+    if matcher is None:
+        return out
     for c in docs.prose_citations(doc.text, doc.language):
-        matcher.match(c)
-        if c.status is MATCHED or c.status is None:
-            continue
-        out.append(
-            lsp.Diagnostic(
-                doc.range(c.start, c.end),
-                f"{c.text}: {c.status.value}: {c.message}",
-                severity=lsp.DiagnosticSeverity.Warning,
-                code=c.status.rule,
-                source=SOURCE,
-                data={"candidates": c.candidates},
-            )
-        )
+        found = prose_diagnostic(doc.range(c.start, c.end), matcher.match(c))
+        if found is not None:
+            out.append(found)
     return out
+
+
+def unknown_key_diagnostic(where: lsp.Range, key: str) -> lsp.Diagnostic:
+    return lsp.Diagnostic(
+        where,
+        f"no entry with key {key}",
+        severity=lsp.DiagnosticSeverity.Error,
+        code="missing-citation",
+        source=SOURCE,
+        data={"key": key},
+    )
+
+
+def prose_diagnostic(where: lsp.Range, c: Citation) -> lsp.Diagnostic | None:
+    """A matched author-year citation's finding (None: it matched)."""
+    if c.status is MATCHED or c.status is None:
+        return None
+    return lsp.Diagnostic(
+        where,
+        f"{c.text}: {c.status.value}: {c.message}",
+        severity=lsp.DiagnosticSeverity.Warning,
+        code=c.status.rule,
+        source=SOURCE,
+        data={"candidates": c.candidates},
+    )
 
 
 def finding_diagnostic(finding: Finding, index: TextIndex) -> lsp.Diagnostic:
@@ -344,35 +363,6 @@ def finding_diagnostic(finding: Finding, index: TextIndex) -> lsp.Diagnostic:
         code=finding.rule,
         source=SOURCE,
     )
-
-
-def bib_diagnostics(
-    text: str, path: str, problems: Sequence[Finding], encoding: str = "utf-16"
-) -> list[lsp.Diagnostic]:
-    """The .bib's own diagnostics: what the latest reading found wrong and, when it read,
-    lint's findings (as ``refbook lint`` with the configured rules)."""
-    from ..config import load_config
-    from ..errors import RefbookError
-    from ..lint import lint, select_rules
-    from ..model import Library
-    from ..store import BibFile
-
-    index = TextIndex(text, encoding)
-    findings = list(problems)
-    try:
-        lib = Library(BibFile(text, name=path))
-        cfg = load_config(Path(path).parent)
-        rules = select_rules(cfg["lint.select"], cfg["lint.ignore"])
-        findings = lint(lib, rules).findings
-    except RefbookError:
-        pass
-    seen = set()
-    out = []
-    for f in findings:
-        if (f.line, f.rule, f.message) not in seen:
-            seen.add((f.line, f.rule, f.message))
-            out.append(finding_diagnostic(f, index))
-    return out
 
 
 # -- references, rename --------------------------------------------------------------------
@@ -425,7 +415,7 @@ def references(
     manuscripts: the caller gives each once), and the entry itself if asked."""
     out = []
     if include_declaration and snapshot is not None:
-        entry = snapshot.by_key.get(key.lower())
+        entry = snapshot.entry(key)
         if entry is not None:
             out.append(entry_location(snapshot, entry))
     for doc in documents:
@@ -475,31 +465,3 @@ def rename_edit(
         if edits:
             changes.setdefault(doc.uri, []).extend(edits)
     return lsp.WorkspaceEdit(changes=changes)
-
-
-# -- symbols -------------------------------------------------------------------------------
-
-
-def bib_symbols(doc: Document) -> list[lsp.DocumentSymbol]:
-    """One symbol an entry of the .bib: its key, type and title."""
-    from ..model import Entry
-    from ..store import BibFile
-
-    bib = BibFile(doc.text, name=doc.path)
-    out = []
-    for block in bib.entries():
-        entry = Entry(bib, block)
-        start, end = block.start, block.end
-        m = _BIB_KEY.match(doc.text, start)
-        sel = doc.range(m.start(1), m.end(1)) if m else doc.range(start, start)
-        title = entry.title
-        out.append(
-            lsp.DocumentSymbol(
-                name=block.key or "?",
-                kind=lsp.SymbolKind.Struct,
-                range=doc.range(start, end),
-                selection_range=sel,
-                detail=f"@{entry.type}" + (f" {title}" if title else ""),
-            )
-        )
-    return out

@@ -1,17 +1,25 @@
-"""The bibliography behind the language server: read through refbook's public API,
-re-read when the file changes on disk, the last good state kept while the file is
-malformed.
+"""The bibliography behind the language server: read through the library cache
+(``refbook.cache``), re-read when the file changes on disk, the last good state kept while
+the file is malformed, and never on the editor's request path.
 
-``load_library`` is the one place entries are read; a faster reader (the library cache)
-is switched in there.
+A saved .bib is served from its cache: the keys, aliases and search tables come from
+SQLite, an entry is read by its row when a feature needs it (hover, a completion item's
+documentation), and the author-year matcher is built when a document first has prose
+citations.  Only an edited, unsaved buffer of the .bib is parsed whole (``load_library``).
+Reading (building the cache of a large file takes a minute cold) happens in a thread,
+and the cache of a large file is built by a child process, so that requests keep being
+answered meanwhile with the last good snapshot (or nothing, before the first one).
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import RefbookError
 from ..findings import Finding, Severity
@@ -21,9 +29,24 @@ if TYPE_CHECKING:
     from ..manuscript import Matcher
     from ..model import Entry, Library
 
+log = logging.getLogger(__name__)
+# larger files get their cache built by a child process (its memory and its GIL apart)
+BUILD_APART_BYTES = 2 << 20
+# completion ranks at most this many matches of its words (a cost bound at 100k entries)
+RANK_AT_MOST = 1000
+# a larger library's author-year matcher is built in a thread (seconds at 100k)
+MATCHER_NOW_ENTRIES = 5000
+_MATCHER_LOCK = threading.Lock()
+_BUILD = (
+    "import sys\n"
+    "from refbook.cache import cache_encoding, refresh\n"
+    "refresh(sys.argv[1], cache_encoding(sys.argv[2] or None))\n"
+)
+
 
 def load_library(path: str, encoding: str | None = None, text: str | None = None) -> Library:
-    """The library at ``path`` (or, when the editor has it open, its buffer ``text``)."""
+    """The library at ``path`` parsed whole (or, when the editor has it open, its buffer
+    ``text``): what the cache cannot serve."""
     from ..model import Library, load
     from ..store import BibFile
 
@@ -32,18 +55,68 @@ def load_library(path: str, encoding: str | None = None, text: str | None = None
     return load(path, encoding)
 
 
+def open_library(path: str, encoding: str | None = None) -> Any:
+    """The library at ``path`` through its cache (``CachedLibrary``), the cache brought up
+    to date first (by a child process for a large file); parsed whole when the file
+    cannot be cached."""
+    from ..cache import info, open_cached
+
+    try:
+        large = os.stat(path).st_size >= BUILD_APART_BYTES
+    except OSError:
+        large = False
+    if large and not info(path, encoding).fresh:
+        _build_apart(path, encoding)
+    try:
+        cached, _warnings = open_cached(path, encoding)
+    except OSError:
+        cached = None
+    return cached if cached is not None else load_library(path, encoding)
+
+
+def _build_apart(path: str, encoding: str | None) -> None:
+    """Build the cache of ``path`` in a child process (whatever goes wrong there, the
+    reading that follows builds it here or reads the file whole)."""
+    import subprocess
+    import sys
+
+    try:
+        subprocess.run(
+            [sys.executable, "-c", _BUILD, path, encoding or ""],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
+    except OSError:
+        pass
+
+
 @dataclass
 class Snapshot:
-    """One good reading of the bibliography, with the indexes features ask for, each
-    built when first needed."""
+    """One good reading of the bibliography: a ``CachedLibrary`` (the .bib as saved) or a
+    parsed ``Library`` (an edited buffer), with the indexes features ask for, each built
+    when first needed."""
 
-    library: Library
+    library: Any
     from_disk: bool
     path: str
+    on_matcher: Callable[[], None] | None = None
+    _matcher_thread: threading.Thread | None = field(default=None, init=False, repr=False)
+
+    @property
+    def cached(self) -> bool:
+        return hasattr(self.library, "search_index")
+
+    def prepare(self) -> None:
+        """Build what diagnostics need (in the reading thread, not in a request); the
+        sorted keys wait for the first completion (130 ms at 100k entries less before
+        the first diagnostics)."""
+        _ = self.lookup
 
     @cached_property
     def text(self) -> str:
-        """The .bib's text as read (for positions of entries)."""
+        """The parsed .bib's text (for positions of entries)."""
         bib = getattr(self.library, "bib", None)
         if bib is not None:
             return bib.text
@@ -52,44 +125,143 @@ class Snapshot:
         return read_text(self.path).text
 
     @cached_property
-    def entries(self) -> list[Entry]:
-        return list(self.library)
+    def keys(self) -> list[str]:
+        """Every key, in file order."""
+        if self.cached:
+            return self.library.keys()
+        return [e.key for e in self.library]
 
     @cached_property
-    def by_key(self) -> dict[str, Entry]:
-        """Lower-cased key (and ``ids`` alias) -> entry, as citations resolve."""
-        out = {e.key.lower(): e for e in self.entries}
-        for e in self.entries:
-            for alias in e.aliases:
-                out.setdefault(alias.lower(), e)
+    def lookup(self) -> dict[str, str]:
+        """Lower-cased key (and ``ids`` alias) -> key, as citations resolve."""
+        out = {k.lower(): k for k in self.keys}
+        aliases = self.library.alias_keys() if self.cached else self._parsed_aliases()
+        for alias, key in aliases:
+            out.setdefault(alias.lower(), key)
         return out
+
+    def _parsed_aliases(self) -> list[tuple[str, str]]:
+        return [(a, e.key) for e in self.library for a in e.aliases]
+
+    @cached_property
+    def _parsed(self) -> dict[str, Entry]:
+        out: dict[str, Entry] = {}
+        for e in self.library:
+            out.setdefault(e.key.lower(), e)
+        return out
+
+    def has(self, key: str) -> bool:
+        return key.lower() in self.lookup
+
+    def entry(self, key: str) -> Any:
+        """The entry cited as ``key`` (read by its row from the cache), or None."""
+        found = self.lookup.get(key.lower())
+        if found is None:
+            return None
+        if self.cached:
+            return self.library.find(found)
+        return self._parsed.get(found.lower())
 
     @cached_property
     def sorted_keys(self) -> list[tuple[str, str]]:
         """(lower-cased key, key), sorted: key prefixes by bisection."""
-        return sorted((e.key.lower(), e.key) for e in self.entries)
+        return sorted((k.lower(), k) for k in self.keys)
 
     @cached_property
     def matcher(self) -> Matcher:
+        """Author-year matching (built when a document first has prose citations)."""
         from ..manuscript import Matcher
 
-        return Matcher(self.entries)
+        if self.cached:  # slim records: what matching reads, not 100k entries
+            cited, families = _matching_records(self.library)
+            return Matcher(cited, dict(self.library.alias_keys()), families)
+        return Matcher(list(self.library))
+
+    def matcher_now(self) -> Matcher | None:
+        """The matcher if it can be had now: a large library's is built in a thread
+        (seconds at 100k entries), ``on_matcher`` called when it is ready; None
+        meanwhile."""
+        if "matcher" in self.__dict__ or len(self) <= MATCHER_NOW_ENTRIES:
+            return self.matcher
+        with _MATCHER_LOCK:
+            if self._matcher_thread is None:
+                self._matcher_thread = threading.Thread(target=self._build_matcher, daemon=True)
+                self._matcher_thread.start()
+        return None
+
+    def _build_matcher(self) -> None:
+        try:
+            _ = self.matcher
+            _settle()
+        except Exception:  # the server goes on without prose matching
+            log.exception("matching %s", self.path)
+            return
+        if self.on_matcher is not None:
+            self.on_matcher()
 
     @cached_property
     def index(self) -> SearchIndex:
-        """The search index, ranked as ``refbook search`` ranks: the library cache's (kept
-        fresh by ``refbook.cache``) for the file as saved, an in-memory one for a buffer."""
-        from ..cache import open_cached
+        """The search index, ranked as ``refbook search`` ranks: the library cache's search
+        tables for the file as saved, an in-memory one for a buffer."""
         from ..index import memory_index
 
-        if self.from_disk:
-            try:
-                cached, _warnings = open_cached(self.path)
-            except (OSError, RefbookError):
-                cached = None
-            if cached is not None:
-                return cached.search_index()
+        if self.cached:
+            return self.library.search_index()
         return memory_index(self.library)
+
+    def search_keys(self, words: list[str], every: bool, limit: int) -> list[str]:
+        """The keys of the entries with every (else any) of ``words`` as a word prefix,
+        best first, ranked as ``refbook search`` ranks (BM25 with its field weights, then
+        newest, then key).  From the cache's search tables, without the count a search
+        makes; when a prefix matches more than ``RANK_AT_MOST`` entries (``@tex`` in a
+        TeX library), the best of the first ``RANK_AT_MOST`` in file order."""
+        joiner = " " if every else " OR "
+        if not self.cached:
+            query = joiner.join(f"{w}*" for w in words)
+            return [h.key for h in self.index.search(query, limit=limit, fuzzy=False).hits]
+        from ..index import WEIGHTS
+
+        match = (" AND " if every else " OR ").join(
+            '"' + w.replace('"', '""') + '"*' for w in words
+        )
+        weights = ", ".join(str(w) for w in WEIGHTS)
+        sql = (
+            f"SELECT d.key FROM (SELECT rowid, bm25(fts, {weights}) AS score FROM fts "
+            f"WHERE fts MATCH ? LIMIT {RANK_AT_MOST}) s JOIN docs d ON d.rowid = s.rowid "
+            "ORDER BY s.score, d.year IS NULL, d.year DESC, lower(d.key) LIMIT ?"
+        )
+        return [k for (k,) in self.index.conn.execute(sql, (match, limit))]
+
+    def has_doi(self, doi: str) -> bool:
+        """Whether an entry has ``doi`` (normalised)."""
+        from ..identifiers import normalize_doi
+
+        if self.cached:
+            return any(normalize_doi(d) == doi for d in self.library.dois_like(doi))
+        return any(e.doi and normalize_doi(e.doi) == doi for e in self.library)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+class _Cited:
+    """What author-year matching reads of an entry."""
+
+    __slots__ = ("key", "year", "title")
+
+    def __init__(self, key: str, year: int | None, title: str) -> None:
+        self.key, self.year, self.title = key, year, title
+
+
+def _matching_records(library: Any) -> tuple[list[Any], list[list[str]]]:
+    """Each cached entry as a ``_Cited`` and its family names (authors, else editors;
+    "others" left out), read from the entries' light records only."""
+    cited, families = [], []
+    for entry in library:
+        people = entry.authors or entry.editors
+        families.append([p.family for p in people if p.literal != "others"])
+        cited.append(_Cited(entry.key, entry.year, entry.title))
+    return cited, families
 
 
 def _stamp(path: str) -> tuple[int, int, int] | None:
@@ -107,28 +279,47 @@ def _errors(findings: list[Finding]) -> int:
 @dataclass
 class LibraryState:
     """A .bib file as the server serves it: ``snapshot`` is the last good reading;
-    ``problems`` what the latest reading found wrong (shown on the .bib)."""
+    ``problems`` what the latest reading found wrong (shown on the .bib).  Readings run
+    in a thread; ``on_change`` is called (from that thread) after each one."""
 
     path: str
     encoding: str | None = None
     snapshot: Snapshot | None = None
     problems: list[Finding] = field(default_factory=list)
-    buffer: str | None = None  # the editor's unsaved text of the .bib, when it is open
+    buffer: str | None = None  # the editor's text of the .bib, when it is open
+    buffer_saved: bool = False  # that text is the file as saved (as last read)
+    use_cache: bool = True  # False: ``refbook --no-cache lsp`` (every reading parses)
+    on_change: Callable[[], None] | None = None
     _stamp: tuple[int, int, int] | None = None
     _good_errors: int = 0
     _stale: bool = False
+    _reader: threading.Thread | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _idle: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self._idle.set()
+
+    @property
+    def loading(self) -> bool:
+        return not self._idle.is_set()
 
     def current(self) -> Snapshot | None:
-        """The snapshot to serve, re-read first when the file changed on disk (or the
-        editor's buffer of it changed)."""
+        """The snapshot to serve now; a new reading is started (not awaited) when the
+        file changed on disk or the editor's buffer of it changed."""
         if self._stale or (
             self.buffer is None and (self.snapshot is None or _stamp(self.path) != self._stamp)
         ):
-            self.reload()
+            self.start_reading()
+        return self.snapshot
+
+    def wait(self, timeout: float) -> Snapshot | None:
+        """The snapshot once the reading in flight is done (at most ``timeout`` s)."""
+        self._idle.wait(timeout)
         return self.snapshot
 
     def changed_on_disk(self) -> bool:
-        return self.buffer is None and _stamp(self.path) != self._stamp
+        return self.buffer is None and not self.loading and _stamp(self.path) != self._stamp
 
     def set_buffer(self, text: str | None) -> None:
         """The editor's text of the .bib (None: closed, serve the file on disk); read
@@ -136,13 +327,45 @@ class LibraryState:
         self.buffer = text
         self._stale = True
 
-    def reload(self) -> None:
-        """Read the file (or the buffer); a reading with new syntax errors, or one that
-        fails, leaves the last good snapshot serving and says why in ``problems``."""
-        stamp = _stamp(self.path)
-        self._stale = False
+    def start_reading(self) -> None:
+        with self._lock:
+            self._stale = False
+            if self.loading:
+                return  # the reader looks again when it is done
+            self._idle.clear()
+            self._reader = threading.Thread(target=self._read_loop, daemon=True)
+            self._reader.start()
+
+    def _read_loop(self) -> None:
         try:
-            library = load_library(self.path, self.encoding, self.buffer)
+            while True:
+                started = (_stamp(self.path), self.buffer)
+                self.reload()
+                with self._lock:
+                    if (_stamp(self.path), self.buffer) == started and not self._stale:
+                        self._idle.set()
+                        break
+                    self._stale = False
+        except Exception:  # never fatal: the last good state keeps serving
+            log.exception("reading %s", self.path)
+            self._idle.set()
+        if self.on_change is not None:
+            self.on_change()
+
+    def reload(self) -> None:
+        """Read the file (or the buffer, when it differs from the file) here and now; a
+        reading with new syntax errors, or one that fails, leaves the last good snapshot
+        serving and says why in ``problems``."""
+        stamp = _stamp(self.path)
+        edited = self.buffer if self.buffer is not None and not self._same_as_disk() else None
+        self.buffer_saved = self.buffer is not None and edited is None
+        try:
+            if edited is not None:
+                library = load_library(self.path, self.encoding, edited)
+            elif self.use_cache:
+                library = open_library(self.path, self.encoding)
+            else:
+                library = load_library(self.path, self.encoding)
             problems = list(library.problems)
         except RefbookError as exc:
             self._stamp = stamp
@@ -154,8 +377,19 @@ class LibraryState:
         if self.snapshot is not None and errors > self._good_errors:
             return  # malformed since the last good reading: keep serving that
         self._good_errors = errors
-        self.snapshot = Snapshot(library, self.buffer is None, self.path)
+        snapshot = Snapshot(library, edited is None, self.path, self.on_change)
+        snapshot.prepare()
+        self.snapshot = snapshot
         _settle()
+
+    def _same_as_disk(self) -> bool:
+        """Whether the editor's buffer is the file as saved (then the cache serves it)."""
+        from ..encoding import read_text
+
+        try:
+            return read_text(self.path, self.encoding).text == self.buffer
+        except (OSError, RefbookError):
+            return False
 
 
 def _settle() -> None:

@@ -8,6 +8,10 @@ refbook command finds from the workspace root (``--bib``, ``REFBOOK_BIB``, confi
 ``references.bib`` upward).  The .bib is re-read when it changes on disk (checked before
 each request and once a second, when diagnostics are published again); the server never
 writes it: renames and new entries are edits the editor applies.
+
+(Over 500 lines on purpose: one small handler per LSP method, and the publishing of
+diagnostics with what keeps it off the loop; each handler only finds the document and
+calls ``features``, ``bibfile``, ``incremental`` or ``actions``.)
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from pygls.lsp.server import LanguageServer
 
 from .. import __version__
 from ..errors import RefbookError
-from . import actions, features
+from . import actions, bibfile, features, incremental
 from . import documents as docs
 from .features import Document
 from .library import LibraryState, Snapshot
@@ -33,20 +37,32 @@ from .library import LibraryState, Snapshot
 log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
 BIB_PAUSE_SECONDS = 0.3
+# a request made before the library was ever read waits this long for it (not blocking
+# the server), then is answered with what is known: nothing
+FIRST_READING_WAIT_SECONDS = 5.0
+# a .bib this long (characters) is linted by a child process, off the server's loop
+LINT_APART_CHARS = 2 << 20
 T = TypeVar("T")
 
 
 class RefbookServer(LanguageServer):
-    def __init__(self, bib: str | None = None, encoding: str | None = None) -> None:
+    def __init__(
+        self, bib: str | None = None, encoding: str | None = None, use_cache: bool = True
+    ) -> None:
         super().__init__("refbook", __version__)
         self.bib_option = bib
         self.bib_encoding = encoding
+        self.use_cache = use_cache
         self.states: dict[str, LibraryState] = {}
         self.root: str | None = None
         self.default_bib: str | None = None
         self.style = "apa"
         self.settings: dict[str, Any] = {}
         self._pending: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._with_problems: set[str] = set()  # .bib files not open, problems published
+        self._bib_busy: set[str] = set()  # large .bib files being linted
+        self._bib_done: dict[str, tuple[str, list[lsp.Diagnostic]]] = {}  # uri: text, found
 
     # -- configuration ------------------------------------------------------------------
 
@@ -63,6 +79,16 @@ class RefbookServer(LanguageServer):
             self.default_bib = str((cwd / find_bib(self.bib_option, cfg, cwd)).resolve())
         except RefbookError as exc:
             self.show(f"refbook: {exc}", lsp.MessageType.Warning)
+
+    @property
+    def resolves_documentation(self) -> bool:
+        """Whether the client resolves a completion item's documentation lazily (then
+        the list carries none: most editors ask only for the item selected)."""
+        caps = self.client_capabilities
+        completion = caps.text_document.completion if caps.text_document else None
+        item = completion.completion_item if completion else None
+        support = item.resolve_support if item else None
+        return bool(support and "documentation" in support.properties)
 
     def show(self, message: str, kind: lsp.MessageType = lsp.MessageType.Info) -> None:
         self.window_show_message(lsp.ShowMessageParams(kind, message))
@@ -95,12 +121,44 @@ class RefbookServer(LanguageServer):
 
     def state(self, path: str) -> LibraryState:
         if path not in self.states:
-            self.states[path] = LibraryState(path, self.bib_encoding)
+            self.states[path] = LibraryState(
+                path, self.bib_encoding, on_change=self.read_done, use_cache=self.use_cache
+            )
         return self.states[path]
 
+    def read_done(self) -> None:
+        """A reading of a .bib finished (in its thread): everyone's diagnostics again,
+        on the server's loop."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(guarded(self, self.publish_all, None))
+
     def snapshot(self, doc: Document) -> Snapshot | None:
+        """The bibliography of ``doc`` as known now (None: not read yet)."""
         path = self.bib_for(doc)
         return self.state(path).current() if path else None
+
+    def first_snapshot(self, doc: Document) -> Snapshot | None:
+        """As ``snapshot``, waiting (in a worker thread) when the first reading is under
+        way: for handlers that run off the loop."""
+        path = self.bib_for(doc)
+        if path is None:
+            return None
+        state = self.state(path)
+        snap = state.current()
+        return state.wait(FIRST_READING_WAIT_SECONDS) if snap is None else snap
+
+    async def ready_snapshot(self, doc: Document) -> Snapshot | None:
+        """As ``first_snapshot``, for handlers on the loop (others are served meanwhile)."""
+        path = self.bib_for(doc)
+        if path is None:
+            return None
+        state = self.state(path)
+        snap = state.current()
+        if snap is None and state.loading:
+            loop = asyncio.get_running_loop()
+            snap = await loop.run_in_executor(None, state.wait, FIRST_READING_WAIT_SECONDS)
+        return snap
 
     def bib_text(self, path: str) -> str:
         """The .bib as the editor has it (its buffer when open), else as saved."""
@@ -131,18 +189,76 @@ class RefbookServer(LanguageServer):
         doc = self.document(uri)
         if doc.language == docs.BIB:
             state = self.state(str(Path(doc.path).resolve()))
-            state.current()  # read first when the buffer changed
-            found = features.bib_diagnostics(doc.text, doc.path, state.problems, doc.encoding)
+            state.current()  # read again when the buffer changed
+            if state.loading:
+                return  # published when the reading is done
+            if len(doc.text) >= LINT_APART_CHARS:
+                self.publish_large_bib(doc, state)
+                return
+            found = bibfile.bib_diagnostics(doc.text, doc.path, state.problems, doc.encoding)
         else:
-            found = features.manuscript_diagnostics(doc, self.snapshot(doc))
+            snapshot = self.snapshot(doc)
+            if snapshot is None:
+                return  # published when the library is ready
+            self.publish_json(uri, incremental.manuscript_diagnostics(doc, snapshot, True))
+            return
         self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri, found))
+
+    def publish_large_bib(self, doc: Document, state: LibraryState) -> None:
+        """A large .bib's diagnostics, made off the loop (lint in a child process, its
+        positions in a worker thread) and published when done; once per text."""
+        uri, text = doc.uri, doc.text
+        done = self._bib_done.get(uri)
+        if done is not None and done[0] == text:
+            self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri, done[1]))
+            return
+        if uri in self._bib_busy:
+            return  # that job publishes again (and starts another for this text)
+        self._bib_busy.add(uri)
+        problems, saved = list(state.problems), state.buffer_saved
+
+        def work() -> list[lsp.Diagnostic]:
+            linted = bibfile.lint_apart(text, doc.path, saved)
+            return bibfile.bib_diagnostics(text, doc.path, problems, doc.encoding, linted)
+
+        def finish(future: Any) -> None:
+            self._bib_busy.discard(uri)
+            if future.exception() is None:
+                self._bib_done[uri] = (text, future.result())
+            if uri in self.workspace.text_documents:
+                guarded(self, functools.partial(self.publish, uri), None)()
+
+        asyncio.get_running_loop().run_in_executor(None, work).add_done_callback(
+            lambda future: self._loop.call_soon_threadsafe(finish, future)  # type: ignore[union-attr]
+        )
+
+    def publish_json(self, uri: str, found: list[dict[str, Any]]) -> None:
+        """publishDiagnostics with diagnostics already in the protocol's JSON (made once
+        per diagnostic: converting 2,000 of them again on each keystroke is most of the
+        time an edit's diagnostics take)."""
+        send = getattr(self.protocol, "_send_data", None)  # pygls's writer of a message
+        if send is None:  # (another pygls): the ordinary way
+            from .incremental import structured
+
+            params = lsp.PublishDiagnosticsParams(uri, structured(found))
+            self.text_document_publish_diagnostics(params)
+            return
+        params_json = {"uri": uri, "diagnostics": found}
+        send(
+            {
+                "jsonrpc": "2.0",
+                "method": lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+                "params": params_json,
+            }
+        )
 
     def publish_all(self) -> None:
         open_uris = list(self.workspace.text_documents)
         for uri in open_uris:
             guarded(self, functools.partial(self.publish, uri), None)()
         for state in list(self.states.values()):  # a .bib that is not open: its problems
-            if docs.path_to_uri(state.path) not in open_uris:
+            uri = docs.path_to_uri(state.path)
+            if uri not in open_uris and (state.problems or uri in self._with_problems):
                 guarded(self, functools.partial(self.publish_problems, state), None)()
 
     def publish_problems(self, state: LibraryState) -> None:
@@ -150,12 +266,19 @@ class RefbookServer(LanguageServer):
         the .bib is not open)."""
         from ..encoding import read_text
 
+        text = ""
         try:
-            text = read_text(state.path, state.encoding).text
+            if state.problems:  # (no need to read a large file to say nothing)
+                text = read_text(state.path, state.encoding).text
         except (OSError, RefbookError):
-            text = ""
+            pass
         index = features.TextIndex(text, self.position_encoding)
         found = [features.finding_diagnostic(f, index) for f in state.problems]
+        uri = docs.path_to_uri(state.path)
+        if found:
+            self._with_problems.add(uri)
+        else:
+            self._with_problems.discard(uri)
         self.text_document_publish_diagnostics(
             lsp.PublishDiagnosticsParams(docs.path_to_uri(state.path), found)
         )
@@ -185,16 +308,9 @@ class RefbookServer(LanguageServer):
         """Pick up changes of the .bib on disk (another tool, a checkout, ``refbook add``)."""
         while True:
             await asyncio.sleep(POLL_SECONDS)
-            changed = False
             for state in list(self.states.values()):
                 if state.changed_on_disk():
-                    try:
-                        state.reload()
-                    except Exception:  # never fatal
-                        log.exception("reading %s", state.path)
-                    changed = True
-            if changed:
-                self.publish_all()
+                    state.start_reading()  # diagnostics follow when it is read
 
 
 def guarded(server: RefbookServer, fn: Callable[[], T], default: T) -> Callable[[], T]:
@@ -218,14 +334,17 @@ def guarded(server: RefbookServer, fn: Callable[[], T], default: T) -> Callable[
     return run
 
 
-def create_server(bib: str | None = None, encoding: str | None = None) -> RefbookServer:
+def create_server(
+    bib: str | None = None, encoding: str | None = None, use_cache: bool = True
+) -> RefbookServer:
     """The server with its handlers.  Long on purpose: one small handler per LSP method,
     each only finding the document and calling ``features``/``actions``."""
-    server = RefbookServer(bib, encoding)
+    server = RefbookServer(bib, encoding, use_cache)
 
     @server.feature(lsp.INITIALIZED)
     async def initialized(ls: RefbookServer, params: lsp.InitializedParams) -> None:
         root = ls.workspace.root_path
+        ls._loop = asyncio.get_running_loop()
         ls.configure(root)
         asyncio.get_running_loop().create_task(ls.watch())
 
@@ -258,10 +377,15 @@ def create_server(bib: str | None = None, encoding: str | None = None) -> Refboo
         lsp.TEXT_DOCUMENT_COMPLETION,
         lsp.CompletionOptions(trigger_characters=["@", "{", ",", "<"], resolve_provider=True),
     )
-    def completion(ls: RefbookServer, params: lsp.CompletionParams) -> lsp.CompletionList | None:
+    async def completion(
+        ls: RefbookServer, params: lsp.CompletionParams
+    ) -> lsp.CompletionList | None:
+        doc = ls.document(params.text_document.uri)
+        snap = await ls.ready_snapshot(doc)
+        documented = not ls.resolves_documentation
+
         def run() -> lsp.CompletionList | None:
-            doc = ls.document(params.text_document.uri)
-            return features.completion(doc, params.position, ls.snapshot(doc))
+            return features.completion(doc, params.position, snap, documented)
 
         return guarded(ls, run, None)()
 
@@ -272,7 +396,7 @@ def create_server(bib: str | None = None, encoding: str | None = None) -> Refboo
             snapshots = [s.snapshot for s in ls.states.values() if s.snapshot is not None]
             key = str((item.data or {}).get("key", "")) if isinstance(item.data, dict) else ""
             for snap in snapshots:
-                if key.lower() in snap.by_key:
+                if snap.has(key):
                     return features.resolve_completion(item, snap, ls.style)
             return item
 
@@ -283,41 +407,46 @@ def create_server(bib: str | None = None, encoding: str | None = None) -> Refboo
     def hover(ls: RefbookServer, params: lsp.HoverParams) -> lsp.Hover | None:
         def run() -> lsp.Hover | None:
             doc = ls.document(params.text_document.uri)
-            return features.hover(doc, params.position, ls.snapshot(doc), ls.style)
+            return features.hover(doc, params.position, ls.first_snapshot(doc), ls.style)
 
         return guarded(ls, run, None)()
 
     @server.feature(lsp.TEXT_DOCUMENT_DEFINITION)
-    def definition(ls: RefbookServer, params: lsp.DefinitionParams) -> lsp.Location | None:
-        def run() -> lsp.Location | None:
-            doc = ls.document(params.text_document.uri)
-            return features.definition(doc, params.position, ls.snapshot(doc))
-
-        return guarded(ls, run, None)()
+    async def definition(ls: RefbookServer, params: lsp.DefinitionParams) -> lsp.Location | None:
+        doc = ls.document(params.text_document.uri)
+        snap = await ls.ready_snapshot(doc)
+        return guarded(ls, lambda: features.definition(doc, params.position, snap), None)()
 
     @server.feature(lsp.TEXT_DOCUMENT_REFERENCES)
-    def references(ls: RefbookServer, params: lsp.ReferenceParams) -> list[lsp.Location] | None:
+    async def references(
+        ls: RefbookServer, params: lsp.ReferenceParams
+    ) -> list[lsp.Location] | None:
+        doc = ls.document(params.text_document.uri)
+        snap = await ls.ready_snapshot(doc)
+
         def run() -> list[lsp.Location] | None:
-            doc = ls.document(params.text_document.uri)
             found = features.key_at(doc, params.position)
             if found is None:
                 return None
             return features.references(
                 found[0],
                 ls.workspace_documents(),
-                ls.snapshot(doc),
+                snap,
                 params.context.include_declaration,
             )
 
         return guarded(ls, run, None)()
 
     @server.feature(lsp.TEXT_DOCUMENT_PREPARE_RENAME)
-    def prepare_rename(ls: RefbookServer, params: lsp.PrepareRenameParams) -> lsp.Range | None:
+    async def prepare_rename(
+        ls: RefbookServer, params: lsp.PrepareRenameParams
+    ) -> lsp.Range | None:
+        doc = ls.document(params.text_document.uri)
+        snap = await ls.ready_snapshot(doc)
+
         def run() -> lsp.Range | None:
-            doc = ls.document(params.text_document.uri)
             found = features.key_at(doc, params.position)
-            snap = ls.snapshot(doc)
-            if found is None or snap is None or found[0].lower() not in snap.by_key:
+            if found is None or snap is None or not snap.has(found[0]):
                 return None
             return found[1]
 
@@ -341,10 +470,17 @@ def create_server(bib: str | None = None, encoding: str | None = None) -> Refboo
         return guarded(ls, run, None)()
 
     @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+    @server.thread()
     def symbols(ls: RefbookServer, params: lsp.DocumentSymbolParams) -> list[lsp.DocumentSymbol]:
         def run() -> list[lsp.DocumentSymbol]:
             doc = ls.document(params.text_document.uri)
-            return features.bib_symbols(doc) if doc.language == docs.BIB else []
+            if doc.language != docs.BIB:
+                return []
+            state = ls.state(str(Path(doc.path).resolve()))
+            snap = state.current()
+            if len(doc.text) >= LINT_APART_CHARS and snap and snap.cached and state.buffer_saved:
+                return bibfile.cached_symbols(doc, snap)  # no parse of a large .bib
+            return bibfile.bib_symbols(doc)
 
         nothing: list[lsp.DocumentSymbol] = []
         return guarded(ls, run, nothing)()
@@ -355,12 +491,13 @@ def create_server(bib: str | None = None, encoding: str | None = None) -> Refboo
             code_action_kinds=[lsp.CodeActionKind.QuickFix, lsp.CodeActionKind.RefactorRewrite]
         ),
     )
-    def code_actions(ls: RefbookServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+    async def code_actions(ls: RefbookServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+        doc = ls.document(params.text_document.uri)
+        snap = await ls.ready_snapshot(doc) if doc.language != docs.BIB else None
+
         def run() -> list[lsp.CodeAction]:
-            doc = ls.document(params.text_document.uri)
             if doc.language == docs.BIB:
                 return []
-            snap = ls.snapshot(doc)
             out = actions.doi_actions(doc, params.range, snap)
             if snap is not None:
                 out += actions.unknown_key_actions(doc, params.context.diagnostics, snap)
@@ -410,7 +547,7 @@ def fetcher(settings: dict[str, Any]) -> Callable[[str], Any]:
     return fetch
 
 
-def serve(bib: str | None = None, encoding: str | None = None) -> None:
+def serve(bib: str | None = None, encoding: str | None = None, use_cache: bool = True) -> None:
     """Speak LSP on standard input and output until the client says exit."""
     import sys
 
@@ -419,4 +556,4 @@ def serve(bib: str | None = None, encoding: str | None = None) -> None:
         from ..errors import UsageError
 
         raise UsageError("error: refbook lsp speaks over standard input and output (bytes)")
-    create_server(bib, encoding).start_io(stdin, stdout)
+    create_server(bib, encoding, use_cache).start_io(stdin, stdout)

@@ -1,0 +1,155 @@
+"""The .bib's own features in the editor: its diagnostics (parse problems and lint's
+findings; a large file linted by a child process) and its document symbols (a large
+file as saved: from the library cache, without parsing it)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lsprotocol import types as lsp
+
+from ..findings import Finding, Severity
+from .documents import TextIndex
+from .features import _BIB_KEY, Document, finding_diagnostic
+
+if TYPE_CHECKING:
+    from .library import Snapshot
+
+
+def bib_diagnostics(
+    text: str,
+    path: str,
+    problems: Sequence[Finding],
+    encoding: str = "utf-16",
+    linted: list[Finding] | None = None,
+) -> list[lsp.Diagnostic]:
+    """The .bib's own diagnostics: what the latest reading found wrong and, when it read,
+    lint's findings (as ``refbook lint`` with the configured rules; ``linted``: those
+    findings, when ``lint_apart`` made them)."""
+    from ..config import load_config
+    from ..errors import RefbookError
+    from ..lint import lint, select_rules
+    from ..model import Library
+    from ..store import BibFile
+
+    index = TextIndex(text, encoding)
+    findings = list(problems) + (linted or [])
+    if linted is None:
+        try:
+            lib = Library(BibFile(text, name=path))
+            cfg = load_config(Path(path).parent)
+            rules = select_rules(cfg["lint.select"], cfg["lint.ignore"])
+            findings = lint(lib, rules).findings
+        except RefbookError:
+            pass
+    seen = set()
+    out = []
+    for f in findings:
+        if (f.line, f.rule, f.message) not in seen:
+            seen.add((f.line, f.rule, f.message))
+            out.append(finding_diagnostic(f, index))
+    return out
+
+
+def lint_apart(text: str, path: str, saved: bool) -> list[Finding]:
+    """``refbook lint --json`` of a large .bib in a child process (the server's memory
+    and its loop kept free): of the file itself when ``saved`` (the buffer is the file
+    as saved), else of the buffer ``text``."""
+    import json
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "refbook", "--bib", path if saved else "-", "lint", "--json"]
+    try:
+        done = subprocess.run(
+            command,
+            input=None if saved else text.encode("utf-8"),
+            stdin=subprocess.DEVNULL if saved else None,
+            capture_output=True,
+            cwd=str(Path(path).parent),
+            check=False,
+        )
+        found = json.loads(done.stdout or b"{}").get("findings", [])
+    except (OSError, ValueError):
+        return []
+    return [
+        Finding(
+            path,
+            f.get("line"),
+            Severity(f["severity"]),
+            f["rule"],
+            f["message"],
+            f.get("key"),
+            f.get("column"),
+        )
+        for f in found
+    ]
+
+
+def bib_symbols(doc: Document) -> list[lsp.DocumentSymbol]:
+    """One symbol an entry of the .bib: its key, type and title."""
+    from ..model import Entry
+    from ..store import BibFile
+
+    bib = BibFile(doc.text, name=doc.path)
+    out = []
+    for block in bib.entries():
+        entry = Entry(bib, block)
+        start, end = block.start, block.end
+        m = _BIB_KEY.match(doc.text, doc.text.rfind("\n", 0, start) + 1)  # (from its line)
+        sel = doc.range(m.start(1), m.end(1)) if m else doc.range(start, start)
+        title = entry.title
+        out.append(
+            lsp.DocumentSymbol(
+                name=block.key or "?",
+                kind=lsp.SymbolKind.Struct,
+                range=doc.range(start, end),
+                selection_range=sel,
+                detail=f"@{entry.type}" + (f" {title}" if title else ""),
+            )
+        )
+    return out
+
+
+def cached_symbols(doc: Document, snapshot: Snapshot) -> list[lsp.DocumentSymbol]:
+    """``bib_symbols`` of a .bib the cache serves (the buffer is the file as saved),
+    without parsing it: each entry's line, type and title from the cache, its key found
+    on that line; a symbol's range runs to the next entry's line."""
+    from itertools import islice
+
+    text = doc.text
+    rows = [(e.line - 1, e.key, e.type, e.title) for e in snapshot.library]
+    newlines = re.finditer("\n", text)
+    out = []
+    line_at, start = 0, 0  # a line number and where it starts
+    heads = []
+    for line, key, type_, title in rows:
+        if line > line_at:  # skip to that line (the scan runs once, in C)
+            m = next(islice(newlines, line - line_at - 1, None), None)
+            line_at, start = line, (m.end() if m else len(text))
+        end = text.find("\n", start)
+        heads.append((line, text[start : len(text) if end < 0 else end], key, type_, title))
+    last_line = text.count("\n")
+    tail = text[text.rfind("\n") + 1 :]
+    end_of_text = lsp.Position(last_line, TextIndex(tail, doc.encoding).position(len(tail))[1])
+    for i, (line, head, key, type_, title) in enumerate(heads):
+        m = _BIB_KEY.match(head)
+        index = TextIndex(head, doc.encoding)
+        a, b = (m.start(1), m.end(1)) if m else (0, 0)
+        sel = lsp.Range(
+            lsp.Position(line, index.position(a)[1]), lsp.Position(line, index.position(b)[1])
+        )
+        until = lsp.Position(heads[i + 1][0], 0) if i + 1 < len(heads) else end_of_text
+        out.append(
+            lsp.DocumentSymbol(
+                name=key,
+                kind=lsp.SymbolKind.Struct,
+                range=lsp.Range(lsp.Position(line, 0), until),
+                selection_range=sel,
+                detail=f"@{type_}" + (f" {title}" if title else ""),
+            )
+        )
+    return out

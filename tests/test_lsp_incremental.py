@@ -1,0 +1,153 @@
+"""Diagnostics after an edit, parsed by segments (refbook.lsp.incremental), equal those of
+the whole document parsed again: on random documents and random edits that join and
+split paragraphs, open and close code fences and front matter, and cut citations."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from refbook.lsp import features, incremental
+from refbook.lsp.features import Document
+from refbook.lsp.library import Snapshot, load_library
+
+BIB = """\
+@book{knuth1984literate,
+  author = {Knuth, Donald E.},
+  title = {Literate Programming},
+  year = {1984},
+}
+@article{zahid2023dealing,
+  author = {Zahid, Farhan},
+  title = {Dealing with the TTP},
+  year = {2023},
+}
+@article{zahid2023other,
+  author = {Zahid, Farhan},
+  title = {Another paper},
+  year = {2023},
+}
+"""
+
+MARKDOWN_LINES = [
+    "",
+    "",
+    "Some prose about programs.",
+    "As [@knuth1984literate, p. 4] shows.",
+    "Unknown [@nokey2020] here.",
+    "[see @zahid2023dealing; @missing",
+    "also @knuth1984literate] and more",
+    "@zahid2023dealing says so",
+    "(Knuth, 1984) and (Smith, 2020).",
+    "Knuth (1984) wrote; Knuth (1999) did not.",
+    "(Zahid,",
+    "2023) across lines",
+    "Zahid (2023) is ambiguous.",
+    "Smith and",
+    "Jones (2021) argued",
+    "```",
+    "~~~",
+    "code @insidecode and (Knuth, 1984)",
+    "`inline @code",
+    "still` code",
+    "---",
+    "title: x",
+    "bibliography: refs.bib",
+    "...",
+    "# References",
+    "# Method",
+    "Knuth, D. E. (1984). Literate programming. Journal.",
+    "A year in a link: Knuth [1984](#ref).",
+    "[2023](https://x.org/@nokey) link",
+    "@fig-map and @sec:intro are cross-references.",
+    "`a` @nokey3 `b`",
+]
+
+LATEX_LINES = [
+    "",
+    "Prose with \\cite{knuth1984literate} here.",
+    "\\parencite[p.~4]{zahid2023dealing,nokey}",
+    "\\cites{knuth1984literate}{",
+    "nokey2}",
+    "\\cite{knuth1984literate,",
+    "  unknownkey}",
+    "% \\cite{commented}",
+    "\\begin{thebibliography}{9}",
+    "\\bibitem{x} \\cite{inbib}",
+    "\\end{thebibliography}",
+    "(Knuth, 1984) prose",
+]
+
+
+def snapshot() -> Snapshot:
+    return Snapshot(load_library("refs.bib", text=BIB), False, "refs.bib")
+
+
+def document(lines: list[str], language: str) -> Document:
+    return Document("file:///tmp/doc", "\n".join(lines) + "\n", language)
+
+
+def edits(vocabulary: list[str]) -> st.SearchStrategy:
+    """A document and edits, each replacing a run of its lines by others."""
+    line = st.sampled_from(vocabulary)
+    edit = st.tuples(st.integers(0, 60), st.integers(0, 4), st.lists(line, max_size=4))
+    return st.tuples(st.lists(line, max_size=60), st.lists(edit, min_size=1, max_size=8))
+
+
+def check(lines: list[str], steps: list, language: str) -> None:
+    snap = snapshot()
+    for at, drop, insert in [(0, 0, []), *steps]:
+        at = min(at, len(lines))
+        lines = lines[:at] + insert + lines[at + drop :]
+        doc = document(lines, language)
+        expected = features.manuscript_diagnostics(doc, snap)
+        assert incremental.manuscript_diagnostics(document(lines, language), snap) == expected
+        # and as the JSON the server sends (made once per diagnostic, moved by lines)
+        sent = incremental.manuscript_diagnostics(document(lines, language), snap, True)
+        assert incremental.structured(sent) == expected
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(edits(MARKDOWN_LINES))
+def test_markdown_by_segments_equals_the_whole_parse(case: tuple) -> None:
+    check(*case, "markdown")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(edits(LATEX_LINES))
+def test_latex_by_segments_equals_the_whole_parse(case: tuple) -> None:
+    check(*case, "latex")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(edits(MARKDOWN_LINES))
+def test_plain_text_by_segments_equals_the_whole_parse(case: tuple) -> None:
+    check(*case, "text")
+
+
+def test_an_edit_reparses_one_segment_of_a_long_document(monkeypatch) -> None:
+    """2,000 lines of paragraphs: an edit in the middle parses only its paragraph."""
+    lines = []
+    for i in range(400):
+        lines += [f"Para {i} cites [@knuth1984literate] and [@nokey{i}].", f"More {i}.", ""]
+    snap = snapshot()
+    incremental.manuscript_diagnostics(document(lines, "markdown"), snap)
+    parsed: list[str] = []
+    real = incremental.ms.find_key_citations
+
+    def spy(text: str, *args: object, **kw: object) -> list:
+        parsed.append(text)
+        return real(text, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(incremental.ms, "find_key_citations", spy)
+    lines[600] = "Para 200 now cites [@nokeyedited]."
+    found = incremental.manuscript_diagnostics(document(lines, "markdown"), snap)
+    (segment,) = parsed  # that paragraph (or its first line), nothing else
+    assert "Para 200 now cites [@nokeyedited].\n".startswith(segment) or segment.startswith(
+        "Para 200 now cites [@nokeyedited].\n"
+    )
+    assert len(segment) <= len("Para 200 now cites [@nokeyedited].\nMore 200.\n\n")
+    assert found == features.manuscript_diagnostics(document(lines, "markdown"), snap)
+    assert [d.message for d in found if d.range.start.line == 600] == [
+        "no entry with key nokeyedited"
+    ]

@@ -131,6 +131,9 @@ def open_write(path: Path) -> sqlite3.Connection | None:
     try:
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         distrust_schema(conn)
+        # a cache: a commit must be atomic, not durable (WAL: a crash keeps the last
+        # synced version, whole), so no flush to the disk at each commit
+        conn.execute("PRAGMA synchronous=NORMAL")
     except sqlite3.Error:
         return None
     return conn

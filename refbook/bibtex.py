@@ -353,19 +353,22 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # a lone CR too, as blocks.lf_lines rea
 
 
 def field_line(text: str, line: int, name: str) -> int | None:
-    """The line where field ``name`` (any case; the first so named) is written in one
-    entry's ``text``, which starts on line ``line``; None when the entry does not write
-    it or cannot be scanned.  Counted here because bibtexparser's field lines drift by one
-    after a value with a line that ends in a backslash (``\\TeX\\`` then a new line)."""
+    """The line of field ``name`` (the first so named) in one entry's ``text`` from line
+    ``line``, or None (bibtexparser's drifts after a line ending in a backslash)."""
+    return (field_lines(text, line) or {}).get(name.lower())
+
+
+def field_lines(text: str, line: int) -> dict[str, int] | None:
+    """``field_line`` of every field of one entry (scanned once), or None."""
     try:
-        spans = scan_entry(text)
+        fields = sorted(scan_entry(text).fields, key=lambda f: f.start)
     except BibSyntaxError:
         return None
-    name = name.lower()
-    for found in spans.fields:
-        if found.name.lower() == name:
-            return line + len(_LINE_BREAK.findall(text, 0, found.start))
-    return None
+    lines: dict[str, int] = {}
+    for i, found in enumerate(fields):
+        line += len(_LINE_BREAK.findall(text, fields[i - 1].start if i else 0, found.start))
+        lines.setdefault(found.name.lower(), line)
+    return lines
 
 
 # -- what bibtexparser is given ----------------------------------------------------------

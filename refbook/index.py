@@ -337,8 +337,10 @@ def memory_index(lib: Library) -> SearchIndex:
 
 def select(lib: Library, query: str, *, sort: str | None = None) -> list[Entry]:
     """The entries of ``lib`` matching ``query``, best first (public API; used by
-    ``refbook export -q``).  Builds an in-memory index of the library."""
-    index = memory_index(lib)
+    ``refbook export -q``).  Builds an in-memory index of the library (one read from
+    the library cache has its index there)."""
+    cached = getattr(lib, "search_index", None)
+    index = cached() if cached is not None else memory_index(lib)
     result = index.search(query, sort=sort)
     by_key = {e.key: e for e in lib}
     return [by_key[hit.key] for hit in result.hits if hit.key in by_key]

@@ -95,6 +95,19 @@ class Entry:
             return self.line
         return bibtex.field_line(self.source, self.line, name) or field.start_line + 1
 
+    def field_lines(self) -> dict[str, int]:
+        """``field_line`` of every field written, the entry's text scanned once."""
+        found = None if self._block.edited else bibtex.field_lines(self.source, self.line)
+        lines: dict[str, int] = {}
+        for f in self._block.entry.fields:
+            name = f.key.lower()
+            if name not in lines:
+                if self._block.edited:
+                    lines[name] = self.line
+                else:
+                    lines[name] = (found or {}).get(name) or f.start_line + 1
+        return lines
+
     @property
     def macros(self) -> Mapping[str, str]:
         """The ``@string`` macros this entry sees: those defined above it (as BibTeX reads)."""
@@ -103,6 +116,20 @@ class Entry:
     def macro_defined_later(self, name: str) -> bool:
         """True when macro ``name`` is not defined above the entry but is further down."""
         return self._bib.macros.defined_later(name, self._block.scope)
+
+    def undefined_macros(self) -> list[tuple[str, str]]:
+        """(field, name as written) of each ``@string`` macro a field uses that no
+        definition above the entry gives (BibTeX's month names are always defined)."""
+        macros = self.macros
+        found = []
+        for name, raw in self._raw_fields().items():
+            if raw[:1] in ("{", '"') and "#" not in raw:
+                continue
+            for word in bibtex.macro_names(raw):
+                low = word.lower()
+                if low not in macros and low not in bibtex.MONTH_MACROS:
+                    found.append((name, word))
+        return found
 
     def duplicate_fields(self) -> dict[str, list[int]]:
         """Fields written more than once in this entry (the first is the one read), with

@@ -32,6 +32,49 @@ FILES = {
     "corporate": FIXTURES / "store" / "corporate.bib",
     "ranking": FIXTURES / "search" / "ranking.bib",
 }
+# files for the commands wired later (export, lint, cite text, render): other layouts,
+# encodings, parse problems
+MORE_FILES = {
+    "comments": FIXTURES / "store" / "comments.bib",
+    "quotes": FIXTURES / "store" / "quotes.bib",
+    "parens": FIXTURES / "store" / "parens.bib",
+    "preamble": FIXTURES / "store" / "preamble.bib",
+    "unicode": FIXTURES / "store" / "unicode.bib",
+    "latin1": FIXTURES / "encoding" / "emacs-latin1.bib",
+    "cp1252": FIXTURES / "encoding" / "windows-1252-header.bib",
+    "one_bad": FIXTURES / "malformed" / "one_bad_among_good.bib",
+    "duplicate_field": FIXTURES / "malformed" / "duplicate_field.bib",
+    "stray_at": FIXTURES / "malformed" / "stray_at.bib",
+}
+# what lint reads besides values: suppression comments in every place (after an entry on
+# its line, after an @comment, with blank lines), macros undefined or defined further
+# down, fields on later lines, fixable findings
+LINT = """% refbook: ignore[missing-annotation]
+@string{jn = "Journal of Tests"}
+
+@article{acro2020,
+  author = {Smith, John and Doe, Jane},
+  title = {The TTP and CPEC in Pakistan},
+  journal = jn,
+  year = {2020}, pages = {1-10},
+  doi = {https://doi.org/10.1234/abc},
+  url = {http://example.com/pakist-an},
+}
+% refbook: ignore[missing-annotation, pages]
+
+@article{supp2021, author = {Smyth, John and Doe, Jane}, title = {The Pakistan Question},
+  journal = later # " Review", year = 2021, doi = {10.1234/ABC}, pages = {9-3}}
+@comment{x}
+% refbook: ignore[pages-dash]
+@misc{aftercomment, title = {Something {Pakistan}ish}, pages = {3-4}, year = {1999}}
+@book{sameline, title = {A}, year = {2001}} % refbook: ignore[required-fields]
+@book{next, title = {B}, year = {2999}, publisher = undefinedmac, note = {50% off & more}}
+
+@string{later = "Later"}
+@online{web, title = {Web Page}, url = {https://x.org/a.}, year = {2023}}
+@article{swap, title = {Volume and {Number}}, journal = jn, volume = 2, number = 98,
+  year = {1998}, date = {1997}}
+"""
 CROSSREF = """@string{pub = "Pub House"}
 
 @mvbook{parent, title = {The Whole Work}, publisher = pub, author = {Doe, Jane}, year = 2001}
@@ -109,6 +152,73 @@ def test_every_read_command_is_the_same_warm_cold_and_uncached(cli, tmp_path, na
     assert warm == uncached
 
 
+def _wired_commands(path: Path, tmp: Path, pandoc: bool) -> list[list[str]]:
+    keys = _keys(path)
+    first, last = keys[0], keys[-1]
+    essay = tmp / "essay.md"
+    essay.write_text(f"As [@{first}, p. 3] argues, and [@{last}; @missing-key].\n", "utf-8")
+    lines = [["export", "--format", f] for f in ("csl-json", "csl-yaml", "ris", "biblatex")]
+    lines += [
+        ["export", "--format", "bibtex"],
+        ["export", "--format", "bibtex", "--normalize"],
+        ["export", "--json"],
+        ["export", "--format", "csl-json", first, last],
+        ["export", "--format", "ris", last, first],
+        ["export", "-q", "the", "--format", "csl-json"],
+        ["export", "--cited-in", str(essay), "--format", "csl-yaml"],
+        ["export", "--format", "csl-json", "no-such-key-zz"],
+        ["lint"],
+        ["lint", "--json"],
+        ["lint", "--select", "strings", "--select", "url", "--format", "sarif"],
+        ["lint", "--ignore", "annotated", "--fail-on", "info"],
+    ]
+    if pandoc:  # formatted by pandoc from the stored CSL items
+        lines += [
+            ["export"],
+            ["export", "--style", "ieee", "--to", "html", "--annotated"],
+            ["export", "--json", "--style", "chicago", "--to", "markdown"],
+            ["cite", "--style", "ieee", last, first],
+            ["render", "--allow-missing", str(essay)],
+        ]
+    return lines
+
+
+PANDOC_FILES = ("shipped", "crossref", "duplicate_keys", "latin1", "lint", "strings")
+
+
+@pytest.mark.parametrize(
+    "name", list(FILES) + list(MORE_FILES) + ["crossref", "lint", "lint_plain"]
+)
+def test_export_lint_cite_render_are_the_same_warm_cold_and_uncached(cli, tmp_path, name):
+    """The commands wired to the cache later (every export format, formatted export, lint,
+    cite's text, render): identical output warm, cold and with --no-cache."""
+    # lint_plain: no other block between entries, so the suppressions are read by span
+    texts = {"crossref": CROSSREF, "lint": LINT, "lint_plain": LINT.replace("@comment{x}\n", "")}
+    if name in texts:
+        path = tmp_path / f"{name}.bib"
+        path.write_text(texts[name], encoding="utf-8")
+    else:
+        source = {**FILES, **MORE_FILES}[name]
+        path = tmp_path / source.name
+        shutil.copyfile(source, path)
+    commands = _wired_commands(path, tmp_path, name in PANDOC_FILES)
+
+    def run_all(*flags: str) -> list[tuple[int, str, str]]:
+        return [
+            (r.exit_code, r.stdout, r.stderr)
+            for r in (cli(*flags, "--bib", str(path), *a, cwd=tmp_path) for a in commands)
+        ]
+
+    uncached = run_all("--no-cache")
+    assert not db_path(path).exists()
+    cold = run_all()
+    assert db_path(path).exists()
+    warm = run_all()
+    for args, u, c, w in zip(commands, uncached, cold, warm):
+        assert c == u, args
+        assert w == u, args
+
+
 def test_warm_show_and_completion_import_no_parser(tmp_path):
     """A warm run reads rows: neither bibtexparser nor pylatexenc is imported."""
     env = {**os.environ, "REFBOOK_CACHE_DIR": str(tmp_path / "cache")}
@@ -129,11 +239,25 @@ def test_warm_show_and_completion_import_no_parser(tmp_path):
         ["stats"],
         ["search", "taliban"],
         ["show", "--bibtex", "zahid2023dealing"],
+        ["export", "--format", "csl-json"],
+        ["export", "--format", "ris"],
+        ["export", "--format", "biblatex"],
+        ["export", "--format", "bibtex", "--normalize"],
+        ["export", "--style", "ieee", "--to", "html"],
+        ["cite", "zahid2023dealing"],
+        ["lint"],
+        ["lint", "--json"],
     ):
         argv = [sys.executable, "-c", code, "--bib", bib, *args]
         subprocess.run(argv, env=env, capture_output=True, check=True)  # cold: builds
         warm = subprocess.run(argv, env=env, capture_output=True, text=True, check=True)
         assert "HEAVY=\n" in warm.stderr, (args, warm.stderr)
+    plain = tmp_path / "lint.bib"  # suppression comments read by byte span, no parse
+    plain.write_text(LINT.replace("@comment{x}\n", ""), encoding="utf-8")
+    argv = [sys.executable, "-c", code, "--bib", str(plain), "lint"]
+    subprocess.run(argv, env=env, capture_output=True)
+    warm = subprocess.run(argv, env=env, capture_output=True, text=True)
+    assert "missing-annotation" in warm.stdout and "HEAVY=\n" in warm.stderr, warm.stderr
     complete = subprocess.run(
         [sys.executable, "-c", code],
         env={
@@ -154,7 +278,13 @@ def _outputs(cli, path: Path, tmp: Path, *flags: str) -> list[tuple[int, str, st
         (r.exit_code, r.stdout, r.stderr)
         for r in (
             cli(*flags, "--bib", str(path), *args, cwd=tmp)
-            for args in (["list", "--json"], ["stats", "--json"], ["search", "--keys", "a"])
+            for args in (
+                ["list", "--json"],
+                ["stats", "--json"],
+                ["search", "--keys", "a"],
+                ["export", "--format", "csl-json"],
+                ["lint", "--json"],
+            )
         )
     ]
 

@@ -380,3 +380,16 @@ def test_author_spelling_leaves_different_people_alone():
         "Wang, L.}, title={U}, journal={J}}\n"
     )
     assert run(text, "author-spelling") == []
+
+
+def test_a_findings_line_holds_after_a_backslash_at_a_line_end_above():
+    """bibtexparser does not count a line break right after a backslash (``\\TeX\\`` at
+    the end of a line, as in tugboat.bib): every field line below it came out one line
+    early, and the column was lost."""
+    lib = refbook.loads(
+        "@article{a, title = {Update for \\TeX\\\n  devices}, year = 2000}\n\n"
+        "@article{b,\n  title = {X},\n  pages = {1-2},\n}\n",
+        "drift.bib",
+    )
+    found = [f for f in lint(lib).findings if f.rule == "pages-dash"]
+    assert [(f.line, f.column) for f in found] == [(6, 11)]

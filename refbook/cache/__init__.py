@@ -82,7 +82,7 @@ def open_cached(
     snap = _snapshot(path, bib, encoding)
     if snap is not None:
         _note_hit(path, snap.meta.get("mode"))
-        return CachedLibrary(snap, name), []
+        return CachedLibrary(snap, name, encoding), []
     try:
         outcome = refresh(bib, encoding, busy=busy)
     except OSError as exc:
@@ -94,7 +94,7 @@ def open_cached(
     snap = _snapshot(path, bib, encoding)
     if snap is None:  # changed again meanwhile: read it whole this once
         return None, []
-    return CachedLibrary(snap, name), []
+    return CachedLibrary(snap, name, encoding), []
 
 
 def _unwritable(path: Path, exc: Exception) -> str:

@@ -49,6 +49,8 @@ class Row:
     item: str  # JSON text, as records.listing_form keeps it
     extra: str  # JSON
     doc: tuple  # index.doc_row without the line
+    csl: str | None = None  # records.csl_text
+    lint: str = "{}"  # records.lint_record, JSON
 
 
 @dataclass
@@ -67,6 +69,7 @@ class Outcome:
 def make_row(entry: Any, chunk: int, rel_line: int, rel_start: int, rel_end: int) -> Row:
     """``entry`` as stored; ``rel_start``/``rel_end``: its byte span from its chunk's start."""
     from ..index import doc_row
+    from .parts import csl_text, lint_record
     from .records import entry_record, listing_form
 
     light, item, extra = entry_record(entry)
@@ -84,6 +87,8 @@ def make_row(entry: Any, chunk: int, rel_line: int, rel_start: int, rel_end: int
         item,
         dump(extra, ensure_ascii=False, separators=(",", ":")),
         doc_row(entry)[:-1],
+        csl_text(entry),
+        dump(lint_record(entry), ensure_ascii=False, separators=(",", ":")),
     )
 
 
@@ -189,12 +194,13 @@ def _old_rows(conn: sqlite3.Connection | None, meta: dict[str, str] | None) -> d
         for row in conn.execute(
             "SELECT c.ident, e.key, e.type, e.rel_line, e.rel_start, e.rel_end, e.year, "
             "e.light, x.item, extra.extra, d.key, d.type, d.year, d.authors, d.author, d.title, "
-            "d.container, d.keywords, d.annotation, d.abstract, d.doi, d.url "
+            "d.container, d.keywords, d.annotation, d.abstract, d.doi, d.url, s.item, l.info "
             "FROM entries e JOIN chunks c ON c.id = e.chunk JOIN data x ON x.ord = e.ord "
-            "JOIN extra ON extra.ord = e.ord "
+            "JOIN extra ON extra.ord = e.ord JOIN csl s ON s.ord = e.ord "
+            "JOIN lintdata l ON l.ord = e.ord "
             "JOIN docs d ON d.rowid = e.ord ORDER BY e.ord"
         ):
-            old.setdefault(row[0], []).append((*row[1:10], row[10:]))
+            old.setdefault(row[0], []).append((*row[1:10], row[10:22], row[22], row[23]))
     except sqlite3.DatabaseError:
         return {}
     return old

@@ -21,11 +21,11 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = "6"  # 5: intermediate layouts of this change, never released
+SCHEMA_VERSION = "7"  # 5: intermediate layouts of this change, never released; 7: csl, lintdata
 RACY_SECONDS = 2.0
 SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT);
@@ -47,7 +47,18 @@ CREATE TABLE chunks (id INTEGER PRIMARY KEY, ident TEXT, line INTEGER, bstart IN
     cstart INTEGER, cend INTEGER, string INTEGER);
 -- seq: ord << 16 | the keyword's place in the entry
 CREATE TABLE keywords (seq INTEGER PRIMARY KEY, keyword TEXT);
+-- for export and lint (``records.csl_text``, ``records.lint_record``): each entry's CSL
+-- item as JSON text (NULL when it cannot be made) and what lint asks of its text
+CREATE TABLE csl (ord INTEGER PRIMARY KEY, item TEXT);
+CREATE TABLE lintdata (ord INTEGER PRIMARY KEY, info TEXT);
 """
+# the columns RecordEntry reads when asked (name -> table, column)
+_COLUMNS = {
+    "item": ("data", "item"),
+    "extra": ("extra", "extra"),
+    "csl": ("csl", "item"),
+    "lint": ("lintdata", "info"),
+}
 # what a RecordEntry is made of (the rest is read when asked for)
 _ROW = (
     "e.ord, e.key, e.type, c.line + e.rel_line, e.year, e.light, c.bstart + e.rel_start, "
@@ -201,6 +212,7 @@ class Snapshot:
         self.bib = bib
         self.count = int(meta.get("entries", "0"))
         self.codec = meta.get("codec", "utf-8")
+        self._source: Any = None
 
     def problems(self, name: str) -> list:
         if self.meta.get("problems", "[]") == "[]":
@@ -263,17 +275,63 @@ class Snapshot:
         row = next((r for r in rows if r[1] == key), rows[0])
         return self._entry(lib, row)
 
-    def column(self, ord_: int, name: str) -> str:
-        """One entry's ``item`` (JSON text) or ``extra`` (JSON) column."""
-        if name not in ("item", "extra"):
-            raise ValueError(name)
-        table = "data" if name == "item" else "extra"
-        text = self.conn.execute(f"SELECT {name} FROM {table} WHERE ord = ?", (ord_,)).fetchone()[0]
-        if name == "item":
+    def column(self, ord_: int, name: str) -> str | None:
+        """One entry's ``item`` (JSON text) or ``extra`` (JSON) column, or its ``csl``
+        item or ``lint`` record."""
+        table, column = _COLUMNS[name]
+        row = self.conn.execute(f"SELECT {column} FROM {table} WHERE ord = ?", (ord_,)).fetchone()
+        text = row[0] if row is not None else None
+        if name == "item" and text is not None:
             from .records import json_form
 
             return json_form(text)
         return text
+
+    def parts(self, columns: Sequence[str]) -> Iterator[tuple]:
+        """(ord, column…) of every entry in file order (``item`` as ``column`` gives it)."""
+        from .records import json_form
+
+        tables = [_COLUMNS[c][0] for c in columns]
+        first = tables[0]
+        joins = " ".join(f"JOIN {t} ON {t}.ord = {first}.ord" for t in tables[1:])
+        wanted = ", ".join(f"{_COLUMNS[c][0]}.{_COLUMNS[c][1]}" for c in columns)
+        query = f"SELECT {first}.ord, {wanted} FROM {first} {joins} ORDER BY {first}.ord"
+        at = columns.index("item") + 1 if "item" in columns else 0
+        for row in self.conn.execute(query):
+            if at and row[at] is not None:
+                row = (*row[:at], json_form(row[at]), *row[at + 1 :])
+            yield row
+
+    def csl_items(self) -> Iterator[tuple[int, str | None]]:
+        """Every entry's (ord, CSL item as JSON text), in file order (export streams them)."""
+        return iter(self.conn.execute("SELECT ord, item FROM csl ORDER BY ord"))
+
+    def csl_complete(self) -> bool:
+        """Whether every entry has its CSL item (none failed to map)."""
+        q = "SELECT count(*) FROM csl WHERE item IS NOT NULL"
+        return bool(self.conn.execute(q).fetchone()[0] == self.count)
+
+    def spans(self) -> list[tuple[str, int, int]]:
+        """(key, byte start, byte end) of every entry, in file order."""
+        return self.conn.execute(
+            f"SELECT e.key, c.bstart + e.rel_start, c.bstart + e.rel_end FROM {_FROM} "
+            "ORDER BY e.ord"
+        ).fetchall()
+
+    def string_names(self) -> set[str]:
+        """The names (lower case) of the file's ``@string`` macros, read from the file at
+        its ``@string`` chunks (only when an entry uses a macro not defined above it)."""
+        from .chunks import _STRING_NAME
+
+        rows = self.conn.execute("SELECT bstart, string FROM chunks ORDER BY bstart").fetchall()
+        size = os.path.getsize(self.bib)
+        names = set()
+        for (start, string), after in zip(rows, rows[1:] + [(size, 0)]):
+            if string:
+                m = _STRING_NAME.match(self.source_text(start, after[0]))
+                if m:
+                    names.add(m.group(1).lower())
+        return names
 
     def keywords(self) -> list[str]:
         return [
@@ -328,10 +386,11 @@ class Snapshot:
             yield [piece for (piece,) in batch]
 
     def source_text(self, start: int, end: int) -> str:
-        with open(self.bib, "rb") as fh:
-            fh.seek(start)
-            data = fh.read(end - start)
-        return data.decode(self.codec)
+        fh = self._source
+        if fh is None:  # kept open: lint and export read many entries' sources
+            fh = self._source = open(self.bib, "rb")  # noqa: SIM115
+        fh.seek(start)
+        return fh.read(end - start).decode(self.codec)
 
     def search_index(self, name: str) -> Any:
         from ..index import SearchIndex

@@ -4,7 +4,7 @@ the read commands ask of an entry, with no parser and no LaTeX decoder behind it
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -101,23 +101,53 @@ class RecordEntry:
         return self._lib.path
 
     def _l(self, name: str) -> Any:
-        if isinstance(self._light, str):
-            self._light = _loads(self._light)
-        return self._light[name]
+        light = self._cached.get("l")
+        if light is None:  # decoded when first asked, let go by _reset (the text stays)
+            light = self._cached["l"] = _loads(self._light)
+        return light[name]
 
     def _part(self, column: str) -> Any:
         if column not in self._cached:
             text = self._lib.column(self, column)
-            self._cached[column] = text if column == "item" else _loads(text)
+            keep = column in ("item", "csl") or text is None
+            self._cached[column] = text if keep else _loads(text)
         return self._cached[column]
+
+    def _given(self, column: str, text: str | None) -> None:
+        """A column read for many entries at once (``CachedLibrary.read_parts``)."""
+        if column not in self._cached:
+            keep = column in ("item", "csl")
+            self._cached[column] = text if keep or text is None else _loads(text)
 
     def _reset(self) -> None:
         """Forget what was read besides the row (as ``model.Entry._reset``: a pass over
         a large library keeps only what it takes)."""
         self._cached.clear()
 
+    def _keep(self, names: frozenset[str]) -> None:
+        """Let go of what was read but the values of fields ``names`` (own and
+        inherited): a view of the entry complete for those names; any other value is
+        read again when asked (lint's passes over a whole library keep little)."""
+        d = self._cached.get("d")
+        self._cached.clear()
+        if d is not None:
+            self._cached["d"] = {
+                "fields": {n: v for n, v in d["fields"].items() if n in names},
+                "inherited": {n: v for n, v in d.get("inherited", {}).items() if n in names},
+            }
+            self._cached["partial"] = names
+
+    def _values(self, name: str) -> dict[str, Any]:
+        """What was read of the entry, when it holds field ``name`` (lower case)."""
+        d = self._cached.get("d")
+        if d is None or ("partial" in self._cached and name not in self._cached["partial"]):
+            return self._d
+        return d
+
     @property
     def _d(self) -> dict[str, Any]:
+        if "partial" in self._cached:  # a kept part only (_keep): read it all again
+            del self._cached["partial"], self._cached["d"]
         if "d" not in self._cached:
             self._cached["d"] = _loads(self._part("item"))
         return self._cached["d"]
@@ -139,10 +169,11 @@ class RecordEntry:
 
     def get(self, name: str, default: Any = None) -> Any:
         name = name.lower()
-        fields = self.fields
+        d = self._values(name)
+        fields = d["fields"]
         if name in fields:
             return fields[name]
-        value = self.inherited.get(name)
+        value = d.get("inherited", {}).get(name)
         return default if value is None else value
 
     def __getitem__(self, name: str) -> str:
@@ -166,7 +197,7 @@ class RecordEntry:
     def _people(self, name: str) -> list[Person]:
         if name not in self._cached:
             self._l("t")  # the light record parsed
-            parts = self._light.get("a" if name == "author" else "e", ())
+            parts = self._cached["l"].get("a" if name == "author" else "e", ())
             from ..people import Person  # here: a warm `show` of a title needs no names
 
             self._cached[name] = [Person(*p) for p in parts]
@@ -242,6 +273,55 @@ class RecordEntry:
         """The entry's exact text in the file (read from it by byte span)."""
         return self._lib.source_text(*self._span)
 
+    # what lint asks of the entry's text (``lint_record``)
+    def raw(self, name: str) -> str | None:
+        """The value as written (macros, delimiters and ``#`` included)."""
+        name = name.lower()
+        fields = self._values(name)["fields"]
+        if name not in fields:
+            return None
+        record = self._part("lint")
+        if name in record.get("r", ()):
+            return record["r"][name]
+        if name in record.get("q", ()):
+            return '"' + fields[name] + '"'
+        return fields[name] if name in record.get("b", ()) else "{" + fields[name] + "}"
+
+    def field_line(self, name: str) -> int:
+        """The line where field ``name`` is written (the entry's when it is absent)."""
+        return self.line + self._part("lint").get("l", {}).get(name.lower(), 0)
+
+    def duplicate_fields(self) -> dict[str, list[int]]:
+        found = self._part("lint").get("d", {})
+        return {n: [self.line + at for at in ats] for n, ats in found.items()}
+
+    def undefined_macros(self) -> list[tuple[str, str]]:
+        return [(name, word) for name, word in self._part("lint").get("u", ())]
+
+    def macro_defined_later(self, name: str) -> bool:
+        """True when macro ``name``, not defined above the entry, is defined further down."""
+        return name.lower() in self._lib.string_names()
+
+    # export
+    def csl_item(self, ident: str | None = None) -> dict[str, Any]:
+        """The stored CSL item (``csl_text``), with ``ident`` as its id when given."""
+        text = self._part("csl")
+        if text is None:
+            raise LookupError(f"{self.key}: no CSL item in the cache")
+        item: dict[str, Any] = _loads(text)
+        if ident is not None:
+            item["id"] = ident
+        return item
+
+    def csl_text(self, ident: str, text: str | None = None) -> str:
+        """The CSL item's JSON text as ``csl_text`` indents it, with id ``ident``."""
+        text = text if text is not None else self._part("csl")
+        if ident == self.key and text is not None:
+            return text
+        from .parts import indented
+
+        return indented(self.csl_item(ident))
+
     def to_dict(self) -> dict[str, Any]:
         d = dict(self._d)
         d["source"] = {"file": self._lib.path, "line": self.line}
@@ -262,10 +342,12 @@ class CachedLibrary:
     (case-insensitive, then ``ids`` aliases), its parse problems; the read-only part of
     ``model.Library``'s interface."""
 
-    def __init__(self, store: Any, path: str) -> None:
+    def __init__(self, store: Any, path: str, encoding: str | None = None) -> None:
         self._store = store  # refbook.cache.db.Snapshot
         self.path = path
         self._path_json: str | None = None
+        self.encoding = encoding  # the user's --encoding, if any
+        self._strings: set[str] | None = None
 
     @property
     def path_json(self) -> str:
@@ -343,7 +425,53 @@ class CachedLibrary:
         with ``raw``)."""
         return self._store.listing(self.path_json, reverse, raw)
 
-    def column(self, entry: RecordEntry, name: str) -> str:
+    def csl_texts(self, entries: Sequence[Any], ids: Sequence[str]) -> Iterator[str]:
+        """The entries' CSL items as JSON texts (``RecordEntry.csl_text``) with ``ids``;
+        read in one pass when they are in file order."""
+        if all(a.ord < b.ord for a, b in zip(entries, entries[1:])):
+            wanted = iter(zip(entries, ids))
+            entry, ident = next(wanted, (None, ""))
+            for ord_, item in self._store.csl_items():
+                if entry is None:
+                    break
+                if ord_ == entry.ord:
+                    yield entry.csl_text(ident, item)
+                    entry, ident = next(wanted, (None, ""))
+            return
+        for entry, ident in zip(entries, ids):
+            yield entry.csl_text(ident)
+
+    def read_parts(self, entries: Iterable[RecordEntry], columns: Sequence[str]) -> Iterator[Any]:
+        """The entries (all of the library's, in file order), each given ``columns`` (read
+        in one pass) before it is yielded."""
+        rows = self._store.parts(columns)
+        for entry in entries:
+            row = next(rows)
+            assert row[0] == entry.ord
+            for column, text in zip(columns, row[1:]):
+                entry._given(column, text)
+            yield entry
+
+    def csl_complete(self) -> bool:
+        """Whether the cache has every entry's CSL item (export can read them all)."""
+        return bool(self._store.csl_complete())
+
+    def string_names(self) -> set[str]:
+        if self._strings is None:
+            self._strings = self._store.string_names()
+        return self._strings
+
+    def suppressions(self) -> dict[str, set[str]]:
+        """lint's ``% refbook: ignore[...]`` comments by entry key (``suppressions``)."""
+        from .text import suppressions
+
+        return suppressions(self)
+
+    def spans(self) -> list[tuple[str, int, int]]:
+        """(key, byte start, byte end) of every entry, in file order."""
+        return self._store.spans()
+
+    def column(self, entry: RecordEntry, name: str) -> Any:
         return self._store.column(entry.ord, name)
 
     def search_index(self) -> Any:

@@ -76,6 +76,10 @@ def insert_rows(
     )
     conn.executemany("INSERT INTO data VALUES (?, ?)", ((o, r.item) for o, r in zip(ords, rows)))
     conn.executemany("INSERT INTO extra VALUES (?, ?)", ((o, r.extra) for o, r in zip(ords, rows)))
+    conn.executemany("INSERT INTO csl VALUES (?, ?)", ((o, r.csl) for o, r in zip(ords, rows)))
+    conn.executemany(
+        "INSERT INTO lintdata VALUES (?, ?)", ((o, r.lint) for o, r in zip(ords, rows))
+    )
     conn.executemany(
         "INSERT INTO keywords VALUES (?, ?)",
         (
@@ -376,6 +380,8 @@ def _delete(conn: sqlite3.Connection, ords: list[int], chunk_ids: list[int]) -> 
     each = [(o,) for o in ords]
     for table in ("docs WHERE rowid", "entries WHERE ord", "data WHERE ord", "extra WHERE ord"):
         conn.executemany(f"DELETE FROM {table} = ?", each)
+    for table in ("csl", "lintdata"):  # export's and lint's parts of each entry
+        conn.executemany(f"DELETE FROM {table} WHERE ord = ?", each)
     conn.executemany(
         "DELETE FROM keywords WHERE seq BETWEEN ? AND ?",
         ((o << 16, (o << 16) + 0xFFFF) for o in ords),

@@ -188,26 +188,41 @@ def open_library(
     *,
     require_entries: bool = True,
     cached: Literal[False] = False,
+    usable: None = None,
 ) -> Library: ...
 
 
 @overload
 def open_library(
-    ctx: click.Context | None = None, *, require_entries: bool = True, cached: bool
+    ctx: click.Context | None = None,
+    *,
+    require_entries: bool = True,
+    cached: bool,
+    usable: Callable[[CachedLibrary], bool] | None = None,
 ) -> Library | CachedLibrary: ...
 
 
 def open_library(
-    ctx: click.Context | None = None, *, require_entries: bool = True, cached: bool = False
+    ctx: click.Context | None = None,
+    *,
+    require_entries: bool = True,
+    cached: bool = False,
+    usable: Callable[[CachedLibrary], bool] | None = None,
 ) -> Library | CachedLibrary:
     """Load the bibliography; parse problems go to stderr as one-line warnings.
 
     With ``require_entries``, an empty bibliography is "nothing found" (exit 1).  With
     ``cached``, the entries may come from the library cache (``RecordEntry``: the
-    read-only part of an entry's interface), for commands that only read them."""
+    read-only part of an entry's interface), for commands that only read them, unless
+    ``usable`` says the cached library lacks what the command needs."""
     from ..output import warn
 
     lib: Library | CachedLibrary | None = cached_library(ctx) if cached else None
+    if lib is not None and usable is not None:
+        from ..cache.records import CachedLibrary as Cached
+
+        if isinstance(lib, Cached) and not usable(lib):
+            lib = None
     if lib is None:
         from ..model import load
 
@@ -275,6 +290,61 @@ def complete_fields(ctx: click.Context, _param: click.Parameter, incomplete: str
     if entry is None:
         return []
     return [n for n in entry.fields if n.startswith(incomplete.lower())]
+
+
+def complete_assignments(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list:
+    """Shell completion of ``field=`` for the entry named before (``set KEY field=value``):
+    its own fields."""
+    if "=" in incomplete:
+        return []
+    names = complete_fields(ctx, _param, incomplete)
+    return [f"{n}=" for n in names]
+
+
+def complete_styles(_ctx: click.Context, _param: click.Parameter, incomplete: str) -> list:
+    """Shell completion of ``--style``: the bundled styles by name, else a .csl file."""
+    from click.shell_completion import CompletionItem
+
+    from ..export.pandoc import STYLES
+
+    names = [n for n in STYLES if n.startswith(incomplete.lower())]
+    return names or [CompletionItem(incomplete, type="file")]
+
+
+def style_option(f: Callable) -> Callable:
+    """``-s/--style`` of the commands that format citations (``cite``, ``render``)."""
+    return click.option(
+        "-s",
+        "--style",
+        metavar="NAME|FILE.csl",
+        help="Citation style (default apa).",
+        shell_complete=complete_styles,
+    )(f)
+
+
+def complete_rules(_ctx: click.Context, _param: click.Parameter, incomplete: str) -> list:
+    """Shell completion of lint rule ids and families (``lint --select/--ignore``)."""
+    from ..lint import RULES
+
+    names = dict.fromkeys([r.id for r in RULES.values()] + [r.family for r in RULES.values()])
+    return [n for n in names if n.startswith(incomplete.lower())]
+
+
+def complete_types(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list:
+    """Shell completion of the entry types in use (``list --type``), most used first."""
+    from collections import Counter
+
+    try:
+        lib = _completion_library(ctx)
+        from ..cache.records import CachedLibrary
+
+        if isinstance(lib, CachedLibrary):
+            types = list(lib.counts({})["types"])
+        else:
+            types = [t for t, _ in Counter(e.type for e in lib).most_common()]
+    except Exception:  # completion must never fail loudly
+        return []
+    return [t for t in types if t.startswith(incomplete.lower())]
 
 
 @dataclass

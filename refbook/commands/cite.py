@@ -13,12 +13,13 @@ from ._common import (
     json_option,
     open_library,
     requires,
+    style_option,
 )
 
 
 @click.command("cite")
 @click.argument("keys", nargs=-1, required=True, shell_complete=complete_keys)
-@click.option("-s", "--style", metavar="NAME|FILE.csl", help="Citation style (default apa).")
+@style_option
 @click.option("--narrative", is_flag=True, help="Narrative form: Zahid (2023).")
 @click.option(
     "--locator",
@@ -71,8 +72,8 @@ def command(
         syntax == "text",
         "pandoc and LaTeX citations are formatted later, by their own styles",
     )
-    # text: pandoc formats parsed entries; keys alone come from the cache
-    lib: Any = open_library(cached=syntax != "text")
+    # text: pandoc formats the cached CSL items (the file is read when one is missing)
+    lib: Any = open_library(cached=True, usable=lambda c: syntax != "text" or c.csl_complete())
 
     def resolve(key: str) -> str | None:
         found = lib.get(key)
@@ -87,12 +88,16 @@ def command(
     else:
         cfg = get_config()
         style = style or cfg["export.style"]
+        pool = list(lib)
+        if hasattr(lib, "csl_complete"):  # the cited entries as the pool's own objects
+            by_ord = {e.ord: e for e in pool}
+            entries = [by_ord[e.ord] for e in entries]
         text = format_citation(
             entries,
             style,
             narrative=narrative,
             cites=cites,
-            all_entries=list(lib),
+            all_entries=pool,
             pandoc=cfg["export.pandoc"] or None,
         )
     if choose_mode(as_json) == JSON:

@@ -10,6 +10,7 @@ from ..errors import EXIT_FINDINGS, EXIT_OK
 from ..output.findings import NAMES as FINDINGS_FORMATS
 from ._common import (
     bib_path_option,
+    complete_keys,
     get_config,
     input_encoding_option,
     open_library,
@@ -36,6 +37,7 @@ from ._common import (
     "ignore",
     multiple=True,
     metavar="KEY",
+    shell_complete=complete_keys,
     help="Never report KEY as uncited (repeatable; also manuscript.ignore_uncited).",
 )
 @click.option(

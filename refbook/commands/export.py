@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -11,6 +12,7 @@ from ._common import (
     bib_option,
     bib_path,
     complete_keys,
+    complete_styles,
     get_config,
     json_option,
     open_library,
@@ -74,6 +76,7 @@ def select_entries(
     "-s",
     "--style",
     metavar="NAME|FILE.csl",
+    shell_complete=complete_styles,
     help="apa, mla, chicago, harvard, ieee, vancouver, or a .csl file "
     "(default: export.style, apa).",
 )
@@ -153,8 +156,7 @@ def command(
         from ..store import check_output
 
         check_output(output, (bib_path(), *cited_in))  # before the work, not after
-    lib = open_library()
-    entries = select_entries(lib, keys, query, cited_in)
+    lib, entries = _chosen(keys, query, cited_in)
     if not entries:
         from ..errors import NotFoundError
 
@@ -168,8 +170,9 @@ def command(
         # CSL ids must be unique, or citeproc keeps one of the entries that share one
         for e, message in export.id_changes(entries):
             warn(f"{lib.path}:{e.line}: warning: {message}")
+    parts: Iterable[str]  # the document in pieces: a large export is never held whole
     if fmt:
-        text = formats.write(entries, fmt, normalize=normalize)
+        parts = formats.write_parts(entries, fmt, normalize=normalize)
     else:
         _warn_incomplete(entries, lib.path)
         if as_json and (standalone or annotated):
@@ -178,7 +181,7 @@ def command(
             )
         if standalone and to != "html":
             raise click.UsageError("--standalone needs --to html")
-        text = _formatted(
+        formatted = _formatted(
             entries,
             style or cfg["export.style"],
             to,
@@ -187,15 +190,35 @@ def command(
             as_json=as_json,
             pandoc=cfg["export.pandoc"] or None,
         )
+        parts = [formatted]
+    _emit(parts, output)
+    return 0
+
+
+def _emit(parts: Iterable[str], output: str | None) -> None:
+    """The document to ``-o`` (atomically) or to stdout, piece by piece."""
     if output:
         from ..store import write_output
 
-        write_output(output, text.encode("utf-8"))
+        write_output(output, "".join(parts).encode("utf-8"))
     else:
-        from ..output import emit_document
+        from ..output import emit_document_parts
 
-        emit_document(text)
-    return 0
+        emit_document_parts(parts)
+
+
+def _chosen(
+    keys: tuple[str, ...], query: str | None, cited_in: tuple[str, ...]
+) -> tuple[Any, list[Entry]]:
+    """The library and the entries to export: from the library cache when it has every
+    entry's CSL item (one that could not be made is said as the uncached run says it)."""
+    lib: Any = open_library(cached=True, usable=lambda c: c.csl_complete())
+    entries = select_entries(lib, keys, query, cited_in)
+    if hasattr(lib, "csl_texts"):
+        from ..cache.parts import Selection
+
+        entries = Selection(lib, entries)  # type: ignore[arg-type]
+    return lib, entries
 
 
 def _warn_incomplete(entries: list[Entry], path: str) -> None:

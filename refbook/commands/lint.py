@@ -12,6 +12,8 @@ from ._common import (
     bib_encoding,
     bib_option,
     bib_path,
+    cache_enabled,
+    complete_rules,
     force_option,
     get_config,
     refuse_together,
@@ -19,6 +21,7 @@ from ._common import (
 )
 
 if TYPE_CHECKING:
+    from ..cache.records import CachedLibrary
     from ..lint import LintResult, Rule
     from ..model import Library
 
@@ -30,6 +33,7 @@ if TYPE_CHECKING:
     "select",
     multiple=True,
     metavar="RULE",
+    shell_complete=complete_rules,
     help="Only these rule ids or families (repeatable; default: lint.select).",
 )
 @click.option(
@@ -37,6 +41,7 @@ if TYPE_CHECKING:
     "ignore",
     multiple=True,
     metavar="RULE",
+    shell_complete=complete_rules,
     help="Skip these rule ids or families (repeatable; adds to lint.ignore).",
 )
 @click.option(
@@ -111,21 +116,36 @@ def command(
     paths = list(files) or [bib_path()]
     if fix:
         return max(_fix(path, rules, dry_run, force, bib_encoding()) for path in paths)
-    from ..model import load
     from ..output import busy
 
     with busy(f"linting {', '.join(paths)}…"):
         encoding = bib_encoding()
-        findings = [f for path in paths for f in _lint(load(path, encoding), rules).findings]
+        findings = [f for path in paths for f in _lint(_read(path, encoding), rules).findings]
     fmt = "json" if as_json else fmt or ("table" if choose_mode(False) == "rich" else "plain")
     render(findings, fmt, tool="refbook lint", rules={r.id: r.doc for r in rules})
     return 1 if fails(findings, fail_on or cfg["lint.fail_on"]) else 0
 
 
-def _lint(lib: Library, rules: list[Rule]) -> LintResult:
+def _read(path: str, encoding: str | None) -> Library | CachedLibrary:
+    """A file to lint: from the library cache (its warnings said), else parsed."""
+    if cache_enabled():
+        from ..cache import open_cached
+        from ..output import warn
+
+        lib, notes = open_cached(path, encoding)
+        for note in notes:
+            warn(note)
+        if lib is not None:
+            return lib
+    from ..model import load
+
+    return load(path, encoding)
+
+
+def _lint(lib: Library | CachedLibrary, rules: list[Rule], fixes: bool = False) -> LintResult:
     from ..lint import lint
 
-    return lint(lib, rules)
+    return lint(lib, rules, fixes=fixes)
 
 
 def _fix(
@@ -141,7 +161,7 @@ def _fix(
     def rounds(bib: BibFile) -> int:
         total = 0
         for _ in range(5):
-            result = _lint(Library(bib), rules)
+            result = _lint(Library(bib), rules, fixes=True)
             seen, todo = set(), []
             for key, field, value in result.fixes:
                 if (key, field) not in seen:

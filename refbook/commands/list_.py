@@ -6,7 +6,14 @@ from typing import Any
 
 import click
 
-from ._common import bib_option, complete_keywords, json_option, open_library, refuse_together
+from ._common import (
+    bib_option,
+    complete_keywords,
+    complete_types,
+    json_option,
+    open_library,
+    refuse_together,
+)
 
 SORTS = ("file", "key", "year", "author", "title", "type")
 
@@ -40,7 +47,12 @@ def sort_entries(entries: list, how: str, reverse: bool = False) -> list:
 )
 @click.option("--reverse", is_flag=True, help="Reverse the order.")
 @click.option(
-    "--type", "types", multiple=True, metavar="TYPE", help="Only entries of this type (repeatable)."
+    "--type",
+    "types",
+    multiple=True,
+    metavar="TYPE",
+    help="Only entries of this type (repeatable).",
+    shell_complete=complete_types,
 )
 @click.option(
     "--keyword",

@@ -13,6 +13,7 @@ from ._common import (
     input_encoding_option,
     json_option,
     open_library,
+    style_option,
 )
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 @click.command("render")
 @click.argument("essay", type=click.Path(exists=True, dir_okay=False))
-@click.option("-s", "--style", metavar="NAME|FILE.csl", help="Citation style (default apa).")
+@style_option
 @click.option(
     "-t",
     "--to",
@@ -83,7 +84,8 @@ def command(
     json_mode = choose_mode(as_json) == JSON
     if encoding:
         check_name(encoding)
-    lib = open_library()
+    # from the library cache when it has every entry's CSL item
+    lib: Any = open_library(cached=True, usable=lambda c: c.csl_complete())
     result = check_manuscripts(lib, [essay], markup="markdown", encoding=encoding)
     for note in result.notes:
         warn(note)

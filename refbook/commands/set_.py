@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import click
 
-from ._common import bib_option, complete_keys, force_option, json_option, reported_edit
+from ._common import (
+    bib_option,
+    complete_assignments,
+    complete_keys,
+    force_option,
+    json_option,
+    reported_edit,
+)
 
 
 @click.command("set")
 @click.argument("key", shell_complete=complete_keys)
-@click.argument("assignments", nargs=-1, required=True)
+@click.argument("assignments", nargs=-1, required=True, shell_complete=complete_assignments)
 @click.option(
     "--bibtex",
     "as_bibtex",

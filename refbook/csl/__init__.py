@@ -107,7 +107,11 @@ def _eprint(entry: Entry) -> tuple[str, str, str]:
 
 def to_csl(entry: Entry, ident: str | None = None) -> dict[str, Any]:
     """One entry as a CSL-JSON item (pandoc, Zotero and citeproc-js read it); ``ident``
-    replaces the key as its id (``csl_items`` makes ids unique)."""
+    replaces the key as its id (``csl_items`` makes ids unique).  An entry read from the
+    library cache gives the item stored when the cache was built."""
+    stored = getattr(entry, "csl_item", None)
+    if stored is not None:
+        return dict(stored(ident))
     ctype = csl_type(entry)
     item: dict[str, Any] = {"id": entry.key if ident is None else ident, "type": ctype}
     lang = language(entry)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -164,3 +164,13 @@ def read(text: str, fmt: str | None = None, name: str = "<input>") -> list[Draft
 def write(entries: Sequence[Entry], fmt: str, *, normalize: bool = False) -> str:
     """``entries`` as a document in data format ``fmt``."""
     return get(fmt).write(entries, normalize=normalize)
+
+
+def write_parts(entries: Sequence[Entry], fmt: str, *, normalize: bool = False) -> Iterator[str]:
+    """The document ``write`` gives, in pieces: a format module with ``write_parts``
+    gives its items one by one (a large export is never held whole), another one piece."""
+    data_format = get(fmt)
+    parts = getattr(data_format.implementation(), "write_parts", None)
+    if parts is None or normalize or not data_format.writes:
+        return iter([data_format.write(entries, normalize=normalize)])
+    return parts(entries)

@@ -4,7 +4,7 @@ canonical layout (``export --format bibtex [--normalize]``)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from ..errors import InputError
@@ -49,7 +49,14 @@ def write(entries: Sequence[Entry], *, normalize: bool = False) -> str:
         from ..fmt import Layout
 
         return "\n\n".join(_normalized(e, Layout()) for e in entries) + "\n"
-    return "\n\n".join(e.source for e in entries) + "\n"
+    return "".join(write_parts(entries))
+
+
+def write_parts(entries: Sequence[Entry]) -> Iterator[str]:
+    """The entries as stored, one by one (``write`` without ``normalize``)."""
+    for i, e in enumerate(entries):
+        yield "\n\n" + e.source if i else e.source
+    yield "\n"
 
 
 def _normalized(entry: Entry, layout: Layout) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, UsageError
@@ -123,7 +123,24 @@ def read(text: str, name: str = "<input>") -> list[Draft]:
 def write(entries: Sequence[Entry]) -> str:
     from ..csl import csl_items
 
+    if getattr(entries, "csl_texts", None) is not None and entries:
+        return "".join(write_parts(entries))
     return json.dumps(csl_items(entries), ensure_ascii=False, indent=2) + "\n"
+
+
+def write_parts(entries: Sequence[Entry]) -> Iterator[str]:
+    """``write``'s document in pieces: from the library cache, the items' stored texts
+    one by one (``json.dumps`` of the list writes each item so)."""
+    from ..csl import unique_ids
+
+    texts = getattr(entries, "csl_texts", None)
+    if texts is None or not entries:
+        yield write(entries)
+        return
+    yield "[\n"
+    for i, text in enumerate(texts(unique_ids(entries)[0])):
+        yield ",\n" + text if i else text
+    yield "\n]\n"
 
 
 # -- checking what was read ------------------------------------------------------------

@@ -13,4 +13,12 @@ if TYPE_CHECKING:
 
 
 def write(entries: Sequence[Entry]) -> str:
-    return json.dumps([e.to_dict() for e in entries], ensure_ascii=False, indent=2) + "\n"
+    """The entries as a JSON list, each written as ``json.dumps`` of the whole list
+    writes it, one at a time (a list of 100,000 entries is never held as objects)."""
+    if not entries:
+        return "[]\n"
+    items = (
+        "  " + json.dumps(e.to_dict(), ensure_ascii=False, indent=2).replace("\n", "\n  ")
+        for e in entries
+    )
+    return "[\n" + ",\n".join(items) + "\n]\n"

@@ -172,11 +172,11 @@ def _person(p: Person) -> str:
 
 def write(entries: Sequence[Entry]) -> str:
     """The entries as RIS records (ids as in CSL-JSON: ``refbook.csl.unique_ids``)."""
-    from ..csl import csl_items, csl_type
+    from ..csl import csl_items
 
     records = []
     for e, item in zip(entries, csl_items(entries)):
-        lines = [f"TY  - {ris_type(csl_type(e))}"]
+        lines = [f"TY  - {ris_type(item['type'])}"]  # (to_csl's csl_type)
         lines += [f"AU  - {_person(p)}" for p in e.authors]
         lines += [f"A2  - {_person(p)}" for p in e.editors]
         lines.append(f"TI  - {e.title}")

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..findings import Finding
 from ..model import Entry
@@ -38,6 +38,7 @@ from .registry import RULES, Context, Issue, Rule, rule
 from .titles import protected_words
 
 if TYPE_CHECKING:
+    from ..cache.records import CachedLibrary
     from ..model import Library
     from ..store import BibFile
 
@@ -53,6 +54,7 @@ __all__ = [
     "rule",
     "select_rules",
     "suppressions",
+    "tail_suppressions",
 ]
 
 
@@ -82,18 +84,23 @@ def suppressions(bib: BibFile) -> dict[str, set[str]]:
     prev = None
     for blk in bib.blocks:
         if blk.kind == "entry" and prev is not None and prev.kind == "text":
-            text = bib.block_text(prev)
-            tail = text.rstrip().splitlines()
-            ids: set[str] = set()
-            for line in reversed(tail):
-                if not line.lstrip().startswith("%"):
-                    break
-                for m in _IGNORE.finditer(line):
-                    ids |= {x.strip() for x in m.group(1).split(",") if x.strip()}
+            ids = tail_suppressions(bib.block_text(prev))
             if ids:
                 out[blk.key or ""] = ids
         prev = blk
     return out
+
+
+def tail_suppressions(text: str) -> set[str]:
+    """The rule ids named in the ``%`` comment lines that end ``text`` (the text right
+    above an entry)."""
+    ids: set[str] = set()
+    for line in reversed(text.rstrip().splitlines()):
+        if not line.lstrip().startswith("%"):
+            break
+        for m in _IGNORE.finditer(line):
+            ids |= {x.strip() for x in m.group(1).split(",") if x.strip()}
+    return ids
 
 
 def _position(entry: Entry, field_name: str | None) -> tuple[int, int | None]:
@@ -117,44 +124,108 @@ class LintResult:
 
 
 def lint(
-    lib: Library, rules: list[Rule] | None = None, *, today: _dt.date | None = None
+    lib: Library | CachedLibrary,
+    rules: list[Rule] | None = None,
+    *,
+    today: _dt.date | None = None,
+    fixes: bool = True,
 ) -> LintResult:
-    """Run the rules over a ``Library``; parse problems come first as ``syntax`` findings."""
+    """Run the rules over a ``Library`` (or one read from the library cache: entries are
+    then read one at a time and let go); parse problems come first as ``syntax``
+    findings.  ``fixes``: also collect the safe fixes (``--fix``)."""
     rules = list(RULES.values()) if rules is None else rules
     ctx = Context(today=today or _dt.date.today())
-    entries = list(lib)
+    cached = not hasattr(lib, "bib")
+    entries: list[Entry] = _Released(lib) if cached else list(lib)  # type: ignore[arg-type]
+    per_entry = [r for r in rules if r.check is not None]
     if any(r.id == "unprotected-proper-noun" for r in rules):
         ctx.protected_words = protected_words(entries)
-    skip = suppressions(lib.bib)
+    skip = lib.suppressions() if cached else suppressions(lib.bib)  # type: ignore[union-attr]
     # parse problems that a rule reports (duplicate-string, duplicate-field) follow that
     # rule's selection and suppressions
-    findings: list[Finding] = [p for p in lib.problems if p.rule not in RULES]
-    fixes: list[tuple[str, str, str]] = []
-    by_key = {e.key: e for e in entries}
+    report = _Report(lib.path, skip, fixes)
+    report.findings += [p for p in lib.problems if p.rule not in RULES]
+    by_key = {e.key: e for e in (list.__iter__(entries) if cached else entries)}
     for r in rules:
-        if r.check_file is not None:
-            findings += [
+        if r.check_file is not None:  # it reads the file's problems (a cached one has them)
+            file = lib if cached else lib.bib  # type: ignore[union-attr]
+            report.findings += [
                 Finding(lib.path, i.line, r.severity, r.id, i.message, i.key)
-                for i in r.check_file(lib.bib, ctx)
+                for i in r.check_file(file, ctx)
             ]
-            continue
-        if r.check_all is not None:
-            produced = ((by_key[i.key], i) for i in r.check_all(entries, ctx))
-        else:
-            check = r.check
-            assert check is not None  # (a rule checks an entry, the library or the file)
-            produced = ((e, i) for e in entries for i in check(e, ctx))
-        for e, issue in produced:
-            if r.id in skip.get(e.key, ()) or r.family in skip.get(e.key, ()):
-                continue
-            if issue.field and e.raw(issue.field) is None and e.inherited_from(issue.field):
-                continue  # a crossref/xdata parent's field: reported (and fixed) there
-            line, col = (issue.line, None) if issue.line else _position(e, issue.field)
-            findings.append(Finding(lib.path, line, r.severity, r.id, issue.message, e.key, col))
-            if issue.fix is not None and not e.duplicate_fields() and _editable(e):
-                fixes.append((e.key, *issue.fix))  # (not in an entry that waits for a hand fix)
-    findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.rule))
-    return LintResult(findings, fixes)
+        elif r.check_all is not None:
+            for issue in r.check_all(entries, ctx):
+                report.add(r, by_key[issue.key], issue)
+                if cached:  # what the finding read of it, let go
+                    by_key[issue.key]._keep(LIBRARY_FIELDS)  # type: ignore[attr-defined]
+    for e in entries.with_lint() if cached else entries:  # type: ignore[attr-defined]
+        # entry by entry: a cached entry is read once, then let go
+        for r in per_entry:
+            for issue in r.check(e, ctx):  # type: ignore[misc]
+                report.add(r, e, issue)
+    report.findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.rule))
+    return LintResult(report.findings, report.fixes)
+
+
+# what the rules over the whole library (and protected_words) read of every entry: a
+# cached entry keeps these values between their passes (any other is read again)
+LIBRARY_FIELDS = frozenset(
+    ("title", "subtitle", "booktitle", "abstract", "keywords", "note", "doi", "journal")
+    + ("journaltitle", "author", "editor")
+)
+
+
+class _Released(list):
+    """A cached library's entries for lint: the first pass of the rules over the whole
+    library reads their values in one query and each entry keeps only LIBRARY_FIELDS'
+    (the later passes read nothing); the pass of the per-entry rules reads values and
+    lint records in one query and lets each entry go: memory stays flat at 100k."""
+
+    def __init__(self, lib: CachedLibrary) -> None:
+        super().__init__(lib)
+        self.lib = lib
+        self.kept = False  # each entry keeps LIBRARY_FIELDS after a whole pass
+
+    def __iter__(self) -> Iterator[Any]:
+        if self.kept:
+            return list.__iter__(self)
+        return self._kept_pass()
+
+    def _kept_pass(self) -> Iterator[Any]:
+        for e in self.lib.read_parts(list.__iter__(self), ("item",)):
+            yield e
+            e._keep(LIBRARY_FIELDS)
+        self.kept = True
+
+    def with_lint(self) -> Iterator[Any]:
+        return self._pass(("item", "lint"))
+
+    def _pass(self, columns: tuple[str, ...]) -> Iterator[Any]:
+        for e in self.lib.read_parts(list.__iter__(self), columns):
+            yield e
+            e._reset()
+
+
+class _Report:
+    """The findings and fixes of one run, issue by issue."""
+
+    def __init__(self, path: str, skip: dict[str, set[str]], fixes: bool) -> None:
+        self.path = path
+        self.skip = skip
+        self.want_fixes = fixes
+        self.findings: list[Finding] = []
+        self.fixes: list[tuple[str, str, str]] = []
+
+    def add(self, r: Rule, e: Entry, issue: Issue) -> None:
+        skip = self.skip.get(e.key, ())
+        if r.id in skip or r.family in skip:
+            return
+        if issue.field and e.raw(issue.field) is None and e.inherited_from(issue.field):
+            return  # a crossref/xdata parent's field: reported (and fixed) there
+        line, col = (issue.line, None) if issue.line else _position(e, issue.field)
+        self.findings.append(Finding(self.path, line, r.severity, r.id, issue.message, e.key, col))
+        if self.want_fixes and issue.fix is not None and not e.duplicate_fields() and _editable(e):
+            self.fixes.append((e.key, *issue.fix))  # (not in an entry that waits for a hand fix)
 
 
 def _editable(entry: Entry) -> bool:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from ..model import Entry, fold
+from ..people import Person
 from ..titles import title_key
 from .registry import Context, Issue, rule
 
@@ -29,9 +30,7 @@ def _author_spelling(entries: list[Entry], ctx: Context) -> Iterator[Issue]:
         lambda: defaultdict(list)
     )
     for e in entries:
-        names = [
-            n for value in (e.get("author"), e.get("editor")) if value for n in _folded_names(value)
-        ]
+        names = [n for people in (e.authors, e.editors) for n in _folded_names(tuple(people))]
         for family, initials in dict.fromkeys(names):
             others = {f for f, _ in names if f != family}
             people[(initials[:1], family[:3])][family].append((initials, e, others))
@@ -84,13 +83,12 @@ _LETTERS = str.maketrans(
 
 
 @lru_cache(maxsize=65536)
-def _folded_names(value: str) -> tuple[tuple[str, str], ...]:
-    """(family, initials) of each name of a BibTeX name list, folded; corporate names
-    (in braces) and "others" left out."""
-    from ..model import parse_names
-
+def _folded_names(people: tuple[Person, ...]) -> tuple[tuple[str, str], ...]:
+    """(family, initials) of each name of a name list (``Entry.authors``: parsed once,
+    or read from the library cache), folded; corporate names (in braces) and "others"
+    left out."""
     out = []
-    for person in parse_names(value):
+    for person in people:
         if person.literal or any(c.isdigit() for c in person.last):
             continue  # a corporate name; Barker1, Barker2: numbered test names
         family = _family_key(person.last)  # particles are not spelling (van/van der)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from ..bibtex import MONTH_MACROS, macro_names
 from ..model import Entry
 from .registry import Context, Issue, rule
 
@@ -37,24 +36,16 @@ def _duplicate_string(bib: BibFile, ctx: Context) -> Iterator[Issue]:
     "for it (refbook and pandoc show its name).",
 )
 def _undefined_string(entry: Entry, ctx: Context) -> Iterator[Issue]:
-    macros = entry.macros
-    for name in entry.fields:
-        raw = entry.raw(name) or ""
-        if raw[:1] in ("{", '"') and "#" not in raw:
-            continue
-        for word in macro_names(raw):
-            low = word.lower()
-            if low in macros or low in MONTH_MACROS:
-                continue
-            if entry.macro_defined_later(low):
-                yield Issue(
-                    f"{name} uses @string {word!r} before its definition further down; "
-                    "BibTeX and biber read in order and treat it as undefined here",
-                    name,
-                )
-            else:
-                yield Issue(
-                    f"{name} uses @string {word!r}, which is not defined (BibTeX "
-                    "prints nothing for it)",
-                    name,
-                )
+    for name, word in entry.undefined_macros():
+        if entry.macro_defined_later(word.lower()):
+            yield Issue(
+                f"{name} uses @string {word!r} before its definition further down; "
+                "BibTeX and biber read in order and treat it as undefined here",
+                name,
+            )
+        else:
+            yield Issue(
+                f"{name} uses @string {word!r}, which is not defined (BibTeX "
+                "prints nothing for it)",
+                name,
+            )

@@ -200,6 +200,21 @@ def emit_document(text: str, stream: IO[str] | None = None) -> None:
     stream.write(visible(text) if tty else text)
 
 
+def emit_document_parts(parts: Iterable[str], stream: IO[str] | None = None) -> None:
+    """``emit_document`` for a document given in pieces (a large export): written piece
+    by piece when piped or redirected (never held whole), joined on a terminal."""
+    stream = stream or sys.stdout
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    if tty:
+        emit_document("".join(parts), stream)
+        return
+    for part in parts:
+        stream.write(part)
+
+
 def _plain_cell(value: Any) -> str:
     # a tab or newline inside a cell would break the columns of the plain format (the
     # other control characters are made visible once, over the whole table: emit_lines)

@@ -227,3 +227,30 @@ def test_a_cached_snapshot_resolves_keys_aliases_and_dois_as_citations_do(
     assert snap.has_doi("10.1093/comjnl/27.2.97") and not snap.has_doi("10.1000/none")
     assert snap.matcher.by_key["knuthlp"].key == "Knuth1984"
     assert snap.search_keys(["literate"], True, 10) == ["Knuth1984"]
+
+
+def test_completion_ranks_a_common_author_like_search_past_a_thousand_matches(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """An author with 1,500 entries (a Smith in a large shared library): the entry whose
+    title also has the word ranks first in completion as in ``refbook search``, although
+    it comes last in the file (a ranking over the first 1,000 matches missed it)."""
+    from refbook.lsp.library import LibraryState
+
+    monkeypatch.setenv("REFBOOK_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "references.bib"
+    entries = [
+        f"@article{{smith{i}, author = {{Smith, Anna}}, title = {{Report number {i}}}, "
+        "year = {2001}}\n"
+        for i in range(1500)
+    ]
+    entries.append(
+        "@article{smithsmith, author = {Smith, Anna}, title = {Smith on Smith}, year = {1990}}\n"
+    )
+    path.write_text("".join(entries))
+    state = LibraryState(str(path))
+    state.reload()
+    snap = state.snapshot
+    assert snap is not None and snap.cached
+    top = snap.search_keys(["smith"], True, 5)
+    assert top[0] == "smithsmith"

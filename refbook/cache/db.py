@@ -346,23 +346,35 @@ class Snapshot:
         no year), keywords, and per watched name the entries with none of its fields;
         each ordered as ``Counter.most_common`` orders (ties in order of first use)."""
         q = self.conn.execute
-        types = dict(
-            q("SELECT type, count(*) AS n FROM entries GROUP BY type ORDER BY n DESC, min(ord)")
-        )
-        years = dict(q("SELECT year, count(*) FROM entries GROUP BY year"))
+        # one pass over the entries (each pass reads every row: ~0.1-0.4 s at 100k), grouped
+        # by what is counted; the few groups are summed here
+        types: dict[str, list[int]] = {}  # type -> [count, first ord]
+        years: dict[Any, int] = {}
+        having = dict.fromkeys(watched, 0)
+        for type_, year, fields, n, first in q(
+            "SELECT type, year, fields, count(*), min(ord) FROM entries GROUP BY type, year, fields"
+        ):
+            seen = types.setdefault(type_, [0, first])
+            seen[0] += n
+            seen[1] = min(seen[1], first)
+            years[year] = years.get(year, 0) + n
+            for name, names in watched.items():
+                if any(f" {f} " in fields for f in names):
+                    having[name] += n
+        ordered = sorted(types.items(), key=lambda kv: (-kv[1][0], kv[1][1]))
         keywords = dict(
             q(
                 "SELECT keyword, count(*) AS n FROM keywords GROUP BY keyword "
                 "ORDER BY n DESC, min(seq)"
             )
         )
-        sums, args = [], []
-        for names in watched.values():  # one pass over the entries for every watched name
-            sums.append(f"sum({' OR '.join('instr(fields, ?) > 0' for _ in names)})")
-            args += [f" {n} " for n in names]
-        have = q(f"SELECT {', '.join(sums)} FROM entries", args).fetchone() if sums else ()
-        missing = {name: self.count - (n or 0) for name, n in zip(watched, have)}
-        return {"types": types, "years": years, "keywords": keywords, "missing": missing}
+        missing = {name: self.count - n for name, n in having.items()}
+        return {
+            "types": {t: c for t, (c, _) in ordered},
+            "years": dict(sorted(years.items(), key=lambda kv: (kv[0] is not None, kv[0] or 0))),
+            "keywords": keywords,
+            "missing": missing,
+        }
 
     def items(self) -> Iterator[tuple[int, str]]:
         """Every entry's (ord, JSON text), in file order (``list --json`` streams them)."""

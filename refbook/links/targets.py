@@ -69,23 +69,11 @@ def iter_targets(
         for kind, wanted in (("doi", dois), ("url", urls)):
             value = e.get(kind) if wanted else None
             if value:
-                yield Target(e.key, kind, value.strip(), field_line(e, kind))
+                yield Target(e.key, kind, value.strip(), e.field_line(kind))
             elif kind == "doi" and wanted:
                 derived = arxiv_doi(e)
                 if derived:
-                    yield Target(e.key, "doi", derived, field_line(e, "eprint"), "eprint")
-
-
-def field_line(entry: Entry | RecordEntry, name: str) -> int:
-    """The line where field ``name`` is written (the entry's line when it is not written
-    in the entry itself), for a parsed entry or one read from the library cache (its
-    source text scanned as ``Entry.field_line`` scans it)."""
-    located = getattr(entry, "field_line", None)  # a parsed entry knows its fields
-    if located is not None:
-        return int(located(name))
-    from ..bibtex import field_line as line_in
-
-    return line_in(entry.source, entry.line, name) or entry.line
+                    yield Target(e.key, "doi", derived, e.field_line("eprint"), "eprint")
 
 
 class Exclusions:

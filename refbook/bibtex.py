@@ -352,14 +352,10 @@ def scan_entry(text: str) -> EntrySpans:
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # a lone CR too, as blocks.lf_lines reads it
 
 
-def field_line(text: str, line: int, name: str) -> int | None:
-    """The line of field ``name`` (the first so named) in one entry's ``text`` from line
-    ``line``, or None (bibtexparser's drifts after a line ending in a backslash)."""
-    return (field_lines(text, line) or {}).get(name.lower())
-
-
 def field_lines(text: str, line: int) -> dict[str, int] | None:
-    """``field_line`` of every field of one entry (scanned once), or None."""
+    """The line of every field (the first so named) in one entry's ``text`` from line
+    ``line`` (bibtexparser's drifts after a line ending in a backslash), scanned once;
+    None when the entry cannot be scanned."""
     try:
         fields = sorted(scan_entry(text).fields, key=lambda f: f.start)
     except BibSyntaxError:

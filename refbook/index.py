@@ -1,7 +1,8 @@
 """The search index: SQLite FTS5 over decoded entry text.
 
-Its tables (``SEARCH_SCHEMA``, filled by ``fill_search``) live in the library cache's
-file (``refbook.cache``), built with the rest of it and read with no parser behind; with
+Its tables (``SEARCH_SCHEMA``) live in the library cache's file (``refbook.cache``: the
+build inserts its rows and calls ``fill_index``; an update changes the rows of the changed
+entries), read with no parser behind; with
 ``--no-cache`` (or standard input) they are built in memory for the run
 (``memory_index``: 27 entries take a millisecond).  ``select`` is the public API.
 """
@@ -294,11 +295,11 @@ def doc_row(e: Entry) -> tuple:
     )
 
 
-def fill_search(conn: sqlite3.Connection, rows: Iterable[tuple], *, rowids: bool = False) -> None:
+def fill_search(conn: sqlite3.Connection, rows: Iterable[tuple]) -> None:
     """The search tables (documents, full-text index, vocabulary) from ``doc_row``
-    tuples (with ``rowids``: each led by its row id), in a database that has none yet."""
+    tuples, in a database that has none yet (the in-memory index of an unsaved text)."""
     conn.executescript(SEARCH_SCHEMA)
-    conn.executemany(insert_docs_sql(rowids), rows)
+    conn.executemany(insert_docs_sql(rowids=False), rows)
     fill_index(conn)
 
 

@@ -89,11 +89,7 @@ class Entry:
     def field_line(self, name: str) -> int:
         """The line where field ``name`` is written (the entry's line when it is absent or
         the entry was edited in this session)."""
-        name = name.lower()
-        field = next((f for f in self._block.entry.fields if f.key.lower() == name), None)
-        if field is None or self._block.edited:
-            return self.line
-        return bibtex.field_line(self.source, self.line, name) or field.start_line + 1
+        return self.field_lines().get(name.lower(), self.line)
 
     def field_lines(self) -> dict[str, int]:
         """``field_line`` of every field written, the entry's text scanned once."""

@@ -49,8 +49,8 @@ class Row:
     item: str  # JSON text, as records.listing_form keeps it
     extra: str  # JSON
     doc: tuple  # index.doc_row without the line
-    csl: str | None = None  # records.csl_text
-    lint: str = "{}"  # records.lint_record, JSON
+    csl: str | None = None  # parts.csl_text
+    lint: str = "{}"  # parts.lint_record, JSON
 
 
 @dataclass

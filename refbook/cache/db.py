@@ -47,7 +47,7 @@ CREATE TABLE chunks (id INTEGER PRIMARY KEY, ident TEXT, line INTEGER, bstart IN
     cstart INTEGER, cend INTEGER, string INTEGER);
 -- seq: ord << 16 | the keyword's place in the entry
 CREATE TABLE keywords (seq INTEGER PRIMARY KEY, keyword TEXT);
--- for export and lint (``records.csl_text``, ``records.lint_record``): each entry's CSL
+-- for export and lint (``parts.csl_text``, ``parts.lint_record``): each entry's CSL
 -- item as JSON text (NULL when it cannot be made) and what lint asks of its text
 CREATE TABLE csl (ord INTEGER PRIMARY KEY, item TEXT);
 CREATE TABLE lintdata (ord INTEGER PRIMARY KEY, info TEXT);
@@ -122,8 +122,9 @@ def open_read_only(path: Path) -> sqlite3.Connection | None:
 
 
 def open_write(path: Path) -> sqlite3.Connection | None:
-    """The cache file opened for an update (by the one writer holding the cache's lock),
-    or None when it is absent or not the user's own."""
+    """The cache file opened for writing, or None when it is absent or not the user's
+    own: for an update (by the one writer holding the cache's lock) and for ``settle``
+    (one guarded UPDATE of the meta table, safe without that lock)."""
     from ..paths import distrust_schema, is_own_file
 
     if not is_own_file(path):

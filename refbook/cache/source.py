@@ -107,10 +107,6 @@ class Source:
     def tails(self) -> str:
         return block_hashes(self.data, from_end=True)
 
-    def byte_starts(self) -> list[int]:
-        """Each chunk's offset in the file's bytes (after a byte-order mark)."""
-        return [c.bstart for c in self.chunks]
-
     def layout_meta(self) -> dict[str, str]:
         """The meta rows an update compares the next version of the file with."""
         return {

@@ -29,22 +29,12 @@ ORD_META = "ord_step"
 ORD_LIMIT = 1 << 46  # keywords.seq is ord << 16: below 2**62
 ORD_STEP = 1 << 24  # room for 24 halvings of a gap before a whole rewrite
 REBUILD_SHARE = 0.5  # more new chunks than this share: a whole new version is cheaper
-_SEARCH_COLUMNS = (
-    "key, type, year, authors, author, title, container, keywords, annotation, abstract, doi, url"
-)
 
 
 def ord_step(n: int) -> int:
     """The spacing of ``n`` entries in a whole build (half the number space left for
     entries added at the end)."""
     return max(1, min(ORD_STEP, ORD_LIMIT // (2 * (n + 1))))
-
-
-def words_index() -> str:
-    """The vocabulary table's statements after a whole build."""
-    from ..index import _FILL_WORDS
-
-    return _FILL_WORDS
 
 
 def insert_rows(

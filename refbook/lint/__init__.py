@@ -3,7 +3,8 @@
 A rule has a stable id, a family, a default severity, a one-line doc, and a function
 ``check(entry, ctx)`` that yields ``Issue`` records (message, field, optional safe fix).
 Library-wide rules (duplicates, spellings) are ``check_all(entries, ctx)``; rules about
-the file's other blocks (``@string``) are ``check_file(bib, ctx)`` and give a line.  Rules
+the file's other blocks (``@string``) are ``check_file(file, ctx)`` (the ``BibFile``, or a
+cached library's parse problems) and give a line.  Rules
 are registered with ``@rule``; ``refbook lint --select/--ignore`` take ids or families.
 
 Findings point at the field's value in the file (line and column).  Safe fixes are field

@@ -29,7 +29,9 @@ class Rule:
     check: Callable | None = None  # per entry
     check_all: Callable | None = None  # over the whole library
     fixable: bool = False
-    check_file: Callable | None = None  # over the file's blocks (BibFile)
+    check_file: Callable | None = (
+        None  # over the file's blocks (a BibFile, or the CachedLibrary: its problems)
+    )
 
 
 RULES: dict[str, Rule] = {}

@@ -254,3 +254,16 @@ def test_completion_ranks_a_common_author_like_search_past_a_thousand_matches(
     assert snap is not None and snap.cached
     top = snap.search_keys(["smith"], True, 5)
     assert top[0] == "smithsmith"
+
+
+def test_a_large_bib_linted_apart_is_read_in_the_servers_encoding(tmp_path: Path) -> None:
+    """``refbook lsp --encoding latin-1``: the child that lints a large saved .bib reads
+    it in that encoding too (without it the child could not decode the file and the
+    .bib's lint findings vanished)."""
+    from refbook.lsp.bibfile import lint_apart
+
+    path = tmp_path / "latin1.bib"
+    text = "@article{muller, author = {M\u00fcller, J\u00fcrgen}, year = {2001}}\n"
+    path.write_bytes(text.encode("latin-1"))
+    found = lint_apart(text, str(path), True, "latin-1")
+    assert any(f.rule == "required-fields" and f.key == "muller" for f in found)

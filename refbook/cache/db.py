@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -214,6 +215,7 @@ class Snapshot:
         self.count = int(meta.get("entries", "0"))
         self.codec = meta.get("codec", "utf-8")
         self._source: Any = None
+        self._source_lock = threading.Lock()
 
     def problems(self, name: str) -> list:
         if self.meta.get("problems", "[]") == "[]":
@@ -399,11 +401,12 @@ class Snapshot:
             yield [piece for (piece,) in batch]
 
     def source_text(self, start: int, end: int) -> str:
-        fh = self._source
-        if fh is None:  # kept open: lint and export read many entries' sources
-            fh = self._source = open(self.bib, "rb")  # noqa: SIM115
-        fh.seek(start)
-        return fh.read(end - start).decode(self.codec)
+        with self._source_lock:  # the language server's threads read sources at once
+            if self._source is None:  # kept open: lint and export read many sources
+                self._source = open(self.bib, "rb")  # noqa: SIM115
+            self._source.seek(start)
+            data = self._source.read(end - start)
+        return data.decode(self.codec)
 
     def search_index(self, name: str) -> Any:
         from ..index import SearchIndex

@@ -18,6 +18,10 @@ from .features import _BIB_KEY, Document, finding_diagnostic
 if TYPE_CHECKING:
     from .library import Snapshot
 
+# a lint of a large .bib that takes longer than this (a hung child) gives no findings,
+# so that the file's diagnostics are published again on its next change
+LINT_APART_SECONDS = 900
+
 
 def bib_diagnostics(
     text: str,
@@ -54,18 +58,24 @@ def bib_diagnostics(
     return out
 
 
-def lint_apart(text: str, path: str, saved: bool) -> list[Finding]:
+def lint_apart(
+    text: str, path: str, saved: bool, encoding: str | None = None, use_cache: bool = True
+) -> list[Finding]:
     """``refbook lint --json`` of a large .bib in a child process (the server's memory
     and its loop kept free): of the file itself when ``saved`` (the buffer is the file
-    as saved), else of the buffer ``text``."""
+    as saved, read in the server's ``encoding``), else of the buffer ``text``."""
     import json
     import subprocess
     import sys
 
-    command = [sys.executable, "-m", "refbook", "--bib", path if saved else "-", "lint", "--json"]
+    command = [sys.executable, "-m", "refbook", *(() if use_cache else ("--no-cache",))]
+    if saved and encoding:
+        command += ["--encoding", encoding]
+    command += ["--bib", path if saved else "-", "lint", "--json"]
     try:
         done = subprocess.run(
             command,
+            timeout=LINT_APART_SECONDS,
             input=None if saved else text.encode("utf-8"),
             stdin=subprocess.DEVNULL if saved else None,
             capture_output=True,
@@ -73,7 +83,7 @@ def lint_apart(text: str, path: str, saved: bool) -> list[Finding]:
             check=False,
         )
         found = json.loads(done.stdout or b"{}").get("findings", [])
-    except (OSError, ValueError):
+    except (OSError, ValueError, subprocess.TimeoutExpired):
         return []
     return [
         Finding(

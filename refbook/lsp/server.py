@@ -218,7 +218,7 @@ class RefbookServer(LanguageServer):
         problems, saved = list(state.problems), state.buffer_saved
 
         def work() -> list[lsp.Diagnostic]:
-            linted = bibfile.lint_apart(text, doc.path, saved)
+            linted = bibfile.lint_apart(text, doc.path, saved, self.bib_encoding, self.use_cache)
             return bibfile.bib_diagnostics(text, doc.path, problems, doc.encoding, linted)
 
         def finish(future: Any) -> None:

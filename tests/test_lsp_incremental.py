@@ -80,7 +80,7 @@ LATEX_LINES = [
 
 
 def snapshot() -> Snapshot:
-    return Snapshot(load_library("refs.bib", text=BIB), False, "refs.bib")
+    return Snapshot(load_library("refs.bib", text=BIB), "refs.bib")
 
 
 def document(lines: list[str], language: str) -> Document:

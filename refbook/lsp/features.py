@@ -252,15 +252,15 @@ def hover(
     )
 
 
-def entry_location(snapshot: Snapshot, entry: Entry, bib_text: str | None = None) -> lsp.Location:
+def entry_location(snapshot: Snapshot, entry: Entry) -> lsp.Location:
     """The entry's key in the .bib (from the entry's line and its own text: the .bib is
     not read whole when the cache serves it)."""
     line = entry.line - 1
-    if bib_text is None and snapshot.cached:
+    if snapshot.cached:
         head = entry.source.split("\n", 1)[0]
         start = 0
     else:
-        text = bib_text if bib_text is not None else snapshot.text
+        text = snapshot.text
         starts = TextIndex(text).starts
         start = starts[line] if line < len(starts) else 0
         end = text.find("\n", start)

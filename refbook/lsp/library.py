@@ -101,7 +101,6 @@ class Snapshot:
     when first needed."""
 
     library: Any
-    from_disk: bool
     path: str
     on_matcher: Callable[[], None] | None = None
     _matcher_thread: threading.Thread | None = field(default=None, init=False, repr=False)
@@ -379,7 +378,7 @@ class LibraryState:
         if self.snapshot is not None and errors > self._good_errors:
             return  # malformed since the last good reading: keep serving that
         self._good_errors = errors
-        snapshot = Snapshot(library, edited is None, self.path, self.on_change)
+        snapshot = Snapshot(library, self.path, self.on_change)
         snapshot.prepare()
         self.snapshot = snapshot
         _settle()

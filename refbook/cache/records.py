@@ -215,7 +215,12 @@ class RecordEntry:
         name = name.lower()
         if name in NAME_FIELDS:
             return self._people(name)
-        raise KeyError(f"{name}: name lists other than author and editor are not cached")
+        value = self.get(name)  # other name lists (translator, editora…) as Entry reads them
+        if not value:
+            return []
+        from ..people import parse_names
+
+        return parse_names(value)
 
     @property
     def title(self) -> str:
@@ -472,10 +477,21 @@ class CachedLibrary:
         return self._store.spans()
 
     def column(self, entry: RecordEntry, name: str) -> Any:
+        if name == "csl" and "csl" not in self._store.filled:
+            from .parts import csl_text  # not stored yet: the same item, from the record
+
+            return csl_text(entry)
         return self._store.column(entry.ord, name)
 
     def search_index(self) -> Any:
-        return self._store.search_index(self.path)
+        """The cache's search index; an index made in memory from the records when the
+        cache has not filled its search tables (``open_cached(needs=("search",))``)."""
+        index = self._store.search_index(self.path)
+        if index is None:
+            from ..index import memory_index
+
+            return memory_index(self)  # type: ignore[arg-type]
+        return index
 
     def alias_keys(self) -> list[tuple[str, str]]:
         """Every ``ids`` alias (lower-cased) with the key of its entry (the language

@@ -132,7 +132,7 @@ def _read(path: str, encoding: str | None) -> Library | CachedLibrary:
         from ..cache import open_cached
         from ..output import warn
 
-        lib, notes = open_cached(path, encoding)
+        lib, notes = open_cached(path, encoding, needs=("lint",))
         for note in notes:
             warn(note)
         if lib is not None:

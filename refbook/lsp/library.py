@@ -42,7 +42,7 @@ _MATCHER_LOCK = threading.Lock()
 _BUILD = (
     "import sys\n"
     "from refbook.cache import cache_encoding, refresh\n"
-    "refresh(sys.argv[1], cache_encoding(sys.argv[2] or None))\n"
+    "refresh(sys.argv[1], cache_encoding(sys.argv[2] or None), needs=('search',))\n"
 )
 
 
@@ -69,8 +69,8 @@ def open_library(path: str, encoding: str | None = None) -> Any:
         large = False
     if large and not info(path, encoding).fresh:
         _build_apart(path, encoding)
-    try:
-        cached, _warnings = open_cached(path, encoding)
+    try:  # completion ranks keys by the cache's search tables (filled when first opened)
+        cached, _warnings = open_cached(path, encoding, needs=("search",))
     except OSError:
         cached = None
     return cached if cached is not None else load_library(path, encoding)

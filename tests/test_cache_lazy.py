@@ -34,7 +34,8 @@ def _counts(path: Path) -> dict[str, object]:
             t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
             for t in ("entries", "csl", "lintdata", "docs", "words")
         }
-        counts["filled"] = conn.execute("SELECT value FROM meta WHERE name = 'filled'").fetchone()[0]
+        row = conn.execute("SELECT value FROM meta WHERE name = 'filled'").fetchone()
+        counts["filled"] = row[0]
         return counts
     finally:
         conn.close()

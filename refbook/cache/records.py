@@ -25,22 +25,26 @@ def entry_record(entry: Any) -> tuple[dict[str, Any], str, dict[str, Any]]:
     (its JSON form, ``to_dict`` without the source, which is added when read) and
     ``extra`` (the plain text of each field, where inherited fields come from, its
     ``ids`` aliases)."""
+    from ..latex import to_text
+
     d = entry.to_dict()
     d.pop("source", None)
-    inherited = entry.inherited
-    names = list(entry.fields) + [n for n in inherited if n not in entry.fields]
+    # every value the entry has, as entry.get gives it: its own fields, then inherited ones
+    values = {**d.get("inherited", {}), **d["fields"]}
+    inherited = d.get("inherited", {})
+    names = list(d["fields"]) + [n for n in inherited if n not in d["fields"]]
     light = {
         "t": entry.title,
         "l": entry.author_label(),
-        "k": entry.keywords,
-        "p": [n for n in names if entry.has(n)],
+        "k": d["keywords"],
+        "p": [n for n in names if values[n]],  # entry.has(n)
     }
     for tag, people in (("a", entry.authors), ("e", entry.editors)):
         if people:  # name parts: matching citations needs them for every entry
             light[tag] = [[p.first, p.von, p.last, p.jr, p.literal] for p in people]
-    texts = {n: entry.text(n) for n in names if n not in NAME_FIELDS}
-    # the plain text of each field whose text is not its value as written
-    extra: dict[str, Any] = {"t": {n: t for n, t in texts.items() if t != entry.get(n)}}
+    # the plain text (entry.text) of each field whose text is not its value as written
+    texts = ((n, values[n]) for n in names if n not in NAME_FIELDS)
+    extra: dict[str, Any] = {"t": {n: t for n, v in texts if (t := to_text(v)) != v}}
     if inherited:
         extra["f"] = {n: entry.inherited_from(n) for n in inherited}
     if entry.aliases:

@@ -319,6 +319,8 @@ def _same_file(
 
 
 def _merge(chunks: list[Chunk], old: dict[str, list[Row]], fresh: list, parsed: int) -> tuple:
+    if not old:  # a first run: the parsed rows are all, in file order
+        return fresh, parsed
     by_chunk: dict[int, list] = {}
     for row in fresh:
         by_chunk.setdefault(row.chunk, []).append(row)

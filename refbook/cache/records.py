@@ -27,6 +27,7 @@ def entry_record(entry: Any) -> tuple[dict[str, Any], str, dict[str, Any]]:
     ``ids`` aliases)."""
     from ..latex import to_text
 
+    _ = entry.fields  # every value evaluated in one pass (to_dict then reads them)
     d = entry.to_dict()
     d.pop("source", None)
     # every value the entry has, as entry.get gives it: its own fields, then inherited ones

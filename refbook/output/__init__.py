@@ -82,13 +82,9 @@ def json_text(data: Any) -> str:
     reaches a terminal and every value can be encoded."""
     try:
         text = _indented(data, "\n")
-    except _Unusual:
+    except TypeError:  # a key that is not a string (json converts it), or no JSON value
         text = json.dumps(data, ensure_ascii=False, indent=2)
     return _escape_json(text)
-
-
-class _Unusual(Exception):
-    """A value ``_indented`` leaves to ``json.dumps`` (a key that is not a string)."""
 
 
 _STRING = json.encoder.encode_basestring  # json's own (C) string encoder, ensure_ascii=False
@@ -104,8 +100,6 @@ def _indented(value: Any, newline: str) -> str:
         if not value:
             return "{}"
         inner = newline + "  "
-        if not all(type(k) is str for k in value):
-            raise _Unusual
         items = [
             f"{_STRING(k)}: {_STRING(v) if type(v) is str else _indented(v, inner)}"
             for k, v in value.items()

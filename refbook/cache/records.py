@@ -220,12 +220,10 @@ class RecordEntry:
         name = name.lower()
         if name in NAME_FIELDS:
             return self._people(name)
-        value = self.get(name)  # other name lists (translator, editora…) as Entry reads them
-        if not value:
-            return []
-        from ..people import parse_names
+        from ..people import parse_names  # other name lists (translator…), as Entry reads them
 
-        return parse_names(value)
+        value = self.get(name)
+        return parse_names(value) if value else []
 
     @property
     def title(self) -> str:
@@ -489,13 +487,13 @@ class CachedLibrary:
         return self._store.column(entry.ord, name)
 
     def search_index(self) -> Any:
-        """The cache's search index; an index made in memory from the records when the
-        cache has not filled its search tables (``open_cached(needs=("search",))``)."""
+        """The cache's search index (made in memory from the records when its tables are
+        not filled: ``open_cached(needs=("search",))`` fills them)."""
         index = self._store.search_index(self.path)
         if index is None:
             from ..index import memory_index
 
-            return memory_index(self)  # type: ignore[arg-type]
+            index = memory_index(self)  # type: ignore[arg-type]
         return index
 
     def alias_keys(self) -> list[tuple[str, str]]:

@@ -111,6 +111,19 @@ def check_public(url: str) -> None:
             raise _refusal(host, str(info[4][0]))
 
 
+def public_addresses(host: str, port: int | None, *, guarded: bool = True) -> list[str]:
+    """The addresses ``host`` resolves to, in the resolver's order, each checked when
+    ``guarded``: raises ``PrivateAddress`` when any is private, ``socket.gaierror`` when
+    the name does not resolve.  Both faces connect only to an address returned here."""
+    infos = socket.getaddrinfo(host.rstrip("."), port, 0, socket.SOCK_STREAM)
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    if guarded:
+        for ip in addresses:
+            if _private_ip(ip):
+                raise _refusal(host, ip)
+    return addresses
+
+
 def _connect_public(conn: HTTPConnection) -> socket.socket:
     """A socket for urllib3 connection ``conn``: its host is resolved once, every address
     is checked, and only then is one of them connected to -- the address checked is the
@@ -122,13 +135,9 @@ def _connect_public(conn: HTTPConnection) -> socket.socket:
 
     host = conn.host
     try:
-        infos = socket.getaddrinfo(host.rstrip("."), conn.port, 0, socket.SOCK_STREAM)
+        addresses = public_addresses(host, conn.port)
     except socket.gaierror as exc:
         raise NameResolutionError(host, conn, exc) from exc
-    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
-    for ip in addresses:
-        if _private_ip(ip):
-            raise _refusal(host, ip)
     error: Exception | None = None
     for ip in addresses:  # in the resolver's order, as urllib3 does
         try:
@@ -368,29 +377,43 @@ class TransportError(Exception):
 
     @classmethod
     def of(cls, exc: BaseException) -> TransportError:
-        from urllib3.exceptions import (
-            ConnectTimeoutError,
-            NewConnectionError,
-            ProtocolError,
-            ProxyError,
-            ReadTimeoutError,
-            SSLError,
-        )
-
+        """What ``exc`` (urllib3's, or the socket's for the lean engine) means for a
+        verdict; urllib3 is imported only for an exception that is not the OS's."""
         if isinstance(exc, PrivateAddress):
             return cls("private", str(exc))
-        if (
-            "timed out" in str(exc)
-            or isinstance(exc, (ReadTimeoutError, TimeoutError))
-            or (isinstance(exc, ConnectTimeoutError) and not isinstance(exc, NewConnectionError))
-        ):
+        timeouts: tuple[type[BaseException], ...] = (TimeoutError,)
+        connection: tuple[type[BaseException], ...] = (OSError,)
+        if not isinstance(exc, OSError):
+            from urllib3.exceptions import (
+                ConnectTimeoutError,
+                NewConnectionError,
+                ProtocolError,
+                ProxyError,
+                ReadTimeoutError,
+                SSLError,
+            )
+
+            if isinstance(exc, ConnectTimeoutError) and not isinstance(exc, NewConnectionError):
+                return cls("timeout", "timed out")
+            timeouts = (ReadTimeoutError, TimeoutError)
+            connection = (NewConnectionError, ProtocolError, ProxyError, SSLError)
+        if "timed out" in str(exc) or isinstance(exc, timeouts):
             return cls("timeout", "timed out")
-        if isinstance(exc, (NewConnectionError, ProtocolError, ProxyError, SSLError, OSError)):
+        if isinstance(exc, connection):
             cause = _network_cause(exc)
             return cls(
                 "connection", _CAUSE_MESSAGES.get(cause or "") or _connection_message(exc), cause
             )
         return cls("other", type(exc).__name__)
+
+    @classmethod
+    def aborted(cls, exc: BaseException) -> TransportError:
+        """A connection that failed after it was made, before the whole answer head came
+        (reset, closed, a broken pipe): what urllib3 reports as "Connection aborted."."""
+        if "timed out" in str(exc) or isinstance(exc, TimeoutError):
+            return cls("timeout", "timed out")
+        cause = _network_cause(exc)
+        return cls("connection", _CAUSE_MESSAGES.get(cause or "") or "connection reset", cause)
 
 
 def _network_cause(exc: BaseException) -> str | None:

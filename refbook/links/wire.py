@@ -39,6 +39,7 @@ from time import monotonic
 from typing import TYPE_CHECKING, Any
 
 from .client import Answer, Client
+from .http1 import PORTS, Unhandled, parse_head, plain_url
 from .transport import MAX_POOLS, PrivateAddress, TransportError, environ_proxy, public_addresses
 
 if TYPE_CHECKING:
@@ -46,55 +47,8 @@ if TYPE_CHECKING:
 
 Reply = Answer | TransportError
 _READ, _WRITE = selectors.EVENT_READ, selectors.EVENT_WRITE
-_PORTS = {"http": 80, "https": 443}
 _HEAD_LIMIT = 65536
-# what urllib3 sends as it is (anything else it percent-encodes: such URLs go to it)
-_CHAR = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-F]{2})"
-_TARGET = re.compile(rf"/{_CHAR}*(?:\?(?:{_CHAR}|\?)*)?")
-_LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
-_HOST = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
 _NUMERIC = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
-_TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-
-
-class Unhandled(Exception):
-    """An answer this engine does not read: the request is made again by urllib3."""
-
-
-class Headers(dict[str, str]):
-    """An answer's headers by lower-cased name (repeated ones joined by ", ")."""
-
-    def get(self, name: str, default: Any = None) -> Any:
-        return super().get(name.lower(), default)
-
-    def __getitem__(self, name: str) -> str:
-        return super().__getitem__(name.lower())
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and super().__contains__(name.lower())
-
-
-def parse_head(head: bytes) -> tuple[int, Headers, bool]:
-    """Status, headers and whether the connection may stay open, from an answer's head
-    (without its blank line).  Raises ``Unhandled`` for what is not plain HTTP/1.x."""
-    lines = head.split(b"\r\n")
-    version, _, rest = lines[0].partition(b" ")
-    code = rest[:3]
-    if version not in (b"HTTP/1.1", b"HTTP/1.0") or not code.isdigit() or rest[3:4] not in b" ":
-        raise Unhandled(lines[0][:40])
-    if len(lines) > 101:  # http.client refuses more than 100 headers
-        raise Unhandled("too many headers")
-    headers = Headers()
-    for line in lines[1:]:
-        name, colon, value = line.partition(b":")
-        if not colon or not _TOKEN.fullmatch(name):
-            raise Unhandled(line[:40])  # folded, or not a header
-        key = name.decode("ascii").lower()
-        text = value.strip(b" \t").decode("latin-1")
-        known = dict.get(headers, key)
-        headers[key] = text if known is None else f"{known}, {text}"
-    keep = version == b"HTTP/1.1" and "close" not in headers.get("Connection", "").lower()
-    return int(code), headers, keep
 
 
 class _Route:
@@ -103,7 +57,7 @@ class _Route:
 
     def __init__(self, scheme: str, host: str, port: int, proxied: bool) -> None:
         self.scheme, self.host, self.port, self.proxied = scheme, host, port, proxied
-        self.host_header = host if port == _PORTS[scheme] else f"{host}:{port}"
+        self.host_header = host if port == PORTS[scheme] else f"{host}:{port}"
         self.busy = 0
         self.waiting: deque[_Request] = deque()
         self.idle: list[socket.socket] = []
@@ -128,28 +82,6 @@ class _Request:
         self.addresses: list[str] = []
 
 
-def plain_url(url: str) -> tuple[str, str, int, str] | None:
-    """(scheme, host, port, request target) of a URL this engine sends as urllib3 would,
-    or None (urllib3 rewrites it, or it is not an http(s) URL)."""
-    scheme, sep, rest = url.partition("://")
-    scheme = scheme.lower()
-    if not sep or scheme not in _PORTS:
-        return None
-    cut = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
-    netloc, tail = rest[:cut], rest[cut:].partition("#")[0]
-    host, colon, port_text = netloc.partition(":")
-    host = host.lower()
-    if "@" in netloc or not _HOST.fullmatch(host) or (port_text and not port_text.isdigit()):
-        return None
-    port = int(port_text) if port_text else _PORTS[scheme]
-    target = tail if tail.startswith("/") else "/" + tail
-    if not 0 < port < 65536 or not _TARGET.fullmatch(target):
-        return None
-    if any(part in (".", "..") for part in target.partition("?")[0].split("/")):
-        return None  # urllib3 removes dot segments
-    return scheme, host, port, target
-
-
 class Wire:
     """The selector loop: ``request`` starts a request (its reply handed to a callback on
     this thread), ``in_thread`` runs a blocking call on a worker thread (DOI checks, the
@@ -169,6 +101,7 @@ class Wire:
         self._waker, self._wake_in = socket.socketpair()
         self._waker.setblocking(False)
         self._selector.register(self._waker, _READ, None)
+        self._watched: set[int] = set()  # descriptors registered with the selector
         self._jobs: queue.SimpleQueue[tuple[Callable[[], Any], Callable[[Any], None]] | None] = (
             queue.SimpleQueue()
         )
@@ -352,13 +285,14 @@ class Wire:
             self._dial(req, OSError(code, os.strerror(code)))
             return
 
-        def timed_out() -> None:
-            self._unwatch(sock)
-            _close(sock)
+        def timed_out() -> None:  # connecting or in the TLS handshake (then wrapped)
+            if req.sock is not None:
+                self._unwatch(req.sock)
+                _close(req.sock)
             self._dial(req, TimeoutError("timed out"))
 
         req.connect_timer = self.after(self.client.connect_timeout, timed_out)
-        self._selector.register(sock, _WRITE, lambda _mask: self._connected(req, sock))
+        self._watch(sock, _WRITE, lambda _mask: self._connected(req, sock))
 
     def _connected(self, req: _Request, sock: socket.socket) -> None:
         code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
@@ -523,16 +457,20 @@ class Wire:
 
     # -- sockets
     def _watch(self, sock: socket.socket, events: int, handler: Callable[[int], None]) -> None:
-        try:
+        # membership by descriptor: the selector's own lookup builds a KeyError message
+        # with the socket's repr, which cost more than the rest of a request
+        fd = sock.fileno()
+        if fd in self._watched:
             self._selector.modify(sock, events, handler)
-        except KeyError:
+        else:
             self._selector.register(sock, events, handler)
+            self._watched.add(fd)
 
     def _unwatch(self, sock: socket.socket) -> None:
-        try:
+        fd = sock.fileno()
+        if fd in self._watched:
+            self._watched.discard(fd)
             self._selector.unregister(sock)
-        except (KeyError, ValueError):
-            pass
 
     def _tls_context(self) -> ssl.SSLContext:
         """Verified TLS (certificate and host name) against ``ca_bundle()``, TLS 1.2 at

@@ -36,13 +36,29 @@ The modules, in the order a check runs:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ..identifiers import doi_syntax_error, redact, url_syntax_error
-from .cache import ResultCache, parse_age
 from .checker import Checker, Options, not_checked
-from .doi import Difference, compare
 from .targets import Exclusions, Target, collect, iter_targets
 from .transport import PrivateAddress, TransportError, user_agent
 from .verdicts import FailsWhen, Result, Verdict
+
+if TYPE_CHECKING:
+    from .cache import ResultCache, parse_age
+    from .doi import Difference, compare
+
+# imported when first asked for: a check of URLs alone needs neither SQLite nor the DOI
+# records' LaTeX folding before its first request
+_LAZY = {"ResultCache": "cache", "parse_age": "cache", "Difference": "doi", "compare": "doi"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "Checker",

@@ -21,7 +21,6 @@ from urllib.parse import urljoin, urlsplit
 from ..config import SETTINGS
 from ..identifiers import doi_syntax_error, redact, url_syntax_error
 from .client import Answer, Client
-from .doi import UNAVAILABLE, Record, check_doi, record
 from .targets import Exclusions, Target
 from .transport import (
     CONNECT_TIMEOUT,
@@ -39,6 +38,7 @@ if TYPE_CHECKING:
     from ..config import Config
     from ..model import Entry
     from .cache import ResultCache
+    from .doi import Record
 
 _T = TypeVar("_T")
 REDIRECTS = {301, 302, 303, 307, 308}
@@ -244,6 +244,8 @@ class Checker:
     def check_doi(
         self, target: Target, entry: Entry | RecordEntry | None = None, exists: bool = False
     ) -> Result:
+        from .doi import check_doi  # with its LaTeX folding: not for a URL-only check
+
         o = self.options
         return check_doi(
             self.client,
@@ -258,6 +260,8 @@ class Checker:
     def records(self, dois: list[str]) -> dict[str, Record | None]:
         """The registered records of ``dois`` (Crossref, else DataCite), fetched
         concurrently: the published versions ``--update-preprints`` writes."""
+        from .doi import record
+
         o = self.options
         found: dict[str, Record | None] = {}
 
@@ -287,6 +291,8 @@ class Checker:
                     return hit
                 exists = True  # known to exist: only its record (retractions…) is asked again
         if target.kind == "doi":
+            from .doi import UNAVAILABLE
+
             result = self.check_doi(target, entry, exists=exists)
             if result.details.get("record") == UNAVAILABLE:
                 # the registry did not answer: what was known (a retraction) stands

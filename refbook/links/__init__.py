@@ -26,10 +26,12 @@ The modules, in the order a check runs:
 - ``checker``: ``Options``, ``Checker`` (workers, URL verdicts, network-down detection);
 - ``doi``: Handle API lookups, Crossref/DataCite records (notices, published versions),
   ``compare``;
+- ``runner``: ``Checker.run``'s loop (targets read while the first requests are out);
 - ``transport``: the guarded HTTP transport every request goes through (private-address
-  guard, deadline, pools, proxies, CA bundle, User-Agent); ``client``: its urllib3 face,
-  for check (per-host gates, retries, stale-connection retry); ``session``: its requests
-  face, for ``add``;
+  guard, deadline, pools, proxies, CA bundle, User-Agent); ``wire`` (with ``http1``): its
+  lean face, for check's link requests (one thread, non-blocking sockets); ``client``:
+  its urllib3 face, for DOI lookups and what ``wire`` hands over (per-host gates,
+  retries, stale-connection retry); ``session``: its requests face, for ``add``;
 - ``verdicts``: ``Verdict`` (CI meaning, severity, rule id, order) and ``Result``;
 - ``cache``: ``ResultCache`` and ``parse_age``.
 """
@@ -59,6 +61,7 @@ def __getattr__(name: str) -> Any:
 
         return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Checker",

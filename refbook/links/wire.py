@@ -280,7 +280,7 @@ class Wire:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         req.sock = sock
         code = sock.connect_ex((ip, req.route.port))
-        if code not in (0, errno.EINPROGRESS, errno.EAGAIN):
+        if code not in (0, errno.EINPROGRESS, errno.EAGAIN, errno.EWOULDBLOCK):
             _close(sock)
             self._dial(req, OSError(code, os.strerror(code)))
             return

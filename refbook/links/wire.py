@@ -1,25 +1,21 @@
 """``check``'s lean engine for link requests: HTTP/1.1 HEAD and GET on non-blocking
 sockets, every request of a run in one thread, driven by a selector loop (``Wire``).
+With a thread per request over urllib3 an answer cost ~0.8-1 ms of CPU (urllib3's layers,
+http.client's e-mail header parser, GIL hand-offs) and importing urllib3 (or asyncio)
+delayed the first request by ~70 ms; here a request is a few syscalls.
 
-Why: with a thread per request over urllib3, each answer costs ~0.8-1 ms of CPU (urllib3's
-layers, http.client's e-mail header parser, 3-4 GIL hand-offs), and importing urllib3
-delays the first request by ~70 ms; ``asyncio`` costs as much to import.  Here a request
-is a few syscalls and one split of the answer's head.
+The transport's rules hold: each connection's host resolved once and every address
+checked (``transport.public_addresses``) before one is connected to, also on redirects;
+the ``Client``'s User-Agent and headers, connect timeout, deadline for the whole answer,
+retry rule (``Client.retry_delay``), at most ``per_host`` requests at once per host over
+kept-alive connections (idle ones of at most ``MAX_POOLS`` hosts), a kept-alive connection
+that fails before any answer tried once more fresh, TLS verified against ``ca_bundle()``.
 
-The transport's rules hold unchanged: the host is resolved once per connection and every
-address checked by ``transport.public_addresses`` before one of them is connected to (also
-for each redirect, which is a new request); the same User-Agent and headers (the ``Client``'s),
-connect timeout, deadline for the whole answer, retries (``Client.retry_delay``), kept-alive
-connections per host (at most ``per_host`` requests at once per host, idle connections of
-at most ``MAX_POOLS`` hosts), a kept-alive connection that fails before any answer sent
-once more on a fresh one, TLS verified against ``ca_bundle()``.  Bodies are never read.
-
-Anything else goes to the urllib3 path (``Client.request`` on a worker thread), which
-answers as it always did: a proxy from the environment, a URL that urllib3 would rewrite
-(characters it percent-encodes, dot segments, credentials, an IPv6 or non-ASCII host), the
-DOI registries' hosts (so that their per-host gate is the one ``Client``'s), and an answer
-framed oddly (a status line or header that is not plain HTTP/1.x, an interim 1xx other
-than 100, bare LF line ends, a head over 64 KiB, the connection closed inside the head).
+The rest goes to urllib3 (``Client.request`` on a worker thread), which answers as it
+always did: a proxy from the environment, a URL urllib3 would rewrite (``http1.plain_url``),
+the DOI registries' hosts (one per-host gate with the DOI lookups), and an answer framed
+oddly (``http1.parse_head``; bare LF line ends, a head over 64 KiB, an interim 1xx other
+than 100, the connection closed inside the head).  Bodies are never read.
 """
 
 from __future__ import annotations
@@ -336,9 +332,19 @@ class Wire:
         self._send(req, sock)
 
     def _send(self, req: _Request, sock: socket.socket) -> None:
+        """The request written at once (a few hundred bytes: a connected socket takes
+        them), or as the socket makes room; then its answer awaited."""
         req.sock = sock
         req.out = (req.head + self._common).encode("latin-1")
-        self._watch(sock, _READ | _WRITE, lambda mask: self._ready(req, sock, mask))
+        try:
+            req.out = req.out[sock.send(req.out) :]
+        except self._would_block:
+            pass
+        except OSError as exc:
+            self._broken(req, exc)
+            return
+        events = _READ | _WRITE if req.out else _READ
+        self._watch(sock, events, lambda mask: self._ready(req, sock, mask))
 
     def _ready(self, req: _Request, sock: socket.socket, mask: int) -> None:
         try:

@@ -1,5 +1,6 @@
-"""The checker: every target on worker threads through the transport's ``Client``, a
-verdict each, in target order; URLs checked here, DOIs in ``doi``.
+"""The checker: a verdict for each target, in target order (``run``: URLs through the
+transport's lean engine in one thread, DOIs on worker threads through its ``Client``;
+see ``runner``); URLs checked here, DOIs in ``doi``.
 
 URLs: HEAD first, GET when HEAD is refused (405/403/501/400), redirects followed by hand
 (each hop's address checked against private addresses as it is connected to), bodies

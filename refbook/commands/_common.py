@@ -168,9 +168,7 @@ def cached_library(
     from ..cache import open_cached
 
     path = bib_path(ctx)
-    lib, notes = open_cached(
-        path, bib_encoding(ctx), busy=lambda: _busy_reading(path), needs=needs
-    )
+    lib, notes = open_cached(path, bib_encoding(ctx), busy=lambda: _busy_reading(path), needs=needs)
     if not quiet and notes:
         from ..output import warn
 

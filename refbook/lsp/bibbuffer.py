@@ -23,6 +23,7 @@ from __future__ import annotations
 import bisect
 import re
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -120,8 +121,21 @@ class BibReading:
         lines = [c.line - 1 for c in chunks]
         pieces = []
         for c in chunks:
-            names = _STRING_NAME.findall(text, c.start, c.end) if "@" in text[c.start + 1 : c.end] or c.is_string else []
-            pieces.append(Piece([], [], [], string=bool(names), names=tuple(n.lower() for n in names), saved_line=c.line - 1))
+            names = (
+                _STRING_NAME.findall(text, c.start, c.end)
+                if "@" in text[c.start + 1 : c.end] or c.is_string
+                else []
+            )
+            pieces.append(
+                Piece(
+                    [],
+                    [],
+                    [],
+                    string=bool(names),
+                    names=tuple(n.lower() for n in names),
+                    saved_line=c.line - 1,
+                )
+            )
         if _twice(pieces):
             return None
         for entry in library:
@@ -214,14 +228,35 @@ class BibReading:
     def entries(self) -> list[Any]:
         return [e for p in self.pieces for e in p.entries]
 
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.entries())
+
+    def spans(self) -> list[tuple[Any, int, int]]:
+        """(entry, first character, end) of every entry in the buffer; an entry read
+        from the cache runs to the next entry's line (as ``bibfile.cached_symbols``)."""
+        out = []
+        for i, p in enumerate(self.pieces):
+            for j, e in enumerate(p.entries):
+                if p.spans is not None:
+                    a, b = p.spans[j]
+                    out.append((e, self.starts[i] + a, self.starts[i] + b))
+                else:
+                    out.append((e, self.starts[i], self.starts[i + 1]))
+        return out
+
     def keys(self) -> list[str]:
         return [e.key for p in self.pieces for e in p.entries]
 
     def alias_keys(self) -> list[tuple[str, str]]:
         """(alias, key) of every entry's ``ids`` (a cached entry's from the cache's
         table, read once)."""
-        out = [(a, e.key) for p in self.pieces if p.spans is not None for e in p.entries
-               for a in e.aliases]
+        out = [
+            (a, e.key)
+            for p in self.pieces
+            if p.spans is not None
+            for e in p.entries
+            for a in e.aliases
+        ]
         if self.library is not None:
             saved = {e.key for p in self.pieces if p.spans is None for e in p.entries}
             out += [(a, k) for a, k in self.library.alias_keys() if k in saved]
@@ -422,8 +457,11 @@ def _distribute(
     line_begin = lines[first]
     for f in lib.problems:
         line = (f.line or 1) - 1  # (a problem without a line: the first)
-        if f.rule in _FILE_WIDE or line < line_begin or starts[last] < len(text) and (
-            line >= lines[last]
+        if (
+            f.rule in _FILE_WIDE
+            or line < line_begin
+            or starts[last] < len(text)
+            and (line >= lines[last])
         ):
             continue
         k = bisect.bisect_right(lines, line, first, last) - 1 - first

@@ -109,6 +109,20 @@ class Snapshot:
     def cached(self) -> bool:
         return hasattr(self.library, "search_index")
 
+    @property
+    def reading(self) -> Any:
+        """The ``bibbuffer.BibReading`` of an edited buffer this snapshot serves, or None."""
+        return self.library if hasattr(self.library, "pieces") else None
+
+    def line_of(self, entry: Any) -> int:
+        """The entry's line (1-based) in the text served (an edited buffer's own)."""
+        if self.reading is None:
+            return int(entry.line)
+        lines = self.__dict__.get("_lines")
+        if lines is None:
+            lines = self.__dict__["_lines"] = {id(e): n for e, _, n in self.reading.located()}
+        return int(lines.get(id(entry), entry.line))
+
     def prepare(self) -> None:
         """Build what diagnostics need (in the reading thread, not in a request); the
         sorted keys wait for the first completion (130 ms at 100k entries less before
@@ -121,6 +135,8 @@ class Snapshot:
         bib = getattr(self.library, "bib", None)
         if bib is not None:
             return bib.text
+        if self.reading is not None:
+            return str(self.reading.text)
         from ..encoding import read_text
 
         return read_text(self.path).text
@@ -128,7 +144,7 @@ class Snapshot:
     @cached_property
     def keys(self) -> list[str]:
         """Every key, in file order."""
-        if self.cached:
+        if self.cached or self.reading is not None:
             return self.library.keys()
         return [e.key for e in self.library]
 
@@ -136,7 +152,11 @@ class Snapshot:
     def lookup(self) -> dict[str, str]:
         """Lower-cased key (and ``ids`` alias) -> key, as citations resolve."""
         out = {k.lower(): k for k in self.keys}
-        aliases = self.library.alias_keys() if self.cached else self._parsed_aliases()
+        aliases = (
+            self.library.alias_keys()
+            if self.cached or self.reading is not None
+            else self._parsed_aliases()
+        )
         for alias, key in aliases:
             out.setdefault(alias.lower(), key)
         return out
@@ -147,7 +167,7 @@ class Snapshot:
     @cached_property
     def _parsed(self) -> dict[str, Entry]:
         out: dict[str, Entry] = {}
-        for e in self.library:
+        for e in self.reading.entries() if self.reading is not None else self.library:
             out.setdefault(e.key.lower(), e)
         return out
 
@@ -176,6 +196,8 @@ class Snapshot:
         if self.cached:  # slim records: what matching reads, not 100k entries
             cited, families = _matching_records(self.library)
             return Matcher(cited, dict(self.library.alias_keys()), families)
+        if self.reading is not None:
+            return Matcher(self.reading.entries())
         return Matcher(list(self.library))
 
     def matcher_now(self) -> Matcher | None:
@@ -208,7 +230,9 @@ class Snapshot:
 
         if self.cached:
             return self.library.search_index()
-        return memory_index(self.library)
+        if self.reading is not None and self.reading.library is not None:
+            return self.reading.library.search_index()  # the saved file's (see search_keys)
+        return memory_index(self.reading.entries() if self.reading else self.library)
 
     def search_keys(self, words: list[str], every: bool, limit: int) -> list[str]:
         """The keys of the entries with every (else any) of ``words`` as a word prefix,
@@ -217,7 +241,8 @@ class Snapshot:
         makes; when a prefix matches more than ``RANK_AT_MOST`` entries (``@t``, ``@tex``
         in a TeX library), the best of the first ``RANK_AT_MOST`` in file order."""
         joiner = " " if every else " OR "
-        if not self.cached:
+        saved = self.reading is not None and self.reading.library is not None
+        if not self.cached and not saved:
             query = joiner.join(f"{w}*" for w in words)
             return [h.key for h in self.index.search(query, limit=limit, fuzzy=False).hits]
         from ..index import WEIGHTS
@@ -231,7 +256,10 @@ class Snapshot:
             f"WHERE fts MATCH ? LIMIT {RANK_AT_MOST}) s JOIN docs d ON d.rowid = s.rowid "
             "ORDER BY s.score, d.year IS NULL, d.year DESC, lower(d.key) LIMIT ?"
         )
-        return [k for (k,) in self.index.conn.execute(sql, (match, limit))]
+        found = [k for (k,) in self.index.conn.execute(sql, (match, limit))]
+        # an edited buffer's keys ranked by the saved file's index (its entries as saved):
+        # those the buffer still has
+        return [k for k in found if self.has(k)] if saved else found
 
     def has_doi(self, doi: str) -> bool:
         """Whether an entry has ``doi`` (normalised)."""
@@ -239,7 +267,8 @@ class Snapshot:
 
         if self.cached:
             return any(normalize_doi(d) == doi for d in self.library.dois_like(doi))
-        return any(e.doi and normalize_doi(e.doi) == doi for e in self.library)
+        entries = self.reading.entries() if self.reading is not None else self.library
+        return any(e.doi and normalize_doi(e.doi) == doi for e in entries)
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -289,6 +318,8 @@ class LibraryState:
     problems: list[Finding] = field(default_factory=list)
     buffer: str | None = None  # the editor's text of the .bib, when it is open
     buffer_saved: bool = False  # that text is the file as saved (as last read)
+    reading: Any = None  # the edited buffer by chunks (bibbuffer.BibReading), when edited
+    read_buffer: str | None = None  # the buffer as last read (None: the file on disk)
     use_cache: bool = True  # False: ``refbook --no-cache lsp`` (every reading parses)
     on_change: Callable[[], None] | None = None
     _stamp: tuple[int, int, int] | None = None
@@ -358,20 +389,26 @@ class LibraryState:
         reading with new syntax errors, or one that fails, leaves the last good snapshot
         serving and says why in ``problems``."""
         stamp = _stamp(self.path)
-        edited = self.buffer if self.buffer is not None and not self._same_as_disk() else None
-        self.buffer_saved = self.buffer is not None and edited is None
+        buffer = self.buffer
+        saved = self._saved_text()
+        edited = buffer if buffer is not None and saved != buffer else None
+        self.buffer_saved = buffer is not None and edited is None
         try:
             if edited is not None:
-                library = load_library(self.path, self.encoding, edited)
+                library = self.reading = self._read_buffer(edited, saved)
             elif self.use_cache:
                 library = open_library(self.path, self.encoding)
             else:
                 library = load_library(self.path, self.encoding)
-            problems = list(library.problems)
+            if edited is None:
+                self.reading = None
+            problems = library.problems() if edited is not None else list(library.problems)
         except RefbookError as exc:
             self._stamp = stamp
             self.problems = [_read_error(self.path, exc)]
+            self.reading, self.read_buffer = None, buffer
             return
+        self.read_buffer = buffer
         self._stamp = stamp
         self.problems = problems
         errors = _errors(problems)
@@ -383,14 +420,31 @@ class LibraryState:
         self.snapshot = snapshot
         _settle()
 
-    def _same_as_disk(self) -> bool:
-        """Whether the editor's buffer is the file as saved (then the cache serves it)."""
+    def _saved_text(self) -> str | None:
+        """The file as saved, when the editor has it open (a buffer that is the same is
+        served by the cache)."""
         from ..encoding import read_text
 
+        if self.buffer is None:
+            return None
         try:
-            return read_text(self.path, self.encoding).text == self.buffer
+            return read_text(self.path, self.encoding).text
         except (OSError, RefbookError):
-            return False
+            return None
+
+    def _read_buffer(self, text: str, saved: str | None) -> Any:
+        """The edited buffer ``text`` by chunks: the last reading of it edited, else the
+        saved file's cache rows (``saved``: its text) edited, else parsed."""
+        from .bibbuffer import BibReading
+
+        if self.reading is not None:
+            return self.reading.edit(text)
+        snap = self.snapshot
+        if saved is not None and snap is not None and snap.cached and self.use_cache:
+            base = BibReading.from_cache(saved, self.path, snap.library)
+            if base is not None:
+                return base.edit(text)
+        return BibReading.parse(text, self.path)
 
 
 def _settle() -> None:

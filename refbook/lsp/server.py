@@ -192,10 +192,16 @@ class RefbookServer(LanguageServer):
             state.current()  # read again when the buffer changed
             if state.loading:
                 return  # published when the reading is done
-            if len(doc.text) >= LINT_APART_CHARS:
+            reading = state.reading if state.read_buffer == doc.text else None
+            linted = None
+            if reading is not None:  # the chunks' findings (None: some are the cache's)
+                linted = reading.lint(bibfile.lint_rules(doc.path))
+            if linted is None and len(doc.text) >= LINT_APART_CHARS:
                 self.publish_large_bib(doc, state)
                 return
-            found = bibfile.bib_diagnostics(doc.text, doc.path, state.problems, doc.encoding)
+            found = bibfile.bib_diagnostics(
+                doc.text, doc.path, [] if linted else state.problems, doc.encoding, linted
+            )
         else:
             snapshot = self.snapshot(doc)
             if snapshot is None:
@@ -478,6 +484,10 @@ def create_server(
                 return []
             state = ls.state(str(Path(doc.path).resolve()))
             snap = state.current()
+            if state.read_buffer != doc.text:  # read since: (a large .bib) parsed here
+                return bibfile.bib_symbols(doc)
+            if state.reading is not None:  # the edited buffer's chunks
+                return bibfile.bib_symbols(doc, state.reading)
             if len(doc.text) >= LINT_APART_CHARS and snap and snap.cached and state.buffer_saved:
                 return bibfile.cached_symbols(doc, snap)  # no parse of a large .bib
             return bibfile.bib_symbols(doc)

@@ -56,13 +56,13 @@ def chunked(reading: BibReading) -> tuple[list[str], list[str], list[tuple]]:
 
 
 def _symbols(doc: Document, reading: BibReading | None) -> list[tuple]:
-    return [(s.name, s.range, s.selection_range, s.detail) for s in bibfile.bib_symbols(doc, reading)]
+    return [
+        (s.name, s.range, s.selection_range, s.detail) for s in bibfile.bib_symbols(doc, reading)
+    ]
 
 
 edits = st.lists(
-    st.tuples(
-        st.floats(0, 1), st.booleans(), st.sampled_from(PIECES), st.integers(1, 60)
-    ),
+    st.tuples(st.floats(0, 1), st.booleans(), st.sampled_from(PIECES), st.integers(1, 60)),
     min_size=1,
     max_size=20,
 )

@@ -28,14 +28,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..cache.chunks import _NL_AT, split
+from ..cache.source import inherits as _inherits
 from ..findings import Finding
 
 if TYPE_CHECKING:
     from ..lint.registry import Rule
 
 _BLOCK = 1 << 18  # characters compared at a time when looking for the changed part
-# a field whose value comes from another entry: such a file is parsed whole
-_INHERITS = re.compile(r"(?i)\b(?:crossref|xdata)\s*=")
 # parse problems found over the whole file: derived from every chunk, not from one
 _FILE_WIDE = ("duplicate-key", "duplicate-string")
 # a line number in a parse problem's message, and as _relative keeps it
@@ -84,10 +83,14 @@ class BibReading:
         self.starts, self.lines, self.pieces = starts, lines, pieces
         self.whole = whole  # the Library, when the buffer was parsed whole
         self.library: Any = None  # the saved file's CachedLibrary, when rows come from it
+        self.saved_stamp: Any = None  # the saved file's stat when that library was read
+        self.saved_aliases: list[tuple[str, str]] | None = None  # that library's
+        self._keys: list[str] | None = None
         self.parsed = all(p.spans is not None for p in pieces)  # nothing from the cache
-        for i, p in enumerate(pieces):
-            if p.spans is not None and p.base != lines[i]:
-                _move(p, lines[i])
+        with _MOVING:
+            for i, p in enumerate(pieces):
+                if p.spans is not None and p.base != lines[i]:
+                    _move(p, lines[i])
 
     # -- readings ----------------------------------------------------------------------
 
@@ -188,6 +191,8 @@ class BibReading:
             text, self.path, starts, lines, [*self.pieces[:first], *pieces, *self.pieces[last:]]
         )
         reading.library = None if reading.parsed else self.library
+        reading.saved_stamp = self.saved_stamp
+        reading.saved_aliases = self.saved_aliases
         if _twice(reading.pieces) or not any(p.entries for p in reading.pieces):
             return BibReading.parse(text, self.path)  # said as a whole parse says it
         return reading
@@ -245,7 +250,9 @@ class BibReading:
         return out
 
     def keys(self) -> list[str]:
-        return [e.key for p in self.pieces for e in p.entries]
+        if self._keys is None:
+            self._keys = [e.key for p in self.pieces for e in p.entries]
+        return self._keys
 
     def alias_keys(self) -> list[tuple[str, str]]:
         """(alias, key) of every entry's ``ids`` (a cached entry's from the cache's
@@ -258,8 +265,11 @@ class BibReading:
             for a in e.aliases
         ]
         if self.library is not None:
-            saved = {e.key for p in self.pieces if p.spans is None for e in p.entries}
-            out += [(a, k) for a, k in self.library.alias_keys() if k in saved]
+            if self.saved_aliases is None:
+                self.saved_aliases = self.library.alias_keys()
+            if self.saved_aliases:
+                saved = {e.key for p in self.pieces if p.spans is None for e in p.entries}
+                out += [(a, k) for a, k in self.saved_aliases if k in saved]
         return out
 
     def located(self) -> list[tuple[Any, int, int]]:
@@ -278,79 +288,122 @@ class BibReading:
         return out + self._duplicate_keys()
 
     def _duplicate_keys(self) -> list[Finding]:
-        from ..findings import Severity
-
+        lower = [k.lower() for k in self.keys()]
+        if len(set(lower)) == len(lower):
+            return []
         seen: dict[str, int] = {}
         out = []
-        for e, _, line in self.located():
-            lower = e.key.lower()
-            if not lower:
-                continue
-            if lower in seen:
-                out.append(
-                    Finding(
-                        self.path,
-                        line,
-                        Severity.ERROR,
-                        "duplicate-key",
-                        f"duplicate key {e.key!r} (also on line {seen[lower]}); both entries "
-                        "are kept",
-                        e.key,
-                    )
-                )
-            else:
-                seen[lower] = line
+        for i, p in enumerate(self.pieces):
+            for e, rel in zip(p.entries, p.rel_lines):
+                lower = e.key.lower()
+                if lower and lower not in seen:
+                    seen[lower] = self.lines[i] + rel + 1
+                elif lower:
+                    out.append(self._duplicate(e, self.lines[i] + rel + 1, seen[lower]))
         return out
 
-    def lint(self, rules: list[Rule]) -> list[Finding] | None:
+    def _duplicate(self, e: Any, line: int, first: int) -> Finding:
+        from ..findings import Severity
+
+        return Finding(
+            self.path,
+            line,
+            Severity.ERROR,
+            "duplicate-key",
+            f"duplicate key {e.key!r} (also on line {first}); both entries are kept",
+            e.key,
+        )
+
+    def lint(self, rules: list[Rule], saved: list[Finding] | None = None) -> list[Finding] | None:
         """lint's findings with ``rules`` (parse problems first, as ``lint.lint`` gives
-        them), each chunk's per-entry findings made once per chunk; None when a chunk
-        comes from the cache (its findings are lint's of the saved file: ask that)."""
-        if not self.parsed:
-            return None
+        them), each chunk's per-entry findings made once per chunk.  When chunks come
+        from the cache, their findings are ``saved``'s, lint's of the file as saved (None:
+        not known, and so is the answer), and the rules over the whole library run on
+        the chunks parsed here only (the proper nouns too): lint of the buffer says the
+        rest."""
         if self.whole is not None:
             from ..lint import lint
 
             return lint(self.whole, rules, fixes=False).findings
+        if not self.parsed and saved is None:
+            return None
+        with _MOVING:  # (a reading made meanwhile moves shared chunks' entries)
+            return self._lint(rules, saved)
+
+    def _lint(self, rules: list[Rule], saved: list[Finding] | None) -> list[Finding]:
         import datetime as _dt
 
         from ..lint import RULES, Context, protected_words
-        from ..lint import _Report as Report
 
-        entries = self.entries()
+        if saved is not None:
+            self._take_saved(saved)
+        entries = [e for p in self.pieces if p.spans is not None for e in p.entries]
         ctx = Context(today=_dt.date.today())
         if any(r.id == "unprotected-proper-noun" for r in rules):
             ctx.protected_words = protected_words(entries)
         skip: dict[str, set[str]] = {}
-        for p in self.pieces:
-            for e in p.entries:
-                if e.key in p.skip:
-                    skip[e.key] = p.skip[e.key]
-                elif e.key in skip:
-                    pass  # (suppressions go by key: the last entry's comment wins)
+        for p in self.pieces:  # (by key: the last entry's comment wins, as in lint)
+            skip.update({e.key: p.skip[e.key] for e in p.entries if e.key in p.skip})
         per_entry = [r for r in rules if r.check is not None]
         made_with = (tuple(r.id for r in per_entry), frozenset(ctx.protected_words))
         out = [f for f in self.problems() if f.rule not in RULES]
         for i, p in enumerate(self.pieces):
-            mine = tuple(frozenset(skip.get(e.key, ())) for e in p.entries)
-            if p.linted is None or p.linted[0] != (made_with, mine):
-                report = Report(self.path, skip, False)
-                for e in p.entries:
-                    for r in per_entry:
-                        for issue in r.check(e, ctx):  # type: ignore[misc]
-                            report.add(r, e, issue)
-                p.linted = ((made_with, mine), [_relative(f, p.base) for f in report.findings])
-            out += [_placed(f, self.lines[i]) for f in p.linted[1]]
-        by_key = {e.key: e for e in entries}
-        for r in rules:
-            if r.check_all is None:
-                continue
-            report = Report(self.path, skip, False)
-            for issue in r.check_all(entries, ctx):
-                report.add(r, by_key[issue.key], issue)
-            out += report.findings
+            if p.spans is not None:
+                _lint_piece(self.path, p, per_entry, ctx, skip, made_with)
+            if p.linted is not None:
+                out += [_placed(f, self.lines[i]) for f in p.linted[1]]
+        out += _library_findings(self.path, entries, rules, ctx, skip)
         out.sort(key=lambda f: (f.line or 0, f.column or 0, f.rule))
         return out
+
+    def _take_saved(self, saved: list[Finding]) -> None:
+        """Each chunk from the cache given the findings of ``saved`` on its lines (once
+        per list: the chunks are shared by the readings after it)."""
+        token = ("saved", id(saved))
+        kept = [(p.saved_line, p) for p in self.pieces if p.spans is None]
+        if not kept or all(p.linted is not None and p.linted[0] == token for _, p in kept):
+            return
+        firsts = [line for line, _ in kept]
+        found: dict[int, list[Finding]] = {}
+        for f in saved:
+            k = bisect.bisect_right(firsts, (f.line or 1) - 1) - 1
+            if k >= 0:
+                found.setdefault(k, []).append(f)
+        for k, (line, p) in enumerate(kept):
+            p.linted = (token, [_relative(f, line) for f in found.get(k, ())])
+
+
+def _lint_piece(
+    path: str, p: Piece, rules: list[Rule], ctx: Any, skip: dict[str, set[str]], made_with: Any
+) -> None:
+    """A parsed chunk's per-entry findings (kept while the rules, the proper nouns and
+    its entries' suppressions stay the same)."""
+    from ..lint import _Report as Report
+
+    mine = (made_with, tuple(frozenset(skip.get(e.key, ())) for e in p.entries))
+    if p.linted is not None and p.linted[0] == mine:
+        return
+    report = Report(path, skip, False)
+    for e in p.entries:
+        for r in rules:
+            for issue in r.check(e, ctx):  # type: ignore[misc]
+                report.add(r, e, issue)
+    p.linted = (mine, [_relative(f, p.base) for f in report.findings])
+
+
+def _library_findings(
+    path: str, entries: list[Any], rules: list[Rule], ctx: Any, skip: dict[str, set[str]]
+) -> list[Finding]:
+    """The findings of the rules over the whole library, over ``entries``."""
+    from ..lint import _Report as Report
+
+    by_key = {e.key: e for e in entries}
+    report = Report(path, skip, False)
+    for r in rules:
+        if r.check_all is not None:
+            for issue in r.check_all(entries, ctx):
+                report.add(r, by_key[issue.key], issue)
+    return report.findings
 
 
 def _move(piece: Piece, line: int) -> None:
@@ -358,13 +411,12 @@ def _move(piece: Piece, line: int) -> None:
     what they say of their lines (lint's positions, other entries' lines in messages)
     is then the text's, as a whole parse gives them."""
     by = line - piece.base
-    with _MOVING:
-        for e in piece.entries:
-            e._block.line += by
-            for f in e._block.entry.fields:
-                if f._start_line is not None:
-                    f._start_line += by
-        piece.base = line
+    for e in piece.entries:
+        e._block.line += by
+        for f in e._block.entry.fields:
+            if f._start_line is not None:
+                f._start_line += by
+    piece.base = line
 
 
 def _relative(f: Finding, at: int) -> Finding:
@@ -391,12 +443,6 @@ def _moved(f: Finding, by: int) -> Finding:
     from dataclasses import replace
 
     return replace(f, line=f.line + by) if by and f.line is not None else f
-
-
-def _inherits(text: str) -> bool:
-    """Whether an entry of ``text`` takes fields from another (then the whole file is
-    parsed: that entry's values come from elsewhere)."""
-    return _INHERITS.search(text) is not None
 
 
 def _twice(pieces: list[Piece]) -> bool:

@@ -39,6 +39,7 @@ RANK_AT_MOST = 10_000
 # a larger library's author-year matcher is built in a thread (seconds at 100k)
 MATCHER_NOW_ENTRIES = 5000
 _MATCHER_LOCK = threading.Lock()
+_BUILDING = threading.Lock()
 _BUILD = (
     "import sys\n"
     "from refbook.cache import cache_encoding, refresh\n"
@@ -103,6 +104,9 @@ class Snapshot:
     library: Any
     path: str
     on_matcher: Callable[[], None] | None = None
+    # the matcher of the reading before (an edited .bib's): serves while this one's builds
+    previous_matcher: Matcher | None = None
+    superseded: bool = False  # a newer reading serves: its matcher is the one to build
     _matcher_thread: threading.Thread | None = field(default=None, init=False, repr=False)
 
     @property
@@ -196,25 +200,32 @@ class Snapshot:
         if self.cached:  # slim records: what matching reads, not 100k entries
             cited, families = _matching_records(self.library)
             return Matcher(cited, dict(self.library.alias_keys()), families)
+        if self.reading is not None and self.reading.library is not None:
+            cited, families = _matching_records(self.reading.entries())
+            return Matcher(cited, dict(self.reading.alias_keys()), families)
         if self.reading is not None:
             return Matcher(self.reading.entries())
         return Matcher(list(self.library))
 
     def matcher_now(self) -> Matcher | None:
         """The matcher if it can be had now: a large library's is built in a thread
-        (seconds at 100k entries), ``on_matcher`` called when it is ready; None
-        meanwhile."""
+        (seconds at 100k entries), ``on_matcher`` called when it is ready; meanwhile
+        the previous reading's (an edited .bib's last), else None."""
         if "matcher" in self.__dict__ or len(self) <= MATCHER_NOW_ENTRIES:
             return self.matcher
         with _MATCHER_LOCK:
             if self._matcher_thread is None:
                 self._matcher_thread = threading.Thread(target=self._build_matcher, daemon=True)
                 self._matcher_thread.start()
-        return None
+        return self.previous_matcher
 
     def _build_matcher(self) -> None:
         try:
-            _ = self.matcher
+            with _BUILDING:  # one at a time, and only for the reading that serves
+                if self.superseded:
+                    return
+                _ = self.matcher
+            self.previous_matcher = None
             _settle()
         except Exception:  # the server goes on without prose matching
             log.exception("matching %s", self.path)
@@ -291,6 +302,8 @@ def _matching_records(library: Any) -> tuple[list[Any], list[list[str]]]:
         people = entry.authors or entry.editors
         families.append([p.family for p in people if p.literal != "others"])
         cited.append(_Cited(entry.key, entry.year, entry.title))
+        if hasattr(entry, "_reset"):  # a cached entry kept (an edited buffer's): let go
+            entry._reset()
     return cited, families
 
 
@@ -320,9 +333,11 @@ class LibraryState:
     buffer_saved: bool = False  # that text is the file as saved (as last read)
     reading: Any = None  # the edited buffer by chunks (bibbuffer.BibReading), when edited
     read_buffer: str | None = None  # the buffer as last read (None: the file on disk)
+    saved_lint: tuple[Any, list[Finding]] | None = None  # lint of the file as saved (stat)
     use_cache: bool = True  # False: ``refbook --no-cache lsp`` (every reading parses)
     on_change: Callable[[], None] | None = None
     _stamp: tuple[int, int, int] | None = None
+    _saved: tuple[Any, str] | None = None  # the file as saved (its stamp, its text)
     _good_errors: int = 0
     _stale: bool = False
     _reader: threading.Thread | None = None
@@ -331,6 +346,11 @@ class LibraryState:
 
     def __post_init__(self) -> None:
         self._idle.set()
+
+    @property
+    def stamp(self) -> tuple[int, int, int] | None:
+        """The file's stat as last read."""
+        return self._stamp
 
     @property
     def loading(self) -> bool:
@@ -395,14 +415,17 @@ class LibraryState:
         self.buffer_saved = buffer is not None and edited is None
         try:
             if edited is not None:
-                library = self.reading = self._read_buffer(edited, saved)
-            elif self.use_cache:
-                library = open_library(self.path, self.encoding)
+                library, problems = self._read_buffer(edited, saved)
             else:
-                library = load_library(self.path, self.encoding)
-            if edited is None:
-                self.reading = None
-            problems = library.problems() if edited is not None else list(library.problems)
+                if buffer is None:
+                    self.reading = None
+                elif self.reading is not None:  # the saved text by chunks, for what
+                    self.reading, _ = self._read_buffer(buffer, saved)  # follows
+                if self.use_cache:
+                    library = open_library(self.path, self.encoding)
+                else:
+                    library = load_library(self.path, self.encoding)
+                problems = list(library.problems)
         except RefbookError as exc:
             self._stamp = stamp
             self.problems = [_read_error(self.path, exc)]
@@ -416,35 +439,61 @@ class LibraryState:
             return  # malformed since the last good reading: keep serving that
         self._good_errors = errors
         snapshot = Snapshot(library, self.path, self.on_change)
+        if edited is not None and self.snapshot is not None:
+            before = self.snapshot
+            snapshot.previous_matcher = before.__dict__.get("matcher") or before.previous_matcher
+            before.superseded = True
         snapshot.prepare()
         self.snapshot = snapshot
         _settle()
 
     def _saved_text(self) -> str | None:
         """The file as saved, when the editor has it open (a buffer that is the same is
-        served by the cache)."""
+        served by the cache); read again only when the file changed."""
         from ..encoding import read_text
 
         if self.buffer is None:
+            self._saved = None
             return None
+        stamp = _stamp(self.path)
+        if self._saved is not None and self._saved[0] == stamp:
+            return self._saved[1]
         try:
-            return read_text(self.path, self.encoding).text
+            text = read_text(self.path, self.encoding).text
         except (OSError, RefbookError):
             return None
+        self._saved = (stamp, text)
+        return text
 
-    def _read_buffer(self, text: str, saved: str | None) -> Any:
-        """The edited buffer ``text`` by chunks: the last reading of it edited, else the
-        saved file's cache rows (``saved``: its text) edited, else parsed."""
+    def _read_buffer(self, text: str, saved: str | None) -> tuple[Any, list[Finding]]:
+        """The edited buffer ``text`` by chunks (``bibbuffer.BibReading``) and its parse
+        problems: the last reading of it edited, else (a large file) the saved file's
+        cache rows (``saved``: its text) edited, else parsed (every chunk's findings
+        then made here)."""
+        from ..blocks import no_gc
         from .bibbuffer import BibReading
 
-        if self.reading is not None:
-            return self.reading.edit(text)
-        snap = self.snapshot
-        if saved is not None and snap is not None and snap.cached and self.use_cache:
-            base = BibReading.from_cache(saved, self.path, snap.library)
-            if base is not None:
-                return base.edit(text)
-        return BibReading.parse(text, self.path)
+        with no_gc():  # (objects that live on: the collector would walk them for nothing)
+            reading = self.reading
+            snap = self.snapshot
+            if reading is not None and reading.library and reading.saved_stamp != self._stamp:
+                reading = None  # the file changed on disk: its cache rows with it
+            if (
+                reading is None
+                and saved is not None
+                and len(saved) >= BUILD_APART_BYTES  # (a small file: every chunk parsed)
+                and snap is not None
+                and snap.cached
+            ):
+                reading = BibReading.from_cache(saved, self.path, snap.library)
+                if reading is not None:
+                    reading.saved_stamp = self._stamp
+            if reading is not None:
+                reading = reading.edit(text)
+            else:
+                reading = BibReading.parse(text, self.path)
+            self.reading = reading
+            return reading, reading.problems()
 
 
 def _settle() -> None:

@@ -193,15 +193,10 @@ class RefbookServer(LanguageServer):
             if state.loading:
                 return  # published when the reading is done
             reading = state.reading if state.read_buffer == doc.text else None
-            linted = None
-            if reading is not None:  # the chunks' findings (None: some are the cache's)
-                linted = reading.lint(bibfile.lint_rules(doc.path))
-            if linted is None and len(doc.text) >= LINT_APART_CHARS:
-                self.publish_large_bib(doc, state)
+            if reading is not None or len(doc.text) >= LINT_APART_CHARS:
+                self.publish_bib_apart(doc, state, reading)
                 return
-            found = bibfile.bib_diagnostics(
-                doc.text, doc.path, [] if linted else state.problems, doc.encoding, linted
-            )
+            found = bibfile.bib_diagnostics(doc.text, doc.path, state.problems, doc.encoding)
         else:
             snapshot = self.snapshot(doc)
             if snapshot is None:
@@ -210,9 +205,11 @@ class RefbookServer(LanguageServer):
             return
         self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri, found))
 
-    def publish_large_bib(self, doc: Document, state: LibraryState) -> None:
-        """A large .bib's diagnostics, made off the loop (lint in a child process, its
-        positions in a worker thread) and published when done; once per text."""
+    def publish_bib_apart(self, doc: Document, state: LibraryState, reading: Any) -> None:
+        """The .bib's diagnostics made off the loop, published when done (once per
+        text): from the chunks of the edited buffer's ``reading`` when it has them (a
+        large file's chunks from the cache take lint's findings of the file as saved,
+        made once by a child process), else lint in a child process."""
         uri, text = doc.uri, doc.text
         done = self._bib_done.get(uri)
         if done is not None and done[0] == text:
@@ -222,9 +219,16 @@ class RefbookServer(LanguageServer):
             return  # that job publishes again (and starts another for this text)
         self._bib_busy.add(uri)
         problems, saved = list(state.problems), state.buffer_saved
+        stamp = state.stamp
 
         def work() -> list[lsp.Diagnostic]:
+            if reading is not None:
+                linted = reading.lint(bibfile.lint_rules(doc.path), self.saved_lint(state, reading))
+                if linted is not None:
+                    return bibfile.bib_diagnostics(text, doc.path, [], doc.encoding, linted)
             linted = bibfile.lint_apart(text, doc.path, saved, self.bib_encoding, self.use_cache)
+            if saved:  # what an edit of the buffer keeps of it (its chunks not edited)
+                state.saved_lint = (stamp, linted)
             return bibfile.bib_diagnostics(text, doc.path, problems, doc.encoding, linted)
 
         def finish(future: Any) -> None:
@@ -237,6 +241,17 @@ class RefbookServer(LanguageServer):
         asyncio.get_running_loop().run_in_executor(None, work).add_done_callback(
             lambda future: self._loop.call_soon_threadsafe(finish, future)  # type: ignore[union-attr]
         )
+
+    def saved_lint(self, state: LibraryState, reading: Any) -> list[Any] | None:
+        """lint's findings of the file as saved whose cache rows ``reading`` has (made
+        now, by a child process, when not known: in a worker thread)."""
+        if reading.library is None:
+            return None
+        known = state.saved_lint
+        if known is None or known[0] != reading.saved_stamp:
+            found = bibfile.lint_apart("", state.path, True, self.bib_encoding, self.use_cache)
+            known = state.saved_lint = (reading.saved_stamp, found)
+        return known[1]
 
     def publish_json(self, uri: str, found: list[dict[str, Any]]) -> None:
         """publishDiagnostics with diagnostics already in the protocol's JSON (made once
@@ -259,7 +274,10 @@ class RefbookServer(LanguageServer):
         )
 
     def publish_all(self) -> None:
-        open_uris = list(self.workspace.text_documents)
+        # manuscripts first: a large .bib's own diagnostics take longer
+        open_uris = sorted(
+            self.workspace.text_documents, key=lambda u: docs.language_of(u) == docs.BIB
+        )
         for uri in open_uris:
             guarded(self, functools.partial(self.publish, uri), None)()
         for state in list(self.states.values()):  # a .bib that is not open: its problems

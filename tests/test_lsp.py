@@ -593,3 +593,44 @@ async def test_code_action_adds_an_entry_for_a_doi(workspace: Path, httpserver) 
         assert edits[0].range.start.line == BIB.count("\n")
         assert "@article{knuth1974structured," in edits[0].new_text
         assert "doi = {10.1145/356635.356640}" in edits[0].new_text
+
+
+async def test_hover_completion_and_resolve_at_once_answer_as_one_at_a_time(workspace: Path):
+    """Hover and resolve run in worker threads and completion on the server's loop, all
+    reading the library cache's one SQLite connection: asked all at once, they give the
+    answers they give one at a time."""
+    async with server(workspace) as client:
+        text = "Knuth [@knuth1984literate] and [@zahid2023dealing].\nSee @"
+        uri = open_doc(client, workspace / "essay.md", "markdown", text)
+        doc = t.TextDocumentIdentifier(uri)
+        await diagnostics(client, uri)
+        hovers = [span(text, "knuth1984literate").start, span(text, "zahid2023dealing").start]
+        at_end = end_of(text)
+
+        def asks() -> list:
+            out: list = []
+            for at in hovers * 3:
+                out.append(
+                    client.text_document_hover_async(t.HoverParams(text_document=doc, position=at))
+                )
+                out.append(complete_at(client, uri, at_end))
+            return out
+
+        done = await complete_at(client, uri, at_end)
+        items = done.items[:3]
+        alone = [await a for a in asks()] + [
+            await client.completion_item_resolve_async(i) for i in items
+        ]
+        together = await asyncio.gather(
+            *asks(), *(client.completion_item_resolve_async(i) for i in items)
+        )
+        assert [json.dumps(_plain(a), sort_keys=True) for a in together] == [
+            json.dumps(_plain(a), sort_keys=True) for a in alone
+        ]
+        assert all(a is not None for a in together)
+
+
+def _plain(answer: object) -> object:
+    from lsprotocol import converters
+
+    return converters.get_converter().unstructure(answer)

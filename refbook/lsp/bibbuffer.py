@@ -30,11 +30,11 @@ from typing import TYPE_CHECKING, Any
 from ..cache.chunks import _NL_AT, split
 from ..cache.source import inherits as _inherits
 from ..findings import Finding
+from .documents import common_prefix, common_suffix
 
 if TYPE_CHECKING:
     from ..lint.registry import Rule
 
-_BLOCK = 1 << 18  # characters compared at a time when looking for the changed part
 # parse problems found over the whole file: derived from every chunk, not from one
 _FILE_WIDE = ("duplicate-key", "duplicate-string")
 # a line number in a parse problem's message, and as _relative keeps it
@@ -159,8 +159,8 @@ class BibReading:
         if self.whole is not None:
             return BibReading.parse(text, self.path)
         old = self.text
-        head = _common_prefix(old, text)
-        tail = _common_suffix(old, text, min(len(old), len(text)) - head)
+        head = common_prefix(old, text)
+        tail = common_suffix(old, text, min(len(old), len(text)) - head)
         n = len(self.pieces)
         first = max(0, self._chunk_at(max(head - 1, 0)) - 1)
         last = min(n, self._chunk_at(len(old) - tail) + 2)  # exclusive
@@ -521,38 +521,3 @@ def _distribute(
                 for n in _STRING_NAME.findall(text, starts[first + k], starts[first + k + 1])
             )
     return pieces
-
-
-def _common_prefix(a: str, b: str) -> int:
-    """The length of the text ``a`` and ``b`` start with (compared a block at a time)."""
-    n = min(len(a), len(b))
-    i = 0
-    while i < n and a[i : i + _BLOCK] == b[i : i + _BLOCK]:
-        i += _BLOCK
-    lo, hi = min(i, n), min(i + _BLOCK, n)  # a[:lo] == b[:lo]; they differ before hi
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[lo:mid] == b[lo:mid]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
-def _common_suffix(a: str, b: str, most: int) -> int:
-    """The length of the text ``a`` and ``b`` end with, at most ``most``."""
-    la, lb = len(a), len(b)
-    i = 0
-    while i < most:
-        step = min(_BLOCK, most - i)
-        if a[la - i - step : la - i] != b[lb - i - step : lb - i]:
-            break
-        i += step
-    lo, hi = min(i, most), min(i + _BLOCK, most)
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[la - mid : la - lo] == b[lb - mid : lb - lo]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo

@@ -74,7 +74,13 @@ def open_library(path: str, encoding: str | None = None) -> Any:
         cached, _warnings = open_cached(path, encoding)
     except OSError:
         cached = None
-    return cached if cached is not None else load_library(path, encoding)
+    if cached is None:
+        return load_library(path, encoding)
+    from .connection import Serialized
+
+    store = cached._store  # (db.Snapshot: its one read transaction, shared by threads)
+    store.conn = Serialized(store.conn)
+    return cached
 
 
 def _build_apart(path: str, encoding: str | None) -> None:

@@ -634,3 +634,38 @@ def _plain(answer: object) -> object:
     from lsprotocol import converters
 
     return converters.get_converter().unstructure(answer)
+
+
+async def test_symbols_of_an_edited_large_bib_are_the_buffer_s(tmp_path: Path):
+    """A large .bib open as saved gets its symbols from the cache; once edited (lines
+    added at its top), the symbols asked for before the server reads the edit again
+    are the buffer's, not the saved file's (the last reading described the saved one)."""
+    from refbook.lsp.server import LINT_APART_CHARS
+
+    entry = "@article{{key{0},\n  title = {{Title {0}}},\n  abstract = {{{1}}},\n}}\n"
+    filler = "words " * 110
+    count = LINT_APART_CHARS // len(entry.format(0, filler)) + 2
+    text = "".join(entry.format(i, filler) for i in range(count))
+    assert len(text) >= LINT_APART_CHARS
+    (tmp_path / "references.bib").write_text(text)
+    async with server(tmp_path, "--bib", str(tmp_path / "references.bib")) as client:
+        uri = open_doc(client, tmp_path / "references.bib", "bibtex", text)
+        doc = t.TextDocumentIdentifier(uri)
+        params = t.DocumentSymbolParams(text_document=doc)
+        await until(lambda: uri in client.diagnostics, timeout=120)
+        saved = await client.text_document_document_symbol_async(params)
+        assert saved[1].selection_range.start.line == 4
+        client.text_document_did_change(
+            t.DidChangeTextDocumentParams(
+                t.VersionedTextDocumentIdentifier(uri=uri, version=2),
+                [
+                    t.TextDocumentContentChangePartial(
+                        range=t.Range(t.Position(0, 0), t.Position(0, 0)), text="% a\n% b\n% c\n"
+                    )
+                ],
+            )
+        )
+        edited = await client.text_document_document_symbol_async(params)
+        assert [s.name for s in edited[:2]] == ["key0", "key1"]
+        assert edited[1].selection_range.start.line == 7
+        assert edited[1].range.start.line == 7

@@ -1,21 +1,16 @@
 """An edited, unsaved .bib buffer read chunk by chunk, as the library cache reads a file.
 
 The text is cut where the cache cuts it (``cache.chunks``: at each line that starts
-with ``@``; bibtexparser ends any block there).  A reading keeps, for each chunk, its
-entries, its parse problems and its entries' lint findings, with lines counted from the
-chunk's first line.  The next reading of the buffer finds the part that changed (the
-text before and after it is the same), cuts only that part again and parses it with the
-``@string`` chunks above it and the chunk before it (whose comment lines may suppress a
-lint rule for the first entry); every other chunk's results are kept and moved by lines.
-A first reading of a buffer that is the file as saved takes the chunks' entries from the
-library cache (rows, nothing parsed).
-
-What depends on the whole file is derived again from the chunks each time: keys,
-duplicate keys (the parse problem), and, for a buffer whose every chunk was parsed
-here, lint's rules over the whole library and the proper nouns the file protects.  A
-buffer with ``@string`` macros defined twice, ``crossref``/``xdata`` fields, or no entry
-at all is parsed whole (``BibReading.parse`` of one piece), as the cache parses such a
-file whole; so is a change of an ``@string`` chunk (every chunk below sees its macros).
+with ``@``).  A reading keeps each chunk's entries, parse problems and per-entry lint
+findings, lines counted from the chunk's first line.  The next reading finds the part
+that changed (the text before and after it is the same), cuts it again and parses it
+with the ``@string`` chunks above, the chunk before (comments that suppress lint rules)
+and the chunk after (what an unclosed entry runs into); the other chunks are kept and
+moved by lines.  A large file's first edited reading takes the chunks' entries from the
+library cache (rows, nothing parsed).  What depends on the whole file is derived from
+the chunks each time: keys, duplicate keys, and (every chunk parsed here) lint's rules
+over the whole library.  ``@string`` defined twice, ``crossref``/``xdata``, no entry,
+or an edit that changes an ``@string`` definition: the buffer is parsed whole again.
 """
 
 from __future__ import annotations

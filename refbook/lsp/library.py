@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import RefbookError
 from ..findings import Finding, Severity
+from .cached import BUILD_APART_BYTES, open_library
 
 if TYPE_CHECKING:
     from ..index import SearchIndex
@@ -30,8 +31,6 @@ if TYPE_CHECKING:
     from ..model import Entry, Library
 
 log = logging.getLogger(__name__)
-# larger files get their cache built by a child process (its memory and its GIL apart)
-BUILD_APART_BYTES = 2 << 20
 # completion ranks at most this many matches of its words: exact for any word in up to
 # 10 % of a 100k library (a common surname); past that, BM25 over all matches alone takes
 # 0.1-0.6 s, beyond the latency an editor can wait for (a cost bound at 100k entries)
@@ -40,11 +39,6 @@ RANK_AT_MOST = 10_000
 MATCHER_NOW_ENTRIES = 5000
 _MATCHER_LOCK = threading.Lock()
 _BUILDING = threading.Lock()
-_BUILD = (
-    "import sys\n"
-    "from refbook.cache import cache_encoding, refresh\n"
-    "refresh(sys.argv[1], cache_encoding(sys.argv[2] or None))\n"
-)
 
 
 def load_library(path: str, encoding: str | None = None, text: str | None = None) -> Library:
@@ -56,49 +50,6 @@ def load_library(path: str, encoding: str | None = None, text: str | None = None
     if text is not None:
         return Library(BibFile(text, name=path))
     return load(path, encoding)
-
-
-def open_library(path: str, encoding: str | None = None) -> Any:
-    """The library at ``path`` through its cache (``CachedLibrary``), the cache brought up
-    to date first (by a child process for a large file); parsed whole when the file
-    cannot be cached."""
-    from ..cache import info, open_cached
-
-    try:
-        large = os.stat(path).st_size >= BUILD_APART_BYTES
-    except OSError:
-        large = False
-    if large and not info(path, encoding).fresh:
-        _build_apart(path, encoding)
-    try:
-        cached, _warnings = open_cached(path, encoding)
-    except OSError:
-        cached = None
-    if cached is None:
-        return load_library(path, encoding)
-    from .connection import Serialized
-
-    store = cached._store  # (db.Snapshot: its one read transaction, shared by threads)
-    store.conn = Serialized(store.conn)
-    return cached
-
-
-def _build_apart(path: str, encoding: str | None) -> None:
-    """Build the cache of ``path`` in a child process (whatever goes wrong there, the
-    reading that follows builds it here or reads the file whole)."""
-    import subprocess
-    import sys
-
-    try:
-        subprocess.run(
-            [sys.executable, "-c", _BUILD, path, encoding or ""],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            check=False,
-        )
-    except OSError:
-        pass
 
 
 @dataclass
@@ -262,16 +213,15 @@ class Snapshot:
         if not self.cached and not saved:
             query = joiner.join(f"{w}*" for w in words)
             return [h.key for h in self.index.search(query, limit=limit, fuzzy=False).hits]
-        from ..index import WEIGHTS
+        from ..index import BM25, RANKED
 
         match = (" AND " if every else " OR ").join(
             '"' + w.replace('"', '""') + '"*' for w in words
         )
-        weights = ", ".join(str(w) for w in WEIGHTS)
         sql = (
-            f"SELECT d.key FROM (SELECT rowid, bm25(fts, {weights}) AS score FROM fts "
+            f"SELECT d.key FROM (SELECT rowid, {BM25} AS score FROM fts "
             f"WHERE fts MATCH ? LIMIT {RANK_AT_MOST}) s JOIN docs d ON d.rowid = s.rowid "
-            "ORDER BY s.score, d.year IS NULL, d.year DESC, lower(d.key) LIMIT ?"
+            f"ORDER BY {RANKED} LIMIT ?"
         )
         found = [k for (k,) in self.index.conn.execute(sql, (match, limit))]
         # an edited buffer's keys ranked by the saved file's index (its entries as saved):
@@ -301,12 +251,13 @@ class _Cited:
 
 
 def _matching_records(library: Any) -> tuple[list[Any], list[list[str]]]:
-    """Each cached entry as a ``_Cited`` and its family names (authors, else editors;
-    "others" left out), read from the entries' light records only."""
+    """Each cached entry as a ``_Cited`` and its family names (``cited_families``),
+    read from the entries' light records only."""
+    from ..manuscript import cited_families
+
     cited, families = [], []
     for entry in library:
-        people = entry.authors or entry.editors
-        families.append([p.family for p in people if p.literal != "others"])
+        families.append(cited_families(entry))
         cited.append(_Cited(entry.key, entry.year, entry.title))
         if hasattr(entry, "_reset"):  # a cached entry kept (an edited buffer's): let go
             entry._reset()

@@ -62,7 +62,8 @@ class RefbookServer(LanguageServer):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._with_problems: set[str] = set()  # .bib files not open, problems published
         self._bib_busy: set[str] = set()  # large .bib files being linted
-        self._bib_done: dict[str, tuple[str, list[lsp.Diagnostic]]] = {}  # uri: text, found
+        # uri: (text, its diagnostics in the protocol's JSON)
+        self._bib_done: dict[str, tuple[str, list[dict[str, Any]]]] = {}
 
     # -- configuration ------------------------------------------------------------------
 
@@ -213,7 +214,7 @@ class RefbookServer(LanguageServer):
         uri, text = doc.uri, doc.text
         done = self._bib_done.get(uri)
         if done is not None and done[0] == text:
-            self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri, done[1]))
+            self.publish_json(uri, done[1])
             return
         if uri in self._bib_busy:
             return  # that job publishes again (and starts another for this text)
@@ -221,7 +222,12 @@ class RefbookServer(LanguageServer):
         problems, saved = list(state.problems), state.buffer_saved
         stamp = state.stamp
 
-        def work() -> list[lsp.Diagnostic]:
+        def work() -> list[dict[str, Any]]:
+            # (as JSON made here: converting 100,000s of diagnostics on the loop would
+            # hold up every other document's)
+            return [incremental.unstructured(d) for d in diagnose()]
+
+        def diagnose() -> list[lsp.Diagnostic]:
             if reading is not None:
                 linted = reading.lint(bibfile.lint_rules(doc.path), self.saved_lint(state, reading))
                 if linted is not None:

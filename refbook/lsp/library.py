@@ -374,8 +374,9 @@ class LibraryState:
             if edited is not None:
                 library, problems = self._read_buffer(edited, saved)
             else:
-                if buffer is None:
-                    self.reading = None
+                moved = self.reading and self.reading.library and self.reading.saved_stamp != stamp
+                if buffer is None or moved:
+                    self.reading = None  # (saved: a large file's next edit starts from its cache)
                 elif self.reading is not None:  # the saved text by chunks, for what
                     self.reading, _ = self._read_buffer(buffer, saved)  # follows
                 if self.use_cache:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -62,8 +63,8 @@ class RefbookServer(LanguageServer):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._with_problems: set[str] = set()  # .bib files not open, problems published
         self._bib_busy: set[str] = set()  # large .bib files being linted
-        # uri: (text, its diagnostics in the protocol's JSON)
-        self._bib_done: dict[str, tuple[str, list[dict[str, Any]]]] = {}
+        # uri: (text, its diagnostics, each as the protocol's JSON text)
+        self._bib_done: dict[str, tuple[str, list[str]]] = {}
 
     # -- configuration ------------------------------------------------------------------
 
@@ -214,7 +215,7 @@ class RefbookServer(LanguageServer):
         uri, text = doc.uri, doc.text
         done = self._bib_done.get(uri)
         if done is not None and done[0] == text:
-            self.publish_json(uri, done[1])
+            self.publish_texts(uri, done[1])
             return
         if uri in self._bib_busy:
             return  # that job publishes again (and starts another for this text)
@@ -222,10 +223,10 @@ class RefbookServer(LanguageServer):
         problems, saved = list(state.problems), state.buffer_saved
         stamp = state.stamp
 
-        def work() -> list[dict[str, Any]]:
-            # (as JSON made here: converting 100,000s of diagnostics on the loop would
-            # hold up every other document's)
-            return [incremental.unstructured(d) for d in diagnose()]
+        def work() -> list[str]:
+            # (as JSON text made here: converting 100,000s of diagnostics on the loop
+            # would hold up every other document's, and text is what memory keeps best)
+            return [json.dumps(incremental.unstructured(d)) for d in diagnose()]
 
         def diagnose() -> list[lsp.Diagnostic]:
             if reading is not None:
@@ -258,6 +259,21 @@ class RefbookServer(LanguageServer):
             found = bibfile.lint_apart("", state.path, True, self.bib_encoding, self.use_cache)
             known = state.saved_lint = (reading.saved_stamp, found)
         return known[1]
+
+    def publish_texts(self, uri: str, found: list[str]) -> None:
+        """publishDiagnostics with diagnostics already as the protocol's JSON text (a
+        large .bib's: 100,000s of them)."""
+        writer = getattr(self.protocol, "writer", None)
+        if writer is None:  # (another pygls): the ordinary way
+            self.publish_json(uri, [json.loads(d) for d in found])
+            return
+        body = (
+            '{"jsonrpc": "2.0", "method": "textDocument/publishDiagnostics", "params": '
+            f'{{"uri": {json.dumps(uri)}, "diagnostics": [{", ".join(found)}]}}}}'
+        )
+        data = body.encode("utf-8")
+        header = f"Content-Length: {len(data)}\r\n\r\n".encode("ascii")
+        writer.write(header + data)
 
     def publish_json(self, uri: str, found: list[dict[str, Any]]) -> None:
         """publishDiagnostics with diagnostics already in the protocol's JSON (made once

@@ -126,3 +126,21 @@ def test_a_buffer_starting_from_the_cache_keeps_its_rows_and_follows_edits(tmp_p
     dup = edited.edit(new + "@misc{added2024, title = {Twice}}\n")
     assert [f.rule for f in dup.problems()] == ["duplicate-key"]
     assert dup.lint(RULE_LIST) is None  # rows of the cache: lint's findings come from lint
+
+
+def test_a_large_edited_buffer_knows_the_dois_of_its_saved_and_edited_entries(tmp_path):
+    from refbook.cache import open_cached
+    from refbook.lsp.library import Snapshot
+
+    bib = tmp_path / "references.bib"
+    bib.write_text(TEXT, encoding="utf-8")
+    os.environ.setdefault("REFBOOK_CACHE_DIR", str(tmp_path / "cache"))
+    cached, _ = open_cached(str(bib), None)
+    reading = BibReading.from_cache(TEXT, str(bib), cached)
+    assert reading is not None
+    new = TEXT + "@misc{added2024, title = {New}, doi = {10.5555/Added.2024}}\n"
+    snap = Snapshot(reading.edit(new), str(bib))
+    saved_doi = next(e.doi for e in cached if e.doi)
+    assert snap.has_doi(saved_doi.lower())
+    assert snap.has_doi("10.5555/added.2024")
+    assert not snap.has_doi("10.5555/nowhere")

@@ -235,6 +235,14 @@ class Snapshot:
         if self.cached:
             return any(normalize_doi(d) == doi for d in self.library.dois_like(doi))
         entries = self.reading.entries() if self.reading is not None else self.library
+        if self.reading is not None and self.reading.library is not None:
+            # a large edited buffer: the DOIs of the file as saved asked of the cache
+            # (reading each kept entry's record would keep it too), then its edits'
+            # (an entry deleted since the save still counts until the save)
+            saved = self.reading.library.dois_like(doi)
+            if any(normalize_doi(d) == doi for d in saved):
+                return True
+            entries = [e for p in self.reading.pieces if p.spans is not None for e in p.entries]
         return any(e.doi and normalize_doi(e.doi) == doi for e in entries)
 
     def __len__(self) -> int:

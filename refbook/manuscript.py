@@ -446,17 +446,35 @@ def _run_start(text: str, end: int) -> int:
         width *= 4
 
 
+_LINK_YEAR = re.compile(r"\[(\d{4}[a-z]?)\]\(([^)]*)\)")
+
+
+def unlink_years(masked: str) -> str:
+    """Markdown link debris around years, as the prose parser reads the text:
+    "[2023](#)" -> "2023" padded to the same length."""
+    if "](" not in masked:
+        return masked
+    return _LINK_YEAR.sub(lambda m: m.group(1) + " " * (len(m.group(0)) - len(m.group(1))), masked)
+
+
+def pattern_spans(masked: str, unlinked: str, markup: str) -> list[tuple[int, int]]:
+    """The spans of every match of the patterns the citation parsers run over a masked
+    text (``unlinked``: it after ``unlink_years``, as prose is read), in no order: a part
+    of the text that no span crosses parses alone to the citations the whole gives in
+    it (the language server re-parses such parts)."""
+    if markup == "latex":
+        return [m.span() for rx in (_LATEX, _LATEX_MULTI) for m in rx.finditer(masked)]
+    found = [m.span() for m in _BRACKET.finditer(masked)]
+    found += [m.span() for m in _NARRATIVE_KEY.finditer(masked)]
+    found += [m.span() for m in _PAREN.finditer(unlinked)]
+    found += [m.span() for m in _narrative_matches(unlinked)]
+    return found
+
+
 def find_prose_citations(
     text: str, path: str = "", markup: str = "markdown", masked: str | None = None
 ) -> list[Citation]:
-    masked = mask(text, markup) if masked is None else masked
-    # Markdown link debris around years: "[2023](#)" -> "2023" padded to the same length
-    if "](" in masked:
-        masked = re.sub(
-            r"\[(\d{4}[a-z]?)\]\(([^)]*)\)",
-            lambda m: m.group(1) + " " * (len(m.group(0)) - len(m.group(1))),
-            masked,
-        )
+    masked = unlink_years(mask(text, markup) if masked is None else masked)
     position = _Lines(text)
     out, paren_starts = _parenthetical(masked, text, path, position)
     out += _narrative(masked, text, path, position, paren_starts)
@@ -575,6 +593,12 @@ def _name_key(name: str) -> str:
     return re.sub(r"[^\w]", "", fold(name))
 
 
+def cited_families(entry: Entry) -> list[str]:
+    """The family names an author-year citation names an entry by: its authors', else
+    its editors' ("others" left out)."""
+    return [p.family for p in entry.authors or entry.editors if p.literal != "others"]
+
+
 class Matcher:
     """Indexes of entries by key, by first author's family name and by the whole author
     list, each name folded once, so that matching a citation never scans the library."""
@@ -607,8 +631,7 @@ class Matcher:
         self.by_names_year: dict[tuple, list[Entry]] = defaultdict(list)
         for i, e in enumerate(self.entries):
             if families is None:
-                people = e.authors or e.editors
-                names = tuple(_name_key(p.family) for p in people if p.literal != "others")
+                names = tuple(_name_key(f) for f in cited_families(e))
             else:
                 names = tuple(_name_key(f) for f in families[i])
             self.names[e.key] = names

@@ -272,6 +272,26 @@ def load_config(cwd: Path | None = None) -> Config:
     return cfg
 
 
+def bib_encoding(option: str | None, cfg: Config | None) -> str | None:
+    """The bibliography's encoding as the user gives it (``--encoding``, else the
+    ``encoding`` setting of ``cfg``), or None: the file says (byte-order mark, header) or
+    UTF-8."""
+    if option:
+        from .encoding import check_name
+
+        return check_name(option)
+    if cfg is None or not cfg["encoding"]:
+        return None
+    from .encoding import lookup
+
+    value = str(cfg["encoding"])
+    if lookup(value) is None:
+        raise ConfigError(
+            f"{cfg.sources['encoding']}: error: setting 'encoding': unknown encoding {value!r}"
+        )
+    return value
+
+
 def find_bib(option: str | None, cfg: Config, cwd: Path | None = None) -> str:
     """The bibliography to use: ``--bib``, else ``REFBOOK_BIB``/config ``bib``, else the
     nearest ``references.bib`` from the current directory upward."""

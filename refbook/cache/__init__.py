@@ -24,7 +24,7 @@ from typing import Any
 
 from .db import db_path, is_fresh, library_dir, open_read_only, read_meta
 
-__all__ = ["CacheInfo", "clear", "info", "open_cached", "refresh"]
+__all__ = ["CacheInfo", "clear", "info", "open_cached", "refresh", "warm_snapshot"]
 
 
 def _run_file(path: Path) -> Path:
@@ -63,6 +63,23 @@ def _snapshot(path: Path, bib: str | os.PathLike, encoding: str | None) -> Any:
     return Snapshot(conn, meta, bib)
 
 
+def warm_snapshot(bib: str | os.PathLike, encoding: str | None = None) -> Any:
+    """The cache of ``bib`` when it is fresh (a warm run), as a ``Snapshot``, else None
+    (absent, stale, not cacheable): nothing is built.  Key completion's fast path
+    (``refbook.completion``) reads it; ``open_cached`` starts with it."""
+    if str(bib) == "-":
+        return None
+    try:
+        os.stat(bib)
+    except OSError:
+        return None  # the uncached read says what is wrong with it
+    path = db_path(bib)
+    snap = _snapshot(path, bib, cache_encoding(encoding))
+    if snap is not None:
+        _note_hit(path, snap.meta.get("mode"))
+    return snap
+
+
 def open_cached(
     bib: str | os.PathLike, encoding: str | None = None, *, busy: Any = None
 ) -> tuple[Any, list[str]]:
@@ -70,19 +87,14 @@ def open_cached(
     to show).  ``busy`` (a context manager factory) wraps a rebuild."""
     from .records import CachedLibrary
 
-    if str(bib) == "-":
-        return None, []
-    try:
-        os.stat(bib)
-    except OSError:
-        return None, []  # the uncached read says what is wrong with it
     encoding = cache_encoding(encoding)
-    path = db_path(bib)
     name = str(bib)
-    snap = _snapshot(path, bib, encoding)
+    snap = warm_snapshot(bib, encoding)
     if snap is not None:
-        _note_hit(path, snap.meta.get("mode"))
         return CachedLibrary(snap, name, encoding), []
+    if name == "-" or not os.path.exists(bib):
+        return None, []  # the uncached read says what is wrong with it
+    path = db_path(bib)
     try:
         outcome = refresh(bib, encoding, busy=busy)
     except OSError as exc:

@@ -26,7 +26,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = "7"  # 5: intermediate layouts of this change, never released; 7: csl, lintdata
+# 5: intermediate layouts, never released; 7: csl, lintdata; 8: entries_by_key covers key
+SCHEMA_VERSION = "8"
 RACY_SECONDS = 2.0
 SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT);
@@ -69,7 +70,7 @@ _FROM = "entries e JOIN chunks c ON c.id = e.chunk"
 # an entry's line in the search tables (docs.rowid is its ord)
 LINE_SQL = "(SELECT c.line + e.rel_line FROM entries e JOIN chunks c ON c.id = e.chunk WHERE e.ord = d.rowid)"
 INDEXES = """
-CREATE INDEX entries_by_key ON entries(lkey);
+CREATE INDEX entries_by_key ON entries(lkey, key);
 CREATE INDEX entries_by_chunk ON entries(chunk);
 """
 
@@ -249,11 +250,12 @@ class Snapshot:
             yield self._entry(lib, row)
 
     def keys_starting(self, prefix: str) -> list[str]:
-        """The keys that start with ``prefix`` (case-insensitive), in file order."""
+        """The keys that start with ``prefix`` (case-insensitive), in completion order
+        (``refbook.completion.completion_order``): read from the index alone, in its order, no sort."""
         low = prefix.lower()
         rows = self.conn.execute(
-            "SELECT key FROM entries WHERE lkey >= ?1 AND lkey < ?2 "
-            "AND substr(lkey, 1, length(?1)) = ?1 ORDER BY ord",
+            "SELECT key FROM entries INDEXED BY entries_by_key WHERE lkey >= ?1 AND lkey < ?2 "
+            "AND substr(lkey, 1, length(?1)) = ?1 ORDER BY lkey, key, ord",
             (low, low + "\U0010ffff"),
         )
         return [k for (k,) in rows]

@@ -59,11 +59,11 @@ def answer(environ: Mapping[str, str]) -> bytes | None:
         return None
     if keys is None:
         return None
+    if not keys:
+        return b"\n"
     if shell == "zsh":  # no help text: the value as it is (Click escapes colons only with help)
-        lines = [f"plain\n{k}\n_" for k in keys]
-    else:
-        lines = [f"plain,{k}" for k in keys]
-    return "\n".join(lines).encode() + b"\n"
+        return ("plain\n" + "\n_\nplain\n".join(keys) + "\n_\n").encode()
+    return ("plain," + "\nplain,".join(keys) + "\n").encode()  # bash, fish
 
 
 def _words(shell: str, environ: Mapping[str, str]) -> tuple[list[str], str]:

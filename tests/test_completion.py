@@ -219,3 +219,17 @@ def test_the_program_answers_warm_key_completion_without_click(tmp_path, odd_bib
     heavy = {m.split(".")[0] for m in modules} & {"click", "bibtexparser", "pylatexenc", "rich"}
     assert heavy == set() and "refbook.model" not in modules
     assert report.stdout == by_click.stdout
+
+
+def test_a_prefix_whose_last_character_has_no_next_one_still_matches_exactly(cli, tmp_path):
+    """The index is read between the prefix and the prefix with its last character the
+    next one; U+D7FF's next is a surrogate (not text), so that prefix is compared as is."""
+    bib = tmp_path / "hangul.bib"
+    bib.write_text(
+        "@misc{x\ud7ffa, title = {a}}\n@misc{x\ud7ff, title = {b}}\n@misc{xa, title = {c}}\n",
+        encoding="utf-8",
+    )
+    env = _env("bash", _bib_words(bib, ["show", "x\ud7ff"]))
+    by_click = _click(cli, tmp_path, env)
+    assert by_click == "plain,x\ud7ff\nplain,x\ud7ffa\n"
+    assert _fast(env) == by_click

@@ -251,13 +251,23 @@ class Snapshot:
 
     def keys_starting(self, prefix: str) -> list[str]:
         """The keys that start with ``prefix`` (case-insensitive), in completion order
-        (``refbook.completion.completion_order``): read from the index alone, in its order, no sort."""
+        (``refbook.completion.completion_order``): read from the index alone, in its
+        order, no sort."""
         low = prefix.lower()
-        rows = self.conn.execute(
-            "SELECT key FROM entries INDEXED BY entries_by_key WHERE lkey >= ?1 AND lkey < ?2 "
-            "AND substr(lkey, 1, length(?1)) = ?1 ORDER BY lkey, key, ord",
-            (low, low + "\U0010ffff"),
-        )
+        select = "SELECT key FROM entries INDEXED BY entries_by_key"
+        order = "ORDER BY lkey, key, ord"
+        if not low:
+            rows = self.conn.execute(f"{select} {order}")
+        elif (after := ord(low[-1]) + 1) <= 0x10FFFF and not 0xD800 <= after <= 0xDFFF:
+            # exactly the strings that start with low: low <= s < low with its last
+            # character the next one
+            rows = self.conn.execute(
+                f"{select} WHERE lkey >= ? AND lkey < ? {order}", (low, low[:-1] + chr(after))
+            )
+        else:
+            rows = self.conn.execute(
+                f"{select} WHERE substr(lkey, 1, length(?1)) = ?1 {order}", (low,)
+            )
         return [k for (k,) in rows]
 
     def keys(self) -> list[str]:

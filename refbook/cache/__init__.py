@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -49,14 +50,16 @@ def _note_hit(path: Path, mode: str | None) -> None:
         pass
 
 
-def _snapshot(path: Path, bib: str | os.PathLike, encoding: str | None) -> Any:
+def _snapshot(path: Path, bib: str | os.PathLike, encoding: str | None, settle: bool = True) -> Any:
+    """The fresh cache file of ``bib`` opened for reading, or None; ``settle``: record a
+    content check that makes it clean for good (``db.settle``)."""
     from .db import Snapshot
 
     conn = open_read_only(path)
     if conn is None:
         return None
     meta = read_meta(conn)
-    if meta is None or not is_fresh(meta, bib, encoding, path):
+    if meta is None or not is_fresh(meta, bib, encoding, path if settle else None):
         conn.close()
         return None
     return Snapshot(conn, meta, bib)
@@ -102,7 +105,9 @@ def open_cached(
         return None, [_unwritable(path, exc)]
     if outcome is None:
         return None, []
-    snap = _snapshot(path, bib, encoding)
+    # no write right after the build's (a file saved within the last few ms is still
+    # racily clean: the next run records its check)
+    snap = _snapshot(path, bib, encoding, settle=False)
     if snap is None:  # changed again meanwhile: read it whole this once
         return None, []
     return CachedLibrary(snap, name, encoding), []
@@ -183,10 +188,27 @@ def after_save(bib: str | os.PathLike, encoding: Any) -> None:
     try:
         if not db_path(bib).exists():
             return
+        _past_racy_window(bib)
         option = encoding.codec if getattr(encoding, "source", "") == "option" else None
         refresh(bib, option)
     except Exception:  # noqa: BLE001  (the save succeeded; the cache is only a copy)
         pass
+
+
+def _past_racy_window(bib: str | os.PathLike) -> None:
+    """Wait, if need be, until the file just saved is older than its timestamps' lag
+    (``db.RACY_FINE_SECONDS``: a few ms at most) before the cache reads it: that read
+    then checks it for good, and the next command compares its stat only instead of
+    its content (a 70 MB file: ~0.1 s).  With whole-second timestamps, no wait: that
+    next command compares the content."""
+    from .db import RACY_FINE_SECONDS, racy_window
+
+    mtime_ns = os.stat(bib).st_mtime_ns
+    if racy_window(mtime_ns) != RACY_FINE_SECONDS:
+        return
+    wait = mtime_ns / 1e9 + RACY_FINE_SECONDS - time.time()
+    if 0 < wait <= RACY_FINE_SECONDS:
+        time.sleep(wait + 0.001)
 
 
 class CacheInfo(NamedTuple):  # not a dataclass: that import is ~10 ms of a warm run

@@ -11,8 +11,8 @@ byte offsets are kept relative to the entry's chunk, whose place in the file is 
 small row of ``chunks``.  It is read only when it is the user's own regular file and
 says it is refbook's (``PRAGMA application_id``), of this schema, for this real path and
 encoding, and fresh: the .bib's size, mtime and inode as recorded, and, when the .bib
-was modified within ``RACY_SECONDS`` of the build (git's "racily clean" case), the same
-SHA-256 too.  Anything else (a corrupt, truncated, foreign or older file) is rebuilt,
+was modified so shortly before its content was last checked that a later change could
+keep its mtime (git's "racily clean" case: ``is_racy``), the same SHA-256 too.  Anything else (a corrupt, truncated, foreign or older file) is rebuilt,
 silently.
 """
 
@@ -28,7 +28,14 @@ from typing import Any
 
 # 5: intermediate layouts, never released; 7: csl, lintdata; 8: entries_by_key covers key
 SCHEMA_VERSION = "8"
+# How long after a change of the .bib its mtime may still be given to another change
+# (git's "racily clean" files, done as git does: compared with the moment its content
+# was checked).  Whole-second timestamps (and FAT's 2 s): 2 s.  Sub-second ones: the
+# kernel stamps a write with its coarse clock, which lags the real time by one tick
+# (1-10 ms by CONFIG_HZ; clock_getres(CLOCK_REALTIME_COARSE) = 4 ms on the machine this
+# was measured on), exFAT keeps 10 ms, and a write's data follow its timestamp: 50 ms.
 RACY_SECONDS = 2.0
+RACY_FINE_SECONDS = 0.05
 SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT);
 -- ord: file order, spaced (update.py), chunk: chunks.id, rel_*: line and byte offsets
@@ -103,7 +110,26 @@ def file_sha256(path: str | os.PathLike) -> str:
 
 
 def stat_meta(st: os.stat_result) -> dict[str, str]:
-    return {"size": str(st.st_size), "mtime_ns": str(st.st_mtime_ns), "inode": str(st.st_ino)}
+    """What a change of the file changes: its size, mtime, inode and ctime (as git's
+    ``trustctime``: a change that puts the mtime back still moves the ctime)."""
+    return {
+        "size": str(st.st_size),
+        "mtime_ns": str(st.st_mtime_ns),
+        "inode": str(st.st_ino),
+        "ctime_ns": str(st.st_ctime_ns),
+    }
+
+
+def racy_window(mtime_ns: int) -> float:
+    """How long a change's mtime may lag behind it (``RACY_SECONDS``)."""
+    return RACY_SECONDS if mtime_ns % 1_000_000_000 == 0 else RACY_FINE_SECONDS
+
+
+def is_racy(mtime_ns: int, checked_at: float) -> bool:
+    """Whether a file of this mtime, whose content was checked from ``checked_at`` on
+    (a time taken before it was read), could have been changed after that check without
+    a new mtime: the mtime is not older than the check by more than ``racy_window``."""
+    return mtime_ns / 1e9 >= checked_at - racy_window(mtime_ns)
 
 
 def open_read_only(path: Path) -> sqlite3.Connection | None:
@@ -164,6 +190,7 @@ def is_fresh(
     its file, to record a content check, see ``settle``)."""
     if meta.get("path") != os.path.realpath(bib) or meta.get("encoding") != (encoding or ""):
         return False
+    checked_at = time.time()  # before the stat: a content check below reads after it
     try:
         st = os.stat(bib)
     except OSError:
@@ -171,27 +198,26 @@ def is_fresh(
     if str(st.st_size) != meta.get("size"):
         return False
     same_stat = all(meta.get(k) == v for k, v in stat_meta(st).items())
-    racy = st.st_mtime_ns / 1e9 >= float(meta.get("built_at", "0")) - RACY_SECONDS
-    if same_stat and not racy:
+    if same_stat and not is_racy(st.st_mtime_ns, float(meta.get("built_at", "0"))):
         return True
-    # same size but touched, or modified too close to the build: compare the content
+    # same size but touched, or modified too close to the last check: compare the content
     if file_sha256(bib) != meta.get("sha256"):
         return False
-    if cache is not None and st.st_mtime_ns / 1e9 < time.time() - RACY_SECONDS:
-        settle(cache, meta, st)
+    if cache is not None and not is_racy(st.st_mtime_ns, checked_at):
+        settle(cache, meta, st, checked_at)
     return True
 
 
-def settle(cache: Path, meta: dict[str, str], st: os.stat_result) -> None:
+def settle(cache: Path, meta: dict[str, str], st: os.stat_result, checked_at: float) -> None:
     """Record that the file, as it is now (``st``), holds what the cache holds, checked
-    long enough after its last change that any later change shows in its mtime (git's
-    "racily clean" fix): the next runs compare the stat only.  Best effort, and only
-    while the cache still holds that content."""
+    from ``checked_at`` on, long enough after its last change that any later change
+    shows in its mtime (git's "racily clean" fix): the next runs compare the stat only.
+    Best effort, and only while the cache still holds that content."""
     conn = open_write(cache)
     if conn is None:
         return
     try:
-        values = {**stat_meta(st), "built_at": repr(time.time())}
+        values = {**stat_meta(st), "built_at": repr(checked_at)}
         conn.execute("BEGIN IMMEDIATE")
         conn.executemany(
             "UPDATE meta SET value = ? WHERE name = ? AND "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import sqlite3
 import time
 from pathlib import Path
 
@@ -109,3 +110,19 @@ def test_a_content_check_records_the_moment_it_started(cli, tmp_path):
     meta = _meta(path)
     assert before <= float(meta["built_at"]) <= time.time()
     assert meta["mtime_ns"] == str(path.stat().st_mtime_ns)
+
+
+def test_a_cache_without_the_ctime_gains_it_when_settled(cli, tmp_path, hashed):
+    path = tmp_path / "refs.bib"
+    shutil.copyfile(SHIPPED_BIB, path)
+    hour_ago = time.time() - 3600
+    os.utime(path, (hour_ago, hour_ago))
+    cli("--bib", str(path), "list", "--keys", cwd=tmp_path)  # builds
+    conn = sqlite3.connect(db_path(path))
+    conn.execute("DELETE FROM meta WHERE name = 'ctime_ns'")  # as written before it was kept
+    conn.commit()
+    conn.close()
+    hashed.clear()
+    cli("--bib", str(path), "list", "--keys", cwd=tmp_path)  # compares, settles
+    cli("--bib", str(path), "list", "--keys", cwd=tmp_path)
+    assert len(hashed) == 1 and _meta(path)["ctime_ns"] == str(path.stat().st_ctime_ns)

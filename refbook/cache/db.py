@@ -219,10 +219,10 @@ def settle(cache: Path, meta: dict[str, str], st: os.stat_result, checked_at: fl
     try:
         values = {**stat_meta(st), "built_at": repr(checked_at)}
         conn.execute("BEGIN IMMEDIATE")
-        conn.executemany(
-            "UPDATE meta SET value = ? WHERE name = ? AND "
-            "(SELECT value FROM meta WHERE name = 'sha256') = ?",
-            ((v, k, meta["sha256"]) for k, v in values.items()),
+        conn.executemany(  # INSERT: a cache written before ctime was kept gains it
+            "INSERT OR REPLACE INTO meta SELECT ?, ? "
+            "WHERE (SELECT value FROM meta WHERE name = 'sha256') = ?",
+            ((k, v, meta["sha256"]) for k, v in values.items()),
         )
         conn.execute("COMMIT")
     except sqlite3.Error:

@@ -145,17 +145,26 @@ def cache_enabled(ctx: click.Context | None = None) -> bool:
 
 
 def cached_library(
-    ctx: click.Context | None = None, *, quiet: bool = False
+    ctx: click.Context | None = None,
+    *,
+    quiet: bool = False,
+    path: str | None = None,
+    encoding: str | None = None,
 ) -> CachedLibrary | None:
     """The bibliography read through the library cache (``refbook.cache``), or None when
     it cannot be (``--no-cache``, standard input, an encoding that cannot be cached, a
-    cache directory that cannot be written: said once on stderr unless ``quiet``)."""
+    cache directory that cannot be written: said once on stderr unless ``quiet``).
+    ``path`` (in ``encoding``): another file than the one in use (``lint FILES``: no
+    indicator of its own, lint shows one)."""
     if not cache_enabled(ctx):
         return None
     from ..cache import open_cached
 
-    path = bib_path(ctx)
-    lib, notes = open_cached(path, bib_encoding(ctx), busy=lambda: _busy_reading(path))
+    if path is not None:
+        lib, notes = open_cached(path, encoding)
+    else:
+        path = bib_path(ctx)
+        lib, notes = open_cached(path, bib_encoding(ctx), busy=lambda: _busy_reading(path))
     if not quiet and notes:
         from ..output import warn
 

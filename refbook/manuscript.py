@@ -605,12 +605,21 @@ class Matcher:
         self.years: dict[str, int | None] = {}
         self.by_first_year: dict[tuple[str, int | None], list[Entry]] = defaultdict(list)
         self.by_names_year: dict[tuple, list[Entry]] = defaultdict(list)
+        seen: dict[str, str] = {}  # one string per distinct name, shared by the indexes
+
+        def key_of(family: str) -> str:
+            key = seen.get(family)
+            if key is None:
+                key = seen[family] = _name_key(family)
+            return key
+
         for i, e in enumerate(self.entries):
             if families is None:
                 people = e.authors or e.editors
-                names = tuple(_name_key(p.family) for p in people if p.literal != "others")
+                names = tuple(key_of(p.family) for p in people if p.literal != "others")
+                e._reset()  # the parsed names (and record) let go: 100k entries stay small
             else:
-                names = tuple(_name_key(f) for f in families[i])
+                names = tuple(key_of(f) for f in families[i])
             self.names[e.key] = names
             self.years[e.key] = e.year
             if names:

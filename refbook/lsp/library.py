@@ -174,7 +174,9 @@ class Snapshot:
         from ..manuscript import Matcher
 
         if self.cached:  # slim records: what matching reads, not 100k entries
-            cited, families = _matching_records(self.library)
+            from ..manuscript import matching_records
+
+            cited, families = matching_records(self.library)
             return Matcher(cited, dict(self.library.alias_keys()), families)
         return Matcher(list(self.library))
 
@@ -243,26 +245,6 @@ class Snapshot:
 
     def __len__(self) -> int:
         return len(self.keys)
-
-
-class _Cited:
-    """What author-year matching reads of an entry."""
-
-    __slots__ = ("key", "year", "title")
-
-    def __init__(self, key: str, year: int | None, title: str) -> None:
-        self.key, self.year, self.title = key, year, title
-
-
-def _matching_records(library: Any) -> tuple[list[Any], list[list[str]]]:
-    """Each cached entry as a ``_Cited`` and its family names (authors, else editors;
-    "others" left out), read from the entries' light records only."""
-    cited, families = [], []
-    for entry in library:
-        people = entry.authors or entry.editors
-        families.append([p.family for p in people if p.literal != "others"])
-        cited.append(_Cited(entry.key, entry.year, entry.title))
-    return cited, families
 
 
 def _stamp(path: str) -> tuple[int, int, int] | None:

@@ -41,7 +41,14 @@ def hashed(monkeypatch) -> list[str]:
     return calls
 
 
-def test_the_command_after_a_save_by_refbook_compares_the_stat_only(cli, tmp_path, hashed):
+def test_the_command_after_a_save_by_refbook_compares_the_stat_only(
+    cli, tmp_path, hashed, monkeypatch
+):
+    """(A large file's case: a small one is hashed once by the next run rather than
+    wait up to 50 ms in the save.)"""
+    import refbook.cache
+
+    monkeypatch.setattr(refbook.cache, "RACY_WAIT_BYTES", 0)
     path = tmp_path / "refs.bib"
     shutil.copyfile(SHIPPED_BIB, path)
     cli("--bib", str(path), "show", "zahid2023dealing", cwd=tmp_path)  # builds the cache
@@ -93,6 +100,18 @@ def test_a_change_that_puts_the_mtime_back_moves_the_ctime(tmp_path, hashed):
     os.utime(path, ns=(time.time_ns(), 1_700_000_000_123_456_789))
     meta = _forged(path, 60.0, ctime_ns="1")  # long clean, but its ctime was another
     assert not is_fresh(meta, path, None) and len(hashed) == 1
+
+
+def test_a_small_file_saved_by_refbook_is_hashed_once_by_the_next_run(cli, tmp_path, hashed):
+    path = tmp_path / "refs.bib"
+    shutil.copyfile(SHIPPED_BIB, path)
+    cli("--bib", str(path), "show", "zahid2023dealing", cwd=tmp_path)
+    cli("--bib", str(path), "tag", "zahid2023dealing", "+racy", cwd=tmp_path)
+    time.sleep(0.06)  # a command typed after it
+    hashed.clear()
+    for _ in range(3):
+        cli("--bib", str(path), "show", "zahid2023dealing", cwd=tmp_path)
+    assert len(hashed) == 1  # compared once, then settled
 
 
 def test_a_content_check_records_the_moment_it_started(cli, tmp_path):

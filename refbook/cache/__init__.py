@@ -195,16 +195,21 @@ def after_save(bib: str | os.PathLike, encoding: Any) -> None:
         pass
 
 
+# a file smaller than this is hashed by the next command sooner than the wait below
+RACY_WAIT_BYTES = 16 << 20
+
+
 def _past_racy_window(bib: str | os.PathLike) -> None:
-    """Wait, if need be, until the file just saved is older than its timestamps' lag
-    (``db.RACY_FINE_SECONDS``: a few ms at most) before the cache reads it: that read
+    """Wait, if need be, until the large file just saved is older than its timestamps'
+    lag (``db.RACY_FINE_SECONDS``: 50 ms at most) before the cache reads it: that read
     then checks it for good, and the next command compares its stat only instead of
-    its content (a 70 MB file: ~0.1 s).  With whole-second timestamps, no wait: that
-    next command compares the content."""
+    its content (a 70 MB file: ~0.1 s).  A small file, or whole-second timestamps: no
+    wait (the next command compares the content, once)."""
     from .db import RACY_FINE_SECONDS, racy_window
 
-    mtime_ns = os.stat(bib).st_mtime_ns
-    if racy_window(mtime_ns) != RACY_FINE_SECONDS:
+    st = os.stat(bib)
+    mtime_ns = st.st_mtime_ns
+    if st.st_size < RACY_WAIT_BYTES or racy_window(mtime_ns) != RACY_FINE_SECONDS:
         return
     wait = mtime_ns / 1e9 + RACY_FINE_SECONDS - time.time()
     if 0 < wait <= RACY_FINE_SECONDS:

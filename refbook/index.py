@@ -33,6 +33,11 @@ if TYPE_CHECKING:
     from .model import Entry, Library
 
 TOKENIZE = "unicode61 remove_diacritics 2"
+# how search ranks (the language server's completion too): BM25 with the fields'
+# weights over the full-text rows ``s``, then the newest, then the key
+BM25 = "bm25(fts, " + ", ".join(str(w) for w in WEIGHTS) + ")"
+_NEWEST = "d.year IS NULL, d.year DESC, lower(d.key)"
+RANKED = f"s.score, {_NEWEST}"
 _DOC_COLUMNS = (
     "key",
     "type",
@@ -197,22 +202,19 @@ class SearchIndex:
         params: list = []
         where = compile_sql(tree, params)
         rank = rank_expression(tree)
-        weights = ", ".join(str(w) for w in WEIGHTS)
         cols = ", ".join(self.line_sql if c == "line" else f"d.{c}" for c in _DOC_COLUMNS)
         if rank:
             sql = (
                 f"SELECT {cols}, s.score FROM docs d LEFT JOIN (SELECT rowid, "
-                f"bm25(fts, {weights}) AS score FROM fts WHERE fts MATCH ?) s "
+                f"{BM25} AS score FROM fts WHERE fts MATCH ?) s "
                 f"ON s.rowid = d.rowid WHERE {where}"
             )
             params = [rank, *params]
         else:
             sql = f"SELECT {cols}, 0.0 FROM docs d WHERE {where}"
         order = {
-            None: "s.score IS NULL, s.score, d.year IS NULL, d.year DESC, lower(d.key)"
-            if rank
-            else "d.year IS NULL, d.year DESC, lower(d.key)",
-            "year": "d.year IS NULL, d.year DESC, lower(d.key)",
+            None: f"s.score IS NULL, {RANKED}" if rank else _NEWEST,
+            "year": _NEWEST,
             "author": "lower(d.authors), d.year",
             "key": "lower(d.key)",
         }[sort]

@@ -446,17 +446,35 @@ def _run_start(text: str, end: int) -> int:
         width *= 4
 
 
+_LINK_YEAR = re.compile(r"\[(\d{4}[a-z]?)\]\(([^)]*)\)")
+
+
+def unlink_years(masked: str) -> str:
+    """Markdown link debris around years, as the prose parser reads the text:
+    "[2023](#)" -> "2023" padded to the same length."""
+    if "](" not in masked:
+        return masked
+    return _LINK_YEAR.sub(lambda m: m.group(1) + " " * (len(m.group(0)) - len(m.group(1))), masked)
+
+
+def pattern_spans(masked: str, unlinked: str, markup: str) -> list[tuple[int, int]]:
+    """The spans of every match of the patterns the citation parsers run over a masked
+    text (``unlinked``: it after ``unlink_years``, as prose is read), in no order: a part
+    of the text that no span crosses parses alone to the citations the whole gives in
+    it (the language server re-parses such parts)."""
+    if markup == "latex":
+        return [m.span() for rx in (_LATEX, _LATEX_MULTI) for m in rx.finditer(masked)]
+    found = [m.span() for m in _BRACKET.finditer(masked)]
+    found += [m.span() for m in _NARRATIVE_KEY.finditer(masked)]
+    found += [m.span() for m in _PAREN.finditer(unlinked)]
+    found += [m.span() for m in _narrative_matches(unlinked)]
+    return found
+
+
 def find_prose_citations(
     text: str, path: str = "", markup: str = "markdown", masked: str | None = None
 ) -> list[Citation]:
-    masked = mask(text, markup) if masked is None else masked
-    # Markdown link debris around years: "[2023](#)" -> "2023" padded to the same length
-    if "](" in masked:
-        masked = re.sub(
-            r"\[(\d{4}[a-z]?)\]\(([^)]*)\)",
-            lambda m: m.group(1) + " " * (len(m.group(0)) - len(m.group(1))),
-            masked,
-        )
+    masked = unlink_years(mask(text, markup) if masked is None else masked)
     position = _Lines(text)
     out, paren_starts = _parenthetical(masked, text, path, position)
     out += _narrative(masked, text, path, position, paren_starts)
@@ -575,6 +593,12 @@ def _name_key(name: str) -> str:
     return re.sub(r"[^\w]", "", fold(name))
 
 
+def cited_families(entry: Entry) -> list[str]:
+    """The family names an author-year citation names an entry by: its authors', else
+    its editors' ("others" left out)."""
+    return [p.family for p in entry.authors or entry.editors if p.literal != "others"]
+
+
 class Matcher:
     """Indexes of entries by key, by first author's family name and by the whole author
     list, each name folded once, so that matching a citation never scans the library."""
@@ -615,9 +639,10 @@ class Matcher:
 
         for i, e in enumerate(self.entries):
             if families is None:
-                people = e.authors or e.editors
-                names = tuple(key_of(p.family) for p in people if p.literal != "others")
-                e._reset()  # the parsed names (and record) let go: 100k entries stay small
+                names = tuple(key_of(f) for f in cited_families(e))
+                reset = getattr(e, "_reset", None)
+                if reset is not None:  # the parsed names (and record) let go: 100k stay small
+                    reset()
             else:
                 names = tuple(key_of(f) for f in families[i])
             self.names[e.key] = names
@@ -724,15 +749,15 @@ class Cited:
 
 
 def matching_records(library: Any) -> tuple[list[Any], list[list[str]]]:
-    """Each entry of a cached library as a ``Cited`` and its family names (authors, else
-    editors; "others" left out), read from the entries' light records only: a
-    ``Matcher`` of 100k of these is small (the language server's and cite-check's)."""
+    """Each entry of a cached library as a ``Cited`` and its family names
+    (``cited_families``), read from the entries' light records only: a ``Matcher`` of
+    100k of these is small (the language server's and cite-check's)."""
     cited, families = [], []
     for entry in library:
-        people = entry.authors or entry.editors
-        families.append([p.family for p in people if p.literal != "others"])
+        families.append(cited_families(entry))
         cited.append(Cited(entry.key, entry.year, entry.title))
-        entry._reset()  # what was read of it let go
+        if hasattr(entry, "_reset"):  # what was read of it let go
+            entry._reset()
     return cited, families
 
 

@@ -593,3 +593,79 @@ async def test_code_action_adds_an_entry_for_a_doi(workspace: Path, httpserver) 
         assert edits[0].range.start.line == BIB.count("\n")
         assert "@article{knuth1974structured," in edits[0].new_text
         assert "doi = {10.1145/356635.356640}" in edits[0].new_text
+
+
+async def test_hover_completion_and_resolve_at_once_answer_as_one_at_a_time(workspace: Path):
+    """Hover and resolve run in worker threads and completion on the server's loop, all
+    reading the library cache's one SQLite connection: asked all at once, they give the
+    answers they give one at a time."""
+    async with server(workspace) as client:
+        text = "Knuth [@knuth1984literate] and [@zahid2023dealing].\nSee @"
+        uri = open_doc(client, workspace / "essay.md", "markdown", text)
+        doc = t.TextDocumentIdentifier(uri)
+        await diagnostics(client, uri)
+        hovers = [span(text, "knuth1984literate").start, span(text, "zahid2023dealing").start]
+        at_end = end_of(text)
+
+        def asks() -> list:
+            out: list = []
+            for at in hovers * 3:
+                out.append(
+                    client.text_document_hover_async(t.HoverParams(text_document=doc, position=at))
+                )
+                out.append(complete_at(client, uri, at_end))
+            return out
+
+        done = await complete_at(client, uri, at_end)
+        items = done.items[:3]
+        alone = [await a for a in asks()] + [
+            await client.completion_item_resolve_async(i) for i in items
+        ]
+        together = await asyncio.gather(
+            *asks(), *(client.completion_item_resolve_async(i) for i in items)
+        )
+        assert [json.dumps(_plain(a), sort_keys=True) for a in together] == [
+            json.dumps(_plain(a), sort_keys=True) for a in alone
+        ]
+        assert all(a is not None for a in together)
+
+
+def _plain(answer: object) -> object:
+    from lsprotocol import converters
+
+    return converters.get_converter().unstructure(answer)
+
+
+async def test_symbols_of_an_edited_large_bib_are_the_buffer_s(tmp_path: Path):
+    """A large .bib open as saved gets its symbols from the cache; once edited (lines
+    added at its top), the symbols asked for before the server reads the edit again
+    are the buffer's, not the saved file's (the last reading described the saved one)."""
+    from refbook.lsp.server import LINT_APART_CHARS
+
+    entry = "@article{{key{0},\n  title = {{Title {0}}},\n  abstract = {{{1}}},\n}}\n"
+    filler = "words " * 110
+    count = LINT_APART_CHARS // len(entry.format(0, filler)) + 2
+    text = "".join(entry.format(i, filler) for i in range(count))
+    assert len(text) >= LINT_APART_CHARS
+    (tmp_path / "references.bib").write_text(text)
+    async with server(tmp_path, "--bib", str(tmp_path / "references.bib")) as client:
+        uri = open_doc(client, tmp_path / "references.bib", "bibtex", text)
+        doc = t.TextDocumentIdentifier(uri)
+        params = t.DocumentSymbolParams(text_document=doc)
+        await until(lambda: uri in client.diagnostics, timeout=120)
+        saved = await client.text_document_document_symbol_async(params)
+        assert saved[1].selection_range.start.line == 4
+        client.text_document_did_change(
+            t.DidChangeTextDocumentParams(
+                t.VersionedTextDocumentIdentifier(uri=uri, version=2),
+                [
+                    t.TextDocumentContentChangePartial(
+                        range=t.Range(t.Position(0, 0), t.Position(0, 0)), text="% a\n% b\n% c\n"
+                    )
+                ],
+            )
+        )
+        edited = await client.text_document_document_symbol_async(params)
+        assert [s.name for s in edited[:2]] == ["key0", "key1"]
+        assert edited[1].selection_range.start.line == 7
+        assert edited[1].range.start.line == 7

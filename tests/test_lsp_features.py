@@ -267,3 +267,29 @@ def test_a_large_bib_linted_apart_is_read_in_the_servers_encoding(tmp_path: Path
     path.write_bytes(text.encode("latin-1"))
     found = lint_apart(text, str(path), True, "latin-1")
     assert any(f.rule == "required-fields" and f.key == "muller" for f in found)
+
+
+def test_the_cache_connection_serves_one_thread_at_a_time(tmp_path: Path, monkeypatch) -> None:
+    """The library cache's connection is shared by the server's threads (hover and
+    resolve in workers, completion on the loop): a statement waits while another
+    thread is in a call into it."""
+    import threading
+
+    from refbook.lsp.library import LibraryState
+
+    monkeypatch.setenv("REFBOOK_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "references.bib"
+    path.write_text("@book{knuth1984,\n  title = {Literate Programming},\n}\n", encoding="utf-8")
+    state = LibraryState(str(path))
+    state.reload()
+    snap = state.snapshot
+    assert snap is not None and snap.cached
+    conn = snap.library._store.conn
+    found: list[object] = []
+    with conn.lock:  # another thread in a call into the connection
+        reader = threading.Thread(target=lambda: found.append(snap.library.find("knuth1984")))
+        reader.start()
+        reader.join(0.5)
+        assert reader.is_alive() and not found  # it waits
+    reader.join(10)
+    assert found and found[0].key == "knuth1984"  # type: ignore[attr-defined]

@@ -26,23 +26,42 @@ The modules, in the order a check runs:
 - ``checker``: ``Options``, ``Checker`` (workers, URL verdicts, network-down detection);
 - ``doi``: Handle API lookups, Crossref/DataCite records (notices, published versions),
   ``compare``;
+- ``runner``: ``Checker.run``'s loop (targets read while the first requests are out);
 - ``transport``: the guarded HTTP transport every request goes through (private-address
-  guard, deadline, pools, proxies, CA bundle, User-Agent); ``client``: its urllib3 face,
-  for check (per-host gates, retries, stale-connection retry); ``session``: its requests
-  face, for ``add``;
+  guard, deadline, pools, proxies, CA bundle, User-Agent); ``wire`` (with ``http1``): its
+  lean face, for check's link requests (one thread, non-blocking sockets); ``client``:
+  its urllib3 face, for DOI lookups and what ``wire`` hands over (per-host gates,
+  retries, stale-connection retry); ``session``: its requests face, for ``add``;
 - ``verdicts``: ``Verdict`` (CI meaning, severity, rule id, order) and ``Result``;
 - ``cache``: ``ResultCache`` and ``parse_age``.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ..identifiers import doi_syntax_error, redact, url_syntax_error
-from .cache import ResultCache, parse_age
 from .checker import Checker, Options, not_checked
-from .doi import Difference, compare
 from .targets import Exclusions, Target, collect, iter_targets
 from .transport import PrivateAddress, TransportError, user_agent
 from .verdicts import FailsWhen, Result, Verdict
+
+if TYPE_CHECKING:
+    from .cache import ResultCache, parse_age
+    from .doi import Difference, compare
+
+# imported when first asked for: a check of URLs alone needs neither SQLite nor the DOI
+# records' LaTeX folding before its first request
+_LAZY = {"ResultCache": "cache", "parse_age": "cache", "Difference": "doi", "compare": "doi"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Checker",

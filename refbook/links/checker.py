@@ -1,5 +1,6 @@
-"""The checker: every target on worker threads through the transport's ``Client``, a
-verdict each, in target order; URLs checked here, DOIs in ``doi``.
+"""The checker: a verdict for each target, in target order (``run``: URLs through the
+transport's lean engine in one thread, DOIs on worker threads through its ``Client``;
+see ``runner``); URLs checked here, DOIs in ``doi``.
 
 URLs: HEAD first, GET when HEAD is refused (405/403/501/400), redirects followed by hand
 (each hop's address checked against private addresses as it is connected to), bodies
@@ -13,15 +14,14 @@ import ipaddress
 import queue
 import socket
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sized
+from collections.abc import Callable, Generator, Iterable, Mapping, Sized
 from dataclasses import dataclass, field, fields, replace
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import urljoin, urlsplit
 
 from ..config import SETTINGS
 from ..identifiers import doi_syntax_error, redact, url_syntax_error
 from .client import Answer, Client
-from .doi import UNAVAILABLE, Record, check_doi, record
 from .targets import Exclusions, Target
 from .transport import (
     CONNECT_TIMEOUT,
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from ..config import Config
     from ..model import Entry
     from .cache import ResultCache
+    from .doi import Record
 
 _T = TypeVar("_T")
 REDIRECTS = {301, 302, 303, 307, 308}
@@ -117,9 +118,29 @@ class Checker:
             allow_private=options.allow_private,
         )
         self.network_down = False  # set by run(): nothing could be reached at all
+        self.reached = False  # set by run(): the lean engine got an answer or a refusal
 
     # -- URLs
     def check_url(self, target: Target) -> Result:
+        """The verdict on a URL, its requests made by the urllib3 path on this thread."""
+        hops = self.url_hops(target)
+        try:
+            request = next(hops)
+            while True:
+                try:
+                    reply: Answer | TransportError = self.client.request(*request)
+                except TransportError as exc:
+                    reply = exc
+                request = hops.send(reply)
+        except StopIteration as stop:
+            return cast(Result, stop.value)
+
+    def url_hops(
+        self, target: Target
+    ) -> Generator[tuple[str, str], Answer | TransportError, Result]:
+        """A URL's verdict as the requests it takes: yields (method, URL) and is sent the
+        answer or failure, whichever engine makes them, so both reach the same verdicts.
+        HEAD, then GET when HEAD is refused; redirects followed, each hop a new request."""
         url = target.value
         problem = url_syntax_error(url)
         if problem:
@@ -130,10 +151,9 @@ class Checker:
         hops = 0
         current = url
         while True:
-            try:
-                answer = self.client.request(method, current)
-            except TransportError as exc:
-                return self._failed(target, exc, current)
+            answer = yield method, current
+            if isinstance(answer, TransportError):
+                return self._failed(target, answer, current)
             status = answer.status
             if status in REDIRECTS and answer.headers.get("Location"):
                 nxt = urljoin(current, answer.headers["Location"])
@@ -225,6 +245,8 @@ class Checker:
     def check_doi(
         self, target: Target, entry: Entry | RecordEntry | None = None, exists: bool = False
     ) -> Result:
+        from .doi import check_doi  # with its LaTeX folding: not for a URL-only check
+
         o = self.options
         return check_doi(
             self.client,
@@ -239,6 +261,8 @@ class Checker:
     def records(self, dois: list[str]) -> dict[str, Record | None]:
         """The registered records of ``dois`` (Crossref, else DataCite), fetched
         concurrently: the published versions ``--update-preprints`` writes."""
+        from .doi import record
+
         o = self.options
         found: dict[str, Record | None] = {}
 
@@ -256,6 +280,31 @@ class Checker:
 
     # -- running
     def check(self, target: Target, entry: Entry | RecordEntry | None) -> Result:
+        settled = self.settled(target)
+        if settled is not None:
+            return settled
+        exists = False
+        hit: Result | None = None
+        if self.cache is not None and target.kind == "doi":
+            hit = self.cache.get(target)
+            if hit is not None:
+                if entry is None or self.cache.get(target, self.cache.updates_max_age) is not None:
+                    return hit
+                exists = True  # known to exist: only its record (retractions…) is asked again
+        if target.kind == "doi":
+            from .doi import UNAVAILABLE
+
+            result = self.check_doi(target, entry, exists=exists)
+            if result.details.get("record") == UNAVAILABLE:
+                # the registry did not answer: what was known (a retraction) stands
+                return hit if exists and hit is not None else result
+        else:
+            result = self.check_url(target)
+        return self.remember(result)
+
+    def settled(self, target: Target) -> Result | None:
+        """A verdict without a request: excluded, offline (syntax only), or a URL's
+        cached result."""
         excluded_by = self.exclusions.match(target) if self.exclusions else None
         if excluded_by is not None:
             return Result(
@@ -270,27 +319,14 @@ class Checker:
             if problem:
                 return Result(target, Verdict.ERROR, problem, malformed=True)
             return Result(target, Verdict.OK, "syntax ok")
-        exists = False
-        hit: Result | None = None
-        if self.cache is not None:
-            hit = self.cache.get(target)
-            if hit is not None:
-                if (
-                    target.kind == "url"
-                    or entry is None
-                    or self.cache.get(target, self.cache.updates_max_age) is not None
-                ):
-                    return hit
-                exists = True  # known to exist: only its record (retractions…) is asked again
-        if target.kind == "doi":
-            result = self.check_doi(target, entry, exists=exists)
-            if result.details.get("record") == UNAVAILABLE:
-                # the registry did not answer: what was known (a retraction) stands
-                return hit if exists and hit is not None else result
-        else:
-            result = self.check_url(target)
+        if self.cache is not None and target.kind == "url":
+            return self.cache.get(target)
+        return None
+
+    def remember(self, result: Result) -> Result:
+        """``result`` kept in the results cache when it may be (failures never are)."""
         if self.cache is not None and result.verdict.cacheable:
-            self.cache.put(result)  # failures are never cached
+            self.cache.put(result)
         return result
 
     def run(
@@ -309,18 +345,19 @@ class Checker:
             return [self.check(t, entries.get(t.key)) for t in targets]
         if isinstance(targets, Sized):
             most = len(targets) if most is None else min(most, len(targets))
+        from .runner import run_lean
+
         results: dict[int, Result] = {}
-
-        def work(i: int, target: Target) -> None:
-            result = results[i] = self.check(target, entries.get(target.key))
-            if progress:
-                progress(result)
-
         workers = max(1, self.options.concurrency)
-        if most != 0:
-            self.client.prepare()
         try:
-            count = _run_workers(work, targets, workers if most is None else min(workers, most))
+            count = run_lean(
+                self,
+                targets,
+                entries,
+                progress,
+                results,
+                max(1, workers if most is None else min(workers, most)),
+            )
         finally:
             self.client.close()
             if self.cache is not None:
@@ -338,7 +375,7 @@ class Checker:
         name, as some offline set-ups do), the DOI resolver's name is looked up: if it
         resolves, those hosts really do not exist and stay broken."""
         failed = [r for r in results if r.cause]
-        if self.client.reached or not failed:
+        if self.client.reached or self.reached or not failed:
             return False
         if any(r.cause in (DNS_TEMPORARY, DNS_FAILURE, UNROUTABLE) for r in failed):
             return True

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -27,23 +28,29 @@ if TYPE_CHECKING:
 
 
 class Answer:
-    """Status, headers and (for metadata requests) the JSON body of one response."""
+    """Status, headers and (for metadata requests) the JSON body of one response, from
+    either engine (``of`` reads urllib3's)."""
 
     JSON_LIMIT = 2_000_000  # metadata answers are small; cap what is read anyway
 
-    def __init__(self, resp: BaseHTTPResponse, *, read_json: bool = False) -> None:
-        self.status: int = resp.status
-        self.headers = resp.headers  # case-insensitive: "Location" and "location" alike
+    def __init__(self, status: int, headers: Mapping[str, str], *, complete: bool = True) -> None:
+        self.status = status
+        self.headers = headers  # looked up by name in any case
         self.json: Any = None
         # nothing left to read (HEAD, 204/304, Content-Length: 0): the connection is reusable
-        self.complete = resp.length_remaining == 0
-        if read_json and "json" in self.headers.get("Content-Type", "") and self.status < 500:
-            raw = resp.read(self.JSON_LIMIT, decode_content=True)
-            self.complete = len(raw) < self.JSON_LIMIT
+        self.complete = complete
+
+    @classmethod
+    def of(cls, resp: BaseHTTPResponse, *, read_json: bool = False) -> Answer:
+        answer = cls(resp.status, resp.headers, complete=resp.length_remaining == 0)
+        if read_json and "json" in answer.headers.get("Content-Type", "") and answer.status < 500:
+            raw = resp.read(cls.JSON_LIMIT, decode_content=True)
+            answer.complete = len(raw) < cls.JSON_LIMIT
             try:
-                self.json = json.loads(raw)
+                answer.json = json.loads(raw)
             except ValueError:
-                self.json = None
+                answer.json = None
+        return answer
 
 
 _Route = tuple["urllib3.PoolManager", threading.BoundedSemaphore]
@@ -115,24 +122,34 @@ class Client:
         headers = {**self.headers, **headers} if headers else self.headers
         attempt = 0
         while True:
+            reply: Answer | TransportError
             try:
-                answer: Answer | None = self._send(route, method, url, headers, want_json)
+                reply = self._send(route, method, url, headers, want_json)
             except TransportError as failure:
-                if not (failure.kind == "timeout" and attempt < self.retries):
-                    raise
-                answer = None
-            if answer is None or (answer.status >= 500 and attempt < self.retries):
-                attempt += 1
-                time.sleep(self.backoff * 2 ** (attempt - 1))
-                continue
-            if answer.status == 429 and attempt < self.retries:
-                wait = retry_after(answer.headers.get("Retry-After"))
-                if wait is None or wait > self.max_retry_after:
-                    return answer
-                attempt += 1
-                time.sleep(wait)
-                continue
-            return answer
+                reply = failure
+            wait = self.retry_delay(reply, attempt)
+            if wait is None:
+                if isinstance(reply, TransportError):
+                    raise reply
+                return reply
+            attempt += 1
+            time.sleep(wait)
+
+    def retry_delay(self, reply: Answer | TransportError, attempt: int) -> float | None:
+        """Seconds to wait before asking once more after ``reply`` (the answer or failure
+        of try ``attempt``, from 0), or None when it stands: timeouts and 5xx after an
+        exponential backoff, 429 after its Retry-After when that is short.  The lean
+        engine (``links.wire``) retries by the same rule."""
+        if attempt >= self.retries:
+            return None
+        if isinstance(reply, TransportError):
+            return self.backoff * 2**attempt if reply.kind == "timeout" else None
+        if reply.status >= 500:
+            return self.backoff * 2**attempt
+        if reply.status == 429:
+            wait = retry_after(reply.headers.get("Retry-After"))
+            return wait if wait is not None and wait <= self.max_retry_after else None
+        return None
 
     def _route(self, url: str) -> _Route:
         """The connection pools for this URL's host (direct or through the environment's
@@ -231,7 +248,7 @@ class Client:
         was read to its end (or had none), closed otherwise: a body is never downloaded."""
         answer = None
         try:
-            answer = Answer(resp, read_json=want_json)
+            answer = Answer.of(resp, read_json=want_json)
             return answer
         finally:
             if answer is None or not answer.complete:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
 
@@ -16,6 +16,7 @@ from .documents import TextIndex
 from .features import _BIB_KEY, Document, finding_diagnostic
 
 if TYPE_CHECKING:
+    from .bibbuffer import BibReading
     from .library import Snapshot
 
 # a lint of a large .bib that takes longer than this (a hung child) gives no findings,
@@ -33,9 +34,8 @@ def bib_diagnostics(
     """The .bib's own diagnostics: what the latest reading found wrong and, when it read,
     lint's findings (as ``refbook lint`` with the configured rules; ``linted``: those
     findings, when ``lint_apart`` made them)."""
-    from ..config import load_config
     from ..errors import RefbookError
-    from ..lint import lint, select_rules
+    from ..lint import lint
     from ..model import Library
     from ..store import BibFile
 
@@ -44,9 +44,7 @@ def bib_diagnostics(
     if linted is None:
         try:
             lib = Library(BibFile(text, name=path))
-            cfg = load_config(Path(path).parent)
-            rules = select_rules(cfg["lint.select"], cfg["lint.ignore"])
-            findings = lint(lib, rules).findings
+            findings = lint(lib, lint_rules(path)).findings
         except RefbookError:
             pass
     seen = set()
@@ -56,6 +54,15 @@ def bib_diagnostics(
             seen.add((f.line, f.rule, f.message))
             out.append(finding_diagnostic(f, index))
     return out
+
+
+def lint_rules(path: str) -> list[Any]:
+    """The lint rules ``refbook lint`` runs on the .bib at ``path`` (its configuration)."""
+    from ..config import load_config
+    from ..lint import select_rules
+
+    cfg = load_config(Path(path).parent)
+    return select_rules(cfg["lint.select"], cfg["lint.ignore"])
 
 
 def lint_apart(
@@ -99,22 +106,25 @@ def lint_apart(
     ]
 
 
-def bib_symbols(doc: Document) -> list[lsp.DocumentSymbol]:
-    """One symbol an entry of the .bib: its key, type and title."""
+def bib_symbols(doc: Document, reading: BibReading | None = None) -> list[lsp.DocumentSymbol]:
+    """One symbol an entry of the .bib: its key, type and title (``reading``: the
+    buffer's text by chunks, when the server has it: nothing is parsed again)."""
     from ..model import Entry
     from ..store import BibFile
 
-    bib = BibFile(doc.text, name=doc.path)
+    if reading is not None:
+        spans = reading.spans()
+    else:
+        bib = BibFile(doc.text, name=doc.path)
+        spans = [(Entry(bib, b), b.start, b.end) for b in bib.entries()]
     out = []
-    for block in bib.entries():
-        entry = Entry(bib, block)
-        start, end = block.start, block.end
+    for entry, start, end in spans:
         m = _BIB_KEY.match(doc.text, doc.text.rfind("\n", 0, start) + 1)  # (from its line)
         sel = doc.range(m.start(1), m.end(1)) if m else doc.range(start, start)
         title = entry.title
         out.append(
             lsp.DocumentSymbol(
-                name=block.key or "?",
+                name=entry.key or "?",
                 kind=lsp.SymbolKind.Struct,
                 range=doc.range(start, end),
                 selection_range=sel,

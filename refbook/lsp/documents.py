@@ -270,3 +270,42 @@ def citation_at(citations: list[Citation], offset: int) -> tuple[Citation, int] 
                 if a <= offset <= b:
                     return c, i
     return None
+
+
+# characters compared at a time when looking for the part of a text an edit changed
+_BLOCK = 1 << 18
+
+
+def common_prefix(a: str, b: str) -> int:
+    """The length of the text ``a`` and ``b`` start with (compared a block at a time)."""
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i : i + _BLOCK] == b[i : i + _BLOCK]:
+        i += _BLOCK
+    lo, hi = min(i, n), min(i + _BLOCK, n)  # a[:lo] == b[:lo]; they differ before hi
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def common_suffix(a: str, b: str, most: int) -> int:
+    """The length of the text ``a`` and ``b`` end with, at most ``most``."""
+    la, lb = len(a), len(b)
+    i = 0
+    while i < most:
+        step = min(_BLOCK, most - i)
+        if a[la - i - step : la - i] != b[lb - i - step : lb - i]:
+            break
+        i += step
+    lo, hi = min(i, most), min(i + _BLOCK, most)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[la - mid : la - lo] == b[lb - mid : lb - lo]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo

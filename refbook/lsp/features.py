@@ -255,7 +255,7 @@ def hover(
 def entry_location(snapshot: Snapshot, entry: Entry) -> lsp.Location:
     """The entry's key in the .bib (from the entry's line and its own text: the .bib is
     not read whole when the cache serves it)."""
-    line = entry.line - 1
+    line = snapshot.line_of(entry) - 1
     if snapshot.cached:
         head = entry.source.split("\n", 1)[0]
         start = 0

@@ -39,7 +39,6 @@ SEGMENTED = (docs.MARKDOWN, docs.QUARTO, docs.RMARKDOWN, docs.TEXT, docs.LATEX)
 _KEPT = 20_000  # segments kept parsed (across documents) before the oldest half goes
 # a line's end followed by a blank line (found from newline to newline: fast on long texts)
 _BLANK_LINE = re.compile(r"\n[ \t\r]*(?=\n)")
-_LINK_YEAR = re.compile(r"\[(\d{4}[a-z]?)\]\(([^)]*)\)")
 
 
 @dataclass
@@ -62,10 +61,9 @@ def manuscript_diagnostics(
 
     if snapshot is None or doc.language not in SEGMENTED:
         everything = whole(doc, snapshot)
-        return [_unstructured(d) for d in everything] if as_json else everything
+        return [unstructured(d) for d in everything] if as_json else everything
     masked = ms.mask(doc.text, "latex" if doc.language == docs.LATEX else "markdown")
-    # the prose parser reads years in links as years (find_prose_citations does this)
-    linked = _LINK_YEAR.sub(_link_year, masked) if "](" in masked else masked
+    linked = ms.unlink_years(masked)  # (as find_prose_citations reads prose)
     matcher = snapshot.matcher_now()
     keyed: list[Any] = []
     found: list[Any] = []
@@ -124,7 +122,8 @@ def _conv() -> Any:
     return _converter
 
 
-def _unstructured(d: lsp.Diagnostic) -> dict:
+def unstructured(d: lsp.Diagnostic) -> dict:
+    """A diagnostic in the protocol's JSON."""
     return _conv().unstructure(d)
 
 
@@ -136,7 +135,7 @@ def structured(found: list[dict]) -> list[lsp.Diagnostic]:
 def _rests(part: _Part) -> list[dict]:
     out = []
     for *_r, d in part:
-        rest = _unstructured(d)
+        rest = unstructured(d)
         del rest["range"]
         out.append(rest)
     return out
@@ -153,10 +152,6 @@ def _moved_json(part: _Part, rests: list[dict], line: int) -> list[dict]:
         }
         for (l0, c0, l1, c1, _d), rest in zip(part, rests)
     ]
-
-
-def _link_year(m: re.Match[str]) -> str:
-    return m.group(1) + " " * (len(m.group(0)) - len(m.group(1)))
 
 
 def _seen(snapshot: Snapshot, encoding: str, matching: bool) -> dict[Any, Any]:
@@ -197,14 +192,8 @@ def segments(text: str, masked: str, linked: str, language: str) -> list[tuple[i
 def _covered(masked: str, linked: str, language: str) -> list[tuple[int, int]]:
     """The spans (merged, in order) of every match of the patterns the parsers run over
     the masked text: no cut inside one."""
-    if language == docs.LATEX:
-        found = [m.span() for rx in (ms._LATEX, ms._LATEX_MULTI) for m in rx.finditer(masked)]
-    else:
-        found = [m.span() for m in ms._BRACKET.finditer(masked)]
-        found += [m.span() for m in ms._NARRATIVE_KEY.finditer(masked)]
-        found += [m.span() for m in ms._PAREN.finditer(linked)]
-        found += [m.span() for m in ms._narrative_matches(linked)]
-    found.sort()
+    markup = "latex" if language == docs.LATEX else "markdown"
+    found = sorted(ms.pattern_spans(masked, linked, markup))
     merged: list[tuple[int, int]] = []
     for s, e in found:
         if merged and s < merged[-1][1]:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import RefbookError
 from ..findings import Finding, Severity
+from .cached import BUILD_APART_BYTES, open_library
 
 if TYPE_CHECKING:
     from ..index import SearchIndex
@@ -30,8 +31,6 @@ if TYPE_CHECKING:
     from ..model import Entry, Library
 
 log = logging.getLogger(__name__)
-# larger files get their cache built by a child process (its memory and its GIL apart)
-BUILD_APART_BYTES = 2 << 20
 # completion ranks at most this many matches of its words: exact for any word in up to
 # 10 % of a 100k library (a common surname); past that, BM25 over all matches alone takes
 # 0.1-0.6 s, beyond the latency an editor can wait for (a cost bound at 100k entries)
@@ -39,11 +38,7 @@ RANK_AT_MOST = 10_000
 # a larger library's author-year matcher is built in a thread (seconds at 100k)
 MATCHER_NOW_ENTRIES = 5000
 _MATCHER_LOCK = threading.Lock()
-_BUILD = (
-    "import sys\n"
-    "from refbook.cache import cache_encoding, refresh\n"
-    "refresh(sys.argv[1], cache_encoding(sys.argv[2] or None))\n"
-)
+_BUILDING = threading.Lock()
 
 
 def load_library(path: str, encoding: str | None = None, text: str | None = None) -> Library:
@@ -57,43 +52,6 @@ def load_library(path: str, encoding: str | None = None, text: str | None = None
     return load(path, encoding)
 
 
-def open_library(path: str, encoding: str | None = None) -> Any:
-    """The library at ``path`` through its cache (``CachedLibrary``), the cache brought up
-    to date first (by a child process for a large file); parsed whole when the file
-    cannot be cached."""
-    from ..cache import info, open_cached
-
-    try:
-        large = os.stat(path).st_size >= BUILD_APART_BYTES
-    except OSError:
-        large = False
-    if large and not info(path, encoding).fresh:
-        _build_apart(path, encoding)
-    try:
-        cached, _warnings = open_cached(path, encoding)
-    except OSError:
-        cached = None
-    return cached if cached is not None else load_library(path, encoding)
-
-
-def _build_apart(path: str, encoding: str | None) -> None:
-    """Build the cache of ``path`` in a child process (whatever goes wrong there, the
-    reading that follows builds it here or reads the file whole)."""
-    import subprocess
-    import sys
-
-    try:
-        subprocess.run(
-            [sys.executable, "-c", _BUILD, path, encoding or ""],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            check=False,
-        )
-    except OSError:
-        pass
-
-
 @dataclass
 class Snapshot:
     """One good reading of the bibliography: a ``CachedLibrary`` (the .bib as saved) or a
@@ -103,11 +61,28 @@ class Snapshot:
     library: Any
     path: str
     on_matcher: Callable[[], None] | None = None
+    # the matcher of the reading before (an edited .bib's): serves while this one's builds
+    previous_matcher: Matcher | None = None
+    superseded: bool = False  # a newer reading serves: its matcher is the one to build
     _matcher_thread: threading.Thread | None = field(default=None, init=False, repr=False)
 
     @property
     def cached(self) -> bool:
         return hasattr(self.library, "search_index")
+
+    @property
+    def reading(self) -> Any:
+        """The ``bibbuffer.BibReading`` of an edited buffer this snapshot serves, or None."""
+        return self.library if hasattr(self.library, "pieces") else None
+
+    def line_of(self, entry: Any) -> int:
+        """The entry's line (1-based) in the text served (an edited buffer's own)."""
+        if self.reading is None:
+            return int(entry.line)
+        lines = self.__dict__.get("_lines")
+        if lines is None:
+            lines = self.__dict__["_lines"] = {id(e): n for e, _, n in self.reading.located()}
+        return int(lines.get(id(entry), entry.line))
 
     def prepare(self) -> None:
         """Build what diagnostics need (in the reading thread, not in a request); the
@@ -121,6 +96,8 @@ class Snapshot:
         bib = getattr(self.library, "bib", None)
         if bib is not None:
             return bib.text
+        if self.reading is not None:
+            return str(self.reading.text)
         from ..encoding import read_text
 
         return read_text(self.path).text
@@ -128,7 +105,7 @@ class Snapshot:
     @cached_property
     def keys(self) -> list[str]:
         """Every key, in file order."""
-        if self.cached:
+        if self.cached or self.reading is not None:
             return self.library.keys()
         return [e.key for e in self.library]
 
@@ -136,7 +113,11 @@ class Snapshot:
     def lookup(self) -> dict[str, str]:
         """Lower-cased key (and ``ids`` alias) -> key, as citations resolve."""
         out = {k.lower(): k for k in self.keys}
-        aliases = self.library.alias_keys() if self.cached else self._parsed_aliases()
+        aliases = (
+            self.library.alias_keys()
+            if self.cached or self.reading is not None
+            else self._parsed_aliases()
+        )
         for alias, key in aliases:
             out.setdefault(alias.lower(), key)
         return out
@@ -147,7 +128,7 @@ class Snapshot:
     @cached_property
     def _parsed(self) -> dict[str, Entry]:
         out: dict[str, Entry] = {}
-        for e in self.library:
+        for e in self.reading.entries() if self.reading is not None else self.library:
             out.setdefault(e.key.lower(), e)
         return out
 
@@ -174,27 +155,34 @@ class Snapshot:
         from ..manuscript import Matcher
 
         if self.cached:  # slim records: what matching reads, not 100k entries
-            from ..manuscript import matching_records
-
-            cited, families = matching_records(self.library)
+            cited, families = _matching_records(self.library)
             return Matcher(cited, dict(self.library.alias_keys()), families)
+        if self.reading is not None and self.reading.library is not None:
+            cited, families = _matching_records(self.reading.entries())
+            return Matcher(cited, dict(self.reading.alias_keys()), families)
+        if self.reading is not None:
+            return Matcher(self.reading.entries())
         return Matcher(list(self.library))
 
     def matcher_now(self) -> Matcher | None:
         """The matcher if it can be had now: a large library's is built in a thread
-        (seconds at 100k entries), ``on_matcher`` called when it is ready; None
-        meanwhile."""
+        (seconds at 100k entries), ``on_matcher`` called when it is ready; meanwhile
+        the previous reading's (an edited .bib's last), else None."""
         if "matcher" in self.__dict__ or len(self) <= MATCHER_NOW_ENTRIES:
             return self.matcher
         with _MATCHER_LOCK:
             if self._matcher_thread is None:
                 self._matcher_thread = threading.Thread(target=self._build_matcher, daemon=True)
                 self._matcher_thread.start()
-        return None
+        return self.previous_matcher
 
     def _build_matcher(self) -> None:
         try:
-            _ = self.matcher
+            with _BUILDING:  # one at a time, and only for the reading that serves
+                if self.superseded:
+                    return
+                _ = self.matcher
+            self.previous_matcher = None
             _settle()
         except Exception:  # the server goes on without prose matching
             log.exception("matching %s", self.path)
@@ -210,7 +198,9 @@ class Snapshot:
 
         if self.cached:
             return self.library.search_index()
-        return memory_index(self.library)
+        if self.reading is not None and self.reading.library is not None:
+            return self.reading.library.search_index()  # the saved file's (see search_keys)
+        return memory_index(self.reading.entries() if self.reading else self.library)
 
     def search_keys(self, words: list[str], every: bool, limit: int) -> list[str]:
         """The keys of the entries with every (else any) of ``words`` as a word prefix,
@@ -219,21 +209,24 @@ class Snapshot:
         makes; when a prefix matches more than ``RANK_AT_MOST`` entries (``@t``, ``@tex``
         in a TeX library), the best of the first ``RANK_AT_MOST`` in file order."""
         joiner = " " if every else " OR "
-        if not self.cached:
+        saved = self.reading is not None and self.reading.library is not None
+        if not self.cached and not saved:
             query = joiner.join(f"{w}*" for w in words)
             return [h.key for h in self.index.search(query, limit=limit, fuzzy=False).hits]
-        from ..index import WEIGHTS
+        from ..index import BM25, RANKED
 
         match = (" AND " if every else " OR ").join(
             '"' + w.replace('"', '""') + '"*' for w in words
         )
-        weights = ", ".join(str(w) for w in WEIGHTS)
         sql = (
-            f"SELECT d.key FROM (SELECT rowid, bm25(fts, {weights}) AS score FROM fts "
+            f"SELECT d.key FROM (SELECT rowid, {BM25} AS score FROM fts "
             f"WHERE fts MATCH ? LIMIT {RANK_AT_MOST}) s JOIN docs d ON d.rowid = s.rowid "
-            "ORDER BY s.score, d.year IS NULL, d.year DESC, lower(d.key) LIMIT ?"
+            f"ORDER BY {RANKED} LIMIT ?"
         )
-        return [k for (k,) in self.index.conn.execute(sql, (match, limit))]
+        found = [k for (k,) in self.index.conn.execute(sql, (match, limit))]
+        # an edited buffer's keys ranked by the saved file's index (its entries as saved):
+        # those the buffer still has
+        return [k for k in found if self.has(k)] if saved else found
 
     def has_doi(self, doi: str) -> bool:
         """Whether an entry has ``doi`` (normalised)."""
@@ -241,10 +234,26 @@ class Snapshot:
 
         if self.cached:
             return any(normalize_doi(d) == doi for d in self.library.dois_like(doi))
-        return any(e.doi and normalize_doi(e.doi) == doi for e in self.library)
+        entries = self.reading.entries() if self.reading is not None else self.library
+        if self.reading is not None and self.reading.library is not None:
+            # a large edited buffer: the DOIs of the file as saved asked of the cache
+            # (reading each kept entry's record would keep it too), then its edits'
+            # (an entry deleted since the save still counts until the save)
+            saved = self.reading.library.dois_like(doi)
+            if any(normalize_doi(d) == doi for d in saved):
+                return True
+            entries = [e for p in self.reading.pieces if p.spans is not None for e in p.entries]
+        return any(e.doi and normalize_doi(e.doi) == doi for e in entries)
 
     def __len__(self) -> int:
         return len(self.keys)
+
+
+def _matching_records(library: Any) -> tuple[list[Any], list[list[str]]]:
+    """Slim records for author-year matching (``manuscript.matching_records``)."""
+    from ..manuscript import matching_records
+
+    return matching_records(library)
 
 
 def _stamp(path: str) -> tuple[int, int, int] | None:
@@ -271,9 +280,13 @@ class LibraryState:
     problems: list[Finding] = field(default_factory=list)
     buffer: str | None = None  # the editor's text of the .bib, when it is open
     buffer_saved: bool = False  # that text is the file as saved (as last read)
+    reading: Any = None  # the edited buffer by chunks (bibbuffer.BibReading), when edited
+    read_buffer: str | None = None  # the buffer as last read (None: the file on disk)
+    saved_lint: tuple[Any, list[Finding]] | None = None  # lint of the file as saved (stat)
     use_cache: bool = True  # False: ``refbook --no-cache lsp`` (every reading parses)
     on_change: Callable[[], None] | None = None
     _stamp: tuple[int, int, int] | None = None
+    _saved: tuple[Any, str] | None = None  # the file as saved (its stamp, its text)
     _good_errors: int = 0
     _stale: bool = False
     _reader: threading.Thread | None = None
@@ -282,6 +295,11 @@ class LibraryState:
 
     def __post_init__(self) -> None:
         self._idle.set()
+
+    @property
+    def stamp(self) -> tuple[int, int, int] | None:
+        """The file's stat as last read."""
+        return self._stamp
 
     @property
     def loading(self) -> bool:
@@ -340,20 +358,30 @@ class LibraryState:
         reading with new syntax errors, or one that fails, leaves the last good snapshot
         serving and says why in ``problems``."""
         stamp = _stamp(self.path)
-        edited = self.buffer if self.buffer is not None and not self._same_as_disk() else None
-        self.buffer_saved = self.buffer is not None and edited is None
+        buffer = self.buffer
+        saved = self._saved_text()
+        edited = buffer if buffer is not None and saved != buffer else None
+        self.buffer_saved = buffer is not None and edited is None
         try:
             if edited is not None:
-                library = load_library(self.path, self.encoding, edited)
-            elif self.use_cache:
-                library = open_library(self.path, self.encoding)
+                library, problems = self._read_buffer(edited, saved)
             else:
-                library = load_library(self.path, self.encoding)
-            problems = list(library.problems)
+                moved = self.reading and self.reading.library and self.reading.saved_stamp != stamp
+                if buffer is None or moved:
+                    self.reading = None  # (saved: a large file's next edit starts from its cache)
+                elif self.reading is not None:  # the saved text by chunks, for what
+                    self.reading, _ = self._read_buffer(buffer, saved)  # follows
+                if self.use_cache:
+                    library = open_library(self.path, self.encoding)
+                else:
+                    library = load_library(self.path, self.encoding)
+                problems = list(library.problems)
         except RefbookError as exc:
             self._stamp = stamp
             self.problems = [_read_error(self.path, exc)]
+            self.reading, self.read_buffer = None, buffer
             return
+        self.read_buffer = buffer
         self._stamp = stamp
         self.problems = problems
         errors = _errors(problems)
@@ -361,18 +389,61 @@ class LibraryState:
             return  # malformed since the last good reading: keep serving that
         self._good_errors = errors
         snapshot = Snapshot(library, self.path, self.on_change)
+        if edited is not None and self.snapshot is not None:
+            before = self.snapshot
+            snapshot.previous_matcher = before.__dict__.get("matcher") or before.previous_matcher
+            before.superseded = True
         snapshot.prepare()
         self.snapshot = snapshot
         _settle()
 
-    def _same_as_disk(self) -> bool:
-        """Whether the editor's buffer is the file as saved (then the cache serves it)."""
+    def _saved_text(self) -> str | None:
+        """The file as saved, when the editor has it open (a buffer that is the same is
+        served by the cache); read again only when the file changed."""
         from ..encoding import read_text
 
+        if self.buffer is None:
+            self._saved = None
+            return None
+        stamp = _stamp(self.path)
+        if self._saved is not None and self._saved[0] == stamp:
+            return self._saved[1]
         try:
-            return read_text(self.path, self.encoding).text == self.buffer
+            text = read_text(self.path, self.encoding).text
         except (OSError, RefbookError):
-            return False
+            return None
+        self._saved = (stamp, text)
+        return text
+
+    def _read_buffer(self, text: str, saved: str | None) -> tuple[Any, list[Finding]]:
+        """The edited buffer ``text`` by chunks (``bibbuffer.BibReading``) and its parse
+        problems: the last reading of it edited, else (a large file) the saved file's
+        cache rows (``saved``: its text) edited, else parsed (every chunk's findings
+        then made here)."""
+        from ..blocks import no_gc
+        from .bibbuffer import BibReading
+
+        with no_gc():  # (objects that live on: the collector would walk them for nothing)
+            reading = self.reading
+            snap = self.snapshot
+            if reading is not None and reading.library and reading.saved_stamp != self._stamp:
+                reading = None  # the file changed on disk: its cache rows with it
+            if (
+                reading is None
+                and saved is not None
+                and len(saved) >= BUILD_APART_BYTES  # (a small file: every chunk parsed)
+                and snap is not None
+                and snap.cached
+            ):
+                reading = BibReading.from_cache(saved, self.path, snap.library)
+                if reading is not None:
+                    reading.saved_stamp = self._stamp
+            if reading is not None:
+                reading = reading.edit(text)
+            else:
+                reading = BibReading.parse(text, self.path)
+            self.reading = reading
+            return reading, reading.problems()
 
 
 def _settle() -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -62,7 +63,8 @@ class RefbookServer(LanguageServer):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._with_problems: set[str] = set()  # .bib files not open, problems published
         self._bib_busy: set[str] = set()  # large .bib files being linted
-        self._bib_done: dict[str, tuple[str, list[lsp.Diagnostic]]] = {}  # uri: text, found
+        # uri: (text, its diagnostics, each as the protocol's JSON text)
+        self._bib_done: dict[str, tuple[str, list[str]]] = {}
 
     # -- configuration ------------------------------------------------------------------
 
@@ -192,8 +194,9 @@ class RefbookServer(LanguageServer):
             state.current()  # read again when the buffer changed
             if state.loading:
                 return  # published when the reading is done
-            if len(doc.text) >= LINT_APART_CHARS:
-                self.publish_large_bib(doc, state)
+            reading = state.reading if state.read_buffer == doc.text else None
+            if reading is not None or len(doc.text) >= LINT_APART_CHARS:
+                self.publish_bib_apart(doc, state, reading)
                 return
             found = bibfile.bib_diagnostics(doc.text, doc.path, state.problems, doc.encoding)
         else:
@@ -204,21 +207,35 @@ class RefbookServer(LanguageServer):
             return
         self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri, found))
 
-    def publish_large_bib(self, doc: Document, state: LibraryState) -> None:
-        """A large .bib's diagnostics, made off the loop (lint in a child process, its
-        positions in a worker thread) and published when done; once per text."""
+    def publish_bib_apart(self, doc: Document, state: LibraryState, reading: Any) -> None:
+        """The .bib's diagnostics made off the loop, published when done (once per
+        text): from the chunks of the edited buffer's ``reading`` when it has them (a
+        large file's chunks from the cache take lint's findings of the file as saved,
+        made once by a child process), else lint in a child process."""
         uri, text = doc.uri, doc.text
         done = self._bib_done.get(uri)
         if done is not None and done[0] == text:
-            self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri, done[1]))
+            self.publish_texts(uri, done[1])
             return
         if uri in self._bib_busy:
             return  # that job publishes again (and starts another for this text)
         self._bib_busy.add(uri)
         problems, saved = list(state.problems), state.buffer_saved
+        stamp = state.stamp
 
-        def work() -> list[lsp.Diagnostic]:
+        def work() -> list[str]:
+            # (as JSON text made here: converting 100,000s of diagnostics on the loop
+            # would hold up every other document's, and text is what memory keeps best)
+            return [json.dumps(incremental.unstructured(d)) for d in diagnose()]
+
+        def diagnose() -> list[lsp.Diagnostic]:
+            if reading is not None:
+                linted = reading.lint(bibfile.lint_rules(doc.path), self.saved_lint(state, reading))
+                if linted is not None:
+                    return bibfile.bib_diagnostics(text, doc.path, [], doc.encoding, linted)
             linted = bibfile.lint_apart(text, doc.path, saved, self.bib_encoding, self.use_cache)
+            if saved:  # what an edit of the buffer keeps of it (its chunks not edited)
+                state.saved_lint = (stamp, linted)
             return bibfile.bib_diagnostics(text, doc.path, problems, doc.encoding, linted)
 
         def finish(future: Any) -> None:
@@ -231,6 +248,32 @@ class RefbookServer(LanguageServer):
         asyncio.get_running_loop().run_in_executor(None, work).add_done_callback(
             lambda future: self._loop.call_soon_threadsafe(finish, future)  # type: ignore[union-attr]
         )
+
+    def saved_lint(self, state: LibraryState, reading: Any) -> list[Any] | None:
+        """lint's findings of the file as saved whose cache rows ``reading`` has (made
+        now, by a child process, when not known: in a worker thread)."""
+        if reading.library is None:
+            return None
+        known = state.saved_lint
+        if known is None or known[0] != reading.saved_stamp:
+            found = bibfile.lint_apart("", state.path, True, self.bib_encoding, self.use_cache)
+            known = state.saved_lint = (reading.saved_stamp, found)
+        return known[1]
+
+    def publish_texts(self, uri: str, found: list[str]) -> None:
+        """publishDiagnostics with diagnostics already as the protocol's JSON text (a
+        large .bib's: 100,000s of them)."""
+        writer = getattr(self.protocol, "writer", None)
+        if writer is None:  # (another pygls): the ordinary way
+            self.publish_json(uri, [json.loads(d) for d in found])
+            return
+        body = (
+            '{"jsonrpc": "2.0", "method": "textDocument/publishDiagnostics", "params": '
+            f'{{"uri": {json.dumps(uri)}, "diagnostics": [{", ".join(found)}]}}}}'
+        )
+        data = body.encode("utf-8")
+        header = f"Content-Length: {len(data)}\r\n\r\n".encode("ascii")
+        writer.write(header + data)
 
     def publish_json(self, uri: str, found: list[dict[str, Any]]) -> None:
         """publishDiagnostics with diagnostics already in the protocol's JSON (made once
@@ -253,7 +296,10 @@ class RefbookServer(LanguageServer):
         )
 
     def publish_all(self) -> None:
-        open_uris = list(self.workspace.text_documents)
+        # manuscripts first: a large .bib's own diagnostics take longer
+        open_uris = sorted(
+            self.workspace.text_documents, key=lambda u: docs.language_of(u) == docs.BIB
+        )
         for uri in open_uris:
             guarded(self, functools.partial(self.publish, uri), None)()
         for state in list(self.states.values()):  # a .bib that is not open: its problems
@@ -478,6 +524,10 @@ def create_server(
                 return []
             state = ls.state(str(Path(doc.path).resolve()))
             snap = state.current()
+            if state.read_buffer != doc.text:  # read since: (a large .bib) parsed here
+                return bibfile.bib_symbols(doc)
+            if state.reading is not None:  # the edited buffer's chunks
+                return bibfile.bib_symbols(doc, state.reading)
             if len(doc.text) >= LINT_APART_CHARS and snap and snap.cached and state.buffer_saved:
                 return bibfile.cached_symbols(doc, snap)  # no parse of a large .bib
             return bibfile.bib_symbols(doc)

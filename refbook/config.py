@@ -13,15 +13,15 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from .errors import ConfigError, InputError
 
 
-@dataclass(frozen=True)
-class Setting:
+# NamedTuple and a plain class, not dataclasses: importing dataclasses (with inspect)
+# took ~10 ms of every warm key completion
+class Setting(NamedTuple):
     name: str  # dotted: "check.concurrency"
     default: Any
     help: str
@@ -140,11 +140,11 @@ SETTINGS: dict[str, Setting] = _settings(
 )
 
 
-@dataclass
 class Config:
-    values: dict[str, Any] = field(default_factory=dict)
-    sources: dict[str, str] = field(default_factory=dict)
-    base_dirs: dict[str, Path] = field(default_factory=dict)  # for relative paths
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+        self.sources: dict[str, str] = {}
+        self.base_dirs: dict[str, Path] = {}  # for relative paths
 
     def get(self, name: str) -> Any:
         return self.values[name]
@@ -270,6 +270,26 @@ def load_config(cwd: Path | None = None) -> Config:
             cfg.sources[name] = f"environment {setting.env}"
             cfg.base_dirs[name] = Path.cwd()
     return cfg
+
+
+def bib_encoding(option: str | None, cfg: Config | None) -> str | None:
+    """The bibliography's encoding as the user gives it (``--encoding``, else the
+    ``encoding`` setting of ``cfg``), or None: the file says (byte-order mark, header) or
+    UTF-8."""
+    if option:
+        from .encoding import check_name
+
+        return check_name(option)
+    if cfg is None or not cfg["encoding"]:
+        return None
+    from .encoding import lookup
+
+    value = str(cfg["encoding"])
+    if lookup(value) is None:
+        raise ConfigError(
+            f"{cfg.sources['encoding']}: error: setting 'encoding': unknown encoding {value!r}"
+        )
+    return value
 
 
 def find_bib(option: str | None, cfg: Config, cwd: Path | None = None) -> str:

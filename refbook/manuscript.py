@@ -629,11 +629,22 @@ class Matcher:
         self.years: dict[str, int | None] = {}
         self.by_first_year: dict[tuple[str, int | None], list[Entry]] = defaultdict(list)
         self.by_names_year: dict[tuple, list[Entry]] = defaultdict(list)
+        seen: dict[str, str] = {}  # one string per distinct name, shared by the indexes
+
+        def key_of(family: str) -> str:
+            key = seen.get(family)
+            if key is None:
+                key = seen[family] = _name_key(family)
+            return key
+
         for i, e in enumerate(self.entries):
             if families is None:
-                names = tuple(_name_key(f) for f in cited_families(e))
+                names = tuple(key_of(f) for f in cited_families(e))
+                reset = getattr(e, "_reset", None)
+                if reset is not None:  # the parsed names (and record) let go: 100k stay small
+                    reset()
             else:
-                names = tuple(_name_key(f) for f in families[i])
+                names = tuple(key_of(f) for f in families[i])
             self.names[e.key] = names
             self.years[e.key] = e.year
             if names:
@@ -728,6 +739,36 @@ class CheckResult:
     notes: list[str] = field(default_factory=list)  # warnings: an encoding detected...
 
 
+class Cited:
+    """What author-year matching reads of an entry."""
+
+    __slots__ = ("key", "year", "title")
+
+    def __init__(self, key: str, year: int | None, title: str) -> None:
+        self.key, self.year, self.title = key, year, title
+
+
+def matching_records(library: Any) -> tuple[list[Any], list[list[str]]]:
+    """Each entry of a cached library as a ``Cited`` and its family names
+    (``cited_families``), read from the entries' light records only: a ``Matcher`` of
+    100k of these is small (the language server's and cite-check's)."""
+    cited, families = [], []
+    for entry in library:
+        families.append(cited_families(entry))
+        cited.append(Cited(entry.key, entry.year, entry.title))
+        if hasattr(entry, "_reset"):  # what was read of it let go
+            entry._reset()
+    return cited, families
+
+
+def _matcher(lib: Any) -> Matcher:
+    """The matcher of a library: from slim records when it is read from the cache."""
+    if hasattr(lib, "alias_keys"):  # a CachedLibrary
+        cited, families = matching_records(lib)
+        return Matcher(cited, dict(lib.alias_keys()), families)
+    return Matcher(list(lib))
+
+
 def check_manuscripts(
     lib: Library,
     paths: Iterable[str],
@@ -743,7 +784,7 @@ def check_manuscripts(
     from .encoding import read_text
 
     decoded = {str(path): read_text(path, encoding) for path in paths}
-    matcher = Matcher(list(lib))
+    matcher = _matcher(lib)
     citations: list[Citation] = []
     for path, d in decoded.items():
         for c in find_citations(d.text, path, markup):

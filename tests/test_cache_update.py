@@ -27,7 +27,7 @@ from .conftest import SHIPPED_BIB
 def _ords(path: Path) -> dict[str, int]:
     conn = sqlite3.connect(f"file:{db_path(path)}?mode=ro", uri=True)
     try:
-        return dict(conn.execute("SELECT key, ord FROM entries"))
+        return dict(conn.execute("SELECT key, ord FROM entries ORDER BY ord"))
     finally:
         conn.close()
 

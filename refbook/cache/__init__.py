@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Collection
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .db import db_path, is_fresh, library_dir, open_read_only, read_meta
 
-__all__ = ["CacheInfo", "clear", "info", "open_cached", "refresh"]
+__all__ = ["CacheInfo", "clear", "info", "open_cached", "refresh", "warm_snapshot"]
 
 
 def _run_file(path: Path) -> Path:
@@ -51,17 +51,36 @@ def _note_hit(path: Path, mode: str | None) -> None:
         pass
 
 
-def _snapshot(path: Path, bib: str | os.PathLike, encoding: str | None) -> Any:
+def _snapshot(path: Path, bib: str | os.PathLike, encoding: str | None, settle: bool = True) -> Any:
+    """The fresh cache file of ``bib`` opened for reading, or None; ``settle``: record a
+    content check that makes it clean for good (``db.settle``)."""
     from .db import Snapshot
 
     conn = open_read_only(path)
     if conn is None:
         return None
     meta = read_meta(conn)
-    if meta is None or not is_fresh(meta, bib, encoding, path):
+    if meta is None or not is_fresh(meta, bib, encoding, path if settle else None):
         conn.close()
         return None
     return Snapshot(conn, meta, bib)
+
+
+def warm_snapshot(bib: str | os.PathLike, encoding: str | None = None) -> Any:
+    """The cache of ``bib`` when it is fresh (a warm run), as a ``Snapshot``, else None
+    (absent, stale, not cacheable): nothing is built.  Key completion's fast path
+    (``refbook.completion``) reads it; ``open_cached`` starts with it."""
+    if str(bib) == "-":
+        return None
+    try:
+        os.stat(bib)
+    except OSError:
+        return None  # the uncached read says what is wrong with it
+    path = db_path(bib)
+    snap = _snapshot(path, bib, cache_encoding(encoding))
+    if snap is not None:
+        _note_hit(path, snap.meta.get("mode"))
+    return snap
 
 
 def open_cached(
@@ -77,21 +96,16 @@ def open_cached(
     when the cache has not filled them yet."""
     from .records import CachedLibrary
 
-    if str(bib) == "-":
-        return None, []
-    try:
-        os.stat(bib)
-    except OSError:
-        return None, []  # the uncached read says what is wrong with it
     encoding = cache_encoding(encoding)
-    path = db_path(bib)
     name = str(bib)
-    snap = _snapshot(path, bib, encoding)
+    snap = warm_snapshot(bib, encoding)
     if snap is not None and snap.filled.issuperset(needs):
-        _note_hit(path, snap.meta.get("mode"))
         return CachedLibrary(snap, name, encoding), []
-    if snap is not None:
+    if snap is not None:  # the tables the command reads are filled first
         snap.conn.close()
+    if name == "-" or not os.path.exists(bib):
+        return None, []  # the uncached read says what is wrong with it
+    path = db_path(bib)
     try:
         outcome = refresh(bib, encoding, busy=busy, needs=needs)
     except OSError as exc:
@@ -100,7 +114,9 @@ def open_cached(
         return None, [_unwritable(path, exc)]
     if outcome is None:
         return None, []
-    snap = _snapshot(path, bib, encoding)
+    # no write right after the build's (a file saved within the last few ms is still
+    # racily clean: the next run records its check)
+    snap = _snapshot(path, bib, encoding, settle=False)
     if snap is None or not snap.filled.issuperset(needs):
         if snap is not None:  # changed again meanwhile: read it whole this once
             snap.conn.close()
@@ -212,14 +228,35 @@ def after_save(bib: str | os.PathLike, encoding: Any) -> None:
     try:
         if not db_path(bib).exists():
             return
+        _past_racy_window(bib)
         option = encoding.codec if getattr(encoding, "source", "") == "option" else None
         refresh(bib, option)
     except Exception:  # noqa: BLE001  (the save succeeded; the cache is only a copy)
         pass
 
 
-@dataclass
-class CacheInfo:
+# a file smaller than this is hashed by the next command sooner than the wait below
+RACY_WAIT_BYTES = 16 << 20
+
+
+def _past_racy_window(bib: str | os.PathLike) -> None:
+    """Wait, if need be, until the large file just saved is older than its timestamps'
+    lag (``db.RACY_FINE_SECONDS``: 50 ms at most) before the cache reads it: that read
+    then checks it for good, and the next command compares its stat only instead of
+    its content (a 70 MB file: ~0.1 s).  A small file, or whole-second timestamps: no
+    wait (the next command compares the content, once)."""
+    from .db import RACY_FINE_SECONDS, racy_window
+
+    st = os.stat(bib)
+    mtime_ns = st.st_mtime_ns
+    if st.st_size < RACY_WAIT_BYTES or racy_window(mtime_ns) != RACY_FINE_SECONDS:
+        return
+    wait = mtime_ns / 1e9 + RACY_FINE_SECONDS - time.time()
+    if 0 < wait <= RACY_FINE_SECONDS:
+        time.sleep(wait + 0.001)
+
+
+class CacheInfo(NamedTuple):  # not a dataclass: that import is ~10 ms of a warm run
     directory: str
     file: str | None
     exists: bool
@@ -232,7 +269,7 @@ class CacheInfo:
     files: int
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return self._asdict()
 
 
 def info(bib: str | os.PathLike | None, encoding: str | None = None) -> CacheInfo:

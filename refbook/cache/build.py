@@ -379,7 +379,7 @@ def file_meta(
         "path": os.path.realpath(bib),
         "encoding": encoding or "",
         "sha256": hashlib.sha256(src.data).hexdigest(),
-        "built_at": repr(time.time()),
+        "built_at": repr(src.checked_at),  # when its content was read (db.is_racy)
         "mode": mode,
         "codec": src.codec,
         "bom": str(bool(src.decoded.encoding.bom)),

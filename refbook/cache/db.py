@@ -11,8 +11,8 @@ byte offsets are kept relative to the entry's chunk, whose place in the file is 
 small row of ``chunks``.  It is read only when it is the user's own regular file and
 says it is refbook's (``PRAGMA application_id``), of this schema, for this real path and
 encoding, and fresh: the .bib's size, mtime and inode as recorded, and, when the .bib
-was modified within ``RACY_SECONDS`` of the build (git's "racily clean" case), the same
-SHA-256 too.  Anything else (a corrupt, truncated, foreign or older file) is rebuilt,
+was modified so shortly before its content was last checked that a later change could
+keep its mtime (git's "racily clean" case: ``is_racy``), the same SHA-256 too.  Anything else (a corrupt, truncated, foreign or older file) is rebuilt,
 silently.
 """
 
@@ -26,8 +26,17 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = "8"  # 5: intermediate layouts, never released; 7: csl, lintdata; 8: filled lazily
+# 5: intermediate layouts, never released; 7: csl, lintdata; 8: entries_by_key covers key
+# (q24) or tables filled lazily (c24); 9: both
+SCHEMA_VERSION = "9"
+# How long after a change of the .bib its mtime may still be given to another change
+# (git's "racily clean" files, done as git does: compared with the moment its content
+# was checked).  Whole-second timestamps (and FAT's 2 s): 2 s.  Sub-second ones: the
+# kernel stamps a write with its coarse clock, which lags the real time by one tick
+# (1-10 ms by CONFIG_HZ; clock_getres(CLOCK_REALTIME_COARSE) = 4 ms on the machine this
+# was measured on), exFAT keeps 10 ms, and a write's data follow its timestamp: 50 ms.
 RACY_SECONDS = 2.0
+RACY_FINE_SECONDS = 0.05
 SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT);
 -- ord: file order, spaced (update.py), chunk: chunks.id, rel_*: line and byte offsets
@@ -75,7 +84,7 @@ _FROM = "entries e JOIN chunks c ON c.id = e.chunk"
 # an entry's line in the search tables (docs.rowid is its ord)
 LINE_SQL = "(SELECT c.line + e.rel_line FROM entries e JOIN chunks c ON c.id = e.chunk WHERE e.ord = d.rowid)"
 INDEXES = """
-CREATE INDEX entries_by_key ON entries(lkey);
+CREATE INDEX entries_by_key ON entries(lkey, key);
 CREATE INDEX entries_by_chunk ON entries(chunk);
 """
 
@@ -108,7 +117,26 @@ def file_sha256(path: str | os.PathLike) -> str:
 
 
 def stat_meta(st: os.stat_result) -> dict[str, str]:
-    return {"size": str(st.st_size), "mtime_ns": str(st.st_mtime_ns), "inode": str(st.st_ino)}
+    """What a change of the file changes: its size, mtime, inode and ctime (as git's
+    ``trustctime``: a change that puts the mtime back still moves the ctime)."""
+    return {
+        "size": str(st.st_size),
+        "mtime_ns": str(st.st_mtime_ns),
+        "inode": str(st.st_ino),
+        "ctime_ns": str(st.st_ctime_ns),
+    }
+
+
+def racy_window(mtime_ns: int) -> float:
+    """How long a change's mtime may lag behind it (``RACY_SECONDS``)."""
+    return RACY_SECONDS if mtime_ns % 1_000_000_000 == 0 else RACY_FINE_SECONDS
+
+
+def is_racy(mtime_ns: int, checked_at: float) -> bool:
+    """Whether a file of this mtime, whose content was checked from ``checked_at`` on
+    (a time taken before it was read), could have been changed after that check without
+    a new mtime: the mtime is not older than the check by more than ``racy_window``."""
+    return mtime_ns / 1e9 >= checked_at - racy_window(mtime_ns)
 
 
 def open_read_only(path: Path) -> sqlite3.Connection | None:
@@ -174,6 +202,7 @@ def is_fresh(
     its file, to record a content check, see ``settle``)."""
     if meta.get("path") != os.path.realpath(bib) or meta.get("encoding") != (encoding or ""):
         return False
+    checked_at = time.time()  # before the stat: a content check below reads after it
     try:
         st = os.stat(bib)
     except OSError:
@@ -181,32 +210,31 @@ def is_fresh(
     if str(st.st_size) != meta.get("size"):
         return False
     same_stat = all(meta.get(k) == v for k, v in stat_meta(st).items())
-    racy = st.st_mtime_ns / 1e9 >= float(meta.get("built_at", "0")) - RACY_SECONDS
-    if same_stat and not racy:
+    if same_stat and not is_racy(st.st_mtime_ns, float(meta.get("built_at", "0"))):
         return True
-    # same size but touched, or modified too close to the build: compare the content
+    # same size but touched, or modified too close to the last check: compare the content
     if file_sha256(bib) != meta.get("sha256"):
         return False
-    if cache is not None and st.st_mtime_ns / 1e9 < time.time() - RACY_SECONDS:
-        settle(cache, meta, st)
+    if cache is not None and not is_racy(st.st_mtime_ns, checked_at):
+        settle(cache, meta, st, checked_at)
     return True
 
 
-def settle(cache: Path, meta: dict[str, str], st: os.stat_result) -> None:
+def settle(cache: Path, meta: dict[str, str], st: os.stat_result, checked_at: float) -> None:
     """Record that the file, as it is now (``st``), holds what the cache holds, checked
-    long enough after its last change that any later change shows in its mtime (git's
-    "racily clean" fix): the next runs compare the stat only.  Best effort, and only
-    while the cache still holds that content."""
+    from ``checked_at`` on, long enough after its last change that any later change
+    shows in its mtime (git's "racily clean" fix): the next runs compare the stat only.
+    Best effort, and only while the cache still holds that content."""
     conn = open_write(cache)
     if conn is None:
         return
     try:
-        values = {**stat_meta(st), "built_at": repr(time.time())}
+        values = {**stat_meta(st), "built_at": repr(checked_at)}
         conn.execute("BEGIN IMMEDIATE")
-        conn.executemany(
-            "UPDATE meta SET value = ? WHERE name = ? AND "
-            "(SELECT value FROM meta WHERE name = 'sha256') = ?",
-            ((v, k, meta["sha256"]) for k, v in values.items()),
+        conn.executemany(  # INSERT: a cache written before ctime was kept gains it
+            "INSERT OR REPLACE INTO meta SELECT ?, ? "
+            "WHERE (SELECT value FROM meta WHERE name = 'sha256') = ?",
+            ((k, v, meta["sha256"]) for k, v in values.items()),
         )
         conn.execute("COMMIT")
     except sqlite3.Error:
@@ -261,13 +289,24 @@ class Snapshot:
             yield self._entry(lib, row)
 
     def keys_starting(self, prefix: str) -> list[str]:
-        """The keys that start with ``prefix`` (case-insensitive), in file order."""
+        """The keys that start with ``prefix`` (case-insensitive), in completion order
+        (``refbook.completion.completion_order``): read from the index alone, in its
+        order, no sort."""
         low = prefix.lower()
-        rows = self.conn.execute(
-            "SELECT key FROM entries WHERE lkey >= ?1 AND lkey < ?2 "
-            "AND substr(lkey, 1, length(?1)) = ?1 ORDER BY ord",
-            (low, low + "\U0010ffff"),
-        )
+        select = "SELECT key FROM entries INDEXED BY entries_by_key"
+        order = "ORDER BY lkey, key, ord"
+        if not low:
+            rows = self.conn.execute(f"{select} {order}")
+        elif (after := ord(low[-1]) + 1) <= 0x10FFFF and not 0xD800 <= after <= 0xDFFF:
+            # exactly the strings that start with low: low <= s < low with its last
+            # character the next one
+            rows = self.conn.execute(
+                f"{select} WHERE lkey >= ? AND lkey < ? {order}", (low, low[:-1] + chr(after))
+            )
+        else:
+            rows = self.conn.execute(
+                f"{select} WHERE substr(lkey, 1, length(?1)) = ?1 {order}", (low,)
+            )
         return [k for (k,) in rows]
 
     def keys(self) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -66,8 +67,11 @@ def same_blocks(old: str, new: str) -> int:
 class Source:
     """The .bib as read for a build: its bytes, text and (when asked for) chunks."""
 
-    def __init__(self, st: os.stat_result, data: bytes, decoded: Any, text: str) -> None:
+    def __init__(
+        self, st: os.stat_result, data: bytes, decoded: Any, text: str, checked_at: float
+    ) -> None:
         self.st = st  # taken before reading: a change after it makes the cache stale
+        self.checked_at = checked_at  # a moment before the stat and the read
         self.data = data
         self.decoded = decoded  # encoding.Decoded
         self.text = text
@@ -124,9 +128,10 @@ def read_source(bib: str | os.PathLike, name: str, encoding: str | None) -> Sour
     from ..encoding import read_bytes
     from ..store import _decode
 
+    checked_at = time.time()  # the content is read after this (db.is_racy)
     st = os.stat(bib)  # before reading: a change after this makes the cache stale
     data = read_bytes(Path(bib), "a .bib file")
     decoded = _decode(data, name, encoding)
     if decoded.encoding.codec.lower().startswith(_UNSAFE_CODECS):
         raise NotCacheable(decoded.encoding.codec)
-    return Source(st, data, decoded, lf_lines(decoded.text))
+    return Source(st, data, decoded, lf_lines(decoded.text), checked_at)

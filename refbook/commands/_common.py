@@ -104,24 +104,12 @@ def bib_path(ctx: click.Context | None = None) -> str:
 def bib_encoding(ctx: click.Context | None = None) -> str | None:
     """The bibliography's encoding as the user gives it (``--encoding``, else the
     ``encoding`` setting), or None: the file says (byte-order mark, header) or UTF-8."""
-    value = root_obj(ctx).get("encoding")
-    if value:
-        from ..encoding import check_name
+    from ..config import bib_encoding as encoding_of
 
-        return check_name(value)
-    cfg = get_config(ctx)
-    value = cfg["encoding"]
-    if not value:
-        return None
-    from ..encoding import lookup
-
-    if lookup(value) is None:
-        from ..errors import ConfigError
-
-        raise ConfigError(
-            f"{cfg.sources['encoding']}: error: setting 'encoding': unknown encoding {value!r}"
-        )
-    return value or None
+    option = root_obj(ctx).get("encoding")
+    if not option:  # the group's option: read from its parameters too (shell completion)
+        option = (ctx or click.get_current_context()).find_root().params.get("encoding")
+    return encoding_of(option, None if option else get_config(ctx))
 
 
 def input_encoding_option(what: str) -> Callable[[Callable], Callable]:
@@ -157,18 +145,30 @@ def cache_enabled(ctx: click.Context | None = None) -> bool:
 
 
 def cached_library(
-    ctx: click.Context | None = None, *, quiet: bool = False, needs: Collection[str] = ()
+    ctx: click.Context | None = None,
+    *,
+    quiet: bool = False,
+    path: str | None = None,
+    encoding: str | None = None,
+    needs: Collection[str] = (),
 ) -> CachedLibrary | None:
     """The bibliography read through the library cache (``refbook.cache``), or None when
     it cannot be (``--no-cache``, standard input, an encoding that cannot be cached, a
-    cache directory that cannot be written: said once on stderr unless ``quiet``);
-    ``needs``: the cache's lazy tables the command reads ("csl", "lint", "search")."""
+    cache directory that cannot be written: said once on stderr unless ``quiet``).
+    ``path`` (in ``encoding``): another file than the one in use (``lint FILES``: no
+    indicator of its own, lint shows one); ``needs``: the cache's lazy tables the command
+    reads ("csl", "lint", "search")."""
     if not cache_enabled(ctx):
         return None
     from ..cache import open_cached
 
-    path = bib_path(ctx)
-    lib, notes = open_cached(path, bib_encoding(ctx), busy=lambda: _busy_reading(path), needs=needs)
+    if path is not None:
+        lib, notes = open_cached(path, encoding, needs=needs)
+    else:
+        path = bib_path(ctx)
+        lib, notes = open_cached(
+            path, bib_encoding(ctx), busy=lambda: _busy_reading(path), needs=needs
+        )
     if not quiet and notes:
         from ..output import warn
 
@@ -249,8 +249,10 @@ def complete_keys(ctx: click.Context, _param: click.Parameter, incomplete: str) 
 
     if isinstance(lib, CachedLibrary):  # the cache reads the matching keys only
         return lib.keys_starting(incomplete)
+    from ..completion import completion_order
+
     low = incomplete.lower()
-    return [k for k in lib.keys() if k.lower().startswith(low)]
+    return completion_order(k for k in lib.keys() if k.lower().startswith(low))
 
 
 def _completion_library(ctx: click.Context) -> Library | CachedLibrary:

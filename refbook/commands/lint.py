@@ -12,7 +12,7 @@ from ._common import (
     bib_encoding,
     bib_option,
     bib_path,
-    cache_enabled,
+    cached_library,
     complete_rules,
     force_option,
     get_config,
@@ -128,15 +128,9 @@ def command(
 
 def _read(path: str, encoding: str | None) -> Library | CachedLibrary:
     """A file to lint: from the library cache (its warnings said), else parsed."""
-    if cache_enabled():
-        from ..cache import open_cached
-        from ..output import warn
-
-        lib, notes = open_cached(path, encoding, needs=("lint",))
-        for note in notes:
-            warn(note)
-        if lib is not None:
-            return lib
+    lib = cached_library(path=path, encoding=encoding, needs=("lint",))
+    if lib is not None:
+        return lib
     from ..model import load
 
     return load(path, encoding)

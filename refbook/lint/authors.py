@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections import defaultdict
 from collections.abc import Iterator
 from functools import lru_cache
@@ -25,15 +26,18 @@ from .registry import Context, Issue, rule
 def _author_spelling(entries: list[Entry], ctx: Context) -> Iterator[Issue]:
     from rapidfuzz import fuzz
 
-    # names are compared in a cheap folded form (no LaTeX decoding of every name)
-    people: dict[tuple[str, str], dict[str, list[tuple[str, Entry, set[str]]]]] = defaultdict(
+    # names are compared in a cheap folded form (no LaTeX decoding of every name); each
+    # spelling keeps (initials, the entry's place) and each entry its set of family
+    # names, once: compact at 100k entries (not an entry and a set per name)
+    people: dict[tuple[str, str], dict[str, list[tuple[str, int]]]] = defaultdict(
         lambda: defaultdict(list)
     )
-    for e in entries:
+    families: list[frozenset[str]] = []
+    for at, e in enumerate(entries):
         names = [n for people in (e.authors, e.editors) for n in _folded_names(tuple(people))]
+        families.append(frozenset(sys.intern(f) for f, _ in names) if names else _NONE)
         for family, initials in dict.fromkeys(names):
-            others = {f for f, _ in names if f != family}
-            people[(initials[:1], family[:3])][family].append((initials, e, others))
+            people[(initials[:1], family[:3])][sys.intern(family)].append((initials, at))
     for forms in people.values():
         if len(forms) < 2:
             continue
@@ -47,10 +51,10 @@ def _author_spelling(entries: list[Entry], ctx: Context) -> Iterator[Issue]:
                     continue  # Martin/Martinez, Wan/Wang: two names, not one misspelled
                 if min(len(forms[a]), len(forms[b])) >= 3:
                     continue  # both well attested (Chen and Cheung): two people
-                pair = _same_person(forms[a], forms[b])
+                pair = _same_person((a, forms[a]), (b, forms[b]), families)
                 if pair is None:
                     continue
-                ea, eb = pair
+                ea, eb = entries[pair[0]], entries[pair[1]]
                 da = next(
                     (p.family for p in ea.authors + ea.editors if _family_key(p.family) == a), a
                 )
@@ -63,6 +67,9 @@ def _author_spelling(entries: list[Entry], ctx: Context) -> Iterator[Issue]:
                     "author",
                     key=eb.key,
                 )
+
+
+_NONE: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=65536)
@@ -103,14 +110,20 @@ def _venue(e: Entry) -> str:
 
 
 def _same_person(
-    a: list[tuple[str, Entry, set[str]]], b: list[tuple[str, Entry, set[str]]]
-) -> tuple[Entry, Entry] | None:
-    """Two entries, one with each spelling, whose people have compatible initials (J. and
-    J. M.) and share a co-author or a venue; None when no such pair exists."""
-    if {id(e) for _, e, _ in a} & {id(e) for _, e, _ in b}:
+    a: tuple[str, list[tuple[str, int]]],
+    b: tuple[str, list[tuple[str, int]]],
+    families: list[frozenset[str]],
+) -> tuple[int, int] | None:
+    """Two entries (their places), one with each spelling (family ``a[0]``, ``b[0]``),
+    whose people have compatible initials (J. and J. M.) and share a co-author; None
+    when no such pair exists."""
+    (fa, uses_a), (fb, uses_b) = a, b
+    if {at for _, at in uses_a} & {at for _, at in uses_b}:
         return None  # both in one author list: two people
-    for ia, ea, oa in a:
-        for ib, eb, ob in b:
-            if (ia.startswith(ib) or ib.startswith(ia)) and oa & ob:
+    for ia, ea in uses_a:
+        for ib, eb in uses_b:
+            if (ia.startswith(ib) or ib.startswith(ia)) and (families[ea] - {fa}) & (
+                families[eb] - {fb}
+            ):
                 return ea, eb
     return None

@@ -249,27 +249,11 @@ class Snapshot:
         return len(self.keys)
 
 
-class _Cited:
-    """What author-year matching reads of an entry."""
-
-    __slots__ = ("key", "year", "title")
-
-    def __init__(self, key: str, year: int | None, title: str) -> None:
-        self.key, self.year, self.title = key, year, title
-
-
 def _matching_records(library: Any) -> tuple[list[Any], list[list[str]]]:
-    """Each cached entry as a ``_Cited`` and its family names (``cited_families``),
-    read from the entries' light records only."""
-    from ..manuscript import cited_families
+    """Slim records for author-year matching (``manuscript.matching_records``)."""
+    from ..manuscript import matching_records
 
-    cited, families = [], []
-    for entry in library:
-        families.append(cited_families(entry))
-        cited.append(_Cited(entry.key, entry.year, entry.title))
-        if hasattr(entry, "_reset"):  # a cached entry kept (an edited buffer's): let go
-            entry._reset()
-    return cited, families
+    return matching_records(library)
 
 
 def _stamp(path: str) -> tuple[int, int, int] | None:

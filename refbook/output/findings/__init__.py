@@ -63,6 +63,9 @@ FORMATTERS: dict[str, Formatter] = {
     )
 }
 NAMES: tuple[str, ...] = tuple(FORMATTERS)
+# findings written per write by the formats that write as they go (plain, json, github):
+# few writes (stdout may be unbuffered), never the whole document in memory at once
+BATCH = 2000
 
 
 def summary(findings: Sequence[Finding]) -> dict[str, int]:

@@ -8,7 +8,7 @@ from typing import IO
 
 from ...findings import Finding, Severity
 from .. import visible
-from . import Run
+from . import BATCH, Run
 
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -36,4 +36,5 @@ def github_line(f: Finding) -> str:
 
 
 def render(findings: Sequence[Finding], run: Run, stream: IO[str]) -> None:
-    stream.write("".join(github_line(f) + "\n" for f in findings))
+    for start in range(0, len(findings), BATCH):  # a batch per write (plain.py says why)
+        stream.write("".join(github_line(f) + "\n" for f in findings[start : start + BATCH]))

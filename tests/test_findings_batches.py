@@ -1,0 +1,55 @@
+"""The findings formats that write as they go (json, plain, github) write, a batch at
+a time, exactly the text they wrote in one piece."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+import refbook.output.findings as formats
+from refbook.findings import Finding, Severity
+from refbook.output import json_text, visible
+from refbook.output.findings import Run, github_line, json_doc, plain, summary
+from refbook.output.findings import github as github_format
+
+# messages with what each format escapes: quotes, a newline, a C1 control, a lone CR
+FINDINGS = [
+    Finding(
+        "a.bib",
+        i,
+        (Severity.WARNING, Severity.ERROR, Severity.INFO)[i % 3],
+        "rule-x",
+        f'message {i} "quoted"\n\u0085 end\r',
+        f"key{i}" if i % 2 else None,
+        i or None,
+        {"nested": [1, {}], "n": i} if i == 2 else {},
+    )
+    for i in range(8)
+]
+
+
+@pytest.fixture(autouse=True)
+def small_batches(monkeypatch):
+    for module in (formats, json_doc, plain, github_format):
+        monkeypatch.setattr(module, "BATCH", 3)
+
+
+@pytest.mark.parametrize("n", [0, 1, 3, 4, 8])
+@pytest.mark.parametrize("extra", [{}, {"files": 2}])
+def test_json_written_in_batches_is_the_whole_document(n, extra):
+    out = io.StringIO()
+    json_doc.render(FINDINGS[:n], Run(extra=extra), out)
+    whole = {"findings": [f.to_dict() for f in FINDINGS[:n]], "summary": summary(FINDINGS[:n])}
+    whole.update(extra)
+    assert out.getvalue() == json_text(whole) + "\n"
+
+
+@pytest.mark.parametrize("n", [0, 1, 3, 4, 8])
+def test_plain_and_github_written_in_batches_are_the_whole_text(n):
+    out = io.StringIO()
+    plain.render(FINDINGS[:n], Run(), out)
+    assert out.getvalue() == visible("".join(f.line_text() + "\n" for f in FINDINGS[:n]))
+    out = io.StringIO()
+    github_format.render(FINDINGS[:n], Run(), out)
+    assert out.getvalue() == "".join(github_line(f) + "\n" for f in FINDINGS[:n])

@@ -3,6 +3,8 @@
     python benchmarks/bench_cache.py                   # tugboat.bib, 1k, 10k, 100k
     python benchmarks/bench_cache.py 10000             # one generated size
     REFBOOK_BENCH_QUICK=1 python benchmarks/bench_cache.py 1000   # one run per figure
+    REFBOOK_BENCH_ONLY="show KEY,list --json" python benchmarks/bench_cache.py 10000  # these only
+    REFBOOK_BENCH_REPEAT=3 python benchmarks/bench_cache.py 10000  # runs per warm figure
 
 Each figure is one whole process (wall seconds, peak RSS from /usr/bin/time), next to two
 baselines measured in the same run: ``refbook --version`` (start-up) and a bare
@@ -16,7 +18,8 @@ Targets (issue 16 "Instant at any size"):
   <= 0.1x the bare parse;
 - after an outside edit of one entry at 100k, the next ``show``: <= 1.5 s; after an edit
   by refbook, the next command: <= 1.5x warm;
-- cold first ``list --json``: <= 1.0x the bare parse;
+- cold first ``list --json``: <= 1.0x the bare parse (then the first ``search``, ``export``
+  and ``lint``, which fill the tables a first run leaves to them, are printed too);
 - warm commands at 100k: peak RSS <= 150 MiB;
 - warm ``export --format csl-json`` at 100k: <= 3 s; warm ``lint`` and ``cite-check``:
   <= 0.5x the uncached figure (these three are measured uncached at 100k too: minutes);
@@ -179,6 +182,10 @@ def bench_file(source: Path, tmp: Path) -> None:
     shutil.rmtree(cache, ignore_errors=True)
     cold = best([*rb, "list", "--json"], 1, env)
     line("cold list --json", cold, "OK" if cold[0] <= bare[0] else "MISSED (<= 1.0x parse)")
+    # a first run stores records only: the first search, export and lint fill their tables
+    for label in ("search knuth", "export csl-json", "lint"):
+        if label in commands:
+            line(f"first {label} after it", best(commands[label], 1, env), "fills its tables")
     warm: dict[str, tuple[float, float]] = {}
     for label, argv in commands.items():
         warm[label] = best(argv, repeat, env)

@@ -168,8 +168,13 @@ class Entry:
     @property
     def fields(self) -> dict[str, str]:
         """All fields, lower-cased names, BibTeX values (macros resolved, LaTeX kept)."""
-        raw, _ = self._caches()
-        return {name: self._value(name) for name in raw}
+        raw, values = self._caches()
+        if len(values) < len(raw):  # as _value, for each field not evaluated yet
+            macros = self.macros
+            for name, written in raw.items():
+                if name not in values:
+                    values[name] = bibtex.evaluate(written, macros)
+        return {name: values[name] for name in raw}
 
     def raw(self, name: str) -> str | None:
         """The value exactly as written (delimiters, macros and ``#`` included)."""

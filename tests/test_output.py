@@ -8,6 +8,8 @@ import io
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from refbook.output import (
     JSON,
@@ -85,3 +87,22 @@ def test_warnings_are_one_visible_line_on_stderr(capsys, message):
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err == "one\\x1b]0;t\\x07 line\n"
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.text(max_size=5), inner, max_size=4)
+        | st.dictionaries(st.integers(), inner, max_size=2)
+    ),
+    max_leaves=12,
+)
+
+
+@given(_JSON_VALUES)
+def test_json_text_writes_what_json_dumps_indented_writes(value):
+    """json_text writes indented JSON without json's pure-Python encoder: the same text."""
+    from refbook.output import _escape_json
+
+    assert json_text(value) == _escape_json(json.dumps(value, ensure_ascii=False, indent=2))

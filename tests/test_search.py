@@ -239,7 +239,7 @@ def open_index(path):
     run rebuilt or updated the cache)."""
     from refbook.cache import open_cached
 
-    lib, notes = open_cached(path)
+    lib, notes = open_cached(path, needs=("search",))  # as refbook search opens it
     assert lib is not None and notes == []
     last = json.loads(db_path(path).with_suffix(".run.json").read_text())
     return lib.search_index(), last["result"] != "hit"

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -83,22 +84,30 @@ def warm_snapshot(bib: str | os.PathLike, encoding: str | None = None) -> Any:
 
 
 def open_cached(
-    bib: str | os.PathLike, encoding: str | None = None, *, busy: Any = None
+    bib: str | os.PathLike,
+    encoding: str | None = None,
+    *,
+    busy: Any = None,
+    needs: Collection[str] = (),
 ) -> tuple[Any, list[str]]:
     """(the library of ``bib`` read through its cache, or None: read it without; warnings
-    to show).  ``busy`` (a context manager factory) wraps a rebuild."""
+    to show).  ``busy`` (a context manager factory) wraps a rebuild; ``needs``: the lazy
+    tables the command reads (``db.LAZY_TABLES``: "csl", "lint", "search"), filled first
+    when the cache has not filled them yet."""
     from .records import CachedLibrary
 
     encoding = cache_encoding(encoding)
     name = str(bib)
     snap = warm_snapshot(bib, encoding)
-    if snap is not None:
+    if snap is not None and snap.filled.issuperset(needs):
         return CachedLibrary(snap, name, encoding), []
+    if snap is not None:  # the tables the command reads are filled first
+        snap.conn.close()
     if name == "-" or not os.path.exists(bib):
         return None, []  # the uncached read says what is wrong with it
     path = db_path(bib)
     try:
-        outcome = refresh(bib, encoding, busy=busy)
+        outcome = refresh(bib, encoding, busy=busy, needs=needs)
     except OSError as exc:
         return None, [_unwritable(path, exc)]
     except sqlite3.Error as exc:
@@ -108,7 +117,9 @@ def open_cached(
     # no write right after the build's (a file saved within the last few ms is still
     # racily clean: the next run records its check)
     snap = _snapshot(path, bib, encoding, settle=False)
-    if snap is None:  # changed again meanwhile: read it whole this once
+    if snap is None or not snap.filled.issuperset(needs):
+        if snap is not None:  # changed again meanwhile: read it whole this once
+            snap.conn.close()
         return None, []
     return CachedLibrary(snap, name, encoding), []
 
@@ -123,33 +134,26 @@ def _unwritable(path: Path, exc: Exception) -> str:
 LOCK_SECONDS = 600.0  # a writer waits this long for another one (a first run at 100k: ~1 min)
 
 
-def refresh(bib: str | os.PathLike, encoding: str | None = None, *, busy: Any = None) -> Any:
-    """Bring the cache of ``bib`` up to date (parsing only what changed), as the one
-    writer (a lock file beside the cache file); the build's ``Outcome``, or None when the
-    file is not cacheable or another writer held the lock too long.  OSError/sqlite3.Error
-    when the cache cannot be written."""
-    from contextlib import nullcontext
-
+def refresh(
+    bib: str | os.PathLike,
+    encoding: str | None = None,
+    *,
+    busy: Any = None,
+    needs: Collection[str] = (),
+) -> Any:
+    """Bring the cache of ``bib`` up to date (parsing only what changed), with the lazy
+    tables ``needs`` filled, as the one writer (a lock file beside the cache file); the
+    build's ``Outcome``, or None when the file is not cacheable or another writer held
+    the lock too long.  OSError/sqlite3.Error when the cache cannot be written."""
     from filelock import FileLock, Timeout
 
-    from .build import Outcome, build
-    from .db import open_write
     from .source import NotCacheable
 
     path = db_path(bib)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with FileLock(str(path.with_name(path.name + ".lock")), timeout=LOCK_SECONDS):
-            old = open_write(path)
-            try:
-                meta = read_meta(old) if old is not None else None
-                if meta is not None and is_fresh(meta, bib, encoding):
-                    return Outcome("hit", meta.get("mode", "chunks"))  # another writer did it
-                with (busy or nullcontext)():
-                    outcome = build(bib, str(bib), encoding, path, old)
-            finally:
-                if old is not None:
-                    old.close()
+            outcome = _bring_up_to_date(path, bib, encoding, busy, frozenset(needs))
     except NotCacheable:
         return None
     except Timeout:
@@ -162,9 +166,45 @@ def refresh(bib: str | os.PathLike, encoding: str | None = None, *, busy: Any = 
             "reused": outcome.reused,
             "parsed": outcome.parsed,
             "cut": outcome.cut,
+            "filled": outcome.filled,
             "seconds": round(outcome.seconds, 3),
         },
     )
+    return outcome
+
+
+def _bring_up_to_date(
+    path: Path, bib: str | os.PathLike, encoding: str | None, busy: Any, needs: frozenset[str]
+) -> Any:
+    """``refresh``'s work, under the cache's lock: a build when the cache is not fresh
+    (another writer may have made it so meanwhile), then the lazy tables still missing."""
+    import time
+    from contextlib import nullcontext
+
+    from .build import Outcome, build
+    from .db import open_write
+    from .lazy import fill, missing
+
+    t0 = time.perf_counter()
+    conn = open_write(path)
+    try:
+        meta = read_meta(conn) if conn is not None else None
+        if meta is not None and is_fresh(meta, bib, encoding):
+            outcome = Outcome("hit", meta.get("mode", "chunks"))  # another writer did it
+        else:
+            with (busy or nullcontext)():
+                outcome = build(bib, str(bib), encoding, path, conn, needs)
+            if conn is not None:
+                conn.close()
+            conn = open_write(path)  # the new version (a whole one replaced the file)
+            meta = read_meta(conn) if conn is not None else None
+        if conn is not None and meta is not None and missing(meta, needs):
+            with (busy or nullcontext)():
+                outcome.filled = fill(conn, bib, str(bib), encoding, needs)
+            outcome.seconds = time.perf_counter() - t0
+    finally:
+        if conn is not None:
+            conn.close()
     return outcome
 
 

@@ -24,33 +24,38 @@ import os
 import sqlite3
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from .chunks import Chunk
 from .db import INDEXES, SCHEMA, SCHEMA_VERSION, read_meta, stat_meta
-from .source import Source, read_source
+from .source import Source, inherits, read_source
 
 POOL_MIN_CHUNKS = 1500  # fewer new chunks are parsed in this process (a pool costs ~0.1 s)
 
 
 @dataclass
 class Row:
-    """One entry as the cache stores it (line and byte offsets relative to its chunk)."""
+    """One entry as the cache stores it (line and byte offsets relative to its chunk);
+    the parts of the lazy tables only when they are wanted (``db.LAZY_TABLES``)."""
 
     key: str
-    type: str
-    chunk: int  # index of its chunk
-    rel_line: int
-    rel_start: int  # bytes, in the file's encoding
-    rel_end: int
-    year: int | None
-    light: str  # JSON
-    item: str  # JSON text, as records.listing_form keeps it
-    extra: str  # JSON
-    doc: tuple  # index.doc_row without the line
+    type: str = ""
+    chunk: int = 0  # index of its chunk
+    rel_line: int = 0
+    rel_start: int = 0  # bytes, in the file's encoding
+    rel_end: int = 0
+    year: int | None = None
+    light: str = "{}"  # JSON
+    item: str = ""  # JSON text, as records.listing_form keeps it
+    extra: str = "{}"  # JSON
+    names: str = " "  # the names of its fields, each between spaces (entries.fields)
+    keywords: list = field(default_factory=list)
+    aliases: list = field(default_factory=list)
+    doc: tuple | None = None  # index.doc_row without the line
     csl: str | None = None  # parts.csl_text
-    lint: str = "{}"  # parts.lint_record, JSON
+    lint: str | None = None  # parts.lint_record, JSON
 
 
 @dataclass
@@ -64,41 +69,59 @@ class Outcome:
     cut: int = 0  # chunks cut and hashed again (all of them, unless only a part changed)
     seconds: float = 0.0
     problems: list = field(default_factory=list)
+    filled: list = field(default_factory=list)  # lazy tables filled (``lazy.fill``)
 
 
-def make_row(entry: Any, chunk: int, rel_line: int, rel_start: int, rel_end: int) -> Row:
-    """``entry`` as stored; ``rel_start``/``rel_end``: its byte span from its chunk's start."""
-    from ..index import doc_row
+RECORD = "record"  # what a build makes of every entry (the lazy tables' parts aside)
+
+
+def make_row(
+    entry: Any,
+    chunk: int,
+    rel_line: int,
+    rel_start: int,
+    rel_end: int,
+    parts: frozenset[str] = frozenset((RECORD,)),
+) -> Row:
+    """``entry`` as stored; ``rel_start``/``rel_end``: its byte span from its chunk's
+    start; ``parts``: its record (``RECORD``) and which lazy tables' parts to make."""
     from .parts import csl_text, lint_record
-    from .records import entry_record, listing_form
 
-    light, item, extra = entry_record(entry)
-    item = listing_form(item)
+    row = Row(entry.key, entry.type, chunk, rel_line, rel_start, rel_end)
     dump = json.dumps
-    return Row(
-        entry.key,
-        entry.type,
-        chunk,
-        rel_line,
-        rel_start,
-        rel_end,
-        entry.year,
-        dump(light, ensure_ascii=False, separators=(",", ":")),
-        item,
-        dump(extra, ensure_ascii=False, separators=(",", ":")),
-        doc_row(entry)[:-1],
-        csl_text(entry),
-        dump(lint_record(entry), ensure_ascii=False, separators=(",", ":")),
-    )
+    if RECORD in parts:
+        from .records import entry_record, listing_form
+
+        light, item, extra = entry_record(entry)
+        row.year = entry.year
+        row.light = dump(light, ensure_ascii=False, separators=(",", ":"))
+        row.item = listing_form(item)
+        row.extra = dump(extra, ensure_ascii=False, separators=(",", ":"))
+        row.names = f" {' '.join(light['p'])} "
+        row.keywords = light["k"]
+        row.aliases = extra.get("a", [])
+    if "search" in parts:
+        from ..index import doc_row
+
+        row.doc = doc_row(entry)[:-1]
+    if "csl" in parts:
+        row.csl = csl_text(entry)
+    if "lint" in parts:
+        row.lint = dump(lint_record(entry), ensure_ascii=False, separators=(",", ":"))
+    return row
 
 
 def parse_pieces(
-    text: str, pieces: list[tuple[int, int, int, bool]], name: str, codec: str
+    text: str,
+    pieces: list[tuple[int, int, int, bool]],
+    name: str,
+    codec: str,
+    parts: frozenset[str] = frozenset((RECORD,)),
 ) -> list | None:
     """Parse ``pieces`` of ``text`` (start, end, chunk index, wanted) as one file in this
-    order; rows of the entries of the wanted pieces (byte offsets in ``codec``), or None
-    when anything in it is a problem (the caller then parses the whole file).  Runs in a
-    worker process too."""
+    order; rows (``parts`` of them) of the entries of the wanted pieces (byte offsets in
+    ``codec``), or None when anything in it is a problem (the caller then parses the
+    whole file).  Runs in a worker process too."""
     from ..errors import RefbookError
     from ..model import Library
     from ..store import BibFile
@@ -116,7 +139,9 @@ def parse_pieces(
     except RefbookError:
         return None
     lib = Library(bib)
-    if bib.problems or lib.problems:
+    # (crossref/xdata problems only where they are written: the plain search is 10x
+    # quicker than Library's pattern, 3 s of CPU over 100k entries)
+    if bib.problems or (inherits(mini) and lib.problems):
         return None
     rows = []
     for entry in lib:
@@ -126,9 +151,8 @@ def parse_pieces(
         if not wanted:
             continue
         a, b = blk.start - offsets[i], blk.end - offsets[i]
-        rows.append(
-            make_row(entry, chunk, entry.line - 1 - lines[i], *_byte_span(text, start, a, b, codec))
-        )
+        span = _byte_span(text, start, a, b, codec)
+        rows.append(make_row(entry, chunk, entry.line - 1 - lines[i], *span, parts))
     return rows
 
 
@@ -156,51 +180,79 @@ def parse_new(
     name: str,
     codec: str,
     above: list[tuple[int, int, int, bool]] | None = None,
+    parts: frozenset[str] = frozenset((RECORD,)),
 ) -> list | None:
-    """Rows of the entries of chunks ``todo``, parsed on all cores when there are many;
-    ``above``: pieces of text before ``chunks`` to parse first (their ``@string``
-    chunks, when ``chunks`` is a part of the file)."""
+    """Rows (``parts`` of them) of the entries of chunks ``todo``, parsed on all cores
+    when there are many; ``above``: pieces of text before ``chunks`` to parse first
+    (their ``@string`` chunks, when ``chunks`` is a part of the file)."""
+    from .pool import cores, pooled
+
     if not todo:
         return []
     above = above or []
-    workers = min(os.cpu_count() or 1, 8)
+    workers = cores()
     if len(todo) < POOL_MIN_CHUNKS or workers < 2:
-        return parse_pieces(text, above + _pieces(chunks, todo), name, codec)
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
+        return parse_pieces(text, above + _pieces(chunks, todo), name, codec, parts)
     size = -(-len(todo) // workers)
-    groups = [todo[i : i + size] for i in range(0, len(todo), size)]
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    with ProcessPoolExecutor(len(groups), mp_context=multiprocessing.get_context(method)) as pool:
-        futures = [
-            pool.submit(parse_pieces, text, above + _pieces(chunks, group), name, codec)
-            for group in groups
-        ]
-        results = [f.result() for f in futures]  # in file order
-    if any(r is None for r in results):
-        return None
-    return [row for rows in results for row in rows]  # type: ignore[union-attr]
+    groups = [above + _pieces(chunks, todo[i : i + size]) for i in range(0, len(todo), size)]
+    job = partial(_parse_group, name=name, codec=codec, parts=parts)
+    rows: list = []
+    for found in pooled(job, text, groups):  # in file order
+        if found is None:
+            return None
+        rows.extend(found)
+    return rows
 
 
-def _old_rows(conn: sqlite3.Connection | None, meta: dict[str, str] | None) -> dict[str, list]:
-    """The old version's entries by chunk identity (chunk mode only)."""
+def _parse_group(
+    text: str, pieces: list, *, name: str, codec: str, parts: frozenset[str]
+) -> list | None:
+    return parse_pieces(text, pieces, name, codec, parts)
+
+
+def _old_rows(
+    conn: sqlite3.Connection | None, meta: dict[str, str] | None, parts: frozenset[str]
+) -> dict[str, list[Row]]:
+    """The old version's entries by chunk identity (chunk mode only), with the lazy
+    tables' ``parts`` (none when the old version lacks one of them)."""
+    from .db import filled
+
     if conn is None or meta is None or meta.get("mode") != "chunks":
         return {}
-    old: dict[str, list] = {}
+    if not parts - {RECORD} <= filled(meta):
+        return {}  # every entry is parsed again, its parts made with it
+    cols = ["x.item", "extra.extra", "e.fields"]
+    joins = ["JOIN data x ON x.ord = e.ord", "JOIN extra ON extra.ord = e.ord"]
+    if "search" in parts:
+        cols.append(
+            "d.key, d.type, d.year, d.authors, d.author, d.title, d.container, "
+            "d.keywords, d.annotation, d.abstract, d.doi, d.url"
+        )
+        joins.append("JOIN docs d ON d.rowid = e.ord")
+    for name, table, column in (("csl", "csl", "item"), ("lint", "lintdata", "info")):
+        if name in parts:
+            cols.append(f"{table}.{column}")
+            joins.append(f"JOIN {table} ON {table}.ord = e.ord")
+    old: dict[str, list[Row]] = {}
     try:
         for (ident,) in conn.execute("SELECT ident FROM chunks"):
             old[ident] = []
-        for row in conn.execute(
+        for r in conn.execute(
             "SELECT c.ident, e.key, e.type, e.rel_line, e.rel_start, e.rel_end, e.year, "
-            "e.light, x.item, extra.extra, d.key, d.type, d.year, d.authors, d.author, d.title, "
-            "d.container, d.keywords, d.annotation, d.abstract, d.doi, d.url, s.item, l.info "
-            "FROM entries e JOIN chunks c ON c.id = e.chunk JOIN data x ON x.ord = e.ord "
-            "JOIN extra ON extra.ord = e.ord JOIN csl s ON s.ord = e.ord "
-            "JOIN lintdata l ON l.ord = e.ord "
-            "JOIN docs d ON d.rowid = e.ord ORDER BY e.ord"
+            f"e.light, {', '.join(cols)} FROM entries e JOIN chunks c ON c.id = e.chunk "
+            f"{' '.join(joins)} ORDER BY e.ord"
         ):
-            old.setdefault(row[0], []).append((*row[1:10], row[10:22], row[22], row[23]))
+            row = Row(r[1], r[2], 0, r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10])
+            row.keywords = json.loads(row.light)["k"]
+            row.aliases = json.loads(row.extra).get("a", [])
+            rest = list(r[11:])
+            if "search" in parts:
+                row.doc, rest = tuple(rest[:12]), rest[12:]
+            if "csl" in parts:
+                row.csl = rest.pop(0)
+            if "lint" in parts:
+                row.lint = rest.pop(0)
+            old.setdefault(r[0], []).append(row)
     except sqlite3.DatabaseError:
         return {}
     return old
@@ -212,32 +264,29 @@ def build(
     encoding: str | None,
     target: Path,
     old: sqlite3.Connection | None,
+    needs: frozenset[str] = frozenset(),
 ) -> Outcome:
     """Bring the cache of ``bib`` at ``target`` up to date: in place when ``old`` (the
     cache file, opened for writing under the cache's lock) is a chunk-mode version of
-    the same file, else as a whole new version."""
+    the same file, else as a whole new version, with the lazy tables the old version had
+    filled and those in ``needs``."""
+    from .db import filled
     from .update import update
 
     t0 = time.perf_counter()
     src = read_source(bib, name, encoding)
     outcome = Outcome()
     meta = read_meta(old) if old is not None else None
-    if (
-        meta is not None
-        and _same_file(meta, bib, encoding, src)
-        and update(old, src, name, meta, outcome)  # type: ignore[arg-type]
-    ):
+    same = meta is not None and _same_file(meta, bib, encoding, src)
+    if same and update(old, src, name, meta, outcome):  # type: ignore[arg-type]
         outcome.seconds = time.perf_counter() - t0
         return outcome
+    parts = frozenset((RECORD, *needs, *(filled(meta) if meta is not None else ())))
     rows: list | None = None
     if src.chunkable:
-        old_rows = (
-            _old_rows(old, meta)
-            if meta is not None and _same_file(meta, bib, encoding, src)
-            else {}
-        )
+        old_rows = _old_rows(old, meta, parts) if same else {}
         todo = [i for i, c in enumerate(src.chunks) if c.ident not in old_rows]
-        fresh = parse_new(src.text, src.chunks, todo, name, src.codec)
+        fresh = parse_new(src.text, src.chunks, todo, name, src.codec, parts=parts)
         if fresh is not None:
             rows, outcome.parsed = _merge(src.chunks, old_rows, fresh, len(todo))
             outcome.reused = len(src.chunks) - len(todo)
@@ -247,10 +296,11 @@ def build(
     problems: list = []
     if rows is None:
         outcome.mode = "whole"
-        rows, problems = _whole(src, bib)
+        rows, problems = whole_rows(src, bib, parts)
         outcome.parsed = len(src.chunks)
     outcome.cut = len(src.chunks)
-    _write(target, bib, encoding, src, rows, problems, outcome, old if meta is not None else None)
+    live = old if meta is not None else None
+    _write(target, bib, encoding, src, rows, problems, outcome, live, parts)
     outcome.seconds = time.perf_counter() - t0
     outcome.problems = problems
     return outcome
@@ -270,7 +320,9 @@ def _same_file(
     )
 
 
-def _merge(chunks: list[Chunk], old: dict[str, list], fresh: list, parsed: int) -> tuple:
+def _merge(chunks: list[Chunk], old: dict[str, list[Row]], fresh: list, parsed: int) -> tuple:
+    if not old:  # a first run: the parsed rows are all, in file order
+        return fresh, parsed
     by_chunk: dict[int, list] = {}
     for row in fresh:
         by_chunk.setdefault(row.chunk, []).append(row)
@@ -279,12 +331,15 @@ def _merge(chunks: list[Chunk], old: dict[str, list], fresh: list, parsed: int) 
         if i in by_chunk:
             rows.extend(by_chunk[i])
         else:
-            rows.extend(Row(r[0], r[1], i, *r[2:]) for r in old.get(c.ident, ()))
+            for row in old.get(c.ident, ()):
+                row.chunk = i
+                rows.append(row)
     return rows, parsed
 
 
-def _whole(src: Source, bib: str | os.PathLike) -> tuple:
-    """Rows and problems of the file parsed whole, as without the cache."""
+def whole_rows(src: Source, bib: str | os.PathLike, parts: frozenset[str]) -> tuple:
+    """Rows (``parts`` of them) and problems of the file parsed whole, as without the
+    cache."""
     from ..model import Library
     from ..store import BibFile
 
@@ -297,7 +352,7 @@ def _whole(src: Source, bib: str | os.PathLike) -> tuple:
         i = bisect.bisect_right(starts, blk.start) - 1
         c = chunks[i]
         span = _byte_span(text, c.start, blk.start - c.start, blk.end - c.start, codec)
-        rows.append(make_row(entry, i, entry.line - c.line, *span))
+        rows.append(make_row(entry, i, entry.line - c.line, *span, parts))
     problems = [
         {
             "line": p.line,
@@ -342,11 +397,14 @@ def _write(
     problems: list,
     outcome: Outcome,
     live: sqlite3.Connection | None,
+    parts: frozenset[str],
 ) -> None:
-    """A whole new version, written to a temporary file that then replaces ``target``
-    (copied into it when ``live``, a valid cache file that readers may have open)."""
+    """A whole new version (with the lazy tables' ``parts``), written to a temporary
+    file that then replaces ``target`` (copied into it when ``live``, a valid cache file
+    that readers may have open)."""
     from ..index import SEARCH_SCHEMA, fill_index, run_script
     from ..paths import SQLITE_APPLICATION_ID
+    from .db import FILLED, LAZY_TABLES
     from .update import ORD_META, insert_rows, ord_step
 
     tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
@@ -368,16 +426,20 @@ def _write(
             ),
         )
         step = ord_step(len(rows))
-        insert_rows(
-            conn, rows, [(i + 1) * step for i in range(len(rows))], range(1, len(src.chunks) + 1)
-        )
+        lazy = parts & set(LAZY_TABLES)
+        ords = [(i + 1) * step for i in range(len(rows))]
+        insert_rows(conn, rows, ords, range(1, len(src.chunks) + 1), lazy)
+        if live is None:  # renamed into place: most of its pages are written by now
+            _flush_soon(tmp)
         run_script(conn, INDEXES)
-        fill_index(conn)
+        if "search" in lazy:
+            fill_index(conn)
         meta = {
             **file_meta(bib, encoding, src, outcome.mode),
             "entries": str(len(rows)),
             "problems": json.dumps(problems, ensure_ascii=False),
             ORD_META: str(step),
+            FILLED: " ".join(sorted(lazy)),
         }
         conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
         conn.execute("COMMIT")
@@ -406,6 +468,30 @@ def _install(
     for suffix in ("-wal", "-shm", "-journal"):
         _unlink(target.with_name(target.name + suffix))
     os.replace(tmp, target)
+
+
+def _flush_soon(path: Path) -> None:
+    """Write the new file's pages to the disk in a thread while the build and the command
+    go on (the process waits for it at exit).  Left to the kernel, they (hundreds of MB
+    at 100k entries) stay dirty for about 30 s, and the first update's commit, which
+    syncs its new write-ahead log, waits for all of them (ext4's ordered mode writes
+    them with it): 1 s more for the first outside edit after a first run at 100k."""
+    import threading
+
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+
+    def flush() -> None:
+        try:
+            os.fsync(fd)
+        except OSError:  # (not on a read-only descriptor everywhere: then left to the kernel)
+            pass
+        finally:
+            os.close(fd)
+
+    threading.Thread(target=flush, name="refbook cache flush").start()
 
 
 def _unlink(path: Path) -> None:

@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 # 5: intermediate layouts, never released; 7: csl, lintdata; 8: entries_by_key covers key
-SCHEMA_VERSION = "8"
+# (q24) or tables filled lazily (c24); 9: both
+SCHEMA_VERSION = "9"
 # How long after a change of the .bib its mtime may still be given to another change
 # (git's "racily clean" files, done as git does: compared with the moment its content
 # was checked).  Whole-second timestamps (and FAT's 2 s): 2 s.  Sub-second ones: the
@@ -57,10 +58,16 @@ CREATE TABLE chunks (id INTEGER PRIMARY KEY, ident TEXT, line INTEGER, bstart IN
 -- seq: ord << 16 | the keyword's place in the entry
 CREATE TABLE keywords (seq INTEGER PRIMARY KEY, keyword TEXT);
 -- for export and lint (``parts.csl_text``, ``parts.lint_record``): each entry's CSL
--- item as JSON text (NULL when it cannot be made) and what lint asks of its text
+-- item as JSON text (NULL when it cannot be made) and what lint asks of its text;
+-- filled when a command first needs them, as the search tables are (``lazy``)
 CREATE TABLE csl (ord INTEGER PRIMARY KEY, item TEXT);
 CREATE TABLE lintdata (ord INTEGER PRIMARY KEY, info TEXT);
 """
+# the tables a build leaves empty until a command first needs them (``lazy.fill``): the
+# CSL items (export, cite, render), lint records (lint, check, biblatex export), the
+# search tables (search, the language server); the meta row FILLED names those filled
+LAZY_TABLES = ("csl", "lint", "search")
+FILLED = "filled"
 # the columns RecordEntry reads when asked (name -> table, column)
 _COLUMNS = {
     "item": ("data", "item"),
@@ -183,6 +190,11 @@ def read_meta(conn: sqlite3.Connection) -> dict[str, str] | None:
     return meta if meta.get("schema") == SCHEMA_VERSION else None
 
 
+def filled(meta: Mapping[str, str]) -> frozenset[str]:
+    """The lazy tables (``LAZY_TABLES``) a cache whose ``meta`` this is has filled."""
+    return frozenset(meta.get(FILLED, "").split())
+
+
 def is_fresh(
     meta: dict[str, str], bib: str | os.PathLike, encoding: str | None, cache: Path | None = None
 ) -> bool:
@@ -241,6 +253,7 @@ class Snapshot:
         self.bib = bib
         self.count = int(meta.get("entries", "0"))
         self.codec = meta.get("codec", "utf-8")
+        self.filled = filled(meta)
         self._source: Any = None
         self._source_lock = threading.Lock()
 
@@ -316,9 +329,17 @@ class Snapshot:
         row = next((r for r in rows if r[1] == key), rows[0])
         return self._entry(lib, row)
 
+    def _filled(self, columns: Sequence[str]) -> None:
+        """LookupError when a lazy table among ``columns`` is not filled (the command
+        should have asked for it: ``open_cached(needs=...)``)."""
+        for name in columns:
+            if name in LAZY_TABLES and name not in self.filled:
+                raise LookupError(f"the library cache has no {name} table yet")
+
     def column(self, ord_: int, name: str) -> str | None:
         """One entry's ``item`` (JSON text) or ``extra`` (JSON) column, or its ``csl``
         item or ``lint`` record."""
+        self._filled((name,))
         table, column = _COLUMNS[name]
         row = self.conn.execute(f"SELECT {column} FROM {table} WHERE ord = ?", (ord_,)).fetchone()
         text = row[0] if row is not None else None
@@ -332,6 +353,7 @@ class Snapshot:
         """(ord, column…) of every entry in file order (``item`` as ``column`` gives it)."""
         from .records import json_form
 
+        self._filled(columns)
         tables = [_COLUMNS[c][0] for c in columns]
         first = tables[0]
         joins = " ".join(f"JOIN {t} ON {t}.ord = {first}.ord" for t in tables[1:])
@@ -349,6 +371,8 @@ class Snapshot:
 
     def csl_complete(self) -> bool:
         """Whether every entry has its CSL item (none failed to map)."""
+        if "csl" not in self.filled:
+            return False
         q = "SELECT count(*) FROM csl WHERE item IS NOT NULL"
         return bool(self.conn.execute(q).fetchone()[0] == self.count)
 
@@ -447,6 +471,9 @@ class Snapshot:
         return data.decode(self.codec)
 
     def search_index(self, name: str) -> Any:
+        """The cache's search index (None: its tables are not filled)."""
         from ..index import SearchIndex
 
+        if "search" not in self.filled:
+            return None
         return SearchIndex(self.conn, name, line_sql=LINE_SQL)

@@ -20,7 +20,7 @@ def csl_text(entry: Any) -> str | None:
     from ..csl import to_csl
 
     try:
-        item = to_csl(entry)
+        item = to_csl(entry, stored=False)  # a cached entry's from its record
     except Exception:  # noqa: BLE001  (said by the uncached export, not by the cache)
         return None
     return indented(item)

@@ -25,22 +25,27 @@ def entry_record(entry: Any) -> tuple[dict[str, Any], str, dict[str, Any]]:
     (its JSON form, ``to_dict`` without the source, which is added when read) and
     ``extra`` (the plain text of each field, where inherited fields come from, its
     ``ids`` aliases)."""
+    from ..latex import to_text
+
+    _ = entry.fields  # every value evaluated in one pass (to_dict then reads them)
     d = entry.to_dict()
     d.pop("source", None)
-    inherited = entry.inherited
-    names = list(entry.fields) + [n for n in inherited if n not in entry.fields]
+    # every value the entry has, as entry.get gives it: its own fields, then inherited ones
+    values = {**d.get("inherited", {}), **d["fields"]}
+    inherited = d.get("inherited", {})
+    names = list(d["fields"]) + [n for n in inherited if n not in d["fields"]]
     light = {
         "t": entry.title,
         "l": entry.author_label(),
-        "k": entry.keywords,
-        "p": [n for n in names if entry.has(n)],
+        "k": d["keywords"],
+        "p": [n for n in names if values[n]],  # entry.has(n)
     }
     for tag, people in (("a", entry.authors), ("e", entry.editors)):
         if people:  # name parts: matching citations needs them for every entry
             light[tag] = [[p.first, p.von, p.last, p.jr, p.literal] for p in people]
-    texts = {n: entry.text(n) for n in names if n not in NAME_FIELDS}
-    # the plain text of each field whose text is not its value as written
-    extra: dict[str, Any] = {"t": {n: t for n, t in texts.items() if t != entry.get(n)}}
+    # the plain text (entry.text) of each field whose text is not its value as written
+    texts = ((n, values[n]) for n in names if n not in NAME_FIELDS)
+    extra: dict[str, Any] = {"t": {n: t for n, v in texts if (t := to_text(v)) != v}}
     if inherited:
         extra["f"] = {n: entry.inherited_from(n) for n in inherited}
     if entry.aliases:
@@ -215,7 +220,10 @@ class RecordEntry:
         name = name.lower()
         if name in NAME_FIELDS:
             return self._people(name)
-        raise KeyError(f"{name}: name lists other than author and editor are not cached")
+        from ..people import parse_names  # other name lists (translator…), as Entry reads them
+
+        value = self.get(name)
+        return parse_names(value) if value else []
 
     @property
     def title(self) -> str:
@@ -472,10 +480,21 @@ class CachedLibrary:
         return self._store.spans()
 
     def column(self, entry: RecordEntry, name: str) -> Any:
+        if name == "csl" and "csl" not in self._store.filled:
+            from .parts import csl_text  # not stored yet: the same item, from the record
+
+            return csl_text(entry)
         return self._store.column(entry.ord, name)
 
     def search_index(self) -> Any:
-        return self._store.search_index(self.path)
+        """The cache's search index (made in memory from the records when its tables are
+        not filled: ``open_cached(needs=("search",))`` fills them)."""
+        index = self._store.search_index(self.path)
+        if index is None:
+            from ..index import memory_index
+
+            index = memory_index(self)  # type: ignore[arg-type]
+        return index
 
     def alias_keys(self) -> list[tuple[str, str]]:
         """Every ``ids`` alias (lower-cased) with the key of its entry (the language

@@ -16,10 +16,9 @@ caller writes a whole new version instead.
 from __future__ import annotations
 
 import bisect
-import json
 import sqlite3
 from collections import defaultdict, deque
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,13 +37,15 @@ def ord_step(n: int) -> int:
 
 
 def insert_rows(
-    conn: sqlite3.Connection, rows: Sequence[Any], ords: Sequence[int], chunk_ids: Sequence[int]
+    conn: sqlite3.Connection,
+    rows: Sequence[Any],
+    ords: Sequence[int],
+    chunk_ids: Sequence[int],
+    lazy: Collection[str] = (),
 ) -> None:
     """The rows of entries ``rows`` (``build.Row``) under ``ords``; ``chunk_ids[i]``: the
-    id of chunk ``i`` (``Row.chunk`` is an index into the file's chunks)."""
-    from ..index import insert_docs_sql
-
-    lights = [json.loads(r.light) for r in rows]
+    id of chunk ``i`` (``Row.chunk`` is an index into the file's chunks); ``lazy``: the
+    lazy tables filled (their parts of the rows too)."""
     conn.executemany(
         "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
@@ -59,35 +60,44 @@ def insert_rows(
                 r.rel_end,
                 r.year,
                 r.light,
-                f" {' '.join(light['p'])} ",
+                r.names,
             )
-            for o, r, light in zip(ords, rows, lights)
+            for o, r in zip(ords, rows)
         ),
     )
     conn.executemany("INSERT INTO data VALUES (?, ?)", ((o, r.item) for o, r in zip(ords, rows)))
     conn.executemany("INSERT INTO extra VALUES (?, ?)", ((o, r.extra) for o, r in zip(ords, rows)))
-    conn.executemany("INSERT INTO csl VALUES (?, ?)", ((o, r.csl) for o, r in zip(ords, rows)))
-    conn.executemany(
-        "INSERT INTO lintdata VALUES (?, ?)", ((o, r.lint) for o, r in zip(ords, rows))
-    )
     conn.executemany(
         "INSERT INTO keywords VALUES (?, ?)",
         (
             ((o << 16) + min(pos, 0xFFFF), word)
-            for o, light in zip(ords, lights)
-            for pos, word in enumerate(light["k"])
+            for o, r in zip(ords, rows)
+            for pos, word in enumerate(r.keywords)
         ),
     )
     conn.executemany(
         "INSERT OR IGNORE INTO aliases VALUES (?, ?)",
-        (
-            (alias.lower(), o)
-            for o, r in zip(ords, rows)
-            if '"a":' in r.extra
-            for alias in json.loads(r.extra).get("a", ())
-        ),
+        ((alias.lower(), o) for o, r in zip(ords, rows) for alias in r.aliases),
     )
-    conn.executemany(insert_docs_sql(), ((o, *r.doc, None) for o, r in zip(ords, rows)))
+    insert_parts(conn, zip(ords, rows), lazy)
+
+
+def insert_parts(
+    conn: sqlite3.Connection, rows: Iterable[tuple[int, Any]], lazy: Collection[str]
+) -> None:
+    """The lazy tables' rows (``lazy``: which) of ``rows``, (ord, ``build.Row``) pairs."""
+    from ..index import insert_docs_sql
+
+    statements = []
+    if "csl" in lazy:
+        statements.append(("INSERT INTO csl VALUES (?, ?)", lambda o, r: (o, r.csl)))
+    if "lint" in lazy:
+        statements.append(("INSERT INTO lintdata VALUES (?, ?)", lambda o, r: (o, r.lint)))
+    if "search" in lazy:
+        statements.append((insert_docs_sql(), lambda o, r: (o, *r.doc, None)))
+    pairs = list(rows) if len(statements) > 1 else rows
+    for sql, values in statements:
+        conn.executemany(sql, (values(o, r) for o, r in pairs))
 
 
 def kept_chunks(old: Sequence[tuple[int, str]], chunks: Sequence[Chunk]) -> dict[int, int]:
@@ -183,7 +193,8 @@ def update(
     (``source.Source``) in one transaction; False, with nothing changed, when this is
     better done as a whole new version (see the module's docstring) or the file must be
     read whole (a parse problem, duplicate keys, no entries)."""
-    from .build import parse_new
+    from .build import RECORD, parse_new
+    from .db import LAZY_TABLES, filled
     from .window import window_plan
 
     plan = window_plan(conn, src, meta) or whole_plan(conn, src)
@@ -195,12 +206,14 @@ def update(
     total = len(plan.chunks) if plan.shift is None else len(plan.chunks) + int(meta["entries"])
     if len(todo) > REBUILD_SHARE * total and len(todo) > 1:
         return False
-    fresh = parse_new(src.text, plan.chunks, todo, name, src.codec, plan.above)
+    lazy = filled(meta) & set(LAZY_TABLES)  # the tables not filled yet stay so
+    parts = frozenset((RECORD, *lazy))
+    fresh = parse_new(src.text, plan.chunks, todo, name, src.codec, plan.above, parts)
     if fresh is None:
         return False
     conn.execute("BEGIN IMMEDIATE")
     try:
-        done = _apply(conn, src, meta, plan, kept, todo, fresh)
+        done = _apply(conn, src, meta, plan, kept, todo, fresh, lazy)
     except BaseException:
         conn.execute("ROLLBACK")
         raise
@@ -227,8 +240,10 @@ def _apply(
     kept: dict[int, int],
     todo: list[int],
     fresh: list,
+    lazy: frozenset[str],
 ) -> bool:
-    """The writes of ``update``, inside its transaction; False: roll back."""
+    """The writes of ``update``, inside its transaction (``lazy``: the lazy tables
+    filled, kept in step); False: roll back."""
     from .build import file_meta
 
     old, chunks = plan.old, plan.chunks
@@ -239,8 +254,9 @@ def _apply(
         for c in gone_chunks
         for (o,) in conn.execute("SELECT ord FROM entries WHERE chunk = ?", (c,))
     ]
-    changed_words = _words_of(conn, gone)
-    _delete(conn, gone, gone_chunks)
+    search = "search" in lazy
+    changed_words = _words_of(conn, gone) if search else set()
+    _delete(conn, gone, gone_chunks, lazy)
     rows, ords = _place(conn, meta, plan, kept, todo, fresh)
     if rows is None:
         return False
@@ -267,13 +283,14 @@ def _apply(
             if old[place][2:6] != (chunks[i].line, chunks[i].bstart, chunks[i].start, chunks[i].end)
         ),
     )
-    insert_rows(conn, rows, ords, [ids[i] for i in range(len(chunks))])
-    conn.executemany(
-        f"INSERT INTO fts(rowid, {_fts_columns()}) SELECT rowid, {_fts_columns()} FROM docs "
-        "WHERE rowid = ?",
-        ((o,) for o in ords),
-    )
-    _recount(conn, changed_words | _words_of(conn, ords))
+    insert_rows(conn, rows, ords, [ids[i] for i in range(len(chunks))], lazy)
+    if search:
+        conn.executemany(
+            f"INSERT INTO fts(rowid, {_fts_columns()}) SELECT rowid, {_fts_columns()} "
+            "FROM docs WHERE rowid = ?",
+            ((o,) for o in ords),
+        )
+        _recount(conn, changed_words | _words_of(conn, ords))
     for row in rows:  # a key twice: the file is read whole, as without the cache
         twice = conn.execute(
             "SELECT count(*) > 1 FROM entries WHERE lkey = ?", (row.key.lower(),)
@@ -359,19 +376,25 @@ def _fts_columns() -> str:
     return ", ".join(TEXT_COLUMNS)
 
 
-def _delete(conn: sqlite3.Connection, ords: list[int], chunk_ids: list[int]) -> None:
-    """The rows of the entries ``ords`` and of the chunks ``chunk_ids``, gone."""
-    cols = _fts_columns()
-    conn.executemany(
-        f"INSERT INTO fts(fts, rowid, {cols}) SELECT 'delete', rowid, {cols} FROM docs "
-        "WHERE rowid = ?",
-        ((o,) for o in ords),
-    )
+def _delete(
+    conn: sqlite3.Connection, ords: list[int], chunk_ids: list[int], lazy: frozenset[str]
+) -> None:
+    """The rows of the entries ``ords`` and of the chunks ``chunk_ids``, gone (from the
+    lazy tables filled, ``lazy``, too)."""
     each = [(o,) for o in ords]
-    for table in ("docs WHERE rowid", "entries WHERE ord", "data WHERE ord", "extra WHERE ord"):
-        conn.executemany(f"DELETE FROM {table} = ?", each)
-    for table in ("csl", "lintdata"):  # export's and lint's parts of each entry
+    if "search" in lazy:
+        cols = _fts_columns()
+        conn.executemany(
+            f"INSERT INTO fts(fts, rowid, {cols}) SELECT 'delete', rowid, {cols} FROM docs "
+            "WHERE rowid = ?",
+            each,
+        )
+        conn.executemany("DELETE FROM docs WHERE rowid = ?", each)
+    for table in ("entries", "data", "extra"):
         conn.executemany(f"DELETE FROM {table} WHERE ord = ?", each)
+    for name, table in (("csl", "csl"), ("lint", "lintdata")):  # export's and lint's parts
+        if name in lazy:
+            conn.executemany(f"DELETE FROM {table} WHERE ord = ?", each)
     conn.executemany(
         "DELETE FROM keywords WHERE seq BETWEEN ? AND ?",
         ((o << 16, (o << 16) + 0xFFFF) for o in ords),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, overload
@@ -150,21 +150,25 @@ def cached_library(
     quiet: bool = False,
     path: str | None = None,
     encoding: str | None = None,
+    needs: Collection[str] = (),
 ) -> CachedLibrary | None:
     """The bibliography read through the library cache (``refbook.cache``), or None when
     it cannot be (``--no-cache``, standard input, an encoding that cannot be cached, a
     cache directory that cannot be written: said once on stderr unless ``quiet``).
     ``path`` (in ``encoding``): another file than the one in use (``lint FILES``: no
-    indicator of its own, lint shows one)."""
+    indicator of its own, lint shows one); ``needs``: the cache's lazy tables the command
+    reads ("csl", "lint", "search")."""
     if not cache_enabled(ctx):
         return None
     from ..cache import open_cached
 
     if path is not None:
-        lib, notes = open_cached(path, encoding)
+        lib, notes = open_cached(path, encoding, needs=needs)
     else:
         path = bib_path(ctx)
-        lib, notes = open_cached(path, bib_encoding(ctx), busy=lambda: _busy_reading(path))
+        lib, notes = open_cached(
+            path, bib_encoding(ctx), busy=lambda: _busy_reading(path), needs=needs
+        )
     if not quiet and notes:
         from ..output import warn
 
@@ -186,6 +190,7 @@ def open_library(
     require_entries: bool = True,
     cached: Literal[False] = False,
     usable: None = None,
+    needs: Collection[str] = (),
 ) -> Library: ...
 
 
@@ -196,6 +201,7 @@ def open_library(
     require_entries: bool = True,
     cached: bool,
     usable: Callable[[CachedLibrary], bool] | None = None,
+    needs: Collection[str] = (),
 ) -> Library | CachedLibrary: ...
 
 
@@ -205,16 +211,18 @@ def open_library(
     require_entries: bool = True,
     cached: bool = False,
     usable: Callable[[CachedLibrary], bool] | None = None,
+    needs: Collection[str] = (),
 ) -> Library | CachedLibrary:
     """Load the bibliography; parse problems go to stderr as one-line warnings.
 
     With ``require_entries``, an empty bibliography is "nothing found" (exit 1).  With
     ``cached``, the entries may come from the library cache (``RecordEntry``: the
     read-only part of an entry's interface), for commands that only read them, unless
-    ``usable`` says the cached library lacks what the command needs."""
+    ``usable`` says the cached library lacks what the command needs; ``needs``: the
+    cache's lazy tables it reads (filled first when they are not yet)."""
     from ..output import warn
 
-    lib: Library | CachedLibrary | None = cached_library(ctx) if cached else None
+    lib: Library | CachedLibrary | None = cached_library(ctx, needs=needs) if cached else None
     if lib is not None and usable is not None:
         from ..cache.records import CachedLibrary as Cached
 

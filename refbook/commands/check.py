@@ -142,7 +142,10 @@ def command(
     cfg = get_config()
     _check_exclusions(cfg, exclude)
     threshold = fail_on or cfg["check.fail_on"]  # a config file's value is checked on load
-    lib: Any = open_library(cached=not update_preprints and _library_cache_exists())
+    lib: Any = open_library(  # lines of fields from the lint records; -q: search
+        cached=not update_preprints and _library_cache_exists(),
+        needs=("lint", *(("search",) if query else ())),
+    )
     entries = select_entries(lib, keys, query, ())
     if changed_since is not None:
         from ..changes import changed_since as changed

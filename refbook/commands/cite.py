@@ -73,7 +73,11 @@ def command(
         "pandoc and LaTeX citations are formatted later, by their own styles",
     )
     # text: pandoc formats the cached CSL items (the file is read when one is missing)
-    lib: Any = open_library(cached=True, usable=lambda c: syntax != "text" or c.csl_complete())
+    lib: Any = open_library(
+        cached=True,
+        usable=lambda c: syntax != "text" or c.csl_complete(),
+        needs=("csl",) if syntax == "text" else (),
+    )
 
     def resolve(key: str) -> str | None:
         found = lib.get(key)

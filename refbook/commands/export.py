@@ -156,7 +156,7 @@ def command(
         from ..store import check_output
 
         check_output(output, (bib_path(), *cited_in))  # before the work, not after
-    lib, entries = _chosen(keys, query, cited_in)
+    lib, entries = _chosen(keys, query, cited_in, fmt)
     if not entries:
         from ..errors import NotFoundError
 
@@ -208,11 +208,13 @@ def _emit(parts: Iterable[str], output: str | None) -> None:
 
 
 def _chosen(
-    keys: tuple[str, ...], query: str | None, cited_in: tuple[str, ...]
+    keys: tuple[str, ...], query: str | None, cited_in: tuple[str, ...], fmt: str | None
 ) -> tuple[Any, list[Entry]]:
     """The library and the entries to export: from the library cache when it has every
     entry's CSL item (one that could not be made is said as the uncached run says it)."""
-    lib: Any = open_library(cached=True, usable=lambda c: c.csl_complete())
+    # the cache's lazy tables read: CSL items; the values as written (biblatex); search
+    needs = ["csl", *(["lint"] if fmt == "biblatex" else []), *(["search"] if query else [])]
+    lib: Any = open_library(cached=True, usable=lambda c: c.csl_complete(), needs=needs)
     entries = select_entries(lib, keys, query, cited_in)
     if hasattr(lib, "csl_texts"):
         from ..cache.parts import Selection

@@ -128,7 +128,7 @@ def command(
 
 def _read(path: str, encoding: str | None) -> Library | CachedLibrary:
     """A file to lint: from the library cache (its warnings said), else parsed."""
-    lib = cached_library(path=path, encoding=encoding)
+    lib = cached_library(path=path, encoding=encoding, needs=("lint",))
     if lib is not None:
         return lib
     from ..model import load

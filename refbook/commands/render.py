@@ -85,7 +85,7 @@ def command(
     if encoding:
         check_name(encoding)
     # from the library cache when it has every entry's CSL item
-    lib: Any = open_library(cached=True, usable=lambda c: c.csl_complete())
+    lib: Any = open_library(cached=True, usable=lambda c: c.csl_complete(), needs=("csl",))
     result = check_manuscripts(lib, [essay], markup="markdown", encoding=encoding)
     for note in result.notes:
         warn(note)

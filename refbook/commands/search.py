@@ -81,7 +81,7 @@ def command(
         "--count prints the number of all results",
     )
     text = " ".join(query)
-    cached = None if no_index else cached_library()
+    cached = None if no_index else cached_library(needs=("search",))
     if cached is not None:
         index, problems = cached.search_index(), cached.problems
     else:

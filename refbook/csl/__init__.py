@@ -105,13 +105,14 @@ def _eprint(entry: Entry) -> tuple[str, str, str]:
     return kind, ident, cls
 
 
-def to_csl(entry: Entry, ident: str | None = None) -> dict[str, Any]:
+def to_csl(entry: Entry, ident: str | None = None, *, stored: bool = True) -> dict[str, Any]:
     """One entry as a CSL-JSON item (pandoc, Zotero and citeproc-js read it); ``ident``
     replaces the key as its id (``csl_items`` makes ids unique).  An entry read from the
-    library cache gives the item stored when the cache was built."""
-    stored = getattr(entry, "csl_item", None)
-    if stored is not None:
-        return dict(stored(ident))
+    library cache gives the item stored in the cache (unless not ``stored``: the item
+    made from its record, which is the same item: the cache stores these)."""
+    kept = getattr(entry, "csl_item", None) if stored else None
+    if kept is not None:
+        return dict(kept(ident))
     ctype = csl_type(entry)
     item: dict[str, Any] = {"id": entry.key if ident is None else ident, "type": ctype}
     lang = language(entry)

@@ -10,10 +10,13 @@ from typing import Any
 
 # larger files get their cache built by a child process (its memory and its GIL apart)
 BUILD_APART_BYTES = 2 << 20
+# completion ranks keys by the cache's search tables: filled when the server first opens it
+NEEDS = ("search",)
 _BUILD = (
     "import sys\n"
     "from refbook.cache import cache_encoding, refresh\n"
-    "refresh(sys.argv[1], cache_encoding(sys.argv[2] or None))\n"
+    f"NEEDS = {NEEDS!r}\n"
+    "refresh(sys.argv[1], cache_encoding(sys.argv[2] or None), needs=NEEDS)\n"
 )
 
 
@@ -29,10 +32,11 @@ def open_library(path: str, encoding: str | None = None) -> Any:
         large = False
     try:
         try:  # (a large file's cache is not built here: see _Apart)
-            cached, _warnings = open_cached(path, encoding, busy=_Apart if large else None)
+            busy = _Apart if large else None
+            cached, _warnings = open_cached(path, encoding, busy=busy, needs=NEEDS)
         except _Apart:
             _build_apart(path, encoding)
-            cached, _warnings = open_cached(path, encoding)
+            cached, _warnings = open_cached(path, encoding, needs=NEEDS)
     except OSError:
         cached = None
     if cached is None:
@@ -45,8 +49,8 @@ def open_library(path: str, encoding: str | None = None) -> Any:
 
 
 class _Apart(Exception):
-    """Raised where ``open_cached`` would build a large file's cache in this process
-    (its ``busy`` wraps a build): the cache is then built by a child process, and the
+    """Raised where ``open_cached`` would build a large file's cache (or fill its search
+    tables) in this process (its ``busy`` wraps both): a child process then does it, and the
     freshness of a cache that is up to date is checked once."""
 
     def __init__(self) -> None:

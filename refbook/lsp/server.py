@@ -65,6 +65,9 @@ class RefbookServer(LanguageServer):
         self._bib_busy: set[str] = set()  # large .bib files being linted
         # uri: (text, its diagnostics, each as the protocol's JSON text)
         self._bib_done: dict[str, tuple[str, list[str]]] = {}
+        # the client's end of standard output is gone (it said exit, or died): work still
+        # running in threads stops quietly instead of logging a traceback per message
+        self.closed = False
 
     # -- configuration ------------------------------------------------------------------
 
@@ -273,7 +276,10 @@ class RefbookServer(LanguageServer):
         )
         data = body.encode("utf-8")
         header = f"Content-Length: {len(data)}\r\n\r\n".encode("ascii")
-        writer.write(header + data)
+        try:
+            writer.write(header + data)
+        except (ValueError, OSError):  # standard output closed: the client has gone
+            self.closed = True
 
     def publish_json(self, uri: str, found: list[dict[str, Any]]) -> None:
         """publishDiagnostics with diagnostics already in the protocol's JSON (made once
@@ -365,6 +371,8 @@ def guarded(server: RefbookServer, fn: Callable[[], T], default: T) -> Callable[
 
     @functools.wraps(fn)
     def run() -> T:
+        if server.closed:  # nobody to answer: the client has gone
+            return default
         try:
             return fn()
         except JsonRpcException:

@@ -106,3 +106,19 @@ def test_json_text_writes_what_json_dumps_indented_writes(value):
     from refbook.output import _escape_json
 
     assert json_text(value) == _escape_json(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+_STRING_CONTAINERS = st.recursive(
+    st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=16,
+)
+
+
+@given(st.dictionaries(st.text(max_size=5), _STRING_CONTAINERS, max_size=5))
+def test_json_text_of_objects_of_strings_is_json_dumps_indented(value):
+    """Objects and arrays of strings alone (an entry's fields, its keywords, a name's
+    parts) are written by json's C encoder with indenting separators: the same text."""
+    from refbook.output import _escape_json
+
+    assert json_text(value) == _escape_json(json.dumps(value, ensure_ascii=False, indent=2))

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .chunks import Chunk
-from .db import INDEXES, SCHEMA, SCHEMA_VERSION, read_meta, stat_meta
+from .db import SCHEMA_VERSION, read_meta, stat_meta
 from .source import Source, inherits, read_source
 
 POOL_MIN_CHUNKS = 1500  # fewer new chunks are parsed in this process (a pool costs ~0.1 s)
@@ -271,6 +271,7 @@ def build(
     the same file, else as a whole new version, with the lazy tables the old version had
     filled and those in ``needs``."""
     from .db import filled
+    from .parallel import FAILED, WRITTEN, build_new
     from .update import update
 
     t0 = time.perf_counter()
@@ -283,10 +284,22 @@ def build(
         return outcome
     parts = frozenset((RECORD, *needs, *(filled(meta) if meta is not None else ())))
     rows: list | None = None
+    live = old if meta is not None else None
     if src.chunkable:
         old_rows = _old_rows(old, meta, parts) if same else {}
         todo = [i for i, c in enumerate(src.chunks) if c.ident not in old_rows]
-        fresh = parse_new(src.text, src.chunks, todo, name, src.codec, parts=parts)
+        done = (
+            None if old_rows else build_new(target, bib, encoding, src, todo, parts, outcome, live)
+        )
+        if done == WRITTEN:  # a first run, on all cores
+            outcome.parsed = outcome.cut = len(src.chunks)
+            outcome.seconds = time.perf_counter() - t0
+            return outcome
+        fresh = None
+        if done is None:
+            fresh = parse_new(src.text, src.chunks, todo, name, src.codec, parts=parts)
+        elif done == FAILED:  # the workers failed: parsed here
+            fresh = parse_pieces(src.text, _pieces(src.chunks, todo), name, src.codec, parts)
         if fresh is not None:
             rows, outcome.parsed = _merge(src.chunks, old_rows, fresh, len(todo))
             outcome.reused = len(src.chunks) - len(todo)
@@ -299,7 +312,6 @@ def build(
         rows, problems = whole_rows(src, bib, parts)
         outcome.parsed = len(src.chunks)
     outcome.cut = len(src.chunks)
-    live = old if meta is not None else None
     _write(target, bib, encoding, src, rows, problems, outcome, live, parts)
     outcome.seconds = time.perf_counter() - t0
     outcome.problems = problems
@@ -402,49 +414,22 @@ def _write(
     """A whole new version (with the lazy tables' ``parts``), written to a temporary
     file that then replaces ``target`` (copied into it when ``live``, a valid cache file
     that readers may have open)."""
-    from ..index import SEARCH_SCHEMA, fill_index, run_script
-    from ..paths import SQLITE_APPLICATION_ID
-    from .db import FILLED, LAZY_TABLES
-    from .update import ORD_META, insert_rows, ord_step
+    from .db import LAZY_TABLES
+    from .update import chunk_ords, insert_rows, ord_step
+    from .version import complete, new_file
 
-    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _unlink(tmp)
-    conn = sqlite3.connect(tmp, isolation_level=None)
+    conn, tmp = new_file(target, src)
     try:
-        conn.execute("PRAGMA journal_mode=OFF")
-        conn.execute("PRAGMA synchronous=OFF")
-        conn.execute(f"PRAGMA application_id = {SQLITE_APPLICATION_ID}")
-        conn.execute("BEGIN")
-        run_script(conn, SCHEMA)
-        run_script(conn, SEARCH_SCHEMA)
-        conn.executemany(
-            "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                (i + 1, c.ident, c.line, c.bstart, c.start, c.end, c.is_string)
-                for i, c in enumerate(src.chunks)
-            ),
-        )
-        step = ord_step(len(rows))
+        step = ord_step(len(src.chunks))
+        ords = chunk_ords(rows, step)
+        if ords is None:  # a chunk of very many entries: numbered one by one
+            step = ord_step(len(rows))
+            ords = [(i + 1) * step for i in range(len(rows))]
         lazy = parts & set(LAZY_TABLES)
-        ords = [(i + 1) * step for i in range(len(rows))]
         insert_rows(conn, rows, ords, range(1, len(src.chunks) + 1), lazy)
-        if live is None:  # renamed into place: most of its pages are written by now
-            _flush_soon(tmp)
-        run_script(conn, INDEXES)
-        if "search" in lazy:
-            fill_index(conn)
-        meta = {
-            **file_meta(bib, encoding, src, outcome.mode),
-            "entries": str(len(rows)),
-            "problems": json.dumps(problems, ensure_ascii=False),
-            ORD_META: str(step),
-            FILLED: " ".join(sorted(lazy)),
-        }
-        conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
-        conn.execute("COMMIT")
-        conn.execute("PRAGMA journal_mode=WAL")  # readers and an updating writer at once
-        _install(conn, tmp, target, live)
+        complete(
+            conn, tmp, target, bib, encoding, src, len(rows), problems, outcome, live, lazy, step
+        )
     except BaseException:
         conn.close()
         _unlink(tmp)

@@ -2,7 +2,7 @@
 chunks that are gone and adds those of the new ones.
 
 An entry's rows are keyed by its ``ord``, a number that orders the file: a whole build
-spaces them ``ord_step`` apart, and an update gives new entries numbers between those of
+spaces its chunks ``ord_step`` apart (``chunk_ords``), and an update gives new entries numbers between those of
 the kept entries around them, so the rows of unchanged entries are never rewritten.  A
 chunk is kept when the cache has its identity (text and ``@string`` context) in the same
 order relative to the other kept chunks (the longest such run: moving an entry re-adds
@@ -31,9 +31,27 @@ REBUILD_SHARE = 0.5  # more new chunks than this share: a whole new version is c
 
 
 def ord_step(n: int) -> int:
-    """The spacing of ``n`` entries in a whole build (half the number space left for
+    """The spacing of ``n`` chunks in a whole build (half the number space left for
     entries added at the end)."""
     return max(1, min(ORD_STEP, ORD_LIMIT // (2 * (n + 1))))
+
+
+def chunk_ords(rows: Sequence[Any], step: int) -> list[int] | None:
+    """The ords of a whole build's ``rows`` (``build.Row``, in file order) from their
+    chunks' places: ``(chunk + 1) * step``, the next entries of the same chunk one more
+    each; any process can number a part of the file alone.  None when a chunk holds
+    ``step`` entries or more."""
+    ords = []
+    last, j = -1, 0
+    for r in rows:
+        if r.chunk == last:
+            j += 1
+            if j >= step:
+                return None
+        else:
+            last, j = r.chunk, 0
+        ords.append((r.chunk + 1) * step + j)
+    return ords
 
 
 def insert_rows(

@@ -288,9 +288,7 @@ def build(
     if src.chunkable:
         old_rows = _old_rows(old, meta, parts) if same else {}
         todo = [i for i, c in enumerate(src.chunks) if c.ident not in old_rows]
-        done = (
-            None if old_rows else build_new(target, bib, encoding, src, todo, parts, outcome, live)
-        )
+        done = None if old_rows else build_new(target, bib, encoding, src, parts, outcome, live)
         if done == WRITTEN:  # a first run, on all cores
             outcome.parsed = outcome.cut = len(src.chunks)
             outcome.seconds = time.perf_counter() - t0

@@ -24,11 +24,12 @@ from typing import Any
 
 from .chunks import Chunk
 
-BATCH_MIN = 4000  # chunks in a batch at least (each parses the @string chunks above it)
-BATCHES_MAX = 24  # batches at most (RSS: one batch's entries per process)
+BATCH_MAX = 8000  # chunks in a batch at most (RSS: one batch's entries per process)
+BATCH_MIN = 1000  # and at least (each parses the @string chunks above it again)
 # the tables a worker fills, as copied into the new file (its lazy ones when asked for)
 _TABLES = ("entries", "data", "extra", "keywords", "aliases")
 _LAZY_TABLES = {"csl": "csl", "lint": "lintdata", "search": "docs"}
+WRITTEN, WHOLE, FAILED = "written", "whole", "failed"
 
 
 class Failed(Exception):
@@ -36,163 +37,102 @@ class Failed(Exception):
     room for): the chunks are parsed in this process instead."""
 
 
-def batches(chunks: list[Chunk], todo: list[int], procs: int) -> list[list[tuple]]:
-    """``todo`` in batches of pieces (``build._pieces``: each with the ``@string`` chunks
-    above it), in file order."""
-    from .build import _pieces
+def batches(chunks: list[Chunk], procs: int) -> list[list[tuple]]:
+    """All the chunks in batches of pieces (as ``build._pieces`` gives them: each batch's
+    chunks after the ``@string`` chunks above it), in file order; smaller towards the
+    end, so that the processes finish together."""
+    strings = [i for i, c in enumerate(chunks) if c.is_string]
+    least = max(BATCH_MIN, 20 * len(strings))
+    groups = []
+    a, n = 0, len(chunks)
+    while a < n:
+        b = min(n, a + max(least, min(BATCH_MAX, (n - a) // (2 * procs))))
+        above = [(chunks[i].start, chunks[i].end, i, False) for i in strings if i < a]
+        groups.append(above + [(c.start, c.end, a + k, True) for k, c in enumerate(chunks[a:b])])
+        a = b
+    return groups
 
-    strings = sum(1 for c in chunks if c.is_string)
-    size = max(BATCH_MIN, 20 * strings, -(-len(todo) // BATCHES_MAX))
-    size = min(size, -(-len(todo) // (2 * procs)))  # two for each process at least
-    return [_pieces(chunks, todo[i : i + size]) for i in range(0, len(todo), size)]
 
+class _Shared:
+    """What the processes share (inherited by the forked workers): the text, the
+    batches, the next batch to take, and each batch's rows once written (0: not yet; -1:
+    a parse problem)."""
 
-class _Claims:
-    """The next batch to take, shared by forked processes."""
-
-    def __init__(self, context: Any) -> None:
+    def __init__(self, context: Any, text: str, groups: list[list[tuple]]) -> None:
+        self.text = text
+        self.groups = groups
         self.lock = context.Lock()
         self.next = context.RawValue("i", 0)
+        self.done = context.RawArray("q", len(groups))
 
-    def take(self, total: int) -> int | None:
+    def take(self) -> int | None:
         with self.lock:
             n = self.next.value
-            if n >= total:
+            if n >= len(self.groups):
                 return None
             self.next.value = n + 1
             return n
 
-    def stop(self, total: int) -> None:
-        """No batch is taken any more (one had a parse problem: the file is read whole)."""
+    def stop(self) -> None:
+        """No batch is taken any more (one had a parse problem, or a process failed)."""
         with self.lock:
-            self.next.value = total
+            self.next.value = len(self.groups)
 
 
-SHARED: Any = None  # (text, batches, claims), as forked workers see it
+SHARED: Any = None  # a _Shared, as forked workers see it
 
 
-def write_batches(
-    conn: sqlite3.Connection,
-    name: str,
-    codec: str,
-    parts: frozenset[str],
-    step: int,
-    lazy: frozenset[str],
-) -> int | None:
-    """Take batches from ``SHARED`` until none is left, parse them and write their rows
-    through ``conn``: the number of rows written, or None (a parse problem)."""
+def take_batches(write: Any, name: str, codec: str, parts: frozenset[str], step: int) -> bool:
+    """Take batches from ``SHARED`` until none is left, parse them and ``write(n, rows,
+    ords)`` each; False: a parse problem (the others stop too)."""
     from .build import parse_pieces
-    from .update import chunk_ords, insert_rows
+    from .update import chunk_ords
 
-    text, groups, claims = SHARED
-    chunk_ids = range(1, 1 << 62)  # chunk i is row i + 1 of the chunks table
-    written = 0
+    shared = SHARED
     try:
-        while (n := claims.take(len(groups))) is not None:
-            rows = parse_pieces(text, groups[n], name, codec, parts)
+        while (n := shared.take()) is not None:
+            rows = parse_pieces(shared.text, shared.groups[n], name, codec, parts)
             if rows is None:
-                claims.stop(len(groups))
-                return None
+                shared.done[n] = -1
+                shared.stop()
+                return False
             ords = chunk_ords(rows, step)
             if ords is None:
                 raise Failed("a chunk with more entries than numbers between two chunks")
-            insert_rows(conn, rows, ords, chunk_ids, lazy)
-            written += len(rows)
+            write(n, rows, ords)
     except BaseException:
-        claims.stop(len(groups))  # the others stop too
+        shared.stop()
         raise
-    return written
+    return True
 
 
-def _worker(path: str, name: str, codec: str, parts: frozenset[str], step: int) -> tuple:
-    """A forked worker's work: its own file of rows (``path``), their number (None: a
-    parse problem)."""
+_CHUNK_IDS = range(1, 1 << 62)  # chunk i is row i + 1 of the chunks table
+
+
+def _worker(prefix: str, name: str, codec: str, parts: frozenset[str], step: int) -> None:
+    """A forked worker's work: each batch it takes written to a file of its own
+    (``prefix`` and the batch's number), its rows counted in ``SHARED.done``."""
     from ..index import SEARCH_SCHEMA, run_script
     from .db import LAZY_TABLES, SCHEMA
+    from .update import insert_rows
 
-    conn = sqlite3.connect(path, isolation_level=None)
-    try:
-        conn.execute("PRAGMA journal_mode=OFF")  # a scratch file: this process only
-        conn.execute("PRAGMA synchronous=OFF")
-        conn.execute("BEGIN")
-        run_script(conn, SCHEMA)
-        run_script(conn, SEARCH_SCHEMA)
-        written = write_batches(conn, name, codec, parts, step, parts & set(LAZY_TABLES))
-        conn.execute("COMMIT")
-    finally:
-        conn.close()
-    return path, written
-
-
-def build_rows(
-    conn: sqlite3.Connection,
-    tmp: Path,
-    text: str,
-    groups: list[list[tuple]],
-    procs: int,
-    *,
-    name: str,
-    codec: str,
-    parts: frozenset[str],
-    step: int,
-) -> int | None:
-    """The rows of ``groups`` (``batches``) written into the new cache file (``conn``, in a
-    transaction, committed here): by this process and ``procs - 1`` forked workers.  The
-    number of rows, or None (a parse problem: the file is read whole).  ``Failed``: the
-    workers did not do their part."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from functools import partial
-
-    from .db import LAZY_TABLES
-
-    global SHARED
-    context = multiprocessing.get_context("fork")
-    SHARED = (text, groups, _Claims(context))
-    paths = [f"{tmp}.{k}" for k in range(1, procs)]
-    job = partial(_worker, name=name, codec=codec, parts=parts, step=step)
     lazy = parts & set(LAZY_TABLES)
-    try:
-        with ProcessPoolExecutor(procs - 1, mp_context=context) as pool:
-            futures = [pool.submit(job, p) for p in paths]  # forked here, SHARED inherited
-            mine = write_batches(conn, name, codec, parts, step, lazy)
+
+    def write(n: int, rows: list, ords: list[int]) -> None:
+        conn = sqlite3.connect(f"{prefix}.{n}", isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode=OFF")  # a scratch file: this process only
+            conn.execute("PRAGMA synchronous=OFF")
+            conn.execute("BEGIN")
+            run_script(conn, SCHEMA)
+            run_script(conn, SEARCH_SCHEMA)
+            insert_rows(conn, rows, ords, _CHUNK_IDS, lazy)
             conn.execute("COMMIT")
-            try:
-                done = [f.result() for f in futures]
-            except Exception as exc:  # noqa: BLE001  (an error or a dead worker: BrokenProcessPool)
-                raise Failed(str(exc)) from exc
-        if mine is None or any(w is None for _, w in done):
-            return None
-        for path, _ in done:
-            _copy_in(conn, path, lazy)
-        return mine + sum(w for _, w in done)
-    finally:
-        SHARED = None
-        for p in paths:
-            _unlink(p)
+        finally:
+            conn.close()
+        SHARED.done[n] = len(rows) + 1
 
-
-def _copy_in(conn: sqlite3.Connection, path: str, lazy: frozenset[str]) -> None:
-    """A worker's rows copied into the new file (their ords are final; no index yet, so
-    SQLite copies each table's records as they are)."""
-    conn.execute("ATTACH DATABASE ? AS part", (path,))
-    try:
-        conn.execute("BEGIN")
-        for table in (*_TABLES, *(_LAZY_TABLES[t] for t in sorted(lazy))):
-            conn.execute(f"INSERT INTO main.{table} SELECT * FROM part.{table}")  # noqa: S608
-        conn.execute("COMMIT")
-    finally:
-        conn.execute("DETACH DATABASE part")
-
-
-def _unlink(path: str) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
-
-
-WRITTEN, WHOLE, FAILED = "written", "whole", "failed"
+    take_batches(write, name, codec, parts, step)
 
 
 def build_new(
@@ -200,56 +140,111 @@ def build_new(
     bib: str | os.PathLike,
     encoding: str | None,
     src: Any,
-    todo: list[int],
     parts: frozenset[str],
     outcome: Any,
     live: sqlite3.Connection | None,
 ) -> str | None:
-    """A first build's new version written on all cores (``build_rows``) and put in
+    """A first build's new version, every chunk new, written on all cores and put in
     ``target``'s place: ``WRITTEN``; ``WHOLE``: a parse problem, duplicate keys or no
     entry (the file is to be read whole); ``FAILED``: the workers did not do their part
     (the chunks are to be parsed in this process); None: not worth it (few chunks, one
     core, no fork)."""
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from functools import partial
 
     from .build import POOL_MIN_CHUNKS
     from .db import LAZY_TABLES
     from .pool import cores
-    from .update import ord_step
+    from .update import insert_rows, ord_step
     from .version import complete, new_file
 
+    global SHARED
     procs = cores()
-    if procs < 2 or len(todo) < POOL_MIN_CHUNKS:
+    if procs < 2 or len(src.chunks) < POOL_MIN_CHUNKS:
         return None
     if "fork" not in multiprocessing.get_all_start_methods():
         return None
     step = ord_step(len(src.chunks))
-    groups = batches(src.chunks, todo, procs)
-    conn, tmp = new_file(target, src)
+    lazy = parts & set(LAZY_TABLES)
+    context = multiprocessing.get_context("fork")
+    SHARED = shared = _Shared(context, src.text, batches(src.chunks, procs))
+    prefix = str(target.with_name(f"{target.name}.{os.getpid()}.part"))
+    job = partial(_worker, prefix, str(bib), src.codec, parts, step)
+    mine: list[int] = []
+    conn = None
     try:
-        try:
-            n = build_rows(
-                conn,
-                tmp,
-                src.text,
-                groups,
-                procs,
-                name=str(bib),
-                codec=src.codec,
-                parts=parts,
-                step=step,
-            )
-        except Failed:
-            n = -1
+        with ProcessPoolExecutor(procs - 1, mp_context=context) as pool:
+            futures = [pool.submit(job) for _ in range(procs - 1)]  # forked here
+            conn, tmp = new_file(target, src)  # while the workers start
+
+            def write(n: int, rows: list, ords: list[int]) -> None:
+                insert_rows(conn, rows, ords, _CHUNK_IDS, lazy)
+                mine.append(n)
+                shared.done[n] = len(rows) + 1
+
+            if take_batches(write, str(bib), src.codec, parts, step):
+                conn.execute("COMMIT")
+                _copy_theirs(conn, shared, set(mine), futures, prefix, lazy)
+        for future in futures:
+            future.result()
+        count = sum(shared.done) - len(shared.groups)  # (each batch's rows + 1)
         twice = "SELECT 1 FROM entries GROUP BY lkey HAVING count(*) > 1 LIMIT 1"
-        if n is None or n <= 0 or conn.execute(twice).fetchone() is not None:
+        if min(shared.done) <= 0 or not count or conn.execute(twice).fetchone():
+            conn.close()
+            os.unlink(tmp)
+            return WHOLE
+        complete(conn, tmp, target, bib, encoding, src, count, [], outcome, live, lazy, step)
+    except BaseException as exc:  # an error, a dead worker (BrokenProcessPool), ^C
+        if conn is not None:
             conn.close()
             _unlink(str(tmp))
-            return FAILED if n == -1 else WHOLE
-        lazy = parts & set(LAZY_TABLES)
-        complete(conn, tmp, target, bib, encoding, src, n, [], outcome, live, lazy, step)
-    except BaseException:
-        conn.close()
-        _unlink(str(tmp))
-        raise
+        if not isinstance(exc, Exception) or isinstance(exc, (sqlite3.Error, OSError)):
+            raise  # (sqlite3.Error, OSError: the cache cannot be written, said once)
+        return FAILED
+    finally:
+        SHARED = None
+        for n in range(len(shared.groups)):
+            _unlink(f"{prefix}.{n}")
     return WRITTEN
+
+
+def _copy_theirs(
+    conn: sqlite3.Connection,
+    shared: _Shared,
+    mine: set[int],
+    futures: list,
+    prefix: str,
+    lazy: frozenset[str],
+) -> None:
+    """The workers' batches copied into the new file as each is written (their ords are
+    final; no index yet, so SQLite copies each table's records as they are)."""
+    import time
+
+    for n in range(len(shared.groups)):
+        if n in mine:
+            continue
+        while not shared.done[n]:
+            if all(f.done() for f in futures):
+                if not shared.done[n]:
+                    raise Failed(f"batch {n} not written")
+                break
+            time.sleep(0.005)
+        if shared.done[n] < 0:
+            return  # a parse problem: the file is read whole
+        conn.execute("ATTACH DATABASE ? AS part", (f"{prefix}.{n}",))
+        try:
+            conn.execute("BEGIN")
+            for table in (*_TABLES, *(_LAZY_TABLES[t] for t in sorted(lazy))):
+                conn.execute(f"INSERT INTO main.{table} SELECT * FROM part.{table}")  # noqa: S608
+            conn.execute("COMMIT")
+        finally:
+            conn.execute("DETACH DATABASE part")
+        _unlink(f"{prefix}.{n}")
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass

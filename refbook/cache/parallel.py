@@ -17,6 +17,7 @@ process (``Failed``): the cache comes out the same either way.
 
 from __future__ import annotations
 
+import gc
 import os
 import sqlite3
 from pathlib import Path
@@ -169,6 +170,9 @@ def build_new(
     lazy = parts & set(LAZY_TABLES)
     context = multiprocessing.get_context("fork")
     SHARED = shared = _Shared(context, src.text, batches(src.chunks, procs))
+    # what exists now lives on (the chunks, the batches): the collector leaves it alone,
+    # and a worker does not copy the pages it would write to walk it
+    gc.freeze()
     prefix = str(target.with_name(f"{target.name}.{os.getpid()}.part"))
     job = partial(_worker, prefix, str(bib), src.codec, parts, step)
     mine: list[int] = []
@@ -203,6 +207,7 @@ def build_new(
             raise  # (sqlite3.Error, OSError: the cache cannot be written, said once)
         return FAILED
     finally:
+        gc.unfreeze()
         SHARED = None
         for n in range(len(shared.groups)):
             _unlink(f"{prefix}.{n}")

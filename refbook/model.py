@@ -187,7 +187,10 @@ class Entry:
             values = cache[2]
             if name in values:
                 return values[name]
-            if name not in cache[1]:
+            raw = cache[1]
+            if name not in raw:
+                if "crossref" not in raw and "xdata" not in raw:
+                    return default  # (_inherited_value's answer, without its calls)
                 return self._inherited_value(name, default)
         return self._value(name, default)
 

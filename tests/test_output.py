@@ -110,7 +110,9 @@ def test_json_text_writes_what_json_dumps_indented_writes(value):
 
 _STRING_CONTAINERS = st.recursive(
     st.text(),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4)
+    ),
     max_leaves=16,
 )
 

@@ -186,6 +186,13 @@ def build_new(
                 insert_rows(conn, rows, ords, _CHUNK_IDS, lazy)
                 mine.append(n)
                 shared.done[n] = len(rows) + 1
+                ready = [m for m, d in enumerate(shared.done) if d > 0 and m not in mine]
+                if ready:  # the workers' batches written by now, copied in between
+                    conn.execute("COMMIT")
+                    for m in ready:
+                        _copy_in(conn, f"{prefix}.{m}", lazy)
+                        mine.append(m)
+                    conn.execute("BEGIN")
 
             if take_batches(write, str(bib), src.codec, parts, step):
                 conn.execute("COMMIT")
@@ -217,17 +224,17 @@ def build_new(
 def _copy_theirs(
     conn: sqlite3.Connection,
     shared: _Shared,
-    mine: set[int],
+    done: set[int],
     futures: list,
     prefix: str,
     lazy: frozenset[str],
 ) -> None:
-    """The workers' batches copied into the new file as each is written (their ords are
-    final; no index yet, so SQLite copies each table's records as they are)."""
+    """The workers' batches not copied yet (``done``: this process's and those copied)
+    copied into the new file as each is written."""
     import time
 
     for n in range(len(shared.groups)):
-        if n in mine:
+        if n in done:
             continue
         while not shared.done[n]:
             if all(f.done() for f in futures):
@@ -237,15 +244,21 @@ def _copy_theirs(
             time.sleep(0.005)
         if shared.done[n] < 0:
             return  # a parse problem: the file is read whole
-        conn.execute("ATTACH DATABASE ? AS part", (f"{prefix}.{n}",))
-        try:
-            conn.execute("BEGIN")
-            for table in (*_TABLES, *(_LAZY_TABLES[t] for t in sorted(lazy))):
-                conn.execute(f"INSERT INTO main.{table} SELECT * FROM part.{table}")  # noqa: S608
-            conn.execute("COMMIT")
-        finally:
-            conn.execute("DETACH DATABASE part")
-        _unlink(f"{prefix}.{n}")
+        _copy_in(conn, f"{prefix}.{n}", lazy)
+
+
+def _copy_in(conn: sqlite3.Connection, path: str, lazy: frozenset[str]) -> None:
+    """A worker's batch copied into the new file (outside a transaction): its ords are
+    final, and with no index yet SQLite copies each table's records as they are."""
+    conn.execute("ATTACH DATABASE ? AS part", (path,))
+    try:
+        conn.execute("BEGIN")
+        for table in (*_TABLES, *(_LAZY_TABLES[t] for t in sorted(lazy))):
+            conn.execute(f"INSERT INTO main.{table} SELECT * FROM part.{table}")  # noqa: S608
+        conn.execute("COMMIT")
+    finally:
+        conn.execute("DETACH DATABASE part")
+    _unlink(path)
 
 
 def _unlink(path: str) -> None:

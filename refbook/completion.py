@@ -155,6 +155,9 @@ def _warm_keys(
 
 def main() -> None:
     """The ``refbook`` program: key completion answered here when it can be, else the CLI."""
+    import gc
+
+    gc.disable()  # start-up makes objects that live on; the command turns it on (cli)
     if os.environ.get("_REFBOOK_COMPLETE"):
         import sys
 

@@ -23,6 +23,9 @@ from ._common import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+    from ..cache.records import CachedLibrary, RecordEntry
     from ..config import Config
     from ..links import ResultCache
 
@@ -136,7 +139,6 @@ def command(
     from ..links import Checker, Options, iter_targets
     from ..output import choose_mode
     from ..output.check import render
-    from .export import select_entries
 
     _refuse_conflicts(click.get_current_context(), fmt, update_preprints)
     cfg = get_config()
@@ -146,11 +148,20 @@ def command(
         cached=not update_preprints and _library_cache_exists(),
         needs=("lint", *(("search",) if query else ())),
     )
-    entries = select_entries(lib, keys, query, ())
-    if changed_since is not None:
-        from ..changes import changed_since as changed
+    by_key: dict[str, Any] = {}
+    entries: Iterable[Any]
+    if keys or query or changed_since is not None or not hasattr(lib, "read_parts"):
+        from .export import select_entries
 
-        entries = changed(entries, lib.path, changed_since, bib_encoding())
+        entries = select_entries(lib, keys, query, ())
+        if changed_since is not None:
+            from ..changes import changed_since as changed
+
+            entries = changed(entries, lib.path, changed_since, bib_encoding())
+        by_key.update((e.key, e) for e in entries)
+        count = len(entries)
+    else:  # every entry, read from the cache as the requests go out
+        entries, count = _every_entry(lib, by_key), len(lib)
     # an iterator: requests start on the first targets while the rest are read
     targets: Any = iter_targets(
         entries, dois=not urls_only, urls=not (dois_only or update_preprints)
@@ -168,7 +179,6 @@ def command(
     cache = None if no_cache or offline else _result_cache(cfg, max_age, updates_max_age)
     mode = "json" if as_json else fmt or ("table" if choose_mode(False) == "rich" else "plain")
     checker = Checker(opts, cache)
-    by_key = {e.key: e for e in entries}
     if mode == "table" and not offline:
         from ..output.check import progress_bar
 
@@ -176,7 +186,7 @@ def command(
         with progress_bar(len(targets)) as advance:
             results = checker.run(targets, by_key, progress=advance)
     else:
-        results = checker.run(targets, by_key, most=2 * len(entries))
+        results = checker.run(targets, by_key, most=2 * count)
     if checker.network_down:
         # one line, not one finding per link; machine formats still get every result
         if mode not in ("table", "plain"):
@@ -191,6 +201,16 @@ def command(
         return EXIT_OK
     render(results, mode, lib.path, strict)
     return EXIT_FINDINGS if any(r.fails(strict, threshold) for r in results) else EXIT_OK
+
+
+def _every_entry(lib: CachedLibrary, by_key: dict[str, Any]) -> Iterator[RecordEntry]:
+    """The library's entries in file order, each with what check reads of it (its
+    fields, and the lines of its fields from the lint records) read by one query as they
+    are needed, not two per entry, and entered in ``by_key`` as they come (the checker
+    looks an entry up by the key of a target already read)."""
+    for entry in lib.read_parts(lib, ("item", "lint")):
+        by_key[entry.key] = entry
+        yield entry
 
 
 def _library_cache_exists() -> bool:

@@ -108,6 +108,8 @@ class Wire:
         # a socket with nothing to read or no room to write (TLS's own, once it is used)
         self._would_block: tuple[type[BaseException], ...] = (BlockingIOError,)
         self._common = "".join(f"{k}: {v}\r\n" for k, v in client.headers.items()) + "\r\n"
+        # whether the environment names a proxy at all, read once (not once per host)
+        self._proxies = any(name.lower().endswith("_proxy") for name in os.environ)
 
     # -- the loop
     def poll(self, timeout: float | None) -> None:
@@ -212,7 +214,8 @@ class Wire:
     def _route(self, scheme: str, host: str, port: int, url: str) -> _Route:
         key = (scheme, host, port)
         if key not in self._routes:
-            self._routes[key] = _Route(scheme, host, port, environ_proxy(url) is not None)
+            proxied = self._proxies and environ_proxy(url) is not None
+            self._routes[key] = _Route(scheme, host, port, proxied)
         return self._routes[key]
 
     def _by_urllib3(self, method: str, url: str, done: Callable[[Reply], None]) -> None:
@@ -298,8 +301,8 @@ class Wire:
             _close(sock)
             self._dial(req, OSError(code, os.strerror(code)))
             return
-        self._unwatch(sock)
         if req.route.scheme == "https":
+            self._unwatch(sock)
             self._handshake(
                 req,
                 self._tls_context().wrap_socket(

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 
     from ..cache.records import CachedLibrary, RecordEntry
     from ..config import Config
-    from ..links import ResultCache
+    from ..links import Checker, Result, ResultCache
+    from ..output.check import EncodedResults
 
 
 def _default(name: str) -> Any:
@@ -148,20 +149,7 @@ def command(
         cached=not update_preprints and _library_cache_exists(),
         needs=("lint", *(("search",) if query else ())),
     )
-    by_key: dict[str, Any] = {}
-    entries: Iterable[Any]
-    if keys or query or changed_since is not None or not hasattr(lib, "read_parts"):
-        from .export import select_entries
-
-        entries = select_entries(lib, keys, query, ())
-        if changed_since is not None:
-            from ..changes import changed_since as changed
-
-            entries = changed(entries, lib.path, changed_since, bib_encoding())
-        by_key.update((e.key, e) for e in entries)
-        count = len(entries)
-    else:  # every entry, read from the cache as the requests go out
-        entries, count = _every_entry(lib, by_key), len(lib)
+    entries, by_key, count = _entries(lib, keys, query, changed_since)
     # an iterator: requests start on the first targets while the rest are read
     targets: Any = iter_targets(
         entries, dois=not urls_only, urls=not (dois_only or update_preprints)
@@ -179,14 +167,7 @@ def command(
     cache = None if no_cache or offline else _result_cache(cfg, max_age, updates_max_age)
     mode = "json" if as_json else fmt or ("table" if choose_mode(False) == "rich" else "plain")
     checker = Checker(opts, cache)
-    if mode == "table" and not offline:
-        from ..output.check import progress_bar
-
-        targets = list(targets)  # the bar's length
-        with progress_bar(len(targets)) as advance:
-            results = checker.run(targets, by_key, progress=advance)
-    else:
-        results = checker.run(targets, by_key, most=2 * count)
+    results, encoded = _run(checker, targets, by_key, count, "bar" if mode == "table" else mode)
     if checker.network_down:
         # one line, not one finding per link; machine formats still get every result
         if mode not in ("table", "plain"):
@@ -199,8 +180,51 @@ def command(
     if update_preprints:
         _update_preprints(checker, results, as_json, apply)
         return EXIT_OK
-    render(results, mode, lib.path, strict)
+    render(results, mode, lib.path, strict, encoded=encoded)
     return EXIT_FINDINGS if any(r.fails(strict, threshold) for r in results) else EXIT_OK
+
+
+def _run(
+    checker: Checker, targets: Any, by_key: dict[str, Any], count: int, mode: str
+) -> tuple[list[Result], EncodedResults | None]:
+    """The results, with a progress bar (``mode`` "bar", unless offline); for JSON, their
+    records made while the network is awaited."""
+    from ..output.check import EncodedResults
+
+    if mode == "bar" and not checker.options.offline:
+        from ..output.check import progress_bar
+
+        targets = list(targets)  # the bar's length
+        with progress_bar(len(targets)) as advance:
+            return checker.run(targets, by_key, progress=advance), None
+    encoded = EncodedResults() if mode == "json" else None
+    results = checker.run(
+        targets,
+        by_key,
+        encoded.add if encoded else None,
+        most=2 * count,
+        idle=encoded.encode_some if encoded else None,
+    )
+    return results, encoded
+
+
+def _entries(
+    lib: Any, keys: tuple[str, ...], query: str | None, changed_since: str | None
+) -> tuple[Iterable[Any], dict[str, Any], int]:
+    """The entries to check (an iterator when they are all of a cached library's), the
+    entries by key (filled as that iterator goes), and how many there are."""
+    by_key: dict[str, Any] = {}
+    if not (keys or query or changed_since is not None) and hasattr(lib, "read_parts"):
+        return _every_entry(lib, by_key), by_key, len(lib)
+    from .export import select_entries
+
+    entries = select_entries(lib, keys, query, ())
+    if changed_since is not None:
+        from ..changes import changed_since as changed
+
+        entries = changed(entries, lib.path, changed_since, bib_encoding())
+    by_key.update((e.key, e) for e in entries)
+    return entries, by_key, len(entries)
 
 
 def _every_entry(lib: CachedLibrary, by_key: dict[str, Any]) -> Iterator[RecordEntry]:

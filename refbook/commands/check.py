@@ -136,6 +136,7 @@ def command(
     Exit code 6 when the network cannot be reached at all (no name resolves, no route):
     one line says how many links were not checked.
     """
+    from ..cli import keep_until_exit
     from ..errors import NetworkError
     from ..links import Checker, Options, iter_targets
     from ..output import choose_mode
@@ -181,6 +182,7 @@ def command(
         _update_preprints(checker, results, as_json, apply)
         return EXIT_OK
     render(results, mode, lib.path, strict, encoded=encoded)
+    keep_until_exit(lib, by_key, results, encoded, checker)
     return EXIT_FINDINGS if any(r.fails(strict, threshold) for r in results) else EXIT_OK
 
 

@@ -512,6 +512,21 @@ def test_doi_checks_through_handle_api_and_metadata(cli, registry, tmp_path):
     assert out.exit_code == 1
 
 
+def test_a_warm_check_compares_dois_with_the_entries_it_streams(cli, registry, tmp_path):
+    """With the library cache warm, check reads every entry as the requests go out and
+    hands each DOI's check its entry (metadata compared, a mismatch named): the results
+    are those of reading the file, lines included."""
+    bib = tmp_path / "dois.bib"
+    bib.write_text(DOIS_BIB)
+    args = ["--bib", str(bib), "check", "--json", "--allow-private", "--no-cache"]
+    read = json.loads(cli("--no-cache", *args, env=registry).stdout)["results"]
+    assert cli("--bib", str(bib), "list", "--json").exit_code == 0  # the cache, built
+    warm = json.loads(cli(*args, env=registry).stdout)["results"]
+    assert warm == read
+    verdicts = {r["key"]: r["verdict"] for r in warm}
+    assert verdicts["wrong2020"] == "mismatch" and verdicts["wani2022geopolitical"] == "ok"
+
+
 def test_plain_github_junit_sarif_markdown(cli, registry, tmp_path):
     bib = tmp_path / "dois.bib"
     bib.write_text(DOIS_BIB)

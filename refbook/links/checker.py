@@ -352,7 +352,7 @@ class Checker:
         (``iter_targets``): the first requests go out while the rest are still being read.
         ``most``: at most that many targets (no more workers are started); ``idle``: work
         done a piece at a time while the network is awaited (True: a piece was done)."""
-        entries = entries or {}
+        entries = {} if entries is None else entries  # (filled as the targets are read)
         if self.options.offline:
             return [self.check(t, entries.get(t.key)) for t in targets]
         if isinstance(targets, Sized):

@@ -243,6 +243,23 @@ def settle(cache: Path, meta: dict[str, str], st: os.stat_result, checked_at: fl
         conn.close()
 
 
+_KEYS_IN_ORDER = "SELECT key FROM entries INDEXED BY entries_by_key"
+_KEY_ORDER = "ORDER BY lkey, key, ord"
+
+
+def _key_prefix(prefix: str) -> tuple[str, tuple[str, ...]]:
+    """The WHERE clause (and its parameters) of the keys starting with ``prefix``,
+    case-insensitively, as a range of the key index."""
+    low = prefix.lower()
+    if not low:
+        return "", ()
+    if (after := ord(low[-1]) + 1) <= 0x10FFFF and not 0xD800 <= after <= 0xDFFF:
+        # exactly the strings that start with low: low <= s < low with its last
+        # character the next one
+        return "WHERE lkey >= ? AND lkey < ?", (low, low[:-1] + chr(after))
+    return "WHERE substr(lkey, 1, length(?)) = ?", (low, low)
+
+
 class Snapshot:
     """One version of a cache file, opened for reading (the file stays this version
     for as long as it is open, whatever writers do)."""
@@ -292,22 +309,18 @@ class Snapshot:
         """The keys that start with ``prefix`` (case-insensitive), in completion order
         (``refbook.completion.completion_order``): read from the index alone, in its
         order, no sort."""
-        low = prefix.lower()
-        select = "SELECT key FROM entries INDEXED BY entries_by_key"
-        order = "ORDER BY lkey, key, ord"
-        if not low:
-            rows = self.conn.execute(f"{select} {order}")
-        elif (after := ord(low[-1]) + 1) <= 0x10FFFF and not 0xD800 <= after <= 0xDFFF:
-            # exactly the strings that start with low: low <= s < low with its last
-            # character the next one
-            rows = self.conn.execute(
-                f"{select} WHERE lkey >= ? AND lkey < ? {order}", (low, low[:-1] + chr(after))
-            )
-        else:
-            rows = self.conn.execute(
-                f"{select} WHERE substr(lkey, 1, length(?1)) = ?1 {order}", (low,)
-            )
-        return [k for (k,) in rows]
+        where, params = _key_prefix(prefix)
+        return [k for (k,) in self.conn.execute(f"{_KEYS_IN_ORDER} {where} {_KEY_ORDER}", params)]
+
+    def joined_keys_starting(self, prefix: str, separator: str) -> str | None:
+        """``separator.join(self.keys_starting(prefix))`` joined by SQLite, or None when
+        no key starts so: key completion's answer at 100k is 31k keys, ~30 ms as Python
+        rows, half that as one string.  (The subquery's order is the index's; SQLite
+        does not flatten an ordered subquery into an aggregate, so it joins them in it.)"""
+        where, params = _key_prefix(prefix)
+        query = f"SELECT group_concat(key, ?) FROM ({_KEYS_IN_ORDER} {where} {_KEY_ORDER})"
+        row = self.conn.execute(query, (separator, *params)).fetchone()
+        return row[0] if row else None
 
     def keys(self) -> list[str]:
         return [k for (k,) in self.conn.execute("SELECT key FROM entries ORDER BY ord")]

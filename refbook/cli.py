@@ -127,10 +127,16 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code)
 
 
-def run(argv: list[str] | None = None) -> int:
-    """Run the CLI; the exit code, with errors already reported on stderr."""
-    from .errors import RefbookError
+def run(argv: list[str] | None = None, *, again: bool = True) -> int:
+    """Run the CLI; the exit code, with errors already reported on stderr.  A library
+    cache found damaged midway is removed and the command run again (``cache.recover``),
+    once, when nothing it read from the cache was written out yet."""
+    from .errors import EXIT_INPUT, RefbookError
 
+    for name, reset in (("refbook.cache.db", "OPENED"), ("refbook.output", "STREAMING")):
+        module = sys.modules.get(name)  # another run in this process (tests, the API)
+        if module is not None:
+            getattr(module, reset)[:] = [False] if reset == "STREAMING" else []
     try:
         rv = cli.main(args=argv, prog_name="refbook", standalone_mode=False)
     except click.exceptions.Abort:
@@ -152,6 +158,22 @@ def run(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("Interrupted.\n")
         return 130
+    except Exception as exc:
+        if "refbook.cache" not in sys.modules:
+            raise
+        from .cache import recover
+
+        unseen = recover(exc)
+        if unseen is None:
+            raise
+        if unseen and again:
+            return run(argv, again=False)
+        from .output import warn
+
+        warn(
+            f"refbook: the library cache was damaged ({exc}); it is removed: run the command again"
+        )
+        return EXIT_INPUT
     return rv if isinstance(rv, int) else 0
 
 

@@ -13,7 +13,7 @@ refuse) returns None before anything is written, and Click runs the command as b
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .completion import group_options
 
@@ -28,6 +28,8 @@ def run(argv: list[str]) -> int | None:
     """The exit code of ``refbook`` run with ``argv`` (the words after the program's
     name), when it is a ``show`` answered here (output written); None: not answered,
     nothing written."""
+    import sys
+
     read = group_options(argv)
     if read is None or not read[1] or read[1][0] != "show":
         return None
@@ -39,6 +41,8 @@ def run(argv: list[str]) -> int | None:
     if any(k.startswith("-") for k in keys):
         return None  # an option (or `--`): Click reads it
     try:
+        if sys.stdout.isatty():
+            return None  # a terminal: rich's panels, or visible controls (Click's path)
         lib = _warm_library(options.get("--bib"), options.get("--encoding"))
         if lib is None:
             return None
@@ -47,9 +51,21 @@ def run(argv: list[str]) -> int | None:
         if len(entries) < len(keys) or len(lib) == 0:
             return None  # Click's path says which key is unknown, and how it may be spelled
         problems = lib.problems
+        text = _text(lib, entries, flags)  # every read done before a byte is written
     except Exception:  # noqa: BLE001  (Click's path reads it again, and says what is wrong)
         return None
-    return _render(lib, entries, problems, flags)
+    from .output import warn
+
+    try:
+        for problem in problems:  # as _common.open_library says them
+            warn(str(problem))
+        sys.stdout.write(text)
+    except BrokenPipeError:  # `refbook show KEY | head -1`, as cli.run
+        from .exits import quiet_stdout
+
+        quiet_stdout()
+        return 1
+    return 0
 
 
 def _warm_library(bib_option: str | None, encoding_option: str | None) -> CachedLibrary | None:
@@ -69,24 +85,17 @@ def _warm_library(bib_option: str | None, encoding_option: str | None) -> Cached
     return CachedLibrary(snapshot, str(bib), encoding)
 
 
-def _render(
-    lib: CachedLibrary, entries: list[RecordEntry], problems: list[Any], flags: set[str]
-) -> int:
-    """What ``commands/show.py`` writes once it has the entries, and its exit code."""
-    from .output import choose_mode, warn
+def _text(lib: CachedLibrary, entries: list[RecordEntry], flags: set[str]) -> str:
+    """What ``commands/show.py`` writes to a stdout that is not a terminal."""
+    import io
+
+    from .output import choose_mode
     from .output.records import render_show, render_sources
 
-    try:
-        for problem in problems:  # as _common.open_library says them
-            warn(str(problem))
-        if "--bibtex" in flags:
-            render_sources(entries)
-        else:
-            texts = lib.json_texts(entries)
-            render_show(entries, choose_mode("--json" in flags), json_texts=texts)
-    except BrokenPipeError:  # `refbook show KEY | head -1`, as cli.run
-        from .exits import quiet_stdout
-
-        quiet_stdout()
-        return 1
-    return 0
+    out = io.StringIO()
+    if "--bibtex" in flags:
+        render_sources(entries, out)
+    else:
+        mode = choose_mode("--json" in flags, out)
+        render_show(entries, mode, out, json_texts=lib.json_texts(entries))
+    return out.getvalue()

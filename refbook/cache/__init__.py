@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 
 from .db import db_path, is_fresh, library_dir, open_read_only, read_meta
 
-__all__ = ["CacheInfo", "clear", "info", "open_cached", "refresh", "warm_snapshot"]
+__all__ = ["CacheInfo", "clear", "info", "open_cached", "recover", "refresh", "warm_snapshot"]
 
 
 def _run_file(path: Path) -> Path:
@@ -118,7 +118,13 @@ def open_cached(
     # a first build parses every entry anyway: it makes their lint records too
     fill = frozenset(needs) - by_parse if path.exists() else needs
     try:
-        outcome = refresh(bib, encoding, busy=busy, needs=fill)
+        try:
+            outcome = refresh(bib, encoding, busy=busy, needs=fill)
+        except sqlite3.Error as exc:
+            if not is_damage(exc):
+                raise
+            _discard(path)  # damaged beyond what its header says: built anew
+            outcome = refresh(bib, encoding, busy=busy, needs=fill)
     except OSError as exc:
         return None, [_unwritable(path, exc)]
     except sqlite3.Error as exc:
@@ -197,6 +203,54 @@ def _store_lint(bib: str | os.PathLike, digest: str, records: list[tuple[str, st
                     conn.close()
     except (Timeout, OSError, sqlite3.Error):
         pass  # the next command that needs them fills them
+
+
+# SQLite's result codes for a damaged file: SQLITE_CORRUPT, SQLITE_NOTADB
+_DAMAGED = (11, 26)
+
+
+def recover(exc: BaseException) -> bool | None:
+    """After a command failed with ``exc``: when it is SQLite saying a file is damaged
+    and this process read a library cache, those cache files are removed (under their
+    writer's lock; the next read builds them anew) and the answer is True when nothing
+    read from them can have been written out yet (the command can run again, the same
+    as with a sound cache), False when it may have; None: not a damaged cache (the
+    error is not the cache's)."""
+    import sys
+
+    from .db import OPENED
+
+    if not OPENED or not is_damage(exc):
+        return None
+    for path in set(OPENED):
+        _discard(path)
+    OPENED.clear()
+    output = sys.modules.get("refbook.output")
+    return output is None or not output.STREAMING[0]
+
+
+def is_damage(exc: BaseException) -> bool:
+    """``exc`` is SQLite saying a file is damaged (corrupt, or not a database)."""
+    if not isinstance(exc, sqlite3.DatabaseError):
+        return False
+    code = getattr(exc, "sqlite_errorcode", None)  # Python >= 3.11
+    if code is not None:
+        return code & 0xFF in _DAMAGED
+    return any(w in str(exc) for w in ("malformed", "not a database"))
+
+
+def _discard(path: Path) -> None:
+    from filelock import FileLock, Timeout
+
+    try:
+        with FileLock(str(path.with_name(path.name + ".lock")), timeout=LOCK_SECONDS):
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                try:
+                    path.with_name(path.name + suffix).unlink()
+                except FileNotFoundError:
+                    pass
+    except (Timeout, OSError):
+        pass
 
 
 def _unwritable(path: Path, exc: Exception) -> str:

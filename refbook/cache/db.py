@@ -139,13 +139,17 @@ def is_racy(mtime_ns: int, checked_at: float) -> bool:
     return mtime_ns / 1e9 >= checked_at - racy_window(mtime_ns)
 
 
+# the cache files this process opened for reading (``cache.recover``)
+OPENED: list[Path] = []
+
+
 def open_read_only(path: Path) -> sqlite3.Connection | None:
     """The cache file opened read-only, in a read transaction (every read of this
     connection sees the version committed when it first reads, whatever writers commit
-    meanwhile), or None when it is absent or not the user's own."""
+    meanwhile), or None when it is absent, not the user's own, or cut short."""
     from ..paths import distrust_schema, is_own_file
 
-    if not is_own_file(path):
+    if not is_own_file(path) or is_cut_short(path):
         return None
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
@@ -153,16 +157,38 @@ def open_read_only(path: Path) -> sqlite3.Connection | None:
         conn.execute("BEGIN")
     except sqlite3.Error:
         return None
+    OPENED.append(path)
     return conn
 
 
+def is_cut_short(path: Path) -> bool:
+    """The file is shorter than the pages its header counts (a copy or a disk that ran
+    out midway).  SQLite reads such a file as long as the pages it asks for are there or
+    in the write-ahead log: the meta row reads, the first read of a missing page fails
+    mid-command ("database disk image is malformed")."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(100)
+            size = os.fstat(f.fileno()).st_size
+    except OSError:
+        return False
+    if len(head) < 100 or not head.startswith(b"SQLite format 3\x00"):
+        return False  # not a database (or empty): SQLite says so at once
+    page_size = int.from_bytes(head[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(head[28:32], "big")
+    valid = head[24:28] == head[92:96]  # the count is kept up to date (SQLite >= 3.7.0)
+    return valid and size < pages * page_size
+
+
 def open_write(path: Path) -> sqlite3.Connection | None:
-    """The cache file opened for writing, or None when it is absent or not the user's
-    own: for an update (by the one writer holding the cache's lock) and for ``settle``
-    (one guarded UPDATE of the meta table, safe without that lock)."""
+    """The cache file opened for writing, or None when it is absent, not the user's
+    own or cut short (then replaced by a build): for an update (by the one writer
+    holding the cache's lock) and for ``settle`` (one guarded UPDATE of the meta table,
+    safe without that lock)."""
     from ..paths import distrust_schema, is_own_file
 
-    if not is_own_file(path):
+    if not is_own_file(path) or is_cut_short(path):
         return None
     try:
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)

@@ -18,9 +18,9 @@ silently.
 
 from __future__ import annotations
 
+import _thread  # the lock Snapshot needs, without threading's import (a warm run's start-up)
 import os
 import sqlite3
-import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -298,7 +298,7 @@ class Snapshot:
         self.codec = meta.get("codec", "utf-8")
         self.filled = filled(meta)
         self._source: Any = None
-        self._source_lock = threading.Lock()
+        self._source_lock = _thread.allocate_lock()
 
     def problems(self, name: str) -> list:
         if self.meta.get("problems", "[]") == "[]":

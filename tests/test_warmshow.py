@@ -13,6 +13,8 @@ import pytest
 
 from refbook import warmshow
 
+from .test_completion import _REPORT as _COMPLETION_REPORT
+
 # a parse problem (a warning on every read), a crossref child, an alias, an annotation,
 # a control character, keys in two cases
 BIB = """\
@@ -51,17 +53,15 @@ LEFT_TO_CLICK = [
 
 @pytest.fixture
 def bib(tmp_path: Path) -> Path:
-    path = tmp_path / "refs.bib"
-    path.write_text(BIB, encoding="utf-8")
-    return path
+    (tmp_path / "refs.bib").write_text(BIB, encoding="utf-8")
+    return tmp_path / "refs.bib"
 
 
 def _line(bib: Path, words: list[str]) -> list[str]:
-    if words[0] == "--no-cache":
-        return ["--no-cache", "--bib", str(bib), *words[1:]]
-    if words[0] == "--version":
-        return words
-    return [f"--bib={bib}", *words]
+    """``--bib=FILE`` before the words (after ``--no-cache``; none before ``--version``)."""
+    head = words[:1] if words[0] == "--no-cache" else []
+    option = [] if words[0] == "--version" else [f"--bib={bib}"]
+    return [*head, *option, *words[len(head) :]]
 
 
 def _fast(capfd: pytest.CaptureFixture[str], argv: list[str]) -> tuple[int | None, str, str]:
@@ -105,19 +105,11 @@ def test_a_broken_configuration_is_left_to_click(cli, capfd, bib, tmp_path, monk
     assert cli("--bib", str(bib), "show", "child", cwd=tmp_path).exit_code == 4
 
 
-_REPORT = """
-import os, sys
-leave = os._exit
-def report(code):
-    sys.stdout.flush()
-    sys.stderr.write("MODULES=" + ",".join(sorted(sys.modules)) + "\\n")
-    sys.stderr.flush()
-    leave(code)
-os._exit = report
-sys.argv = ["refbook", *sys.argv[1:]]
-from refbook.completion import main
-main()
-"""
+# the program run with its modules reported at exit (test_completion's, with argv)
+_REPORT = _COMPLETION_REPORT.replace(
+    "os._exit = report\n", 'os._exit = report\nsys.argv = ["refbook", *sys.argv[1:]]\n'
+)
+assert _REPORT != _COMPLETION_REPORT
 
 
 def test_the_program_shows_a_warm_entry_without_click_or_the_parser(bib):

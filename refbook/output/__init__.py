@@ -27,6 +27,10 @@ if TYPE_CHECKING:
     from rich.text import Text
 
 JSON, RICH, PLAIN = "json", "rich", "plain"
+# set by a writer that writes while what it writes is still being read (a stream from
+# the library cache): a damaged cache found after that cannot be answered again
+# (``cache.recover``); the other renderers write once everything is read
+STREAMING = [False]
 
 
 def choose_mode(as_json: bool = False, stream: IO[str] | None = None) -> str:
@@ -175,6 +179,7 @@ def emit_json_texts(texts: Iterable[str], stream: IO[str] | None = None) -> None
         batch.append(piece)
         size += len(piece)
         if size > 1 << 20:
+            STREAMING[0] = True
             stream.write("".join(batch))
             batch, size = [], 0
     batch.append("[]\n" if first else "\n]\n")
@@ -215,6 +220,7 @@ def emit_json_items(batches: Iterable[list[Any]], stream: IO[Any] | None = None)
         if batch:
             head = "[\n  " if first else ",\n  "
             text = head + ",\n  ".join(batch) if not binary else None
+            STREAMING[0] = True
             out.write(text if text is not None else head.encode() + b",\n  ".join(batch))
             first = False
     end = "[]\n" if first else "\n]\n"
@@ -257,6 +263,7 @@ def emit_document_parts(parts: Iterable[str], stream: IO[str] | None = None) -> 
         emit_document("".join(parts), stream)
         return
     for part in parts:
+        STREAMING[0] = True
         stream.write(part)
 
 

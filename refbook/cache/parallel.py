@@ -157,7 +157,7 @@ def build_new(
     from .build import POOL_MIN_CHUNKS
     from .db import LAZY_TABLES
     from .pool import cores
-    from .update import insert_rows, ord_step
+    from .update import ord_step
     from .version import complete, new_file
 
     global SHARED
@@ -182,18 +182,7 @@ def build_new(
             futures = [pool.submit(job) for _ in range(procs - 1)]  # forked here
             conn, tmp = new_file(target, src)  # while the workers start
 
-            def write(n: int, rows: list, ords: list[int]) -> None:
-                insert_rows(conn, rows, ords, _CHUNK_IDS, lazy)
-                mine.append(n)
-                shared.done[n] = len(rows) + 1
-                ready = [m for m, d in enumerate(shared.done) if d > 0 and m not in mine]
-                if ready:  # the workers' batches written by now, copied in between
-                    conn.execute("COMMIT")
-                    for m in ready:
-                        _copy_in(conn, f"{prefix}.{m}", lazy)
-                        mine.append(m)
-                    conn.execute("BEGIN")
-
+            write = _writer(conn, shared, mine, prefix, lazy)
             if take_batches(write, str(bib), src.codec, parts, step):
                 conn.execute("COMMIT")
                 _copy_theirs(conn, shared, set(mine), futures, prefix, lazy)
@@ -219,6 +208,28 @@ def build_new(
         for n in range(len(shared.groups)):
             _unlink(f"{prefix}.{n}")
     return WRITTEN
+
+
+def _writer(
+    conn: sqlite3.Connection, shared: _Shared, mine: list[int], prefix: str, lazy: frozenset[str]
+) -> Any:
+    """How this process writes a batch: its rows into the new file, then the workers'
+    batches written by now copied in (``mine``: the batches in the file so far)."""
+    from .update import insert_rows
+
+    def write(n: int, rows: list, ords: list[int]) -> None:
+        insert_rows(conn, rows, ords, _CHUNK_IDS, lazy)
+        mine.append(n)
+        shared.done[n] = len(rows) + 1
+        ready = [m for m, d in enumerate(shared.done) if d > 0 and m not in mine]
+        if ready:
+            conn.execute("COMMIT")
+            for m in ready:
+                _copy_in(conn, f"{prefix}.{m}", lazy)
+                mine.append(m)
+            conn.execute("BEGIN")
+
+    return write
 
 
 def _copy_theirs(

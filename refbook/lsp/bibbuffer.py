@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from ..cache.chunks import _NL_AT, split
 from ..cache.source import inherits as _inherits
 from ..findings import Finding
+from .bibfindings import library_findings, lint_piece, place, relative
 from .documents import common_prefix, common_suffix
 
 if TYPE_CHECKING:
@@ -32,11 +33,7 @@ if TYPE_CHECKING:
 
 # parse problems found over the whole file: derived from every chunk, not from one
 _FILE_WIDE = ("duplicate-key", "duplicate-string")
-# a line number in a parse problem's message, and as _relative keeps it
-_LINE_IN = re.compile(r"(\blines? )(\d+(?:(?:, | and )\d+)*)")
-_NUMBER = re.compile(r"\d+")
 _MOVING = threading.Lock()
-_REL_LINE = re.compile(r"\0(-?\d+)\0")
 # an @string definition anywhere (bibtexparser reads one in the middle of a line too)
 _STRING_AT = re.compile(r"(?i)@\s*string\s*[{(]")
 _STRING_NAME = re.compile(r"(?i)@\s*string\s*[{(]\s*([^\s=#{}(),\"]+)")
@@ -58,6 +55,7 @@ class Piece:
     saved_line: int = 0  # a cached entry's line - 1 - this: its relative line
     skip: dict[str, set[str]] = field(default_factory=dict)  # lint suppressions by key
     linted: tuple[Any, list[Finding]] | None = None  # (what they were made with, findings)
+    edited: bool = False  # read again after an edit of the buffer (it or its neighbours)
 
 
 class BibReading:
@@ -90,9 +88,10 @@ class BibReading:
     # -- readings ----------------------------------------------------------------------
 
     @classmethod
-    def parse(cls, text: str, path: str) -> BibReading:
-        """Every chunk of ``text`` parsed (in one parse of the whole text); raises the
-        store's ``InputError`` as a whole parse does (no entry could be read)."""
+    def parse(cls, text: str, path: str, since: str | None = None) -> BibReading:
+        """Every chunk of ``text`` parsed (in one parse of the whole text), those that
+        differ from ``since`` (the text before an edit) marked edited; raises the store's
+        ``InputError`` as a whole parse does (no entry could be read)."""
         from ..model import Library
         from ..store import BibFile
 
@@ -105,6 +104,11 @@ class BibReading:
         lines = _lines_of(text, starts)
         pieces = _distribute(lib, text, starts, lines, 0, len(starts) - 1)
         whole = _inherits(text) or _twice(pieces)
+        if since is not None:
+            head = common_prefix(since, text)
+            end = len(text) - common_suffix(since, text, min(len(since), len(text)) - head)
+            for i, p in enumerate(pieces):
+                p.edited = starts[i] <= end and head < starts[i + 1] or starts[i] == head
         return cls(text, path, starts, lines, pieces, whole=lib if whole else None)
 
     @classmethod
@@ -152,7 +156,7 @@ class BibReading:
         if text == self.text:
             return self
         if self.whole is not None:
-            return BibReading.parse(text, self.path)
+            return BibReading.parse(text, self.path, self.text)
         old = self.text
         head = common_prefix(old, text)
         tail = common_suffix(old, text, min(len(old), len(text)) - head)
@@ -166,15 +170,17 @@ class BibReading:
         local = sorted(set(local))
         new_starts = [a + s for s in local[:-1]]
         if not new_starts:
-            return BibReading.parse(text, self.path)
+            return BibReading.parse(text, self.path, old)
         if _strings_in(old[a:b]) != _strings_in(window) or _inherits(window):
-            return BibReading.parse(text, self.path)  # macros below change
+            return BibReading.parse(text, self.path, old)  # macros below change
         line_a = self.lines[first]
         new_lines = [line_a + n_ for n_ in _lines_of(window, local)[:-1]]
         after = text[b + delta : self.starts[last + 1] + delta] if last < n else ""
         pieces = self._parse_window(text, first, window, local, after)
         if pieces is None:
-            return BibReading.parse(text, self.path)
+            return BibReading.parse(text, self.path, old)
+        for p in pieces:
+            p.edited = True
         line_delta = text.count("\n", a, b + delta) - old.count("\n", a, b)
         starts = [
             *self.starts[:first],
@@ -189,7 +195,7 @@ class BibReading:
         reading.saved_stamp = self.saved_stamp
         reading.saved_aliases = self.saved_aliases
         if _twice(reading.pieces) or not any(p.entries for p in reading.pieces):
-            return BibReading.parse(text, self.path)  # said as a whole parse says it
+            return BibReading.parse(text, self.path, old)  # said as a whole parse says it
         return reading
 
     def _chunk_at(self, offset: int) -> int:
@@ -267,6 +273,13 @@ class BibReading:
                 out += [(a, k) for a, k in self.saved_aliases if k in saved]
         return out
 
+    def edited_line(self, line: int) -> bool:
+        """Whether the 1-based ``line`` is in a chunk read again after an edit."""
+        return self.pieces[self._line_chunk(line - 1)].edited
+
+    def _line_chunk(self, line: int) -> int:
+        return max(0, min(len(self.pieces) - 1, bisect.bisect_right(self.lines, line) - 1))
+
     def located(self) -> list[tuple[Any, int, int]]:
         """(entry, its piece's index, its line (1-based) in the buffer), in order."""
         return [
@@ -279,7 +292,7 @@ class BibReading:
         """The buffer's parse problems, as a whole parse finds them (lines 1-based)."""
         if self.whole is not None:
             return list(self.whole.problems)
-        out = [_placed(f, self.lines[i]) for i, p in enumerate(self.pieces) for f in p.problems]
+        out = [place(f, self.lines[i]) for i, p in enumerate(self.pieces) for f in p.problems]
         return out + self._duplicate_keys()
 
     def _duplicate_keys(self) -> list[Finding]:
@@ -326,6 +339,28 @@ class BibReading:
             return self._lint(rules, saved)
 
     def _lint(self, rules: list[Rule], saved: list[Finding] | None) -> list[Finding]:
+        head, chunks = self._lint_chunks(rules, saved)
+        out = head + [place(f, at) for at, found, _ in chunks for f in found]
+        out.sort(key=lambda f: (f.line or 0, f.column or 0, f.rule))
+        return out
+
+    def lint_chunks(
+        self, rules: list[Rule], saved: list[Finding] | None = None
+    ) -> tuple[list[Finding], list[tuple[int, list[Finding], bool]]] | None:
+        """``lint``'s findings not yet placed: the parse problems and the findings over
+        the whole library (placed), and each chunk's per-entry findings as (the chunk's
+        first line, 0-based; its findings, lines relative to it (``place`` puts one in
+        the text); whether it was edited), in the text's order."""
+        if self.whole is not None:
+            return self.lint(rules, saved) or [], []
+        if not self.parsed and saved is None:
+            return None
+        with _MOVING:
+            return self._lint_chunks(rules, saved)
+
+    def _lint_chunks(
+        self, rules: list[Rule], saved: list[Finding] | None
+    ) -> tuple[list[Finding], list[tuple[int, list[Finding], bool]]]:
         import datetime as _dt
 
         from ..lint import RULES, Context, protected_words
@@ -341,15 +376,15 @@ class BibReading:
             skip.update({e.key: p.skip[e.key] for e in p.entries if e.key in p.skip})
         per_entry = [r for r in rules if r.check is not None]
         made_with = (tuple(r.id for r in per_entry), frozenset(ctx.protected_words))
-        out = [f for f in self.problems() if f.rule not in RULES]
+        head = [f for f in self.problems() if f.rule not in RULES]
+        chunks = []
         for i, p in enumerate(self.pieces):
             if p.spans is not None:
-                _lint_piece(self.path, p, per_entry, ctx, skip, made_with)
-            if p.linted is not None:
-                out += [_placed(f, self.lines[i]) for f in p.linted[1]]
-        out += _library_findings(self.path, entries, rules, ctx, skip)
-        out.sort(key=lambda f: (f.line or 0, f.column or 0, f.rule))
-        return out
+                lint_piece(self.path, p, per_entry, ctx, skip, made_with)
+            if p.linted is not None and p.linted[1]:
+                chunks.append((self.lines[i], p.linted[1], p.edited))
+        head += library_findings(self.path, entries, rules, ctx, skip)
+        return head, chunks
 
     def _take_saved(self, saved: list[Finding]) -> None:
         """Each chunk from the cache given the findings of ``saved`` on its lines (once
@@ -365,40 +400,7 @@ class BibReading:
             if k >= 0:
                 found.setdefault(k, []).append(f)
         for k, (line, p) in enumerate(kept):
-            p.linted = (token, [_relative(f, line) for f in found.get(k, ())])
-
-
-def _lint_piece(
-    path: str, p: Piece, rules: list[Rule], ctx: Any, skip: dict[str, set[str]], made_with: Any
-) -> None:
-    """A parsed chunk's per-entry findings (kept while the rules, the proper nouns and
-    its entries' suppressions stay the same)."""
-    from ..lint import _Report as Report
-
-    mine = (made_with, tuple(frozenset(skip.get(e.key, ())) for e in p.entries))
-    if p.linted is not None and p.linted[0] == mine:
-        return
-    report = Report(path, skip, False)
-    for e in p.entries:
-        for r in rules:
-            for issue in r.check(e, ctx):  # type: ignore[misc]
-                report.add(r, e, issue)
-    p.linted = (mine, [_relative(f, p.base) for f in report.findings])
-
-
-def _library_findings(
-    path: str, entries: list[Any], rules: list[Rule], ctx: Any, skip: dict[str, set[str]]
-) -> list[Finding]:
-    """The findings of the rules over the whole library, over ``entries``."""
-    from ..lint import _Report as Report
-
-    by_key = {e.key: e for e in entries}
-    report = Report(path, skip, False)
-    for r in rules:
-        if r.check_all is not None:
-            for issue in r.check_all(entries, ctx):
-                report.add(r, by_key[issue.key], issue)
-    return report.findings
+            p.linted = (token, [relative(f, line) for f in found.get(k, ())])
 
 
 def _move(piece: Piece, line: int) -> None:
@@ -412,32 +414,6 @@ def _move(piece: Piece, line: int) -> None:
             if f._start_line is not None:
                 f._start_line += by
     piece.base = line
-
-
-def _relative(f: Finding, at: int) -> Finding:
-    """A problem of a chunk that starts on line ``at`` (0-based), its line and the lines
-    its message names counted from there."""
-    from dataclasses import replace
-
-    def rel(m: re.Match[str]) -> str:
-        return m.group(1) + _NUMBER.sub(lambda n: f"\0{int(n.group(0)) - 1 - at}\0", m.group(2))
-
-    message = _LINE_IN.sub(rel, f.message)
-    return replace(f, line=(f.line or 1) - 1 - at, message=message)
-
-
-def _placed(f: Finding, at: int) -> Finding:
-    """``_relative``'s problem back in the text, its chunk starting on line ``at``."""
-    from dataclasses import replace
-
-    message = _REL_LINE.sub(lambda m: str(int(m.group(1)) + at + 1), f.message)
-    return replace(f, line=(f.line or 0) + at + 1, message=message)
-
-
-def _moved(f: Finding, by: int) -> Finding:
-    from dataclasses import replace
-
-    return replace(f, line=f.line + by) if by and f.line is not None else f
 
 
 def _twice(pieces: list[Piece]) -> bool:
@@ -506,7 +482,7 @@ def _distribute(
         ):
             continue
         k = bisect.bisect_right(lines, line, first, last) - 1 - first
-        pieces[k].problems.append(_relative(f, lines[first + k]))
+        pieces[k].problems.append(relative(f, lines[first + k]))
     skip = suppressions(lib.bib)
     for k, p in enumerate(pieces):
         p.skip = {e.key: skip[e.key] for e in p.entries if e.key in skip}

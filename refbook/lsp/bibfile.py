@@ -5,15 +5,15 @@ file as saved: from the library cache, without parsing it)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
 
 from ..findings import Finding, Severity
-from .documents import TextIndex
-from .features import _BIB_KEY, Document, finding_diagnostic
+from .documents import LineIndex, TextIndex
+from .features import _BIB_KEY, SOURCE, Document, finding_diagnostic
 
 if TYPE_CHECKING:
     from .bibbuffer import BibReading
@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 # a lint of a large .bib that takes longer than this (a hung child) gives no findings,
 # so that the file's diagnostics are published again on its next change
 LINT_APART_SECONDS = 900
+# the most diagnostics a .bib is given (``maxDiagnostics``: VS Code and Theia show at
+# most 1,000 a file); the one that says how many more there are has this code
+MAX_DIAGNOSTICS = 1000
+LIMIT_CODE = "more-findings"
 
 
 def bib_diagnostics(
@@ -34,19 +38,11 @@ def bib_diagnostics(
     """The .bib's own diagnostics: what the latest reading found wrong and, when it read,
     lint's findings (as ``refbook lint`` with the configured rules; ``linted``: those
     findings, when ``lint_apart`` made them)."""
-    from ..errors import RefbookError
-    from ..lint import lint
-    from ..model import Library
-    from ..store import BibFile
-
     index = TextIndex(text, encoding)
     findings = list(problems) + (linted or [])
     if linted is None:
-        try:
-            lib = Library(BibFile(text, name=path))
-            findings = lint(lib, lint_rules(path)).findings
-        except RefbookError:
-            pass
+        found = lint_text(text, path)
+        findings = findings if found is None else found
     seen = set()
     out = []
     for f in findings:
@@ -54,6 +50,55 @@ def bib_diagnostics(
             seen.add((f.line, f.rule, f.message))
             out.append(finding_diagnostic(f, index))
     return out
+
+
+def lint_text(text: str, path: str) -> list[Finding] | None:
+    """lint's findings of ``text`` (parse problems first), None when no entry is read."""
+    from ..errors import RefbookError
+    from ..lint import lint
+    from ..model import Library
+    from ..store import BibFile
+
+    try:
+        return lint(Library(BibFile(text, name=path)), lint_rules(path)).findings
+    except RefbookError:
+        return None
+
+
+def chosen_diagnostics(
+    text: str,
+    head: list[Finding],
+    chunks: list[tuple[int, list[Finding], bool]],
+    limit: int,
+    encoding: str = "utf-16",
+    edited: Callable[[int], bool] | None = None,
+) -> list[lsp.Diagnostic]:
+    """The .bib's diagnostics of the findings ``head`` and ``chunks`` (as
+    ``bibfindings.choose`` takes them): every one up to ``limit`` (0: no limit); past it,
+    ``limit`` chosen and one more saying how many were left out."""
+    from .bibfindings import choose
+
+    found, total = choose(head, chunks, limit, edited)
+    if len(found) == total:
+        return bib_diagnostics(text, "", [], encoding, found)
+    index = LineIndex(text, [max((f.line or 1) - 1, 0) for f in found], encoding)
+    return [finding_diagnostic(f, index) for f in found] + [
+        limit_diagnostic(len(found), total, limit)
+    ]
+
+
+def limit_diagnostic(shown: int, total: int, limit: int) -> lsp.Diagnostic:
+    """What a .bib with more findings than ``limit`` says on its first line."""
+    return lsp.Diagnostic(
+        lsp.Range(lsp.Position(0, 0), lsp.Position(0, 0)),
+        f"{total - shown:,} more findings not shown: the editor is sent {limit:,} "
+        "(those of the entries you edited first, then errors, warnings and information "
+        "in file order); `refbook lint` lists every one (the limit is the server's "
+        "maxDiagnostics option)",
+        severity=lsp.DiagnosticSeverity.Information,
+        code=LIMIT_CODE,
+        source=SOURCE,
+    )
 
 
 def lint_rules(path: str) -> list[Any]:

@@ -441,7 +441,7 @@ class LibraryState:
             if reading is not None:
                 reading = reading.edit(text)
             else:
-                reading = BibReading.parse(text, self.path)
+                reading = BibReading.parse(text, self.path, saved)
             self.reading = reading
             return reading, reading.problems()
 

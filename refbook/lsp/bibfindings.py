@@ -1,0 +1,124 @@
+"""The findings of an edited .bib buffer's chunks (``bibbuffer``): each chunk's kept with
+lines counted from its first line and placed in the text when published, and what the
+server publishes of them when there are more than it sends (``choose``: at most
+``limit``, the edited chunks' first, then the worst and the first in the text, and one
+diagnostic saying how many were left out).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..findings import Finding
+
+if TYPE_CHECKING:
+    from ..lint.registry import Rule
+    from .bibbuffer import Piece
+
+# a line number in a parse problem's message, and as ``relative`` keeps it
+_LINE_IN = re.compile(r"(\blines? )(\d+(?:(?:, | and )\d+)*)")
+_NUMBER = re.compile(r"\d+")
+_REL_LINE = re.compile(r"\0(-?\d+)\0")
+
+
+def lint_piece(
+    path: str, p: Piece, rules: list[Rule], ctx: Any, skip: dict[str, set[str]], made_with: Any
+) -> None:
+    """A parsed chunk's per-entry findings (kept while the rules, the proper nouns and
+    its entries' suppressions stay the same)."""
+    from ..lint import _Report as Report
+
+    mine = (made_with, tuple(frozenset(skip.get(e.key, ())) for e in p.entries))
+    if p.linted is not None and p.linted[0] == mine:
+        return
+    report = Report(path, skip, False)
+    for e in p.entries:
+        for r in rules:
+            for issue in r.check(e, ctx):  # type: ignore[misc]
+                report.add(r, e, issue)
+    p.linted = (mine, [relative(f, p.base) for f in report.findings])
+
+
+def library_findings(
+    path: str, entries: list[Any], rules: list[Rule], ctx: Any, skip: dict[str, set[str]]
+) -> list[Finding]:
+    """The findings of the rules over the whole library, over ``entries``."""
+    from ..lint import _Report as Report
+
+    by_key = {e.key: e for e in entries}
+    report = Report(path, skip, False)
+    for r in rules:
+        if r.check_all is not None:
+            for issue in r.check_all(entries, ctx):
+                report.add(r, by_key[issue.key], issue)
+    return report.findings
+
+
+def relative(f: Finding, at: int) -> Finding:
+    """A problem of a chunk that starts on line ``at`` (0-based), its line and the lines
+    its message names counted from there."""
+    from dataclasses import replace
+
+    def rel(m: re.Match[str]) -> str:
+        return m.group(1) + _NUMBER.sub(lambda n: f"\0{int(n.group(0)) - 1 - at}\0", m.group(2))
+
+    message = _LINE_IN.sub(rel, f.message)
+    return replace(f, line=(f.line or 1) - 1 - at, message=message)
+
+
+def place(f: Finding, at: int) -> Finding:
+    """``relative``'s problem back in the text, its chunk starting on line ``at``."""
+    from dataclasses import replace
+
+    message = _REL_LINE.sub(lambda m: str(int(m.group(1)) + at + 1), f.message)
+    return replace(f, line=(f.line or 0) + at + 1, message=message)
+
+
+def choose(
+    head: list[Finding],
+    chunks: list[tuple[int, list[Finding], bool]],
+    limit: int,
+    edited: Callable[[int], bool] | None = None,
+) -> tuple[list[Finding], int]:
+    """At most ``limit`` (0: no limit) of the findings ``head`` (placed; ``edited``
+    says whether a line is in an edited chunk) and those of ``chunks`` (``lint_chunks``),
+    in the text's order, and how many there are in all.  When there are more: the
+    edited chunks' first, then by severity (errors first), then by position; only those
+    chosen are placed (a 100k-entry file has 235,000 findings)."""
+    total = len(head) + sum(len(found) for _, found, _ in chunks)
+    if not limit or total <= limit:
+        out = head + [place(f, at) for at, found, _ in chunks for f in found]
+    else:
+        marked = edited or (lambda line: False)
+        chosen = [(True, place(f, at)) for at, found, mark in chunks if mark for f in found]
+        chosen += [(marked(f.line or 1), f) for f in head]
+        picked = 0
+        for rank in (3, 2, 1):  # the first of each severity in the text, worst first
+            for at, found, mark in chunks:
+                if picked >= limit:
+                    break
+                if not mark:
+                    same = [(False, place(f, at)) for f in found if f.severity.rank == rank]
+                    chosen += same
+                    picked += len(same)
+        chosen.sort(key=lambda c: (not c[0], -c[1].severity.rank, *_position(c[1])))
+        out = _distinct([f for _, f in chosen])[:limit]
+    out.sort(key=_position)
+    return out, total
+
+
+def _position(f: Finding) -> tuple[int, int, str]:
+    return (f.line or 0, f.column or 0, f.rule)
+
+
+def _distinct(found: list[Finding]) -> list[Finding]:
+    """Each (line, rule, message) once, as ``bibfile.bib_diagnostics`` publishes them."""
+    seen: set[tuple[Any, ...]] = set()
+    out = []
+    for f in found:
+        if (f.line, f.rule, f.message) not in seen:
+            seen.add((f.line, f.rule, f.message))
+            out.append(f)
+    return out

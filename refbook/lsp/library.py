@@ -64,6 +64,8 @@ class Snapshot:
     # the matcher of the reading before (an edited .bib's): serves while this one's builds
     previous_matcher: Matcher | None = None
     superseded: bool = False  # a newer reading serves: its matcher is the one to build
+    # the reading before's (an edited .bib's) manuscript segments judged, and its keys
+    before: tuple[dict[Any, Any], dict[str, str]] | None = field(default=None, repr=False)
     _matcher_thread: threading.Thread | None = field(default=None, init=False, repr=False)
 
     @property
@@ -74,6 +76,14 @@ class Snapshot:
     def reading(self) -> Any:
         """The ``bibbuffer.BibReading`` of an edited buffer this snapshot serves, or None."""
         return self.library if hasattr(self.library, "pieces") else None
+
+    def follow(self, before: Snapshot) -> None:
+        """This reading of an edited buffer replaces ``before``: its matcher serves while
+        this one's is built, and what it made of manuscripts' segments is kept where it
+        holds (``incremental``)."""
+        self.previous_matcher = before.__dict__.get("matcher") or before.previous_matcher
+        self.before = (before.__dict__.get("_segment_diagnostics", {}), before.lookup)
+        before.superseded, before.before = True, None
 
     def line_of(self, entry: Any) -> int:
         """The entry's line (1-based) in the text served (an edited buffer's own)."""
@@ -390,9 +400,7 @@ class LibraryState:
         self._good_errors = errors
         snapshot = Snapshot(library, self.path, self.on_change)
         if edited is not None and self.snapshot is not None:
-            before = self.snapshot
-            snapshot.previous_matcher = before.__dict__.get("matcher") or before.previous_matcher
-            before.superseded = True
+            snapshot.follow(self.snapshot)
         snapshot.prepare()
         self.snapshot = snapshot
         _settle()

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from ..cache.chunks import _NL_AT, split
 from ..cache.source import inherits as _inherits
 from ..findings import Finding
-from .bibfindings import library_findings, lint_piece, place, relative
+from .bibfindings import Chunk, library_findings, lint_piece, place, relative
 from .documents import common_prefix, common_suffix
 
 if TYPE_CHECKING:
@@ -55,6 +55,7 @@ class Piece:
     saved_line: int = 0  # a cached entry's line - 1 - this: its relative line
     skip: dict[str, set[str]] = field(default_factory=dict)  # lint suppressions by key
     linted: tuple[Any, list[Finding]] | None = None  # (what they were made with, findings)
+    ranks: frozenset[int] = frozenset()  # the severities (``rank``) of those findings
     edited: bool = False  # read again after an edit of the buffer (it or its neighbours)
 
 
@@ -78,6 +79,8 @@ class BibReading:
         self.library: Any = None  # the saved file's CachedLibrary, when rows come from it
         self.saved_stamp: Any = None  # the saved file's stat when that library was read
         self.saved_aliases: list[tuple[str, str]] | None = None  # that library's
+        self.saved_token: Any = None  # the saved file's lint findings its chunks have
+        self._problems: list[Finding] | None = None
         self._keys: list[str] | None = None
         self.parsed = all(p.spans is not None for p in pieces)  # nothing from the cache
         with _MOVING:
@@ -194,6 +197,7 @@ class BibReading:
         reading.library = None if reading.parsed else self.library
         reading.saved_stamp = self.saved_stamp
         reading.saved_aliases = self.saved_aliases
+        reading.saved_token = self.saved_token
         if _twice(reading.pieces) or not any(p.entries for p in reading.pieces):
             return BibReading.parse(text, self.path, old)  # said as a whole parse says it
         return reading
@@ -292,8 +296,10 @@ class BibReading:
         """The buffer's parse problems, as a whole parse finds them (lines 1-based)."""
         if self.whole is not None:
             return list(self.whole.problems)
-        out = [place(f, self.lines[i]) for i, p in enumerate(self.pieces) for f in p.problems]
-        return out + self._duplicate_keys()
+        if self._problems is None:
+            out = [place(f, self.lines[i]) for i, p in enumerate(self.pieces) for f in p.problems]
+            self._problems = out + self._duplicate_keys()
+        return list(self._problems)
 
     def _duplicate_keys(self) -> list[Finding]:
         lower = [k.lower() for k in self.keys()]
@@ -340,13 +346,13 @@ class BibReading:
 
     def _lint(self, rules: list[Rule], saved: list[Finding] | None) -> list[Finding]:
         head, chunks = self._lint_chunks(rules, saved)
-        out = head + [place(f, at) for at, found, _ in chunks for f in found]
+        out = head + [place(f, at) for at, found, *_ in chunks for f in found]
         out.sort(key=lambda f: (f.line or 0, f.column or 0, f.rule))
         return out
 
     def lint_chunks(
         self, rules: list[Rule], saved: list[Finding] | None = None
-    ) -> tuple[list[Finding], list[tuple[int, list[Finding], bool]]] | None:
+    ) -> tuple[list[Finding], list[Chunk]] | None:
         """``lint``'s findings not yet placed: the parse problems and the findings over
         the whole library (placed), and each chunk's per-entry findings as (the chunk's
         first line, 0-based; its findings, lines relative to it (``place`` puts one in
@@ -360,7 +366,7 @@ class BibReading:
 
     def _lint_chunks(
         self, rules: list[Rule], saved: list[Finding] | None
-    ) -> tuple[list[Finding], list[tuple[int, list[Finding], bool]]]:
+    ) -> tuple[list[Finding], list[Chunk]]:
         import datetime as _dt
 
         from ..lint import RULES, Context, protected_words
@@ -373,7 +379,8 @@ class BibReading:
             ctx.protected_words = protected_words(entries)
         skip: dict[str, set[str]] = {}
         for p in self.pieces:  # (by key: the last entry's comment wins, as in lint)
-            skip.update({e.key: p.skip[e.key] for e in p.entries if e.key in p.skip})
+            if p.skip:
+                skip.update({e.key: p.skip[e.key] for e in p.entries if e.key in p.skip})
         per_entry = [r for r in rules if r.check is not None]
         made_with = (tuple(r.id for r in per_entry), frozenset(ctx.protected_words))
         head = [f for f in self.problems() if f.rule not in RULES]
@@ -382,7 +389,7 @@ class BibReading:
             if p.spans is not None:
                 lint_piece(self.path, p, per_entry, ctx, skip, made_with)
             if p.linted is not None and p.linted[1]:
-                chunks.append((self.lines[i], p.linted[1], p.edited))
+                chunks.append((self.lines[i], p.linted[1], p.edited, p.ranks))
         head += library_findings(self.path, entries, rules, ctx, skip)
         return head, chunks
 
@@ -390,7 +397,10 @@ class BibReading:
         """Each chunk from the cache given the findings of ``saved`` on its lines (once
         per list: the chunks are shared by the readings after it)."""
         token = ("saved", id(saved))
+        if self.saved_token == token:  # (this reading's, or the one it is an edit of)
+            return
         kept = [(p.saved_line, p) for p in self.pieces if p.spans is None]
+        self.saved_token = token
         if not kept or all(p.linted is not None and p.linted[0] == token for _, p in kept):
             return
         firsts = [line for line, _ in kept]
@@ -401,6 +411,7 @@ class BibReading:
                 found.setdefault(k, []).append(f)
         for k, (line, p) in enumerate(kept):
             p.linted = (token, [relative(f, line) for f in found.get(k, ())])
+            p.ranks = frozenset(f.severity.rank for f in p.linted[1])
 
 
 def _move(piece: Piece, line: int) -> None:

@@ -17,6 +17,7 @@ from .features import _BIB_KEY, SOURCE, Document, finding_diagnostic
 
 if TYPE_CHECKING:
     from .bibbuffer import BibReading
+    from .bibfindings import Chunk
     from .library import Snapshot
 
 # a lint of a large .bib that takes longer than this (a hung child) gives no findings,
@@ -68,20 +69,22 @@ def lint_text(text: str, path: str) -> list[Finding] | None:
 def chosen_diagnostics(
     text: str,
     head: list[Finding],
-    chunks: list[tuple[int, list[Finding], bool]],
+    chunks: list[Chunk],
     limit: int,
     encoding: str = "utf-16",
     edited: Callable[[int], bool] | None = None,
+    known: tuple[list[int], list[int]] | None = None,
 ) -> list[lsp.Diagnostic]:
     """The .bib's diagnostics of the findings ``head`` and ``chunks`` (as
     ``bibfindings.choose`` takes them): every one up to ``limit`` (0: no limit); past it,
-    ``limit`` chosen and one more saying how many were left out."""
+    ``limit`` chosen and one more saying how many were left out (``known``: lines whose
+    start is known, and those starts)."""
     from .bibfindings import choose
 
     found, total = choose(head, chunks, limit, edited)
     if len(found) == total:
         return bib_diagnostics(text, "", [], encoding, found)
-    index = LineIndex(text, [max((f.line or 1) - 1, 0) for f in found], encoding)
+    index = LineIndex(text, [max((f.line or 1) - 1, 0) for f in found], encoding, known)
     return [finding_diagnostic(f, index) for f in found] + [
         limit_diagnostic(len(found), total, limit)
     ]

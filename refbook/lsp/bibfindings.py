@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 _LINE_IN = re.compile(r"(\blines? )(\d+(?:(?:, | and )\d+)*)")
 _NUMBER = re.compile(r"\d+")
 _REL_LINE = re.compile(r"\0(-?\d+)\0")
+# a chunk's findings: (its first line, 0-based; the findings, lines relative to it;
+# whether it was edited; the severities (``rank``) among them)
+Chunk = tuple[int, list[Finding], bool, frozenset[int]]
 
 
 def lint_piece(
@@ -39,6 +42,7 @@ def lint_piece(
             for issue in r.check(e, ctx):  # type: ignore[misc]
                 report.add(r, e, issue)
     p.linted = (mine, [relative(f, p.base) for f in report.findings])
+    p.ranks = frozenset(f.severity.rank for f in p.linted[1])
 
 
 def library_findings(
@@ -76,9 +80,14 @@ def place(f: Finding, at: int) -> Finding:
     return replace(f, line=(f.line or 0) + at + 1, message=message)
 
 
+def whole(found: list[Finding]) -> Chunk:
+    """Findings placed in the text already, as one chunk (``place`` leaves them so)."""
+    return (-1, found, False, frozenset(f.severity.rank for f in found))
+
+
 def choose(
     head: list[Finding],
-    chunks: list[tuple[int, list[Finding], bool]],
+    chunks: list[Chunk],
     limit: int,
     edited: Callable[[int], bool] | None = None,
 ) -> tuple[list[Finding], int]:
@@ -87,19 +96,19 @@ def choose(
     in the text's order, and how many there are in all.  When there are more: the
     edited chunks' first, then by severity (errors first), then by position; only those
     chosen are placed (a 100k-entry file has 235,000 findings)."""
-    total = len(head) + sum(len(found) for _, found, _ in chunks)
+    total = len(head) + sum(len(chunk[1]) for chunk in chunks)
     if not limit or total <= limit:
-        out = head + [place(f, at) for at, found, _ in chunks for f in found]
+        out = head + [place(f, at) for at, found, *_ in chunks for f in found]
     else:
         marked = edited or (lambda line: False)
-        chosen = [(True, place(f, at)) for at, found, mark in chunks if mark for f in found]
+        chosen = [(True, place(f, at)) for at, found, mark, _ in chunks if mark for f in found]
         chosen += [(marked(f.line or 1), f) for f in head]
         picked = 0
         for rank in (3, 2, 1):  # the first of each severity in the text, worst first
-            for at, found, mark in chunks:
+            for at, found, mark, ranks in chunks:
                 if picked >= limit:
                     break
-                if not mark:
+                if not mark and rank in ranks:
                     same = [(False, place(f, at)) for f in found if f.severity.rank == rank]
                     chosen += same
                     picked += len(same)

@@ -138,15 +138,25 @@ class TextIndex:
 class LineIndex(TextIndex):
     """``TextIndex`` for some ``lines`` (0-based) of a long text only: the lines a few
     diagnostics are on, found without a list of every line's start (2 million of them
-    in a 100,000-entry .bib)."""
+    in a 100,000-entry .bib), counted from the nearest of the ``known`` (lines, their
+    starts), when given."""
 
-    def __init__(self, text: str, lines: Iterable[int], encoding: str = "utf-16"):
+    def __init__(
+        self,
+        text: str,
+        lines: Iterable[int],
+        encoding: str = "utf-16",
+        known: tuple[list[int], list[int]] | None = None,
+    ):
         self.text = text
         self.encoding = encoding
         self.lines: list[int] = []
         self.starts = []
         line, pos = 0, 0
         for n in sorted(set(lines)):
+            k = bisect_right(known[0], n) - 1 if known else -1
+            if known and k >= 0 and known[0][k] > line:  # (lines whose start is known)
+                line, pos = known[0][k], known[1][k]
             found = line_start(text, n - line, pos)
             if found is None:
                 break  # (past the last line: ``line_span`` gives the last)

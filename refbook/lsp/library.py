@@ -297,6 +297,7 @@ class LibraryState:
     on_change: Callable[[], None] | None = None
     _stamp: tuple[int, int, int] | None = None
     _saved: tuple[Any, str] | None = None  # the file as saved (its stamp, its text)
+    _kept: tuple[Any, Snapshot] | None = None  # its cache's snapshot (its stamp), when edited
     _good_errors: int = 0
     _stale: bool = False
     _reader: threading.Thread | None = None
@@ -372,6 +373,8 @@ class LibraryState:
         saved = self._saved_text()
         edited = buffer if buffer is not None and saved != buffer else None
         self.buffer_saved = buffer is not None and edited is None
+        kept = self._kept[1] if self._kept and self._kept[0] == stamp and buffer else None
+        self._kept = self._kept if buffer is not None else None
         try:
             if edited is not None:
                 library, problems = self._read_buffer(edited, saved)
@@ -381,7 +384,9 @@ class LibraryState:
                     self.reading = None  # (saved: a large file's next edit starts from its cache)
                 elif self.reading is not None:  # the saved text by chunks, for what
                     self.reading, _ = self._read_buffer(buffer, saved)  # follows
-                if self.use_cache:
+                if kept is not None:  # (an edit undone: the cache's reading of it again)
+                    library = kept.library
+                elif self.use_cache:
                     library = open_library(self.path, self.encoding)
                 else:
                     library = load_library(self.path, self.encoding)
@@ -398,8 +403,13 @@ class LibraryState:
         if self.snapshot is not None and errors > self._good_errors:
             return  # malformed since the last good reading: keep serving that
         self._good_errors = errors
+        if kept is not None and library is kept.library:
+            kept.superseded, self.snapshot = False, kept
+            return
         snapshot = Snapshot(library, self.path, self.on_change)
         if edited is not None and self.snapshot is not None:
+            if self.snapshot.cached:  # served again if the edits are undone
+                self._kept = (stamp, self.snapshot)
             snapshot.follow(self.snapshot)
         snapshot.prepare()
         self.snapshot = snapshot

@@ -30,7 +30,7 @@ from pygls.lsp.server import LanguageServer
 
 from .. import __version__
 from ..errors import RefbookError
-from . import actions, bibfile, features, incremental
+from . import actions, bibfile, bibfindings, features, incremental
 from . import documents as docs
 from .features import Document
 from .library import LibraryState, Snapshot
@@ -218,7 +218,7 @@ class RefbookServer(LanguageServer):
             found = bibfile.chosen_diagnostics(
                 doc.text,
                 list(state.problems) if linted is None else [],
-                [(-1, linted or [], False)],
+                [bibfindings.whole(linted or [])],
                 self.max_diagnostics,
                 doc.encoding,
             )
@@ -258,13 +258,19 @@ class RefbookServer(LanguageServer):
                 if found is not None:
                     head, chunks = found
                     return bibfile.chosen_diagnostics(
-                        text, head, chunks, limit, doc.encoding, reading.edited_line
+                        text,
+                        head,
+                        chunks,
+                        limit,
+                        doc.encoding,
+                        reading.edited_line,
+                        (reading.lines, reading.starts),
                     )
             linted = bibfile.lint_apart(text, doc.path, saved, self.bib_encoding, self.use_cache)
             if saved:  # what an edit of the buffer keeps of it (its chunks not edited)
                 state.saved_lint = (stamp, linted)
             return bibfile.chosen_diagnostics(
-                text, problems, [(-1, linted, False)], limit, doc.encoding
+                text, problems, [bibfindings.whole(linted)], limit, doc.encoding
             )
 
         def finish(future: Any) -> None:

@@ -144,3 +144,45 @@ def test_a_large_edited_buffer_knows_the_dois_of_its_saved_and_edited_entries(tm
     assert snap.has_doi(saved_doi.lower())
     assert snap.has_doi("10.5555/added.2024")
     assert not snap.has_doi("10.5555/nowhere")
+
+
+class _Trickle:
+    """A byte stream that gives a few bytes at a time (a pipe read in pieces)."""
+
+    def __init__(self, data: bytes, size: int) -> None:
+        self.data, self.size, self.at = data, size, 0
+
+    def read(self, _n: int) -> bytes:
+        piece = self.data[self.at : self.at + self.size]
+        self.at += len(piece)
+        return piece
+
+
+def test_lint_s_json_read_a_finding_at_a_time_gives_every_finding(tmp_path):
+    """The server reads a large .bib's ``refbook lint --json`` from the child's pipe one
+    finding at a time: the same findings as the document parsed whole, wherever the
+    pipe cuts it (inside a finding, inside a multi-byte character)."""
+    import io
+    import json
+
+    from refbook.findings import Finding
+    from refbook.output.findings import render
+
+    text = "".join(
+        f"@article{{k{i},\n  title = {{Éé “{i}” the ﬁle}},\n  year = {{20x{i}}},\n  pages = {{9--{i}}},\n}}\n"
+        for i in range(40)
+    )
+    findings = lint(Library(BibFile(text, name="a.bib")), list(RULES.values())).findings
+    out = io.StringIO()
+    render(findings, "json", stream=out)
+    data = out.getvalue().encode("utf-8")
+    expected = [
+        Finding("a.bib", f["line"], f["severity"], f["rule"], f["message"], f["key"], f["column"])
+        for f in json.loads(data)["findings"]
+    ]
+    assert len(expected) > 100
+    for size in (1, 7, 4096, len(data)):
+        assert bibfile.read_findings(_Trickle(data, size), "a.bib") == expected
+    empty = io.StringIO()
+    render([], "json", stream=empty)
+    assert bibfile.read_findings(_Trickle(empty.getvalue().encode(), 3), "a.bib") == []

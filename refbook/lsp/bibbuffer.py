@@ -359,7 +359,7 @@ class BibReading:
         the text); whether it was edited), in the text's order."""
         if self.whole is not None:
             return self.lint(rules, saved) or [], []
-        if not self.parsed and saved is None:
+        if not self.parsed and saved is None and self.saved_token is None:
             return None
         with _MOVING:
             return self._lint_chunks(rules, saved)

@@ -254,7 +254,12 @@ class RefbookServer(LanguageServer):
         def diagnose() -> list[lsp.Diagnostic]:
             if reading is not None:
                 rules = bibfile.lint_rules(doc.path)
-                found = reading.lint_chunks(rules, self.saved_lint(state, reading))
+                taken = reading.saved_token is not None  # (its chunks have them)
+                found = reading.lint_chunks(
+                    rules, None if taken else self.saved_lint(state, reading)
+                )
+                if reading.saved_token is not None:
+                    state.saved_lint = None  # (made again if a new reading needs them)
                 if found is not None:
                     head, chunks = found
                     return bibfile.chosen_diagnostics(

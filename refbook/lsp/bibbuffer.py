@@ -16,6 +16,7 @@ or an edit that changes an ``@string`` definition: the buffer is parsed whole ag
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 import threading
 from collections.abc import Iterator
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 # parse problems found over the whole file: derived from every chunk, not from one
 _FILE_WIDE = ("duplicate-key", "duplicate-string")
 _MOVING = threading.Lock()
+_EDITS = itertools.count(1)
 # an @string definition anywhere (bibtexparser reads one in the middle of a line too)
 _STRING_AT = re.compile(r"(?i)@\s*string\s*[{(]")
 _STRING_NAME = re.compile(r"(?i)@\s*string\s*[{(]\s*([^\s=#{}(),\"]+)")
@@ -56,7 +58,7 @@ class Piece:
     skip: dict[str, set[str]] = field(default_factory=dict)  # lint suppressions by key
     linted: tuple[Any, list[Finding]] | None = None  # (what they were made with, findings)
     ranks: frozenset[int] = frozenset()  # the severities (``rank``) of those findings
-    edited: bool = False  # read again after an edit of the buffer (it or its neighbours)
+    edited: int = 0  # read again after an edit (it or its neighbours): which (the latest highest)
 
 
 class BibReading:
@@ -110,8 +112,9 @@ class BibReading:
         if since is not None:
             head = common_prefix(since, text)
             end = len(text) - common_suffix(since, text, min(len(since), len(text)) - head)
+            edit = next(_EDITS)
             for i, p in enumerate(pieces):
-                p.edited = starts[i] <= end and head < starts[i + 1] or starts[i] == head
+                p.edited = edit if starts[i] <= end and head < starts[i + 1] else 0
         return cls(text, path, starts, lines, pieces, whole=lib if whole else None)
 
     @classmethod
@@ -182,8 +185,9 @@ class BibReading:
         pieces = self._parse_window(text, first, window, local, after)
         if pieces is None:
             return BibReading.parse(text, self.path, old)
+        edit = next(_EDITS)
         for p in pieces:
-            p.edited = True
+            p.edited = edit
         line_delta = text.count("\n", a, b + delta) - old.count("\n", a, b)
         starts = [
             *self.starts[:first],
@@ -277,8 +281,8 @@ class BibReading:
                 out += [(a, k) for a, k in self.saved_aliases if k in saved]
         return out
 
-    def edited_line(self, line: int) -> bool:
-        """Whether the 1-based ``line`` is in a chunk read again after an edit."""
+    def edited_line(self, line: int) -> int:
+        """Which edit read the chunk of the 1-based ``line`` again (0: none)."""
         return self.pieces[self._line_chunk(line - 1)].edited
 
     def _line_chunk(self, line: int) -> int:

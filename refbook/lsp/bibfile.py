@@ -72,7 +72,7 @@ def chosen_diagnostics(
     chunks: list[Chunk],
     limit: int,
     encoding: str = "utf-16",
-    edited: Callable[[int], bool] | None = None,
+    edited: Callable[[int], int] | None = None,
     known: tuple[list[int], list[int]] | None = None,
 ) -> list[lsp.Diagnostic]:
     """The .bib's diagnostics of the findings ``head`` and ``chunks`` (as

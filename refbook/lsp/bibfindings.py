@@ -22,8 +22,8 @@ _LINE_IN = re.compile(r"(\blines? )(\d+(?:(?:, | and )\d+)*)")
 _NUMBER = re.compile(r"\d+")
 _REL_LINE = re.compile(r"\0(-?\d+)\0")
 # a chunk's findings: (its first line, 0-based; the findings, lines relative to it;
-# whether it was edited; the severities (``rank``) among them)
-Chunk = tuple[int, list[Finding], bool, frozenset[int]]
+# the edit that read it again (0: none; the latest highest); the severities among them)
+Chunk = tuple[int, list[Finding], int, frozenset[int]]
 
 
 def lint_piece(
@@ -82,26 +82,26 @@ def place(f: Finding, at: int) -> Finding:
 
 def whole(found: list[Finding]) -> Chunk:
     """Findings placed in the text already, as one chunk (``place`` leaves them so)."""
-    return (-1, found, False, frozenset(f.severity.rank for f in found))
+    return (-1, found, 0, frozenset(f.severity.rank for f in found))
 
 
 def choose(
     head: list[Finding],
     chunks: list[Chunk],
     limit: int,
-    edited: Callable[[int], bool] | None = None,
+    edited: Callable[[int], int] | None = None,
 ) -> tuple[list[Finding], int]:
     """At most ``limit`` (0: no limit) of the findings ``head`` (placed; ``edited``
-    says whether a line is in an edited chunk) and those of ``chunks`` (``lint_chunks``),
+    says which edit read a line's chunk again) and those of ``chunks`` (``lint_chunks``),
     in the text's order, and how many there are in all.  When there are more: the
-    edited chunks' first, then by severity (errors first), then by position; only those
-    chosen are placed (a 100k-entry file has 235,000 findings)."""
+    edited chunks' first (the latest edit's first), then by severity (errors first),
+    then by position; only those chosen are placed (a 100k-entry file has 235,000)."""
     total = len(head) + sum(len(chunk[1]) for chunk in chunks)
     if not limit or total <= limit:
         out = head + [place(f, at) for at, found, *_ in chunks for f in found]
     else:
-        marked = edited or (lambda line: False)
-        chosen = [(True, place(f, at)) for at, found, mark, _ in chunks if mark for f in found]
+        marked = edited or (lambda line: 0)
+        chosen = [(mark, place(f, at)) for at, found, mark, _ in chunks if mark for f in found]
         chosen += [(marked(f.line or 1), f) for f in head]
         picked = 0
         for rank in (3, 2, 1):  # the first of each severity in the text, worst first
@@ -109,10 +109,10 @@ def choose(
                 if picked >= limit:
                     break
                 if not mark and rank in ranks:
-                    same = [(False, place(f, at)) for f in found if f.severity.rank == rank]
+                    same = [(0, place(f, at)) for f in found if f.severity.rank == rank]
                     chosen += same
                     picked += len(same)
-        chosen.sort(key=lambda c: (not c[0], -c[1].severity.rank, *_position(c[1])))
+        chosen.sort(key=lambda c: (-c[0], -c[1].severity.rank, *_position(c[1])))
         out = _distinct([f for _, f in chosen])[:limit]
     out.sort(key=_position)
     return out, total

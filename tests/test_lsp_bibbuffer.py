@@ -186,3 +186,57 @@ def test_lint_s_json_read_a_finding_at_a_time_gives_every_finding(tmp_path):
     empty = io.StringIO()
     render([], "json", stream=empty)
     assert bibfile.read_findings(_Trickle(empty.getvalue().encode(), 3), "a.bib") == []
+
+
+_FINDING = st.tuples(
+    st.integers(0, 6), st.sampled_from(["error", "warning", "info"]), st.sampled_from("abc")
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(_FINDING, max_size=6),
+    st.lists(st.tuples(st.lists(_FINDING, max_size=6), st.integers(0, 3)), max_size=8),
+    st.integers(0, 12),
+)
+def test_the_findings_chosen_are_the_first_by_edit_severity_and_position(head, chunks, limit):
+    """What a .bib with more findings than the limit publishes (``bibfindings.choose``):
+    the same as every finding placed, sorted by edit (latest first), severity and
+    position, each (line, rule, message) once, cut at the limit."""
+    from refbook.findings import Finding
+    from refbook.lsp.bibfindings import choose, relative
+
+    at = 0
+    made, every = [], []  # the chunks as lint_chunks gives them; each finding with its edit
+    for found, edit in chunks:
+        rel = [
+            Finding("a.bib", at + 1 + line, sev, rule, f"{rule} {at}") for line, sev, rule in found
+        ]
+        made.append(
+            (at, [relative(f, at) for f in rel], edit, frozenset(f.severity.rank for f in rel))
+        )
+        every += [(edit, f) for f in rel]
+        at += 7
+    placed_head = [Finding("a.bib", 1 + line, sev, rule, "head") for line, sev, rule in head]
+
+    def edited(line: int) -> int:
+        return made[(line - 1) // 7][2] if 0 < line <= at else 0
+
+    every += [(edited(f.line or 0), f) for f in placed_head]
+    got, total = choose(placed_head, made, limit, edited)
+    assert total == len(every)
+    key = lambda c: (-c[0], -c[1].severity.rank, c[1].line, c[1].rule, c[1].message)  # noqa: E731
+    expected = [f for _e, f in sorted(every, key=key)]
+    seen, distinct = set(), []
+    for f in expected:
+        if (f.line, f.rule, f.message) not in seen:
+            seen.add((f.line, f.rule, f.message))
+            distinct.append(f)
+    if limit and len(every) > limit:
+        expected = distinct[:limit]
+    assert [(f.line, f.rule) for f in got] == sorted((f.line, f.rule) for f in got)
+
+    def ident(f: Finding) -> tuple:
+        return (f.line, f.rule, f.message, f.severity.value)
+
+    assert sorted(map(ident, got)) == sorted(map(ident, expected))

@@ -103,16 +103,19 @@ def choose(
         marked = edited or (lambda line: 0)
         chosen = [(mark, place(f, at)) for at, found, mark, _ in chunks if mark for f in found]
         chosen += [(marked(f.line or 1), f) for f in head]
+        seen = {_ident(f) for _, f in chosen}
         picked = 0
         for rank in (3, 2, 1):  # the first of each severity in the text, worst first
             for at, found, mark, ranks in chunks:
                 if picked >= limit:
                     break
                 if not mark and rank in ranks:
-                    same = [(0, place(f, at)) for f in found if f.severity.rank == rank]
-                    chosen += same
-                    picked += len(same)
-        chosen.sort(key=lambda c: (-c[0], -c[1].severity.rank, *_position(c[1])))
+                    for f in found:
+                        if f.severity.rank == rank and _ident(g := place(f, at)) not in seen:
+                            seen.add(_ident(g))
+                            chosen.append((0, g))
+                            picked += 1
+        chosen.sort(key=lambda c: (-c[0], -c[1].severity.rank, *_position(c[1]), c[1].message))
         out = _distinct([f for _, f in chosen])[:limit]
     out.sort(key=_position)
     return out, total
@@ -120,6 +123,10 @@ def choose(
 
 def _position(f: Finding) -> tuple[int, int, str]:
     return (f.line or 0, f.column or 0, f.rule)
+
+
+def _ident(f: Finding) -> tuple[int | None, str, str]:
+    return (f.line, f.rule, f.message)
 
 
 def _distinct(found: list[Finding]) -> list[Finding]:

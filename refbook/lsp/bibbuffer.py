@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from ..cache.chunks import _NL_AT, split
 from ..cache.source import inherits as _inherits
 from ..findings import Finding
-from .bibfindings import Chunk, library_findings, lint_piece, place, relative
+from .bibfindings import Chunk, Lean, lean, library_findings, lint_piece, place, relative
 from .documents import common_prefix, common_suffix
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ class Piece:
     spans: list[tuple[int, int]] | None = None  # parsed: each entry's characters in the chunk
     saved_line: int = 0  # a cached entry's line - 1 - this: its relative line
     skip: dict[str, set[str]] = field(default_factory=dict)  # lint suppressions by key
-    linted: tuple[Any, list[Finding]] | None = None  # (what they were made with, findings)
+    linted: tuple[Any, list[Lean]] | None = None  # (what they were made with, findings)
     ranks: frozenset[int] = frozenset()  # the severities (``rank``) of those findings
     edited: int = 0  # read again after an edit (it or its neighbours): which (the latest highest)
 
@@ -332,7 +332,7 @@ class BibReading:
             e.key,
         )
 
-    def lint(self, rules: list[Rule], saved: list[Finding] | None = None) -> list[Finding] | None:
+    def lint(self, rules: list[Rule], saved: list[Any] | None = None) -> list[Finding] | None:
         """lint's findings with ``rules`` (parse problems first, as ``lint.lint`` gives
         them), each chunk's per-entry findings made once per chunk.  When chunks come
         from the cache, their findings are ``saved``'s, lint's of the file as saved (None:
@@ -348,14 +348,14 @@ class BibReading:
         with _MOVING:  # (a reading made meanwhile moves shared chunks' entries)
             return self._lint(rules, saved)
 
-    def _lint(self, rules: list[Rule], saved: list[Finding] | None) -> list[Finding]:
+    def _lint(self, rules: list[Rule], saved: list[Any] | None) -> list[Finding]:
         head, chunks = self._lint_chunks(rules, saved)
         out = head + [place(f, at) for at, found, *_ in chunks for f in found]
         out.sort(key=lambda f: (f.line or 0, f.column or 0, f.rule))
         return out
 
     def lint_chunks(
-        self, rules: list[Rule], saved: list[Finding] | None = None
+        self, rules: list[Rule], saved: list[Any] | None = None
     ) -> tuple[list[Finding], list[Chunk]] | None:
         """``lint``'s findings not yet placed: the parse problems and the findings over
         the whole library (placed), and each chunk's per-entry findings as (the chunk's
@@ -369,7 +369,7 @@ class BibReading:
             return self._lint_chunks(rules, saved)
 
     def _lint_chunks(
-        self, rules: list[Rule], saved: list[Finding] | None
+        self, rules: list[Rule], saved: list[Any] | None
     ) -> tuple[list[Finding], list[Chunk]]:
         import datetime as _dt
 
@@ -397,7 +397,7 @@ class BibReading:
         head += library_findings(self.path, entries, rules, ctx, skip)
         return head, chunks
 
-    def _take_saved(self, saved: list[Finding]) -> None:
+    def _take_saved(self, saved: list[Any]) -> None:
         """Each chunk from the cache given the findings of ``saved`` on its lines (once
         per list: the chunks are shared by the readings after it)."""
         token = ("saved", id(saved))
@@ -414,7 +414,7 @@ class BibReading:
             if k >= 0:
                 found.setdefault(k, []).append(f)
         for k, (line, p) in enumerate(kept):
-            p.linted = (token, [relative(f, line) for f in found.get(k, ())])
+            p.linted = (token, [lean(f, line) for f in found.get(k, ())])
             p.ranks = frozenset(f.severity.rank for f in p.linted[1])
 
 

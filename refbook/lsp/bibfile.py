@@ -17,7 +17,7 @@ from .features import _BIB_KEY, SOURCE, Document, finding_diagnostic
 
 if TYPE_CHECKING:
     from .bibbuffer import BibReading
-    from .bibfindings import Chunk
+    from .bibfindings import Chunk, Lean
     from .library import Snapshot
 
 # a lint of a large .bib that takes longer than this (a hung child) gives no findings,
@@ -115,7 +115,7 @@ def lint_rules(path: str) -> list[Any]:
 
 def lint_apart(
     text: str, path: str, saved: bool, encoding: str | None = None, use_cache: bool = True
-) -> list[Finding]:
+) -> list[Lean]:
     """``refbook lint --json`` of a large .bib in a child process (the server's memory
     and its loop kept free): of the file itself when ``saved`` (the buffer is the file
     as saved, read in the server's ``encoding``), else of the buffer ``text``."""
@@ -165,7 +165,7 @@ def _feed(stdin: Any, text: str) -> None:
         pass
 
 
-def read_findings(stream: Any, path: str) -> list[Finding]:
+def read_findings(stream: Any, path: str) -> list[Lean]:
     """The findings of ``refbook lint --json``'s document read from the bytes ``stream``
     one at a time (at 235,000 findings the whole document's text and objects at once
     took 280 MB of the server's memory); repeated texts kept once."""
@@ -173,8 +173,10 @@ def read_findings(stream: Any, path: str) -> list[Finding]:
     import json
 
     decoder, text_of = json.JSONDecoder(), codecs.getincrementaldecoder("utf-8")()
+    from .bibfindings import Lean
+
     kept: dict[str, str] = {}
-    out: list[Finding] = []
+    out: list[Lean] = []
     buf, pos, started = "", 0, False
     while True:
         block = stream.read(1 << 20)
@@ -201,7 +203,7 @@ def read_findings(stream: Any, path: str) -> list[Finding]:
                 break  # the rest of the item comes with the next block
             pos = end
             out.append(
-                Finding(
+                Lean(
                     path,
                     item.get("line"),
                     Severity(item["severity"]),

@@ -292,7 +292,7 @@ class LibraryState:
     buffer_saved: bool = False  # that text is the file as saved (as last read)
     reading: Any = None  # the edited buffer by chunks (bibbuffer.BibReading), when edited
     read_buffer: str | None = None  # the buffer as last read (None: the file on disk)
-    saved_lint: tuple[Any, list[Finding]] | None = None  # lint of the file as saved (stat)
+    saved_lint: tuple[Any, list[Any]] | None = None  # lint of the file as saved (stat)
     use_cache: bool = True  # False: ``refbook --no-cache lsp`` (every reading parses)
     on_change: Callable[[], None] | None = None
     _stamp: tuple[int, int, int] | None = None

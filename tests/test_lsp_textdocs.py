@@ -62,3 +62,14 @@ def test_line_start_counts_line_ends():
     text = "a\nbb\n\nccc"
     assert [line_start(text, n) for n in range(5)] == [0, 2, 5, 6, None]
     assert line_start(text, 2, 2) == 6
+
+
+def test_a_whole_new_text_is_looked_at_again_for_line_ends():
+    """After a change of the whole text, its line ends decide again who splices."""
+    doc = SplicedDocument("file:///a.bib", "a\nb\n", 1)
+    theirs = TextDocument("file:///a.bib", "a\nb\n", 1)
+    doc.apply_change(_change((0, 0), (0, 0), "x"))  # plain: spliced
+    for d in (doc, theirs):
+        d.apply_change(lsp.TextDocumentContentChangeWholeDocument(text="a\rb\nc\n"))
+        d.apply_change(_change((1, 0), (1, 1), "Z"))
+    assert doc.source == theirs.source

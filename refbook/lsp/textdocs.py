@@ -45,6 +45,10 @@ class SplicedDocument(TextDocument):
         around = _OTHER_BREAK.search(self._source, max(at - 1, 0), at + len(change.text) + 2)
         self._plain = around is None
 
+    def _apply_full_change(self, change: lsp.TextDocumentContentChangeEvent) -> None:
+        super()._apply_full_change(change)
+        self._plain = None  # (a new text: looked at again)
+
     def _spliced(
         self, source: str, change: lsp.TextDocumentContentChangePartial
     ) -> tuple[str, int] | None:

@@ -26,7 +26,7 @@ take less than ceil(N / 64) rounds of 200 ms (1.60 s for 500, 15.8 s for 5,000).
 
 "first request" is the time from starting `refbook check` to the first connection
 reaching a server (interpreter start, imports, reading the .bib, starting the workers),
-next to a Python process that connects and does nothing else.
+next to a Python process that connects and does nothing else, and to lychee's.
 """
 
 from __future__ import annotations
@@ -195,9 +195,14 @@ def first_request(make_argv: Callable[[int], list[str]], env: dict | None) -> fl
     return elapsed
 
 
-def startup(tmp: Path, n: int, env: dict, runs: int = 7) -> None:
+def startup(tmp: Path, n: int, env: dict, lychee: str | None, runs: int = 7) -> None:
     def bare(port: int) -> list[str]:
         return [PY, "-c", f"import socket; socket.create_connection(('127.0.0.1', {port}))"]
+
+    def peer(port: int) -> list[str]:
+        txt = tmp / f"first-{n}.txt"
+        txt.write_text("".join(f"http://127.0.0.1:{port}/page/{i}\n" for i in range(n)))
+        return lychee_argv(lychee or "lychee", txt, 64, interval=False)
 
     def check(read: str) -> Callable[[int], list[str]]:
         def make_argv(port: int) -> list[str]:
@@ -211,6 +216,7 @@ def startup(tmp: Path, n: int, env: dict, runs: int = 7) -> None:
 
     cases = [("python, connect only", bare)]
     cases += [(f"refbook, {READS[r]}", check(r)) for r in ("warm", "file")]
+    cases += [("lychee", peer)] if lychee else []
     for name, make_argv in cases:
         values = [first_request(make_argv, env) for _ in range(runs)]
         print(
@@ -293,7 +299,7 @@ def main() -> None:
             env = {**os.environ, "REFBOOK_CACHE_DIR": str(tmp / "cache")}
             print()
             for n in args.sizes:
-                startup(tmp, n, env)
+                startup(tmp, n, env, lychee)
             for n in args.sizes:
                 for conc in args.concurrency or [64]:
                     compare(tmp, n, distinct_hosts, conc, lychee, env, "distinct")

@@ -13,6 +13,8 @@ import sys
 import click
 
 from . import __version__
+from .exits import leave as _leave
+from .exits import quiet_stdout as _quiet_stdout
 
 # name -> (module under refbook.commands, one-line help shown by `refbook --help`)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -67,6 +69,7 @@ class LazyGroup(click.Group):
         import importlib
 
         module = importlib.import_module(f"refbook.commands.{COMMANDS[name][0]}")
+        collect_again()
         return module.command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -117,18 +120,54 @@ def cli(ctx: click.Context, bib: str | None, encoding: str | None, no_cache: boo
         ctx.obj["no_cache"] = True
 
 
+# what commands leave to the operating system (``keep_until_exit``): a list only in a
+# process of its own (``main``), which ends without freeing anything (``_leave``)
+_KEPT: list[object] | None = None
+
+
+def keep_until_exit(*objects: object) -> None:
+    """Keep ``objects`` alive until the process ends, when it is a process of its own:
+    freed one by one as the command returned, the entries and results of ``refbook
+    check`` cost 5-15 ms after its report, for memory the operating system takes back
+    at once.  Called in-process (tests, ``run``), nothing is kept."""
+    if _KEPT is not None:
+        _KEPT.append(objects)
+
+
+def collect_again() -> None:
+    """The cyclic garbage collector back on, when the program's start turned it off
+    (``completion.main``), the objects of the start-up frozen first: modules, classes
+    and Click's command tree live until exit, and walking them again in every full
+    collection (28 collections, ~9 ms before `refbook check`'s first request) finds
+    nothing to free."""
+    import gc
+
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the CLI and turn errors into exit codes."""
+    global _KEPT
+    if argv is None:
+        _KEPT = []
     code = run(argv)
     if argv is None:
         _leave(code)  # a process of its own: skip the interpreter's teardown
     sys.exit(code)
 
 
-def run(argv: list[str] | None = None) -> int:
-    """Run the CLI; the exit code, with errors already reported on stderr."""
-    from .errors import RefbookError
+def run(argv: list[str] | None = None, *, again: bool = True) -> int:
+    """Run the CLI; the exit code, with errors already reported on stderr.  A library
+    cache found damaged midway is removed and the command run again (``cache.recover``),
+    once, when nothing it read from the cache was written out yet."""
+    from .errors import EXIT_INPUT, RefbookError
 
+    for name, reset in (("refbook.cache.db", "OPENED"), ("refbook.output", "STREAMING")):
+        module = sys.modules.get(name)  # another run in this process (tests, the API)
+        if module is not None:
+            getattr(module, reset)[:] = [False] if reset == "STREAMING" else []
     try:
         rv = cli.main(args=argv, prog_name="refbook", standalone_mode=False)
     except click.exceptions.Abort:
@@ -150,6 +189,22 @@ def run(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("Interrupted.\n")
         return 130
+    except Exception as exc:
+        if "refbook.cache" not in sys.modules:
+            raise
+        from .cache import recover
+
+        unseen = recover(exc)
+        if unseen is None:
+            raise
+        if unseen and again:
+            return run(argv, again=False)
+        from .output import warn
+
+        warn(
+            f"refbook: the library cache was damaged ({exc}); it is removed: run the command again"
+        )
+        return EXIT_INPUT
     return rv if isinstance(rv, int) else 0
 
 
@@ -163,39 +218,3 @@ def _show_click_error(exc: click.ClickException) -> None:
     buffer = io.StringIO()
     exc.show(file=buffer)
     sys.stderr.write(visible(buffer.getvalue()))
-
-
-def _quiet_stdout() -> None:
-    import os
-
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-
-
-def _leave(code: int) -> None:
-    """Exit without tearing the interpreter down, as mypy does: freeing every module and
-    object one by one took 40-50 ms after `refbook check` (a sixth of its start-up), for
-    nothing the operating system does not release anyway.  Exit handlers still run
-    (temporary directories, logging) and output is flushed first; with a non-daemon
-    thread still running, the normal exit waits for it instead."""
-    import atexit
-    import os
-    import threading
-
-    if any(not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
-        return
-    run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
-    if run_exit_handlers is None:
-        return  # not CPython: exit normally
-    run_exit_handlers()
-    try:
-        if not sys.stdout.closed:  # `refbook lsp`: the server closed it at exit
-            sys.stdout.flush()
-    except BrokenPipeError:
-        _quiet_stdout()
-        code = code or 1
-    try:
-        sys.stderr.flush()
-    except OSError:
-        pass
-    os._exit(code)

@@ -18,6 +18,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .cache.db import Snapshot
+
 # command -> the positions of its arguments that complete keys (None: every position, an
 # argument of nargs=-1); tests/test_completion.py checks it against the commands' own
 # `shell_complete=complete_keys`
@@ -53,17 +57,21 @@ def answer(environ: Mapping[str, str]) -> bytes | None:
     options = _key_completion(args, incomplete)
     if options is None or options.get(_FLAG):
         return None
+    # what Click writes: bash/fish `plain,KEY` lines; zsh `plain`, the key, `_` (no help
+    # text, so the key as it is: Click escapes colons only with help)
+    head, separator, tail = (
+        ("plain\n", "\n_\nplain\n", "\n_\n") if shell == "zsh" else ("plain,", "\nplain,", "\n")
+    )
     try:
-        keys = _warm_keys(options.get("--bib"), options.get("--encoding"), incomplete)
+        snapshot = _warm_snapshot(options.get("--bib"), options.get("--encoding"))
+        if snapshot is None:
+            return None
+        keys = snapshot.joined_keys_starting(incomplete, separator)
     except Exception:  # noqa: BLE001  (Click's path says it, or answers nothing)
         return None
     if keys is None:
-        return None
-    if not keys:
         return b"\n"
-    if shell == "zsh":  # no help text: the value as it is (Click escapes colons only with help)
-        return ("plain\n" + "\n_\nplain\n".join(keys) + "\n_\n").encode()
-    return ("plain," + "\nplain,".join(keys) + "\n").encode()  # bash, fish
+    return (head + keys + tail).encode()
 
 
 def _words(shell: str, environ: Mapping[str, str]) -> tuple[list[str], str]:
@@ -103,6 +111,24 @@ def _key_completion(args: list[str], incomplete: str) -> dict[str, str] | None:
     command and everything before it is read here as Click reads it; else None."""
     if incomplete.startswith("-") or incomplete == "=":
         return None  # an option's name, or "=" (Click completes those itself)
+    read = group_options(args)
+    if read is None or not read[1]:
+        return None  # no command yet: the word being completed is a command's name
+    options, (command, *positional) = read
+    if command not in KEY_ARGUMENTS:
+        return None
+    if any(w.startswith("-") for w in positional):
+        return None  # the command's own options: Click reads them
+    positions = KEY_ARGUMENTS[command]
+    if positions is not None and len(positional) not in positions:
+        return None
+    return options
+
+
+def group_options(args: list[str]) -> tuple[dict[str, str], list[str]] | None:
+    """(the group's options at the start of ``args``, read as Click reads them: the
+    last of each; the words from the command's name on), or None when a word there is
+    not read here (another option, a value that is missing or looks like an option)."""
     options: dict[str, str] = {}
     rest = iter(args)
     for word in rest:
@@ -117,16 +143,10 @@ def _key_completion(args: list[str], incomplete: str) -> dict[str, str] | None:
                 return None
             options[name] = value  # given twice: the last one, as Click
             continue
-        if word.startswith("-") or word not in KEY_ARGUMENTS:
+        if word.startswith("-"):
             return None
-        positional = list(rest)
-        if any(w.startswith("-") for w in positional):
-            return None  # the command's own options: Click reads them
-        positions = KEY_ARGUMENTS[word]
-        if positions is not None and len(positional) not in positions:
-            return None
-        return options
-    return None  # no command yet: the word being completed is a command's name
+        return options, [word, *rest]
+    return options, []
 
 
 def completion_order(keys: Iterable[str]) -> list[str]:
@@ -137,27 +157,25 @@ def completion_order(keys: Iterable[str]) -> list[str]:
     return sorted(keys, key=lambda k: (k.lower(), k))
 
 
-def _warm_keys(
-    bib_option: str | None, encoding_option: str | None, prefix: str
-) -> list[str] | None:
-    """The keys starting with ``prefix`` in the bibliography in use, from its warm cache
-    (None: no warm cache), found as the CLI finds the file and its encoding."""
+def _warm_snapshot(bib_option: str | None, encoding_option: str | None) -> Snapshot | None:
+    """The warm cache of the bibliography in use (``cache.warm_snapshot``), or None,
+    found as the CLI finds the file and its encoding."""
     from .cache import warm_snapshot
     from .config import bib_encoding, find_bib, load_config
 
     cfg = load_config()
-    bib = find_bib(bib_option, cfg)
-    snapshot = warm_snapshot(bib, bib_encoding(encoding_option, cfg))
-    if snapshot is None:
-        return None
-    return snapshot.keys_starting(prefix)
+    return warm_snapshot(find_bib(bib_option, cfg), bib_encoding(encoding_option, cfg))
 
 
 def main() -> None:
-    """The ``refbook`` program: key completion answered here when it can be, else the CLI."""
-    if os.environ.get("_REFBOOK_COMPLETE"):
-        import sys
+    """The ``refbook`` program: key completion and ``show`` answered from a warm cache
+    when they can be (``refbook.warmshow``), everything else by the CLI."""
+    import gc
+    import sys
 
+    gc.disable()  # start-up makes objects that live on; the command turns it on (cli)
+
+    if os.environ.get("_REFBOOK_COMPLETE"):
         data = answer(os.environ)
         if data is not None:
             try:
@@ -165,7 +183,20 @@ def main() -> None:
                 sys.stdout.flush()
             except OSError:
                 pass  # the shell went away
-            os._exit(0)  # nothing to tear down: as the CLI's own exit (cli._leave)
+            os._exit(0)  # nothing to tear down: as the CLI's own exit (exits.leave)
+    elif "show" in sys.argv:
+        from .warmshow import run
+
+        try:
+            code = run(sys.argv[1:])
+        except KeyboardInterrupt:  # as cli.run
+            sys.stderr.write("Interrupted.\n")
+            code = 130
+        if code is not None:
+            from .exits import leave
+
+            leave(code)
+            sys.exit(code)
     from .cli import main as cli_main
 
     cli_main()

@@ -92,7 +92,18 @@ class Entry:
         return self.field_lines().get(name.lower(), self.line)
 
     def field_lines(self) -> dict[str, int]:
-        """``field_line`` of every field written, the entry's text scanned once."""
+        """``field_line`` of every field written, the entry's text scanned once (and kept
+        until the store replaces the entry: lint asks for one line per finding, and its
+        cache records for all of them)."""
+        entry = self._block.entry
+        kept = self.__dict__.get("_field_lines")
+        if kept is not None and kept[0] is entry and kept[1] == self.line:
+            return kept[2]
+        lines = self._scan_field_lines()
+        self.__dict__["_field_lines"] = (entry, self.line, lines)
+        return lines
+
+    def _scan_field_lines(self) -> dict[str, int]:
         found = None if self._block.edited else bibtex.field_lines(self.source, self.line)
         lines: dict[str, int] = {}
         for f in self._block.entry.fields:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -22,18 +24,66 @@ def cache_dir() -> Path:
     env = os.environ.get("REFBOOK_CACHE_DIR")
     if env:
         return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("refbook", appauthor=False))
+    return Path(_platformdirs().user_cache_dir("refbook", appauthor=False))
 
 
 def config_dir() -> Path:
     env = os.environ.get("REFBOOK_CONFIG_DIR")
     if env:
         return Path(env)
-    import platformdirs
+    return Path(_platformdirs().user_config_dir("refbook", appauthor=False))
 
-    return Path(platformdirs.user_config_dir("refbook", appauthor=False))
+
+# what platformdirs' Unix module takes from tempfile, for its runtime directory only
+_TEMPFILE_CALLED = frozenset({"TemporaryFile", "gettempdir", "gettempdirb", "mkdtemp", "mkstemp"})
+
+
+def _platformdirs() -> ModuleType:
+    """platformdirs, imported without importing tempfile when nothing else has yet.
+
+    Its Unix module imports tempfile at its top for its runtime directory alone; with
+    tempfile come shutil, random, bz2 and lzma: ~9 ms of the ~60 ms a warm ``refbook
+    show KEY`` or key completion takes, on every run, to find two directory names.  So
+    while platformdirs is imported, ``tempfile`` is a stand-in whose functions import
+    the real module when they are called (any other name imports it at once); it is
+    gone from ``sys.modules`` afterwards, and the first real ``import tempfile`` imports
+    the real one."""
+    if "platformdirs" in sys.modules or "tempfile" in sys.modules:
+        import platformdirs
+
+        return platformdirs
+    stand_in = _LazyTempfile("tempfile")
+    sys.modules["tempfile"] = stand_in
+    try:
+        import platformdirs
+    finally:
+        if sys.modules.get("tempfile") is stand_in:
+            del sys.modules["tempfile"]
+    return platformdirs
+
+
+def _real_tempfile() -> ModuleType:
+    if isinstance(sys.modules.get("tempfile"), _LazyTempfile):
+        del sys.modules["tempfile"]
+    import tempfile
+
+    return tempfile
+
+
+class _LazyTempfile(ModuleType):
+    """``tempfile`` while platformdirs is imported (``_platformdirs``)."""
+
+    def __getattr__(self, name: str) -> object:
+        if name.startswith("__"):  # the import system asking (``__path__``…)
+            raise AttributeError(name)
+        if name not in _TEMPFILE_CALLED:
+            return getattr(_real_tempfile(), name)
+
+        def call(*args: object, **kwargs: object) -> object:
+            return getattr(_real_tempfile(), name)(*args, **kwargs)
+
+        call.__name__ = call.__qualname__ = name
+        return call
 
 
 def is_own_file(path: str | os.PathLike) -> bool:

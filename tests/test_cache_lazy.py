@@ -170,3 +170,59 @@ def test_a_first_run_writes_its_new_cache_file_to_the_disk_early(bib, monkeypatc
         if thread.name == "refbook cache flush":
             thread.join()
     assert db_path(bib).stat().st_ino in synced
+
+
+def _lint_rows(path: Path) -> list[tuple[str, str]]:
+    conn = sqlite3.connect(f"file:{db_path(path)}?mode=ro", uri=True)
+    try:
+        return conn.execute(
+            "SELECT e.key, l.info FROM entries e JOIN lintdata l ON l.ord = e.ord ORDER BY e.ord"
+        ).fetchall()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("command", [["lint", "--json"], ["check", "--offline", "--json"]])
+def test_the_first_lint_after_a_cold_build_lints_one_parse_and_keeps_its_records(
+    cli, bib, tmp_path, monkeypatch, command
+):
+    """After a cold `list`, the lint table is missing: lint (and check) parse the file
+    once, run on that parse, and store its records; they used to parse it to fill the
+    table, then read everything back from the cache (more than an uncached lint)."""
+    import refbook.lint
+    import refbook.store
+    from refbook.model import Library
+
+    other = tmp_path / "other.bib"  # the same text, its table filled the old way
+    shutil.copyfile(bib, other)
+    for path in (bib, other):
+        cli("--bib", str(path), "list", "--keys", cwd=tmp_path)
+    lib, _ = open_cached(other, needs=("lint",))
+    assert lib is not None and _counts(other)["filled"] == "lint"
+    parses: list[int] = []
+    read_blocks = refbook.store.read_blocks
+    linted: list[object] = []
+    real_lint = refbook.lint.lint
+    with monkeypatch.context() as m:
+        m.setattr(
+            refbook.store,
+            "read_blocks",
+            lambda text, *a, **k: parses.append(len(text)) or read_blocks(text, *a, **k),
+        )
+        m.setattr(
+            refbook.lint, "lint", lambda lib, *a, **k: linted.append(lib) or real_lint(lib, *a, **k)
+        )
+        first = cli("--bib", str(bib), *command, cwd=tmp_path)
+    assert parses == [len(bib.read_text(encoding="utf-8"))]  # the file, once
+    if command[0] == "lint":
+        assert [type(x) for x in linted] == [Library]  # that parse, linted
+    assert _counts(bib)["filled"] == "lint"
+    assert _lint_rows(bib) == _lint_rows(other)  # the records a fill makes
+    uncached = cli("--no-cache", "--bib", str(bib), *command, cwd=tmp_path)
+    warm = cli("--bib", str(bib), *command, cwd=tmp_path)
+    for run in (first, warm):
+        assert (run.exit_code, run.stdout, run.stderr) == (
+            uncached.exit_code,
+            uncached.stdout,
+            uncached.stderr,
+        )

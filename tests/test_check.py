@@ -512,6 +512,21 @@ def test_doi_checks_through_handle_api_and_metadata(cli, registry, tmp_path):
     assert out.exit_code == 1
 
 
+def test_a_warm_check_compares_dois_with_the_entries_it_streams(cli, registry, tmp_path):
+    """With the library cache warm, check reads every entry as the requests go out and
+    hands each DOI's check its entry (metadata compared, a mismatch named): the results
+    are those of reading the file, lines included."""
+    bib = tmp_path / "dois.bib"
+    bib.write_text(DOIS_BIB)
+    args = ["--bib", str(bib), "check", "--json", "--allow-private", "--no-cache"]
+    read = json.loads(cli("--no-cache", *args, env=registry).stdout)["results"]
+    assert cli("--bib", str(bib), "list", "--json").exit_code == 0  # the cache, built
+    warm = json.loads(cli(*args, env=registry).stdout)["results"]
+    assert warm == read
+    verdicts = {r["key"]: r["verdict"] for r in warm}
+    assert verdicts["wrong2020"] == "mismatch" and verdicts["wani2022geopolitical"] == "ok"
+
+
 def test_plain_github_junit_sarif_markdown(cli, registry, tmp_path):
     bib = tmp_path / "dois.bib"
     bib.write_text(DOIS_BIB)
@@ -550,6 +565,49 @@ def test_results_cache_reuses_successes_only(cli, registry, tmp_path, httpserver
     assert cached["wani2022geopolitical"] and not cached["missing2020"]
     # only the failures were asked again: 2 failing DOIs -> handle (+ metadata for mismatch)
     assert len(httpserver.log) - before <= 4
+
+
+def test_a_result_checked_alone_is_in_the_results_cache_at_once(tmp_path, httpserver):
+    """``Checker.check`` (the Python API, one target) writes its result to the results
+    cache before it returns: ``run`` writes in batches and at its end, and a result
+    checked alone used to wait for a batch that never came (lost when the program
+    ended)."""
+    httpserver.expect_request("/page").respond_with_data("", 200)
+    path = tmp_path / "results.sqlite"
+    target = Target("k", "url", httpserver.url_for("/page"), 1)
+    checker = Checker(Options(**FAST), links.ResultCache(path, 3600))
+    assert checker.check(target, None).verdict is links.Verdict.OK
+    again = links.ResultCache(path, 3600).get(target)  # another program, later
+    assert again is not None and again.cached and again.verdict is links.Verdict.OK
+
+
+def test_json_records_made_while_waiting_are_those_made_at_the_end(httpserver):
+    """check --json encodes its results while the checker waits on the network
+    (``Checker.run``'s ``idle``): the document is the one encoding them all at the end
+    gives, and some were made while waiting."""
+    import io
+
+    from refbook.output.check import EncodedResults, render
+
+    for i in range(12):
+        httpserver.expect_request(f"/{i}").respond_with_data("", 404 if i % 3 else 200)
+    targets = [Target(f"k{i}", "url", httpserver.url_for(f"/{i}"), i + 1) for i in range(12)]
+    encoded = EncodedResults()
+    pieces: list[bool] = []
+
+    def idle() -> bool:
+        pieces.append(encoded.encode_some())
+        return pieces[-1]
+
+    results = Checker(Options(**FAST, concurrency=4)).run(
+        iter(targets), progress=encoded.add, idle=idle
+    )
+    assert True in pieces
+    made, plain = io.StringIO(), io.StringIO()
+    render(results, "json", "x.bib", stream=made, encoded=encoded)
+    render(results, "json", "x.bib", stream=plain)
+    assert made.getvalue() == plain.getvalue()
+    assert [r["key"] for r in json.loads(made.getvalue())["results"]] == [t.key for t in targets]
 
 
 def test_selection_and_offline(cli, tmp_path):

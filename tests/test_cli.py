@@ -29,6 +29,26 @@ def test_version_and_python_dash_m():
     assert out.stdout.strip() == "refbook, version " + __import__("refbook").__version__
 
 
+def test_a_command_runs_with_the_garbage_collector_on(tmp_path):
+    """The program turns the cyclic garbage collector off for its start (imports, Click)
+    and on again, the start-up's objects frozen, when the command runs: a long command
+    (``refbook lsp``, a large file's lint) must collect its cycles."""
+    code = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print('GC', gc.isenabled(), gc.get_freeze_count() > 0,"
+        " file=sys.stderr))\n"
+        "from refbook.completion import main\n"
+        "sys.argv = ['refbook', '--bib', sys.argv[1], 'list', '--keys']\n"
+        "main()\n"
+    )
+    env = {**os.environ, "REFBOOK_CACHE_DIR": str(tmp_path / "cache")}
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(SHIPPED_BIB)], capture_output=True, text=True, env=env
+    )
+    assert out.returncode == 0, out.stderr
+    assert "GC True True" in out.stderr
+
+
 def test_help_does_not_import_heavy_modules():
     code = (
         "import sys; from refbook.cli import main\n"

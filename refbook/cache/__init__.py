@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 
 from .db import db_path, is_fresh, library_dir, open_read_only, read_meta
 
-__all__ = ["CacheInfo", "clear", "info", "open_cached", "refresh", "warm_snapshot"]
+__all__ = ["CacheInfo", "clear", "info", "open_cached", "recover", "refresh", "warm_snapshot"]
 
 
 def _run_file(path: Path) -> Path:
@@ -89,25 +89,42 @@ def open_cached(
     *,
     busy: Any = None,
     needs: Collection[str] = (),
+    parse: bool = False,
 ) -> tuple[Any, list[str]]:
     """(the library of ``bib`` read through its cache, or None: read it without; warnings
     to show).  ``busy`` (a context manager factory) wraps a rebuild; ``needs``: the lazy
     tables the command reads (``db.LAZY_TABLES``: "csl", "lint", "search"), filled first
-    when the cache has not filled them yet."""
+    when the cache has not filled them yet.  ``parse``: when what is missing is the lint
+    table, which is made by parsing the file, the library comes back parsed (a
+    ``model.Library``, as without the cache) and the table is filled from that same
+    parse (``parsed_filling_lint``), instead of a parse to fill it, then a read of
+    everything back (lint, check)."""
     from .records import CachedLibrary
 
+    given = encoding
     encoding = cache_encoding(encoding)
     name = str(bib)
     snap = warm_snapshot(bib, encoding)
     if snap is not None and snap.filled.issuperset(needs):
         return CachedLibrary(snap, name, encoding), []
+    by_parse = frozenset(needs) & {"lint"} if parse and _parse_fills(bib) else frozenset()
     if snap is not None:  # the tables the command reads are filled first
         snap.conn.close()
+        if by_parse and snap.filled.issuperset(frozenset(needs) - by_parse):
+            return parsed_filling_lint(bib, given, busy), []
     if name == "-" or not os.path.exists(bib):
         return None, []  # the uncached read says what is wrong with it
     path = db_path(bib)
+    # a first build parses every entry anyway: it makes their lint records too
+    fill = frozenset(needs) - by_parse if path.exists() else needs
     try:
-        outcome = refresh(bib, encoding, busy=busy, needs=needs)
+        try:
+            outcome = refresh(bib, encoding, busy=busy, needs=fill)
+        except sqlite3.Error as exc:
+            if not is_damage(exc):
+                raise
+            _discard(path)  # damaged beyond what its header says: built anew
+            outcome = refresh(bib, encoding, busy=busy, needs=fill)
     except OSError as exc:
         return None, [_unwritable(path, exc)]
     except sqlite3.Error as exc:
@@ -117,11 +134,123 @@ def open_cached(
     # no write right after the build's (a file saved within the last few ms is still
     # racily clean: the next run records its check)
     snap = _snapshot(path, bib, encoding, settle=False)
+    if snap is not None and not snap.filled.issuperset(needs) and by_parse:
+        snap.conn.close()
+        if snap.filled.issuperset(fill):
+            return parsed_filling_lint(bib, given, busy), []
+        return None, []
     if snap is None or not snap.filled.issuperset(needs):
         if snap is not None:  # changed again meanwhile: read it whole this once
             snap.conn.close()
         return None, []
     return CachedLibrary(snap, name, encoding), []
+
+
+# up to this size a command that needs the lint table parses the file once itself (its
+# parse's memory is no concern: ~170 MiB at 7 MiB); a larger file's table is filled on
+# all cores, a part at a time, and read back (at 70 MiB a parse held whole is 1.3 GiB)
+PARSE_FILL_BYTES = 16 << 20
+
+
+def _parse_fills(bib: str | os.PathLike) -> bool:
+    try:
+        return os.stat(bib).st_size < PARSE_FILL_BYTES
+    except OSError:
+        return False
+
+
+def parsed_filling_lint(bib: str | os.PathLike, encoding: str | None, busy: Any = None) -> Any:
+    """``bib`` parsed as without the cache (``model.load``), its entries' lint records
+    stored from that parse when the cache holds that version of the file and has none
+    yet (``lazy.store_lint``; skipped, never waited for, while another writer is at
+    work); None when it cannot be read so (the caller's uncached read says why)."""
+    import hashlib
+    from contextlib import nullcontext
+
+    from ..errors import RefbookError
+    from ..model import Library
+    from ..store import BibFile
+
+    try:
+        with (busy or nullcontext)():
+            parsed = BibFile.read(bib, encoding)
+            lib = Library(parsed)
+            from .lazy import lint_text
+
+            records = [(e.key, lint_text(e)) for e in lib]
+    except RefbookError:
+        return None
+    if parsed.raw is not None:
+        _store_lint(bib, hashlib.sha256(parsed.raw).hexdigest(), records)
+    return lib
+
+
+def _store_lint(bib: str | os.PathLike, digest: str, records: list[tuple[str, str]]) -> None:
+    """``lazy.store_lint`` under the writer's lock, if it is free (best effort)."""
+    from filelock import FileLock, Timeout
+
+    from .db import open_write
+    from .lazy import store_lint
+
+    path = db_path(bib)
+    try:
+        with FileLock(str(path.with_name(path.name + ".lock")), timeout=0):
+            conn = open_write(path)
+            if conn is not None:
+                try:
+                    store_lint(conn, digest, records)
+                finally:
+                    conn.close()
+    except (Timeout, OSError, sqlite3.Error):
+        pass  # the next command that needs them fills them
+
+
+# SQLite's result codes for a damaged file: SQLITE_CORRUPT, SQLITE_NOTADB
+_DAMAGED = (11, 26)
+
+
+def recover(exc: BaseException) -> bool | None:
+    """After a command failed with ``exc``: when it is SQLite saying a file is damaged
+    and this process read a library cache, those cache files are removed (under their
+    writer's lock; the next read builds them anew) and the answer is True when nothing
+    read from them can have been written out yet (the command can run again, the same
+    as with a sound cache), False when it may have; None: not a damaged cache (the
+    error is not the cache's)."""
+    import sys
+
+    from .db import OPENED
+
+    if not OPENED or not is_damage(exc):
+        return None
+    for path in set(OPENED):
+        _discard(path)
+    OPENED.clear()
+    output = sys.modules.get("refbook.output")
+    return output is None or not output.STREAMING[0]
+
+
+def is_damage(exc: BaseException) -> bool:
+    """``exc`` is SQLite saying a file is damaged (corrupt, or not a database)."""
+    if not isinstance(exc, sqlite3.DatabaseError):
+        return False
+    code = getattr(exc, "sqlite_errorcode", None)  # Python >= 3.11
+    if code is not None:
+        return code & 0xFF in _DAMAGED
+    return any(w in str(exc) for w in ("malformed", "not a database"))
+
+
+def _discard(path: Path) -> None:
+    from filelock import FileLock, Timeout
+
+    try:
+        with FileLock(str(path.with_name(path.name + ".lock")), timeout=LOCK_SECONDS):
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                try:
+                    path.with_name(path.name + suffix).unlink()
+                except FileNotFoundError:
+                    pass
+    except (Timeout, OSError):
+        pass
 
 
 def _unwritable(path: Path, exc: Exception) -> str:

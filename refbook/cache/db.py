@@ -18,9 +18,9 @@ silently.
 
 from __future__ import annotations
 
+import _thread  # the lock Snapshot needs, without threading's import (a warm run's start-up)
 import os
 import sqlite3
-import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -139,13 +139,17 @@ def is_racy(mtime_ns: int, checked_at: float) -> bool:
     return mtime_ns / 1e9 >= checked_at - racy_window(mtime_ns)
 
 
+# the cache files this process opened for reading (``cache.recover``)
+OPENED: list[Path] = []
+
+
 def open_read_only(path: Path) -> sqlite3.Connection | None:
     """The cache file opened read-only, in a read transaction (every read of this
     connection sees the version committed when it first reads, whatever writers commit
-    meanwhile), or None when it is absent or not the user's own."""
+    meanwhile), or None when it is absent, not the user's own, or cut short."""
     from ..paths import distrust_schema, is_own_file
 
-    if not is_own_file(path):
+    if not is_own_file(path) or is_cut_short(path):
         return None
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
@@ -153,16 +157,38 @@ def open_read_only(path: Path) -> sqlite3.Connection | None:
         conn.execute("BEGIN")
     except sqlite3.Error:
         return None
+    OPENED.append(path)
     return conn
 
 
+def is_cut_short(path: Path) -> bool:
+    """The file is shorter than the pages its header counts (a copy or a disk that ran
+    out midway).  SQLite reads such a file as long as the pages it asks for are there or
+    in the write-ahead log: the meta row reads, the first read of a missing page fails
+    mid-command ("database disk image is malformed")."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(100)
+            size = os.fstat(f.fileno()).st_size
+    except OSError:
+        return False
+    if len(head) < 100 or not head.startswith(b"SQLite format 3\x00"):
+        return False  # not a database (or empty): SQLite says so at once
+    page_size = int.from_bytes(head[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(head[28:32], "big")
+    valid = head[24:28] == head[92:96]  # the count is kept up to date (SQLite >= 3.7.0)
+    return valid and size < pages * page_size
+
+
 def open_write(path: Path) -> sqlite3.Connection | None:
-    """The cache file opened for writing, or None when it is absent or not the user's
-    own: for an update (by the one writer holding the cache's lock) and for ``settle``
-    (one guarded UPDATE of the meta table, safe without that lock)."""
+    """The cache file opened for writing, or None when it is absent, not the user's
+    own or cut short (then replaced by a build): for an update (by the one writer
+    holding the cache's lock) and for ``settle`` (one guarded UPDATE of the meta table,
+    safe without that lock)."""
     from ..paths import distrust_schema, is_own_file
 
-    if not is_own_file(path):
+    if not is_own_file(path) or is_cut_short(path):
         return None
     try:
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -243,6 +269,23 @@ def settle(cache: Path, meta: dict[str, str], st: os.stat_result, checked_at: fl
         conn.close()
 
 
+_KEYS_IN_ORDER = "SELECT key FROM entries INDEXED BY entries_by_key"
+_KEY_ORDER = "ORDER BY lkey, key, ord"
+
+
+def _key_prefix(prefix: str) -> tuple[str, tuple[str, ...]]:
+    """The WHERE clause (and its parameters) of the keys starting with ``prefix``,
+    case-insensitively, as a range of the key index."""
+    low = prefix.lower()
+    if not low:
+        return "", ()
+    if (after := ord(low[-1]) + 1) <= 0x10FFFF and not 0xD800 <= after <= 0xDFFF:
+        # exactly the strings that start with low: low <= s < low with its last
+        # character the next one
+        return "WHERE lkey >= ? AND lkey < ?", (low, low[:-1] + chr(after))
+    return "WHERE substr(lkey, 1, length(?)) = ?", (low, low)
+
+
 class Snapshot:
     """One version of a cache file, opened for reading (the file stays this version
     for as long as it is open, whatever writers do)."""
@@ -255,7 +298,7 @@ class Snapshot:
         self.codec = meta.get("codec", "utf-8")
         self.filled = filled(meta)
         self._source: Any = None
-        self._source_lock = threading.Lock()
+        self._source_lock = _thread.allocate_lock()
 
     def problems(self, name: str) -> list:
         if self.meta.get("problems", "[]") == "[]":
@@ -292,22 +335,18 @@ class Snapshot:
         """The keys that start with ``prefix`` (case-insensitive), in completion order
         (``refbook.completion.completion_order``): read from the index alone, in its
         order, no sort."""
-        low = prefix.lower()
-        select = "SELECT key FROM entries INDEXED BY entries_by_key"
-        order = "ORDER BY lkey, key, ord"
-        if not low:
-            rows = self.conn.execute(f"{select} {order}")
-        elif (after := ord(low[-1]) + 1) <= 0x10FFFF and not 0xD800 <= after <= 0xDFFF:
-            # exactly the strings that start with low: low <= s < low with its last
-            # character the next one
-            rows = self.conn.execute(
-                f"{select} WHERE lkey >= ? AND lkey < ? {order}", (low, low[:-1] + chr(after))
-            )
-        else:
-            rows = self.conn.execute(
-                f"{select} WHERE substr(lkey, 1, length(?1)) = ?1 {order}", (low,)
-            )
-        return [k for (k,) in rows]
+        where, params = _key_prefix(prefix)
+        return [k for (k,) in self.conn.execute(f"{_KEYS_IN_ORDER} {where} {_KEY_ORDER}", params)]
+
+    def joined_keys_starting(self, prefix: str, separator: str) -> str | None:
+        """``separator.join(self.keys_starting(prefix))`` joined by SQLite, or None when
+        no key starts so: key completion's answer at 100k is 31k keys, ~30 ms as Python
+        rows, half that as one string.  (The subquery's order is the index's; SQLite
+        does not flatten an ordered subquery into an aggregate, so it joins them in it.)"""
+        where, params = _key_prefix(prefix)
+        query = f"SELECT group_concat(key, ?) FROM ({_KEYS_IN_ORDER} {where} {_KEY_ORDER})"
+        row = self.conn.execute(query, (separator, *params)).fetchone()
+        return row[0] if row else None
 
     def keys(self) -> list[str]:
         return [k for (k,) in self.conn.execute("SELECT key FROM entries ORDER BY ord")]

@@ -11,7 +11,10 @@ filled is left alone) and a whole rebuild makes them with the rest.
 The CSL items and the search rows are made from the stored records (the same items and
 rows a parsed entry gives: the matrix tests compare them with uncached runs); the lint
 records ask about the text as written, so the file is parsed again for them, on all
-cores, and only when it is still the version the cache holds.
+cores, and only when it is still the version the cache holds.  A command that lints
+(lint, check) does not ask for that parse when the file is smaller than
+``cache.PARSE_FILL_BYTES``: it parses the file once itself, runs on that parse, and the
+records are stored from it (``store_lint``).
 """
 
 from __future__ import annotations
@@ -145,10 +148,50 @@ def _fill_lint(
         rows = parse_new(src.text, src.chunks, every, name, src.codec, parts=parts)
     else:
         rows = whole_rows(src, bib, parts)[0]
+    return rows is not None and _insert_lint(conn, [(r.key, r.lint) for r in rows])
+
+
+def _insert_lint(conn: sqlite3.Connection, records: list[tuple[str, str]]) -> bool:
+    """Insert (key, lint record text) of every entry in file order, when their keys are
+    the cached entries' (else nothing: False)."""
     ords = conn.execute("SELECT ord, key FROM entries ORDER BY ord").fetchall()
-    if rows is None or [k for _, k in ords] != [r.key for r in rows]:
+    if [k for _, k in ords] != [k for k, _ in records]:
         return False
     conn.executemany(
-        "INSERT INTO lintdata VALUES (?, ?)", ((o, r.lint) for (o, _), r in zip(ords, rows))
+        "INSERT INTO lintdata VALUES (?, ?)", ((o, r) for (o, _), (_, r) in zip(ords, records))
     )
     return True
+
+
+def lint_text(entry: Any) -> str:
+    """An entry's lint record as the lint table keeps it (``build.make_row``'s form)."""
+    import json
+
+    from .parts import lint_record
+
+    return json.dumps(lint_record(entry), ensure_ascii=False, separators=(",", ":"))
+
+
+def store_lint(conn: sqlite3.Connection, digest: str, records: list[tuple[str, str]]) -> bool:
+    """The lint records of a parse the command made anyway (``open_cached(parse=True)``:
+    (key, ``lint_text``) of every entry, in file order) stored as the lint table, when
+    the cache holds the version of the file whose SHA-256 is ``digest`` and has none
+    yet, in one transaction; whether they were.  (``conn``: opened for writing, under
+    the cache's lock.)"""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        meta = read_meta(conn)
+        done = (
+            meta is not None
+            and meta.get("sha256") == digest
+            and "lint" in missing(meta, ("lint",))
+            and _insert_lint(conn, records)
+        )
+        if done and meta is not None:
+            now = " ".join(sorted(filled(meta) | {"lint"}))
+            conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (FILLED, now))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return bool(done)

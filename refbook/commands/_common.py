@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 import click
@@ -158,16 +157,47 @@ def cached_library(
     ``path`` (in ``encoding``): another file than the one in use (``lint FILES``: no
     indicator of its own, lint shows one); ``needs``: the cache's lazy tables the command
     reads ("csl", "lint", "search")."""
+    lib: CachedLibrary | None = _through_cache(ctx, quiet, path, encoding, needs, parse=False)
+    return lib
+
+
+def cached_or_parsed(
+    ctx: click.Context | None = None,
+    *,
+    path: str | None = None,
+    encoding: str | None = None,
+    needs: Collection[str] = (),
+) -> CachedLibrary | Library | None:
+    """``cached_library``, except when the one table the cache still lacks is the lint
+    records (made by parsing the file): then the file parsed once, as without the cache
+    (a ``model.Library``), the records stored from that parse (``lint``, ``check``: their
+    first run after a cold build parsed the file to fill the table, then read it all
+    back from the cache)."""
+    return _through_cache(ctx, False, path, encoding, needs, parse=True)
+
+
+def _through_cache(
+    ctx: click.Context | None,
+    quiet: bool,
+    path: str | None,
+    encoding: str | None,
+    needs: Collection[str],
+    parse: bool,
+) -> Any:
     if not cache_enabled(ctx):
         return None
     from ..cache import open_cached
 
     if path is not None:
-        lib, notes = open_cached(path, encoding, needs=needs)
+        lib, notes = open_cached(path, encoding, needs=needs, parse=parse)
     else:
         path = bib_path(ctx)
         lib, notes = open_cached(
-            path, bib_encoding(ctx), busy=lambda: _busy_reading(path), needs=needs
+            path,
+            bib_encoding(ctx),
+            busy=lambda: _busy_reading(path),
+            needs=needs,
+            parse=parse,
         )
     if not quiet and notes:
         from ..output import warn
@@ -222,7 +252,8 @@ def open_library(
     cache's lazy tables it reads (filled first when they are not yet)."""
     from ..output import warn
 
-    lib: Library | CachedLibrary | None = cached_library(ctx, needs=needs) if cached else None
+    # the lint table missing: the file parsed once instead (cached_or_parsed)
+    lib: Library | CachedLibrary | None = cached_or_parsed(ctx, needs=needs) if cached else None
     if lib is not None and usable is not None:
         from ..cache.records import CachedLibrary as Cached
 
@@ -354,15 +385,16 @@ def complete_types(ctx: click.Context, _param: click.Parameter, incomplete: str)
     return [t for t in types if t.startswith(incomplete.lower())]
 
 
-@dataclass
 class EditReport:
     """What an editing command says besides the changes the store records: ``lines`` in
-    plain mode, ``extra`` members in its ``--json`` object."""
+    plain mode, ``extra`` members in its ``--json`` object.  (Not a dataclass: that
+    import is ~2 ms of every command's start-up, a warm ``show`` included.)"""
 
-    bib: Any = None
-    lines: list[str] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)
-    cancelled: bool = False
+    def __init__(self) -> None:
+        self.bib: Any = None
+        self.lines: list[str] = []
+        self.extra: dict[str, Any] = {}
+        self.cancelled = False
 
     def cancel(self) -> None:
         """Write nothing and report no change (the user said no)."""

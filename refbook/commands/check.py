@@ -23,8 +23,12 @@ from ._common import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+    from ..cache.records import CachedLibrary, RecordEntry
     from ..config import Config
-    from ..links import ResultCache
+    from ..links import Checker, Result, ResultCache
+    from ..output.check import EncodedResults
 
 
 def _default(name: str) -> Any:
@@ -132,11 +136,11 @@ def command(
     Exit code 6 when the network cannot be reached at all (no name resolves, no route):
     one line says how many links were not checked.
     """
+    from ..cli import keep_until_exit
     from ..errors import NetworkError
     from ..links import Checker, Options, iter_targets
     from ..output import choose_mode
     from ..output.check import render
-    from .export import select_entries
 
     _refuse_conflicts(click.get_current_context(), fmt, update_preprints)
     cfg = get_config()
@@ -146,11 +150,7 @@ def command(
         cached=not update_preprints and _library_cache_exists(),
         needs=("lint", *(("search",) if query else ())),
     )
-    entries = select_entries(lib, keys, query, ())
-    if changed_since is not None:
-        from ..changes import changed_since as changed
-
-        entries = changed(entries, lib.path, changed_since, bib_encoding())
+    entries, by_key, count = _entries(lib, keys, query, changed_since)
     # an iterator: requests start on the first targets while the rest are read
     targets: Any = iter_targets(
         entries, dois=not urls_only, urls=not (dois_only or update_preprints)
@@ -168,15 +168,7 @@ def command(
     cache = None if no_cache or offline else _result_cache(cfg, max_age, updates_max_age)
     mode = "json" if as_json else fmt or ("table" if choose_mode(False) == "rich" else "plain")
     checker = Checker(opts, cache)
-    by_key = {e.key: e for e in entries}
-    if mode == "table" and not offline:
-        from ..output.check import progress_bar
-
-        targets = list(targets)  # the bar's length
-        with progress_bar(len(targets)) as advance:
-            results = checker.run(targets, by_key, progress=advance)
-    else:
-        results = checker.run(targets, by_key, most=2 * len(entries))
+    results, encoded = _run(checker, targets, by_key, count, "bar" if mode == "table" else mode)
     if checker.network_down:
         # one line, not one finding per link; machine formats still get every result
         if mode not in ("table", "plain"):
@@ -189,8 +181,62 @@ def command(
     if update_preprints:
         _update_preprints(checker, results, as_json, apply)
         return EXIT_OK
-    render(results, mode, lib.path, strict)
+    render(results, mode, lib.path, strict, encoded=encoded)
+    keep_until_exit(lib, by_key, results, encoded, checker)
     return EXIT_FINDINGS if any(r.fails(strict, threshold) for r in results) else EXIT_OK
+
+
+def _run(
+    checker: Checker, targets: Any, by_key: dict[str, Any], count: int, mode: str
+) -> tuple[list[Result], EncodedResults | None]:
+    """The results, with a progress bar (``mode`` "bar", unless offline); for JSON, their
+    records made while the network is awaited."""
+    from ..output.check import EncodedResults
+
+    if mode == "bar" and not checker.options.offline:
+        from ..output.check import progress_bar
+
+        targets = list(targets)  # the bar's length
+        with progress_bar(len(targets)) as advance:
+            return checker.run(targets, by_key, progress=advance), None
+    encoded = EncodedResults() if mode == "json" else None
+    results = checker.run(
+        targets,
+        by_key,
+        encoded.add if encoded else None,
+        most=2 * count,
+        idle=encoded.encode_some if encoded else None,
+    )
+    return results, encoded
+
+
+def _entries(
+    lib: Any, keys: tuple[str, ...], query: str | None, changed_since: str | None
+) -> tuple[Iterable[Any], dict[str, Any], int]:
+    """The entries to check (an iterator when they are all of a cached library's), the
+    entries by key (filled as that iterator goes), and how many there are."""
+    by_key: dict[str, Any] = {}
+    if not (keys or query or changed_since is not None) and hasattr(lib, "read_parts"):
+        return _every_entry(lib, by_key), by_key, len(lib)
+    from .export import select_entries
+
+    entries = select_entries(lib, keys, query, ())
+    if changed_since is not None:
+        from ..changes import changed_since as changed
+
+        entries = changed(entries, lib.path, changed_since, bib_encoding())
+    by_key.update((e.key, e) for e in entries)
+    return entries, by_key, len(entries)
+
+
+def _every_entry(lib: CachedLibrary, by_key: dict[str, Any]) -> Iterator[RecordEntry]:
+    """The library's entries in file order, each with what check reads of it (its
+    fields, and the lines of its fields from the lint records) read by one query as they
+    are needed, not two per entry, and entered in ``by_key`` as they come (the checker
+    looks an entry up by the key of a target already read)."""
+    for entry in lib.read_parts(lib, ("item", "lint")):
+        by_key[entry.key] = entry
+        yield entry
 
 
 def _library_cache_exists() -> bool:

@@ -12,7 +12,7 @@ from ._common import (
     bib_encoding,
     bib_option,
     bib_path,
-    cached_library,
+    cached_or_parsed,
     complete_rules,
     force_option,
     get_config,
@@ -128,7 +128,7 @@ def command(
 
 def _read(path: str, encoding: str | None) -> Library | CachedLibrary:
     """A file to lint: from the library cache (its warnings said), else parsed."""
-    lib = cached_library(path=path, encoding=encoding, needs=("lint",))
+    lib = cached_or_parsed(path=path, encoding=encoding, needs=("lint",))
     if lib is not None:
         return lib
     from ..model import load

@@ -280,6 +280,16 @@ class Checker:
 
     # -- running
     def check(self, target: Target, entry: Entry | RecordEntry | None) -> Result:
+        """The verdict on one target (``run`` checks many at once); with a results
+        cache, the result is written to it before this returns (``run`` writes in
+        batches, and flushes at its end: a result kept for the next batch of a call
+        made alone was lost when the program ended)."""
+        result = self._check(target, entry)
+        if self.cache is not None:
+            self.cache.flush()
+        return result
+
+    def _check(self, target: Target, entry: Entry | RecordEntry | None) -> Result:
         settled = self.settled(target)
         if settled is not None:
             return settled
@@ -336,11 +346,13 @@ class Checker:
         progress: Callable[[Result], None] | None = None,
         *,
         most: int | None = None,
+        idle: Callable[[], bool] | None = None,
     ) -> list[Result]:
         """The results of ``targets``, in their order.  ``targets`` may be an iterator
         (``iter_targets``): the first requests go out while the rest are still being read.
-        ``most``: at most that many targets (no more workers are started)."""
-        entries = entries or {}
+        ``most``: at most that many targets (no more workers are started); ``idle``: work
+        done a piece at a time while the network is awaited (True: a piece was done)."""
+        entries = {} if entries is None else entries  # (filled as the targets are read)
         if self.options.offline:
             return [self.check(t, entries.get(t.key)) for t in targets]
         if isinstance(targets, Sized):
@@ -357,6 +369,7 @@ class Checker:
                 progress,
                 results,
                 max(1, workers if most is None else min(workers, most)),
+                idle,
             )
         finally:
             self.client.close()

@@ -28,9 +28,11 @@ def run_lean(
     progress: Callable[[Result], None] | None,
     results: dict[int, Result],
     limit: int,
+    idle: Callable[[], bool] | None = None,
 ) -> int:
     """Check ``targets`` into ``results`` (by their position); the number of targets.  An
-    error while reading them (or Ctrl-C) is raised at once: what is in flight is dropped."""
+    error while reading them (or Ctrl-C) is raised at once: what is in flight is dropped.
+    ``idle``: work done a piece at a time while nothing is ready (True: a piece was done)."""
     o = checker.options
     registries = frozenset(
         urlsplit(u).hostname or "" for u in (o.doi_resolver, o.crossref_api, o.datacite_api)
@@ -53,6 +55,12 @@ def run_lean(
             return
         wire.request(method, url, lambda answer: drive(i, hops, answer))
 
+    def wait() -> None:
+        while idle is not None and idle():
+            if wire.poll(0):
+                return
+        wire.poll(None)
+
     count = 0
     todo = iter(targets)
     try:
@@ -65,7 +73,7 @@ def run_lean(
                 if target.kind != "url":
                     entry = entries.get(target.key)
                     wire.in_thread(
-                        lambda t=target, e=entry: checker.check(t, e),  # type: ignore[misc]
+                        lambda t=target, e=entry: checker._check(t, e),  # type: ignore[misc]
                         lambda result, i=i: finish(i, result),  # type: ignore[misc]
                         urllib3=True,
                     )
@@ -75,11 +83,11 @@ def run_lean(
                     drive(i, checker.url_hops(target), None)
                 wire.poll(0)  # the request out before the next target is read
             else:
-                wire.poll(None)
+                wait()
                 continue
             if in_flight == 0:
                 return count
-            wire.poll(None)
+            wait()
     finally:
         wire.close()
         checker.reached = checker.reached or wire.reached

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..identifiers import strip_doi_prefix
-from ..safelinks import DOI_RESOLVER
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -99,6 +98,8 @@ class Exclusions:
         """The first pattern that excludes ``target``, or None."""
         texts = [target.value]
         if target.kind == "doi":
+            from ..safelinks import DOI_RESOLVER  # (with html: not before a URL's request)
+
             texts.append(DOI_RESOLVER + strip_doi_prefix(target.value))
         for pattern in self.patterns:
             if any(pattern.search(text) for text in texts):

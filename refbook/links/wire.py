@@ -1,8 +1,7 @@
 """``check``'s lean engine for link requests: HTTP/1.1 HEAD and GET on non-blocking
 sockets, every request of a run in one thread, driven by a selector loop (``Wire``).
-With a thread per request over urllib3 an answer cost ~0.8-1 ms of CPU (urllib3's layers,
-http.client's e-mail header parser, GIL hand-offs) and importing urllib3 (or asyncio)
-delayed the first request by ~70 ms; here a request is a few syscalls.
+Over urllib3 with a thread per request an answer cost ~0.8-1 ms of CPU, and importing
+urllib3 (or asyncio) delayed the first request by ~70 ms; here a request is a few syscalls.
 
 The transport's rules hold: each connection's host resolved once and every address
 checked (``transport.public_addresses``) before one is connected to, also on redirects;
@@ -10,12 +9,11 @@ the ``Client``'s User-Agent and headers, connect timeout, deadline for the whole
 retry rule (``Client.retry_delay``), at most ``per_host`` requests at once per host over
 kept-alive connections (idle ones of at most ``MAX_POOLS`` hosts), a kept-alive connection
 that fails before any answer tried once more fresh, TLS verified against ``ca_bundle()``.
-
-The rest goes to urllib3 (``Client.request`` on a worker thread), which answers as it
-always did: a proxy from the environment, a URL urllib3 would rewrite (``http1.plain_url``),
-the DOI registries' hosts (one per-host gate with the DOI lookups), and an answer framed
-oddly (``http1.parse_head``; bare LF line ends, a head over 64 KiB, an interim 1xx other
-than 100, the connection closed inside the head).  Bodies are never read.
+urllib3 (``Client.request`` on a worker thread) answers the rest as it always did: a
+proxy from the environment, a URL it would rewrite (``http1.plain_url``), the DOI
+registries' hosts (one per-host gate with the DOI lookups), an answer framed oddly
+(``http1.parse_head``: bare LF, a head over 64 KiB, an interim 1xx other than 100, the
+connection closed inside the head).  Bodies are never read.
 """
 
 from __future__ import annotations
@@ -108,16 +106,18 @@ class Wire:
         # a socket with nothing to read or no room to write (TLS's own, once it is used)
         self._would_block: tuple[type[BaseException], ...] = (BlockingIOError,)
         self._common = "".join(f"{k}: {v}\r\n" for k, v in client.headers.items()) + "\r\n"
+        self._proxies = any(n.lower().endswith("_proxy") for n in os.environ)  # once, not per host
 
     # -- the loop
-    def poll(self, timeout: float | None) -> None:
-        """Wait up to ``timeout`` seconds (None: until something happens), then handle
-        what is ready, the timers that are due and the calls that finished."""
+    def poll(self, timeout: float | None) -> int:
+        """Wait up to ``timeout`` seconds (None: until something happens), then handle the
+        sockets ready, the timers due and the calls finished; the count of sockets and calls."""
         now = monotonic()
         if self._timers:
             wait = max(0.0, self._timers[0][0] - now)
             timeout = wait if timeout is None else min(timeout, wait)
-        for key, mask in self._selector.select(timeout):
+        ready = self._selector.select(timeout)
+        for key, mask in ready:
             if key.data is None:
                 try:
                     self._waker.recv(4096)
@@ -130,8 +130,10 @@ class Wire:
             entry = heapq.heappop(self._timers)
             if entry[2] is not None:
                 entry[2]()
+        handled = len(ready) + len(self._posted)
         while self._posted:
             self._posted.popleft()()
+        return handled
 
     def after(self, seconds: float, callback: Callable[[], None]) -> list[Any]:
         entry = [monotonic() + seconds, next(self._seq), callback]
@@ -212,7 +214,8 @@ class Wire:
     def _route(self, scheme: str, host: str, port: int, url: str) -> _Route:
         key = (scheme, host, port)
         if key not in self._routes:
-            self._routes[key] = _Route(scheme, host, port, environ_proxy(url) is not None)
+            proxied = self._proxies and environ_proxy(url) is not None
+            self._routes[key] = _Route(scheme, host, port, proxied)
         return self._routes[key]
 
     def _by_urllib3(self, method: str, url: str, done: Callable[[Reply], None]) -> None:
@@ -298,8 +301,8 @@ class Wire:
             _close(sock)
             self._dial(req, OSError(code, os.strerror(code)))
             return
-        self._unwatch(sock)
         if req.route.scheme == "https":
+            self._unwatch(sock)
             self._handshake(
                 req,
                 self._tls_context().wrap_socket(
@@ -461,7 +464,6 @@ class Wire:
         req.attempt += 1
         self.after(wait, lambda: self._queue(req))
 
-    # -- sockets
     def _watch(self, sock: socket.socket, events: int, handler: Callable[[int], None]) -> None:
         # membership by descriptor: the selector's own lookup builds a KeyError message
         # with the socket's repr, which cost more than the rest of a request

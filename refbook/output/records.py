@@ -9,6 +9,7 @@ from typing import IO, Any
 from . import (
     JSON,
     RICH,
+    STREAMING,
     cell,
     emit_document,
     emit_json,
@@ -129,6 +130,7 @@ def render_show(
         from . import console
 
         con = console(file=stream)
+        STREAMING[0] = True  # a panel printed per entry, each read as it comes
         for e in entries:
             grid = Table.grid(padding=(0, 2))
             grid.add_column(style="bold cyan", no_wrap=True)

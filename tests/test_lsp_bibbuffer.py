@@ -144,3 +144,100 @@ def test_a_large_edited_buffer_knows_the_dois_of_its_saved_and_edited_entries(tm
     assert snap.has_doi(saved_doi.lower())
     assert snap.has_doi("10.5555/added.2024")
     assert not snap.has_doi("10.5555/nowhere")
+
+
+class _Trickle:
+    """A byte stream that gives a few bytes at a time (a pipe read in pieces)."""
+
+    def __init__(self, data: bytes, size: int) -> None:
+        self.data, self.size, self.at = data, size, 0
+
+    def read(self, _n: int) -> bytes:
+        piece = self.data[self.at : self.at + self.size]
+        self.at += len(piece)
+        return piece
+
+
+def test_lint_s_json_read_a_finding_at_a_time_gives_every_finding(tmp_path):
+    """The server reads a large .bib's ``refbook lint --json`` from the child's pipe one
+    finding at a time: the same findings as the document parsed whole, wherever the
+    pipe cuts it (inside a finding, inside a multi-byte character)."""
+    import io
+    import json
+
+    from refbook.findings import Finding
+    from refbook.output.findings import render
+
+    text = "".join(
+        f"@article{{k{i},\n  title = {{Éé “{i}” the ﬁle}},\n  year = {{20x{i}}},\n  pages = {{9--{i}}},\n}}\n"
+        for i in range(40)
+    )
+    findings = lint(Library(BibFile(text, name="a.bib")), list(RULES.values())).findings
+    out = io.StringIO()
+    render(findings, "json", stream=out)
+    data = out.getvalue().encode("utf-8")
+    expected = [
+        Finding("a.bib", f["line"], f["severity"], f["rule"], f["message"], f["key"], f["column"])
+        for f in json.loads(data)["findings"]
+    ]
+    assert len(expected) > 100
+    for size in (1, 7, 4096, len(data)):
+        got = bibfile.read_findings(_Trickle(data, size), "a.bib")
+        assert [f.finding() for f in got] == expected
+    empty = io.StringIO()
+    render([], "json", stream=empty)
+    assert bibfile.read_findings(_Trickle(empty.getvalue().encode(), 3), "a.bib") == []
+
+
+_FINDING = st.tuples(
+    st.integers(0, 6), st.sampled_from(["error", "warning", "info"]), st.sampled_from("abc")
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(_FINDING, max_size=6),
+    st.lists(st.tuples(st.lists(_FINDING, max_size=6), st.integers(0, 3)), max_size=8),
+    st.integers(0, 12),
+)
+def test_the_findings_chosen_are_the_first_by_edit_severity_and_position(head, chunks, limit):
+    """What a .bib with more findings than the limit publishes (``bibfindings.choose``):
+    the same as every finding placed, sorted by edit (latest first), severity and
+    position, each (line, rule, message) once, cut at the limit."""
+    from refbook.findings import Finding
+    from refbook.lsp.bibfindings import choose, relative
+
+    at = 0
+    made, every = [], []  # the chunks as lint_chunks gives them; each finding with its edit
+    for found, edit in chunks:
+        rel = [
+            Finding("a.bib", at + 1 + line, sev, rule, f"{rule} {at}") for line, sev, rule in found
+        ]
+        made.append(
+            (at, [relative(f, at) for f in rel], edit, frozenset(f.severity.rank for f in rel))
+        )
+        every += [(edit, f) for f in rel]
+        at += 7
+    placed_head = [Finding("a.bib", 1 + line, sev, rule, "head") for line, sev, rule in head]
+
+    def edited(line: int) -> int:
+        return made[(line - 1) // 7][2] if 0 < line <= at else 0
+
+    every += [(edited(f.line or 0), f) for f in placed_head]
+    got, total = choose(placed_head, made, limit, edited)
+    assert total == len(every)
+    key = lambda c: (-c[0], -c[1].severity.rank, c[1].line, c[1].rule, c[1].message)  # noqa: E731
+    expected = [f for _e, f in sorted(every, key=key)]
+    seen, distinct = set(), []
+    for f in expected:
+        if (f.line, f.rule, f.message) not in seen:
+            seen.add((f.line, f.rule, f.message))
+            distinct.append(f)
+    if limit and len(every) > limit:
+        expected = distinct[:limit]
+    assert [(f.line, f.rule) for f in got] == sorted((f.line, f.rule) for f in got)
+
+    def ident(f: Finding) -> tuple:
+        return (f.line, f.rule, f.message, f.severity.value)
+
+    assert sorted(map(ident, got)) == sorted(map(ident, expected))

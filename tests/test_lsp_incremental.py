@@ -151,3 +151,34 @@ def test_an_edit_reparses_one_segment_of_a_long_document(monkeypatch) -> None:
     assert [d.message for d in found if d.range.start.line == 600] == [
         "no entry with key nokeyedited"
     ]
+
+
+KEYS = ["knuth1984literate", "zahid2023dealing", "zahid2023other", "nokey", "missing", "nokey3"]
+
+
+def bib_with(keys: list[str]) -> str:
+    return "".join(
+        f"@article{{{key},\n  author = {{{'Zahid, Farhan' if 'zahid' in key else 'Knuth, Donald'}}},"
+        f"\n  title = {{T {key}}},\n  year = {{{2023 if 'zahid' in key else 1984}}},\n}}\n"
+        for key in keys
+    )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.sampled_from(MARKDOWN_LINES), max_size=40),
+    st.lists(st.lists(st.sampled_from(KEYS), min_size=1, max_size=6, unique=True), max_size=6),
+)
+def test_after_edits_of_the_bib_a_manuscript_s_diagnostics_equal_the_whole_parse(lines, bibs):
+    """Each edit of the .bib a new reading (``Snapshot.follow``: segments judged before
+    kept where none of their keys changed): the same as judging the document afresh."""
+    doc = document(lines, "markdown")
+    snap = snapshot()
+    incremental.manuscript_diagnostics(doc, snap, True)
+    for keys in bibs:
+        after = Snapshot(load_library("refs.bib", text=bib_with(keys)), "refs.bib")
+        after.follow(snap)
+        after.prepare()
+        snap = after
+        sent = incremental.manuscript_diagnostics(document(lines, "markdown"), snap, True)
+        assert incremental.structured(sent) == features.manuscript_diagnostics(doc, snap)

@@ -16,6 +16,7 @@ or an edit that changes an ``@string`` definition: the buffer is parsed whole ag
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 import threading
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from ..cache.chunks import _NL_AT, split
 from ..cache.source import inherits as _inherits
 from ..findings import Finding
+from .bibfindings import Chunk, Lean, lean, library_findings, lint_piece, place, relative
 from .documents import common_prefix, common_suffix
 
 if TYPE_CHECKING:
@@ -32,11 +34,8 @@ if TYPE_CHECKING:
 
 # parse problems found over the whole file: derived from every chunk, not from one
 _FILE_WIDE = ("duplicate-key", "duplicate-string")
-# a line number in a parse problem's message, and as _relative keeps it
-_LINE_IN = re.compile(r"(\blines? )(\d+(?:(?:, | and )\d+)*)")
-_NUMBER = re.compile(r"\d+")
 _MOVING = threading.Lock()
-_REL_LINE = re.compile(r"\0(-?\d+)\0")
+_EDITS = itertools.count(1)
 # an @string definition anywhere (bibtexparser reads one in the middle of a line too)
 _STRING_AT = re.compile(r"(?i)@\s*string\s*[{(]")
 _STRING_NAME = re.compile(r"(?i)@\s*string\s*[{(]\s*([^\s=#{}(),\"]+)")
@@ -57,7 +56,9 @@ class Piece:
     spans: list[tuple[int, int]] | None = None  # parsed: each entry's characters in the chunk
     saved_line: int = 0  # a cached entry's line - 1 - this: its relative line
     skip: dict[str, set[str]] = field(default_factory=dict)  # lint suppressions by key
-    linted: tuple[Any, list[Finding]] | None = None  # (what they were made with, findings)
+    linted: tuple[Any, list[Lean]] | None = None  # (what they were made with, findings)
+    ranks: frozenset[int] = frozenset()  # the severities (``rank``) of those findings
+    edited: int = 0  # read again after an edit (it or its neighbours): which (the latest highest)
 
 
 class BibReading:
@@ -80,6 +81,8 @@ class BibReading:
         self.library: Any = None  # the saved file's CachedLibrary, when rows come from it
         self.saved_stamp: Any = None  # the saved file's stat when that library was read
         self.saved_aliases: list[tuple[str, str]] | None = None  # that library's
+        self.saved_token: Any = None  # the saved file's lint findings its chunks have
+        self._problems: list[Finding] | None = None
         self._keys: list[str] | None = None
         self.parsed = all(p.spans is not None for p in pieces)  # nothing from the cache
         with _MOVING:
@@ -90,9 +93,10 @@ class BibReading:
     # -- readings ----------------------------------------------------------------------
 
     @classmethod
-    def parse(cls, text: str, path: str) -> BibReading:
-        """Every chunk of ``text`` parsed (in one parse of the whole text); raises the
-        store's ``InputError`` as a whole parse does (no entry could be read)."""
+    def parse(cls, text: str, path: str, since: str | None = None) -> BibReading:
+        """Every chunk of ``text`` parsed (in one parse of the whole text), those that
+        differ from ``since`` (the text before an edit) marked edited; raises the store's
+        ``InputError`` as a whole parse does (no entry could be read)."""
         from ..model import Library
         from ..store import BibFile
 
@@ -105,6 +109,12 @@ class BibReading:
         lines = _lines_of(text, starts)
         pieces = _distribute(lib, text, starts, lines, 0, len(starts) - 1)
         whole = _inherits(text) or _twice(pieces)
+        if since is not None:
+            head = common_prefix(since, text)
+            end = len(text) - common_suffix(since, text, min(len(since), len(text)) - head)
+            edit = next(_EDITS)
+            for i, p in enumerate(pieces):
+                p.edited = edit if starts[i] <= end and head < starts[i + 1] else 0
         return cls(text, path, starts, lines, pieces, whole=lib if whole else None)
 
     @classmethod
@@ -152,7 +162,7 @@ class BibReading:
         if text == self.text:
             return self
         if self.whole is not None:
-            return BibReading.parse(text, self.path)
+            return BibReading.parse(text, self.path, self.text)
         old = self.text
         head = common_prefix(old, text)
         tail = common_suffix(old, text, min(len(old), len(text)) - head)
@@ -166,15 +176,18 @@ class BibReading:
         local = sorted(set(local))
         new_starts = [a + s for s in local[:-1]]
         if not new_starts:
-            return BibReading.parse(text, self.path)
+            return BibReading.parse(text, self.path, old)
         if _strings_in(old[a:b]) != _strings_in(window) or _inherits(window):
-            return BibReading.parse(text, self.path)  # macros below change
+            return BibReading.parse(text, self.path, old)  # macros below change
         line_a = self.lines[first]
         new_lines = [line_a + n_ for n_ in _lines_of(window, local)[:-1]]
         after = text[b + delta : self.starts[last + 1] + delta] if last < n else ""
         pieces = self._parse_window(text, first, window, local, after)
         if pieces is None:
-            return BibReading.parse(text, self.path)
+            return BibReading.parse(text, self.path, old)
+        edit = next(_EDITS)
+        for p in pieces:
+            p.edited = edit
         line_delta = text.count("\n", a, b + delta) - old.count("\n", a, b)
         starts = [
             *self.starts[:first],
@@ -188,8 +201,9 @@ class BibReading:
         reading.library = None if reading.parsed else self.library
         reading.saved_stamp = self.saved_stamp
         reading.saved_aliases = self.saved_aliases
+        reading.saved_token = self.saved_token
         if _twice(reading.pieces) or not any(p.entries for p in reading.pieces):
-            return BibReading.parse(text, self.path)  # said as a whole parse says it
+            return BibReading.parse(text, self.path, old)  # said as a whole parse says it
         return reading
 
     def _chunk_at(self, offset: int) -> int:
@@ -267,6 +281,13 @@ class BibReading:
                 out += [(a, k) for a, k in self.saved_aliases if k in saved]
         return out
 
+    def edited_line(self, line: int) -> int:
+        """Which edit read the chunk of the 1-based ``line`` again (0: none)."""
+        return self.pieces[self._line_chunk(line - 1)].edited
+
+    def _line_chunk(self, line: int) -> int:
+        return max(0, min(len(self.pieces) - 1, bisect.bisect_right(self.lines, line) - 1))
+
     def located(self) -> list[tuple[Any, int, int]]:
         """(entry, its piece's index, its line (1-based) in the buffer), in order."""
         return [
@@ -279,8 +300,10 @@ class BibReading:
         """The buffer's parse problems, as a whole parse finds them (lines 1-based)."""
         if self.whole is not None:
             return list(self.whole.problems)
-        out = [_placed(f, self.lines[i]) for i, p in enumerate(self.pieces) for f in p.problems]
-        return out + self._duplicate_keys()
+        if self._problems is None:
+            out = [place(f, self.lines[i]) for i, p in enumerate(self.pieces) for f in p.problems]
+            self._problems = out + self._duplicate_keys()
+        return list(self._problems)
 
     def _duplicate_keys(self) -> list[Finding]:
         lower = [k.lower() for k in self.keys()]
@@ -309,7 +332,7 @@ class BibReading:
             e.key,
         )
 
-    def lint(self, rules: list[Rule], saved: list[Finding] | None = None) -> list[Finding] | None:
+    def lint(self, rules: list[Rule], saved: list[Any] | None = None) -> list[Finding] | None:
         """lint's findings with ``rules`` (parse problems first, as ``lint.lint`` gives
         them), each chunk's per-entry findings made once per chunk.  When chunks come
         from the cache, their findings are ``saved``'s, lint's of the file as saved (None:
@@ -325,7 +348,29 @@ class BibReading:
         with _MOVING:  # (a reading made meanwhile moves shared chunks' entries)
             return self._lint(rules, saved)
 
-    def _lint(self, rules: list[Rule], saved: list[Finding] | None) -> list[Finding]:
+    def _lint(self, rules: list[Rule], saved: list[Any] | None) -> list[Finding]:
+        head, chunks = self._lint_chunks(rules, saved)
+        out = head + [place(f, at) for at, found, *_ in chunks for f in found]
+        out.sort(key=lambda f: (f.line or 0, f.column or 0, f.rule))
+        return out
+
+    def lint_chunks(
+        self, rules: list[Rule], saved: list[Any] | None = None
+    ) -> tuple[list[Finding], list[Chunk]] | None:
+        """``lint``'s findings not yet placed: the parse problems and the findings over
+        the whole library (placed), and each chunk's per-entry findings as (the chunk's
+        first line, 0-based; its findings, lines relative to it (``place`` puts one in
+        the text); whether it was edited), in the text's order."""
+        if self.whole is not None:
+            return self.lint(rules, saved) or [], []
+        if not self.parsed and saved is None and self.saved_token is None:
+            return None
+        with _MOVING:
+            return self._lint_chunks(rules, saved)
+
+    def _lint_chunks(
+        self, rules: list[Rule], saved: list[Any] | None
+    ) -> tuple[list[Finding], list[Chunk]]:
         import datetime as _dt
 
         from ..lint import RULES, Context, protected_words
@@ -338,24 +383,28 @@ class BibReading:
             ctx.protected_words = protected_words(entries)
         skip: dict[str, set[str]] = {}
         for p in self.pieces:  # (by key: the last entry's comment wins, as in lint)
-            skip.update({e.key: p.skip[e.key] for e in p.entries if e.key in p.skip})
+            if p.skip:
+                skip.update({e.key: p.skip[e.key] for e in p.entries if e.key in p.skip})
         per_entry = [r for r in rules if r.check is not None]
         made_with = (tuple(r.id for r in per_entry), frozenset(ctx.protected_words))
-        out = [f for f in self.problems() if f.rule not in RULES]
+        head = [f for f in self.problems() if f.rule not in RULES]
+        chunks = []
         for i, p in enumerate(self.pieces):
             if p.spans is not None:
-                _lint_piece(self.path, p, per_entry, ctx, skip, made_with)
-            if p.linted is not None:
-                out += [_placed(f, self.lines[i]) for f in p.linted[1]]
-        out += _library_findings(self.path, entries, rules, ctx, skip)
-        out.sort(key=lambda f: (f.line or 0, f.column or 0, f.rule))
-        return out
+                lint_piece(self.path, p, per_entry, ctx, skip, made_with)
+            if p.linted is not None and p.linted[1]:
+                chunks.append((self.lines[i], p.linted[1], p.edited, p.ranks))
+        head += library_findings(self.path, entries, rules, ctx, skip)
+        return head, chunks
 
-    def _take_saved(self, saved: list[Finding]) -> None:
+    def _take_saved(self, saved: list[Any]) -> None:
         """Each chunk from the cache given the findings of ``saved`` on its lines (once
         per list: the chunks are shared by the readings after it)."""
         token = ("saved", id(saved))
+        if self.saved_token == token:  # (this reading's, or the one it is an edit of)
+            return
         kept = [(p.saved_line, p) for p in self.pieces if p.spans is None]
+        self.saved_token = token
         if not kept or all(p.linted is not None and p.linted[0] == token for _, p in kept):
             return
         firsts = [line for line, _ in kept]
@@ -365,40 +414,8 @@ class BibReading:
             if k >= 0:
                 found.setdefault(k, []).append(f)
         for k, (line, p) in enumerate(kept):
-            p.linted = (token, [_relative(f, line) for f in found.get(k, ())])
-
-
-def _lint_piece(
-    path: str, p: Piece, rules: list[Rule], ctx: Any, skip: dict[str, set[str]], made_with: Any
-) -> None:
-    """A parsed chunk's per-entry findings (kept while the rules, the proper nouns and
-    its entries' suppressions stay the same)."""
-    from ..lint import _Report as Report
-
-    mine = (made_with, tuple(frozenset(skip.get(e.key, ())) for e in p.entries))
-    if p.linted is not None and p.linted[0] == mine:
-        return
-    report = Report(path, skip, False)
-    for e in p.entries:
-        for r in rules:
-            for issue in r.check(e, ctx):  # type: ignore[misc]
-                report.add(r, e, issue)
-    p.linted = (mine, [_relative(f, p.base) for f in report.findings])
-
-
-def _library_findings(
-    path: str, entries: list[Any], rules: list[Rule], ctx: Any, skip: dict[str, set[str]]
-) -> list[Finding]:
-    """The findings of the rules over the whole library, over ``entries``."""
-    from ..lint import _Report as Report
-
-    by_key = {e.key: e for e in entries}
-    report = Report(path, skip, False)
-    for r in rules:
-        if r.check_all is not None:
-            for issue in r.check_all(entries, ctx):
-                report.add(r, by_key[issue.key], issue)
-    return report.findings
+            p.linted = (token, [lean(f, line) for f in found.get(k, ())])
+            p.ranks = frozenset(f.severity.rank for f in p.linted[1])
 
 
 def _move(piece: Piece, line: int) -> None:
@@ -412,32 +429,6 @@ def _move(piece: Piece, line: int) -> None:
             if f._start_line is not None:
                 f._start_line += by
     piece.base = line
-
-
-def _relative(f: Finding, at: int) -> Finding:
-    """A problem of a chunk that starts on line ``at`` (0-based), its line and the lines
-    its message names counted from there."""
-    from dataclasses import replace
-
-    def rel(m: re.Match[str]) -> str:
-        return m.group(1) + _NUMBER.sub(lambda n: f"\0{int(n.group(0)) - 1 - at}\0", m.group(2))
-
-    message = _LINE_IN.sub(rel, f.message)
-    return replace(f, line=(f.line or 1) - 1 - at, message=message)
-
-
-def _placed(f: Finding, at: int) -> Finding:
-    """``_relative``'s problem back in the text, its chunk starting on line ``at``."""
-    from dataclasses import replace
-
-    message = _REL_LINE.sub(lambda m: str(int(m.group(1)) + at + 1), f.message)
-    return replace(f, line=(f.line or 0) + at + 1, message=message)
-
-
-def _moved(f: Finding, by: int) -> Finding:
-    from dataclasses import replace
-
-    return replace(f, line=f.line + by) if by and f.line is not None else f
 
 
 def _twice(pieces: list[Piece]) -> bool:
@@ -506,7 +497,7 @@ def _distribute(
         ):
             continue
         k = bisect.bisect_right(lines, line, first, last) - 1 - first
-        pieces[k].problems.append(_relative(f, lines[first + k]))
+        pieces[k].problems.append(relative(f, lines[first + k]))
     skip = suppressions(lib.bib)
     for k, p in enumerate(pieces):
         p.skip = {e.key: skip[e.key] for e in p.entries if e.key in skip}

@@ -5,23 +5,28 @@ file as saved: from the library cache, without parsing it)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
 
 from ..findings import Finding, Severity
-from .documents import TextIndex
-from .features import _BIB_KEY, Document, finding_diagnostic
+from .documents import LineIndex, TextIndex
+from .features import _BIB_KEY, SOURCE, Document, finding_diagnostic
 
 if TYPE_CHECKING:
     from .bibbuffer import BibReading
+    from .bibfindings import Chunk, Lean
     from .library import Snapshot
 
 # a lint of a large .bib that takes longer than this (a hung child) gives no findings,
 # so that the file's diagnostics are published again on its next change
 LINT_APART_SECONDS = 900
+# the most diagnostics a .bib is given (``maxDiagnostics``: VS Code and Theia show at
+# most 1,000 a file); the one that says how many more there are has this code
+MAX_DIAGNOSTICS = 1000
+LIMIT_CODE = "more-findings"
 
 
 def bib_diagnostics(
@@ -34,19 +39,11 @@ def bib_diagnostics(
     """The .bib's own diagnostics: what the latest reading found wrong and, when it read,
     lint's findings (as ``refbook lint`` with the configured rules; ``linted``: those
     findings, when ``lint_apart`` made them)."""
-    from ..errors import RefbookError
-    from ..lint import lint
-    from ..model import Library
-    from ..store import BibFile
-
     index = TextIndex(text, encoding)
     findings = list(problems) + (linted or [])
     if linted is None:
-        try:
-            lib = Library(BibFile(text, name=path))
-            findings = lint(lib, lint_rules(path)).findings
-        except RefbookError:
-            pass
+        found = lint_text(text, path)
+        findings = findings if found is None else found
     seen = set()
     out = []
     for f in findings:
@@ -54,6 +51,57 @@ def bib_diagnostics(
             seen.add((f.line, f.rule, f.message))
             out.append(finding_diagnostic(f, index))
     return out
+
+
+def lint_text(text: str, path: str) -> list[Finding] | None:
+    """lint's findings of ``text`` (parse problems first), None when no entry is read."""
+    from ..errors import RefbookError
+    from ..lint import lint
+    from ..model import Library
+    from ..store import BibFile
+
+    try:
+        return lint(Library(BibFile(text, name=path)), lint_rules(path)).findings
+    except RefbookError:
+        return None
+
+
+def chosen_diagnostics(
+    text: str,
+    head: list[Finding],
+    chunks: list[Chunk],
+    limit: int,
+    encoding: str = "utf-16",
+    edited: Callable[[int], int] | None = None,
+    known: tuple[list[int], list[int]] | None = None,
+) -> list[lsp.Diagnostic]:
+    """The .bib's diagnostics of the findings ``head`` and ``chunks`` (as
+    ``bibfindings.choose`` takes them): every one up to ``limit`` (0: no limit); past it,
+    ``limit`` chosen and one more saying how many were left out (``known``: lines whose
+    start is known, and those starts)."""
+    from .bibfindings import choose
+
+    found, total = choose(head, chunks, limit, edited)
+    if len(found) == total:
+        return bib_diagnostics(text, "", [], encoding, found)
+    index = LineIndex(text, [max((f.line or 1) - 1, 0) for f in found], encoding, known)
+    return [finding_diagnostic(f, index) for f in found] + [
+        limit_diagnostic(len(found), total, limit)
+    ]
+
+
+def limit_diagnostic(shown: int, total: int, limit: int) -> lsp.Diagnostic:
+    """What a .bib with more findings than ``limit`` says on its first line."""
+    return lsp.Diagnostic(
+        lsp.Range(lsp.Position(0, 0), lsp.Position(0, 0)),
+        f"{total - shown:,} more findings not shown: the editor is sent {limit:,} "
+        "(those of the entries you edited first, then errors, warnings and information "
+        "in file order); `refbook lint` lists every one (the limit is the server's "
+        "maxDiagnostics option)",
+        severity=lsp.DiagnosticSeverity.Information,
+        code=LIMIT_CODE,
+        source=SOURCE,
+    )
 
 
 def lint_rules(path: str) -> list[Any]:
@@ -67,43 +115,104 @@ def lint_rules(path: str) -> list[Any]:
 
 def lint_apart(
     text: str, path: str, saved: bool, encoding: str | None = None, use_cache: bool = True
-) -> list[Finding]:
+) -> list[Lean]:
     """``refbook lint --json`` of a large .bib in a child process (the server's memory
     and its loop kept free): of the file itself when ``saved`` (the buffer is the file
     as saved, read in the server's ``encoding``), else of the buffer ``text``."""
-    import json
     import subprocess
     import sys
+    import threading
 
     command = [sys.executable, "-m", "refbook", *(() if use_cache else ("--no-cache",))]
     if saved and encoding:
         command += ["--encoding", encoding]
     command += ["--bib", path if saved else "-", "lint", "--json"]
     try:
-        done = subprocess.run(
+        child = subprocess.Popen(
             command,
-            timeout=LINT_APART_SECONDS,
-            input=None if saved else text.encode("utf-8"),
-            stdin=subprocess.DEVNULL if saved else None,
-            capture_output=True,
+            stdin=subprocess.DEVNULL if saved else subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
             cwd=str(Path(path).parent),
-            check=False,
         )
-        found = json.loads(done.stdout or b"{}").get("findings", [])
-    except (OSError, ValueError, subprocess.TimeoutExpired):
+    except OSError:
         return []
-    return [
-        Finding(
-            path,
-            f.get("line"),
-            Severity(f["severity"]),
-            f["rule"],
-            f["message"],
-            f.get("key"),
-            f.get("column"),
-        )
-        for f in found
-    ]
+    timer = threading.Timer(LINT_APART_SECONDS, child.kill)  # (a hung child)
+    timer.start()
+    if not saved:
+        threading.Thread(target=_feed, args=(child.stdin, text), daemon=True).start()
+    try:
+        assert child.stdout is not None
+        return read_findings(child.stdout, path)
+    except (OSError, ValueError):
+        return []
+    finally:
+        timer.cancel()
+        child.kill()
+        child.wait()
+        if child.stdout is not None:
+            child.stdout.close()
+
+
+def _feed(stdin: Any, text: str) -> None:
+    """The buffer to the child's standard input, a piece at a time (no second copy of a
+    74 MB text as bytes)."""
+    try:
+        for start in range(0, len(text), 1 << 20):
+            stdin.write(text[start : start + (1 << 20)].encode("utf-8"))
+        stdin.close()
+    except OSError:  # (the child has gone)
+        pass
+
+
+def read_findings(stream: Any, path: str) -> list[Lean]:
+    """The findings of ``refbook lint --json``'s document read from the bytes ``stream``
+    one at a time (at 235,000 findings the whole document's text and objects at once
+    took 280 MB of the server's memory); repeated texts kept once."""
+    import codecs
+    import json
+
+    decoder, text_of = json.JSONDecoder(), codecs.getincrementaldecoder("utf-8")()
+    from .bibfindings import Lean
+
+    kept: dict[str, str] = {}
+    out: list[Lean] = []
+    buf, pos, started = "", 0, False
+    while True:
+        block = stream.read(1 << 20)
+        buf = buf[pos:] + text_of.decode(block, final=not block)
+        pos = 0
+        if not started:
+            at = buf.find("[", buf.find('"findings"'))
+            if at < 0 or buf.find('"findings"') < 0:
+                if not block:
+                    return out
+                pos = 0
+                continue
+            pos, started = at + 1, True
+        while True:
+            while pos < len(buf) and buf[pos] in " \t\r\n,":
+                pos += 1
+            if buf.startswith("]", pos):
+                return out
+            try:
+                item, end = decoder.raw_decode(buf, pos)
+            except ValueError:
+                if not block:
+                    raise
+                break  # the rest of the item comes with the next block
+            pos = end
+            out.append(
+                Lean(
+                    path,
+                    item.get("line"),
+                    Severity(item["severity"]),
+                    kept.setdefault(item["rule"], item["rule"]),
+                    kept.setdefault(item["message"], item["message"]),
+                    item.get("key"),
+                    item.get("column"),
+                )
+            )
 
 
 def bib_symbols(doc: Document, reading: BibReading | None = None) -> list[lsp.DocumentSymbol]:

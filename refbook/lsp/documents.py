@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -107,6 +108,14 @@ class TextIndex:
             return len(chunk.encode("utf-8"))
         return len(chunk.encode("utf-16-le")) // 2
 
+    def line_span(self, line: int) -> tuple[int, int]:
+        """Where the 0-based ``line`` starts and ends (its line end not included); past
+        the last line, the last line's."""
+        line = min(line, len(self.starts) - 1)
+        start = self.starts[line]
+        end = self.starts[line + 1] - 1 if line + 1 < len(self.starts) else len(self.text)
+        return start, end
+
     def position(self, offset: int) -> tuple[int, int]:
         line = bisect_right(self.starts, offset) - 1
         return line, self._width(self.text[self.starts[line] : offset])
@@ -124,6 +133,74 @@ class TextIndex:
                 return i
             width += self._width(self.text[i])
         return end
+
+
+class LineIndex(TextIndex):
+    """``TextIndex`` for some ``lines`` (0-based) of a long text only: the lines a few
+    diagnostics are on, found without a list of every line's start (2 million of them
+    in a 100,000-entry .bib), counted from the nearest of the ``known`` (lines, their
+    starts), when given."""
+
+    def __init__(
+        self,
+        text: str,
+        lines: Iterable[int],
+        encoding: str = "utf-16",
+        known: tuple[list[int], list[int]] | None = None,
+    ):
+        self.text = text
+        self.encoding = encoding
+        self.lines: list[int] = []
+        self.starts = []
+        line, pos = 0, 0
+        for n in sorted(set(lines)):
+            k = bisect_right(known[0], n) - 1 if known else -1
+            if known and k >= 0 and known[0][k] > line:  # (lines whose start is known)
+                line, pos = known[0][k], known[1][k]
+            found = line_start(text, n - line, pos)
+            if found is None:
+                break  # (past the last line: ``line_span`` gives the last)
+            line, pos = n, found
+            self.lines.append(n)
+            self.starts.append(found)
+
+    def line_span(self, line: int) -> tuple[int, int]:
+        k = bisect_right(self.lines, line) - 1
+        if k < 0 or self.lines[k] != line:  # past the end: the last line
+            last = self.text.count("\n")
+            if not self.lines or self.lines[-1] != last:
+                self.lines.append(last)
+                self.starts.append(self.text.rfind("\n") + 1)
+            k = len(self.lines) - 1
+        start = self.starts[k]
+        end = self.text.find("\n", start)
+        return start, len(self.text) if end < 0 else end
+
+    def position(self, offset: int) -> tuple[int, int]:
+        k = bisect_right(self.starts, offset) - 1
+        return self.lines[k], self._width(self.text[self.starts[k] : offset])
+
+
+def line_start(text: str, line: int, pos: int = 0) -> int | None:
+    """The offset where the line ``line`` lines after the one starting at ``pos`` starts
+    (lines end at ``\\n``), or None when the text has fewer line ends."""
+    seen, n = 0, len(text)
+    if line <= 0:
+        return pos
+    while pos < n:
+        k = text.count("\n", pos, pos + _STEP)
+        if seen + k >= line:
+            break
+        seen += k
+        pos += _STEP
+    else:
+        return None
+    for _ in range(line - seen):
+        pos = text.index("\n", pos) + 1
+    return pos
+
+
+_STEP = 1 << 16
 
 
 # -- the bibliography a document names ----------------------------------------------------

@@ -347,10 +347,7 @@ def prose_diagnostic(where: lsp.Range, c: Citation) -> lsp.Diagnostic | None:
 def finding_diagnostic(finding: Finding, index: TextIndex) -> lsp.Diagnostic:
     """A lint or parse finding on the .bib: from its column (else the line's first
     non-blank character) to the end of its line."""
-    line = max((finding.line or 1) - 1, 0)
-    line = min(line, len(index.starts) - 1)
-    start = index.starts[line]
-    end = index.starts[line + 1] - 1 if line + 1 < len(index.starts) else len(index.text)
+    start, end = index.line_span(max((finding.line or 1) - 1, 0))
     text = index.text[start:end]
     first = (finding.column - 1) if finding.column else len(text) - len(text.lstrip())
     return lsp.Diagnostic(

@@ -62,20 +62,18 @@ def manuscript_diagnostics(
     if snapshot is None or doc.language not in SEGMENTED:
         everything = whole(doc, snapshot)
         return [unstructured(d) for d in everything] if as_json else everything
-    masked = ms.mask(doc.text, "latex" if doc.language == docs.LATEX else "markdown")
-    linked = ms.unlink_years(masked)  # (as find_prose_citations reads prose)
+    masked, linked, cuts = _segmented(doc)
     matcher = snapshot.matcher_now()
     keyed: list[Any] = []
     found: list[Any] = []
-    seen = _seen(snapshot, doc.encoding, matcher is not None)
-    for start, end, line in segments(doc.text, masked, linked, doc.language):
+    seen = _seen(snapshot, doc.encoding, matcher)
+    for start, end, line in cuts:
         text = doc.text[start:end]
         ident = (doc.language, text, masked[start:end], linked[start:end])
-        parts = seen.get(ident)
+        parts = seen.get(ident) or _carried(snapshot, doc.encoding, matcher, ident)
         if parts is None:
-            parts = seen[ident] = _Judged(
-                *_judge(_parse(ident), text, snapshot, matcher, doc.encoding)
-            )
+            parts = _Judged(*_judge(_parse(ident), text, snapshot, matcher, doc.encoding))
+        seen[ident] = parts
         placed = parts.placed(line, as_json)
         keyed += placed[0]
         found += placed[1]
@@ -154,13 +152,53 @@ def _moved_json(part: _Part, rests: list[dict], line: int) -> list[dict]:
     ]
 
 
-def _seen(snapshot: Snapshot, encoding: str, matching: bool) -> dict[Any, Any]:
-    """What this snapshot made of each segment (kept on it: gone with it)."""
+def _seen(snapshot: Snapshot, encoding: str, matcher: Any) -> dict[Any, Any]:
+    """What this snapshot made of each segment with ``matcher`` (kept on it: gone with
+    it; another matcher, the reading's own once built, judges prose again)."""
     cache: dict[Any, Any] = snapshot.__dict__.setdefault("_segment_diagnostics", {})
-    ours = cache.setdefault((encoding, matching), {})
+    ours = cache.setdefault((encoding, matcher), {})
     if len(ours) > _KEPT:
         ours.clear()
     return ours
+
+
+def _carried(snapshot: Snapshot, encoding: str, matcher: Any, ident: Any) -> _Judged | None:
+    """What the snapshot before this one (an edit of the .bib before) made of a segment,
+    when it holds here: the same matcher, and none of the segment's keys added or gone
+    (each edit of a 100k-entry .bib would otherwise judge every segment again)."""
+    if snapshot.before is None:
+        return None
+    judged, lookup = snapshot.before
+    old = judged.get((encoding, matcher), {}).get(ident)
+    if old is None and not _parse(ident).prose:  # (then no matcher has a say)
+        mine = (v.get(ident) for (e, _m), v in judged.items() if e == encoding)
+        old = next((j for j in mine if j is not None), None)
+    if old is None:
+        return None
+    changed = snapshot.__dict__.get("_changed_keys")
+    if changed is None:
+        changed = snapshot.__dict__["_changed_keys"] = lookup.keys() ^ snapshot.lookup.keys()
+    if any(key.lower() in changed for key, _a, _b in _parse(ident).keys):
+        return None
+    return old
+
+
+_last_cut: dict[tuple[str, str], tuple[str, str, str, list[tuple[int, int, int]]]] = {}
+
+
+def _segmented(doc: Document) -> tuple[str, str, list[tuple[int, int, int]]]:
+    """The document masked for keys and for prose, and its segments (the last of each
+    document kept: a .bib's edit publishes its manuscripts again, unchanged)."""
+    last = _last_cut.get((doc.uri, doc.language))
+    if last is not None and last[0] == doc.text:
+        return last[1:]
+    masked = ms.mask(doc.text, "latex" if doc.language == docs.LATEX else "markdown")
+    linked = ms.unlink_years(masked)  # (as find_prose_citations reads prose)
+    cuts = segments(doc.text, masked, linked, doc.language)
+    if len(_last_cut) > 50:
+        _last_cut.clear()
+    _last_cut[(doc.uri, doc.language)] = (doc.text, masked, linked, cuts)
+    return masked, linked, cuts
 
 
 def segments(text: str, masked: str, linked: str, language: str) -> list[tuple[int, int, int]]:

@@ -64,6 +64,8 @@ class Snapshot:
     # the matcher of the reading before (an edited .bib's): serves while this one's builds
     previous_matcher: Matcher | None = None
     superseded: bool = False  # a newer reading serves: its matcher is the one to build
+    # the reading before's (an edited .bib's) manuscript segments judged, and its keys
+    before: tuple[dict[Any, Any], dict[str, str]] | None = field(default=None, repr=False)
     _matcher_thread: threading.Thread | None = field(default=None, init=False, repr=False)
 
     @property
@@ -74,6 +76,14 @@ class Snapshot:
     def reading(self) -> Any:
         """The ``bibbuffer.BibReading`` of an edited buffer this snapshot serves, or None."""
         return self.library if hasattr(self.library, "pieces") else None
+
+    def follow(self, before: Snapshot) -> None:
+        """This reading of an edited buffer replaces ``before``: its matcher serves while
+        this one's is built, and what it made of manuscripts' segments is kept where it
+        holds (``incremental``)."""
+        self.previous_matcher = before.__dict__.get("matcher") or before.previous_matcher
+        self.before = (before.__dict__.get("_segment_diagnostics", {}), before.lookup)
+        before.superseded, before.before = True, None
 
     def line_of(self, entry: Any) -> int:
         """The entry's line (1-based) in the text served (an edited buffer's own)."""
@@ -282,11 +292,13 @@ class LibraryState:
     buffer_saved: bool = False  # that text is the file as saved (as last read)
     reading: Any = None  # the edited buffer by chunks (bibbuffer.BibReading), when edited
     read_buffer: str | None = None  # the buffer as last read (None: the file on disk)
-    saved_lint: tuple[Any, list[Finding]] | None = None  # lint of the file as saved (stat)
+    saved_lint: tuple[Any, list[Any]] | None = None  # lint of the file as saved (stat)
     use_cache: bool = True  # False: ``refbook --no-cache lsp`` (every reading parses)
     on_change: Callable[[], None] | None = None
     _stamp: tuple[int, int, int] | None = None
-    _saved: tuple[Any, str] | None = None  # the file as saved (its stamp, its text)
+    # the file as saved: its stamp, its text (None: let go), length and hash
+    _saved: tuple[Any, str | None, int, int] | None = None
+    _kept: tuple[Any, Snapshot] | None = None  # its cache's snapshot (its stamp), when edited
     _good_errors: int = 0
     _stale: bool = False
     _reader: threading.Thread | None = None
@@ -359,19 +371,23 @@ class LibraryState:
         serving and says why in ``problems``."""
         stamp = _stamp(self.path)
         buffer = self.buffer
-        saved = self._saved_text()
-        edited = buffer if buffer is not None and saved != buffer else None
+        edited = buffer if buffer is not None and not self._is_saved(buffer) else None
+        self._saved = self._saved if buffer is not None else None
         self.buffer_saved = buffer is not None and edited is None
+        kept = self._kept[1] if self._kept and self._kept[0] == stamp and buffer else None
+        self._kept = self._kept if buffer is not None else None
         try:
             if edited is not None:
-                library, problems = self._read_buffer(edited, saved)
+                library, problems = self._read_buffer(edited)
             else:
                 moved = self.reading and self.reading.library and self.reading.saved_stamp != stamp
                 if buffer is None or moved:
                     self.reading = None  # (saved: a large file's next edit starts from its cache)
                 elif self.reading is not None:  # the saved text by chunks, for what
-                    self.reading, _ = self._read_buffer(buffer, saved)  # follows
-                if self.use_cache:
+                    self.reading, _ = self._read_buffer(buffer)  # follows
+                if kept is not None:  # (an edit undone: the cache's reading of it again)
+                    library = kept.library
+                elif self.use_cache:
                     library = open_library(self.path, self.encoding)
                 else:
                     library = load_library(self.path, self.encoding)
@@ -388,38 +404,55 @@ class LibraryState:
         if self.snapshot is not None and errors > self._good_errors:
             return  # malformed since the last good reading: keep serving that
         self._good_errors = errors
+        if kept is not None and library is kept.library:
+            kept.superseded, self.snapshot = False, kept
+            return
         snapshot = Snapshot(library, self.path, self.on_change)
         if edited is not None and self.snapshot is not None:
-            before = self.snapshot
-            snapshot.previous_matcher = before.__dict__.get("matcher") or before.previous_matcher
-            before.superseded = True
+            if self.snapshot.cached:  # served again if the edits are undone
+                self._kept = (stamp, self.snapshot)
+            snapshot.follow(self.snapshot)
         snapshot.prepare()
         self.snapshot = snapshot
         _settle()
 
+    def _is_saved(self, buffer: str) -> bool:
+        """Whether the editor's ``buffer`` is the file as saved (then the cache serves
+        it).  Once an edited reading follows the buffer, the saved text is not kept (74
+        MB at 100,000 entries): its length and hash are compared."""
+        stamp = _stamp(self.path)
+        if (self._saved is None or self._saved[0] != stamp) and self._saved_text() is None:
+            return False
+        assert self._saved is not None
+        _stamp_, text, size, digest = self._saved
+        if text is not None:
+            return text == buffer
+        return len(buffer) == size and hash(buffer) == digest
+
     def _saved_text(self) -> str | None:
-        """The file as saved, when the editor has it open (a buffer that is the same is
-        served by the cache); read again only when the file changed."""
+        """The file as saved, when the editor has it open; read again when the file
+        changed or it was let go (the buffer itself when the same: one copy)."""
         from ..encoding import read_text
 
         if self.buffer is None:
             self._saved = None
             return None
         stamp = _stamp(self.path)
-        if self._saved is not None and self._saved[0] == stamp:
+        if self._saved is not None and self._saved[0] == stamp and self._saved[1] is not None:
             return self._saved[1]
         try:
             text = read_text(self.path, self.encoding).text
         except (OSError, RefbookError):
+            self._saved = None
             return None
-        self._saved = (stamp, text)
+        text = self.buffer if text == self.buffer else text
+        self._saved = (stamp, text, len(text), hash(text))
         return text
 
-    def _read_buffer(self, text: str, saved: str | None) -> tuple[Any, list[Finding]]:
+    def _read_buffer(self, text: str) -> tuple[Any, list[Finding]]:
         """The edited buffer ``text`` by chunks (``bibbuffer.BibReading``) and its parse
         problems: the last reading of it edited, else (a large file) the saved file's
-        cache rows (``saved``: its text) edited, else parsed (every chunk's findings
-        then made here)."""
+        cache rows edited, else parsed (every chunk's findings then made here)."""
         from ..blocks import no_gc
         from .bibbuffer import BibReading
 
@@ -428,6 +461,7 @@ class LibraryState:
             snap = self.snapshot
             if reading is not None and reading.library and reading.saved_stamp != self._stamp:
                 reading = None  # the file changed on disk: its cache rows with it
+            saved = self._saved_text() if reading is None else None
             if (
                 reading is None
                 and saved is not None
@@ -441,8 +475,10 @@ class LibraryState:
             if reading is not None:
                 reading = reading.edit(text)
             else:
-                reading = BibReading.parse(text, self.path)
+                reading = BibReading.parse(text, self.path, saved)
             self.reading = reading
+            if self._saved is not None:  # (the reading follows the buffer from now on)
+                self._saved = (self._saved[0], None, *self._saved[2:])
             return reading, reading.problems()
 
 

@@ -30,7 +30,7 @@ from pygls.lsp.server import LanguageServer
 
 from .. import __version__
 from ..errors import RefbookError
-from . import actions, bibfile, features, incremental
+from . import actions, bibfile, bibfindings, features, incremental
 from . import documents as docs
 from .features import Document
 from .library import LibraryState, Snapshot
@@ -59,6 +59,7 @@ class RefbookServer(LanguageServer):
         self.default_bib: str | None = None
         self.style = "apa"
         self.settings: dict[str, Any] = {}
+        self.max_diagnostics = bibfile.MAX_DIAGNOSTICS  # a .bib's (0: no limit)
         self._pending: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._with_problems: set[str] = set()  # .bib files not open, problems published
@@ -84,6 +85,18 @@ class RefbookServer(LanguageServer):
             self.default_bib = str((cwd / find_bib(self.bib_option, cfg, cwd)).resolve())
         except RefbookError as exc:
             self.show(f"refbook: {exc}", lsp.MessageType.Warning)
+
+    def configure_client(self, options: Any) -> None:
+        """The editor's ``initializationOptions``: ``maxDiagnostics``, the most a .bib is
+        given (0: every one)."""
+        value = options.get("maxDiagnostics") if isinstance(options, dict) else None
+        if value is None:
+            return
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            self.max_diagnostics = value
+        else:
+            message = f"refbook: maxDiagnostics must be a whole number >= 0, not {value!r}"
+            self.show(message, lsp.MessageType.Warning)
 
     @property
     def resolves_documentation(self) -> bool:
@@ -201,7 +214,14 @@ class RefbookServer(LanguageServer):
             if reading is not None or len(doc.text) >= LINT_APART_CHARS:
                 self.publish_bib_apart(doc, state, reading)
                 return
-            found = bibfile.bib_diagnostics(doc.text, doc.path, state.problems, doc.encoding)
+            linted = bibfile.lint_text(doc.text, doc.path)
+            found = bibfile.chosen_diagnostics(
+                doc.text,
+                list(state.problems) if linted is None else [],
+                [bibfindings.whole(linted or [])],
+                self.max_diagnostics,
+                doc.encoding,
+            )
         else:
             snapshot = self.snapshot(doc)
             if snapshot is None:
@@ -224,7 +244,7 @@ class RefbookServer(LanguageServer):
             return  # that job publishes again (and starts another for this text)
         self._bib_busy.add(uri)
         problems, saved = list(state.problems), state.buffer_saved
-        stamp = state.stamp
+        stamp, limit = state.stamp, self.max_diagnostics
 
         def work() -> list[str]:
             # (as JSON text made here: converting 100,000s of diagnostics on the loop
@@ -233,13 +253,30 @@ class RefbookServer(LanguageServer):
 
         def diagnose() -> list[lsp.Diagnostic]:
             if reading is not None:
-                linted = reading.lint(bibfile.lint_rules(doc.path), self.saved_lint(state, reading))
-                if linted is not None:
-                    return bibfile.bib_diagnostics(text, doc.path, [], doc.encoding, linted)
+                rules = bibfile.lint_rules(doc.path)
+                taken = reading.saved_token is not None  # (its chunks have them)
+                found = reading.lint_chunks(
+                    rules, None if taken else self.saved_lint(state, reading)
+                )
+                if reading.saved_token is not None:
+                    state.saved_lint = None  # (made again if a new reading needs them)
+                if found is not None:
+                    head, chunks = found
+                    return bibfile.chosen_diagnostics(
+                        text,
+                        head,
+                        chunks,
+                        limit,
+                        doc.encoding,
+                        reading.edited_line,
+                        (reading.lines, reading.starts),
+                    )
             linted = bibfile.lint_apart(text, doc.path, saved, self.bib_encoding, self.use_cache)
             if saved:  # what an edit of the buffer keeps of it (its chunks not edited)
                 state.saved_lint = (stamp, linted)
-            return bibfile.bib_diagnostics(text, doc.path, problems, doc.encoding, linted)
+            return bibfile.chosen_diagnostics(
+                text, problems, [bibfindings.whole(linted)], limit, doc.encoding
+            )
 
         def finish(future: Any) -> None:
             self._bib_busy.discard(uri)
@@ -394,6 +431,13 @@ def create_server(
     """The server with its handlers.  Long on purpose: one small handler per LSP method,
     each only finding the document and calling ``features``/``actions``."""
     server = RefbookServer(bib, encoding, use_cache)
+
+    @server.feature(lsp.INITIALIZE)
+    def initialize(ls: RefbookServer, params: lsp.InitializeParams) -> None:
+        from .textdocs import splice_changes
+
+        splice_changes(ls.workspace)  # (before any document is opened)
+        ls.configure_client(params.initialization_options)
 
     @server.feature(lsp.INITIALIZED)
     async def initialized(ls: RefbookServer, params: lsp.InitializedParams) -> None:

@@ -123,7 +123,8 @@ def locate_blocks(
     pos = 0
     line = 1
     last = 0
-    for b in library.blocks:
+    blocks = library.blocks
+    for i, b in enumerate(blocks):
         raw: str = b.raw or ""
         start = text.find(raw, pos) if raw else -1
         if start < 0:
@@ -131,6 +132,8 @@ def locate_blocks(
         line += text.count("\n", last, start)
         last = start
         end = start + len(raw)
+        if isinstance(b, bm.ParsingFailedBlock) and i + 1 < len(blocks):
+            end = start + _head_of_next(raw, blocks[i + 1].raw or "")
         pos = end
         if isinstance(b, bm.DuplicateBlockKeyBlock) and isinstance(b.ignore_error_block, bm.String):
             # bibtexparser's wrapper for a macro defined again: BibTeX accepts it
@@ -151,6 +154,20 @@ def locate_blocks(
             m = KEY_NEAR.match(raw)
             blk = Block("invalid", start, end, line, m.group(1) if m else None)
         yield blk, b
+
+
+def _head_of_next(failed: str, following: str) -> int:
+    """How much of a failed block's text is its own: bibtexparser ends a block it gave up
+    on with the head of the next one (``@online{x\n@article``), which the next block's
+    text starts with again.  Searched from after that head, the next block would be found
+    further on (a later entry with the same head), and every entry between the two would
+    vanish from the file's reading."""
+    at = failed.rfind("@")
+    while at > 0:
+        if following.startswith(failed[at:]):
+            return at
+        at = failed.rfind("@", 0, at)
+    return len(failed)
 
 
 def _define(macros: bibtex.MacroTable, string: Any, start: int, end: int, line: int) -> Block:

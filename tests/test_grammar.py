@@ -406,3 +406,19 @@ def test_reader_text_keeps_offsets_and_reads_these_as_before(text, keys):
         assert lib["q"]["title"] == "a % in quotes, {and} braces" and lib["q"]["year"] == "2000"
     if "next" in keys:
         assert lib["next"]["year"] == "1"
+
+
+def test_entries_after_a_broken_key_are_read_when_its_next_head_comes_again(cli, tmp_path):
+    # bibtexparser ends the broken block with the next block's head (`@article`); that head
+    # was searched for after itself, found at the later `@article{dup`, and the five
+    # entries between vanished without a word (found by the language server's property test)
+    middle = "".join(
+        f"@book{{m{i},\n  title = {{Middle {i}}},\n  year = 2001,\n}}\n\n" for i in range(5)
+    )
+    dup = "@article{dup,\n  title = {Again},\n  year = 2020,\n}\n"
+    text = f"@online{{broken\n{dup}\n{middle}{dup}"
+    bib = tmp_path / "references.bib"
+    bib.write_text(text, encoding="utf-8")
+    keys = cli("--no-cache", "--bib", str(bib), "list", "--keys").stdout.split()
+    assert [k for k in keys if k.startswith("m")] == [f"m{i}" for i in range(5)]
+    assert "m3" in refbook.load(str(bib)).keys()

@@ -24,6 +24,13 @@ runs (their range is shown).  Targets (issue 18): 500 URLs <= lychee's wall time
 5,000 URLs <= 0.9 x lychee's, both <= 1.2 x ideal.  At concurrency 64 no client can
 take less than ceil(N / 64) rounds of 200 ms (1.60 s for 500, 15.8 s for 5,000).
 
+"python process" is the least any Python program can take as a process of its own: a
+minimal client (``PROCESS_FLOOR``: sockets and a selector, keep-alive, the same limits;
+nothing imported but ``socket`` and ``selectors``, no parsing) run by the same interpreter
+as refbook, its start included; its ratio to lychee shows what is left to win once the
+interpreter has started.  When it is over lychee's time, no Python CLI can meet the
+500-URL target on this machine.
+
 "first request" is the time from starting `refbook check` to the first connection
 reaching a server (interpreter start, imports, reading the .bib, starting the workers),
 next to a Python process that connects and does nothing else, and to lychee's.
@@ -90,6 +97,48 @@ async def floor(urls: list[str], concurrency: int, per_host: int = 4) -> float:
     t0 = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return time.perf_counter() - t0
+
+
+# the "python process" line: argv[1] a file of URLs (http://ADDRESS:PORT/path), argv[2]
+# requests at once, argv[3] at once per host; HEAD, kept-alive connections per host
+PROCESS_FLOOR = r"""
+import selectors, socket, sys
+from collections import deque
+urls, limit, per_host = open(sys.argv[1]).read().split(), int(sys.argv[2]), int(sys.argv[3])
+todo, gates, idle = deque(urls), {}, {}
+selector, in_flight = selectors.DefaultSelector(), 0
+def start(where, path):
+    gates[where][0] += 1
+    sock = idle[where].pop() if idle.get(where) else socket.create_connection(where)
+    sock.setblocking(False)
+    sock.send(f"HEAD /{path} HTTP/1.1\r\nHost: {where[0]}\r\n\r\n".encode())
+    selector.register(sock, selectors.EVENT_READ, [where, b""])
+def take():
+    global in_flight
+    while todo and in_flight < limit:
+        _, _, address, path = todo.popleft().split("/", 3)
+        host, port = address.split(":")
+        where = (host, int(port))
+        gate = gates.setdefault(where, [0, deque()])
+        in_flight += 1
+        if gate[0] < per_host:
+            start(where, path)
+        else:
+            gate[1].append(path)
+take()
+while in_flight:
+    for key, _ in selector.select():
+        key.data[1] += key.fileobj.recv(65536)
+        if b"\r\n\r\n" in key.data[1]:
+            where = key.data[0]
+            selector.unregister(key.fileobj)
+            idle.setdefault(where, []).append(key.fileobj)
+            gates[where][0] -= 1
+            in_flight -= 1
+            if gates[where][1]:
+                start(where, gates[where][1].popleft())
+            take()
+"""
 
 
 def measure(
@@ -242,6 +291,12 @@ def compare(
         f"\n{n} URLs, {label} ({len(hosts)} servers), concurrency {concurrency}: ideal {ideal:.2f} s"
     )
     print(f"  {'floor':33s} {low:6.2f} s wall{'':27s}({low / ideal:.2f}x ideal)")
+    process_argv = [PY, "-c", PROCESS_FLOOR, str(txt), str(concurrency), "4"]
+    (process, pcpu, prss), pspread = median_of(runs, process_argv)
+    print(
+        f"  {'python process':33s} {process:6.2f} s wall {pcpu:5.2f} s CPU {prss:5.0f} MiB "
+        f"({process / ideal:.2f}x ideal)  {pspread}"
+    )
     walls = {}
     build_library_cache(bib, env)
     for read in READS if label == "distinct" else ("warm",):
@@ -266,6 +321,7 @@ def compare(
         )
         best = lw if best is None else min(best, lw)
     assert best is not None
+    print(f"  python process / lychee {process / best:.2f}x (the least a Python program takes)")
     for read, wall in walls.items():
         line = (
             f"  {READS[read]}: refbook / lychee {wall / best:.2f}x, "

@@ -14,7 +14,7 @@ For each size, in the same run: the ideal N x latency / concurrency; "floor", a 
 asyncio client inside this script (keep-alive, the same limits, no process start, no
 imports, no parsing: what the servers and this machine cost); refbook check (its
 defaults but --concurrency, --per-host 4) three ways: the .bib read through its library
-cache, built by an earlier command (a user's machine), or read from the file because no
+cache as earlier commands left it (a user's machine), or read from the file because no
 cache exists yet (a CI run on a fresh clone: check does not build one), both with
 `check --no-cache` as lychee runs without its cache; and with its results cache on but
 emptied before each run (every result written); lychee at the same --max-concurrency, once
@@ -178,10 +178,11 @@ def write_bib(path: Path, urls: list[str]) -> None:
     )
 
 
-# how refbook reads the .bib: through its library cache, built by an earlier command
-# ("warm": a user's machine), or the file itself (no cache yet: a CI run on a fresh clone,
-# where check does not build one); and with its results cache ("results cache", emptied
-# before each run: every result written) or without it (check --no-cache)
+# how refbook reads the .bib: through its library cache, as earlier commands left it
+# ("warm": a user's machine), or the file itself because no library cache is found (a CI
+# run on a fresh clone, where check does not build one: a cache directory of its own,
+# kept empty); and with its results cache ("results cache", emptied before each run:
+# every result written) or without it (check --no-cache)
 READS = {
     "warm": "library cache warm",
     "file": "no library cache",
@@ -194,7 +195,6 @@ def refbook_argv(bib: Path, concurrency: int, read: str = "warm") -> list[str]:
         PY,
         "-m",
         "refbook",
-        *(["--no-cache"] if read == "file" else []),
         "--bib",
         str(bib),
         "check",
@@ -210,9 +210,20 @@ def refbook_argv(bib: Path, concurrency: int, read: str = "warm") -> list[str]:
 
 
 def build_library_cache(bib: Path, env: dict) -> None:
-    """What any read command does on a user's machine: the library cache of ``bib``."""
-    cmd = [PY, "-m", "refbook", "--bib", str(bib), "list", "--json"]
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, env=env, check=True)
+    """The library cache of ``bib`` as commands run before leave it on a user's machine:
+    built by a read command, with the records check reads filled by an earlier check
+    (without them, the next check parses the file once to fill them)."""
+    base = [PY, "-m", "refbook", "--bib", str(bib)]
+    for command in (["list", "--json"], ["check", "--offline", "--format", "json"]):
+        subprocess.run(base + command, stdout=subprocess.DEVNULL, env=env, check=True)
+
+
+def env_of(read: str, env: dict) -> dict:
+    """The environment of a run reading the .bib as ``read`` says: for "file", a cache
+    directory where no library cache is found (check builds none)."""
+    if read != "file":
+        return env
+    return {**env, "REFBOOK_CACHE_DIR": str(Path(env["REFBOOK_CACHE_DIR"]) / "fresh-clone")}
 
 
 def empty_results_cache(env: dict) -> None:
@@ -263,11 +274,11 @@ def startup(tmp: Path, n: int, env: dict, lychee: str | None, runs: int = 7) -> 
 
         return make_argv
 
-    cases = [("python, connect only", bare)]
-    cases += [(f"refbook, {READS[r]}", check(r)) for r in ("warm", "file")]
-    cases += [("lychee", peer)] if lychee else []
-    for name, make_argv in cases:
-        values = [first_request(make_argv, env) for _ in range(runs)]
+    cases = [("python, connect only", bare, env)]
+    cases += [(f"refbook, {READS[r]}", check(r), env_of(r, env)) for r in ("warm", "file")]
+    cases += [("lychee", peer, env)] if lychee else []
+    for name, make_argv, case_env in cases:
+        values = [first_request(make_argv, case_env) for _ in range(runs)]
         print(
             f"  first request, {n} URLs  {name:28s} median "
             f"{statistics.median(values) * 1000:5.0f} ms (min {min(values) * 1000:.0f} ms)"
@@ -302,7 +313,7 @@ def compare(
     for read in READS if label == "distinct" else ("warm",):
         before = (lambda: empty_results_cache(env)) if read == "results" else None
         argv = refbook_argv(bib, concurrency, read)
-        (walls[read], cpu, rss), spread = median_of(runs, argv, env, before)
+        (walls[read], cpu, rss), spread = median_of(runs, argv, env_of(read, env), before)
         print(
             f"  refbook, {READS[read]:24s} {walls[read]:6.2f} s wall {cpu:5.2f} s CPU "
             f"{rss:5.0f} MiB ({walls[read] / ideal:.2f}x ideal)  {spread}"

@@ -62,14 +62,18 @@ class ResultCache:
             os.unlink(path)
             db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
             distrust_schema(db)
-        if db.execute("PRAGMA application_id").fetchone()[0] != SQLITE_APPLICATION_ID:
-            # set only when it is not: setting it writes the file and syncs it to disk,
-            # ~15 ms before the first request of every run
+        # each write is a sync to disk (~15 ms before the first request): the id is set
+        # only when it is not, and a new file's id and table are one transaction
+        new = db.execute("PRAGMA application_id").fetchone()[0] != SQLITE_APPLICATION_ID
+        if new:
+            db.execute("BEGIN")
             db.execute(f"PRAGMA application_id = {SQLITE_APPLICATION_ID}")
         db.execute(
             "CREATE TABLE IF NOT EXISTS results (kind TEXT, value TEXT, "
             "checked REAL, data TEXT, PRIMARY KEY (kind, value))"
         )
+        if new:
+            db.commit()
         return db
 
     @classmethod

@@ -62,8 +62,8 @@ class ResultCache:
             os.unlink(path)
             db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
             distrust_schema(db)
-        # each write is a sync to disk (~15 ms before the first request): the id is set
-        # only when it is not, and a new file's id and table are one transaction
+        # each write is a sync to disk (1-19 ms before the first request, as the disk is
+        # busy): the id is set only when it is not, a new file's id and table at once
         new = db.execute("PRAGMA application_id").fetchone()[0] != SQLITE_APPLICATION_ID
         if new:
             db.execute("BEGIN")

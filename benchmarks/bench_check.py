@@ -14,7 +14,7 @@ For each size, in the same run: the ideal N x latency / concurrency; "floor", a 
 asyncio client inside this script (keep-alive, the same limits, no process start, no
 imports, no parsing: what the servers and this machine cost); refbook check (its
 defaults but --concurrency, --per-host 4) three ways: the .bib read through its library
-cache, built by an earlier command (a user's machine), or read from the file because no
+cache as earlier commands left it (a user's machine), or read from the file because no
 cache exists yet (a CI run on a fresh clone: check does not build one), both with
 `check --no-cache` as lychee runs without its cache; and with its results cache on but
 emptied before each run (every result written); lychee at the same --max-concurrency, once
@@ -23,6 +23,13 @@ with its defaults and once without its 50 ms per-host interval (--host-request-i
 runs (their range is shown).  Targets (issue 18): 500 URLs <= lychee's wall time,
 5,000 URLs <= 0.9 x lychee's, both <= 1.2 x ideal.  At concurrency 64 no client can
 take less than ceil(N / 64) rounds of 200 ms (1.60 s for 500, 15.8 s for 5,000).
+
+"python process" is the least any Python program can take as a process of its own: a
+minimal client (``PROCESS_FLOOR``: sockets and a selector, keep-alive, the same limits;
+nothing imported but ``socket`` and ``selectors``, no parsing) run by the same interpreter
+as refbook, its start included; its ratio to lychee shows what is left to win once the
+interpreter has started.  When it is over lychee's time, no Python CLI can meet the
+500-URL target on this machine.
 
 "first request" is the time from starting `refbook check` to the first connection
 reaching a server (interpreter start, imports, reading the .bib, starting the workers),
@@ -92,6 +99,48 @@ async def floor(urls: list[str], concurrency: int, per_host: int = 4) -> float:
     return time.perf_counter() - t0
 
 
+# the "python process" line: argv[1] a file of URLs (http://ADDRESS:PORT/path), argv[2]
+# requests at once, argv[3] at once per host; HEAD, kept-alive connections per host
+PROCESS_FLOOR = r"""
+import selectors, socket, sys
+from collections import deque
+urls, limit, per_host = open(sys.argv[1]).read().split(), int(sys.argv[2]), int(sys.argv[3])
+todo, gates, idle = deque(urls), {}, {}
+selector, in_flight = selectors.DefaultSelector(), 0
+def start(where, path):
+    gates[where][0] += 1
+    sock = idle[where].pop() if idle.get(where) else socket.create_connection(where)
+    sock.setblocking(False)
+    sock.send(f"HEAD /{path} HTTP/1.1\r\nHost: {where[0]}\r\n\r\n".encode())
+    selector.register(sock, selectors.EVENT_READ, [where, b""])
+def take():
+    global in_flight
+    while todo and in_flight < limit:
+        _, _, address, path = todo.popleft().split("/", 3)
+        host, port = address.split(":")
+        where = (host, int(port))
+        gate = gates.setdefault(where, [0, deque()])
+        in_flight += 1
+        if gate[0] < per_host:
+            start(where, path)
+        else:
+            gate[1].append(path)
+take()
+while in_flight:
+    for key, _ in selector.select():
+        key.data[1] += key.fileobj.recv(65536)
+        if b"\r\n\r\n" in key.data[1]:
+            where = key.data[0]
+            selector.unregister(key.fileobj)
+            idle.setdefault(where, []).append(key.fileobj)
+            gates[where][0] -= 1
+            in_flight -= 1
+            if gates[where][1]:
+                start(where, gates[where][1].popleft())
+            take()
+"""
+
+
 def measure(
     argv: list[str], env: dict | None = None, before: Callable[[], None] | None = None
 ) -> tuple[float, float, float]:
@@ -129,10 +178,11 @@ def write_bib(path: Path, urls: list[str]) -> None:
     )
 
 
-# how refbook reads the .bib: through its library cache, built by an earlier command
-# ("warm": a user's machine), or the file itself (no cache yet: a CI run on a fresh clone,
-# where check does not build one); and with its results cache ("results cache", emptied
-# before each run: every result written) or without it (check --no-cache)
+# how refbook reads the .bib: through its library cache, as earlier commands left it
+# ("warm": a user's machine), or the file itself because no library cache is found (a CI
+# run on a fresh clone, where check does not build one: a cache directory of its own,
+# kept empty); and with its results cache ("results cache", emptied before each run:
+# every result written) or without it (check --no-cache)
 READS = {
     "warm": "library cache warm",
     "file": "no library cache",
@@ -145,7 +195,6 @@ def refbook_argv(bib: Path, concurrency: int, read: str = "warm") -> list[str]:
         PY,
         "-m",
         "refbook",
-        *(["--no-cache"] if read == "file" else []),
         "--bib",
         str(bib),
         "check",
@@ -161,9 +210,20 @@ def refbook_argv(bib: Path, concurrency: int, read: str = "warm") -> list[str]:
 
 
 def build_library_cache(bib: Path, env: dict) -> None:
-    """What any read command does on a user's machine: the library cache of ``bib``."""
-    cmd = [PY, "-m", "refbook", "--bib", str(bib), "list", "--json"]
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, env=env, check=True)
+    """The library cache of ``bib`` as commands run before leave it on a user's machine:
+    built by a read command, with the records check reads filled by an earlier check
+    (without them, the next check parses the file once to fill them)."""
+    base = [PY, "-m", "refbook", "--bib", str(bib)]
+    for command in (["list", "--json"], ["check", "--offline", "--format", "json"]):
+        subprocess.run(base + command, stdout=subprocess.DEVNULL, env=env, check=True)
+
+
+def env_of(read: str, env: dict) -> dict:
+    """The environment of a run reading the .bib as ``read`` says: for "file", a cache
+    directory where no library cache is found (check builds none)."""
+    if read != "file":
+        return env
+    return {**env, "REFBOOK_CACHE_DIR": str(Path(env["REFBOOK_CACHE_DIR"]) / "fresh-clone")}
 
 
 def empty_results_cache(env: dict) -> None:
@@ -214,11 +274,11 @@ def startup(tmp: Path, n: int, env: dict, lychee: str | None, runs: int = 7) -> 
 
         return make_argv
 
-    cases = [("python, connect only", bare)]
-    cases += [(f"refbook, {READS[r]}", check(r)) for r in ("warm", "file")]
-    cases += [("lychee", peer)] if lychee else []
-    for name, make_argv in cases:
-        values = [first_request(make_argv, env) for _ in range(runs)]
+    cases = [("python, connect only", bare, env)]
+    cases += [(f"refbook, {READS[r]}", check(r), env_of(r, env)) for r in ("warm", "file")]
+    cases += [("lychee", peer, env)] if lychee else []
+    for name, make_argv, case_env in cases:
+        values = [first_request(make_argv, case_env) for _ in range(runs)]
         print(
             f"  first request, {n} URLs  {name:28s} median "
             f"{statistics.median(values) * 1000:5.0f} ms (min {min(values) * 1000:.0f} ms)"
@@ -242,12 +302,18 @@ def compare(
         f"\n{n} URLs, {label} ({len(hosts)} servers), concurrency {concurrency}: ideal {ideal:.2f} s"
     )
     print(f"  {'floor':33s} {low:6.2f} s wall{'':27s}({low / ideal:.2f}x ideal)")
+    process_argv = [PY, "-c", PROCESS_FLOOR, str(txt), str(concurrency), "4"]
+    (process, pcpu, prss), pspread = median_of(runs, process_argv)
+    print(
+        f"  {'python process':33s} {process:6.2f} s wall {pcpu:5.2f} s CPU {prss:5.0f} MiB "
+        f"({process / ideal:.2f}x ideal)  {pspread}"
+    )
     walls = {}
     build_library_cache(bib, env)
     for read in READS if label == "distinct" else ("warm",):
         before = (lambda: empty_results_cache(env)) if read == "results" else None
         argv = refbook_argv(bib, concurrency, read)
-        (walls[read], cpu, rss), spread = median_of(runs, argv, env, before)
+        (walls[read], cpu, rss), spread = median_of(runs, argv, env_of(read, env), before)
         print(
             f"  refbook, {READS[read]:24s} {walls[read]:6.2f} s wall {cpu:5.2f} s CPU "
             f"{rss:5.0f} MiB ({walls[read] / ideal:.2f}x ideal)  {spread}"
@@ -266,6 +332,7 @@ def compare(
         )
         best = lw if best is None else min(best, lw)
     assert best is not None
+    print(f"  python process / lychee {process / best:.2f}x (the least a Python program takes)")
     for read, wall in walls.items():
         line = (
             f"  {READS[read]}: refbook / lychee {wall / best:.2f}x, "

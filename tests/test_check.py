@@ -567,6 +567,26 @@ def test_results_cache_reuses_successes_only(cli, registry, tmp_path, httpserver
     assert len(httpserver.log) - before <= 4
 
 
+def test_a_check_answered_from_the_results_cache_leaves_its_file_as_it_was(
+    cli, tmp_path, httpserver
+):
+    """Opening the results cache writes nothing when the file is refbook's already: it
+    set the file's application id on every run, a write and a sync to disk (~15 ms
+    before the first request) that changed the file even when every result was read."""
+    from refbook.paths import cache_dir
+
+    httpserver.expect_request("/page").respond_with_data("", 200)
+    bib = tmp_path / "one.bib"
+    bib.write_text(
+        f"@misc{{a, title={{A}}, year={{2020}}, url={{{httpserver.url_for('/page')}}}}}\n"
+    )
+    args = ["check", "--json", "--allow-private", "--bib", str(bib)]
+    assert json.loads(cli(*args).stdout)["results"][0]["cached"] is False
+    written = (cache_dir() / "check" / "results.sqlite").read_bytes()
+    assert json.loads(cli(*args).stdout)["results"][0]["cached"] is True
+    assert (cache_dir() / "check" / "results.sqlite").read_bytes() == written
+
+
 def test_a_result_checked_alone_is_in_the_results_cache_at_once(tmp_path, httpserver):
     """``Checker.check`` (the Python API, one target) writes its result to the results
     cache before it returns: ``run`` writes in batches and at its end, and a result

@@ -14,6 +14,7 @@ from ._common import (
     bib_encoding,
     bib_option,
     bib_path,
+    cache_enabled,
     complete_keys,
     get_config,
     open_library,
@@ -218,9 +219,12 @@ def _entries(
     by_key: dict[str, Any] = {}
     if not (keys or query or changed_since is not None) and hasattr(lib, "read_parts"):
         return _every_entry(lib, by_key), by_key, len(lib)
-    from .export import select_entries
+    if keys or query:
+        from .export import select_entries
 
-    entries = select_entries(lib, keys, query, ())
+        entries = select_entries(lib, keys, query, ())
+    else:  # every entry: the export command (and the formats it imports) not needed
+        entries = list(lib)
     if changed_since is not None:
         from ..changes import changed_since as changed
 
@@ -244,6 +248,8 @@ def _library_cache_exists() -> bool:
     (kept up to date; no parser imported when it is warm).  Not built for check alone:
     built from nothing it costs more than reading the file (at 5,000 entries, ~3.4 s of
     CPU against ~1.0 s), and a CI run on a fresh clone would pay that on every run."""
+    if not cache_enabled():  # `refbook --no-cache`: SQLite and hashlib not imported to ask
+        return False
     from ..cache.db import db_path
 
     path = bib_path()

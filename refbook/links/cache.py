@@ -62,11 +62,18 @@ class ResultCache:
             os.unlink(path)
             db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
             distrust_schema(db)
-        db.execute(f"PRAGMA application_id = {SQLITE_APPLICATION_ID}")
+        # each write is a sync to disk (1-19 ms before the first request, as the disk is
+        # busy): the id is set only when it is not, a new file's id and table at once
+        new = db.execute("PRAGMA application_id").fetchone()[0] != SQLITE_APPLICATION_ID
+        if new:
+            db.execute("BEGIN")
+            db.execute(f"PRAGMA application_id = {SQLITE_APPLICATION_ID}")
         db.execute(
             "CREATE TABLE IF NOT EXISTS results (kind TEXT, value TEXT, "
             "checked REAL, data TEXT, PRIMARY KEY (kind, value))"
         )
+        if new:
+            db.commit()
         return db
 
     @classmethod

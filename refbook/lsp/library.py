@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import RefbookError
 from ..findings import Finding, Severity
+from .bibbuffer import BibReading
 from .cached import BUILD_APART_BYTES, open_library
 
 if TYPE_CHECKING:
@@ -84,21 +85,34 @@ class Snapshot:
         self.previous_matcher = before.__dict__.get("matcher") or before.previous_matcher
         self.before = (before.__dict__.get("_segment_diagnostics", {}), before.lookup)
         before.superseded, before.before = True, None
+        reading = self.reading
+        if reading is not None and reading.changed is not None:
+            parent = reading.parent
+            if parent is before.library or getattr(parent, "parent", None) is before.library:
+                # the keys the edit took out or put in: no comparison of 100k keys
+                self.__dict__["_changed_keys"] = reading.changed | (
+                    set() if parent is before.library else parent.changed or set()
+                )
 
     def line_of(self, entry: Any) -> int:
         """The entry's line (1-based) in the text served (an edited buffer's own)."""
         if self.reading is None:
             return int(entry.line)
-        lines = self.__dict__.get("_lines")
-        if lines is None:
-            lines = self.__dict__["_lines"] = {id(e): n for e, _, n in self.reading.located()}
-        return int(lines.get(id(entry), entry.line))
+        line = self.reading.line_of(entry)
+        return int(entry.line if line is None else line)
 
     def prepare(self) -> None:
         """Build what diagnostics need (in the reading thread, not in a request); the
         sorted keys wait for the first completion (130 ms at 100k entries less before
-        the first diagnostics)."""
+        the first diagnostics); an edited buffer's author-year matcher is the one
+        before it patched when there was one (in proportion to the edit)."""
         _ = self.lookup
+        reading = self.reading
+        if reading is not None and reading.base is not None and "matcher" not in self.__dict__:
+            patched = _patched(*reading.base)
+            reading.base = None
+            if patched is not None:
+                self.__dict__["matcher"] = reading.matcher = patched
 
     @cached_property
     def text(self) -> str:
@@ -122,6 +136,8 @@ class Snapshot:
     @cached_property
     def lookup(self) -> dict[str, str]:
         """Lower-cased key (and ``ids`` alias) -> key, as citations resolve."""
+        if self.reading is not None:
+            return self.reading.lookup()  # (kept up to date by the edits)
         out = {k.lower(): k for k in self.keys}
         aliases = (
             self.library.alias_keys()
@@ -138,7 +154,7 @@ class Snapshot:
     @cached_property
     def _parsed(self) -> dict[str, Entry]:
         out: dict[str, Entry] = {}
-        for e in self.reading.entries() if self.reading is not None else self.library:
+        for e in self.reading.parsed_entries() if self.reading is not None else self.library:
             out.setdefault(e.key.lower(), e)
         return out
 
@@ -152,7 +168,10 @@ class Snapshot:
             return None
         if self.cached:
             return self.library.find(found)
-        return self._parsed.get(found.lower())
+        entry = self._parsed.get(found.lower())
+        if entry is None and self.reading is not None and self.reading.library is not None:
+            return self.reading.library.find(found)  # (a chunk of the file as saved)
+        return entry
 
     @cached_property
     def sorted_keys(self) -> list[tuple[str, str]]:
@@ -167,11 +186,11 @@ class Snapshot:
         if self.cached:  # slim records: what matching reads, not 100k entries
             cited, families = _matching_records(self.library)
             return Matcher(cited, dict(self.library.alias_keys()), families)
-        if self.reading is not None and self.reading.library is not None:
-            cited, families = _matching_records(self.reading.entries())
-            return Matcher(cited, dict(self.reading.alias_keys()), families)
-        if self.reading is not None:
-            return Matcher(self.reading.entries())
+        if self.reading is not None:  # each record with its place (``Matcher.patched``)
+            cited, families = _matching_records(None, self.reading)
+            made = Matcher(cited, dict(self.reading.alias_keys()), families)
+            self.reading.matcher = made
+            return made
         return Matcher(list(self.library))
 
     def matcher_now(self) -> Matcher | None:
@@ -252,18 +271,44 @@ class Snapshot:
             saved = self.reading.library.dois_like(doi)
             if any(normalize_doi(d) == doi for d in saved):
                 return True
-            entries = [e for p in self.reading.pieces if p.spans is not None for e in p.entries]
+            entries = self.reading.parsed_entries()
         return any(e.doi and normalize_doi(e.doi) == doi for e in entries)
 
     def __len__(self) -> int:
+        if self.reading is not None:
+            return int(self.reading.count)
         return len(self.keys)
 
 
-def _matching_records(library: Any) -> tuple[list[Any], list[list[str]]]:
-    """Slim records for author-year matching (``manuscript.matching_records``)."""
-    from ..manuscript import matching_records
+def _matching_records(entries: Any, reading: Any = None) -> tuple[list[Any], list[list[str]]]:
+    """Slim records for author-year matching (``manuscript.matching_records``), each with
+    its place in the file (``Cited.pos``: its index in the file as saved; of an edited
+    buffer's ``reading``, the place its chunk gave it)."""
+    from ..manuscript import Cited, cited_families, matching_records
 
-    return matching_records(library)
+    if reading is None:
+        cited, families = matching_records(entries)
+        for i, c in enumerate(cited):
+            c.pos = float(i)
+        return cited, families
+    out, families = [], []
+    for i, e, _line, j in reading._walk():
+        families.append(cited_families(e))
+        out.append(Cited(e.key, e.year, e.title, reading.place(i, j)))
+        if hasattr(e, "ord") and hasattr(e, "_reset"):  # (a row: what was read let go)
+            e._reset()
+    return out, families
+
+
+def _patched(matcher: Any, gone: list[str], added: list[tuple[Any, float]]) -> Any:
+    """``matcher`` with the entries keyed ``gone`` out and the parsed ``added`` (each with
+    its place) in."""
+    from ..manuscript import Cited, cited_families
+
+    if any(e.aliases for e, _ in added):
+        return None
+    records = [Cited(e.key, e.year, e.title, place) for e, place in added]
+    return matcher.patched(gone, records, [cited_families(e) for e, _ in added])
 
 
 def _stamp(path: str) -> tuple[int, int, int] | None:
@@ -383,6 +428,16 @@ class LibraryState:
                 moved = self.reading and self.reading.library and self.reading.saved_stamp != stamp
                 if buffer is None or moved:
                     self.reading = None  # (saved: a large file's next edit starts from its cache)
+                elif (
+                    self.reading is not None
+                    and self.reading.saved is not None
+                    and self.reading.saved_stamp == stamp
+                    and kept
+                ):
+                    # the edits undone: the file as saved again, its cache's matcher
+                    self.reading = BibReading.from_saved(self.reading.saved, buffer)
+                    self.reading.saved_stamp = stamp
+                    self.reading.matcher = kept.__dict__.get("matcher")
                 elif self.reading is not None:  # the saved text by chunks, for what
                     self.reading, _ = self._read_buffer(buffer)  # follows
                 if kept is not None:  # (an edit undone: the cache's reading of it again)
@@ -454,7 +509,6 @@ class LibraryState:
         problems: the last reading of it edited, else (a large file) the saved file's
         cache rows edited, else parsed (every chunk's findings then made here)."""
         from ..blocks import no_gc
-        from .bibbuffer import BibReading
 
         with no_gc():  # (objects that live on: the collector would walk them for nothing)
             reading = self.reading
@@ -472,6 +526,7 @@ class LibraryState:
                 reading = BibReading.from_cache(saved, self.path, snap.library)
                 if reading is not None:
                     reading.saved_stamp = self._stamp
+                    reading.matcher = snap.__dict__.get("matcher")  # (the same entries)
             if reading is not None:
                 reading = reading.edit(text)
             else:

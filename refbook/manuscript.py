@@ -702,9 +702,12 @@ class Matcher:
             if names:
                 for name, index in zip(indexes, _index_keys(names, year)):
                     table = getattr(out, name)
-                    rest = [x for x in table[index] if x is not e]
-                    if rest:
-                        table[index] = rest
+                    bucket = table[index]  # (in file order: found by place)
+                    at = bisect.bisect_left(bucket, _place(e), key=_place)
+                    if at >= len(bucket) or bucket[at] is not e:
+                        return None
+                    if len(bucket) > 1:
+                        table[index] = bucket[:at] + bucket[at + 1 :]
                     else:
                         del table[index]
         if any(k in out.by_key or k in self._aliased for k in new_keys):

@@ -33,8 +33,8 @@ from .bibfindings import (
     library_findings,
     lint_piece,
     place,
+    placer,
     relative,
-    relative_message,
 )
 from .documents import common_prefix, common_suffix
 
@@ -107,6 +107,19 @@ class Saved:
         self.rank_lines: dict[int, list[int]] = {}
         self.by_rank: dict[int, list[Lean]] = {}
 
+    @classmethod
+    def make(cls, text: str, library: Any) -> Saved | None:
+        """The file as saved, ``text``, from its cache (``CachedLibrary``); None when the
+        cache read it whole (it had problems) or a reading of it by chunks would not be
+        the whole file's (a macro defined twice, keys the same)."""
+        if library.problems or _inherits(text):
+            return None
+        saved = cls(text, library)
+        names = [n for k in sorted(saved.names) for n in saved.names[k]]
+        if not saved.unique or len(set(names)) != len(names):
+            return None
+        return saved
+
     def index(self) -> dict[str, int]:
         """Key -> its entry's index (made when first asked for)."""
         if self._index is None:
@@ -119,38 +132,23 @@ class Saved:
         return self.aliases
 
     def take(self, saved: list[Any]) -> None:
-        """lint's findings of the file as saved (absolute lines), kept by line, their
-        messages' line numbers made relative (each distinct message once)."""
-        changed = {}
-        for message in {f.message for f in saved}:
-            made = relative_message(message, -1)
-            if made != message:
-                changed[message] = made
+        """lint's findings of the file as saved (absolute lines: ``Run`` moves them and
+        the lines their messages name), kept by line and by severity."""
         lines = [f.line or 1 for f in saved]
         if any(a > b for a, b in zip(lines, lines[1:])):
             order = sorted(range(len(saved)), key=lines.__getitem__)
             saved, lines = [saved[i] for i in order], [lines[i] for i in order]
-        if changed or any(f.line is None or not isinstance(f, Lean) for f in saved):
-            saved = [
-                f
-                if f.line is not None and f.message not in changed and isinstance(f, Lean)
-                else Lean(
-                    f.path,
-                    f.line or 1,
-                    f.severity,
-                    f.rule,
-                    changed.get(f.message, f.message),
-                    f.key,
-                    f.column,
-                )
-                for f in saved
-            ]
-        self.finding_lines = lines
-        ranks = {f.severity.rank for f in saved}
-        self.by_rank = {rank: [f for f in saved if f.severity.rank == rank] for rank in ranks}
+        groups: dict[Any, list[Any]] = {}
+        for f in saved:
+            found = groups.get(f.severity)
+            if found is None:
+                found = groups[f.severity] = []
+            found.append(f)
+        self.by_rank = {severity.rank: found for severity, found in groups.items()}
         self.rank_lines = {
             rank: [f.line or 1 for f in found] for rank, found in self.by_rank.items()
         }
+        self.finding_lines = lines
         self.findings = saved
 
     def found(self, k0: int, k1: int) -> tuple[list[Lean], frozenset[int]]:
@@ -282,15 +280,8 @@ class BibReading:
         """The buffer ``text``, which is the file as saved, from its library cache
         (``CachedLibrary``): entries are the cache's rows, read when asked for; None when
         the cache read the file whole (it had problems) or cut it otherwise."""
-        if library.problems or _inherits(text):
-            return None
-        saved = Saved(text, library)
-        if not saved.unique:
-            return None
-        names = [n for k in sorted(saved.names) for n in saved.names[k]]
-        if len(set(names)) != len(names):
-            return None
-        return cls.from_saved(saved, text)
+        saved = Saved.make(text, library)
+        return None if saved is None else cls.from_saved(saved, text)
 
     @classmethod
     def from_saved(cls, saved: Saved, text: str) -> BibReading:
@@ -674,7 +665,7 @@ class BibReading:
 
     def _lint(self, rules: list[Rule], saved: list[Any] | None) -> list[Finding]:
         head, chunks = self._lint_chunks(rules, saved)
-        out = head + [place(f, at) for at, found, *_ in chunks for f in found]
+        out = head + [placer(found)(f, at) for at, found, *_ in chunks for f in found]
         out.sort(key=lambda f: (f.line or 0, f.column or 0, f.rule))
         return out
 

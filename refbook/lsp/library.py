@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import RefbookError
 from ..findings import Finding, Severity
-from .bibbuffer import BibReading
+from .bibbuffer import BibReading, Saved
 from .cached import BUILD_APART_BYTES, open_library
 
 if TYPE_CHECKING:
@@ -344,6 +344,9 @@ class LibraryState:
     # the file as saved: its stamp, its text (None: let go), length and hash
     _saved: tuple[Any, str | None, int, int] | None = None
     _kept: tuple[Any, Snapshot] | None = None  # its cache's snapshot (its stamp), when edited
+    # a large file as saved by chunks, made when it is opened (its stamp): its first edit
+    # starts from it
+    _saved_chunks: tuple[Any, Saved] | None = None
     _good_errors: int = 0
     _stale: bool = False
     _reader: threading.Thread | None = None
@@ -409,6 +412,37 @@ class LibraryState:
             self._idle.set()
         if self.on_change is not None:
             self.on_change()
+        try:
+            self._prepare_edits()
+        except Exception:  # (the first edit makes it then)
+            log.exception("reading %s by chunks", self.path)
+
+    def _prepare_edits(self) -> None:
+        """A large .bib open as saved: its chunks made now, after its diagnostics (a
+        second at 100k entries), not on its first edit."""
+        snap, buffer, stamp = self.snapshot, self.buffer, self._stamp
+        if (
+            buffer is None
+            or not self.buffer_saved
+            or self.reading is not None
+            or snap is None
+            or not snap.cached
+            or len(buffer) < BUILD_APART_BYTES
+            or (self._saved_chunks is not None and self._saved_chunks[0] == stamp)
+        ):
+            return
+        saved = Saved.make(buffer, snap.library)
+        if saved is not None:
+            self._saved_chunks = (stamp, saved)
+            if self.saved_lint is not None and self.saved_lint[0] == stamp:
+                saved.take(self.saved_lint[1])
+
+    def take_saved_lint(self, stamp: Any, found: list[Any]) -> None:
+        """lint's findings of the file as saved (its ``stamp``): kept by its chunks."""
+        self.saved_lint = (stamp, found)
+        made = self._saved_chunks
+        if made is not None and made[0] == stamp and made[1].findings is None:
+            made[1].take(found)
 
     def reload(self) -> None:
         """Read the file (or the buffer, when it differs from the file) here and now; a
@@ -523,7 +557,11 @@ class LibraryState:
                 and snap is not None
                 and snap.cached
             ):
-                reading = BibReading.from_cache(saved, self.path, snap.library)
+                made = self._saved_chunks
+                if made is not None and made[0] == self._stamp and made[1].library is snap.library:
+                    reading = BibReading.from_saved(made[1], saved)
+                else:
+                    reading = BibReading.from_cache(saved, self.path, snap.library)
                 if reading is not None:
                     reading.saved_stamp = self._stamp
                     reading.matcher = snap.__dict__.get("matcher")  # (the same entries)

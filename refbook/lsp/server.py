@@ -273,7 +273,7 @@ class RefbookServer(LanguageServer):
                     )
             linted = bibfile.lint_apart(text, doc.path, saved, self.bib_encoding, self.use_cache)
             if saved:  # what an edit of the buffer keeps of it (its chunks not edited)
-                state.saved_lint = (stamp, linted)
+                state.take_saved_lint(stamp, linted)
             return bibfile.chosen_diagnostics(
                 text, problems, [bibfindings.whole(linted)], limit, doc.encoding
             )
@@ -297,7 +297,8 @@ class RefbookServer(LanguageServer):
         known = state.saved_lint
         if known is None or known[0] != reading.saved_stamp:
             found = bibfile.lint_apart("", state.path, True, self.bib_encoding, self.use_cache)
-            known = state.saved_lint = (reading.saved_stamp, found)
+            state.take_saved_lint(reading.saved_stamp, found)
+            known = (reading.saved_stamp, found)
         return known[1]
 
     def publish_texts(self, uri: str, found: list[str]) -> None:

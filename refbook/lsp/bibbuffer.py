@@ -19,6 +19,7 @@ import bisect
 import itertools
 import re
 import threading
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -205,7 +206,9 @@ class BibReading:
         self.count = 0  # entries
         self.keyset: dict[str, str] | None = None  # lower-cased key -> key, keys unique
         self.changed: set[str] | None = None  # lower-cased keys an edit took out or put in
-        self.parent: Any = None  # what ``changed`` is relative to (a reading, a library)
+        # what ``changed`` is relative to: the saved file's library, or a reading (held
+        # weakly: a chain of readings would keep every text of the buffer)
+        self.parent: Any = None
         self.matcher: Any = None  # this reading's author-year matcher, once made
         # the parent's matcher and the change: keys gone, (entry, place) added
         self.base: tuple[Any, list[str], list[tuple[Any, float]]] | None = None
@@ -299,7 +302,7 @@ class BibReading:
         )
         reading.count = len(saved.keys)
         reading.keyset = saved.keyset
-        reading.parent = saved.library
+        reading.parent, reading.changed = saved.library, set()
         return reading
 
     def edit(self, text: str) -> BibReading:
@@ -373,8 +376,13 @@ class BibReading:
         self.count = before.count - len(gone) + len(added)
         if not self.count:
             return True
-        self.parent = before
+        if before.changed == set():  # (the same entries as its parent)
+            self.parent = before.parent
+        else:
+            self.parent = weakref.ref(before)
         self.changed = {k.lower() for k in gone} | {e.key.lower() for e, _ in added}
+        if any(e.aliases for e, _ in added) or before._aliased(gone, first, last):
+            self.changed = None  # (aliases change too: lookups compared whole)
         if before.keyset is not None:
             keyset = dict(before.keyset)
             for k in gone:
@@ -393,6 +401,19 @@ class BibReading:
         keys = self.keys()
         keyset = {k.lower(): k for k in keys}
         self.keyset = keyset if len(keyset) == len(keys) else None
+
+    def _aliased(self, keys: list[str], first: int, last: int) -> bool:
+        """Whether an entry of chunks ``first``..``last`` (keyed ``keys``) has aliases."""
+        for i in range(first, last):
+            p = self.pieces[i]
+            if isinstance(p, Piece) and any(e.aliases for e in p.entries):
+                return True
+        saved = self.saved
+        return (
+            saved is not None
+            and bool(saved.alias_keys())
+            and any(k in {key for _a, key in saved.alias_keys()} for k in keys)
+        )
 
     def _keys_of(self, i: int) -> list[str]:
         p = self.pieces[i]
@@ -478,26 +499,11 @@ class BibReading:
 
     # -- what the server asks of it ----------------------------------------------------
 
-    def _saved_rows(self) -> dict[int, Any]:
-        """Every entry of the saved file's chunks this reading keeps, read from the
-        cache in one pass, by its index (the rest let go as read)."""
-        if self.saved is None or self.parsed:
-            return {}
-        wanted = bytearray(len(self.saved.keys))
-        first = self.saved.first
-        for p in self.pieces:
-            if not isinstance(p, Piece):
-                wanted[first[p] : first[p + 1]] = b"\1" * (first[p + 1] - first[p])
-        out = {}
-        for j, e in enumerate(self.saved.library):
-            if wanted[j]:
-                out[j] = e
-        return out
-
     def _walk(self) -> Iterator[tuple[int, Any, int, int]]:
         """(chunk index, entry, its line (0-based), its index in its chunk) of every
-        entry, in order (entries of the saved file read from its cache)."""
-        rows = self._saved_rows()
+        entry, in order (entries of the saved file read from its cache as they come,
+        in one pass)."""
+        rows = _Rows(self.saved.library if self.saved is not None and not self.parsed else [])
         for i, p in enumerate(self.pieces):
             if isinstance(p, Piece):
                 for j, (e, rel) in enumerate(zip(p.entries, p.rel_lines)):
@@ -734,6 +740,21 @@ class BibReading:
         if not found:
             return []
         return [(self.lines[i] - saved.lines[k0] - 1, found, 0, ranks)]
+
+
+class _Rows:
+    """The saved file's entries by index, read in one pass in file order (those not
+    asked for let go)."""
+
+    def __init__(self, library: Any) -> None:
+        self._rows = iter(library)
+        self._at, self._row = -1, None
+
+    def __getitem__(self, j: int) -> Any:
+        while self._at < j:
+            self._row = next(self._rows)
+            self._at += 1
+        return self._row
 
 
 def _move(piece: Piece, line: int) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -87,12 +88,13 @@ class Snapshot:
         before.superseded, before.before = True, None
         reading = self.reading
         if reading is not None and reading.changed is not None:
-            parent = reading.parent
-            if parent is before.library or getattr(parent, "parent", None) is before.library:
-                # the keys the edit took out or put in: no comparison of 100k keys
-                self.__dict__["_changed_keys"] = reading.changed | (
-                    set() if parent is before.library else parent.changed or set()
-                )
+            parent = _held(reading.parent)
+            if parent is before.library:  # the keys the edit took out or put in: no
+                self.__dict__["_changed_keys"] = reading.changed  # comparing 100k keys
+            elif _held(getattr(parent, "parent", None)) is before.library and (
+                parent.changed is not None  # (a reading not served: it had errors)
+            ):
+                self.__dict__["_changed_keys"] = reading.changed | parent.changed
 
     def line_of(self, entry: Any) -> int:
         """The entry's line (1-based) in the text served (an edited buffer's own)."""
@@ -113,6 +115,7 @@ class Snapshot:
             reading.base = None
             if patched is not None:
                 self.__dict__["matcher"] = reading.matcher = patched
+                self.previous_matcher = None
 
     @cached_property
     def text(self) -> str:
@@ -188,7 +191,10 @@ class Snapshot:
             return Matcher(cited, dict(self.library.alias_keys()), families)
         if self.reading is not None:  # each record with its place (``Matcher.patched``)
             cited, families = _matching_records(None, self.reading)
-            made = Matcher(cited, dict(self.reading.alias_keys()), families)
+            aliases: dict[str, str] = {}
+            for alias, key in self.reading.alias_keys():  # (the first of an alias wins)
+                aliases.setdefault(alias, key)
+            made = Matcher(cited, aliases, families)
             self.reading.matcher = made
             return made
         return Matcher(list(self.library))
@@ -298,6 +304,11 @@ def _matching_records(entries: Any, reading: Any = None) -> tuple[list[Any], lis
         if hasattr(e, "ord") and hasattr(e, "_reset"):  # (a row: what was read let go)
             e._reset()
     return out, families
+
+
+def _held(parent: Any) -> Any:
+    """A reading's parent (held weakly when a reading)."""
+    return parent() if isinstance(parent, weakref.ref) else parent
 
 
 def _patched(matcher: Any, gone: list[str], added: list[tuple[Any, float]]) -> Any:

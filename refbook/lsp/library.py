@@ -24,13 +24,13 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import RefbookError
 from ..findings import Finding, Severity
-from .bibbuffer import BibReading, Saved
 from .cached import BUILD_APART_BYTES, open_library
 
 if TYPE_CHECKING:
     from ..index import SearchIndex
     from ..manuscript import Matcher
     from ..model import Entry, Library
+    from .bibbuffer import Saved
 
 log = logging.getLogger(__name__)
 # completion ranks at most this many matches of its words: exact for any word in up to
@@ -442,6 +442,8 @@ class LibraryState:
             or (self._saved_chunks is not None and self._saved_chunks[0] == stamp)
         ):
             return
+        from .bibbuffer import Saved
+
         saved = Saved.make(buffer, snap.library)
         if saved is not None:
             self._saved_chunks = (stamp, saved)
@@ -480,6 +482,8 @@ class LibraryState:
                     and kept
                 ):
                     # the edits undone: the file as saved again, its cache's matcher
+                    from .bibbuffer import BibReading
+
                     self.reading = BibReading.from_saved(self.reading.saved, buffer)
                     self.reading.saved_stamp = stamp
                     self.reading.matcher = kept.__dict__.get("matcher")
@@ -554,6 +558,7 @@ class LibraryState:
         problems: the last reading of it edited, else (a large file) the saved file's
         cache rows edited, else parsed (every chunk's findings then made here)."""
         from ..blocks import no_gc
+        from .bibbuffer import BibReading
 
         with no_gc():  # (objects that live on: the collector would walk them for nothing)
             reading = self.reading

@@ -6,11 +6,18 @@ findings, lines counted from the chunk's first line.  The next reading finds the
 that changed (the text before and after it is the same), cuts it again and parses it
 with the ``@string`` chunks above, the chunk before (comments that suppress lint rules)
 and the chunk after (what an unclosed entry runs into); the other chunks are kept and
-moved by lines.  A large file's first edited reading takes the chunks' entries from the
-library cache (rows, nothing parsed).  What depends on the whole file is derived from
-the chunks each time: keys, duplicate keys, and (every chunk parsed here) lint's rules
-over the whole library.  ``@string`` defined twice, ``crossref``/``xdata``, no entry,
+moved by lines.  A large file's chunks as saved stay indexes into ``Saved`` (its cache's
+keys and lines, lint's findings of the saved file): no entry of it is held, a row is
+read when asked for.  An edit costs the chunks it changed: the key set is patched (the
+whole computed again only while keys repeat), each new entry gets a place between its
+neighbours' (what ``Matcher.patched`` inserts by), and the rules over the whole library
+run on the chunks parsed here.  ``@string`` defined twice, ``crossref``/``xdata``, no entry,
 or an edit that changes an ``@string`` definition: the buffer is parsed whole again.
+
+(Over 500 lines on purpose: ``Saved`` and ``BibReading`` share the chunk tables every
+edit splices (starts, lines, parsed and ``@string`` indexes, places), and what the
+server asks of a reading (keys, problems, lint by chunks and runs, symbols) reads
+them; apart, each would reach into the other's.)
 """
 
 from __future__ import annotations

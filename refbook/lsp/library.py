@@ -9,6 +9,10 @@ citations.  Only an edited, unsaved buffer of the .bib is parsed whole (``load_l
 Reading (building the cache of a large file takes a minute cold) happens in a thread,
 and the cache of a large file is built by a child process, so that requests keep being
 answered meanwhile with the last good snapshot (or nothing, before the first one).
+
+(Over 500 lines on purpose: ``Snapshot`` serves one reading and ``LibraryState`` makes
+them, and an edited buffer's reading hands the next its matcher and its changed keys
+through both.)
 """
 
 from __future__ import annotations

@@ -583,19 +583,6 @@ class BibReading:
 
         return kept
 
-    def entry(self, key: str) -> Any:
-        """The entry keyed ``key`` (as cased in the buffer), or None: a parsed one, else
-        the saved file's row."""
-        lower = key.lower()
-        for e in self.parsed_entries():
-            if e.key.lower() == lower:
-                return e
-        if self.saved is not None and not self.parsed:
-            found = self.saved.library.find(key)
-            if found is not None and key.lower() in (self.keyset or self.lookup()):
-                return found
-        return None
-
     def line_of(self, entry: Any) -> int | None:
         """The 1-based line of ``entry`` (one of this reading's, or a saved row) now."""
         for i in self.parsed_at:

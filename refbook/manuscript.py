@@ -35,6 +35,8 @@ could move to a module of its own.
 
 from __future__ import annotations
 
+import bisect
+import copy
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -620,7 +622,10 @@ class Matcher:
             if aliases is not None
             else ((a, e.key) for e in self.entries for a in e.aliases)
         )
+        keyed = len(self.by_key)
+        aliased: set[str] = set()  # alias names and the keys that have aliases
         for alias, key in pairs:
+            aliased.update((alias.lower(), key.lower()))
             if key.lower() in self.by_key:
                 self.by_key.setdefault(alias.lower(), self.by_key[key.lower()])
         self.by_first: dict[str, list[Entry]] = defaultdict(list)
@@ -629,6 +634,11 @@ class Matcher:
         self.years: dict[str, int | None] = {}
         self.by_first_year: dict[tuple[str, int | None], list[Entry]] = defaultdict(list)
         self.by_names_year: dict[tuple, list[Entry]] = defaultdict(list)
+        # what ``patched`` needs: every key once (case-insensitively), the aliases apart,
+        # and each entry's place in the file (``pos``, slim records' own)
+        self._unique = keyed == len(self.entries)
+        self._aliased = aliased
+        self._places: list[float] | None = _places(self.entries)
         seen: dict[str, str] = {}  # one string per distinct name, shared by the indexes
 
         def key_of(family: str) -> str:
@@ -652,6 +662,71 @@ class Matcher:
                 self.by_names[names].append(e)
                 self.by_first_year[(names[0], e.year)].append(e)
                 self.by_names_year[(names, e.year)].append(e)
+
+    def patched(
+        self, gone: Sequence[str], added: Sequence[Any], families: Sequence[Sequence[str]]
+    ) -> Matcher | None:
+        """A matcher of this one's entries without those keyed ``gone`` and with ``added``
+        (slim records with ``pos``, their place in the file: ``Cited``; ``families``:
+        each one's), the same as one built from the entries after the change, this one
+        unchanged; work in proportion to the change (the language server's, after an
+        edit of a 100k-entry .bib).  None when it cannot be patched: entries without a
+        place, keys not unique (case-insensitively), an alias or a key with aliases
+        among those changed."""
+        if self._places is None or not self._unique:
+            return None
+        lowered = [k.lower() for k in gone]
+        if any(k in self._aliased for k in lowered) or len(set(lowered)) != len(lowered):
+            return None
+        if any(getattr(e, "pos", None) is None for e in added):
+            return None
+        places = [_place(e) for e in added]
+        new_keys = [e.key.lower() for e in added]
+        if len(set(new_keys)) != len(new_keys):
+            return None
+        out = copy.copy(self)
+        out.by_key, out.names, out.years = dict(self.by_key), dict(self.names), dict(self.years)
+        out.entries, out._places = list(self.entries), list(self._places)
+        indexes = ("by_first", "by_names", "by_first_year", "by_names_year")
+        for name in indexes:
+            setattr(out, name, defaultdict(list, getattr(self, name)))
+        for key in lowered:
+            e = out.by_key.pop(key, None)
+            if e is None:
+                return None
+            i = bisect.bisect_left(out._places, _place(e))
+            if i >= len(out.entries) or out.entries[i] is not e:
+                return None
+            del out.entries[i], out._places[i]
+            names, year = out.names.pop(e.key), out.years.pop(e.key)
+            if names:
+                for name, index in zip(indexes, _index_keys(names, year)):
+                    table = getattr(out, name)
+                    bucket = table[index]  # (in file order: found by place)
+                    at = bisect.bisect_left(bucket, _place(e), key=_place)
+                    if at >= len(bucket) or bucket[at] is not e:
+                        return None
+                    if len(bucket) > 1:
+                        table[index] = bucket[:at] + bucket[at + 1 :]
+                    else:
+                        del table[index]
+        if any(k in out.by_key or k in self._aliased for k in new_keys):
+            return None
+        for e, pos, family in zip(added, places, families):
+            i = bisect.bisect_left(out._places, pos)
+            if i < len(out._places) and out._places[i] == pos:
+                return None
+            out.entries.insert(i, e)
+            out._places.insert(i, pos)
+            out.by_key[e.key.lower()] = e
+            names = tuple(_name_key(f) for f in family)
+            out.names[e.key], out.years[e.key] = names, e.year
+            if names:
+                for name, index in zip(indexes, _index_keys(names, e.year)):
+                    bucket = list(getattr(out, name).get(index, ()))
+                    bucket.insert(bisect.bisect_left(bucket, pos, key=_place), e)
+                    getattr(out, name)[index] = bucket
+        return out
 
     def match(self, c: Citation) -> Citation:
         if c.syntax in ("pandoc", "latex", "typst"):
@@ -740,12 +815,32 @@ class CheckResult:
 
 
 class Cited:
-    """What author-year matching reads of an entry."""
+    """What author-year matching reads of an entry (``pos``: its place in the file, any
+    number that grows in file order: what ``Matcher.patched`` inserts by)."""
 
-    __slots__ = ("key", "year", "title")
+    __slots__ = ("key", "year", "title", "pos")
 
-    def __init__(self, key: str, year: int | None, title: str) -> None:
-        self.key, self.year, self.title = key, year, title
+    def __init__(self, key: str, year: int | None, title: str, pos: float | None = None) -> None:
+        self.key, self.year, self.title, self.pos = key, year, title, pos
+
+
+def _place(entry: Any) -> float:
+    return float(entry.pos)
+
+
+def _places(entries: Sequence[Any]) -> list[float] | None:
+    """Each entry's ``pos`` when every one has one, growing in file order (else None)."""
+    if not entries or getattr(entries[0], "pos", None) is None:
+        return None if entries else []
+    out = [getattr(e, "pos", None) for e in entries]
+    if any(p is None for p in out) or any(a >= b for a, b in zip(out, out[1:])):  # type: ignore[operator]
+        return None
+    return out  # type: ignore[return-value]
+
+
+def _index_keys(names: tuple[str, ...], year: int | None) -> tuple[Any, ...]:
+    """Where an entry with these names and year is in the matcher's four indexes."""
+    return (names[0], names, (names[0], year), (names, year))
 
 
 def matching_records(library: Any) -> tuple[list[Any], list[list[str]]]:

@@ -241,3 +241,92 @@ def test_the_findings_chosen_are_the_first_by_edit_severity_and_position(head, c
         return (f.line, f.rule, f.message, f.severity.value)
 
     assert sorted(map(ident, got)) == sorted(map(ident, expected))
+
+
+def _open_saved(tmp_path, monkeypatch, text: str):
+    """A .bib saved as ``text``, open in the editor as saved, served from its cache as a
+    large file's is (the limits made small)."""
+    from refbook.lsp import library
+
+    monkeypatch.setattr(library, "BUILD_APART_BYTES", 0)
+    monkeypatch.setattr(library, "MATCHER_NOW_ENTRIES", 3)
+    monkeypatch.setenv("REFBOOK_CACHE_DIR", str(tmp_path / "cache"))
+    bib = tmp_path / "references.bib"
+    bib.write_text(text, encoding="utf-8")
+    state = library.LibraryState(str(bib))
+    state.set_buffer(text)
+    state.reload()
+    assert state.snapshot is not None and state.snapshot.cached
+    return state
+
+
+def test_an_edit_of_a_large_bib_is_read_without_its_saved_entries(tmp_path, monkeypatch):
+    """A large .bib open as saved, then edited: the edit is read (keys, problems,
+    lint's findings of the saved file moved below the edit, the matcher) from the
+    cache's keys and lines and the chunks the edit touched, no entry of the saved file
+    read (100k of them held were 174 MB of the server's memory)."""
+    from refbook.cache.records import CachedLibrary
+    from refbook.lint import lint as lint_whole
+
+    state = _open_saved(tmp_path, monkeypatch, TEXT)
+    _ = state.snapshot.matcher
+    state._prepare_edits()
+    rules = [r for r in RULE_LIST if r.check_all is None]  # (per entry: all known)
+    saved = lint_whole(Library(BibFile(TEXT, name=state.path)), rules, fixes=False).findings
+    state.take_saved_lint(state.stamp, saved)
+
+    def no_rows(self):
+        raise AssertionError("an entry of the saved file was read")
+
+    monkeypatch.setattr(CachedLibrary, "__iter__", no_rows)
+    at = TEXT.index("@", len(TEXT) // 2)
+    new = TEXT[:at] + "% a\n% b\n@misc{added2024, title = {New}}\n" + TEXT[at:]
+    state.set_buffer(new)
+    state.reload()
+    reading, snap = state.reading, state.snapshot
+    assert reading is not None and reading.library is not None and snap.reading is reading
+    lib = Library(BibFile(new, name=state.path))
+    assert reading.keys() == [e.key for e in lib]
+    assert reading.problems() == []
+    assert sorted(map(repr, reading.lint(rules) or [])) == sorted(
+        map(repr, lint_whole(lib, rules, fixes=False).findings)
+    )
+    assert snap.has("added2024") and "matcher" in snap.__dict__
+
+
+def test_prose_citations_follow_an_edit_of_a_large_bib_at_once(tmp_path, monkeypatch):
+    """After an edit of a large .bib (an entry's year changed), the first diagnostics
+    of the manuscripts match author-year citations against the buffer as edited: the
+    matcher of the reading before is patched, not built again in a thread while the
+    one before serves (seconds at 100k entries, its findings stale meanwhile)."""
+    from refbook.manuscript import Citation, CitationStatus, Matcher
+
+    state = _open_saved(tmp_path, monkeypatch, TEXT)
+    assert state.snapshot.matcher is not None  # (built when a manuscript had prose)
+    entry = next(e for e in Library(BibFile(TEXT, name="x.bib")) if e.authors and e.year)
+    family, year = entry.authors[0].family, entry.year
+    line = next(
+        n
+        for n, text in enumerate(TEXT.split("\n"))
+        if text.strip().startswith("year") and n > entry.line
+    )
+    lines = TEXT.split("\n")
+    lines[line] = lines[line].replace(str(year), str(year + 7))
+    for text in ("\n".join(lines), TEXT, "\n".join(lines)):  # edited, undone, again
+        state.set_buffer(text)
+        state.reload()
+        matcher = state.snapshot.matcher_now()
+        assert matcher is not None
+        whole = Matcher(list(Library(BibFile(text, name="x.bib"))))
+        for cited in (year, year + 7):
+            c = Citation("m.md", 1, 1, "x", "prose", [], [family], False, str(cited))
+            assert _matched(matcher, c) == _matched(whole, c)
+    c = Citation("m.md", 1, 1, "x", "prose", [], [family], False, str(year + 7))
+    assert matcher.match(c).status is not CitationStatus.YEAR_MISMATCH
+
+
+def _matched(matcher, citation) -> tuple:
+    import copy
+
+    c = matcher.match(copy.copy(citation))
+    return c.status, c.matched, c.message

@@ -6,11 +6,18 @@ findings, lines counted from the chunk's first line.  The next reading finds the
 that changed (the text before and after it is the same), cuts it again and parses it
 with the ``@string`` chunks above, the chunk before (comments that suppress lint rules)
 and the chunk after (what an unclosed entry runs into); the other chunks are kept and
-moved by lines.  A large file's first edited reading takes the chunks' entries from the
-library cache (rows, nothing parsed).  What depends on the whole file is derived from
-the chunks each time: keys, duplicate keys, and (every chunk parsed here) lint's rules
-over the whole library.  ``@string`` defined twice, ``crossref``/``xdata``, no entry,
+moved by lines.  A large file's chunks as saved stay indexes into ``Saved`` (its cache's
+keys and lines, lint's findings of the saved file): no entry of it is held, a row is
+read when asked for.  An edit costs the chunks it changed: the key set is patched (the
+whole computed again only while keys repeat), each new entry gets a place between its
+neighbours' (what ``Matcher.patched`` inserts by), and the rules over the whole library
+run on the chunks parsed here.  ``@string`` defined twice, ``crossref``/``xdata``, no entry,
 or an edit that changes an ``@string`` definition: the buffer is parsed whole again.
+
+(Over 500 lines on purpose: ``Saved`` and ``BibReading`` share the chunk tables every
+edit splices (starts, lines, parsed and ``@string`` indexes, places), and what the
+server asks of a reading (keys, problems, lint by chunks and runs, symbols) reads
+them; apart, each would reach into the other's.)
 """
 
 from __future__ import annotations
@@ -19,14 +26,24 @@ import bisect
 import itertools
 import re
 import threading
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..cache.chunks import _NL_AT, split
+from ..cache.chunks import _NL_AT
 from ..cache.source import inherits as _inherits
 from ..findings import Finding
-from .bibfindings import Chunk, Lean, lean, library_findings, lint_piece, place, relative
+from .bibfindings import (
+    Chunk,
+    Lean,
+    Run,
+    library_findings,
+    lint_piece,
+    place,
+    placer,
+    relative,
+)
 from .documents import common_prefix, common_suffix
 
 if TYPE_CHECKING:
@@ -44,27 +61,128 @@ _STRING_DEF = re.compile(r"(?i)@\s*string\s*[{(][^@]*")
 
 @dataclass(eq=False)
 class Piece:
-    """One chunk of the buffer as read; lines are counted from the chunk's first line
+    """One chunk of the buffer parsed here; lines are counted from the chunk's first line
     (0 for that line)."""
 
-    entries: list[Any]  # model.Entry (parsed here) or cache RecordEntry (the saved file)
+    entries: list[Any]  # model.Entry
     rel_lines: list[int]  # each entry's line
     problems: list[Finding]  # parse problems (line relative), file-wide ones left out
     string: bool = False  # a chunk with an @string definition
     names: tuple[str, ...] = ()  # the macros it defines (lower case)
-    base: int = 0  # parsed: the chunk's first line (0-based) in the text parsed
-    spans: list[tuple[int, int]] | None = None  # parsed: each entry's characters in the chunk
-    saved_line: int = 0  # a cached entry's line - 1 - this: its relative line
+    base: int = 0  # the chunk's first line (0-based) in the text parsed
+    spans: list[tuple[int, int]] = field(default_factory=list)  # each entry's characters
     skip: dict[str, set[str]] = field(default_factory=dict)  # lint suppressions by key
     linted: tuple[Any, list[Lean]] | None = None  # (what they were made with, findings)
     ranks: frozenset[int] = frozenset()  # the severities (``rank``) of those findings
     edited: int = 0  # read again after an edit (it or its neighbours): which (the latest highest)
+    places: list[float] = field(default_factory=list)  # each entry's place (``Cited.pos``)
+
+
+class Saved:
+    """The file as saved, as its library cache has it, shared by every reading edited
+    from it: its chunks (``starts``, ``lines``: 0-based, each with the text's end last),
+    its entries' keys and lines (in file order: an entry's place is its index), the
+    first entry of each chunk (``first``), the macros its ``@string`` chunks define, and
+    (once given) lint's findings of the file, by line.  Nothing per entry but its key
+    and line: an entry is read by its row when asked for."""
+
+    def __init__(self, text: str, library: Any) -> None:
+        from .cached import key_lines
+
+        self.library = library
+        starts = sorted({0, *[m.start() + 1 for m in _NL_AT.finditer(text)], len(text)})
+        self.starts = starts if len(starts) > 1 else [0, 0]
+        self.lines = _lines_of(text, self.starts)
+        self.keys, self.entry_lines = key_lines(library)
+        self.first = [bisect.bisect_left(self.entry_lines, line) for line in self.lines[:-1]]
+        self.first.append(len(self.keys))
+        self.names: dict[int, tuple[str, ...]] = {}
+        found: dict[int, list[str]] = {}
+        for m in _STRING_NAME.finditer(text):
+            k = bisect.bisect_right(self.starts, m.start()) - 1
+            if m.end() > self.starts[k + 1]:  # (read within its chunk only)
+                m = _STRING_NAME.match(text, m.start(), self.starts[k + 1])  # type: ignore[assignment]
+                if m is None:
+                    continue
+            found.setdefault(k, []).append(m.group(1).lower())
+        self.names = {k: tuple(v) for k, v in found.items()}
+        self.keyset = {k.lower(): k for k in self.keys}
+        self.unique = len(self.keyset) == len(self.keys)
+        self.aliases: list[tuple[str, str]] | None = None
+        self._index: dict[str, int] | None = None
+        self.findings: list[Lean] | None = None  # lint's of the file, lines relative to -1
+        self.finding_lines: list[int] = []
+        self.rank_lines: dict[int, list[int]] = {}
+        self.by_rank: dict[int, list[Lean]] = {}
+
+    @classmethod
+    def make(cls, text: str, library: Any) -> Saved | None:
+        """The file as saved, ``text``, from its cache (``CachedLibrary``); None when the
+        cache read it whole (it had problems) or a reading of it by chunks would not be
+        the whole file's (a macro defined twice, keys the same)."""
+        if library.problems or _inherits(text):
+            return None
+        saved = cls(text, library)
+        names = [n for k in sorted(saved.names) for n in saved.names[k]]
+        if not saved.unique or len(set(names)) != len(names):
+            return None
+        return saved
+
+    def index(self) -> dict[str, int]:
+        """Key -> its entry's index (made when first asked for)."""
+        if self._index is None:
+            self._index = {k: j for j, k in enumerate(self.keys)}
+        return self._index
+
+    def alias_keys(self) -> list[tuple[str, str]]:
+        if self.aliases is None:
+            self.aliases = list(self.library.alias_keys())
+        return self.aliases
+
+    def take(self, saved: list[Any]) -> None:
+        """lint's findings of the file as saved (absolute lines: ``Run`` moves them and
+        the lines their messages name), kept by line and by severity."""
+        lines = [f.line or 1 for f in saved]
+        if any(a > b for a, b in zip(lines, lines[1:])):
+            order = sorted(range(len(saved)), key=lines.__getitem__)
+            saved, lines = [saved[i] for i in order], [lines[i] for i in order]
+        groups: dict[Any, list[Any]] = {}
+        for f in saved:
+            found = groups.get(f.severity)
+            if found is None:
+                found = groups[f.severity] = []
+            found.append(f)
+        self.by_rank = {severity.rank: found for severity, found in groups.items()}
+        self.rank_lines = {
+            rank: [f.line or 1 for f in found] for rank, found in self.by_rank.items()
+        }
+        self.finding_lines = lines
+        self.findings = saved
+
+    def found(self, k0: int, k1: int) -> tuple[list[Lean], frozenset[int]]:
+        """The findings on the lines of chunks ``k0``..``k1`` (exclusive), and their
+        severities."""
+        a, b = self.lines[k0] + 1, self.lines[k1] + 1 if k1 < len(self.lines) - 1 else 1 << 62
+        lines = self.finding_lines
+        found = (self.findings or [])[bisect.bisect_left(lines, a) : bisect.bisect_left(lines, b)]
+        ranks = frozenset(
+            rank
+            for rank, at in self.rank_lines.items()
+            if bisect.bisect_left(at, a) < bisect.bisect_left(at, b)
+        )
+
+        def of_rank(rank: int) -> list[Lean]:
+            at = self.rank_lines.get(rank, [])
+            return self.by_rank[rank][bisect.bisect_left(at, a) : bisect.bisect_left(at, b)]
+
+        return Run(found, of_rank), ranks
 
 
 class BibReading:
     """The buffer ``text`` in chunks (``starts``: each chunk's first character and, last,
-    the text's length; ``lines``: each chunk's first line, 0-based), with a ``Piece``
-    for each."""
+    the text's length; ``lines``: each chunk's first line, 0-based, and the text's last),
+    each a ``Piece`` (parsed here) or the index of a chunk of the file as saved
+    (``saved``), unchanged but moved."""
 
     def __init__(
         self,
@@ -72,23 +190,66 @@ class BibReading:
         path: str,
         starts: list[int],
         lines: list[int],
-        pieces: list[Piece],
+        pieces: list[Piece | int],
         whole: Any = None,
+        saved: Saved | None = None,
+        parsed_at: list[int] | None = None,
+        strings: list[int] | None = None,
     ) -> None:
         self.text, self.path = text, path
         self.starts, self.lines, self.pieces = starts, lines, pieces
         self.whole = whole  # the Library, when the buffer was parsed whole
-        self.library: Any = None  # the saved file's CachedLibrary, when rows come from it
-        self.saved_stamp: Any = None  # the saved file's stat when that library was read
-        self.saved_aliases: list[tuple[str, str]] | None = None  # that library's
-        self.saved_token: Any = None  # the saved file's lint findings its chunks have
+        self.saved = saved
+        self.parsed_at = (  # the indexes of the pieces parsed here, in order
+            parsed_at
+            if parsed_at is not None
+            else [i for i, p in enumerate(pieces) if isinstance(p, Piece)]
+        )
+        self.strings = (  # the indexes of the chunks with an @string definition
+            strings if strings is not None else [i for i, _ in enumerate(pieces) if self._string(i)]
+        )
+        self.saved_stamp: Any = None  # the saved file's stat when its cache was read
+        self.parsed = len(self.parsed_at) == len(pieces)  # nothing from the cache
+        self.count = 0  # entries
+        self.keyset: dict[str, str] | None = None  # lower-cased key -> key, keys unique
+        self.changed: set[str] | None = None  # lower-cased keys an edit took out or put in
+        # what ``changed`` is relative to: the saved file's library, or a reading (held
+        # weakly: a chain of readings would keep every text of the buffer)
+        self.parent: Any = None
+        self.matcher: Any = None  # this reading's author-year matcher, once made
+        # the parent's matcher and the change: keys gone, (entry, place) added
+        self.base: tuple[Any, list[str], list[tuple[Any, float]]] | None = None
         self._problems: list[Finding] | None = None
         self._keys: list[str] | None = None
-        self.parsed = all(p.spans is not None for p in pieces)  # nothing from the cache
         with _MOVING:
-            for i, p in enumerate(pieces):
-                if p.spans is not None and p.base != lines[i]:
-                    _move(p, lines[i])
+            for i in self.parsed_at:
+                p = pieces[i]
+                if p.base != lines[i]:  # type: ignore[union-attr]
+                    _move(p, lines[i])  # type: ignore[arg-type]
+
+    def _string(self, i: int) -> bool:
+        p = self.pieces[i]
+        if isinstance(p, Piece):
+            return p.string
+        return self.saved is not None and p in self.saved.names
+
+    def _names(self, i: int) -> tuple[str, ...]:
+        p = self.pieces[i]
+        if isinstance(p, Piece):
+            return p.names
+        return self.saved.names.get(p, ()) if self.saved is not None else ()
+
+    @property
+    def library(self) -> Any:
+        """The saved file's ``CachedLibrary`` when chunks come from it."""
+        return self.saved.library if self.saved is not None and not self.parsed else None
+
+    @property
+    def saved_token(self) -> Any:
+        """Not None once the chunks from the cache have lint's findings of the file."""
+        if self.saved is None or self.saved.findings is None:
+            return None
+        return ("saved", id(self.saved))
 
     # -- readings ----------------------------------------------------------------------
 
@@ -115,46 +276,40 @@ class BibReading:
             edit = next(_EDITS)
             for i, p in enumerate(pieces):
                 p.edited = edit if starts[i] <= end and head < starts[i + 1] else 0
-        return cls(text, path, starts, lines, pieces, whole=lib if whole else None)
+        place = 0.0
+        for p in pieces:
+            p.places = [place + j for j in range(len(p.entries))]
+            place += len(p.entries)
+        reading = cls(text, path, starts, lines, list(pieces), whole=lib if whole else None)
+        reading.count = int(place)
+        reading._full_keyset()
+        return reading
 
     @classmethod
     def from_cache(cls, text: str, path: str, library: Any) -> BibReading | None:
         """The buffer ``text``, which is the file as saved, from its library cache
-        (``CachedLibrary``): entries are the cache's rows; None when the cache read the
-        file whole (it had problems) or cut it otherwise."""
-        if library.problems or _inherits(text):
-            return None
-        chunks = split(text)
-        starts = [c.start for c in chunks] + [len(text)]
-        lines = [c.line - 1 for c in chunks]
-        pieces = []
-        for c in chunks:
-            names = (
-                _STRING_NAME.findall(text, c.start, c.end)
-                if "@" in text[c.start + 1 : c.end] or c.is_string
-                else []
-            )
-            pieces.append(
-                Piece(
-                    [],
-                    [],
-                    [],
-                    string=bool(names),
-                    names=tuple(n.lower() for n in names),
-                    saved_line=c.line - 1,
-                )
-            )
-        if _twice(pieces):
-            return None
-        for entry in library:
-            i = bisect.bisect_right(lines, entry.line - 1) - 1
-            if i < 0:
-                return None
-            piece = pieces[i]
-            piece.entries.append(entry)
-            piece.rel_lines.append(entry.line - 1 - lines[i])
-        reading = cls(text, path, starts, lines, pieces)
-        reading.library = library
+        (``CachedLibrary``): entries are the cache's rows, read when asked for; None when
+        the cache read the file whole (it had problems) or cut it otherwise."""
+        saved = Saved.make(text, library)
+        return None if saved is None else cls.from_saved(saved, text)
+
+    @classmethod
+    def from_saved(cls, saved: Saved, text: str) -> BibReading:
+        """The buffer ``text``, the file as ``saved`` (nothing parsed)."""
+        n = len(saved.starts) - 1
+        reading = cls(
+            text,
+            saved.library.path,
+            list(saved.starts),
+            list(saved.lines),
+            list(range(n)),
+            saved=saved,
+            parsed_at=[],
+            strings=sorted(saved.names),
+        )
+        reading.count = len(saved.keys)
+        reading.keyset = saved.keyset
+        reading.parent, reading.changed = saved.library, set()
         return reading
 
     def edit(self, text: str) -> BibReading:
@@ -188,23 +343,135 @@ class BibReading:
         edit = next(_EDITS)
         for p in pieces:
             p.edited = edit
+        if not self._place(pieces, first, last):
+            return BibReading.parse(text, self.path, old)  # (no room left between places)
         line_delta = text.count("\n", a, b + delta) - old.count("\n", a, b)
-        starts = [
-            *self.starts[:first],
-            *new_starts,
-            *(s + delta for s in self.starts[last:]),
-        ]
-        lines = [*self.lines[:first], *new_lines, *(x + line_delta for x in self.lines[last:])]
+        shift = len(pieces) - (last - first)
+        starts = self.starts[:first] + new_starts + [s + delta for s in self.starts[last:]]
+        lines = self.lines[:first] + new_lines + [x + line_delta for x in self.lines[last:]]
+        parsed_at = [i for i in self.parsed_at if i < first]
+        parsed_at += range(first, first + len(pieces))
+        parsed_at += [i + shift for i in self.parsed_at if i >= last]
+        strings = [i for i in self.strings if i < first]
+        strings += [first + j for j, p in enumerate(pieces) if p.string]
+        strings += [i + shift for i in self.strings if i >= last]
         reading = BibReading(
-            text, self.path, starts, lines, [*self.pieces[:first], *pieces, *self.pieces[last:]]
+            text,
+            self.path,
+            starts,
+            lines,
+            [*self.pieces[:first], *pieces, *self.pieces[last:]],
+            saved=self.saved,
+            parsed_at=parsed_at,
+            strings=strings,
         )
-        reading.library = None if reading.parsed else self.library
         reading.saved_stamp = self.saved_stamp
-        reading.saved_aliases = self.saved_aliases
-        reading.saved_token = self.saved_token
-        if _twice(reading.pieces) or not any(p.entries for p in reading.pieces):
+        if reading.count_changes(self, first, last, pieces):
             return BibReading.parse(text, self.path, old)  # said as a whole parse says it
         return reading
+
+    def count_changes(self, before: BibReading, first: int, last: int, pieces: list[Piece]) -> bool:
+        """This reading's keys from ``before``'s, whose chunks ``first``..``last`` were
+        replaced by ``pieces``: in proportion to the change while keys stay unique (the
+        author-year matcher's changes kept in ``base``); whether to parse it whole
+        instead (a macro defined twice, or no entry)."""
+        names = [n for i in self.strings for n in self._names(i)]
+        if len(set(names)) != len(names):
+            return True
+        gone = [k for i in range(first, last) for k in before._keys_of(i)]
+        added = [(e, place) for p in pieces for e, place in zip(p.entries, p.places)]
+        self.count = before.count - len(gone) + len(added)
+        if not self.count:
+            return True
+        if before.changed == set():  # (the same entries as its parent)
+            self.parent = before.parent
+        else:
+            self.parent = weakref.ref(before)
+        self.changed = {k.lower() for k in gone} | {e.key.lower() for e, _ in added}
+        if any(e.aliases for e, _ in added) or before._aliased(gone, first, last):
+            self.changed = None  # (aliases change too: lookups compared whole)
+        if before.keyset is not None:
+            keyset = dict(before.keyset)
+            for k in gone:
+                del keyset[k.lower()]
+            for e, _ in added:
+                keyset.setdefault(e.key.lower(), e.key)
+            if len(keyset) == self.count:
+                self.keyset = keyset
+                if before.matcher is not None:
+                    self.base = (before.matcher, gone, added)
+                return False
+        self._full_keyset()
+        return False
+
+    def _full_keyset(self) -> None:
+        keys = self.keys()
+        keyset = {k.lower(): k for k in keys}
+        self.keyset = keyset if len(keyset) == len(keys) else None
+
+    def _aliased(self, keys: list[str], first: int, last: int) -> bool:
+        """Whether an entry of chunks ``first``..``last`` (keyed ``keys``) has aliases."""
+        for i in range(first, last):
+            p = self.pieces[i]
+            if isinstance(p, Piece) and any(e.aliases for e in p.entries):
+                return True
+        saved = self.saved
+        return (
+            saved is not None
+            and bool(saved.alias_keys())
+            and any(k in {key for _a, key in saved.alias_keys()} for k in keys)
+        )
+
+    def _keys_of(self, i: int) -> list[str]:
+        p = self.pieces[i]
+        if isinstance(p, Piece):
+            return [e.key for e in p.entries]
+        assert self.saved is not None
+        return self.saved.keys[self.saved.first[p] : self.saved.first[p + 1]]
+
+    def _places_of(self, i: int) -> list[float]:
+        p = self.pieces[i]
+        if isinstance(p, Piece):
+            return p.places
+        assert self.saved is not None
+        return [float(j) for j in range(self.saved.first[p], self.saved.first[p + 1])]
+
+    def _place(self, pieces: list[Piece], first: int, last: int) -> bool:
+        """Give the entries of ``pieces`` (replacing chunks ``first``..``last``) places
+        between those of the entries around them; False when there is no room."""
+        count = sum(len(p.entries) for p in pieces)
+        if not count:
+            return True
+        low = next(
+            (self._places_of(i)[-1] for i in range(first - 1, -1, -1) if self._has_entries(i)),
+            -1.0,
+        )
+        high = next(
+            (self._places_of(i)[0] for i in range(last, len(self.pieces)) if self._has_entries(i)),
+            None,
+        )
+        step = 1.0 if high is None else (high - low) / (count + 1)
+        made = [low + step * (j + 1) for j in range(count)]
+        if any(a >= b for a, b in zip([low, *made], [*made, high if high is not None else 1e300])):
+            return False
+        for p in pieces:
+            p.places, made = made[: len(p.entries)], made[len(p.entries) :]
+        return True
+
+    def place(self, i: int, j: int) -> float:
+        """The place of the ``j``-th entry of chunk ``i``."""
+        p = self.pieces[i]
+        if isinstance(p, Piece):
+            return p.places[j]
+        assert self.saved is not None
+        return float(self.saved.first[p] + j)
+
+    def _has_entries(self, i: int) -> bool:
+        p = self.pieces[i]
+        if isinstance(p, Piece):
+            return bool(p.entries)
+        assert self.saved is not None
+        return self.saved.first[p + 1] > self.saved.first[p]
 
     def _chunk_at(self, offset: int) -> int:
         return max(0, min(len(self.pieces) - 1, bisect.bisect_right(self.starts, offset) - 1))
@@ -222,8 +489,8 @@ class BibReading:
 
         above = [
             text[self.starts[i] : self.starts[i + 1]]
-            for i in range(first)
-            if self.pieces[i].string and i != first - 1
+            for i in self.strings
+            if i < first - 1 and self._string(i)
         ]
         if first > 0:
             above.append(text[self.starts[first - 1] : self.starts[first]])
@@ -239,85 +506,133 @@ class BibReading:
 
     # -- what the server asks of it ----------------------------------------------------
 
+    def _walk(self) -> Iterator[tuple[int, Any, int, int]]:
+        """(chunk index, entry, its line (0-based), its index in its chunk) of every
+        entry, in order (entries of the saved file read from its cache as they come,
+        in one pass)."""
+        rows = _Rows(self.saved.library if self.saved is not None and not self.parsed else [])
+        for i, p in enumerate(self.pieces):
+            if isinstance(p, Piece):
+                for j, (e, rel) in enumerate(zip(p.entries, p.rel_lines)):
+                    yield i, e, self.lines[i] + rel, j
+            else:
+                assert self.saved is not None
+                shift = self.lines[i] - self.saved.lines[p]
+                for j in range(self.saved.first[p], self.saved.first[p + 1]):
+                    yield i, rows[j], self.saved.entry_lines[j] + shift, j - self.saved.first[p]
+
     def entries(self) -> list[Any]:
-        return [e for p in self.pieces for e in p.entries]
+        return [e for _i, e, _l, _j in self._walk()]
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self.entries())
+
+    def parsed_entries(self) -> list[Any]:
+        """The entries of the chunks parsed here."""
+        return [e for i in self.parsed_at for e in self.pieces[i].entries]  # type: ignore[union-attr]
 
     def spans(self) -> list[tuple[Any, int, int]]:
         """(entry, first character, end) of every entry in the buffer; an entry read
         from the cache runs to the next entry's line (as ``bibfile.cached_symbols``)."""
         out = []
-        for i, p in enumerate(self.pieces):
-            for j, e in enumerate(p.entries):
-                if p.spans is not None:
-                    a, b = p.spans[j]
-                    out.append((e, self.starts[i] + a, self.starts[i] + b))
-                else:
-                    out.append((e, self.starts[i], self.starts[i + 1]))
+        for i, e, _line, j in self._walk():
+            p = self.pieces[i]
+            if isinstance(p, Piece):
+                a, b = p.spans[j]
+                out.append((e, self.starts[i] + a, self.starts[i] + b))
+            else:
+                out.append((e, self.starts[i], self.starts[i + 1]))
         return out
 
     def keys(self) -> list[str]:
         if self._keys is None:
-            self._keys = [e.key for p in self.pieces for e in p.entries]
+            self._keys = [k for i in range(len(self.pieces)) for k in self._keys_of(i)]
         return self._keys
 
-    def alias_keys(self) -> list[tuple[str, str]]:
-        """(alias, key) of every entry's ``ids`` (a cached entry's from the cache's
-        table, read once)."""
-        out = [
-            (a, e.key)
-            for p in self.pieces
-            if p.spans is not None
-            for e in p.entries
-            for a in e.aliases
-        ]
-        if self.library is not None:
-            if self.saved_aliases is None:
-                self.saved_aliases = self.library.alias_keys()
-            if self.saved_aliases:
-                saved = {e.key for p in self.pieces if p.spans is None for e in p.entries}
-                out += [(a, k) for a, k in self.saved_aliases if k in saved]
+    def lookup(self) -> dict[str, str]:
+        """Lower-cased key (and ``ids`` alias) -> key, as citations resolve (the last of
+        keys the same but for case; an alias never over a key)."""
+        out = self.keyset
+        if out is None:
+            out = {k.lower(): k for k in self.keys()}
+        aliases = self.alias_keys()
+        if aliases:
+            out = dict(out)
+            for alias, key in aliases:
+                out.setdefault(alias.lower(), key)
         return out
+
+    def alias_keys(self) -> list[tuple[str, str]]:
+        """(alias, key) of every entry's ``ids`` (a saved entry's from the cache's
+        table, read once)."""
+        out = [(a, e.key) for e in self.parsed_entries() for a in e.aliases]
+        if self.saved is not None and not self.parsed and self.saved.alias_keys():
+            index = self.saved.index()
+            kept = self._kept_saved()
+            out += [(a, k) for a, k in self.saved.alias_keys() if kept(index.get(k, -1))]
+        return out
+
+    def _kept_saved(self) -> Any:
+        """Whether the saved file's entry of an index is in one of this reading's chunks."""
+        assert self.saved is not None
+        first = self.saved.first
+        chunks = {p for p in self.pieces if not isinstance(p, Piece)}
+
+        def kept(j: int) -> bool:
+            return j >= 0 and bisect.bisect_right(first, j) - 1 in chunks
+
+        return kept
+
+    def line_of(self, entry: Any) -> int | None:
+        """The 1-based line of ``entry`` (one of this reading's, or a saved row) now."""
+        for i in self.parsed_at:
+            p = self.pieces[i]
+            for e, rel in zip(p.entries, p.rel_lines):  # type: ignore[union-attr]
+                if e is entry:
+                    return self.lines[i] + rel + 1
+        if self.saved is None or not hasattr(entry, "ord"):
+            return None
+        j = self.saved.index().get(entry.key, -1)
+        k = bisect.bisect_right(self.saved.first, j) - 1
+        if j < 0 or k not in self.pieces:
+            return None
+        i = self.pieces.index(k)
+        return self.saved.entry_lines[j] + self.lines[i] - self.saved.lines[k] + 1
 
     def edited_line(self, line: int) -> int:
         """Which edit read the chunk of the 1-based ``line`` again (0: none)."""
-        return self.pieces[self._line_chunk(line - 1)].edited
+        p = self.pieces[self._line_chunk(line - 1)]
+        return p.edited if isinstance(p, Piece) else 0
 
     def _line_chunk(self, line: int) -> int:
         return max(0, min(len(self.pieces) - 1, bisect.bisect_right(self.lines, line) - 1))
 
     def located(self) -> list[tuple[Any, int, int]]:
         """(entry, its piece's index, its line (1-based) in the buffer), in order."""
-        return [
-            (e, i, self.lines[i] + rel + 1)
-            for i, p in enumerate(self.pieces)
-            for e, rel in zip(p.entries, p.rel_lines)
-        ]
+        return [(e, i, line + 1) for i, e, line, _j in self._walk()]
 
     def problems(self) -> list[Finding]:
         """The buffer's parse problems, as a whole parse finds them (lines 1-based)."""
         if self.whole is not None:
             return list(self.whole.problems)
         if self._problems is None:
-            out = [place(f, self.lines[i]) for i, p in enumerate(self.pieces) for f in p.problems]
-            self._problems = out + self._duplicate_keys()
+            out = [
+                place(f, self.lines[i])
+                for i in self.parsed_at
+                for f in self.pieces[i].problems  # type: ignore[union-attr]
+            ]
+            self._problems = out + ([] if self.keyset is not None else self._duplicate_keys())
         return list(self._problems)
 
     def _duplicate_keys(self) -> list[Finding]:
-        lower = [k.lower() for k in self.keys()]
-        if len(set(lower)) == len(lower):
-            return []
         seen: dict[str, int] = {}
         out = []
-        for i, p in enumerate(self.pieces):
-            for e, rel in zip(p.entries, p.rel_lines):
-                lower = e.key.lower()
-                if lower and lower not in seen:
-                    seen[lower] = self.lines[i] + rel + 1
-                elif lower:
-                    out.append(self._duplicate(e, self.lines[i] + rel + 1, seen[lower]))
+        for _i, e, line, _j in self._walk():
+            lower = e.key.lower()
+            if lower and lower not in seen:
+                seen[lower] = line + 1
+            elif lower:
+                out.append(self._duplicate(e, line + 1, seen[lower]))
         return out
 
     def _duplicate(self, e: Any, line: int, first: int) -> Finding:
@@ -343,14 +658,14 @@ class BibReading:
             from ..lint import lint
 
             return lint(self.whole, rules, fixes=False).findings
-        if not self.parsed and saved is None:
+        if not self.parsed and saved is None and self.saved_token is None:
             return None
         with _MOVING:  # (a reading made meanwhile moves shared chunks' entries)
             return self._lint(rules, saved)
 
     def _lint(self, rules: list[Rule], saved: list[Any] | None) -> list[Finding]:
         head, chunks = self._lint_chunks(rules, saved)
-        out = head + [place(f, at) for at, found, *_ in chunks for f in found]
+        out = head + [placer(found)(f, at) for at, found, *_ in chunks for f in found]
         out.sort(key=lambda f: (f.line or 0, f.column or 0, f.rule))
         return out
 
@@ -360,7 +675,8 @@ class BibReading:
         """``lint``'s findings not yet placed: the parse problems and the findings over
         the whole library (placed), and each chunk's per-entry findings as (the chunk's
         first line, 0-based; its findings, lines relative to it (``place`` puts one in
-        the text); whether it was edited), in the text's order."""
+        the text); whether it was edited), in the text's order (a run of the saved
+        file's chunks as one)."""
         if self.whole is not None:
             return self.lint(rules, saved) or [], []
         if not self.parsed and saved is None and self.saved_token is None:
@@ -375,47 +691,64 @@ class BibReading:
 
         from ..lint import RULES, Context, protected_words
 
-        if saved is not None:
-            self._take_saved(saved)
-        entries = [e for p in self.pieces if p.spans is not None for e in p.entries]
+        if saved is not None and self.saved is not None and self.saved.findings is None:
+            self.saved.take(saved)
+        entries = self.parsed_entries()
         ctx = Context(today=_dt.date.today())
         if any(r.id == "unprotected-proper-noun" for r in rules):
             ctx.protected_words = protected_words(entries)
         skip: dict[str, set[str]] = {}
-        for p in self.pieces:  # (by key: the last entry's comment wins, as in lint)
-            if p.skip:
-                skip.update({e.key: p.skip[e.key] for e in p.entries if e.key in p.skip})
+        for i in self.parsed_at:  # (by key: the last entry's comment wins, as in lint)
+            p = self.pieces[i]
+            if p.skip:  # type: ignore[union-attr]
+                skip.update({e.key: p.skip[e.key] for e in p.entries if e.key in p.skip})  # type: ignore[union-attr]
         per_entry = [r for r in rules if r.check is not None]
         made_with = (tuple(r.id for r in per_entry), frozenset(ctx.protected_words))
         head = [f for f in self.problems() if f.rule not in RULES]
-        chunks = []
-        for i, p in enumerate(self.pieces):
-            if p.spans is not None:
+        chunks: list[Chunk] = []
+        done = 0  # chunks before this index are in ``chunks``
+        for i in [*self.parsed_at, len(self.pieces)]:
+            if done < i:
+                chunks += self._saved_chunks(done, i)
+            if i < len(self.pieces):
+                p = self.pieces[i]
+                assert isinstance(p, Piece)
                 lint_piece(self.path, p, per_entry, ctx, skip, made_with)
-            if p.linted is not None and p.linted[1]:
-                chunks.append((self.lines[i], p.linted[1], p.edited, p.ranks))
+                if p.linted is not None and p.linted[1]:
+                    chunks.append((self.lines[i], p.linted[1], p.edited, p.ranks))
+            done = i + 1
         head += library_findings(self.path, entries, rules, ctx, skip)
         return head, chunks
 
-    def _take_saved(self, saved: list[Any]) -> None:
-        """Each chunk from the cache given the findings of ``saved`` on its lines (once
-        per list: the chunks are shared by the readings after it)."""
-        token = ("saved", id(saved))
-        if self.saved_token == token:  # (this reading's, or the one it is an edit of)
-            return
-        kept = [(p.saved_line, p) for p in self.pieces if p.spans is None]
-        self.saved_token = token
-        if not kept or all(p.linted is not None and p.linted[0] == token for _, p in kept):
-            return
-        firsts = [line for line, _ in kept]
-        found: dict[int, list[Finding]] = {}
-        for f in saved:
-            k = bisect.bisect_right(firsts, (f.line or 1) - 1) - 1
-            if k >= 0:
-                found.setdefault(k, []).append(f)
-        for k, (line, p) in enumerate(kept):
-            p.linted = (token, [lean(f, line) for f in found.get(k, ())])
-            p.ranks = frozenset(f.severity.rank for f in p.linted[1])
+    def _saved_chunks(self, i: int, j: int) -> list[Chunk]:
+        """The saved file's findings of the chunks ``i``..``j`` (exclusive; all from the
+        saved file, moved alike when they follow each other there)."""
+        saved = self.saved
+        if saved is None or saved.findings is None:
+            return []
+        k0, k1 = self.pieces[i], self.pieces[j - 1]
+        assert isinstance(k0, int) and isinstance(k1, int)
+        if k1 - k0 != j - 1 - i:  # (not one run: each on its own)
+            return [c for x in range(i, j) for c in self._saved_chunks(x, x + 1)]
+        found, ranks = saved.found(k0, k1 + 1)
+        if not found:
+            return []
+        return [(self.lines[i] - saved.lines[k0] - 1, found, 0, ranks)]
+
+
+class _Rows:
+    """The saved file's entries by index, read in one pass in file order (those not
+    asked for let go)."""
+
+    def __init__(self, library: Any) -> None:
+        self._rows = iter(library)
+        self._at, self._row = -1, None
+
+    def __getitem__(self, j: int) -> Any:
+        while self._at < j:
+            self._row = next(self._rows)
+            self._at += 1
+        return self._row
 
 
 def _move(piece: Piece, line: int) -> None:
@@ -485,7 +818,7 @@ def _distribute(
         piece = pieces[k]
         piece.entries.append(entry)
         piece.rel_lines.append(entry.line - 1 - lines[first + k])
-        piece.spans.append((blk.start - starts[first + k], blk.end - starts[first + k]))  # type: ignore[union-attr]
+        piece.spans.append((blk.start - starts[first + k], blk.end - starts[first + k]))
     line_begin = lines[first]
     for f in lib.problems:
         line = (f.line or 1) - 1  # (a problem without a line: the first)

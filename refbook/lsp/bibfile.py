@@ -168,7 +168,7 @@ def _feed(stdin: Any, text: str) -> None:
 def read_findings(stream: Any, path: str) -> list[Lean]:
     """The findings of ``refbook lint --json``'s document read from the bytes ``stream``
     one at a time (at 235,000 findings the whole document's text and objects at once
-    took 280 MB of the server's memory); repeated texts kept once."""
+    took 280 MB of the server's memory); repeated texts (messages, keys) kept once."""
     import codecs
     import json
 
@@ -209,7 +209,7 @@ def read_findings(stream: Any, path: str) -> list[Lean]:
                     Severity(item["severity"]),
                     kept.setdefault(item["rule"], item["rule"]),
                     kept.setdefault(item["message"], item["message"]),
-                    item.get("key"),
+                    kept.setdefault(key, key) if isinstance(key := item.get("key"), str) else key,
                     item.get("column"),
                 )
             )

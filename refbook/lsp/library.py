@@ -9,6 +9,10 @@ citations.  Only an edited, unsaved buffer of the .bib is parsed whole (``load_l
 Reading (building the cache of a large file takes a minute cold) happens in a thread,
 and the cache of a large file is built by a child process, so that requests keep being
 answered meanwhile with the last good snapshot (or nothing, before the first one).
+
+(Over 500 lines on purpose: ``Snapshot`` serves one reading and ``LibraryState`` makes
+them, and an edited buffer's reading hands the next its matcher and its changed keys
+through both.)
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -29,6 +34,7 @@ if TYPE_CHECKING:
     from ..index import SearchIndex
     from ..manuscript import Matcher
     from ..model import Entry, Library
+    from .bibbuffer import Saved
 
 log = logging.getLogger(__name__)
 # completion ranks at most this many matches of its words: exact for any word in up to
@@ -84,21 +90,36 @@ class Snapshot:
         self.previous_matcher = before.__dict__.get("matcher") or before.previous_matcher
         self.before = (before.__dict__.get("_segment_diagnostics", {}), before.lookup)
         before.superseded, before.before = True, None
+        reading = self.reading
+        if reading is not None and reading.changed is not None:
+            parent = _held(reading.parent)
+            if parent is before.library:  # the keys the edit took out or put in: no
+                self.__dict__["_changed_keys"] = reading.changed  # comparing 100k keys
+            elif _held(getattr(parent, "parent", None)) is before.library and (
+                parent.changed is not None  # (a reading not served: it had errors)
+            ):
+                self.__dict__["_changed_keys"] = reading.changed | parent.changed
 
     def line_of(self, entry: Any) -> int:
         """The entry's line (1-based) in the text served (an edited buffer's own)."""
         if self.reading is None:
             return int(entry.line)
-        lines = self.__dict__.get("_lines")
-        if lines is None:
-            lines = self.__dict__["_lines"] = {id(e): n for e, _, n in self.reading.located()}
-        return int(lines.get(id(entry), entry.line))
+        line = self.reading.line_of(entry)
+        return int(entry.line if line is None else line)
 
     def prepare(self) -> None:
         """Build what diagnostics need (in the reading thread, not in a request); the
         sorted keys wait for the first completion (130 ms at 100k entries less before
-        the first diagnostics)."""
+        the first diagnostics); an edited buffer's author-year matcher is the one
+        before it patched when there was one (in proportion to the edit)."""
         _ = self.lookup
+        reading = self.reading
+        if reading is not None and reading.base is not None and "matcher" not in self.__dict__:
+            patched = _patched(*reading.base)
+            reading.base = None
+            if patched is not None:
+                self.__dict__["matcher"] = reading.matcher = patched
+                self.previous_matcher = None
 
     @cached_property
     def text(self) -> str:
@@ -122,6 +143,8 @@ class Snapshot:
     @cached_property
     def lookup(self) -> dict[str, str]:
         """Lower-cased key (and ``ids`` alias) -> key, as citations resolve."""
+        if self.reading is not None:
+            return self.reading.lookup()  # (kept up to date by the edits)
         out = {k.lower(): k for k in self.keys}
         aliases = (
             self.library.alias_keys()
@@ -138,7 +161,7 @@ class Snapshot:
     @cached_property
     def _parsed(self) -> dict[str, Entry]:
         out: dict[str, Entry] = {}
-        for e in self.reading.entries() if self.reading is not None else self.library:
+        for e in self.reading.parsed_entries() if self.reading is not None else self.library:
             out.setdefault(e.key.lower(), e)
         return out
 
@@ -152,7 +175,10 @@ class Snapshot:
             return None
         if self.cached:
             return self.library.find(found)
-        return self._parsed.get(found.lower())
+        entry = self._parsed.get(found.lower())
+        if entry is None and self.reading is not None and self.reading.library is not None:
+            return self.reading.library.find(found)  # (a chunk of the file as saved)
+        return entry
 
     @cached_property
     def sorted_keys(self) -> list[tuple[str, str]]:
@@ -167,11 +193,14 @@ class Snapshot:
         if self.cached:  # slim records: what matching reads, not 100k entries
             cited, families = _matching_records(self.library)
             return Matcher(cited, dict(self.library.alias_keys()), families)
-        if self.reading is not None and self.reading.library is not None:
-            cited, families = _matching_records(self.reading.entries())
-            return Matcher(cited, dict(self.reading.alias_keys()), families)
-        if self.reading is not None:
-            return Matcher(self.reading.entries())
+        if self.reading is not None:  # each record with its place (``Matcher.patched``)
+            cited, families = _matching_records(None, self.reading)
+            aliases: dict[str, str] = {}
+            for alias, key in self.reading.alias_keys():  # (the first of an alias wins)
+                aliases.setdefault(alias, key)
+            made = Matcher(cited, aliases, families)
+            self.reading.matcher = made
+            return made
         return Matcher(list(self.library))
 
     def matcher_now(self) -> Matcher | None:
@@ -252,18 +281,49 @@ class Snapshot:
             saved = self.reading.library.dois_like(doi)
             if any(normalize_doi(d) == doi for d in saved):
                 return True
-            entries = [e for p in self.reading.pieces if p.spans is not None for e in p.entries]
+            entries = self.reading.parsed_entries()
         return any(e.doi and normalize_doi(e.doi) == doi for e in entries)
 
     def __len__(self) -> int:
+        if self.reading is not None:
+            return int(self.reading.count)
         return len(self.keys)
 
 
-def _matching_records(library: Any) -> tuple[list[Any], list[list[str]]]:
-    """Slim records for author-year matching (``manuscript.matching_records``)."""
-    from ..manuscript import matching_records
+def _matching_records(entries: Any, reading: Any = None) -> tuple[list[Any], list[list[str]]]:
+    """Slim records for author-year matching (``manuscript.matching_records``), each with
+    its place in the file (``Cited.pos``: its index in the file as saved; of an edited
+    buffer's ``reading``, the place its chunk gave it)."""
+    from ..manuscript import Cited, cited_families, matching_records
 
-    return matching_records(library)
+    if reading is None:
+        cited, families = matching_records(entries)
+        for i, c in enumerate(cited):
+            c.pos = float(i)
+        return cited, families
+    out, families = [], []
+    for i, e, _line, j in reading._walk():
+        families.append(cited_families(e))
+        out.append(Cited(e.key, e.year, e.title, reading.place(i, j)))
+        if hasattr(e, "ord") and hasattr(e, "_reset"):  # (a row: what was read let go)
+            e._reset()
+    return out, families
+
+
+def _held(parent: Any) -> Any:
+    """A reading's parent (held weakly when a reading)."""
+    return parent() if isinstance(parent, weakref.ref) else parent
+
+
+def _patched(matcher: Any, gone: list[str], added: list[tuple[Any, float]]) -> Any:
+    """``matcher`` with the entries keyed ``gone`` out and the parsed ``added`` (each with
+    its place) in."""
+    from ..manuscript import Cited, cited_families
+
+    if any(e.aliases for e, _ in added):
+        return None
+    records = [Cited(e.key, e.year, e.title, place) for e, place in added]
+    return matcher.patched(gone, records, [cited_families(e) for e, _ in added])
 
 
 def _stamp(path: str) -> tuple[int, int, int] | None:
@@ -299,6 +359,9 @@ class LibraryState:
     # the file as saved: its stamp, its text (None: let go), length and hash
     _saved: tuple[Any, str | None, int, int] | None = None
     _kept: tuple[Any, Snapshot] | None = None  # its cache's snapshot (its stamp), when edited
+    # a large file as saved by chunks, made when it is opened (its stamp): its first edit
+    # starts from it
+    _saved_chunks: tuple[Any, Saved] | None = None
     _good_errors: int = 0
     _stale: bool = False
     _reader: threading.Thread | None = None
@@ -364,6 +427,39 @@ class LibraryState:
             self._idle.set()
         if self.on_change is not None:
             self.on_change()
+        try:
+            self._prepare_edits()
+        except Exception:  # (the first edit makes it then)
+            log.exception("reading %s by chunks", self.path)
+
+    def _prepare_edits(self) -> None:
+        """A large .bib open as saved: its chunks made now, after its diagnostics (a
+        second at 100k entries), not on its first edit."""
+        snap, buffer, stamp = self.snapshot, self.buffer, self._stamp
+        if (
+            buffer is None
+            or not self.buffer_saved
+            or self.reading is not None
+            or snap is None
+            or not snap.cached
+            or len(buffer) < BUILD_APART_BYTES
+            or (self._saved_chunks is not None and self._saved_chunks[0] == stamp)
+        ):
+            return
+        from .bibbuffer import Saved
+
+        saved = Saved.make(buffer, snap.library)
+        if saved is not None:
+            self._saved_chunks = (stamp, saved)
+            if self.saved_lint is not None and self.saved_lint[0] == stamp:
+                saved.take(self.saved_lint[1])
+
+    def take_saved_lint(self, stamp: Any, found: list[Any]) -> None:
+        """lint's findings of the file as saved (its ``stamp``): kept by its chunks."""
+        self.saved_lint = (stamp, found)
+        made = self._saved_chunks
+        if made is not None and made[0] == stamp and made[1].findings is None:
+            made[1].take(found)
 
     def reload(self) -> None:
         """Read the file (or the buffer, when it differs from the file) here and now; a
@@ -383,6 +479,18 @@ class LibraryState:
                 moved = self.reading and self.reading.library and self.reading.saved_stamp != stamp
                 if buffer is None or moved:
                     self.reading = None  # (saved: a large file's next edit starts from its cache)
+                elif (
+                    self.reading is not None
+                    and self.reading.saved is not None
+                    and self.reading.saved_stamp == stamp
+                    and kept
+                ):
+                    # the edits undone: the file as saved again, its cache's matcher
+                    from .bibbuffer import BibReading
+
+                    self.reading = BibReading.from_saved(self.reading.saved, buffer)
+                    self.reading.saved_stamp = stamp
+                    self.reading.matcher = kept.__dict__.get("matcher")
                 elif self.reading is not None:  # the saved text by chunks, for what
                     self.reading, _ = self._read_buffer(buffer)  # follows
                 if kept is not None:  # (an edit undone: the cache's reading of it again)
@@ -469,9 +577,14 @@ class LibraryState:
                 and snap is not None
                 and snap.cached
             ):
-                reading = BibReading.from_cache(saved, self.path, snap.library)
+                made = self._saved_chunks
+                if made is not None and made[0] == self._stamp and made[1].library is snap.library:
+                    reading = BibReading.from_saved(made[1], saved)
+                else:
+                    reading = BibReading.from_cache(saved, self.path, snap.library)
                 if reading is not None:
                     reading.saved_stamp = self._stamp
+                    reading.matcher = snap.__dict__.get("matcher")  # (the same entries)
             if reading is not None:
                 reading = reading.edit(text)
             else:

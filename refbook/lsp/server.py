@@ -64,8 +64,9 @@ class RefbookServer(LanguageServer):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._with_problems: set[str] = set()  # .bib files not open, problems published
         self._bib_busy: set[str] = set()  # large .bib files being linted
-        # uri: (text, its diagnostics, each as the protocol's JSON text)
-        self._bib_done: dict[str, tuple[str, list[str]]] = {}
+        # uri: (the text's length and hash, its diagnostics, each as the protocol's JSON
+        # text); not the text itself: a 74 MB copy kept per .bib after every edit
+        self._bib_done: dict[str, tuple[tuple[int, int], list[str]]] = {}
         # the client's end of standard output is gone (it said exit, or died): work still
         # running in threads stops quietly instead of logging a traceback per message
         self.closed = False
@@ -237,7 +238,7 @@ class RefbookServer(LanguageServer):
         made once by a child process), else lint in a child process."""
         uri, text = doc.uri, doc.text
         done = self._bib_done.get(uri)
-        if done is not None and done[0] == text:
+        if done is not None and done[0] == (len(text), hash(text)):
             self.publish_texts(uri, done[1])
             return
         if uri in self._bib_busy:
@@ -273,7 +274,7 @@ class RefbookServer(LanguageServer):
                     )
             linted = bibfile.lint_apart(text, doc.path, saved, self.bib_encoding, self.use_cache)
             if saved:  # what an edit of the buffer keeps of it (its chunks not edited)
-                state.saved_lint = (stamp, linted)
+                state.take_saved_lint(stamp, linted)
             return bibfile.chosen_diagnostics(
                 text, problems, [bibfindings.whole(linted)], limit, doc.encoding
             )
@@ -281,7 +282,7 @@ class RefbookServer(LanguageServer):
         def finish(future: Any) -> None:
             self._bib_busy.discard(uri)
             if future.exception() is None:
-                self._bib_done[uri] = (text, future.result())
+                self._bib_done[uri] = ((len(text), hash(text)), future.result())
             if uri in self.workspace.text_documents:
                 guarded(self, functools.partial(self.publish, uri), None)()
 
@@ -297,7 +298,8 @@ class RefbookServer(LanguageServer):
         known = state.saved_lint
         if known is None or known[0] != reading.saved_stamp:
             found = bibfile.lint_apart("", state.path, True, self.bib_encoding, self.use_cache)
-            known = state.saved_lint = (reading.saved_stamp, found)
+            state.take_saved_lint(reading.saved_stamp, found)
+            known = (reading.saved_stamp, found)
         return known[1]
 
     def publish_texts(self, uri: str, found: list[str]) -> None:

@@ -386,6 +386,16 @@ class CachedLibrary:
     def find(self, key: str) -> RecordEntry | None:
         return self._store.find(self, key)
 
+    def entry_by_ord(self, ord_: int) -> RecordEntry:
+        """The entry of row ``ord_`` (lint reads the few entries a rule over the whole
+        library flags again)."""
+        return self._store.entry_by_ord(self, ord_)
+
+    def repeated_keys(self) -> list[list[int]]:
+        """The ords of the entries of each key written more than once (the same case),
+        each list in file order."""
+        return self._store.repeated_keys()
+
     def __contains__(self, key: str) -> bool:
         return self.find(key) is not None
 

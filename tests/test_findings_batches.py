@@ -31,8 +31,7 @@ FINDINGS = [
 
 @pytest.fixture(autouse=True)
 def small_batches(monkeypatch):
-    for module in (formats, json_doc, plain, github_format):
-        monkeypatch.setattr(module, "BATCH", 3)
+    monkeypatch.setattr(formats, "BATCH", 3)
 
 
 @pytest.mark.parametrize("n", [0, 1, 3, 4, 8])

@@ -114,7 +114,7 @@ KEYS = ["k1", "k2", "k3", "K1", "k4", "k5"]
 def test_random_libraries_stream_the_sorted_whole(tmp_path, seed, n):
     rng = random.Random(seed)
     parts = []
-    for i in range(n):
+    for _ in range(n):
         fields = [f"title = {{{rng.choice(TITLES)}}}"]
         if rng.random() < 0.5:
             fields.append(f"doi = {{10.1000/{rng.choice('ab')}}}")

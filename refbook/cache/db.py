@@ -327,8 +327,9 @@ class Snapshot:
         ord_, key, type_, line, year, light, bstart, bend = row
         return RecordEntry(lib, ord_, key, type_, line, year, light, (bstart, bend))
 
-    def entries(self, lib: Any) -> Iterator[Any]:
-        for row in self.conn.execute(f"SELECT {_ROW} FROM {_FROM} ORDER BY e.ord"):
+    def entries(self, lib: Any, where: str = "", *params: Any) -> Iterator[Any]:
+        query = f"SELECT {_ROW} FROM {_FROM} {where} ORDER BY e.ord"
+        for row in self.conn.execute(query, params):
             yield self._entry(lib, row)
 
     def keys_starting(self, prefix: str) -> list[str]:
@@ -367,23 +368,6 @@ class Snapshot:
                 return None
         row = next((r for r in rows if r[1] == key), rows[0])
         return self._entry(lib, row)
-
-    def entry_by_ord(self, lib: Any, ord_: int) -> Any:
-        row = self.conn.execute(f"SELECT {_ROW} FROM {_FROM} WHERE e.ord = ?", (ord_,)).fetchone()
-        if row is None:
-            raise LookupError(f"no entry {ord_} in the library cache")
-        return self._entry(lib, row)
-
-    def repeated_keys(self) -> list[list[int]]:
-        """The ords of each key's entries, for the keys written more than once."""
-        found: dict[str, list[int]] = {}
-        query = (
-            "SELECT key, ord FROM entries WHERE key IN "
-            "(SELECT key FROM entries GROUP BY key HAVING count(*) > 1) ORDER BY ord"
-        )
-        for key, ord_ in self.conn.execute(query):
-            found.setdefault(key, []).append(ord_)
-        return list(found.values())
 
     def _filled(self, columns: Sequence[str]) -> None:
         """LookupError when a lazy table among ``columns`` is not filled (the command

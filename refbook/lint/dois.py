@@ -14,7 +14,7 @@ from ..identifiers import (
     strip_doi_prefix,
 )
 from ..model import Entry
-from .library import Flag, LibraryPass, Named
+from .library import Flag, LibraryPass
 from .registry import Context, Issue, rule
 
 
@@ -69,6 +69,6 @@ class _DuplicateDoi(LibraryPass):
     def flags(self, entry_at: Callable[[int], Any]) -> Iterator[Flag]:
         return (Flag(at, other) for at, other in zip(self.at, self.other))
 
-    def message(self, flagged: Any, other: Named) -> str:
+    def message(self, flagged: Any, other: Any) -> str:
         doi = normalize_doi(flagged["doi"])
         return f"same DOI {doi} as {other.key} (line {other.line})"

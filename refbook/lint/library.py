@@ -12,17 +12,10 @@ language server calls it)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple
 
 from ..model import Entry
 from .registry import Context, Issue
-
-
-class Named(Protocol):
-    """What a message says of the other entry: its key and line."""
-
-    key: str
-    line: int
 
 
 class Flag(NamedTuple):
@@ -47,8 +40,9 @@ class LibraryPass:
         entry read again by its place)."""
         raise NotImplementedError
 
-    def message(self, flagged: Any, other: Named) -> str:
-        """The message of a flag whose ``text`` is None."""
+    def message(self, flagged: Any, other: Any) -> str:
+        """The message of a flag whose ``text`` is None (``other``: the entry it names,
+        or its key and line only)."""
         raise NotImplementedError
 
 

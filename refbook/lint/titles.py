@@ -11,7 +11,7 @@ from typing import Any
 
 from ..model import Entry, fold
 from ..titles import STOP_WORDS, significant_words, title_key
-from .library import Flag, LibraryPass, Named
+from .library import Flag, LibraryPass
 from .registry import Context, Issue, rule
 
 
@@ -42,7 +42,7 @@ class _DuplicateTitle(LibraryPass):
     def flags(self, entry_at: Callable[[int], Any]) -> Iterator[Flag]:
         return (Flag(at, other) for at, other in zip(self.at, self.other))
 
-    def message(self, flagged: Any, other: Named) -> str:
+    def message(self, flagged: Any, other: Any) -> str:
         return f"same title as {other.key} (line {other.line}); the same work twice?"
 
 
@@ -84,7 +84,7 @@ class _SimilarTitle(LibraryPass):
                     if ta != tb and fuzz.ratio(ta, tb) >= 92:
                         yield Flag(places[j], places[i])
 
-    def message(self, flagged: Any, other: Named) -> str:
+    def message(self, flagged: Any, other: Any) -> str:
         return f"title nearly the same as {other.key} (line {other.line})"
 
 

@@ -41,6 +41,8 @@ TEXT = """\
 @article{dup, title = {Rivers of the Hindu Kush Region}, journal = jn, year = 2009,
   author = {Roe, Rick}, pages = {5--1}}
 @misc{last, title = {Sand and Stone in Old Kabul}, note = {50% off}}
+@misc{swat, title = {Notes on the old {Swat} valley and its many rivers}, year = 2010}
+@misc{swat2, title = {The Swat valley in the rain and the rivers}, year = 2011}
 """
 
 
@@ -92,6 +94,7 @@ def test_streamed_findings_are_the_sorted_whole(tmp_path):
     for rule in ("duplicate-title", "similar-title", "duplicate-doi", "author-spelling"):
         assert rule in rules, rule
     assert "syntax" in rules and "duplicate-string" in rules
+    assert "unprotected-proper-noun" in rules  # Swat: braced by the file itself
     assert rules.count("similar-title") >= 2  # b3 nearly the same as b1 and b2
     assert streamed == whole
     assert from_cache == whole

@@ -78,7 +78,7 @@ def lint_findings(
             if words is not None:
                 words.see(e)
         if words is not None:
-            ctx.protected_words = words.found()
+            ctx.protected_words = words.found(rows.first)
     flagged = _Flagged(rows, passes)
     per_entry = [r for r in rules if r.check is not None]
     for at, e in enumerate(rows.second()):

@@ -202,7 +202,7 @@ def test_the_first_lint_after_a_cold_build_lints_one_parse_and_keeps_its_records
     parses: list[int] = []
     read_blocks = refbook.store.read_blocks
     linted: list[object] = []
-    real_lint = refbook.lint.lint
+    real_lint = refbook.lint.lint_findings
     with monkeypatch.context() as m:
         m.setattr(
             refbook.store,
@@ -210,7 +210,9 @@ def test_the_first_lint_after_a_cold_build_lints_one_parse_and_keeps_its_records
             lambda text, *a, **k: parses.append(len(text)) or read_blocks(text, *a, **k),
         )
         m.setattr(
-            refbook.lint, "lint", lambda lib, *a, **k: linted.append(lib) or real_lint(lib, *a, **k)
+            refbook.lint,
+            "lint_findings",
+            lambda lib, *a, **k: linted.append(lib) or real_lint(lib, *a, **k),
         )
         first = cli("--bib", str(bib), *command, cwd=tmp_path)
     assert parses == [len(bib.read_text(encoding="utf-8"))]  # the file, once

@@ -31,8 +31,7 @@ FINDINGS = [
 
 @pytest.fixture(autouse=True)
 def small_batches(monkeypatch):
-    for module in (formats, json_doc, plain, github_format):
-        monkeypatch.setattr(module, "BATCH", 3)
+    monkeypatch.setattr(formats, "BATCH", 3)
 
 
 @pytest.mark.parametrize("n", [0, 1, 3, 4, 8])
@@ -53,3 +52,17 @@ def test_plain_and_github_written_in_batches_are_the_whole_text(n):
     out = io.StringIO()
     github_format.render(FINDINGS[:n], Run(), out)
     assert out.getvalue() == "".join(github_line(f) + "\n" for f in FINDINGS[:n])
+
+
+@pytest.mark.parametrize("n", [0, 1, 3, 4, 8])
+def test_sarif_written_in_batches_is_the_whole_document(n):
+    import importlib
+
+    # (the package's function sarif() shadows its module until the module is imported)
+    sarif_format = importlib.import_module("refbook.output.findings.sarif")
+
+    out = io.StringIO()
+    run = Run(tool="t", rules={"rule-x": "X", "other": "O"})
+    sarif_format.render(FINDINGS[:n], run, out)
+    whole = sarif_format.sarif_document(FINDINGS[:n], run)
+    assert out.getvalue() == json_text(whole) + "\n"

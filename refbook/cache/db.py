@@ -327,8 +327,9 @@ class Snapshot:
         ord_, key, type_, line, year, light, bstart, bend = row
         return RecordEntry(lib, ord_, key, type_, line, year, light, (bstart, bend))
 
-    def entries(self, lib: Any) -> Iterator[Any]:
-        for row in self.conn.execute(f"SELECT {_ROW} FROM {_FROM} ORDER BY e.ord"):
+    def entries(self, lib: Any, where: str = "", *params: Any) -> Iterator[Any]:
+        query = f"SELECT {_ROW} FROM {_FROM} {where} ORDER BY e.ord"
+        for row in self.conn.execute(query, params):
             yield self._entry(lib, row)
 
     def keys_starting(self, prefix: str) -> list[str]:

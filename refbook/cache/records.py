@@ -129,30 +129,8 @@ class RecordEntry:
         a large library keeps only what it takes)."""
         self._cached.clear()
 
-    def _keep(self, names: frozenset[str]) -> None:
-        """Let go of what was read but the values of fields ``names`` (own and
-        inherited): a view of the entry complete for those names; any other value is
-        read again when asked (lint's passes over a whole library keep little)."""
-        d = self._cached.get("d")
-        self._cached.clear()
-        if d is not None:
-            self._cached["d"] = {
-                "fields": {n: v for n, v in d["fields"].items() if n in names},
-                "inherited": {n: v for n, v in d.get("inherited", {}).items() if n in names},
-            }
-            self._cached["partial"] = names
-
-    def _values(self, name: str) -> dict[str, Any]:
-        """What was read of the entry, when it holds field ``name`` (lower case)."""
-        d = self._cached.get("d")
-        if d is None or ("partial" in self._cached and name not in self._cached["partial"]):
-            return self._d
-        return d
-
     @property
     def _d(self) -> dict[str, Any]:
-        if "partial" in self._cached:  # a kept part only (_keep): read it all again
-            del self._cached["partial"], self._cached["d"]
         if "d" not in self._cached:
             self._cached["d"] = _loads(self._part("item"))
         return self._cached["d"]
@@ -174,7 +152,7 @@ class RecordEntry:
 
     def get(self, name: str, default: Any = None) -> Any:
         name = name.lower()
-        d = self._values(name)
+        d = self._d
         fields = d["fields"]
         if name in fields:
             return fields[name]
@@ -285,7 +263,7 @@ class RecordEntry:
     def raw(self, name: str) -> str | None:
         """The value as written (macros, delimiters and ``#`` included)."""
         name = name.lower()
-        fields = self._values(name)["fields"]
+        fields = self._d["fields"]
         if name not in fields:
             return None
         record = self._part("lint")
@@ -385,6 +363,21 @@ class CachedLibrary:
 
     def find(self, key: str) -> RecordEntry | None:
         return self._store.find(self, key)
+
+    def entry_by_ord(self, ord_: int) -> RecordEntry:
+        """The entry of row ``ord_`` (lint reads the few entries a rule over the whole
+        library flags again)."""
+        return next(self._store.entries(self, "WHERE e.ord = ?", ord_))
+
+    def repeated_keys(self) -> list[list[int]]:
+        """The ords of the entries of each key written more than once (the same case),
+        each list in file order."""
+        found: dict[str, list[int]] = {}
+        query = "SELECT key, ord FROM entries WHERE key IN "
+        query += "(SELECT key FROM entries GROUP BY key HAVING count(*) > 1) ORDER BY ord"
+        for key, ord_ in self._store.conn.execute(query):
+            found.setdefault(key, []).append(ord_)
+        return list(found.values())
 
     def __contains__(self, key: str) -> bool:
         return self.find(key) is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 import click
@@ -22,6 +23,7 @@ from ._common import (
 
 if TYPE_CHECKING:
     from ..cache.records import CachedLibrary
+    from ..findings import Finding
     from ..lint import LintResult, Rule
     from ..model import Library
 
@@ -83,10 +85,8 @@ def command(
     above it: % refbook: ignore[rule-id]. Exit code 1 when a finding at or above
     --fail-on remains.
     """
-    from ..findings import fails
     from ..lint import RULES, select_rules
     from ..output import choose_mode
-    from ..output.findings import render
 
     ctx = click.get_current_context()
     refuse_together(ctx, "as_json", "fmt", "--json is --format json", when=fmt != "json")
@@ -117,13 +117,42 @@ def command(
     if fix:
         return max(_fix(path, rules, dry_run, force, bib_encoding()) for path in paths)
     from ..output import busy
+    from ..output.findings import streams
 
-    with busy(f"linting {', '.join(paths)}…"):
-        encoding = bib_encoding()
-        findings = [f for path in paths for f in _lint(_read(path, encoding), rules).findings]
     fmt = "json" if as_json else fmt or ("table" if choose_mode(False) == "rich" else "plain")
+    encoding = bib_encoding()
+    seen: set[Severity] = set()
+    if len(paths) == 1 and streams(fmt):
+        # written as they come: at 100k entries the findings are never all held
+        lib = _read(paths[0], encoding)  # (a file that cannot be read: nothing written)
+        with busy(f"linting {paths[0]}…"):
+            _render(_noted(_findings(lib, rules), seen), fmt, rules)
+    else:
+        with busy(f"linting {', '.join(paths)}…"):
+            found = [f for path in paths for f in _findings(_read(path, encoding), rules)]
+        seen.update(f.severity for f in found)
+        _render(found, fmt, rules)
+    threshold = Severity(fail_on or cfg["lint.fail_on"])
+    return 1 if any(s.at_least(threshold) for s in seen) else 0
+
+
+def _render(findings: Iterable[Finding], fmt: str, rules: list[Rule]) -> None:
+    from ..output.findings import render
+
     render(findings, fmt, tool="refbook lint", rules={r.id: r.doc for r in rules})
-    return 1 if fails(findings, fail_on or cfg["lint.fail_on"]) else 0
+
+
+def _noted(findings: Iterable[Finding], seen: set[Severity]) -> Iterator[Finding]:
+    """The findings, their severities noted in ``seen`` as they pass (the exit code)."""
+    for f in findings:
+        seen.add(f.severity)
+        yield f
+
+
+def _findings(lib: Library | CachedLibrary, rules: list[Rule]) -> Iterator[Finding]:
+    from ..lint import lint_findings
+
+    return lint_findings(lib, rules)
 
 
 def _read(path: str, encoding: str | None) -> Library | CachedLibrary:

@@ -23,12 +23,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..findings import Finding
-from ..model import Entry
 
 # isort: off
 # the rules register themselves on import, in this order (``--list-rules`` shows it)
@@ -36,6 +35,7 @@ from . import fields, dois, strings, titles, urls, numbers, characters, authors 
 
 # isort: on
 from .registry import RULES, Context, Issue, Rule, rule
+from .runner import _Report, lint_findings  # noqa: F401  (_Report: the language server's)
 from .titles import protected_words
 
 if TYPE_CHECKING:
@@ -51,6 +51,7 @@ __all__ = [
     "Rule",
     "apply_fixes",
     "lint",
+    "lint_findings",
     "protected_words",
     "rule",
     "select_rules",
@@ -104,20 +105,6 @@ def tail_suppressions(text: str) -> set[str]:
     return ids
 
 
-def _position(entry: Entry, field_name: str | None) -> tuple[int, int | None]:
-    """Line and column of a field's value in the file (or of the entry)."""
-    if not field_name or entry.raw(field_name) is None:
-        return entry.line, None
-    line = entry.field_line(field_name)
-    lines = re.split(r"\r\n|\r|\n", entry.source)  # every line ending, CR included
-    index = line - entry.line
-    if 0 <= index < len(lines):
-        m = re.search(rf"(?i)\b{re.escape(field_name)}\s*=\s*", lines[index])
-        if m:
-            return line, m.end() + 1
-    return line, None
-
-
 @dataclass
 class LintResult:
     findings: list[Finding]
@@ -133,119 +120,11 @@ def lint(
 ) -> LintResult:
     """Run the rules over a ``Library`` (or one read from the library cache: entries are
     then read one at a time and let go); parse problems come first as ``syntax``
-    findings.  ``fixes``: also collect the safe fixes (``--fix``)."""
-    rules = list(RULES.values()) if rules is None else rules
-    ctx = Context(today=today or _dt.date.today())
-    cached = not hasattr(lib, "bib")
-    entries: list[Entry] = _Released(lib) if cached else list(lib)  # type: ignore[arg-type]
-    per_entry = [r for r in rules if r.check is not None]
-    if any(r.id == "unprotected-proper-noun" for r in rules):
-        ctx.protected_words = protected_words(entries)
-    skip = lib.suppressions() if cached else suppressions(lib.bib)  # type: ignore[union-attr]
-    # parse problems that a rule reports (duplicate-string, duplicate-field) follow that
-    # rule's selection and suppressions
-    report = _Report(lib.path, skip, fixes)
-    report.findings += [p for p in lib.problems if p.rule not in RULES]
-    by_key = {e.key: e for e in (list.__iter__(entries) if cached else entries)}
-    for r in rules:
-        if r.check_file is not None:  # it reads the file's problems (a cached one has them)
-            file = lib if cached else lib.bib  # type: ignore[union-attr]
-            report.findings += [
-                Finding(lib.path, i.line, r.severity, r.id, i.message, i.key)
-                for i in r.check_file(file, ctx)
-            ]
-        elif r.check_all is not None:
-            for issue in r.check_all(entries, ctx):
-                report.add(r, by_key[issue.key], issue)
-                if cached:  # what the finding read of it, let go
-                    by_key[issue.key]._keep(LIBRARY_FIELDS)  # type: ignore[attr-defined]
-    for e in entries.with_lint() if cached else entries:  # type: ignore[attr-defined]
-        # entry by entry: a cached entry is read once, then let go
-        for r in per_entry:
-            for issue in r.check(e, ctx):  # type: ignore[misc]
-                report.add(r, e, issue)
-    report.findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.rule))
-    return LintResult(report.findings, report.fixes)
-
-
-# what the rules over the whole library (and protected_words) read of every entry: a
-# cached entry keeps these values between their passes (any other is read again)
-LIBRARY_FIELDS = frozenset(
-    ("title", "subtitle", "booktitle", "abstract", "keywords", "note", "doi", "journal")
-    + ("journaltitle", "author", "editor")
-)
-
-
-class _Released(list):
-    """A cached library's entries for lint: the first pass of the rules over the whole
-    library reads their values in one query and each entry keeps only LIBRARY_FIELDS'
-    (the later passes read nothing); the pass of the per-entry rules reads values and
-    lint records in one query and lets each entry go: memory stays flat at 100k."""
-
-    def __init__(self, lib: CachedLibrary) -> None:
-        super().__init__(lib)
-        self.lib = lib
-        self.kept = False  # each entry keeps LIBRARY_FIELDS after a whole pass
-
-    def __iter__(self) -> Iterator[Any]:
-        if self.kept:
-            return self._trimmed()
-        return self._kept_pass()
-
-    def _kept_pass(self) -> Iterator[Any]:
-        for e in self.lib.read_parts(list.__iter__(self), ("item",)):
-            yield e
-            e._keep(LIBRARY_FIELDS)
-        self.kept = True
-
-    def _trimmed(self) -> Iterator[Any]:
-        """The later passes: each entry lets go again of what the pass read besides the
-        kept values (author-spelling's parsed names: ~200 MB at 100k if all were kept)."""
-        for e in list.__iter__(self):
-            yield e
-            e._keep(LIBRARY_FIELDS)
-
-    def with_lint(self) -> Iterator[Any]:
-        return self._pass(("item", "lint"))
-
-    def _pass(self, columns: tuple[str, ...]) -> Iterator[Any]:
-        for e in self.lib.read_parts(list.__iter__(self), columns):
-            yield e
-            e._reset()
-
-
-class _Report:
-    """The findings and fixes of one run, issue by issue."""
-
-    def __init__(self, path: str, skip: dict[str, set[str]], fixes: bool) -> None:
-        self.path = path
-        self.skip = skip
-        self.want_fixes = fixes
-        self.findings: list[Finding] = []
-        self.fixes: list[tuple[str, str, str]] = []
-
-    def add(self, r: Rule, e: Entry, issue: Issue) -> None:
-        skip = self.skip.get(e.key, ())
-        if r.id in skip or r.family in skip:
-            return
-        if issue.field and e.raw(issue.field) is None and e.inherited_from(issue.field):
-            return  # a crossref/xdata parent's field: reported (and fixed) there
-        line, col = (issue.line, None) if issue.line else _position(e, issue.field)
-        self.findings.append(Finding(self.path, line, r.severity, r.id, issue.message, e.key, col))
-        if self.want_fixes and issue.fix is not None and not e.duplicate_fields() and _editable(e):
-            self.fixes.append((e.key, *issue.fix))  # (not in an entry that waits for a hand fix)
-
-
-def _editable(entry: Entry) -> bool:
-    """True when the store can edit the entry's text field by field (not when refbook's
-    field scanner cannot split it: a fix there would fail; the finding stays)."""
-    from ..bibtex import BibSyntaxError, scan_entry
-
-    try:
-        scan_entry(entry.source)
-    except BibSyntaxError:
-        return False
-    return True
+    findings.  ``fixes``: also collect the safe fixes (``--fix``).  ``lint_findings``
+    gives the same findings one at a time, never all held."""
+    found: list[tuple[str, str, str]] | None = [] if fixes else None
+    findings = list(lint_findings(lib, rules, today=today, fixes=found))
+    return LintResult(findings, found or [])
 
 
 def apply_fixes(bib: BibFile, fixes: list[tuple[str, str, str]]) -> int:

@@ -3,7 +3,9 @@ messages ``check`` gives too), one DOI in two entries."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from array import array
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from ..identifiers import (
     bare_doi_error,
@@ -12,6 +14,7 @@ from ..identifiers import (
     strip_doi_prefix,
 )
 from ..model import Entry
+from .library import Flag, LibraryPass
 from .registry import Context, Issue, rule
 
 
@@ -47,15 +50,25 @@ def _doi_syntax(entry: Entry, ctx: Context) -> Iterator[Issue]:
 
 
 @rule("duplicate-doi", "duplicates", "error", "Two entries have the same DOI.", library=True)
-def _duplicate_doi(entries: list[Entry], ctx: Context) -> Iterator[Issue]:
-    seen: dict[str, Entry] = {}
-    for e in entries:
-        if not e.get("doi"):
-            continue
-        doi = normalize_doi(e["doi"])
-        if doi in seen:
-            yield Issue(
-                f"same DOI {doi} as {seen[doi].key} (line {seen[doi].line})", "doi", key=e.key
-            )
-        else:
-            seen[doi] = e
+class _DuplicateDoi(LibraryPass):
+    field = "doi"
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self.first: dict[str, int] = {}  # DOI -> the place of its first entry
+        self.at = array("q")  # the entries flagged, and the first of their DOI
+        self.other = array("q")
+
+    def see(self, at: int, entry: Entry) -> None:
+        if entry.get("doi"):
+            first = self.first.setdefault(normalize_doi(entry["doi"]), at)
+            if first != at:
+                self.at.append(at)
+                self.other.append(first)
+
+    def flags(self, entry_at: Callable[[int], Any]) -> Iterator[Flag]:
+        return (Flag(at, other) for at, other in zip(self.at, self.other))
+
+    def message(self, flagged: Any, other: Any) -> str:
+        doi = normalize_doi(flagged["doi"])
+        return f"same DOI {doi} as {other.key} (line {other.line})"

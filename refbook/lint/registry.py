@@ -32,6 +32,9 @@ class Rule:
     check_file: Callable | None = (
         None  # over the file's blocks (a BibFile, or the CachedLibrary: its problems)
     )
+    # a rule over the whole library as a pass keeping compact facts (``lint.library``):
+    # the runner's way of running ``check_all``
+    library_pass: type | None = None
 
 
 RULES: dict[str, Rule] = {}
@@ -48,10 +51,18 @@ def rule(
     file: bool = False,
 ) -> Callable[[Callable], Callable]:
     """Register the decorated function as rule ``id``: it checks one entry (the default),
-    the whole library (``library``: it gives each issue's ``key``) or the file's blocks
-    (``file``: it gives each issue's ``line``)."""
+    the whole library (``library``: a ``lint.library.LibraryPass``, run over a list as
+    ``check_all``, whose issues give their ``key``) or the file's blocks (``file``: it
+    gives each issue's ``line``)."""
 
     def register(fn: Callable) -> Callable:
+        whole = None
+        if library:
+            from .library import LibraryPass, check_all
+
+            if not (isinstance(fn, type) and issubclass(fn, LibraryPass)):
+                raise TypeError(f"rule {id}: a rule over the whole library is a LibraryPass")
+            whole, fn = fn, check_all(fn)
         RULES[id] = Rule(
             id,
             family,
@@ -61,8 +72,9 @@ def rule(
             fn if library else None,
             fixable,
             fn if file else None,
+            whole,
         )
-        return fn
+        return whole or fn
 
     return register
 

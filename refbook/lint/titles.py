@@ -5,11 +5,13 @@ protects)."""
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from array import array
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from ..model import Entry, fold
 from ..titles import STOP_WORDS, significant_words, title_key
+from .library import Flag, LibraryPass
 from .registry import Context, Issue, rule
 
 
@@ -20,19 +22,28 @@ from .registry import Context, Issue, rule
     "Two entries have the same title (after folding case, accents and punctuation).",
     library=True,
 )
-def _duplicate_title(entries: list[Entry], ctx: Context) -> Iterator[Issue]:
-    seen: dict[str, Entry] = {}
-    for e in entries:
-        t = title_key(e.get("title") or "")
-        if not t:
-            continue
-        if t in seen:
-            o = seen[t]
-            yield Issue(
-                f"same title as {o.key} (line {o.line}); the same work twice?", "title", key=e.key
-            )
-        else:
-            seen[t] = e
+class _DuplicateTitle(LibraryPass):
+    field = "title"
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self.first: dict[str, int] = {}  # title key -> the place of its first entry
+        self.at = array("q")  # the entries flagged, and the first of their title
+        self.other = array("q")
+
+    def see(self, at: int, entry: Entry) -> None:
+        t = _title_key(entry)
+        if t:
+            first = self.first.setdefault(t, at)
+            if first != at:
+                self.at.append(at)
+                self.other.append(first)
+
+    def flags(self, entry_at: Callable[[int], Any]) -> Iterator[Flag]:
+        return (Flag(at, other) for at, other in zip(self.at, self.other))
+
+    def message(self, flagged: Any, other: Any) -> str:
+        return f"same title as {other.key} (line {other.line}); the same work twice?"
 
 
 @rule(
@@ -42,26 +53,50 @@ def _duplicate_title(entries: list[Entry], ctx: Context) -> Iterator[Issue]:
     "Two entries have nearly the same title (fuzzy, >= 92 %); blocked by title prefix.",
     library=True,
 )
-def _similar_title(entries: list[Entry], ctx: Context) -> Iterator[Issue]:
-    from rapidfuzz import fuzz
+class _SimilarTitle(LibraryPass):
+    field = "title"
 
-    # blocking: only titles sharing their first two significant words are compared, so
-    # the rule is far from quadratic on large files
-    blocks: dict[str, list[tuple[str, Entry]]] = defaultdict(list)
-    for e in entries:
-        t = title_key(e.get("title") or "")
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        # blocking: only titles sharing their first two significant words are compared,
+        # so the rule is far from quadratic on large files; each block: the places of its
+        # entries and their titles (one string per distinct title)
+        self.blocks: dict[str, tuple[array[int], list[str]]] = {}
+        self.titles: dict[str, str] = {}
+
+    def see(self, at: int, entry: Entry) -> None:
+        t = _title_key(entry)
         words = significant_words(t)
         if len(words) >= 2:
-            blocks[" ".join(words[:2])].append((t, e))
-    for members in blocks.values():
-        if len(members) < 2 or len(members) > 200:
-            continue
-        for i, (ta, a) in enumerate(members):
-            for tb, b in members[i + 1 :]:
-                if ta != tb and fuzz.ratio(ta, tb) >= 92:
-                    yield Issue(
-                        f"title nearly the same as {a.key} (line {a.line})", "title", key=b.key
-                    )
+            places, titles = self.blocks.setdefault(" ".join(words[:2]), (array("q"), []))
+            places.append(at)
+            titles.append(self.titles.setdefault(t, t))
+
+    def flags(self, entry_at: Callable[[int], Any]) -> Iterator[Flag]:
+        from rapidfuzz import fuzz
+
+        for places, titles in self.blocks.values():
+            if len(places) < 2 or len(places) > 200:
+                continue
+            for i, ta in enumerate(titles):
+                for j in range(i + 1, len(titles)):
+                    tb = titles[j]
+                    if ta != tb and fuzz.ratio(ta, tb) >= 92:
+                        yield Flag(places[j], places[i])
+
+    def message(self, flagged: Any, other: Any) -> str:
+        return f"title nearly the same as {other.key} (line {other.line})"
+
+
+# the last title's key (both title rules see each entry in turn: computed once)
+_LAST = ["", ""]
+
+
+def _title_key(entry: Entry) -> str:
+    raw = entry.get("title") or ""
+    if raw != _LAST[0]:
+        _LAST[:] = [raw, title_key(raw)]
+    return _LAST[1]
 
 
 # countries and peoples a style would lower-case in sentence case; extended by every word
@@ -283,17 +318,36 @@ def _lone_braced_words(title: str) -> set[str]:
 def protected_words(entries: Iterable[Entry]) -> set[str]:
     """Proper nouns the file itself shows: words braced inside a sentence-case title (not
     as its first word), that no title, abstract or keyword list writes in lower case."""
-    braced: set[str] = set()
-    lower: set[str] = set()
+    entries = entries if isinstance(entries, list) else list(entries)
+    words = ProtectedWords()
     for e in entries:
+        words.see(e)
+    return words.found(lambda: entries)
+
+
+class ProtectedWords:
+    """``protected_words`` as the runner's passes make it: ``see`` each entry, then
+    ``found`` (which reads the entries again only when some title braces a word)."""
+
+    def __init__(self) -> None:
+        self.braced: set[str] = set()
+
+    def see(self, e: Entry) -> None:
         title = e.get("title") or ""
         if "{" in title and _is_sentence_case(title):
-            braced |= _lone_braced_words(title)
-    if not braced:
-        return braced
-    for e in entries:
-        for name in ("title", "subtitle", "booktitle", "abstract", "keywords", "note"):
-            value = e.get(name) or ""
-            for start, end in _unbraced_spans(value):
-                lower.update(re.findall(r"(?<![\\\w])[a-z][a-z'’]*[a-z]\b", value[start:end]))
-    return {w for w in braced if w not in lower}
+            self.braced |= _lone_braced_words(title)
+
+    def found(self, again: Callable[[], Iterable[Entry]]) -> set[str]:
+        """The braced words no entry of ``again()`` writes in lower case."""
+        if not self.braced:
+            return set()
+        lower: set[str] = set()
+        for e in again():
+            for name in ("title", "subtitle", "booktitle", "abstract", "keywords", "note"):
+                value = e.get(name) or ""
+                for start, end in _unbraced_spans(value):
+                    lower.update(_LOWER_WORD.findall(value, start, end))
+        return {w for w in self.braced if w not in lower}
+
+
+_LOWER_WORD = re.compile(r"(?<![\\\w])[a-z][a-z'’]*[a-z]\b")

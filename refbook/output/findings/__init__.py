@@ -2,7 +2,9 @@
 module per format, one registry.
 
 Each format is a module of this package with ``render(findings, run, stream)`` (lychee's
-formatter files, httpie's output plugins); ``FORMATTERS`` below is the only list of
+formatter files, httpie's output plugins); the formats that write as they go (plain,
+json, github: ``Formatter.streams``) take findings as they come (an iterator: lint's
+findings at 100k entries are never all held), the others a list; ``FORMATTERS`` below is the only list of
 their names, and every findings command (``lint``, ``check``, ``cite-check``) takes its
 ``--format`` choices from ``NAMES``.  ``check`` and ``cite-check`` draw their own
 ``table`` and ``json`` (a table of every URL or citation; their documented JSON
@@ -16,8 +18,9 @@ from __future__ import annotations
 import importlib
 import sys
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import IO, Any
 
 from ...findings import Finding, Severity
@@ -44,9 +47,12 @@ class Formatter:
     name: str
     module: str
     doc: str
+    streams: bool = False  # writes each finding as it comes (else needs them all first)
 
-    def render(self, findings: Sequence[Finding], run: Run, stream: IO[str]) -> None:
+    def render(self, findings: Iterable[Finding], run: Run, stream: IO[str]) -> None:
         implementation = importlib.import_module(f"{__name__}.{self.module}")
+        if not self.streams and not isinstance(findings, Sequence):
+            findings = list(findings)
         implementation.render(findings, run, stream)
 
 
@@ -54,9 +60,9 @@ FORMATTERS: dict[str, Formatter] = {
     f.name: f
     for f in (
         Formatter("table", "table", "a rich table on a terminal"),
-        Formatter("plain", "plain", "file:line:col: severity: [rule] KEY: message"),
-        Formatter("json", "json_doc", "a list of finding objects plus a summary"),
-        Formatter("github", "github", "GitHub Actions workflow commands (annotations)"),
+        Formatter("plain", "plain", "file:line:col: severity: [rule] KEY: message", True),
+        Formatter("json", "json_doc", "a list of finding objects plus a summary", True),
+        Formatter("github", "github", "GitHub Actions workflow commands (annotations)", True),
         Formatter("sarif", "sarif", "SARIF 2.1.0 (GitHub code scanning)"),
         Formatter("junit", "junit", "JUnit XML (one test case per finding)"),
         Formatter("markdown", "markdown", "a summary table for GitHub job summaries"),
@@ -68,14 +74,40 @@ NAMES: tuple[str, ...] = tuple(FORMATTERS)
 BATCH = 2000
 
 
-def summary(findings: Sequence[Finding]) -> dict[str, int]:
+def summary(findings: Iterable[Finding]) -> dict[str, int]:
     """How many findings of each severity, by the severity's JSON name."""
     counts = Counter(f.severity for f in findings)
     return {s.value: counts.get(s, 0) for s in Severity}
 
 
+def batches(findings: Iterable[Finding]) -> Iterator[list[Finding]]:
+    """The findings ``BATCH`` at a time, as they come (``STREAMING`` noted: a finding
+    made while the library cache is still being read goes out before the rest)."""
+    from .. import STREAMING
+
+    if isinstance(findings, Sequence):
+        for start in range(0, len(findings), BATCH):
+            yield list(findings[start : start + BATCH])
+        return
+    found = iter(findings)
+    while batch := list(islice(found, BATCH)):
+        STREAMING[0] = True
+        yield batch
+
+
+def streams(fmt: str, stream: IO[str] | None = None) -> bool:
+    """Whether format ``fmt`` writes findings as they come to ``stream`` (stdout): not
+    on a terminal, where a spinner shows until they are all made."""
+    stream = stream or sys.stdout
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    return FORMATTERS[fmt].streams and not tty
+
+
 def render(
-    findings: Sequence[Finding],
+    findings: Iterable[Finding],
     fmt: str,
     *,
     tool: str = "refbook",
@@ -84,7 +116,8 @@ def render(
     extra: Mapping[str, Any] | None = None,
     stream: IO[str] | None = None,
 ) -> None:
-    """Write ``findings`` to ``stream`` (stdout) in format ``fmt`` (a name in ``NAMES``)."""
+    """Write ``findings`` to ``stream`` (stdout) in format ``fmt`` (a name in ``NAMES``):
+    a list, or an iterator (written as they come by the formats that can: ``streams``)."""
     try:
         formatter = FORMATTERS[fmt]
     except KeyError:

@@ -3,12 +3,12 @@ which show as annotations on the pull request."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from typing import IO
 
 from ...findings import Finding, Severity
 from .. import visible
-from . import BATCH, Run
+from . import Run, batches
 
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -35,6 +35,6 @@ def github_line(f: Finding) -> str:
     return f"::{LEVELS[f.severity]} {','.join(props)}::{_escape_data(f.message)}"
 
 
-def render(findings: Sequence[Finding], run: Run, stream: IO[str]) -> None:
-    for start in range(0, len(findings), BATCH):  # a batch per write (plain.py says why)
-        stream.write("".join(github_line(f) + "\n" for f in findings[start : start + BATCH]))
+def render(findings: Iterable[Finding], run: Run, stream: IO[str]) -> None:
+    for batch in batches(findings):  # a batch per write (plain.py says why)
+        stream.write("".join(github_line(f) + "\n" for f in batch))

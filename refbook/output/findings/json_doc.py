@@ -3,26 +3,36 @@ command's ``extra`` members."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable
 from typing import IO, Any
 
-from ...findings import Finding
+from ...findings import Finding, Severity
 from .. import json_text
-from . import BATCH, Run, summary
+from . import Run, batches, summary
 
 
-def render(findings: Sequence[Finding], run: Run, stream: IO[str]) -> None:
-    rest: dict[str, Any] = {"summary": summary(findings)}
-    rest.update(run.extra)
-    if not findings or "findings" in rest:  # (an extra member named so replaces the list)
-        stream.write(json_text({"findings": [f.to_dict() for f in findings], **rest}) + "\n")
+def render(findings: Iterable[Finding], run: Run, stream: IO[str]) -> None:
+    if "findings" in run.extra:  # (an extra member named so replaces the list)
+        listed = list(findings)
+        document = {"findings": [f.to_dict() for f in listed], "summary": summary(listed)}
+        stream.write(json_text({**document, **run.extra}) + "\n")
         return
-    # the text json_text gives the whole document, written a batch of findings at a time:
-    # at 190,000 findings the document's objects and text took ~400 MB at once
-    stream.write('{\n  "findings": [\n')
-    for start in range(0, len(findings), BATCH):
-        items = (_item(f) for f in findings[start : start + BATCH])
-        stream.write((",\n" if start else "") + ",\n".join(items))
+    # the text json_text gives the whole document, written a batch of findings at a time
+    # as they come (the summary last): at 190,000 findings the document's objects and
+    # text took ~400 MB at once
+    counts: Counter[Severity] = Counter()
+    first = True
+    for batch in batches(findings):
+        counts.update(f.severity for f in batch)
+        items = ",\n".join(_item(f) for f in batch)
+        stream.write(('{\n  "findings": [\n' if first else ",\n") + items)
+        first = False
+    rest: dict[str, Any] = {"summary": {s.value: counts.get(s, 0) for s in Severity}}
+    rest.update(run.extra)
+    if first:  # no finding
+        stream.write(json_text({"findings": [], **rest}) + "\n")
+        return
     stream.write("\n  ],\n" + json_text(rest)[2:] + "\n")
 
 

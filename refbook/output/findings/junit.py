@@ -3,6 +3,7 @@ for each thing checked without a finding."""
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Sequence
 from typing import IO
@@ -11,7 +12,7 @@ from xml.sax.saxutils import quoteattr as _quoteattr
 
 from ...findings import Finding, Severity
 from .. import visible
-from . import Run
+from . import Run, batches
 
 _NOT_XML = re.compile("[\ufffe\uffff]")
 
@@ -37,20 +38,22 @@ def _case(f: Finding) -> str:
 
 
 def junit_document(findings: Sequence[Finding], run: Run) -> str:
-    tool = quoteattr(run.tool)
-    failures = sum(f.severity is Severity.ERROR for f in findings)
-    cases = [_case(f) for f in findings]
-    cases += [f"    <testcase classname={tool} name={quoteattr(name)}/>" for name in run.passed]
-    total = len(findings) + len(run.passed)
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f'<testsuites name={tool} tests="{total}" failures="{failures}">\n'
-        f'  <testsuite name={tool} tests="{total}" failures="{failures}" errors="0">\n'
-        + "\n".join(cases)
-        + ("\n" if cases else "")
-        + "  </testsuite>\n</testsuites>\n"
-    )
+    out = io.StringIO()
+    render(findings, run, out)
+    return out.getvalue()
 
 
 def render(findings: Sequence[Finding], run: Run, stream: IO[str]) -> None:
-    stream.write(junit_document(findings, run))
+    """The document, its test cases written a batch at a time (the counts come first)."""
+    tool = quoteattr(run.tool)
+    failures = sum(f.severity is Severity.ERROR for f in findings)
+    total = len(findings) + len(run.passed)
+    stream.write(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<testsuites name={tool} tests="{total}" failures="{failures}">\n'
+        f'  <testsuite name={tool} tests="{total}" failures="{failures}" errors="0">\n'
+    )
+    for batch in batches(findings):
+        stream.write("".join(_case(f) + "\n" for f in batch))
+    passed = (f"    <testcase classname={tool} name={quoteattr(name)}/>\n" for name in run.passed)
+    stream.write("".join(passed) + "  </testsuite>\n</testsuites>\n")

@@ -3,12 +3,13 @@ summaries (``>> $GITHUB_STEP_SUMMARY``) and pull-request comments."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from typing import IO
 
 from ...findings import Finding
 from .. import visible
-from . import Run, summary
+from . import Run, batches, summary
 
 
 def _md_cell(value: str) -> str:
@@ -20,25 +21,30 @@ def _md_cell(value: str) -> str:
 
 
 def markdown_document(findings: Sequence[Finding], run: Run) -> str:
-    counts = summary(findings)
-    lines = [
-        f"### {run.tool}: {counts['error']} error(s), {counts['warning']} warning(s), "
-        f"{counts['info']} note(s)",
-        "",
+    out = io.StringIO()
+    render(findings, run, out)
+    return out.getvalue()
+
+
+def _row(f: Finding) -> str:
+    cells = [
+        _md_cell(f.location()),
+        f.severity,
+        f"`{f.rule}`",
+        _md_cell(f.key or ""),
+        _md_cell(f.message),
     ]
-    if findings:
-        lines += ["| location | severity | rule | key | message |", "|---|---|---|---|---|"]
-        for f in findings:
-            cells = [
-                _md_cell(f.location()),
-                f.severity,
-                f"`{f.rule}`",
-                _md_cell(f.key or ""),
-                _md_cell(f.message),
-            ]
-            lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    return "| " + " | ".join(cells) + " |"
 
 
 def render(findings: Sequence[Finding], run: Run, stream: IO[str]) -> None:
-    stream.write(markdown_document(findings, run))
+    """The heading with the counts, then the table a batch of rows at a time."""
+    counts = summary(findings)
+    stream.write(
+        f"### {run.tool}: {counts['error']} error(s), {counts['warning']} warning(s), "
+        f"{counts['info']} note(s)\n\n"
+    )
+    if findings:
+        stream.write("| location | severity | rule | key | message |\n|---|---|---|---|---|\n")
+        for batch in batches(findings):
+            stream.write("".join(_row(f) + "\n" for f in batch))

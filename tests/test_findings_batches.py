@@ -56,13 +56,24 @@ def test_plain_and_github_written_in_batches_are_the_whole_text(n):
 
 @pytest.mark.parametrize("n", [0, 1, 3, 4, 8])
 def test_sarif_written_in_batches_is_the_whole_document(n):
-    import importlib
-
-    # (the package's function sarif() shadows its module until the module is imported)
-    sarif_format = importlib.import_module("refbook.output.findings.sarif")
+    from refbook.output.findings import sarif_doc as sarif_format
 
     out = io.StringIO()
     run = Run(tool="t", rules={"rule-x": "X", "other": "O"})
     sarif_format.render(FINDINGS[:n], run, out)
     whole = sarif_format.sarif_document(FINDINGS[:n], run)
     assert out.getvalue() == json_text(whole) + "\n"
+
+
+def test_the_python_api_format_functions_keep_working_after_their_modules_are_imported():
+    """``findings.sarif()``/``junit()``/``markdown()`` are the Python API; a format module
+    of the same name, once imported (by a first call or a ``--format`` render), replaced
+    the package's function with itself: the second call raised 'module is not callable'."""
+    from refbook.output import findings
+
+    for _ in range(2):
+        for fmt in ("sarif", "junit", "markdown"):
+            findings.render(FINDINGS[:2], fmt, stream=io.StringIO())
+        assert findings.sarif(FINDINGS[:2])["version"] == "2.1.0"
+        assert "<testsuite" in findings.junit(FINDINGS[:2])
+        assert "|" in findings.markdown(FINDINGS[:2])

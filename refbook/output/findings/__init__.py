@@ -63,9 +63,9 @@ FORMATTERS: dict[str, Formatter] = {
         Formatter("plain", "plain", "file:line:col: severity: [rule] KEY: message", True),
         Formatter("json", "json_doc", "a list of finding objects plus a summary", True),
         Formatter("github", "github", "GitHub Actions workflow commands (annotations)", True),
-        Formatter("sarif", "sarif", "SARIF 2.1.0 (GitHub code scanning)"),
-        Formatter("junit", "junit", "JUnit XML (one test case per finding)"),
-        Formatter("markdown", "markdown", "a summary table for GitHub job summaries"),
+        Formatter("sarif", "sarif_doc", "SARIF 2.1.0 (GitHub code scanning)"),
+        Formatter("junit", "junit_doc", "JUnit XML (one test case per finding)"),
+        Formatter("markdown", "markdown_doc", "a summary table for GitHub job summaries"),
     )
 }
 NAMES: tuple[str, ...] = tuple(FORMATTERS)
@@ -136,18 +136,18 @@ def github_line(f: Finding) -> str:
 def sarif(
     findings: Sequence[Finding], *, tool: str = "refbook", rules: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
-    from .sarif import sarif_document
+    from .sarif_doc import sarif_document
 
     return sarif_document(findings, Run(tool, dict(rules or {})))
 
 
 def junit(findings: Sequence[Finding], *, tool: str = "refbook", passed: Iterable[str] = ()) -> str:
-    from .junit import junit_document
+    from .junit_doc import junit_document
 
     return junit_document(findings, Run(tool, passed=list(passed)))
 
 
 def markdown(findings: Sequence[Finding], *, tool: str = "refbook") -> str:
-    from .markdown import markdown_document
+    from .markdown_doc import markdown_document
 
     return markdown_document(findings, Run(tool))

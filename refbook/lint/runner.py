@@ -25,7 +25,7 @@ from ..findings import Finding
 from ..model import Entry
 from .library import Flag, LibraryPass
 from .registry import RULES, Context, Issue, Rule
-from .titles import ProtectedWords
+from .titles import WORD_FIELDS, ProtectedWords
 
 if TYPE_CHECKING:
     from ..cache.records import CachedLibrary
@@ -78,7 +78,7 @@ def lint_findings(
             if words is not None:
                 words.see(e)
         if words is not None:
-            ctx.protected_words = words.found(rows.first)
+            ctx.protected_words = words.found(lambda: rows.narrow(WORD_FIELDS))
     flagged = _Flagged(rows, passes)
     per_entry = [r for r in rules if r.check is not None]
     for at, e in enumerate(rows.second()):
@@ -112,6 +112,10 @@ class _Rows:
     def second(self) -> Iterator[Any]:
         raise NotImplementedError
 
+    def narrow(self, names: tuple[str, ...]) -> Iterator[Any]:
+        """The entries again, in file order, asked for the values of ``names`` alone."""
+        raise NotImplementedError
+
     def entry_at(self, at: int) -> Any:
         raise NotImplementedError
 
@@ -130,6 +134,9 @@ class _ParsedRows(_Rows):
         return iter(self.entries)
 
     def second(self) -> Iterator[Entry]:
+        return iter(self.entries)
+
+    def narrow(self, names: tuple[str, ...]) -> Iterator[Entry]:
         return iter(self.entries)
 
     def entry_at(self, at: int) -> Entry:
@@ -156,7 +163,16 @@ class _CachedRows(_Rows):
             yield e
 
     def first(self) -> Iterator[Any]:
-        return self._pass(("item",))
+        if not self.ords:
+            for e in self.narrow(_FIRST_FIELDS):
+                self.ords.append(e.ord)
+                yield e
+            return
+        yield from self.narrow(_FIRST_FIELDS)
+
+    def narrow(self, names: tuple[str, ...]) -> Iterator[Any]:
+        for e, values in self.lib.read_values(iter(self.lib), names):
+            yield _Narrow(e, dict(zip(names, values)))
 
     def second(self) -> Iterator[Any]:
         return self._pass(("item", "lint"))
@@ -171,6 +187,38 @@ class _CachedRows(_Rows):
             for ord_ in ords[:-1]:
                 out[bisect.bisect_left(self.ords, ord_)] = last
         return out
+
+
+# the fields the rules over the whole library read in the first pass (``see``; a name
+# not among them is read from the whole record, as before)
+_FIRST_FIELDS = ("title", "doi")
+
+
+class _Narrow:
+    """A cached entry with some of its values read out of its record by SQLite (no
+    record decoded); what else is asked of it, the entry answers."""
+
+    __slots__ = ("entry", "values")
+
+    def __init__(self, entry: Any, values: dict[str, str | None]) -> None:
+        self.entry = entry
+        self.values = values
+
+    def get(self, name: str, default: Any = None) -> Any:
+        name = name.lower()
+        if name not in self.values:
+            return self.entry.get(name, default)
+        value = self.values[name]
+        return default if value is None else value
+
+    def __getitem__(self, name: str) -> str:
+        value = self.get(name)
+        if value is None:
+            raise KeyError(name)
+        return value  # type: ignore[no-any-return]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.entry, name)
 
 
 class _Flagged:

@@ -343,11 +343,13 @@ class ProtectedWords:
             return set()
         lower: set[str] = set()
         for e in again():
-            for name in ("title", "subtitle", "booktitle", "abstract", "keywords", "note"):
+            for name in WORD_FIELDS:
                 value = e.get(name) or ""
                 for start, end in _unbraced_spans(value):
                     lower.update(_LOWER_WORD.findall(value, start, end))
         return {w for w in self.braced if w not in lower}
 
 
+# the fields whose lower-case words unprotect a braced word (``ProtectedWords.found``)
+WORD_FIELDS = ("title", "subtitle", "booktitle", "abstract", "keywords", "note")
 _LOWER_WORD = re.compile(r"(?<![\\\w])[a-z][a-z'’]*[a-z]\b")

@@ -413,7 +413,7 @@ class Snapshot:
         whole = "(item || char(10) || '}')"  # the stored listing form, closed (json_form)
         own, inherited = (
             # two paths or more give an array (one path: the value alone)
-            ", ".join(f"'$.{part}.\"{n}\"'" for n in (names if len(names) > 1 else names * 2))
+            ", ".join(f"'$.{part}.\"{n}\"'" for n in (*names, *names[:1])[: max(2, len(names))])
             for part in ("fields", "inherited")
         )
         query = (

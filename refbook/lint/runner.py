@@ -215,7 +215,7 @@ class _Narrow:
         value = self.get(name)
         if value is None:
             raise KeyError(name)
-        return value  # type: ignore[no-any-return]
+        return value
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.entry, name)

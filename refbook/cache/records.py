@@ -63,6 +63,9 @@ def listing_form(item: str) -> str:
     return item[:-2].replace("\n", "\n  ")
 
 
+_NONE: dict[str, str] = {}
+
+
 def json_form(listed: str) -> str:
     """``listing_form`` undone: the JSON text ``output.json_text`` wrote."""
     return listed.replace("\n  ", "\n") + "\n}"
@@ -152,11 +155,13 @@ class RecordEntry:
 
     def get(self, name: str, default: Any = None) -> Any:
         name = name.lower()
-        d = self._d
-        fields = d["fields"]
-        if name in fields:
-            return fields[name]
-        value = d.get("inherited", {}).get(name)
+        d = self._cached.get("d")  # (lint's rules ask ~30 values of each entry)
+        if d is None:
+            d = self._d
+        value = d["fields"].get(name)  # values are strings: None is absent
+        if value is not None:
+            return value
+        value = d.get("inherited", _NONE).get(name)
         return default if value is None else value
 
     def __getitem__(self, name: str) -> str:

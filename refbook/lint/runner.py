@@ -305,15 +305,30 @@ class _Name:
         self.line = line
 
 
-def _position(entry: Entry, field_name: str | None) -> tuple[int, int | None]:
-    """Line and column of a field's value in the file (or of the entry)."""
+_LINE_END = re.compile(r"\r\n|\r|\n")  # every line ending, CR included
+_FIELD_STARTS: dict[str, re.Pattern[str]] = {}
+
+
+def _field_start(field_name: str) -> re.Pattern[str]:
+    found = _FIELD_STARTS.get(field_name)
+    if found is None:
+        found = _FIELD_STARTS[field_name] = re.compile(rf"(?i)\b{re.escape(field_name)}\s*=\s*")
+    return found
+
+
+def _position(
+    entry: Entry, field_name: str | None, lines: list[str] | None = None
+) -> tuple[int, int | None]:
+    """Line and column of a field's value in the file (or of the entry); ``lines``: the
+    entry's source split into lines, when split already."""
     if not field_name or entry.raw(field_name) is None:
         return entry.line, None
     line = entry.field_line(field_name)
-    lines = re.split(r"\r\n|\r|\n", entry.source)  # every line ending, CR included
+    if lines is None:
+        lines = _LINE_END.split(entry.source)
     index = line - entry.line
     if 0 <= index < len(lines):
-        m = re.search(rf"(?i)\b{re.escape(field_name)}\s*=\s*", lines[index])
+        m = _field_start(field_name).search(lines[index])
         if m:
             return line, m.end() + 1
     return line, None
@@ -328,6 +343,7 @@ class _Report:
         self.want_fixes = fixes
         self.findings: list[Finding] = []
         self.fixes: list[tuple[str, str, str]] = []
+        self.split: tuple[Any, list[str] | None] = (None, None)  # an entry and its lines
 
     def add(self, r: Rule, e: Entry, issue: Issue) -> None:
         found = self.finding(r, e, issue)
@@ -342,7 +358,14 @@ class _Report:
             return None
         if issue.field and e.raw(issue.field) is None and e.inherited_from(issue.field):
             return None  # a crossref/xdata parent's field: reported (and fixed) there
-        line, col = (issue.line, None) if issue.line else _position(e, issue.field)
+        if issue.line:
+            line, col = issue.line, None
+        else:
+            if e is not self.split[0]:  # an entry's findings come together: split it once
+                self.split = (e, None)
+            if self.split[1] is None and issue.field and e.raw(issue.field) is not None:
+                self.split = (e, _LINE_END.split(e.source))
+            line, col = _position(e, issue.field, self.split[1])
         if self.want_fixes and issue.fix is not None and not e.duplicate_fields() and _editable(e):
             self.fixes.append((e.key, *issue.fix))  # (not in an entry that waits for a hand fix)
         return Finding(self.path, line, r.severity, r.id, issue.message, e.key, col)

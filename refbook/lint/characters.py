@@ -23,7 +23,11 @@ def _bare_special(entry: Entry, ctx: Context) -> Iterator[Issue]:
     from ..latex import BARE_SPECIAL
     from ..plaintext import VERBATIM_FIELDS
 
-    for name, value in entry.fields.items():
+    values = entry.fields
+    joined = "".join(values.values())
+    if "%" not in joined and "&" not in joined:
+        return  # the usual case: no value to look at
+    for name, value in values.items():
         if ("%" not in value and "&" not in value) or name in VERBATIM_FIELDS:
             continue  # (the usual case, without the regex's scan)
         if not BARE_SPECIAL.search(value):

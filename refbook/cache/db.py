@@ -405,22 +405,16 @@ class Snapshot:
                 row = (*row[:at], json_form(row[at]), *row[at + 1 :])
             yield row
 
-    def values(self, names: Sequence[str]) -> Iterator[tuple[int, str, str]]:
-        """(ord, own values, inherited values) of every entry in file order: the values
-        of ``names`` (lower-case field names) as two JSON arrays (null: absent), taken
-        out of the stored record by SQLite (lint's passes that read a few fields of
-        every entry decode no whole record)."""
+    def values(self, names: Sequence[str]) -> Iterator[tuple[int, str]]:
+        """(ord, values) of every entry in file order: the values of ``names``
+        (lower-case field names), its own then its inherited ones, as one JSON array
+        (null: absent), taken out of the stored record by SQLite in one parse (lint's
+        passes that read a few fields of every entry decode no whole record)."""
         whole = "(item || char(10) || '}')"  # the stored listing form, closed (json_form)
-        own, inherited = (
-            # two paths or more give an array (one path: the value alone)
-            ", ".join(f"'$.{part}.\"{n}\"'" for n in (*names, *names[:1])[: max(2, len(names))])
-            for part in ("fields", "inherited")
+        paths = ", ".join(f"'$.{part}.\"{n}\"'" for part in ("fields", "inherited") for n in names)
+        return iter(
+            self.conn.execute(f"SELECT ord, json_extract({whole}, {paths}) FROM data ORDER BY ord")
         )
-        query = (
-            f"SELECT ord, json_extract({whole}, {own}), json_extract({whole}, {inherited}) "
-            "FROM data ORDER BY ord"
-        )
-        return iter(self.conn.execute(query))
 
     def csl_items(self) -> Iterator[tuple[int, str | None]]:
         """Every entry's (ord, CSL item as JSON text), in file order (export streams them)."""

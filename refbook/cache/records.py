@@ -468,10 +468,10 @@ class CachedLibrary:
         rows = self._store.values(names)
         loads = json.loads
         for entry in entries:
-            ord_, own, inherited = next(rows)
+            ord_, found = next(rows)
             assert ord_ == entry.ord
-            values = tuple(a if a is not None else b for a, b in zip(loads(own), loads(inherited)))
-            yield entry, values
+            both = loads(found)  # own values, then inherited ones
+            yield entry, tuple(a if a is not None else b for a, b in zip(both, both[len(names) :]))
 
     def csl_complete(self) -> bool:
         """Whether the cache has every entry's CSL item (export can read them all)."""

@@ -81,7 +81,7 @@ def _control_character(entry: Entry, ctx: Context) -> Iterator[Issue]:
         return " ".join(f"U+{ord(c):04X}" for c in sorted(set(_CONTROL.findall(value))))
 
     maybe = _MAYBE_CONTROL.search
-    if maybe(entry.key) is None and not any(maybe(v) for v in entry.fields.values()):
+    if maybe(entry.key) is None and maybe("".join(entry.fields.values())) is None:
         return  # the usual case: nothing to report (the source is not read)
     if maybe(entry.source) is None:  # (a value's control character from a @string)
         return

@@ -1,6 +1,10 @@
 """Entries as the cache keeps them: one JSON record per entry, made from a parsed
 ``model.Entry`` (``entry_record``) and read back as a ``RecordEntry`` that answers what
-the read commands ask of an entry, with no parser and no LaTeX decoder behind it."""
+the read commands ask of an entry, with no parser and no LaTeX decoder behind it.
+
+Over 500 lines: ``RecordEntry`` answers the whole read-only interface of ``model.Entry``
+and ``CachedLibrary`` that of ``model.Library`` (with the reads in one pass that lint and
+export stream); they change together."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """The cache's SQLite file: where it lives, its schema, whether it is fresh, and the
-read side (``Snapshot``).
+read side (``Snapshot``).  Over 500 lines: the schema and every query the read side makes
+are kept in one place, next to each other.
 
 One file per .bib, named by a hash of the .bib's real path, in ``<cache dir>/library``,
 in SQLite's write-ahead-log mode: a reader holds one read transaction for its whole run

@@ -3,6 +3,7 @@ handle, control characters."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from ..controls import control_pattern, maybe_control_pattern
@@ -22,7 +23,11 @@ def _bare_special(entry: Entry, ctx: Context) -> Iterator[Issue]:
     from ..latex import BARE_SPECIAL
     from ..plaintext import VERBATIM_FIELDS
 
-    for name, value in entry.fields.items():
+    values = entry.fields
+    joined = "".join(values.values())
+    if "%" not in joined and "&" not in joined:
+        return  # the usual case: no value to look at
+    for name, value in values.items():
         if ("%" not in value and "&" not in value) or name in VERBATIM_FIELDS:
             continue  # (the usual case, without the regex's scan)
         if not BARE_SPECIAL.search(value):
@@ -39,6 +44,9 @@ def _bare_special(entry: Entry, ctx: Context) -> Iterator[Issue]:
         )
 
 
+_WIDE = re.compile(r"[^\x00-\xff]")  # a character outside Latin-1
+
+
 @rule(
     "non-ascii",
     "encoding",
@@ -49,6 +57,8 @@ def _bare_special(entry: Entry, ctx: Context) -> Iterator[Issue]:
 def _non_ascii(entry: Entry, ctx: Context) -> Iterator[Issue]:
     for name in ("author", "editor", "title"):
         value = entry.get(name) or ""
+        if _WIDE.search(value) is None:
+            continue  # the usual case: one scan by the regex engine
         odd = sorted({c for c in value if ord(c) > 255})
         if odd:
             yield Issue(f"{name} has characters 8-bit BibTeX cannot handle: {''.join(odd)}", name)
@@ -70,7 +80,10 @@ def _control_character(entry: Entry, ctx: Context) -> Iterator[Issue]:
     def named(value: str) -> str:  # U+001B, never the character itself
         return " ".join(f"U+{ord(c):04X}" for c in sorted(set(_CONTROL.findall(value))))
 
-    if _MAYBE_CONTROL.search(entry.source) is None:  # the usual case: one quick scan
+    maybe = _MAYBE_CONTROL.search
+    if maybe(entry.key) is None and maybe("".join(entry.fields.values())) is None:
+        return  # the usual case: nothing to report (the source is not read)
+    if maybe(entry.source) is None:  # (a value's control character from a @string)
         return
     if _CONTROL.search(entry.key):
         yield Issue(f"the key holds control characters: {named(entry.key)}")

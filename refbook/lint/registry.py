@@ -86,4 +86,14 @@ class Context:
 
 
 def has(entry: Entry, name: str) -> bool:
-    return any((entry.get(n) or "").strip() for n in name.split("|"))
+    names = _ALTERNATIVES.get(name)
+    if names is None:
+        names = _ALTERNATIVES[name] = tuple(name.split("|"))
+    for n in names:
+        value = entry.get(n)
+        if value and value.strip():
+            return True
+    return False
+
+
+_ALTERNATIVES: dict[str, tuple[str, ...]] = {}  # "year|date" -> ("year", "date")

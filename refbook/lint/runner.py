@@ -25,7 +25,7 @@ from ..findings import Finding
 from ..model import Entry
 from .library import Flag, LibraryPass
 from .registry import RULES, Context, Issue, Rule
-from .titles import ProtectedWords
+from .titles import WORD_FIELDS, ProtectedWords
 
 if TYPE_CHECKING:
     from ..cache.records import CachedLibrary
@@ -78,7 +78,7 @@ def lint_findings(
             if words is not None:
                 words.see(e)
         if words is not None:
-            ctx.protected_words = words.found(rows.first)
+            ctx.protected_words = words.found(lambda: rows.narrow(WORD_FIELDS))
     flagged = _Flagged(rows, passes)
     per_entry = [r for r in rules if r.check is not None]
     for at, e in enumerate(rows.second()):
@@ -112,6 +112,10 @@ class _Rows:
     def second(self) -> Iterator[Any]:
         raise NotImplementedError
 
+    def narrow(self, names: tuple[str, ...]) -> Iterator[Any]:
+        """The entries again, in file order, asked for the values of ``names`` alone."""
+        raise NotImplementedError
+
     def entry_at(self, at: int) -> Any:
         raise NotImplementedError
 
@@ -130,6 +134,9 @@ class _ParsedRows(_Rows):
         return iter(self.entries)
 
     def second(self) -> Iterator[Entry]:
+        return iter(self.entries)
+
+    def narrow(self, names: tuple[str, ...]) -> Iterator[Entry]:
         return iter(self.entries)
 
     def entry_at(self, at: int) -> Entry:
@@ -156,7 +163,16 @@ class _CachedRows(_Rows):
             yield e
 
     def first(self) -> Iterator[Any]:
-        return self._pass(("item",))
+        if not self.ords:
+            for e in self.narrow(_FIRST_FIELDS):
+                self.ords.append(e.ord)
+                yield e
+            return
+        yield from self.narrow(_FIRST_FIELDS)
+
+    def narrow(self, names: tuple[str, ...]) -> Iterator[Any]:
+        for e, values in self.lib.read_values(iter(self.lib), names):
+            yield _Narrow(e, dict(zip(names, values)))
 
     def second(self) -> Iterator[Any]:
         return self._pass(("item", "lint"))
@@ -171,6 +187,38 @@ class _CachedRows(_Rows):
             for ord_ in ords[:-1]:
                 out[bisect.bisect_left(self.ords, ord_)] = last
         return out
+
+
+# the fields the rules over the whole library read in the first pass (``see``; a name
+# not among them is read from the whole record, as before)
+_FIRST_FIELDS = ("title", "doi")
+
+
+class _Narrow:
+    """A cached entry with some of its values read out of its record by SQLite (no
+    record decoded); what else is asked of it, the entry answers."""
+
+    __slots__ = ("entry", "values")
+
+    def __init__(self, entry: Any, values: dict[str, str | None]) -> None:
+        self.entry = entry
+        self.values = values
+
+    def get(self, name: str, default: Any = None) -> Any:
+        name = name.lower()
+        if name not in self.values:
+            return self.entry.get(name, default)
+        value = self.values[name]
+        return default if value is None else value
+
+    def __getitem__(self, name: str) -> str:
+        value = self.get(name)
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.entry, name)
 
 
 class _Flagged:
@@ -257,15 +305,30 @@ class _Name:
         self.line = line
 
 
-def _position(entry: Entry, field_name: str | None) -> tuple[int, int | None]:
-    """Line and column of a field's value in the file (or of the entry)."""
+_LINE_END = re.compile(r"\r\n|\r|\n")  # every line ending, CR included
+_FIELD_STARTS: dict[str, re.Pattern[str]] = {}
+
+
+def _field_start(field_name: str) -> re.Pattern[str]:
+    found = _FIELD_STARTS.get(field_name)
+    if found is None:
+        found = _FIELD_STARTS[field_name] = re.compile(rf"(?i)\b{re.escape(field_name)}\s*=\s*")
+    return found
+
+
+def _position(
+    entry: Entry, field_name: str | None, lines: list[str] | None = None
+) -> tuple[int, int | None]:
+    """Line and column of a field's value in the file (or of the entry); ``lines``: the
+    entry's source split into lines, when split already."""
     if not field_name or entry.raw(field_name) is None:
         return entry.line, None
     line = entry.field_line(field_name)
-    lines = re.split(r"\r\n|\r|\n", entry.source)  # every line ending, CR included
+    if lines is None:
+        lines = _LINE_END.split(entry.source)
     index = line - entry.line
     if 0 <= index < len(lines):
-        m = re.search(rf"(?i)\b{re.escape(field_name)}\s*=\s*", lines[index])
+        m = _field_start(field_name).search(lines[index])
         if m:
             return line, m.end() + 1
     return line, None
@@ -280,6 +343,7 @@ class _Report:
         self.want_fixes = fixes
         self.findings: list[Finding] = []
         self.fixes: list[tuple[str, str, str]] = []
+        self.split: tuple[Any, list[str] | None] = (None, None)  # an entry and its lines
 
     def add(self, r: Rule, e: Entry, issue: Issue) -> None:
         found = self.finding(r, e, issue)
@@ -294,7 +358,14 @@ class _Report:
             return None
         if issue.field and e.raw(issue.field) is None and e.inherited_from(issue.field):
             return None  # a crossref/xdata parent's field: reported (and fixed) there
-        line, col = (issue.line, None) if issue.line else _position(e, issue.field)
+        if issue.line:
+            line, col = issue.line, None
+        else:
+            if e is not self.split[0]:  # an entry's findings come together: split it once
+                self.split = (e, None)
+            if self.split[1] is None and issue.field and e.raw(issue.field) is not None:
+                self.split = (e, _LINE_END.split(e.source))
+            line, col = _position(e, issue.field, self.split[1])
         if self.want_fixes and issue.fix is not None and not e.duplicate_fields() and _editable(e):
             self.fixes.append((e.key, *issue.fix))  # (not in an entry that waits for a hand fix)
         return Finding(self.path, line, r.severity, r.id, issue.message, e.key, col)

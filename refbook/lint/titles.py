@@ -141,11 +141,19 @@ PROPER_NOUNS = {
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]*[A-Z][A-Z0-9]*(?:-[A-Z]+)?\b")
 
 
+_BRACE = re.compile(r"[{}]")
+
+
 def _unbraced_spans(value: str) -> Iterator[tuple[int, int]]:
     """(start, end) of the stretches of ``value`` at brace depth 0."""
+    if "{" not in value and "}" not in value:  # the usual case: all of it
+        if value:
+            yield 0, len(value)
+        return
     depth = 0
     start = 0
-    for i, ch in enumerate(value):
+    for m in _BRACE.finditer(value):  # (the braces alone: the rest does not count)
+        i, ch = m.start(), m.group()
         if ch == "{":
             if depth == 0 and i > start:
                 yield start, i
@@ -343,11 +351,13 @@ class ProtectedWords:
             return set()
         lower: set[str] = set()
         for e in again():
-            for name in ("title", "subtitle", "booktitle", "abstract", "keywords", "note"):
+            for name in WORD_FIELDS:
                 value = e.get(name) or ""
                 for start, end in _unbraced_spans(value):
                     lower.update(_LOWER_WORD.findall(value, start, end))
         return {w for w in self.braced if w not in lower}
 
 
+# the fields whose lower-case words unprotect a braced word (``ProtectedWords.found``)
+WORD_FIELDS = ("title", "subtitle", "booktitle", "abstract", "keywords", "note")
 _LOWER_WORD = re.compile(r"(?<![\\\w])[a-z][a-z'’]*[a-z]\b")

@@ -3,8 +3,7 @@ messages ``check`` gives too), one DOI in two entries."""
 
 from __future__ import annotations
 
-from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from ..identifiers import (
@@ -14,7 +13,7 @@ from ..identifiers import (
     strip_doi_prefix,
 )
 from ..model import Entry
-from .library import Flag, LibraryPass
+from .library import SameValuePass
 from .registry import Context, Issue, rule
 
 
@@ -50,24 +49,12 @@ def _doi_syntax(entry: Entry, ctx: Context) -> Iterator[Issue]:
 
 
 @rule("duplicate-doi", "duplicates", "error", "Two entries have the same DOI.", library=True)
-class _DuplicateDoi(LibraryPass):
+class _DuplicateDoi(SameValuePass):
     field = "doi"
 
-    def __init__(self, ctx: Context) -> None:
-        super().__init__(ctx)
-        self.first: dict[str, int] = {}  # DOI -> the place of its first entry
-        self.at = array("q")  # the entries flagged, and the first of their DOI
-        self.other = array("q")
-
-    def see(self, at: int, entry: Entry) -> None:
-        if entry.get("doi"):
-            first = self.first.setdefault(normalize_doi(entry["doi"]), at)
-            if first != at:
-                self.at.append(at)
-                self.other.append(first)
-
-    def flags(self, entry_at: Callable[[int], Any]) -> Iterator[Flag]:
-        return (Flag(at, other) for at, other in zip(self.at, self.other))
+    def value(self, entry: Entry) -> str | None:
+        doi = entry.get("doi")
+        return normalize_doi(doi) if doi else None
 
     def message(self, flagged: Any, other: Any) -> str:
         doi = normalize_doi(flagged["doi"])

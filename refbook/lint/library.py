@@ -11,6 +11,7 @@ language server calls it)."""
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
@@ -44,6 +45,32 @@ class LibraryPass:
         """The message of a flag whose ``text`` is None (``other``: the entry it names,
         or its key and line only)."""
         raise NotImplementedError
+
+
+class SameValuePass(LibraryPass):
+    """A rule flagging every entry whose ``value`` (a title key, a DOI…) an earlier entry
+    has: one dict of value -> the place of its first entry, the flags in two arrays."""
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self.first: dict[str, int] = {}
+        self.at = array("q")  # the entries flagged, and the first of their value
+        self.other = array("q")
+
+    def value(self, entry: Entry) -> str | None:
+        """What two entries must not share (None: nothing to compare)."""
+        raise NotImplementedError
+
+    def see(self, at: int, entry: Entry) -> None:
+        value = self.value(entry)
+        if value is not None:
+            first = self.first.setdefault(value, at)
+            if first != at:
+                self.at.append(at)
+                self.other.append(first)
+
+    def flags(self, entry_at: Callable[[int], Any]) -> Iterator[Flag]:
+        return (Flag(at, other) for at, other in zip(self.at, self.other))
 
 
 def check_all(kind: type[LibraryPass]) -> Callable[[Sequence[Entry], Context], Iterator[Issue]]:

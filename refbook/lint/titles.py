@@ -11,7 +11,7 @@ from typing import Any
 
 from ..model import Entry, fold
 from ..titles import STOP_WORDS, significant_words, title_key
-from .library import Flag, LibraryPass
+from .library import Flag, LibraryPass, SameValuePass
 from .registry import Context, Issue, rule
 
 
@@ -22,25 +22,11 @@ from .registry import Context, Issue, rule
     "Two entries have the same title (after folding case, accents and punctuation).",
     library=True,
 )
-class _DuplicateTitle(LibraryPass):
+class _DuplicateTitle(SameValuePass):
     field = "title"
 
-    def __init__(self, ctx: Context) -> None:
-        super().__init__(ctx)
-        self.first: dict[str, int] = {}  # title key -> the place of its first entry
-        self.at = array("q")  # the entries flagged, and the first of their title
-        self.other = array("q")
-
-    def see(self, at: int, entry: Entry) -> None:
-        t = _title_key(entry)
-        if t:
-            first = self.first.setdefault(t, at)
-            if first != at:
-                self.at.append(at)
-                self.other.append(first)
-
-    def flags(self, entry_at: Callable[[int], Any]) -> Iterator[Flag]:
-        return (Flag(at, other) for at, other in zip(self.at, self.other))
+    def value(self, entry: Entry) -> str | None:
+        return _title_key(entry) or None
 
     def message(self, flagged: Any, other: Any) -> str:
         return f"same title as {other.key} (line {other.line}); the same work twice?"

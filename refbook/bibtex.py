@@ -73,6 +73,19 @@ def _skip_balanced(text: str, pos: int, close: str) -> int:
         pos += 1
 
 
+def _part_end(text: str, pos: int) -> int:
+    """The end of one ``#``-joined part of a value at ``pos``: ``{…}``, ``"…"`` or a name."""
+    ch = text[pos]
+    if ch == "{":
+        return _skip_balanced(text, pos + 1, "}")
+    if ch == '"':
+        return _skip_balanced(text, pos + 1, '"')
+    m = _NAME.match(text, pos)
+    if not m:
+        raise BibSyntaxError(f"unexpected {ch!r} in value", pos)
+    return m.end()
+
+
 def scan_value(text: str, pos: int) -> int:
     """Scan a field value starting at ``pos`` (after ``=`` and spaces); return its end offset."""
     n = len(text)
@@ -80,17 +93,7 @@ def scan_value(text: str, pos: int) -> int:
         pos = _after_space(text, pos)
         if pos >= n:
             raise BibSyntaxError("missing value", pos)
-        ch = text[pos]
-        if ch == "{":
-            pos = _skip_balanced(text, pos + 1, "}")
-        elif ch == '"':
-            pos = _skip_balanced(text, pos + 1, '"')
-        else:
-            m = _NAME.match(text, pos)
-            if not m:
-                raise BibSyntaxError(f"unexpected {ch!r} in value", pos)
-            pos = m.end()
-        end = pos
+        pos = end = _part_end(text, pos)
         pos = _after_space(text, pos)
         if pos < n and text[pos] == "#":
             pos += 1
@@ -105,16 +108,7 @@ def split_parts(raw_value: str) -> list[str]:
     n = len(raw_value)
     while pos < n:
         start = pos
-        ch = raw_value[pos]
-        if ch == "{":
-            pos = _skip_balanced(raw_value, pos + 1, "}")
-        elif ch == '"':
-            pos = _skip_balanced(raw_value, pos + 1, '"')
-        else:
-            m = _NAME.match(raw_value, pos)
-            if not m:
-                raise BibSyntaxError(f"unexpected {ch!r} in value", pos)
-            pos = m.end()
+        pos = _part_end(raw_value, pos)
         parts.append(raw_value[start:pos])
         pos = _after_space(raw_value, pos)
         if pos < n:

@@ -83,6 +83,18 @@ _PREFERRED = (
     "euc_kr",
     "mac-roman",
 )
+# the multi-byte East Asian encodings: a short file's few bytes read "well" in them by chance
+_MULTIBYTE = (
+    "gb18030",
+    "gbk",
+    "big5",
+    "big5hkscs",
+    "cp932",
+    "shift_jis",
+    "euc_jp",
+    "euc_kr",
+    "cp949",
+)
 # the encodings a bibliography or manuscript plausibly has: DOS and EBCDIC code pages
 # read the few accented letters of a short file "as well" but are never what it is
 _PLAUSIBLE = (
@@ -115,27 +127,8 @@ _PLAUSIBLE = (
     "koi8_u",
     "mac_roman",
     "cp874",
-    "gb18030",
-    "gbk",
-    "big5",
-    "big5hkscs",
-    "cp932",
-    "shift_jis",
-    "euc_jp",
-    "euc_kr",
-    "cp949",
+    *_MULTIBYTE,
 )
-_MULTIBYTE = {
-    "gb18030",
-    "gbk",
-    "big5",
-    "big5hkscs",
-    "cp932",
-    "shift_jis",
-    "euc_jp",
-    "euc_kr",
-    "cp949",
-}
 # Emacs and Java spell some names differently from Python
 _ALIASES = {
     "iso-latin-1": "latin-1",

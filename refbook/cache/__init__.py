@@ -54,7 +54,7 @@ def _note_hit(path: Path, mode: str | None) -> None:
 def _snapshot(path: Path, bib: str | os.PathLike, encoding: str | None, settle: bool = True) -> Any:
     """The fresh cache file of ``bib`` opened for reading, or None; ``settle``: record a
     content check that makes it clean for good (``db.settle``)."""
-    from .db import Snapshot
+    from .snapshot import Snapshot
 
     conn = open_read_only(path)
     if conn is None:
@@ -99,7 +99,7 @@ def open_cached(
     ``model.Library``, as without the cache) and the table is filled from that same
     parse (``parsed_filling_lint``), instead of a parse to fill it, then a read of
     everything back (lint, check)."""
-    from .records import CachedLibrary
+    from .library import CachedLibrary
 
     given = encoding
     encoding = cache_encoding(encoding)

@@ -23,7 +23,7 @@ from ._common import (
 )
 
 if TYPE_CHECKING:
-    from ..cache.records import CachedLibrary
+    from ..cache.library import CachedLibrary
     from ..findings import Finding
     from ..lint import LintResult, Rule
     from ..model import Library

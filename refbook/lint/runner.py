@@ -28,7 +28,7 @@ from .registry import RULES, Context, Issue, Rule
 from .titles import WORD_FIELDS, ProtectedWords
 
 if TYPE_CHECKING:
-    from ..cache.records import CachedLibrary
+    from ..cache.library import CachedLibrary
     from ..model import Library
 
 # a finding waiting for its place: (line, column, rule, two numbers for the order the

@@ -90,9 +90,11 @@ class Snapshot:
         return RecordEntry(lib, ord_, key, type_, line, year, light, (bstart, bend))
 
     def entries(self, lib: Any, where: str = "", *params: Any) -> Iterator[Any]:
+        from .entry import RecordEntry  # once, not per row (lint reads every row 2 times)
+
         query = f"SELECT {_ROW} FROM {_FROM} {where} ORDER BY e.ord"
-        for row in self.conn.execute(query, params):
-            yield self._entry(lib, row)
+        for ord_, key, type_, line, year, light, bstart, bend in self.conn.execute(query, params):
+            yield RecordEntry(lib, ord_, key, type_, line, year, light, (bstart, bend))
 
     def keys_starting(self, prefix: str) -> list[str]:
         """The keys that start with ``prefix`` (case-insensitive), in completion order

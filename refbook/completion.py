@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from .cache.db import Snapshot
+    from .cache.snapshot import Snapshot
 
 # command -> the positions of its arguments that complete keys (None: every position, an
 # argument of nargs=-1); tests/test_completion.py checks it against the commands' own

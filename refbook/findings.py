@@ -7,6 +7,7 @@ SARIF or JUnit.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -92,7 +93,7 @@ class Finding:
         return d
 
 
-def fails(findings: list[Finding], fail_on: Severity | str = Severity.ERROR) -> bool:
-    """True when any finding is at least as severe as ``fail_on``."""
+def fails(findings: Iterable[Finding], fail_on: Severity | str = Severity.ERROR) -> bool:
+    """True when any finding is at least as severe as ``fail_on`` (``lint --fail-on``)."""
     threshold = Severity(fail_on)
     return any(f.severity.at_least(threshold) for f in findings)

@@ -122,6 +122,8 @@ def to_text(value: str) -> str:
 
 def fold(text: str) -> str:
     """Accent- and case-insensitive form for matching: ``Schröder`` -> ``schroder``."""
+    if text.isascii():  # nothing to decompose, no combining mark (lint: a call per title)
+        return text.casefold()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 from .completion import group_options
 
 if TYPE_CHECKING:
-    from .cache.records import CachedLibrary, RecordEntry
+    from .cache.entry import RecordEntry
+    from .cache.library import CachedLibrary
 
 # show's own flags read here (any other option: Click reads it)
 _FLAGS = ("--json", "--bibtex")
@@ -80,7 +81,7 @@ def _warm_library(bib_option: str | None, encoding_option: str | None) -> Cached
     snapshot = warm_snapshot(bib, encoding)
     if snapshot is None:
         return None
-    from .cache.records import CachedLibrary
+    from .cache.library import CachedLibrary
 
     return CachedLibrary(snapshot, str(bib), encoding)
 

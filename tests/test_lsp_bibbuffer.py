@@ -265,7 +265,7 @@ def test_an_edit_of_a_large_bib_is_read_without_its_saved_entries(tmp_path, monk
     lint's findings of the saved file moved below the edit, the matcher) from the
     cache's keys and lines and the chunks the edit touched, no entry of the saved file
     read (100k of them held were 174 MB of the server's memory)."""
-    from refbook.cache.records import CachedLibrary
+    from refbook.cache.library import CachedLibrary
     from refbook.lint import lint as lint_whole
 
     state = _open_saved(tmp_path, monkeypatch, TEXT)

@@ -54,7 +54,7 @@ def _note_hit(path: Path, mode: str | None) -> None:
 def _snapshot(path: Path, bib: str | os.PathLike, encoding: str | None, settle: bool = True) -> Any:
     """The fresh cache file of ``bib`` opened for reading, or None; ``settle``: record a
     content check that makes it clean for good (``db.settle``)."""
-    from .db import Snapshot
+    from .snapshot import Snapshot
 
     conn = open_read_only(path)
     if conn is None:
@@ -99,7 +99,7 @@ def open_cached(
     ``model.Library``, as without the cache) and the table is filled from that same
     parse (``parsed_filling_lint``), instead of a parse to fill it, then a read of
     everything back (lint, check)."""
-    from .records import CachedLibrary
+    from .library import CachedLibrary
 
     given = encoding
     encoding = cache_encoding(encoding)
@@ -357,6 +357,8 @@ def after_save(bib: str | os.PathLike, encoding: Any) -> None:
     try:
         if not db_path(bib).exists():
             return
+        from . import build  # noqa: F401  (the update needs it: imported while the file ages)
+
         _past_racy_window(bib)
         option = encoding.codec if getattr(encoding, "source", "") == "option" else None
         refresh(bib, option)
@@ -364,21 +366,18 @@ def after_save(bib: str | os.PathLike, encoding: Any) -> None:
         pass
 
 
-# a file smaller than this is hashed by the next command sooner than the wait below
-RACY_WAIT_BYTES = 16 << 20
-
-
 def _past_racy_window(bib: str | os.PathLike) -> None:
-    """Wait, if need be, until the large file just saved is older than its timestamps'
-    lag (``db.RACY_FINE_SECONDS``: 50 ms at most) before the cache reads it: that read
-    then checks it for good, and the next command compares its stat only instead of
-    its content (a 70 MB file: ~0.1 s).  A small file, or whole-second timestamps: no
-    wait (the next command compares the content, once)."""
+    """Wait, if need be, until the file just saved is older than its timestamps' lag
+    (``db.RACY_FINE_SECONDS``: 50 ms at most) before the cache reads it: that read then
+    checks it for good, and the next command compares its stat only, as a warm one does,
+    instead of its content and a write to record it (``db.settle``: ~20-50 ms at 10k
+    entries, ~0.1 s at 100k).  The update's own start-up usually takes most of the
+    window; whole-second timestamps (a 2 s window): no wait, the next command compares
+    the content, once."""
     from .db import RACY_FINE_SECONDS, racy_window
 
-    st = os.stat(bib)
-    mtime_ns = st.st_mtime_ns
-    if st.st_size < RACY_WAIT_BYTES or racy_window(mtime_ns) != RACY_FINE_SECONDS:
+    mtime_ns = os.stat(bib).st_mtime_ns
+    if racy_window(mtime_ns) != RACY_FINE_SECONDS:
         return
     wait = mtime_ns / 1e9 + RACY_FINE_SECONDS - time.time()
     if 0 < wait <= RACY_FINE_SECONDS:

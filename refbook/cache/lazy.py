@@ -24,7 +24,8 @@ import sqlite3
 from collections.abc import Collection, Iterator
 from typing import Any
 
-from .db import FILLED, Snapshot, filled, read_meta
+from .db import FILLED, filled, read_meta
+from .snapshot import Snapshot
 
 CSL_SLICE = 20_000  # records read at a time for the CSL items (memory stays bounded)
 
@@ -73,7 +74,7 @@ def fill(
 
 
 def _library(snap: Snapshot, name: str, encoding: str | None) -> Any:
-    from .records import CachedLibrary
+    from .library import CachedLibrary
 
     return CachedLibrary(snap, name, encoding)
 
@@ -113,8 +114,9 @@ def _fill_csl(conn: sqlite3.Connection) -> None:
 
 def _csl_texts(_shared: Any, records: list[tuple]) -> list[tuple[int, str | None]]:
     """(ord, ``parts.csl_text``) of each record (a worker's share)."""
+    from .entry import RecordEntry
     from .parts import csl_text
-    from .records import RecordEntry, json_form
+    from .records import json_form
 
     out = []
     for ord_, key, type_, year, light, item, extra in records:

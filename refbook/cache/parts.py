@@ -9,7 +9,8 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .records import CachedLibrary, RecordEntry
+    from .entry import RecordEntry
+    from .library import CachedLibrary
 
 
 def csl_text(entry: Any) -> str | None:

@@ -11,7 +11,7 @@ import click
 from ..errors import NotFoundError
 
 if TYPE_CHECKING:
-    from ..cache.records import CachedLibrary
+    from ..cache.library import CachedLibrary
     from ..config import Config
     from ..encoding import Decoded
     from ..model import Library
@@ -255,7 +255,7 @@ def open_library(
     # the lint table missing: the file parsed once instead (cached_or_parsed)
     lib: Library | CachedLibrary | None = cached_or_parsed(ctx, needs=needs) if cached else None
     if lib is not None and usable is not None:
-        from ..cache.records import CachedLibrary as Cached
+        from ..cache.library import CachedLibrary as Cached
 
         if isinstance(lib, Cached) and not usable(lib):
             lib = None
@@ -276,7 +276,7 @@ def complete_keys(ctx: click.Context, _param: click.Parameter, incomplete: str) 
         lib = _completion_library(ctx)
     except Exception:  # completion must never fail loudly
         return []
-    from ..cache.records import CachedLibrary
+    from ..cache.library import CachedLibrary
 
     if isinstance(lib, CachedLibrary):  # the cache reads the matching keys only
         return lib.keys_starting(incomplete)
@@ -302,7 +302,7 @@ def complete_keywords(ctx: click.Context, _param: click.Parameter, incomplete: s
     low = incomplete[len(sign) :].lower()
     try:
         lib = _completion_library(ctx)
-        from ..cache.records import CachedLibrary
+        from ..cache.library import CachedLibrary
 
         words = lib.keywords() if isinstance(lib, CachedLibrary) else _keywords_of(lib)
     except Exception:  # completion must never fail loudly
@@ -374,7 +374,7 @@ def complete_types(ctx: click.Context, _param: click.Parameter, incomplete: str)
 
     try:
         lib = _completion_library(ctx)
-        from ..cache.records import CachedLibrary
+        from ..cache.library import CachedLibrary
 
         if isinstance(lib, CachedLibrary):
             types = list(lib.counts({})["types"])

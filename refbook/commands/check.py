@@ -26,7 +26,8 @@ from ._common import (
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
-    from ..cache.records import CachedLibrary, RecordEntry
+    from ..cache.entry import RecordEntry
+    from ..cache.library import CachedLibrary
     from ..config import Config
     from ..links import Checker, Result, ResultCache
     from ..output.check import EncodedResults

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ..findings import Severity
+from ..errors import EXIT_FINDINGS, EXIT_OK
+from ..findings import Severity, fails
 from ..output.findings import NAMES as FINDINGS_FORMATS
 from ._common import (
     bib_encoding,
@@ -22,7 +23,7 @@ from ._common import (
 )
 
 if TYPE_CHECKING:
-    from ..cache.records import CachedLibrary
+    from ..cache.library import CachedLibrary
     from ..findings import Finding
     from ..lint import LintResult, Rule
     from ..model import Library
@@ -121,7 +122,7 @@ def command(
 
     fmt = "json" if as_json else fmt or ("table" if choose_mode(False) == "rich" else "plain")
     encoding = bib_encoding()
-    seen: set[Severity] = set()
+    seen: dict[Severity, Finding] = {}  # a finding of each severity: all fails() needs
     if len(paths) == 1 and streams(fmt):
         # written as they come: at 100k entries the findings are never all held
         lib = _read(paths[0], encoding)  # (a file that cannot be read: nothing written)
@@ -130,10 +131,9 @@ def command(
     else:
         with busy(f"linting {', '.join(paths)}…"):
             found = [f for path in paths for f in _findings(_read(path, encoding), rules)]
-        seen.update(f.severity for f in found)
+        seen.update((f.severity, f) for f in found)
         _render(found, fmt, rules)
-    threshold = Severity(fail_on or cfg["lint.fail_on"])
-    return 1 if any(s.at_least(threshold) for s in seen) else 0
+    return EXIT_FINDINGS if fails(seen.values(), fail_on or cfg["lint.fail_on"]) else EXIT_OK
 
 
 def _render(findings: Iterable[Finding], fmt: str, rules: list[Rule]) -> None:
@@ -142,10 +142,11 @@ def _render(findings: Iterable[Finding], fmt: str, rules: list[Rule]) -> None:
     render(findings, fmt, tool="refbook lint", rules={r.id: r.doc for r in rules})
 
 
-def _noted(findings: Iterable[Finding], seen: set[Severity]) -> Iterator[Finding]:
-    """The findings, their severities noted in ``seen`` as they pass (the exit code)."""
+def _noted(findings: Iterable[Finding], seen: dict[Severity, Finding]) -> Iterator[Finding]:
+    """The findings, the first of each severity noted in ``seen`` as they pass (for the
+    exit code: the findings themselves are not held)."""
     for f in findings:
-        seen.add(f.severity)
+        seen.setdefault(f.severity, f)
         yield f
 
 

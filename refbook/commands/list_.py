@@ -77,7 +77,7 @@ def command(
 
     A table on a terminal; tab-separated KEY, AUTHORS, YEAR, TITLE, TYPE lines when piped.
     """
-    from ..cache.records import CachedLibrary
+    from ..cache.library import CachedLibrary
     from ..output import choose_mode
     from ..output.records import render_keys, render_list
 

@@ -37,7 +37,7 @@ def command(keys: tuple[str, ...], as_bibtex: bool, as_json: bool) -> int:
     if as_bibtex:
         render_sources(entries)
     else:
-        from ..cache.records import CachedLibrary
+        from ..cache.library import CachedLibrary
 
         texts = lib.json_texts(entries) if isinstance(lib, CachedLibrary) else None
         render_show(entries, choose_mode(as_json), json_texts=texts)

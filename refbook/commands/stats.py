@@ -10,7 +10,7 @@ import click
 from ._common import bib_option, json_option, open_library
 
 if TYPE_CHECKING:
-    from ..cache.records import CachedLibrary
+    from ..cache.library import CachedLibrary
     from ..model import Library
 
 # fields whose absence is worth counting in an annotated bibliography
@@ -22,7 +22,7 @@ ALTERNATIVES = {"annotation": ("annotation", "annote"), "year": ("year", "date")
 
 
 def compute_stats(lib: Library | CachedLibrary) -> dict[str, Any]:
-    from ..cache.records import CachedLibrary
+    from ..cache.library import CachedLibrary
 
     if isinstance(lib, CachedLibrary):  # the library cache counts in SQL
         watched = {name: ALTERNATIVES.get(name, (name,)) for name in WATCHED_FIELDS}

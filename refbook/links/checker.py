@@ -35,7 +35,7 @@ from .transport import (
 from .verdicts import Result, Verdict
 
 if TYPE_CHECKING:
-    from ..cache.records import RecordEntry
+    from ..cache.entry import RecordEntry
     from ..config import Config
     from ..model import Entry
     from .cache import ResultCache

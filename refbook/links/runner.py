@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from .wire import Reply, Wire
 
 if TYPE_CHECKING:
-    from ..cache.records import RecordEntry
+    from ..cache.entry import RecordEntry
     from ..model import Entry
     from .checker import Checker
     from .targets import Target

@@ -13,7 +13,7 @@ from ..identifiers import strip_doi_prefix
 if TYPE_CHECKING:
     from typing import TypeAlias
 
-    from ..cache.records import RecordEntry
+    from ..cache.entry import RecordEntry
     from ..model import Entry
 
     AnyEntry: TypeAlias = Entry | RecordEntry  # parsed, or read from the library cache

@@ -39,7 +39,7 @@ from .runner import _Report, lint_findings  # noqa: F401  (_Report: the language
 from .titles import protected_words
 
 if TYPE_CHECKING:
-    from ..cache.records import CachedLibrary
+    from ..cache.library import CachedLibrary
     from ..model import Library
     from ..store import BibFile
 

@@ -28,7 +28,7 @@ from .registry import RULES, Context, Issue, Rule
 from .titles import WORD_FIELDS, ProtectedWords
 
 if TYPE_CHECKING:
-    from ..cache.records import CachedLibrary
+    from ..cache.library import CachedLibrary
     from ..model import Library
 
 # a finding waiting for its place: (line, column, rule, two numbers for the order the
@@ -78,7 +78,7 @@ def lint_findings(
             if words is not None:
                 words.see(e)
         if words is not None:
-            ctx.protected_words = words.found(lambda: rows.narrow(WORD_FIELDS))
+            ctx.protected_words = words.found()
     flagged = _Flagged(rows, passes)
     per_entry = [r for r in rules if r.check is not None]
     for at, e in enumerate(rows.second()):
@@ -189,9 +189,9 @@ class _CachedRows(_Rows):
         return out
 
 
-# the fields the rules over the whole library read in the first pass (``see``; a name
-# not among them is read from the whole record, as before)
-_FIRST_FIELDS = ("title", "doi")
+# the fields the first pass reads: the rules over the whole library's (``see``; a name
+# not among them is read from the whole record, as before) and the protected words'
+_FIRST_FIELDS = ("doi", *WORD_FIELDS)
 
 
 class _Narrow:

@@ -312,38 +312,36 @@ def _lone_braced_words(title: str) -> set[str]:
 def protected_words(entries: Iterable[Entry]) -> set[str]:
     """Proper nouns the file itself shows: words braced inside a sentence-case title (not
     as its first word), that no title, abstract or keyword list writes in lower case."""
-    entries = entries if isinstance(entries, list) else list(entries)
     words = ProtectedWords()
     for e in entries:
         words.see(e)
-    return words.found(lambda: entries)
+    return words.found()
 
 
 class ProtectedWords:
-    """``protected_words`` as the runner's passes make it: ``see`` each entry, then
-    ``found`` (which reads the entries again only when some title braces a word)."""
+    """``protected_words`` as the runner's first pass makes it: ``see`` each entry (the
+    words its title braces, the lower-case words of its ``WORD_FIELDS``), then ``found``
+    (in the same pass: a pass of its own read every entry again)."""
 
     def __init__(self) -> None:
         self.braced: set[str] = set()
+        self.lower: set[str] = set()
 
     def see(self, e: Entry) -> None:
         title = e.get("title") or ""
         if "{" in title and _is_sentence_case(title):
             self.braced |= _lone_braced_words(title)
+        lower = self.lower
+        for name in WORD_FIELDS:
+            value = e.get(name) or ""
+            for start, end in _unbraced_spans(value):
+                lower.update(_LOWER_WORD.findall(value, start, end))
 
-    def found(self, again: Callable[[], Iterable[Entry]]) -> set[str]:
-        """The braced words no entry of ``again()`` writes in lower case."""
-        if not self.braced:
-            return set()
-        lower: set[str] = set()
-        for e in again():
-            for name in WORD_FIELDS:
-                value = e.get(name) or ""
-                for start, end in _unbraced_spans(value):
-                    lower.update(_LOWER_WORD.findall(value, start, end))
-        return {w for w in self.braced if w not in lower}
+    def found(self) -> set[str]:
+        """The braced words no entry seen writes in lower case."""
+        return {w for w in self.braced if w not in self.lower}
 
 
-# the fields whose lower-case words unprotect a braced word (``ProtectedWords.found``)
+# the fields whose lower-case words unprotect a braced word (``ProtectedWords``)
 WORD_FIELDS = ("title", "subtitle", "booktitle", "abstract", "keywords", "note")
 _LOWER_WORD = re.compile(r"(?<![\\\w])[a-z][a-z'’]*[a-z]\b")

@@ -43,7 +43,7 @@ def open_library(path: str, encoding: str | None = None) -> Any:
         from .library import load_library
 
         return load_library(path, encoding)
-    store = cached._store  # (db.Snapshot: its one read transaction, shared by threads)
+    store = cached._store  # (snapshot.Snapshot: its one read transaction, shared by threads)
     store.conn = Serialized(store.conn)
     return cached
 

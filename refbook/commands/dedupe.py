@@ -26,8 +26,15 @@ def command(as_json: bool) -> int:
     if mode == JSON:
         emit_json([d.to_dict() for d in dups])
     elif dups:
+        from ..output.tables import Column
+
         emit_table(
-            ("kind", "confidence", "keys", "evidence"),
+            (
+                Column("kind"),
+                "confidence",
+                Column("keys", flexible=True),
+                Column("evidence", flexible=True),
+            ),
             [(d.kind, f"{d.confidence} %", " ".join(d.keys), "; ".join(d.evidence)) for d in dups],
             mode,
         )

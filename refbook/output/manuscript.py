@@ -67,6 +67,8 @@ def render(
         )
         return
     if fmt == "table":
+        from .tables import Column
+
         rows = [
             (
                 f"{c.path}:{c.line}:{c.column}",
@@ -77,7 +79,14 @@ def render(
             )
             for c in result.citations
         ]
-        emit_table(("location", "citation", "status", "entries", "note"), rows, RICH, stream=stream)
+        columns = (
+            Column("location", widest=max((len(r[0]) for r in rows), default=0)),
+            Column("citation", flexible=True),
+            Column("status", widest=max(len(s.value) for s in CitationStatus)),
+            Column("entries", flexible=True),
+            Column("note", flexible=True),
+        )
+        emit_table(columns, rows, RICH, stream=stream)
         if uncited and result.uncited:
             emit_table(("uncited entry",), [(k,) for k in result.uncited], RICH, stream=stream)
         return

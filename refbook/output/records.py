@@ -46,15 +46,23 @@ def render_list(
         emit_json_texts(json_texts, stream)
     elif mode == JSON:
         emit_json([e.to_dict() for e in entries], stream)
-    else:
-        emit_table(
-            LIST_COLUMNS,
-            list_rows(entries),
-            mode,
-            styles={"key": "cyan", "year": "green"},
-            caption=f"{len(entries)} entries" if mode == RICH else None,
-            stream=stream,
+    elif mode == RICH:
+        from .tables import Column, draw
+
+        def widest(values: Iterable[str]) -> int:
+            return max(map(len, values), default=0)
+
+        columns = (
+            Column("key", "cyan", widest(e.key for e in entries)),
+            Column("authors", flexible=True),
+            Column("year", "green", widest(str(e.year or "") for e in entries)),
+            Column("title", flexible=True),
+            Column("type", widest=widest(e.type for e in entries)),
         )
+        rows = ((e.key, e.author_label(), str(e.year or ""), e.title, e.type) for e in entries)
+        draw(columns, rows, caption=f"{len(entries)} entries", stream=stream)
+    else:
+        emit_table(LIST_COLUMNS, list_rows(entries), mode, stream=stream)
 
 
 SHOW_ORDER = (

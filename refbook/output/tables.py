@@ -16,7 +16,7 @@ how many were drawn (on the table's own console, so it never garbles the rows).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from itertools import chain, islice
 from typing import IO, TYPE_CHECKING, Any
@@ -65,9 +65,13 @@ def draw(
     """``rows`` (cells: rich ``Text``, or values shown as ``cell`` shows them) as a rich
     table on ``stream`` (stdout).  ``counted``: the title saying how many rows there are
     (above a table drawn at once; under one drawn in batches, the count known only at its
-    end, with ``title`` above).  ``progress``: what the spinner says while rows come."""
+    end, with ``title`` above).  ``progress``: what the spinner says while rows come: on
+    stderr until the first are drawn (``busy``), then, for a table drawn in batches on a
+    terminal, under its rows on the table's own console (two spinners, or one on stderr
+    between rows on stdout, would garble the screen)."""
     pending = iter(rows)
-    first = list(islice(pending, AT_ONCE + 1))
+    with busy(progress) if progress else nullcontext():
+        first = list(islice(pending, AT_ONCE + 1))
     con = console(file=stream)
     if len(first) <= AT_ONCE:
         heading = counted(len(first)) if counted is not None else title
@@ -144,9 +148,9 @@ def _write(con: Console, text: str) -> None:
 
 @contextmanager
 def _spinner(con: Console, progress: str | None) -> Iterator[Status | None]:
-    """A spinner while rows come: on the table's console when it is a terminal (drawn
-    below the rows as they are printed; it says how many), else on stderr (``busy``);
-    none unless asked."""
+    """A spinner while the rows of a table drawn in batches come: on the table's console
+    when it is a terminal (drawn below the rows as they are printed; it says how many),
+    else on stderr (``busy``); none unless asked."""
     if not progress:
         yield None
     elif con.is_terminal:
@@ -235,7 +239,7 @@ class _Rows:
         else:
             text, style = None, ""
             plain = visible(str(value if value is not None else ""))
-        if (text is None or not text.spans) and "\n" not in plain:
+        if (text is None or not text.spans) and "\n" not in plain and "\t" not in plain:
             used = len(plain) if plain.isascii() else cell_len(plain)
             if used <= width:
                 before, after = self._codes(col.style, style)

@@ -19,6 +19,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
+from itertools import chain
 from typing import IO, TYPE_CHECKING, Any
 
 from ..controls import control_pattern, maybe_control_pattern
@@ -256,9 +257,20 @@ def _escape_json(text: str) -> str:
 
 
 def emit_lines(lines: Iterable[str], stream: IO[str] | None = None) -> None:
-    """Lines of human-readable text (control characters made visible)."""
+    """Lines of human-readable text (control characters made visible), written in a few
+    large pieces (stdout may be unbuffered: PYTHONUNBUFFERED=1), never all held at once
+    (``list`` at 100k entries: 8 MB of text)."""
     stream = stream or sys.stdout
-    stream.write(visible("".join(line + "\n" for line in lines)))
+    batch: list[str] = []
+    size = 0
+    for line in lines:
+        batch.append(line)
+        size += len(line)
+        if size > 1 << 20:
+            stream.write(visible("\n".join(batch) + "\n"))
+            batch, size = [], 0
+    if batch:
+        stream.write(visible("\n".join(batch) + "\n"))
 
 
 def emit_document(text: str, stream: IO[str] | None = None) -> None:
@@ -318,9 +330,8 @@ def emit_table(
         ]
         draw(styled, rows, title=title, caption=caption, stream=stream)
         return
-    lines = ["\t".join(c.name for c in named)] if header else []
-    lines += ("\t".join(_plain_cell(c) for c in row) for row in rows)
-    emit_lines(lines, stream)  # one write: stdout may be unbuffered (PYTHONUNBUFFERED=1)
+    body = ("\t".join(_plain_cell(c) for c in row) for row in rows)
+    emit_lines(chain(["\t".join(c.name for c in named)] if header else [], body), stream)
 
 
 def busy(message: str) -> AbstractContextManager[object]:

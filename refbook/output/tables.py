@@ -239,12 +239,35 @@ class _Rows:
         else:
             text, style = None, ""
             plain = visible(str(value if value is not None else ""))
-        if (text is None or not text.spans) and "\n" not in plain and "\t" not in plain:
+        if "\n" not in plain and "\t" not in plain:
             used = len(plain) if plain.isascii() else cell_len(plain)
-            if used <= width:
+            if used <= width and (text is None or not text.spans):
                 before, after = self._codes(col.style, style)
                 return [before + plain + after + " " * (width - used)]
+            if used <= width and text is not None:  # one line, parts styled (search's words)
+                return [self._spanned(text, col) + " " * (width - used)]
         return self._wrapped(text if text is not None else Text(plain), col, width)
+
+    def _spanned(self, text: Text, col: Column) -> str:
+        """A one-line text with styled spans: each stretch in its style, the spans over
+        it combined after the text's own in their order, as ``Text.render`` combines them."""
+        plain = text.plain
+        cuts = sorted(
+            {
+                0,
+                len(plain),
+                *(min(max(n, 0), len(plain)) for s in text.spans for n in (s.start, s.end)),
+            }
+        )
+        parts = []
+        for start, end in zip(cuts, cuts[1:]):
+            styles = (
+                text.style,
+                *(s.style for s in text.spans if s.start <= start and s.end >= end),
+            )
+            before, after = self._codes(col.style, styles)
+            parts.append(before + plain[start:end] + after)
+        return "".join(parts)
 
     def _wrapped(self, text: Text, col: Column, width: int) -> list[str]:
         """A cell that takes more than a line: wrapped as rich wraps it in a table."""
@@ -260,18 +283,18 @@ class _Rows:
         return out or [" " * width]
 
     def _codes(self, column: str | None, style: Any) -> tuple[str, str]:
-        """The escape codes before and after a text in ``style`` in a column styled
-        ``column``, as rich writes them (none without colours)."""
+        """The escape codes before and after a text in ``style`` (or in styles combined
+        in order: a tuple) in a column styled ``column``, as rich writes them (none
+        without colours)."""
         key = (column, style)
         codes = self.styled.get(key)
         if codes is None:
             from rich.style import Style
 
+            styles = style if isinstance(style, tuple) else (style,)
             combined = Style.combine(
-                [
-                    self.con.get_style(column) if column else Style(),
-                    self.con.get_style(style) if style else Style(),
-                ]
+                [self.con.get_style(column) if column else Style()]
+                + [self.con.get_style(s) if s else Style() for s in styles]
             )
             if self.con.no_color:
                 combined = combined.without_color

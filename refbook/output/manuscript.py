@@ -69,7 +69,7 @@ def render(
     if fmt == "table":
         from .tables import Column
 
-        rows = [
+        rows = (
             (
                 f"{c.path}:{c.line}:{c.column}",
                 c.text,
@@ -78,9 +78,13 @@ def render(
                 c.message,
             )
             for c in result.citations
-        ]
+        )
+        paths = {c.path for c in result.citations}
+        lines = max((c.line for c in result.citations), default=0)
+        places = max((c.column for c in result.citations), default=0)
         columns = (
-            Column("location", widest=max((len(r[0]) for r in rows), default=0)),
+            # the widest location: the longest path, the last line, the last column
+            Column("location", widest=max(map(len, paths), default=0) + len(f":{lines}:{places}")),
             Column("citation", flexible=True),
             Column("status", widest=max(len(s.value) for s in CitationStatus)),
             Column("entries", flexible=True),

@@ -8,11 +8,14 @@ import io
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.text import Text
 
 from refbook.findings import Finding, Severity
 from refbook.output import RICH, cell, console, emit_table
 from refbook.output.findings import render, streams
-from refbook.output.tables import AT_ONCE, Column
+from refbook.output.tables import AT_ONCE, Column, _Rows
 
 SGR = re.compile(r"\x1b\[[0-9;]*m")
 LONG_RULE = "a-rule-with-a-long-id"
@@ -145,3 +148,29 @@ def test_a_small_table_looks_as_rich_draws_it():
     console(file=expected).print(table)
     assert terminal.getvalue() == expected.getvalue()
     assert terminal.consumed_at_first_row is not None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from("ab ,.-x  "), max_size=120),
+    st.integers(min_value=1, max_value=30),
+    st.sampled_from(["", "yellow", "bold red"]),
+)
+def test_a_long_cell_wraps_as_rich_wraps_it(text, width, style):
+    """Lint's longer messages are laid out without rich's Text objects: the same lines."""
+    rows = _Rows(console(file=Terminal()), [Column("message", "cyan")], [width])
+    column = Column("message", "cyan")
+    ours = rows._cell(Text(text, style=style), column, width)
+    assert ours == rows._wrapped(Text(text, style=style), column, width)
+    # the lines of rich's own table of that cell, and the cell's colour on its words
+    from rich.table import Table
+
+    table = Table(show_header=False)
+    table.add_column(style="cyan", width=width, overflow="fold")
+    table.add_row(Text(text, style=style))
+    drawn = Terminal()
+    console(file=drawn).print(table)
+    body = drawn.getvalue().splitlines()[1:-1]
+    assert [SGR.sub("", line)[2:-2] for line in body] == [SGR.sub("", c) for c in ours]
+    if style and text.strip():
+        assert {"yellow": "\x1b[33m", "bold red": "\x1b[1;31m"}[style] in "".join(ours)

@@ -2,15 +2,16 @@
 
 A table of up to ``AT_ONCE`` rows is a rich ``Table`` drawn at once, as it always was.  A
 larger one (lint's findings at 100k entries: 235k rows) would make rich lay out every row
-before the first is shown (over 1.3 GiB and minutes): it is drawn in batches instead, with
-one header and column widths fixed from what is known before the rows come (``Column.
-widest``: rule ids from the registry, severities from their enum, line numbers from the
-file's size) and from the first ``AT_ONCE`` rows; text columns (``Column.flexible``) give
-up width to fit the terminal, and a longer cell wraps within its column.  The header, the
-borders and the caption are drawn by rich; the rows are laid out here, a cell's styles
-written by rich's own ``Style.render``, and a cell that wraps wrapped by rich's
-``Text.wrap``, so a batched table looks like rich's own.  While rows come, a spinner says
-how many were drawn (on the table's own console, so it never garbles the rows).
+before the first is shown (over 1.3 GiB and minutes): it is drawn in batches instead, as
+its rows come, with one header and column widths fixed from what is known before the
+rows come (``Column.widest``: rule ids from the registry, severities from their enum,
+line numbers from the file's size) and from the first ``AT_ONCE`` rows; text columns
+(``Column.flexible``) give up width to fit the terminal, and a longer cell wraps within
+its column.  The header, the borders and the caption are drawn by rich; the rows are laid
+out here, their escape codes written by rich's own ``Style.render`` and a long cell cut as
+rich's ``Text.wrap`` cuts it (tests/test_tables.py compares them with rich's own table),
+so a batched table looks like rich's own.  While the rows of one come, a spinner under
+them on the table's own console says how many were drawn.
 """
 
 from __future__ import annotations

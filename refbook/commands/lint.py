@@ -117,8 +117,10 @@ def command(
     paths = list(files) or [bib_path()]
     if fix:
         return max(_fix(path, rules, dry_run, force, bib_encoding()) for path in paths)
+    from contextlib import nullcontext
+
     from ..output import busy
-    from ..output.findings import streams
+    from ..output.findings import spins, streams
 
     fmt = "json" if as_json else fmt or ("table" if choose_mode(False) == "rich" else "plain")
     encoding = bib_encoding()
@@ -126,8 +128,10 @@ def command(
     if len(paths) == 1 and streams(fmt):
         # written as they come: at 100k entries the findings are never all held
         lib = _read(paths[0], encoding)  # (a file that cannot be read: nothing written)
-        with busy(f"linting {paths[0]}…"):
-            _render(_noted(_findings(lib, rules), seen), fmt, rules)
+        progress = f"linting {paths[0]}…"
+        widths = _table_widths(paths[0], lib) if fmt == "table" else {}
+        with nullcontext() if spins(fmt) else busy(progress):  # (a table shows its own)
+            _render(_noted(_findings(lib, rules), seen), fmt, rules, widths, progress)
     else:
         with busy(f"linting {', '.join(paths)}…"):
             found = [f for path in paths for f in _findings(_read(path, encoding), rules)]
@@ -136,10 +140,33 @@ def command(
     return EXIT_FINDINGS if fails(seen.values(), fail_on or cfg["lint.fail_on"]) else EXIT_OK
 
 
-def _render(findings: Iterable[Finding], fmt: str, rules: list[Rule]) -> None:
+def _render(
+    findings: Iterable[Finding],
+    fmt: str,
+    rules: list[Rule],
+    widths: dict[str, int] | None = None,
+    progress: str = "",
+) -> None:
     from ..output.findings import render
 
-    render(findings, fmt, tool="refbook lint", rules={r.id: r.doc for r in rules})
+    rule_docs = {r.id: r.doc for r in rules}
+    render(findings, fmt, tool="refbook lint", rules=rule_docs, widths=widths, progress=progress)
+
+
+def _table_widths(path: str, lib: Library | CachedLibrary) -> dict[str, int]:
+    """How wide a table's location and key columns can be, known before the findings:
+    a line number has at most as many digits as the file's size in bytes (and a column
+    number, when a finding has one, rarely more than three)."""
+    import os
+
+    try:
+        size = os.path.getsize(path)
+    except OSError:
+        return {}
+    return {
+        "location": len(path) + 1 + len(str(size + 1)) + 4,
+        "key": max(map(len, lib.keys()), default=0),
+    }
 
 
 def _noted(findings: Iterable[Finding], seen: dict[Severity, Finding]) -> Iterator[Finding]:

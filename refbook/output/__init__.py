@@ -18,6 +18,8 @@ import re
 import sys
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import replace
+from itertools import chain
 from typing import IO, TYPE_CHECKING, Any
 
 from ..controls import control_pattern, maybe_control_pattern
@@ -25,6 +27,8 @@ from ..controls import control_pattern, maybe_control_pattern
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
+
+    from .tables import Column
 
 JSON, RICH, PLAIN = "json", "rich", "plain"
 # set by a writer that writes while what it writes is still being read (a stream from
@@ -253,9 +257,20 @@ def _escape_json(text: str) -> str:
 
 
 def emit_lines(lines: Iterable[str], stream: IO[str] | None = None) -> None:
-    """Lines of human-readable text (control characters made visible)."""
+    """Lines of human-readable text (control characters made visible), written in a few
+    large pieces (stdout may be unbuffered: PYTHONUNBUFFERED=1), never all held at once
+    (``list`` at 100k entries: 8 MB of text)."""
     stream = stream or sys.stdout
-    stream.write(visible("".join(line + "\n" for line in lines)))
+    batch: list[str] = []
+    size = 0
+    for line in lines:
+        batch.append(line)
+        size += len(line)
+        if size > 1 << 20:
+            stream.write(visible("\n".join(batch) + "\n"))
+            batch, size = [], 0
+    if batch:
+        stream.write(visible("\n".join(batch) + "\n"))
 
 
 def emit_document(text: str, stream: IO[str] | None = None) -> None:
@@ -292,7 +307,7 @@ def _plain_cell(value: Any) -> str:
 
 
 def emit_table(
-    columns: Sequence[str],
+    columns: Sequence[str | Column],
     rows: Iterable[Sequence[Any]],
     mode: str,
     *,
@@ -302,21 +317,21 @@ def emit_table(
     caption: str | None = None,
     stream: IO[str] | None = None,
 ) -> None:
-    """A table on ``stream`` (stdout): rich on a terminal, tab-separated lines (header
-    first) when plain."""
-    if mode == RICH:
-        from rich.table import Table
+    """A table on ``stream`` (stdout): rich on a terminal (``tables.draw``: at any size),
+    tab-separated lines (header first) when plain.  A column is its header, or a
+    ``tables.Column`` (how wide its cells can be, whether its text may wrap)."""
+    from .tables import Column, draw
 
-        table = Table(title=title, caption=caption, show_lines=False, header_style="bold")
-        for col in columns:
-            table.add_column(col, style=(styles or {}).get(col), overflow="fold")
-        for row in rows:
-            table.add_row(*[cell(c) for c in row])
-        console(file=stream).print(table)
+    named = [c if isinstance(c, Column) else Column(c) for c in columns]
+    if mode == RICH:
+        styled = [
+            c if c.style or not styles or c.name not in styles else replace(c, style=styles[c.name])
+            for c in named
+        ]
+        draw(styled, rows, title=title, caption=caption, stream=stream)
         return
-    lines = ["\t".join(columns)] if header else []
-    lines += ("\t".join(_plain_cell(c) for c in row) for row in rows)
-    emit_lines(lines, stream)  # one write: stdout may be unbuffered (PYTHONUNBUFFERED=1)
+    body = ("\t".join(_plain_cell(c) for c in row) for row in rows)
+    emit_lines(chain(["\t".join(c.name for c in named)] if header else [], body), stream)
 
 
 def busy(message: str) -> AbstractContextManager[object]:

@@ -156,22 +156,29 @@ def render(
         (stream or sys.stdout).write(json_records_text(doc) + "\n")  # one write, as emit_json
         return
     if fmt == "table":
-        from rich.table import Table
+        from .tables import Column, draw
 
-        table = Table(header_style="bold", title=f"refbook check: {len(results)} checked")
-        for col in ("verdict", "key", "line", "kind", "target", "detail"):
-            table.add_column(col, overflow="fold")
-        for r in sorted(results, key=lambda r: (r.verdict.order, r.target.line)):
-            detail = r.message + ("".join(f"\n{w}" for w in r.warnings))
-            table.add_row(
+        ordered = sorted(results, key=lambda r: (r.verdict.order, r.target.line))
+        columns = (
+            Column("verdict", widest=max(len(v.value) for v in Verdict)),
+            Column("key"),
+            Column("line", widest=max((len(str(r.target.line)) for r in results), default=0)),
+            Column("kind"),
+            Column("target", flexible=True),
+            Column("detail", flexible=True),
+        )
+        rows = (
+            (
                 cell(r.verdict, COLOURS[r.verdict]),
-                cell(r.target.key),
-                cell(r.target.line),
-                cell(r.target.kind),
-                cell(redact(r.target.value)),
-                cell(detail),
+                r.target.key,
+                r.target.line,
+                r.target.kind,
+                redact(r.target.value),
+                r.message + ("".join(f"\n{w}" for w in r.warnings)),
             )
-        console(file=stream).print(table)
+            for r in ordered
+        )
+        draw(columns, rows, title=f"refbook check: {len(results)} checked", stream=stream)
         return
     passed = [
         f"{r.target.key} {r.target.kind}"

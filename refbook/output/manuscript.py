@@ -67,7 +67,9 @@ def render(
         )
         return
     if fmt == "table":
-        rows = [
+        from .tables import Column
+
+        rows = (
             (
                 f"{c.path}:{c.line}:{c.column}",
                 c.text,
@@ -76,8 +78,19 @@ def render(
                 c.message,
             )
             for c in result.citations
-        ]
-        emit_table(("location", "citation", "status", "entries", "note"), rows, RICH, stream=stream)
+        )
+        paths = {c.path for c in result.citations}
+        lines = max((c.line for c in result.citations), default=0)
+        places = max((c.column for c in result.citations), default=0)
+        columns = (
+            # the widest location: the longest path, the last line, the last column
+            Column("location", widest=max(map(len, paths), default=0) + len(f":{lines}:{places}")),
+            Column("citation", flexible=True),
+            Column("status", widest=max(len(s.value) for s in CitationStatus)),
+            Column("entries", flexible=True),
+            Column("note", flexible=True),
+        )
+        emit_table(columns, rows, RICH, stream=stream)
         if uncited and result.uncited:
             emit_table(("uncited entry",), [(k,) for k in result.uncited], RICH, stream=stream)
         return

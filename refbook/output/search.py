@@ -6,7 +6,7 @@ import re
 import sys
 from typing import IO, TYPE_CHECKING
 
-from . import JSON, RICH, cell, console, emit_json, emit_lines, emit_table, visible, warn
+from . import JSON, RICH, emit_json, emit_lines, emit_table, visible, warn
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -62,23 +62,29 @@ def render_results(
             stream,
         )
         return
-    rows = [(h.key, h.authors, str(h.year or ""), h.title, h.type) for h in result.hits]
     if mode == RICH:
-        from rich.table import Table
+        from .tables import Column, draw
 
-        table = Table(header_style="bold", caption=_caption(result))
-        for col in COLUMNS:
-            table.add_column(col, overflow="fold", style={"key": "cyan", "year": "green"}.get(col))
-        for row in rows:
-            table.add_row(
-                cell(row[0]),
-                _highlight(row[1], result.words),
-                cell(row[2]),
-                _highlight(row[3], result.words),
-                cell(row[4]),
+        columns = (
+            Column("key", "cyan"),
+            Column("authors", flexible=True),
+            Column("year", "green"),
+            Column("title", flexible=True),
+            Column("type"),
+        )
+        highlighted = (
+            (
+                h.key,
+                _highlight(h.authors, result.words),
+                str(h.year or ""),
+                _highlight(h.title, result.words),
+                h.type,
             )
-        console(file=stream).print(table)
+            for h in result.hits
+        )
+        draw(columns, highlighted, caption=_caption(result), stream=stream)
         return
+    rows = [(h.key, h.authors, str(h.year or ""), h.title, h.type) for h in result.hits]
     emit_table(COLUMNS, rows, mode, stream=stream)
 
 

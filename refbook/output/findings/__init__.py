@@ -30,13 +30,17 @@ from ...findings import Finding, Severity
 class Run:
     """What a formatter knows besides the findings: the ``tool`` that found them,
     ``rules`` (rule id -> one-line description, for SARIF rule metadata), ``passed``
-    (the things checked without a finding: JUnit passing cases) and ``extra`` (members
-    merged into the JSON document)."""
+    (the things checked without a finding: JUnit passing cases), ``extra`` (members
+    merged into the JSON document) and, for a table, ``widths`` (the widest a column's
+    cells can be, by column name, when the command knows it before the findings come:
+    ``location``, ``key``) and ``progress`` (what its spinner says while they come)."""
 
     tool: str = "refbook"
     rules: Mapping[str, str] = field(default_factory=dict)
     passed: Sequence[str] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
+    widths: Mapping[str, int] = field(default_factory=dict)
+    progress: str = ""
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,9 @@ class Formatter:
     module: str
     doc: str
     streams: bool = False  # writes each finding as it comes (else needs them all first)
+    # drawn for a terminal, with its own spinner while findings come (the caller shows
+    # none: two spinners, or one on stderr between rows on stdout, garble the screen)
+    spins: bool = False
 
     def render(self, findings: Iterable[Finding], run: Run, stream: IO[str]) -> None:
         implementation = importlib.import_module(f"{__name__}.{self.module}")
@@ -59,7 +66,7 @@ class Formatter:
 FORMATTERS: dict[str, Formatter] = {
     f.name: f
     for f in (
-        Formatter("table", "table", "a rich table on a terminal"),
+        Formatter("table", "table", "a rich table on a terminal", True, True),
         Formatter("plain", "plain", "file:line:col: severity: [rule] KEY: message", True),
         Formatter("json", "json_doc", "a list of finding objects plus a summary", True),
         Formatter("github", "github", "GitHub Actions workflow commands (annotations)", True),
@@ -97,13 +104,20 @@ def batches(findings: Iterable[Finding]) -> Iterator[list[Finding]]:
 
 def streams(fmt: str, stream: IO[str] | None = None) -> bool:
     """Whether format ``fmt`` writes findings as they come to ``stream`` (stdout): not
-    on a terminal, where a spinner shows until they are all made."""
+    on a terminal, where a spinner shows until they are all made, except the table,
+    which draws its rows as they come below its own spinner (``spins``)."""
     stream = stream or sys.stdout
     try:
         tty = stream.isatty()
     except (AttributeError, ValueError):
         tty = False
-    return FORMATTERS[fmt].streams and not tty
+    formatter = FORMATTERS[fmt]
+    return formatter.streams and (formatter.spins or not tty)
+
+
+def spins(fmt: str) -> bool:
+    """Whether format ``fmt`` shows its own spinner while findings come (``Run.progress``)."""
+    return FORMATTERS[fmt].spins
 
 
 def render(
@@ -114,15 +128,20 @@ def render(
     rules: Mapping[str, str] | None = None,
     passed: Iterable[str] = (),
     extra: Mapping[str, Any] | None = None,
+    widths: Mapping[str, int] | None = None,
+    progress: str = "",
     stream: IO[str] | None = None,
 ) -> None:
     """Write ``findings`` to ``stream`` (stdout) in format ``fmt`` (a name in ``NAMES``):
-    a list, or an iterator (written as they come by the formats that can: ``streams``)."""
+    a list, or an iterator (written as they come by the formats that can: ``streams``);
+    ``widths`` and ``progress``: see ``Run``."""
     try:
         formatter = FORMATTERS[fmt]
     except KeyError:
         raise ValueError(f"unknown format {fmt!r}") from None
-    run = Run(tool, dict(rules or {}), list(passed), dict(extra or {}))
+    run = Run(
+        tool, dict(rules or {}), list(passed), dict(extra or {}), dict(widths or {}), progress
+    )
     formatter.render(findings, run, stream or sys.stdout)
 
 

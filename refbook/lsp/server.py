@@ -660,4 +660,6 @@ def serve(bib: str | None = None, encoding: str | None = None, use_cache: bool =
         from ..errors import UsageError
 
         raise UsageError("error: refbook lsp speaks over standard input and output (bytes)")
-    create_server(bib, encoding, use_cache).start_io(stdin, stdout)
+    from .stdio import start_io
+
+    start_io(create_server(bib, encoding, use_cache), stdin, stdout)

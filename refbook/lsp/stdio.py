@@ -6,7 +6,8 @@ bytes until the next message arrives.  A 100,000-entry .bib opened in the editor
 76 MB message: its bytes, their text and the parsed document were alive at once (+220
 MB), and the bytes stayed while the .bib was linted and its first diagnostics made (a
 minute and more).  Here the bytes are decoded (as ``json.loads`` decodes them) and let go
-before the parse, and the text after it: the document's own text is what stays.
+before the parse (read into a buffer of the message's size that nothing else holds), and
+the text after it: the document's own text is what stays.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 _CONTENT_LENGTH = re.compile(rb"^Content-Length: (\d+)\r\n$")
 
 
-def start_io(server: JsonRPCServer, stdin: BinaryIO, stdout: BinaryIO) -> None:
+def start_io(server: JsonRPCServer, stdin: Any, stdout: BinaryIO) -> None:
     """Serve over ``stdin``/``stdout`` until the client says exit (as ``start_io``)."""
     server._stop_event = stop = threading.Event()
     server.protocol.set_writer(StdoutWriter(stdout))
@@ -40,7 +41,7 @@ def start_io(server: JsonRPCServer, stdin: BinaryIO, stdout: BinaryIO) -> None:
         server.shutdown()
 
 
-async def read_messages(stop: threading.Event, stdin: BinaryIO, server: JsonRPCServer) -> None:
+async def read_messages(stop: threading.Event, stdin: Any, server: JsonRPCServer) -> None:
     """Each message from ``stdin`` (``Content-Length`` framing) handed to the protocol;
     an error in one is logged and reported, as pygls does."""
     loop = asyncio.get_running_loop()
@@ -55,9 +56,12 @@ async def read_messages(stop: threading.Event, stdin: BinaryIO, server: JsonRPCS
             if match:
                 length = int(match.group(1))
         if length and not header.strip():
-            data: Any = await loop.run_in_executor(pool, stdin.read, length)
-            if not data:
+            # (into a buffer of our own: a future's result lives until the loop's next turn)
+            data: Any = bytearray(length)
+            got = await loop.run_in_executor(pool, stdin.readinto, data)
+            if not got:
                 break
+            del data[got:]  # (the input ended within the message: as pygls, a short body)
             body: Any = None
             message: Any = None
             try:

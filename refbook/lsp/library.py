@@ -352,7 +352,7 @@ class LibraryState:
     buffer_saved: bool = False  # that text is the file as saved (as last read)
     reading: Any = None  # the edited buffer by chunks (bibbuffer.BibReading), when edited
     read_buffer: str | None = None  # the buffer as last read (None: the file on disk)
-    saved_lint: tuple[Any, list[Any]] | None = None  # lint of the file as saved (stat)
+    saved_lint: tuple[Any, Any] | None = None  # lint of the file as saved (stat, its Table)
     use_cache: bool = True  # False: ``refbook --no-cache lsp`` (every reading parses)
     on_change: Callable[[], None] | None = None
     _stamp: tuple[int, int, int] | None = None
@@ -454,7 +454,7 @@ class LibraryState:
             if self.saved_lint is not None and self.saved_lint[0] == stamp:
                 saved.take(self.saved_lint[1])
 
-    def take_saved_lint(self, stamp: Any, found: list[Any]) -> None:
+    def take_saved_lint(self, stamp: Any, found: Any) -> None:
         """lint's findings of the file as saved (its ``stamp``): kept by its chunks."""
         self.saved_lint = (stamp, found)
         made = self._saved_chunks

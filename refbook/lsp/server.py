@@ -290,7 +290,7 @@ class RefbookServer(LanguageServer):
             lambda future: self._loop.call_soon_threadsafe(finish, future)  # type: ignore[union-attr]
         )
 
-    def saved_lint(self, state: LibraryState, reading: Any) -> list[Any] | None:
+    def saved_lint(self, state: LibraryState, reading: Any) -> Any:
         """lint's findings of the file as saved whose cache rows ``reading`` has (made
         now, by a child process, when not known: in a worker thread)."""
         if reading.library is None:

@@ -539,21 +539,26 @@ class LibraryState:
 
     def _saved_text(self) -> str | None:
         """The file as saved, when the editor has it open; read again when the file
-        changed or it was let go (the buffer itself when the same: one copy)."""
-        from ..encoding import read_text
+        changed or it was let go (the buffer itself when the same: one copy, found so
+        without reading the file whole when it can be: ``holds_text``)."""
+        from ..encoding import holds_text, read_text
 
-        if self.buffer is None:
+        buffer = self.buffer
+        if buffer is None:
             self._saved = None
             return None
         stamp = _stamp(self.path)
         if self._saved is not None and self._saved[0] == stamp and self._saved[1] is not None:
             return self._saved[1]
         try:
-            text = read_text(self.path, self.encoding).text
+            if holds_text(self.path, buffer, self.encoding):
+                text = buffer
+            else:
+                text = read_text(self.path, self.encoding).text
         except (OSError, RefbookError):
             self._saved = None
             return None
-        text = self.buffer if text == self.buffer else text
+        text = buffer if text == buffer else text
         self._saved = (stamp, text, len(text), hash(text))
         return text
 

@@ -27,6 +27,7 @@ import itertools
 import re
 import threading
 import weakref
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -92,11 +93,14 @@ class Saved:
 
         self.library = library
         starts = sorted({0, *[m.start() + 1 for m in _NL_AT.finditer(text)], len(text)})
-        self.starts = starts if len(starts) > 1 else [0, 0]
-        self.lines = _lines_of(text, self.starts)
-        self.keys, self.entry_lines = key_lines(library)
-        self.first = [bisect.bisect_left(self.entry_lines, line) for line in self.lines[:-1]]
-        self.first.append(len(self.keys))
+        starts = starts if len(starts) > 1 else [0, 0]
+        lines = _lines_of(text, starts)
+        self.keys, entry_lines = key_lines(library)
+        first = [bisect.bisect_left(entry_lines, line) for line in lines[:-1]]
+        first.append(len(self.keys))
+        self.starts, self.lines = starts, lines  # (each reading's lists start as these)
+        # (kept as machine integers: as lists, 200,000 int objects at 100k entries)
+        self.entry_lines, self.first = array("q", entry_lines), array("q", first)
         self.names: dict[int, tuple[str, ...]] = {}
         found: dict[int, list[str]] = {}
         for m in _STRING_NAME.finditer(text):

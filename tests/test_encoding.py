@@ -397,3 +397,31 @@ def test_property_text_in_any_encoding_reads_back_and_edits_stay_local(
         f"  title = {{B}},{nl}}}", f"  title = {{B}},{nl}  note = {{{note}}},{nl}}}"
     )
     assert path.read_bytes() == bom + expected.encode(codec)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(alphabet="ab\n\r\x00é😋\ufeff", max_size=30),
+    st.sampled_from(["utf-8", "utf-8-bom", "latin-1", "utf-16", "declared-latin-1"]),
+    st.sampled_from([None, "utf-8", "latin-1"]),
+    st.text(alphabet="abé\n", max_size=3),
+)
+def test_a_file_found_to_hold_a_text_reads_as_that_text(tmp_path_factory, text, form, option, edit):
+    """The language server asks whether the .bib on disk is the editor's text without
+    reading it whole (``holds_text``): when it says so, reading the file gives that
+    text; a plain UTF-8 file of the text (no mark, no declaration) is found to hold it."""
+    from refbook.encoding import holds_text, read_text
+
+    path = tmp_path_factory.mktemp("holds") / "references.bib"
+    if form == "utf-8-bom":
+        path.write_bytes(codecs.BOM_UTF8 + text.encode("utf-8", "surrogatepass"))
+    elif form == "declared-latin-1":
+        path.write_bytes(("% Encoding: latin-1\n" + text).encode("latin-1", "replace"))
+    else:
+        path.write_bytes(text.encode(form, "replace"))
+    for candidate in (text, text + edit, edit + text):
+        if holds_text(path, candidate, option):
+            assert read_text(path, option).text == candidate
+    plain = form == "utf-8" and option != "latin-1"
+    if plain and "\x00" not in text and not text.startswith("\ufeff"):
+        assert holds_text(path, text, option)

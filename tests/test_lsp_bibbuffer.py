@@ -186,7 +186,7 @@ def test_lint_s_json_read_a_finding_at_a_time_gives_every_finding(tmp_path):
         assert [f.finding() for f in got] == expected
     empty = io.StringIO()
     render([], "json", stream=empty)
-    assert bibfile.read_findings(_Trickle(empty.getvalue().encode(), 3), "a.bib") == []
+    assert list(bibfile.read_findings(_Trickle(empty.getvalue().encode(), 3), "a.bib")) == []
 
 
 _FINDING = st.tuples(
@@ -330,3 +330,71 @@ def _matched(matcher, citation) -> tuple:
 
     c = matcher.match(copy.copy(citation))
     return c.status, c.matched, c.message
+
+
+_ROW = st.tuples(
+    st.one_of(st.none(), st.integers(1, 30)),
+    st.sampled_from(["error", "warning", "info"]),
+    st.sampled_from(["dup", "miss", "sim"]),
+    st.sampled_from(["no annotation", "same title as a (line 3)", "see lines 2 and 9", "é 😋"]),
+    st.one_of(st.none(), st.sampled_from(["k1", "k2", "Ünï:1"])),
+    st.one_of(st.none(), st.integers(0, 40)),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_ROW, max_size=40), st.integers(0, 12))
+def test_a_table_of_findings_gives_the_findings_it_was_given(rows, limit):
+    """lint's findings of a large .bib as saved are kept as columns (``bibfindings.Table``):
+    each row is the finding it was made from, in line order (a finding without a line
+    counted as on the first, the order among equal lines kept); the severities of a run
+    of lines, each severity's findings, and what ``choose`` publishes are those of the
+    findings themselves."""
+    from refbook.findings import Finding, Severity
+    from refbook.lsp.bibfindings import Table, choose, whole
+
+    found = [Finding("a.bib", line, Severity(sev), *rest) for line, sev, *rest in rows]
+    table = Table.of(found).by_line()
+    ordered = sorted(found, key=lambda f: f.line or 1)
+    assert [f.finding() for f in table] == ordered
+    for a, b in ((0, 1 << 62), (3, 9), (1, 2), (30, 31)):
+        on = [f for f in ordered if a <= (f.line or 1) < b]
+        run = table.run(a, b)
+        assert [f.finding() for f in run] == on
+        assert table.severities(a, b) == frozenset(f.severity.rank for f in on)
+        for rank in (1, 2, 3):
+            assert [f.finding() for f in run.of_rank(rank)] == [
+                f for f in on if f.severity.rank == rank
+            ]
+    lined = [f for f in found if f.line is not None]
+    as_list, _ = choose([], [whole(lined)], limit)
+    as_table, total = choose([], [whole(Table.of(lined))], limit)
+    assert total == len(lined)
+    assert as_table == as_list
+
+
+def test_an_edit_s_findings_from_the_saved_table_are_a_fresh_lint_s(tmp_path, monkeypatch):
+    """The saved file's findings read from ``refbook lint --json`` (a ``Table``), moved
+    below an edit that adds lines, are those of the edited text linted whole."""
+    import io
+
+    from refbook.lint import lint as lint_whole
+    from refbook.output.findings import render
+
+    state = _open_saved(tmp_path, monkeypatch, TEXT)
+    state._prepare_edits()
+    rules = [r for r in RULE_LIST if r.check_all is None]
+    saved = lint_whole(Library(BibFile(TEXT, name=state.path)), rules, fixes=False).findings
+    out = io.StringIO()
+    render(saved, "json", stream=out)
+    table = bibfile.read_findings(io.BytesIO(out.getvalue().encode("utf-8")), state.path)
+    assert len(table) == len(saved) > 10
+    state.take_saved_lint(state.stamp, table)
+    at = TEXT.index("@", len(TEXT) // 3)
+    new = TEXT[:at] + "@misc{fresh,\n  title = {Fresh},\n}\n\n" + TEXT[at:]
+    state.set_buffer(new)
+    state.reload()
+    reading = state.reading
+    assert reading is not None and reading.library is not None
+    expected = lint_whole(Library(BibFile(new, name=state.path)), rules, fixes=False).findings
+    assert sorted(map(repr, reading.lint(rules) or [])) == sorted(map(repr, expected))

@@ -10,7 +10,7 @@ from pygls.workspace import PositionCodec
 from pygls.workspace.text_document import TextDocument
 
 from refbook.lsp.documents import line_start
-from refbook.lsp.textdocs import SplicedDocument
+from refbook.lsp.textdocs import SplicedDocument, splice
 
 # mostly "\n" and "\r\n" line ends (the splice), sometimes those pygls is left with
 TEXT = st.one_of(
@@ -73,3 +73,26 @@ def test_a_whole_new_text_is_looked_at_again_for_line_ends():
         d.apply_change(lsp.TextDocumentContentChangeWholeDocument(text="a\rb\nc\n"))
         d.apply_change(_change((1, 0), (1, 1), "Z"))
     assert doc.source == theirs.source
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["@a{k,\n", "x", "y", "\n", "é", "😋"]), max_size=60).map("".join),
+    st.integers(1, 400),
+    st.data(),
+    st.text(alphabet="xy\né😋", max_size=5),
+)
+def test_a_splice_is_the_text_with_the_change_made(unit, copies, data, new):
+    """Where the stretch around the change occurs many times before it (a .bib of
+    copied entries), the change is still made at its own place."""
+    source = unit * copies
+    a = data.draw(st.integers(0, len(source)))
+    b = data.draw(st.integers(a, len(source)))
+    assert splice(source, a, b, new) == source[:a] + new + source[b:]
+
+
+def test_a_splice_far_into_a_text_of_copies_is_made_at_its_place():
+    entry = "@article{key,\n  title = {The same title},\n  year = 1999,\n}\n\n"
+    source = entry * 5000 + "@article{other,\n}\n" + entry * 5000
+    at = len(entry) * 7000 + 12
+    assert splice(source, at, at + 3, "ZZ") == source[:at] + "ZZ" + source[at + 3 :]

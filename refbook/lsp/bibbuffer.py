@@ -39,6 +39,7 @@ from .bibfindings import (
     Chunk,
     Lean,
     Run,
+    Table,
     library_findings,
     lint_piece,
     place,
@@ -92,11 +93,14 @@ class Saved:
 
         self.library = library
         starts = sorted({0, *[m.start() + 1 for m in _NL_AT.finditer(text)], len(text)})
-        self.starts = starts if len(starts) > 1 else [0, 0]
-        self.lines = _lines_of(text, self.starts)
-        self.keys, self.entry_lines = key_lines(library)
-        self.first = [bisect.bisect_left(self.entry_lines, line) for line in self.lines[:-1]]
-        self.first.append(len(self.keys))
+        starts = starts if len(starts) > 1 else [0, 0]
+        lines = _lines_of(text, starts)
+        self.keys, entry_lines = key_lines(library)
+        first = [bisect.bisect_left(entry_lines, line) for line in lines[:-1]]
+        first.append(len(self.keys))
+        self.starts, self.lines = starts, lines  # (each reading's lists start as these)
+        # (kept as machine integers: as lists, 200,000 int objects at 100k entries)
+        self.entry_lines, self.first = array("q", entry_lines), array("q", first)
         self.names: dict[int, tuple[str, ...]] = {}
         found: dict[int, list[str]] = {}
         for m in _STRING_NAME.finditer(text):
@@ -111,11 +115,7 @@ class Saved:
         self.unique = len(self.keyset) == len(self.keys)
         self.aliases: list[tuple[str, str]] | None = None
         self._index: dict[str, int] | None = None
-        self.findings: list[Lean] | None = None  # lint's of the file, lines relative to -1
-        # (lines as machine integers: 235,000 findings' lines were 17 MB of int objects)
-        self.finding_lines: array[int] = array("q")
-        self.rank_lines: dict[int, array[int]] = {}
-        self.by_rank: dict[int, list[Lean]] = {}
+        self.findings: Table | None = None  # lint's of the file (absolute lines), by line
 
     @classmethod
     def make(cls, text: str, library: Any) -> Saved | None:
@@ -141,43 +141,18 @@ class Saved:
             self.aliases = list(self.library.alias_keys())
         return self.aliases
 
-    def take(self, saved: list[Any]) -> None:
+    def take(self, saved: list[Any] | Table) -> None:
         """lint's findings of the file as saved (absolute lines: ``Run`` moves them and
-        the lines their messages name), kept by line and by severity."""
-        lines = [f.line or 1 for f in saved]
-        if any(a > b for a, b in zip(lines, lines[1:])):
-            order = sorted(range(len(saved)), key=lines.__getitem__)
-            saved, lines = [saved[i] for i in order], [lines[i] for i in order]
-        groups: dict[Any, list[Any]] = {}
-        for f in saved:
-            found = groups.get(f.severity)
-            if found is None:
-                found = groups[f.severity] = []
-            found.append(f)
-        self.by_rank = {severity.rank: found for severity, found in groups.items()}
-        self.rank_lines = {
-            rank: array("q", [f.line or 1 for f in found]) for rank, found in self.by_rank.items()
-        }
-        self.finding_lines = array("q", lines)
-        self.findings = saved
+        the lines their messages name), kept as a ``Table`` by line."""
+        table = saved if isinstance(saved, Table) else Table.of(saved)
+        self.findings = table.by_line()
 
-    def found(self, k0: int, k1: int) -> tuple[list[Lean], frozenset[int]]:
+    def found(self, k0: int, k1: int) -> tuple[Run, frozenset[int]]:
         """The findings on the lines of chunks ``k0``..``k1`` (exclusive), and their
         severities."""
+        assert self.findings is not None
         a, b = self.lines[k0] + 1, self.lines[k1] + 1 if k1 < len(self.lines) - 1 else 1 << 62
-        lines = self.finding_lines
-        found = (self.findings or [])[bisect.bisect_left(lines, a) : bisect.bisect_left(lines, b)]
-        ranks = frozenset(
-            rank
-            for rank, at in self.rank_lines.items()
-            if bisect.bisect_left(at, a) < bisect.bisect_left(at, b)
-        )
-
-        def of_rank(rank: int) -> list[Lean]:
-            at = self.rank_lines.get(rank, array("q"))
-            return self.by_rank[rank][bisect.bisect_left(at, a) : bisect.bisect_left(at, b)]
-
-        return Run(found, of_rank), ranks
+        return self.findings.run(a, b), self.findings.severities(a, b)
 
 
 class BibReading:

@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types as lsp
 
 from ..findings import Finding, Severity
+from .bibfindings import Table
 from .documents import LineIndex, TextIndex
 from .features import _BIB_KEY, SOURCE, Document, finding_diagnostic
 
 if TYPE_CHECKING:
     from .bibbuffer import BibReading
-    from .bibfindings import Chunk, Lean
+    from .bibfindings import Chunk
     from .library import Snapshot
 
 # a lint of a large .bib that takes longer than this (a hung child) gives no findings,
@@ -34,13 +35,13 @@ def bib_diagnostics(
     path: str,
     problems: Sequence[Finding],
     encoding: str = "utf-16",
-    linted: list[Finding] | None = None,
+    linted: list[Finding] | Table | None = None,
 ) -> list[lsp.Diagnostic]:
     """The .bib's own diagnostics: what the latest reading found wrong and, when it read,
     lint's findings (as ``refbook lint`` with the configured rules; ``linted``: those
     findings, when ``lint_apart`` made them)."""
     index = TextIndex(text, encoding)
-    findings = list(problems) + (linted or [])
+    findings: list[Any] = [*problems, *(linted or [])]
     if linted is None:
         found = lint_text(text, path)
         findings = findings if found is None else found
@@ -115,7 +116,7 @@ def lint_rules(path: str) -> list[Any]:
 
 def lint_apart(
     text: str, path: str, saved: bool, encoding: str | None = None, use_cache: bool = True
-) -> list[Lean]:
+) -> Table:
     """``refbook lint --json`` of a large .bib in a child process (the server's memory
     and its loop kept free): of the file itself when ``saved`` (the buffer is the file
     as saved, read in the server's ``encoding``), else of the buffer ``text``."""
@@ -136,7 +137,7 @@ def lint_apart(
             cwd=str(Path(path).parent),
         )
     except OSError:
-        return []
+        return Table(path)
     timer = threading.Timer(LINT_APART_SECONDS, child.kill)  # (a hung child)
     timer.start()
     if not saved:
@@ -145,7 +146,7 @@ def lint_apart(
         assert child.stdout is not None
         return read_findings(child.stdout, path)
     except (OSError, ValueError):
-        return []
+        return Table(path)
     finally:
         timer.cancel()
         child.kill()
@@ -165,18 +166,16 @@ def _feed(stdin: Any, text: str) -> None:
         pass
 
 
-def read_findings(stream: Any, path: str) -> list[Lean]:
+def read_findings(stream: Any, path: str) -> Table:
     """The findings of ``refbook lint --json``'s document read from the bytes ``stream``
     one at a time (at 235,000 findings the whole document's text and objects at once
-    took 280 MB of the server's memory); repeated texts (messages, keys) kept once."""
+    took 280 MB of the server's memory), kept as a ``Table`` (columns, each text once),
+    in line order."""
     import codecs
     import json
 
     decoder, text_of = json.JSONDecoder(), codecs.getincrementaldecoder("utf-8")()
-    from .bibfindings import Lean
-
-    kept: dict[str, str] = {}
-    out: list[Lean] = []
+    out = Table(path)
     buf, pos, started = "", 0, False
     while True:
         block = stream.read(1 << 20)
@@ -186,7 +185,7 @@ def read_findings(stream: Any, path: str) -> list[Lean]:
             at = buf.find("[", buf.find('"findings"'))
             if at < 0 or buf.find('"findings"') < 0:
                 if not block:
-                    return out
+                    return out.done().by_line()
                 pos = 0
                 continue
             pos, started = at + 1, True
@@ -194,7 +193,7 @@ def read_findings(stream: Any, path: str) -> list[Lean]:
             while pos < len(buf) and buf[pos] in " \t\r\n,":
                 pos += 1
             if buf.startswith("]", pos):
-                return out
+                return out.done().by_line()
             try:
                 item, end = decoder.raw_decode(buf, pos)
             except ValueError:
@@ -202,16 +201,14 @@ def read_findings(stream: Any, path: str) -> list[Lean]:
                     raise
                 break  # the rest of the item comes with the next block
             pos = end
-            out.append(
-                Lean(
-                    path,
-                    item.get("line"),
-                    Severity(item["severity"]),
-                    kept.setdefault(item["rule"], item["rule"]),
-                    kept.setdefault(item["message"], item["message"]),
-                    kept.setdefault(key, key) if isinstance(key := item.get("key"), str) else key,
-                    item.get("column"),
-                )
+            key = item.get("key")
+            out.add(
+                item.get("line"),
+                Severity(item["severity"]),
+                item["rule"],
+                item["message"],
+                key if isinstance(key, str) else None,
+                item.get("column"),
             )
 
 

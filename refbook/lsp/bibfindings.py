@@ -7,8 +7,10 @@ diagnostic saying how many were left out).
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Callable
+from array import array
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..findings import Finding, Severity
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
 _LINE_IN = re.compile(r"(\blines? )(\d+(?:(?:, | and )\d+)*)")
 _NUMBER = re.compile(r"\d+")
 _REL_LINE = re.compile(r"\0(-?\d+)\0")
+_SEVERITY_OF = {s.rank: s for s in Severity}
 
 
 class Lean:
@@ -51,7 +54,7 @@ class Lean:
 
 # a chunk's findings: (its first line, 0-based; the findings, lines relative to it;
 # the edit that read it again (0: none; the latest highest); the severities among them)
-Chunk = tuple[int, list[Any], int, frozenset[int]]
+Chunk = tuple[int, Any, int, frozenset[int]]  # (findings: a list or a ``Run``)
 
 
 def lint_piece(
@@ -121,18 +124,159 @@ def place(f: Any, at: int) -> Finding:
     return replace(f, line=(f.line or 0) + at + 1, message=message)
 
 
-class Run(list):
-    """Findings of a run of the saved file's chunks, in the order of their lines, lines
-    (and the lines their messages name) as in the saved file (``place`` moves them), with
-    those of each severity (``of_rank``) at hand: ``choose`` takes the first of a
-    severity without walking the others (a 100k-entry file's run has 235,000)."""
+class Table:
+    """Findings as columns: lint's of a large .bib as saved (235,000 at 100,000 entries
+    were as many objects, their lines' int objects and the arenas the JSON reading left
+    between them: ~100 MB of the server's memory; as columns ~5 MB, each distinct text
+    (rule, message, key) once, in one string).  A row is made a ``Lean`` when asked for
+    (``table[i]``); rows with a line are in line order once ``by_line`` has put them so."""
 
-    def __init__(self, found: list[Any], of_rank: Callable[[int], list[Any]]) -> None:
-        super().__init__(found)
-        self._of_rank = of_rank
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.lines = array("i")  # 1 where a finding has no line (``lineless``: which)
+        self.columns = array("i")  # -1: none
+        self.ranks = array("b")  # the severity's ``rank``
+        self.rules, self.messages, self.keys = array("i"), array("i"), array("i")  # texts; -1: none
+        self.lineless: set[int] = set()
+        self._texts: list[str] | None = []  # (while rows are added)
+        self._numbers: dict[str, int] | None = {}
+        self._joined, self._starts = "", array("q", [0])
+        self._by_rank: dict[int, tuple[array[int], array[int]]] | None = None
 
-    def of_rank(self, rank: int) -> list[Any]:
-        return self._of_rank(rank)
+    @classmethod
+    def of(cls, found: Iterable[Any], path: str = "") -> Table:
+        """The findings ``found`` (``Finding``s or ``Lean``s) as a table, in their order."""
+        table = cls(path)
+        for f in found:
+            table.add(f.line, f.severity, f.rule, f.message, f.key, f.column)
+            table.path = table.path or f.path
+        return table.done()
+
+    def add(
+        self,
+        line: int | None,
+        severity: Severity,
+        rule: str,
+        message: str,
+        key: str | None,
+        column: int | None,
+    ) -> None:
+        if line is None:
+            self.lineless.add(len(self.lines))
+        self.lines.append(1 if line is None else line)
+        self.columns.append(-1 if column is None else column)
+        self.ranks.append(severity.rank)
+        self.rules.append(self._number(rule))
+        self.messages.append(self._number(message))
+        self.keys.append(-1 if key is None else self._number(key))
+
+    def _number(self, text: str) -> int:
+        assert self._numbers is not None and self._texts is not None
+        n = self._numbers.get(text)
+        if n is None:
+            n = self._numbers[text] = len(self._texts)
+            self._texts.append(text)
+        return n
+
+    def done(self) -> Table:
+        """No more rows: the texts kept as one string (a string object per key was 7 MB)."""
+        if self._texts is not None:
+            self._joined = "".join(self._texts)
+            self._starts = array("q", [0])
+            for t in self._texts:
+                self._starts.append(self._starts[-1] + len(t))
+            self._texts = self._numbers = None
+        return self
+
+    def _text(self, n: int) -> str:
+        return self._joined[self._starts[n] : self._starts[n + 1]]
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def __getitem__(self, i: int) -> Lean:
+        column, key = self.columns[i], self.keys[i]
+        return Lean(
+            self.path,
+            None if i in self.lineless else self.lines[i],
+            _SEVERITY_OF[self.ranks[i]],
+            self._text(self.rules[i]),
+            self._text(self.messages[i]),
+            None if key < 0 else self._text(key),
+            None if column < 0 else column,
+        )
+
+    def __iter__(self) -> Iterator[Lean]:
+        return (self[i] for i in range(len(self)))
+
+    def by_line(self) -> Table:
+        """This table with its rows in line order (itself when they are; a row without a
+        line counts as on the first, as lint's order keeps it)."""
+        lines = self.lines
+        if all(lines[i] <= lines[i + 1] for i in range(len(lines) - 1)):
+            return self
+        order = sorted(range(len(lines)), key=lines.__getitem__)
+        out = Table(self.path)
+        out._texts = out._numbers = None
+        out._joined, out._starts = self._joined, self._starts
+        for name in ("lines", "columns", "ranks", "rules", "messages", "keys"):
+            column = getattr(self, name)
+            setattr(out, name, array(column.typecode, [column[i] for i in order]))
+        where = {i: j for j, i in enumerate(order) if i in self.lineless}
+        out.lineless = set(where.values())
+        return out
+
+    def of_rank(self, rank: int) -> tuple[array[int], array[int]]:
+        """The rows of a severity (``rank``), in order, and their lines."""
+        if self._by_rank is None:
+            made: dict[int, tuple[array[int], array[int]]] = {}
+            for i, (r, line) in enumerate(zip(self.ranks, self.lines)):
+                rows = made.get(r)
+                if rows is None:
+                    rows = made[r] = (array("i"), array("i"))
+                rows[0].append(i)
+                rows[1].append(line)
+            self._by_rank = made
+        return self._by_rank.get(rank, (array("i"), array("i")))
+
+    def severities(self, a: int = 0, b: int = 1 << 62) -> frozenset[int]:
+        """The ranks of the findings on lines ``a``..``b`` (exclusive)."""
+        self.of_rank(0)
+        assert self._by_rank is not None
+        return frozenset(
+            rank
+            for rank, (_rows, lines) in self._by_rank.items()
+            if bisect.bisect_left(lines, a) < bisect.bisect_left(lines, b)
+        )
+
+    def run(self, a: int = 0, b: int = 1 << 62) -> Run:
+        """The findings on lines ``a``..``b`` (exclusive) of this table (in line order)."""
+        lines = self.lines
+        return Run(self, bisect.bisect_left(lines, a), bisect.bisect_left(lines, b), a, b)
+
+
+class Run:
+    """Findings of a run of the saved file's chunks: rows ``lo``..``hi`` of a ``Table``
+    in line order (on lines ``a``..``b``), lines (and the lines their messages name) as in
+    the saved file (``place`` moves them), with those of each severity (``of_rank``) at
+    hand: ``choose`` takes the first of a severity without walking the others (a
+    100k-entry file's run has 235,000); a finding is made when it is reached."""
+
+    def __init__(self, table: Table, lo: int, hi: int, a: int, b: int) -> None:
+        self.table, self.lo, self.hi, self.a, self.b = table, lo, hi, a, b
+
+    def __len__(self) -> int:
+        return self.hi - self.lo
+
+    def __iter__(self) -> Iterator[Lean]:
+        table = self.table
+        return (table[i] for i in range(self.lo, self.hi))
+
+    def of_rank(self, rank: int) -> Iterator[Lean]:
+        rows, lines = self.table.of_rank(rank)
+        x, y = bisect.bisect_left(lines, self.a), bisect.bisect_left(lines, self.b)
+        table = self.table
+        return (table[rows[j]] for j in range(x, y))
 
     @staticmethod
     def place(f: Any, at: int) -> Finding:
@@ -152,8 +296,12 @@ def placer(found: list[Any]) -> Callable[[Any, int], Finding]:
     return Run.place if isinstance(found, Run) else place
 
 
-def whole(found: list[Any]) -> Chunk:
-    """Findings placed in the text already, as one chunk (``place`` leaves them so)."""
+def whole(found: list[Any] | Table) -> Chunk:
+    """Findings placed in the text already, as one chunk (``place`` leaves them so; a
+    ``Table``'s as one run, by line)."""
+    if isinstance(found, Table):
+        table = found.by_line()
+        return (-1, table.run(), 0, table.severities())
     return (-1, found, 0, frozenset(f.severity.rank for f in found))
 
 

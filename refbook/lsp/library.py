@@ -352,7 +352,7 @@ class LibraryState:
     buffer_saved: bool = False  # that text is the file as saved (as last read)
     reading: Any = None  # the edited buffer by chunks (bibbuffer.BibReading), when edited
     read_buffer: str | None = None  # the buffer as last read (None: the file on disk)
-    saved_lint: tuple[Any, list[Any]] | None = None  # lint of the file as saved (stat)
+    saved_lint: tuple[Any, Any] | None = None  # lint of the file as saved (stat, its Table)
     use_cache: bool = True  # False: ``refbook --no-cache lsp`` (every reading parses)
     on_change: Callable[[], None] | None = None
     _stamp: tuple[int, int, int] | None = None
@@ -454,7 +454,7 @@ class LibraryState:
             if self.saved_lint is not None and self.saved_lint[0] == stamp:
                 saved.take(self.saved_lint[1])
 
-    def take_saved_lint(self, stamp: Any, found: list[Any]) -> None:
+    def take_saved_lint(self, stamp: Any, found: Any) -> None:
         """lint's findings of the file as saved (its ``stamp``): kept by its chunks."""
         self.saved_lint = (stamp, found)
         made = self._saved_chunks
@@ -539,21 +539,26 @@ class LibraryState:
 
     def _saved_text(self) -> str | None:
         """The file as saved, when the editor has it open; read again when the file
-        changed or it was let go (the buffer itself when the same: one copy)."""
-        from ..encoding import read_text
+        changed or it was let go (the buffer itself when the same: one copy, found so
+        without reading the file whole when it can be: ``holds_text``)."""
+        from ..encoding import holds_text, read_text
 
-        if self.buffer is None:
+        buffer = self.buffer
+        if buffer is None:
             self._saved = None
             return None
         stamp = _stamp(self.path)
         if self._saved is not None and self._saved[0] == stamp and self._saved[1] is not None:
             return self._saved[1]
         try:
-            text = read_text(self.path, self.encoding).text
+            if holds_text(self.path, buffer, self.encoding):
+                text = buffer
+            else:
+                text = read_text(self.path, self.encoding).text
         except (OSError, RefbookError):
             self._saved = None
             return None
-        text = self.buffer if text == self.buffer else text
+        text = buffer if text == buffer else text
         self._saved = (stamp, text, len(text), hash(text))
         return text
 

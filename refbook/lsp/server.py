@@ -290,7 +290,7 @@ class RefbookServer(LanguageServer):
             lambda future: self._loop.call_soon_threadsafe(finish, future)  # type: ignore[union-attr]
         )
 
-    def saved_lint(self, state: LibraryState, reading: Any) -> list[Any] | None:
+    def saved_lint(self, state: LibraryState, reading: Any) -> Any:
         """lint's findings of the file as saved whose cache rows ``reading`` has (made
         now, by a child process, when not known: in a worker thread)."""
         if reading.library is None:
@@ -660,4 +660,6 @@ def serve(bib: str | None = None, encoding: str | None = None, use_cache: bool =
         from ..errors import UsageError
 
         raise UsageError("error: refbook lsp speaks over standard input and output (bytes)")
-    create_server(bib, encoding, use_cache).start_io(stdin, stdout)
+    from .stdio import start_io
+
+    start_io(create_server(bib, encoding, use_cache), stdin, stdout)

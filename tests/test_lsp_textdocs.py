@@ -73,3 +73,13 @@ def test_a_whole_new_text_is_looked_at_again_for_line_ends():
         d.apply_change(lsp.TextDocumentContentChangeWholeDocument(text="a\rb\nc\n"))
         d.apply_change(_change((1, 0), (1, 1), "Z"))
     assert doc.source == theirs.source
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="a\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029é", max_size=30))
+def test_plain_line_ends_are_found_as_the_expression_finds_them(text):
+    """Whether a text has line ends pygls must be left with (a lone "\\r", a form feed,
+    U+2028…), told by string searches as the regular expression tells it."""
+    from refbook.lsp.textdocs import _OTHER_BREAK, plain_breaks
+
+    assert plain_breaks(text) == (_OTHER_BREAK.search(text) is None)

@@ -67,6 +67,9 @@ class RefbookServer(LanguageServer):
         # uri: (the text's length and hash, its diagnostics, each as the protocol's JSON
         # text); not the text itself: a 74 MB copy kept per .bib after every edit
         self._bib_done: dict[str, tuple[tuple[int, int], list[str]]] = {}
+        # uri: its diagnostics last published, as JSON text by finding and line text
+        # (``bibfile.chosen_texts``): an edit's mostly the same
+        self._bib_memo: dict[str, dict[Any, str]] = {}
         # the client's end of standard output is gone (it said exit, or died): work still
         # running in threads stops quietly instead of logging a traceback per message
         self.closed = False
@@ -247,12 +250,11 @@ class RefbookServer(LanguageServer):
         problems, saved = list(state.problems), state.buffer_saved
         stamp, limit = state.stamp, self.max_diagnostics
 
+        memo = self._bib_memo.setdefault(uri, {})  # (one job a .bib at a time: its own)
+
         def work() -> list[str]:
             # (as JSON text made here: converting 100,000s of diagnostics on the loop
             # would hold up every other document's, and text is what memory keeps best)
-            return [json.dumps(incremental.unstructured(d)) for d in diagnose()]
-
-        def diagnose() -> list[lsp.Diagnostic]:
             if reading is not None:
                 rules = bibfile.lint_rules(doc.path)
                 taken = reading.saved_token is not None  # (its chunks have them)
@@ -263,11 +265,12 @@ class RefbookServer(LanguageServer):
                     state.saved_lint = None  # (made again if a new reading needs them)
                 if found is not None:
                     head, chunks = found
-                    return bibfile.chosen_diagnostics(
+                    return bibfile.chosen_texts(
                         text,
                         head,
                         chunks,
                         limit,
+                        memo,
                         doc.encoding,
                         reading.edited_line,
                         (reading.lines, reading.starts),
@@ -275,8 +278,8 @@ class RefbookServer(LanguageServer):
             linted = bibfile.lint_apart(text, doc.path, saved, self.bib_encoding, self.use_cache)
             if saved:  # what an edit of the buffer keeps of it (its chunks not edited)
                 state.take_saved_lint(stamp, linted)
-            return bibfile.chosen_diagnostics(
-                text, problems, [bibfindings.whole(linted)], limit, doc.encoding
+            return bibfile.chosen_texts(
+                text, problems, [bibfindings.whole(linted)], limit, memo, doc.encoding
             )
 
         def finish(future: Any) -> None:
@@ -381,7 +384,9 @@ class RefbookServer(LanguageServer):
         if doc.language != docs.BIB:
             self.publish(uri)
             return
-        self.state(str(Path(doc.path).resolve())).set_buffer(doc.text)
+        edits = getattr(self.workspace.get_text_document(uri), "edits", None)
+        mark = (edits.serial, edits) if edits is not None else None  # (textdocs.Edits)
+        self.state(str(Path(doc.path).resolve())).set_buffer(doc.text, mark)
         if pause:
             self.later(pause, self.publish_all)
         else:

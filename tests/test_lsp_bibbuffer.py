@@ -401,3 +401,33 @@ def test_an_edit_of_the_open_bib_is_read_without_comparing_the_texts(monkeypatch
         state.reload()
         assert state.reading is not None and state.reading.text is doc.source
         assert chunked(state.reading) == whole(doc.source)
+
+
+def test_the_bib_s_diagnostics_as_json_made_once_are_those_made_afresh():
+    """The .bib's diagnostics are sent as JSON made once per finding and the text of its
+    line (``bibfile.chosen_texts``, kept from one edit to the next): after edits that
+    move findings to other lines, change their lines' text or their messages, what is
+    sent is what converting the diagnostics afresh gives, under the limit and over it."""
+    import json
+
+    from refbook.lsp import incremental
+    from refbook.lsp.bibfindings import whole as one_chunk
+
+    lines = TEXT.split("\n")
+    at = next(i for i, t in enumerate(lines) if t.strip().startswith("title"))
+    first = lint(Library(BibFile(TEXT, name="x.bib")), RULE_LIST, fixes=False).findings
+    ends = {(f.line or 1) - 1 for f in first[:40]}  # lines of findings, made longer
+    texts = [
+        TEXT,
+        "\n".join(lines[:at] + ["", "  "] + lines[at:]),  # later findings two lines down
+        "\n".join(t + "   " if i in ends else t for i, t in enumerate(lines)),
+        TEXT.replace("}", "} ", 3),
+    ]
+    for limit in (0, 5):
+        memo: dict = {}
+        for text in texts * 2:
+            found = lint(Library(BibFile(text, name="x.bib")), RULE_LIST, fixes=False).findings
+            sent = bibfile.chosen_texts(text, [], [one_chunk(found)], limit, memo)
+            fresh = bibfile.chosen_diagnostics(text, [], [one_chunk(found)], limit)
+            assert [json.loads(d) for d in sent] == [incremental.unstructured(d) for d in fresh]
+        assert memo

@@ -358,8 +358,9 @@ class BibReading:
             return BibReading.parse(text, self.path, old)  # (no room left between places)
         line_delta = text.count("\n", a, b + delta) - old.count("\n", a, b)
         shift = len(pieces) - (last - first)
-        starts = self.starts[:first] + new_starts + [s + delta for s in self.starts[last:]]
-        lines = self.lines[:first] + new_lines + [x + line_delta for x in self.lines[last:]]
+        # (the chunks after the window moved; their lines as they were when none came or went)
+        starts = self.starts[:first] + new_starts + _moved(self.starts[last:], delta)
+        lines = self.lines[:first] + new_lines + _moved(self.lines[last:], line_delta)
         parsed_at = [i for i in self.parsed_at if i < first]
         parsed_at += range(first, first + len(pieces))
         parsed_at += [i + shift for i in self.parsed_at if i >= last]
@@ -773,6 +774,10 @@ def _move(piece: Piece, line: int) -> None:
             if f._start_line is not None:
                 f._start_line += by
     piece.base = line
+
+
+def _moved(numbers: list[int], by: int) -> list[int]:
+    return [n + by for n in numbers] if by else numbers
 
 
 def _twice(pieces: list[Piece]) -> bool:

@@ -397,9 +397,11 @@ class RefbookServer(LanguageServer):
             return
         edits = getattr(self.workspace.get_text_document(uri), "edits", None)
         mark = (edits.serial, edits) if edits is not None else None  # (textdocs.Edits)
-        self.state(str(Path(doc.path).resolve())).set_buffer(doc.text, mark)
-        if pause:
-            self.later(pause, self.publish_all)
+        state = self.state(str(Path(doc.path).resolve()))
+        state.set_buffer(doc.text, mark)
+        if pause:  # (everyone's published when it is read: ``read_done``; until then
+            # they are what they were, and publishing them again competes with it)
+            self.later(pause, state.start_reading)
         else:
             self.publish_all()
 

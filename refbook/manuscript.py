@@ -38,8 +38,9 @@ from __future__ import annotations
 import bisect
 import copy
 import re
+import weakref
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -47,6 +48,7 @@ from typing import TYPE_CHECKING, Any
 
 from .findings import TextEnum
 from .model import Entry, fold
+from .overlay import Overlay
 
 if TYPE_CHECKING:
     from .model import Library
@@ -595,6 +597,12 @@ def _name_key(name: str) -> str:
     return re.sub(r"[^\w]", "", fold(name))
 
 
+def first_author(c: Citation) -> str:
+    """The name an author-year citation is matched by (its first author's, folded):
+    matching it reads only the entries whose first family name folds to it."""
+    return _name_key(c.authors[0])
+
+
 def cited_families(entry: Entry) -> list[str]:
     """The family names an author-year citation names an entry by: its authors', else
     its editors' ("others" left out)."""
@@ -615,25 +623,37 @@ class Matcher:
         authors' else its editors'), when the caller has them: then the entries are
         asked only for key, year and title (they can be slim records)."""
         self.entries = list(entries)
-        self.by_key = {e.key.lower(): e for e in self.entries}
+        by_key = {e.key.lower(): e for e in self.entries}
         # an ids alias cites its entry (a key wins over an alias)
         pairs = (
             ((a, k) for a, k in aliases.items())
             if aliases is not None
             else ((a, e.key) for e in self.entries for a in e.aliases)
         )
-        keyed = len(self.by_key)
+        keyed = len(by_key)
         aliased: set[str] = set()  # alias names and the keys that have aliases
         for alias, key in pairs:
             aliased.update((alias.lower(), key.lower()))
-            if key.lower() in self.by_key:
-                self.by_key.setdefault(alias.lower(), self.by_key[key.lower()])
-        self.by_first: dict[str, list[Entry]] = defaultdict(list)
-        self.by_names: dict[tuple[str, ...], list[Entry]] = defaultdict(list)
-        self.names: dict[str, tuple[str, ...]] = {}
-        self.years: dict[str, int | None] = {}
-        self.by_first_year: dict[tuple[str, int | None], list[Entry]] = defaultdict(list)
-        self.by_names_year: dict[tuple, list[Entry]] = defaultdict(list)
+            if key.lower() in by_key:
+                by_key.setdefault(alias.lower(), by_key[key.lower()])
+        # (Mappings: ``patched`` makes them ``Overlay``s of these, sharing them)
+        self.by_key: Mapping[str, Any] = by_key
+        by_first: dict[str, list[Entry]] = defaultdict(list)
+        by_names: dict[tuple[str, ...], list[Entry]] = defaultdict(list)
+        names_of: dict[str, tuple[str, ...]] = {}
+        years: dict[str, int | None] = {}
+        by_first_year: dict[tuple[str, int | None], list[Entry]] = defaultdict(list)
+        by_names_year: dict[tuple, list[Entry]] = defaultdict(list)
+        self.by_first: Mapping[str, list[Entry]] = by_first
+        self.by_names: Mapping[tuple[str, ...], list[Entry]] = by_names
+        self.names: Mapping[str, tuple[str, ...]] = names_of
+        self.years: Mapping[str, int | None] = years
+        self.by_first_year: Mapping[tuple[str, int | None], list[Entry]] = by_first_year
+        self.by_names_year: Mapping[tuple, list[Entry]] = by_names_year
+        # the matcher this one was patched from (``patched``) and the first authors'
+        # names whose entries the patch changed: what matched the same there still does
+        # for a citation of another first author
+        self.patched_from: tuple[weakref.ref[Matcher], frozenset[str]] | None = None
         # what ``patched`` needs: every key once (case-insensitively), the aliases apart,
         # and each entry's place in the file (``pos``, slim records' own)
         self._unique = keyed == len(self.entries)
@@ -655,13 +675,13 @@ class Matcher:
                     reset()
             else:
                 names = tuple(key_of(f) for f in families[i])
-            self.names[e.key] = names
-            self.years[e.key] = e.year
+            names_of[e.key] = names
+            years[e.key] = e.year
             if names:
-                self.by_first[names[0]].append(e)
-                self.by_names[names].append(e)
-                self.by_first_year[(names[0], e.year)].append(e)
-                self.by_names_year[(names, e.year)].append(e)
+                by_first[names[0]].append(e)
+                by_names[names].append(e)
+                by_first_year[(names[0], e.year)].append(e)
+                by_names_year[(names, e.year)].append(e)
 
     def patched(
         self, gone: Sequence[str], added: Sequence[Any], families: Sequence[Sequence[str]]
@@ -685,24 +705,31 @@ class Matcher:
         if len(set(new_keys)) != len(new_keys):
             return None
         out = copy.copy(self)
-        out.by_key, out.names, out.years = dict(self.by_key), dict(self.names), dict(self.years)
+        # (the indexes as overlays over this one's: shared, not copied, this one unchanged)
+        by_key: Overlay[str, Any] = Overlay(self.by_key).edited()
+        names_of: Overlay[str, tuple[str, ...]] = Overlay(self.names).edited()
+        years: Overlay[str, int | None] = Overlay(self.years).edited()
+        out.by_key, out.names, out.years = by_key, names_of, years
         out.entries, out._places = list(self.entries), list(self._places)
-        indexes = ("by_first", "by_names", "by_first_year", "by_names_year")
-        for name in indexes:
-            setattr(out, name, defaultdict(list, getattr(self, name)))
+        places_now = out._places
+        tables: list[Overlay[Any, list[Any]]] = []
+        for name in ("by_first", "by_names", "by_first_year", "by_names_year"):
+            tables.append(Overlay(getattr(self, name)).edited())
+            setattr(out, name, tables[-1])
+        removed: list[tuple[Any, tuple[str, ...], int | None]] = []  # (entry, names, year)
         for key in lowered:
-            e = out.by_key.pop(key, None)
+            e = by_key.pop(key, None)
             if e is None:
                 return None
-            i = bisect.bisect_left(out._places, _place(e))
+            i = bisect.bisect_left(places_now, _place(e))
             if i >= len(out.entries) or out.entries[i] is not e:
                 return None
-            del out.entries[i], out._places[i]
-            names, year = out.names.pop(e.key), out.years.pop(e.key)
+            del out.entries[i], places_now[i]
+            names, year = names_of.pop(e.key), years.pop(e.key)
+            removed.append((e, names, year))
             if names:
-                for name, index in zip(indexes, _index_keys(names, year)):
-                    table = getattr(out, name)
-                    bucket = table[index]  # (in file order: found by place)
+                for table, index in zip(tables, _index_keys(names, year)):
+                    bucket = table.get(index, [])  # (in file order: found by place)
                     at = bisect.bisect_left(bucket, _place(e), key=_place)
                     if at >= len(bucket) or bucket[at] is not e:
                         return None
@@ -710,23 +737,77 @@ class Matcher:
                         table[index] = bucket[:at] + bucket[at + 1 :]
                     else:
                         del table[index]
-        if any(k in out.by_key or k in self._aliased for k in new_keys):
+        if any(k in by_key or k in self._aliased for k in new_keys):
             return None
+        put: list[tuple[Any, tuple[str, ...], int | None]] = []
         for e, pos, family in zip(added, places, families):
-            i = bisect.bisect_left(out._places, pos)
-            if i < len(out._places) and out._places[i] == pos:
+            i = bisect.bisect_left(places_now, pos)
+            if i < len(places_now) and places_now[i] == pos:
                 return None
             out.entries.insert(i, e)
-            out._places.insert(i, pos)
-            out.by_key[e.key.lower()] = e
+            places_now.insert(i, pos)
+            by_key[e.key.lower()] = e
             names = tuple(_name_key(f) for f in family)
-            out.names[e.key], out.years[e.key] = names, e.year
+            names_of[e.key], years[e.key] = names, e.year
+            put.append((e, names, e.year))
             if names:
-                for name, index in zip(indexes, _index_keys(names, e.year)):
-                    bucket = list(getattr(out, name).get(index, ()))
+                for table, index in zip(tables, _index_keys(names, e.year)):
+                    bucket = list(table.get(index, ()))
                     bucket.insert(bisect.bisect_left(bucket, pos, key=_place), e)
-                    getattr(out, name)[index] = bucket
+                    table[index] = bucket
+        out.patched_from = (weakref.ref(self), self._touched(removed, put))
         return out
+
+    def _touched(
+        self,
+        removed: list[tuple[Any, tuple[str, ...], int | None]],
+        put: list[tuple[Any, tuple[str, ...], int | None]],
+    ) -> frozenset[str]:
+        """The first authors' names whose entries a patch changed (``removed`` and
+        ``put``: (entry, names, year)): all but those of the entries put back as they
+        were (key, names, year, title) at the same place among the others (the chunks
+        around an edit are read again: their entries come back unchanged), found from
+        the start and from the end of both in file order."""
+        gone = sorted(removed, key=lambda r: _place(r[0]))
+        back = sorted(put, key=lambda r: _place(r[0]))
+        places = self._places or []
+        kept = {id(r[0]) for r in removed}
+
+        def same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+            (old, *rest_a), (new, *rest_b) = a, b
+            if (old.key, old.title, *rest_a) != (new.key, new.title, *rest_b):
+                return False
+            low, high = sorted((_place(old), _place(new)))
+            between = self.entries[
+                bisect.bisect_right(places, low) : bisect.bisect_left(places, high)
+            ]
+            return all(id(e) in kept for e in between)  # (no other entry between)
+
+        start, n = 0, min(len(gone), len(back))
+        while start < n and same(gone[start], back[start]):
+            start += 1
+        end = 0
+        while end < n - start and same(gone[-1 - end], back[-1 - end]):
+            end += 1
+        changed = gone[start : len(gone) - end] + back[start : len(back) - end]
+        return frozenset(names[0] for _e, names, _y in changed if names)
+
+    def ancestors(self, most: int = 8) -> Iterator[tuple[Matcher, frozenset[str]]]:
+        """The matchers this one was patched from (``patched``; the nearest first, at
+        most ``most``, while they are alive), each with the first authors' names
+        (``first_author``) whose entries changed since: an author-year citation of any
+        other first author matches here as it did there."""
+        touched: frozenset[str] = frozenset()
+        link = self.patched_from
+        for _ in range(most):
+            if link is None:
+                return
+            before = link[0]()
+            if before is None:
+                return
+            touched |= link[1]
+            yield before, touched
+            link = before.patched_from
 
     def match(self, c: Citation) -> Citation:
         if c.syntax in ("pandoc", "latex", "typst"):

@@ -61,11 +61,8 @@ def _symbols(doc: Document, reading: BibReading | None) -> list[tuple]:
     ]
 
 
-edits = st.lists(
-    st.tuples(st.floats(0, 1), st.booleans(), st.sampled_from(PIECES), st.integers(1, 60)),
-    min_size=1,
-    max_size=20,
-)
+edit = st.tuples(st.floats(0, 1), st.booleans(), st.sampled_from(PIECES), st.integers(1, 60))
+edits = st.lists(edit, min_size=1, max_size=20)
 
 
 def apply(text: str, where: float, insert: bool, piece: str, length: int) -> str:
@@ -398,3 +395,107 @@ def test_an_edit_s_findings_from_the_saved_table_are_a_fresh_lint_s(tmp_path, mo
     assert reading is not None and reading.library is not None
     expected = lint_whole(Library(BibFile(new, name=state.path)), rules, fixes=False).findings
     assert sorted(map(repr, reading.lint(rules) or [])) == sorted(map(repr, expected))
+
+
+def _position(text: str, offset: int):
+    from lsprotocol import types as lsp
+
+    line = text.count("\n", 0, offset)
+    return lsp.Position(line, offset - (text.rfind("\n", 0, offset) + 1))
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(edit, min_size=1, max_size=4), min_size=1, max_size=6))
+def test_a_buffer_read_by_chunks_from_the_editor_s_changes_equals_the_whole_parse(batches):
+    """The editor's changes (several between two readings, as while typing) say where the
+    text changed (``textdocs.Edits``), and the reading after them, told that instead of
+    comparing the texts, is the whole parse of the text."""
+    from lsprotocol import types as lsp
+    from pygls.workspace import PositionCodec
+
+    from refbook.lsp.textdocs import SplicedDocument
+
+    doc = SplicedDocument("file:///x.bib", TEXT, 1, position_codec=PositionCodec("utf-32"))
+    reading = BibReading.parse(TEXT, "x.bib")
+    reading.mark = (doc.edits.serial, doc.edits)
+    for batch in batches:
+        for where, insert, piece, length in batch:
+            text = doc.source
+            at = int(where * len(text))
+            end = at if insert else min(len(text), at + length)
+            change = lsp.TextDocumentContentChangePartial(
+                range=lsp.Range(_position(text, at), _position(text, end)),
+                text=piece if insert else "",
+            )
+            doc.apply_change(change)
+        new = doc.source
+        try:
+            expected = whole(new)
+        except RefbookError:  # no entry can be read: the whole parse refuses it too
+            continue
+        # (None: a change pygls made, past the last line: the texts compared)
+        span = doc.edits.span(reading.mark[0], doc.edits.serial)
+        reading = reading.edit(new, span)
+        reading.mark = (doc.edits.serial, doc.edits)
+        assert chunked(reading) == expected
+
+
+def test_an_edit_of_the_open_bib_is_read_without_comparing_the_texts(monkeypatch):
+    """The .bib open in the editor and edited: the reading takes where the text changed
+    from the editor's changes (comparing two 74 MB texts was ~60 ms per edit), also
+    after an edit undone (the file as saved again) and for several changes at once."""
+    from lsprotocol import types as lsp
+
+    from refbook.lsp import bibbuffer
+    from refbook.lsp.library import LibraryState
+    from refbook.lsp.textdocs import SplicedDocument
+
+    doc = SplicedDocument("file:///x.bib", TEXT, 1)
+    state = LibraryState("x.bib")  # (no such file: the buffer alone)
+    state.set_buffer(doc.source, (doc.edits.serial, doc.edits))
+    state.reload()
+
+    def compared(*args: object) -> int:
+        raise AssertionError("the old and the new text compared")
+
+    monkeypatch.setattr(bibbuffer, "common_prefix", compared)
+    line = TEXT.split("\n").index(next(t for t in TEXT.split("\n") if t.startswith("@"))) + 2
+    at = lsp.Position(line, 2)
+    for changes in (["x"], [""], ["a", "b"]):
+        for text in changes:
+            end = lsp.Position(line, 3) if not text else at
+            doc.apply_change(lsp.TextDocumentContentChangePartial(lsp.Range(at, end), text))
+        state.set_buffer(doc.source, (doc.edits.serial, doc.edits))
+        state.reload()
+        assert state.reading is not None and state.reading.text is doc.source
+        assert chunked(state.reading) == whole(doc.source)
+
+
+def test_the_bib_s_diagnostics_as_json_made_once_are_those_made_afresh():
+    """The .bib's diagnostics are sent as JSON made once per finding and the text of its
+    line (``bibfile.chosen_texts``, kept from one edit to the next): after edits that
+    move findings to other lines, change their lines' text or their messages, what is
+    sent is what converting the diagnostics afresh gives, under the limit and over it."""
+    import json
+
+    from refbook.lsp import incremental
+    from refbook.lsp.bibfindings import whole as one_chunk
+
+    lines = TEXT.split("\n")
+    at = next(i for i, t in enumerate(lines) if t.strip().startswith("title"))
+    first = lint(Library(BibFile(TEXT, name="x.bib")), RULE_LIST, fixes=False).findings
+    ends = {(f.line or 1) - 1 for f in first[:40]}  # lines of findings, made longer
+    texts = [
+        TEXT,
+        "\n".join(lines[:at] + ["", "  "] + lines[at:]),  # later findings two lines down
+        "\n".join(t + "   " if i in ends else t for i, t in enumerate(lines)),
+        TEXT.replace("}", "} ", 3),
+    ]
+    for limit in (0, 5):
+        memo: dict = {}
+        for text in texts * 2:
+            found = lint(Library(BibFile(text, name="x.bib")), RULE_LIST, fixes=False).findings
+            sent = bibfile.chosen_texts(text, [], [one_chunk(found)], limit, memo)
+            fresh = bibfile.chosen_diagnostics(text, [], [one_chunk(found)], limit)
+            assert [json.loads(d) for d in sent] == [incremental.unstructured(d) for d in fresh]
+        assert memo

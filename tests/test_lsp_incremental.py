@@ -182,3 +182,92 @@ def test_after_edits_of_the_bib_a_manuscript_s_diagnostics_equal_the_whole_parse
         snap = after
         sent = incremental.manuscript_diagnostics(document(lines, "markdown"), snap, True)
         assert incremental.structured(sent) == features.manuscript_diagnostics(doc, snap)
+
+
+AUTHORS = ["Zahid, Farhan", "Knuth, Donald", "Smith, Ann", "Jones, Bo and Smith, Ann", None]
+PROSE_LINES = [
+    "",
+    "(Knuth, 1984) here.",
+    "(Zahid, 2023) says.",
+    "(Smith, 2020) and (Smith, 2021).",
+    "Jones and Smith (2020) argued.",
+    "Smith et al. (2021) too.",
+    "@k1 and [@k2; @k5]",
+]
+
+
+def prose_bib(entries: dict[int, tuple[str, int]]) -> str:
+    return "".join(
+        f"@article{{k{i},\n  author = {{{author}}},\n  title = {{T{i}}},\n  year = {{{year}}},\n}}\n"
+        for i, (author, year) in sorted(entries.items())
+    )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.sampled_from(PROSE_LINES), min_size=1, max_size=30),
+    st.lists(
+        st.tuples(
+            st.integers(0, 5), st.sampled_from(AUTHORS), st.sampled_from([1984, 2020, 2021, 2023])
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+)
+def test_prose_findings_after_edits_of_the_bib_read_by_chunks_equal_the_whole_parse(lines, steps):
+    """The .bib open and edited (a reading by chunks, its author-year matcher patched
+    at each edit): a manuscript's diagnostics, with what the reading before judged kept
+    where the edit changed none of a segment's first authors' entries, are those of the
+    same .bib read afresh."""
+    from refbook.lsp.library import LibraryState
+
+    entries = {i: (AUTHORS[i % 4], 2020 + i % 3) for i in range(6)}
+    state = LibraryState("/nonexistent/refs.bib")
+    state.set_buffer(prose_bib(entries))
+    state.reload()
+    doc = document(lines, "markdown")
+    incremental.manuscript_diagnostics(doc, state.snapshot, True)
+    for i, author, year in steps:
+        if author is None:
+            entries.pop(i, None)
+        else:
+            entries[i] = (author, year)
+        if not entries:
+            continue
+        text = prose_bib(entries)
+        state.set_buffer(text)
+        state.reload()
+        snap = state.snapshot
+        sent = incremental.manuscript_diagnostics(document(lines, "markdown"), snap, True)
+        fresh = Snapshot(load_library("refs.bib", text=text), "refs.bib")
+        assert incremental.structured(sent) == features.manuscript_diagnostics(doc, fresh)
+
+
+def test_a_bib_edit_judges_again_only_the_prose_of_the_authors_it_changed(monkeypatch):
+    """After an edit of the open .bib that patches its matcher, the manuscript's prose
+    citations of other first authors are not matched again (each edit of a 100k-entry
+    .bib would otherwise match every one), and those of the author edited are."""
+    from refbook.lsp.library import LibraryState
+    from refbook.manuscript import Matcher
+
+    entries = {i: (AUTHORS[i % 4], 2020 + i % 3) for i in range(6)}
+    state = LibraryState("/nonexistent/refs.bib")
+    state.set_buffer(prose_bib(entries))
+    state.reload()
+    lines = ["(Knuth, 1984) here.", "", "(Smith, 2023) says.", "", "(Zahid, 2021) too."]
+    incremental.manuscript_diagnostics(document(lines, "markdown"), state.snapshot, True)
+    matched: list[str] = []
+    real = Matcher.match
+
+    def match(self: Matcher, c):  # type: ignore[no-untyped-def]
+        matched.append(c.text)
+        return real(self, c)
+
+    monkeypatch.setattr(Matcher, "match", match)
+    entries[2] = ("Smith, Ann", 2023)  # (it was 2022)
+    state.set_buffer(prose_bib(entries))
+    state.reload()
+    assert state.snapshot.matcher.patched_from is not None
+    sent = incremental.manuscript_diagnostics(document(lines, "markdown"), state.snapshot, True)
+    assert matched == ["(Smith, 2023)"]
+    assert [d["message"] for d in sent if "Smith" in d["message"]] == []

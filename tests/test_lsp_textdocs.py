@@ -96,3 +96,13 @@ def test_a_splice_far_into_a_text_of_copies_is_made_at_its_place():
     source = entry * 5000 + "@article{other,\n}\n" + entry * 5000
     at = len(entry) * 7000 + 12
     assert splice(source, at, at + 3, "ZZ") == source[:at] + "ZZ" + source[at + 3 :]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="a\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029é", max_size=30))
+def test_plain_line_ends_are_found_as_the_expression_finds_them(text):
+    """Whether a text has line ends pygls must be left with (a lone "\\r", a form feed,
+    U+2028…), told by string searches as the regular expression tells it."""
+    from refbook.lsp.textdocs import _OTHER_BREAK, plain_breaks
+
+    assert plain_breaks(text) == (_OTHER_BREAK.search(text) is None)

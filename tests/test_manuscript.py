@@ -459,3 +459,52 @@ def test_a_patched_matcher_matches_as_one_built_after_the_change(records, gone, 
     assert patched is not None
     assert _answers(patched) == _answers(_matcher_of(after))
     assert [e.key for e in patched.entries] == [r[0] for r in after]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(_RECORD, min_size=1, max_size=12),
+    st.lists(st.integers(0, 11), max_size=5),
+    st.lists(st.tuples(st.floats(0, 1), st.one_of(_RECORD, st.integers(0, 11))), max_size=5),
+)
+def test_a_patched_matcher_says_which_first_authors_may_match_otherwise(records, gone, added):
+    """``Matcher.patched`` says which first authors' entries it changed (the language
+    server judges again only the author-year citations of those after an edit of the
+    .bib): a citation of any other first author matches as before the patch, also when
+    entries taken out are put back as they were, at the same place among the others or
+    elsewhere."""
+    from refbook.manuscript import Cited, _name_key
+
+    before = [
+        (f"k{i}", names, year, title, float(i)) for i, (names, year, title) in enumerate(records)
+    ]
+    out = {before[i % len(before)][0] for i in gone}
+    new = []
+    for j, (where, record) in enumerate(added):
+        pos = where * len(before) + j * 1e-6 + 1e-9  # (between the places of others)
+        if isinstance(record, int):  # an entry taken out, put back as it was
+            key, names, year, title, _pos = before[record % len(before)]
+            if key not in out or key in {r[0] for r in new}:
+                continue
+        else:
+            key, (names, year, title) = f"n{j}", record
+        new.append((key, names, year, title, pos))
+    matcher = _matcher_of(before)
+    patched = matcher.patched(
+        sorted(out),
+        [Cited(k, year, title, pos) for k, _n, year, title, pos in new],
+        [names for _k, names, *_ in new],
+    )
+    assert patched is not None
+    after = sorted([r for r in before if r[0] not in out] + new, key=lambda r: r[4])
+    assert _answers(patched) == _answers(_matcher_of(after))
+    ((was, touched),) = list(patched.ancestors())
+    assert was is matcher
+    for first, then, now in zip(_firsts(), _answers(matcher), _answers(patched)):
+        if _name_key(first) not in touched:
+            assert then == now
+
+
+def _firsts() -> list[str]:
+    """The first author of each citation ``_answers`` matches, in its order."""
+    return [first for first in _NAMES for _ in range((1 + len(_NAMES)) * 6 * 2)]

@@ -194,6 +194,9 @@ class BibReading:
         # weakly: a chain of readings would keep every text of the buffer)
         self.parent: Any = None
         self.matcher: Any = None  # this reading's author-year matcher, once made
+        # its text's number among the editor's texts of the .bib and where they changed
+        # (``LibraryState.set_buffer``): the next edit's range is known from them
+        self.mark: tuple[int, Any] | None = None
         # the parent's matcher and the change: keys gone, (entry, place) added
         self.base: tuple[Any, list[str], list[tuple[Any, float]]] | None = None
         self._problems: list[Finding] | None = None
@@ -289,15 +292,21 @@ class BibReading:
         reading.parent, reading.changed = saved.library, set()
         return reading
 
-    def edit(self, text: str) -> BibReading:
-        """The buffer after an edit: only the chunks the edit touched parsed again."""
-        if text == self.text:
+    def edit(self, text: str, span: tuple[int, int] | None = None) -> BibReading:
+        """The buffer after an edit: only the chunks the edit touched parsed again
+        (``span``: the length of the start and of the end this text and ``text`` share at
+        least, when the editor's changes say it; else the texts are compared)."""
+        if text is self.text or (span is None and text == self.text):
             return self
         if self.whole is not None:
             return BibReading.parse(text, self.path, self.text)
         old = self.text
-        head = common_prefix(old, text)
-        tail = common_suffix(old, text, min(len(old), len(text)) - head)
+        if span is not None:
+            head = min(span[0], len(old), len(text))
+            tail = min(span[1], min(len(old), len(text)) - head)
+        else:
+            head = common_prefix(old, text)
+            tail = common_suffix(old, text, min(len(old), len(text)) - head)
         n = len(self.pieces)
         first = max(0, self._chunk_at(max(head - 1, 0)) - 1)
         last = min(n, self._chunk_at(len(old) - tail) + 2)  # exclusive
@@ -324,8 +333,9 @@ class BibReading:
             return BibReading.parse(text, self.path, old)  # (no room left between places)
         line_delta = text.count("\n", a, b + delta) - old.count("\n", a, b)
         shift = len(pieces) - (last - first)
-        starts = self.starts[:first] + new_starts + [s + delta for s in self.starts[last:]]
-        lines = self.lines[:first] + new_lines + [x + line_delta for x in self.lines[last:]]
+        # (the chunks after the window moved; their lines as they were when none came or went)
+        starts = self.starts[:first] + new_starts + _moved(self.starts[last:], delta)
+        lines = self.lines[:first] + new_lines + _moved(self.lines[last:], line_delta)
         parsed_at = [i for i in self.parsed_at if i < first]
         parsed_at += range(first, first + len(pieces))
         parsed_at += [i + shift for i in self.parsed_at if i >= last]
@@ -739,6 +749,10 @@ def _move(piece: Piece, line: int) -> None:
             if f._start_line is not None:
                 f._start_line += by
     piece.base = line
+
+
+def _moved(numbers: list[int], by: int) -> list[int]:
+    return [n + by for n in numbers] if by else numbers
 
 
 def _twice(pieces: list[Piece]) -> bool:

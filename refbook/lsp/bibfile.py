@@ -91,6 +91,46 @@ def chosen_diagnostics(
     ]
 
 
+def chosen_texts(
+    text: str,
+    head: list[Finding],
+    chunks: list[Chunk],
+    limit: int,
+    memo: dict[Any, str],
+    encoding: str = "utf-16",
+    edited: Callable[[int], int] | None = None,
+    known: tuple[list[int], list[int]] | None = None,
+) -> list[str]:
+    """``chosen_diagnostics`` as the protocol's JSON texts, each made once while its
+    finding and the text of its line stay the same (``memo``: the last call's, replaced
+    by this one's): after an edit of a large .bib, most of the 1,000 published are
+    those published before (their ranges are read off their lines)."""
+    import json
+
+    from .bibfindings import _distinct, choose
+    from .incremental import unstructured
+
+    found, total = choose(head, chunks, limit, edited)
+    if len(found) == total:
+        found = _distinct(found)  # (as ``bib_diagnostics`` publishes them)
+    index = LineIndex(text, [max((f.line or 1) - 1, 0) for f in found], encoding, known)
+    made: dict[Any, str] = {}
+    out = []
+    for f in found:
+        start, end = index.line_span(max((f.line or 1) - 1, 0))
+        ident = (text[start:end], encoding, f.line, f.column, f.severity, f.rule, f.message, f.key)
+        sent = made.get(ident) or memo.get(ident)
+        if sent is None:
+            sent = json.dumps(unstructured(finding_diagnostic(f, index)))
+        made[ident] = sent
+        out.append(sent)
+    if len(found) < total:
+        out.append(json.dumps(unstructured(limit_diagnostic(len(found), total, limit))))
+    memo.clear()
+    memo.update(made)
+    return out
+
+
 def limit_diagnostic(shown: int, total: int, limit: int) -> lsp.Diagnostic:
     """What a .bib with more findings than ``limit`` says on its first line."""
     return lsp.Diagnostic(

@@ -187,6 +187,13 @@ def line_start(text: str, line: int, pos: int = 0) -> int | None:
     seen, n = 0, len(text)
     if line <= 0:
         return pos
+    if line <= _FEW:  # (a few lines on, found one by one: a block's count reads 64 KiB)
+        for _ in range(line):
+            pos = text.find("\n", pos)
+            if pos < 0:
+                return None
+            pos += 1
+        return pos
     while pos < n:
         k = text.count("\n", pos, pos + _STEP)
         if seen + k >= line:
@@ -201,6 +208,7 @@ def line_start(text: str, line: int, pos: int = 0) -> int | None:
 
 
 _STEP = 1 << 16
+_FEW = 64
 
 
 # -- the bibliography a document names ----------------------------------------------------

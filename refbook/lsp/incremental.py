@@ -47,6 +47,7 @@ class _Parsed:
 
     keys: list[tuple[str, int, int]]  # every cited key with its span
     prose: list[ms.Citation]
+    firsts: frozenset[str] = frozenset()  # the prose citations' first authors (matched by)
 
 
 _parsed: dict[tuple[str, str, str, str], _Parsed] = {}
@@ -164,12 +165,16 @@ def _seen(snapshot: Snapshot, encoding: str, matcher: Any) -> dict[Any, Any]:
 
 def _carried(snapshot: Snapshot, encoding: str, matcher: Any, ident: Any) -> _Judged | None:
     """What the snapshot before this one (an edit of the .bib before) made of a segment,
-    when it holds here: the same matcher, and none of the segment's keys added or gone
-    (each edit of a 100k-entry .bib would otherwise judge every segment again)."""
+    when it holds here: the same matcher (or the one it was patched from, when no entry
+    of the segment's prose citations' first authors changed), and none of the segment's
+    keys added or gone (each edit of a 100k-entry .bib would otherwise judge every
+    segment again)."""
     if snapshot.before is None:
         return None
     judged, lookup = snapshot.before
     old = judged.get((encoding, matcher), {}).get(ident)
+    if old is None and matcher is not None and _parse(ident).prose:
+        old = _patched_from(judged, encoding, matcher, ident)
     if old is None and not _parse(ident).prose:  # (then no matcher has a say)
         mine = (v.get(ident) for (e, _m), v in judged.items() if e == encoding)
         old = next((j for j in mine if j is not None), None)
@@ -181,6 +186,17 @@ def _carried(snapshot: Snapshot, encoding: str, matcher: Any, ident: Any) -> _Ju
     if any(key.lower() in changed for key, _a, _b in _parse(ident).keys):
         return None
     return old
+
+
+def _patched_from(judged: dict[Any, Any], encoding: str, matcher: Any, ident: Any) -> Any:
+    """What a matcher ``matcher`` was patched from made of the segment ``ident``, when
+    the patches since changed no entry of its prose citations' first authors."""
+    for before, touched in matcher.ancestors():
+        found = judged.get((encoding, before))
+        if found is not None:
+            old = found.get(ident)
+            return None if old is None or touched & _parse(ident).firsts else old
+    return None
 
 
 _last_cut: dict[tuple[str, str], tuple[str, str, str, list[tuple[int, int, int]]]] = {}
@@ -258,7 +274,8 @@ def _parse(ident: tuple[str, str, str, str]) -> _Parsed:
     if len(_parsed) > _KEPT:
         for old in list(_parsed)[: _KEPT // 2]:
             del _parsed[old]
-    found = _parsed[ident] = _Parsed(keys, prose)
+    firsts = frozenset(ms.first_author(c) for c in prose if c.authors)
+    found = _parsed[ident] = _Parsed(keys, prose, firsts)
     return found
 
 

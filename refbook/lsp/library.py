@@ -362,6 +362,7 @@ class LibraryState:
     # a large file as saved by chunks, made when it is opened (its stamp): its first edit
     # starts from it
     _saved_chunks: tuple[Any, Saved] | None = None
+    _marked: tuple[str | None, tuple[int, Any]] | None = None  # the buffer and its mark
     _good_errors: int = 0
     _stale: bool = False
     _reader: threading.Thread | None = None
@@ -397,11 +398,19 @@ class LibraryState:
     def changed_on_disk(self) -> bool:
         return self.buffer is None and not self.loading and _stamp(self.path) != self._stamp
 
-    def set_buffer(self, text: str | None) -> None:
+    def set_buffer(self, text: str | None, mark: tuple[int, Any] | None = None) -> None:
         """The editor's text of the .bib (None: closed, serve the file on disk); read
-        when next asked for."""
+        when next asked for.  ``mark``: its number among the document's texts and where
+        they changed (``textdocs.Edits``): an edited reading takes the change's range
+        from them."""
+        self._marked = (text, mark) if mark is not None else None
         self.buffer = text
         self._stale = True
+
+    def _mark_of(self, text: str) -> tuple[int, Any] | None:
+        """``text``'s mark (``set_buffer``), when it is the buffer last set."""
+        marked = self._marked
+        return marked[1] if marked is not None and marked[0] is text else None
 
     def start_reading(self) -> None:
         with self._lock:
@@ -505,6 +514,8 @@ class LibraryState:
             self.problems = [_read_error(self.path, exc)]
             self.reading, self.read_buffer = None, buffer
             return
+        if self.reading is not None and buffer is not None and self.reading.text is buffer:
+            self.reading.mark = self._mark_of(buffer)  # (the next edit's span from it)
         self.read_buffer = buffer
         self._stamp = stamp
         self.problems = problems
@@ -562,6 +573,16 @@ class LibraryState:
         self._saved = (stamp, text, len(text), hash(text))
         return text
 
+    def _span(self, reading: Any, text: str) -> tuple[int, int] | None:
+        """The length of the start and of the end ``reading``'s text and the buffer
+        ``text`` share at least, from the editor's changes between them (None: not
+        known; the texts are compared)."""
+        mark, now = reading.mark, self._mark_of(text)
+        if mark is None or now is None or mark[1] is not now[1]:
+            return None
+        span: tuple[int, int] | None = now[1].span(mark[0], now[0])
+        return span
+
     def _read_buffer(self, text: str) -> tuple[Any, list[Finding]]:
         """The edited buffer ``text`` by chunks (``bibbuffer.BibReading``) and its parse
         problems: the last reading of it edited, else (a large file) the saved file's
@@ -591,7 +612,7 @@ class LibraryState:
                     reading.saved_stamp = self._stamp
                     reading.matcher = snap.__dict__.get("matcher")  # (the same entries)
             if reading is not None:
-                reading = reading.edit(text)
+                reading = reading.edit(text, self._span(reading, text))
             else:
                 reading = BibReading.parse(text, self.path, saved)
             self.reading = reading

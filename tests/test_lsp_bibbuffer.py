@@ -322,6 +322,64 @@ def test_prose_citations_follow_an_edit_of_a_large_bib_at_once(tmp_path, monkeyp
     assert matcher.match(c).status is not CitationStatus.YEAR_MISMATCH
 
 
+def test_garbage_is_collected_before_what_lives_is_frozen():
+    """``library._settle`` freezes what a reading made: a reference cycle that is garbage
+    then is collected first, not kept for the server's life."""
+    import gc
+    import weakref
+
+    from refbook.lsp.library import _settle
+
+    class Node:
+        pass
+
+    cycle = Node()
+    cycle.me = cycle  # type: ignore[attr-defined]
+    gone = weakref.ref(cycle)
+    del cycle
+    enabled = gc.isenabled()
+    gc.disable()  # (as while a reading parses: nothing collected meanwhile)
+    try:
+        _settle()
+        assert gone() is None
+    finally:
+        gc.unfreeze()
+        if enabled:
+            gc.enable()
+
+
+def test_an_edit_of_a_large_bib_keeps_no_text_of_the_buffer_before_it(tmp_path, monkeypatch):
+    """After the next edit is read, no frame holds the buffer's text before it: a title
+    decoded by pylatexenc while an edit was read (the matcher patched) left an exception
+    whose traceback's frames held the reading's locals (the buffer, 74 MB at 100k
+    entries), frozen by the collector's freeze for the server's life."""
+    import gc
+    import sys
+    import types
+
+    state = _open_saved(tmp_path, monkeypatch, TEXT)
+    _ = state.snapshot.matcher
+    at = TEXT.index("@", len(TEXT) // 2)
+    texts = [
+        TEXT[:at]
+        + f"@misc{{added{n}, title = {{\\v{{S}}ebek's \\emph{{notes}} {n}}}}}\n"
+        + TEXT[at:]
+        for n in range(2)
+    ]
+    for text in texts:
+        state.set_buffer(text)
+        state.reload()
+        assert "matcher" in state.snapshot.__dict__  # (patched: the titles decoded)
+    gc.unfreeze()  # (what was frozen is seen by get_referrers again)
+    try:
+        me = sys._getframe()
+        held = [r for r in gc.get_referrers(texts[0]) if r is not me and r is not texts]
+        assert not [r for r in held if isinstance(r, types.FrameType)]
+        assert not held
+    finally:
+        gc.freeze()
+
+
 def _matched(matcher, citation) -> tuple:
     import copy
 

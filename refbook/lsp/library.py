@@ -457,7 +457,7 @@ class LibraryState:
             return
         from .bibbuffer import Saved
 
-        saved = Saved.make(buffer, snap.library)
+        saved = Saved.make(buffer, snap.library, (snap.keys, snap.lookup))
         if saved is not None:
             self._saved_chunks = (stamp, saved)
             if self.saved_lint is not None and self.saved_lint[0] == stamp:
@@ -607,7 +607,8 @@ class LibraryState:
                 if made is not None and made[0] == self._stamp and made[1].library is snap.library:
                     reading = BibReading.from_saved(made[1], saved)
                 else:
-                    reading = BibReading.from_cache(saved, self.path, snap.library)
+                    known = (snap.keys, snap.lookup)
+                    reading = BibReading.from_cache(saved, self.path, snap.library, known)
                 if reading is not None:
                     reading.saved_stamp = self._stamp
                     reading.matcher = snap.__dict__.get("matcher")  # (the same entries)

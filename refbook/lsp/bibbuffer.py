@@ -120,12 +120,15 @@ class Saved:
         self.names = {k: tuple(v) for k, v in found.items()}
         # (a lookup of as many keys as there are, each key found as itself: every key
         # once, case-insensitively, and no alias beside them)
-        same = (
+        self.keyset: dict[str, str]
+        if (
             lookup is not None
             and len(lookup) == len(self.keys)
             and all(lookup.get(k.lower()) == k for k in self.keys)
-        )
-        self.keyset: dict[str, str] = lookup if same else {k.lower(): k for k in self.keys}
+        ):
+            self.keyset = lookup
+        else:
+            self.keyset = {k.lower(): k for k in self.keys}
         self.unique = len(self.keyset) == len(self.keys)
         self.aliases: list[tuple[str, str]] | None = None
         self._index: dict[str, int] | None = None

@@ -95,13 +95,11 @@ class Saved:
         starts = sorted({0, *[m.start() + 1 for m in _NL_AT.finditer(text)], len(text)})
         starts = starts if len(starts) > 1 else [0, 0]
         lines = _lines_of(text, starts)
-        self.keys, entry_lines = key_lines(library)
         # (the server's snapshot of the file has its keys, and its lookup of them: the
         # same lists and dicts, not a second copy of 100,000 keys each, 17 MB at 100k)
         keys, lookup = known if known is not None else (None, None)
-        if keys is not None and keys == self.keys:
-            self.keys = keys
-        else:
+        self.keys, entry_lines = key_lines(library, keys)
+        if self.keys is not keys:
             lookup = None
         first = [bisect.bisect_left(entry_lines, line) for line in lines[:-1]]
         first.append(len(self.keys))

@@ -48,9 +48,20 @@ def open_library(path: str, encoding: str | None = None) -> Any:
     return cached
 
 
-def key_lines(library: Any) -> tuple[list[str], list[int]]:
+def key_lines(library: Any, keys: list[str] | None = None) -> tuple[list[str], list[int]]:
     """Every entry's key and line (0-based) in a ``CachedLibrary``, in file order, from
-    its rows (nothing else of an entry read: 100k entries, a few MB)."""
+    its rows (nothing else of an entry read: 100k entries, a few MB); ``keys``: its keys
+    in file order (``library.keys()``), known already: its lines alone read."""
+    if keys is not None:
+        lines = [
+            line
+            for (line,) in library._store.conn.execute(
+                "SELECT c.line + e.rel_line - 1 FROM entries e JOIN chunks c "
+                "ON c.id = e.chunk ORDER BY e.ord"
+            )
+        ]
+        if len(lines) == len(keys):
+            return keys, lines
     rows = library._store.conn.execute(
         "SELECT e.key, c.line + e.rel_line - 1 FROM entries e JOIN chunks c "
         "ON c.id = e.chunk ORDER BY e.ord"

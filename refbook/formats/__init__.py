@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -164,6 +164,24 @@ def read(text: str, fmt: str | None = None, name: str = "<input>") -> list[Draft
 def write(entries: Sequence[Entry], fmt: str, *, normalize: bool = False) -> str:
     """``entries`` as a document in data format ``fmt``."""
     return get(fmt).write(entries, normalize=normalize)
+
+
+def streamed(entries: Sequence[Entry], columns: Sequence[str]) -> Iterable[Entry]:
+    """The entries for a writer's one pass that reads ``columns`` of each (``item``: the
+    record, ``csl``: the CSL item): from the library cache (``cache.parts.Selection``)
+    read in one pass, each let go once the writer moves on; other entries as they are."""
+    with_parts = getattr(entries, "with_parts", None)
+    return entries if with_parts is None else with_parts(columns)
+
+
+def with_csl_items(entries: Sequence[Entry]) -> Iterator[tuple[Entry, dict]]:
+    """Each entry with its CSL item, ids made unique as ``csl.csl_items`` makes them, one
+    at a time (the cache's stored items read in one pass)."""
+    from ..csl import to_csl, unique_ids
+
+    ids = unique_ids(entries)[0]
+    for entry, ident in zip(streamed(entries, ("item", "csl")), ids):
+        yield entry, to_csl(entry, ident)
 
 
 def write_parts(entries: Sequence[Entry], fmt: str, *, normalize: bool = False) -> Iterator[str]:

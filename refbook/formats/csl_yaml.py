@@ -5,7 +5,7 @@ in a YAML document; the items are CSL-JSON's (``refbook.csl``), so the type tabl
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -41,6 +41,16 @@ def yaml(value: Any, indent: int = 0) -> str:
 
 def write(entries: Sequence[Entry]) -> str:
     """CSL YAML as pandoc reads it (``references:`` in a YAML document)."""
-    from ..csl import csl_items
+    return "".join(write_parts(entries))
 
-    return "---\nreferences:\n" + yaml(csl_items(entries), 1) + "\n...\n"
+
+def write_parts(entries: Sequence[Entry]) -> Iterator[str]:
+    """``write``'s document in pieces, an item at a time (``yaml`` of the list of items
+    writes each so, a line apart)."""
+    from . import with_csl_items
+
+    yield "---\nreferences:\n"
+    for i, (_, item) in enumerate(with_csl_items(entries)):
+        text = yaml([item], 1)
+        yield "\n" + text if i else text
+    yield "\n...\n"

@@ -174,13 +174,15 @@ def streamed(entries: Sequence[Entry], columns: Sequence[str]) -> Iterable[Entry
     return entries if with_parts is None else with_parts(columns)
 
 
-def with_csl_items(entries: Sequence[Entry]) -> Iterator[tuple[Entry, dict]]:
+def with_csl_items(
+    entries: Sequence[Entry], columns: Sequence[str] = ("item", "csl")
+) -> Iterator[tuple[Entry, dict]]:
     """Each entry with its CSL item, ids made unique as ``csl.csl_items`` makes them, one
-    at a time (the cache's stored items read in one pass)."""
+    at a time (the cache's stored items read in one pass, with ``columns``)."""
     from ..csl import to_csl, unique_ids
 
     ids = unique_ids(entries)[0]
-    for entry, ident in zip(streamed(entries, ("item", "csl")), ids):
+    for entry, ident in zip(streamed(entries, columns), ids):
         yield entry, to_csl(entry, ident)
 
 

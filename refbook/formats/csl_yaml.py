@@ -12,6 +12,13 @@ if TYPE_CHECKING:
     from ..model import Entry
 
 
+_STRING = json.encoder.encode_basestring  # json.dumps(text, ensure_ascii=False), in C
+
+
+def _scalar(value: Any) -> str:
+    return _STRING(value) if type(value) is str else json.dumps(value, ensure_ascii=False)
+
+
 def yaml(value: Any, indent: int = 0) -> str:
     """A minimal YAML emitter (JSON scalars are valid YAML double-quoted scalars)."""
     pad = "  " * indent
@@ -21,7 +28,7 @@ def yaml(value: Any, indent: int = 0) -> str:
             + (
                 ("\n" + yaml(v, indent + 1))
                 if isinstance(v, (dict, list)) and v
-                else " " + json.dumps(v, ensure_ascii=False)
+                else " " + _scalar(v)
             )
             for k, v in value.items()
         )
@@ -34,9 +41,9 @@ def yaml(value: Any, indent: int = 0) -> str:
             elif isinstance(v, list):
                 lines.append(f"{pad}- " + json.dumps(v))
             else:
-                lines.append(f"{pad}- " + json.dumps(v, ensure_ascii=False))
+                lines.append(f"{pad}- " + _scalar(v))
         return "\n".join(lines)
-    return pad + json.dumps(value, ensure_ascii=False)
+    return pad + _scalar(value)
 
 
 def write(entries: Sequence[Entry]) -> str:
@@ -50,7 +57,7 @@ def write_parts(entries: Sequence[Entry]) -> Iterator[str]:
     from . import with_csl_items
 
     yield "---\nreferences:\n"
-    for i, (_, item) in enumerate(with_csl_items(entries)):
+    for i, (_, item) in enumerate(with_csl_items(entries, ("csl",))):
         text = yaml([item], 1)
         yield "\n" + text if i else text
     yield "\n...\n"

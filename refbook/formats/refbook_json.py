@@ -28,6 +28,17 @@ def write_parts(entries: Sequence[Entry]) -> Iterator[str]:
         return
     yield "[\n"
     for i, e in enumerate(streamed(entries, ("item",))):
-        text = "  " + json.dumps(e.to_dict(), ensure_ascii=False, indent=2).replace("\n", "\n  ")
+        text = "  " + _text(e).replace("\n", "\n  ")
         yield ",\n" + text if i else text
     yield "\n]\n"
+
+
+def _text(entry: Entry) -> str:
+    """``json.dumps(entry.to_dict(), ensure_ascii=False, indent=2)``: from the cache, the
+    stored text (``output.json_text``'s, the same text unless it escaped a character
+    json writes as it is: then, as any text with a ``\\u`` escape, made again)."""
+    stored = getattr(entry, "json_text", None)
+    text = stored() if stored is not None else None
+    if text is None or "\\u" in text:
+        text = json.dumps(entry.to_dict(), ensure_ascii=False, indent=2)
+    return text

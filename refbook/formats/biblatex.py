@@ -38,7 +38,7 @@ def write(entries: Sequence[Entry]) -> str:
 
 def write_parts(entries: Sequence[Entry]) -> Iterator[str]:
     """``write``'s document in pieces, an entry at a time (from the cache, the records
-    read in one pass; an entry's values as written only for a value that needs them)."""
+    read in one pass; an entry's value as written only for a value that needs it)."""
     from ..bibtex import quote
     from ..model import month_number
     from . import streamed
@@ -58,8 +58,22 @@ def write_parts(entries: Sequence[Entry]) -> Iterator[str]:
             try:
                 lines.append(f"  {FIELDS.get(name, name)} = {quote(value)},")
             except ValueError:  # a lone brace in a "quoted" value: kept as written
-                lines.append(f"  {FIELDS.get(name, name)} = {e.raw(name) or quote(value)},")
+                written = _as_written(e, name)
+                lines.append(f"  {FIELDS.get(name, name)} = {written or quote(value)},")
         lines.append("}")
         text = "\n".join(lines)
         yield "\n\n" + text if i else text
     yield "\n"
+
+
+def _as_written(entry: Entry, name: str) -> str | None:
+    """The value of field ``name`` as written; for an entry from the library cache when
+    the cache has not read the values as written (its lint table), from the entry's own
+    text (a value as written needs no macro defined elsewhere): rare (a lone brace in a
+    quoted value), so a biblatex export needs no parse of the whole file for them."""
+    try:
+        return entry.raw(name)
+    except LookupError:
+        from ..model import loads
+
+        return next(iter(loads(entry.source))).raw(name)

@@ -3,7 +3,8 @@
 Each format lives in one module of this package (``bibtex``, ``biblatex``, ``csl_json``,
 ``csl_yaml``, ``ris``, ``refbook_json``) with its own type table; a module that reads a format
 has ``read(text, name) -> list[Draft]`` and ``detect(text) -> bool``, one that writes it
-``write(entries) -> str``.  ``FORMATS`` below is the only list of their names: the CLI
+``write(entries) -> str`` and ``write_parts(entries)``, the same document in pieces, an
+entry at a time (a cached export of 100,000 entries is never held whole).  ``FORMATS`` below is the only list of their names: the CLI
 takes its choices from it (``export --format``: ``names(writes=True)``, ``add --from``:
 ``names(reads=True)``), and ``read``/``write``/``detect`` dispatch through it.
 

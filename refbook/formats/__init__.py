@@ -4,9 +4,10 @@ Each format lives in one module of this package (``bibtex``, ``biblatex``, ``csl
 ``csl_yaml``, ``ris``, ``refbook_json``) with its own type table; a module that reads a format
 has ``read(text, name) -> list[Draft]`` and ``detect(text) -> bool``, one that writes it
 ``write(entries) -> str`` and ``write_parts(entries)``, the same document in pieces, an
-entry at a time (a cached export of 100,000 entries is never held whole).  ``FORMATS`` below is the only list of their names: the CLI
-takes its choices from it (``export --format``: ``names(writes=True)``, ``add --from``:
-``names(reads=True)``), and ``read``/``write``/``detect`` dispatch through it.
+entry at a time (a cached export of 100,000 entries is never held whole).  ``FORMATS``
+below is the only list of their names: the CLI takes its choices from it (``export
+--format``: ``names(writes=True)``, ``add --from``: ``names(reads=True)``), and
+``read``/``write``/``detect`` dispatch through it.
 
 Importing this package imports no format module (``refbook --help`` stays fast); a
 format's module is imported the first time it reads or writes.

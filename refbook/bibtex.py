@@ -242,6 +242,9 @@ class _Scope(Mapping):
         return sum(1 for _ in self)
 
 
+_BRACE_OR_ESCAPE = re.compile(r"\\.|[{}]", re.S)
+
+
 def quote(value: str) -> str:
     """Wrap a value in braces for writing; refuse unbalanced braces (they would corrupt the
     file) and NUL characters (a file holding one is not read as BibTeX any more)."""
@@ -250,19 +253,15 @@ def quote(value: str) -> str:
             "a NUL character in the value (a .bib file cannot hold one)", value.index("\x00")
         )
     depth = 0
-    i = 0
-    while i < len(value):
-        ch = value[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-            if depth < 0:
-                raise BibSyntaxError(f"unbalanced '}}' in value {value!r}", i)
-        i += 1
+    if "{" in value or "}" in value:  # (most values have no braces: nothing to count)
+        for m in _BRACE_OR_ESCAPE.finditer(value):  # an escaped character is skipped
+            ch = m.group()
+            if ch == "{":
+                depth += 1
+            elif ch == "}":
+                depth -= 1
+                if depth < 0:
+                    raise BibSyntaxError(f"unbalanced '}}' in value {value!r}", m.start())
     if depth:
         raise BibSyntaxError(f"unbalanced '{{' in value {value!r}", len(value))
     return "{" + value + "}"

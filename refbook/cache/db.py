@@ -63,7 +63,7 @@ CREATE TABLE csl (ord INTEGER PRIMARY KEY, item TEXT);
 CREATE TABLE lintdata (ord INTEGER PRIMARY KEY, info TEXT);
 """
 # the tables a build leaves empty until a command first needs them (``lazy.fill``): the
-# CSL items (export, cite, render), lint records (lint, check, biblatex export), the
+# CSL items (export, cite, render), lint records (lint, check), the
 # search tables (search, the language server); the meta row FILLED names those filled
 LAZY_TABLES = ("csl", "lint", "search")
 FILLED = "filled"

@@ -2,7 +2,7 @@
 
 A first run stores what ``list``, ``show``, ``stats`` and completion read (each entry's
 record, list form, keywords, aliases, byte span); the CSL items (``csl``: export, cite,
-render), lint records (``lint``: lint, check, biblatex export) and the search tables
+render), lint records (``lint``: lint, check) and the search tables
 (``search``: search, ``-q``, the language server) are filled by the first command that
 asks for them (``open_cached(needs=...)``), by the one writer under the cache's lock, and
 named in the meta row ``FILLED``.  From then on an update keeps them in step (a table not

@@ -132,6 +132,26 @@ class CachedLibrary:
         for entry, ident in zip(entries, ids):
             yield entry.csl_text(ident)
 
+    def with_parts(self, entries: Sequence[Any], columns: Sequence[str]) -> Iterator[Any]:
+        """The entries, each given ``columns`` before it is yielded: read in one pass when
+        they are in file order (else each entry reads its own when asked; a lazy table
+        not filled is left to it too)."""
+        from .db import LAZY_TABLES
+
+        filled = self._store.filled
+        columns = [c for c in columns if c not in LAZY_TABLES or c in filled]
+        if not columns or not all(a.ord < b.ord for a, b in zip(entries, entries[1:])):
+            yield from entries
+            return
+        rows = self._store.parts(columns)
+        for entry in entries:
+            for row in rows:
+                if row[0] == entry.ord:
+                    for column, text in zip(columns, row[1:]):
+                        entry._given(column, text)
+                    break
+            yield entry
+
     def read_parts(self, entries: Iterable[RecordEntry], columns: Sequence[str]) -> Iterator[Any]:
         """The entries (all of the library's, in file order), each given ``columns`` (read
         in one pass) before it is yielded."""

@@ -82,3 +82,8 @@ class Selection(list):
 
     def csl_texts(self, ids: Sequence[str]) -> Iterator[str]:
         return self.lib.csl_texts(self, ids)
+
+    def with_parts(self, columns: Sequence[str]) -> Iterator[RecordEntry]:
+        """The entries one by one, each with its stored ``columns`` (``item``: its
+        record, ``csl``: its CSL item…) read in one pass over the cache."""
+        return self.lib.with_parts(self, columns)

@@ -212,8 +212,9 @@ def _chosen(
 ) -> tuple[Any, list[Entry]]:
     """The library and the entries to export: from the library cache when it has every
     entry's CSL item (one that could not be made is said as the uncached run says it)."""
-    # the cache's lazy tables read: CSL items; the values as written (biblatex); search
-    needs = ["csl", *(["lint"] if fmt == "biblatex" else []), *(["search"] if query else [])]
+    # the cache's lazy tables read: CSL items; search (biblatex reads the few values it
+    # needs as written from their entries' text: no lint table, no parse of the file)
+    needs = ["csl", *(["search"] if query else [])]
     lib: Any = open_library(cached=True, usable=lambda c: c.csl_complete(), needs=needs)
     entries = select_entries(lib, keys, query, cited_in)
     if hasattr(lib, "csl_texts"):

@@ -3,9 +3,11 @@
 Each format lives in one module of this package (``bibtex``, ``biblatex``, ``csl_json``,
 ``csl_yaml``, ``ris``, ``refbook_json``) with its own type table; a module that reads a format
 has ``read(text, name) -> list[Draft]`` and ``detect(text) -> bool``, one that writes it
-``write(entries) -> str``.  ``FORMATS`` below is the only list of their names: the CLI
-takes its choices from it (``export --format``: ``names(writes=True)``, ``add --from``:
-``names(reads=True)``), and ``read``/``write``/``detect`` dispatch through it.
+``write(entries) -> str`` and ``write_parts(entries)``, the same document in pieces, an
+entry at a time (a cached export of 100,000 entries is never held whole).  ``FORMATS``
+below is the only list of their names: the CLI takes its choices from it (``export
+--format``: ``names(writes=True)``, ``add --from``: ``names(reads=True)``), and
+``read``/``write``/``detect`` dispatch through it.
 
 Importing this package imports no format module (``refbook --help`` stays fast); a
 format's module is imported the first time it reads or writes.
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -164,6 +166,26 @@ def read(text: str, fmt: str | None = None, name: str = "<input>") -> list[Draft
 def write(entries: Sequence[Entry], fmt: str, *, normalize: bool = False) -> str:
     """``entries`` as a document in data format ``fmt``."""
     return get(fmt).write(entries, normalize=normalize)
+
+
+def streamed(entries: Sequence[Entry], columns: Sequence[str]) -> Iterable[Entry]:
+    """The entries for a writer's one pass that reads ``columns`` of each (``item``: the
+    record, ``csl``: the CSL item): from the library cache (``cache.parts.Selection``)
+    read in one pass, each let go once the writer moves on; other entries as they are."""
+    with_parts = getattr(entries, "with_parts", None)
+    return entries if with_parts is None else with_parts(columns)
+
+
+def with_csl_items(
+    entries: Sequence[Entry], columns: Sequence[str] = ("item", "csl")
+) -> Iterator[tuple[Entry, dict]]:
+    """Each entry with its CSL item, ids made unique as ``csl.csl_items`` makes them, one
+    at a time (the cache's stored items read in one pass, with ``columns``)."""
+    from ..csl import to_csl, unique_ids
+
+    ids = unique_ids(entries)[0]
+    for entry, ident in zip(streamed(entries, columns), ids):
+        yield entry, to_csl(entry, ident)
 
 
 def write_parts(entries: Sequence[Entry], fmt: str, *, normalize: bool = False) -> Iterator[str]:

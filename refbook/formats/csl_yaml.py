@@ -5,11 +5,18 @@ in a YAML document; the items are CSL-JSON's (``refbook.csl``), so the type tabl
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..model import Entry
+
+
+_STRING = json.encoder.encode_basestring  # json.dumps(text, ensure_ascii=False), in C
+
+
+def _scalar(value: Any) -> str:
+    return _STRING(value) if type(value) is str else json.dumps(value, ensure_ascii=False)
 
 
 def yaml(value: Any, indent: int = 0) -> str:
@@ -21,7 +28,7 @@ def yaml(value: Any, indent: int = 0) -> str:
             + (
                 ("\n" + yaml(v, indent + 1))
                 if isinstance(v, (dict, list)) and v
-                else " " + json.dumps(v, ensure_ascii=False)
+                else " " + _scalar(v)
             )
             for k, v in value.items()
         )
@@ -34,13 +41,23 @@ def yaml(value: Any, indent: int = 0) -> str:
             elif isinstance(v, list):
                 lines.append(f"{pad}- " + json.dumps(v))
             else:
-                lines.append(f"{pad}- " + json.dumps(v, ensure_ascii=False))
+                lines.append(f"{pad}- " + _scalar(v))
         return "\n".join(lines)
-    return pad + json.dumps(value, ensure_ascii=False)
+    return pad + _scalar(value)
 
 
 def write(entries: Sequence[Entry]) -> str:
     """CSL YAML as pandoc reads it (``references:`` in a YAML document)."""
-    from ..csl import csl_items
+    return "".join(write_parts(entries))
 
-    return "---\nreferences:\n" + yaml(csl_items(entries), 1) + "\n...\n"
+
+def write_parts(entries: Sequence[Entry]) -> Iterator[str]:
+    """``write``'s document in pieces, an item at a time (``yaml`` of the list of items
+    writes each so, a line apart)."""
+    from . import with_csl_items
+
+    yield "---\nreferences:\n"
+    for i, (_, item) in enumerate(with_csl_items(entries, ("csl",))):
+        text = yaml([item], 1)
+        yield "\n" + text if i else text
+    yield "\n...\n"

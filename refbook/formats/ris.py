@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, UsageError
 from ..identifiers import strip_doi_prefix
@@ -172,43 +172,51 @@ def _person(p: Person) -> str:
 
 def write(entries: Sequence[Entry]) -> str:
     """The entries as RIS records (ids as in CSL-JSON: ``refbook.csl.unique_ids``)."""
-    from ..csl import csl_items
+    return "".join(write_parts(entries))
 
-    records = []
-    for e, item in zip(entries, csl_items(entries)):
-        lines = [f"TY  - {ris_type(item['type'])}"]  # (to_csl's csl_type)
-        lines += [f"AU  - {_person(p)}" for p in e.authors]
-        lines += [f"A2  - {_person(p)}" for p in e.editors]
-        lines.append(f"TI  - {e.title}")
-        if e.container:
-            lines.append(f"T2  - {e.container}")
-        if e.year:
-            lines.append(f"PY  - {e.year}")
-        if item.get("issued", {}).get("date-parts"):
-            parts = item["issued"]["date-parts"][0]
-            lines.append(
-                "DA  - " + "/".join(f"{p:02d}" if i else str(p) for i, p in enumerate(parts))
-            )
-        for tag, value in (("VL", e.volume), ("IS", e.number)):
-            if value:
-                lines.append(f"{tag}  - {value}")
-        if e.pages:
-            start, _, end = e.pages.partition("–")
-            lines.append(f"SP  - {start.strip()}")
-            if end:
-                lines.append(f"EP  - {end.strip()}")
-        if item.get("publisher"):
-            lines.append(f"PB  - {re.sub(r'<[^>]+>', '', html.unescape(item['publisher']))}")
-        if e.doi:
-            lines.append(f"DO  - {item['DOI']}")
-        if e.url:
-            lines.append(f"UR  - {e.url}")
-        if e.get("urldate"):
-            lines.append(f"Y2  - {e['urldate']}")
-        lines += [f"KW  - {k}" for k in e.keywords]
-        if e.annotation:
-            lines.append(f"N1  - {e.annotation}")
-        lines.append(f"ID  - {item['id']}")
-        lines.append("ER  - ")
-        records.append("\n".join(lines))
-    return "\n\n".join(records) + "\n"
+
+def write_parts(entries: Sequence[Entry]) -> Iterator[str]:
+    """``write``'s document in pieces, a record at a time."""
+    from . import with_csl_items
+
+    for i, (e, item) in enumerate(with_csl_items(entries)):
+        record = _record(e, item)
+        yield "\n\n" + record if i else record
+    yield "\n"
+
+
+def _record(e: Entry, item: dict[str, Any]) -> str:
+    """One entry as an RIS record, given its CSL item."""
+    lines = [f"TY  - {ris_type(item['type'])}"]  # (to_csl's csl_type)
+    lines += [f"AU  - {_person(p)}" for p in e.authors]
+    lines += [f"A2  - {_person(p)}" for p in e.editors]
+    lines.append(f"TI  - {e.title}")
+    if e.container:
+        lines.append(f"T2  - {e.container}")
+    if e.year:
+        lines.append(f"PY  - {e.year}")
+    if item.get("issued", {}).get("date-parts"):
+        parts = item["issued"]["date-parts"][0]
+        lines.append("DA  - " + "/".join(f"{p:02d}" if i else str(p) for i, p in enumerate(parts)))
+    for tag, value in (("VL", e.volume), ("IS", e.number)):
+        if value:
+            lines.append(f"{tag}  - {value}")
+    if e.pages:
+        start, _, end = e.pages.partition("–")
+        lines.append(f"SP  - {start.strip()}")
+        if end:
+            lines.append(f"EP  - {end.strip()}")
+    if item.get("publisher"):
+        lines.append(f"PB  - {re.sub(r'<[^>]+>', '', html.unescape(item['publisher']))}")
+    if e.doi:
+        lines.append(f"DO  - {item['DOI']}")
+    if e.url:
+        lines.append(f"UR  - {e.url}")
+    if e.get("urldate"):
+        lines.append(f"Y2  - {e['urldate']}")
+    lines += [f"KW  - {k}" for k in e.keywords]
+    if e.annotation:
+        lines.append(f"N1  - {e.annotation}")
+    lines.append(f"ID  - {item['id']}")
+    lines.append("ER  - ")
+    return "\n".join(lines)

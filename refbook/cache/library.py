@@ -179,6 +179,25 @@ class CachedLibrary:
         )
         return self._store.conn.execute(query).fetchall()
 
+    def entries_named(self, names: Sequence[str], keyless: bool = False) -> list[RecordEntry]:
+        """The entries whose key or an ``ids`` alias is one of ``names`` (lower case),
+        and with ``keyless`` those without a key; in file order."""
+        ords: set[int] = set()
+        conn = self._store.conn
+        for i in range(0, len(names), 500):
+            part = list(names[i : i + 500])
+            marks = ",".join("?" * len(part))
+            ords.update(
+                o for (o,) in conn.execute(f"SELECT ord FROM entries WHERE lkey IN ({marks})", part)
+            )
+            ords.update(
+                o
+                for (o,) in conn.execute(f"SELECT ord FROM aliases WHERE alias IN ({marks})", part)
+            )
+        if keyless:
+            ords.update(o for (o,) in conn.execute("SELECT ord FROM entries WHERE key = ''"))
+        return self.entries_by_ords(sorted(ords))
+
     def has_key(self, key: str) -> bool:
         """Whether an entry has ``key`` (case-insensitive; not its aliases)."""
         found = self._store.conn.execute("SELECT 1 FROM entries WHERE lkey = ?", (key.lower(),))

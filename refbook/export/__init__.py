@@ -29,7 +29,7 @@ from .bibliography import (
     html_to,
     id_changes,
 )
-from .document import front_matter, render_document
+from .document import cited_works, front_matter, render_document
 from .page import PAGE_CSP, standalone_page
 from .pandoc import (
     PANDOC_MIN,
@@ -52,6 +52,7 @@ __all__ = [
     "bibliography_batched",
     "bibliography_entries",
     "cite_in_library",
+    "cited_works",
     "citeproc_html",
     "export_data",
     "format_bibliography",

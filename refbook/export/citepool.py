@@ -31,7 +31,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -226,7 +226,7 @@ def _cached_pool(
     decoded but the pool's."""
     from bisect import bisect_left
 
-    from ..csl import to_csl, unique_key_ids
+    from ..csl import to_csl
 
     ords = library.ords()
     if not ords:
@@ -247,16 +247,25 @@ def _cached_pool(
             chosen.add(bisect_left(ords, ord_))
     order = sorted(chosen)
     entries = library.entries_by_ords([ords[i] for i in order])
-    renamed = library.renamed_keys()
-    new_ids, _ = unique_key_ids([(key, line) for _, key, line in renamed], library.has_key)
-    ident = {row[0]: i for row, i in zip(renamed, new_ids)}
     return _pool(
         chosen,
-        [ident.get(e.ord, e.key) for e in entries],
+        cached_ids(library, entries),
         [p for p in places if p is not None],
         numbered,
         entries,
     )
+
+
+def cached_ids(library: Any, entries: Sequence[Any]) -> list[str]:
+    """The CSL ids of ``entries`` of a ``CachedLibrary`` as ``csl.unique_ids`` gives them
+    over the whole library: their keys, but for the entries of a repeated key and those
+    without one (read by SQL, with the keys any other id must avoid)."""
+    from ..csl import unique_key_ids
+
+    renamed = library.renamed_keys()
+    new_ids, _ = unique_key_ids([(key, line) for _, key, line in renamed], library.has_key)
+    ident = {row[0]: i for row, i in zip(renamed, new_ids)}
+    return [ident.get(e.ord, e.key) for e in entries]
 
 
 def _listed_pool(
@@ -286,6 +295,20 @@ def _listed_pool(
     )
 
 
+def _fillers(gaps: list[str], taken: set[str]) -> Callable[[], str]:
+    """A maker of filler ids not in ``taken``, each appended to ``gaps``."""
+
+    def filler() -> str:
+        n = len(gaps) + 1
+        while f"refbook-gap-{n}" in taken:
+            n += 1
+        gaps.append(f"refbook-gap-{n}")
+        taken.add(gaps[-1])
+        return gaps[-1]
+
+    return filler
+
+
 def numbered_runs(
     pool: CitePool, shifts: Sequence[int]
 ) -> list[tuple[list[str], dict[int, int], list[dict[str, Any]]]]:
@@ -297,16 +320,7 @@ def numbered_runs(
     runs = []
     for shift in shifts:
         gaps: list[str] = []
-        taken = set(ids)
-
-        def filler() -> str:
-            n = len(gaps) + 1
-            while f"refbook-gap-{n}" in taken:
-                n += 1
-            gaps.append(f"refbook-gap-{n}")
-            taken.add(gaps[-1])
-            return gaps[-1]
-
+        filler = _fillers(gaps, set(ids))
         order: list[str] = [filler() for _ in range(shift)]
         local: dict[int, int] = {}
         for i, (ident, number) in enumerate(zip(pool.ids, pool.numbers)):

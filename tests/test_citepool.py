@@ -72,9 +72,7 @@ def test_pool_citation_is_the_whole_library_one(library: Any, style: str) -> Non
     whole = list(library)
     for keys, narrative, locator in CASES:
         cites, entries = _cite(library, keys, locator)
-        want = format_citation(
-            entries, style, narrative=narrative, cites=cites, all_entries=whole
-        )
+        want = format_citation(entries, style, narrative=narrative, cites=cites, all_entries=whole)
         got = cite_in_library(library, entries, style, narrative=narrative, cites=cites)
         assert got == want, (style, keys, narrative, locator)
 
@@ -101,9 +99,7 @@ def test_cached_library_gives_the_same(tmp_path: Path) -> None:
             cites, entries = _cite(cached, keys, locator)
             by_ord = {e.ord: e for e in whole}
             same = [by_ord[e.ord] for e in entries]
-            want = format_citation(
-                same, style, narrative=narrative, cites=cites, all_entries=whole
-            )
+            want = format_citation(same, style, narrative=narrative, cites=cites, all_entries=whole)
             got = cite_in_library(cached, entries, style, narrative=narrative, cites=cites)
             assert got == want, (style, keys)
     dup = [e for e in whole if e.key == "Dup"]
@@ -163,3 +159,43 @@ def test_numbered_style_sorting_its_bibliography_uses_the_whole_library(
     assert citation_pool(library, entries, str(sorted_style)) is None
     want = format_citation(entries, str(sorted_style), all_entries=list(library))
     assert cite_in_library(library, entries, str(sorted_style)) == want
+
+
+RENDER_BIB = (
+    BIB
+    + r"""
+@article{aliased, author = {Alias, Al}, title = {Aliased}, journal = {J}, year = {2011},
+  ids = {oldkey}}
+"""
+)
+DOCS = [
+    "Text [@smith2020b; @brown1, p. 3] and @report2.\n",
+    "---\nnocite: |\n  @fill3, @Dup\n---\n\nSee [@dup] and [@oldkey].\n",
+    "Cited by id: [@Dup-2] and [-@van].\n",
+    "---\nnocite: '@*'\n---\n\nAll [@berg].\n",
+]
+
+
+@pytest.mark.parametrize("style", ["apa", "ieee"])
+def test_render_with_the_named_works_is_the_whole_library_one(tmp_path: Path, style: str) -> None:
+    from refbook.export import cited_works, render_document
+
+    path = tmp_path / "refs.bib"
+    path.write_text(RENDER_BIB, encoding="utf-8")
+    lib = load(path)
+    for doc in DOCS:
+        want = render_document(doc, list(lib), style=style)
+        works = cited_works(doc, lib)
+        if "@*" in doc:
+            assert works is None
+            continue
+        assert works is not None and len(works[0]) < 6
+        assert render_document(doc, works[0], style=style, ids=works[1]) == want, doc
+    from refbook.cache import open_cached
+
+    cached = open_cached(path, needs=("csl",))[0]
+    for doc in DOCS[:3]:
+        works = cited_works(doc, cached)
+        assert works is not None
+        got = render_document(doc, works[0], style=style, ids=works[1])
+        assert got == render_document(doc, list(lib), style=style), doc

@@ -109,12 +109,12 @@ def cited_works(source: str, library: Any) -> tuple[list[Any], list[str]] | None
     (``csl.unique_ids``).  pandoc's citeproc reads from the bibliography only the works
     the document cites or lists in ``nocite``, so these give the document the whole
     library gives it.  None when it names every work (``@*``)."""
+    if re.search(r"@\{?\*", source):
+        return None
     names: set[str] = set()
     for m in _NAMED.finditer(source):
         name = (m.group(1) if m.group(1) is not None else m.group(2)).strip().lower()
         names.update((name, name.rstrip(".,;:?!-/"), re.sub(r"-\d+$", "", name)))
-    if "*" in names:
-        return None
     keyless = any(n.startswith("line-") for n in names)
     if hasattr(library, "alias_keys"):  # the cache: found by SQL
         from .citepool import cached_ids

@@ -199,3 +199,19 @@ def test_render_with_the_named_works_is_the_whole_library_one(tmp_path: Path, st
         assert works is not None
         got = render_document(doc, works[0], style=style, ids=works[1])
         assert got == render_document(doc, list(lib), style=style), doc
+
+
+def test_numbered_style_with_a_key_pandoc_reads_otherwise(tmp_path: Path) -> None:
+    """A key pandoc does not read whole in [@key] (a trailing dot): its work is not
+    cited first, numbers after it shift, and the pool would not know: whole library."""
+    path = tmp_path / "refs.bib"
+    path.write_text(
+        "@article{trail., author = {Quirk, Q}, title = {Q}, journal = {J}, year = {2001}}\n"
+        + FILLER,
+        encoding="utf-8",
+    )
+    lib = load(path)
+    entries = [lib["fill5"]]
+    assert citation_pool(lib, entries, "ieee") is None
+    want = format_citation(entries, "ieee", all_entries=list(lib))
+    assert cite_in_library(lib, entries, "ieee") == want

@@ -195,12 +195,26 @@ def citation_pool(library: Any, cited: Sequence[Entry], style: str) -> CitePool 
         return None
     from ..csl import to_csl
 
+    if facts.numbered and not _plain_keys(library):
+        return None
     needles = _needles([to_csl(e) for e in cited])
     if needles is None:
         return None
     if hasattr(library, "csl_containing"):
         return _cached_pool(library, cited, needles, facts.numbered)
     return _listed_pool(list(library), cited, needles, facts.numbered)
+
+
+# a key pandoc reads as one in [@key] (letters, digits, _, punctuation inside): a
+# citation of another text does not count, and would shift the numbers after it
+_PANDOC_KEY = re.compile(r"\w(?:\w|[:.#$%&\-+?<>~/](?=\w))*")
+
+
+def _plain_keys(library: Any) -> bool:
+    """Whether every work of ``library`` is cited by ``format_citation``'s [@id]: then
+    a work's number is its place in the file."""
+    keys = library.keys() if hasattr(library, "csl_containing") else (e.key for e in library)
+    return all(_PANDOC_KEY.fullmatch(k) for k in keys if k)
 
 
 def _pool(

@@ -201,17 +201,41 @@ def test_render_with_the_named_works_is_the_whole_library_one(tmp_path: Path, st
         assert got == render_document(doc, list(lib), style=style), doc
 
 
-def test_numbered_style_with_a_key_pandoc_reads_otherwise(tmp_path: Path) -> None:
-    """A key pandoc does not read whole in [@key] (a trailing dot): its work is not
-    cited first, numbers after it shift, and the pool would not know: whole library."""
+def test_numbered_style_with_keys_pandoc_reads_otherwise(tmp_path: Path) -> None:
+    """Keys pandoc does not read whole in [@key] ("a--b" is read "a"): their works are not
+    cited first and have no number; the numbers after them are one less.  When the part
+    read is another work's key, that work would be cited there: the whole library."""
     path = tmp_path / "refs.bib"
-    path.write_text(
-        "@article{trail., author = {Quirk, Q}, title = {Q}, journal = {J}, year = {2001}}\n"
-        + FILLER,
-        encoding="utf-8",
+    odd = "".join(
+        f"@article{{{key}, author = {{Quirk, Q}}, title = {{Q}}, journal = {{J}}, year = {{2001}}}}\n"
+        for key in ("trail.", "anon:TB21-2--c1")
     )
+    path.write_text(odd + FILLER.replace("fill4,", "fill4--c1,"), encoding="utf-8")
+    lib = load(path)
+    whole = list(lib)
+    for style in ("ieee", "vancouver"):
+        for keys in (("fill5",), ("fill3", "fill5", "fill6"), ("fill11",)):
+            entries = [lib[k] for k in keys]
+            assert citation_pool(lib, entries, style) is not None
+            want = format_citation(entries, style, all_entries=whole)
+            assert cite_in_library(lib, entries, style) == want, (style, keys)
+    cached = load_cached(path)
+    entries = [cached["fill5"]]
+    whole = list(cached)
+    want = format_citation([e for e in whole if e.key == "fill5"], "ieee", all_entries=whole)
+    assert cite_in_library(cached, entries, "ieee") == want
+    path.write_text(odd + FILLER.replace("fill4,", "fill3--c1,"), encoding="utf-8")
     lib = load(path)
     entries = [lib["fill5"]]
     assert citation_pool(lib, entries, "ieee") is None
-    want = format_citation(entries, "ieee", all_entries=list(lib))
-    assert cite_in_library(lib, entries, "ieee") == want
+    assert cite_in_library(lib, entries, "ieee") == format_citation(
+        entries, "ieee", all_entries=list(lib)
+    )
+
+
+def load_cached(path: Path) -> Any:
+    from refbook.cache import open_cached
+
+    cached = open_cached(path, needs=("csl",))[0]
+    assert cached is not None
+    return cached

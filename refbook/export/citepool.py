@@ -100,7 +100,8 @@ class CitePool:
 
     entries: list[Any]
     ids: list[str]  # CSL ids (``unique_key_ids`` over the whole library)
-    numbers: list[int]  # each work's place in the library, from 1
+    numbers: list[int]  # each work's citation number as the whole library gives it
+    unnumbered: set[int]  # indexes of works whose [@id] pandoc reads as no work's
     cited: list[int]  # the index in ``entries`` of each cited work, in the order given
     numbered: bool  # the style shows citation numbers: ``numbered_runs``
 
@@ -195,26 +196,69 @@ def citation_pool(library: Any, cited: Sequence[Entry], style: str) -> CitePool 
         return None
     from ..csl import to_csl
 
-    if facts.numbered and not _plain_keys(library):
-        return None
     needles = _needles([to_csl(e) for e in cited])
     if needles is None:
         return None
     if hasattr(library, "csl_containing"):
-        return _cached_pool(library, cited, needles, facts.numbered)
-    return _listed_pool(list(library), cited, needles, facts.numbered)
+        pool = _cached_pool(library, cited, needles, facts.numbered)
+    else:
+        pool = _listed_pool(list(library), cited, needles, facts.numbered)
+    if pool is None or not facts.numbered:
+        return pool
+    unread = _unread(_all_ids(library))
+    if unread is None:
+        return None
+    from bisect import bisect_left
+
+    dead = set(unread)
+    places = [n - 1 for n in pool.numbers]
+    if any(places[i] in dead for i in pool.cited):
+        return None
+    pool.unnumbered = {i for i, p in enumerate(places) if p in dead}
+    pool.numbers = [p + 1 - bisect_left(unread, p) for p in places]
+    return pool
 
 
-# a key pandoc reads as one in [@key] (letters, digits, _, punctuation inside): a
-# citation of another text does not count, and would shift the numbers after it
+# a key pandoc reads whole in [@key]: letters, digits, _, punctuation followed by them
 _PANDOC_KEY = re.compile(r"\w(?:\w|[:.#$%&\-+?<>~/](?=\w))*")
+_KEYISH = re.compile(r"[\w:.#$%&\-+?<>~/]*")
 
 
-def _plain_keys(library: Any) -> bool:
-    """Whether every work of ``library`` is cited by ``format_citation``'s [@id]: then
-    a work's number is its place in the file."""
-    keys = library.keys() if hasattr(library, "csl_containing") else (e.key for e in library)
-    return all(_PANDOC_KEY.fullmatch(k) for k in keys if k)
+def _unread(ids: Sequence[str]) -> list[int] | None:
+    """The places (in file order) of the works whose id pandoc does not read whole in
+    ``format_citation``'s [@id]: it reads the start ("a--b": "a") and the rest is
+    text, so that work is not cited and has no number, and the numbers after it are one
+    less.  None when such a start is some work's id (that work would be cited there) or
+    the rest is more than key characters: the numbers are not known then."""
+    unread = [i for i, ident in enumerate(ids) if ident and not _PANDOC_KEY.fullmatch(ident)]
+    if not unread:
+        return unread
+    lowered = {ident.lower() for ident in ids}
+    for i in unread:
+        m = _PANDOC_KEY.match(ids[i])
+        if not m or m.group(0).lower() in lowered or not _KEYISH.fullmatch(ids[i][m.end() :]):
+            return None
+    return unread
+
+
+def _all_ids(library: Any) -> list[str]:
+    """Every work's CSL id, in file order (``csl.unique_ids``)."""
+    if not hasattr(library, "csl_containing"):
+        from ..csl import unique_ids
+
+        return unique_ids(list(library))[0]
+    ids = library.keys()
+    renamed = library.renamed_keys()
+    if renamed:
+        from bisect import bisect_left
+
+        from ..csl import unique_key_ids
+
+        ords = library.ords()
+        new_ids, _ = unique_key_ids([(key, line) for _, key, line in renamed], library.has_key)
+        for row, ident in zip(renamed, new_ids):
+            ids[bisect_left(ords, row[0])] = ident
+    return ids
 
 
 def _pool(
@@ -227,6 +271,7 @@ def _pool(
         entries=entries,
         ids=ids,
         numbers=[i + 1 for i in order],
+        unnumbered=set(),
         cited=[at[p] for p in places],
         numbered=numbered,
     )
@@ -337,11 +382,16 @@ def numbered_runs(
         filler = _fillers(gaps, set(ids))
         order: list[str] = [filler() for _ in range(shift)]
         local: dict[int, int] = {}
+        last = 0  # the library's number of the last work numbered
         for i, (ident, number) in enumerate(zip(pool.ids, pool.numbers)):
-            if i and number != pool.numbers[i - 1] + 1:
+            if i in pool.unnumbered:  # cited as the library cites it, numbered by none
+                order.append(ident)
+                continue
+            if last and number != last + 1:
                 order.append(filler())
             order.append(ident)
-            local[len(order)] = number
+            last = number
+            local[len(gaps) + len(local) + 1] = number  # fillers and works before, numbered
         items = [{"id": g, "type": "document", "title": g} for g in gaps]
         runs.append((order, local, items))
     return runs

@@ -13,14 +13,18 @@ disambiguation looks at every cited work.  What of that reaches the wanted citat
   an editor for a missing author) of the same family as a person of a cited work, or,
   for a cited work without an author, its title's words (CSL substitutes the title);
 - numbers: a work's citation number is its place in the citations, i.e. in the file,
-  when the bibliography does not sort (or sorts by citation number); ``numbered_runs``
+  when the bibliography does not sort (or sorts by citation number), less the works
+  before it whose id pandoc reads only in part in [@id] ("a--b" is read "a", no work:
+  ``_unread``; when the part read is another work's id, the numbers are not known);
+  ``numbered_runs``
   has citeproc number the pool with the same adjacencies (ranges such as [3]–[5]) and
   the numbers are put back;
 - positions (ibid., subsequent): the citation before the wanted one cites the library's
   last work, which is kept in the pool.
 
-Note styles (note numbers, near-note distances), styles printing a citation label and
-numbered styles whose bibliography sorts by something else get ``None``: the whole
+Note styles (note numbers, near-note distances), styles printing a citation label,
+numbered styles whose bibliography sorts by something else, a cited work with neither
+names nor title words, and numbered citations of works pandoc reads in part get ``None``: the whole
 library is the pool there.  Names are compared as citeproc compares them (the same
 letters; case aside, for a style that changes the case of names): two spellings of a
 family that differ otherwise are different names to citeproc too.

@@ -13,6 +13,9 @@ if TYPE_CHECKING:
     from .entry import RecordEntry
 
 
+_ORDS = "SELECT ord FROM entries ORDER BY ord"
+
+
 class CachedLibrary:
     """A bibliography read from its cache: entries in file order, by key
     (case-insensitive, then ``ids`` aliases), its parse problems; the read-only part of
@@ -177,6 +180,71 @@ class CachedLibrary:
             assert ord_ == entry.ord
             both = loads(found)  # own values, then inherited ones
             yield entry, tuple(a if a is not None else b for a, b in zip(both, both[len(names) :]))
+
+    def ords(self) -> Sequence[int]:
+        """Every entry's row, in file order (an entry's place in the file is its index),
+        as a compact array."""
+        from array import array
+
+        return array("q", (o for (o,) in self._store.conn.execute(_ORDS)))
+
+    def renamed_keys(self) -> list[tuple[int, str, int]]:
+        """(ord, key, line) of the entries that ``csl.unique_ids`` may export under another
+        id than their key: every entry of a key written more than once (in any case) and
+        those without a key, in file order."""
+        query = (
+            "SELECT e.ord, e.key, c.line + e.rel_line FROM entries e "
+            "JOIN chunks c ON c.id = e.chunk WHERE e.key = '' OR e.lkey IN "
+            "(SELECT lkey FROM entries GROUP BY lkey HAVING count(*) > 1) ORDER BY e.ord"
+        )
+        return self._store.conn.execute(query).fetchall()
+
+    def entries_named(self, names: Sequence[str], keyless: bool = False) -> list[RecordEntry]:
+        """The entries whose key or an ``ids`` alias is one of ``names`` (lower case),
+        and with ``keyless`` those without a key; in file order."""
+        ords: set[int] = set()
+        conn = self._store.conn
+        for i in range(0, len(names), 500):
+            part = list(names[i : i + 500])
+            marks = ",".join("?" * len(part))
+            ords.update(
+                o for (o,) in conn.execute(f"SELECT ord FROM entries WHERE lkey IN ({marks})", part)
+            )
+            ords.update(
+                o
+                for (o,) in conn.execute(f"SELECT ord FROM aliases WHERE alias IN ({marks})", part)
+            )
+        if keyless:
+            ords.update(o for (o,) in conn.execute("SELECT ord FROM entries WHERE key = ''"))
+        return self.entries_by_ords(sorted(ords))
+
+    def has_key(self, key: str) -> bool:
+        """Whether an entry has ``key`` (case-insensitive; not its aliases)."""
+        found = self._store.conn.execute("SELECT 1 FROM entries WHERE lkey = ?", (key.lower(),))
+        return found.fetchone() is not None
+
+    def csl_containing(self, words: Sequence[str] | None) -> Iterator[tuple[int, str | None]]:
+        """(ord, stored CSL item text or None) of the entries whose item contains one of
+        ``words`` (ASCII letters; SQLite's LIKE: ASCII case ignored), or of every entry
+        when ``words`` is None; candidates the caller tests again."""
+        query = "SELECT ord, item FROM csl"
+        params: list[str] = []
+        if words is not None:
+            if not words:
+                return iter(())
+            query += " WHERE item IS NULL OR " + " OR ".join(["item LIKE ?"] * len(words))
+            params = [f"%{w}%" for w in words]
+        return iter(self._store.conn.execute(query, params))
+
+    def entries_by_ords(self, ords: Sequence[int]) -> list[RecordEntry]:
+        """The entries of rows ``ords``, in file order."""
+        found: list[RecordEntry] = []
+        for i in range(0, len(ords), 500):
+            part = list(ords[i : i + 500])
+            where = f"WHERE e.ord IN ({','.join('?' * len(part))})"
+            found.extend(self._store.entries(self, where, *part))
+        found.sort(key=lambda e: e.ord)
+        return found
 
     def csl_complete(self) -> bool:
         """Whether the cache has every entry's CSL item (export can read them all)."""

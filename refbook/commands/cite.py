@@ -61,7 +61,7 @@ def command(
       refbook cite zahid2023dealing --syntax latex   \\parencite{zahid2023dealing}
     """
     from ..citing import latex_citation, pandoc_citation, parse_cite_args
-    from ..export import format_citation
+    from ..export import cite_in_library
     from ..output import JSON, choose_mode, emit_json, emit_lines
 
     ctx = click.get_current_context()
@@ -92,16 +92,12 @@ def command(
     else:
         cfg = get_config()
         style = style or cfg["export.style"]
-        pool = list(lib)
-        if hasattr(lib, "csl_complete"):  # the cited entries as the pool's own objects
-            by_ord = {e.ord: e for e in pool}
-            entries = [by_ord[e.ord] for e in entries]
-        text = format_citation(
+        text = cite_in_library(
+            lib,
             entries,
             style,
             narrative=narrative,
             cites=cites,
-            all_entries=pool,
             pandoc=cfg["export.pandoc"] or None,
         )
     if choose_mode(as_json) == JSON:

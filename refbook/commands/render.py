@@ -70,7 +70,7 @@ def command(
     import os
 
     from ..encoding import check_name
-    from ..export import render_document
+    from ..export import cited_works, render_document
     from ..manuscript import MATCHED, check_manuscripts
 
     if to == "docx" and not output:
@@ -104,10 +104,15 @@ def command(
         return _stop(report, result, json_mode, lib.path)
     from ..errors import InputError
 
+    source = result.texts[str(essay)]
+    # pandoc's citeproc reads only the works cited (or in nocite): those, unless @*
+    works = cited_works(source, lib)
+    entries, ids = works if works is not None else (list(lib), None)
     try:
         text = render_document(
-            result.texts[str(essay)],
-            list(lib),
+            source,
+            entries,
+            ids=ids,
             style=style or cfg["export.style"],
             to=to,
             output=output,

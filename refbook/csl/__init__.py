@@ -32,7 +32,7 @@ not.  ``benchmarks/fidelity.py`` measures the agreement on real files.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -266,26 +266,38 @@ def unique_ids(entries: Sequence[Entry]) -> tuple[list[str], list[IdChange]]:
     key keeps it, later ones get ``key-2``, ``key-3``; an entry without a key gets
     ``line-N`` (its line).  No entry may vanish from a reference list because two share
     an id.  Returns the ids and the changes to report."""
-    taken = {e.key.lower() for e in entries if e.key}
-    first: dict[str, Entry] = {}
+    ids, changed = unique_key_ids([(e.key, e.line) for e in entries])
+    return ids, [IdChange(entries[i], ids[i], first) for i, first in changed]
+
+
+def unique_key_ids(
+    keys_lines: Sequence[tuple[str, int]], has_key: Callable[[str], bool] | None = None
+) -> tuple[list[str], list[tuple[int, int | None]]]:
+    """``unique_ids`` on (key, line) pairs: the ids, and (index, line of the entry that
+    kept the key, None for an entry without one) of each entry given another id.
+    ``has_key``: whether a key is taken by an entry not in ``keys_lines`` (the library
+    cache gives only the entries whose ids may change: every entry of a repeated key,
+    and those without one)."""
+    taken = {key.lower() for key, _ in keys_lines if key}
+    first: dict[str, int] = {}
     ids: list[str] = []
-    changes: list[IdChange] = []
-    for e in entries:
-        low = e.key.lower()
-        if e.key and low not in first:
-            first[low] = e
-            ids.append(e.key)
+    changed: list[tuple[int, int | None]] = []
+    for index, (key, line) in enumerate(keys_lines):
+        low = key.lower()
+        if key and low not in first:
+            first[low] = line
+            ids.append(key)
             continue
-        base = f"{e.key}-" if e.key else f"line-{e.line}"
-        n = 2 if e.key else 1
-        ident = f"{base}{n}" if e.key else base
-        while ident.lower() in taken:
+        base = f"{key}-" if key else f"line-{line}"
+        n = 2 if key else 1
+        ident = f"{base}{n}" if key else base
+        while ident.lower() in taken or (has_key is not None and has_key(ident)):
             n += 1
-            ident = f"{base}{n}" if e.key else f"{base}-{n}"
+            ident = f"{base}{n}" if key else f"{base}-{n}"
         taken.add(ident.lower())
         ids.append(ident)
-        changes.append(IdChange(e, ident, first[low].line if e.key else None))
-    return ids, changes
+        changed.append((index, first[low] if key else None))
+    return ids, changed
 
 
 def csl_items(entries: Sequence[Entry]) -> list[dict[str, Any]]:

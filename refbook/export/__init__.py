@@ -21,6 +21,7 @@ from .bibliography import (
     BATCH_SIZE,
     bibliography_batched,
     bibliography_entries,
+    cite_in_library,
     export_data,
     format_bibliography,
     format_citation,
@@ -28,7 +29,7 @@ from .bibliography import (
     html_to,
     id_changes,
 )
-from .document import front_matter, render_document
+from .document import cited_works, front_matter, render_document
 from .page import PAGE_CSP, standalone_page
 from .pandoc import (
     PANDOC_MIN,
@@ -50,6 +51,8 @@ __all__ = [
     "STYLES_DIR",
     "bibliography_batched",
     "bibliography_entries",
+    "cite_in_library",
+    "cited_works",
     "citeproc_html",
     "export_data",
     "format_bibliography",

@@ -244,32 +244,100 @@ def format_citation(
     """An in-text citation of ``entries`` (numbered styles count ``all_entries``);
     ``cites`` gives each work its own locator (``locator`` is one for all).  Works are
     cited by their CSL ids (``refbook.csl.unique_ids``): an entry's key, unless another
-    entry has it too."""
-    from dataclasses import replace
-
-    from ..citing import CiteItem, pandoc_citation
-    from ..csl import unique_ids
+    entry has it too.  (``cite_in_library`` gives the same citation from the few works
+    of a library it depends on.)"""
+    from ..csl import to_csl, unique_ids
 
     pool = list(all_entries or entries)
     for e in entries:  # a work cited from outside the pool (the API allows it)
         if not any(p is e for p in pool):
             pool.append(e)
-    item = _identified(pool)
-    items = [item(e) for e in pool]
-    ident = dict(zip(map(id, pool), unique_ids(pool)[0]))
+    ids = unique_ids(pool)[0]
+    ident = dict(zip(map(id, pool), ids))
+    items = [to_csl(e, i) for e, i in zip(pool, ids)]
+    body = _citation_body([ident[id(e)] for e in entries], cites, narrative, locator)
+    # numbered styles number works in order of first citation: cite the whole
+    # bibliography first, in file order, so that numbers match `refbook export`
+    first = ids if all_entries is not None else []
+    return _citation_text(items, style, first, body, pandoc)
+
+
+def _citation_body(
+    ids: Sequence[str], cites: Sequence[CiteItem] | None, narrative: bool, locator: str | None
+) -> str:
+    """The pandoc citation of the works of CSL ids ``ids`` (``format_citation``)."""
+    from dataclasses import replace
+
+    from ..citing import CiteItem, pandoc_citation
+
     if cites is None:
-        cites = [CiteItem(ident[id(e)], locator or "") for e in entries]
-    elif len(cites) == len(entries):
-        cites = [replace(c, key=ident[id(e)]) for c, e in zip(cites, entries)]
-    body = pandoc_citation(cites, narrative)
-    if all_entries is not None:
-        # numbered styles number works in order of first citation: cite the whole
-        # bibliography first, in file order, so that numbers match `refbook export`
-        body = "".join(f"[@{ident[id(e)]}]" for e in pool) + "\n\n" + body
+        cites = [CiteItem(i, locator or "") for i in ids]
+    elif len(cites) == len(ids):
+        cites = [replace(c, key=i) for c, i in zip(cites, ids)]
+    return pandoc_citation(cites, narrative)
+
+
+def _citation_text(
+    items: list[dict[str, Any]],
+    style: str,
+    first: Sequence[str],
+    body: str,
+    pandoc: str | None,
+) -> str:
+    """citeproc's text of the citation ``body``, after citations of ``first`` (ids)."""
+    if first:
+        body = "".join(f"[@{i}]" for i in first) + "\n\n" + body
     out = citeproc_html(items, style, body, pandoc=pandoc)
     paragraphs = re.findall(r"<p>(.*?)</p>", out, re.S)
     fragment = paragraphs[-1] if paragraphs else ""
     return html_to(f"<p>{fragment}</p>", "text", pandoc=pandoc).strip()
+
+
+def cite_in_library(
+    library: Any,
+    entries: Sequence[Entry],
+    style: str = "apa",
+    *,
+    narrative: bool = False,
+    locator: str | None = None,
+    cites: Sequence[CiteItem] | None = None,
+    pandoc: str | None = None,
+) -> str:
+    """``format_citation(entries, ..., all_entries=list(library))`` -- the citation of
+    works of ``library`` (a ``model.Library``, a list of entries or a ``CachedLibrary``)
+    as `refbook export` numbers and disambiguates them -- from the works it depends on
+    (``citepool.citation_pool``); from the whole library when they cannot be told."""
+    from ..csl import to_csl
+    from .citepool import citation_pool, numbered_runs, renumbered
+
+    pool = citation_pool(library, entries, style)
+    if pool is not None:
+        items = [to_csl(e, i) for e, i in zip(pool.entries, pool.ids)]
+        body = _citation_body([pool.ids[i] for i in pool.cited], cites, narrative, locator)
+        if not pool.numbered:
+            return _citation_text(items, style, pool.ids, body, pandoc)
+        # citeproc numbers the pool; two runs, the second with every number 2 more, tell
+        # the numbers from the other digits
+        runs = numbered_runs(pool, (0, 2))
+        first, second = _parallel(
+            lambda run: _citation_text(items + run[2], style, run[0], body, pandoc), runs
+        )
+        text = renumbered(first, second, runs[0][1], 2)
+        if text is not None:
+            return text
+    whole = list(library)
+    if entries and all(hasattr(e, "ord") for e in entries):  # the same objects as ``whole``
+        by_ord = {getattr(e, "ord", None): e for e in whole}
+        entries = [by_ord.get(getattr(e, "ord", None), e) for e in entries]
+    return format_citation(
+        entries,
+        style,
+        narrative=narrative,
+        locator=locator,
+        all_entries=whole,
+        pandoc=pandoc,
+        cites=cites,
+    )
 
 
 def export_data(entries: Sequence[Entry], fmt: str, *, normalize: bool = False) -> str:

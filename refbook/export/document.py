@@ -9,7 +9,7 @@ import re
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .pandoc import run_pandoc, style_path, with_references
 
@@ -98,6 +98,43 @@ def _cite_by_key(source: str, entries: Sequence[Entry]) -> str:
     return source
 
 
+# what may name a work in pandoc Markdown: @key, @{key}, in citations and in nocite
+_NAMED = re.compile(r"@\{([^}]*)\}|@(\w[\w:.#$%&\-+?<>~/]*)")
+
+
+def cited_works(source: str, library: Any) -> tuple[list[Any], list[str]] | None:
+    """The works of ``library`` (a ``model.Library``, a list of entries or a
+    ``CachedLibrary``) that ``source`` names after an @ (its citations, ``nocite``), by
+    key or ``ids`` alias, and their CSL ids as the whole library gives them
+    (``csl.unique_ids``).  pandoc's citeproc reads from the bibliography only the works
+    the document cites or lists in ``nocite``, so these give the document the whole
+    library gives it.  None when it names every work (``@*``)."""
+    if re.search(r"@\{?\*", source):
+        return None
+    names: set[str] = set()
+    for m in _NAMED.finditer(source):
+        name = (m.group(1) if m.group(1) is not None else m.group(2)).strip().lower()
+        names.update((name, name.rstrip(".,;:?!-/"), re.sub(r"-\d+$", "", name)))
+    keyless = any(n.startswith("line-") for n in names)
+    if hasattr(library, "alias_keys"):  # the cache: found by SQL
+        from .citepool import cached_ids
+
+        works = library.entries_named(sorted(names), keyless)
+        return works, cached_ids(library, works)
+    from ..csl import unique_ids
+
+    whole = list(library)
+    ids = unique_ids(whole)[0]
+    chosen = [
+        (e, i)
+        for e, i in zip(whole, ids)
+        if e.key.lower() in names
+        or (keyless and not e.key)
+        or any(a.lower() in names for a in e.aliases)
+    ]
+    return [e for e, _ in chosen], [i for _, i in chosen]
+
+
 def _temp_file(text: str, suffix: str) -> str:
     """A temporary file holding ``text`` (pandoc reads filters and metadata from files)."""
     with tempfile.NamedTemporaryFile("w", suffix=suffix, delete=False, encoding="utf-8") as fh:
@@ -142,6 +179,7 @@ def render_document(
     heading: str = "References",
     pandoc: str | None = None,
     title: str = "Manuscript",
+    ids: Sequence[str] | None = None,
 ) -> str:
     """A pandoc-Markdown manuscript with its citations formatted and a reference list
     appended (pandoc --citeproc on refbook's CSL-JSON).  Returns the text, or writes
@@ -152,11 +190,15 @@ def render_document(
     document's YAML front matter kept as written, real dashes and quotes, and no
     ``:::`` fences around the references.  An HTML page is titled by the document's
     title, else its first heading, else ``title`` (e.g. the file's name)."""
-    from ..csl import csl_items
+    from ..csl import csl_items, to_csl
     from ..safelinks import safe_ast_links
 
     source = _cite_by_key(source, entries)
-    refs = with_references(csl_items(entries))
+    if ids is None:
+        items = csl_items(entries)
+    else:
+        items = [to_csl(e, i) for e, i in zip(entries, ids)]
+    refs = with_references(items)
     temp: list[str] = [refs]
     try:
         args = [

@@ -11,7 +11,15 @@ from typing import IO, Any
 from ..findings import Finding, Severity
 from ..identifiers import redact
 from ..links.verdicts import Result, Verdict
-from . import RecordText, cell, console, json_record_items, json_records_text, record_text
+from . import (
+    STREAMING,
+    RecordText,
+    cell,
+    console,
+    json_record_items,
+    json_records_text,
+    record_text,
+)
 
 RULES = {
     "broken-url": "The URL does not answer (404/410, DNS failure, refused, redirect loop).",
@@ -246,6 +254,7 @@ def _json_each(results: Iterable[Result], bib: str, strict: bool, stream: IO[str
     first = True
     while batch := noted(list(islice(each, BATCH))):
         items = json_record_items(r.to_dict() for r in batch)
+        STREAMING[0] = True  # written while the library cache is still being read
         stream.write(('{\n  "results": [\n    ' if first else ",\n    ") + items)
         first = False
     rest = {

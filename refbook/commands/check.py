@@ -152,7 +152,8 @@ def command(
         cached=not update_preprints and _library_cache_exists(),
         needs=("lint", *(("search",) if query else ())),
     )
-    entries, by_key, count = _entries(lib, keys, query, changed_since)
+    # offline, no entry is looked up by key: a cached library's are not kept
+    entries, by_key, count = _entries(lib, keys, query, changed_since, keep=not offline)
     # an iterator: requests start on the first targets while the rest are read
     targets: Any = iter_targets(
         entries, dois=not urls_only, urls=not (dois_only or update_preprints)
@@ -170,6 +171,14 @@ def command(
     cache = None if no_cache or offline else _result_cache(cfg, max_age, updates_max_age)
     mode = "json" if as_json else fmt or ("table" if choose_mode(False) == "rich" else "plain")
     checker = Checker(opts, cache)
+    if offline:  # written as they come: at 100k entries the results are never all held
+        from ..output.check import render_each
+
+        failed: list[Result] = []
+        noted = _noted(checker.offline_results(targets), failed, strict, threshold)
+        render_each(noted, mode, lib.path, strict)
+        keep_until_exit(lib, by_key, checker)
+        return EXIT_FINDINGS if failed else EXIT_OK
     results, encoded = _run(checker, targets, by_key, count, "bar" if mode == "table" else mode)
     if checker.network_down:
         # one line, not one finding per link; machine formats still get every result
@@ -186,6 +195,17 @@ def command(
     render(results, mode, lib.path, strict, encoded=encoded)
     keep_until_exit(lib, by_key, results, encoded, checker)
     return EXIT_FINDINGS if any(r.fails(strict, threshold) for r in results) else EXIT_OK
+
+
+def _noted(
+    results: Iterable[Result], failed: list[Result], strict: bool, threshold: str
+) -> Iterator[Result]:
+    """The results, the first that fails the run noted in ``failed`` as they pass (for
+    the exit code: the results themselves are not held)."""
+    for r in results:
+        if not failed and r.fails(strict, threshold):
+            failed.append(r)
+        yield r
 
 
 def _run(
@@ -213,13 +233,18 @@ def _run(
 
 
 def _entries(
-    lib: Any, keys: tuple[str, ...], query: str | None, changed_since: str | None
+    lib: Any,
+    keys: tuple[str, ...],
+    query: str | None,
+    changed_since: str | None,
+    keep: bool = True,
 ) -> tuple[Iterable[Any], dict[str, Any], int]:
     """The entries to check (an iterator when they are all of a cached library's), the
-    entries by key (filled as that iterator goes), and how many there are."""
+    entries by key (filled as that iterator goes, unless not ``keep``), and how many
+    there are."""
     by_key: dict[str, Any] = {}
     if not (keys or query or changed_since is not None) and hasattr(lib, "read_parts"):
-        return _every_entry(lib, by_key), by_key, len(lib)
+        return _every_entry(lib, by_key if keep else None), by_key, len(lib)
     if keys or query:
         from .export import select_entries
 
@@ -234,13 +259,14 @@ def _entries(
     return entries, by_key, len(entries)
 
 
-def _every_entry(lib: CachedLibrary, by_key: dict[str, Any]) -> Iterator[RecordEntry]:
+def _every_entry(lib: CachedLibrary, by_key: dict[str, Any] | None) -> Iterator[RecordEntry]:
     """The library's entries in file order, each with what check reads of it (its
     fields, and the lines of its fields from the lint records) read by one query as they
-    are needed, not two per entry, and entered in ``by_key`` as they come (the checker
-    looks an entry up by the key of a target already read)."""
+    are needed, not two per entry, and entered in ``by_key`` (when given) as they come
+    (the checker looks an entry up by the key of a target already read)."""
     for entry in lib.read_parts(lib, ("item", "lint")):
-        by_key[entry.key] = entry
+        if by_key is not None:
+            by_key[entry.key] = entry
         yield entry
         # its targets are made: what was read for them let go (~14 KB an entry, 1.4 GiB
         # at 100k); the checker asks the few it compares with a DOI's record again

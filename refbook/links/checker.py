@@ -14,7 +14,7 @@ import ipaddress
 import queue
 import socket
 import threading
-from collections.abc import Callable, Generator, Iterable, Mapping, Sized
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sized
 from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import urljoin, urlsplit
@@ -339,6 +339,15 @@ class Checker:
             self.cache.put(result)
         return result
 
+    def offline_results(self, targets: Iterable[Target]) -> Iterator[Result]:
+        """The results of ``targets`` one by one as they are read, for ``--offline``
+        (syntax and exclusions only: no request, no entry needed): a caller that writes
+        them as they come never holds them all (88,000 results at 100k entries)."""
+        if not self.options.offline:
+            raise ValueError("offline_results: the checker is not offline")
+        for target in targets:
+            yield self.check(target, None)
+
     def run(
         self,
         targets: Iterable[Target],
@@ -354,7 +363,7 @@ class Checker:
         done a piece at a time while the network is awaited (True: a piece was done)."""
         entries = {} if entries is None else entries  # (filled as the targets are read)
         if self.options.offline:
-            return [self.check(t, entries.get(t.key)) for t in targets]
+            return list(self.offline_results(targets))
         if isinstance(targets, Sized):
             most = len(targets) if most is None else min(most, len(targets))
         from .runner import run_lean

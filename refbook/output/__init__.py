@@ -167,7 +167,21 @@ def json_records_text(data: dict[str, Any]) -> str:
             parts.append(f"  {dump(name)}: [\n    {items}\n  ]")
         else:
             parts.append(f"  {dump(name)}: {dump(value)}")
-    text = "{\n" + ",\n".join(parts) + "\n}"
+    return _json_escaped("{\n" + ",\n".join(parts) + "\n}")
+
+
+def json_record_items(records: Iterable[Any]) -> str:
+    """Records as ``json_records_text`` writes the items of a list (one a line, the
+    lines after the first indented, escaped as it escapes): a document written a batch
+    of records at a time is the same text.  (Escaping a piece at a time is escaping the
+    whole: what is escaped is one character at a time.)"""
+    dump = _RECORD
+    return _json_escaped(
+        ",\n    ".join(item if isinstance(item, RecordText) else dump(item) for item in records)
+    )
+
+
+def _json_escaped(text: str) -> str:
     if text.isascii() or _JSON_UNESCAPED.search(text) is None:  # isascii: ~1000x faster
         return text
     return _JSON_UNESCAPED.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
